@@ -1,0 +1,162 @@
+/**
+ * Errors are values of named classes, one per phase, each with a location and a stable code.
+ * One formatter renders them: `file:line:col: error: message`, the source line and a caret
+ * under the span; bytecode errors name the instruction index instead of a column.
+ */
+
+/** A place in a source text (1-based line and column; `length` is the caret span). */
+export interface SourceSpan {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly length?: number;
+}
+
+/** A place in bytecode: the slot index (and the file it came from, when known). */
+export interface InsnLocation {
+  readonly file?: string;
+  readonly insn: number;
+}
+
+export type Location = SourceSpan | InsnLocation;
+
+export function isSourceSpan(loc: Location | undefined): loc is SourceSpan {
+  return loc !== undefined && "line" in loc;
+}
+
+export abstract class BatonError extends Error {
+  /** Stable, machine-readable code, e.g. `asm.unknown-mnemonic`. */
+  abstract readonly code: string;
+  readonly location: Location | undefined;
+  /** A suggestion, printed as `note: …` after the caret line. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, location?: Location, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.location = location;
+    this.hint = hint;
+  }
+}
+
+/** Malformed text: assembly, policy source, scenario files. */
+export class ParseError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: SourceSpan,
+    hint?: string,
+  ) {
+    super(message, location, hint);
+  }
+}
+
+/** Malformed bytecode (structure, fields, targets), located by instruction index. */
+export class BytecodeError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: InsnLocation,
+  ) {
+    super(message, location);
+  }
+}
+
+/** The policy compiler's checker and code generator. */
+export class CompileError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: Location,
+    hint?: string,
+  ) {
+    super(message, location, hint);
+  }
+}
+
+/** A verifier rejection. */
+export class VerifyError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: Location,
+    hint?: string,
+  ) {
+    super(message, location, hint);
+  }
+}
+
+/** A runtime fault of the VM: bad memory access, budget exhausted, bad helper call. */
+export class VmTrap extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: InsnLocation,
+  ) {
+    super(message, location);
+  }
+
+  /** The same trap, placed at instruction `insn` (helpers raise traps before they know it). */
+  at(insn: number): VmTrap {
+    if (this.location !== undefined) return this;
+    const t = new VmTrap(this.code, this.message, { insn });
+    return t;
+  }
+}
+
+/** The socket model and scenarios. */
+export class ModelError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: Location,
+    hint?: string,
+  ) {
+    super(message, location, hint);
+  }
+}
+
+/** Bad command-line usage (exit code 2). */
+export class UsageError extends BatonError {
+  readonly code = "usage";
+  constructor(message: string, hint?: string) {
+    super(message, undefined, hint);
+  }
+}
+
+/** Input files that cannot be read or have the wrong form (exit code 1). */
+export class InputError extends BatonError {
+  constructor(
+    readonly code: string,
+    message: string,
+    location?: Location,
+  ) {
+    super(message, location);
+  }
+}
+
+/**
+ * Render an error as the CLI prints it. With the source text of a span's file, the offending
+ * line and a caret line follow the header.
+ */
+export function formatError(err: BatonError, sourceText?: string): string {
+  const loc = err.location;
+  let head: string;
+  let body = "";
+  if (isSourceSpan(loc)) {
+    head = `${loc.file}:${loc.line}:${loc.col}: error: ${err.message}`;
+    if (sourceText !== undefined) {
+      const line = sourceText.split(/\r?\n/)[loc.line - 1];
+      if (line !== undefined) {
+        const caretLen = Math.max(1, Math.min(loc.length ?? 1, line.length - loc.col + 1));
+        body = `\n${line}\n${" ".repeat(Math.max(0, loc.col - 1))}${"^".repeat(caretLen)}`;
+      }
+    }
+  } else if (loc !== undefined) {
+    head = `${loc.file !== undefined ? `${loc.file}: ` : ""}insn ${loc.insn}: error: ${err.message}`;
+  } else {
+    head = `error: ${err.message}`;
+  }
+  const hint = err.hint !== undefined ? `\nnote: ${err.hint}` : "";
+  return head + body + hint;
+}

@@ -1,0 +1,37 @@
+/**
+ * The helper calling convention shared by the interpreter, the JIT and every helper.
+ *
+ * Registers travel as u32 halves in one `Uint32Array` of 22 words: word 2*i is the low half
+ * of r<i>, word 2*i+1 the high half. A helper reads r1-r5 from it and writes r0 back into
+ * words 0 and 1; it leaves the rest alone. Keeping 64-bit values as halves keeps BigInt off the
+ * hot path (a bigint per call costs more than most helpers do).
+ */
+import type { AddressSpace } from "./memory.js";
+
+export type RegisterFile = Uint32Array;
+
+export const REG_WORDS = 22;
+
+/** A helper's implementation. It may throw a `VmTrap` (the caller adds the instruction index). */
+export type HelperFn = (regs: RegisterFile, mem: AddressSpace) => void;
+
+/** Helpers by id, as a VM instance sees them. */
+export type HelperTable = ReadonlyMap<number, HelperFn>;
+
+/** r<i> as a bigint (API boundary and slow paths only). */
+export function regU64(regs: RegisterFile, i: number): bigint {
+  return (BigInt(regs[2 * i + 1]!) << 32n) | BigInt(regs[2 * i]!);
+}
+
+/** Set r<i> from a bigint, wrapping to 64 bits. */
+export function setRegU64(regs: RegisterFile, i: number, v: bigint): void {
+  const w = BigInt.asUintN(64, v);
+  regs[2 * i] = Number(w & 0xffffffffn);
+  regs[2 * i + 1] = Number(w >> 32n);
+}
+
+/** Set r0 to a signed 32-bit result sign-extended to 64 bits (helpers' `long` error codes). */
+export function setR0Int(regs: RegisterFile, v: number): void {
+  regs[0] = v >>> 0;
+  regs[1] = v < 0 ? 0xffffffff : 0;
+}
