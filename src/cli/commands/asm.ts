@@ -1,0 +1,12 @@
+// Placeholder until the command lands: keeps the command table complete while modules are built.
+import { UsageError } from "../../errors.js";
+import type { Command } from "../command.js";
+
+export const command: Command = {
+  name: "asm",
+  summary: "(in progress)",
+  usage: "baton asm (in progress)",
+  async run() {
+    throw new UsageError("'asm' is not available in this build");
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * `baton` entry point: dispatches to a command, prints errors as `file:line:col: error: …`
+ * with the source line and a caret, and maps them to exit codes (1 input/program, 2 usage).
+ */
+import { readFileSync } from "node:fs";
+import { BatonError, formatError, isSourceSpan, UsageError } from "../errors.js";
+import type { CliIO, Command } from "./command.js";
+import { COMMANDS } from "./commands/index.js";
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return ["usage: baton <command> [options]", "", "commands:", ...rows, "", "baton help <command> shows a command's usage."].join("\n");
+}
+
+function sourceOf(err: BatonError): string | undefined {
+  const loc = err.location;
+  if (!isSourceSpan(loc)) return undefined;
+  try {
+    return readFileSync(loc.file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "help") {
+    const c = COMMANDS.find((x) => x.name === rest[0]);
+    io.out(c !== undefined ? c.usage : help());
+    return c !== undefined || rest[0] === undefined ? 0 : 2;
+  }
+  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
+  if (cmd === undefined) {
+    io.err(`error: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${formatError(e)}\n\nusage:\n${cmd.usage}`);
+      return 2;
+    }
+    if (e instanceof BatonError) {
+      io.err(formatError(e, sourceOf(e)));
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export const processIO: CliIO = {
+  out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+};
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv, processIO);
+  } catch (e) {
+    // A bug, not bad input: still one line, no stack unless asked for.
+    process.stderr.write(`internal error: ${(e as Error).message}\n${process.env.BATON_DEBUG ? (e as Error).stack : "(set BATON_DEBUG=1 for the stack)"}\n`);
+    process.exitCode = 70;
+  }
+}
