@@ -1,0 +1,46 @@
+// Differential: the same scenario on the machine's kernel and in the socket model (src/model),
+// with the kernel's recorded connection hashes replayed in the model, must agree on every
+// connection's fate and listener and on the migration counters. Scripts avoid timing races
+// (no assertion depends on whether a SYN-ACK timer or an ACK came first).
+import { describe, expect, it } from "vitest";
+import { kernelNamespaceAvailability, runKernelScenario } from "../../src/kernel/harness.js";
+import { KERNEL_BUILTINS } from "../../src/kernel/programs.js";
+import { parseScript } from "../../src/kernel/scenario.js";
+import { toModelScenario } from "../../src/kernel/to-model.js";
+import { simulate } from "../../src/model/simulator.js";
+
+const avail = kernelNamespaceAvailability();
+if (!avail.available) console.warn(`model-vs-kernel tests skipped: ${avail.reason}`);
+const skip = !avail.available;
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const DROP = hex(KERNEL_BUILTINS["drop-migration"].program);
+const PASS = hex(KERNEL_BUILTINS.pass.program);
+const FOUR = "listen 0\nlisten 1\nlisten 2\nlisten 3\n";
+const COMPARED = ["TCPMigrateReqSuccess", "TCPMigrateReqFailure", "OutRsts", "ListenOverflows"] as const;
+
+const cases: [string, string][] = [
+  ["hash pick, two closes, migrate_req=1 (R11, R4b, R12)", `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 40\nclose 0\nclose 1\naccept`],
+  ["close with migrate_req=0 resets (R4, R12 step 1)", `${FOUR}hashes 0\nconnect 20\nclose 0\naccept`],
+  ["shutdown with migrate_req=1", `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 20\nshutdown 2\naccept`],
+  ["drop-migration program (R12 step 6)", `${FOUR}hashes 0\nconnect 20\nattach 0 40 ${DROP}\nclose 0\naccept`],
+  ["pass program with migrate_req=0 (R12 step 6)", `listen 0\nlisten 1\nlisten 2\nhashes 0\nconnect 20\nattach 0 40 ${PASS}\nclose 0\naccept`],
+  ["no backlog check at close (R14)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0\nhashes 0\nconnect 6\nlisten 1 backlog 1\nclose 0\naccept`],
+  ["deferred requests, final ACK (R16)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
+  ["deferred requests, migrate_req=0", `listen 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
+];
+
+describe(`socket model vs kernel${skip ? ` (skipped: ${avail.reason})` : ""}`, () => {
+  it.skipIf(skip).each(cases)("%s", async (_name, script) => {
+    const ks = parseScript(script, "case");
+    const k = await runKernelScenario(ks);
+    expect(k.clients.every((c) => c.hash >= 0)).toBe(true);
+    const m = simulate(toModelScenario(ks, { hashes: k.clients.map((c) => c.hash) }), { keepConnections: true });
+    const pick = (o: Record<string, number>): Record<string, number> => Object.fromEntries(COMPARED.map((n) => [n, o[n] ?? 0]));
+    expect(pick({ ...m.counters })).toEqual(pick({ ...k.counters.delta }));
+    // Per connection, matched by hash: accepted by the same listener, or reset in both.
+    const kernelFate = new Map(k.clients.map((c) => [c.hash, c.status === "accepted" ? `L${c.acceptedBy}` : c.status]));
+    const modelFate = new Map((m.connectionRecords ?? []).map((c) => [c.hash, c.fate === "accepted" ? c.by : c.fate]));
+    expect(modelFate).toEqual(kernelFate);
+  });
+});
