@@ -26,6 +26,11 @@ export interface EngineOptions {
   readonly helpers: HelperTable;
   /** Maximum instructions per run (default 1,000,000). */
   readonly budget?: number;
+  /**
+   * A helper id that ends the whole program with r0 = 0 when it returns 0 (uBPF's "unwind"
+   * function; the conformance runner sets it to 5). Absent: no helper unwinds.
+   */
+  readonly unwindHelper?: number;
 }
 
 export type EngineFactory = (insns: readonly Insn[], options: EngineOptions) => Engine;

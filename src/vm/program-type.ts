@@ -46,8 +46,13 @@ export interface CtxField {
   readonly name: string;
   readonly offset: number;
   readonly size: 4 | 8;
-  /** Load sizes the kernel accepts at `offset` (narrow loads only at the field's start). */
+  /** Load sizes the kernel accepts. */
   readonly loadSizes: readonly (1 | 2 | 4 | 8)[];
+  /**
+   * Narrow loads may start at any offset inside the field that is aligned to the load size
+   * (`bpf_ctx_narrow_access_ok`); otherwise only at `offset`. Checked on Linux 6.18.
+   */
+  readonly narrowInside: boolean;
   readonly kind: CtxFieldKind;
 }
 
@@ -62,8 +67,14 @@ export interface ProgramType {
   readonly helpers: ReadonlyMap<number, HelperProto>;
   /** BPF_MAP_TYPE_* a program of this type may reference. */
   readonly mapTypes: readonly number[];
-  /** Inclusive range the return value must lie in. */
+  /** The meaningful return values (SK_DROP..SK_PASS). */
   readonly retRange: readonly [number, number];
+  /**
+   * Whether the kernel's verifier rejects a return value outside `retRange`. For sk_reuseport
+   * it does not (Linux 6.18 loads programs returning 2 or -1); at run time any value other than
+   * SK_PASS is a refusal (R10, R12). Baton's verifier follows the kernel and only warns.
+   */
+  readonly retRangeEnforced: boolean;
   /** Attach types by name, with their BPF_* ids. */
   readonly attachTypes: Readonly<Record<string, number>>;
 }
@@ -124,15 +135,15 @@ const protos: HelperProto[] = [
 
 /** `struct sk_reuseport_md` (spec §F): 56 bytes, read-only. */
 export const SK_REUSEPORT_CTX_FIELDS: readonly CtxField[] = [
-  { name: "data", offset: 0, size: 8, loadSizes: [8], kind: "pkt" },
-  { name: "data_end", offset: 8, size: 8, loadSizes: [8], kind: "pkt_end" },
-  { name: "len", offset: 16, size: 4, loadSizes: [1, 2, 4], kind: "scalar" },
-  { name: "eth_protocol", offset: 20, size: 4, loadSizes: [2, 4], kind: "scalar" },
-  { name: "ip_protocol", offset: 24, size: 4, loadSizes: [1, 2, 4], kind: "scalar" },
-  { name: "bind_inany", offset: 28, size: 4, loadSizes: [1, 2, 4], kind: "scalar" },
-  { name: "hash", offset: 32, size: 4, loadSizes: [4], kind: "scalar" },
-  { name: "sk", offset: 40, size: 8, loadSizes: [8], kind: "sock" },
-  { name: "migrating_sk", offset: 48, size: 8, loadSizes: [8], kind: "sock_common_or_null" },
+  { name: "data", offset: 0, size: 8, loadSizes: [8], narrowInside: false, kind: "pkt" },
+  { name: "data_end", offset: 8, size: 8, loadSizes: [8], narrowInside: false, kind: "pkt_end" },
+  { name: "len", offset: 16, size: 4, loadSizes: [1, 2, 4], narrowInside: true, kind: "scalar" },
+  { name: "eth_protocol", offset: 20, size: 4, loadSizes: [2, 4], narrowInside: true, kind: "scalar" },
+  { name: "ip_protocol", offset: 24, size: 4, loadSizes: [1, 2, 4], narrowInside: true, kind: "scalar" },
+  { name: "bind_inany", offset: 28, size: 4, loadSizes: [1, 2, 4], narrowInside: true, kind: "scalar" },
+  { name: "hash", offset: 32, size: 4, loadSizes: [4], narrowInside: false, kind: "scalar" },
+  { name: "sk", offset: 40, size: 8, loadSizes: [8], narrowInside: false, kind: "sock" },
+  { name: "migrating_sk", offset: 48, size: 8, loadSizes: [8], narrowInside: false, kind: "sock_common_or_null" },
 ];
 
 export const SK_REUSEPORT: ProgramType = {
@@ -144,6 +155,7 @@ export const SK_REUSEPORT: ProgramType = {
   helpers: new Map(protos.map((p) => [p.id, p])),
   mapTypes: [...DATA_MAP_TYPES, ...SOCK_MAP_TYPES],
   retRange: [SK_DROP, SK_PASS],
+  retRangeEnforced: false,
   attachTypes: { select: BPF_SK_REUSEPORT_SELECT, select_or_migrate: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE },
 };
 

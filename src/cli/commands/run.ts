@@ -1,12 +1,149 @@
-// Placeholder until the command lands: keeps the command table complete while modules are built.
-import { UsageError } from "../../errors.js";
-import type { Command } from "../command.js";
+/**
+ * `baton run FILE (.s | .bin) [--mem HEX | --mem-file FILE] [--engine interp|jit] [--json]`:
+ * structural check, then one run with r1 = the input memory (0 when there is none) and r2 = its
+ * length. Also exports the program/memory loading that `baton bench` shares.
+ *
+ * No helpers are registered for a bare run (a call traps as "not available here"); program
+ * types with helpers and maps run through the sk_reuseport runtime, not this command.
+ */
+import { BytecodeError, InputError, UsageError, VmTrap, formatError, type SourceSpan } from "../../errors.js";
+import type { Engine } from "../../vm/engine.js";
+import { engineByName } from "../../vm/engines.js";
+import type { HelperFn } from "../../vm/helper-abi.js";
+import type { Insn } from "../../vm/isa.js";
+import { AddressSpace } from "../../vm/memory.js";
+import { checkStructure } from "../../vm/validate.js";
+import { assembleProgram } from "../../vm/asm/assembler.js";
+import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
+import { readInput } from "./asm.js";
+
+export interface LoadedProgram {
+  readonly file: string;
+  readonly insns: Insn[];
+  /** Source span per slot for `.s` input (to point traps at a line). */
+  readonly spans?: readonly SourceSpan[];
+  readonly source?: string;
+}
+
+/** Read `.s` (assembled) or `.bin` (raw slots) and run the structural check. */
+export function loadProgram(file: string): LoadedProgram {
+  if (file.endsWith(".s")) {
+    const source = readInput(file, "utf8") as string;
+    const prog = assembleProgram(source, file);
+    return { file, insns: withFile(() => checkStructure(prog.bytes), file), spans: prog.slotSpans, source };
+  }
+  if (file.endsWith(".bin")) return { file, insns: withFile(() => checkStructure(readInput(file) as Uint8Array), file) };
+  throw new UsageError(`expected a .s (assembly) or .bin (raw bytecode) file, got '${file}'`);
+}
+
+function withFile<T>(f: () => T, file: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BytecodeError && e.location !== undefined && "insn" in e.location && e.location.file === undefined) {
+      throw new BytecodeError(e.code, e.message, { file, insn: e.location.insn });
+    }
+    throw e;
+  }
+}
+
+/**
+ * Hex bytes: whitespace-separated pairs (`aa bb 01`) or one run (`aabb01`), optional `0x`
+ * prefixes and `#` comments. `where` names the source for messages.
+ */
+export function parseHexBytes(text: string, where: string): Uint8Array {
+  const out: number[] = [];
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.replace(/#.*$/, "");
+    for (const m of line.matchAll(/\S+/g)) {
+      const tok = m[0].replace(/^0x/i, "");
+      if (!/^[0-9a-fA-F]+$/.test(tok) || tok.length % 2 !== 0) {
+        const msg = `expected hex bytes (pairs of hex digits), got '${m[0]}'`;
+        if (where.startsWith("--")) throw new UsageError(`${where}: ${msg}`);
+        throw new InputError("input.bad-hex", msg, { file: where, line: n + 1, col: (m.index ?? 0) + 1, length: m[0].length });
+      }
+      for (let i = 0; i < tok.length; i += 2) out.push(Number.parseInt(tok.slice(i, i + 2), 16));
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** The input memory from `--mem` / `--mem-file` (empty when neither is given). */
+export function memoryFrom(values: { mem?: string | undefined; "mem-file"?: string | undefined }): Uint8Array {
+  if (values.mem !== undefined && values["mem-file"] !== undefined) throw new UsageError("give --mem or --mem-file, not both");
+  if (values.mem !== undefined) return parseHexBytes(values.mem, "--mem");
+  const f = values["mem-file"];
+  if (f !== undefined) return parseHexBytes(readInput(f, "utf8") as string, f);
+  return new Uint8Array(0);
+}
+
+export interface PreparedRun {
+  readonly engine: Engine;
+  readonly r1hi: number;
+  readonly r2: number;
+}
+
+/** An engine over the program with the memory in a writable region (r1 = its address). */
+export function prepare(prog: LoadedProgram, memBytes: Uint8Array, engineName: string, budget?: number): PreparedRun {
+  const factory = engineByName(engineName);
+  const mem = new AddressSpace();
+  const r1hi = memBytes.length > 0 ? mem.add("mem", memBytes, true).id : 0;
+  const helpers = new Map<number, HelperFn>();
+  const engine = withFile(() => factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
+  return { engine, r1hi, r2: memBytes.length };
+}
+
+/** Print a trap with the source line of the trapping instruction, when known; returns 1. */
+export function reportTrap(e: VmTrap, prog: LoadedProgram, io: CliIO): number {
+  const insn = e.location !== undefined && "insn" in e.location ? e.location.insn : -1;
+  let text = `${prog.file}: ${formatError(e)}`;
+  const span = insn >= 0 ? prog.spans?.[insn] : undefined;
+  if (span !== undefined && prog.source !== undefined) {
+    const line = prog.source.split(/\r?\n/)[span.line - 1] ?? "";
+    text += `\nnote: insn ${insn} is ${span.file}:${span.line}: ${line.trim()}`;
+  }
+  io.err(text);
+  return 1;
+}
+
+/** r0 from its halves as an unsigned 64-bit value. */
+export const r0Value = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+const OPTIONS = {
+  mem: { type: "string" },
+  "mem-file": { type: "string" },
+  engine: { type: "string" },
+  json: { type: "boolean" },
+  budget: { type: "string" },
+} as const;
 
 export const command: Command = {
   name: "run",
-  summary: "(in progress)",
-  usage: "baton run (in progress)",
-  async run() {
-    throw new UsageError("'run' is not available in this build");
+  summary: "run a program once (r1 = input memory, r2 = its length) and print r0",
+  usage: [
+    "baton run FILE (.s | .bin) [--mem HEX | --mem-file FILE] [--engine interp|jit] [--budget N] [--json]",
+    "  --mem HEX        input bytes, e.g. 'aa bb 01' or 'aabb01'",
+    "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
+    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N}",
+  ].join("\n"),
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+    if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
+    const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1) : undefined;
+    const memBytes = memoryFrom(values);
+    const prog = loadProgram(positionals[0]!);
+    const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp", budget);
+    let lo: number;
+    try {
+      lo = engine.run(r1hi, 0, r2);
+    } catch (e) {
+      if (e instanceof VmTrap) return reportTrap(e, prog, io);
+      throw e;
+    }
+    const r0 = r0Value(lo, engine.r0hi);
+    if (values.json === true) io.out(`{"r0": "${r0}", "executed": ${engine.executed}}`);
+    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\nexecuted ${engine.executed} instructions`);
+    return 0;
   },
 };

@@ -1,0 +1,31 @@
+/**
+ * The shape every `bench/*.bench.ts` module exports: `suites`, each a list of cases timed by
+ * bench/run.ts. A case may name another case of its suite as its baseline; the runner reports
+ * the ratio ns(case) / ns(baseline).
+ */
+export interface BenchCase {
+  /** Row name, e.g. "least_loaded/interp". */
+  readonly name: string;
+  /** Engine label: "interp", "jit", "js" (hand-written baseline)… */
+  readonly engine: string;
+  /** One operation. */
+  readonly fn: () => void;
+  /** Name of the baseline case in the same suite, if any. */
+  readonly baseline?: string;
+}
+
+export interface BenchSuite {
+  readonly name: string;
+  /** Throws if the cases disagree (run once before timing). */
+  readonly check?: () => void;
+  readonly cases: readonly BenchCase[];
+}
+
+export interface ResultRow {
+  name: string;
+  engine: string;
+  ns_per_op: number;
+  rme_percent: number;
+  baseline: string | null;
+  ratio_to_baseline: number | null;
+}

@@ -1,0 +1,93 @@
+// `baton run`, `baton conformance` and `baton bench` through the CLI dispatcher (exact output
+// and exit codes; bench output is checked for shape only, never for timing).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.js";
+import { assemble } from "../../../src/vm/asm/assembler.js";
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+const EX = "examples/least_loaded.s";
+const MEM = "examples/least_loaded.mem";
+const tmp = mkdtempSync(join(tmpdir(), "baton-run-"));
+
+describe("baton run", () => {
+  it("prints r0 and the executed count", async () => {
+    expect(await cli("run", EX, "--mem-file", MEM)).toEqual({ code: 0, out: "r0 = 10 (0xa)\nexecuted 88 instructions\n", err: "" });
+  });
+  it("--json", async () => {
+    const r = await cli("run", EX, "--mem-file", MEM, "--json");
+    expect(r.out).toBe('{"r0": "10", "executed": 88}\n');
+    expect(JSON.parse(r.out)).toEqual({ r0: "10", executed: 88 });
+  });
+  it("prints r0 as an unsigned 64-bit value", async () => {
+    const f = join(tmp, "neg.s");
+    writeFileSync(f, "mov %r0, -2\nexit\n");
+    expect((await cli("run", f)).out).toBe("r0 = 18446744073709551614 (0xfffffffffffffffe)\nexecuted 2 instructions\n");
+  });
+  it("runs raw .bin bytecode with --mem", async () => {
+    const f = join(tmp, "len.bin");
+    writeFileSync(f, assemble("mov %r0, %r2\nldxb %r1, [%r1+1]\nadd %r0, %r1\nexit\n"));
+    expect((await cli("run", f, "--mem", "aa 05 cc")).out).toBe("r0 = 8 (0x8)\nexecuted 4 instructions\n");
+  });
+  it("a trap prints the message, the instruction and its source line, exit 1", async () => {
+    const r = await cli("run", EX);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "examples/least_loaded.s: insn 1: error: read of 8 bytes at 0x000000000 is outside every region; valid regions: stack [0x100000000, 0x100001000) rw\n" +
+        "note: insn 1 is examples/least_loaded.s:5: ldxdw %r3, [%r1]     # best value\n",
+    );
+  });
+  it("a structural error names the file and instruction, exit 1", async () => {
+    const f = join(tmp, "bad.bin");
+    writeFileSync(f, new Uint8Array(12));
+    const r = await cli("run", f);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${f}: insn 1: error: program length 12 bytes is not a multiple of 8 (4 trailing bytes)\n`);
+  });
+  it("usage errors exit 2", async () => {
+    expect((await cli("run")).code).toBe(2);
+    expect((await cli("run", EX, "--mem", "xyz")).err).toMatch(/^error: --mem: expected hex bytes \(pairs of hex digits\), got 'xyz'/);
+    expect((await cli("run", "prog.txt")).err).toMatch(/^error: expected a \.s \(assembly\) or \.bin \(raw bytecode\) file, got 'prog.txt'/);
+    expect((await cli("run", EX, "--engine", "wasm")).err).toMatch(/^error: unknown engine 'wasm'; expected one of: interp, jit/);
+  });
+  it("a bad --mem-file is an input error with a location", async () => {
+    const f = join(tmp, "bad.mem");
+    writeFileSync(f, "00 11\n22 3\n");
+    const r = await cli("run", EX, "--mem-file", f);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n")[0]).toBe(`${f}:2:4: error: expected hex bytes (pairs of hex digits), got '3'`);
+  });
+});
+
+describe("baton conformance", () => {
+  it("reports passes, failures and the summary line", async () => {
+    const bad = join(tmp, "wrong.data");
+    writeFileSync(bad, "-- asm\nmov %r0, 1\nexit\n-- result\n0x2\n");
+    const r = await cli("conformance", "/work/shared/bpf_conformance/add.data", bad);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`FAIL ${bad}: expected r0 = 0x2, got r0 = 0x1\n1 passed, 1 failed, 0 skipped\n`);
+  });
+  it("a whole directory", async () => {
+    const r = await cli("conformance", "/work/shared/bpf_conformance");
+    expect(r.out).toBe("313 passed, 0 failed, 0 skipped\n");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("baton bench", () => {
+  it("--json has the documented keys", async () => {
+    const r = await cli("bench", EX, "--mem-file", MEM, "--json", "--rounds", "2");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as Record<string, number>;
+    expect(Object.keys(j)).toEqual(["ns_per_run", "min", "max", "runs"]);
+    expect(j.min).toBeLessThanOrEqual(j.max!);
+  });
+});
