@@ -1,0 +1,83 @@
+/**
+ * Everything helpers read or change outside VM memory: the map table, the seeded RNG, the
+ * virtual clock, the CPU and NUMA node of the run, the trace log and the per-run state of an
+ * sk_reuseport run (its context regions and the socket `sk_select_reuseport` chose).
+ */
+import type { ReuseportContext } from "../context.js";
+import type { MapTable } from "../maps/table.js";
+import { Rng } from "../rng.js";
+import type { VmSocket } from "../socket.js";
+
+/**
+ * Time as the caller sets it, in nanoseconds since boot (a double: exact up to 2^53 ns, about
+ * 104 days). Derived clocks follow the kernel: coarse time advances once per tick; jiffies
+ * start at INITIAL_JIFFIES = (u32)(-300 * HZ) so they wrap 32 bits five minutes after boot.
+ */
+export class VirtualClock {
+  /** CLOCK_MONOTONIC in ns. */
+  ns: number;
+  /** Time spent suspended: CLOCK_BOOTTIME = monotonic + this. */
+  suspendedNs = 0;
+  /** CONFIG_HZ. */
+  readonly hz: number;
+
+  constructor(ns = 0, hz = 250) {
+    this.ns = ns;
+    this.hz = hz;
+  }
+
+  advance(ns: number): void {
+    this.ns += ns;
+  }
+
+  get tickNs(): number {
+    return 1_000_000_000 / this.hz;
+  }
+
+  /** ktime_get_coarse_ns: the time of the last tick. */
+  coarseNs(): number {
+    const t = this.tickNs;
+    return Math.floor(this.ns / t) * t;
+  }
+
+  bootNs(): number {
+    return this.ns + this.suspendedNs;
+  }
+
+  jiffies64(): number {
+    return 0x1_0000_0000 - 300 * this.hz + Math.floor(this.ns / this.tickNs);
+  }
+}
+
+export interface HelperEnvOptions {
+  readonly maps: MapTable;
+  readonly seed?: number | bigint;
+  readonly rng?: Rng;
+  readonly clock?: VirtualClock;
+  readonly cpu?: number;
+  readonly numaNode?: number;
+}
+
+export class HelperEnv {
+  readonly maps: MapTable;
+  readonly rng: Rng;
+  readonly clock: VirtualClock;
+  /** get_smp_processor_id. */
+  cpu: number;
+  /** get_numa_node_id. */
+  numaNode: number;
+  /** One entry per bpf_trace_printk call. */
+  readonly trace: string[] = [];
+  /** The sk_reuseport context of the current run (null for programs without one). */
+  ctx: ReuseportContext | null = null;
+  /** What sk_select_reuseport recorded in this run (R21); the runtime resets it per run. */
+  selected: VmSocket | null = null;
+
+  constructor(o: HelperEnvOptions) {
+    this.maps = o.maps;
+    this.rng = o.rng ?? new Rng(o.seed ?? 0);
+    this.clock = o.clock ?? new VirtualClock();
+    this.cpu = o.cpu ?? 0;
+    this.numaNode = o.numaNode ?? 0;
+  }
+}

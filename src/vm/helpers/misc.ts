@@ -1,0 +1,34 @@
+/**
+ * Helpers without memory arguments: clocks from the caller's `VirtualClock` (ktime_get_ns 5,
+ * ktime_get_boot_ns 125, ktime_get_coarse_ns 160, jiffies64 118), get_prandom_u32 (7) from
+ * the seeded RNG, get_smp_processor_id (8) and get_numa_node_id (42) from the run's input.
+ */
+import type { HelperFn } from "../helper-abi.js";
+import { retNumber } from "./args.js";
+import type { HelperEnv } from "./env.js";
+
+export const ktimeGetNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.ns);
+export const ktimeGetBootNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.bootNs());
+export const ktimeGetCoarseNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.coarseNs());
+export const jiffies64 = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.jiffies64());
+
+export const getPrandomU32 =
+  (env: HelperEnv): HelperFn =>
+  (regs) => {
+    regs[0] = env.rng.nextU32();
+    regs[1] = 0;
+  };
+
+export const getSmpProcessorId =
+  (env: HelperEnv): HelperFn =>
+  (regs) => {
+    regs[0] = env.cpu >>> 0;
+    regs[1] = 0;
+  };
+
+export const getNumaNodeId =
+  (env: HelperEnv): HelperFn =>
+  (regs) => {
+    regs[0] = env.numaNode >>> 0;
+    regs[1] = 0;
+  };

@@ -1,0 +1,96 @@
+/**
+ * What every map offers: the control plane (what user space does through `bpf(BPF_MAP_*)`,
+ * with keys and values as byte arrays and kernel-style `0 / -errno` results) and the data plane
+ * the helpers use (keys read in place from VM memory, so a lookup allocates nothing).
+ *
+ * Two families: data maps (ARRAY, HASH, LRU_HASH) keep their values in one arena `Region`
+ * of the VM address space; socket maps (REUSEPORT_SOCKARRAY, SOCKMAP, SOCKHASH) hold
+ * `VmSocket` references and show user space their cookies.
+ */
+import type { Region } from "../memory.js";
+import type { VmSocket } from "../socket.js";
+
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+
+interface MapCommon {
+  readonly fd: number;
+  readonly name: string;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  /** A zero-size region: the map pointer `lddw src=1` loads is its address (hi word = id). */
+  readonly handle: Region;
+  /** Control plane: the value (a copy), or -errno (-ENOENT when absent). */
+  lookup(key: Uint8Array): Uint8Array | number;
+  /** Control plane: 0 or -errno. */
+  delete(key: Uint8Array): number;
+  /** Control plane: the key after `key` (the first key for null or an absent key), or -ENOENT at the end. */
+  getNextKey(key: Uint8Array | null): Uint8Array | number;
+}
+
+export interface DataMap extends MapCommon {
+  readonly kind: "data";
+  /** Values: slot i lives at offset i * stride. */
+  readonly arena: Region;
+  /** Bytes between consecutive values (value_size rounded up to 8, as the kernel does). */
+  readonly stride: number;
+  /** Control plane: 0 or -errno. */
+  update(key: Uint8Array, value: Uint8Array, flags: number): number;
+  /** Data plane: the slot holding the key at `bytes[off…]`, or -1. Marks LRU entries used. */
+  lookupSlot(bytes: Uint8Array, off: number): number;
+  /** Data plane: copy value_size bytes from `vbytes[voff…]`; 0 or -errno. */
+  updateFrom(kbytes: Uint8Array, koff: number, vbytes: Uint8Array, voff: number, flags: number): number;
+  deleteAt(bytes: Uint8Array, off: number): number;
+}
+
+export interface SocketMap extends MapCommon {
+  readonly kind: "socket";
+  /** Control plane (the socket stands for the fd user space passes): 0 or -errno. */
+  updateSocket(key: Uint8Array, sk: VmSocket, flags: number): number;
+  /** Data plane: the socket under the key at `bytes[off…]`, or null. */
+  lookupSocket(bytes: Uint8Array, off: number): VmSocket | null;
+  /** Control plane lookup as the kernel answers it: the cookie, or -errno. */
+  lookupCookie(key: Uint8Array): bigint | number;
+  /** Drop every entry holding `sk` (the kernel does this when a listener is unhashed, R22). */
+  removeSocket(sk: VmSocket): void;
+}
+
+export type BpfMap = DataMap | SocketMap;
+
+/** Keys up to 6 bytes become exact numbers; longer ones a latin-1 string (one char per byte). */
+export type JsKey = number | string;
+
+export function jsKey(bytes: Uint8Array, off: number, size: number): JsKey {
+  if (size <= 6) {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[off + i]!;
+    return v;
+  }
+  let s = "";
+  for (let i = 0; i < size; i++) s += String.fromCharCode(bytes[off + i]!);
+  return s;
+}
+
+/** u32 little-endian key bytes. */
+export function u32Key(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}
+
+/** u64 little-endian bytes. */
+export function u64Bytes(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return b;
+}
+
+export function readU32(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+export const roundUp8 = (n: number): number => (n + 7) & ~7;
