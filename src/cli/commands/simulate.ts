@@ -1,12 +1,149 @@
-// Placeholder until the command lands: keeps the command table complete while modules are built.
-import { UsageError } from "../../errors.js";
-import type { Command } from "../command.js";
+/**
+ * `baton simulate SCENARIO [--policy FILE] [--engine interp|jit] [--seed N] [--json]
+ * [--connections] [--ndjson FILE] [--report FILE.html]`: run a scenario through the socket model
+ * and print a summary table (or the full result as JSON; `--connections` adds one record per
+ * connection; `--ndjson` streams those records to a file, one JSON object per line, without
+ * keeping them in memory).
+ * Policies: `builtin:NAME` references need nothing; any other reference in an `attach` event
+ * is a policy file (or the `--policy` file, which replaces every such reference), compiled,
+ * verified and run on the chosen engine.
+ */
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { InputError, ModelError, VerifyError } from "../../errors.js";
+import { compilePolicy } from "../../compiler/compile.js";
+import { readPolicy } from "../../compiler/load.js";
+import type { ModelMaps } from "../../model/model-maps.js";
+import type { ReuseportProgram } from "../../model/program.js";
+import { renderReport } from "../../model/report-html.js";
+import { runtimeProgram, type BytecodePolicy } from "../../model/runtime-adapter.js";
+import { parseScenario, type Scenario } from "../../model/scenario.js";
+import type { ConnRecord, SimResult } from "../../model/sim-result.js";
+import { simulate } from "../../model/simulator.js";
+import { COUNTER_NAMES } from "../../model/netns.js";
+import { engineByName } from "../../vm/engines.js";
+import { SK_REUSEPORT } from "../../vm/program-type.js";
+import { verify } from "../../verifier/index.js";
+import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
+
+const USAGE = "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]";
+
+/**
+ * INTEGRATION POINT: when `src/cli/load-policy.ts` (`loadPolicy(file)`) lands, use it here;
+ * until then a `.baton` file is compiled and verified directly.
+ */
+function loadPolicyFile(file: string): BytecodePolicy {
+  const source = readPolicy(file);
+  const p = compilePolicy(source, file);
+  const v = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps, sourceMap: p.sourceMap });
+  if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the policy`);
+  return { name: p.name ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType };
+}
+
+function policyRefs(sc: Scenario): string[] {
+  const refs: string[] = [];
+  for (const e of sc.events) if (e.do === "attach" && !e.policy.startsWith("builtin:") && !refs.includes(e.policy)) refs.push(e.policy);
+  return refs;
+}
+
+function pad(s: string | number, w: number, left = false): string {
+  const t = String(s);
+  return left ? t.padEnd(w) : t.padStart(w);
+}
+
+export function summary(r: SimResult): string {
+  const c = r.connections;
+  const out: string[] = [];
+  out.push(`scenario ${r.scenario}  seed ${r.seed}  ${r.durationMs} ms simulated`);
+  out.push(`connections ${c.total}: accepted ${c.accepted}, reset ${c.reset}, timed out ${c.timedOut}, open ${c.open}`);
+  out.push(`migrations: close ${r.migrations.close}, timer ${r.migrations.timer}, ack ${r.migrations.ack}`);
+  const w = Math.max(8, ...r.listeners.map((l) => l.name.length));
+  out.push("");
+  out.push(`${pad("listener", w, true)}  ${pad("syns", 7)} ${pad("accepted", 8)} ${pad("in", 6)} ${pad("out", 6)} ${pad("maxq", 6)}  state`);
+  for (const l of r.listeners) {
+    out.push(`${pad(l.name, w, true)}  ${pad(l.syns, 7)} ${pad(l.accepted, 8)} ${pad(l.migratedIn, 6)} ${pad(l.migratedOut, 6)} ${pad(l.maxQueue, 6)}  ${l.state}`);
+  }
+  out.push("");
+  out.push("outcomes:");
+  for (const [k, v] of Object.entries(r.causes)) out.push(`  ${pad(k, 32, true)} ${v}`);
+  out.push("counters (non-zero):");
+  for (const k of COUNTER_NAMES) if (r.counters[k] !== 0) out.push(`  ${pad(k, 32, true)} ${r.counters[k]}`);
+  return out.join("\n");
+}
 
 export const command: Command = {
   name: "simulate",
-  summary: "(in progress)",
-  usage: "baton simulate (in progress)",
-  async run() {
-    throw new UsageError("'simulate' is not available in this build");
+  summary: "run a scenario through the SO_REUSEPORT socket model",
+  usage: USAGE,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseCommandArgs(argv, {
+      policy: { type: "string" },
+      engine: { type: "string", default: "interp" },
+      seed: { type: "string" },
+      json: { type: "boolean", default: false },
+      connections: { type: "boolean", default: false },
+      report: { type: "string" },
+      ndjson: { type: "string" },
+    });
+    if (positionals.length !== 1) throw new InputError("usage", `expected one scenario file, got ${positionals.length}`);
+    const file = positionals[0] as string;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const sc = parseScenario(text, file);
+    const engine = engineByName(values.engine ?? "interp");
+    const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : sc.seed;
+    const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
+    for (const ref of policyRefs(sc)) {
+      const path = values.policy ?? ref;
+      let policy: BytecodePolicy;
+      try {
+        policy = loadPolicyFile(path);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
+        throw e;
+      }
+      programs.set(ref, (maps) => runtimeProgram(policy, engine, seed, maps));
+    }
+    let fd: number | null = null;
+    let buf = "";
+    if (values.ndjson !== undefined) {
+      try {
+        fd = openSync(values.ndjson, "w");
+      } catch (e) {
+        throw new InputError("output.write", `cannot write ${values.ndjson}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    const stream = (rec: ConnRecord): void => {
+      buf += `${JSON.stringify(rec)}\n`;
+      if (buf.length > 1 << 16 && fd !== null) {
+        writeSync(fd, buf);
+        buf = "";
+      }
+    };
+    let result: SimResult;
+    try {
+      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(fd !== null ? { onConnection: stream } : {}) });
+    } catch (e) {
+      // Runtime refusals (EBADF, EADDRINUSE, …) name the event; add the file.
+      if (e instanceof ModelError) throw new ModelError(e.code, `${file}: ${e.message}`, e.location, e.hint);
+      throw e;
+    } finally {
+      if (fd !== null) {
+        writeSync(fd, buf);
+        closeSync(fd);
+      }
+    }
+    if (values.report !== undefined) {
+      try {
+        writeFileSync(values.report, renderReport(result));
+      } catch (e) {
+        throw new InputError("output.write", `cannot write ${values.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    io.out(values.json === true ? JSON.stringify(result, null, 2) : summary(result));
+    return 0;
   },
 };

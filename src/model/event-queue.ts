@@ -1,0 +1,73 @@
+/**
+ * A binary min-heap of timed events for the simulator, ordered by (time, insertion order):
+ * equal times pop in the order they were pushed, which keeps runs byte-identical.
+ * Parallel arrays instead of one object per event keep a million-connection run cheap.
+ */
+export class EventQueue<T> {
+  private at: number[] = [];
+  private seq: number[] = [];
+  private kind: number[] = [];
+  private obj: (T | undefined)[] = [];
+  private n = 0;
+  private counter = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** (a, sa) before (b, sb)? */
+  private static before(a: number, sa: number, b: number, sb: number): boolean {
+    return a < b || (a === b && sa < sb);
+  }
+
+  private place(i: number, at: number, seq: number, kind: number, obj: T | undefined): void {
+    this.at[i] = at;
+    this.seq[i] = seq;
+    this.kind[i] = kind;
+    this.obj[i] = obj;
+  }
+
+  push(at: number, kind: number, obj: T): void {
+    const seq = this.counter++;
+    let i = this.n++;
+    // Sift up by moving parents down into the hole (no swaps).
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!EventQueue.before(at, seq, this.at[p]!, this.seq[p]!)) break;
+      this.place(i, this.at[p]!, this.seq[p]!, this.kind[p]!, this.obj[p]);
+      i = p;
+    }
+    this.place(i, at, seq, kind, obj);
+  }
+
+  /** Time of the earliest event (undefined when empty). */
+  peekAt(): number | undefined {
+    return this.n > 0 ? this.at[0] : undefined;
+  }
+
+  /** Remove the earliest event; read it through the returned tuple. */
+  pop(): [number, number, T] | undefined {
+    if (this.n === 0) return undefined;
+    const out: [number, number, T] = [this.at[0]!, this.kind[0]!, this.obj[0] as T];
+    const last = --this.n;
+    const at = this.at[last]!;
+    const seq = this.seq[last]!;
+    const kind = this.kind[last]!;
+    const obj = this.obj[last];
+    this.obj[last] = undefined;
+    if (last === 0) return out;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= last) break;
+      const r = l + 1;
+      let m = l;
+      if (r < last && EventQueue.before(this.at[r]!, this.seq[r]!, this.at[l]!, this.seq[l]!)) m = r;
+      if (!EventQueue.before(this.at[m]!, this.seq[m]!, at, seq)) break;
+      this.place(i, this.at[m]!, this.seq[m]!, this.kind[m]!, this.obj[m]);
+      i = m;
+    }
+    this.place(i, at, seq, kind, obj);
+    return out;
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * The reuseport group (`struct sock_reuseport`) and every operation on its socks[] array,
+ * written to follow sock_reuseport.c step by step: alloc (R1), add (R2), grow (R3),
+ * stop-listen into the closed section (R4), closed-section removal (R5), full detach (R6),
+ * resurrection (R7), prog attach/detach (R8), selection (R10, R11) and the migration
+ * decision (R12). The TCP side (queues, timers, counters of R14–R16) is in tcp-stack.ts.
+ * Omitted: UDP's has_conns and connected-socket skipping beyond the ESTABLISHED check (R11),
+ * RCU (the model is single-threaded, so "failed to take a reference" never happens).
+ */
+import { ModelError } from "../errors.js";
+import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_PASS } from "../vm/program-type.js";
+import { IPPROTO_TCP, TCP_ESTABLISHED, type VmSocket } from "../vm/socket.js";
+import { reciprocalScale } from "./hash.js";
+import type { Netns } from "./netns.js";
+import type { ReuseportProgram } from "./program.js";
+import { Listener } from "./sockets.js";
+
+/** INIT_SOCKS (spec §0). */
+export const INIT_SOCKS = 128;
+/** socks[] capacity is a u16: doubling past this fails (R3). */
+const U16_MAX = 65535;
+
+/** What the group operations need from the stack around them. */
+export interface GroupHost {
+  readonly ns: Netns;
+  /** R4(a), R6: `bpf_sk_reuseport_detach` — drop sk from any REUSEPORT_SOCKARRAY. */
+  removeFromMaps(sk: Listener): void;
+  newGroupId(): number;
+  /** Virtual time in ns, passed to programs. */
+  nowNs(): number;
+  /** Why the last `reuseportMigrate` returned null (for per-connection causes). */
+  noteMigrateFailure(why: MigrateFailure): void;
+}
+
+export type MigrateFailure = "detached" | "no-listener" | "not-capable" | "program-drop" | "hash-null";
+
+function errno(name: string, message: string): ModelError {
+  return new ModelError(`model.${name}`, `${message} (${name})`);
+}
+
+export class ReuseportGroup {
+  maxSocks = INIT_SOCKS;
+  numSocks = 0;
+  numClosedSocks = 0;
+  socks: (Listener | null)[] = new Array<Listener | null>(INIT_SOCKS).fill(null);
+  prog: ReuseportProgram | null = null;
+  /** Freed (num_socks + num_closed_socks reached 0, R6). */
+  freed = false;
+
+  constructor(
+    /** reuseport_id: kept across growth (spec §1). */
+    readonly id: number,
+    public bindInany: boolean,
+  ) {}
+
+  /** socks[0 .. num_socks-1] */
+  listening(): Listener[] {
+    return this.socks.slice(0, this.numSocks) as Listener[];
+  }
+
+  /** socks[max_socks-num_closed_socks .. max_socks-1], in index order. */
+  closed(): Listener[] {
+    return this.socks.slice(this.maxSocks - this.numClosedSocks, this.maxSocks) as Listener[];
+  }
+
+  indexOf(sk: Listener, closed: boolean): number {
+    const lo = closed ? this.maxSocks - this.numClosedSocks : 0;
+    const hi = closed ? this.maxSocks : this.numSocks;
+    for (let i = lo; i < hi; i++) if (this.socks[i] === sk) return i;
+    return -1;
+  }
+}
+
+/** R1 `reuseport_alloc`: a new group holding sk, or R7 when sk is a shut-down member. */
+export function reuseportAlloc(host: GroupHost, sk: Listener, bindInany: boolean): void {
+  const old = sk.group;
+  if (old !== null) {
+    if (old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
+      reuseportResurrect(host, sk, old, null, bindInany); // R7: no live group in the bucket
+      return;
+    }
+    if (bindInany) old.bindInany = true; // only ever set to true here
+    return;
+  }
+  const g = new ReuseportGroup(host.newGroupId(), bindInany);
+  g.socks[0] = sk;
+  g.numSocks = 1;
+  sk.group = g;
+}
+
+/** R2 `reuseport_add_sock`: sk joins sk2's group (creating it for sk2 if needed). */
+export function reuseportAddSock(host: GroupHost, sk: Listener, sk2: Listener, bindInany: boolean): void {
+  if (sk2.group === null) reuseportAlloc(host, sk2, bindInany);
+  const g = sk2.group as ReuseportGroup;
+  const old = sk.group;
+  if (old !== null && old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
+    reuseportResurrect(host, sk, old, g, g.bindInany); // R7
+    return;
+  }
+  if (old !== null && old.numSocks !== 1) {
+    throw errno("EBUSY", `socket ${sk.name} already belongs to reuseport group ${old.id} with ${old.numSocks} members`);
+  }
+  if (g.numSocks + g.numClosedSocks === g.maxSocks && !reuseportGrow(g)) {
+    throw errno("ENOMEM", `reuseport group ${g.id} is full (${g.maxSocks} sockets) and cannot grow`);
+  }
+  addToListening(g, sk);
+  sk.group = g;
+  if (old !== null && old !== g) freeGroup(old); // R2: the joiner's singleton group is freed
+}
+
+/** `__reuseport_add_sock`: append at socks[num_socks] (R2). */
+function addToListening(g: ReuseportGroup, sk: Listener): void {
+  g.socks[g.numSocks] = sk;
+  g.numSocks++;
+}
+
+function freeGroup(g: ReuseportGroup): void {
+  g.freed = true;
+  g.prog = null;
+}
+
+/**
+ * R3 `reuseport_grow`: double capacity, listening section at the front, closed section at
+ * the tail, order kept. Past the u16 ceiling, evict the most recently closed socket or fail.
+ * Returns false for ENOMEM. The group object stays the same (the kernel copies the struct;
+ * id, prog and flags are kept, so identity is what matters here).
+ */
+export function reuseportGrow(g: ReuseportGroup): boolean {
+  const more = g.maxSocks * 2;
+  if (more > U16_MAX) {
+    if (g.numClosedSocks > 0) {
+      const victim = g.socks[g.maxSocks - g.numClosedSocks] as Listener;
+      victim.group = null; // it can no longer migrate (R12 step 1)
+      detachClosed(g, victim);
+      return true;
+    }
+    return false;
+  }
+  const socks = new Array<Listener | null>(more).fill(null);
+  for (let i = 0; i < g.numSocks; i++) socks[i] = g.socks[i] as Listener;
+  for (let i = 0; i < g.numClosedSocks; i++) {
+    socks[more - g.numClosedSocks + i] = g.socks[g.maxSocks - g.numClosedSocks + i] as Listener;
+  }
+  g.socks = socks;
+  g.maxSocks = more;
+  return true;
+}
+
+/** `__reuseport_detach_sock`: move-last-into-the-hole (R4 b). */
+function detachListening(g: ReuseportGroup, sk: Listener): boolean {
+  const i = g.indexOf(sk, false);
+  if (i < 0) return false;
+  g.socks[i] = g.socks[g.numSocks - 1] as Listener;
+  g.socks[g.numSocks - 1] = null;
+  g.numSocks--;
+  return true;
+}
+
+/** R5 `__reuseport_detach_closed_sock`: fill the hole with the lowest-index closed entry. */
+export function detachClosed(g: ReuseportGroup, sk: Listener): boolean {
+  const i = g.indexOf(sk, true);
+  if (i < 0) return false;
+  const lowest = g.maxSocks - g.numClosedSocks;
+  g.socks[i] = g.socks[lowest] as Listener;
+  g.socks[lowest] = null;
+  g.numClosedSocks--;
+  return true;
+}
+
+/** R4: migration-capable iff TCP and (sysctl on, or the group's prog expects attach type 40). */
+export function migrationCapable(host: GroupHost, sk: Listener): boolean {
+  const g = sk.group;
+  if (sk.protocol !== IPPROTO_TCP || g === null) return false;
+  return host.ns.sysctl.tcp_migrate_req === 1 || g.prog?.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
+}
+
+/**
+ * R4 `reuseport_stop_listen_sock` (called while sk is still LISTEN). Capable: out of the
+ * sockarrays, move-last-into-hole, into the closed section. Not capable: R6. Returns capable.
+ */
+export function reuseportStopListen(host: GroupHost, sk: Listener): boolean {
+  const g = sk.group;
+  if (g === null) return false;
+  if (migrationCapable(host, sk)) {
+    host.removeFromMaps(sk); // R4 (a)
+    detachListening(g, sk); // R4 (b)
+    g.socks[g.maxSocks - g.numClosedSocks - 1] = sk; // R4 (c)
+    g.numClosedSocks++;
+    return true;
+  }
+  reuseportDetach(host, sk);
+  return false;
+}
+
+/** R6 `reuseport_detach_sock`: out of the maps and the group; free an empty group. */
+export function reuseportDetach(host: GroupHost, sk: Listener): void {
+  const g = sk.group;
+  if (g === null) return;
+  host.removeFromMaps(sk);
+  sk.group = null;
+  if (!detachClosed(g, sk)) detachListening(g, sk);
+  if (g.numSocks + g.numClosedSocks === 0) freeGroup(g);
+}
+
+/** R7 `reuseport_resurrect`: a shut-down socket listens again. */
+function reuseportResurrect(host: GroupHost, sk: Listener, old: ReuseportGroup, live: ReuseportGroup | null, bindInany: boolean): void {
+  if (old === live) {
+    detachClosed(old, sk);
+    addToListening(old, sk);
+    return;
+  }
+  let g: ReuseportGroup;
+  if (live === null) {
+    // A fresh group without prog: a prog cannot be carried over from the old group.
+    g = new ReuseportGroup(host.newGroupId(), bindInany);
+  } else {
+    g = live;
+    if (g.numSocks + g.numClosedSocks === g.maxSocks && !reuseportGrow(g)) {
+      throw errno("ENOMEM", `reuseport group ${g.id} is full (${g.maxSocks} sockets) and cannot grow`);
+    }
+  }
+  detachClosed(old, sk);
+  addToListening(g, sk);
+  sk.group = g;
+  if (old.numSocks + old.numClosedSocks === 0) freeGroup(old);
+}
+
+/** R8 `reuseport_attach_prog` (SO_ATTACH_REUSEPORT_EBPF): one prog per group, replacing. */
+export function reuseportAttachProg(host: GroupHost, sk: Listener, prog: ReuseportProgram): void {
+  const at = prog.attachType as number;
+  if (at !== 39 && at !== 40) throw errno("EINVAL", `expected attach type 39 or 40, got ${at}`);
+  if (!sk.hashed) {
+    // Unhashed: needs SO_REUSEPORT and gets (or keeps) its own group; a shut-down member
+    // is resurrected into a fresh group so the live group's prog is not changed (R7).
+    if (!sk.reuseport) throw errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
+    reuseportAlloc(host, sk, false);
+  } else if (sk.group === null) {
+    throw errno("EINVAL", `socket ${sk.name} is hashed but has no reuseport group`);
+  }
+  (sk.group as ReuseportGroup).prog = prog;
+}
+
+/** R8 `reuseport_detach_prog` (SO_DETACH_REUSEPORT_BPF). */
+export function reuseportDetachProg(sk: Listener): void {
+  const g = sk.group;
+  if (g === null) {
+    throw sk.reuseport ? errno("ENOENT", `socket ${sk.name} has no reuseport group`) : errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
+  }
+  if (!sk.hashed && g.numClosedSocks > 0) throw errno("ENOENT", `socket ${sk.name} is not listening and its group has closed sockets`);
+  if (g.prog === null) throw errno("ENOENT", `reuseport group ${g.id} has no program`);
+  g.prog = null;
+}
+
+/** R11 `reuseport_select_sock_by_hash`: scale over the listening section, skipping ESTABLISHED. */
+export function selectByHash(g: ReuseportGroup, hash: number): Listener | null {
+  const n = g.numSocks;
+  if (n === 0) return null;
+  let i = reciprocalScale(hash, n);
+  for (let tries = 0; tries < n; tries++) {
+    const s = g.socks[i] as Listener;
+    if (s.state !== TCP_ESTABLISHED) return s;
+    i = i + 1 >= n ? 0 : i + 1;
+  }
+  return null;
+}
+
+/** The selected socket must be a listener of the model (a sockarray only holds those). */
+function asListener(s: VmSocket | null): Listener | null {
+  return s instanceof Listener ? s : null;
+}
+
+/** Sentinel for "the prog refused" (R10: any return other than SK_PASS). */
+export const REFUSED = "refused" as const;
+
+/**
+ * R10 `reuseport_select_sock` for a new SYN (or a cookie ACK): prog, else hash pick.
+ * `first` is the bucket's first member (ctx `sk`). Returns null when nothing is picked,
+ * REFUSED when the prog returns anything but SK_PASS.
+ */
+export function reuseportSelect(host: GroupHost, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
+  const g = first.group;
+  if (g === null) return null;
+  const prog = g.prog;
+  if (prog === null) return selectByHash(g, hash);
+  const out = prog.run({ sk: first, migratingSk: null, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+  if ((prog.progType ?? 21) === 1) {
+    // Classic / SOCKET_FILTER: the return value is an index (R10).
+    const idx = out.ret >>> 0;
+    return idx < g.numSocks ? (g.socks[idx] as Listener) : selectByHash(g, hash);
+  }
+  if (out.ret !== SK_PASS) return REFUSED;
+  return asListener(out.selected) ?? selectByHash(g, hash);
+}
+
+/**
+ * R12 `reuseport_migrate_sock`: the target for a child or request of the closed listener
+ * `sk`, or null. Counts TCPMigrateReqFailure exactly where R19 says; a found target counts
+ * nothing (callers count Success on commit, R18).
+ */
+export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
+  const c = host.ns.counters;
+  const g = sk.group;
+  if (g === null) {
+    host.noteMigrateFailure("detached");
+    return null; // step 1: detached or evicted, no count
+  }
+  if (g.numSocks === 0) {
+    c.TCPMigrateReqFailure++; // step 2
+    host.noteMigrateFailure("no-listener");
+    return null;
+  }
+  const prog = g.prog;
+  if (prog === null || prog.attachType !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
+    if (host.ns.sysctl.tcp_migrate_req !== 1) {
+      c.TCPMigrateReqFailure++; // step 4
+      host.noteMigrateFailure("not-capable");
+      return null;
+    }
+  } else {
+    // step 5: attach type 40, with an empty skb (len 0) off the packet path.
+    const out = prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+    if (out.ret !== SK_PASS) {
+      c.TCPMigrateReqFailure++; // step 6: refusal
+      host.noteMigrateFailure("program-drop");
+      return null;
+    }
+    const sel = asListener(out.selected);
+    if (sel !== null) return sel;
+    // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6).
+  }
+  const t = selectByHash(g, hash); // step 7, over the current listening section
+  if (t === null) {
+    c.TCPMigrateReqFailure++;
+    host.noteMigrateFailure("hash-null");
+  }
+  return t;
+}

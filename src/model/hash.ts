@@ -1,0 +1,36 @@
+/**
+ * The connection hash: a keyed, deterministic u32 per 4-tuple standing in for the kernel's
+ * `inet_ehashfn` (jhash_3words with a boot secret, spec §1). The key is the scenario seed,
+ * so a seed fixes every connection's hash; a scenario can also give hashes recorded on a
+ * real kernel. The mixing is a small avalanche function of our own (murmur3-style
+ * finaliser rounds); it is not jhash and does not try to reproduce kernel values.
+ */
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function round(h: number, w: number): number {
+  h ^= fmix((w ^ 0x9e3779b9) >>> 0);
+  h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+  return h >>> 0;
+}
+
+/** Hash of (local addr, local port, remote addr, remote port) under `seed` (any u32). */
+export function flowHash(seed: number, localIp: number, localPort: number, remoteIp: number, remotePort: number): number {
+  let h = fmix((seed ^ 0x5bd1e995) >>> 0);
+  h = round(h, localIp >>> 0);
+  h = round(h, remoteIp >>> 0);
+  h = round(h, ((localPort & 0xffff) << 16) | (remotePort & 0xffff));
+  return fmix(h);
+}
+
+/** `reciprocal_scale(h, n)` = floor(h * n / 2^32) (spec §1). Exact: h*n < 2^53. */
+export function reciprocalScale(h: number, n: number): number {
+  return Math.floor(((h >>> 0) * n) / 4294967296);
+}

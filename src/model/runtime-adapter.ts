@@ -1,0 +1,68 @@
+/**
+ * Runs a bytecode policy inside the model: wraps the VM's `SkReuseportRuntime` as a
+ * `ReuseportProgram`, creates the policy's maps, mirrors the scenario's control-plane map
+ * writes into them by map name, and clears sockarray entries when the model unhashes a
+ * listener (R4 a, R6, R22). The virtual clock follows the simulation.
+ * Omitted: packet bytes (the context's data == data_end; only `len` is set), CPU numbers.
+ * Callers verify the program first (the model never imports the verifier).
+ */
+import { ModelError } from "../errors.js";
+import type { EngineFactory } from "../vm/engine.js";
+import type { Insn } from "../vm/isa.js";
+import type { MapSpec } from "../vm/map-spec.js";
+import { u32Key, u64Bytes, valueBytes } from "../vm/maps/control.js";
+import { MapTable } from "../vm/maps/table.js";
+import { AddressSpace } from "../vm/memory.js";
+import { VirtualClock } from "../vm/helpers/env.js";
+import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
+import type { ModelMaps } from "./model-maps.js";
+import type { ReuseportAttachType, ReuseportProgram } from "./program.js";
+
+export interface BytecodePolicy {
+  readonly name: string;
+  readonly insns: readonly Insn[];
+  readonly maps: readonly MapSpec[];
+  readonly attachType: number;
+}
+
+function keyBytes(key: number, size: number): Uint8Array {
+  return size === 8 ? u64Bytes(BigInt(key)) : u32Key(key);
+}
+
+/** A `ReuseportProgram` backed by the VM, wired to the simulation's maps. */
+export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): ReuseportProgram {
+  if (policy.attachType !== 39 && policy.attachType !== 40) {
+    throw new ModelError("model.attach-type", `policy ${policy.name}: expected attach type 39 or 40, got ${policy.attachType}`);
+  }
+  const table = new MapTable(new AddressSpace());
+  for (const spec of policy.maps) table.create(spec);
+  const byName = new Map(table.list.map((m) => [m.name, m]));
+  maps.subscribe({
+    write(name, key, value) {
+      const m = byName.get(name);
+      if (m === undefined) return; // a model-only map
+      const k = keyBytes(key, m.keySize);
+      let rc: number;
+      if (value === undefined) rc = m.delete(k);
+      else if (m.kind === "socket") rc = typeof value === "number" ? -22 : m.updateSocket(k, value, 0);
+      else rc = typeof value === "number" ? m.update(k, valueBytes(value, m.valueSize), 0) : -22;
+      if (rc < 0 && !(value === undefined && rc === -2)) {
+        throw new ModelError("model.map-write", `map ${name}[${key}]: the policy's map refused the write (errno ${-rc})`);
+      }
+    },
+    remove(sk) {
+      table.detachSocket(sk);
+    },
+  });
+  const clock = new VirtualClock(0);
+  const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed, clock });
+  return {
+    attachType: policy.attachType as ReuseportAttachType,
+    name: policy.name,
+    run(i) {
+      clock.ns = i.nowNs;
+      const r = rt.select({ sk: i.sk, migratingSk: i.migratingSk, hash: i.hash, len: i.len, bindInany: i.bindInany });
+      return { ret: r.ret, selected: r.selected };
+    },
+  };
+}

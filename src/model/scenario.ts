@@ -1,0 +1,322 @@
+/**
+ * The scenario format (documented by scenarios/scenario.schema.json) and its validator.
+ * Times in files are milliseconds (fractions allowed); the simulator works in integer µs.
+ * Errors are `ModelError`s reading `file: /json/pointer: expected …, got …`.
+ * Omitted: IPv6 addresses; several client groups may share a source range (the author's
+ * choice; duplicate 4-tuples are not detected).
+ */
+import { ModelError } from "../errors.js";
+import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
+
+export interface ListenerSpec {
+  name: string;
+  /** Bind address, dotted quad; default "0.0.0.0". */
+  bind: string;
+  backlog: number;
+  /** Accepts per second; null = accept at once; 0 = never accepts. */
+  acceptRate: number | null;
+  /** When it first listens (ms), or null to wait for a `listen` event. */
+  listenAt: number | null;
+  deferAcceptSec: number;
+  synRetries: number;
+  fastOpenQlen: number;
+}
+
+export interface ClientSpec {
+  name: string;
+  startMs: number;
+  count: number;
+  /** Connections per second; 0 = all at startMs. */
+  rate: number;
+  src: string;
+  srcPort: number;
+  /** Server address the clients connect to; default "127.0.0.1". */
+  dst: string;
+  /** Final ACK delay after the SYN (ms); null = never acks (a SYN flood). */
+  ackDelayMs: number | null;
+  fastOpen: boolean;
+  dataBytes: number;
+  /** Explicit connection hashes (replaying a real run), one per connection. */
+  hashes: number[] | null;
+}
+
+export type ScenarioEvent =
+  | { at: number; do: "listen"; listener: string; backlog?: number }
+  | { at: number; do: "close"; listener: string }
+  | { at: number; do: "shutdown"; listener: string; how: "rd" | "wr" | "rdwr" }
+  | { at: number; do: "attach"; via: string; policy: string }
+  | { at: number; do: "detach"; via: string }
+  | { at: number; do: "sysctl"; name: keyof Sysctls; value: number }
+  | { at: number; do: "map"; map: string; key: number; listener?: string; value?: number }
+  | { at: number; do: "map-delete"; map: string; key: number }
+  | { at: number; do: "accept-rate"; listener: string; rate: number | null };
+
+export interface MapDecl {
+  name: string;
+  type: "sockarray" | "array" | "hash";
+  maxEntries: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number;
+  port: number;
+  durationMs: number;
+  sampleMs: number;
+  sysctls: Partial<Sysctls>;
+  listeners: ListenerSpec[];
+  clients: ClientSpec[];
+  maps: MapDecl[];
+  events: ScenarioEvent[];
+}
+
+type Obj = Record<string, unknown>;
+
+class V {
+  constructor(readonly file: string) {}
+  fail(path: string, msg: string): never {
+    throw new ModelError("scenario.invalid", `${this.file}: ${path || "/"}: ${msg}`);
+  }
+  got(v: unknown): string {
+    return v === undefined ? "nothing" : JSON.stringify(v);
+  }
+  obj(v: unknown, path: string): Obj {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(path, `expected an object, got ${this.got(v)}`);
+    return v as Obj;
+  }
+  keys(o: Obj, path: string, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.fail(`${path}/${k}`, `unknown field; expected one of ${allowed.join(", ")}`);
+    }
+  }
+  arr(v: unknown, path: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, `expected an array, got ${this.got(v)}`);
+    return v;
+  }
+  num(o: Obj, k: string, path: string, dflt?: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+    const v = o[k];
+    if (v === undefined && dflt !== undefined) return dflt;
+    const p = `${path}/${k}`;
+    const min = opts.min ?? 0;
+    const what = opts.int === true ? "integer" : "number";
+    const desc = min === 0 && opts.max === undefined ? `a non-negative ${what}` : `${what === "integer" ? "an" : "a"} ${what} from ${min} to ${opts.max ?? "∞"}`;
+    if (typeof v !== "number" || !Number.isFinite(v) || (opts.int === true && !Number.isInteger(v)) || v < min || (opts.max !== undefined && v > opts.max)) {
+      this.fail(p, `expected ${desc}, got ${this.got(v)}`);
+    }
+    return v;
+  }
+  nullableNum(o: Obj, k: string, path: string, dflt: number | null): number | null {
+    if (o[k] === null) return null;
+    if (o[k] === undefined) return dflt;
+    return this.num(o, k, path);
+  }
+  str(o: Obj, k: string, path: string, dflt?: string): string {
+    const v = o[k];
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== "string" || v.length === 0) this.fail(`${path}/${k}`, `expected a non-empty string, got ${this.got(v)}`);
+    return v;
+  }
+  bool(o: Obj, k: string, path: string, dflt: boolean): boolean {
+    const v = o[k];
+    if (v === undefined) return dflt;
+    if (typeof v !== "boolean") this.fail(`${path}/${k}`, `expected true or false, got ${this.got(v)}`);
+    return v;
+  }
+  ip(o: Obj, k: string, path: string, dflt: string): string {
+    const s = this.str(o, k, path, dflt);
+    if (parseIp(s) === null) this.fail(`${path}/${k}`, `expected a dotted-quad IPv4 address, got ${this.got(s)}`);
+    return s;
+  }
+}
+
+/** Dotted quad → host-order u32, or null. */
+export function parseIp(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (m === null) return null;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((x) => x > 255)) return null;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+export function formatIp(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+const TOP = ["$schema", "name", "description", "seed", "port", "durationMs", "sampleMs", "sysctls", "listeners", "clients", "maps", "events"];
+const LISTENER = ["name", "bind", "backlog", "acceptRate", "listenAt", "deferAcceptSec", "synRetries", "fastOpenQlen"];
+const CLIENT = ["name", "startMs", "count", "rate", "src", "srcPort", "dst", "ackDelayMs", "fastOpen", "dataBytes", "hashes"];
+const EVENT_FIELDS: Record<ScenarioEvent["do"], readonly string[]> = {
+  listen: ["listener", "backlog"],
+  close: ["listener"],
+  shutdown: ["listener", "how"],
+  attach: ["via", "policy"],
+  detach: ["via"],
+  sysctl: ["name", "value"],
+  map: ["map", "key", "listener", "value"],
+  "map-delete": ["map", "key"],
+  "accept-rate": ["listener", "rate"],
+};
+
+/** Validate parsed JSON as a scenario; `file` names it in messages. */
+export function validateScenario(json: unknown, file: string): Scenario {
+  const v: V = new V(file);
+  const o = v.obj(json, "");
+  v.keys(o, "", TOP);
+  const durationMs = v.num(o, "durationMs", "");
+  const sc: Scenario = {
+    name: v.str(o, "name", "", file.replace(/^.*\//, "").replace(/\.json$/, "")),
+    description: typeof o.description === "string" ? o.description : "",
+    seed: v.num(o, "seed", "", 1, { int: true, max: 0xffffffff }),
+    port: v.num(o, "port", "", 8080, { int: true, min: 1, max: 65535 }),
+    durationMs,
+    sampleMs: v.num(o, "sampleMs", "", Math.max(1, durationMs / 200)),
+    sysctls: {},
+    listeners: [],
+    clients: [],
+    maps: [],
+    events: [],
+  };
+  if (o.sysctls !== undefined) {
+    const s = v.obj(o.sysctls, "/sysctls");
+    for (const k of Object.keys(s)) {
+      if (!isSysctlName(k)) v.fail(`/sysctls/${k}`, `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}`);
+      const [lo, hi] = sysctlRange(k);
+      sc.sysctls[k] = v.num(s, k, "/sysctls", undefined, { int: true, min: lo, max: hi });
+    }
+  }
+  const names = new Set<string>();
+  v.arr(o.listeners, "/listeners").forEach((x, i) => {
+    const p = `/listeners/${i}`;
+    const l = v.obj(x, p);
+    v.keys(l, p, LISTENER);
+    const name = v.str(l, "name", p);
+    if (names.has(name)) v.fail(`${p}/name`, `duplicate listener name ${JSON.stringify(name)}`);
+    names.add(name);
+    sc.listeners.push({
+      name,
+      bind: v.ip(l, "bind", p, "0.0.0.0"),
+      backlog: v.num(l, "backlog", p, 4096, { int: true, max: 2147483647 }),
+      acceptRate: v.nullableNum(l, "acceptRate", p, null),
+      listenAt: v.nullableNum(l, "listenAt", p, null),
+      deferAcceptSec: v.num(l, "deferAcceptSec", p, 0, { int: true }),
+      synRetries: v.num(l, "synRetries", p, 0, { int: true, max: 255 }),
+      fastOpenQlen: v.num(l, "fastOpenQlen", p, 0, { int: true }),
+    });
+  });
+  (o.clients === undefined ? [] : v.arr(o.clients, "/clients")).forEach((x, i) => {
+    const p = `/clients/${i}`;
+    const c = v.obj(x, p);
+    v.keys(c, p, CLIENT);
+    const count = v.num(c, "count", p, undefined, { int: true });
+    let hashes: number[] | null = null;
+    if (c.hashes !== undefined) {
+      const hs = v.arr(c.hashes, `${p}/hashes`);
+      if (hs.length !== count) v.fail(`${p}/hashes`, `expected ${count} hashes (one per connection), got ${hs.length}`);
+      hashes = hs.map((_, j) => v.num(hs as unknown as Obj, String(j), `${p}/hashes`, undefined, { int: true, max: 0xffffffff }));
+    }
+    sc.clients.push({
+      name: v.str(c, "name", p, `clients${i}`),
+      startMs: v.num(c, "startMs", p, 0),
+      count,
+      rate: v.num(c, "rate", p, 0),
+      src: v.ip(c, "src", p, "10.0.0.1"),
+      srcPort: v.num(c, "srcPort", p, 1024, { int: true, min: 1, max: 65535 }),
+      dst: v.ip(c, "dst", p, "127.0.0.1"),
+      ackDelayMs: v.nullableNum(c, "ackDelayMs", p, 0),
+      fastOpen: v.bool(c, "fastOpen", p, false),
+      dataBytes: v.num(c, "dataBytes", p, 0, { int: true }),
+      hashes,
+    });
+  });
+  const mapNames = new Set<string>();
+  (o.maps === undefined ? [] : v.arr(o.maps, "/maps")).forEach((x, i) => {
+    const p = `/maps/${i}`;
+    const m = v.obj(x, p);
+    v.keys(m, p, ["name", "type", "maxEntries"]);
+    const type = v.str(m, "type", p);
+    if (type !== "sockarray" && type !== "array" && type !== "hash") v.fail(`${p}/type`, `expected "sockarray", "array" or "hash", got ${v.got(type)}`);
+    const name = v.str(m, "name", p);
+    mapNames.add(name);
+    sc.maps.push({ name, type, maxEntries: v.num(m, "maxEntries", p, undefined, { int: true, min: 1, max: 1 << 20 }) });
+  });
+  const listenerRef = (e: Obj, k: string, p: string): string => {
+    const n = v.str(e, k, p);
+    if (!names.has(n)) v.fail(`${p}/${k}`, `expected a listener name (${[...names].join(", ")}), got ${JSON.stringify(n)}`);
+    return n;
+  };
+  const mapRef = (e: Obj, p: string): string => {
+    const n = v.str(e, "map", p);
+    if (!mapNames.has(n)) v.fail(`${p}/map`, `expected a declared map name, got ${JSON.stringify(n)}`);
+    return n;
+  };
+  (o.events === undefined ? [] : v.arr(o.events, "/events")).forEach((x, i) => {
+    const p = `/events/${i}`;
+    const e = v.obj(x, p);
+    const at = v.num(e, "at", p);
+    const kind = e.do;
+    if (typeof kind !== "string" || !(kind in EVENT_FIELDS)) {
+      v.fail(`${p}/do`, `expected one of ${Object.keys(EVENT_FIELDS).join(", ")}, got ${v.got(kind)}`);
+    }
+    const k = kind as ScenarioEvent["do"];
+    v.keys(e, p, ["at", "do", ...EVENT_FIELDS[k]]);
+    switch (k) {
+      case "listen":
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), ...(e.backlog !== undefined ? { backlog: v.num(e, "backlog", p, undefined, { int: true }) } : {}) });
+        break;
+      case "close":
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p) });
+        break;
+      case "shutdown": {
+        const how = v.str(e, "how", p, "rdwr");
+        if (how !== "rd" && how !== "wr" && how !== "rdwr") v.fail(`${p}/how`, `expected "rd", "wr" or "rdwr", got ${v.got(how)}`);
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), how });
+        break;
+      }
+      case "attach":
+        sc.events.push({ at, do: k, via: listenerRef(e, "via", p), policy: v.str(e, "policy", p) });
+        break;
+      case "detach":
+        sc.events.push({ at, do: k, via: listenerRef(e, "via", p) });
+        break;
+      case "sysctl": {
+        const name = v.str(e, "name", p);
+        if (!isSysctlName(name)) v.fail(`${p}/name`, `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
+        const [lo, hi] = sysctlRange(name);
+        sc.events.push({ at, do: k, name, value: v.num(e, "value", p, undefined, { int: true, min: lo, max: hi }) });
+        break;
+      }
+      case "map": {
+        const map = mapRef(e, p);
+        const key = v.num(e, "key", p, undefined, { int: true, max: 0xffffffff });
+        if ((e.listener === undefined) === (e.value === undefined)) v.fail(p, `expected exactly one of "listener" or "value"`);
+        sc.events.push({
+          at,
+          do: k,
+          map,
+          key,
+          ...(e.listener !== undefined ? { listener: listenerRef(e, "listener", p) } : { value: v.num(e, "value", p, undefined, { int: true, max: 0xffffffff }) }),
+        });
+        break;
+      }
+      case "map-delete":
+        sc.events.push({ at, do: k, map: mapRef(e, p), key: v.num(e, "key", p, undefined, { int: true, max: 0xffffffff }) });
+        break;
+      case "accept-rate":
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), rate: v.nullableNum(e, "rate", p, null) });
+        break;
+    }
+  });
+  return sc;
+}
+
+/** Parse JSON text and validate it; a syntax error names the file and position. */
+export function parseScenario(text: string, file: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelError("scenario.json", `${file}: /: invalid JSON: ${(e as Error).message}`);
+  }
+  return validateScenario(json, file);
+}

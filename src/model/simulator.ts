@@ -1,0 +1,382 @@
+/**
+ * The discrete-event simulator: drives one `TcpStack` through a scenario on a virtual clock
+ * (integer µs), with clients (SYN, SYN retries, final ACK after a delay, TFO, data),
+ * accept workers per listener, scheduled control-plane actions and periodic queue samples.
+ * Same scenario + seed ⇒ the same event order ⇒ byte-identical results.
+ * Client model: zero network delay; the final ACK reaches the server `ackDelayMs` after the
+ * SYN-ACK (a withheld ACK, like the selftest's XDP drop); a client whose ACK was already
+ * sent answers every retransmitted SYN-ACK at once. A dropped SYN is retried at 1, 2, 4 … s
+ * up to tcp_syn_retries.
+ */
+import { ModelError } from "../errors.js";
+import { TCP_LISTEN } from "../vm/socket.js";
+import { builtinProgram } from "./builtins.js";
+import { EventQueue } from "./event-queue.js";
+import { flowHash } from "./hash.js";
+import { ModelMaps } from "./model-maps.js";
+import { Netns } from "./netns.js";
+import type { ReuseportProgram } from "./program.js";
+import type { ClientSpec, Scenario, ScenarioEvent } from "./scenario.js";
+import { formatIp, parseIp } from "./scenario.js";
+import {
+  addToHistogram,
+  newHistogram,
+  usToMs,
+  type ConnRecord,
+  type Fate,
+  type ListenerResult,
+  type MigrationRec,
+  type SimResult,
+} from "./sim-result.js";
+import { Flow, type Listener, RequestSock } from "./sockets.js";
+import { TcpStack, type LossCause, type MigrationPoint } from "./stack.js";
+import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
+
+export interface SimOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Programs for non-builtin `attach` policies, by the reference string in the scenario. */
+  readonly programs?: ReadonlyMap<string, ReuseportProgram | ((maps: ModelMaps) => ReuseportProgram)>;
+  /** Called once per connection when its fate is final (or at the end for open ones). */
+  readonly onConnection?: (rec: ConnRecord) => void;
+  /** Keep every record in `result.connectionRecords` (memory grows with the count). */
+  readonly keepConnections?: boolean;
+}
+
+const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6;
+const SEC = 1_000_000;
+
+class Conn extends Flow {
+  synAt = 0;
+  synTries = 0;
+  /** Absolute time the final ACK arrives, or -1 (never). */
+  ackAt = -1;
+  ackSent = false;
+  listener: Listener | null = null;
+  migrations: MigrationRec[] | null = null;
+  /** The `at` of this flow's timer event currently in the queue (-1 none). */
+  timerQueued = -1;
+  ackRetries = 0;
+  done = false;
+  constructor(id: number, localIp: number, localPort: number, remoteIp: number, remotePort: number, hash: number, readonly client: ClientSpec) {
+    super(id, localIp, localPort, remoteIp, remotePort, hash);
+  }
+}
+
+interface Arrival {
+  readonly c: ClientSpec;
+  readonly dst: number;
+  readonly src: number;
+  i: number;
+}
+
+interface Worker {
+  readonly l: Listener;
+  interval: number; // µs between accepts; 0 = at once; Infinity = never
+  scheduled: boolean;
+  last: number;
+  syns: number;
+  migratedIn: number;
+  migratedOut: number;
+  maxQueue: number;
+}
+
+function intervalOf(rate: number | null): number {
+  return rate === null ? 0 : rate === 0 ? Infinity : SEC / rate;
+}
+
+export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
+  const seed = (opts.seed ?? sc.seed) >>> 0;
+  const ns = new Netns(sc.sysctls);
+  const st = new TcpStack(ns);
+  const maps = new ModelMaps(sc.maps, st);
+  const q = new EventQueue<unknown>();
+  const keep = opts.keepConnections === true;
+  const record = keep || opts.onConnection !== undefined;
+  const records: ConnRecord[] = [];
+  const live = new Set<Conn>();
+  const workers: Worker[] = [];
+  const byName = new Map<string, Listener>();
+  const totals = { total: 0, accepted: 0, reset: 0, timedOut: 0, open: 0 };
+  const causes: Record<string, number> = {};
+  const migrations: Record<MigrationPoint, number> = { close: 0, timer: 0, ack: 0 };
+  const latency = newHistogram();
+  const durationUs = Math.round(sc.durationMs * 1000);
+  const tMs: number[] = [];
+  const queues: Record<string, number[]> = {};
+
+  for (const spec of sc.listeners) {
+    const sk = st.socket(spec.name);
+    st.bind(sk, parseIp(spec.bind) ?? 0, sc.port);
+    if (spec.deferAcceptSec > 0) st.setDeferAccept(sk, spec.deferAcceptSec);
+    if (spec.synRetries > 0) st.setSynRetries(sk, spec.synRetries);
+    if (spec.fastOpenQlen > 0) st.setFastOpen(sk, spec.fastOpenQlen);
+    byName.set(spec.name, sk);
+    workers.push({ l: sk, interval: intervalOf(spec.acceptRate), scheduled: false, last: -Infinity, syns: 0, migratedIn: 0, migratedOut: 0, maxQueue: 0 });
+    queues[spec.name] = [];
+  }
+  const worker = (l: Listener): Worker => workers[l.index] as Worker;
+  const listenerOf = (name: string): Listener => byName.get(name) as Listener;
+
+  const finish = (c: Conn, fate: Fate, by: Listener | null, cause: ConnRecord["cause"]): void => {
+    if (c.done) return;
+    c.done = true;
+    live.delete(c);
+    if (fate === "accepted") {
+      totals.accepted++;
+      addToHistogram(latency, (st.now - c.synAt) / 1000);
+    } else if (fate === "reset") totals.reset++;
+    else if (fate === "timed-out") totals.timedOut++;
+    else totals.open++;
+    const key = cause === null ? fate : `${fate}:${cause}`;
+    causes[key] = (causes[key] ?? 0) + 1;
+    if (record) {
+      const rec: ConnRecord = {
+        id: c.id,
+        client: c.client.name,
+        src: `${formatIp(c.remoteIp)}:${c.remotePort}`,
+        hash: c.hash,
+        synAtMs: usToMs(c.synAt),
+        listener: c.listener?.name ?? null,
+        migrations: c.migrations ?? [],
+        fate,
+        by: by?.name ?? null,
+        cause,
+        endAtMs: usToMs(st.now),
+      };
+      if (keep) records.push(rec);
+      opts.onConnection?.(rec);
+    }
+  };
+
+  const scheduleAccept = (w: Worker): void => {
+    if (w.scheduled || w.interval === Infinity || w.l.ackBacklog === 0) return;
+    w.scheduled = true;
+    q.push(Math.max(st.now, Math.ceil(w.last + w.interval)), K_ACCEPT, w);
+  };
+
+  st.observer = {
+    migrated(flow, point, from, to) {
+      const c = flow as Conn;
+      migrations[point]++;
+      worker(from).migratedOut++;
+      worker(to).migratedIn++;
+      if (record) (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
+    },
+    reset(flow, cause) {
+      finish(flow as Conn, "reset", null, cause);
+    },
+    requestDropped(flow, cause) {
+      const c = flow as Conn;
+      if (c.ackSent) finish(c, "reset", null, cause); // the client thinks it is connected
+      else if (c.ackAt < 0) finish(c, "timed-out", null, cause === "expired" ? "no-ack" : cause);
+      // otherwise its ACK arrives later and draws an RST (no-request)
+    },
+    armTimer(req, at) {
+      const c = req.flow as Conn;
+      if (!c.ackSent && c.ackAt >= 0 && c.ackAt < at) return; // the ACK comes first; re-armed after it
+      c.timerQueued = at;
+      q.push(at, K_TIMER, req);
+    },
+    queued(l) {
+      const w = worker(l);
+      if (l.ackBacklog > w.maxQueue) w.maxQueue = l.ackBacklog;
+      scheduleAccept(w);
+    },
+  };
+
+  const resolve = (ref: string): ReuseportProgram => {
+    if (ref.startsWith("builtin:")) return builtinProgram(ref.slice(8), maps);
+    const p = opts.programs?.get(ref);
+    if (p === undefined) throw new ModelError("model.policy-missing", `policy ${JSON.stringify(ref)} was not loaded`, undefined, "pass it with --policy or use a builtin: policy");
+    return typeof p === "function" ? p(maps) : p;
+  };
+
+  const apply = (e: ScenarioEvent): void => {
+    switch (e.do) {
+      case "listen": {
+        const l = listenerOf(e.listener);
+        st.listen(l, e.backlog ?? (sc.listeners[l.index]?.backlog as number));
+        scheduleAccept(worker(l));
+        break;
+      }
+      case "close":
+        st.close(listenerOf(e.listener));
+        break;
+      case "shutdown":
+        st.shutdown(listenerOf(e.listener), e.how);
+        break;
+      case "attach":
+        st.attachProgram(listenerOf(e.via), resolve(e.policy));
+        break;
+      case "detach":
+        st.detachProgram(listenerOf(e.via));
+        break;
+      case "sysctl":
+        ns.setSysctl(e.name, e.value);
+        break;
+      case "map":
+        maps.update(e.map, e.key, e.listener !== undefined ? listenerOf(e.listener) : (e.value as number));
+        break;
+      case "map-delete":
+        maps.delete(e.map, e.key);
+        break;
+      case "accept-rate": {
+        const w = worker(listenerOf(e.listener));
+        w.interval = intervalOf(e.rate);
+        scheduleAccept(w);
+        break;
+      }
+    }
+  };
+
+  const sendSyn = (c: Conn): void => {
+    // Known before the SYN is processed, so armTimer can skip timers the ACK will pre-empt.
+    c.ackAt = c.client.ackDelayMs === null ? -1 : st.now + Math.round(c.client.ackDelayMs * 1000);
+    const out = receiveSyn(st, c, { fastOpen: c.client.fastOpen, dataLen: c.client.dataBytes });
+    switch (out.kind) {
+      case "rst":
+        finish(c, "reset", null, out.cause);
+        return;
+      case "dropped":
+        c.synTries++;
+        if (c.synTries > ns.sysctl.tcp_syn_retries) finish(c, "timed-out", null, "syn-retries");
+        else q.push(st.now + SEC * 2 ** (c.synTries - 1), K_SYN, c);
+        return;
+      default:
+        c.listener = out.listener;
+        worker(out.listener).syns++;
+        if (c.ackAt >= 0) q.push(c.ackAt, K_ACK, c);
+    }
+  };
+
+  const sendAck = (c: Conn): void => {
+    c.ackSent = true;
+    const out = receiveAck(st, c, { dataLen: c.client.dataBytes });
+    if (out.kind === "kept") {
+      const r = c.ehash as RequestSock;
+      if (c.timerQueued !== r.timerAt) {
+        c.timerQueued = r.timerAt;
+        q.push(r.timerAt, K_TIMER, r);
+      }
+    } else if (out.kind === "dropped" && c.cookie) {
+      // A cookie ACK dropped on overflow: only a client with data retransmits.
+      if (c.client.dataBytes > 0 && c.ackRetries < ns.sysctl.tcp_syn_retries) q.push(st.now + SEC * 2 ** c.ackRetries++, K_ACK, c);
+      else finish(c, "timed-out", null, "cookie-ack-dropped");
+    }
+  };
+
+  // Seed the queue: listenAt, file events, client generators, samples.
+  sc.listeners.forEach((l) => {
+    if (l.listenAt !== null) q.push(Math.round(l.listenAt * 1000), K_EVENT, [{ at: l.listenAt, do: "listen", listener: l.name }, -1]);
+  });
+  sc.events.forEach((e, i) => q.push(Math.round(e.at * 1000), K_EVENT, [e, i]));
+  for (const c of sc.clients) {
+    if (c.count > 0) q.push(Math.round(c.startMs * 1000), K_ARRIVAL, { c, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 } satisfies Arrival);
+  }
+  const sampleUs = Math.max(1, Math.round(sc.sampleMs * 1000));
+  q.push(0, K_SAMPLE, null);
+
+  let nextId = 0;
+  for (let ev = q.pop(); ev !== undefined; ev = q.pop()) {
+    const [at, kind, obj] = ev;
+    if (at > durationUs) break;
+    st.now = at;
+    switch (kind) {
+      case K_EVENT: {
+        const [e, i] = obj as [ScenarioEvent, number];
+        try {
+          apply(e);
+        } catch (err) {
+          if (err instanceof ModelError) {
+            const where = i >= 0 ? `/events/${i}` : `listener ${("listener" in e && e.listener) || ""} listenAt`;
+            throw new ModelError(err.code, `${where} (${e.do} at ${e.at} ms): ${err.message}`, undefined, err.hint);
+          }
+          throw err;
+        }
+        break;
+      }
+      case K_ARRIVAL: {
+        const a = obj as Arrival;
+        const off = a.c.srcPort - 1024 + a.i;
+        const sport = 1024 + (off % 64512);
+        const sip = (a.src + Math.floor(off / 64512)) >>> 0;
+        const hash = a.c.hashes !== null ? (a.c.hashes[a.i] as number) : flowHash(seed, a.dst, sc.port, sip, sport);
+        const c = new Conn(++nextId, a.dst, sc.port, sip, sport, hash, a.c);
+        c.synAt = at;
+        totals.total++;
+        live.add(c);
+        sendSyn(c);
+        a.i++;
+        if (a.i < a.c.count) q.push(a.c.rate > 0 ? Math.round(a.c.startMs * 1000 + (a.i * SEC) / a.c.rate) : at, K_ARRIVAL, a);
+        break;
+      }
+      case K_SYN: {
+        const c = obj as Conn;
+        if (!c.done) sendSyn(c);
+        break;
+      }
+      case K_ACK: {
+        const c = obj as Conn;
+        if (!c.done) sendAck(c);
+        break;
+      }
+      case K_TIMER: {
+        const r = obj as RequestSock;
+        const c = r.flow as Conn;
+        if (c.done || r.dead || c.ehash !== r || r.timerAt !== at) break;
+        c.timerQueued = -1;
+        const resent = requestTimer(st, r);
+        if (resent && c.ackSent && !c.done) q.push(at, K_ACK, c);
+        break;
+      }
+      case K_ACCEPT: {
+        const w = obj as Worker;
+        w.scheduled = false;
+        if (w.l.state !== TCP_LISTEN) break;
+        const child = st.accept(w.l);
+        if (child === null) break;
+        w.last = at;
+        finish(child.flow as Conn, "accepted", w.l, null);
+        scheduleAccept(w);
+        break;
+      }
+      case K_SAMPLE: {
+        tMs.push(usToMs(at));
+        for (const w of workers) (queues[w.l.name] as number[]).push(w.l.ackBacklog);
+        if (at + sampleUs <= durationUs) q.push(at + sampleUs, K_SAMPLE, null);
+        break;
+      }
+    }
+  }
+  st.now = Math.min(st.now, durationUs);
+  for (const c of [...live]) finish(c, "open", null, "in-flight");
+
+  const listeners: ListenerResult[] = workers.map((w) => ({
+    name: w.l.name,
+    syns: w.syns,
+    accepted: w.l.accepted,
+    migratedIn: w.migratedIn,
+    migratedOut: w.migratedOut,
+    maxQueue: w.maxQueue,
+    finalQueue: w.l.ackBacklog,
+    state: w.l.destroyed ? "freed" : w.l.state === TCP_LISTEN ? "LISTEN" : "CLOSE",
+  }));
+  const sortedCauses: Record<string, number> = {};
+  for (const k of Object.keys(causes).sort()) sortedCauses[k] = causes[k] as number;
+  return {
+    scenario: sc.name,
+    seed,
+    durationMs: sc.durationMs,
+    connections: totals,
+    causes: sortedCauses,
+    migrations,
+    listeners,
+    counters: { ...ns.counters },
+    series: { tMs, queues },
+    acceptLatency: latency,
+    ...(keep ? { connectionRecords: records } : {}),
+  };
+}
+
+export type { LossCause };

@@ -1,0 +1,320 @@
+/**
+ * Packet input and the SYN-ACK timer for one stack: a SYN (R9–R11, tcp_conn_request with
+ * syncookies and TFO), the final ACK (R16, R17, tcp_check_req, inet_csk_complete_hashdance)
+ * and `reqsk_timer_handler` (R15). Each function returns what the peer experiences next.
+ * Segments carry only what the rules read: SYN or ACK, TFO, and the payload length.
+ * Omitted: SYN retransmits hitting an existing request (answered by the request's timer),
+ * out-of-window ACKs, socket filters, EmbryonicRsts outside the overflow path.
+ */
+import { TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
+import { REFUSED, reuseportMigrate, reuseportSelect } from "./group.js";
+import { ChildSock, type Flow, type Listener, RequestSock } from "./sockets.js";
+import type { LossCause, TcpStack } from "./stack.js";
+
+/** TCP_TIMEOUT_INIT and TCP_RTO_MAX, µs. */
+export const TIMEOUT_INIT_US = 1_000_000;
+export const RTO_MAX_US = 120_000_000;
+/** A bare TCP header: ctx `len` of a final ACK without payload (> 0, R16). */
+const TCP_HDR = 20;
+
+export type SynOutcome =
+  | { kind: "rst"; cause: LossCause } // no listener, or the prog refused (R10)
+  | { kind: "dropped" } // SYN dropped (backlog full / SYN queue full without cookies): the client retries
+  | { kind: "synack"; listener: Listener } // a request in NEW_SYN_RECV
+  | { kind: "cookie"; listener: Listener } // a syncookie SYN-ACK, no state (R17)
+  | { kind: "tfo"; listener: Listener }; // a TFO child in the accept queue
+
+export type AckOutcome =
+  | { kind: "queued"; listener: Listener } // a child went into this listener's accept queue
+  | { kind: "established" } // a TFO child completed its handshake
+  | { kind: "kept" } // the request stays (acked): overflow with abort_on_overflow=0, or defer-accept
+  | { kind: "rst"; cause: LossCause }
+  | { kind: "dropped" }; // segment discarded, no state change
+
+/** R9: exact-address bucket, then INADDR_ANY; the first socket triggers group selection. */
+export function lookupListener(st: TcpStack, flow: Flow, len: number): Listener | null | typeof REFUSED {
+  for (let pass = flow.localIp === 0 ? 1 : 0; pass < 2; pass++) {
+    const b = st.bucket(pass === 0 ? flow.localIp : 0, flow.localPort);
+    if (b === undefined || b.length === 0) continue;
+    const first = b[0] as Listener;
+    if (first.reuseport && first.group !== null) {
+      const r = reuseportSelect(st, first, flow.hash, len);
+      if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)
+    }
+    return first;
+  }
+  return null;
+}
+
+function armTimer(st: TcpStack, req: RequestSock): void {
+  const at = st.now + Math.min(TIMEOUT_INIT_US * 2 ** req.num_timeout, RTO_MAX_US);
+  req.timerAt = at;
+  st.observer.armTimer?.(req, at);
+}
+
+/** sk_acceptq_is_full: strictly more than the backlog. */
+function acceptqFull(l: Listener): boolean {
+  return l.ackBacklog > l.maxAckBacklog;
+}
+
+/** A SYN from `flow`'s peer (tcp_v4_rcv → tcp_conn_request). */
+export function receiveSyn(st: TcpStack, flow: Flow, opts: { fastOpen?: boolean; dataLen?: number } = {}): SynOutcome {
+  const c = st.ns.counters;
+  const dataLen = opts.dataLen ?? 0;
+  const sk = lookupListener(st, flow, TCP_HDR + dataLen);
+  if (sk === REFUSED || sk === null) {
+    c.OutRsts++;
+    return { kind: "rst", cause: sk === REFUSED ? "program-refused" : "no-listener" };
+  }
+  const syncookies = st.ns.sysctl.tcp_syncookies;
+  let wantCookie = false;
+  if (syncookies === 2 || sk.qlen >= sk.maxAckBacklog) {
+    if (syncookies !== 0) {
+      wantCookie = true;
+      c.TCPReqQFullDoCookies++;
+    } else {
+      c.TCPReqQFullDrop++;
+      c.ListenDrops++;
+      return { kind: "dropped" };
+    }
+  }
+  if (acceptqFull(sk)) {
+    c.ListenOverflows++;
+    c.ListenDrops++;
+    return { kind: "dropped" };
+  }
+  if (wantCookie) {
+    c.SyncookiesSent++;
+    flow.cookie = true;
+    return { kind: "cookie", listener: sk };
+  }
+  // TFO: server bit 0x2 and a listener queue; the client is assumed to hold a valid cookie.
+  if (opts.fastOpen === true && dataLen > 0 && (st.ns.sysctl.tcp_fastopen & 0x2) !== 0 && sk.fastOpenMax > 0) {
+    if (sk.fastOpenQlen >= sk.fastOpenMax) {
+      c.TCPFastOpenListenOverflow++; // fall back to a normal handshake
+    } else {
+      const req = new RequestSock(st.jar, flow, sk);
+      sk.refs++;
+      req.tfo = true;
+      const child = new ChildSock(st.jar, flow);
+      child.state = TCP_SYN_RECV;
+      child.fastopenRsk = req;
+      req.child = child;
+      sk.fastOpenQlen++;
+      sk.acceptQueue.push(req);
+      flow.ehash = child;
+      c.TCPFastOpenPassive++;
+      st.observer.queued?.(sk);
+      return { kind: "tfo", listener: sk };
+    }
+  }
+  const req = new RequestSock(st.jar, flow, sk);
+  sk.refs++;
+  sk.qlen++; // reqsk_queue_added
+  sk.young++;
+  flow.ehash = req;
+  armTimer(st, req);
+  return { kind: "synack", listener: sk };
+}
+
+/** `reqsk_queue_removed` on `l` for `req`. */
+function queueRemoved(l: Listener, req: RequestSock): void {
+  l.qlen--;
+  if (req.num_timeout === 0) l.young--;
+}
+
+/** Unlink a request from ehash and drop it from `l`'s SYN queue (`inet_csk_reqsk_queue_drop`). */
+function dropRequest(st: TcpStack, req: RequestSock, l: Listener): void {
+  if (req.flow.ehash === req) req.flow.ehash = null;
+  queueRemoved(l, req);
+  st.release(req);
+}
+
+/** The final ACK (or any later segment) from `flow`'s peer. */
+export function receiveAck(st: TcpStack, flow: Flow, opts: { dataLen?: number } = {}): AckOutcome {
+  const dataLen = opts.dataLen ?? 0;
+  const e = flow.ehash;
+  if (e instanceof ChildSock) {
+    if (e.state === TCP_SYN_RECV) {
+      e.state = TCP_ESTABLISHED; // a TFO child completes its handshake
+      // reqsk_fastopen_remove: the TFO queue of the request's *current* listener shrinks
+      // (after a migration that is the target, as in the kernel).
+      if (e.fastopenRsk !== null) e.fastopenRsk.listener.fastOpenQlen--;
+      e.fastopenRsk = null;
+      return { kind: "established" };
+    }
+    return { kind: "dropped" };
+  }
+  if (e instanceof RequestSock) {
+    const r = requestAck(st, e, dataLen);
+    if (r !== null) return r;
+  }
+  return listenerAck(st, flow, dataLen);
+}
+
+/** R16: tcp_v4_rcv's NEW_SYN_RECV branch. Null means "look the packet up again". */
+function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome | null {
+  const c = st.ns.counters;
+  const flow = req.flow;
+  const old = req.listener;
+  let sk = old;
+  if (old.state !== TCP_LISTEN) {
+    const nsk = reuseportMigrate(st, old, req, flow.hash, TCP_HDR + dataLen);
+    if (nsk === null) {
+      dropRequest(st, req, old);
+      return null;
+    }
+    sk = nsk;
+  }
+  // tcp_check_req against sk (the target's settings apply).
+  if (req.num_timeout < sk.deferAccept && dataLen === 0) {
+    req.acked = true; // a bare ACK under TCP_DEFER_ACCEPT
+    c.TCPDeferAcceptDrop++;
+    return { kind: "kept" };
+  }
+  if (acceptqFull(sk)) {
+    c.ListenOverflows++;
+    c.ListenDrops++;
+    if (sk !== old) c.TCPMigrateReqFailure++; // R19: listen_overflow on a migration target
+    if (st.ns.sysctl.tcp_abort_on_overflow === 0) {
+      req.acked = true;
+      return { kind: "kept" };
+    }
+    c.OutRsts++;
+    c.EmbryonicRsts++;
+    // inet_csk_reqsk_queue_drop(sk, req): accounted against sk, not the old listener (spec §6).
+    if (flow.ehash === req) flow.ehash = null;
+    queueRemoved(sk, req);
+    st.release(req);
+    st.observer.reset?.(flow, "overflow-abort");
+    return { kind: "rst", cause: "overflow-abort" };
+  }
+  // Child created; inet_csk_complete_hashdance.
+  const child = new ChildSock(st.jar, flow);
+  flow.ehash = child;
+  queueRemoved(old, req);
+  if (sk !== old) {
+    const nreq = st.cloneRequest(req, sk);
+    nreq.child = child;
+    st.release(req);
+    if (sk.state === TCP_LISTEN) {
+      sk.acceptQueue.push(nreq);
+      c.TCPMigrateReqSuccess++; // R18
+      st.observer.migrated?.(flow, "ack", old, sk);
+      st.observer.queued?.(sk);
+      return { kind: "queued", listener: sk };
+    }
+    c.TCPMigrateReqFailure++; // R19: target not LISTEN
+    st.release(nreq);
+    st.forgetChild(flow, child, "target-not-listening");
+    return { kind: "rst", cause: "target-not-listening" };
+  }
+  req.child = child;
+  req.timerAt = -1;
+  sk.acceptQueue.push(req);
+  st.observer.queued?.(sk);
+  return { kind: "queued", listener: sk };
+}
+
+/** An ACK with no request: a live listener validates a syncookie (R17) or answers RST. */
+function listenerAck(st: TcpStack, flow: Flow, dataLen: number): AckOutcome {
+  const c = st.ns.counters;
+  const sk = lookupListener(st, flow, TCP_HDR + dataLen);
+  if (sk === REFUSED || sk === null) {
+    c.OutRsts++;
+    const cause: LossCause = sk === REFUSED ? "program-refused" : "no-listener";
+    st.observer.reset?.(flow, cause);
+    return { kind: "rst", cause };
+  }
+  if (flow.cookie && st.ns.sysctl.tcp_syncookies !== 0) {
+    if (acceptqFull(sk)) {
+      c.ListenOverflows++;
+      c.ListenDrops++;
+      return { kind: "dropped" };
+    }
+    c.SyncookiesRecv++;
+    flow.cookie = false;
+    const req = new RequestSock(st.jar, flow, sk);
+    sk.refs++;
+    const child = new ChildSock(st.jar, flow);
+    req.child = child;
+    flow.ehash = child;
+    sk.acceptQueue.push(req);
+    st.observer.queued?.(sk);
+    return { kind: "queued", listener: sk };
+  }
+  c.OutRsts++;
+  st.observer.reset?.(flow, "no-request");
+  return { kind: "rst", cause: "no-request" };
+}
+
+/**
+ * R15 `reqsk_timer_handler`. Returns true when the SYN-ACK was resent (the peer, if it has
+ * already acked, answers again; the caller decides).
+ */
+export function requestTimer(st: TcpStack, oreq: RequestSock): boolean {
+  const c = st.ns.counters;
+  const flow = oreq.flow;
+  let req = oreq;
+  let nreq: RequestSock | null = null;
+  let l = oreq.listener;
+  if (l.state !== TCP_LISTEN) {
+    const nsk = reuseportMigrate(st, l, oreq, flow.hash, 0);
+    if (nsk === null) {
+      const cause = st.lossCause();
+      dropRequest(st, oreq, oreq.listener); // step 1: silent drop
+      st.observer.requestDropped?.(flow, cause);
+      return false;
+    }
+    nreq = st.cloneRequest(oreq, nsk); // step 2
+    nsk.qlen++; // reqsk_queue_migrated
+    if (nreq.num_timeout === 0) nsk.young++;
+    req = nreq;
+    l = nsk;
+  }
+  // step 3: the normal timer logic against l and req.
+  let max = l.synRetries !== 0 ? l.synRetries : st.ns.sysctl.tcp_synack_retries;
+  const qlen = l.qlen;
+  if (qlen * 2 > Math.max(8, l.maxAckBacklog)) {
+    let young = l.young * 2;
+    while (max > 2) {
+      if (qlen < young) break;
+      max--;
+      young *= 2;
+    }
+  }
+  const defer = l.deferAccept;
+  let expire: boolean;
+  let resend: boolean;
+  if (defer === 0) {
+    expire = req.num_timeout >= max;
+    resend = true;
+  } else {
+    expire = req.num_timeout >= max && (!req.acked || req.num_timeout >= defer);
+    resend = !req.acked || req.num_timeout >= defer - 1;
+  }
+  if (!expire) {
+    // step 4: the resend always succeeds in the model.
+    if (resend) req.num_retrans++;
+    if (req.num_timeout++ === 0) l.young--;
+    if (nreq !== null) {
+      // The clone replaces the original in ehash.
+      flow.ehash = nreq;
+      c.TCPMigrateReqSuccess++; // R18
+      queueRemoved(oreq.listener, oreq);
+      st.release(oreq);
+      st.observer.migrated?.(flow, "timer", oreq.listener, l);
+    }
+    armTimer(st, req);
+    return resend;
+  }
+  // step 5: expired.
+  if (nreq !== null) {
+    c.TCPMigrateReqFailure++; // R19
+    queueRemoved(l, nreq);
+    st.release(nreq);
+  }
+  dropRequest(st, oreq, oreq.listener);
+  st.observer.requestDropped?.(flow, "expired");
+  return false;
+}
