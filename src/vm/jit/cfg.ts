@@ -1,0 +1,111 @@
+/**
+ * Basic blocks for the JIT: a block starts at a leader (slot 0, a jump or local-call target,
+ * the slot after a branch, call or exit) and runs straight to a terminator or to the next
+ * leader. The generated code dispatches on block start slots (`switch (b)`), counts the
+ * block's instructions once at its entry, and lets consecutive blocks fall through.
+ *
+ * Deliberately simple: no dominator tree or loop nesting (the dispatch loop does not need
+ * them), and unreachable blocks are kept (they cost only code size). Targets outside the
+ * program are not leaders; the branch that names one traps when taken.
+ */
+import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, OP_CALL, OP_JA32, OP_LDDW, opClass, opCode, type Insn } from "../isa.js";
+
+export interface Block {
+  /** First slot. */
+  readonly start: number;
+  /** Slots of the instructions in order (an lddw occupies its slot and the next). */
+  readonly pcs: readonly number[];
+  /** Slot control reaches when the last instruction falls through (may be ≥ program length). */
+  readonly fallthrough: number;
+  /** The last instruction never falls through (exit, ja, local call: control leaves explicitly). */
+  readonly terminated: boolean;
+}
+
+/** What kind of control transfer an instruction makes, if any. */
+export type Flow =
+  | { readonly kind: "none" }
+  | { readonly kind: "branch"; readonly target: number } // conditional
+  | { readonly kind: "jump"; readonly target: number } // unconditional
+  | { readonly kind: "local-call"; readonly target: number }
+  | { readonly kind: "exit" };
+
+const NONE: Flow = { kind: "none" };
+
+export function flowOf(insn: Insn, pc: number): Flow {
+  const cls = opClass(insn.opcode);
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return NONE;
+  const code = opCode(insn.opcode);
+  if (insn.opcode === OP_JA32) return { kind: "jump", target: pc + 1 + insn.imm };
+  if (cls === BPF_JMP && code === BPF_JA) return { kind: "jump", target: pc + 1 + insn.off };
+  if (code === BPF_CALL) {
+    // Helper calls (src 0) and callx stay inside their block: they return to the next slot.
+    if (insn.opcode === OP_CALL && insn.src === BPF_PSEUDO_CALL) return { kind: "local-call", target: pc + 1 + insn.imm };
+    return NONE;
+  }
+  if (code === BPF_EXIT) return cls === BPF_JMP ? { kind: "exit" } : NONE;
+  return { kind: "branch", target: pc + 1 + insn.off };
+}
+
+/** Is `slot` a valid instruction start inside a program of `n` slots? */
+const inRange = (slot: number, n: number): boolean => Number.isInteger(slot) && slot >= 0 && slot < n;
+
+/**
+ * Slots that are the second half of an lddw, found by the same linear walk the interpreter
+ * does (so a bogus jump into one lands on a slot that traps as "not an executable instruction").
+ */
+export function lddwTails(insns: readonly Insn[]): Uint8Array {
+  const n = insns.length;
+  const tail = new Uint8Array(n + 2);
+  for (let i = 0; i < n; i++) {
+    if (insns[i]!.opcode === OP_LDDW) {
+      tail[i + 1] = 1;
+      i++;
+    }
+  }
+  return tail;
+}
+
+export function buildBlocks(insns: readonly Insn[], tail: Uint8Array): Block[] {
+  const n = insns.length;
+  const leader = new Uint8Array(n + 1);
+  leader[0] = 1;
+  for (let pc = 0; pc < n; pc++) {
+    if (tail[pc] === 1) continue;
+    const f = flowOf(insns[pc]!, pc);
+    if (f.kind === "none") continue;
+    if (f.kind !== "exit" && inRange(f.target, n)) leader[f.target] = 1;
+    const next = insns[pc]!.opcode === OP_LDDW ? pc + 2 : pc + 1;
+    if (next < n) leader[next] = 1;
+  }
+  // Something that jumps into an lddw's second slot: the lddw itself still continues two slots
+  // on, so make that slot a leader too and keep every fallthrough a block start.
+  for (let pc = 1; pc < n; pc++) if (tail[pc] === 1 && leader[pc] === 1 && pc + 1 < n) leader[pc + 1] = 1;
+
+  const blocks: Block[] = [];
+  for (let s = 0; s < n; s++) {
+    if (leader[s] !== 1) continue;
+    const pcs: number[] = [];
+    let pc = s;
+    let terminated = false;
+    for (;;) {
+      pcs.push(pc);
+      if (tail[pc] === 1) {
+        // Executing an lddw tail traps; nothing after it in this block can run.
+        terminated = true;
+        pc++;
+        break;
+      }
+      const insn = insns[pc]!;
+      const f = flowOf(insn, pc);
+      pc += insn.opcode === OP_LDDW ? 2 : 1;
+      if (f.kind === "exit" || f.kind === "jump" || f.kind === "local-call") {
+        terminated = true;
+        break;
+      }
+      if (f.kind === "branch") break;
+      if (pc >= n || leader[pc] === 1) break;
+    }
+    blocks.push({ start: s, pcs, fallthrough: pc, terminated });
+  }
+  return blocks;
+}

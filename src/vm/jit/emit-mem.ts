@@ -1,0 +1,210 @@
+/**
+ * Code for loads, stores, atomics and `lddw`, on the region table `RG` of the address space
+ * (address = region id in the high half, byte offset in the low half; `memory.ts`).
+ *
+ * Checked mode inlines the interpreter's bounds check: the fast path accepts an access only
+ * when the offset did not carry into the high half, the region exists, `off + size <= size`
+ * and (for writes) the region is writable; anything else goes to `addr()` in the engine, which
+ * redoes the exact 64-bit address arithmetic and either finds the region (a carry into the
+ * next region is legal) or throws the same `VmTrap` as `AddressSpace.resolve`.
+ *
+ * Accesses through r10 in a program where r10 never changes (no local calls, never written) hit
+ * a stack offset known at compile time, so both modes check them while compiling and emit a
+ * plain access to the stack's DataView (or, out of range, the path that traps).
+ *
+ * Trusted mode emits no check: the verifier proved every access in bounds and writable. The
+ * DataView still refuses offsets outside its buffer and an unknown region id fails the lookup,
+ * so a wrong proof becomes a generic trap (see `engine.ts`), never a read outside JS memory;
+ * a write to a read-only region, however, would go through — which is why trusted mode is
+ * only for verified programs. With `memRegion: "stack"` the stack's DataView is used directly.
+ */
+import {
+  ATOMIC_OPS,
+  BPF_ADD,
+  BPF_AND,
+  BPF_ATOMIC,
+  BPF_B,
+  BPF_CMPXCHG,
+  BPF_DW,
+  BPF_FETCH,
+  BPF_H,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_OR,
+  BPF_ST,
+  BPF_STX,
+  BPF_W,
+  BPF_XCHG,
+  BPF_XOR,
+  R10,
+  opClass,
+  opMode,
+  opSize,
+  sizeBytes,
+  type Insn,
+} from "../isa.js";
+import { factsAt } from "./facts.js";
+import { STACK_SIZE, hi, hiRead, lo, num, type EmitCtx } from "./source.js";
+
+/**
+ * Leave in `o` the byte offset and in `R` the region of the access [base + off, +size).
+ * Returns the expression of the DataView to use.
+ */
+function address(ctx: EmitCtx, base: number, off: number, size: number, write: boolean): string {
+  const { w, pc } = ctx;
+  if (base === R10 && ctx.r10Const) {
+    // r10 is the constant (stack id, STACK_SIZE): the offset is known now, so is the check.
+    // In range: the stack's view directly, no run-time check (it is writable). Out of range:
+    // the generic path below, whose slow path raises the interpreter's trap.
+    const at = STACK_SIZE + off;
+    if (at >= 0 && at + size <= STACK_SIZE) {
+      w(`o = ${num(at, pc)};`);
+      return "SV";
+    }
+  }
+  const bl = lo(base, pc);
+  const bh = hiRead(ctx, base);
+  w(`o = (${bl} >>> 0) + ${num(off, pc)};`);
+  if (ctx.trusted) {
+    const f = factsAt(ctx.facts, pc);
+    if (f?.memInBounds === true && f.memRegion === "stack") {
+      w(`R = SR;`);
+      return "SV";
+    }
+    // Cache the last region's view by id: a loop over one region does one compare per access
+    // instead of an array load and a field load (reset per run and after helper calls). ch
+    // starts at 0, the NULL id, with an empty view, so a NULL access still faults.
+    w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; cv = R.view; }`);
+    return "cv";
+  }
+  // The region object is cached by id, keeping R === RG[ch] (size/view are read fresh: a rebind
+  // changes them). ch starts at 0, the NULL id, with R undefined.
+  w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; }`);
+  const cond = `R === undefined || o < 0 || o > R.size - ${num(size, pc)}${write ? " || !R.writable" : ""}`;
+  w(`if (${cond}) { R = addr(${bh}, ${bl}, ${num(off, pc)}, ${num(size, pc)}, ${write ? "true" : "false"}, ${num(pc)}); o = S[0] >>> 0; ch = R.id; }`);
+  return "R.view";
+}
+
+export function emitLoad(ctx: EmitCtx, insn: Insn): boolean {
+  const { w, pc } = ctx;
+  const mode = opMode(insn.opcode);
+  const size = sizeBytes(opSize(insn.opcode));
+  if (opClass(insn.opcode) !== BPF_LDX || (mode !== BPF_MEM && mode !== BPF_MEMSX)) return false;
+  const sx = mode === BPF_MEMSX;
+  if (sx && size === 8) return false;
+  const v = address(ctx, insn.src, insn.off, size, false);
+  const dl = lo(insn.dst, pc);
+  const dh = hi(insn.dst, pc);
+  switch (opSize(insn.opcode)) {
+    case BPF_B:
+      w(`${dl} = ${v}.${sx ? "getInt8" : "getUint8"}(o);`);
+      break;
+    case BPF_H:
+      w(`${dl} = ${v}.${sx ? "getInt16" : "getUint16"}(o, true);`);
+      break;
+    case BPF_W:
+      w(`${dl} = ${v}.getInt32(o, true);`);
+      break;
+    case BPF_DW:
+      w(`${dh} = ${v}.getInt32(o + 4, true);`);
+      w(`${dl} = ${v}.getInt32(o, true);`);
+      return true;
+  }
+  w(sx ? `${dh} = ${dl} >> 31;` : `${dh} = 0;`);
+  return true;
+}
+
+export function emitStore(ctx: EmitCtx, insn: Insn): boolean {
+  const { w, pc } = ctx;
+  const cls = opClass(insn.opcode);
+  if ((cls !== BPF_ST && cls !== BPF_STX) || opMode(insn.opcode) !== BPF_MEM) return false;
+  const size = sizeBytes(opSize(insn.opcode));
+  const v = address(ctx, insn.dst, insn.off, size, true);
+  // ST stores imm (sign-extended for stdw); STX stores the source register, truncated.
+  const vl = cls === BPF_ST ? num(insn.imm | 0, pc) : lo(insn.src, pc);
+  const vh = cls === BPF_ST ? num((insn.imm | 0) >> 31, pc) : hiRead(ctx, insn.src);
+  switch (opSize(insn.opcode)) {
+    case BPF_B:
+      w(`${v}.setInt8(o, ${vl});`);
+      break;
+    case BPF_H:
+      w(`${v}.setInt16(o, ${vl}, true);`);
+      break;
+    case BPF_W:
+      w(`${v}.setInt32(o, ${vl}, true);`);
+      break;
+    case BPF_DW:
+      w(`${v}.setInt32(o, ${vl}, true);`);
+      w(`${v}.setInt32(o + 4, ${vh}, true);`);
+      break;
+  }
+  return true;
+}
+
+/** lock add/or/and/xor [fetch], xchg, cmpxchg — 32-bit (fetched values zero-extended) or 64-bit. */
+export function emitAtomic(ctx: EmitCtx, insn: Insn): boolean {
+  const { w, pc } = ctx;
+  const sizeField = opSize(insn.opcode);
+  if (opClass(insn.opcode) !== BPF_STX || opMode(insn.opcode) !== BPF_ATOMIC) return false;
+  if (sizeField !== BPF_W && sizeField !== BPF_DW) return false;
+  const op = insn.imm;
+  const wide = sizeField === BPF_DW;
+  const v = address(ctx, insn.dst, insn.off, wide ? 8 : 4, true);
+  if (!ATOMIC_OPS.has(op)) {
+    // The interpreter checks the address first, then rejects the operation.
+    w(`throw badAtomic(${num(op | 0, pc)});`);
+    return true;
+  }
+  const sl = lo(insn.src, pc);
+  const sh = hi(insn.src, pc);
+  // Old value into t (low) and u (high).
+  w(`t = ${v}.getInt32(o, true);`);
+  w(wide ? `u = ${v}.getInt32(o + 4, true);` : `u = 0;`);
+  const put = (l: string, h: string): void => {
+    w(`${v}.setInt32(o, ${l}, true);`);
+    if (wide) w(`${v}.setInt32(o + 4, ${h}, true);`);
+  };
+  const base = op & ~BPF_FETCH;
+  if (op === BPF_CMPXCHG) {
+    const cmp = wide ? `t === r0l && u === r0h` : `t === r0l`;
+    w(`if (${cmp}) {`);
+    put(sl, sh);
+    w(`}`);
+    w(`r0l = t;`);
+    w(`r0h = u;`);
+    return true;
+  }
+  if (op === BPF_XCHG) {
+    put(sl, sh);
+  } else if (base === BPF_ADD) {
+    if (wide) {
+      w(`c = (t >>> 0) + (${sl} >>> 0);`);
+      put(`c | 0`, `(u + ${sh} + (c > 4294967295 ? 1 : 0)) | 0`);
+    } else {
+      put(`(t + ${sl}) | 0`, "0");
+    }
+  } else if (base === BPF_OR) {
+    put(`t | ${sl}`, `u | ${sh}`);
+  } else if (base === BPF_AND) {
+    put(`t & ${sl}`, `u & ${sh}`);
+  } else if (base === BPF_XOR) {
+    put(`t ^ ${sl}`, `u ^ ${sh}`);
+  } else {
+    return false;
+  }
+  if ((op & BPF_FETCH) !== 0) {
+    w(`${sl} = t;`);
+    w(`${sh} = u;`);
+  }
+  return true;
+}
+
+/** lddw with src 0: the 64-bit constant; other pseudo sources must be resolved before the JIT. */
+export function emitLddw(ctx: EmitCtx, insn: Insn): boolean {
+  const { w, pc } = ctx;
+  if (insn.src !== 0) return false;
+  w(`${lo(insn.dst, pc)} = ${num(insn.imm | 0, pc)};`);
+  w(`${hi(insn.dst, pc)} = ${num(insn.imm2 | 0, pc)};`);
+  return true;
+}

@@ -1,0 +1,268 @@
+/**
+ * The JIT engine: compiles decoded bytecode to a JavaScript function with `new Function` and
+ * wraps it as an `Engine` that behaves exactly like `interpreter.ts` — same results, same
+ * memory effects, same traps (code, message, instruction index) and the same `executed`.
+ *
+ * Modes:
+ * - `checked` (default): for any program. Bounds/writability checks inline on every access,
+ *   the instruction budget counted per basic block, r1-r5 re-read after helper calls.
+ * - `trusted`: ONLY for programs the verifier accepted. Drops (1) the inline bounds and
+ *   writability checks — the verifier proved every access inside its region and writes only to
+ *   writable ones (the region's view is then cached by id across blocks); (2) the re-read of
+ *   r1-r5 after helper calls — the verifier marks them unreadable after a call; and, given
+ *   facts (`facts.ts`), (3) the budget compare AND the instruction count when loops are proven
+ *   bounded (`executed` is then -1), (4) high-half arithmetic of registers proven below 2^32 or
+ *   2^31, (5) the carry of pointer add/sub. Without verification none of that is safe: a stray
+ *   write to a read-only region would succeed, an unbounded loop would never stop. As a last
+ *   line, trusted code runs inside one try/catch that turns a JS fault (a DataView RangeError,
+ *   a missing region) into a `VmTrap` (`vm.trusted-fault`, no instruction index), so even a
+ *   wrong proof never escapes as a raw exception or touches memory outside the VM.
+ *
+ * The generated source contains only JIT-chosen identifiers and numbers (`source.ts`).
+ * Deliberately omitted: lddw pseudo sources (resolved by a loader first, as for the
+ * interpreter), caching compiled code across engines.
+ */
+import { BatonError, BytecodeError, VmTrap } from "../../errors.js";
+import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } from "../engine.js";
+import { REG_WORDS, type HelperFn } from "../helper-abi.js";
+import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
+import type { AddressSpace, Region } from "../memory.js";
+import { STACK_SIZE, generate } from "./codegen.js";
+import { NO_FACTS, type JitFacts } from "./facts.js";
+import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "./runtime.js";
+
+export type JitMode = "checked" | "trusted";
+
+export interface JitOptions extends EngineOptions {
+  /** `checked` (default) or `trusted` (verified programs only; see the module comment). */
+  readonly mode?: JitMode;
+  /** What the verifier proved (trusted mode only; ignored in checked mode). */
+  readonly facts?: JitFacts;
+  /** Keep every register after a run for `registers()` (costs 22 stores per run; tests). */
+  readonly exposeRegisters?: boolean;
+}
+
+export interface JitEngine extends Engine {
+  /** The generated function's source (for inspection and the security tests). */
+  readonly source: string;
+  readonly mode: JitMode;
+  /** Control flow as nested JS scopes, or a `switch` dispatcher (local calls, two-entry loops). */
+  readonly control: "structured" | "dispatch";
+  /** r0-r10 after the last run as u64 (needs `exposeRegisters`; zeros otherwise). */
+  registers(): bigint[];
+}
+
+/** Reject what the interpreter cannot execute, with the interpreter's errors, before compiling. */
+function checkExecutable(insns: readonly Insn[]): void {
+  for (let i = 0; i < insns.length; i++) {
+    const ins = insns[i]!;
+    const info = opInfo(ins.opcode);
+    if (info === undefined || info.kind === "ldabs") {
+      throw new BytecodeError("vm.unsupported", `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`, { insn: i });
+    }
+    if (ins.opcode === OP_LDDW) {
+      if (ins.src !== 0) throw new BytecodeError("vm.lddw-pseudo", `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`, { insn: i });
+      i++;
+    }
+  }
+}
+
+interface Kit {
+  readonly E: MutableEngine;
+  readonly RG: (Region | undefined)[];
+  readonly RF: Uint32Array;
+  readonly M: AddressSpace;
+  readonly S: Int32Array;
+  readonly SB: Uint8Array;
+  readonly SV: DataView;
+  readonly SR: Region;
+  readonly SID: number;
+  readonly FS: Int32Array;
+  readonly RX: Int32Array;
+  /** An empty view: the trusted-mode view cache's initial entry (id 0, NULL), so NULL faults. */
+  readonly NV: DataView;
+  readonly H: readonly HelperFn[];
+  readonly [fn: string]: unknown;
+}
+
+interface MutableEngine {
+  r0hi: number;
+  executed: number;
+  run: (r1hi: number, r1lo: number, r2: number) => number;
+  readonly source: string;
+  readonly mode: JitMode;
+  readonly control: "structured" | "dispatch";
+  registers(): bigint[];
+}
+
+/** Names the generated code may use from the kit, destructured once per engine. */
+const KIT_NAMES = [
+  "E", "RG", "RF", "M", "S", "SB", "SV", "SR", "SID", "FS", "RX", "NV",
+  "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
+  "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
+] as const;
+
+export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngine {
+  checkExecutable(insns);
+  const mem = options.mem;
+  const helpers = options.helpers;
+  const budgetN = options.budget ?? DEFAULT_BUDGET;
+  const mode: JitMode = options.mode ?? "checked";
+  const trusted = mode === "trusted";
+  const len = insns.length;
+
+  // Helpers known now get a fixed local each (h0, h1 …); the interpreter also resolves them at
+  // construction and falls back to a run-time lookup for ids missing then.
+  const slotOf = new Map<number, number>();
+  const H: HelperFn[] = [];
+  for (let i = 0; i < len; i++) {
+    const ins = insns[i]!;
+    if (ins.opcode === OP_LDDW) {
+      i++;
+      continue;
+    }
+    if (ins.opcode !== OP_CALL || ins.src === BPF_PSEUDO_CALL) continue;
+    const fn = helpers.get(ins.imm);
+    if (fn !== undefined && !slotOf.has(ins.imm)) {
+      slotOf.set(ins.imm, H.length);
+      H.push(fn);
+    }
+  }
+
+  const gen = generate(insns, {
+    trusted,
+    facts: trusted ? options.facts ?? NO_FACTS : NO_FACTS,
+    budget: budgetN,
+    unwindHelper: options.unwindHelper,
+    helperSlot: (id) => slotOf.get(id),
+    exposeRegisters: options.exposeRegisters === true,
+  });
+  const body = gen.source;
+
+  const stack = mem.add("stack", new Uint8Array(STACK_SIZE), true);
+  const RX = new Int32Array(REG_WORDS);
+  const E: MutableEngine = {
+    r0hi: 0,
+    executed: 0,
+    run: () => 0,
+    source: body,
+    mode,
+    control: gen.control,
+    registers(): bigint[] {
+      const regs: bigint[] = [];
+      for (let i = 0; i < 11; i++) regs.push((BigInt(RX[11 + i]! >>> 0) << 32n) | BigInt(RX[i]! >>> 0));
+      return regs;
+    },
+  };
+
+  const kit: Kit = {
+    E,
+    RG: mem.regions,
+    RF: new Uint32Array(REG_WORDS),
+    M: mem,
+    S,
+    SB: stack.bytes,
+    SV: stack.view,
+    SR: stack,
+    SID: stack.id,
+    FS: new Int32Array(MAX_CALL_DEPTH * 11),
+    RX,
+    NV: new DataView(new ArrayBuffer(0)),
+    H,
+    mul64,
+    udiv64,
+    sdiv64,
+    lsh64,
+    rsh64,
+    arsh64,
+    bswap32,
+    /** Slow path of a checked access: exact 64-bit address (a carry moves to the next region). */
+    addr(h: number, l: number, off: number, size: number, write: boolean, pc: number): Region {
+      let a = (l >>> 0) + off;
+      let hh = h >>> 0;
+      if (a > 0xffffffff || a < 0) {
+        hh = (hh + (a < 0 ? -1 : 1)) >>> 0;
+        a = a >>> 0;
+      }
+      const r = mem.resolve(hh, a, size, write, pc);
+      S[0] = a | 0;
+      return r;
+    },
+    budget(pc: number, n: number): VmTrap {
+      E.executed = n;
+      return new VmTrap("vm.budget", `instruction budget of ${budgetN} exhausted`, { insn: pc });
+    },
+    badSlot(slot: number, n: number): VmTrap {
+      E.executed = n;
+      if (slot === len) return new VmTrap("vm.fell-off", `execution ran past the last instruction (${len - 1}); expected an exit or a jump`, { insn: len - 1 });
+      return new VmTrap("vm.bad-insn", `slot ${slot} is not an executable instruction`, { insn: slot });
+    },
+    callDepth(pc: number, n: number): VmTrap {
+      E.executed = n;
+      return new VmTrap("vm.call-depth", `call depth limit of ${MAX_CALL_DEPTH} frames exceeded`, { insn: pc });
+    },
+    helperFault(e: unknown, pc: number, n: number): unknown {
+      E.executed = n;
+      return e instanceof VmTrap ? e.at(pc) : e;
+    },
+    helperById(id: number, pc: number, n: number): HelperFn {
+      const fn = helpers.get(id);
+      if (fn !== undefined) return fn;
+      E.executed = n;
+      throw new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...helpers.keys()].join(", ") || "none"})`, { insn: pc });
+    },
+    callx(l: number, h: number, dst: number, pc: number, n: number): HelperFn {
+      const fn = h === 0 ? helpers.get(l >>> 0) : undefined;
+      if (fn !== undefined) return fn;
+      E.executed = n;
+      throw new VmTrap("vm.bad-callx", `callx target r${dst} = 0x${(h >>> 0).toString(16)}${(l >>> 0).toString(16).padStart(8, "0")} is not a registered helper id`, { insn: pc });
+    },
+    badAtomic(op: number): VmTrap {
+      return new VmTrap("vm.bad-atomic", `atomic operation 0x${(op >>> 0).toString(16)} is not valid`);
+    },
+    trustedFault(e: unknown): unknown {
+      if (e instanceof BatonError) return e;
+      const what = e instanceof Error ? e.message : String(e);
+      return new VmTrap("vm.trusted-fault", `trusted-mode code faulted (${what}); was the program verified? run it in checked mode for a located trap`);
+    },
+  };
+
+  const helperLocals = H.map((_, i) => `const h${String(i)} = H[${String(i)}];`).join("\n");
+  const factory = `"use strict";\nconst { ${KIT_NAMES.join(", ")}, H } = K;\n${helperLocals}\nlet dz = ${String(STACK_SIZE)};\n${body}\nE.run = run;\nreturn E;`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of a JIT; see source.ts for why the text is safe.
+  let make: (k: Kit) => MutableEngine;
+  try {
+    make = new Function("K", factory) as (k: Kit) => MutableEngine;
+  } catch (e) {
+    // Only size can get here (the text is generated): V8 refuses a function it cannot parse.
+    throw new BytecodeError("jit.too-large", `the JIT could not compile this program of ${len} instructions (${e instanceof Error ? e.message : String(e)}); use the interpreter`, { insn: 0 });
+  }
+  return make(kit);
+}
+
+/** The generated source for `insns` without creating an engine (inspection, security tests). */
+export function jitSource(insns: readonly Insn[], options: Omit<JitOptions, "mem" | "helpers"> & { readonly helpers?: EngineOptions["helpers"] }): string {
+  checkExecutable(insns);
+  const helpers = options.helpers ?? new Map<number, HelperFn>();
+  const ids = new Map<number, number>();
+  let next = 0;
+  return generate(insns, {
+    trusted: options.mode === "trusted",
+    facts: options.mode === "trusted" ? options.facts ?? NO_FACTS : NO_FACTS,
+    budget: options.budget ?? DEFAULT_BUDGET,
+    unwindHelper: options.unwindHelper,
+    helperSlot: (id) => {
+      if (!helpers.has(id)) return undefined;
+      if (!ids.has(id)) ids.set(id, next++);
+      return ids.get(id);
+    },
+    exposeRegisters: options.exposeRegisters === true,
+  }).source;
+}
+
+export const createJit: EngineFactory = (insns, options) => compileJit(insns, options);
+
+/** Factory for trusted mode with the verifier's facts (programs the verifier accepted only). */
+export function trustedJit(facts: JitFacts = NO_FACTS): EngineFactory {
+  return (insns, options) => compileJit(insns, { ...options, mode: "trusted", facts });
+}

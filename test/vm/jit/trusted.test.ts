@@ -1,0 +1,123 @@
+// Trusted mode: with facts (hand-written here, as the verifier will produce them) the results
+// stay identical to the interpreter; what trusted mode drops is visible in the source; a wrong
+// "proof" still ends in a VmTrap, never a raw JS exception.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { BatonError, VmTrap } from "../../../src/errors.js";
+import { assemble } from "../../../src/vm/asm/assembler.js";
+import { Interpreter } from "../../../src/vm/interpreter.js";
+import { decode, type Insn } from "../../../src/vm/isa.js";
+import type { InsnFacts, JitFacts } from "../../../src/vm/jit/facts.js";
+import { compileJit, jitSource, trustedJit } from "../../../src/vm/jit/jit.js";
+import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
+import { AddressSpace } from "../../../src/vm/memory.js";
+
+const leastLoaded = decode(assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")));
+
+/** Facts for least_loaded (see bench/jit.bench.ts): r0/r4 small indexes, r1 a pointer, loads in bounds, loop bounded. */
+function llFacts(): JitFacts {
+  const insns: InsnFacts[] = [];
+  for (let pc = 0; pc < leastLoaded.length; pc++) insns.push({ u31Regs: pc >= 3 ? (1 << 0) | (1 << 4) : 0, ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0, memInBounds: pc === 1 || pc === 4 });
+  return { insns, loopsBounded: true };
+}
+
+function counters(values: readonly bigint[]): Uint8Array {
+  const b = new Uint8Array(128);
+  const dv = new DataView(b.buffer);
+  values.forEach((v, i) => dv.setBigUint64(i * 8, v, true));
+  return b;
+}
+
+function runBoth(insns: readonly Insn[], mem: Uint8Array, facts: JitFacts): { interp: number; jit: number; executed: number } {
+  const a = new AddressSpace();
+  const ra = a.add("mem", mem.slice(), true);
+  const interp = new Interpreter(insns, { mem: a, helpers: new Map() });
+  const b = new AddressSpace();
+  const rb = b.add("mem", mem.slice(), true);
+  const jit = trustedJit(facts)(insns, { mem: b, helpers: new Map() });
+  const x = interp.run(ra.id, 0, mem.length);
+  const y = jit.run(rb.id, 0, mem.length);
+  return { interp: x, jit: y, executed: jit.executed };
+}
+
+describe("trusted mode with facts", () => {
+  const tables: ReadonlyArray<readonly [string, readonly bigint[]]> = [
+    ["all equal: first wins", Array<bigint>(16).fill(5n)],
+    ["smallest last", [...Array<bigint>(15).fill(9n), 1n]],
+    ["high halves decide", [...Array<bigint>(8).fill(1n << 40n), 1n << 33n, ...Array<bigint>(7).fill(1n << 35n)]],
+    ["u64 max values", [...Array<bigint>(15).fill((1n << 64n) - 1n), (1n << 64n) - 2n]],
+  ];
+  for (const [name, values] of tables) {
+    it(`least_loaded: ${name}`, () => {
+      const r = runBoth(leastLoaded, counters(values), llFacts());
+      expect(r.jit).toBe(r.interp);
+      // loopsBounded: the JIT neither checks nor counts instructions.
+      expect(r.executed).toBe(-1);
+    });
+  }
+
+  it("facts remove the carry and high-half work from the source", () => {
+    const plain = jitSource(leastLoaded, { mode: "trusted" });
+    const withFacts = jitSource(leastLoaded, { mode: "trusted", facts: llFacts() });
+    expect(plain).toContain("4294967295"); // carry test of 64-bit add
+    expect(withFacts).not.toContain("4294967295");
+    expect(withFacts).toContain("r1l = (r1l + 8) | 0;");
+    expect(withFacts).not.toContain("budget(");
+  });
+
+  it("checked mode ignores facts", () => {
+    const checked = jitSource(leastLoaded, { mode: "checked", facts: llFacts() });
+    expect(checked).toBe(jitSource(leastLoaded, { mode: "checked" }));
+    expect(checked).toContain("R.size");
+  });
+
+  it("trusted mode drops the inline bounds checks", () => {
+    expect(jitSource(leastLoaded, { mode: "trusted" })).not.toContain("R.size");
+  });
+});
+
+describe("trusted mode on an unverified program", () => {
+  it("an out-of-bounds read becomes a VmTrap (vm.trusted-fault), not a raw exception", () => {
+    const insns = decode(assemble("ldxdw %r0, [%r1+200]\nexit"));
+    const space = new AddressSpace();
+    const r = space.add("mem", new Uint8Array(16), true);
+    const e = compileJit(insns, { mem: space, helpers: new Map(), mode: "trusted" });
+    let caught: unknown;
+    try {
+      e.run(r.id, 0, 16);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(VmTrap);
+    expect((caught as BatonError).code).toBe("vm.trusted-fault");
+  });
+
+  it("a NULL dereference becomes a VmTrap too", () => {
+    const insns = decode(assemble("mov %r1, 0\nldxb %r0, [%r1]\nexit"));
+    const e = compileJit(insns, { mem: new AddressSpace(), helpers: new Map(), mode: "trusted" });
+    expect(() => e.run(0, 0, 0)).toThrow(VmTrap);
+  });
+});
+
+describe("facts from the verifier's per-instruction results", () => {
+  // What verify() reports for least_loaded: loads hit ctx in bounds; r0/r4 results are 32-bit.
+  const vf = leastLoaded.map((ins, pc) => (pc === 1 || pc === 4 ? { region: "ctx" } : ins.dst === 0 || ins.dst === 4 ? { dst32: true } : {}));
+
+  it("register facts hold BEFORE each instruction (data-flow over the blocks)", () => {
+    const facts = jitFactsFromVerifier(leastLoaded, vf, true);
+    const u32 = (pc: number): number => facts.insns![pc]!.u32Regs ?? 0;
+    expect(u32(0)).toBe(0); // entry: nothing known
+    expect(u32(3) & 0b10001).toBe(0b10001); // r0 and r4 set by 32-bit results
+    expect(u32(4) & 0b10001).toBe(0b10001); // loop head: known on both incoming edges
+    expect(u32(4) & 0b100000).toBe(0); // r5 (a u64 counter) is not
+    expect(facts.insns![4]).toMatchObject({ memInBounds: true, memRegion: "ctx" });
+  });
+
+  it("trusted JIT with the derived facts matches the interpreter", () => {
+    const facts = jitFactsFromVerifier(leastLoaded, vf, true);
+    for (const values of [Array<bigint>(16).fill(3n), [...Array<bigint>(15).fill(1n << 40n), 7n], Array.from({ length: 16 }, (_, i) => BigInt(1000 - i * 3))]) {
+      const r = runBoth(leastLoaded, counters(values), facts);
+      expect(r.jit).toBe(r.interp);
+    }
+  });
+});
