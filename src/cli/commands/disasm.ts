@@ -1,13 +1,15 @@
 /**
- * `baton disasm FILE.bin [--style conformance|kernel] [--labels] [--hex]`: print bytecode as text. FILE.bin
- * holds raw little-endian 8-byte slots (`llvm-objcopy -O binary --only-section=.text`); with
- * --hex it holds `baton asm`'s hex output instead. The kernel style names helpers as the
+ * `baton disasm FILE [--program NAME] [--style conformance|kernel] [--labels] [--hex]`: print
+ * bytecode as text. FILE.bin holds raw little-endian 8-byte slots (`llvm-objcopy -O binary
+ * --only-section=.text`); with --hex it holds `baton asm`'s hex output instead; .o (ELF), .s
+ * and .baton files go through the shared program loader (an ELF program is shown linked). The kernel style names helpers as the
  * sk_reuseport program type does (`call bpf_map_lookup_elem#1`).
  */
 import { BytecodeError, InputError, UsageError } from "../../errors.js";
 import { disassemble, helperNamesOf, type DisasmStyle } from "../../vm/asm/disassembler.js";
 import { SK_REUSEPORT } from "../../vm/program-type.js";
 import { parseCommandArgs, type Command } from "../command.js";
+import { loadProgramFile } from "../load-program.js";
 import { readInput } from "./asm.js";
 
 function fromHex(text: string, file: string): Uint8Array {
@@ -21,14 +23,19 @@ function fromHex(text: string, file: string): Uint8Array {
 export const command: Command = {
   name: "disasm",
   summary: "disassemble eBPF bytecode (conformance dialect or kernel pseudo-C)",
-  usage: "baton disasm FILE.bin [--style conformance|kernel] [--labels] [--hex]\n  FILE.bin: raw little-endian 8-byte slots; --hex: the file holds hex text as `baton asm` prints it\n  --labels: (conformance style) write jump targets as labels L<slot> instead of +N/-N",
+  usage: "baton disasm FILE (.bin | .o | .s | .baton) [--program NAME] [--style conformance|kernel] [--labels] [--hex]\n  FILE.bin: raw little-endian 8-byte slots; --hex: the file holds hex text as `baton asm` prints it\n  FILE.o: an ELF object (clang -target bpf, or baton compile --elf); --program picks one of several\n  --labels: (conformance style) write jump targets as labels L<slot> instead of +N/-N",
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { style: { type: "string" }, hex: { type: "boolean" }, labels: { type: "boolean" } });
+    const { values, positionals } = parseCommandArgs(argv, { style: { type: "string" }, hex: { type: "boolean" }, labels: { type: "boolean" }, program: { type: "string" } });
     if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
     const style = values.style ?? "conformance";
     if (style !== "conformance" && style !== "kernel") throw new UsageError(`--style expects 'conformance' or 'kernel', got '${style}'`);
     const file = positionals[0]!;
-    const bytes = values.hex === true ? fromHex(readInput(file, "utf8") as string, file) : (readInput(file) as Uint8Array);
+    const bytes =
+      values.hex === true
+        ? fromHex(readInput(file, "utf8") as string, file)
+        : file.endsWith(".bin")
+          ? (readInput(file) as Uint8Array)
+          : (await loadProgramFile(file, values.program !== undefined ? { program: values.program } : {})).bytes;
     try {
       const text = disassemble(bytes, { style: style as DisasmStyle, helperName: helperNamesOf(SK_REUSEPORT), labels: values.labels === true });
       if (text.length > 0) io.out(text);

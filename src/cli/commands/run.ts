@@ -6,34 +6,24 @@
  * No helpers are registered for a bare run (a call traps as "not available here"); program
  * types with helpers and maps run through the sk_reuseport runtime, not this command.
  */
-import { BytecodeError, InputError, UsageError, VmTrap, formatError, type SourceSpan } from "../../errors.js";
+import { BytecodeError, InputError, UsageError, VmTrap, formatError } from "../../errors.js";
+import { loadProgramFile, type LoadedProgram } from "../load-program.js";
+import { isPolicy, runPolicyOnce } from "../policy-run.js";
 import type { Engine } from "../../vm/engine.js";
 import { engineByName } from "../../vm/engines.js";
 import type { HelperFn } from "../../vm/helper-abi.js";
-import type { Insn } from "../../vm/isa.js";
 import { AddressSpace } from "../../vm/memory.js";
 import { checkStructure } from "../../vm/validate.js";
-import { assembleProgram } from "../../vm/asm/assembler.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { readInput } from "./asm.js";
 
-export interface LoadedProgram {
-  readonly file: string;
-  readonly insns: Insn[];
-  /** Source span per slot for `.s` input (to point traps at a line). */
-  readonly spans?: readonly SourceSpan[];
-  readonly source?: string;
-}
-
-/** Read `.s` (assembled) or `.bin` (raw slots) and run the structural check. */
-export function loadProgram(file: string): LoadedProgram {
-  if (file.endsWith(".s")) {
-    const source = readInput(file, "utf8") as string;
-    const prog = assembleProgram(source, file);
-    return { file, insns: withFile(() => checkStructure(prog.bytes), file), spans: prog.slotSpans, source };
-  }
-  if (file.endsWith(".bin")) return { file, insns: withFile(() => checkStructure(readInput(file) as Uint8Array), file) };
-  throw new UsageError(`expected a .s (assembly) or .bin (raw bytecode) file, got '${file}'`);
+/**
+ * Load any program file the CLI accepts (.s, .bin, .o, .baton; see load-program.ts) and run the
+ * structural check, so engines only ever see well-formed bytecode.
+ */
+export async function loadProgram(file: string, program?: string): Promise<LoadedProgram> {
+  const prog = await loadProgramFile(file, program !== undefined ? { program } : {});
+  return { ...prog, insns: withFile(() => checkStructure(prog.bytes), file) };
 }
 
 function withFile<T>(f: () => T, file: string): T {
@@ -116,23 +106,35 @@ const OPTIONS = {
   engine: { type: "string" },
   json: { type: "boolean" },
   budget: { type: "string" },
+  program: { type: "string" },
+  hash: { type: "string" },
+  migrate: { type: "string" },
+  listeners: { type: "string" },
+  len: { type: "string" },
+  cpu: { type: "string" },
+  seed: { type: "string" },
 } as const;
 
 export const command: Command = {
   name: "run",
-  summary: "run a program once (r1 = input memory, r2 = its length) and print r0",
+  summary: "run a program once (r1 = input memory, r2 = its length) or a policy once, and print r0",
   usage: [
     "baton run FILE (.s | .bin) [--mem HEX | --mem-file FILE] [--engine interp|jit] [--budget N] [--json]",
+    "baton run POLICY (.baton | .o) [--program NAME] [--hash N] [--migrate established|syn_recv|new_syn_recv]",
+    "          [--listeners N] [--len N] [--cpu N] [--seed N] [--engine interp|jit] [--json]",
     "  --mem HEX        input bytes, e.g. 'aa bb 01' or 'aabb01'",
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
-    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N}",
+    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null)",
+    "  A policy (a program with maps or an attach type) runs through the sk_reuseport hook: N listeners",
+    "  (default 4) fill every socket map slot by slot; --migrate runs it for a migration instead of a SYN.",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS);
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
     const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1) : undefined;
+    const prog = await loadProgram(positionals[0]!, values.program);
+    if (isPolicy(prog)) return runPolicy(prog, values, budget, io);
     const memBytes = memoryFrom(values);
-    const prog = loadProgram(positionals[0]!);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp", budget);
     let lo: number;
     try {
@@ -147,3 +149,32 @@ export const command: Command = {
     return 0;
   },
 };
+
+type RunValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+
+function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | undefined, io: CliIO): number {
+  if (values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--mem/--mem-file apply to plain programs; a policy's input is its context (--hash, --migrate, --len)");
+  let r;
+  try {
+    r = runPolicyOnce(prog, {
+      engine: values.engine ?? "interp",
+      hash: intOption("hash", values.hash, 0, 0, 0xffffffff),
+      ...(values.migrate !== undefined ? { migrate: values.migrate } : {}),
+      listeners: intOption("listeners", values.listeners, 4, 1, 65535),
+      ...(values.len !== undefined ? { len: intOption("len", values.len, 0, 0, 0xffffffff) } : {}),
+      cpu: intOption("cpu", values.cpu, 0, 0, 1023),
+      seed: intOption("seed", values.seed, 1),
+      ...(budget !== undefined ? { budget } : {}),
+    });
+  } catch (e) {
+    if (e instanceof VmTrap) return reportTrap(e, prog, io);
+    throw e;
+  }
+  const verdict = r.ret === 1 ? "SK_PASS" : r.ret === 0 ? "SK_DROP" : "refused (not SK_PASS)";
+  if (values.json === true) io.out(`{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}}`);
+  else {
+    const sel = r.selected === null ? "no selection (the kernel picks by hash)" : `listener ${r.selected}`;
+    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${r.executed} instructions`);
+  }
+  return 0;
+}

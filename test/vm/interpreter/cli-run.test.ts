@@ -50,12 +50,13 @@ describe("baton run", () => {
     writeFileSync(f, new Uint8Array(12));
     const r = await cli("run", f);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${f}: insn 1: error: program length 12 bytes is not a multiple of 8 (4 trailing bytes)\n`);
+    expect(r.err).toBe(`${f}: insn 1: error: '${f}' is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)\n`);
   });
   it("usage errors exit 2", async () => {
     expect((await cli("run")).code).toBe(2);
     expect((await cli("run", EX, "--mem", "xyz")).err).toMatch(/^error: --mem: expected hex bytes \(pairs of hex digits\), got 'xyz'/);
-    expect((await cli("run", "prog.txt")).err).toMatch(/^error: expected a \.s \(assembly\) or \.bin \(raw bytecode\) file, got 'prog.txt'/);
+    expect((await cli("run", "prog.txt")).err).toMatch(/^error: cannot read 'prog.txt': ENOENT/);
+    expect((await cli("run", EX.replace(/\.s$/, ".mem"))).err).toMatch(/^error: cannot tell the format of 'examples\/least_loaded\.mem'/);
     expect((await cli("run", EX, "--engine", "wasm")).err).toMatch(/^error: unknown engine 'wasm'; expected one of: interp, jit/);
   });
   it("a bad --mem-file is an input error with a location", async () => {
