@@ -53,7 +53,7 @@ describe("baton disasm on objects and policies", () => {
   });
   it("asks for --program when an object holds several", async () => {
     const r = await cli("disasm", "test/fixtures/c/multi.o");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain("choose one with --program NAME");
     expect((await cli("disasm", "test/fixtures/c/multi.o", "--program", "migrate_pass")).code).toBe(0);
   });
