@@ -1,12 +1,46 @@
-// Placeholder until the command lands: keeps the command table complete while modules are built.
-import { UsageError } from "../../errors.js";
-import type { Command } from "../command.js";
+/** `baton compile FILE.baton`: policy source to sk_reuseport bytecode (attach type 40). */
+import { writeFileSync } from "node:fs";
+import { InputError, UsageError } from "../../errors.js";
+import { encode } from "../../vm/isa.js";
+import { annotatedListing, asmListing, policyJson } from "../../compiler/listing.js";
+import { compileFile } from "../../compiler/load.js";
+import { parseCommandArgs, type Command } from "../command.js";
 
 export const command: Command = {
   name: "compile",
-  summary: "(in progress)",
-  usage: "baton compile (in progress)",
-  async run() {
-    throw new UsageError("'compile' is not available in this build");
+  summary: "compile a .baton policy to eBPF bytecode",
+  usage: [
+    "baton compile FILE.baton [-o FILE.bin] [--asm] [--annotate] [--json]",
+    "  -o FILE      write the raw bytecode (little-endian slots) to FILE",
+    "  --asm        print the disassembly",
+    "  --annotate   print the disassembly interleaved with the policy lines",
+    "  --json       print {insns (hex), maps, attach}",
+    "With no output option the bytecode goes to FILE.bin next to the policy.",
+  ].join("\n"),
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      output: { type: "string", short: "o" },
+      asm: { type: "boolean" },
+      annotate: { type: "boolean" },
+      json: { type: "boolean" },
+    });
+    if (positionals.length !== 1) throw new UsageError(`expected one policy file, got ${positionals.length}`);
+    const file = positionals[0]!;
+    const p = compileFile(file, (t) => io.err(t));
+    if (p === null) return 1;
+    if (values.asm === true) io.out(asmListing(p));
+    if (values.annotate === true) io.out(annotatedListing(p));
+    if (values.json === true) io.out(JSON.stringify(policyJson(p)));
+    const printed = values.asm === true || values.annotate === true || values.json === true;
+    const out = values.output ?? (printed ? undefined : `${file.replace(/\.baton$/, "")}.bin`);
+    if (out !== undefined) {
+      try {
+        writeFileSync(out, encode(p.insns));
+      } catch (e) {
+        throw new InputError("output.write", `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (!printed) io.out(`${file}: ${p.insns.length} instructions, ${p.maps.length} maps -> ${out}`);
+    }
+    return 0;
   },
 };

@@ -1,0 +1,374 @@
+/**
+ * Expression code generation. Every value sits in a register in canonical 64-bit form
+ * (types.ts); after an operation that can leave the type's range it is renormalised
+ * (mov32 for u32, a mask for u8/u16, lsh+arsh for signed). Constants are folded by the
+ * checker and emitted as one `mov` (or `lddw`). Optionals are generated as two continuations
+ * (found / not found) around the exact NULL-check shape the kernel tracks: `if r0 == 0 goto`.
+ * Deliberately absent: common subexpression elimination.
+ */
+import {
+  BPF_ADD, BPF_AND, BPF_ARSH, BPF_B, BPF_DIV, BPF_DW, BPF_END, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP,
+  BPF_JNE, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LSH, BPF_MOD, BPF_MOV, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB,
+  BPF_TO_BE, BPF_W, BPF_X, BPF_XOR, BPF_ALU, BPF_ALU64, makeInsn,
+} from "../vm/isa.js";
+import { HELPER } from "../vm/program-type.js";
+import { CompileError } from "../errors.js";
+import type { Expr, Span } from "./ast.js";
+import { BUILTIN_FNS, CTX_FIELDS, CTX_MIGRATING_OFFSET, CTX_SK_OFFSET, SOCK_FIELDS } from "./builtins.js";
+import { type Emitter, type Label } from "./emitter.js";
+import { loadMapPtr, mapInfo, mapMethod, optional, storeOnStack } from "./gen-maps.js";
+import { Frame, type Storage, type Temp, Temps, VarPool } from "./regalloc.js";
+import type { MapInfo, Sema } from "./sema.js";
+import { type IntTy, type Ty, widens } from "./types.js";
+
+export const CTX = 6;
+
+const SIZE: Readonly<Record<number, number>> = { 1: BPF_B, 2: BPF_H, 4: BPF_W, 8: BPF_DW };
+const ALU_OP: Readonly<Record<string, number>> = { "+": BPF_ADD, "-": BPF_SUB, "*": BPF_MUL, "/": BPF_DIV, "%": BPF_MOD, "&": BPF_AND, "|": BPF_OR, "^": BPF_XOR, "<<": BPF_LSH, ">>": BPF_RSH };
+/** Comparison → [unsigned jump, signed jump] taken when the comparison holds. */
+const CMP_JMP: Readonly<Record<string, readonly [number, number]>> = {
+  "==": [BPF_JEQ, BPF_JEQ], "!=": [BPF_JNE, BPF_JNE], "<": [BPF_JLT, BPF_JSLT], "<=": [BPF_JLE, BPF_JSLE], ">": [BPF_JGT, BPF_JSGT], ">=": [BPF_JGE, BPF_JSGE],
+};
+const NEGATE: Readonly<Record<string, string>> = { "==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
+
+export const sizeField = (bytes: number): number => SIZE[bytes]!;
+
+export interface InlineFrame {
+  readonly result: Storage | null;
+  readonly end: Label;
+}
+
+export class GenExpr {
+  readonly frame = new Frame();
+  readonly temps: Temps;
+  readonly vars: VarPool;
+  /** Storage of each variable declaration in the current inline instance. */
+  protected storage = new Map<object, Storage>();
+  protected inline: InlineFrame[] = [];
+
+  constructor(
+    readonly em: Emitter,
+    readonly sema: Sema,
+  ) {
+    this.temps = new Temps(em, this.frame);
+    this.vars = new VarPool(this.frame);
+  }
+
+  ty(e: Expr): Ty {
+    return this.sema.types.get(e) ?? { k: "error" };
+  }
+
+  at<T>(span: Span | undefined, f: () => T): T {
+    const prev = this.em.span;
+    if (span !== undefined) this.em.span = span;
+    try {
+      return f();
+    } finally {
+      this.em.span = prev;
+    }
+  }
+
+  normalize(r: number, t: Ty): void {
+    if (t.k !== "int" || t.bits === 64) return;
+    if (!t.signed) {
+      if (t.bits === 32) this.em.emit(makeInsn(BPF_ALU | BPF_MOV | BPF_X, r, r));
+      else this.em.aluImm(BPF_AND, r, t.bits === 8 ? 0xff : 0xffff);
+    } else {
+      this.em.aluImm(BPF_LSH, r, 64 - t.bits);
+      this.em.aluImm(BPF_ARSH, r, 64 - t.bits);
+    }
+  }
+
+  readVar(s: Storage, dst: number): void {
+    if (s.k === "reg") this.em.mov(dst, s.r);
+    else this.em.fill(dst, s.off);
+  }
+
+  writeVar(s: Storage, src: number): void {
+    if (s.k === "reg") this.em.mov(s.r, src);
+    else this.em.spill(s.off, src);
+  }
+
+  /** A register already holding `e` (a variable kept in r7-r9), so reading it needs no copy. */
+  protected varReg(e: Expr): number | null {
+    if (e.k !== "name" || this.sema.consts.has(e)) return null;
+    const sym = this.sema.names.get(e);
+    const s = sym?.k === "var" ? this.storage.get(sym.decl) : undefined;
+    return s?.k === "reg" ? s.r : null;
+  }
+
+  /** Evaluate `e` into a temporary. */
+  gen(e: Expr): Temp {
+    return this.at(e.span, () => this.genInner(e));
+  }
+
+  private genInner(e: Expr): Temp {
+    const c = this.sema.consts.get(e);
+    if (c !== undefined) {
+      const t = this.temps.alloc();
+      this.em.movImm(t.reg, c);
+      return t;
+    }
+    switch (e.k) {
+      case "name": {
+        const sym = this.sema.names.get(e);
+        if (sym?.k !== "var") throw this.bug(e, "name without storage");
+        const s = this.storage.get(sym.decl);
+        if (s === undefined) throw this.bug(e, `variable \`${e.name}\` has no storage`);
+        const t = this.temps.alloc();
+        this.readVar(s, t.reg);
+        return t;
+      }
+      case "field":
+        return this.field(e);
+      case "call":
+        return this.call(e);
+      case "cast": {
+        const t = this.gen(e.e);
+        const from = this.ty(e.e);
+        const to = this.ty(e);
+        if (!widens(from.k === "bool" ? { k: "int", bits: 8, signed: false } : from, to)) this.normalize(this.temps.reg(t), to);
+        return t;
+      }
+      case "unary": {
+        const t = this.gen(e.e);
+        const r = this.temps.reg(t);
+        if (e.op === "!") this.em.aluImm(BPF_XOR, r, 1);
+        else if (e.op === "-") {
+          this.em.aluImm(BPF_MUL, r, -1);
+          this.normalize(r, this.ty(e));
+        } else {
+          this.em.aluImm(BPF_XOR, r, -1);
+          this.normalize(r, this.ty(e));
+        }
+        return t;
+      }
+      case "binary":
+        return this.binary(e);
+      case "index":
+        return this.coalesce(e, null);
+      default:
+        throw this.bug(e, `cannot generate ${e.k}`);
+    }
+  }
+
+  protected bug(e: { span: Span }, msg: string): CompileError {
+    return new CompileError("codegen.internal", `internal compiler error: ${msg}`, e.span);
+  }
+
+  private binary(e: Expr & { k: "binary" }): Temp {
+    const op = e.op;
+    if (op === "??") return this.coalesce(e.l, e.r);
+    if (op === "&&" || op === "||" || NEGATE[op] !== undefined) return this.boolValue(e);
+    const ty = this.ty(e) as IntTy;
+    const l = this.gen(e.l);
+    const rc = this.sema.consts.get(e.r);
+    const code = op === ">>" && ty.signed ? BPF_ARSH : ALU_OP[op]!;
+    const sdiv = (op === "/" || op === "%") && ty.signed ? 1 : 0;
+    if (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n) {
+      this.em.aluImm(code, this.temps.reg(l), Number(rc), sdiv);
+    } else if (this.varReg(e.r) !== null) {
+      this.em.emit(makeInsn(BPF_ALU64 | code | BPF_X, this.temps.reg(l), this.varReg(e.r)!, sdiv, 0));
+    } else {
+      const r = this.gen(e.r);
+      const rr = this.temps.reg(r, [l]);
+      const lr = this.temps.reg(l, [r]);
+      this.em.emit(makeInsn(BPF_ALU64 | code | BPF_X, lr, rr, sdiv, 0));
+      this.temps.free(r);
+    }
+    // &, |, >> of canonical operands stay in range; so do unsigned / and %.
+    const inRange = op === "&" || op === "|" || op === ">>" || ((op === "/" || op === "%") && !ty.signed);
+    if (!inRange) this.normalize(this.temps.reg(l), ty);
+    return l;
+  }
+
+  /** A boolean expression as a 0/1 value. */
+  private boolValue(e: Expr): Temp {
+    this.temps.spillAll();
+    const f = this.em.label();
+    const end = this.em.label();
+    this.branchFalse(e, f);
+    const t = this.temps.alloc();
+    this.em.movImm(t.reg, 1n);
+    this.em.goto(end);
+    this.em.bind(f);
+    this.em.movImm(t.reg, 0n);
+    this.em.bind(end);
+    return t;
+  }
+
+  /** Jump to `f` when `e` is false; fall through when true. */
+  branchFalse(e: Expr, f: Label): void {
+    this.at(e.span, () => this.branch(e, f, false));
+  }
+
+  /** Jump to `l` when `e` equals `when`; fall through otherwise. */
+  branch(e: Expr, l: Label, when: boolean): void {
+    const c = this.sema.consts.get(e);
+    if (c !== undefined) {
+      if ((c !== 0n) === when) this.em.goto(l);
+      return;
+    }
+    if (e.k === "unary" && e.op === "!") return this.branch(e.e, l, !when);
+    if (e.k === "binary" && (e.op === "&&" || e.op === "||")) {
+      // `a && b` is false if a is false or b is false; `a || b` is true if either is true.
+      const shortOnWhen = (e.op === "||") === when;
+      if (shortOnWhen) {
+        this.branch(e.l, l, when);
+        this.branch(e.r, l, when);
+      } else {
+        const skip = this.em.label();
+        this.branch(e.l, skip, !when);
+        this.branch(e.r, l, when);
+        this.em.bind(skip);
+      }
+      return;
+    }
+    if (e.k === "binary" && NEGATE[e.op] !== undefined) {
+      // The operands were unified to one type, which is signed iff either side is (types.ts).
+      const lt = this.ty(e.l);
+      const rt = this.ty(e.r);
+      const signed = (lt.k === "int" && lt.signed) || (rt.k === "int" && rt.signed);
+      const cmp = when ? e.op : NEGATE[e.op]!;
+      const code = CMP_JMP[cmp]![signed ? 1 : 0]!;
+      const rc = this.sema.consts.get(e.r);
+      const lv = this.varReg(e.l);
+      const rv = this.varReg(e.r);
+      if (lv !== null && (rv !== null || (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n))) {
+        // Variables in registers are compared in place: no copies.
+        if (rv !== null) this.em.jump(BPF_JMP | code | BPF_X, lv, rv, 0, l);
+        else this.em.jump(BPF_JMP | code | BPF_K, lv, 0, Number(rc), l);
+        return;
+      }
+      const a = this.gen(e.l);
+      if (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n) {
+        const ar = this.temps.reg(a);
+        this.temps.free(a);
+        this.em.jump(BPF_JMP | code | BPF_K, ar, 0, Number(rc), l);
+      } else if (rv !== null) {
+        const ar = this.temps.reg(a);
+        this.temps.free(a);
+        this.em.jump(BPF_JMP | code | BPF_X, ar, rv, 0, l);
+      } else {
+        const b = this.gen(e.r);
+        const br = this.temps.reg(b, [a]);
+        const ar = this.temps.reg(a, [b]);
+        this.temps.free(a);
+        this.temps.free(b);
+        this.em.jump(BPF_JMP | code | BPF_X, ar, br, 0, l);
+      }
+      return;
+    }
+    const t = this.gen(e);
+    const r = this.temps.reg(t);
+    this.temps.free(t);
+    this.em.jump(BPF_JMP | (when ? BPF_JNE : BPF_JEQ) | BPF_K, r, 0, 0, l);
+  }
+
+  private field(e: Expr & { k: "field" }): Temp {
+    const obj = e.obj.k === "name" ? this.sema.names.get(e.obj) : undefined;
+    if (obj?.k === "ctx") {
+      const f = CTX_FIELDS.get(e.name)!;
+      const t = this.temps.alloc();
+      this.em.ldx(sizeField(f.size), t.reg, CTX, f.offset);
+      if (f.be) this.em.emit(makeInsn(BPF_ALU | BPF_END | BPF_TO_BE, t.reg, 0, 0, f.size * 8));
+      return t;
+    }
+    const migrating = obj?.k === "migrating";
+    const off = migrating ? CTX_MIGRATING_OFFSET : CTX_SK_OFFSET;
+    if (e.name === "cookie") {
+      // bpf_get_socket_cookie takes the socket pointer (R20); a NULL migrating_sk reads as 0.
+      this.temps.spillAll();
+      const none = this.em.label();
+      const end = this.em.label();
+      this.em.ldx(BPF_DW, 1, CTX, off);
+      if (migrating) this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0, none);
+      this.em.call(HELPER.get_socket_cookie);
+      if (migrating) {
+        this.em.goto(end);
+        this.em.bind(none);
+        this.em.movImm(0, 0n);
+        this.em.bind(end);
+      }
+      return this.temps.alloc([], 0);
+    }
+    const f = SOCK_FIELDS.get(e.name)!;
+    const t = this.temps.alloc();
+    this.em.ldx(BPF_DW, t.reg, CTX, off);
+    if (migrating) {
+      this.temps.spillAll([t]);
+      const none = this.em.label();
+      const end = this.em.label();
+      this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, t.reg, 0, 0, none);
+      this.em.ldx(BPF_W, t.reg, t.reg, f.offset);
+      this.em.goto(end);
+      this.em.bind(none);
+      this.em.movImm(t.reg, 0n);
+      this.em.bind(end);
+    } else this.em.ldx(BPF_W, t.reg, t.reg, f.offset);
+    return t;
+  }
+
+  protected call(e: Expr & { k: "call" }): Temp {
+    if (e.callee.k === "field") return this.mapMethod(e);
+    const name = e.callee.k === "name" ? e.callee.name : "";
+    const sym = this.sema.names.get(e.callee);
+    if (sym?.k === "fn") {
+      const r = this.inlineCall(e, sym.decl);
+      if (r === null) throw this.bug(e, "void function used as a value");
+      return r;
+    }
+    const b = BUILTIN_FNS.get(name)!;
+    if (b.packetBytes !== undefined) return this.coalesce(e, null);
+    this.temps.spillAll();
+    this.em.call(b.helper);
+    const t = this.temps.alloc([], 0);
+    this.normalize(0, b.ret);
+    return t;
+  }
+
+  /** Inline a user function; returns its result temporary (null for void functions). */
+  inlineCall(e: Expr & { k: "call" }, decl: import("./ast.js").FnDecl): Temp | null {
+    throw this.bug(e, `inlining \`${decl.name}\` is not available here`);
+  }
+
+  storeOnStack(e: Expr, bytes: number): number {
+    return storeOnStack(this, e, bytes);
+  }
+
+  mapInfo(e: Expr): MapInfo {
+    return mapInfo(this, e);
+  }
+
+  loadMapPtr(reg: number, m: MapInfo): void {
+    loadMapPtr(this, reg, m);
+  }
+
+  private mapMethod(e: Expr & { k: "call" }): Temp {
+    return mapMethod(this, e);
+  }
+
+  optional(e: Expr, some: () => void, none: () => void): void {
+    optional(this, e, some, none);
+  }
+
+  /** `opt ?? fallback` (fallback null: used only where the checker proved unreachable). */
+  private coalesce(opt: Expr, fallback: Expr | null): Temp {
+    this.optional(
+      opt,
+      () => {},
+      () => {
+        const c = fallback === null ? 0n : this.sema.consts.get(fallback);
+        if (c !== undefined) this.em.movImm(0, c);
+        else if (fallback !== null) {
+          const t = this.gen(fallback);
+          const r = this.temps.reg(t);
+          this.temps.free(t);
+          this.em.mov(0, r);
+        }
+      },
+    );
+    return this.temps.alloc([], 0);
+  }
+}
+

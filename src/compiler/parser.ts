@@ -1,0 +1,476 @@
+/**
+ * Policy parser: chevrotain 11 `EmbeddedActionsParser` building the AST directly, with error
+ * recovery on (re-sync and single-token insertion/deletion), so one run reports several syntax
+ * errors. Rules follow the grammar in docs/language.md; operator precedence levels are data.
+ * Deliberately absent: statement separators are optional (`;` allowed), so a line starting with
+ * `(` or `-` continues the previous expression, as in JavaScript without semicolons.
+ */
+import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
+import { ParseError } from "../errors.js";
+import type { Block, Else, EventField, Expr, IfStmt, Item, Outcome, Param, Program, Span, Stmt, TypeRef } from "./ast.js";
+import { ALL_TOKENS, COMPOUND_ASSIGN, Ident, IntLit, KW, P, policyLexer, StringLit } from "./tokens.js";
+
+/** Binary precedence levels, loosest first. `??` sits just above comparisons (see docs). */
+const LEVELS: ReadonlyArray<readonly string[]> = [
+  ["OrOr"], ["AndAnd"], ["EqEq", "NotEq", "Lt", "LtEq", "Gt", "GtEq"], ["QQ"], ["Pipe"], ["Caret"], ["Amp"], ["Shl", "Shr"], ["Plus", "Minus"], ["Star", "Slash", "Percent"],
+];
+const OP_TEXT: Readonly<Record<string, string>> = {
+  OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=", QQ: "??", Pipe: "|", Caret: "^", Amp: "&", Shl: "<<", Shr: ">>", Plus: "+", Minus: "-", Star: "*", Slash: "/", Percent: "%",
+};
+
+const DUMMY: Span = { file: "", line: 1, col: 1, length: 1 };
+
+class PolicyParser extends EmbeddedActionsParser {
+  file = "";
+  /** Errors found by grammar actions (kept, so recovery continues). */
+  extra: ParseError[] = [];
+
+  constructor() {
+    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  /** The span of one token (defensive: recording and recovery hand out partial tokens). */
+  sp(t: IToken | undefined): Span {
+    if (t === undefined || t.startLine === undefined || Number.isNaN(t.startLine)) return { ...DUMMY, file: this.file };
+    return { file: this.file, line: t.startLine, col: t.startColumn ?? 1, length: Math.max(1, (t.endOffset ?? t.startOffset) - t.startOffset + 1) };
+  }
+
+  /** From the start of `a` to the end of `b` (clamped to `a`'s line). */
+  join(a: Span | undefined, b: Span | undefined): Span {
+    if (a === undefined) return b ?? { ...DUMMY, file: this.file };
+    if (b === undefined || b.line !== a.line) return a;
+    return { file: a.file, line: a.line, col: a.col, length: Math.max(1, b.col + (b.length ?? 1) - a.col) };
+  }
+
+  spanOf(x: { span?: Span } | undefined): Span | undefined {
+    return x === undefined || x === null ? undefined : x.span;
+  }
+
+  program = this.RULE("program", (): { name: string | null; items: Item[] } => {
+    let name: string | null = null;
+    const items: Item[] = [];
+    this.OPTION(() => {
+      this.CONSUME(KW.policy);
+      name = this.CONSUME(Ident).image;
+      this.OPTION2(() => this.CONSUME(P.Semi!));
+    });
+    this.MANY(() => {
+      const it = this.SUBRULE(this.item);
+      this.ACTION(() => { if (it !== undefined) items.push(it); });
+    });
+    return { name, items };
+  });
+
+  item = this.RULE("item", (): Item => this.OR([
+    { ALT: () => this.SUBRULE(this.mapDecl) },
+    { ALT: () => this.SUBRULE(this.constDecl) },
+    { ALT: () => this.SUBRULE(this.fnDecl) },
+    { ALT: () => this.SUBRULE(this.onDecl) },
+    { ALT: () => this.SUBRULE(this.testDecl) },
+  ]));
+
+  typeRef = this.RULE("typeRef", (): TypeRef => {
+    const t = this.CONSUME(Ident);
+    return { name: t.image, span: this.sp(t) };
+  });
+
+  mapDecl = this.RULE("mapDecl", (): Item => {
+    const kw = this.CONSUME(KW.map);
+    const name = this.CONSUME(Ident);
+    this.CONSUME(P.Colon!);
+    const kind = this.SUBRULE(this.typeRef);
+    this.CONSUME(P.Lt!);
+    const keyType = this.SUBRULE2(this.typeRef);
+    let valueType: TypeRef | null = null;
+    this.OPTION(() => {
+      this.CONSUME(P.Comma!);
+      valueType = this.SUBRULE3(this.typeRef);
+    });
+    this.CONSUME(P.Gt!);
+    this.CONSUME(P.LBracket!);
+    const maxEntries = this.SUBRULE(this.expr);
+    const end = this.CONSUME(P.RBracket!);
+    this.OPTION2(() => this.CONSUME(P.Semi!));
+    return { k: "map", name: name.image, kind, keyType, valueType, maxEntries, span: this.join(this.sp(kw), this.sp(end)), nameSpan: this.sp(name) };
+  });
+
+  constDecl = this.RULE("constDecl", (): Item => {
+    const kw = this.CONSUME(KW.const);
+    const name = this.CONSUME(Ident);
+    let type: TypeRef | null = null;
+    this.OPTION(() => {
+      this.CONSUME(P.Colon!);
+      type = this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(P.Eq!);
+    const value = this.SUBRULE(this.expr);
+    this.OPTION2(() => this.CONSUME(P.Semi!));
+    return { k: "const", name: name.image, type, value, span: this.join(this.sp(kw), this.spanOf(value)), nameSpan: this.sp(name) };
+  });
+
+  fnDecl = this.RULE("fnDecl", (): Item => {
+    const kw = this.CONSUME(KW.fn);
+    const name = this.CONSUME(Ident);
+    this.CONSUME(P.LParen!);
+    const params: Param[] = [];
+    this.MANY_SEP({
+      SEP: P.Comma!,
+      DEF: () => {
+        const pn = this.CONSUME2(Ident);
+        this.CONSUME2(P.Colon!);
+        const type = this.SUBRULE(this.typeRef);
+        this.ACTION(() => params.push({ name: pn.image, type, span: this.sp(pn) }));
+      },
+    });
+    const close = this.CONSUME(P.RParen!);
+    let ret: TypeRef | null = null;
+    this.OPTION(() => {
+      this.CONSUME(P.Arrow!);
+      ret = this.SUBRULE2(this.typeRef);
+    });
+    const body = this.SUBRULE(this.block);
+    return { k: "fn", name: name.image, params, ret, body, span: this.join(this.sp(kw), this.sp(close)), nameSpan: this.sp(name) };
+  });
+
+  onDecl = this.RULE("onDecl", (): Item => {
+    const kw = this.CONSUME(KW.on);
+    const which = this.OR([{ ALT: () => this.CONSUME(KW.select) }, { ALT: () => this.CONSUME(Ident) }]);
+    const body = this.SUBRULE(this.block);
+    const entry = which.image === "select" ? "select" : "migrate";
+    this.ACTION(() => {
+      if (which.image !== "select" && which.image !== "migrate") {
+        this.extra.push(new ParseError("parse.entry", `expected \`select\` or \`migrate\` after \`on\`, found \`${which.image}\``, this.sp(which), "a policy has two entry points: `on select { … }` and `on migrate { … }`"));
+      }
+    });
+    return { k: "on", entry, body, span: this.join(this.sp(kw), this.sp(which)) };
+  });
+
+  testDecl = this.RULE("testDecl", (): Item => {
+    const kw = this.CONSUME(KW.test);
+    const name = this.CONSUME(StringLit);
+    const body = this.SUBRULE(this.block);
+    return { k: "test", name: (name.image ?? '""').slice(1, -1).replace(/\\(.)/g, "$1"), body, span: this.join(this.sp(kw), this.sp(name)) };
+  });
+
+  block = this.RULE("block", (): Block => {
+    const open = this.CONSUME(P.LBrace!);
+    const stmts: Stmt[] = [];
+    this.MANY(() => {
+      const s = this.SUBRULE(this.stmt);
+      this.ACTION(() => { if (s !== undefined) stmts.push(s); });
+    });
+    this.CONSUME(P.RBrace!);
+    return { stmts, span: this.sp(open) };
+  });
+
+  stmt = this.RULE("stmt", (): Stmt => {
+    const s = this.OR([
+      { ALT: () => this.SUBRULE(this.letStmt) },
+      { ALT: () => this.SUBRULE(this.ifStmt) },
+      { ALT: () => this.SUBRULE(this.forStmt) },
+      { ALT: () => this.SUBRULE(this.selectStmt) },
+      { ALT: () => this.SUBRULE(this.expectStmt) },
+      { ALT: () => { const t = this.CONSUME(KW.assert); const cond = this.SUBRULE(this.expr); return { k: "assert", cond, span: this.sp(t) } as Stmt; } },
+      { ALT: () => { const t = this.CONSUME(KW.break); return { k: "break", span: this.sp(t) } as Stmt; } },
+      { ALT: () => { const t = this.CONSUME(KW.continue); return { k: "continue", span: this.sp(t) } as Stmt; } },
+      { ALT: () => { const t = this.CONSUME(KW.pass); return { k: "pass", span: this.sp(t) } as Stmt; } },
+      { ALT: () => { const t = this.CONSUME(KW.drop); return { k: "drop", span: this.sp(t) } as Stmt; } },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.return);
+          let value: Expr | null = null;
+          this.OPTION(() => { value = this.SUBRULE2(this.expr); });
+          return { k: "return", value, span: this.sp(t) } as Stmt;
+        },
+      },
+      { ALT: () => { const block = this.SUBRULE(this.block); return { k: "block", block, span: this.spanOf(block) ?? DUMMY } as Stmt; } },
+      { ALT: () => this.SUBRULE(this.exprStmt) },
+    ]);
+    this.OPTION2(() => this.CONSUME(P.Semi!));
+    return s;
+  });
+
+  letStmt = this.RULE("letStmt", (): Stmt => {
+    const kw = this.CONSUME(KW.let);
+    let mut = false;
+    this.OPTION(() => { this.CONSUME(KW.mut); mut = true; });
+    const name = this.CONSUME(Ident);
+    let type: TypeRef | null = null;
+    this.OPTION2(() => {
+      this.CONSUME(P.Colon!);
+      type = this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(P.Eq!);
+    const init = this.SUBRULE(this.expr);
+    return { k: "let", name: name.image, mut, type, init, span: this.join(this.sp(kw), this.spanOf(init)), nameSpan: this.sp(name) };
+  });
+
+  ifStmt = this.RULE("ifStmt", (): IfStmt => {
+    const kw = this.CONSUME(KW.if);
+    let bind: { name: string; span: Span } | null = null;
+    this.OPTION(() => {
+      this.CONSUME(KW.let);
+      const n = this.CONSUME(Ident);
+      this.CONSUME(P.Eq!);
+      this.ACTION(() => { bind = { name: n.image, span: this.sp(n) }; });
+    });
+    const cond = this.SUBRULE(this.expr);
+    const then = this.SUBRULE(this.block);
+    let orElse: Else | null = null;
+    this.OPTION2(() => {
+      this.CONSUME(KW.else);
+      this.OR([
+        { ALT: () => { const stmt = this.SUBRULE(this.ifStmt); orElse = { k: "if", stmt }; } },
+        { ALT: () => { const block = this.SUBRULE2(this.block); orElse = { k: "block", block }; } },
+      ]);
+    });
+    return { k: "if", bind, cond, then, orElse, span: this.join(this.sp(kw), this.spanOf(cond)) };
+  });
+
+  forStmt = this.RULE("forStmt", (): Stmt => {
+    const kw = this.CONSUME(KW.for);
+    const name = this.CONSUME(Ident);
+    this.CONSUME(KW.in);
+    const from = this.SUBRULE(this.expr);
+    this.CONSUME(P.DotDot!);
+    const to = this.SUBRULE2(this.expr);
+    const body = this.SUBRULE(this.block);
+    return { k: "for", name: name.image, from, to, body, span: this.join(this.sp(kw), this.spanOf(to)), nameSpan: this.sp(name) };
+  });
+
+  selectStmt = this.RULE("selectStmt", (): Stmt => {
+    const kw = this.CONSUME(KW.select);
+    const map = this.CONSUME(Ident);
+    this.CONSUME(P.LBracket!);
+    const key = this.SUBRULE(this.expr);
+    const close = this.CONSUME(P.RBracket!);
+    this.CONSUME(KW.else);
+    const orElse = this.OR([
+      { ALT: (): "pass" => { this.CONSUME(KW.pass); return "pass"; } },
+      { ALT: (): "drop" => { this.CONSUME(KW.drop); return "drop"; } },
+      { ALT: () => this.SUBRULE(this.block) },
+    ]);
+    return { k: "select", map: map.image, mapSpan: this.sp(map), key, orElse, span: this.join(this.sp(kw), this.sp(close)) };
+  });
+
+  expectStmt = this.RULE("expectStmt", (): Stmt => {
+    const kw = this.CONSUME(KW.expect);
+    const ev = this.CONSUME(Ident);
+    const fields: EventField[] = [];
+    this.OPTION(() => {
+      this.CONSUME(P.LBrace!);
+      this.MANY_SEP({
+        SEP: P.Comma!,
+        DEF: () => {
+          const n = this.CONSUME2(Ident);
+          this.CONSUME(P.Colon!);
+          const value = this.SUBRULE(this.expr);
+          this.ACTION(() => fields.push({ name: n.image, value, span: this.sp(n) }));
+        },
+      });
+      this.CONSUME(P.RBrace!);
+    });
+    this.CONSUME(P.FatArrow!);
+    const outcome = this.OR([
+      { ALT: (): Outcome => ({ k: "pass", span: this.sp(this.CONSUME(KW.pass)) }) },
+      { ALT: (): Outcome => ({ k: "drop", span: this.sp(this.CONSUME(KW.drop)) }) },
+      {
+        ALT: (): Outcome => {
+          const t = this.CONSUME(KW.select);
+          const cookie = this.SUBRULE2(this.expr);
+          return { k: "select", cookie, span: this.sp(t) };
+        },
+      },
+    ]);
+    this.ACTION(() => {
+      if (ev.image !== "connect" && ev.image !== "migrate") {
+        this.extra.push(new ParseError("parse.event", `expected \`connect\` or \`migrate\` after \`expect\`, found \`${ev.image}\``, this.sp(ev)));
+      }
+    });
+    return { k: "expect", event: ev.image === "migrate" ? "migrate" : "connect", fields, outcome, span: this.join(this.sp(kw), this.sp(ev)) };
+  });
+
+  exprStmt = this.RULE("exprStmt", (): Stmt => {
+    const e = this.SUBRULE(this.expr);
+    let result: Stmt = { k: "expr", e, span: this.spanOf(e) ?? DUMMY };
+    this.OPTION(() => {
+      const op = this.OR([
+        { ALT: () => this.CONSUME(P.Eq!) },
+        ...Object.keys(COMPOUND_ASSIGN).map((n) => ({ ALT: () => this.CONSUME(P[n]!) })),
+      ]);
+      const value = this.SUBRULE2(this.expr);
+      this.ACTION(() => {
+        result = { k: "assign", target: e, op: op.image, value, span: this.join(this.spanOf(e), this.sp(op)) };
+      });
+    });
+    return result;
+  });
+
+  // ---- expressions: one rule per precedence level ----
+  expr = this.RULE("expr", (): Expr => this.SUBRULE(this.level0));
+  level0 = this.levelRule("level0", 0);
+  level1 = this.levelRule("level1", 1);
+  level2 = this.levelRule("level2", 2);
+  level3 = this.levelRule("level3", 3);
+  level4 = this.levelRule("level4", 4);
+  level5 = this.levelRule("level5", 5);
+  level6 = this.levelRule("level6", 6);
+  level7 = this.levelRule("level7", 7);
+  level8 = this.levelRule("level8", 8);
+  level9 = this.levelRule("level9", 9);
+
+  private levelRule(name: string, level: number): () => Expr {
+    const ops: TokenType[] = LEVELS[level]!.map((n) => P[n]!);
+    return this.RULE(name, (): Expr => {
+      const next = (): Expr => (level + 1 < LEVELS.length ? this.SUBRULE((this as unknown as Record<string, () => Expr>)[`level${level + 1}`]!) : this.SUBRULE(this.castExpr));
+      const next2 = (): Expr => (level + 1 < LEVELS.length ? this.SUBRULE2((this as unknown as Record<string, () => Expr>)[`level${level + 1}`]!) : this.SUBRULE2(this.castExpr));
+      let l = next();
+      this.MANY(() => {
+        const op = this.OR(ops.map((t) => ({ ALT: () => this.CONSUME(t) })));
+        const r = next2();
+        this.ACTION(() => {
+          l = { k: "binary", op: OP_TEXT[op.tokenType.name] ?? op.image, l, r, span: this.join(this.spanOf(l), this.spanOf(r)) };
+        });
+      });
+      return l;
+    });
+  }
+
+  castExpr = this.RULE("castExpr", (): Expr => {
+    let e = this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.CONSUME(KW.as);
+      const type = this.SUBRULE(this.typeRef);
+      this.ACTION(() => { e = { k: "cast", e, type, span: this.join(this.spanOf(e), type.span) }; });
+    });
+    return e;
+  });
+
+  unary = this.RULE("unary", (): Expr => this.OR([
+    {
+      ALT: () => {
+        const op = this.OR2([{ ALT: () => this.CONSUME(P.Minus!) }, { ALT: () => this.CONSUME(P.Bang!) }, { ALT: () => this.CONSUME(P.Tilde!) }]);
+        const e = this.SUBRULE(this.unary);
+        return { k: "unary", op: op.image, e, span: this.join(this.sp(op), this.spanOf(e)) } as Expr;
+      },
+    },
+    { ALT: () => this.SUBRULE(this.postfix) },
+  ]));
+
+  postfix = this.RULE("postfix", (): Expr => {
+    let e = this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(P.LBracket!);
+            const index = this.SUBRULE(this.expr);
+            const close = this.CONSUME(P.RBracket!);
+            this.ACTION(() => { e = { k: "index", obj: e, index, span: this.join(this.spanOf(e), this.sp(close)) }; });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(P.Dot!);
+            const n = this.CONSUME(Ident);
+            this.ACTION(() => { e = { k: "field", obj: e, name: n.image, span: this.join(this.spanOf(e), this.sp(n)) }; });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(P.LParen!);
+            const args: Expr[] = [];
+            this.MANY_SEP({ SEP: P.Comma!, DEF: () => { const a = this.SUBRULE2(this.expr); this.ACTION(() => args.push(a)); } });
+            const close = this.CONSUME(P.RParen!);
+            this.ACTION(() => { e = { k: "call", callee: e, args, span: this.join(this.spanOf(e), this.sp(close)) }; });
+          },
+        },
+      ]);
+    });
+    return e;
+  });
+
+  primary = this.RULE("primary", (): Expr => this.OR([
+    {
+      ALT: () => {
+        const t = this.CONSUME(IntLit);
+        return { k: "int", value: this.ACTION(() => BigInt(t.image.replace(/_/g, ""))) ?? 0n, span: this.sp(t) } as Expr;
+      },
+    },
+    { ALT: () => ({ k: "bool", value: true, span: this.sp(this.CONSUME(KW.true)) }) as Expr },
+    { ALT: () => ({ k: "bool", value: false, span: this.sp(this.CONSUME(KW.false)) }) as Expr },
+    { ALT: () => { const t = this.CONSUME(Ident); return { k: "name", name: t.image, span: this.sp(t) } as Expr; } },
+    // `select` doubles as a name in expressions nowhere; `test` blocks use `expect … => select N`.
+    {
+      ALT: () => {
+        this.CONSUME(P.LParen!);
+        const e = this.SUBRULE(this.expr);
+        this.CONSUME(P.RParen!);
+        return e;
+      },
+    },
+  ]));
+}
+
+let shared: PolicyParser | undefined;
+
+/** Tokens that can start an expression: a list containing them all reads "an expression". */
+const EXPR_START = ["'-'", "'!'", "'~'", "an integer", "'true'", "'false'", "a name", "'('"];
+
+/** Describe a chevrotain recognition error as expected-vs-found. */
+function describe(e: { message: string; token: IToken; name: string }): string {
+  const found = e.token.tokenType?.name === "EOF" ? "end of file" : `\`${e.token.image}\``;
+  const single = /Expecting (?:token of type )?--> (.*?) <-- but found/.exec(e.message);
+  if (single !== null && single[1] === "EOF") return `expected a declaration (map, const, fn, on or test), found ${found}`;
+  if (single !== null) return `expected ${single[1]}, found ${found}`;
+  const many = /Expecting: (?:one of these possible Token sequences:|expecting at least one iteration which starts with one of these possible Token sequences::)?\s*([\s\S]*?)\s*but found/i.exec(e.message);
+  if (many !== null) {
+    let alts = [...new Set([...many[1]!.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!.trim()))];
+    if (EXPR_START.every((t) => alts.includes(t))) alts = ["an expression", ...alts.filter((a) => !EXPR_START.includes(a))];
+    const list = alts.length <= 1 ? (alts[0] ?? "something else") : `${alts.slice(0, -1).join(", ")} or ${alts[alts.length - 1]}`;
+    return `expected ${list}, found ${found}`;
+  }
+  return e.message.replace(/\s+/g, " ");
+}
+
+export interface ParseResult {
+  readonly program: Program;
+  readonly errors: ParseError[];
+}
+
+/** Lex and parse; every lexical and syntax error is collected (recovery continues after each). */
+export function parsePolicy(source: string, file: string): ParseResult {
+  shared ??= new PolicyParser();
+  const parser = shared;
+  parser.file = file;
+  parser.extra = [];
+  const errors: ParseError[] = [];
+  const lex = policyLexer.tokenize(source);
+  for (const le of lex.errors) {
+    const ch = source.slice(le.offset, le.offset + le.length);
+    errors.push(new ParseError("parse.char", `unexpected character \`${ch}\``, { file, line: le.line ?? 1, col: le.column ?? 1, length: le.length }));
+  }
+  parser.input = lex.tokens;
+  let result: { name: string | null; items: Item[] } = { name: null, items: [] };
+  try {
+    result = parser.program() ?? result;
+  } catch (e) {
+    if (e instanceof ParseError) errors.push(e);
+    else throw e;
+  }
+  errors.push(...parser.extra);
+  for (const pe of parser.errors) {
+    const t = pe.token;
+    const eof = t.tokenType?.name === "EOF";
+    const prev = eof ? lex.tokens[lex.tokens.length - 1] : undefined;
+    const span = eof && prev !== undefined ? { ...parser.sp(prev), col: prev.startColumn! + prev.image.length, length: 1 } : parser.sp(t);
+    errors.push(new ParseError("parse.syntax", describe(pe), span));
+  }
+  errors.sort((a, b) => {
+    const la = a.location as Span | undefined;
+    const lb = b.location as Span | undefined;
+    return (la?.line ?? 0) - (lb?.line ?? 0) || (la?.col ?? 0) - (lb?.col ?? 0);
+  });
+  return { program: { name: result.name, items: result.items, file }, errors };
+}
