@@ -58,3 +58,26 @@ describe("baton disasm on objects and policies", () => {
     expect((await cli("disasm", "test/fixtures/c/multi.o", "--program", "migrate_pass")).code).toBe(0);
   });
 });
+
+describe("baton compile --elf", () => {
+  it("writes an object that loads back as the same program and runs the same", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadProgramFile } = await import("../../src/cli/load-program.js");
+    const out = join(mkdtempSync(join(tmpdir(), "baton-elf-")), "p.o");
+    const r = await cli("compile", "policies/newest_generation.baton", "--elf", out);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`-> ${out} (ELF, section sk_reuseport/migrate)`);
+    const fromElf = await loadProgramFile(out);
+    const fromSource = await loadProgramFile("policies/newest_generation.baton");
+    expect(fromElf.attachType).toBe(40);
+    expect(fromElf.bytes).toEqual(fromSource.bytes);
+    expect(fromElf.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries])).toEqual(
+      fromSource.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries]),
+    );
+    const a = await cli("run", out, "--hash", "9", "--json");
+    const b = await cli("run", "policies/newest_generation.baton", "--hash", "9", "--json");
+    expect(a.out).toBe(b.out);
+  });
+});

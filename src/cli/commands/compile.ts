@@ -4,14 +4,16 @@ import { InputError, UsageError } from "../../errors.js";
 import { encode } from "../../vm/isa.js";
 import { annotatedListing, asmListing, policyJson } from "../../compiler/listing.js";
 import { compileFile } from "../../compiler/load.js";
+import { writeElfFile } from "../../elf/index.js";
 import { parseCommandArgs, type Command } from "../command.js";
 
 export const command: Command = {
   name: "compile",
   summary: "compile a .baton policy to eBPF bytecode",
   usage: [
-    "baton compile FILE.baton [-o FILE.bin] [--asm] [--annotate] [--json]",
+    "baton compile FILE.baton [-o FILE.bin] [--elf OUT.o] [--asm] [--annotate] [--json]",
     "  -o FILE      write the raw bytecode (little-endian slots) to FILE",
+    "  --elf OUT.o  write an ELF object libbpf loads (section sk_reuseport/migrate, BTF-defined .maps)",
     "  --asm        print the disassembly",
     "  --annotate   print the disassembly interleaved with the policy lines",
     "  --json       print {insns (hex), maps, attach}",
@@ -23,6 +25,7 @@ export const command: Command = {
       asm: { type: "boolean" },
       annotate: { type: "boolean" },
       json: { type: "boolean" },
+      elf: { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError(`expected one policy file, got ${positionals.length}`);
     const file = positionals[0]!;
@@ -31,7 +34,17 @@ export const command: Command = {
     if (values.asm === true) io.out(asmListing(p));
     if (values.annotate === true) io.out(annotatedListing(p));
     if (values.json === true) io.out(JSON.stringify(policyJson(p)));
-    const printed = values.asm === true || values.annotate === true || values.json === true;
+    if (values.elf !== undefined) {
+      const progName = (p.name ?? "baton_policy").replace(/[^A-Za-z0-9_]/g, "_");
+      try {
+        writeElfFile(values.elf, p.insns, p.maps, { attachType: p.attachType, programName: progName });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === undefined) throw e;
+        throw new InputError("output.write", `cannot write ${values.elf}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+      io.out(`${file}: ${p.insns.length} instructions, ${p.maps.length} maps -> ${values.elf} (ELF, section sk_reuseport/migrate)`);
+    }
+    const printed = values.asm === true || values.annotate === true || values.json === true || values.elf !== undefined;
     const out = values.output ?? (printed ? undefined : `${file.replace(/\.baton$/, "")}.bin`);
     if (out !== undefined) {
       try {
