@@ -71,7 +71,7 @@ describe("baton simulate", () => {
     writeFileSync(f, JSON.stringify({ durationMs: 10, listeners: [{ name: "A", listenAt: 0 }], events: [{ at: 0, do: "attach", via: "A", policy: "policies/nope.baton" }] }));
     const r = await cli(["simulate", f]);
     expect(r.code).toBe(1);
-    expect(r.err.trim()).toBe(`error: ${f}: policy "policies/nope.baton": cannot read policies/nope.baton: ENOENT`);
+    expect(r.err.trim()).toBe(`error: ${f}: policy "policies/nope.baton": cannot read 'policies/nope.baton': ENOENT`);
   });
 
   it.skipIf(!existsSync("policies/migrate_to_newest.baton"))("runs a compiled policy on both engines with the same result (skipped when the policy file is absent)", async () => {
@@ -82,5 +82,20 @@ describe("baton simulate", () => {
     expect(ra.connections.reset).toBe(0);
     expect(ra.listeners.filter((l: { name: string }) => l.name.startsWith("old")).every((l: { migratedIn: number }) => l.migratedIn === 0)).toBe(true);
     expect(b.out).toBe(a.out);
+  });
+});
+
+describe("baton simulate --policy with other program formats", () => {
+  it("refuses --policy for a scenario that attaches no policy file (nothing silently ignored)", async () => {
+    const r = await cli(["simulate", "scenarios/rolling-restart-kernel-pick.json", "--policy", "policies/kernel_default.baton"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("attaches no policy file, so --policy has nothing to replace");
+  });
+  it("runs an ELF object as the policy", async () => {
+    const r = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--policy", "test/fixtures/c/pass.o", "--json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.out) as { connections: { total: number } };
+    expect(res.connections.total).toBeGreaterThan(0);
   });
 });

@@ -9,9 +9,7 @@
  * verified and run on the chosen engine.
  */
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
-import { InputError, ModelError, VerifyError } from "../../errors.js";
-import { compilePolicy } from "../../compiler/compile.js";
-import { readPolicy } from "../../compiler/load.js";
+import { InputError, ModelError, UsageError, VerifyError } from "../../errors.js";
 import type { ModelMaps } from "../../model/model-maps.js";
 import type { ReuseportProgram } from "../../model/program.js";
 import { renderReport } from "../../model/report-html.js";
@@ -21,22 +19,25 @@ import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
 import { engineByName } from "../../vm/engines.js";
-import { SK_REUSEPORT } from "../../vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../../vm/program-type.js";
+import { checkStructure } from "../../vm/validate.js";
+import { loadProgramFile } from "../load-program.js";
 import { verify } from "../../verifier/index.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 
 const USAGE = "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]";
 
 /**
- * INTEGRATION POINT: when `src/cli/load-policy.ts` (`loadPolicy(file)`) lands, use it here;
- * until then a `.baton` file is compiled and verified directly.
+ * A policy for an `attach` event: any program file the CLI loads (.baton, .o, .s, .bin), which
+ * must pass the verifier for its attach type (40 unless the file says otherwise) before it runs.
  */
-function loadPolicyFile(file: string): BytecodePolicy {
-  const source = readPolicy(file);
-  const p = compilePolicy(source, file);
-  const v = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps, sourceMap: p.sourceMap });
+async function loadPolicyFile(file: string): Promise<BytecodePolicy> {
+  const p = await loadProgramFile(file);
+  const insns = checkStructure(p.bytes);
+  const attachType = p.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
+  const v = verify(insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
   if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the policy`);
-  return { name: p.name ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType };
+  return { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { globalData: p.globalData } : {}) };
 }
 
 function policyRefs(sc: Scenario): string[] {
@@ -84,7 +85,7 @@ export const command: Command = {
       report: { type: "string" },
       ndjson: { type: "string" },
     });
-    if (positionals.length !== 1) throw new InputError("usage", `expected one scenario file, got ${positionals.length}`);
+    if (positionals.length !== 1) throw new UsageError(`expected one scenario file, got ${positionals.length}`);
     const file = positionals[0] as string;
     let text: string;
     try {
@@ -96,11 +97,15 @@ export const command: Command = {
     const engine = engineByName(values.engine ?? "interp");
     const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : sc.seed;
     const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
-    for (const ref of policyRefs(sc)) {
+    const refs = policyRefs(sc);
+    if (values.policy !== undefined && refs.length === 0) {
+      throw new UsageError(`${file} attaches no policy file, so --policy has nothing to replace`, "--policy replaces the policy file named by the scenario's attach events; add an attach event or drop --policy");
+    }
+    for (const ref of refs) {
       const path = values.policy ?? ref;
       let policy: BytecodePolicy;
       try {
-        policy = loadPolicyFile(path);
+        policy = await loadPolicyFile(path);
       } catch (e) {
         if (e instanceof InputError) throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
         throw e;
