@@ -1,0 +1,202 @@
+/**
+ * ALU instructions: scalar arithmetic through the bounds domain (scalar.ts) and the kernel's
+ * pointer-arithmetic rules (`adjust_ptr_min_max_vals`): only add/sub of a scalar to a
+ * ctx, stack, map value or packet pointer; nothing on or_null pointers before the NULL
+ * check; no 32-bit pointer arithmetic; constant division by zero and out-of-range constant
+ * shifts rejected ("div by zero", "invalid shift N").
+ * Deliberately absent: Spectre sanitation (the kernel's `sanitize_ptr_alu` rewrites code for
+ * unprivileged loads; Baton only verifies).
+ */
+import {
+  BPF_ADD,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_DIV,
+  BPF_END,
+  BPF_K,
+  BPF_LSH,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RSH,
+  BPF_SUB,
+  BPF_TO_BE,
+  BPF_XOR,
+  opClass,
+  opCode,
+  opSource,
+  type Insn,
+} from "../vm/isa.js";
+import type { Env } from "./env.js";
+import { S64_MIN, UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarRange, sext, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
+import { isOrNull, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
+import { tnumStr } from "./tnum.js";
+
+/** The kernel's `bpf_alu_string`, used in its messages. */
+const OP_TEXT: Readonly<Record<number, string>> = {
+  [BPF_ADD]: "+=",
+  [BPF_SUB]: "-=",
+  [BPF_MUL]: "*=",
+  [BPF_OR]: "|=",
+  [BPF_AND]: "&=",
+  [BPF_DIV]: "/=",
+  [BPF_MOD]: "%=",
+  [BPF_LSH]: "<<=",
+  [BPF_RSH]: ">>=",
+  [BPF_NEG]: "neg",
+  [BPF_XOR]: "^=",
+  [BPF_MOV]: "=",
+  [BPF_ARSH]: "s>>=",
+  [BPF_END]: "endian",
+};
+
+function aluOp(code: number, off: number): AluOp {
+  switch (code) {
+    case BPF_ADD:
+      return "add";
+    case BPF_SUB:
+      return "sub";
+    case BPF_MUL:
+      return "mul";
+    case BPF_DIV:
+      return off === 1 ? "sdiv" : "div";
+    case BPF_MOD:
+      return off === 1 ? "smod" : "mod";
+    case BPF_OR:
+      return "or";
+    case BPF_AND:
+      return "and";
+    case BPF_LSH:
+      return "lsh";
+    case BPF_RSH:
+      return "rsh";
+    case BPF_ARSH:
+      return "arsh";
+    default:
+      return "xor";
+  }
+}
+
+/** Largest offset a pointer may carry (kernel BPF_MAX_VAR_OFF). */
+const MAX_VAR_OFF = 1 << 29;
+
+const POINTER_MATH_OK = new Set(["ctx", "stack", "map_value", "pkt"]);
+
+function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean): Reg {
+  if (isOrNull(ptr)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited, null-check it first`, "verify.ptr-arith-null", "compare the pointer with 0 before doing arithmetic on it");
+  if (!POINTER_MATH_OK.has(ptr.type)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited`, "verify.ptr-arith");
+  if (isConstScalar(val)) {
+    const c = val.smin;
+    if (c >= BigInt(MAX_VAR_OFF) || c <= -BigInt(MAX_VAR_OFF)) env.reject(`math between ${ptr.type} pointer and ${c} is not allowed`, "verify.ptr-range");
+    const off = ptr.off + (sub ? -Number(c) : Number(c));
+    if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
+    return { ...ptr, off };
+  }
+  // Kernel `check_reg_sane_offset`: only the minimum of the offset is checked here; the
+  // maximum is checked at the dereference ("unbounded memory access").
+  if (val.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded", "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`");
+  if (val.smin >= BigInt(MAX_VAR_OFF) || val.smin <= -BigInt(MAX_VAR_OFF)) env.reject(`value ${val.smin} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  if (env.unprivileged && ptr.type === "stack") env.reject(`R${dstReg} variable stack access prohibited for !root, var_off=${tnumStr(val.t)}`, "verify.unpriv-var-stack");
+  const s = sub ? alu64("sub", ptr.s, val) : alu64("add", ptr.s, val);
+  if (s.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded");
+  if (s.smin >= BigInt(MAX_VAR_OFF) || s.smin <= -BigInt(MAX_VAR_OFF)) env.reject(`value ${s.smin} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  const out: Reg = { ...ptr, s };
+  // A packet pointer with a new variable part needs its own range check.
+  return ptr.type === "pkt" ? { ...out, id: env.nextId(), range: 0 } : out;
+}
+
+function bswap(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+function endian(env: Env, x: Insn): void {
+  const r = env.readReg(x.dst);
+  if (r.type !== "scalar") {
+    // Privileged loads may turn a pointer into a number (kernel: allow_ptr_leaks).
+    if (env.unprivileged) env.reject(`R${x.dst} pointer arithmetic prohibited`, "verify.ptr-arith");
+    return env.setReg(x.dst, UNKNOWN_SCALAR);
+  }
+  const bits = x.imm;
+  const swap = opClass(x.opcode) === BPF_ALU64 || opSource(x.opcode) === BPF_TO_BE;
+  let s: Scalar;
+  if (!swap) s = truncate(r.s, bits / 8);
+  else if (isConstScalar(r.s)) s = scalarConst(bswap(r.s.t.value, bits));
+  else s = bits === 64 ? UNKNOWN : scalarRange(0n, (1n << BigInt(bits)) - 1n);
+  env.setReg(x.dst, scalarReg(s));
+}
+
+export function checkAlu(env: Env, x: Insn): void {
+  const is64 = opClass(x.opcode) === BPF_ALU64;
+  const code = opCode(x.opcode);
+  const useK = opSource(x.opcode) === BPF_K;
+  if (code === BPF_END) return endian(env, x);
+  if (code === BPF_NEG) {
+    const r = env.readReg(x.dst);
+    if (r.type !== "scalar") {
+      if (env.unprivileged) env.reject(`R${x.dst} pointer arithmetic prohibited`, "verify.ptr-arith");
+      return env.setReg(x.dst, UNKNOWN_SCALAR);
+    }
+    env.setReg(x.dst, scalarReg(neg(r.s, is64 ? 64 : 32)));
+    return;
+  }
+  const imm = is64 ? BigInt(x.imm) : BigInt(x.imm >>> 0);
+  if (code === BPF_MOV) {
+    if (useK) {
+      env.setReg(x.dst, scalarReg(scalarConst(imm)));
+      return;
+    }
+    const src = env.readReg(x.src);
+    if (x.dst === 10) env.setReg(10, src); // rejects
+    if (src.type !== "scalar") {
+      if (is64 && x.off === 0) return env.setReg(x.dst, src);
+      if (env.unprivileged) env.reject(`R${x.src} ${is64 ? "sign-extension" : "partial copy"} of pointer`, "verify.ptr-leak");
+      return env.setReg(x.dst, UNKNOWN_SCALAR);
+    }
+    if (x.off === 8 || x.off === 16 || x.off === 32) {
+      const s = sext(is64 ? src.s : zext32(src.s), (x.off / 8) as 1 | 2 | 4);
+      return env.setReg(x.dst, scalarReg(is64 ? s : zext32(s)));
+    }
+    if (!is64) return env.setReg(x.dst, scalarReg(zext32(src.s)));
+    // A 64-bit copy links the two registers: a later branch narrows both (kernel ids).
+    if (!isConstScalar(src.s)) {
+      let id = src.id;
+      if (id === 0) {
+        id = env.nextId();
+        env.frame.regs[x.src] = { ...src, id };
+      }
+      return env.setReg(x.dst, { ...src, id });
+    }
+    return env.setReg(x.dst, src);
+  }
+  if (useK && (code === BPF_DIV || code === BPF_MOD) && x.imm === 0) env.reject("div by zero", "verify.div-by-zero", "dividing by the constant 0 always gives 0 (or keeps the dividend for modulo); remove the operation");
+  const width = is64 ? 64 : 32;
+  if (useK && (code === BPF_LSH || code === BPF_RSH || code === BPF_ARSH) && (x.imm < 0 || x.imm >= width)) {
+    env.reject(`invalid shift ${x.imm}`, "verify.bad-shift", `shift amounts must be in [0, ${width - 1}] for ${width}-bit operations`);
+  }
+  const dst = env.readReg(x.dst);
+  const src: Reg = useK ? scalarReg(scalarConst(imm)) : env.readReg(x.src);
+  const op = aluOp(code, x.off);
+  if (dst.type === "scalar" && src.type === "scalar") {
+    const s = is64 ? alu64(op, dst.s, src.s) : alu32(op, dst.s, src.s);
+    env.setReg(x.dst, scalarReg(s));
+    return;
+  }
+  const text = OP_TEXT[code] ?? "?";
+  if (dst.type !== "scalar" && src.type !== "scalar") {
+    if (code === BPF_SUB && is64 && !env.unprivileged) return env.setReg(x.dst, UNKNOWN_SCALAR);
+    env.reject(`R${x.dst} pointer ${text} pointer prohibited`, "verify.ptr-ptr");
+  }
+  if (!is64) env.reject(`R${x.dst} 32-bit pointer arithmetic prohibited`, "verify.ptr-arith32");
+  const ptr = dst.type !== "scalar" ? dst : src;
+  const val = dst.type !== "scalar" ? src.s : dst.s;
+  if (code === BPF_AND || code === BPF_OR || code === BPF_XOR) env.reject(`R${x.dst} bitwise operator ${text} on pointer prohibited`, "verify.ptr-bitwise");
+  if (code !== BPF_ADD && code !== BPF_SUB) env.reject(`R${x.dst} pointer arithmetic with ${text} operator prohibited`, "verify.ptr-arith");
+  if (code === BPF_SUB && dst.type === "scalar") env.reject(`R${x.dst} tried to subtract pointer from scalar`, "verify.ptr-sub");
+  env.setReg(x.dst, ptrMath(env, x.dst, ptr, val, code === BPF_SUB));
+}
+

@@ -1,0 +1,236 @@
+/**
+ * Control-flow checks done before any state is tracked (the kernel's `check_subprogs` and
+ * `check_cfg`, vm-anchors §2.1): every slot decodes, jumps land inside the program and not
+ * in the middle of an `lddw`, the last instruction is `exit` or a jump, every instruction is
+ * reachable, and — for unprivileged loads — there is no back-edge.
+ *
+ * It also computes, per instruction, which registers are *live* (read later before being
+ * written) and which are *precise* (their value can still influence a check: a branch,
+ * a memory address, a helper argument, the return value). Pruning ignores dead registers
+ * and the values of imprecise scalars, which is what the kernel's liveness and precision
+ * marks achieve; ours are computed statically, so they are a little more conservative.
+ */
+import { VerifyError } from "../errors.js";
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_CALL,
+  BPF_CMPXCHG,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MOV,
+  BPF_NEG,
+  BPF_PSEUDO_CALL,
+  BPF_ST,
+  BPF_STX,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_JA32,
+  OP_LDDW,
+  opClass,
+  opCode,
+  opInfo,
+  opSource,
+  type Insn,
+} from "../vm/isa.js";
+import type { ProgramType } from "../vm/program-type.js";
+
+export interface Cfg {
+  /** Slots that start an instruction (false for an lddw's second slot). */
+  readonly isStart: boolean[];
+  /** Jump targets and fall-throughs of conditional jumps: where states are checkpointed. */
+  readonly prune: boolean[];
+  /** Bitmask of live registers on entry to each instruction. */
+  readonly live: Int32Array;
+  /** Bitmask of registers whose exact value still matters on entry. */
+  readonly precise: Int32Array;
+  /** The same, not counting conditional jumps as uses (valid where no branch was decided). */
+  readonly preciseNoJmp: Int32Array;
+  /** Entry points of local functions (besides 0). */
+  readonly subprogs: number[];
+  /** Targets of back-edges (loop heads), ascending. */
+  readonly loopHeads: number[];
+}
+
+const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
+
+function fail(insn: number, msg: string, code = "verify.cfg"): never {
+  throw new VerifyError(code, msg, { insn });
+}
+
+/** Jump target of a jump/call at `i`, or undefined for other instructions. */
+export function jumpTarget(insns: readonly Insn[], i: number): number | undefined {
+  const x = insns[i]!;
+  if (x.opcode === OP_JA32) return i + x.imm + 1;
+  if (x.opcode === OP_CALL) return x.src === BPF_PSEUDO_CALL ? i + x.imm + 1 : undefined;
+  const cls = opClass(x.opcode);
+  if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_EXIT) return i + x.off + 1;
+  return undefined;
+}
+
+const isCondJump = (x: Insn): boolean => {
+  const cls = opClass(x.opcode);
+  const code = opCode(x.opcode);
+  return (cls === BPF_JMP || cls === BPF_JMP32) && code !== BPF_JA && code !== BPF_CALL && code !== BPF_EXIT;
+};
+
+/** Successors inside the same function (a local call continues at i+1). */
+function successors(insns: readonly Insn[], i: number): number[] {
+  const x = insns[i]!;
+  if (x.opcode === OP_EXIT) return [];
+  if (x.opcode === OP_LDDW) return [i + 2];
+  if (x.opcode === OP_JA || x.opcode === OP_JA32) return [jumpTarget(insns, i)!];
+  if (isCondJump(x)) return [i + 1, jumpTarget(insns, i)!];
+  return [i + 1];
+}
+
+/** Registers read and written by an instruction, as bitmasks. */
+function useDef(x: Insn, type: ProgramType): { use: number; def: number; preciseUse: number; flowsToDst: number; jmp?: boolean } {
+  const b = (r: number): number => 1 << r;
+  const cls = opClass(x.opcode);
+  const srcReg = opSource(x.opcode) !== BPF_K;
+  switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64: {
+      const code = opCode(x.opcode);
+      if (code === BPF_MOV) return { use: srcReg ? b(x.src) : 0, def: b(x.dst), preciseUse: 0, flowsToDst: srcReg ? b(x.src) : 0 };
+      if (code === BPF_NEG || code === BPF_END) return { use: b(x.dst), def: b(x.dst), preciseUse: 0, flowsToDst: b(x.dst) };
+      const u = b(x.dst) | (srcReg ? b(x.src) : 0);
+      return { use: u, def: b(x.dst), preciseUse: 0, flowsToDst: u };
+    }
+    case BPF_LDX:
+      return { use: b(x.src), def: b(x.dst), preciseUse: b(x.src), flowsToDst: 0 };
+    case BPF_ST:
+      return { use: b(x.dst), def: 0, preciseUse: b(x.dst), flowsToDst: 0 };
+    case BPF_STX: {
+      // Atomics with fetch write back into src (cmpxchg into r0).
+      const u = b(x.dst) | b(x.src) | (x.imm === BPF_CMPXCHG ? 1 : 0);
+      return { use: u, def: x.imm & BPF_FETCH ? (x.imm === BPF_CMPXCHG ? 1 : b(x.src)) : 0, preciseUse: u, flowsToDst: 0 };
+    }
+    case BPF_LD:
+      return { use: 0, def: b(x.dst), preciseUse: 0, flowsToDst: 0 };
+    default: {
+      if (x.opcode === OP_EXIT) return { use: 1, def: 0, preciseUse: 1, flowsToDst: 0 };
+      if (x.opcode === OP_CALL) {
+        let n = 5;
+        if (x.src === 0) n = type.helpers.get(x.imm)?.args.length ?? 5;
+        let u = 0;
+        for (let r = 1; r <= n; r++) u |= b(r);
+        return { use: u, def: 0x3f, preciseUse: u, flowsToDst: 0 };
+      }
+      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { use: 0, def: 0, preciseUse: 0, flowsToDst: 0 };
+      const u = b(x.dst) | (srcReg ? b(x.src) : 0);
+      return { use: u, def: 0, preciseUse: u, flowsToDst: 0, jmp: true };
+    }
+  }
+}
+
+export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean): Cfg {
+  const n = insns.length;
+  if (n === 0) fail(0, "empty program: expected at least an exit instruction", "verify.empty");
+  const isStart: boolean[] = new Array(n).fill(true);
+  for (let i = 0; i < n; i++) {
+    if (!isStart[i]) continue;
+    const x = insns[i]!;
+    if (opInfo(x.opcode) === undefined) fail(i, `unknown opcode ${hex2(x.opcode)}`, "verify.unknown-opcode");
+    if (x.dst > 10 || x.src > 10) fail(i, `R${x.dst > 10 ? x.dst : x.src} is invalid`, "verify.bad-register");
+    if (x.opcode === OP_LDDW) {
+      if (i + 1 >= n) fail(i, "invalid BPF_LD_IMM insn", "verify.truncated-lddw");
+      isStart[i + 1] = false;
+    }
+  }
+  const prune: boolean[] = new Array(n).fill(false);
+  const subprogs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!isStart[i]) continue;
+    const t = jumpTarget(insns, i);
+    if (t === undefined) continue;
+    if (t < 0 || t >= n) fail(i, `jump out of range from insn ${i} to ${t}`, "verify.jump-range");
+    if (!isStart[t]) fail(i, `jump into the middle of ldimm64 insn ${t - 1}`, "verify.jump-into-lddw");
+    prune[t] = true;
+    if (insns[i]!.opcode === OP_CALL) {
+      if (!subprogs.includes(t)) subprogs.push(t);
+      if (i + 1 < n) prune[i + 1] = true;
+    } else if (isCondJump(insns[i]!) && i + 1 < n) prune[i + 1] = true;
+  }
+  const last = insns[n - 1]!;
+  if (!isStart[n - 1] || (last.opcode !== OP_EXIT && last.opcode !== OP_JA && last.opcode !== OP_JA32)) fail(n - 1, "last insn is not an exit or jmp", "verify.fallthrough");
+
+  // Depth-first walk from every function entry: reachability and back-edges.
+  const color = new Uint8Array(n); // 0 new, 1 on stack, 2 done
+  const heads: number[] = [];
+  const entries = [0, ...subprogs];
+  for (const entry of entries) {
+    if (color[entry] !== 0) continue;
+    const stack: [number, number][] = [[entry, 0]];
+    color[entry] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const succ = successors(insns, top[0]);
+      if (top[1] < succ.length) {
+        const w = succ[top[1]++]!;
+        if (w >= n) fail(top[0], `jump out of range from insn ${top[0]} to ${w}`, "verify.jump-range");
+        if (color[w] === 1) {
+          prune[w] = true;
+          if (!heads.includes(w)) heads.push(w);
+          if (unprivileged) fail(top[0], `back-edge from insn ${top[0]} to ${w}`, "verify.back-edge");
+        } else if (color[w] === 0) {
+          color[w] = 1;
+          stack.push([w, 0]);
+        }
+      } else {
+        color[top[0]] = 2;
+        stack.pop();
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) if (isStart[i] && color[i] === 0) fail(i, `unreachable insn ${i}`, "verify.unreachable");
+
+  // Backward fixpoint for liveness and precision.
+  const live = new Int32Array(n);
+  const precise = new Int32Array(n);
+  const preciseNoJmp = new Int32Array(n);
+  const ud = insns.map((x, i) => (isStart[i] ? useDef(x, type) : { use: 0, def: 0, preciseUse: 0, flowsToDst: 0 }));
+  const succs = insns.map((_, i) => (isStart[i] ? successors(insns, i) : []));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (!isStart[i]) continue;
+      let outL = 0;
+      let outP = 0;
+      for (const s of succs[i]!) {
+        outL |= live[s]!;
+        outP |= precise[s]!;
+      }
+      let outQ = 0;
+      for (const s of succs[i]!) outQ |= preciseNoJmp[s]!;
+      const u = ud[i]!;
+      const inL = (outL & ~u.def) | u.use;
+      let inP = (outP & ~u.def) | u.preciseUse;
+      if ((outP & u.def) !== 0) inP |= u.flowsToDst;
+      let inQ = (outQ & ~u.def) | (u.jmp === true ? 0 : u.preciseUse);
+      if ((outQ & u.def) !== 0) inQ |= u.flowsToDst;
+      if (inL !== live[i] || inP !== precise[i] || inQ !== preciseNoJmp[i]) {
+        live[i] = inL;
+        precise[i] = inP;
+        preciseNoJmp[i] = inQ;
+        changed = true;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    live[i]! |= 1 << 10;
+    precise[i]! |= 1 << 10;
+    preciseNoJmp[i]! |= 1 << 10;
+  }
+  return { isStart, prune, live, precise, preciseNoJmp, subprogs, loopHeads: heads.sort((a, b) => a - b) };
+}

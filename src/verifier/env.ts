@@ -1,0 +1,61 @@
+/**
+ * The verifier's working context shared by the per-instruction checkers: the program, its
+ * type and maps, the privilege mode, the current state, the id generator and the registers
+ * and stack slots "scratched" by the current instruction (printed after it in the log, as
+ * the kernel does). Also the one way to reject: `reject` throws a located `VerifyError`.
+ */
+import { VerifyError } from "../errors.js";
+import type { Insn } from "../vm/isa.js";
+import type { MapSpec } from "../vm/map-spec.js";
+import type { ProgramType } from "../vm/program-type.js";
+import { curFrame, type Frame, type Reg, type VState } from "./state.js";
+
+export class Env {
+  /** Last id handed out (or_null results, linked scalars). */
+  idGen = 0;
+  cur!: VState;
+  insnIdx = 0;
+  readonly scratchedRegs = new Set<number>();
+  readonly scratchedSlots = new Set<number>();
+  /** Extra log lines to print after the error message (kernel prints a second line sometimes). */
+  extra: string[] = [];
+
+  constructor(
+    readonly insns: readonly Insn[],
+    readonly type: ProgramType,
+    readonly maps: ReadonlyMap<number, MapSpec>,
+    readonly unprivileged: boolean,
+    readonly attachType: number,
+  ) {}
+
+  get frame(): Frame {
+    return curFrame(this.cur);
+  }
+
+  nextId(): number {
+    return ++this.idGen;
+  }
+
+  reg(r: number): Reg {
+    return this.frame.regs[r]!;
+  }
+
+  /** Read a register's value, rejecting uninitialized ones (kernel `check_reg_arg` SRC_OP). */
+  readReg(r: number): Reg {
+    const v = this.frame.regs[r]!;
+    if (v.type === "not_init") this.reject(`R${r} !read_ok`, "verify.uninit-reg", `R${r} is read before any instruction wrote it; initialize it first`);
+    this.scratchedRegs.add(r);
+    return v;
+  }
+
+  /** Write a register (r10 is read-only). */
+  setReg(r: number, v: Reg): void {
+    if (r === 10) this.reject("frame pointer is read only", "verify.fp-write", "r10 is the frame pointer; copy it to another register before doing arithmetic");
+    this.frame.regs[r] = v;
+    this.scratchedRegs.add(r);
+  }
+
+  reject(message: string, code: string, hint?: string): never {
+    throw new VerifyError(code, message, { insn: this.insnIdx }, hint);
+  }
+}

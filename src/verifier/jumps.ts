@@ -1,0 +1,138 @@
+/**
+ * Conditional jumps over registers of any type: scalar comparisons decided or narrowed by
+ * branch.ts (narrowing copied to every register linked by id), NULL checks of or_null
+ * pointers (kernel `mark_ptr_or_null_regs`: all copies with the same id become the
+ * non-NULL type on one side and the scalar 0 on the other), non-NULL pointers compared
+ * with 0 (decided), and `data + N` against `data_end` (packet range).
+ */
+import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, isJmp32, opCode, opSource, type Insn } from "../vm/isa.js";
+import { branchTaken, narrow, type CmpOp } from "./branch.js";
+import type { Env } from "./env.js";
+import { isConstScalar, scalarConst, type Scalar } from "./scalar.js";
+import { cloneState, isOrNull, isPointer, scalarReg, type Reg, type VState } from "./state.js";
+
+const CMP: Readonly<Record<number, CmpOp>> = {
+  [BPF_JEQ]: "eq",
+  [BPF_JNE]: "ne",
+  [BPF_JGT]: "gt",
+  [BPF_JGE]: "ge",
+  [BPF_JLT]: "lt",
+  [BPF_JLE]: "le",
+  [BPF_JSGT]: "sgt",
+  [BPF_JSGE]: "sge",
+  [BPF_JSLT]: "slt",
+  [BPF_JSLE]: "sle",
+  [BPF_JSET]: "set",
+};
+
+/** Apply `fn` to every register and spilled register of every frame. */
+function mapRegs(st: VState, fn: (r: Reg) => Reg): void {
+  for (const f of st.frames) {
+    for (let i = 0; i < 11; i++) f.regs[i] = fn(f.regs[i]!);
+    for (let s = 0; s < f.stack.length; s++) {
+      const slot = f.stack[s];
+      if (slot?.spill !== undefined) f.stack[s] = { ...slot, spill: fn(slot.spill) };
+    }
+  }
+}
+
+function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
+  const frame = st.frames[st.frames.length - 1]!;
+  if (r.id !== 0) mapRegs(st, (x) => (x.type === "scalar" && x.id === r.id ? { ...x, s } : x));
+  frame.regs[regno] = { ...r, s };
+}
+
+function markNull(st: VState, id: number, isNull: boolean): void {
+  mapRegs(st, (x) => {
+    if (x.id !== id || !isOrNull(x)) return x;
+    if (isNull) return scalarReg(scalarConst(0n));
+    return { ...x, type: x.type === "map_value_or_null" ? "map_value" : "sock_common", id: 0 };
+  });
+}
+
+function setPktRange(st: VState, range: number): void {
+  mapRegs(st, (x) => (x.type === "pkt" && x.id === 0 && (x.range ?? 0) < range ? { ...x, range } : x));
+}
+
+export interface JumpOutcome {
+  /** State at the jump target, or null when the jump is never taken. */
+  taken: VState | null;
+  /** State on the fall-through, or null when the jump is always taken. */
+  fall: VState | null;
+  /** A comparison of scalars whose outcome was decided by their values (one side impossible). */
+  decided?: boolean;
+}
+
+/** Evaluate a conditional jump in `env.cur`; the returned states are fresh copies where both sides live. */
+export function checkCondJump(env: Env, x: Insn): JumpOutcome {
+  const op = CMP[opCode(x.opcode)]!;
+  const w32 = isJmp32(x.opcode);
+  const dst = env.readReg(x.dst);
+  const useK = opSource(x.opcode) === BPF_K;
+  const src: Reg = useK ? scalarReg(scalarConst(w32 ? BigInt(x.imm >>> 0) : BigInt(x.imm))) : env.readReg(x.src);
+  const cur = env.cur;
+
+  if (dst.type === "scalar" && src.type === "scalar") {
+    const t = branchTaken(op, dst.s, src.s, w32);
+    if (t === 1) return { taken: cur, fall: null, decided: true };
+    if (t === 0) return { taken: null, fall: cur, decided: true };
+    const yes = narrow(op, dst.s, src.s, w32, true);
+    const no = narrow(op, dst.s, src.s, w32, false);
+    const takenSt = yes === null ? null : cloneState(cur);
+    const fallSt = no === null ? null : cur;
+    for (const [st, pair] of [
+      [takenSt, yes],
+      [fallSt, no],
+    ] as const) {
+      if (st === null || pair === null) continue;
+      if (!useK) setScalar(st, x.src, src, pair[1]);
+      setScalar(st, x.dst, dst, pair[0]);
+    }
+    return { taken: takenSt, fall: fallSt, decided: takenSt === null || fallSt === null };
+  }
+
+  // Pointer against the constant 0: NULL checks.
+  const zeroOther = (r: Reg): boolean => r.type === "scalar" && isConstScalar(r.s) && r.s.smin === 0n;
+  const eqNe = op === "eq" || op === "ne";
+  for (const [p, other] of [
+    [dst, src],
+    [src, dst],
+  ] as const) {
+    if (!isPointer(p) || !zeroOther(other) || !eqNe || w32) continue;
+    if (isOrNull(p)) {
+      const takenSt = cloneState(cur);
+      markNull(takenSt, p.id, op === "eq");
+      markNull(cur, p.id, op !== "eq");
+      return { taken: takenSt, fall: cur };
+    }
+    // A valid pointer is never NULL.
+    return op === "eq" ? { taken: null, fall: cur } : { taken: cur, fall: null };
+  }
+
+  if (env.unprivileged && (isPointer(dst) || isPointer(src)) && !(dst.type === "pkt" || src.type === "pkt")) {
+    env.reject(`R${isPointer(dst) ? x.dst : x.src} pointer comparison prohibited`, "verify.ptr-cmp");
+  }
+
+  // data + N against data_end: the bytes [data, data + N) are inside the packet on one side.
+  if (!w32 && isPkt(dst, src)) {
+    const pktIsDst = dst.type === "pkt";
+    const pkt = pktIsDst ? dst : src;
+    if (isConstScalar(pkt.s) && pkt.s.smin === 0n && pkt.off > 0) {
+      // Normalise to "pkt OP end".
+      const o: CmpOp = pktIsDst ? op : ({ gt: "lt", lt: "gt", ge: "le", le: "ge" } as Record<string, CmpOp>)[op] ?? op;
+      const takenSt = cloneState(cur);
+      // pkt > end / pkt >= end: safe on the fall-through; pkt < end / pkt <= end: on the jump.
+      // data + N < data_end proves one byte more than data + N <= data_end.
+      if (o === "gt") setPktRange(cur, pkt.off);
+      if (o === "ge") setPktRange(cur, pkt.off + 1);
+      if (o === "lt") setPktRange(takenSt, pkt.off + 1);
+      if (o === "le") setPktRange(takenSt, pkt.off);
+      return { taken: takenSt, fall: cur };
+    }
+  }
+  return { taken: cloneState(cur), fall: cur };
+}
+
+function isPkt(a: Reg, b: Reg): boolean {
+  return (a.type === "pkt" && b.type === "pkt_end") || (a.type === "pkt_end" && b.type === "pkt");
+}

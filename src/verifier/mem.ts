@@ -1,0 +1,302 @@
+/**
+ * Memory accesses by pointer kind (kernel `check_mem_access`): context fields the program
+ * type allows (read-only for sk_reuseport, spec §F), the 512-byte stack with per-byte slot
+ * kinds and register spill/fill, map values inside `value_size` for every possible offset,
+ * `struct bpf_sock` fields through socket pointers, and packet bytes inside a proven range.
+ * Also the stack/map checks that helpers use for their key/value/buffer arguments.
+ *
+ * Deliberately absent: BTF pointers, narrow spills of 32-bit scalars (the kernel tracks
+ * some; we mark them as unknown data, which can only make us stricter) and reads of the
+ * map structure through `map_ptr`.
+ */
+import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
+import { MAX_STACK } from "../vm/isa.js";
+import type { Env } from "./env.js";
+import { isConstScalar, scalarConst, scalarRange } from "./scalar.js";
+import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
+import { tnumStr } from "./tnum.js";
+
+export type Access = "read" | "write";
+
+/** What the JIT may learn about an access (facts). */
+export type RegionKind = "stack" | "ctx" | "map_value" | "sock" | "pkt";
+
+function sizedUnknown(size: number): Reg {
+  return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0n, (1n << BigInt(size * 8)) - 1n));
+}
+
+// ---- context ----
+
+function checkCtx(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
+  if (reg.off !== 0) env.reject(`dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`, "verify.ctx-modified", `load ctx fields from the unmodified context pointer: use *(rX +${reg.off + off}) instead of adding ${reg.off} first`);
+  if (!isConstScalar(reg.s) || reg.s.smin !== 0n) env.reject(`variable ctx access var_off=${tnumStr(reg.s.t)} disallowed`, "verify.ctx-var");
+  const fields = env.type.ctxFields;
+  const f = fields.find((c) => off >= c.offset && off < c.offset + c.size);
+  let ok = f !== undefined && (access === "read" || env.type.ctxWritable) && off % size === 0;
+  if (ok && f !== undefined) {
+    if (f.kind !== "scalar" || f.size === 8) ok = off === f.offset && size === f.size;
+    else ok = f.loadSizes.includes(size as 1 | 2 | 4 | 8) && off + size <= f.offset + f.size;
+  }
+  if (!ok || f === undefined) {
+    const known = fields.map((c) => `${c.name}@${c.offset}/${c.loadSizes.join("|")}`).join(", ");
+    env.reject(`invalid bpf_context access off=${off} size=${size}`, "verify.ctx-access", access === "write" ? `the ${env.type.name} context is read-only` : `readable fields (name@offset/sizes): ${known}`);
+  }
+  switch (f.kind) {
+    case "pkt":
+      return { type: "pkt", s: ZERO, off: 0, id: 0, range: 0 };
+    case "pkt_end":
+      return { type: "pkt_end", s: ZERO, off: 0, id: 0 };
+    case "sock":
+      return { type: "sock", s: ZERO, off: 0, id: 0 };
+    case "sock_common_or_null":
+      return { type: "sock_common_or_null", s: ZERO, off: 0, id: env.nextId() };
+    default:
+      return sizedUnknown(size);
+  }
+}
+
+// ---- struct bpf_sock ----
+
+function sockFieldOk(off: number, size: number, common: boolean): boolean {
+  if (off < 0 || off >= BPF_SOCK_SIZE || off % size !== 0) return false;
+  // sock_common pointers cannot read type..priority (bpf_sock_common_is_valid_access).
+  if (common && off >= 8 && off < 24) return false;
+  const f = BPF_SOCK_FIELDS.find((x) => off >= x.offset && off < x.offset + (x.name.endsWith("ip6") ? 16 : x.size));
+  if (f === undefined) return false;
+  // Measured on 6.18: address fields allow any aligned narrow load; these scalar fields only a
+  // narrow load at their first byte; the rest only full 4-byte loads.
+  if (f.name.includes("_ip")) return size <= 4;
+  if (f.name === "dst_port") return size === 4 ? off === f.offset : size <= 2 && off + size <= f.offset + 2;
+  if (["family", "type", "protocol", "src_port", "rx_queue_mapping", "state"].includes(f.name)) return size <= 4 && off === f.offset;
+  return size === 4;
+}
+
+function checkSock(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
+  if (access === "write") env.reject(`R${regno} cannot write into ${reg.type}`, "verify.sock-write");
+  if (reg.off !== 0 || !isConstScalar(reg.s) || reg.s.smin !== 0n) env.reject(`dereference of modified ${reg.type} ptr R${regno} off=${reg.off} disallowed`, "verify.sock-modified");
+  if (!sockFieldOk(off, size, reg.type === "sock_common")) env.reject(`R${regno} invalid ${reg.type} access off=${off} size=${size}`, "verify.sock-access", "see struct bpf_sock in <linux/bpf.h> for the readable fields");
+  return sizedUnknown(size);
+}
+
+// ---- map values ----
+
+/** Check [off + var, off + var + size) inside the value for every possible var. */
+export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, size: number, zeroOk = false): void {
+  const vs = reg.map!.valueSize;
+  const s = reg.s;
+  const base = reg.off + off;
+  if (s.smin < 0n) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
+  if (s.umax >= 1n << 29n) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
+  const lo = base + Number(s.smin);
+  const hi = base + Number(s.umax);
+  const varying = !isConstScalar(s);
+  if (lo < 0 || lo + size > vs || (size === 0 && !zeroOk)) {
+    env.extra.push(`R${regno} min value is outside of the allowed memory range`);
+    env.reject(`invalid access to map value, value_size=${vs} off=${lo} size=${size}`, "verify.map-range", `the map value is ${vs} bytes; accesses must stay in [0, ${vs})`);
+  }
+  if (hi + size > vs) {
+    env.extra.push(`R${regno} max value is outside of the allowed memory range`);
+    env.reject(`invalid access to map value, value_size=${vs} off=${hi} size=${size}`, "verify.map-range", varying ? `the offset register can reach ${Number(s.umax)}; bound it so that offset + ${size} <= ${vs}` : `the map value is ${vs} bytes`);
+  }
+}
+
+// ---- stack ----
+
+function slotOf(f: Frame, spi: number): Slot {
+  return f.stack[spi] ?? EMPTY_SLOT;
+}
+
+function setKinds(kinds: string, from: number, to: number, k: string): string {
+  let s = "";
+  for (let j = 0; j < 8; j++) s += j >= from && j < to ? k : kinds[j]!;
+  return s;
+}
+
+function touch(env: Env, f: Frame, depth: number): void {
+  if (depth <= f.depth) return;
+  f.depth = depth;
+  // Frames of nested local calls share the 512 bytes (kernel check_max_stack_depth).
+  const frames = env.cur.frames;
+  if (frames.length > 1) {
+    const total = frames.reduce((sum, fr) => sum + Math.ceil(fr.depth / 8) * 8, 0);
+    if (total > MAX_STACK) env.reject(`combined stack size of ${frames.length} calls is ${total}. Too large`, "verify.stack-combined", "the stacks of nested local functions add up; use less stack in the callees");
+  }
+}
+
+/** Byte range of a stack access in a frame: slot index + kind-string positions. */
+function forEachByte(off: number, size: number, fn: (spi: number, j: number) => void): void {
+  for (let a = off; a < off + size; a++) {
+    const spi = Math.floor((-a - 1) / 8);
+    const j = (-a - 1) % 8;
+    fn(spi, j);
+  }
+}
+
+export function stackWrite(env: Env, f: Frame, off: number, size: number, value: Reg | "misc"): void {
+  touch(env, f, -off);
+  const aligned8 = size === 8 && off % 8 === 0;
+  if (aligned8 && value !== "misc") {
+    const spi = (-off - 1) >> 3;
+    const zero = value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
+    f.stack[spi] = zero ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
+    env.scratchedSlots.add(spi);
+    return;
+  }
+  // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
+  if (value !== "misc" && isPointer(value)) env.reject("invalid size of register spill", "verify.spill-size", "spill pointers with an 8-byte store to an 8-byte aligned slot");
+  const k = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n ? "0" : "m";
+  const byslot = new Map<number, [number, number]>();
+  forEachByte(off, size, (spi, j) => {
+    const r = byslot.get(spi);
+    byslot.set(spi, r === undefined ? [j, j + 1] : [Math.min(r[0], j), Math.max(r[1], j + 1)]);
+  });
+  for (const [spi, [a, b]] of byslot) {
+    const old = slotOf(f, spi);
+    if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged) env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
+    // Overwriting part of a spill leaves the rest as unknown data.
+    const base = old.spill !== undefined ? "mmmmmmmm" : old.kinds;
+    f.stack[spi] = { kinds: setKinds(base, a, b, k) };
+    env.scratchedSlots.add(spi);
+  }
+}
+
+export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number): Reg {
+  touch(env, f, -off);
+  if (size === 8 && off % 8 === 0) {
+    const slot = slotOf(f, (-off - 1) >> 3);
+    if (slot.spill !== undefined) return slot.spill;
+  }
+  let allZero = true;
+  let first = true;
+  let i = 0;
+  forEachByte(off, size, (spi, j) => {
+    const slot = slotOf(f, spi);
+    const k = slot.kinds[j]!;
+    if (k === "r" && slot.spill !== undefined && isPointer(slot.spill) && what === "insn") {
+      env.reject("invalid size of register fill", "verify.fill-size", "read a spilled pointer back with an 8-byte load from its slot");
+    }
+    if (k === "?" && env.unprivileged && first) {
+      first = false;
+      const msg = what === "insn" ? `invalid read from stack off ${off}+${i} size ${size}` : `invalid indirect read from stack R${regno} off ${off}+${i} size ${size}`;
+      env.reject(msg, "verify.stack-uninit", `write the stack bytes [${off}, ${off + size}) before reading them`);
+    }
+    if (k !== "0") allZero = false;
+    i++;
+  });
+  if (allZero) return scalarReg(scalarConst(0n));
+  return sizedUnknown(size);
+}
+
+/** Bounds and alignment of a stack access at fixed offset `off` (relative to that frame's fp). */
+function checkStackBounds(env: Env, regno: number, reg: Reg, insnOff: number, size: number, access: Access, helper = false): number {
+  const varOff = reg.s;
+  const off = reg.off + insnOff;
+  if (!isConstScalar(varOff)) {
+    const lo = off + Number(varOff.smin);
+    const hi = off + Number(varOff.smax);
+    if (lo < -MAX_STACK || hi + size > 0 || varOff.smin < -BigInt(MAX_STACK) || varOff.smax > BigInt(MAX_STACK)) {
+      const what = access === "read" ? " read from" : " write to";
+      env.reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`, "verify.stack-range");
+    }
+    return Number.NaN;
+  }
+  const total = off + Number(varOff.smin);
+  // Alignment is checked before bounds, as the kernel's check_ptr_alignment runs first.
+  if (!helper && total % size !== 0) env.reject(`misaligned stack access off ${isConstScalar(varOff) ? varOff.t.value : tnumStr(varOff.t)}+${reg.off}+${insnOff} size ${size}`, "verify.stack-align", `${size}-byte stack accesses must be ${size}-byte aligned`);
+  if (total < -MAX_STACK || total + size > 0 || size === 0) {
+    const what = access === "read" ? " read from" : " write to";
+    env.reject(`invalid${what} stack R${regno} off=${total} size=${size}`, "verify.stack-range", `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`);
+  }
+  if (!helper && total % size !== 0) env.reject(`misaligned stack access off ${isConstScalar(varOff) ? varOff.t.value : tnumStr(varOff.t)}+${reg.off}+${insnOff} size ${size}`, "verify.stack-align", `${size}-byte stack accesses must be ${size}-byte aligned`);
+  return total;
+}
+
+function frameOf(env: Env, reg: Reg): Frame {
+  return env.cur.frames[reg.frame ?? env.cur.frames.length - 1]!;
+}
+
+function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access, value: Reg | "misc"): Reg {
+  const f = frameOf(env, reg);
+  const total = checkStackBounds(env, regno, reg, off, size, access);
+  if (Number.isNaN(total)) {
+    // Variable offset: every byte in the range may be touched.
+    const lo = reg.off + off + Number(reg.s.smin);
+    const hi = reg.off + off + Number(reg.s.smax) + size;
+    if (access === "write") stackWrite(env, f, lo, hi - lo, "misc");
+    else {
+      stackRead(env, f, lo, hi - lo, "insn", regno);
+      return sizedUnknown(size);
+    }
+    return NOT_INIT;
+  }
+  if (access === "write") {
+    stackWrite(env, f, total, size, value);
+    return NOT_INIT;
+  }
+  return stackRead(env, f, total, size, "insn", regno);
+}
+
+/**
+ * A helper's memory argument: `size` bytes at `reg` (stack, map value or packet), read
+ * (keys, values: must be initialized for unprivileged loads) or written (buffers).
+ */
+export function checkHelperMem(env: Env, regno: number, reg: Reg, size: number, access: Access, zeroOk: boolean): void {
+  if (reg.type === "stack") {
+    const total = checkStackBounds(env, regno, reg, 0, Math.max(size, 1), access, true);
+    if (Number.isNaN(total)) env.reject(`R${regno} variable stack access is not supported for helper arguments`, "verify.stack-var-helper");
+    const f = frameOf(env, reg);
+    if (size === 0) return;
+    if (access === "write") stackWrite(env, f, total, size, "misc");
+    else stackRead(env, f, total, size, "helper", regno);
+    return;
+  }
+  if (reg.type === "map_value") return checkMapRange(env, regno, reg, 0, size, zeroOk);
+  if (reg.type === "pkt") {
+    if (access === "write") env.reject("cannot write into packet", "verify.pkt-write");
+    return checkPkt(env, regno, reg, 0, size);
+  }
+}
+
+// ---- packet ----
+
+function checkPkt(env: Env, regno: number, reg: Reg, off: number, size: number): void {
+  const s = reg.s;
+  if (s.smin < 0n) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.pkt-neg");
+  const lo = reg.off + off + Number(s.smin);
+  const hi = reg.off + off + Number(s.umax);
+  const r = reg.range ?? 0;
+  if (lo < 0 || hi + size > r) {
+    env.extra.push(`R${regno} offset is outside of the packet`);
+    env.reject(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${reg.off},r=${r})`, "verify.pkt-range", "compare data + N with data_end before reading N bytes of the packet");
+  }
+}
+
+/**
+ * Check a load or store through `regno` at `off`; returns the loaded value for reads.
+ * `value` is the stored register (or "misc" for atomics and imm stores).
+ */
+export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc"): { reg: Reg; kind: RegionKind } {
+  const reg = env.readReg(regno);
+  switch (reg.type) {
+    case "ctx":
+      return { reg: checkCtx(env, regno, reg, off, size, access), kind: "ctx" };
+    case "stack":
+      return { reg: checkStack(env, regno, reg, off, size, access, value), kind: "stack" };
+    case "map_value":
+      if (access === "write" && value !== "misc" && isPointer(value) && env.unprivileged) env.reject(`R${regno} leaks addr into map`, "verify.ptr-leak");
+      checkMapRange(env, regno, reg, off, size);
+      return { reg: sizedUnknown(size), kind: "map_value" };
+    case "sock":
+    case "sock_common":
+      return { reg: checkSock(env, regno, reg, off, size, access), kind: "sock" };
+    case "pkt":
+      if (access === "write") env.reject("cannot write into packet", "verify.pkt-write", `${env.type.name} programs may only read the packet`);
+      checkPkt(env, regno, reg, off, size);
+      return { reg: sizedUnknown(size), kind: "pkt" };
+    default: {
+      const hint = reg.type === "map_value_or_null" ? `compare R${regno} with 0 before reading the map value (bpf_map_lookup_elem returns NULL when the key is absent)` : reg.type === "sock_common_or_null" ? `compare R${regno} with 0 first: migrating_sk is NULL outside migration` : reg.type === "scalar" ? `R${regno} holds a number, not a pointer` : undefined;
+      env.reject(`R${regno} invalid mem access '${reg.type}'`, "verify.invalid-mem", hint);
+    }
+  }
+}
+

@@ -1,0 +1,6 @@
+# desc: mov r0 1; exit
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+mov %r0, 1
+exit

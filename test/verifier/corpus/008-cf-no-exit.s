@@ -1,0 +1,7 @@
+# desc: no exit at all
+# expect: reject
+# kernel: last insn is not an exit or jmp
+# maps: 
+# attach: select_or_migrate
+# error: last insn is not an exit or jmp
+mov %r0, 1

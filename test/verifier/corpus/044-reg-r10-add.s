@@ -1,0 +1,9 @@
+# desc: add to r10
+# expect: reject
+# kernel: frame pointer is read only
+# maps: 
+# attach: select_or_migrate
+# error: frame pointer is read only
+add %r10, -8
+mov %r0, 1
+exit

@@ -1,0 +1,7 @@
+# desc: return hash & 1
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+ldxw %r0, [%r1+32]
+and %r0, 1
+exit

@@ -1,0 +1,14 @@
+# desc: spill a map value pointer, fill it and dereference
+# expect: accept
+# maps: 3:array:4:8:4
+# attach: select_or_migrate
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 1
+stxdw [%r10-16], %r0
+ldxdw %r1, [%r10-16]
+ldxdw %r2, [%r1]
+mov %r0, 1
+exit

@@ -1,0 +1,9 @@
+# desc: 4-byte load of ctx->data_end (bad)
+# expect: reject
+# kernel: invalid bpf_context access off=8 size=4
+# maps: 
+# attach: select_or_migrate
+# error: invalid bpf_context access off=8 size=4
+ldxw %r2, [%r1+8]
+mov %r0, 1
+exit

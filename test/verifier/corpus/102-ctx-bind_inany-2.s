@@ -1,0 +1,7 @@
+# desc: 2-byte load of ctx->bind_inany (ok)
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+ldxh %r2, [%r1+28]
+mov %r0, 1
+exit

@@ -1,0 +1,7 @@
+# desc: 4-byte load of ctx->hash (ok)
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+ldxw %r2, [%r1+32]
+mov %r0, 1
+exit

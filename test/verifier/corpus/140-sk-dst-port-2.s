@@ -1,0 +1,8 @@
+# desc: 2-byte read of sk->dst_port
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+ldxdw %r2, [%r1+40]
+ldxh %r0, [%r2+48]
+mov %r0, 1
+exit

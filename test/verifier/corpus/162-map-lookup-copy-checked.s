@@ -1,0 +1,15 @@
+# desc: check a copy, use the original
+# expect: accept
+# maps: 3:hash:4:8:16
+# attach: select_or_migrate
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 1
+mov %r6, %r0
+jeq %r6, 0, out
+ldxdw %r1, [%r0]
+out:
+mov %r0, 1
+exit

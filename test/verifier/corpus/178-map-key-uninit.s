@@ -1,0 +1,10 @@
+# desc: lookup with an uninitialized key
+# expect: accept
+# maps: 3:hash:4:8:16
+# attach: select_or_migrate
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 1
+mov %r0, 1
+exit

@@ -1,0 +1,11 @@
+# desc: map_delete_elem
+# expect: accept
+# maps: 3:hash:4:8:16
+# attach: select_or_migrate
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 3
+mov %r0, 1
+exit

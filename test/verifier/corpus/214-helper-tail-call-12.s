@@ -1,0 +1,9 @@
+# desc: tail_call without a prog array
+# expect: reject
+# kernel: R2 !read_ok
+# maps: 
+# attach: select_or_migrate
+# error: program of this type cannot use helper bpf_tail_call#12
+call 12
+mov %r0, 1
+exit

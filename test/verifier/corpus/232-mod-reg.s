@@ -1,0 +1,9 @@
+# desc: mod by a register
+# expect: accept
+# maps: 
+# attach: select_or_migrate
+ldxw %r2, [%r1+32]
+mov %r0, 1
+mod %r0, %r2
+mov %r0, 1
+exit
