@@ -29,7 +29,10 @@ function queueChart(r: SimResult): string {
   });
   const axes = `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#333"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#333"/>` +
     `<text x="${L - 5}" y="${T + 10}" text-anchor="end" font-size="11">${maxY}</text><text x="${L - 5}" y="${H - B}" text-anchor="end" font-size="11">0</text>` +
-    `<text x="${W - R}" y="${H - 8}" text-anchor="end" font-size="11">${maxX} ms</text><text x="${L}" y="${H - 8}" font-size="11">0</text>`;
+    `<text x="${W - R}" y="${H - 8}" text-anchor="end" font-size="11">${maxX} ms</text><text x="${L}" y="${H - 8}" font-size="11">0</text>` +
+    // Axis titles, so the chart reads without the heading (queue length = sk_ack_backlog, R14).
+    `<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle" font-size="11" fill="#555">simulated time</text>` +
+    `<text x="${L + 6}" y="${T + 10}" font-size="11" fill="#555">accept-queue length (connections)</text>`;
   const legend = names.map((n, i) => `<span style="color:${color(i, names.length)}">■</span> ${esc(n)}`).join(" &nbsp;");
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="accept queue length">${axes}${lines.join("")}</svg><p class="legend">${legend}</p>`;
 }

@@ -9,6 +9,7 @@
 import { ModelError } from "../errors.js";
 import type { EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
+import type { VmSocket } from "../vm/socket.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { u32Key, u64Bytes, valueBytes } from "../vm/maps/control.js";
 import { MapTable } from "../vm/maps/table.js";
@@ -23,6 +24,15 @@ export interface BytecodePolicy {
   readonly insns: readonly Insn[];
   readonly maps: readonly MapSpec[];
   readonly attachType: number;
+}
+
+/** The fields of `ReuseportInput` the model sets, writable so one object serves every run. */
+interface MutableInput {
+  sk: VmSocket;
+  migratingSk: VmSocket | null;
+  hash: number;
+  len: number;
+  bindInany: boolean;
 }
 
 function keyBytes(key: number, size: number): Uint8Array {
@@ -56,13 +66,20 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
   });
   const clock = new VirtualClock(0);
   const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed, clock });
+  // Per run nothing is allocated: one mutable input (always the same shape, so the context
+  // fill stays monomorphic) and the runtime's own reused result, which the group reads at once.
+  const input: MutableInput = { sk: null as unknown as VmSocket, migratingSk: null, hash: 0, len: 0, bindInany: false };
   return {
     attachType: policy.attachType as ReuseportAttachType,
     name: policy.name,
     run(i) {
       clock.ns = i.nowNs;
-      const r = rt.select({ sk: i.sk, migratingSk: i.migratingSk, hash: i.hash, len: i.len, bindInany: i.bindInany });
-      return { ret: r.ret, selected: r.selected };
+      input.sk = i.sk;
+      input.migratingSk = i.migratingSk;
+      input.hash = i.hash;
+      input.len = i.len;
+      input.bindInany = i.bindInany;
+      return rt.select(input);
     },
   };
 }

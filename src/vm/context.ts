@@ -14,6 +14,10 @@
  * at its end. An empty packet gives data == data_end (the len-0 skb of migration paths).
  * Fields are written as u32 words through Uint32Array views, which assumes a little-endian
  * host (x86-64, arm64) — the same byte order the VM's loads use.
+ * Only the words the program can load are written (`setReadWords`, from ctx-reads.ts — the
+ * kernel's convert_ctx_access likewise costs nothing for fields nobody reads); the default is
+ * every word. The socket objects, the packet and l4Offset are always tracked, since helpers
+ * read those from this object rather than from the words.
  * Omitted: IPv6 addresses (VmSocket has none; src_ip6/dst_ip6 read 0), mark, priority,
  * bound_dev_if (0), a MAC header.
  */
@@ -21,6 +25,7 @@ import { InputError } from "../errors.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { BPF_SOCK_SIZE, SK_REUSEPORT } from "./program-type.js";
 import { AF_INET6, type VmSocket } from "./socket.js";
+import { ALL_CTX_WORDS } from "./ctx-reads.js";
 
 /** ETH_P_IP / ETH_P_IPV6, host order. */
 export const ETH_P_IP = 0x0800;
@@ -47,6 +52,16 @@ const W_BIND_INANY = CTX_BIND_INANY / 4;
 const W_HASH = CTX_HASH / 4;
 const W_SK = CTX_SK / 4;
 const W_MIGRATING_SK_HI = CTX_MIGRATING_SK / 4 + 1;
+
+// read-mask bits (bit i = ctx word i)
+const NEED_DATA = 0b1111 << W_DATA; // data and data_end, both halves
+const NEED_LEN = 1 << W_LEN;
+const NEED_ETH = 1 << W_ETH_PROTOCOL;
+const NEED_IP = 1 << W_IP_PROTOCOL;
+const NEED_BIND = 1 << W_BIND_INANY;
+const NEED_HASH = 1 << W_HASH;
+const NEED_SK = 0b11 << W_SK; // the pointer: its view must be current
+const NEED_MIG = 0b11 << (CTX_MIGRATING_SK / 4);
 
 // struct bpf_sock offsets (BPF_SOCK_FIELDS)
 const SOCK_FAMILY = 4;
@@ -109,6 +124,8 @@ export class ReuseportContext {
   private packetLen = 0;
   /** The socket whose view `migratingView` holds (kept while migratingSk is null). */
   private lastMigrating: VmSocket | null = null;
+  /** Context words the program may load (bit i = word i). */
+  private need = ALL_CTX_WORDS;
   /** u32 word views (the regions' buffers are fresh, so 4-byte aligned; the VM is little-endian). */
   private readonly ctxWords: Uint32Array;
   private readonly skWords: Uint32Array;
@@ -129,6 +146,18 @@ export class ReuseportContext {
     this.ctxWords[W_SK + 1] = this.skView.id;
   }
 
+  /**
+   * Write only the context words in `words` from now on (a mask from `ctxReadWords`); the
+   * others keep whatever they hold. The socket views are refreshed at the next fill.
+   */
+  setReadWords(words: number): void {
+    this.need = words & ALL_CTX_WORDS;
+    this.sk = null;
+    this.lastMigrating = null;
+    this.skCookieValid = false;
+    this.migCookieValid = false;
+  }
+
   /** Fill every region for one run. Throws `InputError` for an l4Offset outside the packet. */
   fill(input: ReuseportInput): void {
     const pkt = input.packet ?? EMPTY;
@@ -142,37 +171,44 @@ export class ReuseportContext {
     if (l4 < 0 || l4 > plen) throw badL4(l4, plen);
     this.l4Offset = l4;
 
-    // Only the words that can change are written; region ids were written by the constructor.
+    // Only the words that can change and that the program can load are written; region ids
+    // were written by the constructor.
     const sk = input.sk;
     const w = this.ctxWords;
-    w[W_DATA] = l4;
-    w[W_DATA_END] = plen;
-    w[W_LEN] = input.len ?? plen - l4;
-    const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
-    w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
-    w[W_IP_PROTOCOL] = input.ipProtocol ?? sk.protocol;
-    w[W_BIND_INANY] = (input.bindInany ?? sk.bindInany) === true ? 1 : 0;
-    w[W_HASH] = input.hash;
+    const need = this.need;
+    if ((need & NEED_DATA) !== 0) {
+      w[W_DATA] = l4;
+      w[W_DATA_END] = plen;
+    }
+    if ((need & NEED_LEN) !== 0) w[W_LEN] = input.len ?? plen - l4;
+    if ((need & NEED_ETH) !== 0) {
+      const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
+      w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
+    }
+    if ((need & NEED_IP) !== 0) w[W_IP_PROTOCOL] = input.ipProtocol ?? sk.protocol;
+    if ((need & NEED_BIND) !== 0) w[W_BIND_INANY] = (input.bindInany ?? sk.bindInany) === true ? 1 : 0;
+    if ((need & NEED_HASH) !== 0) w[W_HASH] = input.hash;
 
     if (sk !== this.sk) {
-      writeSockWords(this.skWords, sk);
+      if ((need & NEED_SK) !== 0) writeSockWords(this.skWords, sk);
       this.sk = sk;
       this.skCookieValid = false;
-    } else {
+    } else if ((need & NEED_SK) !== 0) {
       this.skWords[W_STATE] = sk.state;
     }
 
     const m = input.migratingSk;
     if (m === null) {
-      w[W_MIGRATING_SK_HI] = 0;
+      if ((need & NEED_MIG) !== 0) w[W_MIGRATING_SK_HI] = 0;
       this.migratingSk = null;
     } else {
-      w[W_MIGRATING_SK_HI] = this.migratingView.id;
+      const view = (need & NEED_MIG) !== 0;
+      if (view) w[W_MIGRATING_SK_HI] = this.migratingView.id;
       if (m !== this.lastMigrating) {
-        writeSockWords(this.migWords, m);
+        if (view) writeSockWords(this.migWords, m);
         this.lastMigrating = m;
         this.migCookieValid = false;
-      } else {
+      } else if (view) {
         this.migWords[W_STATE] = m.state;
       }
       this.migratingSk = m;

@@ -6,12 +6,13 @@
  * r1 = ctx and returns r0 and the socket sk_select_reuseport recorded (R21). How the kernel
  * uses them (SK_PASS with a selection → that socket; SK_PASS without → hash fallback;
  * SK_DROP → refuse) is the model's business. Per call nothing is allocated: the context
- * regions are refilled in place and the same result object is returned every time (read it
- * before the next call).
+ * regions are refilled in place (only the words the program can load, ctx-reads.ts) and the
+ * same result object is returned every time (read it before the next call).
  * Omitted: program verification (callers verify first), attach-type checks.
  */
 import type { Engine, EngineFactory } from "./engine.js";
 import { ReuseportContext, type ReuseportInput } from "./context.js";
+import { ctxReadWords } from "./ctx-reads.js";
 import { HelperEnv } from "./helpers/env.js";
 import type { VirtualClock } from "./helpers/env.js";
 import { createHelperTable } from "./helpers/table.js";
@@ -35,6 +36,8 @@ export interface SkReuseportRuntimeOptions {
   /** Instruction budget per run. */
   readonly budget?: number;
   readonly numaNode?: number;
+  /** Fill every context word on every run, not only those the program can load (ctx-reads.ts); for tests. */
+  readonly fullContext?: boolean;
 }
 
 export interface SelectResult {
@@ -59,6 +62,7 @@ export class SkReuseportRuntime {
     this.env.ctx = this.context;
     this.ctxId = this.context.ctx.id;
     this.insns = relocate(o.insns, o.maps);
+    if (o.fullContext !== true) this.context.setReadWords(ctxReadWords(this.insns));
     const helpers = createHelperTable(this.env, SK_REUSEPORT);
     this.engine = o.engine(this.insns, { mem: o.maps.mem, helpers, ...(o.budget !== undefined ? { budget: o.budget } : {}) });
   }

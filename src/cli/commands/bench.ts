@@ -3,10 +3,18 @@
  * time repeated runs of one program. About 10^5 warm-up runs (so the engine's hot loop is
  * optimised), then N rounds of at least ~50 ms each; prints the median ns/run with the min–max
  * over rounds. Wall-clock figures depend on the machine and its load; nothing here is asserted.
+ *
+ * `baton bench --policy FILE [--engine E] [--listeners N]` times one request through the whole
+ * reuseport hook of the socket model (hook-bench.ts), alternating new connections and
+ * migrations, and the same program's bare engine run; `hook_overhead_ns` is the difference.
+ * `baton bench --kernel-pick [--listeners N]` times the no-program path (R11).
  */
 import { UsageError, VmTrap } from "../../errors.js";
 import { intOption, parseCommandArgs, type Command } from "../command.js";
 import { loadProgram, memoryFrom, prepare, reportTrap } from "./run.js";
+import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
+import { engineByName } from "../../vm/engines.js";
+import type { CliIO } from "../command.js";
 
 export interface Timing {
   /** Median over rounds. */
@@ -17,26 +25,38 @@ export interface Timing {
   readonly runs: number;
 }
 
-const now = (): bigint => process.hrtime.bigint();
+/**
+ * Which clock rounds are timed with. "cpu" (process user+system time, µs resolution) does not
+ * count the time the process waits for a core, so figures stay meaningful on a loaded,
+ * shared machine; "wall" is the monotonic clock.
+ */
+export type BenchClock = "cpu" | "wall";
+
+const wallNs = (): number => Number(process.hrtime.bigint());
+const cpuNs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
 
 /** Time `fn` (one run per call): warm-up, then `rounds` rounds of at least `roundMs` each. */
-export function measure(fn: () => void, rounds = 7, warmup = 100_000, roundMs = 50): Timing {
+export function measure(fn: () => void, rounds = 7, warmup = 100_000, roundMs = 50, clock: BenchClock = "cpu"): Timing {
+  const now = clock === "cpu" ? cpuNs : wallNs;
   for (let i = 0; i < warmup; i++) fn();
   // Batch size: enough calls for ~roundMs, from a 10 ms probe.
   let batch = 1000;
   let t0 = now();
   let probe = 0;
-  while (Number(now() - t0) < 10e6) {
+  while (now() - t0 < 10e6) {
     for (let i = 0; i < batch; i++) fn();
     probe += batch;
   }
-  const perRun = Number(now() - t0) / probe;
+  const perRun = (now() - t0) / probe;
   batch = Math.max(1000, Math.ceil((roundMs * 1e6) / Math.max(perRun, 1)));
   const samples: number[] = [];
   for (let r = 0; r < rounds; r++) {
     t0 = now();
     for (let i = 0; i < batch; i++) fn();
-    samples.push(Number(now() - t0) / batch);
+    samples.push((now() - t0) / batch);
   }
   samples.sort((a, b) => a - b);
   return { nsPerRun: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]!, runs: rounds * batch };
@@ -48,8 +68,13 @@ export const command: Command = {
   name: "bench",
   summary: "time repeated runs of a program (median ns/run over rounds)",
   usage: [
-    "baton bench FILE (.s | .bin) [--engine interp|jit] [--mem HEX | --mem-file FILE] [--rounds N] [--json]",
+    "baton bench FILE (.s | .bin) [--engine interp|jit] [--mem HEX | --mem-file FILE] [--rounds N] [--clock cpu|wall] [--json]",
+    "  --clock  cpu (default: process CPU time, robust on a shared machine) or wall",
     "  --json  print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
+    "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--rounds N] [--json]",
+    "  per-request cost through the socket model's reuseport hook; --json adds \"hook_overhead_ns\"",
+    "baton bench --kernel-pick [--listeners N] [--rounds N] [--json]",
+    "  per-request cost of the kernel's hash pick without a program (R11)",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -58,11 +83,27 @@ export const command: Command = {
       "mem-file": { type: "string" },
       rounds: { type: "string" },
       json: { type: "boolean" },
+      policy: { type: "string" },
+      "kernel-pick": { type: "boolean" },
+      listeners: { type: "string" },
+      clock: { type: "string" },
     });
+    const clockName = values.clock ?? "cpu";
+    if (clockName !== "cpu" && clockName !== "wall") throw new UsageError(`--clock expects cpu or wall, got '${clockName}'`);
+    const clock: BenchClock = clockName;
+    const hookMode = values.policy !== undefined || values["kernel-pick"] === true;
+    if (hookMode || values.listeners !== undefined) {
+      if (!hookMode) throw new UsageError("--listeners applies to --policy or --kernel-pick");
+      if (values.policy !== undefined && values["kernel-pick"] === true) throw new UsageError("give --policy FILE or --kernel-pick, not both");
+      if (positionals.length > 0 || values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--policy/--kernel-pick take no program file or memory");
+      if (values["kernel-pick"] === true && values.engine !== undefined) throw new UsageError("--kernel-pick runs no program; --engine does not apply");
+      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock };
+      return benchHook(values.policy ?? null, opts, io);
+    }
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
     const rounds = intOption("rounds", values.rounds, 7, 1, 1000);
     const memBytes = memoryFrom(values);
-    const prog = loadProgram(positionals[0]!);
+    const prog = await loadProgram(positionals[0]!);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp");
     // One checked run first: a trapping program is reported, not timed.
     try {
@@ -74,7 +115,7 @@ export const command: Command = {
     const executed = engine.executed;
     const t = measure(() => {
       engine.run(r1hi, 0, r2);
-    }, rounds);
+    }, rounds, undefined, undefined, clock);
     if (values.json === true) {
       io.out(`{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}}`);
     } else {
@@ -84,3 +125,45 @@ export const command: Command = {
     return 0;
   },
 };
+
+const WARMUP_BATCHES = Math.ceil(100_000 / BATCH);
+const perRequest = (t: Timing): Timing => ({ nsPerRun: t.nsPerRun / BATCH, min: t.min / BATCH, max: t.max / BATCH, runs: t.runs * BATCH });
+
+interface HookOptions {
+  readonly listeners: number;
+  readonly rounds: number;
+  readonly engine: string;
+  readonly json: boolean;
+  readonly clock: BenchClock;
+}
+
+async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promise<number> {
+  const factory = engineByName(o.engine);
+  const policy = file === null ? null : await loadHookPolicy(file);
+  const hook = buildHookBench(policy, factory, o.listeners);
+  try {
+    for (let i = 0; i < 64; i++) hook.step(); // a trapping program is reported, not timed
+  } catch (e) {
+    if (e instanceof VmTrap) {
+      io.err(`${file ?? "kernel pick"}: the program trapped: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  // Timed in batches of BATCH requests (the loop's per-call cost would otherwise be a
+  // visible share of a few-ns path); figures are per request.
+  const t = perRequest(measure(hook.batch, o.rounds, WARMUP_BATCHES, undefined, o.clock));
+  const bare = hook.bare === null ? null : perRequest(measure(hook.bare, o.rounds, WARMUP_BATCHES, undefined, o.clock));
+  const overhead = bare === null ? null : t.nsPerRun - bare.nsPerRun;
+  const label = file === null ? "kernel pick" : `${file} (${o.engine})`;
+  if (o.json) {
+    const fields = [`"ns_per_request": ${round1(t.nsPerRun)}`, `"min": ${round1(t.min)}`, `"max": ${round1(t.max)}`, `"runs": ${t.runs}`, `"listeners": ${o.listeners}`, `"engine": ${JSON.stringify(file === null ? "kernel" : o.engine)}`];
+    if (bare !== null) fields.push(`"engine_ns": ${round1(bare.nsPerRun)}`);
+    fields.push(`"hook_overhead_ns": ${overhead === null ? "null" : round1(overhead)}`);
+    io.out(`{${fields.join(", ")}}`);
+  } else {
+    io.out(`${label}, ${o.listeners} listeners: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${o.rounds} rounds, ${t.runs} requests)`);
+    if (bare !== null && overhead !== null) io.out(`  program alone ${bare.nsPerRun.toFixed(1)} ns/run; hook overhead ${overhead.toFixed(1)} ns/request`);
+  }
+  return 0;
+}

@@ -1,0 +1,67 @@
+/**
+ * Every policy in policies/ through the socket model's whole reuseport hook (src/cli/hook-bench.ts:
+ * 16 listeners, new connections and migrations alternating), on both engines, against the
+ * kernel pick without a program (R11) as the baseline. One op = 128 requests, so the runner's
+ * per-call overhead does not swamp a few-ns path. A policy that does not compile or verify
+ * right now is skipped with a note (its row is missing, not wrong).
+ */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BATCH, buildHookBench, loadHookPolicy, type HookBench } from "../src/cli/hook-bench.js";
+import { engineByName } from "../src/vm/engines.js";
+import type { BenchCase, BenchSuite } from "./types.js";
+
+const LISTENERS = 16;
+const PER_OP = 128; // a multiple of BATCH
+const dir = fileURLToPath(new URL("../policies/", import.meta.url));
+
+function batched(h: HookBench): () => void {
+  const batch = h.batch;
+  const n = PER_OP / BATCH;
+  return () => {
+    for (let i = 0; i < n; i++) batch();
+  };
+}
+
+const BASE = `policies/kernel-pick x${PER_OP}`;
+const kernel = buildHookBench(null, engineByName("interp"), LISTENERS);
+const cases: BenchCase[] = [{ name: BASE, engine: "kernel", fn: batched(kernel) }];
+const hooks: { name: string; h: HookBench }[] = [{ name: BASE, h: kernel }];
+
+for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
+  const name = f.replace(/\.baton$/, "");
+  let policy;
+  try {
+    policy = await loadHookPolicy(`${dir}${f}`);
+  } catch (e) {
+    process.stderr.write(`policies: skipping ${f}: ${(e as Error).message.split("\n")[0]}\n`);
+    continue;
+  }
+  for (const engine of ["interp", "jit"]) {
+    try {
+      const h = buildHookBench(policy, engineByName(engine), LISTENERS);
+      const rowName = `policies/${name}/${engine} x${PER_OP}`;
+      cases.push({ name: rowName, engine, fn: batched(h), baseline: BASE });
+      hooks.push({ name: rowName, h });
+    } catch (e) {
+      process.stderr.write(`policies: no ${name}/${engine} row: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+  }
+}
+
+export const suites: BenchSuite[] = [
+  {
+    name: "policies",
+    // Each setup must run without trapping, and the kernel pick must always find a listener.
+    check: () => {
+      for (const { name, h } of hooks) {
+        for (let i = 0; i < 512; i++) h.step();
+        const o = h.outcomes();
+        if (o.selected + o.refused + o.none === 0) throw new Error(`${name}: no requests ran`);
+      }
+      const k = kernel.outcomes();
+      if (k.none !== 0 || k.refused !== 0) throw new Error(`kernel pick: ${k.none} requests found no listener`);
+    },
+    cases,
+  },
+];

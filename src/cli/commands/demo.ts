@@ -1,0 +1,202 @@
+/**
+ * `baton demo [--seed N] [--engine interp|jit] [--json]`: the rolling restart of
+ * scenarios/rolling-restart-*.json run three ways — no migration (tcp_migrate_req=0, no
+ * program), the kernel's hash pick (tcp_migrate_req=1, R12 step 7) and the compiled policy
+ * policies/migrate_to_newest.baton (attach type 40, R12 step 5) — with what happened to
+ * in-flight connections side by side: accepted by the old or new generation, migrated at each
+ * point (close R14, SYN-ACK timer R15, final ACK R16) and to which generation, reset (by
+ * cause), dropped by the program, timed out, and the TCPMigrateReq* counters.
+ * The old generation is the listeners that listen from the start (`listenAt` set); the new
+ * one joins through `listen` events. Same seed ⇒ same table.
+ * Omitted: other scenarios (use `baton simulate`), HTML output (`simulate --report`).
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { InputError, VerifyError } from "../../errors.js";
+import { runtimeProgram } from "../../model/runtime-adapter.js";
+import type { ModelMaps } from "../../model/model-maps.js";
+import type { ReuseportProgram } from "../../model/program.js";
+import { parseScenario, type Scenario } from "../../model/scenario.js";
+import type { ConnRecord, SimResult } from "../../model/sim-result.js";
+import { simulate } from "../../model/simulator.js";
+import { verify } from "../../verifier/index.js";
+import { engineByName } from "../../vm/engines.js";
+import { SK_REUSEPORT } from "../../vm/program-type.js";
+import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
+import { loadProgramFile } from "../load-program.js";
+
+/** The package root (src/cli/commands and dist/cli/commands are both three levels down). */
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+interface Variant {
+  readonly key: string;
+  readonly title: string;
+  readonly file: string;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { key: "no-migration", title: "no migration", file: "scenarios/rolling-restart-no-migration.json" },
+  { key: "kernel-pick", title: "kernel pick", file: "scenarios/rolling-restart-kernel-pick.json" },
+  { key: "policy", title: "policy", file: "scenarios/rolling-restart-policy.json" },
+];
+
+/** One column of the table. */
+export interface DemoColumn {
+  readonly variant: string;
+  readonly scenario: string;
+  readonly tcpMigrateReq: number;
+  readonly policy: string | null;
+  /** Listeners of the old (listening from the start) and the new generation. */
+  readonly oldListeners: number;
+  readonly newListeners: number;
+  readonly connections: number;
+  readonly acceptedOld: number;
+  readonly acceptedNew: number;
+  readonly migratedClose: number;
+  readonly migratedTimer: number;
+  readonly migratedAck: number;
+  readonly migratedToNew: number;
+  readonly migratedToOld: number;
+  readonly reset: number;
+  /** "cause" → count, for resets. */
+  readonly resetCauses: Record<string, number>;
+  readonly programDrops: number;
+  readonly timedOut: number;
+  readonly open: number;
+  readonly TCPMigrateReqSuccess: number;
+  readonly TCPMigrateReqFailure: number;
+}
+
+function readScenario(rel: string): Scenario {
+  const path = `${ROOT}${rel}`;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new InputError("input.read", `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseScenario(text, rel);
+}
+
+/** Compile (or load) and verify every non-builtin policy the scenario attaches, from the package root. */
+async function programsFor(sc: Scenario, engineName: string, seed: number): Promise<Map<string, (maps: ModelMaps) => ReuseportProgram>> {
+  const engine = engineByName(engineName);
+  const out = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
+  for (const e of sc.events) {
+    if (e.do !== "attach" || e.policy.startsWith("builtin:") || out.has(e.policy)) continue;
+    const p = await loadProgramFile(`${ROOT}${e.policy}`);
+    const attachType = p.attachType ?? 40;
+    const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
+    if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${e.policy}: the verifier rejected the policy`, { insn: 0 });
+    const policy = { name: p.programName ?? e.policy, insns: p.insns, maps: p.maps, attachType };
+    out.set(e.policy, (maps) => runtimeProgram(policy, engine, seed, maps));
+  }
+  return out;
+}
+
+/** Run one variant and fold its result and connection records into a column. */
+export async function runVariant(v: Variant, seed: number | undefined, engineName: string): Promise<DemoColumn> {
+  const sc = readScenario(v.file);
+  const s = seed ?? sc.seed;
+  const programs = await programsFor(sc, engineName, s);
+  const old = new Set(sc.listeners.filter((l) => l.listenAt !== null).map((l) => l.name));
+  let toNew = 0;
+  let toOld = 0;
+  const onConnection = (rec: ConnRecord): void => {
+    for (const m of rec.migrations) {
+      if (old.has(m.to)) toOld++;
+      else toNew++;
+    }
+  };
+  const r: SimResult = simulate(sc, { seed: s, programs, onConnection });
+  let acceptedOld = 0;
+  let acceptedNew = 0;
+  for (const l of r.listeners) {
+    if (old.has(l.name)) acceptedOld += l.accepted;
+    else acceptedNew += l.accepted;
+  }
+  const resetCauses: Record<string, number> = {};
+  let programDrops = 0;
+  for (const [k, n] of Object.entries(r.causes)) {
+    if (k.startsWith("reset:")) resetCauses[k.slice(6)] = n;
+    if (k.endsWith(":program-drop") || k.endsWith(":program-refused")) programDrops += n;
+  }
+  const attach = sc.events.find((e) => e.do === "attach");
+  return {
+    variant: v.key,
+    scenario: sc.name,
+    tcpMigrateReq: sc.sysctls.tcp_migrate_req ?? 0,
+    policy: attach !== undefined && attach.do === "attach" ? attach.policy : null,
+    oldListeners: old.size,
+    newListeners: sc.listeners.length - old.size,
+    connections: r.connections.total,
+    acceptedOld,
+    acceptedNew,
+    migratedClose: r.migrations.close,
+    migratedTimer: r.migrations.timer,
+    migratedAck: r.migrations.ack,
+    migratedToNew: toNew,
+    migratedToOld: toOld,
+    reset: r.connections.reset,
+    resetCauses,
+    programDrops,
+    timedOut: r.connections.timedOut,
+    open: r.connections.open,
+    TCPMigrateReqSuccess: r.counters.TCPMigrateReqSuccess,
+    TCPMigrateReqFailure: r.counters.TCPMigrateReqFailure,
+  };
+}
+
+/** The side-by-side table. */
+export function demoTable(cols: readonly DemoColumn[], seed: string): string {
+  const rows: [string, (c: DemoColumn) => string | number][] = [
+    ["tcp_migrate_req", (c) => c.tcpMigrateReq],
+    ["program", (c) => (c.policy === null ? "-" : c.policy.replace(/^.*\//, "").replace(/\.baton$/, ""))],
+    ["connections", (c) => c.connections],
+    ["accepted by old generation", (c) => c.acceptedOld],
+    ["accepted by new generation", (c) => c.acceptedNew],
+    ["migrated at close (accept queue)", (c) => c.migratedClose],
+    ["migrated in SYN-ACK timer", (c) => c.migratedTimer],
+    ["migrated at final ACK", (c) => c.migratedAck],
+    ["  ... to the new generation", (c) => c.migratedToNew],
+    ["  ... to the old generation", (c) => c.migratedToOld],
+    ["reset", (c) => c.reset],
+  ];
+  const causes = [...new Set(cols.flatMap((c) => Object.keys(c.resetCauses)))].sort();
+  for (const k of causes) rows.push([`  ${k}`, (c) => c.resetCauses[k] ?? 0]);
+  rows.push(
+    ["dropped by the program", (c) => c.programDrops],
+    ["timed out", (c) => c.timedOut],
+    ["still open at the end", (c) => c.open],
+    ["TCPMigrateReqSuccess", (c) => c.TCPMigrateReqSuccess],
+    ["TCPMigrateReqFailure", (c) => c.TCPMigrateReqFailure],
+  );
+  const titles = cols.map((c) => VARIANTS.find((v) => v.key === c.variant)?.title ?? c.variant);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const cells = rows.map((r) => cols.map((c) => String(r[1](c))));
+  const ws = titles.map((t, i) => Math.max(t.length, ...cells.map((row) => row[i]!.length)));
+  const line = (label: string, vals: readonly string[]): string => `${label.padEnd(w0)}  ${vals.map((v, i) => v.padStart(ws[i]!)).join("  ")}`.trimEnd();
+  const c0 = cols[0];
+  const what = c0 === undefined ? "" : `: ${c0.oldListeners} old workers replaced by ${c0.newListeners} new ones, ${c0.connections} connections`;
+  const out = [`rolling restart${what} (seed ${seed})`, "", line("", titles), line("", ws.map((w) => "-".repeat(w)))];
+  rows.forEach((r, i) => out.push(line(r[0], cells[i]!)));
+  return out.join("\n");
+}
+
+export const command: Command = {
+  name: "demo",
+  summary: "a rolling restart three ways: no migration, kernel pick, migrate_to_newest policy",
+  usage: ["baton demo [--seed N] [--engine interp|jit] [--json]", "  --json  print {\"seed\": …, \"columns\": [{variant, acceptedOld, migratedToNew, …}]}"].join("\n"),
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values } = parseCommandArgs(argv, { seed: { type: "string" }, engine: { type: "string" }, json: { type: "boolean" } }, false);
+    const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : undefined;
+    const engine = values.engine ?? "interp";
+    engineByName(engine); // a usage error before any work
+    const cols: DemoColumn[] = [];
+    for (const v of VARIANTS) cols.push(await runVariant(v, seed, engine));
+    const seedText = seed !== undefined ? String(seed) : "from the scenarios";
+    if (values.json === true) io.out(JSON.stringify({ seed: seed ?? null, columns: cols }, null, 2));
+    else io.out(demoTable(cols, seedText));
+    return 0;
+  },
+};

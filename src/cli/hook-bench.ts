@@ -1,0 +1,213 @@
+/**
+ * The reuseport hook as the socket model runs it, set up for timing one request at a time:
+ * a group of N listening sockets plus one shut-down listener in the closed section (so the
+ * migration path has a source), and inputs that alternate a new connection (R10
+ * `reuseportSelect`) and a migration (R12 `reuseportMigrate`) over 256 precomputed hashes.
+ * With a program attached, every call goes through the whole hook: the group logic, the
+ * model's program adapter, the context fill, the engine and the result (R10/R12 step 6).
+ * Without one, it is the kernel pick (R11: reciprocal_scale(hash, num_socks), skipping
+ * ESTABLISHED sockets) with tcp_migrate_req=1 so migrations take the same hash pick.
+ * Socket maps are filled with the listeners (one distinct listener per slot, as R22 allows
+ * a socket in one sockarray slot only); data maps stay empty, so policies take the branch
+ * they take before a control plane publishes anything.
+ * Omitted: packet bytes (len only, like the model), global data (.rodata) of ELF objects.
+ */
+import { ModelError, VerifyError } from "../errors.js";
+import { verify } from "../verifier/index.js";
+import { SK_REUSEPORT } from "../vm/program-type.js";
+import { loadProgramFile } from "./load-program.js";
+import { REFUSED, reuseportMigrate, reuseportSelect } from "../model/group.js";
+import { ModelMaps } from "../model/model-maps.js";
+import { Netns } from "../model/netns.js";
+import { runtimeProgram } from "../model/runtime-adapter.js";
+import type { MapDecl } from "../model/scenario.js";
+import type { Listener } from "../model/sockets.js";
+import { TcpStack } from "../model/stack.js";
+import type { EngineFactory } from "../vm/engine.js";
+import type { Insn } from "../vm/isa.js";
+import type { MapSpec } from "../vm/map-spec.js";
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP } from "../vm/program-type.js";
+import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
+import { MapTable } from "../vm/maps/table.js";
+import { AddressSpace } from "../vm/memory.js";
+import { StaticSocket, TCP_NEW_SYN_RECV } from "../vm/socket.js";
+import type { ReuseportInput } from "../vm/context.js";
+
+export interface HookPolicy {
+  readonly name: string;
+  readonly insns: readonly Insn[];
+  readonly maps: readonly MapSpec[];
+  /** 39 or 40; absent (.s/.bin) means 40. */
+  readonly attachType?: number;
+}
+
+export interface HookBench {
+  /** One request through the hook (new connection and migration alternate). */
+  readonly step: () => void;
+  /**
+   * `BATCH` requests (new connection, migration, new connection, …) per call, so the timing
+   * loop's own per-call cost is spread over many requests; divide a timing by `BATCH`.
+   */
+  readonly batch: () => void;
+  /** `BATCH` bare engine runs of the same program (null: no program), alternating a context filled once for a new connection and one for a migration. */
+  readonly bare: (() => void) | null;
+  /** How the last few requests came out, to check the setup does something sensible. */
+  readonly outcomes: () => { selected: number; refused: number; none: number };
+}
+
+/** Requests per `batch` call (even: new connections and migrations in equal numbers). */
+export const BATCH = 16;
+const PORT = 8080;
+const HASHES = 256;
+
+/** Deterministic well-spread u32 hashes (a fixed LCG; no Math.random on result paths). */
+function hashes(seed: number): Uint32Array {
+  const out = new Uint32Array(HASHES);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < HASHES; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Where bare runs' results go, so the calls cannot be dropped. */
+let sink = 0;
+export const benchSink = (): number => sink;
+
+function keyOf(k: number, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  new DataView(b.buffer).setUint32(0, k, true);
+  return b;
+}
+
+function declOf(spec: MapSpec): MapDecl {
+  const name = spec.name ?? `fd${spec.fd}`;
+  const sock = spec.type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || spec.type === BPF_MAP_TYPE_SOCKMAP || spec.type === BPF_MAP_TYPE_SOCKHASH;
+  return { name, type: sock ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash", maxEntries: spec.maxEntries };
+}
+
+interface Slot {
+  readonly map: number;
+  readonly key: number;
+  readonly listener: number;
+}
+
+/**
+ * Which listener goes into which socket-map slot: listeners dealt round-robin over the socket
+ * maps, each at the map's next key, since a socket may sit in one sockarray slot only (R22).
+ */
+function socketSlots(decls: readonly MapDecl[], listeners: number): Slot[] {
+  const sockMaps = decls.map((d, i) => ({ d, i })).filter((x) => x.d.type === "sockarray");
+  const next = sockMaps.map(() => 0);
+  const out: Slot[] = [];
+  let m = 0;
+  for (let l = 0; l < listeners && sockMaps.length > 0; l++) {
+    // The next socket map with a free key (stop when all are full).
+    let tries = 0;
+    while (next[m]! >= sockMaps[m]!.d.maxEntries && tries < sockMaps.length) {
+      m = (m + 1) % sockMaps.length;
+      tries++;
+    }
+    if (tries === sockMaps.length) break;
+    out.push({ map: sockMaps[m]!.i, key: next[m]!, listener: l });
+    next[m]!++;
+    m = (m + 1) % sockMaps.length;
+  }
+  return out;
+}
+
+/**
+ * Build the group and the request loop. `policy` null = kernel pick. Throws `ModelError` when
+ * the policy's maps cannot be filled.
+ */
+export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory, listeners: number, seed = 1): HookBench {
+  const st = new TcpStack(new Netns({ tcp_migrate_req: policy === null ? 1 : 0 }));
+  const socks: Listener[] = [];
+  for (let i = 0; i <= listeners; i++) {
+    const sk = st.socket(`l${i}`);
+    st.bind(sk, 0, PORT);
+    socks.push(sk);
+  }
+  // The extra one listens first, so it is in the group before the program is attached.
+  const closing = socks[listeners] as Listener;
+  st.listen(closing, 128);
+  for (let i = 0; i < listeners; i++) st.listen(socks[i] as Listener, 128);
+  const group = closing.group;
+  if (group === null) throw new ModelError("bench.group", "the listeners did not form a reuseport group");
+  let maps: ModelMaps | null = null;
+  let slots: Slot[] = [];
+  if (policy !== null) {
+    const specs = policy.maps.map((m) => ({ ...m, name: m.name ?? `fd${m.fd}` }));
+    const decls = specs.map(declOf);
+    slots = socketSlots(decls, listeners);
+    maps = new ModelMaps(decls, st);
+    const prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? 40 }, engine, seed, maps);
+    st.attachProgram(closing, prog);
+    for (const s of slots) maps.update(decls[s.map]!.name, s.key, socks[s.listener] as Listener);
+  }
+  // Shut down (not close): the listener stays in the closed section as a migration source
+  // (R4: capable through the sysctl or the attach-type-40 program).
+  st.shutdown(closing, "rd");
+  const first = group.socks[0] as Listener;
+  const hs = hashes(seed);
+  const req = new StaticSocket(1n, TCP_NEW_SYN_RECV);
+  let i = 0;
+  let selected = 0;
+  let refused = 0;
+  let none = 0;
+  const step = (): void => {
+    const h = hs[i & (HASHES - 1)] as number;
+    const r = (i & 1) === 0 ? reuseportSelect(st, first, h, 60) : reuseportMigrate(st, closing, req, h, 0);
+    i++;
+    if (r === null) none++;
+    else if (r === REFUSED) refused++;
+    else selected++;
+  };
+  const batch = (): void => {
+    let n = 0;
+    for (let k = 0; k < BATCH; k += 2) {
+      const a = reuseportSelect(st, first, hs[i & (HASHES - 1)] as number, 60);
+      const b = reuseportMigrate(st, closing, req, hs[(i + 1) & (HASHES - 1)] as number, 0);
+      i += 2;
+      if (a === null) n++;
+      if (b === null) n++;
+    }
+    none += n; // keeps the results live; `outcomes` is only meaningful after `step`
+  };
+  let bare: (() => void) | null = null;
+  if (policy !== null) {
+    // Runtimes of their own over equal maps (same sockets in the socket maps), each filled
+    // once — one with a new connection, one with a migration: the engine runs alone.
+    const mk = (input: ReuseportInput): (() => number) => {
+      const table = new MapTable(new AddressSpace());
+      const made = policy.maps.map((m) => table.create(m));
+      for (const s of slots) {
+        const map = made[s.map]!;
+        if (map.kind === "socket") map.updateSocket(keyOf(s.key, map.keySize), socks[s.listener] as Listener, 0);
+      }
+      const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
+      rt.select(input);
+      const eng = rt.engine;
+      const ctxId = rt.context.ctx.id;
+      return () => eng.run(ctxId, 0, 0);
+    };
+    const a = mk({ sk: first, migratingSk: null, hash: hs[0] as number, len: 60, bindInany: true });
+    const b = mk({ sk: closing, migratingSk: req, hash: hs[1] as number, len: 0, bindInany: true });
+    bare = () => {
+      let x = 0;
+      for (let k = 0; k < BATCH; k += 2) x += a() + b();
+      sink ^= x;
+    };
+  }
+  return { step, batch, bare, outcomes: () => ({ selected, refused, none }) };
+}
+
+/** Load a program file (.baton/.o/.s/.bin) and verify it as sk_reuseport: the hook only runs verified programs. */
+export async function loadHookPolicy(file: string): Promise<HookPolicy> {
+  const p = await loadProgramFile(file);
+  const attachType = p.attachType ?? 40;
+  const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
+  if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the program`, { insn: 0 });
+  return { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType };
+}
