@@ -24,6 +24,11 @@ export interface BytecodePolicy {
   readonly insns: readonly Insn[];
   readonly maps: readonly MapSpec[];
   readonly attachType: number;
+  /**
+   * Map contents a loader writes before attaching (an ELF object's .rodata/.data/.bss live in
+   * single-entry array maps): `value` goes to key 0 of the data map with that fd.
+   */
+  readonly initialValues?: readonly { readonly fd: number; readonly value: Uint8Array }[];
 }
 
 /** The fields of `ReuseportInput` the model sets, writable so one object serves every run. */
@@ -46,6 +51,11 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
   }
   const table = new MapTable(new AddressSpace());
   for (const spec of policy.maps) table.create(spec);
+  for (const init of policy.initialValues ?? []) {
+    const m = table.byFd(init.fd);
+    const rc = m !== undefined && m.kind === "data" ? m.update(u32Key(0), init.value, 0) : -22;
+    if (rc < 0) throw new ModelError("model.map-init", `policy ${policy.name}: the initial value of map fd ${init.fd} was refused (errno ${-rc})`);
+  }
   const byName = new Map(table.list.map((m) => [m.name, m]));
   maps.subscribe({
     write(name, key, value) {

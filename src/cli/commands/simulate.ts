@@ -37,7 +37,7 @@ async function loadPolicyFile(file: string): Promise<BytecodePolicy> {
   const attachType = p.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
   const v = verify(insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
   if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the policy`);
-  return { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { globalData: p.globalData } : {}) };
+  return { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
 }
 
 function policyRefs(sc: Scenario): string[] {
