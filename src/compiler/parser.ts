@@ -1,7 +1,7 @@
 /**
  * Policy parser: chevrotain 11 `EmbeddedActionsParser` building the AST directly, with error
  * recovery on (re-sync and single-token insertion/deletion), so one run reports several syntax
- * errors. Rules follow the grammar in docs/language.md; operator precedence levels are data.
+ * errors. Rules follow the grammar in the README's language reference; operator precedence levels are data.
  * Deliberately absent: statement separators are optional (`;` allowed), so a line starting with
  * `(` or `-` continues the previous expression, as in JavaScript without semicolons.
  */
