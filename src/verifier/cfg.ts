@@ -4,32 +4,17 @@
  * in the middle of an `lddw`, the last instruction is `exit` or a jump, every instruction is
  * reachable, and — for unprivileged loads — there is no back-edge.
  *
- * It also computes, per instruction, which registers are *live* (read later before being
- * written) and which are *precise* (their value can still influence a check: a branch,
- * a memory address, a helper argument, the return value). Pruning ignores dead registers
- * and the values of imprecise scalars, which is what the kernel's liveness and precision
- * marks achieve; ours are computed statically, so they are a little more conservative.
+ * It also attaches the static liveness and precision sets of precision.ts, which pruning
+ * uses in place of the kernel's liveness and precision marks.
  */
 import { VerifyError } from "../errors.js";
 import {
-  BPF_ALU,
-  BPF_ALU64,
   BPF_CALL,
-  BPF_CMPXCHG,
-  BPF_END,
   BPF_EXIT,
-  BPF_FETCH,
   BPF_JA,
   BPF_JMP,
   BPF_JMP32,
-  BPF_K,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MOV,
-  BPF_NEG,
   BPF_PSEUDO_CALL,
-  BPF_ST,
-  BPF_STX,
   OP_CALL,
   OP_EXIT,
   OP_JA,
@@ -38,24 +23,20 @@ import {
   opClass,
   opCode,
   opInfo,
-  opSource,
   type Insn,
 } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
+import { computePrecision, type Precision } from "./precision.js";
 
-export interface Cfg {
+export interface Cfg extends Precision {
   /** Slots that start an instruction (false for an lddw's second slot). */
   readonly isStart: boolean[];
   /** Jump targets and fall-throughs of conditional jumps: where states are checkpointed. */
   readonly prune: boolean[];
-  /** Bitmask of live registers on entry to each instruction. */
-  readonly live: Int32Array;
-  /** Bitmask of registers whose exact value still matters on entry. */
-  readonly precise: Int32Array;
-  /** The same, not counting conditional jumps as uses (valid where no branch was decided). */
-  readonly preciseNoJmp: Int32Array;
   /** Entry points of local functions (besides 0). */
   readonly subprogs: number[];
+  /** Successors of each instruction inside its function (for recomputing precision). */
+  readonly succs: readonly (readonly number[])[];
   /** Targets of back-edges (loop heads), ascending. */
   readonly loopHeads: number[];
 }
@@ -92,48 +73,7 @@ function successors(insns: readonly Insn[], i: number): number[] {
   return [i + 1];
 }
 
-/** Registers read and written by an instruction, as bitmasks. */
-function useDef(x: Insn, type: ProgramType): { use: number; def: number; preciseUse: number; flowsToDst: number; jmp?: boolean } {
-  const b = (r: number): number => 1 << r;
-  const cls = opClass(x.opcode);
-  const srcReg = opSource(x.opcode) !== BPF_K;
-  switch (cls) {
-    case BPF_ALU:
-    case BPF_ALU64: {
-      const code = opCode(x.opcode);
-      if (code === BPF_MOV) return { use: srcReg ? b(x.src) : 0, def: b(x.dst), preciseUse: 0, flowsToDst: srcReg ? b(x.src) : 0 };
-      if (code === BPF_NEG || code === BPF_END) return { use: b(x.dst), def: b(x.dst), preciseUse: 0, flowsToDst: b(x.dst) };
-      const u = b(x.dst) | (srcReg ? b(x.src) : 0);
-      return { use: u, def: b(x.dst), preciseUse: 0, flowsToDst: u };
-    }
-    case BPF_LDX:
-      return { use: b(x.src), def: b(x.dst), preciseUse: b(x.src), flowsToDst: 0 };
-    case BPF_ST:
-      return { use: b(x.dst), def: 0, preciseUse: b(x.dst), flowsToDst: 0 };
-    case BPF_STX: {
-      // Atomics with fetch write back into src (cmpxchg into r0).
-      const u = b(x.dst) | b(x.src) | (x.imm === BPF_CMPXCHG ? 1 : 0);
-      return { use: u, def: x.imm & BPF_FETCH ? (x.imm === BPF_CMPXCHG ? 1 : b(x.src)) : 0, preciseUse: u, flowsToDst: 0 };
-    }
-    case BPF_LD:
-      return { use: 0, def: b(x.dst), preciseUse: 0, flowsToDst: 0 };
-    default: {
-      if (x.opcode === OP_EXIT) return { use: 1, def: 0, preciseUse: 1, flowsToDst: 0 };
-      if (x.opcode === OP_CALL) {
-        let n = 5;
-        if (x.src === 0) n = type.helpers.get(x.imm)?.args.length ?? 5;
-        let u = 0;
-        for (let r = 1; r <= n; r++) u |= b(r);
-        return { use: u, def: 0x3f, preciseUse: u, flowsToDst: 0 };
-      }
-      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { use: 0, def: 0, preciseUse: 0, flowsToDst: 0 };
-      const u = b(x.dst) | (srcReg ? b(x.src) : 0);
-      return { use: u, def: 0, preciseUse: u, flowsToDst: 0, jmp: true };
-    }
-  }
-}
-
-export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean): Cfg {
+export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean, retPrecise = true): Cfg {
   const n = insns.length;
   if (n === 0) fail(0, "empty program: expected at least an exit instruction", "verify.empty");
   const isStart: boolean[] = new Array(n).fill(true);
@@ -194,43 +134,7 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
   }
   for (let i = 0; i < n; i++) if (isStart[i] && color[i] === 0) fail(i, `unreachable insn ${i}`, "verify.unreachable");
 
-  // Backward fixpoint for liveness and precision.
-  const live = new Int32Array(n);
-  const precise = new Int32Array(n);
-  const preciseNoJmp = new Int32Array(n);
-  const ud = insns.map((x, i) => (isStart[i] ? useDef(x, type) : { use: 0, def: 0, preciseUse: 0, flowsToDst: 0 }));
   const succs = insns.map((_, i) => (isStart[i] ? successors(insns, i) : []));
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let i = n - 1; i >= 0; i--) {
-      if (!isStart[i]) continue;
-      let outL = 0;
-      let outP = 0;
-      for (const s of succs[i]!) {
-        outL |= live[s]!;
-        outP |= precise[s]!;
-      }
-      let outQ = 0;
-      for (const s of succs[i]!) outQ |= preciseNoJmp[s]!;
-      const u = ud[i]!;
-      const inL = (outL & ~u.def) | u.use;
-      let inP = (outP & ~u.def) | u.preciseUse;
-      if ((outP & u.def) !== 0) inP |= u.flowsToDst;
-      let inQ = (outQ & ~u.def) | (u.jmp === true ? 0 : u.preciseUse);
-      if ((outQ & u.def) !== 0) inQ |= u.flowsToDst;
-      if (inL !== live[i] || inP !== precise[i] || inQ !== preciseNoJmp[i]) {
-        live[i] = inL;
-        precise[i] = inP;
-        preciseNoJmp[i] = inQ;
-        changed = true;
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    live[i]! |= 1 << 10;
-    precise[i]! |= 1 << 10;
-    preciseNoJmp[i]! |= 1 << 10;
-  }
-  return { isStart, prune, live, precise, preciseNoJmp, subprogs, loopHeads: heads.sort((a, b) => a - b) };
+  const prec = computePrecision(insns, isStart, succs, type, retPrecise);
+  return { isStart, prune, ...prec, succs, subprogs, loopHeads: heads.sort((a, b) => a - b) };
 }

@@ -98,7 +98,9 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
     [dst, src],
     [src, dst],
   ] as const) {
-    if (!isPointer(p) || !zeroOther(other) || !eqNe || w32) continue;
+    // Like the kernel, only a comparison with the immediate 0 is a NULL check (or decides the
+    // branch for a valid pointer); against a register holding 0 both sides stay (corpus 265-266).
+    if (!isPointer(p) || !zeroOther(other) || !eqNe || w32 || !useK) continue;
     if (isOrNull(p)) {
       const takenSt = cloneState(cur);
       markNull(takenSt, p.id, op === "eq");

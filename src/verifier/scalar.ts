@@ -29,6 +29,7 @@ import {
   isConst,
   type Tnum,
 } from "./tnum.js";
+import { syncSmall } from "./sync32.js";
 
 export const S64_MIN = -(1n << 63n);
 export const S64_MAX = (1n << 63n) - 1n;
@@ -154,6 +155,11 @@ function boundOffset(r: MScalar): void {
 
 /** Make the tnum and the eight bounds agree (kernel `reg_bounds_sync`). */
 export function sync(s: Scalar): Scalar {
+  return syncSmall(s) ?? syncBig(s);
+}
+
+/** `sync` on BigInts, for any value (sync32.ts is the exact number-only path for 32-bit values). */
+export function syncBig(s: Scalar): Scalar {
   if (s.t.mask === 0n) {
     const c = scalarConst(s.t.value);
     // A constant tnum decides everything, unless the bounds exclude it (an empty value).

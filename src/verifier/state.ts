@@ -147,9 +147,23 @@ function regExact(a: Reg, b: Reg, ids: IdMap): boolean {
   return ids.check(a.id, b.id);
 }
 
-function slotSafe(old: Slot | undefined, cur: Slot | undefined, ids: IdMap, exact: boolean, uninitOk: boolean): boolean {
+/** An imprecise slot: scalar contents are interchangeable, only initialization and pointers matter. */
+function slotSafeImprecise(o: Slot, c: Slot, ids: IdMap, uninitOk: boolean): boolean {
+  if (o.spill !== undefined && o.spill.type !== "scalar") return c.spill !== undefined && regSafe(o.spill, c.spill, ids);
+  const kinds = o.spill !== undefined ? "mmmmmmmm" : o.kinds;
+  for (let j = 0; j < 8; j++) {
+    if (kinds[j] === "?") continue;
+    const ck = c.kinds[j]!;
+    if (ck === "?" && !uninitOk) return false;
+    if (ck === "r" && c.spill !== undefined && c.spill.type !== "scalar") return false;
+  }
+  return true;
+}
+
+function slotSafe(old: Slot | undefined, cur: Slot | undefined, ids: IdMap, exact: boolean, uninitOk: boolean, precise: boolean): boolean {
   const o = old ?? EMPTY_SLOT;
   const c = cur ?? EMPTY_SLOT;
+  if (!exact && !precise) return slotSafeImprecise(o, c, ids, uninitOk);
   if (exact) {
     if (o.kinds !== c.kinds) return false;
     if (o.spill !== undefined || c.spill !== undefined) return o.spill !== undefined && c.spill !== undefined && regExact(o.spill, c.spill, ids);
@@ -182,9 +196,17 @@ function slotSafe(old: Slot | undefined, cur: Slot | undefined, ids: IdMap, exac
 
 /**
  * Is `cur` covered by `old`? `live(frame, reg)` says whether a register matters from here on.
- * With `exact`, every live register and slot must be identical (loop detection).
+ * With `exact`, every live register and slot must be identical (loop detection). Slots for
+ * which `slotPrecise` is false hold scalars whose values no later check depends on.
  */
-export function stateCovers(old: VState, cur: VState, live: (frameIdx: number, reg: number) => boolean, exact: boolean, uninitOk: boolean): boolean {
+export function stateCovers(
+  old: VState,
+  cur: VState,
+  live: (frameIdx: number, reg: number) => boolean,
+  exact: boolean,
+  uninitOk: boolean,
+  slotPrecise: (frameIdx: number, spi: number) => boolean = () => true,
+): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   const ids = new IdMap();
   for (let f = 0; f < old.frames.length; f++) {
@@ -197,7 +219,7 @@ export function stateCovers(old: VState, cur: VState, live: (frameIdx: number, r
       if (!ok) return false;
     }
     const n = Math.max(of.stack.length, cf.stack.length);
-    for (let i = 0; i < n; i++) if (!slotSafe(of.stack[i], cf.stack[i], ids, exact, uninitOk)) return false;
+    for (let i = 0; i < n; i++) if (!slotSafe(of.stack[i], cf.stack[i], ids, exact, uninitOk, slotPrecise(f, i))) return false;
   }
   return true;
 }

@@ -8,8 +8,10 @@
  *
  * The first error ends verification, with the instruction, the register state that led to
  * it, the branches taken on the way, and a hint where one is known.
- * Baton-only rules (stricter than the kernel, see test/verifier/KNOWN_DIFFERENCES.md): r0 at
- * exit must be a scalar in the program type's return range.
+ * Return values follow the kernel: for sk_reuseport it checks no range and lets privileged
+ * loaders return a pointer, so both only produce a warning (any value other than SK_PASS
+ * refuses the connection at run time, R10/R12); `strict` turns them into rejections
+ * (test/verifier/KNOWN_DIFFERENCES.md).
  * Deliberately absent: tail calls, kfuncs, BTF, may_goto, callbacks (bpf_loop), spin locks.
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
@@ -47,6 +49,7 @@ import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
 import { checkAlu } from "./alu.js";
 import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
+import { computePrecise, type PreciseSets } from "./precision.js";
 import { Env } from "./env.js";
 import { formatFrame, formatReg, formatState } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
@@ -68,6 +71,8 @@ export interface VerifyOptions {
   readonly sourceMap?: (insn: number) => SourceSpan | undefined;
   /** Processed-instruction budget (default: the kernel's 1,000,000). */
   readonly budget?: number;
+  /** Reject (instead of warn about) a return value outside the type's return range or a pointer. */
+  readonly strict?: boolean;
 }
 
 /** A loop found while exploring: the back-edge target and the most iterations seen on one path. */
@@ -106,6 +111,8 @@ export interface VerifyResult {
   readonly detail: RejectDetail | null;
   readonly log: string;
   readonly facts?: readonly (InsnFacts | undefined)[];
+  /** Warnings (first per instruction, in the order found), e.g. `insn 1: R0 may be 2 at exit; …`. */
+  readonly warnings: readonly string[];
 }
 
 interface Checkpoint {
@@ -180,6 +187,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   let cur: PathEntry | undefined;
   const loopHeads: number[] = [];
   const loopMax: number[] = [];
+  const strict = options.strict === true;
+  const warned = new Map<number, string>();
 
   const stats = (): string => `processed ${processed} insns (limit ${budget}) max_states_per_insn ${maxPerInsn} total_states ${totalStates} peak_states ${totalStates} mark_read 0`;
   const finish = (error: VerifyError | null, detail: RejectDetail | null): VerifyResult => {
@@ -187,7 +196,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     let out: string[] = [];
     if (error === null) {
       if (level === 2) out = log;
-      if (level >= 1) out.push(stats(), `stack depth ${stackDepth}`, ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`));
+      if (level >= 1) out.push(...[...warned.values()].map((w) => `warning: ${w}`), stats(), `stack depth ${stackDepth}`, ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`));
     } else if (level >= 1) out = [...log, error.message, ...env.extra, stats()];
     let err = error;
     if (err !== null && options.sourceMap !== undefined && err.location !== undefined && "insn" in err.location) {
@@ -206,11 +215,14 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       detail,
       log: out.length > 0 ? out.join("\n") + "\n" : "",
       facts,
+      warnings: [...warned.values()],
     };
   };
 
   try {
-    cfg = checkCfg(insns, options.type, env.unprivileged);
+    // r0 stays precise at exit although the kernel has no return check here: pruning must not
+    // hide a path whose return value deserves a warning.
+    cfg = checkCfg(insns, options.type, env.unprivileged, true);
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     return finish(e, { insn: (e.location as { insn: number }).insn, text: insnText(insns, (e.location as { insn: number }).insn, options.type), state: "", path: [] });
@@ -226,9 +238,15 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   cur = { state: { frames: [init] }, insn: 0, parent: null, logLen: 0, loopIters: new Int32Array(loopHeads.length), from: -1, path: null };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 
+  // Conditional jumps decided by scalar values on some path so far: only their operands need
+  // to be precise (kernel: mark_chain_precision on a decided branch). The set only grows, and a
+  // fully explored checkpoint's decisions are all in it, so recomputing on growth stays sound.
+  const decidedJmp = new Uint8Array(insns.length);
+  let decidedSets: PreciseSets | null = null;
+  const preciseDecided = (): PreciseSets => (decidedSets ??= computePrecise(insns, cfg!.isStart, cfg!.succs, options.type, true, decidedJmp));
   const liveFn = (i: number, st: VState, precise: boolean, noJmp = false) => (f: number, r: number): boolean => {
     if (f < st.frames.length - 1) return true;
-    const mask = precise ? (noJmp ? cfg!.preciseNoJmp[i]! : cfg!.precise[i]!) : cfg!.live[i]!;
+    const mask = precise ? (noJmp ? cfg!.preciseNoJmp[i]! : preciseDecided().regs[i]!) : cfg!.live[i]!;
     return ((mask >> r) & 1) === 1;
   };
 
@@ -243,15 +261,23 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     return true;
   };
 
-  const recordFact = (i: number, f: InsnFacts): void => {
+  // Called once per processed instruction: primitives in, an allocation only on first sight.
+  const recordFact = (i: number, region: RegionKind | undefined, dst32: boolean | undefined): void => {
     const old = facts[i];
     if (old === undefined) {
+      const f: InsnFacts = {};
+      if (region !== undefined) f.region = region;
+      if (dst32 !== undefined) f.dst32 = dst32;
       facts[i] = f;
       return;
     }
-    if (f.region !== undefined && old.region !== f.region) old.region = "mixed";
-    if (f.dst32 !== undefined) old.dst32 = old.dst32 === true && f.dst32;
+    if (region !== undefined && old.region !== region) old.region = "mixed";
+    if (dst32 !== undefined) {
+      const both = old.dst32 === true && dst32;
+      if (old.dst32 !== both) old.dst32 = both;
+    }
   };
+
 
   env.cur = cur.state;
   try {
@@ -284,7 +310,16 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
             }
             // Inside a loop, checkpoint only every 20 jumps or 100 instructions (kernel heuristic).
             if (jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) addNew = false;
-          } else if (stateCovers(cp.state, env.cur, (f, r) => live(f, r) && ((cp.decided ? precise(f, r) : preciseNoJmp(f, r)) || !bothScalar(cp.state, env.cur, f, r)), false, !env.unprivileged)) {
+          } else if (
+            stateCovers(
+              cp.state,
+              env.cur,
+              (f, r) => live(f, r) && ((cp.decided ? precise(f, r) : preciseNoJmp(f, r)) || !bothScalar(cp.state, env.cur, f, r)),
+              false,
+              !env.unprivileged,
+              (f, spi) => f < env.cur.frames.length - 1 || (((cp.decided ? preciseDecided().slots[i]! : cfg!.preciseSlotsNoJmp[i]!) >> BigInt(spi)) & 1n) === 1n,
+            )
+          ) {
             cp.hits++;
             pruned = true;
             // The pruned path continues as the old one did: inherit its decided branches.
@@ -327,7 +362,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           case BPF_ALU64: {
             checkAlu(env, x);
             const d = env.frame.regs[x.dst]!;
-            recordFact(i, { dst32: d.type === "scalar" && d.s.umax <= U32 });
+            recordFact(i, undefined, d.type === "scalar" && d.s.umax <= U32);
             break;
           }
           case BPF_LDX: {
@@ -336,14 +371,14 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
             let v: Reg = reg;
             if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
             env.setReg(x.dst, v);
-            recordFact(i, { region: kind, dst32: v.type === "scalar" && v.s.umax <= U32 });
+            recordFact(i, kind, v.type === "scalar" && v.s.umax <= U32);
             break;
           }
           case BPF_ST: {
             const size = sizeBytes(opSize(x.opcode));
             const value = scalarReg(scalarConst(BigInt(x.imm)));
             const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-            recordFact(i, { region: kind });
+            recordFact(i, kind, undefined);
             break;
           }
           case BPF_STX: {
@@ -357,10 +392,10 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
               checkMemAccess(env, x.dst, x.off, size, "read", "misc");
               const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", "misc");
               if (x.imm & BPF_FETCH) env.setReg(x.imm === BPF_CMPXCHG ? 0 : x.src, size === 4 || opSize(x.opcode) === BPF_W ? scalarReg(UNKNOWN_U32) : UNKNOWN_SCALAR);
-              recordFact(i, { region: kind });
+              recordFact(i, kind, undefined);
             } else {
               const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-              recordFact(i, { region: kind });
+              recordFact(i, kind, undefined);
             }
             break;
           }
@@ -373,7 +408,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           case BPF_JMP:
           case BPF_JMP32: {
             if (x.opcode === OP_EXIT) {
-              ended = exitInsn(env, (to) => (next = to));
+              ended = exitInsn(env, (to) => (next = to), strict, (w) => {
+                if (!warned.has(i)) warned.set(i, `insn ${i}: ${w}`);
+              });
               break;
             }
             if (x.opcode === OP_JA || x.opcode === OP_JA32) {
@@ -391,7 +428,13 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
             }
             const target = jumpTarget(insns, i)!;
             const out = checkCondJump(env, x);
-            if (out.decided === true) for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
+            if (out.decided === true) {
+              for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
+              if (decidedJmp[i] === 0) {
+                decidedJmp[i] = 1;
+                decidedSets = null;
+              }
+            }
             if (out.taken !== null && out.fall !== null) {
               const iters = cur.loopIters.slice();
               pushed = { state: out.taken, insn: target, parent: cur.parent, logLen: log.length, path: { text: `${i} -> ${target}`, prev: cur.path }, loopIters: iters, from: i };
@@ -461,7 +504,7 @@ function localCall(env: Env, i: number, target: number): number {
 }
 
 /** `exit`: return to the caller frame, or end the path after the return-value checks. */
-function exitInsn(env: Env, setNext: (to: number) => void): boolean {
+function exitInsn(env: Env, setNext: (to: number) => void, strict: boolean, warn: (msg: string) => void): boolean {
   const frames = env.cur.frames;
   if (frames.length > 1) {
     // The kernel lets a function return without setting r0; the caller then cannot read it.
@@ -477,15 +520,26 @@ function exitInsn(env: Env, setNext: (to: number) => void): boolean {
     return false;
   }
   const r0 = env.readReg(0);
-  if (isPointer(r0)) env.reject("R0 leaks addr as return value", "verify.ret-pointer", `return ${env.type.retRange[0]} or ${env.type.retRange[1]}, not a pointer (${formatReg(r0)})`);
   const [lo, hi] = env.type.retRange;
+  const pass = `any value other than SK_PASS (${hi}) refuses the connection`;
+  if (isPointer(r0)) {
+    // Only unprivileged loaders are refused a pointer return by the kernel (pointer leak).
+    if (strict || env.unprivileged) env.reject("R0 leaks addr as return value", "verify.ret-pointer", `return ${lo} or ${hi}, not a pointer (${formatReg(r0)})`);
+    warn(`R0 is a pointer (${formatReg(r0)}) at exit; ${pass}`);
+    return true;
+  }
   if (r0.s.smin < BigInt(lo) || r0.s.smax > BigInt(hi)) {
-    let what = "";
-    if (r0.s.smin > -(1n << 63n)) what += ` smin=${r0.s.smin}`;
-    if (r0.s.smax < (1n << 63n) - 1n) what += ` smax=${r0.s.smax}`;
-    if (what === "") what = " unknown scalar value";
-    env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
+    if (strict || env.type.retRangeEnforced) {
+      let what = "";
+      if (r0.s.smin > -(1n << 63n)) what += ` smin=${r0.s.smin}`;
+      if (r0.s.smax < (1n << 63n) - 1n) what += ` smax=${r0.s.smax}`;
+      if (what === "") what = " unknown scalar value";
+      env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
+    }
+    // An example out-of-range value: the nearest one above the range, else the lowest.
+    const above = r0.s.smax > BigInt(hi);
+    const example = above ? (r0.s.smin > BigInt(hi) ? r0.s.smin : BigInt(hi) + 1n) : r0.s.smin;
+    warn(`R0 ${r0.s.smin === r0.s.smax ? "is" : "may be"} ${example} at exit; ${pass}`);
   }
   return true;
 }
-

@@ -1,4 +1,5 @@
-// `baton verify`: exit codes, text and JSON output, directories, --map parsing.
+// `baton verify`: exit codes, text and JSON output, directories, --map parsing, the structural
+// check, return-value warnings and --strict, policies and ELF objects.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const dir = mkdtempSync(join(tmpdir(), "baton-verify-"));
+const dir2 = mkdtempSync(join(tmpdir(), "baton-verify-more-"));
 const good = join(dir, "good.s");
 const bad = join(dir, "bad.s");
 const lookup = join(dir, "lookup.s");
@@ -61,7 +63,44 @@ describe("baton verify", () => {
     writeFileSync(f, new Uint8Array(12));
     const r = await cli([f]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("is 12 bytes; expected a non-empty multiple of 8");
+    expect(r.err).toContain("is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)");
+  });
+  it("runs the structural check first: precise message, at the source line of a .s", async () => {
+    const s = join(dir2, "badjump.s");
+    writeFileSync(s, "mov %r0, 1\nja +5\nexit\n");
+    const r = await cli([s]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${s}:2:1: error: jump target 7 is out of range (program has 3 instructions)`);
+    const b = join(dir2, "badop.bin");
+    writeFileSync(b, new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, ...assemble("exit\n")]));
+    const rb = await cli([b, "--json"]);
+    expect(rb.code).toBe(1);
+    expect(JSON.parse(rb.out)).toMatchObject({ file: b, accepted: false, error: { insn: 0, message: "unknown opcode 0xff" } });
+    expect((await cli([b])).err).toContain(`${b}: insn 0: error: unknown opcode 0xff`);
+  });
+  it("warns about return values by default (as the kernel accepts them) and rejects them with --strict", async () => {
+    const s = join(dir2, "ret2.s");
+    writeFileSync(s, "mov %r0, 2\nexit\n");
+    const r = await cli([s]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(`${s}:2:1: warning: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection\n`);
+    const j = await cli([s, "--json"]);
+    expect(JSON.parse(j.out)).toMatchObject({ accepted: true, warnings: ["insn 1: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection"] });
+    const st = await cli([s, "--strict"]);
+    expect(st.code).toBe(1);
+    expect(st.err).toContain(`${s}:2:1: error: At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]`);
+  });
+  it("verifies policies and ELF objects with their own maps and attach type", async () => {
+    const pol = new URL("../../policies/least_loaded.baton", import.meta.url).pathname;
+    const r = await cli([pol]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/least_loaded\.baton: accepted \(processed \d+ insns/);
+    const o = join(dir2, "ll.o");
+    expect(await main(["compile", pol, "--elf", o], { out: () => {}, err: () => {} })).toBe(0);
+    const ro = await cli([o, "--program", "least_loaded", "--json"]);
+    expect(JSON.parse(ro.out)).toMatchObject({ file: o, accepted: true, error: null });
+    expect((await cli([o, "--program", "nope"])).code).toBe(2);
+    expect((await cli([good, "--program", "x"])).err).toContain("--program applies to ELF objects (.o); none given");
   });
   it("takes maps by name or number", async () => {
     const byName = await cli([lookup, "--map", "3:hash:4:8:16"]);

@@ -2,7 +2,8 @@
 // (tnum + bounds ALU transfer functions, branch decisions and narrowing).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alu32, alu64, scalarConst, sync, UNKNOWN, type AluOp, type Scalar } from "../../src/verifier/scalar.js";
+import { alu32, alu64, scalarConst, sync, syncBig, UNKNOWN, type AluOp, type Scalar } from "../../src/verifier/scalar.js";
+import { syncSmall } from "../../src/verifier/sync32.js";
 import { branchTaken, narrow, type CmpOp } from "../../src/verifier/branch.js";
 import { tnum, tnumRange, tnumIn, tnumConst, tnumAdd, tnumMul } from "../../src/verifier/tnum.js";
 
@@ -116,5 +117,31 @@ describe("branches", () => {
       const n = narrow(op, A, B, w32, truth);
       if (n === null || !contains(n[0], a) || !contains(n[1], b)) throw new Error(`narrow ${op} lost ${a}, ${b}`);
     }), { numRuns: 1000 });
+  });
+});
+
+describe("sync32: the number-only sync equals the BigInt one", () => {
+  // Bounds anywhere in their domains (consistent or not, empty included), tnum in 32 bits.
+  const u32 = uN(32);
+  const s32 = fc.bigInt({ min: -(1n << 31n), max: (1n << 31n) - 1n });
+  const edge = fc.constantFrom(0n, 1n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffffn);
+  const b32 = fc.oneof(u32, edge, uN(4));
+  const arb = fc.record({ v: b32, m: b32, umin: b32, umax: b32, smin: b32, smax: b32, u32min: b32, u32max: b32, s32min: fc.oneof(s32, fc.constantFrom(-(1n << 31n), -1n, 0n)), s32max: fc.oneof(s32, fc.constantFrom((1n << 31n) - 1n, -1n, 0n)) });
+  it("gives the same scalar on every 32-bit input", () => {
+    fc.assert(
+      fc.property(arb, (a) => {
+        const s: Scalar = { t: tnum(a.v & ~a.m, a.m), umin: a.umin, umax: a.umax, smin: a.smin, smax: a.smax, u32min: a.u32min, u32max: a.u32max, s32min: a.s32min, s32max: a.s32max };
+        const fast = syncSmall(s);
+        if (s.t.mask === 0n) return fast === undefined;
+        expect(fast).toEqual(syncBig(s));
+        return true;
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it("declines values that do not fit in 32 bits", () => {
+    expect(syncSmall(UNKNOWN)).toBeUndefined();
+    expect(syncSmall({ ...UNKNOWN, t: tnum(0n, 0xffn), umin: 0n, umax: 1n << 32n, smin: 0n, smax: 1n << 32n })).toBeUndefined();
+    expect(syncSmall({ ...UNKNOWN, t: tnum(0n, 0xffn), umin: 0n, umax: 0xffn, smin: -1n, smax: 0xffn })).toBeUndefined();
   });
 });

@@ -67,10 +67,10 @@ const CASES: [string, string, MapSpec[], string | null, number?][] = [
   ["ctx bitwise", "and %r1, 0xff\nmov %r0, 1\nexit", [], "R1 bitwise operator &= on pointer prohibited", 0],
   ["ctx multiply", "mul %r1, 2\nmov %r0, 1\nexit", [], "R1 pointer arithmetic with *= operator prohibited", 0],
   ["32-bit pointer math", "add32 %r1, 4\nmov %r0, 1\nexit", [], "R1 32-bit pointer arithmetic prohibited", 0],
-  ["return 2", "mov %r0, 2\nexit", [], "At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]", 1],
-  ["return unknown", "call 7\nexit", [], "At program exit the register R0 has unknown scalar value should have been in [0, 1]", 1],
+  ["return 2 (kernel: no return check, a warning only)", "mov %r0, 2\nexit", [], null],
+  ["return unknown", "call 7\nexit", [], null],
   ["return hash & 1", "ldxw %r0, [%r1+32]\nand %r0, 1\nexit", [], null],
-  ["return pointer", "mov %r0, %r1\nexit", [], "R0 leaks addr as return value", 1],
+  ["return pointer (privileged: a warning only)", "mov %r0, %r1\nexit", [], null],
   ["packet checked", "ldxdw %r2, [%r1+0]\nldxdw %r3, [%r1+8]\nmov %r4, %r2\nadd %r4, 4\njgt %r4, %r3, out\nldxw %r0, [%r2]\nout:\nmov %r0, 1\nexit", [], null],
   ["packet unchecked", "ldxdw %r2, [%r1+0]\nldxb %r0, [%r2]\nmov %r0, 1\nexit", [], "invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)", 1],
   ["local call", "call local f\nexit\nf:\nmov %r0, 1\nexit", [], null],
@@ -83,6 +83,31 @@ describe("verifier messages", () => {
     expect(r.error?.message ?? null).toBe(message);
     expect(r.accepted).toBe(message === null);
     if (insn !== undefined) expect(r.detail?.insn).toBe(insn);
+  });
+});
+
+describe("return values: warnings by default (as the kernel), rejections with strict", () => {
+  // [name, source, default warning (null = none), strict error (null = accepted)]
+  const RET: [string, string, string | null, string | null][] = [
+    ["return 2", "mov %r0, 2\nexit", "insn 1: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection", "At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]"],
+    ["return -1", "mov %r0, -1\nexit", "insn 1: R0 is -1 at exit; any value other than SK_PASS (1) refuses the connection", "At program exit the register R0 has smin=-1 smax=-1 should have been in [0, 1]"],
+    ["return (hash & 1) + 1", "ldxw %r0, [%r1+32]\nand %r0, 1\nadd %r0, 1\nexit", "insn 3: R0 may be 2 at exit; any value other than SK_PASS (1) refuses the connection", "At program exit the register R0 has smin=1 smax=2 should have been in [0, 1]"],
+    ["return unknown", "call 7\nexit", "insn 1: R0 may be 2 at exit; any value other than SK_PASS (1) refuses the connection", "At program exit the register R0 has unknown scalar value should have been in [0, 1]"],
+    ["return ctx", "mov %r0, %r1\nexit", "insn 1: R0 is a pointer (ctx()) at exit; any value other than SK_PASS (1) refuses the connection", "R0 leaks addr as return value"],
+    ["return hash & 1", "ldxw %r0, [%r1+32]\nand %r0, 1\nexit", null, null],
+    ["a warning once per exit, however many paths", "ldxw %r2, [%r1+32]\nmov %r0, 2\njgt %r2, 5, out\nmov %r0, 3\nout:\nexit", "insn 4: R0 is 3 at exit; any value other than SK_PASS (1) refuses the connection", "At program exit the register R0 has smin=3 smax=3 should have been in [0, 1]"],
+  ];
+  it.each(RET)("%s", (_n, src, warning, strictError) => {
+    const r = verify(decode(assemble(src)), { type: SK_REUSEPORT, attachType: 40, maps: [], logLevel: 1 });
+    expect(r.accepted).toBe(true);
+    expect(r.warnings[0] ?? null).toBe(warning);
+    if (warning !== null) expect(r.log).toContain(`warning: ${warning}\n`);
+    const s = verify(decode(assemble(src)), { type: SK_REUSEPORT, attachType: 40, maps: [], strict: true });
+    expect(s.error?.message ?? null).toBe(strictError);
+    if (strictError !== null) expect(s.error?.code).toMatch(/^verify\.ret-/);
+  });
+  it("unprivileged loaders may not return a pointer (kernel: pointer leak)", () => {
+    expect(run("mov %r0, %r10\nexit", [], true).error?.message).toBe("R0 leaks addr as return value");
   });
 });
 
@@ -110,7 +135,7 @@ describe("result shape", () => {
     const r = run(`${LOOKUP}jne %r0, 0, out\nldxdw %r1, [%r0]\nout:\nmov %r0, 1\nexit`, [HASH]);
     expect(r.error?.message).toBe("R0 invalid mem access 'scalar'");
     expect(r.detail?.path).toEqual([]);
-    const r2 = run(`ldxw %r2, [%r1+32]\njgt %r2, 5, big\nmov %r0, 1\nexit\nbig:\nmov %r0, 2\nexit`);
+    const r2 = verify(decode(assemble(`ldxw %r2, [%r1+32]\njgt %r2, 5, big\nmov %r0, 1\nexit\nbig:\nmov %r0, 2\nexit`)), { type: SK_REUSEPORT, attachType: 40, maps: [], strict: true });
     expect(r2.detail?.path).toEqual(["1 -> 4"]);
     expect(r2.detail?.state).toContain("R2=scalar(smin=umin=umin32=6,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))");
   });

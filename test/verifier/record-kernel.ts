@@ -1,5 +1,6 @@
 /**
- * Records the kernel's verdict for every corpus program (run as root: `npx tsx test/verifier/record-kernel.ts`).
+ * Records the kernel's verdict for every corpus program (run as root: `npx tsx test/verifier/record-kernel.ts [NAME_PREFIX…]`;
+ * with prefixes, only the programs whose file name starts with one of them).
  * Rewrites `# expect:` and `# kernel:` in place and prints where Baton disagrees.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -25,7 +26,8 @@ if (!avail.available) {
   process.exit(1);
 }
 let diffs = 0;
-for (const c of corpus()) {
+const only = process.argv.slice(2);
+for (const c of corpus().filter((x) => only.length === 0 || only.some((p) => x.name.startsWith(p)))) {
   const bytes = assemble(c.source, c.file);
   let k: { accepted: boolean; errno: number; log: string; stage: string; detail?: string };
   try {

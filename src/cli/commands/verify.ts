@@ -1,27 +1,37 @@
 /**
- * `baton verify FILE…`: run Baton's verifier on assembly (.s) or raw bytecode (.bin) files, or on
- * every .s/.bin in a directory, in one process. Maps come from `--map` or, for .s files, from a
- * `# maps:` header line (as in the verifier corpus); the attach type likewise from `# attach:`.
- * Exit 0 when every program is accepted, 1 when any is rejected or cannot be read.
+ * `baton verify FILE…`: run Baton's verifier on assembly (.s), raw bytecode (.bin), ELF objects
+ * (.o) or policies (.baton), or on every such file in a directory, in one process. Files are read
+ * by the shared loader (src/cli/load-program.ts) and pass the structural check
+ * (src/vm/validate.ts) first, so malformed bytecode gets its precise structural message.
+ * Maps and attach type: .o and .baton files bring their own; for .s/.bin they come from `--map`
+ * or, for .s files, from `# maps:` / `# attach:` header lines (as in the verifier corpus).
+ * Return values outside [SK_DROP, SK_PASS] are warnings (as the kernel accepts them), errors
+ * with --strict. Exit 0 when every program is accepted, 1 when any is rejected or unreadable.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BatonError, BytecodeError, formatError, InputError, UsageError, isSourceSpan, type SourceSpan } from "../../errors.js";
-import { assembleProgram } from "../../vm/asm/assembler.js";
-import { decode, SLOT_SIZE, type Insn } from "../../vm/isa.js";
+import { BatonError, BytecodeError, formatError, InputError, UsageError, VerifyError, isSourceSpan, type SourceSpan } from "../../errors.js";
+import type { Insn } from "../../vm/isa.js";
 import type { MapSpec } from "../../vm/map-spec.js";
 import { programType } from "../../vm/program-type.js";
+import { checkStructure } from "../../vm/validate.js";
 import { parseMapArg } from "../../verifier/map-arg.js";
 import { verify, type VerifyResult } from "../../verifier/index.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
+import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 
-const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--json] [--log-level 0|1|2] [--unprivileged]
-  FILE: .s (assembly) or .bin (raw 8-byte slots), or a directory of them
-  --map: TYPE is a number or array, hash, lru_hash, reuseport_sockarray, sockmap, sockhash
-         (.s files may declare maps in a '# maps: 3:array:4:8:4 …' line instead)
+const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--program NAME] [--strict] [--json] [--log-level 0|1|2] [--unprivileged]
+  FILE: .s (assembly), .bin (raw 8-byte slots), .o (ELF object), .baton (policy), or a directory of them
+  --map: for .s/.bin; TYPE is a number or array, hash, lru_hash, reuseport_sockarray, sockmap, sockhash
+         (.s files may declare maps in a '# maps: 3:array:4:8:4 …' line instead; .o/.baton bring their own)
+  --program NAME: the program to verify in an ELF object holding several
+  --strict: reject a return value outside [SK_DROP, SK_PASS] or a returned pointer (the kernel, and
+            Baton by default, accept them with a warning: any value other than SK_PASS refuses the connection)
   --json: one JSON object per line per file
   --log-level 2: print the per-instruction state trace, as the kernel's verbose log
   --unprivileged: apply the rules for loaders without CAP_BPF (no back-edges, no pointer leaks, no uninitialized stack reads)`;
+
+const EXTENSIONS = [".s", ".bin", ".o", ".baton"];
 
 function expand(paths: readonly string[]): string[] {
   const out: string[] = [];
@@ -34,10 +44,10 @@ function expand(paths: readonly string[]): string[] {
     }
     if (st.isDirectory()) {
       const files = readdirSync(p)
-        .filter((f) => f.endsWith(".s") || f.endsWith(".bin"))
+        .filter((f) => EXTENSIONS.some((x) => f.endsWith(x)))
         .sort()
         .map((f) => join(p, f));
-      if (files.length === 0) throw new InputError("input.empty-dir", `directory '${p}' holds no .s or .bin files`);
+      if (files.length === 0) throw new InputError("input.empty-dir", `directory '${p}' holds no .s, .bin, .o or .baton files`);
       out.push(...files);
     } else out.push(p);
   }
@@ -50,38 +60,66 @@ function headerLine(source: string, key: string): string | undefined {
 }
 
 interface Loaded {
+  format: ProgramFormat;
   insns: Insn[];
-  spans?: readonly SourceSpan[];
+  spans?: readonly (SourceSpan | undefined)[];
+  sourceMap?: (insn: number) => SourceSpan | undefined;
   source?: string;
+  /** Maps and attach type the file itself gives (headers of a .s; the object or policy). */
   maps?: MapSpec[];
   attach?: string;
+  attachType?: number;
 }
 
-function load(file: string): Loaded {
-  if (file.endsWith(".s")) {
-    const source = readFileSync(file, "utf8");
-    const prog = assembleProgram(source, file);
+async function load(file: string, program: string | undefined): Promise<Loaded> {
+  const isElf = file.endsWith(".o");
+  const p = await loadProgramFile(file, isElf && program !== undefined ? { program } : {});
+  const source = p.source;
+  const out: Loaded = {
+    format: p.format,
+    insns: p.insns,
+    ...(p.spans !== undefined ? { spans: p.spans } : {}),
+    ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}),
+    ...(source !== undefined ? { source } : {}),
+    ...(p.attachType !== undefined ? { attachType: p.attachType } : {}),
+  };
+  if (p.format === "elf" || p.format === "baton") out.maps = p.maps;
+  if (p.format === "asm" && source !== undefined) {
     const maps = headerLine(source, "maps");
     const attach = headerLine(source, "attach");
-    return {
-      // The verifier itself reports malformed control flow and operands, in the kernel's words.
-      insns: decode(prog.bytes),
-      spans: prog.slotSpans,
-      source,
-      ...(maps !== undefined ? { maps: maps.split(/\s+/).filter((x) => x !== "").map(parseMapArg) } : {}),
-      ...(attach !== undefined ? { attach } : {}),
-    };
+    if (maps !== undefined) out.maps = maps.split(/\s+/).filter((x) => x !== "").map(parseMapArg);
+    if (attach !== undefined) out.attach = attach;
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new InputError("input.unreadable", `cannot read '${file}': ${(e as Error).message}`);
+  // Malformed bytecode gets the structural check's precise message (compiled policies are well formed).
+  if (p.format !== "baton") {
+    try {
+      checkStructure(p.bytes);
+    } catch (e) {
+      if (!(e instanceof BytecodeError)) throw e;
+      const loc = e.location;
+      if (out.spans === undefined && loc !== undefined && !isSourceSpan(loc)) throw new BytecodeError(e.code, e.message, { file, insn: loc.insn });
+      throw located(e, out.spans);
+    }
   }
-  if (bytes.length === 0 || bytes.length % SLOT_SIZE !== 0) {
-    throw new BytecodeError("verify.length", `'${file}' is ${bytes.length} bytes; expected a non-empty multiple of ${SLOT_SIZE} (8-byte instructions)`, { file, insn: Math.floor(bytes.length / SLOT_SIZE) });
-  }
-  return { insns: decode(bytes) };
+  return out;
+}
+
+/** A structural error at an instruction, shown at its source line when the file has one. */
+function located(e: BatonError, spans: readonly (SourceSpan | undefined)[] | undefined): BatonError {
+  const loc = e.location;
+  if (spans === undefined || loc === undefined || isSourceSpan(loc)) return e;
+  const span = spans[loc.insn];
+  return span === undefined ? e : new VerifyError(e.code, e.message, span, e.hint);
+}
+
+/** `insn N: message` warnings as `file:line:col: warning: message` (or `file: insn N: warning: …`). */
+function warningLines(file: string, r: VerifyResult, sourceMap: ((insn: number) => SourceSpan | undefined) | undefined): string[] {
+  return r.warnings.map((w) => {
+    const m = /^insn (\d+): (.*)$/.exec(w);
+    if (m === null) return `${file}: warning: ${w}`;
+    const span = sourceMap?.(Number(m[1]));
+    return span !== undefined ? `${span.file}:${span.line}:${span.col}: warning: ${m[2]}` : `${file}: insn ${m[1]}: warning: ${m[2]}`;
+  });
 }
 
 function report(file: string, r: VerifyResult, source: string | undefined, level: number): string {
@@ -111,6 +149,8 @@ export const command: Command = {
       type: { type: "string" },
       attach: { type: "string" },
       map: { type: "string", multiple: true },
+      program: { type: "string" },
+      strict: { type: "boolean" },
       json: { type: "boolean" },
       "log-level": { type: "string" },
       unprivileged: { type: "boolean" },
@@ -123,29 +163,40 @@ export const command: Command = {
     const cliMaps = (values.map ?? []).map(parseMapArg);
     const level = intOption("log-level", values["log-level"], 0, 0, 2) as 0 | 1 | 2;
     const files = expand(positionals);
+    if (values.program !== undefined && !files.some((f) => f.endsWith(".o"))) throw new UsageError(`--program applies to ELF objects (.o); none given`);
     let failed = 0;
     for (const file of files) {
       let loaded: Loaded;
       try {
-        loaded = load(file);
+        loaded = await load(file, values.program);
       } catch (e) {
-        if (!(e instanceof BatonError)) throw e;
+        if (!(e instanceof BatonError) || e instanceof UsageError) throw e;
         failed++;
-        if (values.json === true) io.out(JSON.stringify({ file, accepted: false, processed: 0, states: 0, error: { insn: null, message: e.message, line: isSourceSpan(e.location) ? e.location.line : null }, log: "" }));
-        else io.err(formatError(e, isSourceSpan(e.location) ? readFileSafe(file) : undefined));
+        if (values.json === true) {
+          const loc = e.location;
+          const insn = loc === undefined ? null : isSourceSpan(loc) ? null : loc.insn;
+          io.out(JSON.stringify({ file, accepted: false, processed: 0, states: 0, error: { insn, message: e.message, line: isSourceSpan(loc) ? loc.line : null, hint: e.hint ?? null, path: [] }, warnings: [], log: "" }));
+        } else io.err(formatError(e, isSourceSpan(e.location) ? readFileSafe(e.location.file) : undefined));
         continue;
       }
-      const attach = attachName ?? loaded.attach ?? "select_or_migrate";
-      const attachType = type.attachTypes[attach];
-      if (attachType === undefined) throw new UsageError(`${file}: attach type '${attach}' is unknown; expected ${Object.keys(type.attachTypes).join(" or ")}`);
-      const spans = loaded.spans;
+      let attachType: number;
+      if (attachName !== undefined) attachType = type.attachTypes[attachName]!;
+      else if (loaded.attachType !== undefined) attachType = loaded.attachType;
+      else {
+        const attach = loaded.attach ?? "select_or_migrate";
+        const t = type.attachTypes[attach];
+        if (t === undefined) throw new UsageError(`${file}: attach type '${attach}' is unknown; expected ${Object.keys(type.attachTypes).join(" or ")}`);
+        attachType = t;
+      }
+      const ownMaps = loaded.format === "elf" || loaded.format === "baton";
       const r = verify(loaded.insns, {
         type,
         attachType,
-        maps: cliMaps.length > 0 ? cliMaps : loaded.maps ?? [],
+        maps: ownMaps ? loaded.maps ?? [] : cliMaps.length > 0 ? cliMaps : loaded.maps ?? [],
         unprivileged: values.unprivileged === true,
+        strict: values.strict === true,
         logLevel: level,
-        ...(spans !== undefined ? { sourceMap: (i: number) => spans[i] } : {}),
+        ...(loaded.sourceMap !== undefined ? { sourceMap: loaded.sourceMap } : {}),
       });
       if (!r.accepted) failed++;
       if (values.json === true) {
@@ -158,10 +209,14 @@ export const command: Command = {
             processed: r.processed,
             states: r.states,
             error: e === null ? null : { insn: r.detail?.insn ?? null, message: e.message, line: isSourceSpan(loc) ? loc.line : null, hint: e.hint ?? null, path: r.detail?.path ?? [] },
+            warnings: r.warnings,
             log: r.log,
           }),
         );
-      } else if (r.accepted) io.out(report(file, r, loaded.source, level));
+        continue;
+      }
+      for (const w of warningLines(file, r, loaded.sourceMap)) io.err(w);
+      if (r.accepted) io.out(report(file, r, loaded.source, level));
       else io.err(report(file, r, loaded.source, level));
     }
     return failed > 0 ? 1 : 0;
