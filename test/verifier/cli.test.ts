@@ -134,3 +134,13 @@ describe("baton verify", () => {
     expect(r.err).toContain(msg);
   });
 });
+
+describe("baton verify --map with self-describing inputs", () => {
+  it("refuses --map for an ELF object instead of ignoring it", async () => {
+    const { main } = await import("../../src/cli/main.js");
+    let err = "";
+    const code = await main(["verify", "test/fixtures/c/pass.o", "--map", "1:array:4:4:1"], { out: () => {}, err: (t) => (err += t) });
+    expect(code).toBe(2);
+    expect(err).toContain("--map applies to .s and .bin programs; test/fixtures/c/pass.o declares its own maps");
+  });
+});

@@ -164,6 +164,11 @@ export const command: Command = {
     const level = intOption("log-level", values["log-level"], 0, 0, 2) as 0 | 1 | 2;
     const files = expand(positionals);
     if (values.program !== undefined && !files.some((f) => f.endsWith(".o"))) throw new UsageError(`--program applies to ELF objects (.o); none given`);
+    // An object or a policy declares its own maps; a --map that would be ignored is an error, not a surprise.
+    const selfDescribing = files.filter((f) => f.endsWith(".o") || f.endsWith(".baton"));
+    if (cliMaps.length > 0 && selfDescribing.length > 0) {
+      throw new UsageError(`--map applies to .s and .bin programs; ${selfDescribing[0]} declares its own maps`, "verify objects and policies in a separate run, without --map");
+    }
     let failed = 0;
     for (const file of files) {
       let loaded: Loaded;
