@@ -40,6 +40,25 @@ export interface CodegenOptions {
   readonly helperSlot: (id: number) => number | undefined;
   /** Copy every register into `RX` at exit (for `registers()`; tests only). */
   readonly exposeRegisters: boolean;
+  /**
+   * Trusted mode: emit the ctx-specialised copy (`jit.ts`), whose ctx accesses use the factory
+   * constants `XID`/`XV` and which hands any run whose r1 is not in that region, still bound to
+   * that view, to the generic function `G`.
+   */
+  readonly ctxConst?: boolean;
+}
+
+/** Does the specialised copy have anything to specialise (a load/store the facts place in ctx)? */
+export function hasCtxAccess(insns: readonly Insn[], facts: JitFacts): boolean {
+  const tail = lddwTails(insns);
+  for (let pc = 0; pc < insns.length; pc++) {
+    if (tail[pc] === 1) continue;
+    const f = facts.insns?.[pc];
+    if (f?.memInBounds !== true || f.memRegion !== "ctx") continue;
+    const cls = opClass(insns[pc]!.opcode);
+    if (cls === BPF_LDX || cls === BPF_ST || cls === BPF_STX) return true;
+  }
+  return false;
 }
 
 /** Does any instruction write r10 (possible only in unvalidated programs)? */
@@ -69,6 +88,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
   // Trusted mode with every loop proven bounded neither checks nor counts: `executed` is -1
   // ("not counted", engine.ts), which keeps the hot loop free of the counter.
   const countBudget = !(opt.trusted && opt.facts.loopsBounded === true);
+  const spec = opt.trusted && opt.ctxConst === true;
   let hasLocalCalls = false;
   let dirties = false;
   for (let i = 0; i < len; i++) {
@@ -90,7 +110,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
 
   /** Emit instruction `pc`; `nAt` is the executed count if it traps. Returns false if it ends control. */
   const emitInsn = (pc: number, nAt: string, from: number): void => {
-    const ctx: EmitCtx = { trusted: opt.trusted, facts: opt.facts, pc, nAt, r10Const, w };
+    const ctx: EmitCtx = { trusted: opt.trusted, facts: opt.facts, pc, nAt, r10Const, w, ctxConst: spec };
     if (tail[pc] === 1) {
       w(`throw badSlot(${num(pc)}, ${nAt} - 1);`);
       return;
@@ -224,6 +244,10 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
   // ---- function prologue ----
   const pro: string[] = [];
   pro.push(`function run(a1h, a1l, a2) {`);
+  // The specialised copy only runs with r1 in the region it was made for (`XR`: regions are
+  // never removed from an address space, so RG[XID] stays XR), still bound to the same bytes (a
+  // rebind replaces the view); every other run takes the generic function.
+  if (spec) pro.push(`if (a1h !== XID || XR.view !== XV) return G(a1h, a1l, a2);`);
   const init = ALL_REG_NAMES.map((r) => {
     if (r === "r1l") return "r1l = a1l | 0";
     if (r === "r1h") return "r1h = a1h | 0";

@@ -94,6 +94,9 @@ export function emitHelperCall(ctx: EmitCtx, ins: Insn, opt: CodegenOptions): vo
   w(`ch = 0;`);
   w(`cv = NV;`);
   w(`R = undefined;`);
+  // A helper could rebind the ctx region (none does: ctx is the model's fixed region); the
+  // specialised copy would then read stale bytes, so it stops with a located trap instead.
+  if (ctx.ctxConst === true) w(`if (XR.view !== XV) throw ctxMoved(${num(pc)}, ${nAt});`);
   if (!ctx.trusted) {
     // The interpreter's registers ARE the helper's register file; mirror anything a helper
     // changed in r1-r5 (verified programs never read them after a call, so trusted mode skips this).

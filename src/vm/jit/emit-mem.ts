@@ -65,19 +65,29 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
   }
   const bl = lo(base, pc);
   const bh = hiRead(ctx, base);
-  w(`o = (${bl} >>> 0) + ${num(off, pc)};`);
   if (ctx.trusted) {
+    // The offset as an int32 sum, which V8 keeps in a register, instead of the exact unsigned
+    // `(lo >>> 0) + off` (a float once it may pass 2^31). They differ only when the low half is
+    // 2^31 or more: the sum is then negative (the view refuses it: a trusted-fault, as the exact
+    // offset, past any region, would be) or, with off > 0 and a low half within off of 2^32,
+    // wraps to the region's first bytes — a wrong proof reads the wrong bytes of VM memory,
+    // as a wrong `ptrRegs` fact already may, never memory outside the VM.
+    w(`o = ${bl} + ${num(off, pc)};`);
     const f = factsAt(ctx.facts, pc);
     if (f?.memInBounds === true && f.memRegion === "stack") {
       w(`R = SR;`);
       return "SV";
     }
+    // Ctx-specialised copy: the view is a constant of the factory, so V8 folds its buffer and
+    // length into the code (a view loaded at run time is re-read at every access).
+    if (ctx.ctxConst === true && f?.memInBounds === true && f.memRegion === "ctx") return "XV";
     // Cache the last region's view by id: a loop over one region does one compare per access
     // instead of an array load and a field load (reset per run and after helper calls). ch
     // starts at 0, the NULL id, with an empty view, so a NULL access still faults.
     w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; cv = R.view; }`);
     return "cv";
   }
+  w(`o = (${bl} >>> 0) + ${num(off, pc)};`);
   // The region object is cached by id, keeping R === RG[ch] (size/view are read fresh: a rebind
   // changes them). ch starts at 0, the NULL id, with R undefined.
   w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; }`);

@@ -48,6 +48,11 @@ export interface EmitCtx {
   readonly r10Const: boolean;
   /** Append one statement line. */
   readonly w: (line: string) => void;
+  /**
+   * Ctx-specialised copy (trusted mode, `jit.ts`): accesses the facts place in the ctx region
+   * go straight to the factory constant `XV`, the ctx region's view when the copy was made.
+   */
+  readonly ctxConst?: boolean;
 }
 
 /**

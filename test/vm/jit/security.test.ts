@@ -18,6 +18,8 @@ const ALLOWED_IDENTIFIERS = new Set([
   "E", "RG", "RF", "M", "S", "SB", "SV", "SR", "SID", "FS", "RX", "NV", "id",
   "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
   "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
+  // the ctx-specialised copy (jit.ts): its constants, the generic function and the rebind trap
+  "XID", "XR", "XV", "G", "ctxMoved",
   // properties and methods the JIT uses
   "Math", "imul", "view", "size", "writable", "fill", "executed", "r0hi",
   "getInt8", "getUint8", "getInt16", "getUint16", "getInt32", "setInt8", "setInt16", "setInt32",
@@ -52,6 +54,19 @@ describe("generated source contains only JIT-chosen tokens", () => {
         expect(disallowedTokens(src)).toEqual([]);
       }),
       { numRuns: 400, seed: 3 },
+    );
+  });
+});
+
+describe("the ctx-specialised copy contains only JIT-chosen tokens", () => {
+  it("random programs with every access placed in ctx", () => {
+    fc.assert(
+      fc.property(program, (insns) => {
+        const facts = { insns: insns.map(() => ({ memInBounds: true, memRegion: "ctx" as const })), loopsBounded: true };
+        const src = jitSource(insns, { mode: "trusted", facts, ctxSpecialised: true, helpers: testHelpers(), unwindHelper: 5, budget: 12345 });
+        expect(disallowedTokens(src)).toEqual([]);
+      }),
+      { numRuns: 200, seed: 5 },
     );
   });
 });
