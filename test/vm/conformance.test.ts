@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { parseDataFile, rawToBytes } from "../../src/vm/conformance/data-file.js";
 import { runConformance } from "../../src/vm/conformance/runner.js";
 import { createInterpreter } from "../../src/vm/interpreter.js";
+import { CONFORMANCE_DIR, GOLDEN_BYTECODE } from "../support/shared.js";
 
-const DIR = "/work/shared/bpf_conformance";
-const GOLDEN = "/work/shared/spec/bpf-conformance-golden-bytecode.tsv";
+const DIR = CONFORMANCE_DIR;
+const GOLDEN = GOLDEN_BYTECODE;
 
 function goldenBytes(): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();

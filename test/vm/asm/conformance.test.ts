@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { disassemble } from "../../../src/vm/asm/disassembler.js";
 import { parseDataFile, rawToBytes } from "../../../src/vm/conformance/data-file.js";
+import { CONFORMANCE_DIR, GOLDEN_BYTECODE } from "../../support/shared.js";
 
-const DIR = "/work/shared/bpf_conformance";
-const GOLDEN = "/work/shared/spec/bpf-conformance-golden-bytecode.tsv";
+const DIR = CONFORMANCE_DIR;
+const GOLDEN = GOLDEN_BYTECODE;
 
 const golden = new Map<string, string>();
 for (const line of readFileSync(GOLDEN, "utf8").split("\n")) {

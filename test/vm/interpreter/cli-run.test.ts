@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import { assemble } from "../../../src/vm/asm/assembler.js";
+import { CONFORMANCE_DIR } from "../../support/shared.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -72,12 +73,12 @@ describe("baton conformance", () => {
   it("reports passes, failures and the summary line", async () => {
     const bad = join(tmp, "wrong.data");
     writeFileSync(bad, "-- asm\nmov %r0, 1\nexit\n-- result\n0x2\n");
-    const r = await cli("conformance", "/work/shared/bpf_conformance/add.data", bad);
+    const r = await cli("conformance", `${CONFORMANCE_DIR}/add.data`, bad);
     expect(r.code).toBe(1);
     expect(r.out).toBe(`FAIL ${bad}: expected r0 = 0x2, got r0 = 0x1\n1 passed, 1 failed, 0 skipped\n`);
   });
   it("a whole directory", async () => {
-    const r = await cli("conformance", "/work/shared/bpf_conformance");
+    const r = await cli("conformance", CONFORMANCE_DIR);
     expect(r.out).toBe("313 passed, 0 failed, 0 skipped\n");
     expect(r.code).toBe(0);
   });
