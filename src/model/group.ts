@@ -33,6 +33,16 @@ export interface GroupHost {
 
 export type MigrateFailure = "detached" | "no-listener" | "not-capable" | "program-drop" | "hash-null";
 
+/**
+ * A socks[] array of `n` nulls built by appending, so V8 keeps it a packed (not holey) array
+ * and the hot hash pick's element loads need no hole check.
+ */
+function nullSlots(n: number): (Listener | null)[] {
+  const a: (Listener | null)[] = [];
+  for (let i = 0; i < n; i++) a.push(null);
+  return a;
+}
+
 function errno(name: string, message: string): ModelError {
   return new ModelError(`model.${name}`, `${message} (${name})`);
 }
@@ -41,7 +51,7 @@ export class ReuseportGroup {
   maxSocks = INIT_SOCKS;
   numSocks = 0;
   numClosedSocks = 0;
-  socks: (Listener | null)[] = new Array<Listener | null>(INIT_SOCKS).fill(null);
+  socks: (Listener | null)[] = nullSlots(INIT_SOCKS);
   prog: ReuseportProgram | null = null;
   /** Freed (num_socks + num_closed_socks reached 0, R6). */
   freed = false;
@@ -135,7 +145,7 @@ export function reuseportGrow(g: ReuseportGroup): boolean {
     }
     return false;
   }
-  const socks = new Array<Listener | null>(more).fill(null);
+  const socks = nullSlots(more);
   for (let i = 0; i < g.numSocks; i++) socks[i] = g.socks[i] as Listener;
   for (let i = 0; i < g.numClosedSocks; i++) {
     socks[more - g.numClosedSocks + i] = g.socks[g.maxSocks - g.numClosedSocks + i] as Listener;
@@ -258,12 +268,19 @@ export function selectByHash(g: ReuseportGroup, hash: number): Listener | null {
   // floor(hash·n / 2^32) = (hi·n + floor(lo·n / 2^16)) >> 16, and every partial stays below
   // 2^32 because n ≤ 65535 (num_socks is a u16, R3). Measurably cheaper than the float
   // divide on this hot path; test/model/hash-pick.test.ts checks both agree.
-  const socks = g.socks;
-  let i = ((hash >>> 16) * n + (((hash & 0xffff) * n) >>> 16)) >>> 16;
-  for (let tries = 0; tries < n; tries++) {
+  const i = ((hash >>> 16) * n + (((hash & 0xffff) * n) >>> 16)) >>> 16;
+  const s = g.socks[i] as Listener;
+  // The common case (a listener at the scaled index) stays in this small, inlinable function;
+  // the ESTABLISHED skip (connected UDP sockets in the kernel) is out of line.
+  return s.state !== TCP_ESTABLISHED ? s : skipEstablished(g.socks, i, n);
+}
+
+/** R11's linear probe from `i` (whose socket is ESTABLISHED) for the next non-ESTABLISHED one. */
+function skipEstablished(socks: readonly (Listener | null)[], i: number, n: number): Listener | null {
+  for (let tries = 1; tries < n; tries++) {
+    i = i + 1 >= n ? 0 : i + 1;
     const s = socks[i] as Listener;
     if (s.state !== TCP_ESTABLISHED) return s;
-    i = i + 1 >= n ? 0 : i + 1;
   }
   return null;
 }
@@ -286,7 +303,11 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
   if (g === null) return null;
   const prog = g.prog;
   if (prog === null) return selectByHash(g, hash);
-  const out = prog.run({ sk: first, migratingSk: null, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+  // runArgs when the program has it: no input object per request (the hook's hot path).
+  const out =
+    prog.runArgs !== undefined
+      ? prog.runArgs(first, null, hash, len, g.bindInany, g.id, host.nowNs())
+      : prog.run({ sk: first, migratingSk: null, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
   if ((prog.progType ?? 21) === 1) {
     // Classic / SOCKET_FILTER: the return value is an index (R10).
     const idx = out.ret >>> 0;
@@ -302,29 +323,31 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
  * nothing (callers count Success on commit, R18).
  */
 export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
-  const c = host.ns.counters;
   const g = sk.group;
   if (g === null) {
     host.noteMigrateFailure("detached");
     return null; // step 1: detached or evicted, no count
   }
   if (g.numSocks === 0) {
-    c.TCPMigrateReqFailure++; // step 2
+    host.ns.counters.TCPMigrateReqFailure++; // step 2
     host.noteMigrateFailure("no-listener");
     return null;
   }
   const prog = g.prog;
   if (prog === null || prog.attachType !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
     if (host.ns.sysctl.tcp_migrate_req !== 1) {
-      c.TCPMigrateReqFailure++; // step 4
+      host.ns.counters.TCPMigrateReqFailure++; // step 4
       host.noteMigrateFailure("not-capable");
       return null;
     }
   } else {
     // step 5: attach type 40, with an empty skb (len 0) off the packet path.
-    const out = prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+    const out =
+      prog.runArgs !== undefined
+        ? prog.runArgs(sk, migrating, hash, len, g.bindInany, g.id, host.nowNs())
+        : prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
     if (out.ret !== SK_PASS) {
-      c.TCPMigrateReqFailure++; // step 6: refusal
+      host.ns.counters.TCPMigrateReqFailure++; // step 6: refusal
       host.noteMigrateFailure("program-drop");
       return null;
     }
@@ -334,7 +357,7 @@ export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSoc
   }
   const t = selectByHash(g, hash); // step 7, over the current listening section
   if (t === null) {
-    c.TCPMigrateReqFailure++;
+    host.ns.counters.TCPMigrateReqFailure++;
     host.noteMigrateFailure("hash-null");
   }
   return t;

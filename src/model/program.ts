@@ -42,4 +42,10 @@ export interface ReuseportProgram {
   /** A label for traces and reports. */
   readonly name?: string;
   run(input: ReuseportRunInput): ReuseportRunResult;
+  /**
+   * Optional allocation-free form of `run` with the input's fields as arguments, in
+   * `ReuseportRunInput` order; must return exactly what `run` returns for the same input.
+   * The group calls this when present (the per-request hook path, R10/R12 step 5).
+   */
+  runArgs?(sk: VmSocket, migratingSk: VmSocket | null, hash: number, len: number, bindInany: boolean, groupId: number, nowNs: number): ReuseportRunResult;
 }

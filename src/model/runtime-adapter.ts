@@ -91,5 +91,12 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
       input.bindInany = i.bindInany;
       return rt.select(input);
     },
+    // The group's per-request path: the same run with no input object at all. The hash goes
+    // on as its int32 bit pattern (the ctx word gets the same bits), which V8 passes as a
+    // small integer rather than boxing a u32 above 2^31 at each call.
+    runArgs(sk, migratingSk, hash, len, bindInany, _groupId, nowNs) {
+      clock.ns = nowNs;
+      return rt.selectArgs(sk, migratingSk, hash | 0, len, bindInany);
+    },
   };
 }

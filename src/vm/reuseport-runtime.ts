@@ -7,7 +7,8 @@
  * uses them (SK_PASS with a selection → that socket; SK_PASS without → hash fallback;
  * SK_DROP → refuse) is the model's business. Per call nothing is allocated: the context
  * regions are refilled in place (only the words the program can load, ctx-reads.ts) and the
- * same result object is returned every time (read it before the next call).
+ * same result object is returned every time (read it before the next call). `selectArgs` is
+ * the same for the socket model's packet-less input, passed as arguments (no input object).
  * Omitted: program verification (callers verify first), attach-type checks.
  */
 import type { Engine, EngineFactory } from "./engine.js";
@@ -73,6 +74,22 @@ export class SkReuseportRuntime {
     const env = this.env;
     env.selected = null;
     env.cpu = input.cpu ?? 0;
+    const r = this.result;
+    r.ret = this.engine.run(this.ctxId, 0, 0);
+    r.selected = env.selected;
+    return r;
+  }
+
+  /**
+   * `select({ sk, migratingSk, hash, len, bindInany })` without the input object: the socket
+   * model's per-request path (no packet, cpu 0). Same result object, same reuse rule.
+   * `hash` may be the u32 or its int32 bit pattern (the ctx word is the same).
+   */
+  selectArgs(sk: VmSocket, migratingSk: VmSocket | null, hash: number, len: number, bindInany: boolean): SelectResult {
+    this.context.fillArgs(sk, migratingSk, hash, len, bindInany);
+    const env = this.env;
+    env.selected = null;
+    env.cpu = 0;
     const r = this.result;
     r.ret = this.engine.run(this.ctxId, 0, 0);
     r.selected = env.selected;
