@@ -9,6 +9,7 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BATCH, buildHookBench, loadHookPolicy, type HookBench } from "../src/cli/hook-bench.js";
 import { engineByName } from "../src/vm/engines.js";
+import { engineForVerified } from "../src/cli/policy-engine.js";
 import type { BenchCase, BenchSuite } from "./types.js";
 
 const LISTENERS = 16;
@@ -39,7 +40,7 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
   }
   for (const engine of ["interp", "jit"]) {
     try {
-      const h = buildHookBench(policy, engineByName(engine), LISTENERS);
+      const h = buildHookBench(policy, policy.verdict !== undefined ? engineForVerified(engine, policy.insns, policy.verdict) : engineByName(engine), LISTENERS);
       const rowName = `policies/${name}/${engine} x${PER_OP}`;
       cases.push({ name: rowName, engine, fn: batched(h), baseline: BASE });
       hooks.push({ name: rowName, h });

@@ -32,6 +32,7 @@ import { MapTable } from "../vm/maps/table.js";
 import { AddressSpace } from "../vm/memory.js";
 import { StaticSocket, TCP_NEW_SYN_RECV } from "../vm/socket.js";
 import type { ReuseportInput } from "../vm/context.js";
+import type { VerifyResult } from "../verifier/index.js";
 
 export interface HookPolicy {
   readonly name: string;
@@ -39,6 +40,8 @@ export interface HookPolicy {
   readonly maps: readonly MapSpec[];
   /** 39 or 40; absent (.s/.bin) means 40. */
   readonly attachType?: number;
+  /** The verifier's verdict, when the policy was verified (it selects the trusted JIT). */
+  readonly verdict?: VerifyResult;
 }
 
 export interface HookBench {
@@ -213,5 +216,5 @@ export async function loadHookPolicy(file: string): Promise<HookPolicy> {
   const attachType = p.attachType ?? 40;
   const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
   if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the program`, { insn: 0 });
-  return { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType };
+  return { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType, verdict: v };
 }

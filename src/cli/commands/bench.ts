@@ -14,6 +14,7 @@ import { intOption, parseCommandArgs, type Command } from "../command.js";
 import { loadProgram, memoryFrom, prepare, reportTrap } from "./run.js";
 import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
 import { engineByName } from "../../vm/engines.js";
+import { engineForVerified } from "../policy-engine.js";
 import type { CliIO } from "../command.js";
 
 export interface Timing {
@@ -138,8 +139,8 @@ interface HookOptions {
 }
 
 async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promise<number> {
-  const factory = engineByName(o.engine);
   const policy = file === null ? null : await loadHookPolicy(file);
+  const factory = policy?.verdict !== undefined ? engineForVerified(o.engine, policy.insns, policy.verdict) : engineByName(o.engine);
   const hook = buildHookBench(policy, factory, o.listeners);
   try {
     for (let i = 0; i < 64; i++) hook.step(); // a trapping program is reported, not timed

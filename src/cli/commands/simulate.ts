@@ -22,6 +22,8 @@ import { engineByName } from "../../vm/engines.js";
 import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../../vm/program-type.js";
 import { checkStructure } from "../../vm/validate.js";
 import { loadProgramFile } from "../load-program.js";
+import { engineForVerified } from "../policy-engine.js";
+import type { EngineFactory } from "../../vm/engine.js";
 import { verify } from "../../verifier/index.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 
@@ -31,13 +33,14 @@ const USAGE = "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit
  * A policy for an `attach` event: any program file the CLI loads (.baton, .o, .s, .bin), which
  * must pass the verifier for its attach type (40 unless the file says otherwise) before it runs.
  */
-async function loadPolicyFile(file: string): Promise<BytecodePolicy> {
+async function loadPolicyFile(file: string, engineName: string): Promise<{ policy: BytecodePolicy; engine: EngineFactory }> {
   const p = await loadProgramFile(file);
   const insns = checkStructure(p.bytes);
   const attachType = p.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
   const v = verify(insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
   if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the policy`);
-  return { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
+  const policy: BytecodePolicy = { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
+  return { policy, engine: engineForVerified(engineName, insns, v) };
 }
 
 function policyRefs(sc: Scenario): string[] {
@@ -94,7 +97,7 @@ export const command: Command = {
       throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const sc = parseScenario(text, file);
-    const engine = engineByName(values.engine ?? "interp");
+    engineByName(values.engine ?? "interp"); // an unknown engine is a usage error even when nothing is attached
     const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : sc.seed;
     const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
     const refs = policyRefs(sc);
@@ -104,13 +107,14 @@ export const command: Command = {
     for (const ref of refs) {
       const path = values.policy ?? ref;
       let policy: BytecodePolicy;
+      let policyEngine: EngineFactory;
       try {
-        policy = await loadPolicyFile(path);
+        ({ policy, engine: policyEngine } = await loadPolicyFile(path, values.engine ?? "interp"));
       } catch (e) {
         if (e instanceof InputError) throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
         throw e;
       }
-      programs.set(ref, (maps) => runtimeProgram(policy, engine, seed, maps));
+      programs.set(ref, (maps) => runtimeProgram(policy, policyEngine, seed, maps));
     }
     let fd: number | null = null;
     let buf = "";
