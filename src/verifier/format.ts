@@ -80,7 +80,8 @@ export function formatReg(r: Reg): string {
 function slotText(f: Frame, spi: number): string | undefined {
   const slot = f.stack[spi];
   if (slot === undefined || slot.kinds === "????????") return undefined;
-  if (slot.spill !== undefined) return formatReg(slot.spill);
+  // A narrow spill prints the bytes above it first, as the kernel does.
+  if (slot.spill !== undefined) return (slot.kinds === "rrrrrrrr" ? "" : slot.kinds.slice(0, 4)) + formatReg(slot.spill);
   return slot.kinds.replace(/r/g, "m");
 }
 

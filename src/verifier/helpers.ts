@@ -5,7 +5,8 @@
  * helper), r1-r5 are scratched afterwards and r0 takes the `RET_*` type.
  *
  * Kernel 6.x detail reproduced: a lookup in an ARRAY map with a constant in-range key
- * (here: key bytes known to be zero) returns a non-NULL map value.
+ * (key bytes known to be zero, or a constant scalar spilled with the key's size,
+ * kernel `get_constant_map_key`) returns a non-NULL map value.
  */
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, HELPER, type ArgType } from "../vm/program-type.js";
 import type { MapSpec } from "../vm/map-spec.js";
@@ -14,7 +15,7 @@ import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
 import { checkHelperMem } from "./mem.js";
 import { isConstScalar } from "./scalar.js";
-import { isPointer, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isPointer, NOT_INIT, spillSize, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 const MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
 const SOCK_TYPES = "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_";
@@ -23,15 +24,26 @@ function typeName(r: Reg): string {
   return r.type === "stack" ? "fp" : r.type;
 }
 
-function keyIsZero(env: Env, key: Reg, size: number): boolean {
-  if (key.type !== "stack" || !isConstScalar(key.s)) return false;
+/**
+ * The key's value when the verifier knows it (kernel `get_constant_map_key`): all key bytes
+ * zero, or a scalar spill of exactly the key's size starting at the key whose value is a
+ * constant (the whole spilled register, as the kernel reads it). Otherwise undefined.
+ */
+function constantKey(env: Env, key: Reg, size: number): bigint | undefined {
+  if (key.type !== "stack" || !isConstScalar(key.s)) return undefined;
   const f = env.cur.frames[key.frame ?? 0]!;
   const off = key.off + Number(key.s.smin);
+  let zero = true;
   for (let a = off; a < off + size; a++) {
     const slot = f.stack[Math.floor((-a - 1) / 8)];
-    if (slot === undefined || slot.kinds[(-a - 1) % 8] !== "0") return false;
+    if (slot === undefined || slot.kinds[(-a - 1) % 8] !== "0") zero = false;
   }
-  return true;
+  if (zero) return 0n;
+  if (off % 8 !== 0 || off >= 0) return undefined;
+  const slot = f.stack[(-off - 1) >> 3];
+  if (slot === undefined || spillSize(slot) !== size) return undefined;
+  const v = slot.spill!;
+  return v.type === "scalar" && isConstScalar(v.s) ? v.s.smin : undefined;
 }
 
 export function checkHelperCall(env: Env, x: Insn): void {
@@ -96,7 +108,11 @@ export function checkHelperCall(env: Env, x: Insn): void {
     }
   }
   let nonNull = false;
-  if (id === HELPER.map_lookup_elem && map !== undefined && map.type === BPF_MAP_TYPE_ARRAY && map.maxEntries > 0) nonNull = keyIsZero(env, env.reg(2), map.keySize);
+  if (id === HELPER.map_lookup_elem && map !== undefined && map.type === BPF_MAP_TYPE_ARRAY && map.maxEntries > 0) {
+    // R2 still holds the key pointer: the argument checks above do not change registers.
+    const k = constantKey(env, env.reg(2), map.keySize);
+    nonNull = k !== undefined && k >= 0n && k < BigInt(map.maxEntries);
+  }
   for (let r = 1; r <= 5; r++) env.frame.regs[r] = NOT_INIT;
   let r0: Reg;
   switch (proto.ret) {

@@ -5,15 +5,18 @@
  * `struct bpf_sock` fields through socket pointers, and packet bytes inside a proven range.
  * Also the stack/map checks that helpers use for their key/value/buffer arguments.
  *
- * Deliberately absent: BTF pointers, narrow spills of 32-bit scalars (the kernel tracks
- * some; we mark them as unknown data, which can only make us stricter) and reads of the
- * map structure through `map_ptr`.
+ * Narrow spills: a privileged 4-byte store of a scalar at an 8-byte aligned offset keeps the
+ * scalar in the slot's low half (kernel check_stack_write_fixed_off / save_register_state),
+ * and an aligned fill of at most the spilled size reads it back truncated
+ * (bpf_stack_narrow_access_ok + coerce_reg_to_size). Deliberately absent: 1- and 2-byte
+ * spills and spills into a slot's high half (marked as unknown data, which can only make us
+ * stricter), BTF pointers and reads of the map structure through `map_ptr`.
  */
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
 import type { Env } from "./env.js";
-import { isConstScalar, scalarConst, scalarRange } from "./scalar.js";
-import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
+import { isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
+import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
 import { tnumStr } from "./tnum.js";
 
 export type Access = "read" | "write";
@@ -102,6 +105,11 @@ export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, si
 
 // ---- stack ----
 
+/** Does the scalar's value fit in `size` bytes (kernel get_reg_width(reg) <= 8 * size)? */
+function fitsIn(r: Reg, size: number): boolean {
+  return r.s.umax < 1n << BigInt(size * 8);
+}
+
 function slotOf(f: Frame, spi: number): Slot {
   return f.stack[spi] ?? EMPTY_SLOT;
 }
@@ -144,6 +152,19 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   }
   // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
   if (value !== "misc" && isPointer(value)) env.reject("invalid size of register spill", "verify.spill-size", "spill pointers with an 8-byte store to an 8-byte aligned slot");
+  const zeroValue = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
+  if (size === 4 && off % 8 === 0 && value !== "misc" && value.type === "scalar" && !zeroValue && !env.unprivileged) {
+    // Narrow spill into the low half (bytes j = 4..7); the high half keeps its kinds, except
+    // that bytes of a previous spill become unknown data (kernel mark_stack_slot_misc).
+    // The whole register is kept, as the kernel does; fills truncate it. A link (id) to
+    // copies survives only when the value fits in the 32 stored bits (kernel: reg_value_fits).
+    const spi = (-off - 1) >> 3;
+    const old = slotOf(f, spi);
+    const high = old.spill !== undefined ? old.kinds.slice(0, 4).replace(/r/g, "m") : old.kinds.slice(0, 4);
+    f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0 } };
+    env.scratchedSlots.add(spi);
+    return;
+  }
   const k = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n ? "0" : "m";
   const byslot = new Map<number, [number, number]>();
   forEachByte(off, size, (spi, j) => {
@@ -154,7 +175,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const old = slotOf(f, spi);
     if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged) env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
     // Overwriting part of a spill leaves the rest as unknown data.
-    const base = old.spill !== undefined ? "mmmmmmmm" : old.kinds;
+    const base = old.spill !== undefined ? old.kinds.replace(/r/g, "m") : old.kinds;
     f.stack[spi] = { kinds: setKinds(base, a, b, k) };
     env.scratchedSlots.add(spi);
   }
@@ -162,9 +183,14 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
 
 export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number): Reg {
   touch(env, f, -off);
-  if (size === 8 && off % 8 === 0) {
+  if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
-    if (slot.spill !== undefined) return slot.spill;
+    const n = spillSize(slot);
+    if (size === 8 && n === 8) return slot.spill!;
+    // A narrow fill from the start of a scalar spill reads the spilled value truncated; it
+    // stays linked to the spill only when truncation changes nothing (kernel: narrowing fill).
+    const sp = slot.spill;
+    if (what === "insn" && size <= n && sp !== undefined && sp.type === "scalar") return scalarReg(truncate(sp.s, size), fitsIn(sp, size) ? sp.id : 0);
   }
   let allZero = true;
   let first = true;

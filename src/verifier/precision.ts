@@ -9,6 +9,9 @@
  * lookup key bytes (kernel 6.x `get_constant_map_key`). Values flow backwards through moves,
  * ALU operations and — unlike a register-only analysis — 8-byte spills and fills at fixed
  * frame-pointer offsets, so a scalar that is merely stored as a helper's key is not precise.
+ * A 4-byte store (a narrow spill, mem.ts) makes its source precise when the slot is, but never
+ * clears the slot's precision: the slot's other half survives it, and its value reaches a
+ * later fill or a constant lookup key (map lookups make every slot precise).
  *
  * Deliberate approximations (all towards "more precise", i.e. sound): a load through a
  * register other than r10 may read any stack slot; a map lookup may read any slot; a store

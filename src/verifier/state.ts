@@ -59,8 +59,17 @@ export type ByteKind = "?" | "m" | "0" | "r";
 export interface Slot {
   /** kinds[j] describes the byte at (slot top - 1 - j), the kernel's print order. */
   readonly kinds: string;
-  /** The spilled register when all eight bytes are 'r'. */
+  /**
+   * The spilled register when all eight bytes are 'r', or a scalar spilled with a 4-byte
+   * store into the low half (kinds "xxxxrrrr"; the register is kept whole, fills truncate).
+   */
   readonly spill?: Reg;
+}
+
+/** Bytes of the spill in `slot` (8, 4 for a narrow spill, 0 when none). */
+export function spillSize(slot: Slot): number {
+  if (slot.spill === undefined) return 0;
+  return slot.kinds === "rrrrrrrr" ? 8 : 4;
 }
 
 export const EMPTY_SLOT: Slot = { kinds: "????????" };
@@ -150,7 +159,7 @@ function regExact(a: Reg, b: Reg, ids: IdMap): boolean {
 /** An imprecise slot: scalar contents are interchangeable, only initialization and pointers matter. */
 function slotSafeImprecise(o: Slot, c: Slot, ids: IdMap, uninitOk: boolean): boolean {
   if (o.spill !== undefined && o.spill.type !== "scalar") return c.spill !== undefined && regSafe(o.spill, c.spill, ids);
-  const kinds = o.spill !== undefined ? "mmmmmmmm" : o.kinds;
+  const kinds = o.kinds.replace(/r/g, "m");
   for (let j = 0; j < 8; j++) {
     if (kinds[j] === "?") continue;
     const ck = c.kinds[j]!;
@@ -168,6 +177,12 @@ function slotSafe(old: Slot | undefined, cur: Slot | undefined, ids: IdMap, exac
     if (o.kinds !== c.kinds) return false;
     if (o.spill !== undefined || c.spill !== undefined) return o.spill !== undefined && c.spill !== undefined && regExact(o.spill, c.spill, ids);
     return true;
+  }
+  // A narrow spill shares its slot with other bytes: both sides must have the same layout.
+  if (spillSize(o) === 4 || spillSize(c) === 4) {
+    if (o.kinds !== c.kinds) return false;
+    if (o.spill === undefined || c.spill === undefined) return o.spill === undefined && c.spill === undefined;
+    return regSafe(o.spill, c.spill, ids);
   }
   if (o.spill !== undefined) {
     if (c.spill === undefined) {

@@ -51,9 +51,12 @@ const SCALAR_FIELDS: [number, string][] = [
 /**
  * A random near-valid program in the assembler dialect. `rich` adds blocks that need a real
  * sk_reuseport context (socket and packet pointers); those programs are for the kernel
- * differential (kernel-fuzz.ts) only, not for running here.
+ * differential (kernel-fuzz.ts) only, not for running here. `narrow` turns the aligned stack
+ * spills and the lookup keys into 4-byte spills at 8-byte aligned slots (the narrow spills
+ * the kernel and Baton track), filled back at 1, 4 or 8 bytes; without it the program for a
+ * seed is unchanged.
  */
-export function generate(seed: number, rich = false): string {
+export function generate(seed: number, rich = false, narrow = false): string {
   const R = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(R() * xs.length)]!;
   const int = (lo: number, hi: number): number => lo + Math.floor(R() * (hi - lo + 1));
@@ -77,6 +80,11 @@ export function generate(seed: number, rich = false): string {
         break;
       case 2: {
         const off = pick([-8, -16, -24, -4, -12]);
+        if (narrow && off % 8 === 0) {
+          lines.push(`stxw [%r10${off}], ${r}`);
+          lines.push(`ldx${pick(["b", "w", "w", "dw"])} ${pick(scalarRegs)}, [%r10${off}]`);
+          break;
+        }
         lines.push(`stx${off % 8 === 0 ? "dw" : "w"} [%r10${off}], ${r}`);
         lines.push(`ldx${off % 8 === 0 ? "dw" : "w"} ${pick(scalarRegs)}, [%r10${off}]`);
         break;
@@ -86,7 +94,8 @@ export function generate(seed: number, rich = false): string {
         // Map lookup with a key derived from a scalar; maybe a NULL check; access at an offset.
         const map = pick(FUZZ_MAPS);
         const l = `L${label++}`;
-        lines.push(`mov %r1, ${r}`, `and %r1, ${int(0, 7)}`, "stxw [%r10-4], %r1", "mov %r2, %r10", "add %r2, -4", `lddw %r1, map_fd(${map.fd})`, "call 1");
+        const ko = narrow ? -8 : -4;
+        lines.push(`mov %r1, ${r}`, `and %r1, ${int(0, 7)}`, `stxw [%r10${ko}], %r1`, "mov %r2, %r10", `add %r2, ${ko}`, `lddw %r1, map_fd(${map.fd})`, "call 1");
         if (R() < 0.85) lines.push(`jeq %r0, 0, ${l}`);
         if (R() < 0.5) {
           const idx = pick(scalarRegs);
@@ -230,9 +239,9 @@ export interface FuzzStats {
 }
 
 /** Verify one generated program and, if accepted, run it `runs` times. */
-export function fuzzOne(seed: number, runs: number, stats: FuzzStats): void {
+export function fuzzOne(seed: number, runs: number, stats: FuzzStats, narrow = false): void {
   stats.tried++;
-  const src = generate(seed);
+  const src = generate(seed, false, narrow);
   let insns: Insn[];
   try {
     insns = decode(assemble(src));

@@ -31,8 +31,9 @@ describe("pruning keeps the shipped policies near the kernel's processed counts"
     const p = compilePolicy(readFileSync(join(ROOT, file), "utf8"), file);
     const r = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps });
     expect(r.error?.message ?? null).toBe(null);
-    // least_loaded is ~8x: Baton forgets narrow spills, so its array lookups may return NULL.
-    expect(r.processed).toBeLessThanOrEqual(kernel * 10 + 100);
+    // Within 1.5x since narrow (stxw) spills are tracked; least_loaded was ~8x before, when
+    // its array lookups with stxw keys kept a NULL branch the kernel rules out.
+    expect(r.processed).toBeLessThanOrEqual(Math.ceil(kernel * 1.5) + 20);
   });
   it("a conditional assignment in a bounded loop converges (the DSL reproducer)", () => {
     const src = "map load: array<u32, u32>[32]\non select {\n  let mut best: u32 = 0\n  for i in 0..32 {\n    if ctx.hash < i {\n      best = i\n    }\n  }\n  load[0] = best\n  pass\n}\n";

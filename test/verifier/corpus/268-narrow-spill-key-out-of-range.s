@@ -1,0 +1,14 @@
+# desc: a constant key equal to max_entries stored with stxw keeps the NULL branch
+# expect: reject
+# kernel: R0 invalid mem access 'map_value_or_null'
+# maps: 3:array:4:8:4
+# attach: select_or_migrate
+mov %r6, 4
+stxw [%r10-8], %r6
+mov %r2, %r10
+add %r2, -8
+lddw %r1, map_fd(3)
+call 1
+ldxdw %r1, [%r0]
+mov %r0, 1
+exit

@@ -1,0 +1,14 @@
+# desc: stxw of 0x100000000: the key bytes are 0 but the spilled register is not below max_entries
+# expect: reject
+# kernel: R0 invalid mem access 'map_value_or_null'
+# maps: 3:array:4:8:4
+# attach: select_or_migrate
+lddw %r6, 0x100000000
+stxw [%r10-8], %r6
+mov %r2, %r10
+add %r2, -8
+lddw %r1, map_fd(3)
+call 1
+ldxdw %r1, [%r0]
+mov %r0, 1
+exit
