@@ -8,11 +8,12 @@
  * object says. Deliberately not here: packets (ctx `data` is empty) and map contents from the
  * command line — `baton test` blocks and scenarios cover those.
  */
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { seedGlobalData } from "../elf/index.js";
 import { engineByName } from "../vm/engines.js";
 import { MapTable } from "../vm/maps/table.js";
 import { u32Key } from "../vm/maps/types.js";
+import { errnoName, u64Key } from "../vm/maps/index.js";
 import { AddressSpace } from "../vm/memory.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import { StaticSocket, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV, TCP_SYN_RECV } from "../vm/socket.js";
@@ -58,7 +59,11 @@ export function runPolicyOnce(prog: LoadedProgram, o: PolicyRunOptions): PolicyR
   const listeners = Array.from({ length: o.listeners }, (_, i) => new StaticSocket(LISTENER_COOKIE_BASE + BigInt(i), TCP_LISTEN, GROUP_ID));
   for (const m of maps.list) {
     if (m.kind !== "socket") continue;
-    for (let i = 0; i < Math.min(listeners.length, m.maxEntries); i++) m.updateSocket(u32Key(i), listeners[i]!, 0);
+    for (let i = 0; i < Math.min(listeners.length, m.maxEntries); i++) {
+      const key = m.keySize === 8 ? u64Key(BigInt(i)) : u32Key(i);
+      const rc = m.keySize === 4 || m.keySize === 8 ? m.updateSocket(key, listeners[i]!, 0) : -22;
+      if (rc < 0) throw new InputError("run.map-fill", `cannot put listener ${i} into socket map '${m.name}' (fd ${m.fd}) (key size ${m.keySize}): ${errnoName(rc)}`);
+    }
   }
   const runtime = new SkReuseportRuntime({
     insns: prog.insns,
