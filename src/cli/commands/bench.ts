@@ -6,7 +6,8 @@
  *
  * `baton bench --policy FILE [--engine E] [--listeners N]` times one request through the whole
  * reuseport hook of the socket model (hook-bench.ts), alternating new connections and
- * migrations, and the same program's bare engine run; `hook_overhead_ns` is the difference.
+ * migrations, and the same program's bare engine run; `hook_overhead_ns` is the median of
+ * per-pair differences over paired rounds, `hook_overhead_spread_ns` their quartiles [q1, q3].
  * `baton bench --kernel-pick [--listeners N]` times the no-program path (R11).
  */
 import { UsageError, VmTrap } from "../../errors.js";
@@ -63,6 +64,80 @@ export function measure(fn: () => void, rounds = 7, warmup = 100_000, roundMs = 
   return { nsPerRun: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]!, runs: rounds * batch };
 }
 
+export interface PairedTiming {
+  /** Per-call figures of `a` and of `b` over their rounds (median, min, max). */
+  readonly a: Timing;
+  readonly b: Timing;
+  /** Median over pairs of (a − b) per call, each pair's two rounds back to back. */
+  readonly diff: number;
+  /** Quartiles of the per-pair differences: the spread the median comes with. */
+  readonly diffQ1: number;
+  readonly diffQ3: number;
+  readonly pairs: number;
+}
+
+const quantile = (sorted: readonly number[], q: number): number => {
+  const x = q * (sorted.length - 1);
+  const lo = Math.floor(x);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (x - lo);
+};
+
+function callsFor(fn: () => void, now: () => number, roundMs: number): number {
+  let n = 0;
+  const t0 = now();
+  while (now() - t0 < 5e6) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+  }
+  return Math.max(100, Math.ceil((roundMs * 1e6) / Math.max((now() - t0) / n, 0.1)));
+}
+
+function summary(samples: number[], runs: number): Timing {
+  samples.sort((x, y) => x - y);
+  return { nsPerRun: quantile(samples, 0.5), min: samples[0]!, max: samples[samples.length - 1]!, runs };
+}
+
+/**
+ * Time `a` against `b` in pairs of short back-to-back rounds on one clock, so load changes on
+ * a shared machine hit both sides of a pair alike; a difference of two separately measured
+ * medians swings by more than the few ns being measured. The order inside a pair alternates
+ * (ab, ba, …) so a steady drift cancels instead of biasing the difference.
+ */
+export function measurePaired(a: () => void, b: () => void, pairs = 70, warmup = 100_000, roundMs = 5, clock: BenchClock = "cpu"): PairedTiming {
+  const now = clock === "cpu" ? cpuNs : wallNs;
+  for (let i = 0; i < warmup; i++) {
+    a();
+    b();
+  }
+  const na = callsFor(a, now, roundMs);
+  const nb = callsFor(b, now, roundMs);
+  const sa: number[] = [];
+  const sb: number[] = [];
+  const d: number[] = [];
+  const round = (fn: () => void, n: number): number => {
+    const t0 = now();
+    for (let i = 0; i < n; i++) fn();
+    return (now() - t0) / n;
+  };
+  for (let p = 0; p < pairs; p++) {
+    let ta: number;
+    let tb: number;
+    if ((p & 1) === 0) {
+      ta = round(a, na);
+      tb = round(b, nb);
+    } else {
+      tb = round(b, nb);
+      ta = round(a, na);
+    }
+    sa.push(ta);
+    sb.push(tb);
+    d.push(ta - tb);
+  }
+  d.sort((x, y) => x - y);
+  return { a: summary(sa, pairs * na), b: summary(sb, pairs * nb), diff: quantile(d, 0.5), diffQ1: quantile(d, 0.25), diffQ3: quantile(d, 0.75), pairs };
+}
+
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 export const command: Command = {
@@ -73,7 +148,7 @@ export const command: Command = {
     "  --clock  cpu (default: process CPU time, robust on a shared machine) or wall",
     "  --json  print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
     "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--rounds N] [--json]",
-    "  per-request cost through the socket model's reuseport hook; --json adds \"hook_overhead_ns\"",
+    "  per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
     "baton bench --kernel-pick [--listeners N] [--rounds N] [--json]",
     "  per-request cost of the kernel's hash pick without a program (R11)",
   ].join("\n"),
@@ -128,6 +203,8 @@ export const command: Command = {
 };
 
 const WARMUP_BATCHES = Math.ceil(100_000 / BATCH);
+/** Paired rounds (of ~5 ms per side) per `--rounds` unit: 7 rounds → 70 pairs, about 0.7 s. */
+const PAIRS_PER_ROUND = 10;
 const perRequest = (t: Timing): Timing => ({ nsPerRun: t.nsPerRun / BATCH, min: t.min / BATCH, max: t.max / BATCH, runs: t.runs * BATCH });
 
 interface HookOptions {
@@ -152,19 +229,34 @@ async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promis
     throw e;
   }
   // Timed in batches of BATCH requests (the loop's per-call cost would otherwise be a
-  // visible share of a few-ns path); figures are per request.
-  const t = perRequest(measure(hook.batch, o.rounds, WARMUP_BATCHES, undefined, o.clock));
-  const bare = hook.bare === null ? null : perRequest(measure(hook.bare, o.rounds, WARMUP_BATCHES, undefined, o.clock));
-  const overhead = bare === null ? null : t.nsPerRun - bare.nsPerRun;
+  // visible share of a few-ns path); figures are per request. With a program, the hook and
+  // the bare engine are timed as paired rounds (measurePaired): the overhead is the median of
+  // per-pair differences, with its interquartile range as the spread.
+  let t: Timing;
+  let bare: Timing | null = null;
+  let over: { median: number; q1: number; q3: number } | null = null;
+  if (hook.bare === null) {
+    t = perRequest(measure(hook.batch, o.rounds, WARMUP_BATCHES, undefined, o.clock));
+  } else {
+    const p = measurePaired(hook.batch, hook.bare, o.rounds * PAIRS_PER_ROUND, WARMUP_BATCHES, undefined, o.clock);
+    t = perRequest(p.a);
+    bare = perRequest(p.b);
+    over = { median: p.diff / BATCH, q1: p.diffQ1 / BATCH, q3: p.diffQ3 / BATCH };
+  }
   const label = file === null ? "kernel pick" : `${file} (${o.engine})`;
   if (o.json) {
     const fields = [`"ns_per_request": ${round1(t.nsPerRun)}`, `"min": ${round1(t.min)}`, `"max": ${round1(t.max)}`, `"runs": ${t.runs}`, `"listeners": ${o.listeners}`, `"engine": ${JSON.stringify(file === null ? "kernel" : o.engine)}`];
     if (bare !== null) fields.push(`"engine_ns": ${round1(bare.nsPerRun)}`);
-    fields.push(`"hook_overhead_ns": ${overhead === null ? "null" : round1(overhead)}`);
+    fields.push(`"hook_overhead_ns": ${over === null ? "null" : round1(over.median)}`);
+    fields.push(`"hook_overhead_spread_ns": ${over === null ? "null" : `[${round1(over.q1)}, ${round1(over.q3)}]`}`);
     io.out(`{${fields.join(", ")}}`);
   } else {
     io.out(`${label}, ${o.listeners} listeners: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${o.rounds} rounds, ${t.runs} requests)`);
-    if (bare !== null && overhead !== null) io.out(`  program alone ${bare.nsPerRun.toFixed(1)} ns/run; hook overhead ${overhead.toFixed(1)} ns/request`);
+    if (bare !== null && over !== null) {
+      // A negative or zero-straddling figure is noise, and is printed as such.
+      const noise = over.median <= 0 || over.q1 <= 0 ? ", within noise" : "";
+      io.out(`  program alone ${bare.nsPerRun.toFixed(1)} ns/run; hook overhead ${over.median.toFixed(1)} ns/request (IQR ${over.q1.toFixed(1)} – ${over.q3.toFixed(1)} over ${o.rounds * PAIRS_PER_ROUND} paired rounds${noise})`);
+    }
   }
   return 0;
 }
