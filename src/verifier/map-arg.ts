@@ -4,23 +4,12 @@
  */
 import { UsageError } from "../errors.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import {
-  BPF_MAP_TYPE_ARRAY,
-  BPF_MAP_TYPE_HASH,
-  BPF_MAP_TYPE_LRU_HASH,
-  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
-  BPF_MAP_TYPE_SOCKHASH,
-  BPF_MAP_TYPE_SOCKMAP,
-} from "../vm/program-type.js";
+import { MAP_TYPE_NAMES as NAME_OF_TYPE } from "../vm/maps/create.js";
 
-export const MAP_TYPE_NAMES: Readonly<Record<string, number>> = {
-  hash: BPF_MAP_TYPE_HASH,
-  array: BPF_MAP_TYPE_ARRAY,
-  lru_hash: BPF_MAP_TYPE_LRU_HASH,
-  sockmap: BPF_MAP_TYPE_SOCKMAP,
-  sockhash: BPF_MAP_TYPE_SOCKHASH,
-  reuseport_sockarray: BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
-};
+/** Map type names to BPF_MAP_TYPE_* numbers: the VM's table, inverted. */
+export const MAP_TYPE_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(NAME_OF_TYPE).map(([type, name]) => [name, Number(type)]),
+);
 
 /** Parse one `FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`; throws `UsageError` naming the bad part. */
 export function parseMapArg(text: string): MapSpec {

@@ -31,7 +31,7 @@ import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } 
 import type { AddressSpace, Region } from "../memory.js";
 import { STACK_SIZE, generate, hasCtxAccess, type CodegenOptions } from "./codegen.js";
 import { NO_FACTS, type JitFacts } from "./facts.js";
-import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "./runtime.js";
+import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "../arith64.js";
 
 export type JitMode = "checked" | "trusted";
 

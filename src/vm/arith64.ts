@@ -1,14 +1,14 @@
 /**
- * Out-of-line arithmetic the generated code calls for the few operations that are too long to
- * inline: 64-bit multiply, divide, modulo and register-count shifts. Registers travel as
- * signed int32 halves (the JIT's canonical form, which V8 keeps unboxed); a function returns
- * the low half and leaves the high half in `S[0]` (one preallocated scratch word, so no call
- * allocates).
+ * 64-bit arithmetic on register halves, shared by both engines: multiply, divide, modulo,
+ * shifts and byte swaps. Values travel as int32 halves (the JIT's canonical form, which V8 keeps
+ * unboxed; the interpreter passes its halves through `| 0`); a function returns the low half
+ * and leaves the high half in `S[0]` (one preallocated scratch word, so no call allocates).
  *
  * Semantics: RFC 9669 §4.1 and bpf-isa-summary §4 — wrap-around, shift counts masked by the
  * caller, x/0 = 0, x%0 = x, INT64_MIN / -1 = INT64_MIN. Division uses doubles only when both
  * operands are below 2^32 (where the float quotient is exact) and BigInt beyond that; it is
- * never on a hot path of the policies Baton runs.
+ * never on a hot path of the policies Baton runs. The JIT calls these out of line from generated
+ * code; the interpreter through `interpreter-arith.ts`, which writes the halves back in place.
  */
 
 /** Scratch high-half output of the functions below. */
