@@ -2,26 +2,12 @@
  * The 313 bpf_conformance files: the assembler must produce exactly the bytes of the upstream
  * assembler (spec/bpf-conformance-golden-bytecode.tsv), and disassembly must round-trip both ways.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { disassemble } from "../../../src/vm/asm/disassembler.js";
 import { parseDataFile, rawToBytes } from "../../../src/vm/conformance/data-file.js";
-import { CONFORMANCE_DIR, GOLDEN_BYTECODE } from "../../support/shared.js";
-
-const DIR = CONFORMANCE_DIR;
-const GOLDEN = GOLDEN_BYTECODE;
-
-const golden = new Map<string, string>();
-for (const line of readFileSync(GOLDEN, "utf8").split("\n")) {
-  if (line.startsWith("#") || line.trim() === "") continue;
-  const [file, slots] = line.split("\t");
-  golden.set(file!, slots!.trim());
-}
-
-const files = readdirSync(DIR)
-  .filter((f) => f.endsWith(".data"))
-  .sort();
+import { CONFORMANCE_DIR as DIR, CONFORMANCE_FILES as files, GOLDEN_SLOTS as golden } from "../../support/shared.js";
 
 function hexSlots(bytes: Uint8Array): string {
   const out: string[] = [];
