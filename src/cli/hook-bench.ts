@@ -63,13 +63,17 @@ export const BATCH = 16;
 const PORT = 8080;
 const HASHES = 256;
 
-/** Deterministic well-spread u32 hashes (a fixed LCG; no Math.random on result paths). */
-function hashes(seed: number): Uint32Array {
-  const out = new Uint32Array(HASHES);
+/**
+ * Deterministic well-spread hashes (a fixed LCG; no Math.random on result paths), held as
+ * their int32 bit patterns: that is how the model carries a u32 hash (a small integer to V8,
+ * never a boxed number above 2^31), and the group functions read either form alike.
+ */
+function hashes(seed: number): Int32Array {
+  const out = new Int32Array(HASHES);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < HASHES; i++) {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x;
+    out[i] = x | 0;
   }
   return out;
 }

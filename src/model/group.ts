@@ -293,6 +293,12 @@ function asListener(s: VmSocket | null): Listener | null {
 /** Sentinel for "the prog refused" (R10: any return other than SK_PASS). */
 export const REFUSED = "refused" as const;
 
+// The two entry points below are the per-request path of every simulated connection. Each
+// keeps its common case (no program: the hash pick) in a few lines and moves the rest out of
+// line — program runs, failures and their counters — so V8 inlines the whole no-program path
+// into its caller; written as one function per rule, the migration path cost about twice as
+// much per call (bench/hook: `baton bench --kernel-pick`).
+
 /**
  * R10 `reuseport_select_sock` for a new SYN (or a cookie ACK): prog, else hash pick.
  * `first` is the bucket's first member (ctx `sk`). Returns null when nothing is picked,
@@ -303,6 +309,11 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
   if (g === null) return null;
   const prog = g.prog;
   if (prog === null) return selectByHash(g, hash);
+  return selectByProgram(host, g, prog, first, hash, len);
+}
+
+/** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
+function selectByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
   // runArgs when the program has it: no input object per request (the hook's hot path).
   const out =
     prog.runArgs !== undefined
@@ -324,41 +335,42 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
  */
 export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
   const g = sk.group;
+  if (g === null || g.numSocks === 0) return migrateNowhere(host, g); // steps 1, 2
+  const prog = g.prog;
+  if (prog !== null && prog.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
+    return migrateByProgram(host, g, prog, sk, migrating, hash, len); // steps 5, 6
+  }
+  if (host.ns.sysctl.tcp_migrate_req !== 1) return migrateFailed(host, "not-capable"); // step 4
+  const t = selectByHash(g, hash); // step 7, over the current listening section
+  return t !== null ? t : migrateFailed(host, "hash-null");
+}
+
+/** R12 steps 1 and 2: detached or evicted (no count), or no listener left. */
+function migrateNowhere(host: GroupHost, g: ReuseportGroup | null): null {
   if (g === null) {
     host.noteMigrateFailure("detached");
-    return null; // step 1: detached or evicted, no count
-  }
-  if (g.numSocks === 0) {
-    host.ns.counters.TCPMigrateReqFailure++; // step 2
-    host.noteMigrateFailure("no-listener");
     return null;
   }
-  const prog = g.prog;
-  if (prog === null || prog.attachType !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
-    if (host.ns.sysctl.tcp_migrate_req !== 1) {
-      host.ns.counters.TCPMigrateReqFailure++; // step 4
-      host.noteMigrateFailure("not-capable");
-      return null;
-    }
-  } else {
-    // step 5: attach type 40, with an empty skb (len 0) off the packet path.
-    const out =
-      prog.runArgs !== undefined
-        ? prog.runArgs(sk, migrating, hash, len, g.bindInany, g.id, host.nowNs())
-        : prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
-    if (out.ret !== SK_PASS) {
-      host.ns.counters.TCPMigrateReqFailure++; // step 6: refusal
-      host.noteMigrateFailure("program-drop");
-      return null;
-    }
-    const sel = asListener(out.selected);
-    if (sel !== null) return sel;
-    // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6).
-  }
-  const t = selectByHash(g, hash); // step 7, over the current listening section
-  if (t === null) {
-    host.ns.counters.TCPMigrateReqFailure++;
-    host.noteMigrateFailure("hash-null");
-  }
-  return t;
+  return migrateFailed(host, "no-listener");
+}
+
+/** A counted migration failure (R19). */
+function migrateFailed(host: GroupHost, why: MigrateFailure): null {
+  host.ns.counters.TCPMigrateReqFailure++;
+  host.noteMigrateFailure(why);
+  return null;
+}
+
+/** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
+function migrateByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
+  const out =
+    prog.runArgs !== undefined
+      ? prog.runArgs(sk, migrating, hash, len, g.bindInany, g.id, host.nowNs())
+      : prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+  if (out.ret !== SK_PASS) return migrateFailed(host, "program-drop"); // step 6: refusal
+  const sel = asListener(out.selected);
+  if (sel !== null) return sel;
+  // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6, then step 7).
+  const t = selectByHash(g, hash);
+  return t !== null ? t : migrateFailed(host, "hash-null");
 }
