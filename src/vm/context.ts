@@ -4,27 +4,28 @@
  * read-only `struct bpf_sock` regions for ctx `sk` and `migrating_sk`.
  *
  * Regions are made once and refilled per run (no allocation on the hot path). A `bpf_sock`
- * view is rewritten only when the socket object changes; for the same socket only `state`
- * (offset 72) is rewritten, since a listener's family, type, protocol, addresses and ports do
- * not change while it is in a group. Byte orders follow the kernel's `bpf_sock` conversion:
- * src_port host order; dst_port network order in the low 16 bits; IPv4 addresses network order.
+ * view is rewritten only when the socket it shows changes (ctx `sk` has two views, a
+ * two-entry cache: see `ReuseportContext`); for the same socket only `state` (offset 72) is
+ * rewritten, since a listener's family, type, protocol, addresses and ports do not change
+ * while it is in a group. Byte orders follow the kernel's `bpf_sock` conversion: src_port
+ * host order; dst_port network order in the low 16 bits; IPv4 addresses network order.
  *
  * Packet layout: `packet` starts at the network header; `data` points `l4Offset` bytes in
  * (the transport header, where skb->data is for a SYN at reuseport selection) and `data_end`
  * at its end. An empty packet gives data == data_end (the len-0 skb of migration paths).
  * Fields are written as u32 words through Uint32Array views, which assumes a little-endian
  * host (x86-64, arm64) — the same byte order the VM's loads use.
- * Only the words the program can load are written (`setReadWords`, from ctx-reads.ts — the
- * kernel's convert_ctx_access likewise costs nothing for fields nobody reads); the default is
- * every word. The socket objects, the packet and l4Offset are always tracked, since helpers
- * read those from this object rather than from the words.
+ * Every scalar ctx word is written on every run; the socket views only when the program can
+ * load through them (`setReadWords`, from ctx-reads.ts — the kernel's convert_ctx_access
+ * likewise costs nothing for fields nobody reads). Helpers read the sockets and the packet
+ * from this object, which always tracks them.
  * Omitted: IPv6 addresses (VmSocket has none; src_ip6/dst_ip6 read 0), mark, priority,
  * bound_dev_if (0), a MAC header.
  */
 import { InputError } from "../errors.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { BPF_SOCK_SIZE, SK_REUSEPORT } from "./program-type.js";
-import { AF_INET6, type VmSocket } from "./socket.js";
+import { AF_INET6, StaticSocket, type VmSocket } from "./socket.js";
 import { ALL_CTX_WORDS } from "./ctx-reads.js";
 
 /** ETH_P_IP / ETH_P_IPV6, host order. */
@@ -53,13 +54,7 @@ const W_HASH = CTX_HASH / 4;
 const W_SK = CTX_SK / 4;
 const W_MIGRATING_SK_HI = CTX_MIGRATING_SK / 4 + 1;
 
-// read-mask bits (bit i = ctx word i)
-const NEED_DATA = 0b1111 << W_DATA; // data and data_end, both halves
-const NEED_LEN = 1 << W_LEN;
-const NEED_ETH = 1 << W_ETH_PROTOCOL;
-const NEED_IP = 1 << W_IP_PROTOCOL;
-const NEED_BIND = 1 << W_BIND_INANY;
-const NEED_HASH = 1 << W_HASH;
+// read-mask bits (bit i = ctx word i) of the pointers whose views must be current
 const NEED_SK = 0b11 << W_SK; // the pointer: its view must be current
 const NEED_MIG = 0b11 << (CTX_MIGRATING_SK / 4);
 
@@ -100,82 +95,180 @@ export interface ReuseportInput {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * One read-only `struct bpf_sock` region and the socket it shows. The view's words are written
+ * when the socket changes (and `state` before each run that can read it); the cookie halves are
+ * converted from the socket's bigint cookie on the first get_socket_cookie after a change.
+ */
+/**
+ * What an empty view holds instead of null: comparisons of sockets then only ever see
+ * objects, which V8 compiles to one pointer compare (a null in the mix makes it a generic
+ * equality with number and bigint cases).
+ */
+const NO_SOCKET: VmSocket = new StaticSocket(0n, 0, null, 0, 0, 0, 0, 0, 0, 0);
+
+export class SockView {
+  sk: VmSocket = NO_SOCKET;
+  /** `sk.protocol`, for ctx ip_protocol (a number field: no socket load per run). */
+  protocol = 0;
+  cookieLo = 0;
+  cookieHi = 0;
+  cookieValid = false;
+  readonly id: number;
+  readonly words: Uint32Array;
+
+  constructor(readonly region: Region) {
+    this.id = region.id;
+    this.words = new Uint32Array(region.bytes.buffer, 0, BPF_SOCK_SIZE / 4);
+  }
+
+  /** Show `sk` (its words written only when `writeView`: a program that cannot load them never sees them). */
+  show(sk: VmSocket, writeView: boolean): void {
+    if (writeView) writeSockWords(this.words, sk);
+    this.sk = sk;
+    this.protocol = sk.protocol;
+    this.cookieValid = false;
+  }
+
+  /** Make `cookieLo`/`cookieHi` those of the shown socket. */
+  cookieHalves(): void {
+    if (this.cookieValid || this.sk === NO_SOCKET) return;
+    const c = this.sk.cookie;
+    this.cookieLo = Number(c & 0xffffffffn);
+    this.cookieHi = Number((c >> 32n) & 0xffffffffn);
+    this.cookieValid = true;
+  }
+
+  /** Forget the socket (the next run rewrites the view). */
+  reset(): void {
+    this.sk = NO_SOCKET;
+    this.cookieValid = false;
+  }
+}
+
 export class ReuseportContext {
   readonly ctx: Region;
   readonly packet: Region;
-  readonly skView: Region;
-  readonly migratingView: Region;
-  /** The sockets of the current run. */
-  sk: VmSocket | null = null;
-  migratingSk: VmSocket | null = null;
   /**
-   * Cookie halves of `sk` / `migratingSk`, converted from bigint on the first
-   * get_socket_cookie after the socket changes (so runs that never ask pay nothing).
+   * Two views for ctx `sk`, used as a two-entry cache keyed by socket: the model alternates
+   * between a bucket's first listener (new connections) and a closing listener (migrations),
+   * and each keeps its view, its cookie and its pointer value (as in the kernel, two sockets
+   * are two different `sk` pointers). The ctx `sk` pointer word says which one is current.
    */
-  skCookieLo = 0;
-  skCookieHi = 0;
-  skCookieValid = false;
-  migCookieLo = 0;
-  migCookieHi = 0;
-  migCookieValid = false;
+  private readonly skA: SockView;
+  private readonly skB: SockView;
+  private readonly mig: SockView;
   /** Where `data` starts in the packet region. */
   l4Offset = 0;
   private packetBytes: Uint8Array = EMPTY;
   private packetLen = 0;
-  /** The socket whose view `migratingView` holds (kept while migratingSk is null). */
-  private lastMigrating: VmSocket | null = null;
   /** Context words the program may load (bit i = word i). */
   private need = ALL_CTX_WORDS;
-  /**
-   * The last fill was `fillArgs`: data, data_end and eth_protocol already hold their
-   * empty-packet values and ip_protocol that of `sk`, so the next `fillArgs` skips them.
-   */
+  /** The last fill was `fillArgs`: data, data_end and eth_protocol hold their empty-packet values. */
   private argsFilled = false;
-  /** `need` split into flags for fillArgs (one field load and branch each). */
-  private needLen = true;
-  private needBind = true;
-  private needHash = true;
+  /** Whether the program can load through ctx `sk` / `migrating_sk` (their views are kept current). */
   private needSk = true;
   private needMig = true;
-  /** `migratingView.id`, cached. */
-  private readonly migId: number;
-  /** u32 word views (the regions' buffers are fresh, so 4-byte aligned; the VM is little-endian). */
+  /** u32 word view of ctx (the region's buffer is fresh, so 4-byte aligned; the VM is little-endian). */
   private readonly ctxWords: Uint32Array;
-  private readonly skWords: Uint32Array;
-  private readonly migWords: Uint32Array;
 
   constructor(readonly mem: AddressSpace) {
     this.ctx = mem.add("ctx", new Uint8Array(SK_REUSEPORT.ctxSize), false);
     this.packet = mem.add("packet", EMPTY, false);
-    this.skView = mem.add("sk", new Uint8Array(BPF_SOCK_SIZE), false);
-    this.migratingView = mem.add("migrating_sk", new Uint8Array(BPF_SOCK_SIZE), false);
+    this.skA = new SockView(mem.add("sk", new Uint8Array(BPF_SOCK_SIZE), false));
+    this.mig = new SockView(mem.add("migrating_sk", new Uint8Array(BPF_SOCK_SIZE), false));
+    this.skB = new SockView(mem.add("sk", new Uint8Array(BPF_SOCK_SIZE), false));
     this.ctxWords = new Uint32Array(this.ctx.bytes.buffer, 0, SK_REUSEPORT.ctxSize / 4);
-    this.skWords = new Uint32Array(this.skView.bytes.buffer, 0, BPF_SOCK_SIZE / 4);
-    this.migWords = new Uint32Array(this.migratingView.bytes.buffer, 0, BPF_SOCK_SIZE / 4);
-    // Pointer high words never change: the regions keep their ids (`rebind` reuses them).
+    // Pointer high words of data/data_end never change: the packet region keeps its id
+    // (`rebind` reuses it). Pointer low words are 0 (every view starts at offset 0).
     this.ctxWords[W_DATA + 1] = this.packet.id;
     this.ctxWords[W_DATA_END + 1] = this.packet.id;
     this.ctxWords[W_SK] = 0;
-    this.ctxWords[W_SK + 1] = this.skView.id;
-    this.migId = this.migratingView.id;
+    this.ctxWords[W_SK + 1] = this.skA.id;
+  }
+
+  /** The socket ctx `sk` shows in the current run (null before the first fill). */
+  get sk(): VmSocket | null {
+    const s = this.curView().sk;
+    return s === NO_SOCKET ? null : s;
+  }
+
+  /** ctx `migrating_sk` of the current run, or null. */
+  get migratingSk(): VmSocket | null {
+    const s = this.mig.sk;
+    return this.ctxWords[W_MIGRATING_SK_HI] !== 0 && s !== NO_SOCKET ? s : null;
+  }
+
+  /** The region ctx `sk` points to in the current run. */
+  get skView(): Region {
+    return this.curView().region;
+  }
+
+  /** The region ctx `migrating_sk` points to when it is not NULL. */
+  get migratingView(): Region {
+    return this.mig.region;
+  }
+
+  /** The view ctx `sk` points to: read back from the pointer word, so a run stores no index. */
+  private curView(): SockView {
+    return this.ctxWords[W_SK + 1] === this.skA.id ? this.skA : this.skB;
   }
 
   /**
-   * Write only the context words in `words` from now on (a mask from `ctxReadWords`); the
-   * others keep whatever they hold. The socket views are refreshed at the next fill.
+   * The socket view a pointer with high word `id` (and low word 0) refers to in the current
+   * run — ctx `sk`, or ctx `migrating_sk` when it is set — else null. For helpers that take a
+   * socket argument.
+   */
+  viewAt(id: number): SockView | null {
+    const v = this.curView();
+    if (id === v.id && v.sk !== NO_SOCKET) return v;
+    if (id === this.mig.id && this.ctxWords[W_MIGRATING_SK_HI] !== 0) return this.mig;
+    return null;
+  }
+
+  /**
+   * Write only the socket views the program can load through (from `ctxReadWords`'s mask);
+   * every scalar ctx word is written on each run regardless (a store is cheaper than the
+   * test that would skip it). The socket views are refreshed at the next fill.
    */
   setReadWords(words: number): void {
     this.need = words & ALL_CTX_WORDS;
     this.argsFilled = false;
-    this.needLen = (this.need & NEED_LEN) !== 0;
-    this.needBind = (this.need & NEED_BIND) !== 0;
-    this.needHash = (this.need & NEED_HASH) !== 0;
     this.needSk = (this.need & NEED_SK) !== 0;
     this.needMig = (this.need & NEED_MIG) !== 0;
-    this.sk = null;
-    this.lastMigrating = null;
-    this.skCookieValid = false;
-    this.migCookieValid = false;
+    this.skA.reset();
+    this.skB.reset();
+    this.mig.reset();
+  }
+
+  /**
+   * Point ctx `sk` at the view showing `sk` (a socket neither shows replaces the one the last
+   * run did not use) and ctx `migrating_sk` at its view or NULL. Small on purpose — V8 inlines
+   * it into both fills only while the hook's whole call chain fits its inlining budget — with
+   * the view changes out of line.
+   */
+  private pointSockets(sk: VmSocket, m: VmSocket | null): void {
+    const w = this.ctxWords;
+    const v = sk === this.skA.sk ? this.skA : sk === this.skB.sk ? this.skB : this.showSk(sk);
+    // `| 0`: V8 then stores a small integer as is, not through a float truncation.
+    w[W_SK + 1] = v.id | 0;
+    w[W_IP_PROTOCOL] = v.protocol | 0;
+    if (this.needSk) v.words[W_STATE] = sk.state | 0;
+    w[W_MIGRATING_SK_HI] = m === null ? 0 : this.pointMig(m);
+  }
+
+  /** ctx `migrating_sk` for a socket: its view (current), whose id is the pointer's high word. */
+  private pointMig(m: VmSocket): number {
+    const v = this.mig;
+    if (m !== v.sk) v.show(m, this.needMig);
+    else if (this.needMig) v.words[W_STATE] = m.state | 0;
+    return v.id | 0;
+  }
+
+  private showSk(sk: VmSocket): SockView {
+    const v = this.ctxWords[W_SK + 1] === this.skA.id ? this.skB : this.skA;
+    v.show(sk, this.needSk);
+    return v;
   }
 
   /** Fill every region for one run. Throws `InputError` for an l4Offset outside the packet. */
@@ -192,81 +285,39 @@ export class ReuseportContext {
     if (l4 < 0 || l4 > plen) throw badL4(l4, plen);
     this.l4Offset = l4;
 
-    // Only the words that can change and that the program can load are written; region ids
-    // were written by the constructor.
     const sk = input.sk;
+    this.pointSockets(sk, input.migratingSk);
     const w = this.ctxWords;
-    const need = this.need;
-    if ((need & NEED_DATA) !== 0) {
-      w[W_DATA] = l4;
-      w[W_DATA_END] = plen;
-    }
-    if ((need & NEED_LEN) !== 0) w[W_LEN] = input.len ?? plen - l4;
-    if ((need & NEED_ETH) !== 0) {
-      const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
-      w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
-    }
-    if ((need & NEED_IP) !== 0) w[W_IP_PROTOCOL] = input.ipProtocol ?? sk.protocol;
-    if ((need & NEED_BIND) !== 0) w[W_BIND_INANY] = (input.bindInany ?? sk.bindInany) === true ? 1 : 0;
-    if ((need & NEED_HASH) !== 0) w[W_HASH] = input.hash;
-
-    if (sk !== this.sk) {
-      if ((need & NEED_SK) !== 0) writeSockWords(this.skWords, sk);
-      this.sk = sk;
-      this.skCookieValid = false;
-    } else if ((need & NEED_SK) !== 0) {
-      this.skWords[W_STATE] = sk.state;
-    }
-
-    const m = input.migratingSk;
-    if (m === null) {
-      if ((need & NEED_MIG) !== 0) w[W_MIGRATING_SK_HI] = 0;
-      this.migratingSk = null;
-    } else {
-      const view = (need & NEED_MIG) !== 0;
-      if (view) w[W_MIGRATING_SK_HI] = this.migratingView.id;
-      if (m !== this.lastMigrating) {
-        if (view) writeSockWords(this.migWords, m);
-        this.lastMigrating = m;
-        this.migCookieValid = false;
-      } else if (view) {
-        this.migWords[W_STATE] = m.state;
-      }
-      this.migratingSk = m;
-    }
+    w[W_DATA] = l4;
+    w[W_DATA_END] = plen;
+    w[W_LEN] = input.len ?? plen - l4;
+    const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
+    w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
+    if (input.ipProtocol !== undefined) w[W_IP_PROTOCOL] = input.ipProtocol;
+    w[W_BIND_INANY] = (input.bindInany ?? sk.bindInany) === true ? 1 : 0;
+    w[W_HASH] = input.hash;
   }
 
   /**
    * The socket model's fill, with no packet: exactly `fill({ sk, migratingSk, hash, len,
-   * bindInany })`, minus the per-run work that cannot change between such calls (the
-   * empty packet's words are written once, ip_protocol when `sk` changes: a socket's
-   * protocol is fixed). Allocation-free and monomorphic for the per-request hook path; the
-   * rare work (a new socket, the first call after `fill`) is out of line so this inlines.
-   * `hash` may be the u32 or its int32 bit pattern. test/vm/context-args.test.ts checks the
-   * equivalence with `fill` over random run sequences.
+   * bindInany })`, minus the per-run work that cannot change between such calls (the empty
+   * packet's words are written once). Allocation-free, and no object is stored per run (a
+   * store of a heap object costs a write barrier): the sockets are identified by which view
+   * the ctx pointers hold. The rare work (a socket not in a view, the first call after
+   * `fill`) is out of line so this inlines. `hash` may be the u32 or its int32 bit pattern.
+   * test/vm/context-args.test.ts checks the equivalence with `fill` over random run sequences.
    */
   fillArgs(sk: VmSocket, m: VmSocket | null, hash: number, len: number, bindInany: boolean): void {
+    if (!this.argsFilled) this.argsConstants();
+    this.pointSockets(sk, m);
     const w = this.ctxWords;
-    if (sk !== this.sk) this.argsSkChanged(sk);
-    else if (this.needSk) this.skWords[W_STATE] = sk.state;
-    if (!this.argsFilled) this.argsConstants(sk);
-    if (this.needLen) w[W_LEN] = len;
-    if (this.needBind) w[W_BIND_INANY] = bindInany ? 1 : 0;
-    if (this.needHash) w[W_HASH] = hash;
-    if (m === null) {
-      if (this.needMig) w[W_MIGRATING_SK_HI] = 0;
-      this.migratingSk = null;
-    } else {
-      if (m !== this.lastMigrating) this.argsMigChanged(m);
-      else if (this.needMig) this.migWords[W_STATE] = m.state;
-      if (this.needMig) w[W_MIGRATING_SK_HI] = this.migId;
-      this.migratingSk = m;
-    }
+    w[W_LEN] = len | 0;
+    w[W_BIND_INANY] = bindInany ? 1 : 0;
+    w[W_HASH] = hash | 0;
   }
 
-  /** fillArgs, first run after a `fill` or `setReadWords`: the empty packet's words and ip_protocol. */
-  private argsConstants(sk: VmSocket): void {
-    const need = this.need;
+  /** fillArgs, first run after a `fill` or `setReadWords`: the empty packet's words. */
+  private argsConstants(): void {
     const w = this.ctxWords;
     if (this.packetBytes !== EMPTY) {
       this.mem.rebind(this.packet, EMPTY, false);
@@ -274,45 +325,10 @@ export class ReuseportContext {
       this.packetLen = 0;
     }
     this.l4Offset = 0;
-    if ((need & NEED_DATA) !== 0) {
-      w[W_DATA] = 0;
-      w[W_DATA_END] = 0;
-    }
-    if ((need & NEED_ETH) !== 0) w[W_ETH_PROTOCOL] = 0; // no packet: skb->protocol 0
-    if ((need & NEED_IP) !== 0) w[W_IP_PROTOCOL] = sk.protocol;
+    w[W_DATA] = 0;
+    w[W_DATA_END] = 0;
+    w[W_ETH_PROTOCOL] = 0; // no packet: skb->protocol 0
     this.argsFilled = true;
-  }
-
-  /** fillArgs with a new ctx `sk`: its view and (after the constants) ip_protocol. */
-  private argsSkChanged(sk: VmSocket): void {
-    if (this.needSk) writeSockWords(this.skWords, sk);
-    if ((this.need & NEED_IP) !== 0) this.ctxWords[W_IP_PROTOCOL] = sk.protocol;
-    this.sk = sk;
-    this.skCookieValid = false;
-  }
-
-  /** fillArgs with a new `migrating_sk`: its view. */
-  private argsMigChanged(m: VmSocket): void {
-    if (this.needMig) writeSockWords(this.migWords, m);
-    this.lastMigrating = m;
-    this.migCookieValid = false;
-  }
-
-  /** Make the cookie halves of `sk` (which = 0) or `migratingSk` (1) current. */
-  cookieHalves(which: 0 | 1): void {
-    if (which === 0) {
-      if (this.skCookieValid || this.sk === null) return;
-      const c = this.sk.cookie;
-      this.skCookieLo = Number(c & 0xffffffffn);
-      this.skCookieHi = Number((c >> 32n) & 0xffffffffn);
-      this.skCookieValid = true;
-    } else {
-      if (this.migCookieValid || this.migratingSk === null) return;
-      const c = this.migratingSk.cookie;
-      this.migCookieLo = Number(c & 0xffffffffn);
-      this.migCookieHi = Number((c >> 32n) & 0xffffffffn);
-      this.migCookieValid = true;
-    }
   }
 
   /** The packet bytes of the current run (from the network header on). */

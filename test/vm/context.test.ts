@@ -123,4 +123,60 @@ describe("struct sk_reuseport_md", () => {
     expect(() => c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 })).toThrow(InputError);
     expect(() => c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 })).toThrow("l4Offset 11 is outside the 10-byte packet; expected 0..10");
   });
+
+  it("ctx sk has two views: alternating sockets keep theirs (pointer, bytes, cookie); a third replaces the older", () => {
+    const c = new ReuseportContext(new AddressSpace());
+    const a = new StaticSocket(0xan, TCP_CLOSE, 1, 2, 1, 6, 0x0a000001, 8080, 0, 0);
+    const b = new StaticSocket(0xbn, TCP_CLOSE, 1, 2, 1, 6, 0x0a000002, 9090, 0, 0);
+    const third = new StaticSocket(0xcn, TCP_CLOSE, 1, 2, 1, 17, 0x0a000003, 7070, 0, 0);
+    const skPtr = (): bigint => ctxField(c, "sk");
+    c.fillArgs(a, null, 1, 0, false);
+    const pa = skPtr();
+    const viewA = c.skView;
+    c.fillArgs(b, child, 2, 0, false);
+    const pb = skPtr();
+    const viewB = c.skView;
+    expect(pb).not.toBe(pa); // two sockets, two pointers, as in the kernel
+    for (let i = 0; i < 3; i++) {
+      c.fillArgs(a, null, 3, 0, false);
+      expect([skPtr(), c.skView, c.sk, c.migratingSk]).toEqual([pa, viewA, a, null]);
+      expect(sockField(c.skView.bytes, "src_port")).toBe(8080n);
+      c.fill({ sk: b, migratingSk: child, hash: 4 });
+      expect([skPtr(), c.skView, c.sk, c.migratingSk]).toEqual([pb, viewB, b, child]);
+      expect(sockField(c.skView.bytes, "src_port")).toBe(9090n);
+    }
+    // b was used last: the third socket takes a's view, and ip_protocol follows the socket.
+    c.fillArgs(third, null, 5, 0, false);
+    expect([skPtr(), c.sk, ctxField(c, "ip_protocol")]).toEqual([pa, third, 17n]);
+    expect(sockField(c.skView.bytes, "src_port")).toBe(7070n);
+    c.fillArgs(b, null, 6, 0, false);
+    expect([skPtr(), c.sk, ctxField(c, "ip_protocol")]).toEqual([pb, b, 6n]);
+  });
+
+  it("a socket view's cookie is converted once and kept while the view shows that socket", () => {
+    let reads = 0;
+    const counted = (cookie: bigint): StaticSocket =>
+      Object.defineProperty(new StaticSocket(0n), "cookie", {
+        get: () => {
+          reads++;
+          return cookie;
+        },
+      });
+    const a = counted(0x1_0000_0002n);
+    const b = counted(7n);
+    const c = new ReuseportContext(new AddressSpace());
+    const cookieOf = (): [number, number] => {
+      const v = c.viewAt(c.skView.id)!;
+      v.cookieHalves();
+      return [v.cookieLo, v.cookieHi];
+    };
+    for (let i = 0; i < 4; i++) {
+      c.fillArgs(a, null, 0, 0, false);
+      expect(cookieOf()).toEqual([2, 1]);
+      c.fillArgs(b, null, 0, 0, false);
+      expect(cookieOf()).toEqual([7, 0]);
+    }
+    expect(reads).toBe(2);
+    expect(c.viewAt(c.migratingView.id)).toBeNull(); // migrating_sk is NULL in these runs
+  });
 });

@@ -45,19 +45,12 @@ export function getSocketCookie(env: HelperEnv): HelperFn {
   return (regs) => {
     const c = env.ctx;
     const h = hi(regs, 1);
-    if (c !== null && lo(regs, 1) === 0) {
-      if (h === c.skView.id && c.sk !== null) {
-        c.cookieHalves(0);
-        regs[0] = c.skCookieLo;
-        regs[1] = c.skCookieHi;
-        return;
-      }
-      if (h === c.migratingView.id && c.migratingSk !== null) {
-        c.cookieHalves(1);
-        regs[0] = c.migCookieLo;
-        regs[1] = c.migCookieHi;
-        return;
-      }
+    const v = c !== null && lo(regs, 1) === 0 ? c.viewAt(h) : null;
+    if (v !== null) {
+      v.cookieHalves();
+      regs[0] = v.cookieLo;
+      regs[1] = v.cookieHi;
+      return;
     }
     const where = c === null ? "no sockets in this run" : `ctx sk at ${formatAddress(c.skView.id, 0)}${c.migratingSk !== null ? ` or migrating_sk at ${formatAddress(c.migratingView.id, 0)}` : ""}`;
     throw new VmTrap("vm.helper-arg", `helper get_socket_cookie: r1 = ${formatAddress(h, lo(regs, 1))}; expected a socket pointer (${where})`);
