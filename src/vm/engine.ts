@@ -31,6 +31,12 @@ export interface EngineOptions {
    * function; the conformance runner sets it to 5). Absent: no helper unwinds.
    */
   readonly unwindHelper?: number;
+  /**
+   * The region r1 points into on (nearly) every run — a program type's context region —
+   * known when the engine is made. An engine may specialise to it at once (the trusted JIT's
+   * ctx copy, jit/jit.ts) instead of on the first run; runs with r1 elsewhere still work.
+   */
+  readonly ctxRegion?: number;
 }
 
 export type EngineFactory = (insns: readonly Insn[], options: EngineOptions) => Engine;

@@ -65,7 +65,7 @@ export class SkReuseportRuntime {
     this.insns = relocate(o.insns, o.maps);
     if (o.fullContext !== true) this.context.setReadWords(ctxReadWords(this.insns));
     const helpers = createHelperTable(this.env, SK_REUSEPORT);
-    this.engine = o.engine(this.insns, { mem: o.maps.mem, helpers, ...(o.budget !== undefined ? { budget: o.budget } : {}) });
+    this.engine = o.engine(this.insns, { mem: o.maps.mem, helpers, ctxRegion: this.ctxId, ...(o.budget !== undefined ? { budget: o.budget } : {}) });
   }
 
   /** Run the program for one decision. The returned object is reused by the next call. */

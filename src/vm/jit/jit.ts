@@ -84,6 +84,8 @@ interface Kit {
   /** An empty view: the trusted-mode view cache's initial entry (id 0, NULL), so NULL faults. */
   readonly NV: DataView;
   readonly H: readonly HelperFn[];
+  /** `ctxRegion` (0: none): the ctx-specialised copy is compiled with the engine. */
+  readonly eager: number;
   [fn: string]: unknown;
 }
 
@@ -181,6 +183,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     RX,
     NV: new DataView(new ArrayBuffer(0)),
     H,
+    eager: options.ctxRegion ?? 0,
     mul64,
     udiv64,
     sdiv64,
@@ -249,7 +252,11 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
   // one ctx region per context, so in practice the copy serves every run). `runT` is the one
   // entry point callers ever see, so their call sites stay monomorphic across the tier-up.
   const specialise = trusted && hasCtxAccess(insns, options.facts ?? NO_FACTS);
-  const entry = specialise ? `let T = undefined;\nfunction runT(a1h, a1l, a2) { return (T === undefined ? (T = K.tier(a1h >>> 0, run)) : T)(a1h, a1l, a2); }\nE.run = runT;` : `E.run = run;`;
+  // Given the ctx region up front (`ctxRegion`), the copy is made now and is `run` itself: no
+  // trampoline per run.
+  const entry = specialise
+    ? `let T = undefined;\nfunction runT(a1h, a1l, a2) { return (T === undefined ? (T = K.tier(a1h >>> 0, run)) : T)(a1h, a1l, a2); }\nE.run = K.eager === 0 ? runT : (T = K.tier(K.eager, run));`
+    : `E.run = run;`;
   const factory = `"use strict";\nconst { ${KIT_NAMES.join(", ")}, H } = K;\n${helperLocals}\nlet dz = ${String(STACK_SIZE)};\n${body}\n${entry}\nreturn E;`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of a JIT; see source.ts for why the text is safe.
   let make: (k: Kit) => MutableEngine;

@@ -53,12 +53,14 @@ describe("ctx-specialised trusted code", () => {
     // After a rebind the next run reads the new bytes (C: index 9), then A's again.
     ["ctx rebound between runs", ["a", "rebind-c", "a", "rebind-a", "a"], [15, 9, 15]],
   ];
-  for (const [name, steps, want] of cases) {
-    it(name, () => {
+  // Each case twice: specialised on the first run, and up front (`ctxRegion`, as the
+  // sk_reuseport runtime does), where `run` is the copy itself.
+  for (const [name, steps, want] of cases) for (const eager of [false, true]) {
+    it(`${name}${eager ? " (ctxRegion given up front)" : ""}`, () => {
       const mem = new AddressSpace();
       const ra = mem.add("ctx", A.slice(), false);
       const rb = mem.add("other", B.slice(), false);
-      const jit = compileJit(leastLoaded, { mem, helpers: new Map(), mode: "trusted", facts: llFacts() });
+      const jit = compileJit(leastLoaded, { mem, helpers: new Map(), mode: "trusted", facts: llFacts(), ...(eager ? { ctxRegion: ra.id } : {}) });
       const got: number[] = [];
       for (const s of steps) {
         if (s === "rebind-c") mem.rebind(ra, C.slice());
