@@ -11,7 +11,7 @@ import { ModelError } from "../errors.js";
 import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_PASS } from "../vm/program-type.js";
 import { IPPROTO_TCP, TCP_ESTABLISHED, type VmSocket } from "../vm/socket.js";
 import type { Netns } from "./netns.js";
-import type { ReuseportProgram } from "./program.js";
+import type { ReuseportProgram, ReuseportRunResult } from "./program.js";
 import { Listener } from "./sockets.js";
 
 /** INIT_SOCKS (spec §0). */
@@ -314,18 +314,25 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
 
 /** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
 function selectByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
-  // runArgs when the program has it: no input object per request (the hook's hot path).
-  const out =
-    prog.runArgs !== undefined
-      ? prog.runArgs(first, null, hash, len, g.bindInany, g.id, host.nowNs())
-      : prog.run({ sk: first, migratingSk: null, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
-  if ((prog.progType ?? 21) === 1) {
-    // Classic / SOCKET_FILTER: the return value is an index (R10).
-    const idx = out.ret >>> 0;
-    return idx < g.numSocks ? (g.socks[idx] as Listener) : selectByHash(g, hash);
-  }
+  const out = runProgram(host, g, prog, first, null, hash, len);
+  if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
   if (out.ret !== SK_PASS) return REFUSED;
   return asListener(out.selected) ?? selectByHash(g, hash);
+}
+
+/** Classic / SOCKET_FILTER programs return an index into socks[] (R10); out of range: hash pick. */
+function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener | null {
+  const idx = ret >>> 0;
+  return idx < g.numSocks ? (g.socks[idx] as Listener) : selectByHash(g, hash);
+}
+
+/** One run of the group's program: `runArgs` when it has one (no input object per request). */
+function runProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
+  return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany, g.id, host.nowNs()) : runWithInput(host, g, prog, sk, m, hash, len);
+}
+
+function runWithInput(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
+  return prog.run({ sk, migratingSk: m, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
 }
 
 /**
@@ -363,10 +370,7 @@ function migrateFailed(host: GroupHost, why: MigrateFailure): null {
 
 /** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
 function migrateByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
-  const out =
-    prog.runArgs !== undefined
-      ? prog.runArgs(sk, migrating, hash, len, g.bindInany, g.id, host.nowNs())
-      : prog.run({ sk, migratingSk: migrating, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
+  const out = runProgram(host, g, prog, sk, migrating, hash, len);
   if (out.ret !== SK_PASS) return migrateFailed(host, "program-drop"); // step 6: refusal
   const sel = asListener(out.selected);
   if (sel !== null) return sel;

@@ -153,11 +153,17 @@ export class ReuseportContext {
    * Two views for ctx `sk`, used as a two-entry cache keyed by socket: the model alternates
    * between a bucket's first listener (new connections) and a closing listener (migrations),
    * and each keeps its view, its cookie and its pointer value (as in the kernel, two sockets
-   * are two different `sk` pointers). The ctx `sk` pointer word says which one is current.
+   * are two different `sk` pointers). The ctx `sk` pointer word says which one is current
+   * (kept per run only for programs that can load it).
    */
   private readonly skA: SockView;
   private readonly skB: SockView;
   private readonly mig: SockView;
+  /**
+   * ctx `sk` of the current run. Kept apart from the views: a program that cannot load the
+   * `sk` pointer (most policies) needs no view work per run, only this.
+   */
+  private curSk: VmSocket = NO_SOCKET;
   /** Where `data` starts in the packet region. */
   l4Offset = 0;
   private packetBytes: Uint8Array = EMPTY;
@@ -189,7 +195,7 @@ export class ReuseportContext {
 
   /** The socket ctx `sk` shows in the current run (null before the first fill). */
   get sk(): VmSocket | null {
-    const s = this.curView().sk;
+    const s = this.curSk;
     return s === NO_SOCKET ? null : s;
   }
 
@@ -221,7 +227,11 @@ export class ReuseportContext {
    */
   viewAt(id: number): SockView | null {
     const v = this.curView();
-    if (id === v.id && v.sk !== NO_SOCKET) return v;
+    if (id === v.id && this.curSk !== NO_SOCKET) {
+      // Without loads through ctx `sk` the view is not kept per run: show the socket now.
+      if (v.sk !== this.curSk) v.show(this.curSk, this.needSk);
+      return v;
+    }
     if (id === this.mig.id && this.ctxWords[W_MIGRATING_SK_HI] !== 0) return this.mig;
     return null;
   }
@@ -236,25 +246,37 @@ export class ReuseportContext {
     this.argsFilled = false;
     this.needSk = (this.need & NEED_SK) !== 0;
     this.needMig = (this.need & NEED_MIG) !== 0;
+    this.curSk = NO_SOCKET;
     this.skA.reset();
     this.skB.reset();
     this.mig.reset();
   }
 
   /**
-   * Point ctx `sk` at the view showing `sk` (a socket neither shows replaces the one the last
-   * run did not use) and ctx `migrating_sk` at its view or NULL. Small on purpose — V8 inlines
-   * it into both fills only while the hook's whole call chain fits its inlining budget — with
-   * the view changes out of line.
+   * Set ctx `sk` and `migrating_sk` for a run. ctx `sk`: a new socket sets ip_protocol and,
+   * when the program can load the pointer, points it at the view showing the socket (a
+   * socket neither view shows replaces the one the last run did not use); the same socket
+   * only has its state refreshed. `migrating_sk`: its view, or NULL. Small on purpose — V8
+   * inlines it into both fills only while the hook's whole call chain fits its inlining
+   * budget — with the view changes out of line.
    */
   private pointSockets(sk: VmSocket, m: VmSocket | null): void {
     const w = this.ctxWords;
-    const v = sk === this.skA.sk ? this.skA : sk === this.skB.sk ? this.skB : this.showSk(sk);
-    // `| 0`: V8 then stores a small integer as is, not through a float truncation.
-    w[W_SK + 1] = v.id | 0;
-    w[W_IP_PROTOCOL] = v.protocol | 0;
-    if (this.needSk) v.words[W_STATE] = sk.state | 0;
+    if (sk !== this.curSk) {
+      this.curSk = sk;
+      // `| 0`: V8 then stores a small integer as is, not through a float truncation.
+      w[W_IP_PROTOCOL] = sk.protocol | 0;
+      if (this.needSk) this.pointSkView(sk);
+    } else if (this.needSk) {
+      this.curView().words[W_STATE] = sk.state | 0;
+    }
     w[W_MIGRATING_SK_HI] = m === null ? 0 : this.pointMig(m);
+  }
+
+  private pointSkView(sk: VmSocket): void {
+    const v = sk === this.skA.sk ? this.skA : sk === this.skB.sk ? this.skB : this.showSk(sk);
+    this.ctxWords[W_SK + 1] = v.id | 0;
+    v.words[W_STATE] = sk.state | 0;
   }
 
   /** ctx `migrating_sk` for a socket: its view (current), whose id is the pointer's high word. */

@@ -179,4 +179,19 @@ describe("struct sk_reuseport_md", () => {
     expect(reads).toBe(2);
     expect(c.viewAt(c.migratingView.id)).toBeNull(); // migrating_sk is NULL in these runs
   });
+
+  it("a program that cannot load ctx sk still gets the right socket and cookie from a helper", () => {
+    const c = new ReuseportContext(new AddressSpace());
+    c.setReadWords(0); // loads nothing: no view work per run
+    const a = new StaticSocket(0x1_0000_0005n);
+    const b = new StaticSocket(9n);
+    for (const [sk, lo, hi] of [[a, 5, 1], [b, 9, 0], [a, 5, 1]] as const) {
+      c.fillArgs(sk, null, 0, 0, false);
+      expect(c.sk).toBe(sk);
+      const v = c.viewAt(c.skView.id)!;
+      v.cookieHalves();
+      expect([v.cookieLo, v.cookieHi]).toEqual([lo, hi]);
+    }
+  });
 });
+
