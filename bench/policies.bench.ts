@@ -4,13 +4,20 @@
  * kernel pick without a program (R11) as the baseline. One op = 128 requests, so the runner's
  * per-call overhead does not swamp a few-ns path. A policy that does not compile or verify
  * right now is skipped with a note (its row is missing, not wrong).
+ * A C reference of the kernel pick (bench/native/kernel_pick.c: the same group, hashes and
+ * request mix) is built with gcc and run on the same machine, so the JavaScript figure can be
+ * read against what compiled code does here; its row's ratio is C / JavaScript. Without gcc
+ * the row is left out with a note.
  */
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BATCH, buildHookBench, loadHookPolicy, type HookBench } from "../src/cli/hook-bench.js";
 import { engineByName } from "../src/vm/engines.js";
 import { engineForVerified } from "../src/cli/policy-engine.js";
-import type { BenchCase, BenchSuite } from "./types.js";
+import type { BenchCase, BenchSuite, ExternalCase } from "./types.js";
 
 const LISTENERS = 16;
 const PER_OP = 128; // a multiple of BATCH
@@ -50,6 +57,27 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
   }
 }
 
+/** The C reference row (per PER_OP requests, like the other rows), or none without gcc. */
+function cReference(): ExternalCase[] {
+  const dirC = mkdtempSync(join(tmpdir(), "baton-pick-"));
+  try {
+    const exe = join(dirC, "kernel_pick");
+    execFileSync("gcc", ["-O2", "-o", exe, fileURLToPath(new URL("native/kernel_pick.c", import.meta.url)), "-lm"], { stdio: "pipe" });
+    const out = execFileSync(exe, { encoding: "utf8" });
+    const m = /^ns_per_request (\S+) (\S+) (\S+) (\S+) (\S+)$/m.exec(out);
+    if (m === null) throw new Error(`unexpected output: ${out.trim()}`);
+    const [median, mean, sd] = [Number(m[1]), Number(m[4]), Number(m[5])];
+    // 95 % margin of the mean over 15 rounds (t = 2.145 for 14 degrees of freedom).
+    const rme = mean > 0 ? (2.145 * sd) / Math.sqrt(15) / mean * 100 : 0;
+    return [{ name: `policies/kernel-pick-c x${PER_OP}`, engine: "c", nsPerOp: median * PER_OP, rmePercent: rme, baseline: BASE }];
+  } catch (e) {
+    process.stderr.write(`policies: no C reference row: ${(e as Error).message.split("\n")[0]}\n`);
+    return [];
+  } finally {
+    rmSync(dirC, { recursive: true, force: true });
+  }
+}
+
 export const suites: BenchSuite[] = [
   {
     name: "policies",
@@ -64,5 +92,6 @@ export const suites: BenchSuite[] = [
       if (k.none !== 0 || k.refused !== 0) throw new Error(`kernel pick: ${k.none} requests found no listener`);
     },
     cases,
+    external: cReference,
   },
 ];

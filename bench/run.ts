@@ -51,6 +51,9 @@ for (const suite of await loadSuites()) {
     byName.set(c.name, ns);
     rows.push({ name: c.name, engine: c.engine, ns_per_op: Math.round(ns * 10) / 10, rme_percent: Math.round(rme * 100) / 100, baseline: c.baseline ?? null, ratio_to_baseline: null });
   }
+  for (const x of suite.external?.() ?? []) {
+    rows.push({ name: x.name, engine: x.engine, ns_per_op: Math.round(x.nsPerOp * 10) / 10, rme_percent: Math.round(x.rmePercent * 100) / 100, baseline: x.baseline ?? null, ratio_to_baseline: null });
+  }
   for (const r of rows) {
     if (r.baseline !== null && r.ratio_to_baseline === null && byName.has(r.baseline)) {
       r.ratio_to_baseline = Math.round((r.ns_per_op / byName.get(r.baseline)!) * 100) / 100;

@@ -14,11 +14,23 @@ export interface BenchCase {
   readonly baseline?: string;
 }
 
+/** A figure measured outside the `benchmark` package (e.g. a C reference program), reported as a row. */
+export interface ExternalCase {
+  readonly name: string;
+  readonly engine: string;
+  readonly nsPerOp: number;
+  /** Relative margin of error at 95 %, as the `benchmark` package reports it. */
+  readonly rmePercent: number;
+  readonly baseline?: string;
+}
+
 export interface BenchSuite {
   readonly name: string;
   /** Throws if the cases disagree (run once before timing). */
   readonly check?: () => void;
   readonly cases: readonly BenchCase[];
+  /** Rows measured elsewhere, run after the cases; an empty list when the tool is missing. */
+  readonly external?: () => readonly ExternalCase[];
 }
 
 export interface ResultRow {
