@@ -13,7 +13,21 @@ export type RegisterFile = Uint32Array;
 export const REG_WORDS = 22;
 
 /** A helper's implementation. It may throw a `VmTrap` (the caller adds the instruction index). */
-export type HelperFn = (regs: RegisterFile, mem: AddressSpace) => void;
+export interface HelperFn {
+  (regs: RegisterFile, mem: AddressSpace): void;
+  /**
+   * `false`: the helper only reads the memory its pointer arguments name. An engine may then
+   * skip assuming that the stack changed under it (which costs a clear of the stack frame at
+   * the next run). Absent: it may write there (e.g. skb_load_bytes), the safe default for
+   * helpers that do not say.
+   */
+  readonly writesArgs?: boolean;
+}
+
+/** `fn`, marked as reading its pointer arguments only (`HelperFn.writesArgs` false). */
+export function readsArgsOnly(fn: (regs: RegisterFile, mem: AddressSpace) => void): HelperFn {
+  return Object.assign(fn, { writesArgs: false as const });
+}
 
 /** Helpers by id, as a VM instance sees them. */
 export type HelperTable = ReadonlyMap<number, HelperFn>;

@@ -359,6 +359,8 @@ export class Interpreter implements Engine {
    * on-stack-replacement code) never optimises run() again — every engine then ran ~2x slower.
    */
   private dirtyFrom = STACK_SIZE;
+  /** The stack region's bytes as 32-bit words. */
+  private readonly stackWords: Int32Array;
   /** Saved r6-r9, r10 (10 words) per frame, and return records. */
   private readonly saved = new Int32Array(MAX_CALL_DEPTH * 10);
   private readonly ret = new Int32Array(MAX_CALL_DEPTH);
@@ -413,6 +415,7 @@ export class Interpreter implements Engine {
       if (c >= H.JA && c <= H.JSLE32_X) M[p + L.TLEN] = M[M[p + L.OFF]! + L.LEN]!;
     }
     this.stack = this.mem.add("stack", new Uint8Array(STACK_SIZE), true);
+    this.stackWords = new Int32Array(this.stack.bytes.buffer, this.stack.bytes.byteOffset, STACK_SIZE / 4);
   }
 
   /** r0-r10 after the last run, as unsigned 64-bit values. */
@@ -431,7 +434,10 @@ export class Interpreter implements Engine {
     M[12] = 0; M[13] = 0; M[14] = 0; M[15] = 0; M[16] = 0; M[17] = 0;
     M[18] = 0; M[19] = 0; M[L.R10_LO] = STACK_SIZE; M[21] = this.stack.id;
     if (this.dirtyFrom < STACK_SIZE) {
-      this.stack.bytes.fill(0, this.dirtyFrom);
+      // Word stores from dirtyFrom's word (the bytes below it are zero): cheaper than fill(),
+      // a runtime call, for the few words a program's frame usually spans.
+      const SW = this.stackWords;
+      for (let i = this.dirtyFrom >> 2; i < STACK_SIZE / 4; i++) SW[i] = 0;
       this.dirtyFrom = STACK_SIZE;
     }
     const U = this.regs;
@@ -972,9 +978,10 @@ export class Interpreter implements Engine {
       throw new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...this.helpers.keys()].join(", ") || "none"})`, { insn: i });
     }
     // A helper may write to the stack only through a pointer argument (r1-r5 naming the
-    // stack region); then any active frame may change, so the next run clears them all.
+    // stack region), and only if it writes through its arguments at all (`writesArgs`); then
+    // any active frame may change, so the next run clears them all.
     const stackId = this.stack.id;
-    if (R[3] === stackId || R[5] === stackId || R[7] === stackId || R[9] === stackId || R[11] === stackId) {
+    if (fn.writesArgs !== false && (R[3] === stackId || R[5] === stackId || R[7] === stackId || R[9] === stackId || R[11] === stackId)) {
       const low = STACK_SIZE - (depth + 1) * MAX_STACK;
       if (low < this.dirtyFrom) this.dirtyFrom = low;
     }

@@ -28,7 +28,8 @@ import { createJit } from "../../src/vm/jit/jit.js";
 import type { EngineFactory } from "../../src/vm/engine.js";
 import { AddressSpace } from "../../src/vm/memory.js";
 import { type DataMap, lookupU64, MapTable, type SocketMap, u32Key } from "../../src/vm/maps/index.js";
-import { HELPER, SK_DROP, SK_PASS } from "../../src/vm/program-type.js";
+import { HELPER, SK_DROP, SK_PASS, SK_REUSEPORT } from "../../src/vm/program-type.js";
+import { createHelperTable } from "../../src/vm/helpers/table.js";
 import { SkReuseportRuntime } from "../../src/vm/reuseport-runtime.js";
 import { StaticSocket, TCP_ESTABLISHED, TCP_LISTEN } from "../../src/vm/socket.js";
 import { VirtualClock } from "../../src/vm/helpers/index.js";
@@ -203,4 +204,43 @@ describe.each(ENGINES)("SkReuseportRuntime (%s)", (_engineName, engine) => {
     rt.select({ sk: ls[0]!, migratingSk: null, hash: 0 });
     expect(rt.trace).toEqual(["hi", "hi"]);
   });
+
+  it("the stack reads as zero at every run: after skb_load_bytes wrote into it, after a read-only helper", () => {
+    const { maps, ls } = setup();
+    // len > 0: copy 8 packet bytes to r10-16 (skb_load_bytes writes through its argument);
+    // len == 0: read r10-16 without writing it (no verifier here: the engines promise zeros).
+    const prog = toSlots([
+      mov64r(6, 1),
+      ldxw(2, 6, 16),
+      jeq(2, 0, 8),
+      mov64r(1, 6),
+      mov64(2, 0),
+      mov64r(3, 10),
+      add64(3, -16),
+      mov64(4, 8),
+      call(HELPER.skb_load_bytes),
+      mov64(0, 1),
+      exit,
+      ldxdw(0, 10, -16),
+      exit,
+    ]);
+    const rt = new SkReuseportRuntime({ insns: prog, maps, engine });
+    const packet = Uint8Array.from({ length: 8 }, (_, i) => 0x11 * (i + 1));
+    for (let i = 0; i < 3; i++) {
+      expect(rt.select({ sk: ls[0]!, migratingSk: null, hash: 0, packet }).ret).toBe(1);
+      expect(rt.select({ sk: ls[0]!, migratingSk: null, hash: 0 }).ret).toBe(0);
+    }
+    // A helper that only reads its pointer argument (trace_printk) leaves nothing behind either.
+    const after = toSlots([mov64(1, 0x6968), stxw(10, -4, 1), mov64r(1, 10), add64(1, -4), mov64(2, 4), call(HELPER.trace_printk), ldxw(0, 10, -8), exit]);
+    const rt2 = new SkReuseportRuntime({ insns: after, maps, engine });
+    for (let i = 0; i < 3; i++) expect(rt2.select({ sk: ls[0]!, migratingSk: null, hash: 0 }).ret).toBe(0);
+  });
+
+  it("only skb_load_bytes and skb_load_bytes_relative are marked as writing through their arguments", () => {
+    const { maps } = setup();
+    const rt = new SkReuseportRuntime({ insns: toSlots([mov64(0, 1), exit]), maps, engine });
+    const writers = [...createHelperTable(rt.env, SK_REUSEPORT)].filter(([, fn]) => fn.writesArgs !== false).map(([id]) => id).sort((a, b) => a - b);
+    expect(writers).toEqual([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative].sort((a, b) => a - b));
+  });
 });
+

@@ -3,7 +3,7 @@
  * implements, bound to one `HelperEnv`. Helper ids come from `HELPER` (program-type.ts).
  * Omitted: helpers outside `SK_REUSEPORT.helpers` (tail_call, spin locks, …).
  */
-import type { HelperFn, HelperTable } from "../helper-abi.js";
+import { readsArgsOnly, type HelperFn, type HelperTable } from "../helper-abi.js";
 import { HELPER, type ProgramType } from "../program-type.js";
 import type { HelperEnv } from "./env.js";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem } from "./map-helpers.js";
@@ -33,12 +33,19 @@ export const HELPER_IMPLS: ReadonlyMap<number, HelperMaker> = new Map<number, He
   [HELPER.ktime_get_coarse_ns, ktimeGetCoarseNs],
 ]);
 
+/**
+ * Helpers that store into memory a pointer argument names (the kernel's ARG_PTR_TO_UNINIT_MEM):
+ * the bytes copied out of the packet. Every other helper above only reads through its pointer
+ * arguments (keys, values, format strings) or takes none.
+ */
+const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative]);
+
 /** The helpers `type` allows, bound to `env`. */
 export function createHelperTable(env: HelperEnv, type: ProgramType): HelperTable {
   const table = new Map<number, HelperFn>();
   for (const id of type.helpers.keys()) {
     const make = HELPER_IMPLS.get(id);
-    if (make !== undefined) table.set(id, make(env));
+    if (make !== undefined) table.set(id, WRITES_ARGS.has(id) ? make(env) : readsArgsOnly(make(env)));
   }
   return table;
 }

@@ -38,6 +38,8 @@ export interface CodegenOptions {
   readonly unwindHelper: number | undefined;
   /** Helper ids known at compile time, in call-site order; index = `h<i>` in the source. */
   readonly helperSlot: (id: number) => number | undefined;
+  /** Whether helper `id` (known at compile time) may write through its pointer arguments. */
+  readonly helperWrites: (id: number) => boolean;
   /** Copy every register into `RX` at exit (for `registers()`; tests only). */
   readonly exposeRegisters: boolean;
   /**
@@ -260,7 +262,10 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
   pro.push(`let n = 0, b = 0, d = 0, t = 0, u = 0, c = 0, o = 0, R = undefined, f = undefined, ch = 0, cv = NV;`);
   if (dirties) {
     // The stack reads as zero at the start of every run (as in the interpreter).
-    pro.push(`if (dz < ${num(STACK_SIZE)}) SB.fill(0, dz);`);
+    // Bytes below dz are already zero, so the loop may start at dz's word: word stores in
+    // JavaScript, since TypedArray.prototype.fill is a runtime call costing more than a short
+    // range of stores (a program's own frame is usually a few words).
+    pro.push(`if (dz < ${num(STACK_SIZE)}) { for (t = dz >> 2; t < ${num(STACK_SIZE / 4)}; t++) SI[t] = 0; }`);
     pro.push(`dz = ${num(staticLow)};`);
   }
   if (opt.trusted) pro.push(`try {`);

@@ -86,8 +86,9 @@ export function emitHelperCall(ctx: EmitCtx, ins: Insn, opt: CodegenOptions): vo
     w(`RF[${num(2 * r)}] = ${lo(r, pc)};`);
     w(`RF[${num(2 * r + 1)}] = ${hi(r, pc)};`);
   }
-  // A helper may write anywhere in the stack through a pointer argument.
-  w(`dz = 0;`);
+  // A helper may write anywhere in the stack through a pointer argument, unless it is known to
+  // only read through them (HelperFn.writesArgs): then the next run need not clear the stack.
+  if (ins.opcode === OP_CALLX || opt.helperWrites(ins.imm | 0)) w(`dz = 0;`);
   w(`try { ${fn}(RF, M); } catch (e) { throw helperFault(e, ${num(pc)}, ${nAt}); }`);
   w(`r0l = RF[0] | 0;`);
   w(`r0h = RF[1] | 0;`);

@@ -76,6 +76,8 @@ interface Kit {
   readonly M: AddressSpace;
   readonly S: Int32Array;
   readonly SB: Uint8Array;
+  /** The stack as 32-bit words (clearing it per run). */
+  readonly SI: Int32Array;
   readonly SV: DataView;
   readonly SR: Region;
   readonly SID: number;
@@ -101,7 +103,7 @@ interface MutableEngine {
 
 /** Names the generated code may use from the kit, destructured once per engine. */
 const KIT_NAMES = [
-  "E", "RG", "RF", "M", "S", "SB", "SV", "SR", "SID", "FS", "RX", "NV",
+  "E", "RG", "RF", "M", "S", "SB", "SI", "SV", "SR", "SID", "FS", "RX", "NV",
   "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
   "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
 ] as const;
@@ -148,6 +150,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     budget: budgetN,
     unwindHelper: options.unwindHelper,
     helperSlot: (id) => slotOf.get(id),
+    helperWrites: (id) => helpers.get(id)?.writesArgs !== false,
     exposeRegisters: options.exposeRegisters === true,
   };
   const gen = generate(insns, genOpts);
@@ -176,6 +179,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     M: mem,
     S,
     SB: stack.bytes,
+    SI: new Int32Array(stack.bytes.buffer, stack.bytes.byteOffset, STACK_SIZE / 4),
     SV: stack.view,
     SR: stack,
     SID: stack.id,
@@ -304,6 +308,7 @@ export function jitSource(
     facts: options.mode === "trusted" ? options.facts ?? NO_FACTS : NO_FACTS,
     budget: options.budget ?? DEFAULT_BUDGET,
     unwindHelper: options.unwindHelper,
+    helperWrites: (id) => helpers.get(id)?.writesArgs !== false,
     helperSlot: (id) => {
       if (!helpers.has(id)) return undefined;
       if (!ids.has(id)) ids.set(id, next++);

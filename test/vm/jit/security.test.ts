@@ -15,7 +15,7 @@ const ALLOWED_IDENTIFIERS = new Set([
   "function", "let", "const", "if", "for", "switch", "case", "default", "throw", "return", "continue", "break", "try", "catch", "undefined", "true", "false",
   // JIT locals and kit names
   "run", "a1h", "a1l", "a2", "n", "b", "d", "t", "u", "c", "o", "R", "f", "e", "dz", "ch", "cv",
-  "E", "RG", "RF", "M", "S", "SB", "SV", "SR", "SID", "FS", "RX", "NV", "id",
+  "E", "RG", "RF", "M", "S", "SB", "SI", "SV", "SR", "SID", "FS", "RX", "NV", "id",
   "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
   "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
   // the ctx-specialised copy (jit.ts): its constants, the generic function and the rebind trap
