@@ -8,6 +8,12 @@
  * request mix) is built with gcc and run on the same machine, so the JavaScript figure can be
  * read against what compiled code does here; its row's ratio is C / JavaScript. Without gcc
  * the row is left out with a note.
+ * In this process the group's call sites see every policy's program, so V8 inlines less along
+ * them than in a simulation with one policy; the `own-process` rows run `baton bench --policy
+ * FILE --engine jit --json` per policy (one program per process, as in a simulation) and add
+ * its hook overhead (median of paired hook/bare rounds) as a row. For those rows ±% is half
+ * the spread of the rounds relative to the median (min–max for the request, the IQR for the
+ * overhead), not a confidence interval.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -78,6 +84,37 @@ function cReference(): ExternalCase[] {
   }
 }
 
+interface HookJson {
+  readonly ns_per_request: number;
+  readonly min: number;
+  readonly max: number;
+  readonly hook_overhead_ns: number | null;
+  readonly hook_overhead_spread_ns: readonly [number, number] | null;
+}
+
+const cli = fileURLToPath(new URL("../src/cli/entry.ts", import.meta.url));
+
+/** `baton bench --policy` per policy on the JIT, each in a process of its own. */
+function ownProcessRows(): ExternalCase[] {
+  const out: ExternalCase[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
+    const name = f.replace(/\.baton$/, "");
+    try {
+      const text = execFileSync(process.execPath, ["--import", "tsx", cli, "bench", "--policy", `${dir}${f}`, "--engine", "jit", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const r = JSON.parse(text) as HookJson;
+      const half = (lo: number, hi: number, mid: number): number => (mid > 0 ? ((hi - lo) / 2 / mid) * 100 : 0);
+      out.push({ name: `policies/${name}/jit own-process x${PER_OP}`, engine: "jit", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
+      if (r.hook_overhead_ns !== null && r.hook_overhead_spread_ns !== null) {
+        const [q1, q3] = r.hook_overhead_spread_ns;
+        out.push({ name: `policies/${name}/jit own-process hook overhead x${PER_OP}`, engine: "jit", nsPerOp: r.hook_overhead_ns * PER_OP, rmePercent: half(q1, q3, r.hook_overhead_ns) });
+      }
+    } catch (e) {
+      process.stderr.write(`policies: no own-process row for ${name}: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+  }
+  return out;
+}
+
 export const suites: BenchSuite[] = [
   {
     name: "policies",
@@ -92,6 +129,6 @@ export const suites: BenchSuite[] = [
       if (k.none !== 0 || k.refused !== 0) throw new Error(`kernel pick: ${k.none} requests found no listener`);
     },
     cases,
-    external: cReference,
+    external: () => [...cReference(), ...ownProcessRows()],
   },
 ];

@@ -26,7 +26,7 @@ import { TcpStack } from "../model/stack.js";
 import type { Engine, EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP } from "../vm/program-type.js";
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, SK_REUSEPORT_CTX_FIELDS } from "../vm/program-type.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import { MapTable } from "../vm/maps/table.js";
 import { AddressSpace } from "../vm/memory.js";
@@ -52,7 +52,11 @@ export interface HookBench {
    * loop's own per-call cost is spread over many requests; divide a timing by `BATCH`.
    */
   readonly batch: () => void;
-  /** `BATCH` bare engine runs of the same program (null: no program), alternating a context filled once for a new connection and one for a migration. */
+  /**
+   * `BATCH` bare engine runs of the same program (null: no program), alternating a context
+   * filled once for a new connection and one for a migration, with the hook's hashes (one ctx
+   * word store per run).
+   */
   readonly bare: (() => void) | null;
   /** How the last few requests came out, to check the setup does something sensible. */
   readonly outcomes: () => { selected: number; refused: number; none: number };
@@ -62,6 +66,8 @@ export interface HookBench {
 export const BATCH = 16;
 const PORT = 8080;
 const HASHES = 256;
+/** `hash` in struct sk_reuseport_md as a u32 word index. */
+const CTX_HASH_WORD = SK_REUSEPORT_CTX_FIELDS.find((f) => f.name === "hash")!.offset / 4;
 
 /**
  * Deterministic well-spread hashes (a fixed LCG; no Math.random on result paths), held as
@@ -187,8 +193,10 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   let bare: (() => void) | null = null;
   if (policy !== null) {
     // Runtimes of their own over equal maps (same sockets in the socket maps), each filled
-    // once — one with a new connection, one with a migration: the engine runs alone.
-    const mk = (input: ReuseportInput): { readonly eng: Engine; readonly ctxId: number } => {
+    // once — one with a new connection, one with a migration — and then given each request's
+    // hash with one ctx word store: the program runs on the same inputs as in the hook (its
+    // branches and map slots follow the hash), and nothing else of the hook is left.
+    const mk = (input: ReuseportInput): { readonly eng: Engine; readonly ctxId: number; readonly words: Uint32Array } => {
       const table = new MapTable(new AddressSpace());
       const made = policy.maps.map((m) => table.create(m));
       for (const s of slots) {
@@ -197,7 +205,8 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
       }
       const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
       rt.select(input);
-      return { eng: rt.engine, ctxId: rt.context.ctx.id };
+      const ctx = rt.context.ctx.bytes;
+      return { eng: rt.engine, ctxId: rt.context.ctx.id, words: new Uint32Array(ctx.buffer, ctx.byteOffset, ctx.length >> 2) };
     };
     const a = mk({ sk: first, migratingSk: null, hash: hs[0] as number, len: 60, bindInany: true });
     const b = mk({ sk: closing, migratingSk: req, hash: hs[1] as number, len: 0, bindInany: true });
@@ -207,9 +216,20 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     const eb = b.eng;
     const ia = a.ctxId;
     const ib = b.ctxId;
+    const wa = a.words;
+    const wb = b.words;
+    let jb = 0;
     bare = () => {
       let x = 0;
-      for (let k = 0; k < BATCH; k += 2) x += ea.run(ia, 0, 0) + eb.run(ib, 0, 0);
+      let j = jb;
+      for (let k = 0; k < BATCH; k += 2) {
+        wa[CTX_HASH_WORD] = hs[j & (HASHES - 1)] as number;
+        x += ea.run(ia, 0, 0);
+        wb[CTX_HASH_WORD] = hs[(j + 1) & (HASHES - 1)] as number;
+        x += eb.run(ib, 0, 0);
+        j = (j + 2) & (HASHES - 1);
+      }
+      jb = j;
       sink ^= x;
     };
   }
