@@ -106,7 +106,7 @@ import {
   MAX_STACK,
   type Insn,
 } from "./isa.js";
-import type { AddressSpace, Region } from "./memory.js";
+import { formatAddress, type AddressSpace, type Region } from "./memory.js";
 
 const STACK_SIZE = MAX_STACK * MAX_CALL_DEPTH;
 
@@ -970,7 +970,7 @@ export class Interpreter implements Engine {
       fn = R[d + 1] === 0 ? this.helpers.get(id) : undefined;
       if (fn === undefined) {
         this.executed = done;
-        throw new VmTrap("vm.bad-callx", `callx target r${d / 2} = 0x${R[d + 1]!.toString(16)}${R[d]!.toString(16).padStart(8, "0")} is not a registered helper id`, { insn: i });
+        throw new VmTrap("vm.bad-callx", `callx target r${d / 2} = ${formatAddress(R[d + 1]!, R[d]!)} is not a registered helper id`, { insn: i });
       }
     }
     if (fn === undefined) {

@@ -109,5 +109,7 @@ export function regionAddress(region: Region, offset = 0): bigint {
 }
 
 export function formatAddress(hi: number, lo: number): string {
+  // No region (high word 0, NULL among them): the plain number, as 0x0 rather than 0x000000000.
+  if (hi >>> 0 === 0) return `0x${(lo >>> 0).toString(16)}`;
   return `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, "0")}`;
 }

@@ -28,7 +28,7 @@ import { BatonError, BytecodeError, VmTrap } from "../../errors.js";
 import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } from "../engine.js";
 import { REG_WORDS, type HelperFn } from "../helper-abi.js";
 import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
-import type { AddressSpace, Region } from "../memory.js";
+import { formatAddress, type AddressSpace, type Region } from "../memory.js";
 import { STACK_SIZE, generate, hasCtxAccess, type CodegenOptions } from "./codegen.js";
 import { NO_FACTS, type JitFacts } from "./facts.js";
 import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "../arith64.js";
@@ -234,7 +234,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
       const fn = h === 0 ? helpers.get(l >>> 0) : undefined;
       if (fn !== undefined) return fn;
       E.executed = n;
-      throw new VmTrap("vm.bad-callx", `callx target r${dst} = 0x${(h >>> 0).toString(16)}${(l >>> 0).toString(16).padStart(8, "0")} is not a registered helper id`, { insn: pc });
+      throw new VmTrap("vm.bad-callx", `callx target r${dst} = ${formatAddress(h, l)} is not a registered helper id`, { insn: pc });
     },
     badAtomic(op: number): VmTrap {
       return new VmTrap("vm.bad-atomic", `atomic operation 0x${(op >>> 0).toString(16)} is not valid`);

@@ -42,7 +42,7 @@ describe("baton run", () => {
     const r = await cli("run", EX);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      "examples/least_loaded.s: insn 1: error: read of 8 bytes at 0x000000000 is outside every region; valid regions: stack [0x100000000, 0x100001000) rw\n" +
+      "examples/least_loaded.s: insn 1: error: read of 8 bytes at 0x0 is outside every region; valid regions: stack [0x100000000, 0x100001000) rw\n" +
         "note: insn 1 is examples/least_loaded.s:5: ldxdw %r3, [%r1]     # best value\n",
     );
   });

@@ -25,7 +25,7 @@ const CASES: readonly Case[] = [
   { name: "load past the end of mem", asm: "ldxw %r0, [%r1+14]\nexit", trap: `vm.out-of-bounds: read of 4 bytes at 0x10000000e is outside every region; ${REGIONS}`, insn: 0, executed: 0 },
   { name: "store below the stack", asm: "mov %r0, 0\nstdw [%r10-4100], 1\nexit", trap: `vm.out-of-bounds: write of 8 bytes at 0x2fffffffc is outside every region; ${REGIONS}`, insn: 1, executed: 0 },
   { name: "write to a read-only region", asm: "lddw %r2, 0x200000000\nstw [%r2+4], 7\nexit", trap: `vm.read-only: write of 4 bytes at 0x200000004 is in read-only region ro; ${REGIONS}`, insn: 2, executed: 0 },
-  { name: "NULL dereference", asm: "mov %r1, 0\nldxb %r0, [%r1]\nexit", trap: `vm.out-of-bounds: read of 1 bytes at 0x000000000 is outside every region; ${REGIONS}`, insn: 1, executed: 0 },
+  { name: "NULL dereference", asm: "mov %r1, 0\nldxb %r0, [%r1]\nexit", trap: `vm.out-of-bounds: read of 1 bytes at 0x0 is outside every region; ${REGIONS}`, insn: 1, executed: 0 },
   { name: "all-ones pointer (high half 0xffffffff) on the first access", asm: "mov %r1, -1\nldxb %r0, [%r1]\nexit", trap: `vm.out-of-bounds: read of 1 bytes at 0xffffffffffffffff is outside every region; ${REGIONS}`, insn: 1, executed: 0 },
   { name: "budget in a loop", asm: "mov %r0, 0\nloop:\nadd %r0, 1\nja loop", trap: "vm.budget: instruction budget of 50 exhausted", insn: 2, executed: 50, budget: 50 },
   { name: "budget in the middle of a block", asm: "mov %r0, 0\nloop:\nadd %r0, 1\nadd %r0, 1\nadd %r0, 1\nja loop", trap: "vm.budget: instruction budget of 10 exhausted", insn: 2, executed: 10, budget: 10 },
