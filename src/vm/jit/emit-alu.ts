@@ -143,6 +143,16 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
       break;
     case BPF_DIV:
     case BPF_MOD:
+      if (off !== 1 && dhr === "0" && sh === "0") {
+        // Trusted facts put both operands below 2^32: the unsigned 64-bit result is the 32-bit
+        // one (as alu32 computes it), with no call. Division by zero: 0; modulo: dst unchanged.
+        const s32 = x ? `(${sl} >>> 0)` : num(imm >>> 0, pc);
+        if (code === BPF_DIV) w(!x && imm === 0 ? `${dl} = 0;` : x ? `${dl} = ${sl} === 0 ? 0 : ((${dl} >>> 0) / ${s32}) | 0;` : `${dl} = ((${dl} >>> 0) / ${s32}) | 0;`);
+        else if (x) w(`${dl} = ${sl} === 0 ? ${dl} : ((${dl} >>> 0) % ${s32}) | 0;`);
+        else if (imm !== 0) w(`${dl} = ((${dl} >>> 0) % ${s32}) | 0;`);
+        w(`${dh} = 0;`);
+        break;
+      }
       w(`${dl} = ${off === 1 ? "sdiv64" : "udiv64"}(${dl}, ${dhr}, ${sl}, ${sh}, ${code === BPF_MOD ? "true" : "false"});`);
       w(`${dh} = S[0];`);
       break;
