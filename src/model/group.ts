@@ -295,9 +295,10 @@ export const REFUSED = "refused" as const;
 
 // The two entry points below are the per-request path of every simulated connection. Each
 // keeps its common case (no program: the hash pick) in a few lines and moves the rest out of
-// line — program runs, failures and their counters — so V8 inlines the whole no-program path
-// into its caller; written as one function per rule, the migration path cost about twice as
-// much per call (bench/hook: `baton bench --kernel-pick`).
+// line — program runs, failures and their counters — so the no-program path stays small
+// enough for V8 to inline even where a caller has several call sites (written as one
+// function per rule, the second copy in such a caller exceeded V8's inlining budget and
+// became a real call). `baton bench --kernel-pick` times this path.
 
 /**
  * R10 `reuseport_select_sock` for a new SYN (or a cookie ACK): prog, else hash pick.

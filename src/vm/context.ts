@@ -96,17 +96,17 @@ export interface ReuseportInput {
 const EMPTY = new Uint8Array(0);
 
 /**
- * One read-only `struct bpf_sock` region and the socket it shows. The view's words are written
- * when the socket changes (and `state` before each run that can read it); the cookie halves are
- * converted from the socket's bigint cookie on the first get_socket_cookie after a change.
- */
-/**
  * What an empty view holds instead of null: comparisons of sockets then only ever see
  * objects, which V8 compiles to one pointer compare (a null in the mix makes it a generic
  * equality with number and bigint cases).
  */
 const NO_SOCKET: VmSocket = new StaticSocket(0n, 0, null, 0, 0, 0, 0, 0, 0, 0);
 
+/**
+ * One read-only `struct bpf_sock` region and the socket it shows. The view's words are written
+ * when the socket changes (and `state` before each run that can read it); the cookie halves are
+ * converted from the socket's bigint cookie on the first get_socket_cookie after a change.
+ */
 export class SockView {
   sk: VmSocket = NO_SOCKET;
   /** `sk.protocol`, for ctx ip_protocol (a number field: no socket load per run). */
@@ -315,7 +315,7 @@ export class ReuseportContext {
     w[W_LEN] = input.len ?? plen - l4;
     const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
     w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
-    if (input.ipProtocol !== undefined) w[W_IP_PROTOCOL] = input.ipProtocol;
+    w[W_IP_PROTOCOL] = input.ipProtocol ?? sk.protocol;
     w[W_BIND_INANY] = (input.bindInany ?? sk.bindInany) === true ? 1 : 0;
     w[W_HASH] = input.hash;
   }
@@ -323,11 +323,11 @@ export class ReuseportContext {
   /**
    * The socket model's fill, with no packet: exactly `fill({ sk, migratingSk, hash, len,
    * bindInany })`, minus the per-run work that cannot change between such calls (the empty
-   * packet's words are written once). Allocation-free, and no object is stored per run (a
-   * store of a heap object costs a write barrier): the sockets are identified by which view
-   * the ctx pointers hold. The rare work (a socket not in a view, the first call after
-   * `fill`) is out of line so this inlines. `hash` may be the u32 or its int32 bit pattern.
-   * test/vm/context-args.test.ts checks the equivalence with `fill` over random run sequences.
+   * packet's words are written once; ip_protocol when ctx `sk` changes). Allocation-free; a
+   * socket object is stored only when ctx `sk` or the migrating socket changes. The rare work
+   * (a socket not in a view, the first call after `fill`) is out of line so this inlines.
+   * `hash` may be the u32 or its int32 bit pattern. test/vm/context-args.test.ts checks the
+   * equivalence with `fill` over random run sequences.
    */
   fillArgs(sk: VmSocket, m: VmSocket | null, hash: number, len: number, bindInany: boolean): void {
     if (!this.argsFilled) this.argsConstants();
@@ -350,6 +350,9 @@ export class ReuseportContext {
     w[W_DATA] = 0;
     w[W_DATA_END] = 0;
     w[W_ETH_PROTOCOL] = 0; // no packet: skb->protocol 0
+    // `fill` may have set ip_protocol from its input; here it is ctx sk's (rewritten below
+    // when sk changes).
+    w[W_IP_PROTOCOL] = this.curSk.protocol | 0;
     this.argsFilled = true;
   }
 

@@ -193,5 +193,16 @@ describe("struct sk_reuseport_md", () => {
       expect([v.cookieLo, v.cookieHi]).toEqual([lo, hi]);
     }
   });
+
+  it("ip_protocol: an explicit value holds for its run only; the next fill (either kind) takes the socket's", () => {
+    const c = new ReuseportContext(new AddressSpace());
+    c.fill({ sk: listener, migratingSk: null, hash: 0, ipProtocol: 17 });
+    expect(ctxField(c, "ip_protocol")).toBe(17n);
+    c.fill({ sk: listener, migratingSk: null, hash: 0 });
+    expect(ctxField(c, "ip_protocol")).toBe(6n);
+    c.fill({ sk: listener, migratingSk: null, hash: 0, ipProtocol: 17 });
+    c.fillArgs(listener, null, 0, 0, false);
+    expect(ctxField(c, "ip_protocol")).toBe(6n);
+  });
 });
 
