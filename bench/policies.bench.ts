@@ -10,19 +10,21 @@
  * the row is left out with a note.
  * In this process the group's call sites see every policy's program, so V8 inlines less along
  * them than in a simulation with one policy; the `own-process` rows run `baton bench --policy
- * FILE --engine jit --json` per policy (one program per process, as in a simulation) and add
- * its hook overhead (median of paired hook/bare rounds) as a row. For those rows ±% is half
+ * FILE --engine jit --json` per policy (one program per process, as in a simulation), once
+ * with empty data maps and once with `--state` of its first test (`own-process state`), and
+ * add each one's hook overhead (median of paired hook/bare rounds) as a row. For those rows ±% is half
  * the spread of the rounds relative to the median (min–max for the request, the IQR for the
  * overhead), not a confidence interval.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BATCH, buildHookBench, loadHookPolicy, type HookBench } from "../src/cli/hook-bench.js";
 import { engineByName } from "../src/vm/engines.js";
 import { engineForVerified } from "../src/cli/policy-engine.js";
+import { tryCompile } from "../src/compiler/compile.js";
 import type { BenchCase, BenchSuite, ExternalCase } from "./types.js";
 
 const LISTENERS = 16;
@@ -94,22 +96,36 @@ interface HookJson {
 
 const cli = fileURLToPath(new URL("../src/cli/entry.ts", import.meta.url));
 
-/** `baton bench --policy` per policy on the JIT, each in a process of its own. */
+/** The first test of a policy (its control-plane state for `--state`), if it has one. */
+function firstTest(file: string): string | undefined {
+  return tryCompile(readFileSync(file, "utf8"), file).policy?.tests[0]?.name;
+}
+
+/**
+ * `baton bench --policy` per policy on the JIT, each in a process of its own: with empty data
+ * maps (what a policy does before its control plane publishes anything: every example policy
+ * then passes and the kernel picks), and with the state its first test publishes (the policy
+ * doing its job).
+ */
 function ownProcessRows(): ExternalCase[] {
   const out: ExternalCase[] = [];
+  const half = (lo: number, hi: number, mid: number): number => (mid > 0 ? ((hi - lo) / 2 / mid) * 100 : 0);
   for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
     const name = f.replace(/\.baton$/, "");
-    try {
-      const text = execFileSync(process.execPath, ["--import", "tsx", cli, "bench", "--policy", `${dir}${f}`, "--engine", "jit", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      const r = JSON.parse(text) as HookJson;
-      const half = (lo: number, hi: number, mid: number): number => (mid > 0 ? ((hi - lo) / 2 / mid) * 100 : 0);
-      out.push({ name: `policies/${name}/jit own-process x${PER_OP}`, engine: "jit", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
-      if (r.hook_overhead_ns !== null && r.hook_overhead_spread_ns !== null) {
-        const [q1, q3] = r.hook_overhead_spread_ns;
-        out.push({ name: `policies/${name}/jit own-process hook overhead x${PER_OP}`, engine: "jit", nsPerOp: r.hook_overhead_ns * PER_OP, rmePercent: half(q1, q3, r.hook_overhead_ns) });
+    const test = firstTest(`${dir}${f}`);
+    for (const state of test === undefined ? [undefined] : [undefined, test]) {
+      const label = state === undefined ? "own-process" : "own-process state";
+      try {
+        const args = ["--import", "tsx", cli, "bench", "--policy", `${dir}${f}`, "--engine", "jit", "--json", ...(state === undefined ? [] : ["--state", state])];
+        const r = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as HookJson;
+        out.push({ name: `policies/${name}/jit ${label} x${PER_OP}`, engine: "jit", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
+        if (r.hook_overhead_ns !== null && r.hook_overhead_spread_ns !== null) {
+          const [q1, q3] = r.hook_overhead_spread_ns;
+          out.push({ name: `policies/${name}/jit ${label} hook overhead x${PER_OP}`, engine: "jit", nsPerOp: r.hook_overhead_ns * PER_OP, rmePercent: half(q1, q3, r.hook_overhead_ns) });
+        }
+      } catch (e) {
+        process.stderr.write(`policies: no ${label} row for ${name}: ${(e as Error).message.split("\n")[0]}\n`);
       }
-    } catch (e) {
-      process.stderr.write(`policies: no own-process row for ${name}: ${(e as Error).message.split("\n")[0]}\n`);
     }
   }
   return out;

@@ -12,7 +12,7 @@
  * they take before a control plane publishes anything.
  * Omitted: packet bytes (len only, like the model), global data (.rodata) of ELF objects.
  */
-import { ModelError, VerifyError } from "../errors.js";
+import { ModelError, UsageError, VerifyError } from "../errors.js";
 import { verify } from "../verifier/index.js";
 import { SK_REUSEPORT } from "../vm/program-type.js";
 import { loadProgramFile } from "./load-program.js";
@@ -23,12 +23,13 @@ import { runtimeProgram } from "../model/runtime-adapter.js";
 import type { MapDecl } from "../model/scenario.js";
 import type { Listener } from "../model/sockets.js";
 import { TcpStack } from "../model/stack.js";
-import type { Engine, EngineFactory } from "../vm/engine.js";
+import type { EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, SK_REUSEPORT_CTX_FIELDS } from "../vm/program-type.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import { MapTable } from "../vm/maps/table.js";
+import { valueBytes } from "../vm/maps/control.js";
 import { AddressSpace } from "../vm/memory.js";
 import { StaticSocket, TCP_NEW_SYN_RECV } from "../vm/socket.js";
 import type { ReuseportInput } from "../vm/context.js";
@@ -42,6 +43,20 @@ export interface HookPolicy {
   readonly attachType?: number;
   /** The verifier's verdict, when the policy was verified (it selects the trusted JIT). */
   readonly verdict?: VerifyResult;
+  /**
+   * A control-plane state to publish before timing (`--state TEST`: a policy test's map
+   * writes), so the policy runs the path it runs when it does its job. Socket-map values are
+   * listener cookies: each distinct cookie becomes one listener of the group. Absent: data
+   * maps stay empty and the socket maps get one listener per slot.
+   */
+  readonly state?: readonly StateWrite[];
+}
+
+/** One control-plane write of a published state (`map[key] = value`; a socket map's value is a cookie). */
+export interface StateWrite {
+  readonly fd: number;
+  readonly key: bigint;
+  readonly value: bigint;
 }
 
 export interface HookBench {
@@ -53,9 +68,9 @@ export interface HookBench {
    */
   readonly batch: () => void;
   /**
-   * `BATCH` bare engine runs of the same program (null: no program), alternating a context
-   * filled once for a new connection and one for a migration, with the hook's hashes (one ctx
-   * word store per run).
+   * `BATCH` bare engine runs of the same program on one engine (null: no program), alternating
+   * a new connection and a migration with the hook's hashes; each run writes only the four ctx
+   * words that differ between requests.
    */
   readonly bare: (() => void) | null;
   /** How the last few requests came out, to check the setup does something sensible. */
@@ -66,8 +81,12 @@ export interface HookBench {
 export const BATCH = 16;
 const PORT = 8080;
 const HASHES = 256;
-/** `hash` in struct sk_reuseport_md as a u32 word index. */
-const CTX_HASH_WORD = SK_REUSEPORT_CTX_FIELDS.find((f) => f.name === "hash")!.offset / 4;
+/** Fields of struct sk_reuseport_md as u32 word indexes (a pointer's high word is the next one). */
+const ctxWord = (name: string): number => SK_REUSEPORT_CTX_FIELDS.find((f) => f.name === name)!.offset / 4;
+const CTX_LEN_WORD = ctxWord("len");
+const CTX_HASH_WORD = ctxWord("hash");
+const CTX_SK_WORD = ctxWord("sk");
+const CTX_MIGRATING_SK_WORD = ctxWord("migrating_sk");
 
 /**
  * Deterministic well-spread hashes (a fixed LCG; no Math.random on result paths), held as
@@ -96,14 +115,48 @@ function keyOf(k: number, size: number): Uint8Array {
 
 function declOf(spec: MapSpec): MapDecl {
   const name = spec.name ?? `fd${spec.fd}`;
-  const sock = spec.type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || spec.type === BPF_MAP_TYPE_SOCKMAP || spec.type === BPF_MAP_TYPE_SOCKHASH;
-  return { name, type: sock ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash", maxEntries: spec.maxEntries };
+  return { name, type: isSocketMap(spec.type) ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash", maxEntries: spec.maxEntries };
 }
 
 interface Slot {
   readonly map: number;
   readonly key: number;
   readonly listener: number;
+}
+
+/** A data-map write of a published state, by map index. */
+interface DataWrite {
+  readonly map: number;
+  readonly key: number;
+  readonly value: number;
+}
+
+const isSocketMap = (type: number): boolean => type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || type === BPF_MAP_TYPE_SOCKMAP || type === BPF_MAP_TYPE_SOCKHASH;
+
+/** A state's writes as socket slots (distinct cookies → listeners 0, 1, … in order) and data writes. */
+function stateWrites(specs: readonly MapSpec[], state: readonly StateWrite[], listeners: number): { slots: Slot[]; data: DataWrite[] } {
+  const slots: Slot[] = [];
+  const data: DataWrite[] = [];
+  const listenerOf = new Map<bigint, number>();
+  for (const w of state) {
+    const map = specs.findIndex((m) => m.fd === w.fd);
+    if (map < 0) throw new ModelError("bench.state", `the state writes map fd ${w.fd}, which the policy does not have`);
+    if (w.key > BigInt(Number.MAX_SAFE_INTEGER) || w.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new ModelError("bench.state", `${specs[map]!.name ?? `fd${w.fd}`}[${w.key}] = ${w.value}: keys and values above 2^53 are not supported here`);
+    }
+    if (!isSocketMap(specs[map]!.type)) {
+      data.push({ map, key: Number(w.key), value: Number(w.value) });
+      continue;
+    }
+    let l = listenerOf.get(w.value);
+    if (l === undefined) {
+      l = listenerOf.size;
+      if (l >= listeners) throw new ModelError("bench.state", `the state names more than ${listeners} listeners; give --listeners ${l + 1} or more`);
+      listenerOf.set(w.value, l);
+    }
+    slots.push({ map, key: Number(w.key), listener: l });
+  }
+  return { slots, data };
 }
 
 /**
@@ -150,14 +203,17 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   if (group === null) throw new ModelError("bench.group", "the listeners did not form a reuseport group");
   let maps: ModelMaps | null = null;
   let slots: Slot[] = [];
+  let data: DataWrite[] = [];
   if (policy !== null) {
     const specs = policy.maps.map((m) => ({ ...m, name: m.name ?? `fd${m.fd}` }));
     const decls = specs.map(declOf);
-    slots = socketSlots(decls, listeners);
+    if (policy.state !== undefined) ({ slots, data } = stateWrites(specs, policy.state, listeners));
+    else slots = socketSlots(decls, listeners);
     maps = new ModelMaps(decls, st);
     const prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? 40 }, engine, seed, maps);
     st.attachProgram(closing, prog);
     for (const s of slots) maps.update(decls[s.map]!.name, s.key, socks[s.listener] as Listener);
+    for (const d of data) maps.update(decls[d.map]!.name, d.key, d.value);
   }
   // Shut down (not close): the listener stays in the closed section as a migration source
   // (R4: capable through the sysctl or the attach-type-40 program).
@@ -192,41 +248,50 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   };
   let bare: (() => void) | null = null;
   if (policy !== null) {
-    // Runtimes of their own over equal maps (same sockets in the socket maps), each filled
-    // once — one with a new connection, one with a migration — and then given each request's
-    // hash with one ctx word store: the program runs on the same inputs as in the hook (its
-    // branches and map slots follow the hash), and nothing else of the hook is left.
-    const mk = (input: ReuseportInput): { readonly eng: Engine; readonly ctxId: number; readonly words: Uint32Array } => {
-      const table = new MapTable(new AddressSpace());
-      const made = policy.maps.map((m) => table.create(m));
-      for (const s of slots) {
-        const map = made[s.map]!;
-        if (map.kind === "socket") map.updateSocket(keyOf(s.key, map.keySize), socks[s.listener] as Listener, 0);
-      }
-      const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
-      rt.select(input);
-      const ctx = rt.context.ctx.bytes;
-      return { eng: rt.engine, ctxId: rt.context.ctx.id, words: new Uint32Array(ctx.buffer, ctx.byteOffset, ctx.length >> 2) };
+    // One runtime of its own over equal maps (same sockets, same published state) and one
+    // engine, as in the hook. Its context is filled once for a new connection and once for a
+    // migration; each bare run then writes only the ctx words that differ between requests —
+    // len, the `sk` and `migrating_sk` pointers, the hash — so the program runs on the hook's
+    // inputs (its branches and map slots follow the hash) and nothing else of the hook is left.
+    const table = new MapTable(new AddressSpace());
+    const made = policy.maps.map((m) => table.create(m));
+    for (const s of slots) {
+      const map = made[s.map]!;
+      if (map.kind === "socket") map.updateSocket(keyOf(s.key, map.keySize), socks[s.listener] as Listener, 0);
+    }
+    for (const d of data) {
+      const map = made[d.map]!;
+      if (map.kind === "data") map.update(keyOf(d.key, map.keySize), valueBytes(d.value, map.valueSize), 0);
+    }
+    const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
+    const ctx = rt.context.ctx.bytes;
+    const w = new Uint32Array(ctx.buffer, ctx.byteOffset, ctx.length >> 2);
+    const wordsOf = (input: ReuseportInput): readonly [number, number, number] => {
+      rt.selectArgs(input.sk, input.migratingSk, input.hash, input.len ?? 0, input.bindInany ?? false);
+      return [w[CTX_LEN_WORD]!, w[CTX_SK_WORD + 1]!, w[CTX_MIGRATING_SK_WORD + 1]!];
     };
-    const a = mk({ sk: first, migratingSk: null, hash: hs[0] as number, len: 60, bindInany: true });
-    const b = mk({ sk: closing, migratingSk: req, hash: hs[1] as number, len: 0, bindInany: true });
-    // The engines are called directly (no wrapper closure per run), so the bare figure is
-    // the program's run alone and the hook overhead is not understated.
-    const ea = a.eng;
-    const eb = b.eng;
-    const ia = a.ctxId;
-    const ib = b.ctxId;
-    const wa = a.words;
-    const wb = b.words;
+    // Both sockets are shown once, so each keeps its view (the context's two-entry cache).
+    const [lenA, skA, migA] = wordsOf({ sk: first, migratingSk: null, hash: 0, len: 60, bindInany: true });
+    const [lenB, skB, migB] = wordsOf({ sk: closing, migratingSk: req, hash: 0, len: 0, bindInany: true });
+    // The engine is called directly (no wrapper closure per run), so the bare figure is the
+    // program's run alone and the hook overhead is not understated.
+    const eng = rt.engine;
+    const ctxId = rt.context.ctx.id;
     let jb = 0;
     bare = () => {
       let x = 0;
       let j = jb;
       for (let k = 0; k < BATCH; k += 2) {
-        wa[CTX_HASH_WORD] = hs[j & (HASHES - 1)] as number;
-        x += ea.run(ia, 0, 0);
-        wb[CTX_HASH_WORD] = hs[(j + 1) & (HASHES - 1)] as number;
-        x += eb.run(ib, 0, 0);
+        w[CTX_LEN_WORD] = lenA;
+        w[CTX_SK_WORD + 1] = skA;
+        w[CTX_MIGRATING_SK_WORD + 1] = migA;
+        w[CTX_HASH_WORD] = hs[j & (HASHES - 1)] as number;
+        x += eng.run(ctxId, 0, 0);
+        w[CTX_LEN_WORD] = lenB;
+        w[CTX_SK_WORD + 1] = skB;
+        w[CTX_MIGRATING_SK_WORD + 1] = migB;
+        w[CTX_HASH_WORD] = hs[(j + 1) & (HASHES - 1)] as number;
+        x += eng.run(ctxId, 0, 0);
         j = (j + 2) & (HASHES - 1);
       }
       jb = j;
@@ -236,11 +301,32 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   return { step, batch, bare, outcomes: () => ({ selected, refused, none }) };
 }
 
-/** Load a program file (.baton/.o/.s/.bin) and verify it as sk_reuseport: the hook only runs verified programs. */
-export async function loadHookPolicy(file: string): Promise<HookPolicy> {
+/**
+ * Load a program file (.baton/.o/.s/.bin) and verify it as sk_reuseport: the hook only runs
+ * verified programs. `stateTest` names a test of a .baton policy whose map writes (those
+ * before its first `expect` or `assert`) are published before timing.
+ */
+export async function loadHookPolicy(file: string, stateTest?: string): Promise<HookPolicy> {
   const p = await loadProgramFile(file);
   const attachType = p.attachType ?? 40;
   const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
   if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the program`, { insn: 0 });
-  return { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType, verdict: v };
+  const base = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType, verdict: v };
+  return stateTest === undefined ? base : { ...base, state: await policyState(file, p.format, stateTest) };
+}
+
+/** The map writes of test `name` of the policy in `file`, as state writes. */
+async function policyState(file: string, format: string, name: string): Promise<StateWrite[]> {
+  if (format !== "baton") throw new UsageError(`--state names a test of a policy; ${file} is not a .baton file`);
+  const { tryCompile } = await import("../compiler/compile.js");
+  const { testSetup } = await import("../compiler/test-runner.js");
+  const { readPolicy } = await import("../compiler/load.js");
+  const compiled = tryCompile(readPolicy(file), file).policy;
+  if (compiled === null) throw new UsageError(`${file} does not compile`);
+  const writes = testSetup(compiled, name);
+  if (writes === undefined) {
+    const names = compiled.tests.map((t) => JSON.stringify(t.name)).join(", ");
+    throw new UsageError(`${file} has no test named ${JSON.stringify(name)}`, names === "" ? "the policy has no tests" : `expected one of: ${names}`);
+  }
+  return writes.map((w) => ({ fd: w.map.fd, key: w.key, value: w.value }));
 }

@@ -39,6 +39,38 @@ export const DEFAULT_REQUEST_COOKIE = 1_000_000n;
 
 const keyBytes = (v: bigint, size: number): Uint8Array => valueBytes(BigInt.asUintN(size * 8, v), size);
 
+/** A map write a test makes (`m[k] = v`, constants folded by the checker); a socket map's value is a listener cookie. */
+export interface TestMapWrite {
+  readonly map: MapInfo;
+  readonly key: bigint;
+  readonly value: bigint;
+}
+
+/** The map write statement `s` makes, or null when it is not one. */
+export function mapWriteOf(policy: CompiledPolicy, s: Stmt): TestMapWrite | null {
+  if (s.k !== "assign" || s.target.k !== "index") return null;
+  const sym = policy.sema.names.get(s.target.obj);
+  if (sym?.k !== "map") return null;
+  const c = (e: Expr): bigint => policy.sema.consts.get(e) ?? 0n;
+  return { map: sym.info, key: c(s.target.index), value: c(s.value) };
+}
+
+/**
+ * The control-plane state the test named `name` sets up: its map writes before its first
+ * `expect` or `assert`, in order. Undefined when the policy has no such test.
+ */
+export function testSetup(policy: CompiledPolicy, name: string): TestMapWrite[] | undefined {
+  const t = policy.tests.find((x) => x.name === name);
+  if (t === undefined) return undefined;
+  const out: TestMapWrite[] = [];
+  for (const s of t.body.stmts) {
+    if (s.k === "expect" || s.k === "assert") break;
+    const w = mapWriteOf(policy, s);
+    if (w !== null) out.push(w);
+  }
+  return out;
+}
+
 class TestRun {
   readonly mem = new AddressSpace();
   readonly table = new MapTable(this.mem);
@@ -71,14 +103,12 @@ class TestRun {
   }
 
   stmt(s: Stmt): void {
-    if (s.k === "assign" && s.target.k === "index") {
-      const sym = this.policy.sema.names.get(s.target.obj);
-      if (sym?.k !== "map") return;
-      const m = this.map(sym.info);
-      const key = keyBytes(this.c(s.target.index), sym.info.keySize);
-      const v = this.c(s.value);
-      const rc = m.kind === "socket" ? m.updateSocket(key, this.socket(v), 0) : m.update(key, valueBytes(BigInt.asUintN(sym.info.valueSize * 8, v), sym.info.valueSize), 0);
-      if (rc < 0) this.failures.push({ span: s.span, message: `setting ${sym.info.name}[${this.c(s.target.index)}] failed with errno ${-rc}` });
+    const mw = mapWriteOf(this.policy, s);
+    if (mw !== null) {
+      const m = this.map(mw.map);
+      const key = keyBytes(mw.key, mw.map.keySize);
+      const rc = m.kind === "socket" ? m.updateSocket(key, this.socket(mw.value), 0) : m.update(key, valueBytes(BigInt.asUintN(mw.map.valueSize * 8, mw.value), mw.map.valueSize), 0);
+      if (rc < 0) this.failures.push({ span: s.span, message: `setting ${mw.map.name}[${mw.key}] failed with errno ${-rc}` });
     } else if (s.k === "expect") this.expect(s);
     else if (s.k === "assert") {
       const v = this.evalExpr(s.cond);

@@ -229,7 +229,7 @@ export class ReuseportContext {
     const v = this.curView();
     if (id === v.id && this.curSk !== NO_SOCKET) {
       // Without loads through ctx `sk` the view is not kept per run: show the socket now.
-      if (v.sk !== this.curSk) v.show(this.curSk, this.needSk);
+      if (!this.needSk && v.sk !== this.curSk) v.show(this.curSk, false);
       return v;
     }
     if (id === this.mig.id && this.ctxWords[W_MIGRATING_SK_HI] !== 0) return this.mig;

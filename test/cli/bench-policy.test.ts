@@ -126,4 +126,66 @@ describe("hook-bench setup", () => {
     const o = run(h, 256);
     expect(o.selected + o.refused + o.none).toBe(256);
   });
+
+  // drop unless open[0] == 1; then select the listener in slot 5 (a slot the default fill of
+  // two listeners leaves empty), else drop: what the hook does shows which state it runs in.
+  const GATE = write(
+    "gate.baton",
+    [
+      "policy gate",
+      "map open: array<u32, u32>[1]",
+      "map listeners: reuseport_sockarray<u32>[8]",
+      "on select {",
+      "  let o = open[0] ?? 0",
+      "  if o == 0 {",
+      "    drop",
+      "  }",
+      "  select listeners[5] else drop",
+      "}",
+      "on migrate {",
+      "  pass",
+      "}",
+      'test "open" {',
+      "  open[0] = 1",
+      "  listeners[5] = 9",
+      "  expect connect { hash: 1 } => select 9",
+      "}",
+      'test "three cookies" {',
+      "  listeners[0] = 1",
+      "  listeners[1] = 2",
+      "  listeners[2] = 3",
+      "}",
+      "",
+    ].join("\n"),
+  );
+
+  it("--state publishes a test's map writes: data maps and socket slots (cookies become listeners)", async () => {
+    const plain = buildHookBench(await loadHookPolicy(GATE), engineByName("interp"), 2);
+    expect(run(plain, 100)).toEqual({ selected: 50, refused: 50, none: 0 }); // closed: new connections dropped; migrations pass and take the hash pick
+    const policy = await loadHookPolicy(GATE, "open");
+    expect(policy.state).toEqual([{ fd: 1, key: 0n, value: 1n }, { fd: 2, key: 5n, value: 9n }]);
+    for (const engine of ["interp", "jit"]) {
+      expect(run(buildHookBench(policy, engineByName(engine), 2), 100)).toEqual({ selected: 100, refused: 0, none: 0 });
+    }
+  });
+
+  it("--state errors: an unknown test, a file that is not a policy, more cookies than listeners", async () => {
+    await expect(loadHookPolicy(GATE, "nope")).rejects.toThrow(/has no test named "nope"/);
+    await expect(loadHookPolicy(PASS_S, "open")).rejects.toThrow(/is not a \.baton file/);
+    const three = await loadHookPolicy(GATE, "three cookies");
+    expect(() => buildHookBench(three, engineByName("interp"), 2)).toThrow(/more than 2 listeners; give --listeners 3 or more/);
+    const r = await cli(["bench", "--policy", GATE, "--state", "nope", "--rounds", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('expected one of: "open", "three cookies"');
+    expect((await cli(["bench", "--kernel-pick", "--state", "open"])).code).toBe(2);
+  });
+
+  it("--state through the CLI: the JSON shape is unchanged", async () => {
+    const r = await cli(["bench", "--policy", GATE, "--engine", "jit", "--listeners", "2", "--state", "open", "--rounds", "1", "--json"]);
+    expect(r.err).toBe("");
+    const j = JSON.parse(r.out) as Record<string, unknown>;
+    positive(j.ns_per_request);
+    positive(j.engine_ns);
+  });
 });
+

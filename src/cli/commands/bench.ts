@@ -147,8 +147,9 @@ export const command: Command = {
     "baton bench FILE (.s | .bin) [--engine interp|jit] [--mem HEX | --mem-file FILE] [--rounds N] [--clock cpu|wall] [--json]",
     "  --clock  cpu (default: process CPU time, robust on a shared machine) or wall",
     "  --json  print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
-    "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--rounds N] [--json]",
+    "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--state TEST] [--rounds N] [--json]",
     "  per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
+    "  --state TEST  publish the map writes of the policy's test TEST first (default: empty data maps, one listener per socket-map slot)",
     "baton bench --kernel-pick [--listeners N] [--rounds N] [--json]",
     "  per-request cost of the kernel's hash pick without a program (R11)",
   ].join("\n"),
@@ -163,17 +164,19 @@ export const command: Command = {
       "kernel-pick": { type: "boolean" },
       listeners: { type: "string" },
       clock: { type: "string" },
+      state: { type: "string" },
     });
     const clockName = values.clock ?? "cpu";
     if (clockName !== "cpu" && clockName !== "wall") throw new UsageError(`--clock expects cpu or wall, got '${clockName}'`);
     const clock: BenchClock = clockName;
     const hookMode = values.policy !== undefined || values["kernel-pick"] === true;
+    if (values.state !== undefined && values.policy === undefined) throw new UsageError("--state applies to --policy");
     if (hookMode || values.listeners !== undefined) {
       if (!hookMode) throw new UsageError("--listeners applies to --policy or --kernel-pick");
       if (values.policy !== undefined && values["kernel-pick"] === true) throw new UsageError("give --policy FILE or --kernel-pick, not both");
       if (positionals.length > 0 || values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--policy/--kernel-pick take no program file or memory");
       if (values["kernel-pick"] === true && values.engine !== undefined) throw new UsageError("--kernel-pick runs no program; --engine does not apply");
-      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock };
+      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock, state: values.state };
       return benchHook(values.policy ?? null, opts, io);
     }
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
@@ -213,10 +216,12 @@ interface HookOptions {
   readonly engine: string;
   readonly json: boolean;
   readonly clock: BenchClock;
+  /** A policy test whose map writes are published first. */
+  readonly state: string | undefined;
 }
 
 async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promise<number> {
-  const policy = file === null ? null : await loadHookPolicy(file);
+  const policy = file === null ? null : await loadHookPolicy(file, o.state);
   const factory = policy?.verdict !== undefined ? engineForVerified(o.engine, policy.insns, policy.verdict) : engineByName(o.engine);
   const hook = buildHookBench(policy, factory, o.listeners);
   try {
