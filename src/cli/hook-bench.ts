@@ -107,11 +107,6 @@ function hashes(seed: number): Int32Array {
 let sink = 0;
 export const benchSink = (): number => sink;
 
-function keyOf(k: number, size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  new DataView(b.buffer).setUint32(0, k, true);
-  return b;
-}
 
 function declOf(spec: MapSpec): MapDecl {
   const name = spec.name ?? `fd${spec.fd}`;
@@ -257,11 +252,11 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     const made = policy.maps.map((m) => table.create(m));
     for (const s of slots) {
       const map = made[s.map]!;
-      if (map.kind === "socket") map.updateSocket(keyOf(s.key, map.keySize), socks[s.listener] as Listener, 0);
+      if (map.kind === "socket") map.updateSocket(valueBytes(s.key, map.keySize), socks[s.listener] as Listener, 0);
     }
     for (const d of data) {
       const map = made[d.map]!;
-      if (map.kind === "data") map.update(keyOf(d.key, map.keySize), valueBytes(d.value, map.valueSize), 0);
+      if (map.kind === "data") map.update(valueBytes(d.key, map.keySize), valueBytes(d.value, map.valueSize), 0);
     }
     const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
     const ctx = rt.context.ctx.bytes;
