@@ -107,7 +107,6 @@ function hashes(seed: number): Int32Array {
 let sink = 0;
 export const benchSink = (): number => sink;
 
-
 function declOf(spec: MapSpec): MapDecl {
   const name = spec.name ?? `fd${spec.fd}`;
   return { name, type: isSocketMap(spec.type) ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash", maxEntries: spec.maxEntries };
