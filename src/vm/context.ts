@@ -26,7 +26,6 @@ import { InputError } from "../errors.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { BPF_SOCK_SIZE, SK_REUSEPORT } from "./program-type.js";
 import { AF_INET6, StaticSocket, type VmSocket } from "./socket.js";
-import { ALL_CTX_WORDS } from "./ctx-reads.js";
 
 /** ETH_P_IP / ETH_P_IPV6, host order. */
 export const ETH_P_IP = 0x0800;
@@ -109,8 +108,6 @@ const NO_SOCKET: VmSocket = new StaticSocket(0n, 0, null, 0, 0, 0, 0, 0, 0, 0);
  */
 export class SockView {
   sk: VmSocket = NO_SOCKET;
-  /** `sk.protocol`, for ctx ip_protocol (a number field: no socket load per run). */
-  protocol = 0;
   cookieLo = 0;
   cookieHi = 0;
   cookieValid = false;
@@ -126,7 +123,6 @@ export class SockView {
   show(sk: VmSocket, writeView: boolean): void {
     if (writeView) writeSockWords(this.words, sk);
     this.sk = sk;
-    this.protocol = sk.protocol;
     this.cookieValid = false;
   }
 
@@ -168,8 +164,6 @@ export class ReuseportContext {
   l4Offset = 0;
   private packetBytes: Uint8Array = EMPTY;
   private packetLen = 0;
-  /** Context words the program may load (bit i = word i). */
-  private need = ALL_CTX_WORDS;
   /** The last fill was `fillArgs`: data, data_end and eth_protocol hold their empty-packet values. */
   private argsFilled = false;
   /** Whether the program can load through ctx `sk` / `migrating_sk` (their views are kept current). */
@@ -242,10 +236,9 @@ export class ReuseportContext {
    * test that would skip it). The socket views are refreshed at the next fill.
    */
   setReadWords(words: number): void {
-    this.need = words & ALL_CTX_WORDS;
     this.argsFilled = false;
-    this.needSk = (this.need & NEED_SK) !== 0;
-    this.needMig = (this.need & NEED_MIG) !== 0;
+    this.needSk = (words & NEED_SK) !== 0;
+    this.needMig = (words & NEED_MIG) !== 0;
     this.curSk = NO_SOCKET;
     this.skA.reset();
     this.skB.reset();
