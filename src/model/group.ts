@@ -10,7 +10,7 @@
 import { ModelError } from "../errors.js";
 import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_PASS } from "../vm/program-type.js";
 import { IPPROTO_TCP, TCP_ESTABLISHED, type VmSocket } from "../vm/socket.js";
-import type { Netns } from "./netns.js";
+import type { Netns, Sysctls } from "./netns.js";
 import type { ReuseportProgram, ReuseportRunResult } from "./program.js";
 import { Listener } from "./sockets.js";
 
@@ -22,6 +22,8 @@ const U16_MAX = 65535;
 /** What the group operations need from the stack around them. */
 export interface GroupHost {
   readonly ns: Netns;
+  /** `ns.sysctl` itself: the migration path reads tcp_migrate_req through one load, not two. */
+  readonly sysctl: Sysctls;
   /** R4(a), R6: `bpf_sk_reuseport_detach` — drop sk from any REUSEPORT_SOCKARRAY. */
   removeFromMaps(sk: Listener): void;
   newGroupId(): number;
@@ -77,6 +79,27 @@ export class ReuseportGroup {
     const hi = closed ? this.maxSocks : this.numSocks;
     for (let i = lo; i < hi; i++) if (this.socks[i] === sk) return i;
     return -1;
+  }
+
+  /**
+   * R11 `reuseport_select_sock_by_hash`: scale over the listening section, skipping
+   * ESTABLISHED. A method, not a module function, because V8 checks a module binding on
+   * every call (a cell load and compare) but resolves a method through the receiver's map,
+   * which the caller has already checked.
+   */
+  pickByHash(hash: number): Listener | null {
+    const n = this.numSocks;
+    if (n === 0) return null;
+    // reciprocal_scale(hash, n) (hash.ts) in integer steps: with hash = hi·2^16 + lo,
+    // floor(hash·n / 2^32) = (hi·n + floor(lo·n / 2^16)) >> 16, and every partial stays below
+    // 2^32 because n ≤ 65535 (num_socks is a u16, R3). Measurably cheaper than the float
+    // divide on this hot path; test/model/hash-pick.test.ts checks both agree.
+    const i = ((hash >>> 16) * n + (((hash & 0xffff) * n) >>> 16)) >>> 16;
+    const s = this.socks[i] as Listener;
+    // 1 is TCP_ESTABLISHED, written as a literal: an imported constant is a module binding
+    // that V8 loads and checks on every call. The common case (a listener at the scaled
+    // index) stays here; the skip (connected UDP sockets in the kernel) is out of line.
+    return s.state !== 1 ? s : skipEstablished(this.socks, i, n);
   }
 }
 
@@ -260,21 +283,6 @@ export function reuseportDetachProg(sk: Listener): void {
   g.prog = null;
 }
 
-/** R11 `reuseport_select_sock_by_hash`: scale over the listening section, skipping ESTABLISHED. */
-export function selectByHash(g: ReuseportGroup, hash: number): Listener | null {
-  const n = g.numSocks;
-  if (n === 0) return null;
-  // reciprocal_scale(hash, n) (hash.ts) in integer steps: with hash = hi·2^16 + lo,
-  // floor(hash·n / 2^32) = (hi·n + floor(lo·n / 2^16)) >> 16, and every partial stays below
-  // 2^32 because n ≤ 65535 (num_socks is a u16, R3). Measurably cheaper than the float
-  // divide on this hot path; test/model/hash-pick.test.ts checks both agree.
-  const i = ((hash >>> 16) * n + (((hash & 0xffff) * n) >>> 16)) >>> 16;
-  const s = g.socks[i] as Listener;
-  // The common case (a listener at the scaled index) stays in this small, inlinable function;
-  // the ESTABLISHED skip (connected UDP sockets in the kernel) is out of line.
-  return s.state !== TCP_ESTABLISHED ? s : skipEstablished(g.socks, i, n);
-}
-
 /** R11's linear probe from `i` (whose socket is ESTABLISHED) for the next non-ESTABLISHED one. */
 function skipEstablished(socks: readonly (Listener | null)[], i: number, n: number): Listener | null {
   for (let tries = 1; tries < n; tries++) {
@@ -309,7 +317,7 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
   const g = first.group;
   if (g === null) return null;
   const prog = g.prog;
-  if (prog === null) return selectByHash(g, hash);
+  if (prog === null) return g.pickByHash(hash);
   return selectByProgram(host, g, prog, first, hash, len);
 }
 
@@ -318,13 +326,13 @@ function selectByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProg
   const out = runProgram(host, g, prog, first, null, hash, len);
   if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
   if (out.ret !== SK_PASS) return REFUSED;
-  return asListener(out.selected) ?? selectByHash(g, hash);
+  return asListener(out.selected) ?? g.pickByHash(hash);
 }
 
 /** Classic / SOCKET_FILTER programs return an index into socks[] (R10); out of range: hash pick. */
 function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener | null {
   const idx = ret >>> 0;
-  return idx < g.numSocks ? (g.socks[idx] as Listener) : selectByHash(g, hash);
+  return idx < g.numSocks ? (g.socks[idx] as Listener) : g.pickByHash(hash);
 }
 
 /** One run of the group's program: `runArgs` when it has one (no input object per request). */
@@ -348,8 +356,8 @@ export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSoc
   if (prog !== null && prog.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
     return migrateByProgram(host, g, prog, sk, migrating, hash, len); // steps 5, 6
   }
-  if (host.ns.sysctl.tcp_migrate_req !== 1) return migrateFailed(host, "not-capable"); // step 4
-  const t = selectByHash(g, hash); // step 7, over the current listening section
+  if (host.sysctl.tcp_migrate_req !== 1) return migrateFailed(host, "not-capable"); // step 4
+  const t = g.pickByHash(hash); // step 7, over the current listening section
   return t !== null ? t : migrateFailed(host, "hash-null");
 }
 
@@ -376,6 +384,6 @@ function migrateByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportPro
   const sel = asListener(out.selected);
   if (sel !== null) return sel;
   // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6, then step 7).
-  const t = selectByHash(g, hash);
+  const t = g.pickByHash(hash);
   return t !== null ? t : migrateFailed(host, "hash-null");
 }

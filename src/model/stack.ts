@@ -19,7 +19,7 @@ import {
   type GroupHost,
   type MigrateFailure,
 } from "./group.js";
-import type { Netns } from "./netns.js";
+import type { Netns, Sysctls } from "./netns.js";
 import type { ReuseportProgram } from "./program.js";
 import { ChildSock, CookieJar, Flow, Listener, RequestSock } from "./sockets.js";
 
@@ -86,10 +86,14 @@ export class TcpStack implements GroupHost {
   lastMigrateFailure: MigrateFailure = "detached";
   private readonly mapHooks: ((sk: Listener) => void)[] = [];
 
+  readonly sysctl: Sysctls;
+
   constructor(
     readonly ns: Netns,
     public observer: StackObserver = {},
-  ) {}
+  ) {
+    this.sysctl = ns.sysctl;
+  }
 
   // ---- GroupHost ----
   removeFromMaps(sk: Listener): void {

@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { buildHookBench, loadHookPolicy } from "../../src/cli/hook-bench.js";
+import { BATCH, buildHookBench, loadHookPolicy } from "../../src/cli/hook-bench.js";
 import { engineByName } from "../../src/vm/engines.js";
+import type { Engine, EngineFactory } from "../../src/vm/engine.js";
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -114,6 +115,32 @@ describe("hook-bench setup", () => {
     expect(run(h, 256)).toEqual({ selected: 256, refused: 0, none: 0 });
     const bare = h.bare!;
     for (let i = 0; i < 10; i++) bare();
+  });
+
+  it("batch and bare each run BATCH requests, half of them migrations (the loops spell BATCH as a literal)", async () => {
+    let runs = 0;
+    const counting: EngineFactory = (insns, o) => {
+      const e = engineByName("interp")(insns, o);
+      return {
+        run(hi: number, lo: number, r2: number) {
+          runs++;
+          return e.run(hi, lo, r2);
+        },
+        get r0hi() {
+          return e.r0hi;
+        },
+        get executed() {
+          return e.executed;
+        },
+      } satisfies Engine;
+    };
+    const h = buildHookBench(await loadHookPolicy(DROP_S), counting, 4);
+    runs = 0; // the setup runs the bare runtime to learn its ctx words
+    h.batch();
+    // SK_DROP: each migration fails (null); each new connection is refused (not null).
+    expect({ runs, none: h.outcomes().none }).toEqual({ runs: BATCH, none: BATCH / 2 });
+    h.bare!();
+    expect(runs).toBe(2 * BATCH);
   });
 
   it("SK_DROP refuses new connections (R10) and fails migrations (R12 step 6)", async () => {

@@ -1,8 +1,8 @@
-// The hash pick's integer form of reciprocal_scale (group.ts selectByHash) must agree exactly
+// The hash pick's integer form of reciprocal_scale (ReuseportGroup.pickByHash) must agree exactly
 // with hash.ts's reciprocalScale for every u32 hash and every u16 group size (R11, R3).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReuseportGroup, selectByHash } from "../../src/model/group.js";
+import { ReuseportGroup } from "../../src/model/group.js";
 import { reciprocalScale } from "../../src/model/hash.js";
 import { CookieJar, Listener } from "../../src/model/sockets.js";
 import { TCP_ESTABLISHED, TCP_LISTEN } from "../../src/vm/socket.js";
@@ -20,14 +20,14 @@ function group(n: number, established: readonly number[] = []): ReuseportGroup {
   return g;
 }
 
-describe("selectByHash = socks[reciprocal_scale(hash, num_socks)]", () => {
+describe("pickByHash = socks[reciprocal_scale(hash, num_socks)]", () => {
   it("agrees with reciprocalScale for any u32 hash and u16 size (property)", () => {
     const sizes = new Map<number, ReuseportGroup>();
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 65535 }), (h, n) => {
         let g = sizes.get(n);
         if (g === undefined) sizes.set(n, (g = group(n)));
-        expect(selectByHash(g, h)).toBe(g.socks[reciprocalScale(h, n)]);
+        expect(g.pickByHash(h)).toBe(g.socks[reciprocalScale(h, n)]);
       }),
       { numRuns: 300, seed: 6 },
     );
@@ -46,13 +46,13 @@ describe("selectByHash = socks[reciprocal_scale(hash, num_socks)]", () => {
   ])("hash %d over %d sockets → index %d", (h, n, want) => {
     expect(reciprocalScale(h, n)).toBe(want);
     const g = group(n);
-    expect(selectByHash(g, h)).toBe(g.socks[want]);
+    expect(g.pickByHash(h)).toBe(g.socks[want]);
   });
 
   it("skips ESTABLISHED sockets, wrapping around; none left → null (R11)", () => {
     const g = group(4, [3, 0]);
-    expect(selectByHash(g, 0xffffffff)!.name).toBe("l1"); // 3 → 0 → 1
-    expect(selectByHash(group(2, [0, 1]), 5)).toBeNull();
-    expect(selectByHash(group(0), 5)).toBeNull();
+    expect(g.pickByHash(0xffffffff)!.name).toBe("l1"); // 3 → 0 → 1
+    expect(group(2, [0, 1]).pickByHash(5)).toBeNull();
+    expect(group(0).pickByHash(5)).toBeNull();
   });
 });

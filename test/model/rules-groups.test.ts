@@ -1,6 +1,6 @@
 // R1–R8, R9–R11: socks[] maintenance and normal selection, one test (or table) per rule.
 import { describe, expect, it } from "vitest";
-import { INIT_SOCKS, reuseportGrow, selectByHash } from "../../src/model/group.js";
+import { INIT_SOCKS, reuseportGrow } from "../../src/model/group.js";
 import { receiveSyn } from "../../src/model/tcp-input.js";
 import { TCP_CLOSE, TCP_LISTEN } from "../../src/vm/socket.js";
 import { flow, hashFor, names, prog, setup, sock, PORT } from "./helpers.js";
@@ -208,6 +208,6 @@ describe("normal selection", () => {
       [0xaaaaaaab, "C"],
       [0xffffffff, "C"],
     ];
-    expect(table.map(([h]) => selectByHash(g, h)!.name)).toEqual(table.map(([, n]) => n));
+    expect(table.map(([h]) => g.pickByHash(h)!.name)).toEqual(table.map(([, n]) => n));
   });
 });
