@@ -9,6 +9,10 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import type { BenchSuite, ResultRow } from "./types.js";
+import { tuneV8 } from "../src/cli/v8-tuning.js";
+
+// The same V8 settings as the CLI, so in-process rows and `baton bench` rows compare.
+tuneV8();
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const filter = process.argv[2];

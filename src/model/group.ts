@@ -8,7 +8,7 @@
  * RCU (the model is single-threaded, so "failed to take a reference" never happens).
  */
 import { ModelError } from "../errors.js";
-import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_PASS } from "../vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { IPPROTO_TCP, TCP_ESTABLISHED, type VmSocket } from "../vm/socket.js";
 import type { Netns, Sysctls } from "./netns.js";
 import type { ReuseportProgram, ReuseportRunResult } from "./program.js";
@@ -18,6 +18,18 @@ import { Listener } from "./sockets.js";
 export const INIT_SOCKS = 128;
 /** socks[] capacity is a u16: doubling past this fails (R3). */
 const U16_MAX = 65535;
+
+/**
+ * Kernel ABI values the per-request paths compare against. A const enum, so tsc writes the
+ * numbers in place: an imported constant is a module binding that V8 loads and checks at each
+ * use, a visible share of a few-ns request. The same values as program-type.ts and socket.ts
+ * (test/model/hot-abi.test.ts checks they agree).
+ */
+export const enum HotAbi {
+  TCP_ESTABLISHED = 1,
+  SK_PASS = 1,
+  SELECT_OR_MIGRATE = 40,
+}
 
 /** What the group operations need from the stack around them. */
 export interface GroupHost {
@@ -96,10 +108,9 @@ export class ReuseportGroup {
     // divide on this hot path; test/model/hash-pick.test.ts checks both agree.
     const i = ((hash >>> 16) * n + (((hash & 0xffff) * n) >>> 16)) >>> 16;
     const s = this.socks[i] as Listener;
-    // 1 is TCP_ESTABLISHED, written as a literal: an imported constant is a module binding
-    // that V8 loads and checks on every call. The common case (a listener at the scaled
-    // index) stays here; the skip (connected UDP sockets in the kernel) is out of line.
-    return s.state !== 1 ? s : skipEstablished(this.socks, i, n);
+    // The common case (a listener at the scaled index) stays here; the skip (connected UDP
+    // sockets in the kernel) is out of line.
+    return s.state !== HotAbi.TCP_ESTABLISHED ? s : skipEstablished(this.socks, i, n);
   }
 }
 
@@ -295,7 +306,8 @@ function skipEstablished(socks: readonly (Listener | null)[], i: number, n: numb
 
 /** The selected socket must be a listener of the model (a sockarray only holds those). */
 function asListener(s: VmSocket | null): Listener | null {
-  return s instanceof Listener ? s : null;
+  // null first: the common "no selection" case then costs no instanceof.
+  return s === null ? null : s instanceof Listener ? s : null;
 }
 
 /** Sentinel for "the prog refused" (R10: any return other than SK_PASS). */
@@ -325,7 +337,7 @@ export function reuseportSelect(host: GroupHost, first: Listener, hash: number, 
 function selectByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
   const out = runProgram(host, g, prog, first, null, hash, len);
   if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
-  if (out.ret !== SK_PASS) return REFUSED;
+  if (out.ret !== HotAbi.SK_PASS) return REFUSED;
   return asListener(out.selected) ?? g.pickByHash(hash);
 }
 
@@ -353,7 +365,7 @@ export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSoc
   const g = sk.group;
   if (g === null || g.numSocks === 0) return migrateNowhere(host, g); // steps 1, 2
   const prog = g.prog;
-  if (prog !== null && prog.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
+  if (prog !== null && prog.attachType === HotAbi.SELECT_OR_MIGRATE) {
     return migrateByProgram(host, g, prog, sk, migrating, hash, len); // steps 5, 6
   }
   if (host.sysctl.tcp_migrate_req !== 1) return migrateFailed(host, "not-capable"); // step 4
@@ -380,7 +392,7 @@ function migrateFailed(host: GroupHost, why: MigrateFailure): null {
 /** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
 function migrateByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
   const out = runProgram(host, g, prog, sk, migrating, hash, len);
-  if (out.ret !== SK_PASS) return migrateFailed(host, "program-drop"); // step 6: refusal
+  if (out.ret !== HotAbi.SK_PASS) return migrateFailed(host, "program-drop"); // step 6: refusal
   const sel = asListener(out.selected);
   if (sel !== null) return sel;
   // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6, then step 7).
