@@ -25,6 +25,7 @@
 import { InputError } from "../errors.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { BPF_SOCK_SIZE, SK_REUSEPORT } from "./program-type.js";
+import { MIG_VIEW_LOADED, SK_VIEW_LOADED } from "./ctx-reads.js";
 import { AF_INET6, StaticSocket, type VmSocket } from "./socket.js";
 
 /** ETH_P_IP / ETH_P_IPV6, host order. */
@@ -53,9 +54,9 @@ const W_HASH = CTX_HASH / 4;
 const W_SK = CTX_SK / 4;
 const W_MIGRATING_SK_HI = CTX_MIGRATING_SK / 4 + 1;
 
-// read-mask bits (bit i = ctx word i) of the pointers whose views must be current
-const NEED_SK = 0b11 << W_SK; // the pointer: its view must be current
-const NEED_MIG = 0b11 << (CTX_MIGRATING_SK / 4);
+// read-mask bits (bit i = ctx word i) of the ctx `sk` pointer: a program that loads it gets
+// it pointed at a view per run
+const NEED_SK = 0b11 << W_SK;
 
 // struct bpf_sock offsets (BPF_SOCK_FIELDS)
 const SOCK_FAMILY = 4;
@@ -166,9 +167,11 @@ export class ReuseportContext {
   private packetLen = 0;
   /** The last fill was `fillArgs`: data, data_end and eth_protocol hold their empty-packet values. */
   private argsFilled = false;
-  /** Whether the program can load through ctx `sk` / `migrating_sk` (their views are kept current). */
+  /** Whether the program can load the ctx `sk` pointer (it is pointed at a view per run). */
   private needSk = true;
-  private needMig = true;
+  /** Whether the program can load through ctx `sk` / `migrating_sk` (the view's bytes are kept current). */
+  private needSkView = true;
+  private needMigView = true;
   /** u32 word view of ctx (the region's buffer is fresh, so 4-byte aligned; the VM is little-endian). */
   private readonly ctxWords: Uint32Array;
 
@@ -238,7 +241,8 @@ export class ReuseportContext {
   setReadWords(words: number): void {
     this.argsFilled = false;
     this.needSk = (words & NEED_SK) !== 0;
-    this.needMig = (words & NEED_MIG) !== 0;
+    this.needSkView = (words & SK_VIEW_LOADED) !== 0;
+    this.needMigView = (words & MIG_VIEW_LOADED) !== 0;
     this.curSk = NO_SOCKET;
     this.skA.reset();
     this.skB.reset();
@@ -260,7 +264,7 @@ export class ReuseportContext {
       // `| 0`: V8 then stores a small integer as is, not through a float truncation.
       w[W_IP_PROTOCOL] = sk.protocol | 0;
       if (this.needSk) this.pointSkView(sk);
-    } else if (this.needSk) {
+    } else if (this.needSkView) {
       this.curView().words[W_STATE] = sk.state | 0;
     }
     w[W_MIGRATING_SK_HI] = m === null ? 0 : this.pointMig(m);
@@ -269,20 +273,20 @@ export class ReuseportContext {
   private pointSkView(sk: VmSocket): void {
     const v = sk === this.skA.sk ? this.skA : sk === this.skB.sk ? this.skB : this.showSk(sk);
     this.ctxWords[W_SK + 1] = v.id | 0;
-    v.words[W_STATE] = sk.state | 0;
+    if (this.needSkView) v.words[W_STATE] = sk.state | 0;
   }
 
   /** ctx `migrating_sk` for a socket: its view (current), whose id is the pointer's high word. */
   private pointMig(m: VmSocket): number {
     const v = this.mig;
-    if (m !== v.sk) v.show(m, this.needMig);
-    else if (this.needMig) v.words[W_STATE] = m.state | 0;
+    if (m !== v.sk) v.show(m, this.needMigView);
+    else if (this.needMigView) v.words[W_STATE] = m.state | 0;
     return v.id | 0;
   }
 
   private showSk(sk: VmSocket): SockView {
     const v = this.ctxWords[W_SK + 1] === this.skA.id ? this.skB : this.skA;
-    v.show(sk, this.needSk);
+    v.show(sk, this.needSkView);
     return v;
   }
 

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadHookPolicy } from "../../src/cli/hook-bench.js";
 import { assemble } from "../../src/vm/asm/assembler.js";
-import { ALL_CTX_WORDS, ctxReadWords } from "../../src/vm/ctx-reads.js";
+import { ALL_CTX_WORDS, MIG_VIEW_LOADED, SK_VIEW_LOADED, ctxReadWords } from "../../src/vm/ctx-reads.js";
 import { engineByName } from "../../src/vm/engines.js";
 import { decode } from "../../src/vm/isa.js";
 import { MapTable } from "../../src/vm/maps/table.js";
@@ -31,6 +31,41 @@ describe("ctxReadWords", () => {
     ["ldxw %r1, [%r1+32]; ldxw %r0, [%r1+0]; exit", bits(8)], // r1 overwritten by the load
   ])("%s → %d", (src, want) => {
     expect(words(src)).toBe(want);
+  });
+
+  it.each([
+    ["ldxdw %r2, [%r1+48]; jeq %r2, 0, +1; mov %r0, 1; exit", bits(12, 13)], // the NULL test reads no socket bytes
+    ["ldxdw %r2, [%r1+48]; jeq %r2, 0, +1; ldxw %r0, [%r2+72]; exit", bits(12, 13) | MIG_VIEW_LOADED],
+    ["ldxdw %r2, [%r1+40]; ldxw %r0, [%r2+4]; exit", bits(10, 11) | SK_VIEW_LOADED],
+    ["ldxdw %r2, [%r1+40]; mov %r3, %r2; mov %r2, 0; ldxw %r0, [%r3+4]; exit", bits(10, 11) | SK_VIEW_LOADED], // through a copy
+    ["ldxdw %r2, [%r1+48]; stxdw [%r10-8], %r2; mov %r0, 1; exit", bits(12, 13) | MIG_VIEW_LOADED], // spilled: may be reloaded
+    ["ldxdw %r1, [%r1+40]; call 7; exit", bits(10, 11) | SK_VIEW_LOADED], // given to a helper
+    ["ldxdw %r2, [%r1+40]; add %r2, 4; mov %r0, 1; exit", bits(10, 11) | SK_VIEW_LOADED], // arithmetic
+    ["ldxdw %r6, [%r1+48]; call 7; ldxw %r0, [%r6+72]; exit", bits(12, 13) | MIG_VIEW_LOADED], // r6 survives a call
+    ["ldxdw %r0, [%r1+48]; call 7; ldxw %r0, [%r0+0]; exit", bits(12, 13)], // r0 is the helper's result after it
+    ["ldxdw %r2, [%r1+48]; mov %r2, 0; ldxw %r0, [%r2+0]; exit", bits(12, 13)], // overwritten first
+    ["ldxdw %r2, [%r1+48]; jeq %r3, 0, +1; mov %r2, 0; ldxw %r0, [%r2+72]; exit", bits(12, 13) | MIG_VIEW_LOADED], // one path keeps it
+    ["ldxw %r2, [%r1+48]; ldxw %r0, [%r2+0]; exit", bits(12)], // a 4-byte load is not the pointer
+  ])("socket views: %s → %d", (src, want) => {
+    expect(words(src)).toBe(want);
+  });
+
+  it("a program that loads through migrating_sk sees each run's state; one that only tests it for NULL needs no view refresh", () => {
+    const prog = (src: string) => decode(assemble(src.split(";").join("\n")));
+    const rt = (src: string) => new SkReuseportRuntime({ insns: prog(src), maps: new MapTable(new AddressSpace()), engine: engineByName("interp") });
+    const reads = rt("ldxdw %r2, [%r1+48]; mov %r0, 99; jeq %r2, 0, +1; ldxw %r0, [%r2+72]; exit");
+    const tests = rt("ldxdw %r2, [%r1+48]; mov %r0, 0; jeq %r2, 0, +1; mov %r0, 1; exit");
+    const sk = new StaticSocket(1n, TCP_LISTEN);
+    const req = new StaticSocket(2n, TCP_NEW_SYN_RECV);
+    const states: number[] = [];
+    for (const st of [TCP_NEW_SYN_RECV, TCP_ESTABLISHED, TCP_NEW_SYN_RECV]) {
+      req.state = st;
+      states.push(reads.selectArgs(sk, req, 0, 0, false).ret);
+      expect(tests.selectArgs(sk, req, 0, 0, false).ret).toBe(1);
+    }
+    expect(states).toEqual([TCP_NEW_SYN_RECV, TCP_ESTABLISHED, TCP_NEW_SYN_RECV]);
+    expect(reads.selectArgs(sk, null, 0, 0, false).ret).toBe(99);
+    expect(tests.selectArgs(sk, null, 0, 0, false).ret).toBe(0);
   });
 
   it.each([
