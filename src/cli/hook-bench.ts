@@ -19,7 +19,7 @@ import { loadProgramFile } from "./load-program.js";
 import { REFUSED, reuseportMigrate, reuseportSelect } from "../model/group.js";
 import { ModelMaps } from "../model/model-maps.js";
 import { Netns } from "../model/netns.js";
-import { runtimeProgram } from "../model/runtime-adapter.js";
+import { runtimeProgram, type RuntimeProgram } from "../model/runtime-adapter.js";
 import type { MapDecl } from "../model/scenario.js";
 import type { Listener } from "../model/sockets.js";
 import { TcpStack } from "../model/stack.js";
@@ -27,12 +27,7 @@ import type { EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, SK_REUSEPORT_CTX_FIELDS } from "../vm/program-type.js";
-import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
-import { MapTable } from "../vm/maps/table.js";
-import { valueBytes } from "../vm/maps/control.js";
-import { AddressSpace } from "../vm/memory.js";
-import { StaticSocket, TCP_NEW_SYN_RECV } from "../vm/socket.js";
-import type { ReuseportInput } from "../vm/context.js";
+import { StaticSocket, TCP_NEW_SYN_RECV, type VmSocket } from "../vm/socket.js";
 import type { VerifyResult } from "../verifier/index.js";
 
 export interface HookPolicy {
@@ -68,9 +63,9 @@ export interface HookBench {
    */
   readonly batch: () => void;
   /**
-   * `BATCH` bare engine runs of the same program on one engine (null: no program), alternating
-   * a new connection and a migration with the hook's hashes; each run writes only the four ctx
-   * words that differ between requests.
+   * `BATCH` bare runs of the hook's own engine (null: no program), alternating a new
+   * connection and a migration with the hook's hashes; each run writes only the four ctx words
+   * that differ between requests.
    */
   readonly bare: (() => void) | null;
   /** How the last few requests came out, to check the setup does something sensible. */
@@ -199,16 +194,16 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   for (let i = 0; i < listeners; i++) st.listen(socks[i] as Listener, 128);
   const group = closing.group;
   if (group === null) throw new ModelError("bench.group", "the listeners did not form a reuseport group");
-  let maps: ModelMaps | null = null;
-  let slots: Slot[] = [];
-  let data: DataWrite[] = [];
+  let prog: RuntimeProgram | null = null;
   if (policy !== null) {
     const specs = policy.maps.map((m) => ({ ...m, name: m.name ?? `fd${m.fd}` }));
     const decls = specs.map(declOf);
+    let slots: Slot[];
+    let data: DataWrite[] = [];
     if (policy.state !== undefined) ({ slots, data } = stateWrites(specs, policy.state, listeners));
     else slots = socketSlots(decls, listeners);
-    maps = new ModelMaps(decls, st);
-    const prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? 40 }, engine, seed, maps);
+    const maps = new ModelMaps(decls, st);
+    prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? 40 }, engine, seed, maps);
     st.attachProgram(closing, prog);
     for (const s of slots) maps.update(decls[s.map]!.name, s.key, socks[s.listener] as Listener);
     for (const d of data) maps.update(decls[d.map]!.name, d.key, d.value);
@@ -245,32 +240,24 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     none += n; // keeps the results live; `outcomes` is only meaningful after `step`
   };
   let bare: (() => void) | null = null;
-  if (policy !== null) {
-    // One runtime of its own over equal maps (same sockets, same published state) and one
-    // engine, as in the hook. Its context is filled once for a new connection and once for a
-    // migration; each bare run then writes only the ctx words that differ between requests —
-    // len, the `sk` and `migrating_sk` pointers, the hash — so the program runs on the hook's
-    // inputs (its branches and map slots follow the hash) and nothing else of the hook is left.
-    const table = new MapTable(new AddressSpace());
-    const made = policy.maps.map((m) => table.create(m));
-    for (const s of slots) {
-      const map = made[s.map]!;
-      if (map.kind === "socket") map.updateSocket(valueBytes(s.key, map.keySize), socks[s.listener] as Listener, 0);
-    }
-    for (const d of data) {
-      const map = made[d.map]!;
-      if (map.kind === "data") map.update(valueBytes(d.key, map.keySize), valueBytes(d.value, map.valueSize), 0);
-    }
-    const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed });
+  if (prog !== null) {
+    // The hook's own runtime and engine, run directly: the same compiled program, the same
+    // helper closures and maps (a second runtime would share the helpers' code with this one
+    // and V8 would optimise it for both, which made the two sides differ for helper-heavy
+    // programs). Its context is filled once for a new connection and once for a migration;
+    // each bare run then writes only the ctx words that differ between requests — len, the
+    // `sk` and `migrating_sk` pointers, the hash — so the program runs on the hook's inputs
+    // (its branches and map slots follow the hash) and nothing else of the hook is left.
+    const rt = prog.runtime;
     const ctx = rt.context.ctx.bytes;
     const w = new Uint32Array(ctx.buffer, ctx.byteOffset, ctx.length >> 2);
-    const wordsOf = (input: ReuseportInput): readonly [number, number, number] => {
-      rt.selectArgs(input.sk, input.migratingSk, input.hash, input.len ?? 0, input.bindInany ?? false);
+    const wordsOf = (sk: Listener, m: VmSocket | null, len: number): readonly [number, number, number] => {
+      rt.selectArgs(sk, m, 0, len, group.bindInany);
       return [w[CTX_LEN_WORD]!, w[CTX_SK_WORD + 1]!, w[CTX_MIGRATING_SK_WORD + 1]!];
     };
     // Both sockets are shown once, so each keeps its view (the context's two-entry cache).
-    const [lenA, skA, migA] = wordsOf({ sk: first, migratingSk: null, hash: 0, len: 60, bindInany: true });
-    const [lenB, skB, migB] = wordsOf({ sk: closing, migratingSk: req, hash: 0, len: 0, bindInany: true });
+    const [lenA, skA, migA] = wordsOf(first, null, 60);
+    const [lenB, skB, migB] = wordsOf(closing, req, 0);
     // The engine is called directly (no wrapper closure per run), so the bare figure is the
     // program's run alone and the hook overhead is not understated.
     const eng = rt.engine;
@@ -279,6 +266,9 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     bare = () => {
       let x = 0;
       let j = jb;
+      // The hook's next fill relies on the `sk` pointer word it left (it rewrites the word only
+      // when ctx `sk` changes): put it back after the batch.
+      const skWord = w[CTX_SK_WORD + 1]!;
       for (let k = 0; k < 16; k += 2) {
         w[CTX_LEN_WORD] = lenA;
         w[CTX_SK_WORD + 1] = skA;
@@ -292,6 +282,7 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
         x += eng.run(ctxId, 0, 0);
         j = (j + 2) & (HASHES - 1);
       }
+      w[CTX_SK_WORD + 1] = skWord;
       jb = j;
       sink ^= x;
     };

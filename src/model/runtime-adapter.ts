@@ -44,8 +44,14 @@ function keyBytes(key: number, size: number): Uint8Array {
   return size === 8 ? u64Bytes(BigInt(key)) : u32Key(key);
 }
 
+/** A `ReuseportProgram` backed by the VM. */
+export interface RuntimeProgram extends ReuseportProgram {
+  /** The VM runtime behind it (benchmarks time its engine alone, on the same code and maps). */
+  readonly runtime: SkReuseportRuntime;
+}
+
 /** A `ReuseportProgram` backed by the VM, wired to the simulation's maps. */
-export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): ReuseportProgram {
+export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): RuntimeProgram {
   if (policy.attachType !== 39 && policy.attachType !== 40) {
     throw new ModelError("model.attach-type", `policy ${policy.name}: expected attach type 39 or 40, got ${policy.attachType}`);
   }
@@ -82,6 +88,7 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
   return {
     attachType: policy.attachType as ReuseportAttachType,
     name: policy.name,
+    runtime: rt,
     run(i) {
       clock.ns = i.nowNs;
       input.sk = i.sk;
