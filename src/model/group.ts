@@ -349,7 +349,7 @@ function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener |
 
 /** One run of the group's program: `runArgs` when it has one (no input object per request). */
 function runProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
-  return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany, g.id, host.nowNs()) : runWithInput(host, g, prog, sk, m, hash, len);
+  return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany) : runWithInput(host, g, prog, sk, m, hash, len);
 }
 
 function runWithInput(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {

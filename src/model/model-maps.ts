@@ -32,7 +32,11 @@ export class ModelMaps {
     this.subs.push(s);
   }
 
-  constructor(decls: readonly MapDecl[], stack: TcpStack) {
+  constructor(
+    decls: readonly MapDecl[],
+    /** The stack whose listeners the socket maps hold (and whose clock programs read). */
+    readonly stack: TcpStack,
+  ) {
     for (const d of decls) this.maps.set(d.name, new ModelMap(d));
     stack.onRemoveFromMaps((sk) => {
       for (const sub of this.subs) sub.remove?.(sk);

@@ -43,9 +43,11 @@ export interface ReuseportProgram {
   readonly name?: string;
   run(input: ReuseportRunInput): ReuseportRunResult;
   /**
-   * Optional allocation-free form of `run` with the input's fields as arguments, in
-   * `ReuseportRunInput` order; must return exactly what `run` returns for the same input.
-   * The group calls this when present (the per-request hook path, R10/R12 step 5).
+   * Optional allocation-free form of `run` with the per-request fields as arguments, in
+   * `ReuseportRunInput` order; must return exactly what `run` returns for the same input with
+   * `groupId` the group's and `nowNs` the model's current time (a program that needs either
+   * takes it from the model it was built for). The group calls this when present (the
+   * per-request hook path, R10/R12 step 5).
    */
-  runArgs?(sk: VmSocket, migratingSk: VmSocket | null, hash: number, len: number, bindInany: boolean, groupId: number, nowNs: number): ReuseportRunResult;
+  runArgs?(sk: VmSocket, migratingSk: VmSocket | null, hash: number, len: number, bindInany: boolean): ReuseportRunResult;
 }

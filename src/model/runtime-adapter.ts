@@ -80,7 +80,8 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
       table.detachSocket(sk);
     },
   });
-  const clock = new VirtualClock(0);
+  // Time is read from the model when a helper asks (ktime_get_ns and kin), not pushed per run.
+  const clock = new VirtualClock(0, 250, () => maps.stack.nowNs());
   const rt = new SkReuseportRuntime({ insns: policy.insns, maps: table, engine, seed, clock });
   // Per run nothing is allocated: one mutable input (always the same shape, so the context
   // fill stays monomorphic) and the runtime's own reused result, which the group reads at once.
@@ -90,19 +91,23 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
     name: policy.name,
     runtime: rt,
     run(i) {
-      clock.ns = i.nowNs;
+      clock.ns = i.nowNs; // this run's time, whatever the model's clock says
       input.sk = i.sk;
       input.migratingSk = i.migratingSk;
       input.hash = i.hash;
       input.len = i.len;
       input.bindInany = i.bindInany;
-      return rt.select(input);
+      try {
+        return rt.select(input);
+      } finally {
+        clock.unpin();
+      }
     },
-    // The group's per-request path: the same run with no input object at all. The hash goes
-    // on as its int32 bit pattern (the ctx word gets the same bits), which V8 passes as a
-    // small integer rather than boxing a u32 above 2^31 at each call.
-    runArgs(sk, migratingSk, hash, len, bindInany, _groupId, nowNs) {
-      clock.ns = nowNs;
+    // The group's per-request path: the same run with no input object at all, and no time
+    // (the clock follows the model's). The hash goes on as its int32 bit pattern (the ctx word
+    // gets the same bits), which V8 passes as a small integer rather than boxing a u32 above
+    // 2^31 at each call.
+    runArgs(sk, migratingSk, hash, len, bindInany) {
       return rt.selectArgs(sk, migratingSk, hash | 0, len, bindInany);
     },
   };

@@ -75,7 +75,11 @@ export class SkReuseportRuntime {
     env.selected = null;
     env.cpu = input.cpu ?? 0;
     const r = this.result;
-    r.ret = this.engine.run(this.ctxId, 0, 0);
+    try {
+      r.ret = this.engine.run(this.ctxId, 0, 0);
+    } finally {
+      env.cpu = 0; // what `selectArgs` runs with, so it need not write it per run
+    }
     r.selected = env.selected;
     return r;
   }
@@ -89,7 +93,6 @@ export class SkReuseportRuntime {
     this.context.fillArgs(sk, migratingSk, hash, len, bindInany);
     const env = this.env;
     env.selected = null;
-    env.cpu = 0;
     const r = this.result;
     r.ret = this.engine.run(this.ctxId, 0, 0);
     r.selected = env.selected;

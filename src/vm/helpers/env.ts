@@ -10,24 +10,46 @@ import type { VmSocket } from "../socket.js";
 
 /**
  * Time as the caller sets it, in nanoseconds since boot (a double: exact up to 2^53 ns, about
- * 104 days). Derived clocks follow the kernel: coarse time advances once per tick; jiffies
- * start at INITIAL_JIFFIES = (u32)(-300 * HZ) so they wrap 32 bits five minutes after boot.
+ * 104 days), or — with `source` — as the caller's own clock says when a helper asks: the socket
+ * model's hook then pays nothing per run for time no program reads. Derived clocks follow the
+ * kernel: coarse time advances once per tick; jiffies start at INITIAL_JIFFIES =
+ * (u32)(-300 * HZ) so they wrap 32 bits five minutes after boot.
  */
 export class VirtualClock {
-  /** CLOCK_MONOTONIC in ns. */
-  ns: number;
+  private setNs: number;
   /** Time spent suspended: CLOCK_BOOTTIME = monotonic + this. */
   suspendedNs = 0;
   /** CONFIG_HZ. */
   readonly hz: number;
+  private pinned = false;
 
-  constructor(ns = 0, hz = 250) {
-    this.ns = ns;
+  constructor(
+    ns = 0,
+    hz = 250,
+    /** Where CLOCK_MONOTONIC comes from instead of `ns` (setting `ns` then pins it until `unpin`). */
+    private readonly source: (() => number) | null = null,
+  ) {
+    this.setNs = ns;
     this.hz = hz;
   }
 
+  /** CLOCK_MONOTONIC in ns. */
+  get ns(): number {
+    return this.source === null || this.pinned ? this.setNs : this.source();
+  }
+
+  set ns(v: number) {
+    this.setNs = v;
+    this.pinned = this.source !== null;
+  }
+
+  /** Follow `source` again after `ns` was set. */
+  unpin(): void {
+    this.pinned = false;
+  }
+
   advance(ns: number): void {
-    this.ns += ns;
+    this.ns = this.ns + ns;
   }
 
   get tickNs(): number {

@@ -93,6 +93,23 @@ describe("time, random, cpu", () => {
     expect(r0(call(f, HELPER.jiffies64, regs()))).toBe(2 ** 32 - 75_000 + 3);
   });
 
+  it("a clock with a source follows it; setting ns pins that time until unpin", () => {
+    let t = 10;
+    const c = new VirtualClock(0, 250, () => t);
+    expect(c.ns).toBe(10);
+    t = 8_000_000;
+    expect([c.ns, c.coarseNs(), c.jiffies64()]).toEqual([8_000_000, 8_000_000, 2 ** 32 - 75_000 + 2]);
+    c.ns = 3;
+    t = 99;
+    expect(c.ns).toBe(3);
+    c.unpin();
+    expect(c.ns).toBe(99);
+    const plain = new VirtualClock(5);
+    plain.advance(2);
+    plain.unpin(); // no source: nothing to follow
+    expect(plain.ns).toBe(7);
+  });
+
   it("prandom is the seeded sequence; cpu and numa come from the env", () => {
     const a = fixture(7);
     const b = fixture(7);
