@@ -135,7 +135,7 @@ describe("hook-bench setup", () => {
       } satisfies Engine;
     };
     const h = buildHookBench(await loadHookPolicy(DROP_S), counting, 4);
-    runs = 0; // the setup runs the bare runtime to learn its ctx words
+    runs = 0; // the setup runs the program twice to learn the bare runs' ctx words
     h.batch();
     // SK_DROP: each migration fails (null); each new connection is refused (not null).
     expect({ runs, none: h.outcomes().none }).toEqual({ runs: BATCH, none: BATCH / 2 });

@@ -58,10 +58,16 @@ describe("ctxReadWords", () => {
     const sk = new StaticSocket(1n, TCP_LISTEN);
     const req = new StaticSocket(2n, TCP_NEW_SYN_RECV);
     const states: number[] = [];
+    /** The `state` word (offset 72) of the runtime's migrating_sk view. */
+    const viewState = (r: SkReuseportRuntime): number => {
+      const b = r.context.migratingView.bytes;
+      return new DataView(b.buffer, b.byteOffset, b.length).getUint32(72, true);
+    };
     for (const st of [TCP_NEW_SYN_RECV, TCP_ESTABLISHED, TCP_NEW_SYN_RECV]) {
       req.state = st;
       states.push(reads.selectArgs(sk, req, 0, 0, false).ret);
       expect(tests.selectArgs(sk, req, 0, 0, false).ret).toBe(1);
+      expect([viewState(reads), viewState(tests)]).toEqual([st, 0]); // the NULL test's view is never written
     }
     expect(states).toEqual([TCP_NEW_SYN_RECV, TCP_ESTABLISHED, TCP_NEW_SYN_RECV]);
     expect(reads.selectArgs(sk, null, 0, 0, false).ret).toBe(99);
