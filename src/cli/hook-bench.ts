@@ -16,7 +16,7 @@ import { ModelError, UsageError, VerifyError } from "../errors.js";
 import { verify } from "../verifier/index.js";
 import { SK_REUSEPORT } from "../vm/program-type.js";
 import { loadProgramFile } from "./load-program.js";
-import { REFUSED, reuseportMigrate, reuseportSelect } from "../model/group.js";
+import { REFUSED } from "../model/group.js";
 import { ModelMaps } from "../model/model-maps.js";
 import { Netns } from "../model/netns.js";
 import { runtimeProgram, type RuntimeProgram } from "../model/runtime-adapter.js";
@@ -220,7 +220,7 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
   let none = 0;
   const step = (): void => {
     const h = hs[i & (HASHES - 1)] as number;
-    const r = (i & 1) === 0 ? reuseportSelect(st, first, h, 60) : reuseportMigrate(st, closing, req, h, 0);
+    const r = (i & 1) === 0 ? st.reuseportSelect(first, h, 60) : st.reuseportMigrate(closing, req, h, 0);
     i++;
     if (r === null) none++;
     else if (r === REFUSED) refused++;
@@ -230,10 +230,10 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     // The hash index lives in a local for the loop (one closure-slot read and write per batch,
     // not per request): the harness's own share of a few-ns request stays small.
     let n = 0;
-    let j = i;
+    let j = i | 0; // `| 0`: V8 then keeps j an int32 without a small-integer check per batch
     for (let k = 0; k < 16; k += 2) {
-      if (reuseportSelect(st, first, hs[j & (HASHES - 1)] as number, 60) === null) n++;
-      if (reuseportMigrate(st, closing, req, hs[(j + 1) & (HASHES - 1)] as number, 0) === null) n++;
+      if (st.reuseportSelect(first, hs[j & (HASHES - 1)] as number, 60) === null) n++;
+      if (st.reuseportMigrate(closing, req, hs[(j + 1) & (HASHES - 1)] as number, 0) === null) n++;
       j = (j + 2) & (HASHES - 1);
     }
     i = j;

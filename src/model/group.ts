@@ -48,11 +48,24 @@ export interface GroupHost {
 export type MigrateFailure = "detached" | "no-listener" | "not-capable" | "program-drop" | "hash-null";
 
 /**
+ * socks[] storage: an array class of its own, so its arrays have V8 maps no other array
+ * shares. They are packed from the start and never get a hole, so their map never changes,
+ * and V8 then trusts the type of the group's `socks` field: the hash pick loads an element
+ * without first checking the array's map. Derived arrays (`slice`, `map`) are plain arrays:
+ * a derived SockSlots would be created holey and give the map a transition.
+ */
+class SockSlots extends Array<Listener | null> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/**
  * A socks[] array of `n` nulls built by appending, so V8 keeps it a packed (not holey) array
  * and the hot hash pick's element loads need no hole check.
  */
-function nullSlots(n: number): (Listener | null)[] {
-  const a: (Listener | null)[] = [];
+function nullSlots(n: number): SockSlots {
+  const a = new SockSlots();
   for (let i = 0; i < n; i++) a.push(null);
   return a;
 }
@@ -65,7 +78,7 @@ export class ReuseportGroup {
   maxSocks = INIT_SOCKS;
   numSocks = 0;
   numClosedSocks = 0;
-  socks: (Listener | null)[] = nullSlots(INIT_SOCKS);
+  socks: SockSlots = nullSlots(INIT_SOCKS);
   prog: ReuseportProgram | null = null;
   /** Freed (num_socks + num_closed_socks reached 0, R6). */
   freed = false;
@@ -113,6 +126,15 @@ export class ReuseportGroup {
     return s.state !== HotAbi.TCP_ESTABLISHED ? s : skipEstablished(this.socks, i, n);
   }
 }
+
+/**
+ * What `Listener.reuse` holds while the listener is in no group: a group with no sockets and
+ * no program, never written to. It selects nothing (R10, num_socks 0) and migrates nothing
+ * (R12 step 1, told apart by identity). The per-request paths then load a group without a
+ * null test, and since the field only ever holds ReuseportGroup objects, V8 knows their map
+ * and checks none.
+ */
+export const NO_GROUP = new ReuseportGroup(0, false);
 
 /** R1 `reuseport_alloc`: a new group holding sk, or R7 when sk is a shut-down member. */
 export function reuseportAlloc(host: GroupHost, sk: Listener, bindInany: boolean): void {
@@ -313,24 +335,58 @@ function asListener(s: VmSocket | null): Listener | null {
 /** Sentinel for "the prog refused" (R10: any return other than SK_PASS). */
 export const REFUSED = "refused" as const;
 
-// The two entry points below are the per-request path of every simulated connection. Each
-// keeps its common case (no program: the hash pick) in a few lines and moves the rest out of
-// line — program runs, failures and their counters — so the no-program path stays small
-// enough for V8 to inline even where a caller has several call sites (written as one
-// function per rule, the second copy in such a caller exceeded V8's inlining budget and
-// became a real call). `baton bench --kernel-pick` times this path.
-
 /**
- * R10 `reuseport_select_sock` for a new SYN (or a cookie ACK): prog, else hash pick.
- * `first` is the bucket's first member (ctx `sk`). Returns null when nothing is picked,
- * REFUSED when the prog returns anything but SK_PASS.
+ * The stack around a group, with the two per-request entry points as its methods. Every
+ * simulated connection goes through them, and `baton bench --kernel-pick` times them. Methods
+ * rather than module functions: V8 checks a module binding at each call (a cell load, a hole
+ * test and a target compare), but resolves a method through the receiver's map, which it has
+ * checked already (or, for a receiver it knows, not at all). Each keeps its common case (no
+ * program: the hash pick) in a few lines and moves the rest out of line (program runs,
+ * failures and their counters), so it stays small enough for V8 to inline even where a
+ * caller has several call sites.
  */
-export function reuseportSelect(host: GroupHost, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
-  const g = first.group;
-  if (g === null) return null;
-  const prog = g.prog;
-  if (prog === null) return g.pickByHash(hash);
-  return selectByProgram(host, g, prog, first, hash, len);
+export abstract class ReuseportHost implements GroupHost {
+  // `declare`: no class field is emitted, so the constructor's store is the field's first and
+  // only one and V8 treats it as constant (a known host's sysctl object is then folded in).
+  declare readonly sysctl: Sysctls;
+
+  constructor(readonly ns: Netns) {
+    this.sysctl = ns.sysctl;
+  }
+
+  abstract removeFromMaps(sk: Listener): void;
+  abstract newGroupId(): number;
+  abstract nowNs(): number;
+  abstract noteMigrateFailure(why: MigrateFailure): void;
+
+  /**
+   * R10 `reuseport_select_sock` for a new SYN (or a cookie ACK): prog, else hash pick.
+   * `first` is the bucket's first member (ctx `sk`). Returns null when nothing is picked,
+   * REFUSED when the prog returns anything but SK_PASS.
+   */
+  reuseportSelect(first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
+    const g = first.reuse; // NO_GROUP when none: no program, no sockets, so null below
+    const prog = g.prog;
+    if (prog === null) return g.pickByHash(hash);
+    return selectByProgram(this, g, prog, first, hash, len);
+  }
+
+  /**
+   * R12 `reuseport_migrate_sock`: the target for a child or request of the closed listener
+   * `sk`, or null. Counts TCPMigrateReqFailure exactly where R19 says; a found target counts
+   * nothing (callers count Success on commit, R18).
+   */
+  reuseportMigrate(sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
+    const g = sk.reuse;
+    if (g.numSocks === 0) return migrateNowhere(this, g); // steps 1 (NO_GROUP), 2
+    const prog = g.prog;
+    if (prog !== null && prog.attachType === HotAbi.SELECT_OR_MIGRATE) {
+      return migrateByProgram(this, g, prog, sk, migrating, hash, len); // steps 5, 6
+    }
+    if (this.sysctl.tcp_migrate_req !== 1) return migrateFailed(this, "not-capable"); // step 4
+    const t = g.pickByHash(hash); // step 7, over the current listening section
+    return t !== null ? t : migrateFailed(this, "hash-null");
+  }
 }
 
 /** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
@@ -356,26 +412,9 @@ function runWithInput(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram
   return prog.run({ sk, migratingSk: m, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
 }
 
-/**
- * R12 `reuseport_migrate_sock`: the target for a child or request of the closed listener
- * `sk`, or null. Counts TCPMigrateReqFailure exactly where R19 says; a found target counts
- * nothing (callers count Success on commit, R18).
- */
-export function reuseportMigrate(host: GroupHost, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
-  const g = sk.group;
-  if (g === null || g.numSocks === 0) return migrateNowhere(host, g); // steps 1, 2
-  const prog = g.prog;
-  if (prog !== null && prog.attachType === HotAbi.SELECT_OR_MIGRATE) {
-    return migrateByProgram(host, g, prog, sk, migrating, hash, len); // steps 5, 6
-  }
-  if (host.sysctl.tcp_migrate_req !== 1) return migrateFailed(host, "not-capable"); // step 4
-  const t = g.pickByHash(hash); // step 7, over the current listening section
-  return t !== null ? t : migrateFailed(host, "hash-null");
-}
-
 /** R12 steps 1 and 2: detached or evicted (no count), or no listener left. */
-function migrateNowhere(host: GroupHost, g: ReuseportGroup | null): null {
-  if (g === null) {
+function migrateNowhere(host: GroupHost, g: ReuseportGroup): null {
+  if (g === NO_GROUP) {
     host.noteMigrateFailure("detached");
     return null;
   }

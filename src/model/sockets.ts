@@ -16,7 +16,7 @@ import {
   type VmSocket,
 } from "../vm/socket.js";
 import { Fifo } from "./fifo.js";
-import type { ReuseportGroup } from "./group.js";
+import { NO_GROUP, type ReuseportGroup } from "./group.js";
 
 /** Hands out socket cookies: unique, non-zero, in order of first use. */
 export class CookieJar {
@@ -48,8 +48,11 @@ abstract class ModelSocket {
 export class Listener extends ModelSocket implements VmSocket {
   /** TCP_CLOSE until listen(), TCP_LISTEN while listening, TCP_CLOSE again after stop (R4). */
   state: number = TCP_CLOSE;
-  /** sk_reuseport_cb: the group, while grouped (R1–R7). */
-  group: ReuseportGroup | null = null;
+  /**
+   * sk_reuseport_cb (R1–R7), NO_GROUP while in none. The per-request paths read this; the
+   * rest of the model uses `group`.
+   */
+  reuse: ReuseportGroup = NO_GROUP;
   /** SO_REUSEPORT set. */
   reuseport = true;
   /** Bound local address and port (0.0.0.0 = INADDR_ANY); port 0 until bound. */
@@ -95,12 +98,24 @@ export class Listener extends ModelSocket implements VmSocket {
     super(jar);
   }
 
+  /** The group, while grouped; null otherwise. */
+  get group(): ReuseportGroup | null {
+    const g = this.reuse;
+    return g === NO_GROUP ? null : g;
+  }
+
+  set group(g: ReuseportGroup | null) {
+    this.reuse = g ?? NO_GROUP;
+  }
+
   get reuseportGroupId(): number | null {
-    return this.group !== null ? this.group.id : null;
+    const g = this.reuse;
+    return g !== NO_GROUP ? g.id : null;
   }
 
   get bindInany(): boolean {
-    return this.group !== null ? this.group.bindInany : this.srcIp4 === 0;
+    const g = this.reuse;
+    return g !== NO_GROUP ? g.bindInany : this.srcIp4 === 0;
   }
 
   /** sk_ack_backlog */

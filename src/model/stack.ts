@@ -14,12 +14,11 @@ import {
   reuseportAttachProg,
   reuseportDetach,
   reuseportDetachProg,
-  reuseportMigrate,
   reuseportStopListen,
-  type GroupHost,
+  ReuseportHost,
   type MigrateFailure,
 } from "./group.js";
-import type { Netns, Sysctls } from "./netns.js";
+import type { Netns } from "./netns.js";
 import type { ReuseportProgram } from "./program.js";
 import { ChildSock, CookieJar, Flow, Listener, RequestSock } from "./sockets.js";
 
@@ -73,7 +72,7 @@ export function secsToRetrans(seconds: number): number {
   return res;
 }
 
-export class TcpStack implements GroupHost {
+export class TcpStack extends ReuseportHost {
   readonly jar = new CookieJar();
   /** Current virtual time, µs; the driver advances it. */
   now = 0;
@@ -86,13 +85,11 @@ export class TcpStack implements GroupHost {
   lastMigrateFailure: MigrateFailure = "detached";
   private readonly mapHooks: ((sk: Listener) => void)[] = [];
 
-  readonly sysctl: Sysctls;
-
   constructor(
-    readonly ns: Netns,
+    ns: Netns,
     public observer: StackObserver = {},
   ) {
-    this.sysctl = ns.sysctl;
+    super(ns);
   }
 
   // ---- GroupHost ----
@@ -251,7 +248,7 @@ export class TcpStack implements GroupHost {
     for (let req = sk.acceptQueue.shift(); req !== undefined; req = sk.acceptQueue.shift()) {
       const child = req.child as ChildSock;
       const flow = req.flow;
-      const nsk = reuseportMigrate(this, sk, child, flow.hash, 0);
+      const nsk = this.reuseportMigrate(sk, child, flow.hash, 0);
       if (nsk !== null) {
         const nreq = this.cloneRequest(req, nsk);
         if (nsk.state === TCP_LISTEN) {

@@ -7,7 +7,7 @@
  * out-of-window ACKs, socket filters, EmbryonicRsts outside the overflow path.
  */
 import { TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
-import { REFUSED, reuseportMigrate, reuseportSelect } from "./group.js";
+import { REFUSED } from "./group.js";
 import { ChildSock, type Flow, type Listener, RequestSock } from "./sockets.js";
 import type { LossCause, TcpStack } from "./stack.js";
 
@@ -38,7 +38,7 @@ export function lookupListener(st: TcpStack, flow: Flow, len: number): Listener 
     if (b === undefined || b.length === 0) continue;
     const first = b[0] as Listener;
     if (first.reuseport && first.group !== null) {
-      const r = reuseportSelect(st, first, flow.hash, len);
+      const r = st.reuseportSelect(first, flow.hash, len);
       if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)
     }
     return first;
@@ -159,7 +159,7 @@ function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome
   const old = req.listener;
   let sk = old;
   if (old.state !== TCP_LISTEN) {
-    const nsk = reuseportMigrate(st, old, req, flow.hash, TCP_HDR + dataLen);
+    const nsk = st.reuseportMigrate(old, req, flow.hash, TCP_HDR + dataLen);
     if (nsk === null) {
       dropRequest(st, req, old);
       return null;
@@ -259,7 +259,7 @@ export function requestTimer(st: TcpStack, oreq: RequestSock): boolean {
   let nreq: RequestSock | null = null;
   let l = oreq.listener;
   if (l.state !== TCP_LISTEN) {
-    const nsk = reuseportMigrate(st, l, oreq, flow.hash, 0);
+    const nsk = st.reuseportMigrate(l, oreq, flow.hash, 0);
     if (nsk === null) {
       const cause = st.lossCause();
       dropRequest(st, oreq, oreq.listener); // step 1: silent drop

@@ -1,6 +1,5 @@
 // R12–R19: the migration decision, the three migration points and exactly where counters move.
 import { describe, expect, it } from "vitest";
-import { reuseportMigrate } from "../../src/model/group.js";
 import { RequestSock } from "../../src/model/sockets.js";
 import { receiveAck, receiveSyn, requestTimer } from "../../src/model/tcp-input.js";
 import { TCP_ESTABLISHED, TCP_NEW_SYN_RECV } from "../../src/vm/socket.js";
@@ -37,7 +36,7 @@ describe("R12 reuseport_migrate_sock", () => {
     }
     const req = new RequestSock(st.jar, flow(hashFor(0, 2)), a);
     const before = st.ns.counters.TCPMigrateReqFailure;
-    const got = reuseportMigrate(st, a, req, req.flow.hash, 0);
+    const got = st.reuseportMigrate(a, req, req.flow.hash, 0);
     expect(got?.name ?? null).toBe(want);
     expect(st.ns.counters.TCPMigrateReqFailure - before).toBe(fail);
     if (p !== null && c.attach === 40 && c.detach !== true && c.empty !== true) {

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadHookPolicy } from "../../src/cli/hook-bench.js";
-import { REFUSED, reuseportMigrate, reuseportSelect } from "../../src/model/group.js";
+import { REFUSED } from "../../src/model/group.js";
 import { ModelMaps } from "../../src/model/model-maps.js";
 import { Netns } from "../../src/model/netns.js";
 import type { ReuseportProgram } from "../../src/model/program.js";
@@ -47,7 +47,7 @@ async function outcomes(file: string, engine: string, plain: boolean): Promise<s
   for (let i = 0; i < 64; i++) {
     h = (Math.imul(h, 1664525) + 1013904223) >>> 0;
     st.now = i * 10;
-    const r = i % 2 === 0 ? reuseportSelect(st, socks[0]!, h, 60) : reuseportMigrate(st, socks[6]!, reqs[i % 4 === 1 ? 0 : 1]!, h, 0);
+    const r = i % 2 === 0 ? st.reuseportSelect(socks[0]!, h, 60) : st.reuseportMigrate(socks[6]!, reqs[i % 4 === 1 ? 0 : 1]!, h, 0);
     out.push(r === null ? "none" : r === REFUSED ? "refused" : r.name);
   }
   return out;
