@@ -61,7 +61,13 @@ export interface SocketMap extends MapCommon {
 
 export type BpfMap = DataMap | SocketMap;
 
-/** Keys up to 6 bytes become exact numbers; longer ones a latin-1 string (one char per byte). */
+/**
+ * A map key as a JavaScript Map key, one-to-one for a given key size: up to 6 bytes an exact
+ * number; 7 or 8 bytes a number too while the value stays below 2^53 (a u64 cookie or
+ * counter always does), else a string; longer keys a string of 16-bit units (two bytes per
+ * character, an odd last byte alone). Numbers are what the hot paths see: a string is
+ * allocated and hashed on every lookup, which was most of a u64-keyed lookup's cost.
+ */
 export type JsKey = number | string;
 
 export function jsKey(bytes: Uint8Array, off: number, size: number): JsKey {
@@ -70,8 +76,20 @@ export function jsKey(bytes: Uint8Array, off: number, size: number): JsKey {
     for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[off + i]!;
     return v;
   }
+  if (size <= 8) {
+    const lo = bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24);
+    let hi = 0;
+    for (let i = size - 1; i >= 4; i--) hi = hi * 256 + bytes[off + i]!;
+    if (hi < 0x200000) return hi * 0x100000000 + (lo >>> 0); // below 2^53: exact
+  }
+  return stringKey(bytes, off, size);
+}
+
+function stringKey(bytes: Uint8Array, off: number, size: number): string {
   let s = "";
-  for (let i = 0; i < size; i++) s += String.fromCharCode(bytes[off + i]!);
+  let i = 0;
+  for (; i + 1 < size; i += 2) s += String.fromCharCode(bytes[off + i]! | (bytes[off + i + 1]! << 8));
+  if (i < size) s += String.fromCharCode(bytes[off + i]!);
   return s;
 }
 
