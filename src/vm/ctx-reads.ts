@@ -15,7 +15,8 @@
  * the context, spilling it to memory, comparing it, 32-bit moves of it, stores through it,
  * BPF-to-BPF calls, legacy LD_ABS/LD_IND, callx, an out-of-range jump — gives ALL_CTX_WORDS
  * (which includes both view bits). A socket pointer spilled, used in arithmetic, stored through
- * or passed to a helper counts as loaded through. Helpers that take the context read the
+ * or passed to a helper counts as loaded through, except a helper that only needs to know which
+ * socket it names (get_socket_cookie). Helpers that take the context read the
  * ReuseportContext object, not these words, so passing the context in r1–r5 is fine.
  * Omitted: narrowing through branches (a may-set is enough: extra words only cost a store).
  */
@@ -45,6 +46,7 @@ import {
   sizeBytes,
   type Insn,
 } from "./isa.js";
+import { HELPER } from "./program-type.js";
 
 /** struct sk_reuseport_md is 56 bytes = 14 u32 words; bit i = word i. */
 export const CTX_WORDS = 14;
@@ -61,6 +63,8 @@ const ARG_REGS = 0b111110; // r1–r5
 /** Offsets of the two socket pointers in struct sk_reuseport_md (8-byte fields). */
 const CTX_SK = 40;
 const CTX_MIGRATING_SK = 48;
+/** Helpers that take a socket pointer only to know which socket it is: no view bytes are read. */
+const IDENTITY_ONLY_HELPERS: ReadonlySet<number> = new Set([HELPER.get_socket_cookie]);
 /** Socket-pointer register sets share one int: ctx `sk` holders in bits 0–10, `migrating_sk` holders in bits 16–26. */
 const MIG_SHIFT = 16;
 
@@ -163,7 +167,9 @@ export function ctxReadWords(insns: readonly Insn[]): number {
         }
         if (code === BPF_CALL && cls === BPF_JMP) {
           if (insn.src === BPF_PSEUDO_CALL || opSource(op) === BPF_X) return ALL_CTX_WORDS;
-          loadedThrough(k, ARG_REGS); // a helper given a socket pointer may read through it
+          // A helper given a socket pointer may read through it, unless it only uses the
+          // pointer to name the socket (get_socket_cookie: the cookie, never the view's bytes).
+          if (!IDENTITY_ONLY_HELPERS.has(insn.imm)) loadedThrough(k, ARG_REGS);
           s &= ~CALLER_SAVED;
           k &= ~(CALLER_SAVED | (CALLER_SAVED << MIG_SHIFT));
           break;

@@ -46,6 +46,10 @@ describe("ctxReadWords", () => {
     ["ldxdw %r2, [%r1+48]; mov %r2, 0; ldxw %r0, [%r2+0]; exit", bits(12, 13)], // overwritten first
     ["ldxdw %r2, [%r1+48]; jeq %r3, 0, +1; mov %r2, 0; ldxw %r0, [%r2+72]; exit", bits(12, 13) | MIG_VIEW_LOADED], // one path keeps it
     ["ldxw %r2, [%r1+48]; ldxw %r0, [%r2+0]; exit", bits(12)], // a 4-byte load is not the pointer
+    ["ldxdw %r1, [%r1+40]; call 46; exit", bits(10, 11)], // get_socket_cookie only names the socket
+    ["ldxdw %r1, [%r1+48]; call 46; exit", bits(12, 13)],
+    ["ldxdw %r6, [%r1+40]; mov %r1, %r6; call 46; ldxw %r0, [%r6+4]; exit", bits(10, 11) | SK_VIEW_LOADED], // loaded after the cookie
+    ["ldxdw %r1, [%r1+40]; call 26; exit", bits(10, 11) | SK_VIEW_LOADED], // any other helper may read through it
   ])("socket views: %s → %d", (src, want) => {
     expect(words(src)).toBe(want);
   });
@@ -72,6 +76,19 @@ describe("ctxReadWords", () => {
     expect(states).toEqual([TCP_NEW_SYN_RECV, TCP_ESTABLISHED, TCP_NEW_SYN_RECV]);
     expect(reads.selectArgs(sk, null, 0, 0, false).ret).toBe(99);
     expect(tests.selectArgs(sk, null, 0, 0, false).ret).toBe(0);
+  });
+
+  it("a program that only takes ctx sk's cookie gets each socket's cookie and never has the view's bytes written", () => {
+    const insns = decode(assemble("ldxdw %r1, [%r1+40]; call 46; exit".split(";").join("\n")));
+    const rt = new SkReuseportRuntime({ insns, maps: new MapTable(new AddressSpace()), engine: engineByName("jit") });
+    const socks = [11n, 12n, 13n].map((c) => new StaticSocket(c, TCP_LISTEN, 1, 2, 1, 6, 0x7f000001, 8080));
+    const got: bigint[] = [];
+    // Alternating two sockets, then a third that replaces one of the two views, then back.
+    for (const i of [0, 1, 0, 1, 2, 0, 2]) {
+      got.push(BigInt(rt.selectArgs(socks[i]!, null, 0, 0, false).ret));
+      expect(rt.context.skView.bytes.every((b) => b === 0)).toBe(true);
+    }
+    expect(got).toEqual([11n, 12n, 11n, 12n, 13n, 11n, 13n]);
   });
 
   it.each([
