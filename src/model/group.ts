@@ -326,12 +326,6 @@ function skipEstablished(socks: readonly (Listener | null)[], i: number, n: numb
   return null;
 }
 
-/** The selected socket must be a listener of the model (a sockarray only holds those). */
-function asListener(s: VmSocket | null): Listener | null {
-  // null first: the common "no selection" case then costs no instanceof.
-  return s === null ? null : s instanceof Listener ? s : null;
-}
-
 /** Sentinel for "the prog refused" (R10: any return other than SK_PASS). */
 export const REFUSED = "refused" as const;
 
@@ -368,7 +362,7 @@ export abstract class ReuseportHost implements GroupHost {
     const g = first.reuse; // NO_GROUP when none: no program, no sockets, so null below
     const prog = g.prog;
     if (prog === null) return g.pickByHash(hash);
-    return selectByProgram(this, g, prog, first, hash, len);
+    return this.selectByProgram(g, prog, first, hash, len);
   }
 
   /**
@@ -381,20 +375,45 @@ export abstract class ReuseportHost implements GroupHost {
     if (g.numSocks === 0) return migrateNowhere(this, g); // steps 1 (NO_GROUP), 2
     const prog = g.prog;
     if (prog !== null && prog.attachType === HotAbi.SELECT_OR_MIGRATE) {
-      return migrateByProgram(this, g, prog, sk, migrating, hash, len); // steps 5, 6
+      return this.migrateByProgram(g, prog, sk, migrating, hash, len); // steps 5, 6
     }
     if (this.sysctl.tcp_migrate_req !== 1) return migrateFailed(this, "not-capable"); // step 4
     const t = g.pickByHash(hash); // step 7, over the current listening section
     return t !== null ? t : migrateFailed(this, "hash-null");
   }
-}
 
-/** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
-function selectByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
-  const out = runProgram(host, g, prog, first, null, hash, len);
-  if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
-  if (out.ret !== HotAbi.SK_PASS) return REFUSED;
-  return asListener(out.selected) ?? g.pickByHash(hash);
+  // The program paths below are methods for the same reason: each is inlined into the two
+  // entry points, where a module function would cost a binding check per request.
+
+  /** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
+  private selectByProgram(g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
+    const out = this.runProgram(g, prog, first, null, hash, len);
+    if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
+    if (out.ret !== HotAbi.SK_PASS) return REFUSED;
+    return this.asListener(out.selected) ?? g.pickByHash(hash);
+  }
+
+  /** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
+  private migrateByProgram(g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
+    const out = this.runProgram(g, prog, sk, migrating, hash, len);
+    if (out.ret !== HotAbi.SK_PASS) return migrateFailed(this, "program-drop"); // step 6: refusal
+    const sel = this.asListener(out.selected);
+    if (sel !== null) return sel;
+    // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6, then step 7).
+    const t = g.pickByHash(hash);
+    return t !== null ? t : migrateFailed(this, "hash-null");
+  }
+
+  /** One run of the group's program: `runArgs` when it has one (no input object per request). */
+  private runProgram(g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
+    return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany) : runWithInput(this, g, prog, sk, m, hash, len);
+  }
+
+  /** The selected socket must be a listener of the model (a sockarray only holds those). */
+  private asListener(s: VmSocket | null): Listener | null {
+    // null first: the common "no selection" case then costs no instanceof.
+    return s === null ? null : s instanceof Listener ? s : null;
+  }
 }
 
 /** Classic / SOCKET_FILTER programs return an index into socks[] (R10); out of range: hash pick. */
@@ -403,11 +422,7 @@ function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener |
   return idx < g.numSocks ? (g.socks[idx] as Listener) : g.pickByHash(hash);
 }
 
-/** One run of the group's program: `runArgs` when it has one (no input object per request). */
-function runProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
-  return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany) : runWithInput(host, g, prog, sk, m, hash, len);
-}
-
+/** A program without `runArgs` gets an input object per run. */
 function runWithInput(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
   return prog.run({ sk, migratingSk: m, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
 }
@@ -426,15 +441,4 @@ function migrateFailed(host: GroupHost, why: MigrateFailure): null {
   host.ns.counters.TCPMigrateReqFailure++;
   host.noteMigrateFailure(why);
   return null;
-}
-
-/** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
-function migrateByProgram(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
-  const out = runProgram(host, g, prog, sk, migrating, hash, len);
-  if (out.ret !== HotAbi.SK_PASS) return migrateFailed(host, "program-drop"); // step 6: refusal
-  const sel = asListener(out.selected);
-  if (sel !== null) return sel;
-  // SK_PASS without selection: hash pick even with the sysctl at 0 (step 6, then step 7).
-  const t = g.pickByHash(hash);
-  return t !== null ? t : migrateFailed(host, "hash-null");
 }

@@ -165,6 +165,9 @@ export class ReuseportContext {
   l4Offset = 0;
   private packetBytes: Uint8Array = EMPTY;
   private packetLen = 0;
+  // The per-run paths test these flags with `=== true`, not by truthiness: V8 does not know a
+  // field holds only booleans, so a plain `if (flag)` compiles to a full ToBoolean (false, "",
+  // undetectable, number and bigint checks), where `=== true` is one compare.
   /** The last fill was `fillArgs`: data, data_end and eth_protocol hold their empty-packet values. */
   private argsFilled = false;
   /** Whether the program can load the ctx `sk` pointer (it is pointed at a view per run). */
@@ -263,8 +266,8 @@ export class ReuseportContext {
       this.curSk = sk;
       // `| 0`: V8 then stores a small integer as is, not through a float truncation.
       w[W_IP_PROTOCOL] = sk.protocol | 0;
-      if (this.needSk) this.pointSkView(sk);
-    } else if (this.needSkView) {
+      if (this.needSk === true) this.pointSkView(sk);
+    } else if (this.needSkView === true) {
       this.curView().words[W_STATE] = sk.state | 0;
     }
     w[W_MIGRATING_SK_HI] = m === null ? 0 : this.pointMig(m);
@@ -273,14 +276,14 @@ export class ReuseportContext {
   private pointSkView(sk: VmSocket): void {
     const v = sk === this.skA.sk ? this.skA : sk === this.skB.sk ? this.skB : this.showSk(sk);
     this.ctxWords[W_SK + 1] = v.id | 0;
-    if (this.needSkView) v.words[W_STATE] = sk.state | 0;
+    if (this.needSkView === true) v.words[W_STATE] = sk.state | 0;
   }
 
   /** ctx `migrating_sk` for a socket: its view (current), whose id is the pointer's high word. */
   private pointMig(m: VmSocket): number {
     const v = this.mig;
     if (m !== v.sk) v.show(m, this.needMigView);
-    else if (this.needMigView) v.words[W_STATE] = m.state | 0;
+    else if (this.needMigView === true) v.words[W_STATE] = m.state | 0;
     return v.id | 0;
   }
 
@@ -327,11 +330,11 @@ export class ReuseportContext {
    * equivalence with `fill` over random run sequences.
    */
   fillArgs(sk: VmSocket, m: VmSocket | null, hash: number, len: number, bindInany: boolean): void {
-    if (!this.argsFilled) this.argsConstants();
+    if (this.argsFilled !== true) this.argsConstants();
     this.pointSockets(sk, m);
     const w = this.ctxWords;
     w[W_LEN] = len | 0;
-    w[W_BIND_INANY] = bindInany ? 1 : 0;
+    w[W_BIND_INANY] = bindInany === true ? 1 : 0;
     w[W_HASH] = hash | 0;
   }
 
