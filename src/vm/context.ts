@@ -112,10 +112,13 @@ export class SockView {
   cookieLo = 0;
   cookieHi = 0;
   cookieValid = false;
-  readonly id: number;
-  readonly words: Uint32Array;
+  // `declare`: constant to V8 (see SkReuseportRuntime).
+  declare readonly region: Region;
+  declare readonly id: number;
+  declare readonly words: Uint32Array;
 
-  constructor(readonly region: Region) {
+  constructor(region: Region) {
+    this.region = region;
     this.id = region.id;
     this.words = new Uint32Array(region.bytes.buffer, 0, BPF_SOCK_SIZE / 4);
   }
@@ -144,8 +147,12 @@ export class SockView {
 }
 
 export class ReuseportContext {
-  readonly ctx: Region;
-  readonly packet: Region;
+  // The regions, views and word view are `declare`d: set once in the constructor, so V8 treats
+  // them as constant (see SkReuseportRuntime) and a known context's fill stores straight into
+  // its ctx words, with no loads or bounds checks of the typed array.
+  declare readonly mem: AddressSpace;
+  declare readonly ctx: Region;
+  declare readonly packet: Region;
   /**
    * Two views for ctx `sk`, used as a two-entry cache keyed by socket: the model alternates
    * between a bucket's first listener (new connections) and a closing listener (migrations),
@@ -153,9 +160,9 @@ export class ReuseportContext {
    * are two different `sk` pointers). The ctx `sk` pointer word says which one is current
    * (kept per run only for programs that can load it).
    */
-  private readonly skA: SockView;
-  private readonly skB: SockView;
-  private readonly mig: SockView;
+  declare private readonly skA: SockView;
+  declare private readonly skB: SockView;
+  declare private readonly mig: SockView;
   /**
    * ctx `sk` of the current run. Kept apart from the views: a program that cannot load the
    * `sk` pointer (most policies) needs no view work per run, only this.
@@ -176,9 +183,10 @@ export class ReuseportContext {
   private needSkView = true;
   private needMigView = true;
   /** u32 word view of ctx (the region's buffer is fresh, so 4-byte aligned; the VM is little-endian). */
-  private readonly ctxWords: Uint32Array;
+  declare private readonly ctxWords: Uint32Array;
 
-  constructor(readonly mem: AddressSpace) {
+  constructor(mem: AddressSpace) {
+    this.mem = mem;
     this.ctx = mem.add("ctx", new Uint8Array(SK_REUSEPORT.ctxSize), false);
     this.packet = mem.add("packet", EMPTY, false);
     this.skA = new SockView(mem.add("sk", new Uint8Array(BPF_SOCK_SIZE), false));

@@ -49,18 +49,20 @@ export interface SelectResult {
 }
 
 export class SkReuseportRuntime {
-  readonly env: HelperEnv;
-  readonly context: ReuseportContext;
-  readonly engine: Engine;
-  readonly insns: readonly Insn[];
+  // `declare`: set once in the constructor with no class-field definition before it (which
+  // would store undefined first), so V8 treats the field as constant and folds the objects of
+  // the per-run path from a known runtime instead of loading and map-checking them per run.
+  declare readonly env: HelperEnv;
+  declare readonly context: ReuseportContext;
+  declare readonly engine: Engine;
+  declare readonly insns: readonly Insn[];
   private readonly result: SelectResult = { ret: 0, selected: null };
-  private readonly ctxId: number;
+  declare private readonly ctxId: number;
 
   constructor(o: SkReuseportRuntimeOptions) {
     const envOpts = { maps: o.maps, seed: o.seed ?? 0, ...(o.rng !== undefined ? { rng: o.rng } : {}), ...(o.clock !== undefined ? { clock: o.clock } : {}), ...(o.numaNode !== undefined ? { numaNode: o.numaNode } : {}) };
-    this.env = new HelperEnv(envOpts);
     this.context = new ReuseportContext(o.maps.mem);
-    this.env.ctx = this.context;
+    this.env = new HelperEnv({ ...envOpts, ctx: this.context });
     this.ctxId = this.context.ctx.id;
     this.insns = relocate(o.insns, o.maps);
     if (o.fullContext !== true) this.context.setReadWords(ctxReadWords(this.insns));

@@ -78,25 +78,30 @@ export interface HelperEnvOptions {
   readonly clock?: VirtualClock;
   readonly cpu?: number;
   readonly numaNode?: number;
+  /** The sk_reuseport context the helpers read (none for other program types). */
+  readonly ctx?: ReuseportContext;
 }
 
 export class HelperEnv {
-  readonly maps: MapTable;
-  readonly rng: Rng;
-  readonly clock: VirtualClock;
+  // `declare`: set once in the constructor, so V8 treats them as constant (see
+  // SkReuseportRuntime): helpers reach them from a known env without loads and map checks.
+  declare readonly maps: MapTable;
+  declare readonly rng: Rng;
+  declare readonly clock: VirtualClock;
   /** get_smp_processor_id. */
   cpu: number;
   /** get_numa_node_id. */
   numaNode: number;
   /** One entry per bpf_trace_printk call. */
   readonly trace: string[] = [];
-  /** The sk_reuseport context of the current run (null for programs without one). */
-  ctx: ReuseportContext | null = null;
+  /** The sk_reuseport context (null for programs without one). */
+  declare readonly ctx: ReuseportContext | null;
   /** What sk_select_reuseport recorded in this run (R21); the runtime resets it per run. */
   selected: VmSocket | null = null;
 
   constructor(o: HelperEnvOptions) {
     this.maps = o.maps;
+    this.ctx = o.ctx ?? null;
     this.rng = o.rng ?? new Rng(o.seed ?? 0);
     this.clock = o.clock ?? new VirtualClock();
     this.cpu = o.cpu ?? 0;

@@ -20,9 +20,8 @@ export interface Fixture {
 export function fixture(seed = 1): Fixture {
   const mem = new AddressSpace();
   const maps = new MapTable(mem);
-  const env = new HelperEnv({ maps, seed, clock: new VirtualClock(0) });
   const ctx = new ReuseportContext(mem);
-  env.ctx = ctx;
+  const env = new HelperEnv({ maps, seed, clock: new VirtualClock(0), ctx });
   const scratch = mem.add("scratch", new Uint8Array(64), true);
   const table = createHelperTable(env, SK_REUSEPORT);
   return {
