@@ -9,7 +9,8 @@
  * read against what compiled code does here; its row's ratio is C / JavaScript. Without gcc
  * the row is left out with a note.
  * In this process the group's call sites see every policy's program, so V8 inlines less along
- * them than in a simulation with one policy; the `own-process` rows run `baton bench --policy
+ * them than in a simulation with one policy; `kernel-pick own-process` runs `baton bench
+ * --kernel-pick --json` in a process of its own, and the `own-process` rows run `baton bench --policy
  * FILE --engine jit --json` per policy (one program per process, as in a simulation), once
  * with empty data maps and once with `--state` of its first test (`own-process state`), and
  * add each one's hook overhead (median of paired hook/bare rounds) as a row. For those rows ±% is half
@@ -110,6 +111,13 @@ function firstTest(file: string): string | undefined {
 function ownProcessRows(): ExternalCase[] {
   const out: ExternalCase[] = [];
   const half = (lo: number, hi: number, mid: number): number => (mid > 0 ? ((hi - lo) / 2 / mid) * 100 : 0);
+  // The kernel pick too: in this process its call sites have also run every policy's program.
+  try {
+    const r = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", cli, "bench", "--kernel-pick", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as HookJson;
+    out.push({ name: `policies/kernel-pick own-process x${PER_OP}`, engine: "kernel", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
+  } catch (e) {
+    process.stderr.write(`policies: no own-process kernel-pick row: ${(e as Error).message.split("\n")[0]}\n`);
+  }
   for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
     const name = f.replace(/\.baton$/, "");
     const test = firstTest(`${dir}${f}`);
