@@ -3,7 +3,7 @@
 // exactly one section of its own group, LISTEN sockets only in the listening section.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ReuseportGroup } from "../../src/model/group.js";
+import { NO_GROUP, type ReuseportGroup } from "../../src/model/group.js";
 import { ModelError } from "../../src/errors.js";
 import type { Listener } from "../../src/model/sockets.js";
 import { TCP_CLOSE, TCP_LISTEN } from "../../src/vm/socket.js";
@@ -30,7 +30,12 @@ function check(ls: Listener[]): void {
     for (const s of closed) expect([s.group, s.state]).toEqual([g, TCP_CLOSE]);
     for (let i = g.numSocks; i < g.maxSocks - g.numClosedSocks; i++) expect(g.socks[i]).toBe(null);
   }
+  // The "no group" sentinel is never written (R10/R12 read it as an empty, program-less group),
+  // and derived section lists are plain arrays (socks[] keeps its own array class).
+  expect([NO_GROUP.numSocks, NO_GROUP.numClosedSocks, NO_GROUP.prog, NO_GROUP.freed, NO_GROUP.socks.every((s) => s === null)]).toEqual([0, 0, null, false, true]);
+  for (const g of groups) expect([g.listening().constructor, g.closed().constructor]).toEqual([Array, Array]);
   for (const l of ls) {
+    expect(l.group === null).toBe(l.reuse === NO_GROUP);
     if (l.state === TCP_LISTEN) expect(l.group?.indexOf(l, false) ?? -1).toBeGreaterThanOrEqual(0);
     if (l.group !== null) expect(l.group.indexOf(l, false) >= 0 || l.group.indexOf(l, true) >= 0).toBe(true);
     if (l.destroyed) expect(l.group).toBe(null);
