@@ -31,20 +31,6 @@ export const enum HotAbi {
   SELECT_OR_MIGRATE = 40,
 }
 
-/** What the group operations need from the stack around them. */
-export interface GroupHost {
-  readonly ns: Netns;
-  /** `ns.sysctl` itself: the migration path reads tcp_migrate_req through one load, not two. */
-  readonly sysctl: Sysctls;
-  /** R4(a), R6: `bpf_sk_reuseport_detach` — drop sk from any REUSEPORT_SOCKARRAY. */
-  removeFromMaps(sk: Listener): void;
-  newGroupId(): number;
-  /** Virtual time in ns, passed to programs. */
-  nowNs(): number;
-  /** Why the last `reuseportMigrate` returned null (for per-connection causes). */
-  noteMigrateFailure(why: MigrateFailure): void;
-}
-
 export type MigrateFailure = "detached" | "no-listener" | "not-capable" | "program-drop" | "hash-null";
 
 /**
@@ -137,7 +123,7 @@ export class ReuseportGroup {
 export const NO_GROUP = new ReuseportGroup(0, false);
 
 /** R1 `reuseport_alloc`: a new group holding sk, or R7 when sk is a shut-down member. */
-export function reuseportAlloc(host: GroupHost, sk: Listener, bindInany: boolean): void {
+export function reuseportAlloc(host: ReuseportHost, sk: Listener, bindInany: boolean): void {
   const old = sk.group;
   if (old !== null) {
     if (old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
@@ -154,7 +140,7 @@ export function reuseportAlloc(host: GroupHost, sk: Listener, bindInany: boolean
 }
 
 /** R2 `reuseport_add_sock`: sk joins sk2's group (creating it for sk2 if needed). */
-export function reuseportAddSock(host: GroupHost, sk: Listener, sk2: Listener, bindInany: boolean): void {
+export function reuseportAddSock(host: ReuseportHost, sk: Listener, sk2: Listener, bindInany: boolean): void {
   if (sk2.group === null) reuseportAlloc(host, sk2, bindInany);
   const g = sk2.group as ReuseportGroup;
   const old = sk.group;
@@ -233,7 +219,7 @@ export function detachClosed(g: ReuseportGroup, sk: Listener): boolean {
 }
 
 /** R4: migration-capable iff TCP and (sysctl on, or the group's prog expects attach type 40). */
-export function migrationCapable(host: GroupHost, sk: Listener): boolean {
+export function migrationCapable(host: ReuseportHost, sk: Listener): boolean {
   const g = sk.group;
   if (sk.protocol !== IPPROTO_TCP || g === null) return false;
   return host.ns.sysctl.tcp_migrate_req === 1 || g.prog?.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
@@ -243,7 +229,7 @@ export function migrationCapable(host: GroupHost, sk: Listener): boolean {
  * R4 `reuseport_stop_listen_sock` (called while sk is still LISTEN). Capable: out of the
  * sockarrays, move-last-into-hole, into the closed section. Not capable: R6. Returns capable.
  */
-export function reuseportStopListen(host: GroupHost, sk: Listener): boolean {
+export function reuseportStopListen(host: ReuseportHost, sk: Listener): boolean {
   const g = sk.group;
   if (g === null) return false;
   if (migrationCapable(host, sk)) {
@@ -258,7 +244,7 @@ export function reuseportStopListen(host: GroupHost, sk: Listener): boolean {
 }
 
 /** R6 `reuseport_detach_sock`: out of the maps and the group; free an empty group. */
-export function reuseportDetach(host: GroupHost, sk: Listener): void {
+export function reuseportDetach(host: ReuseportHost, sk: Listener): void {
   const g = sk.group;
   if (g === null) return;
   host.removeFromMaps(sk);
@@ -268,7 +254,7 @@ export function reuseportDetach(host: GroupHost, sk: Listener): void {
 }
 
 /** R7 `reuseport_resurrect`: a shut-down socket listens again. */
-function reuseportResurrect(host: GroupHost, sk: Listener, old: ReuseportGroup, live: ReuseportGroup | null, bindInany: boolean): void {
+function reuseportResurrect(host: ReuseportHost, sk: Listener, old: ReuseportGroup, live: ReuseportGroup | null, bindInany: boolean): void {
   if (old === live) {
     detachClosed(old, sk);
     addToListening(old, sk);
@@ -291,7 +277,7 @@ function reuseportResurrect(host: GroupHost, sk: Listener, old: ReuseportGroup, 
 }
 
 /** R8 `reuseport_attach_prog` (SO_ATTACH_REUSEPORT_EBPF): one prog per group, replacing. */
-export function reuseportAttachProg(host: GroupHost, sk: Listener, prog: ReuseportProgram): void {
+export function reuseportAttachProg(host: ReuseportHost, sk: Listener, prog: ReuseportProgram): void {
   const at = prog.attachType as number;
   if (at !== 39 && at !== 40) throw errno("EINVAL", `expected attach type 39 or 40, got ${at}`);
   if (!sk.hashed) {
@@ -330,8 +316,9 @@ function skipEstablished(socks: readonly (Listener | null)[], i: number, n: numb
 export const REFUSED = "refused" as const;
 
 /**
- * The stack around a group, with the two per-request entry points as its methods. Every
- * simulated connection goes through them, and `baton bench --kernel-pick` times them. Methods
+ * The stack around a group: what the group operations need from it, and the two per-request
+ * entry points as its methods. Every simulated connection goes through them, and
+ * `baton bench --kernel-pick` times them. Methods
  * rather than module functions: V8 checks a module binding at each call (a cell load, a hole
  * test and a target compare), but resolves a method through the receiver's map, which it has
  * checked already (or, for a receiver it knows, not at all). Each keeps its common case (no
@@ -339,18 +326,24 @@ export const REFUSED = "refused" as const;
  * failures and their counters), so it stays small enough for V8 to inline even where a
  * caller has several call sites.
  */
-export abstract class ReuseportHost implements GroupHost {
-  // `declare`: no class field is emitted, so the constructor's store is the field's first and
-  // only one and V8 treats it as constant (a known host's sysctl object is then folded in).
+export abstract class ReuseportHost {
+  /**
+   * `ns.sysctl` itself: the migration path reads tcp_migrate_req through one load, not two.
+   * `declare`: no class field is emitted, so the constructor's store is the field's first and
+   * only one and V8 treats it as constant (a known host's sysctl object is then folded in).
+   */
   declare readonly sysctl: Sysctls;
 
   constructor(readonly ns: Netns) {
     this.sysctl = ns.sysctl;
   }
 
+  /** R4(a), R6: `bpf_sk_reuseport_detach` — drop sk from any REUSEPORT_SOCKARRAY. */
   abstract removeFromMaps(sk: Listener): void;
   abstract newGroupId(): number;
+  /** Virtual time in ns, passed to programs. */
   abstract nowNs(): number;
+  /** Why the last `reuseportMigrate` returned null (for per-connection causes). */
   abstract noteMigrateFailure(why: MigrateFailure): void;
 
   /**
@@ -423,12 +416,12 @@ function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener |
 }
 
 /** A program without `runArgs` gets an input object per run. */
-function runWithInput(host: GroupHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
+function runWithInput(host: ReuseportHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
   return prog.run({ sk, migratingSk: m, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
 }
 
 /** R12 steps 1 and 2: detached or evicted (no count), or no listener left. */
-function migrateNowhere(host: GroupHost, g: ReuseportGroup): null {
+function migrateNowhere(host: ReuseportHost, g: ReuseportGroup): null {
   if (g === NO_GROUP) {
     host.noteMigrateFailure("detached");
     return null;
@@ -437,7 +430,7 @@ function migrateNowhere(host: GroupHost, g: ReuseportGroup): null {
 }
 
 /** A counted migration failure (R19). */
-function migrateFailed(host: GroupHost, why: MigrateFailure): null {
+function migrateFailed(host: ReuseportHost, why: MigrateFailure): null {
   host.ns.counters.TCPMigrateReqFailure++;
   host.noteMigrateFailure(why);
   return null;

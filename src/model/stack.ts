@@ -92,7 +92,7 @@ export class TcpStack extends ReuseportHost {
     super(ns);
   }
 
-  // ---- GroupHost ----
+  // ---- ReuseportHost ----
   removeFromMaps(sk: Listener): void {
     for (const h of this.mapHooks) h(sk);
     this.observer.removedFromGroup?.(sk);
