@@ -16,49 +16,18 @@
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_ATOMIC,
-  BPF_CMPXCHG,
-  BPF_FETCH,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MEMSX,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE,
-  BPF_ST,
-  BPF_STX,
-  BPF_W,
-  MAX_CALL_DEPTH,
-  OP_CALL,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  OP_LDDW,
-  opClass,
-  opMode,
-  opSize,
-  sizeBytes,
-  type Insn,
-} from "../vm/isa.js";
+import { BPF_JMP, BPF_JMP32, opClass, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
-import { checkAlu } from "./alu.js";
-import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
-import { computePrecise, type PreciseSets } from "./precision.js";
+import type { ProgramType } from "../vm/program-type.js";
+import { checkCfg, type Cfg } from "./cfg.js";
 import { Env } from "./env.js";
-import { formatFrame, formatReg, formatState } from "./format.js";
-import { checkHelperCall } from "./helpers.js";
-import { checkCondJump } from "./jumps.js";
-import { checkMemAccess, type RegionKind } from "./mem.js";
+import { FactsRecorder, type InsnFacts } from "./facts-record.js";
+import { formatFrame, formatState } from "./format.js";
+import type { RegionKind } from "./mem.js";
+import { computePrecise, type PreciseSets } from "./precision.js";
+import { checkInsn, type StepOptions } from "./step.js";
+import { cloneState, newFrame, stateCovers, ZERO, type VState } from "./state.js";
 export type { RegionKind };
-import { scalarConst, scalarRange, sext } from "./scalar.js";
-import { cloneState, isPointer, newFrame, NOT_INIT, scalarReg, stateCovers, UNKNOWN_SCALAR, ZERO, type Reg, type VState } from "./state.js";
-import { U32 } from "./tnum.js";
 
 export const INSN_BUDGET = 1_000_000;
 
@@ -81,13 +50,7 @@ export interface LoopBound {
   readonly maxIterations: number;
 }
 
-/** Per-instruction facts proven on every path (for the JIT). */
-export interface InsnFacts {
-  /** Memory instructions: the one region kind every path accesses (all accesses are in bounds). */
-  region?: RegionKind | "mixed";
-  /** ALU/load results: true when the destination is below 2^32 on every path. */
-  dst32?: boolean;
-}
+export type { InsnFacts };
 
 export interface RejectDetail {
   readonly insn: number;
@@ -182,12 +145,17 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   let totalStates = 0;
   let maxPerInsn = 0;
   let stackDepth = 0;
-  const facts: (InsnFacts | undefined)[] = new Array(insns.length);
+  const recorder = new FactsRecorder(insns.length);
+  const stepOpts: StepOptions = {
+    strict: options.strict === true,
+    warn: (i, w) => {
+      if (!warned.has(i)) warned.set(i, `insn ${i}: ${w}`);
+    },
+  };
   let cfg: Cfg | undefined;
   let cur: PathEntry | undefined;
   const loopHeads: number[] = [];
   const loopMax: number[] = [];
-  const strict = options.strict === true;
   const warned = new Map<number, string>();
 
   const stats = (): string => `processed ${processed} insns (limit ${budget}) max_states_per_insn ${maxPerInsn} total_states ${totalStates} peak_states ${totalStates} mark_read 0`;
@@ -214,7 +182,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       error: err,
       detail,
       log: out.length > 0 ? out.join("\n") + "\n" : "",
-      facts,
+      facts: recorder.facts,
       warnings: [...warned.values()],
     };
   };
@@ -260,24 +228,6 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (level >= 1) log.push(`from ${next.from} to ${next.insn}: ${formatState(next.state)}`);
     return true;
   };
-
-  // Called once per processed instruction: primitives in, an allocation only on first sight.
-  const recordFact = (i: number, region: RegionKind | undefined, dst32: boolean | undefined): void => {
-    const old = facts[i];
-    if (old === undefined) {
-      const f: InsnFacts = {};
-      if (region !== undefined) f.region = region;
-      if (dst32 !== undefined) f.dst32 = dst32;
-      facts[i] = f;
-      return;
-    }
-    if (region !== undefined && old.region !== region) old.region = "mixed";
-    if (dst32 !== undefined) {
-      const both = old.dst32 === true && dst32;
-      if (old.dst32 !== both) old.dst32 = both;
-    }
-  };
-
 
   env.cur = cur.state;
   try {
@@ -349,105 +299,36 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           if (list.length > maxPerInsn) maxPerInsn = list.length;
         }
       }
-      const x = insns[i]!;
       const line = level >= 1 ? `${i}: ${insnText(insns, i, options.type)}` : "";
-      const cls = opClass(x.opcode);
+      const cls = opClass(insns[i]!.opcode);
       if (cls === BPF_JMP || cls === BPF_JMP32) jmpsProcessed++;
       let next = i + 1;
       let ended = false;
       let pushed: PathEntry | undefined;
       try {
-        switch (cls) {
-          case BPF_ALU:
-          case BPF_ALU64: {
-            checkAlu(env, x);
-            const d = env.frame.regs[x.dst]!;
-            recordFact(i, undefined, d.type === "scalar" && d.s.umax <= U32);
-            break;
-          }
-          case BPF_LDX: {
-            const size = sizeBytes(opSize(x.opcode));
-            const { reg, kind } = checkMemAccess(env, x.src, x.off, size, "read", "misc");
-            let v: Reg = reg;
-            if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
-            env.setReg(x.dst, v);
-            recordFact(i, kind, v.type === "scalar" && v.s.umax <= U32);
-            break;
-          }
-          case BPF_ST: {
-            const size = sizeBytes(opSize(x.opcode));
-            const value = scalarReg(scalarConst(BigInt(x.imm)));
-            const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-            recordFact(i, kind, undefined);
-            break;
-          }
-          case BPF_STX: {
-            const size = sizeBytes(opSize(x.opcode));
-            const value = env.readReg(x.src);
-            if (opMode(x.opcode) === BPF_ATOMIC) {
-              const base = env.readReg(x.dst);
-              if (base.type !== "stack" && base.type !== "map_value") env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
-              if (isPointer(value)) env.reject(`R${x.src} leaks addr into mem`, "verify.ptr-leak");
-              if (x.imm === BPF_CMPXCHG) env.readReg(0);
-              checkMemAccess(env, x.dst, x.off, size, "read", "misc");
-              const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", "misc");
-              if (x.imm & BPF_FETCH) env.setReg(x.imm === BPF_CMPXCHG ? 0 : x.src, size === 4 || opSize(x.opcode) === BPF_W ? scalarReg(UNKNOWN_U32) : UNKNOWN_SCALAR);
-              recordFact(i, kind, undefined);
-            } else {
-              const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-              recordFact(i, kind, undefined);
+        const step = checkInsn(env, insns, i, recorder, stepOpts);
+        if (step.kind === "end") ended = true;
+        else if (step.kind === "next") next = step.next;
+        else {
+          const { target, out } = step;
+          if (out.decided === true) {
+            for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
+            if (decidedJmp[i] === 0) {
+              decidedJmp[i] = 1;
+              decidedSets = null;
             }
-            break;
           }
-          case BPF_LD: {
-            if (x.opcode !== OP_LDDW) env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
-            env.setReg(x.dst, lddw(env, x));
-            next = i + 2;
-            break;
-          }
-          case BPF_JMP:
-          case BPF_JMP32: {
-            if (x.opcode === OP_EXIT) {
-              ended = exitInsn(env, (to) => (next = to), strict, (w) => {
-                if (!warned.has(i)) warned.set(i, `insn ${i}: ${w}`);
-              });
-              break;
-            }
-            if (x.opcode === OP_JA || x.opcode === OP_JA32) {
-              next = jumpTarget(insns, i)!;
-              break;
-            }
-            if (x.opcode === OP_CALL) {
-              if (x.src === BPF_PSEUDO_CALL) {
-                next = localCall(env, i, jumpTarget(insns, i)!);
-                break;
-              }
-              if (x.src !== 0) env.reject(`unsupported call kind src=${x.src} (kfuncs are not available to ${options.type.name} in Baton)`, "verify.kfunc");
-              checkHelperCall(env, x);
-              break;
-            }
-            const target = jumpTarget(insns, i)!;
-            const out = checkCondJump(env, x);
-            if (out.decided === true) {
-              for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
-              if (decidedJmp[i] === 0) {
-                decidedJmp[i] = 1;
-                decidedSets = null;
-              }
-            }
-            if (out.taken !== null && out.fall !== null) {
-              const iters = cur.loopIters.slice();
-              pushed = { state: out.taken, insn: target, parent: cur.parent, logLen: log.length, path: { text: `${i} -> ${target}`, prev: cur.path }, loopIters: iters, from: i };
-              pending.push(pushed);
-              if (cur.parent !== null) cur.parent.branches++;
-              env.cur = out.fall;
-            } else if (out.taken !== null) {
-              env.cur = out.taken;
-              next = target;
-            } else env.cur = out.fall!;
-            cur.state = env.cur;
-            break;
-          }
+          if (out.taken !== null && out.fall !== null) {
+            const iters = cur.loopIters.slice();
+            pushed = { state: out.taken, insn: target, parent: cur.parent, logLen: log.length, path: { text: `${i} -> ${target}`, prev: cur.path }, loopIters: iters, from: i };
+            pending.push(pushed);
+            if (cur.parent !== null) cur.parent.branches++;
+            env.cur = out.fall;
+          } else if (out.taken !== null) {
+            env.cur = out.taken;
+            next = target;
+          } else env.cur = out.fall!;
+          cur.state = env.cur;
         }
       } catch (e) {
         if (e instanceof VerifyError && level >= 1) log.push(line);
@@ -474,72 +355,6 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   return finish(null, null);
 }
 
-const UNKNOWN_U32 = scalarRange(0n, U32);
-
 function bothScalar(a: VState, b: VState, f: number, r: number): boolean {
   return a.frames[f]!.regs[r]!.type === "scalar" && b.frames[f]!.regs[r]!.type === "scalar";
-}
-
-function lddw(env: Env, x: Insn): Reg {
-  if (x.src === 0) return scalarReg(scalarConst((BigInt(x.imm2 >>> 0) << 32n) | BigInt(x.imm >>> 0)));
-  if (x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_VALUE) {
-    const map = env.maps.get(x.imm);
-    if (map === undefined) env.reject(`fd ${x.imm} is not pointing to valid bpf_map`, "verify.unknown-map", `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`);
-    if (!env.type.mapTypes.includes(map.type)) env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
-    if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
-    // Direct value access exists only for single-element arrays (kernel array_map_direct_value_addr).
-    if (x.imm2 < 0 || x.imm2 >= map.valueSize || map.type !== BPF_MAP_TYPE_ARRAY || map.maxEntries !== 1) env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${x.imm2}`, "verify.map-range");
-    return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
-  }
-  return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
-}
-
-function localCall(env: Env, i: number, target: number): number {
-  if (env.cur.frames.length >= MAX_CALL_DEPTH) env.reject(`the call stack of ${env.cur.frames.length + 1} frames is too deep`, "verify.call-depth");
-  const caller = env.frame;
-  const callee = newFrame(env.cur.frames.length, i);
-  for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r]!;
-  env.cur.frames.push(callee);
-  return target;
-}
-
-/** `exit`: return to the caller frame, or end the path after the return-value checks. */
-function exitInsn(env: Env, setNext: (to: number) => void, strict: boolean, warn: (msg: string) => void): boolean {
-  const frames = env.cur.frames;
-  if (frames.length > 1) {
-    // The kernel lets a function return without setting r0; the caller then cannot read it.
-    const r0 = env.frame.regs[0]!;
-    const callee = frames[frames.length - 1]!;
-    if (r0.type === "stack" && r0.frame === callee.frameno) env.reject("cannot return stack pointer to the caller", "verify.ret-stack");
-    frames.pop();
-    const caller = frames[frames.length - 1]!;
-    caller.regs[0] = r0;
-    for (let r = 1; r <= 5; r++) caller.regs[r] = NOT_INIT;
-    env.scratchedRegs.add(0);
-    setNext(callee.callsite + 1);
-    return false;
-  }
-  const r0 = env.readReg(0);
-  const [lo, hi] = env.type.retRange;
-  const pass = `any value other than SK_PASS (${hi}) refuses the connection`;
-  if (isPointer(r0)) {
-    // Only unprivileged loaders are refused a pointer return by the kernel (pointer leak).
-    if (strict || env.unprivileged) env.reject("R0 leaks addr as return value", "verify.ret-pointer", `return ${lo} or ${hi}, not a pointer (${formatReg(r0)})`);
-    warn(`R0 is a pointer (${formatReg(r0)}) at exit; ${pass}`);
-    return true;
-  }
-  if (r0.s.smin < BigInt(lo) || r0.s.smax > BigInt(hi)) {
-    if (strict || env.type.retRangeEnforced) {
-      let what = "";
-      if (r0.s.smin > -(1n << 63n)) what += ` smin=${r0.s.smin}`;
-      if (r0.s.smax < (1n << 63n) - 1n) what += ` smax=${r0.s.smax}`;
-      if (what === "") what = " unknown scalar value";
-      env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
-    }
-    // An example out-of-range value: the nearest one above the range, else the lowest.
-    const above = r0.s.smax > BigInt(hi);
-    const example = above ? (r0.s.smin > BigInt(hi) ? r0.s.smin : BigInt(hi) + 1n) : r0.s.smin;
-    warn(`R0 ${r0.s.smin === r0.s.smax ? "is" : "may be"} ${example} at exit; ${pass}`);
-  }
-  return true;
 }

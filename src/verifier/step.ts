@@ -1,0 +1,192 @@
+/**
+ * One instruction's checks and effect on the current state (the kernel's `do_check_insn`):
+ * ALU, loads, stores, atomics, `lddw`, calls and exits. Conditional jumps are evaluated here
+ * too, but the exploration loop (verify.ts) decides what to do with their two sides.
+ * Facts for the JIT are recorded through `facts` (facts-record.ts).
+ */
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_CMPXCHG,
+  BPF_FETCH,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MEMSX,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  BPF_ST,
+  BPF_STX,
+  BPF_W,
+  MAX_CALL_DEPTH,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_JA32,
+  OP_LDDW,
+  opClass,
+  opMode,
+  opSize,
+  sizeBytes,
+  type Insn,
+} from "../vm/isa.js";
+import { BPF_MAP_TYPE_ARRAY } from "../vm/program-type.js";
+import { checkAlu } from "./alu.js";
+import { jumpTarget } from "./cfg.js";
+import type { Env } from "./env.js";
+import type { FactsRecorder } from "./facts-record.js";
+import { formatReg } from "./format.js";
+import { checkHelperCall } from "./helpers.js";
+import { checkCondJump, type JumpOutcome } from "./jumps.js";
+import { checkMemAccess } from "./mem.js";
+import { scalarConst, scalarRange, sext } from "./scalar.js";
+import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { U32 } from "./tnum.js";
+
+/** What an instruction did to control flow. */
+export type StepOutcome =
+  /** Continue at `next` (i + 1, i + 2 after lddw, a jump or call target, a return address). */
+  | { readonly kind: "next"; readonly next: number }
+  /** The path ended at the main program's `exit`. */
+  | { readonly kind: "end" }
+  /** A conditional jump: the states on each side (null where a side cannot happen). */
+  | { readonly kind: "branch"; readonly target: number; readonly out: JumpOutcome };
+
+export interface StepOptions {
+  readonly strict: boolean;
+  readonly warn: (insn: number, message: string) => void;
+}
+
+const UNKNOWN_U32 = scalarRange(0n, U32);
+
+/** Check instruction `i` against `env.cur` and apply its effect. */
+export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
+  const x = insns[i]!;
+  switch (opClass(x.opcode)) {
+    case BPF_ALU:
+    case BPF_ALU64: {
+      checkAlu(env, x);
+      const d = env.frame.regs[x.dst]!;
+      facts.record(i, undefined, d.type === "scalar" && d.s.umax <= U32);
+      break;
+    }
+    case BPF_LDX: {
+      const size = sizeBytes(opSize(x.opcode));
+      const { reg, kind } = checkMemAccess(env, x.src, x.off, size, "read", "misc");
+      let v: Reg = reg;
+      if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
+      env.setReg(x.dst, v);
+      facts.record(i, kind, v.type === "scalar" && v.s.umax <= U32);
+      break;
+    }
+    case BPF_ST: {
+      const size = sizeBytes(opSize(x.opcode));
+      const value = scalarReg(scalarConst(BigInt(x.imm)));
+      const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
+      facts.record(i, kind, undefined);
+      break;
+    }
+    case BPF_STX: {
+      const size = sizeBytes(opSize(x.opcode));
+      const value = env.readReg(x.src);
+      if (opMode(x.opcode) === BPF_ATOMIC) {
+        const base = env.readReg(x.dst);
+        if (base.type !== "stack" && base.type !== "map_value") env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
+        if (isPointer(value)) env.reject(`R${x.src} leaks addr into mem`, "verify.ptr-leak");
+        if (x.imm === BPF_CMPXCHG) env.readReg(0);
+        checkMemAccess(env, x.dst, x.off, size, "read", "misc");
+        const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", "misc");
+        if (x.imm & BPF_FETCH) env.setReg(x.imm === BPF_CMPXCHG ? 0 : x.src, size === 4 || opSize(x.opcode) === BPF_W ? scalarReg(UNKNOWN_U32) : UNKNOWN_SCALAR);
+        facts.record(i, kind, undefined);
+      } else {
+        const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
+        facts.record(i, kind, undefined);
+      }
+      break;
+    }
+    case BPF_LD: {
+      if (x.opcode !== OP_LDDW) env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
+      env.setReg(x.dst, lddw(env, x));
+      return { kind: "next", next: i + 2 };
+    }
+    case BPF_JMP:
+    case BPF_JMP32: {
+      if (x.opcode === OP_EXIT) return exitInsn(env, opts.strict, (w) => opts.warn(i, w));
+      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(insns, i)! };
+      if (x.opcode === OP_CALL) {
+        if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(insns, i)!) };
+        if (x.src !== 0) env.reject(`unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`, "verify.kfunc");
+        checkHelperCall(env, x);
+        break;
+      }
+      return { kind: "branch", target: jumpTarget(insns, i)!, out: checkCondJump(env, x) };
+    }
+  }
+  return { kind: "next", next: i + 1 };
+}
+
+function lddw(env: Env, x: Insn): Reg {
+  if (x.src === 0) return scalarReg(scalarConst((BigInt(x.imm2 >>> 0) << 32n) | BigInt(x.imm >>> 0)));
+  if (x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_VALUE) {
+    const map = env.maps.get(x.imm);
+    if (map === undefined) env.reject(`fd ${x.imm} is not pointing to valid bpf_map`, "verify.unknown-map", `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`);
+    if (!env.type.mapTypes.includes(map.type)) env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
+    if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
+    // Direct value access exists only for single-element arrays (kernel array_map_direct_value_addr).
+    if (x.imm2 < 0 || x.imm2 >= map.valueSize || map.type !== BPF_MAP_TYPE_ARRAY || map.maxEntries !== 1) env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${x.imm2}`, "verify.map-range");
+    return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
+  }
+  return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
+}
+
+function localCall(env: Env, i: number, target: number): number {
+  if (env.cur.frames.length >= MAX_CALL_DEPTH) env.reject(`the call stack of ${env.cur.frames.length + 1} frames is too deep`, "verify.call-depth");
+  const caller = env.frame;
+  const callee = newFrame(env.cur.frames.length, i);
+  for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r]!;
+  env.cur.frames.push(callee);
+  return target;
+}
+
+/** `exit`: return to the caller frame, or end the path after the return-value checks. */
+function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepOutcome {
+  const frames = env.cur.frames;
+  if (frames.length > 1) {
+    // The kernel lets a function return without setting r0; the caller then cannot read it.
+    const r0 = env.frame.regs[0]!;
+    const callee = frames[frames.length - 1]!;
+    if (r0.type === "stack" && r0.frame === callee.frameno) env.reject("cannot return stack pointer to the caller", "verify.ret-stack");
+    frames.pop();
+    const caller = frames[frames.length - 1]!;
+    caller.regs[0] = r0;
+    for (let r = 1; r <= 5; r++) caller.regs[r] = NOT_INIT;
+    env.scratchedRegs.add(0);
+    return { kind: "next", next: callee.callsite + 1 };
+  }
+  const r0 = env.readReg(0);
+  const [lo, hi] = env.type.retRange;
+  const pass = `any value other than SK_PASS (${hi}) refuses the connection`;
+  if (isPointer(r0)) {
+    // Only unprivileged loaders are refused a pointer return by the kernel (pointer leak).
+    if (strict || env.unprivileged) env.reject("R0 leaks addr as return value", "verify.ret-pointer", `return ${lo} or ${hi}, not a pointer (${formatReg(r0)})`);
+    warn(`R0 is a pointer (${formatReg(r0)}) at exit; ${pass}`);
+    return { kind: "end" };
+  }
+  if (r0.s.smin < BigInt(lo) || r0.s.smax > BigInt(hi)) {
+    if (strict || env.type.retRangeEnforced) {
+      let what = "";
+      if (r0.s.smin > -(1n << 63n)) what += ` smin=${r0.s.smin}`;
+      if (r0.s.smax < (1n << 63n) - 1n) what += ` smax=${r0.s.smax}`;
+      if (what === "") what = " unknown scalar value";
+      env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
+    }
+    // An example out-of-range value: the nearest one above the range, else the lowest.
+    const above = r0.s.smax > BigInt(hi);
+    const example = above ? (r0.s.smin > BigInt(hi) ? r0.s.smin : BigInt(hi) + 1n) : r0.s.smin;
+    warn(`R0 ${r0.s.smin === r0.s.smax ? "is" : "may be"} ${example} at exit; ${pass}`);
+  }
+  return { kind: "end" };
+}
