@@ -1,29 +1,238 @@
 /**
- * Differential fuzzing against the running kernel (root only): `npx tsx test/verifier/kernel-fuzz.ts [N] [FIRST_SEED] [narrow]`.
- * Prints every generated program on which Baton and the kernel disagree (return-value rules excepted).
+ * Differential fuzzing of Baton's verifier against the running kernel's (root only).
+ *
+ *   [BATON_SRC=/path/to/src] npx tsx test/verifier/kernel-fuzz.ts [COUNT] [FIRST_SEED] [CLASS|all|narrow]
+ *       [--jobs J] [--out DIR] [--full-budget] [--quiet]
+ *   [BATON_SRC=…] npx tsx test/verifier/kernel-fuzz.ts --file A.s B.s …   (diff given files, GEN_MAPS unless `# maps:`)
+ *
+ * CLASS is a generator of gen/classes.ts (linked, callee, negoff, atomic, argmin, rules,
+ * legacy = fuzz-lib's generate(seed, true)); `narrow` is the legacy generator's narrow mode.
+ * `all` runs COUNT programs in total, round-robin over the classes: program i uses class
+ * i % 7 with seed FIRST_SEED + floor(i / 7). A finding reproduces with
+ * `kernel-fuzz.ts 1 SEED CLASS`.
+ *
+ * BATON_SRC picks the tree whose verifier (and assembler and kernel bridge) is tested, e.g.
+ * the frozen pre-fix worktree: BATON_SRC=/work/prefix/src. Default: this checkout's src/.
+ *
+ * Each program goes to the kernel (native/bpf_verify, log level 1; J requests in flight,
+ * default 4, since the bridge spawns one process per program) and to Baton's verify()
+ * (SK_REUSEPORT, attach type 40). Outcomes:
+ *   over   Baton accepts, the kernel rejects (unsound: the serious one)
+ *   under  the kernel accepts, Baton rejects (excluding the documented return-value rule)
+ *   weak   the kernel accepts; Baton runs out of its budget, which is 1.5x the kernel's
+ *          processed count + 20 (min 5,000; --full-budget: 1,000,000): "too weak"
+ *   slow   both accept; Baton processed > 1.5x the kernel's and at least 20 more insns
+ *   crash  Baton's verify() threw something other than a VerifyError (internal error)
+ * For kernel-rejected programs Baton gets 200,000 insns (--full-budget: 1,000,000).
+ * A bridge refusal of an undeclared map fd counts as a kernel rejection (the kernel refuses
+ * any lddw whose fd is not a map, dead code included). Every disagreement is written as a
+ * corpus-style file to DIR/<outcome>/<class>-seed-<N>.s (default /tmp/fuzz-findings).
  */
-import { assemble } from "../../src/vm/asm/assembler.js";
-import { decode } from "../../src/vm/isa.js";
-import { SK_REUSEPORT } from "../../src/vm/program-type.js";
-import { verify } from "../../src/verifier/index.js";
-import { kernelVerify } from "../../src/kernel/verifier.js";
-import { generate, RICH_MAPS as FUZZ_MAPS } from "./fuzz-lib.js";
-const n = Number(process.argv[2] ?? 200);
-const first = Number(process.argv[3] ?? 1);
-// `narrow` as a third argument: 4-byte spills at aligned slots (generate's narrow mode).
-const narrow = process.argv[4] === "narrow";
-let both = 0, bOnly = 0, kOnly = 0, none = 0;
-for (let s = first; s < first + n; s++) {
-  const src = generate(s, true, narrow);
-  let bytes: Uint8Array;
-  try { bytes = assemble(src); } catch { continue; }
-  const b = verify(decode(bytes), { type: SK_REUSEPORT, attachType: 40, maps: FUZZ_MAPS });
-  let k;
-  try { k = await kernelVerify(bytes, { attachType: 40, maps: FUZZ_MAPS, logLevel: 1 }); } catch (e) { continue; }
-  const retRule = !b.accepted && /^At program exit|leaks addr as return/.test(b.error!.message);
-  if (b.accepted && k.accepted) both++;
-  else if (!b.accepted && !k.accepted) none++;
-  else if (b.accepted) { bOnly++; console.log(`BATON ACCEPTS, KERNEL REJECTS seed ${s}:\n${src}\n--- kernel:\n${k.log.split("\n").slice(-6).join("\n")}`); }
-  else if (!retRule) { kOnly++; console.log(`kernel accepts, Baton rejects seed ${s}: ${b.error!.message}\n${src}`); }
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { MapSpec } from "../../src/vm/map-spec.js";
+import type { VerifyResult } from "../../src/verifier/verify.js";
+import type { KernelVerdict } from "../../src/kernel/verifier.js";
+import { generate } from "./fuzz-lib.js";
+import { GEN_CLASSES, GENERATORS, RULES, type GenClass } from "./gen/classes.js";
+import { GEN_MAPS, GEN_MAPS_HEADER } from "./gen/prog.js";
+
+const srcRoot = resolve(process.env.BATON_SRC ?? new URL("../../src", import.meta.url).pathname);
+const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(`${srcRoot}/${rel}`).href)) as T;
+const { assemble } = await load<typeof import("../../src/vm/asm/assembler.js")>("vm/asm/assembler.ts");
+const { decode } = await load<typeof import("../../src/vm/isa.js")>("vm/isa.ts");
+const { SK_REUSEPORT } = await load<typeof import("../../src/vm/program-type.js")>("vm/program-type.ts");
+const { verify } = await load<typeof import("../../src/verifier/index.js")>("verifier/index.ts");
+const { kernelVerify, kernelAvailability } = await load<typeof import("../../src/kernel/verifier.js")>("kernel/verifier.ts");
+const { VerifyError } = await load<typeof import("../../src/errors.js")>("errors.ts");
+const { parseMapArg } = await load<typeof import("../../src/verifier/map-arg.js")>("verifier/map-arg.ts");
+
+type Outcome = "agree" | "over" | "under" | "weak" | "slow" | "crash" | "skip";
+const OUTCOMES: readonly Outcome[] = ["over", "under", "weak", "slow", "crash"];
+
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+};
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(name);
+  if (i < 0) return dflt;
+  const v = args[i + 1] ?? dflt;
+  args.splice(i, 2);
+  return v;
+};
+const jobs = Number(opt("--jobs", "4"));
+const outDir = opt("--out", "/tmp/fuzz-findings");
+const fullBudget = flag("--full-budget");
+const quiet = flag("--quiet");
+const fileMode = flag("--file");
+
+/** The kernel's error line (as record-kernel.ts reads it): the first non-state line after the trace. */
+export function kernelMessage(log: string): string {
+  const lines = log.trim().split("\n");
+  let last = -1;
+  lines.forEach((l, i) => {
+    if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
+  });
+  const m = lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
+  return m ?? lines[0] ?? "";
 }
-console.log({ both, none, bOnly, kOnly });
+
+const processedOf = (log: string): number => Number(/processed (\d+) insns/.exec(log)?.[1] ?? NaN);
+
+interface Job {
+  readonly cls: string;
+  readonly seed: number;
+  readonly src: string;
+  readonly maps: readonly MapSpec[];
+  readonly mapsHeader: string;
+}
+
+interface Result {
+  outcome: Outcome;
+  kAccepted?: boolean;
+  kMsg?: string;
+  kProcessed?: number;
+  bMsg?: string;
+  bProcessed?: number;
+}
+
+function batonVerify(bytes: Uint8Array, maps: readonly MapSpec[], budget: number): VerifyResult | Error {
+  try {
+    return verify(decode(bytes), { type: SK_REUSEPORT, attachType: 40, maps, budget });
+  } catch (e) {
+    if (e instanceof VerifyError) throw e; // not expected: verify() reports rejections in its result
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+async function runOne(job: Job): Promise<Result> {
+  let bytes: Uint8Array;
+  try {
+    bytes = assemble(job.src);
+  } catch {
+    return { outcome: "skip" };
+  }
+  let k: KernelVerdict;
+  try {
+    k = await kernelVerify(bytes, { attachType: 40, maps: job.maps, logLevel: 1 });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code !== "kernel.unknown-map") return { outcome: "skip", kMsg: err.message };
+    k = { accepted: false, errno: 9, log: `${err.message} (bridge: the kernel refuses an fd that names no map)\n`, stage: "load" };
+  }
+  const kProcessed = processedOf(k.log);
+  const kMsg = k.accepted ? "" : kernelMessage(k.log);
+  const budget = fullBudget ? 1_000_000 : k.accepted ? Math.max(5_000, Math.ceil(1.5 * kProcessed) + 20) : 200_000;
+  const b = batonVerify(bytes, job.maps, budget);
+  const base = { kAccepted: k.accepted, kMsg, kProcessed };
+  if (b instanceof Error) return { outcome: "crash", ...base, bMsg: `${b.name}: ${b.message}` };
+  const bMsg = b.error?.message ?? "";
+  const r = { ...base, bMsg, bProcessed: b.processed };
+  if (b.accepted && !k.accepted) return { outcome: "over", ...r };
+  if (!b.accepted && k.accepted) {
+    if (b.error?.code === "verify.too-large") return { outcome: "weak", ...r };
+    // Documented difference: the strict return-value rule (KNOWN_DIFFERENCES.md, Return values).
+    if (/^At program exit|leaks addr as return/.test(bMsg)) return { outcome: "agree", ...r };
+    return { outcome: "under", ...r };
+  }
+  if (b.accepted && k.accepted && b.processed > 1.5 * kProcessed && b.processed - kProcessed >= 20) return { outcome: "slow", ...r };
+  return { outcome: "agree", ...r };
+}
+
+function finding(job: Job, res: Result): string {
+  const desc = `fuzz ${job.cls} seed ${job.seed}: ${res.outcome} (kernel ${res.kAccepted ? "accepts" : "rejects"} after ${res.kProcessed} insns; Baton ${res.bMsg === "" ? "accepts" : `'${res.bMsg}'`} after ${res.bProcessed ?? "?"} insns)`;
+  const head = [`# desc: ${desc}`, `# expect: ${res.kAccepted ? "accept" : "reject"}`];
+  if (!res.kAccepted) head.push(`# kernel: ${res.kMsg}`);
+  head.push(`# maps: ${job.mapsHeader}`, "# attach: select_or_migrate");
+  if (res.outcome === "over" || res.outcome === "under" || res.outcome === "weak") head.push(`# baton: ${res.kAccepted ? "reject" : "accept"} (${res.outcome}; fuzz class ${job.cls})`);
+  return `${[...head, ...job.src.split("\n").filter((l) => !/^# (desc|expect|kernel|maps|attach|baton):/.test(l))].join("\n")}\n`;
+}
+
+function jobsFromArgs(): { list: () => Iterable<Job>; total: number } {
+  if (fileMode) {
+    const files = args;
+    return {
+      total: files.length,
+      *list() {
+        for (const f of files) {
+          const src = readFileSync(f, "utf8");
+          const m = /^# maps: ?(.*)$/m.exec(src);
+          const header = m === null ? GEN_MAPS_HEADER : m[1]!.trim();
+          const maps = m === null ? GEN_MAPS : header.split(/\s+/).filter((s) => s !== "").map(parseMapArg);
+          yield { cls: f.split("/").pop()!.replace(/\.s$/, ""), seed: 0, src, maps, mapsHeader: header };
+        }
+      },
+    };
+  }
+  const count = Number(args[0] ?? 200);
+  const first = Number(args[1] ?? 1);
+  const which = args[2] ?? "all";
+  if (which !== "all" && which !== "narrow" && !GEN_CLASSES.includes(which as GenClass)) {
+    console.error(`unknown class '${which}'; expected all, narrow or one of ${GEN_CLASSES.join(", ")}`);
+    process.exit(2);
+  }
+  return {
+    total: count,
+    *list() {
+      for (let i = 0; i < count; i++) {
+        const cls = which === "all" ? GEN_CLASSES[i % GEN_CLASSES.length]! : which;
+        const seed = which === "all" ? first + Math.floor(i / GEN_CLASSES.length) : first + i;
+        const src = cls === "narrow" ? generate(seed, true, true) : GENERATORS[cls as GenClass](seed);
+        // Rules programs are counted per rule (the rule is seed % RULES.length).
+        const label = cls === "rules" ? `rules.${RULES[seed % RULES.length]}` : cls;
+        yield { cls: label, seed, src, maps: GEN_MAPS, mapsHeader: GEN_MAPS_HEADER };
+      }
+    },
+  };
+}
+
+const avail = kernelAvailability();
+if (!avail.available) {
+  console.error(`kernel not available: ${avail.reason}`);
+  process.exit(1);
+}
+const { list, total } = jobsFromArgs();
+const counts = new Map<string, Map<Outcome, number>>();
+const examples = new Map<string, number[]>();
+const bump = (cls: string, o: Outcome): void => {
+  const m = counts.get(cls) ?? new Map<Outcome, number>();
+  m.set(o, (m.get(o) ?? 0) + 1);
+  counts.set(cls, m);
+};
+const it = list()[Symbol.iterator]();
+const t0 = Date.now();
+let done = 0;
+async function worker(): Promise<void> {
+  for (;;) {
+    const n = it.next();
+    if (n.done === true) return;
+    const job = n.value;
+    const res = await runOne(job);
+    bump(job.cls, res.outcome);
+    done++;
+    if (res.outcome !== "agree" && res.outcome !== "skip") {
+      const dir = `${outDir}/${res.outcome}`;
+      mkdirSync(dir, { recursive: true });
+      const file = `${dir}/${job.cls}-seed-${job.seed}.s`;
+      writeFileSync(file, finding(job, res));
+      const key = `${job.cls}/${res.outcome}`;
+      const ex = examples.get(key) ?? [];
+      if (ex.length < 5) ex.push(job.seed);
+      examples.set(key, ex);
+      if (!quiet) console.log(`${res.outcome.toUpperCase()} ${job.cls} seed ${job.seed}: kernel ${res.kAccepted ? `accepts (${res.kProcessed})` : `'${res.kMsg}'`} | baton ${res.bMsg === "" ? `accepts (${res.bProcessed})` : `'${res.bMsg}'`} -> ${file}`);
+    }
+    if (done % 2000 === 0) console.error(`… ${done}/${total} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+}
+await Promise.all(Array.from({ length: jobs }, worker));
+const secs = (Date.now() - t0) / 1000;
+console.log(`\nverifier under test: ${srcRoot}`);
+console.log(`${done} programs in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)} programs/s, ${jobs} kernel requests in flight)`);
+const cols: Outcome[] = ["agree", ...OUTCOMES, "skip"];
+console.log(["class".padEnd(22), ...cols.map((c) => c.padStart(7))].join(""));
+for (const [cls, m] of [...counts].sort()) console.log([cls.padEnd(22), ...cols.map((c) => String(m.get(c) ?? 0).padStart(7))].join(""));
+for (const [key, seeds] of [...examples].sort()) console.log(`  ${key}: seeds ${seeds.join(", ")}`);
