@@ -16,11 +16,18 @@ import type { MapSpec } from "../vm/map-spec.js";
 import { encode, makeInsn, BPF_ALU64, BPF_MOV, BPF_K, OP_EXIT, SLOT_SIZE } from "../vm/isa.js";
 import { buildNative, buildNativeSync } from "./build.js";
 
+/** BPF_LOG_STATS (include/linux/bpf_verifier.h): the statistics, "verification time" included, without the trace. */
+export const BPF_LOG_STATS = 4;
+
 export interface KernelVerifyOptions {
   /** expected_attach_type: 39 (select) or 40 (select_or_migrate); 0 lets the kernel choose 39. */
   readonly attachType: number;
   readonly maps: readonly MapSpec[];
-  /** BPF log level: 0 none, 1 (default) rejections + stats, 2 every state. */
+  /**
+   * BPF log level, a bit set: 1 (default) the path to a rejection, 2 every state, 4
+   * (BPF_LOG_STATS) the statistics alone, with "verification time N usec" (Linux 6.18 prints
+   * that line only with bit 4); 0 no log.
+   */
   readonly logLevel?: number;
 }
 
@@ -34,6 +41,20 @@ export interface KernelVerdict {
   readonly stage: "map" | "load";
   /** For a `map` failure: which map and why. */
   readonly detail?: string;
+  /** The statistics the log ends with (fields absent when the log level did not print them). */
+  readonly stats: KernelStats;
+}
+
+/** The kernel's closing statistics lines (`print_verification_stats`). */
+export interface KernelStats {
+  /** "verification time N usec": bpf_check()'s own duration (log level with bit 4 only). */
+  readonly verificationUs?: number;
+  readonly stackDepth?: number;
+  /** "processed N insns (limit …) max_states_per_insn M total_states T peak_states P …". */
+  readonly processed?: number;
+  readonly maxStatesPerInsn?: number;
+  readonly totalStates?: number;
+  readonly peakStates?: number;
 }
 
 export interface KernelAvailability {
@@ -47,6 +68,42 @@ export function verifyRequest(bytes: Uint8Array, opts: KernelVerifyOptions): str
   for (const m of opts.maps) lines.push(`map ${m.fd | 0} ${m.type >>> 0} ${m.keySize >>> 0} ${m.valueSize >>> 0} ${m.maxEntries >>> 0} ${(m.flags ?? 0) >>> 0}`);
   lines.push(`prog ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`);
   return lines.join("\n") + "\n";
+}
+
+const STAT_PATTERNS: readonly [keyof KernelStats, RegExp][] = [
+  ["verificationUs", /^verification time (\d+) usec$/m],
+  ["stackDepth", /^stack depth (\d+)/m],
+  ["processed", /^processed (\d+) insns/m],
+  ["maxStatesPerInsn", /^processed .* max_states_per_insn (\d+)/m],
+  ["totalStates", /^processed .* total_states (\d+)/m],
+  ["peakStates", /^processed .* peak_states (\d+)/m],
+];
+
+/** The statistics lines of a verifier log (mirrors print_verification_stats in kernel/bpf/verifier.c). */
+export function kernelStats(log: string): KernelStats {
+  const out: { -readonly [K in keyof KernelStats]: number } = {};
+  for (const [key, re] of STAT_PATTERNS) {
+    const m = re.exec(log);
+    if (m !== null) out[key] = Number(m[1]);
+  }
+  return out;
+}
+
+/**
+ * The kernel's error in a rejection log: the first line after the last instruction of the
+ * trace that is not register state or statistics (with log level 4 there is no trace, and it
+ * is the first line that is not statistics). For a map the kernel refused, the bridge's detail.
+ */
+export function kernelFirstError(v: Pick<KernelVerdict, "accepted" | "log" | "stage" | "detail" | "errno">): string | null {
+  if (v.accepted) return null;
+  if (v.stage === "map") return v.detail ?? `BPF_MAP_CREATE failed (errno ${v.errno})`;
+  const lines = v.log.trimEnd().split("\n");
+  let last = -1;
+  lines.forEach((l, i) => {
+    if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
+  });
+  const msg = lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
+  return msg ?? `rejected with errno ${v.errno} and no message`;
 }
 
 /** Parse the tool's reply; throws InputError/BytecodeError for requests the tool refused as malformed. */
@@ -82,6 +139,7 @@ export function parseVerdict(out: Buffer): KernelVerdict {
     log,
     stage: stage === "map" ? "map" : "load",
     ...(detail !== undefined ? { detail } : {}),
+    stats: kernelStats(log),
   };
 }
 
