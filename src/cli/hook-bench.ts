@@ -12,10 +12,8 @@
  * they take before a control plane publishes anything.
  * Omitted: packet bytes (len only, like the model), global data (.rodata) of ELF objects.
  */
-import { ModelError, UsageError, VerifyError } from "../errors.js";
-import { verify } from "../verifier/index.js";
-import { SK_REUSEPORT } from "../vm/program-type.js";
-import { loadProgramFile } from "./load-program.js";
+import { ModelError, UsageError } from "../errors.js";
+import { loadVerifiedProgram, type GateOptions } from "./verified-program.js";
 import { REFUSED } from "../model/group.js";
 import { ModelMaps } from "../model/model-maps.js";
 import { Netns } from "../model/netns.js";
@@ -291,16 +289,13 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
 }
 
 /**
- * Load a program file (.baton/.o/.s/.bin) and verify it as sk_reuseport: the hook only runs
- * verified programs. `stateTest` names a test of a .baton policy whose map writes (those
+ * Load a program file (.baton/.o/.s/.bin) through the CLI's gate (verified-program.ts: the
+ * structural check and the verifier; `gate.noVerify` skips the verifier). `stateTest` names a test of a .baton policy whose map writes (those
  * before its first `expect` or `assert`) are published before timing.
  */
-export async function loadHookPolicy(file: string, stateTest?: string): Promise<HookPolicy> {
-  const p = await loadProgramFile(file);
-  const attachType = p.attachType ?? 40;
-  const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
-  if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the program`, { insn: 0 });
-  const base = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType, verdict: v };
+export async function loadHookPolicy(file: string, stateTest?: string, gate: Omit<GateOptions, "command"> = { warn: () => undefined }): Promise<HookPolicy> {
+  const p = await loadVerifiedProgram(file, { ...gate, command: "bench" });
+  const base = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.verdict !== null ? { verdict: p.verdict } : {}) };
   return stateTest === undefined ? base : { ...base, state: await policyState(file, p.format, stateTest) };
 }
 

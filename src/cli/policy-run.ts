@@ -10,7 +10,7 @@
  */
 import { InputError, UsageError } from "../errors.js";
 import { seedGlobalData } from "../elf/index.js";
-import { engineByName } from "../vm/engines.js";
+import type { EngineFactory } from "../vm/engine.js";
 import { MapTable } from "../vm/maps/table.js";
 import { u32Key } from "../vm/maps/types.js";
 import { errnoName, u64Key } from "../vm/maps/index.js";
@@ -20,7 +20,8 @@ import { StaticSocket, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV,
 import type { LoadedProgram } from "./load-program.js";
 
 export interface PolicyRunOptions {
-  readonly engine: string;
+  /** The engine chosen for the gated program (verified-program.ts `engineFor`). */
+  readonly engine: EngineFactory;
   readonly hash: number;
   /** State of the migrating socket, or undefined for a new connection. */
   readonly migrate?: string;
@@ -68,7 +69,7 @@ export function runPolicyOnce(prog: LoadedProgram, o: PolicyRunOptions): PolicyR
   const runtime = new SkReuseportRuntime({
     insns: prog.insns,
     maps,
-    engine: engineByName(o.engine),
+    engine: o.engine,
     seed: o.seed,
     ...(o.budget !== undefined ? { budget: o.budget } : {}),
   });

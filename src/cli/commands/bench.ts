@@ -15,7 +15,7 @@ import { intOption, parseCommandArgs, type Command } from "../command.js";
 import { loadProgram, memoryFrom, prepare, reportTrap } from "./run.js";
 import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
 import { engineByName } from "../../vm/engines.js";
-import { engineForVerified } from "../policy-engine.js";
+import { selectEngine } from "../policy-engine.js";
 import type { CliIO } from "../command.js";
 
 export interface Timing {
@@ -147,8 +147,9 @@ export const command: Command = {
     "baton bench FILE (.s | .bin) [--engine interp|jit] [--mem HEX | --mem-file FILE] [--rounds N] [--clock cpu|wall] [--json]",
     "  --clock  cpu (default: process CPU time, robust on a shared machine) or wall",
     "  --json  print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
-    "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--state TEST] [--rounds N] [--json]",
+    "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--state TEST] [--rounds N] [--no-verify] [--json]",
     "  per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
+    "  the policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT); --no-verify runs it unverified, with every check on",
     "  --state TEST  publish the map writes of the policy's test TEST first (default: empty data maps, one listener per socket-map slot)",
     "baton bench --kernel-pick [--listeners N] [--rounds N] [--json]",
     "  per-request cost of the kernel's hash pick without a program (R11)",
@@ -165,18 +166,20 @@ export const command: Command = {
       listeners: { type: "string" },
       clock: { type: "string" },
       state: { type: "string" },
+      "no-verify": { type: "boolean" },
     });
     const clockName = values.clock ?? "cpu";
     if (clockName !== "cpu" && clockName !== "wall") throw new UsageError(`--clock expects cpu or wall, got '${clockName}'`);
     const clock: BenchClock = clockName;
     const hookMode = values.policy !== undefined || values["kernel-pick"] === true;
     if (values.state !== undefined && values.policy === undefined) throw new UsageError("--state applies to --policy");
+    if (values["no-verify"] === true && values.policy === undefined) throw new UsageError("--no-verify applies to --policy");
     if (hookMode || values.listeners !== undefined) {
       if (!hookMode) throw new UsageError("--listeners applies to --policy or --kernel-pick");
       if (values.policy !== undefined && values["kernel-pick"] === true) throw new UsageError("give --policy FILE or --kernel-pick, not both");
       if (positionals.length > 0 || values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--policy/--kernel-pick take no program file or memory");
       if (values["kernel-pick"] === true && values.engine !== undefined) throw new UsageError("--kernel-pick runs no program; --engine does not apply");
-      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock, state: values.state };
+      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock, state: values.state, noVerify: values["no-verify"] === true };
       return benchHook(values.policy ?? null, opts, io);
     }
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
@@ -218,12 +221,15 @@ interface HookOptions {
   readonly clock: BenchClock;
   /** A policy test whose map writes are published first. */
   readonly state: string | undefined;
+  /** `--no-verify`: run the policy unverified (checked engine), with a warning. */
+  readonly noVerify: boolean;
 }
 
 async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promise<number> {
-  const policy = file === null ? null : await loadHookPolicy(file, o.state);
-  const factory = policy?.verdict !== undefined ? engineForVerified(o.engine, policy.insns, policy.verdict) : engineByName(o.engine);
-  const hook = buildHookBench(policy, factory, o.listeners);
+  engineByName(o.engine); // a usage error before the verifier's work
+  const policy = file === null ? null : await loadHookPolicy(file, o.state, { noVerify: o.noVerify, warn: (t) => io.err(t) });
+  const selected = policy === null ? { factory: engineByName(o.engine), label: o.engine } : selectEngine(o.engine, policy.insns, policy.verdict ?? null);
+  const hook = buildHookBench(policy, selected.factory, o.listeners);
   try {
     for (let i = 0; i < 64; i++) hook.step(); // a trapping program is reported, not timed
   } catch (e) {
@@ -248,7 +254,7 @@ async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promis
     bare = perRequest(p.b);
     over = { median: p.diff / BATCH, q1: p.diffQ1 / BATCH, q3: p.diffQ3 / BATCH };
   }
-  const label = file === null ? "kernel pick" : `${file} (${o.engine})`;
+  const label = file === null ? "kernel pick" : `${file} (${selected.label})`;
   if (o.json) {
     const fields = [`"ns_per_request": ${round1(t.nsPerRun)}`, `"min": ${round1(t.min)}`, `"max": ${round1(t.max)}`, `"runs": ${t.runs}`, `"listeners": ${o.listeners}`, `"engine": ${JSON.stringify(file === null ? "kernel" : o.engine)}`];
     if (bare !== null) fields.push(`"engine_ns": ${round1(bare.nsPerRun)}`);

@@ -1,4 +1,8 @@
-/** `baton compile FILE.baton`: policy source to sk_reuseport bytecode (attach type 40). */
+/**
+ * `baton compile FILE.baton`: policy source to sk_reuseport bytecode (attach type 40). Every
+ * output — bytecode, ELF object, listings, JSON — is written only once Baton's verifier
+ * accepts the program (verified-program.ts); `--no-verify` writes it anyway, with a warning.
+ */
 import { writeFileSync } from "node:fs";
 import { InputError, UsageError } from "../../errors.js";
 import { encode } from "../../vm/isa.js";
@@ -6,18 +10,21 @@ import { annotatedListing, asmListing, policyJson } from "../../compiler/listing
 import { compileFile } from "../../compiler/load.js";
 import { writeElfFile } from "../../elf/index.js";
 import { parseCommandArgs, type Command } from "../command.js";
+import { fromCompiled, gateProgram } from "../verified-program.js";
 
 export const command: Command = {
   name: "compile",
   summary: "compile a .baton policy to eBPF bytecode",
   usage: [
-    "baton compile FILE.baton [-o FILE.bin] [--elf OUT.o] [--asm] [--annotate] [--json]",
+    "baton compile FILE.baton [-o FILE.bin] [--elf OUT.o] [--asm] [--annotate] [--json] [--no-verify]",
     "  -o FILE      write the raw bytecode (little-endian slots) to FILE",
     "  --elf OUT.o  write an ELF object libbpf loads (section sk_reuseport/migrate, BTF-defined .maps)",
     "  --asm        print the disassembly",
     "  --annotate   print the disassembly interleaved with the policy lines",
     "  --json       print {insns (hex), maps, attach}",
-    "With no output option the bytecode goes to FILE.bin next to the policy.",
+    "  --no-verify  write the outputs although Baton's verifier has not accepted the program (a warning on stderr)",
+    "With no output option the bytecode goes to FILE.bin next to the policy. Nothing is written or printed",
+    "unless Baton's verifier accepts the program.",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -26,11 +33,14 @@ export const command: Command = {
       annotate: { type: "boolean" },
       json: { type: "boolean" },
       elf: { type: "string" },
+      "no-verify": { type: "boolean" },
     });
     if (positionals.length !== 1) throw new UsageError(`expected one policy file, got ${positionals.length}`);
     const file = positionals[0]!;
     const p = compileFile(file, (t) => io.err(t));
     if (p === null) return 1;
+    // The gate comes before any output: a rejected program is neither written nor printed.
+    gateProgram(fromCompiled(p), { command: "compile", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
     if (values.asm === true) io.out(asmListing(p));
     if (values.annotate === true) io.out(annotatedListing(p));
     if (values.json === true) io.out(JSON.stringify(policyJson(p)));

@@ -1,8 +1,9 @@
 /**
- * `baton demo [--seed N] [--engine interp|jit] [--json]`: the rolling restart of
- * scenarios/rolling-restart-*.json run three ways — no migration (tcp_migrate_req=0, no
- * program), the kernel's hash pick (tcp_migrate_req=1, R12 step 7) and the compiled policy
- * policies/migrate_to_newest.baton (attach type 40, R12 step 5) — with what happened to
+ * `baton demo [--seed N] [--engine interp|jit] [--policy FILE] [--no-verify] [--json]`: the
+ * rolling restart of scenarios/rolling-restart-*.json run three ways — no migration
+ * (tcp_migrate_req=0, no program), the kernel's hash pick (tcp_migrate_req=1, R12 step 7) and
+ * the compiled policy policies/migrate_to_newest.baton (or `--policy FILE`; attach type 40,
+ * R12 step 5), gated by the verifier like every command that runs a policy — with what happened to
  * in-flight connections side by side: accepted by the old or new generation, migrated at each
  * point (close R14, SYN-ACK timer R15, final ACK R16) and to which generation, reset (by
  * cause), dropped by the program, timed out, and the TCPMigrateReq* counters.
@@ -12,18 +13,16 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { InputError, VerifyError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { runtimeProgram } from "../../model/runtime-adapter.js";
 import type { ModelMaps } from "../../model/model-maps.js";
 import type { ReuseportProgram } from "../../model/program.js";
 import { parseScenario, type Scenario } from "../../model/scenario.js";
 import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
-import { verify } from "../../verifier/index.js";
 import { engineByName } from "../../vm/engines.js";
-import { SK_REUSEPORT } from "../../vm/program-type.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
-import { loadProgramFile } from "../load-program.js";
+import { engineFor, loadVerifiedProgram } from "../verified-program.js";
 
 /** The package root (src/cli/commands and dist/cli/commands are both three levels down). */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -78,27 +77,35 @@ function readScenario(rel: string): Scenario {
   return parseScenario(text, rel);
 }
 
-/** Compile (or load) and verify every non-builtin policy the scenario attaches, from the package root. */
-async function programsFor(sc: Scenario, engineName: string, seed: number): Promise<Map<string, (maps: ModelMaps) => ReuseportProgram>> {
-  const engine = engineByName(engineName);
+/** How the demo loads its policy (verified-program.ts's gate) and which one. */
+export interface DemoPolicyOptions {
+  /** Replaces every non-builtin policy the scenarios attach (`--policy FILE`). */
+  readonly policy?: string;
+  readonly noVerify?: boolean;
+  readonly warn: (text: string) => void;
+}
+
+/**
+ * Load every non-builtin policy the scenario attaches (from the package root, or `--policy`)
+ * through the CLI's gate, on the engine every command picks for it (policy-engine.ts).
+ */
+export async function programsFor(sc: Scenario, engineName: string, seed: number, o: DemoPolicyOptions): Promise<Map<string, (maps: ModelMaps) => ReuseportProgram>> {
   const out = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
   for (const e of sc.events) {
     if (e.do !== "attach" || e.policy.startsWith("builtin:") || out.has(e.policy)) continue;
-    const p = await loadProgramFile(`${ROOT}${e.policy}`);
-    const attachType = p.attachType ?? 40;
-    const v = verify(p.insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
-    if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${e.policy}: the verifier rejected the policy`, { insn: 0 });
-    const policy = { name: p.programName ?? e.policy, insns: p.insns, maps: p.maps, attachType };
+    const p = await loadVerifiedProgram(o.policy ?? `${ROOT}${e.policy}`, { command: "demo", warn: o.warn, ...(o.noVerify !== undefined ? { noVerify: o.noVerify } : {}) });
+    const engine = engineFor(p, engineName).factory;
+    const policy = { name: p.programName ?? e.policy, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
     out.set(e.policy, (maps) => runtimeProgram(policy, engine, seed, maps));
   }
   return out;
 }
 
 /** Run one variant and fold its result and connection records into a column. */
-export async function runVariant(v: Variant, seed: number | undefined, engineName: string): Promise<DemoColumn> {
+export async function runVariant(v: Variant, seed: number | undefined, engineName: string, o: DemoPolicyOptions = { warn: () => undefined }): Promise<DemoColumn> {
   const sc = readScenario(v.file);
   const s = seed ?? sc.seed;
-  const programs = await programsFor(sc, engineName, s);
+  const programs = await programsFor(sc, engineName, s, o);
   const old = new Set(sc.listeners.filter((l) => l.listenAt !== null).map((l) => l.name));
   let toNew = 0;
   let toOld = 0;
@@ -126,7 +133,7 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
     variant: v.key,
     scenario: sc.name,
     tcpMigrateReq: sc.sysctls.tcp_migrate_req ?? 0,
-    policy: attach !== undefined && attach.do === "attach" ? attach.policy : null,
+    policy: attach !== undefined && attach.do === "attach" ? (attach.policy.startsWith("builtin:") ? attach.policy : (o.policy ?? attach.policy)) : null,
     oldListeners: old.size,
     newListeners: sc.listeners.length - old.size,
     connections: r.connections.total,
@@ -186,14 +193,21 @@ export function demoTable(cols: readonly DemoColumn[], seed: string): string {
 export const command: Command = {
   name: "demo",
   summary: "a rolling restart three ways: no migration, kernel pick, migrate_to_newest policy",
-  usage: ["baton demo [--seed N] [--engine interp|jit] [--json]", "  --json  print {\"seed\": …, \"columns\": [{variant, acceptedOld, migratedToNew, …}]}"].join("\n"),
+  usage: [
+    "baton demo [--seed N] [--engine interp|jit] [--policy FILE] [--no-verify] [--json]",
+    "  --policy FILE  the policy column runs FILE (.baton, .o, .s, .bin) instead of policies/migrate_to_newest.baton",
+    "  --no-verify    run the policy unverified, with every check on (a warning on stderr); by default it runs only",
+    "                 if Baton's verifier accepts it, and --engine jit is then the trusted JIT",
+    "  --json  print {\"seed\": …, \"columns\": [{variant, acceptedOld, migratedToNew, …}]}",
+  ].join("\n"),
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parseCommandArgs(argv, { seed: { type: "string" }, engine: { type: "string" }, json: { type: "boolean" } }, false);
+    const { values } = parseCommandArgs(argv, { seed: { type: "string" }, engine: { type: "string" }, json: { type: "boolean" }, policy: { type: "string" }, "no-verify": { type: "boolean" } }, false);
     const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : undefined;
     const engine = values.engine ?? "interp";
     engineByName(engine); // a usage error before any work
     const cols: DemoColumn[] = [];
-    for (const v of VARIANTS) cols.push(await runVariant(v, seed, engine));
+    const policy: DemoPolicyOptions = { warn: (t) => io.err(t), noVerify: values["no-verify"] === true, ...(values.policy !== undefined ? { policy: values.policy } : {}) };
+    for (const v of VARIANTS) cols.push(await runVariant(v, seed, engine, policy));
     const seedText = seed !== undefined ? String(seed) : "from the scenarios";
     if (values.json === true) io.out(JSON.stringify({ seed: seed ?? null, columns: cols }, null, 2));
     else io.out(demoTable(cols, seedText));

@@ -7,13 +7,13 @@
  * types with helpers and maps run through the sk_reuseport runtime, not this command.
  */
 import { BytecodeError, InputError, UsageError, VmTrap, formatError } from "../../errors.js";
-import { loadProgramFile, type LoadedProgram } from "../load-program.js";
+import type { LoadedProgram } from "../load-program.js";
+import { engineFor, gateProgram, loadCheckedProgram } from "../verified-program.js";
 import { isPolicy, runPolicyOnce } from "../policy-run.js";
 import type { Engine } from "../../vm/engine.js";
 import { engineByName } from "../../vm/engines.js";
 import type { HelperFn } from "../../vm/helper-abi.js";
 import { AddressSpace } from "../../vm/memory.js";
-import { checkStructure } from "../../vm/validate.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { readInput } from "./asm.js";
 
@@ -21,10 +21,7 @@ import { readInput } from "./asm.js";
  * Load any program file the CLI accepts (.s, .bin, .o, .baton; see load-program.ts) and run the
  * structural check, so engines only ever see well-formed bytecode.
  */
-export async function loadProgram(file: string, program?: string): Promise<LoadedProgram> {
-  const prog = await loadProgramFile(file, program !== undefined ? { program } : {});
-  return { ...prog, insns: withFile(() => checkStructure(prog.bytes), file) };
-}
+export const loadProgram = loadCheckedProgram;
 
 function withFile<T>(f: () => T, file: string): T {
   try {
@@ -107,6 +104,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   budget: { type: "string" },
   program: { type: "string" },
+  "no-verify": { type: "boolean" },
   hash: { type: "string" },
   migrate: { type: "string" },
   listeners: { type: "string" },
@@ -121,12 +119,14 @@ export const command: Command = {
   usage: [
     "baton run FILE (.s | .bin) [--mem HEX | --mem-file FILE] [--engine interp|jit] [--budget N] [--json]",
     "baton run POLICY (.baton | .o) [--program NAME] [--hash N] [--migrate established|syn_recv|new_syn_recv]",
-    "          [--listeners N] [--len N] [--cpu N] [--seed N] [--engine interp|jit] [--json]",
+    "          [--listeners N] [--len N] [--cpu N] [--seed N] [--engine interp|jit] [--no-verify] [--json]",
     "  --mem HEX        input bytes, e.g. 'aa bb 01' or 'aabb01'",
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
     "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null)",
     "  A policy (a program with maps or an attach type) runs through the sk_reuseport hook: N listeners",
     "  (default 4) fill every socket map slot by slot; --migrate runs it for a migration instead of a SYN.",
+    "  A policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT);",
+    "  --no-verify runs it unverified, with every check on, and says so on stderr.",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS);
@@ -134,6 +134,7 @@ export const command: Command = {
     const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1) : undefined;
     const prog = await loadProgram(positionals[0]!, values.program);
     if (isPolicy(prog)) return runPolicy(prog, values, budget, io);
+    if (values["no-verify"] === true) throw new UsageError("--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified");
     const memBytes = memoryFrom(values);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp", budget);
     let lo: number;
@@ -154,18 +155,20 @@ type RunValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] ext
 
 function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | undefined, io: CliIO): number {
   if (values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--mem/--mem-file apply to plain programs; a policy's input is its context (--hash, --migrate, --len)");
+  engineByName(values.engine ?? "interp"); // usage errors before the verifier's work
+  const context = {
+    hash: intOption("hash", values.hash, 0, 0, 0xffffffff),
+    ...(values.migrate !== undefined ? { migrate: values.migrate } : {}),
+    listeners: intOption("listeners", values.listeners, 4, 1, 65535),
+    ...(values.len !== undefined ? { len: intOption("len", values.len, 0, 0, 0xffffffff) } : {}),
+    cpu: intOption("cpu", values.cpu, 0, 0, 1023),
+    seed: intOption("seed", values.seed, 1),
+    ...(budget !== undefined ? { budget } : {}),
+  };
+  const gated = gateProgram(prog, { command: "run", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
   let r;
   try {
-    r = runPolicyOnce(prog, {
-      engine: values.engine ?? "interp",
-      hash: intOption("hash", values.hash, 0, 0, 0xffffffff),
-      ...(values.migrate !== undefined ? { migrate: values.migrate } : {}),
-      listeners: intOption("listeners", values.listeners, 4, 1, 65535),
-      ...(values.len !== undefined ? { len: intOption("len", values.len, 0, 0, 0xffffffff) } : {}),
-      cpu: intOption("cpu", values.cpu, 0, 0, 1023),
-      seed: intOption("seed", values.seed, 1),
-      ...(budget !== undefined ? { budget } : {}),
-    });
+    r = runPolicyOnce(gated, { ...context, engine: engineFor(gated, values.engine ?? "interp").factory });
   } catch (e) {
     if (e instanceof VmTrap) return reportTrap(e, prog, io);
     throw e;

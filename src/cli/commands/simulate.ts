@@ -9,7 +9,7 @@
  * verified and run on the chosen engine.
  */
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
-import { InputError, ModelError, UsageError, VerifyError } from "../../errors.js";
+import { InputError, ModelError, UsageError } from "../../errors.js";
 import type { ModelMaps } from "../../model/model-maps.js";
 import type { ReuseportProgram } from "../../model/program.js";
 import { renderReport } from "../../model/report-html.js";
@@ -19,28 +19,25 @@ import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
 import { engineByName } from "../../vm/engines.js";
-import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../../vm/program-type.js";
-import { checkStructure } from "../../vm/validate.js";
-import { loadProgramFile } from "../load-program.js";
-import { engineForVerified } from "../policy-engine.js";
-import type { EngineFactory } from "../../vm/engine.js";
-import { verify } from "../../verifier/index.js";
+import type { SelectedEngine } from "../policy-engine.js";
+import { engineFor, loadVerifiedProgram, type GateOptions } from "../verified-program.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 
-const USAGE = "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]";
+const USAGE = [
+  "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--no-verify] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]",
+  "  policy files run only if Baton's verifier accepts them (then --engine jit is the trusted JIT);",
+  "  --no-verify runs them unverified, with every check on, and says so on stderr",
+].join("\n");
 
 /**
- * A policy for an `attach` event: any program file the CLI loads (.baton, .o, .s, .bin), which
- * must pass the verifier for its attach type (40 unless the file says otherwise) before it runs.
+ * A policy for an `attach` event: any program file the CLI loads (.baton, .o, .s, .bin), gated
+ * by the verifier for its attach type (40 unless the file says otherwise; verified-program.ts),
+ * on the engine every command picks for it.
  */
-async function loadPolicyFile(file: string, engineName: string): Promise<{ policy: BytecodePolicy; engine: EngineFactory }> {
-  const p = await loadProgramFile(file);
-  const insns = checkStructure(p.bytes);
-  const attachType = p.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
-  const v = verify(insns, { type: SK_REUSEPORT, attachType, maps: p.maps, ...(p.sourceMap !== undefined ? { sourceMap: p.sourceMap } : {}) });
-  if (!v.accepted) throw v.error ?? new VerifyError("verify.rejected", `${file}: the verifier rejected the policy`);
-  const policy: BytecodePolicy = { name: p.programName ?? file, insns, maps: p.maps, attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
-  return { policy, engine: engineForVerified(engineName, insns, v) };
+export async function loadPolicyFile(file: string, engineName: string, gate: Omit<GateOptions, "command">): Promise<{ policy: BytecodePolicy; engine: SelectedEngine }> {
+  const p = await loadVerifiedProgram(file, { ...gate, command: "simulate" });
+  const policy: BytecodePolicy = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
+  return { policy, engine: engineFor(p, engineName) };
 }
 
 function policyRefs(sc: Scenario): string[] {
@@ -87,6 +84,7 @@ export const command: Command = {
       connections: { type: "boolean", default: false },
       report: { type: "string" },
       ndjson: { type: "string" },
+      "no-verify": { type: "boolean" },
     });
     if (positionals.length !== 1) throw new UsageError(`expected one scenario file, got ${positionals.length}`);
     const file = positionals[0] as string;
@@ -104,17 +102,19 @@ export const command: Command = {
     if (values.policy !== undefined && refs.length === 0) {
       throw new UsageError(`${file} attaches no policy file, so --policy has nothing to replace`, "--policy replaces the policy file named by the scenario's attach events; add an attach event or drop --policy");
     }
+    const loaded = new Map<string, { policy: BytecodePolicy; engine: SelectedEngine }>();
     for (const ref of refs) {
       const path = values.policy ?? ref;
-      let policy: BytecodePolicy;
-      let policyEngine: EngineFactory;
+      let entry = loaded.get(path);
       try {
-        ({ policy, engine: policyEngine } = await loadPolicyFile(path, values.engine ?? "interp"));
+        entry ??= await loadPolicyFile(path, values.engine ?? "interp", { noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
       } catch (e) {
         if (e instanceof InputError) throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
         throw e;
       }
-      programs.set(ref, (maps) => runtimeProgram(policy, policyEngine, seed, maps));
+      loaded.set(path, entry);
+      const { policy, engine } = entry;
+      programs.set(ref, (maps) => runtimeProgram(policy, engine.factory, seed, maps));
     }
     let fd: number | null = null;
     let buf = "";

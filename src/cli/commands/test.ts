@@ -1,28 +1,48 @@
-/** `baton test FILE.baton…`: run the policies' `test` blocks in the VM runtime. */
-import { UsageError } from "../../errors.js";
+/**
+ * `baton test FILE.baton…`: run the policies' `test` blocks in the VM runtime. A policy runs
+ * only once Baton's verifier accepts it (verified-program.ts), on the engine every command
+ * picks for it; `--no-verify` runs it unverified, with a warning.
+ */
+import { formatError, UsageError, VerifyError } from "../../errors.js";
 import { compileFile } from "../../compiler/load.js";
 import { formatFailure, runTests } from "../../compiler/test-runner.js";
 import { engineByName } from "../../vm/engines.js";
 import { parseCommandArgs, type Command } from "../command.js";
+import { engineFor, fromCompiled, gateProgram } from "../verified-program.js";
 
 export const command: Command = {
   name: "test",
   summary: "run the test blocks of .baton policies",
-  usage: ["baton test FILE.baton... [--engine interp|jit]", "  --engine   execution engine (default interp)"].join("\n"),
+  usage: [
+    "baton test FILE.baton... [--engine interp|jit] [--no-verify]",
+    "  --engine     execution engine (default interp); jit is the trusted JIT for a verified policy",
+    "  --no-verify  run policies Baton's verifier has not accepted (every check on; a warning on stderr)",
+  ].join("\n"),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" } });
+    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, "no-verify": { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("expected at least one policy file");
-    const engine = engineByName(values.engine ?? "interp");
+    const engineName = values.engine ?? "interp";
+    engineByName(engineName); // a usage error before any work
     let passed = 0;
     let failed = 0;
     let broken = 0;
+    let unverified = 0;
     for (const file of positionals) {
       const p = compileFile(file, (t) => io.err(t));
       if (p === null) {
         broken++;
         continue;
       }
-      const results = runTests(p, engine);
+      let gated;
+      try {
+        gated = gateProgram(fromCompiled(p), { command: "test", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
+      } catch (e) {
+        if (!(e instanceof VerifyError)) throw e;
+        unverified++;
+        io.err(formatError(e, p.source));
+        continue;
+      }
+      const results = runTests(p, engineFor(gated, engineName).factory);
       if (results.length === 0) io.out(`${file}: no tests`);
       for (const t of results) {
         if (t.passed) {
@@ -35,7 +55,8 @@ export const command: Command = {
         }
       }
     }
-    io.out(`${passed} passed, ${failed} failed${broken > 0 ? `, ${broken} files did not compile` : ""}`);
-    return failed + broken > 0 ? 1 : 0;
+    const notes = [broken > 0 ? `${broken} files did not compile` : "", unverified > 0 ? `${unverified} files were rejected by the verifier` : ""].filter((x) => x !== "");
+    io.out(`${passed} passed, ${failed} failed${notes.map((n) => `, ${n}`).join("")}`);
+    return failed + broken + unverified > 0 ? 1 : 0;
   },
 };
