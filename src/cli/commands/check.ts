@@ -1,18 +1,24 @@
-/** `baton check FILE.baton`: parse, check, verify; print the program's statistics. */
-import { formatError, UsageError } from "../../errors.js";
+/**
+ * `baton check FILE.baton`: parse, check, verify; print the program's statistics. With
+ * `--kernel` the machine's kernel verifier is asked as well — also when Baton rejects — and
+ * both verdicts are printed, so a disagreement shows whichever side it is on.
+ */
+import { formatError, UsageError, VerifyError } from "../../errors.js";
 import { compileFile } from "../../compiler/load.js";
-import { verify } from "../../verifier/verify.js";
+import { verify } from "../../verifier/index.js";
 import { encode } from "../../vm/isa.js";
 import { SK_REUSEPORT } from "../../vm/program-type.js";
-import { kernelAvailability, kernelVerify } from "../../kernel/verifier.js";
+import { kernelAvailability, kernelFirstError, kernelVerify } from "../../kernel/verifier.js";
 import { parseCommandArgs, type Command } from "../command.js";
+import { rejectionHint } from "../verified-program.js";
 
 export const command: Command = {
   name: "check",
   summary: "check a .baton policy: syntax, types, verifier; print statistics",
   usage: [
     "baton check FILE.baton... [--kernel]",
-    "  --kernel   also load the program into this machine's kernel verifier",
+    "  --kernel   also load the program into this machine's kernel verifier (whatever Baton's verdict)",
+    "             and print both verdicts; exit 1 if either rejects",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { kernel: { type: "boolean" } });
@@ -25,26 +31,28 @@ export const command: Command = {
         continue;
       }
       const r = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps, sourceMap: p.sourceMap });
-      if (!r.accepted) {
-        failed++;
-        if (r.error !== null) io.err(formatError(r.error, p.source));
-        io.err(`${file}: rejected by the verifier`);
-        continue;
+      if (!r.accepted && r.error !== null) {
+        const e = r.error;
+        io.err(formatError(new VerifyError(e.code, e.message, e.location, rejectionHint(e, "baton")), p.source));
       }
       let kernel = "";
+      let kernelRejected = false;
       if (values.kernel === true) {
         const a = kernelAvailability();
-        if (!a.available) kernel = `, kernel: not checked (${a.reason})`;
+        if (!a.available) kernel = `kernel: not checked (${a.reason})`;
         else {
-          const k = await kernelVerify(encode(p.insns), { attachType: p.attachType, maps: p.maps });
-          kernel = k.accepted ? ", kernel: accepted" : `, kernel: REJECTED (errno ${k.errno})`;
-          if (!k.accepted) {
-            failed++;
-            io.err(k.log.trim().split("\n").slice(-12).join("\n"));
-          }
+          const k = await kernelVerify(encode(p.insns), { attachType: p.attachType, maps: p.maps, logLevel: 1 });
+          kernelRejected = !k.accepted;
+          kernel = k.accepted ? `kernel: accepted (processed ${k.stats.processed ?? "?"} insns)` : `kernel: rejected (errno ${k.errno}): ${kernelFirstError(k)}`;
+          if (!k.accepted) io.err(k.log.trim().split("\n").slice(-12).join("\n"));
         }
       }
-      io.out(`${file}: ok: ${p.insns.length} instructions, ${p.maps.length} maps, ${p.stackBytes} stack bytes, ${r.processed} instructions processed by the verifier, ${p.tests.length} tests${kernel}`);
+      if (!r.accepted || kernelRejected) failed++;
+      if (r.accepted) {
+        io.out(`${file}: ok: ${p.insns.length} instructions, ${p.maps.length} maps, ${p.stackBytes} stack bytes, ${r.processed} instructions processed by the verifier, ${p.tests.length} tests${kernel !== "" ? `; ${kernel}` : ""}`);
+      } else {
+        io.err(`${file}: rejected by Baton's verifier (processed ${r.processed} insns)${kernel !== "" ? `; ${kernel}` : ""}`);
+      }
     }
     return failed > 0 ? 1 : 0;
   },
