@@ -34,7 +34,7 @@ import { pathToFileURL } from "node:url";
 import type { MapSpec } from "../../src/vm/map-spec.js";
 import type { VerifyResult } from "../../src/verifier/verify.js";
 import type { KernelVerdict } from "../../src/kernel/verifier.js";
-import { generate } from "./fuzz-lib.js";
+import { generate } from "./gen/legacy.js";
 import { GEN_CLASSES, GENERATORS, RULES, type GenClass } from "./gen/classes.js";
 import { GEN_MAPS, GEN_MAPS_HEADER } from "./gen/prog.js";
 

@@ -3,7 +3,7 @@
  * each returns assembler text that uses only GEN_MAPS (gen/prog.ts). The same seed always gives
  * the same program. kernel-fuzz.ts runs them through Baton's verifier and the kernel's.
  */
-import { generate } from "../fuzz-lib.js";
+import { generate } from "./legacy.js";
 import { Prog, Rand, SIZE_SUFFIX } from "./prog.js";
 
 export type GenClass = "linked" | "callee" | "negoff" | "atomic" | "argmin" | "rules" | "legacy";
@@ -47,8 +47,10 @@ export function genLinked(seed: number): string {
   const lb = p.label(), lj = p.label();
   p.emit(`${r.pick(["jeq", "jne", "jgt", "jset"])} %r9, ${r.int(0, 3)}, ${lb}`);
   pathValue(p, r, b, a);
+  p.pad();
   p.emit(`ja ${lj}`, `${lb}:`);
   pathValue(p, r, b, a);
+  p.pad();
   p.emit(`${lj}:`);
   if (r.chance(0.3)) p.emit(`mov %r1, ${r.int(0, 5)}`);
   // The bound check, on the original or the copy; the other one is used.
@@ -106,7 +108,12 @@ export function genLinked(seed: number): string {
   return p.text();
 }
 
-/** b. A callee stores a scalar into the caller's stack through a pointer; the caller later adds the slot to a map value pointer. */
+/**
+ * b. A callee stores a scalar into the caller's stack through a pointer; the caller later adds
+ * the slot to a map value pointer. The wide and the constant value merge in the caller before
+ * the call, at two call sites, or inside the callee (where a precision analysis that stops at
+ * the callee's exit sees nothing that makes the stored value matter).
+ */
 export function genCallee(seed: number): string {
   const r = new Rand(seed);
   const p = new Prog(r);
@@ -118,33 +125,48 @@ export function genCallee(seed: number): string {
   p.ctxScalar("%r8");
   p.ctxScalar("%r9");
   const c = r.int(0, 7);
-  const lw = p.label(), lm = p.label();
   const wideFirst = r.chance(0.3);
-  const pathConst = (): void => void p.emit(`mov %r2, ${c}`);
-  const pathWide = (): void => void p.emit(`mov %r2, ${wide}`);
-  const twoCalls = r.chance(0.4);
+  const where = r.pick(["callee", "callee", "caller", "sites"]);
   const call = (): void => void p.emit("mov %r1, %r10", `add %r1, ${slot}`, "call local store");
-  p.emit(`jne %r9, ${r.int(0, 2)}, ${lw}`);
-  wideFirst ? pathWide() : pathConst();
-  if (twoCalls) call();
-  p.emit(`ja ${lm}`, `${lw}:`);
-  wideFirst ? pathConst() : pathWide();
-  if (twoCalls) call();
-  p.emit(`${lm}:`);
-  if (!twoCalls) call();
+  const f = ["store:"];
+  if (where === "callee") {
+    // r2 carries the wide value in, r3 the ctx, from which the callee reads its selector (a
+    // copy of a caller register would be narrowed in both frames by the branch).
+    p.emit(`mov %r2, ${wide}`, "mov %r3, %r6");
+    p.pad();
+    call();
+    const lw = p.label(), lm = p.label();
+    f.push(`ldxw %r3, [%r3+${r.pick([16, 20, 32])}]`);
+    p.pad(f);
+    f.push(`jne %r3, ${r.int(0, 2)}, ${lw}`, wideFirst ? "mov %r4, %r2" : `mov %r4, ${c}`);
+    p.pad(f);
+    f.push(`ja ${lm}`, `${lw}:`, wideFirst ? `mov %r4, ${c}` : "mov %r4, %r2");
+    p.pad(f);
+    f.push(`${lm}:`);
+    if (r.chance(0.3)) f.push("mov %r0, 0");
+  } else {
+    const lw = p.label(), lm = p.label();
+    const two = where === "sites";
+    p.pad();
+    p.emit(`jne %r9, ${r.int(0, 2)}, ${lw}`, wideFirst ? `mov %r2, ${wide}` : `mov %r2, ${c}`);
+    if (two) call();
+    p.pad();
+    p.emit(`ja ${lm}`, `${lw}:`, wideFirst ? `mov %r2, ${c}` : `mov %r2, ${wide}`);
+    if (two) call();
+    p.pad();
+    p.emit(`${lm}:`);
+    if (!two) call();
+    f.push("mov %r4, %r2");
+  }
   if (r.chance(0.3)) p.emit("mov %r1, 0");
   const fd = r.pick([5, 3, 7]);
-  p.lookup(fd, 0, -4 + (slot === -8 ? -16 : 0));
+  p.lookup(fd, 0, slot === -8 ? -20 : -4);
   p.emit("jeq %r0, 0, out", `ldx${r.chance(0.8) ? "dw" : "w"} %r3, [%r10${slot}]`);
   if (r.chance(0.2)) p.emit(`and %r3, ${r.pick([7, 0xff])}`);
   p.emit("add %r0, %r3", r.chance(0.5) ? "stb [%r0+0], 1" : "ldxb %r1, [%r0+0]");
-  // The callee: stores r2 through r1 (maybe through a helper level or after arithmetic).
-  const f = ["store:"];
-  if (r.chance(0.3)) f.push("mov %r3, %r2", "mov %r2, %r3");
-  if (r.chance(0.3)) {
-    f.push("call local store2", "mov %r0, 0", "exit", "store2:");
-  }
-  f.push(r.chance(0.8) ? "stxdw [%r1+0], %r2" : "stxw [%r1+0], %r2", "mov %r0, 0", "exit");
+  // The store, maybe one call level deeper.
+  if (r.chance(0.3)) f.push("call local store2", "mov %r0, 0", "exit", "store2:");
+  f.push(r.chance(0.8) ? "stxdw [%r1+0], %r4" : "stxw [%r1+0], %r4", "mov %r0, 0", "exit");
   p.funcs.push(f);
   return p.text();
 }

@@ -4,7 +4,7 @@
  * the common snippets (ctx scalars, map lookups, the shared exit).
  */
 import type { MapSpec } from "../../../src/vm/map-spec.js";
-import { rng } from "../fuzz-lib.js";
+import { rng } from "./legacy.js";
 
 /**
  * Maps every generated program may name (fd:type:key:value:max). 3 and 5 are the old fuzz
@@ -54,6 +54,16 @@ export class Prog {
   }
   emit(...ls: string[]): this {
     this.lines.push(...ls);
+    return this;
+  }
+  /**
+   * Jumps, then straight-line filler (r5 only), so that a later merge is a checkpoint: the kernel
+   * (is_state_visited) adds one only after 2 jumps and 8 instructions since the last, and a
+   * jump's fallthrough is itself a prune point.
+   */
+  pad(into: string[] = this.lines): this {
+    for (let i = this.r.int(-1, 2); i > 0; i--) into.push(this.r.chance(0.5) ? "ja +0" : `jeq %r5, ${100 + i}, +0`);
+    for (let i = this.r.int(0, 3) * 4; i > 0; i--) into.push(`mov %r5, ${i}`);
     return this;
   }
   /** `dst = ctx u32 field` (r6 holds ctx). */
