@@ -116,7 +116,7 @@ export class ExprChecker {
       case "unary":
         return this.unary(e, cx);
       case "binary":
-        return this.binary(e, cx);
+        return this.binaryChain(e, cx);
       case "cast":
         return this.cast(e, cx);
     }
@@ -334,10 +334,28 @@ export class ExprChecker {
     return this.set(e, to, v);
   }
 
-  private binary(e: Expr & { k: "binary" }, cx: Ctx): Ty {
+  /**
+   * A left-leaning chain `a + b + c …` is checked in a loop from its innermost operand out, so a
+   * chain of any length uses constant stack; only right operands recurse (bounded by the
+   * parser's MAX_EXPR_DEPTH).
+   */
+  private binaryChain(e: Expr & { k: "binary" }, cx: Ctx): Ty {
+    const spine: (Expr & { k: "binary" })[] = [];
+    let x: Expr = e;
+    while (x.k === "binary") {
+      spine.push(x);
+      x = x.l;
+    }
+    let lt = this.expr(x, cx);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i]!;
+      lt = this.binary(b, lt, this.expr(b.r, cx), cx);
+    }
+    return lt;
+  }
+
+  private binary(e: Expr & { k: "binary" }, lt: Ty, rt: Ty, cx: Ctx): Ty {
     const op = e.op;
-    const lt = this.expr(e.l, cx);
-    const rt = this.expr(e.r, cx);
     if (lt.k === "error" || rt.k === "error") return this.set(e, op === "&&" || op === "||" || CMP.has(op) ? BOOL : ERROR);
     if (op === "??") {
       if (lt.k !== "opt") {

@@ -66,7 +66,7 @@ export class Emitter {
 
   private patch(at: number, target: number): void {
     const off = target - at - 1;
-    if (off < -32768 || off > 32767) throw new CompileError("codegen.jump-range", `jump of ${off} instructions does not fit in 16 bits`, { insn: at }, "split the policy into smaller functions or loops");
+    if (off < -32768 || off > 32767) throw new CompileError("codegen.jump-range", `jump of ${off} instructions does not fit in 16 bits`, this.spans[at] ?? { insn: at }, "split the policy into smaller functions or loops");
     const i = this.insns[at]!;
     this.insns[at] = makeInsn(i.opcode, i.dst, i.src, off, i.imm);
   }

@@ -99,7 +99,15 @@ export class GenExpr {
 
   /** Evaluate `e` into a temporary. */
   gen(e: Expr): Temp {
-    return this.at(e.span, () => this.genInner(e));
+    // `at` inlined: nested operands recurse through here, and two frames fewer per level keep
+    // MAX_EXPR_DEPTH (expr-reader.ts) well inside the JS stack even for cold, unoptimised code.
+    const prev = this.em.span;
+    this.em.span = e.span;
+    try {
+      return this.genInner(e);
+    } finally {
+      this.em.span = prev;
+    }
   }
 
   private genInner(e: Expr): Temp {
@@ -160,8 +168,27 @@ export class GenExpr {
     const op = e.op;
     if (op === "??") return this.coalesce(e.l, e.r);
     if (op === "&&" || op === "||" || NEGATE[op] !== undefined) return this.boolValue(e);
+    // A left-leaning chain `a + b + c …` is generated in a loop (constant stack for any length):
+    // the innermost non-arithmetic operand first, then each operation under its own span.
+    const spine: (Expr & { k: "binary" })[] = [];
+    let x: Expr = e;
+    while (x.k === "binary" && ALU_OP[x.op] !== undefined && !this.sema.consts.has(x)) {
+      spine.push(x);
+      x = x.l;
+    }
+    const l = this.gen(x);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i]!;
+      if (i === 0) this.arith(b, l);
+      else this.at(b.span, () => this.arith(b, l));
+    }
+    return l;
+  }
+
+  /** `l op e.r` into `l`'s register, `l` already holding the left operand. */
+  private arith(e: Expr & { k: "binary" }, l: Temp): void {
+    const op = e.op;
     const ty = this.ty(e) as IntTy;
-    const l = this.gen(e.l);
     const rc = this.sema.consts.get(e.r);
     const code = op === ">>" && ty.signed ? BPF_ARSH : ALU_OP[op]!;
     const sdiv = (op === "/" || op === "%") && ty.signed ? 1 : 0;
@@ -179,7 +206,6 @@ export class GenExpr {
     // &, |, >> of canonical operands stay in range; so do unsigned / and %.
     const inRange = op === "&" || op === "|" || op === ">>" || ((op === "/" || op === "%") && !ty.signed);
     if (!inRange) this.normalize(this.temps.reg(l), ty);
-    return l;
   }
 
   /** A boolean expression as a 0/1 value. */
@@ -202,28 +228,39 @@ export class GenExpr {
     this.at(e.span, () => this.branch(e, f, false));
   }
 
-  /** Jump to `l` when `e` equals `when`; fall through otherwise. */
-  branch(e: Expr, l: Label, when: boolean): void {
-    const c = this.sema.consts.get(e);
-    if (c !== undefined) {
-      if ((c !== 0n) === when) this.em.goto(l);
-      return;
-    }
-    if (e.k === "unary" && e.op === "!") return this.branch(e.e, l, !when);
-    if (e.k === "binary" && (e.op === "&&" || e.op === "||")) {
-      // `a && b` is false if a is false or b is false; `a || b` is true if either is true.
-      const shortOnWhen = (e.op === "||") === when;
-      if (shortOnWhen) {
-        this.branch(e.l, l, when);
-        this.branch(e.r, l, when);
-      } else {
-        const skip = this.em.label();
-        this.branch(e.l, skip, !when);
-        this.branch(e.r, l, when);
-        this.em.bind(skip);
+  /**
+   * Jump to `l` when `e` equals `when`; fall through otherwise. `!`, `&&` and `||` go through a
+   * work list rather than recursion, so a condition chain of any length uses constant stack.
+   */
+  branch(e0: Expr, l0: Label, when0: boolean): void {
+    const work: ({ readonly e: Expr; readonly l: Label; readonly when: boolean } | { readonly bind: Label })[] = [{ e: e0, l: l0, when: when0 }];
+    while (work.length > 0) {
+      const w = work.pop()!;
+      if ("bind" in w) {
+        this.em.bind(w.bind);
+        continue;
       }
-      return;
+      const { e, l, when } = w;
+      const c = this.sema.consts.get(e);
+      if (c !== undefined) {
+        if ((c !== 0n) === when) this.em.goto(l);
+      } else if (e.k === "unary" && e.op === "!") {
+        work.push({ e: e.e, l, when: !when });
+      } else if (e.k === "binary" && (e.op === "&&" || e.op === "||")) {
+        // `a && b` is false if a is false or b is false; `a || b` is true if either is true.
+        // Pushed in reverse: the left side is generated first.
+        if ((e.op === "||") === when) {
+          work.push({ e: e.r, l, when }, { e: e.l, l, when });
+        } else {
+          const skip = this.em.label();
+          work.push({ bind: skip }, { e: e.r, l, when }, { e: e.l, l: skip, when: !when });
+        }
+      } else this.branchLeaf(e, l, when);
     }
+  }
+
+  /** A condition that is neither constant nor `!`, `&&`, `||`. */
+  private branchLeaf(e: Expr, l: Label, when: boolean): void {
     if (e.k === "binary" && NEGATE[e.op] !== undefined) {
       // The operands were unified to one type, which is signed iff either side is (types.ts).
       const lt = this.ty(e.l);

@@ -300,12 +300,13 @@ class Gen extends GenExpr {
     this.temps.spillAll();
     // Arguments are evaluated left to right into the parameters' storage.
     const params: object[] = [];
-    decl.params.forEach((p, i) => {
+    for (let i = 0; i < decl.params.length; i++) {
+      const p = decl.params[i]!;
       const t = this.gen(e.args[i]!);
       this.declare(p);
       params.push(p);
       this.store(t, p);
-    });
+    }
     const result = decl.ret === null ? null : this.vars.alloc(e.span);
     const frame = { result, end: this.em.label() };
     this.inline.push(frame);

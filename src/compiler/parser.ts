@@ -5,9 +5,10 @@
  * Deliberately absent: statement separators are optional (`;` allowed), so a line starting with
  * `(` or `-` continues the previous expression, as in JavaScript without semicolons.
  */
-import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, MismatchedTokenException, NoViableAltException, type IToken, type TokenType } from "chevrotain";
 import { ParseError } from "../errors.js";
 import type { Block, Else, EventField, Expr, IfStmt, Item, Outcome, Param, Program, Span, Stmt, TypeRef } from "./ast.js";
+import { readExpr, type ExprTokens, type TokenCursor } from "./expr-reader.js";
 import { ALL_TOKENS, COMPOUND_ASSIGN, Ident, IntLit, KW, P, policyLexer, StringLit } from "./tokens.js";
 
 /** Binary precedence levels, loosest first. `??` sits just above comparisons (see docs). */
@@ -18,7 +19,20 @@ const OP_TEXT: Readonly<Record<string, string>> = {
   OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=", QQ: "??", Pipe: "|", Caret: "^", Amp: "&", Shl: "<<", Shr: ">>", Plus: "+", Minus: "-", Star: "*", Slash: "/", Percent: "%",
 };
 
+/** Deepest statement nesting accepted (blocks and `if` arms; README "Limits"). */
+export const MAX_STMT_DEPTH = 200;
+
 const DUMMY: Span = { file: "", line: 1, col: 1, length: 1 };
+/** What the grammar-description rules return while chevrotain records them (never used). */
+const RECORDED: Expr = { k: "bool", value: false, span: DUMMY };
+
+const BINARY_TOKENS: TokenType[] = LEVELS.flat().map((n) => P[n]!);
+const EXPR_TOKENS: ExprTokens = {
+  prefix: new Set([P.Minus!, P.Bang!, P.Tilde!]),
+  binary: new Map(LEVELS.flatMap((names, prec) => names.map((n) => [P[n]!, { prec, text: OP_TEXT[n]! }] as const))),
+  int: IntLit, ident: Ident, kwTrue: KW.true, kwFalse: KW.false, kwAs: KW.as,
+  lParen: P.LParen!, rParen: P.RParen!, lBracket: P.LBracket!, rBracket: P.RBracket!, dot: P.Dot!, comma: P.Comma!,
+};
 
 class PolicyParser extends EmbeddedActionsParser {
   file = "";
@@ -156,13 +170,35 @@ class PolicyParser extends EmbeddedActionsParser {
   block = this.RULE("block", (): Block => {
     const open = this.CONSUME(P.LBrace!);
     const stmts: Stmt[] = [];
-    this.MANY(() => {
-      const s = this.SUBRULE(this.stmt);
-      this.ACTION(() => { if (s !== undefined) stmts.push(s); });
+    return this.nested(open, () => {
+      this.MANY(() => {
+        const s = this.SUBRULE(this.stmt);
+        this.ACTION(() => { if (s !== undefined) stmts.push(s); });
+      });
+      this.CONSUME(P.RBrace!);
+      return { stmts, span: this.sp(open) };
     });
-    this.CONSUME(P.RBrace!);
-    return { stmts, span: this.sp(open) };
   });
+
+  /** Statement nesting so far: blocks and `if`s (an `else if` arm nests in the AST). */
+  private depth = 0;
+
+  /**
+   * Run `body` one statement level deeper, refusing past MAX_STMT_DEPTH: the grammar rules,
+   * the checker and the code generator recurse once per level.
+   */
+  private nested<T>(at: IToken, body: () => T): T {
+    if (this.RECORDING_PHASE) return body();
+    if (this.depth >= MAX_STMT_DEPTH) {
+      throw new ParseError("parse.too-deep", `statements nest more than ${MAX_STMT_DEPTH} levels deep`, this.sp(at), "blocks and `if`/`else if` arms each add a level; split the logic into functions or use a map lookup for long tables");
+    }
+    this.depth++;
+    try {
+      return body();
+    } finally {
+      this.depth--;
+    }
+  }
 
   stmt = this.RULE("stmt", (): Stmt => {
     const s = this.OR([
@@ -208,6 +244,10 @@ class PolicyParser extends EmbeddedActionsParser {
 
   ifStmt = this.RULE("ifStmt", (): IfStmt => {
     const kw = this.CONSUME(KW.if);
+    return this.nested(kw, () => this.ifRest(kw));
+  });
+
+  private ifRest(kw: IToken): IfStmt {
     let bind: { name: string; span: Span } | null = null;
     this.OPTION(() => {
       this.CONSUME(KW.let);
@@ -226,7 +266,7 @@ class PolicyParser extends EmbeddedActionsParser {
       ]);
     });
     return { k: "if", bind, cond, then, orElse, span: this.join(this.sp(kw), this.spanOf(cond)) };
-  });
+  }
 
   forStmt = this.RULE("forStmt", (): Stmt => {
     const kw = this.CONSUME(KW.for);
@@ -307,110 +347,57 @@ class PolicyParser extends EmbeddedActionsParser {
     return result;
   });
 
-  // ---- expressions: one rule per precedence level ----
-  expr = this.RULE("expr", (): Expr => this.SUBRULE(this.level0));
-  level0 = this.levelRule("level0", 0);
-  level1 = this.levelRule("level1", 1);
-  level2 = this.levelRule("level2", 2);
-  level3 = this.levelRule("level3", 3);
-  level4 = this.levelRule("level4", 4);
-  level5 = this.levelRule("level5", 5);
-  level6 = this.levelRule("level6", 6);
-  level7 = this.levelRule("level7", 7);
-  level8 = this.levelRule("level8", 8);
-  level9 = this.levelRule("level9", 9);
-
-  private levelRule(name: string, level: number): () => Expr {
-    const ops: TokenType[] = LEVELS[level]!.map((n) => P[n]!);
-    return this.RULE(name, (): Expr => {
-      const next = (): Expr => (level + 1 < LEVELS.length ? this.SUBRULE((this as unknown as Record<string, () => Expr>)[`level${level + 1}`]!) : this.SUBRULE(this.castExpr));
-      const next2 = (): Expr => (level + 1 < LEVELS.length ? this.SUBRULE2((this as unknown as Record<string, () => Expr>)[`level${level + 1}`]!) : this.SUBRULE2(this.castExpr));
-      let l = next();
-      this.MANY(() => {
-        const op = this.OR(ops.map((t) => ({ ALT: () => this.CONSUME(t) })));
-        const r = next2();
-        this.ACTION(() => {
-          l = { k: "binary", op: OP_TEXT[op.tokenType.name] ?? op.image, l, r, span: this.join(this.spanOf(l), this.spanOf(r)) };
-        });
-      });
-      return l;
-    });
-  }
-
-  castExpr = this.RULE("castExpr", (): Expr => {
-    let e = this.SUBRULE(this.unary);
+  // ---- expressions ----
+  // At parse time `expr` reads with an explicit stack (expr-reader.ts): chevrotain's recursive
+  // rules cost several KB of JS stack per nesting level, so ~100 nested parentheses overflowed.
+  // The rules below only describe the grammar while chevrotain records it, so lookahead sets,
+  // "expected an expression" messages and re-sync points stay what they were.
+  expr = this.RULE("expr", (): Expr => {
+    if (!this.RECORDING_PHASE) return readExpr(this.cursor, EXPR_TOKENS);
+    this.SUBRULE(this.operand);
     this.MANY(() => {
-      this.CONSUME(KW.as);
-      const type = this.SUBRULE(this.typeRef);
-      this.ACTION(() => { e = { k: "cast", e, type, span: this.join(this.spanOf(e), type.span) }; });
+      this.OR(BINARY_TOKENS.map((t) => ({ ALT: () => this.CONSUME(t) })));
+      this.SUBRULE2(this.operand);
     });
-    return e;
+    return RECORDED;
   });
 
-  unary = this.RULE("unary", (): Expr => this.OR([
-    {
-      ALT: () => {
-        const op = this.OR2([{ ALT: () => this.CONSUME(P.Minus!) }, { ALT: () => this.CONSUME(P.Bang!) }, { ALT: () => this.CONSUME(P.Tilde!) }]);
-        const e = this.SUBRULE(this.unary);
-        return { k: "unary", op: op.image, e, span: this.join(this.sp(op), this.spanOf(e)) } as Expr;
-      },
-    },
-    { ALT: () => this.SUBRULE(this.postfix) },
-  ]));
-
-  postfix = this.RULE("postfix", (): Expr => {
-    let e = this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(P.LBracket!);
-            const index = this.SUBRULE(this.expr);
-            const close = this.CONSUME(P.RBracket!);
-            this.ACTION(() => { e = { k: "index", obj: e, index, span: this.join(this.spanOf(e), this.sp(close)) }; });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(P.Dot!);
-            const n = this.CONSUME(Ident);
-            this.ACTION(() => { e = { k: "field", obj: e, name: n.image, span: this.join(this.spanOf(e), this.sp(n)) }; });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(P.LParen!);
-            const args: Expr[] = [];
-            this.MANY_SEP({ SEP: P.Comma!, DEF: () => { const a = this.SUBRULE2(this.expr); this.ACTION(() => args.push(a)); } });
-            const close = this.CONSUME(P.RParen!);
-            this.ACTION(() => { e = { k: "call", callee: e, args, span: this.join(this.spanOf(e), this.sp(close)) }; });
-          },
-        },
-      ]);
-    });
-    return e;
+  operand = this.RULE("operand", (): Expr => {
+    this.MANY(() => this.OR([{ ALT: () => this.CONSUME(P.Minus!) }, { ALT: () => this.CONSUME(P.Bang!) }, { ALT: () => this.CONSUME(P.Tilde!) }]));
+    this.OR2([
+      { ALT: () => this.CONSUME(IntLit) },
+      { ALT: () => this.CONSUME(KW.true) },
+      { ALT: () => this.CONSUME(KW.false) },
+      { ALT: () => this.CONSUME(Ident) },
+      { ALT: () => { this.CONSUME(P.LParen!); this.SUBRULE(this.expr); this.CONSUME(P.RParen!); } },
+    ]);
+    this.MANY2(() => this.OR3([
+      { ALT: () => { this.CONSUME(P.LBracket!); this.SUBRULE2(this.expr); this.CONSUME(P.RBracket!); } },
+      { ALT: () => { this.CONSUME(P.Dot!); this.CONSUME2(Ident); } },
+      { ALT: () => { this.CONSUME2(P.LParen!); this.MANY_SEP({ SEP: P.Comma!, DEF: () => this.SUBRULE3(this.expr) }); this.CONSUME2(P.RParen!); } },
+    ]));
+    this.MANY3(() => { this.CONSUME(KW.as); this.SUBRULE(this.typeRef); });
+    return RECORDED;
   });
 
-  primary = this.RULE("primary", (): Expr => this.OR([
-    {
-      ALT: () => {
-        const t = this.CONSUME(IntLit);
-        return { k: "int", value: this.ACTION(() => BigInt(t.image.replace(/_/g, ""))) ?? 0n, span: this.sp(t) } as Expr;
-      },
+  /** The token cursor the expression reader drives (chevrotain's own error list and re-sync). */
+  private readonly cursor: TokenCursor = {
+    peek: () => this.LA(1),
+    next: () => {
+      const t = this.LA(1);
+      (this as unknown as { consumeToken(): void }).consumeToken();
+      return t;
     },
-    { ALT: () => ({ k: "bool", value: true, span: this.sp(this.CONSUME(KW.true)) }) as Expr },
-    { ALT: () => ({ k: "bool", value: false, span: this.sp(this.CONSUME(KW.false)) }) as Expr },
-    { ALT: () => { const t = this.CONSUME(Ident); return { k: "name", name: t.image, span: this.sp(t) } as Expr; } },
-    // `select` doubles as a name in expressions nowhere; `test` blocks use `expect … => select N`.
-    {
-      ALT: () => {
-        this.CONSUME(P.LParen!);
-        const e = this.SUBRULE(this.expr);
-        this.CONSUME(P.RParen!);
-        return e;
-      },
+    sp: (t) => this.sp(t),
+    join: (a, b) => this.join(a, b),
+    expected: (what) => {
+      const t = this.LA(1);
+      const found = t.tokenType?.name === "EOF" ? "EOF" : `'${t.image}'`;
+      const save = (this as unknown as { SAVE_ERROR(e: Error): Error }).SAVE_ERROR.bind(this);
+      if (what === "an expression") throw save(new NoViableAltException(`Expecting: one of these possible Token sequences: [${what}] but found: ${found}`, t, this.LA(0)));
+      throw save(new MismatchedTokenException(`Expecting token of type --> ${what} <-- but found --> ${found} <--`, t, this.LA(0)));
     },
-  ]));
+  };
 }
 
 let shared: PolicyParser | undefined;

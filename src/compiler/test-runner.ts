@@ -170,7 +170,27 @@ class TestRun {
       return sym.info.valueTy?.signed === true ? BigInt.asIntN(n * 8, out) : out;
     }
     if (e.k === "binary") {
-      const l = this.evalExpr(e.l);
+      // Left chains in a loop: constant stack for `a + b + c …` of any length.
+      const spine: (Expr & { k: "binary" })[] = [];
+      let x: Expr = e;
+      while (x.k === "binary" && !this.policy.sema.consts.has(x)) {
+        spine.push(x);
+        x = x.l;
+      }
+      let l = this.evalExpr(x);
+      for (let i = spine.length - 1; i >= 0; i--) l = this.binaryStep(spine[i]!, l);
+      return l;
+    }
+    if (e.k === "unary" && e.op === "!") {
+      const v = this.evalExpr(e.e);
+      return v === null ? null : v === 0n ? 1n : 0n;
+    }
+    return null;
+  }
+
+  /** One binary operation of a test expression, its left operand already evaluated. */
+  private binaryStep(e: Expr & { k: "binary" }, l: bigint | null): bigint | null {
+    {
       if (e.op === "??") return l ?? this.evalExpr(e.r);
       const r = this.evalExpr(e.r);
       if (e.op === "&&") return l === 1n && r === 1n ? 1n : 0n;
@@ -189,11 +209,6 @@ class TestRun {
         default: return null;
       }
     }
-    if (e.k === "unary" && e.op === "!") {
-      const v = this.evalExpr(e.e);
-      return v === null ? null : v === 0n ? 1n : 0n;
-    }
-    return null;
   }
 
   /** `counts[7] ?? 0 == 3` → show the values that made it false. */
