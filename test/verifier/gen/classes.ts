@@ -10,8 +10,9 @@ export type GenClass = "linked" | "callee" | "negoff" | "atomic" | "argmin" | "r
 export const GEN_CLASSES: readonly GenClass[] = ["linked", "callee", "negoff", "atomic", "argmin", "rules", "legacy"];
 
 /** A bounded-or-not way to give `dst` a value on one path into a merge. */
-function pathValue(p: Prog, r: Rand, dst: string, src: string): string {
-  const kind = r.int(0, 6);
+function pathValue(p: Prog, r: Rand, dst: string, src: string, bias: "link" | "unlink"): string {
+  // Biased: the first path explored tends to link, the second not (the pruning hazard).
+  const kind = r.chance(0.6) ? (bias === "link" ? r.int(0, 3) : r.int(4, 6)) : r.int(0, 6);
   switch (kind) {
     case 0:
     case 1:
@@ -46,10 +47,10 @@ export function genLinked(seed: number): string {
   p.ctxScalar("%r9");
   const lb = p.label(), lj = p.label();
   p.emit(`${r.pick(["jeq", "jne", "jgt", "jset"])} %r9, ${r.int(0, 3)}, ${lb}`);
-  pathValue(p, r, b, a);
+  pathValue(p, r, b, a, "link");
   p.pad();
   p.emit(`ja ${lj}`, `${lb}:`);
-  pathValue(p, r, b, a);
+  pathValue(p, r, b, a, "unlink");
   p.pad();
   p.emit(`${lj}:`);
   if (r.chance(0.3)) p.emit(`mov %r1, ${r.int(0, 5)}`);
@@ -78,9 +79,9 @@ export function genLinked(seed: number): string {
     case 0: {
       // Map value offset bounded only through the link.
       const fd = r.pick([5, 3, 7]);
-      p.emit(`mov %r5, ${use}`);
+      p.emit(`mov %r9, ${use}`);
       p.lookup(fd, 0);
-      p.emit("jeq %r0, 0, out", "add %r0, %r5");
+      p.emit("jeq %r0, 0, out", "add %r0, %r9");
       const sz = r.pick([1, 1, 4, 8]);
       if (r.chance(0.5)) p.emit(`st${SIZE_SUFFIX[sz]} [%r0+0], 1`);
       else p.emit(`ldx${SIZE_SUFFIX[sz]} %r1, [%r0+0]`);

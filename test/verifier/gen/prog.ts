@@ -62,7 +62,9 @@ export class Prog {
    * jump's fallthrough is itself a prune point.
    */
   pad(into: string[] = this.lines): this {
-    for (let i = this.r.int(-1, 2); i > 0; i--) into.push(this.r.chance(0.5) ? "ja +0" : `jeq %r5, ${100 + i}, +0`);
+    const jumps = this.r.int(-1, 2);
+    if (jumps > 0) into.push("mov %r5, 0");
+    for (let i = jumps; i > 0; i--) into.push(this.r.chance(0.5) ? "ja +0" : `jeq %r5, ${100 + i}, +0`);
     for (let i = this.r.int(0, 3) * 4; i > 0; i--) into.push(`mov %r5, ${i}`);
     return this;
   }
