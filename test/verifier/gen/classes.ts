@@ -384,7 +384,8 @@ export function genRules(seed: number): string {
     case "dead-bad-fd": {
       const l = p.label();
       const fd = r.pick([9, 3, 42]);
-      p.emit(r.chance(0.5) ? `ja ${l}` : `jeq %r6, %r6, ${l}`, `lddw %r1, map_fd(${fd})`, `${l}:`);
+      // Reachable in the CFG (so not "unreachable insn"), never executed: the branch is decided.
+      p.emit(`mov %r5, ${r.int(0, 3)}`, `${r.pick(["jge", "jle", "jne"])} %r5, ${r.pick([0, 5])}, ${l}`, `lddw %r1, map_fd(${fd})`, `${l}:`);
       break;
     }
     case "pkt-max-off": {
@@ -425,15 +426,20 @@ export function genRules(seed: number): string {
       break;
     }
     case "sdiv32": {
-      p.ctxScalar("%r1");
+      // Signed division and tnum-derived ranges: Baton must be exactly as precise as the kernel.
+      p.ctxScalar("%r7");
+      if (r.chance(0.5)) p.emit(`mov %r3, ${r.pick([-3, -1, 2, 7, 0])}`);
       for (let i = r.int(1, 3); i > 0; i--) {
-        const op = r.pick(["sdiv32", "smod32", "sdiv", "and", "or", "arsh", "rsh", "mul", "sdiv32", "neg32"]);
-        if (op === "neg32") p.emit("neg32 %r1");
-        else p.emit(`${op} %r1, ${op === "and" || op === "or" ? r.pick([0xf0, 0xff, 7, 0x3c]) : op.endsWith("sh") ? r.int(1, 31) : r.pick([-3, -1, 2, 3, 7, 1000])}`);
+        const op = r.pick(["sdiv32", "smod32", "sdiv", "smod", "and", "or", "arsh", "rsh", "mul", "sdiv32", "neg32", "xor", "add32", "lsh"]);
+        if (op === "neg32") p.emit("neg32 %r7");
+        else if (op.startsWith("s") && p.lines.some((l) => l.startsWith("mov %r3")) && r.chance(0.4)) p.emit(`${op} %r7, %r3`);
+        else p.emit(`${op} %r7, ${op === "and" || op === "or" || op === "xor" ? r.pick([0xf0, 0xff, 7, 0x3c, -8]) : op.endsWith("sh") ? r.int(1, 31) : r.pick([-3, -1, 2, 3, 7, 1000, -1000])}`);
       }
-      if (r.chance(0.5)) p.emit(`jgt %r1, ${r.pick([7, 15, 255])}, out`);
+      const guard = r.int(0, 3);
+      if (guard === 1) p.emit(`jgt %r7, ${r.pick([7, 15, 255])}, out`);
+      if (guard === 2) p.emit(`jsgt %r7, ${r.pick([7, 15, 255])}, out`, "jslt %r7, 0, out");
       p.lookup(7, 0, -8);
-      p.emit("jeq %r0, 0, out", "add %r0, %r1", "ldxb %r2, [%r0+0]");
+      p.emit("jeq %r0, 0, out", "add %r0, %r7", "ldxb %r2, [%r0+0]");
       break;
     }
   }
