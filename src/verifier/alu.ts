@@ -88,9 +88,15 @@ const POINTER_MATH_OK = new Set(["ctx", "stack", "map_value", "pkt"]);
 function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean): Reg {
   if (isOrNull(ptr)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited, null-check it first`, "verify.ptr-arith-null", "compare the pointer with 0 before doing arithmetic on it");
   if (!POINTER_MATH_OK.has(ptr.type)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited`, "verify.ptr-arith");
+  const stackSub = (): void => {
+    // Kernel adjust_ptr_min_max_vals: JITs may not handle fp minus anything, so every form
+    // (immediate, constant or unknown register) is refused; `rX += -8` is the way.
+    if (sub && ptr.type === "stack") env.reject(`R${dstReg} subtraction from stack pointer prohibited`, "verify.stack-sub", "add a negative offset instead: `rX += -N`");
+  };
   if (isConstScalar(val)) {
     const c = val.smin;
     if (c >= BigInt(MAX_VAR_OFF) || c <= -BigInt(MAX_VAR_OFF)) env.reject(`math between ${ptr.type} pointer and ${c} is not allowed`, "verify.ptr-range");
+    stackSub();
     const off = ptr.off + (sub ? -Number(c) : Number(c));
     if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
     return { ...ptr, off };
@@ -99,6 +105,7 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
   // maximum is checked at the dereference ("unbounded memory access").
   if (val.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded", "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`");
   if (val.smin >= BigInt(MAX_VAR_OFF) || val.smin <= -BigInt(MAX_VAR_OFF)) env.reject(`value ${val.smin} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  stackSub();
   if (env.unprivileged && ptr.type === "stack") env.reject(`R${dstReg} variable stack access prohibited for !root, var_off=${tnumStr(val.t)}`, "verify.unpriv-var-stack");
   const s = sub ? alu64("sub", ptr.s, val) : alu64("add", ptr.s, val);
   if (s.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded");

@@ -15,6 +15,9 @@ import {
   BPF_JMP,
   BPF_JMP32,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
   OP_CALL,
   OP_EXIT,
   OP_JA,
@@ -85,6 +88,13 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
     if (x.opcode === OP_LDDW) {
       if (i + 1 >= n) fail(i, "invalid BPF_LD_IMM insn", "verify.truncated-lddw");
       isStart[i + 1] = false;
+      // The kernel checks every lddw's form before it looks at the control flow, so these
+      // errors win over "unreachable insn" (resolve_pseudo_ldimm64). The map-dependent part
+      // is step.ts resolveLddw.
+      const y = insns[i + 1]!;
+      if (y.opcode !== 0 || y.dst !== 0 || y.src !== 0 || y.off !== 0) fail(i, "invalid bpf_ld_imm64 insn", "verify.lddw-form");
+      const mapFd = x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_IDX;
+      if (x.src > BPF_PSEUDO_MAP_IDX_VALUE || (mapFd && x.imm2 !== 0)) fail(i, "unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
     }
   }
   const prune: boolean[] = new Array(n).fill(false);

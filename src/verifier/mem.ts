@@ -15,9 +15,9 @@
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
 import type { Env } from "./env.js";
-import { isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
+import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
-import { tnumStr } from "./tnum.js";
+import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 export type Access = "read" | "write";
 
@@ -83,24 +83,57 @@ function checkSock(env: Env, regno: number, reg: Reg, off: number, size: number,
 
 // ---- map values ----
 
-/** Check [off + var, off + var + size) inside the value for every possible var. */
+/**
+ * Check [off + var, off + var + size) inside the value for every possible var, in the order of
+ * the kernel's check_mem_region_access: a negative minimum only when it reaches below the
+ * value (reg->off counts), the low end, then "unbounded" (umax >= BPF_MAX_VAR_OFF), the high end.
+ */
 export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, size: number, zeroOk = false): void {
   const vs = reg.map!.valueSize;
   const s = reg.s;
   const base = reg.off + off;
-  if (s.smin < 0n) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
-  if (s.umax >= 1n << 29n) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
-  const lo = base + Number(s.smin);
-  const hi = base + Number(s.umax);
+  const low = BigInt(base) + s.smin;
+  if (s.smin < 0n && (s.smin === S64_MIN || low !== BigInt.asIntN(32, low) || low < 0n)) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
   const varying = !isConstScalar(s);
+  const lo = Number(low);
   if (lo < 0 || lo + size > vs || (size === 0 && !zeroOk)) {
     env.extra.push(`R${regno} min value is outside of the allowed memory range`);
     env.reject(`invalid access to map value, value_size=${vs} off=${lo} size=${size}`, "verify.map-range", `the map value is ${vs} bytes; accesses must stay in [0, ${vs})`);
   }
+  if (s.umax >= 1n << 29n) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
+  const hi = base + Number(s.umax);
   if (hi + size > vs) {
     env.extra.push(`R${regno} max value is outside of the allowed memory range`);
     env.reject(`invalid access to map value, value_size=${vs} off=${hi} size=${size}`, "verify.map-range", varying ? `the offset register can reach ${Number(s.umax)}; bound it so that offset + ${size} <= ${vs}` : `the map value is ${vs} bytes`);
   }
+}
+
+// ---- alignment ----
+
+/** The kernel's tnum_strn: a known value as a number, else "(value; mask)". */
+function varOffStr(t: Tnum): string {
+  return t.mask === 0n ? BigInt.asIntN(64, t.value).toString() : tnumStr(t);
+}
+
+const isAligned = (t: Tnum, size: number): boolean => ((t.value | t.mask) & BigInt(size - 1)) === 0n;
+
+/**
+ * Kernel check_ptr_alignment: stack accesses must always be naturally aligned (spill
+ * tracking relies on it), other pointers only when strict — for Baton, atomics
+ * (check_atomic_rmw passes strict_alignment_once). Packet pointers assume NET_IP_ALIGN 2.
+ */
+function checkAlignment(env: Env, reg: Reg, off: number, size: number, strict: boolean): void {
+  if (reg.type === "stack") strict = true;
+  if (!strict || size === 1) return;
+  if (reg.type === "pkt") {
+    if (!isAligned(tnumAdd(reg.s.t, tnumConst(BigInt(2 + reg.off + off))), size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
+    return;
+  }
+  // A scalar's "offset" is its value (a scalar used as an address fails here or as invalid mem).
+  const t = reg.s.t;
+  if (isAligned(tnumAdd(t, tnumConst(BigInt(reg.off + off))), size)) return;
+  const desc: Partial<Record<Reg["type"], string>> = { stack: "stack ", map_value: "value ", ctx: "context ", sock: "sock ", sock_common: "sock_common " };
+  env.reject(`misaligned ${desc[reg.type] ?? ""}access off ${varOffStr(t)}+${reg.off}+${off} size ${size}`, reg.type === "stack" ? "verify.stack-align" : "verify.align", `${size}-byte ${reg.type === "stack" ? "stack accesses" : "atomic operations"} must be ${size}-byte aligned`);
 }
 
 // ---- stack ----
@@ -213,27 +246,24 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
   return sizedUnknown(size);
 }
 
-/** Bounds and alignment of a stack access at fixed offset `off` (relative to that frame's fp). */
-function checkStackBounds(env: Env, regno: number, reg: Reg, insnOff: number, size: number, access: Access, helper = false): number {
+/**
+ * Bounds of a stack access (kernel check_stack_access_within_bounds); returns the fixed
+ * offset relative to that frame's fp, or NaN for a variable offset (whose whole range was
+ * checked). Alignment was checked before (checkAlignment), as the kernel does.
+ */
+function checkStackBounds(env: Env, regno: number, reg: Reg, insnOff: number, size: number, access: Access): number {
   const varOff = reg.s;
   const off = reg.off + insnOff;
+  const what = access === "read" ? " read from" : " write to";
   if (!isConstScalar(varOff)) {
+    if (varOff.smax >= 1n << 29n || varOff.smin <= -(1n << 29n)) env.reject(`invalid unbounded variable-offset${what} stack R${regno}`, "verify.stack-range");
     const lo = off + Number(varOff.smin);
     const hi = off + Number(varOff.smax);
-    if (lo < -MAX_STACK || hi + size > 0 || varOff.smin < -BigInt(MAX_STACK) || varOff.smax > BigInt(MAX_STACK)) {
-      const what = access === "read" ? " read from" : " write to";
-      env.reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`, "verify.stack-range");
-    }
+    if (lo < -MAX_STACK || hi + size > 0) env.reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`, "verify.stack-range");
     return Number.NaN;
   }
   const total = off + Number(varOff.smin);
-  // Alignment is checked before bounds, as the kernel's check_ptr_alignment runs first.
-  if (!helper && total % size !== 0) env.reject(`misaligned stack access off ${isConstScalar(varOff) ? varOff.t.value : tnumStr(varOff.t)}+${reg.off}+${insnOff} size ${size}`, "verify.stack-align", `${size}-byte stack accesses must be ${size}-byte aligned`);
-  if (total < -MAX_STACK || total + size > 0 || size === 0) {
-    const what = access === "read" ? " read from" : " write to";
-    env.reject(`invalid${what} stack R${regno} off=${total} size=${size}`, "verify.stack-range", `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`);
-  }
-  if (!helper && total % size !== 0) env.reject(`misaligned stack access off ${isConstScalar(varOff) ? varOff.t.value : tnumStr(varOff.t)}+${reg.off}+${insnOff} size ${size}`, "verify.stack-align", `${size}-byte stack accesses must be ${size}-byte aligned`);
+  if (total < -MAX_STACK || total + size > 0 || size === 0) env.reject(`invalid${what} stack R${regno} off=${total} size=${size}`, "verify.stack-range", `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`);
   return total;
 }
 
@@ -241,21 +271,28 @@ function frameOf(env: Env, reg: Reg): Frame {
   return env.cur.frames[reg.frame ?? env.cur.frames.length - 1]!;
 }
 
-function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access, value: Reg | "misc"): Reg {
+function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access, value: Reg | "misc", noDst: boolean): Reg {
   const f = frameOf(env, reg);
   const total = checkStackBounds(env, regno, reg, off, size, access);
   if (Number.isNaN(total)) {
     // Variable offset: every byte in the range may be touched.
     const lo = reg.off + off + Number(reg.s.smin);
     const hi = reg.off + off + Number(reg.s.smax) + size;
-    if (access === "write") stackWrite(env, f, lo, hi - lo, "misc");
-    else {
-      stackRead(env, f, lo, hi - lo, "insn", regno);
-      return sizedUnknown(size);
+    if (access === "write") {
+      stackWrite(env, f, lo, hi - lo, "misc");
+      return NOT_INIT;
     }
-    return NOT_INIT;
+    // A read that fills no register (an atomic's first check) must have a fixed offset so as
+    // not to leak pointers (kernel check_stack_read; the message names helpers).
+    if (noDst) env.reject(`variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(reg.s.t)} off=${reg.off + off} size=${size}`, "verify.stack-var");
+    // All-zero bytes read as 0, anything else as unknown (kernel mark_reg_stack_read).
+    const v = stackRead(env, f, lo, hi - lo, "insn", regno);
+    return v.type === "scalar" && isConstScalar(v.s) && v.s.smin === 0n ? v : sizedUnknown(size);
   }
   if (access === "write") {
+    // Pointers into a stack may only be kept in the current frame's stack: a caller's slot
+    // would outlive the callee's frame (kernel check_stack_write_fixed_off).
+    if (value !== "misc" && value.type === "stack" && f !== env.frame && size === 8) env.reject("cannot spill pointers to stack into stack frame of the caller", "verify.spill-stack-ptr", "pass values, not pointers to the callee's own stack, back to the caller");
     stackWrite(env, f, total, size, value);
     return NOT_INIT;
   }
@@ -265,15 +302,20 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
 /**
  * A helper's memory argument: `size` bytes at `reg` (stack, map value or packet), read
  * (keys, values: must be initialized for unprivileged loads) or written (buffers).
+ * A bounded variable stack offset is allowed (privileged only: the ALU refuses such pointers
+ * otherwise); every byte it can reach is checked (kernel check_stack_range_initialized).
  */
 export function checkHelperMem(env: Env, regno: number, reg: Reg, size: number, access: Access, zeroOk: boolean): void {
   if (reg.type === "stack") {
-    const total = checkStackBounds(env, regno, reg, 0, Math.max(size, 1), access, true);
-    if (Number.isNaN(total)) env.reject(`R${regno} variable stack access is not supported for helper arguments`, "verify.stack-var-helper");
+    const total = checkStackBounds(env, regno, reg, 0, Math.max(size, 1), access);
     const f = frameOf(env, reg);
     if (size === 0) return;
-    if (access === "write") stackWrite(env, f, total, size, "misc");
-    else stackRead(env, f, total, size, "helper", regno);
+    const lo = Number.isNaN(total) ? reg.off + Number(reg.s.smin) : total;
+    const n = Number.isNaN(total) ? Number(reg.s.smax - reg.s.smin) + size : size;
+    // A variable-offset write is recorded as unknown data over the whole range (the kernel
+    // leaves such bytes as they were, which can only make Baton stricter, never unsound).
+    if (access === "write") stackWrite(env, f, lo, n, "misc");
+    else stackRead(env, f, lo, n, "helper", regno);
     return;
   }
   if (reg.type === "map_value") return checkMapRange(env, regno, reg, 0, size, zeroOk);
@@ -297,17 +339,25 @@ function checkPkt(env: Env, regno: number, reg: Reg, off: number, size: number):
   }
 }
 
+export interface MemAccessOptions {
+  /** Natural alignment for every pointer kind (atomics: kernel strict_alignment_once). */
+  readonly strictAlign?: boolean;
+  /** A read whose value goes to no register (an atomic's first check: value_regno -1). */
+  readonly noDst?: boolean;
+}
+
 /**
  * Check a load or store through `regno` at `off`; returns the loaded value for reads.
  * `value` is the stored register (or "misc" for atomics and imm stores).
  */
-export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc"): { reg: Reg; kind: RegionKind } {
+export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc", opts: MemAccessOptions = {}): { reg: Reg; kind: RegionKind } {
   const reg = env.readReg(regno);
+  checkAlignment(env, reg, off, size, opts.strictAlign === true);
   switch (reg.type) {
     case "ctx":
       return { reg: checkCtx(env, regno, reg, off, size, access), kind: "ctx" };
     case "stack":
-      return { reg: checkStack(env, regno, reg, off, size, access, value), kind: "stack" };
+      return { reg: checkStack(env, regno, reg, off, size, access, value, opts.noDst === true), kind: "stack" };
     case "map_value":
       if (access === "write" && value !== "misc" && isPointer(value) && env.unprivileged) env.reject(`R${regno} leaks addr into map`, "verify.ptr-leak");
       checkMapRange(env, regno, reg, off, size);

@@ -20,7 +20,6 @@ import {
   BPF_PSEUDO_MAP_VALUE,
   BPF_ST,
   BPF_STX,
-  BPF_W,
   MAX_CALL_DEPTH,
   OP_CALL,
   OP_EXIT,
@@ -34,6 +33,7 @@ import {
   type Insn,
 } from "../vm/isa.js";
 import { BPF_MAP_TYPE_ARRAY } from "../vm/program-type.js";
+import type { MapSpec } from "../vm/map-spec.js";
 import { checkAlu } from "./alu.js";
 import { jumpTarget } from "./cfg.js";
 import type { Env } from "./env.js";
@@ -41,8 +41,8 @@ import type { FactsRecorder } from "./facts-record.js";
 import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
-import { checkMemAccess } from "./mem.js";
-import { scalarConst, scalarRange, sext } from "./scalar.js";
+import { checkMemAccess, type RegionKind } from "./mem.js";
+import { scalarConst, sext, truncate } from "./scalar.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 import { U32 } from "./tnum.js";
 
@@ -59,8 +59,6 @@ export interface StepOptions {
   readonly strict: boolean;
   readonly warn: (insn: number, message: string) => void;
 }
-
-const UNKNOWN_U32 = scalarRange(0n, U32);
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
 export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
@@ -93,13 +91,7 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       const size = sizeBytes(opSize(x.opcode));
       const value = env.readReg(x.src);
       if (opMode(x.opcode) === BPF_ATOMIC) {
-        const base = env.readReg(x.dst);
-        if (base.type !== "stack" && base.type !== "map_value") env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
-        if (isPointer(value)) env.reject(`R${x.src} leaks addr into mem`, "verify.ptr-leak");
-        if (x.imm === BPF_CMPXCHG) env.readReg(0);
-        checkMemAccess(env, x.dst, x.off, size, "read", "misc");
-        const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", "misc");
-        if (x.imm & BPF_FETCH) env.setReg(x.imm === BPF_CMPXCHG ? 0 : x.src, size === 4 || opSize(x.opcode) === BPF_W ? scalarReg(UNKNOWN_U32) : UNKNOWN_SCALAR);
+        const kind = atomic(env, x, size);
         facts.record(i, kind, undefined);
       } else {
         const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
@@ -128,18 +120,73 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
   return { kind: "next", next: i + 1 };
 }
 
-function lddw(env: Env, x: Insn): Reg {
-  if (x.src === 0) return scalarReg(scalarConst((BigInt(x.imm2 >>> 0) << 32n) | BigInt(x.imm >>> 0)));
-  if (x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_VALUE) {
-    const map = env.maps.get(x.imm);
-    if (map === undefined) env.reject(`fd ${x.imm} is not pointing to valid bpf_map`, "verify.unknown-map", `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`);
-    if (!env.type.mapTypes.includes(map.type)) env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
-    if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
-    // Direct value access exists only for single-element arrays (kernel array_map_direct_value_addr).
-    if (x.imm2 < 0 || x.imm2 >= map.valueSize || map.type !== BPF_MAP_TYPE_ARRAY || map.maxEntries !== 1) env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${x.imm2}`, "verify.map-range");
-    return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
+/**
+ * An atomic read-modify-write, in the order of the kernel's check_atomic_rmw: operands
+ * readable, no pointer leaks (unprivileged), no ctx/packet/socket target, the fetch register
+ * clobbered before the address is checked (so `lock cmpxchg [r0]` addresses an unknown
+ * scalar), then a read without destination, the fetch, and the write — all with natural
+ * alignment whatever the pointer kind (strict_alignment_once).
+ */
+function atomic(env: Env, x: Insn, size: number): RegionKind {
+  const cmpxchg = x.imm === BPF_CMPXCHG;
+  if (cmpxchg) {
+    const r0 = env.readReg(0);
+    if (isPointer(r0) && env.unprivileged) env.reject("R0 leaks addr into mem", "verify.ptr-leak");
   }
-  return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
+  if (isPointer(env.reg(x.src)) && env.unprivileged) env.reject(`R${x.src} leaks addr into mem`, "verify.ptr-leak");
+  const base = env.reg(x.dst);
+  if (base.type === "ctx" || base.type === "pkt" || base.type === "sock" || base.type === "sock_common") env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
+  const fetchReg = x.imm & BPF_FETCH ? (cmpxchg ? 0 : x.src) : -1;
+  if (fetchReg >= 0) env.setReg(fetchReg, UNKNOWN_SCALAR);
+  checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true, noDst: true });
+  if (fetchReg >= 0) {
+    const { reg } = checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true });
+    env.setReg(fetchReg, reg.type === "scalar" && size === 4 ? scalarReg(truncate(reg.s, 4)) : reg);
+  }
+  return checkMemAccess(env, x.dst, x.off, size, "write", "misc", { strictAlign: true }).kind;
+}
+
+/**
+ * The map-dependent checks of one `lddw` (kernel resolve_pseudo_ldimm64, which runs over every
+ * instruction, dead ones included, before verification): the fd names a map, and a direct
+ * value address exists (only single-element arrays: array_map_direct_value_addr).
+ */
+function resolveLddw(env: Env, x: Insn): MapSpec | undefined {
+  if (x.src === 0) return undefined;
+  if (x.src !== BPF_PSEUDO_MAP_FD && x.src !== BPF_PSEUDO_MAP_VALUE) return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
+  const map = env.maps.get(x.imm);
+  if (map === undefined) env.reject(`fd ${x.imm} is not pointing to valid bpf_map`, "verify.unknown-map", `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`);
+  if (!env.type.mapTypes.includes(map.type)) env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
+  if (x.src === BPF_PSEUDO_MAP_VALUE) {
+    const off = x.imm2 >>> 0;
+    if (off >= 1 << 29) env.reject(`direct value offset of ${off} is not allowed`, "verify.map-range");
+    if (map.type !== BPF_MAP_TYPE_ARRAY) env.reject("no direct value access support for this map type", "verify.map-direct", "only single-element ARRAY maps have a direct value address");
+    if (off >= map.valueSize || map.maxEntries !== 1) env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, "verify.map-range");
+  }
+  return map;
+}
+
+/**
+ * Resolve every `lddw` of the program up front, as the kernel does before its control-flow
+ * checks (resolve_pseudo_ldimm64): an unknown map fd is an error even in dead code.
+ * To be called once before checkCfg; rejects through `env` at the offending instruction.
+ */
+export function resolveAllLddw(env: Env, insns: readonly Insn[]): void {
+  for (let i = 0; i < insns.length; i++) {
+    const x = insns[i]!;
+    if (x.opcode !== OP_LDDW) continue;
+    env.insnIdx = i;
+    resolveLddw(env, x);
+    i++;
+  }
+  env.insnIdx = 0;
+}
+
+function lddw(env: Env, x: Insn): Reg {
+  const map = resolveLddw(env, x);
+  if (map === undefined) return scalarReg(scalarConst((BigInt(x.imm2 >>> 0) << 32n) | BigInt(x.imm >>> 0)));
+  if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
+  return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
 }
 
 function localCall(env: Env, i: number, target: number): number {
@@ -158,7 +205,8 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
     // The kernel lets a function return without setting r0; the caller then cannot read it.
     const r0 = env.frame.regs[0]!;
     const callee = frames[frames.length - 1]!;
-    if (r0.type === "stack" && r0.frame === callee.frameno) env.reject("cannot return stack pointer to the caller", "verify.ret-stack");
+    // Any stack pointer, also one into the caller's own stack (kernel prepare_func_exit).
+    if (r0.type === "stack") env.reject("cannot return stack pointer to the caller", "verify.ret-stack", "return a value, or write the result through a pointer argument");
     frames.pop();
     const caller = frames[frames.length - 1]!;
     caller.regs[0] = r0;
