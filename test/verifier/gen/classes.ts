@@ -428,6 +428,7 @@ export function genRules(seed: number): string {
     case "sdiv32": {
       // Signed division and tnum-derived ranges: Baton must be exactly as precise as the kernel.
       p.ctxScalar("%r7");
+      if (r.chance(0.5)) p.emit(`and %r7, ${r.pick(["0xff", "0xffff", "0x8000000f", "-16"])}`);
       if (r.chance(0.5)) p.emit(`mov %r3, ${r.pick([-3, -1, 2, 7, 0])}`);
       for (let i = r.int(1, 3); i > 0; i--) {
         const op = r.pick(["sdiv32", "smod32", "sdiv", "smod", "and", "or", "arsh", "rsh", "mul", "sdiv32", "neg32", "xor", "add32", "lsh"]);
@@ -435,9 +436,10 @@ export function genRules(seed: number): string {
         else if (op.startsWith("s") && p.lines.some((l) => l.startsWith("mov %r3")) && r.chance(0.4)) p.emit(`${op} %r7, %r3`);
         else p.emit(`${op} %r7, ${op === "and" || op === "or" || op === "xor" ? r.pick([0xf0, 0xff, 7, 0x3c, -8]) : op.endsWith("sh") ? r.int(1, 31) : r.pick([-3, -1, 2, 3, 7, 1000, -1000])}`);
       }
-      const guard = r.int(0, 3);
+      const guard = r.int(0, 4);
       if (guard === 1) p.emit(`jgt %r7, ${r.pick([7, 15, 255])}, out`);
       if (guard === 2) p.emit(`jsgt %r7, ${r.pick([7, 15, 255])}, out`, "jslt %r7, 0, out");
+      if (guard === 3) p.emit(`jsgt32 %r7, ${r.pick([7, 15, 255])}, out`, `${r.pick(["jslt32", "jslt"])} %r7, 0, out`);
       p.lookup(7, 0, -8);
       p.emit("jeq %r0, 0, out", "add %r0, %r7", "ldxb %r2, [%r0+0]");
       break;
