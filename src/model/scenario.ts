@@ -7,6 +7,17 @@
  */
 import { ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
+import {
+  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_SAMPLE_MS,
+} from "./scenario-limits.js";
+
+const INT32_MAX = 2147483647;
+/** Ranges of the number fields (README "Scenarios" and "Limits"). */
+const TIME = { max: MAX_TIME_MS } as const;
+const RATE = { max: MAX_RATE } as const;
+
+/** A JSON pointer segment: `~` and `/` escaped (RFC 6901). */
+const seg = (k: string): string => k.replace(/~/g, "~0").replace(/\//g, "~1");
 
 export interface ListenerSpec {
   name: string;
@@ -79,7 +90,15 @@ class V {
     throw new ModelError("scenario.invalid", `${this.file}: ${path || "/"}: ${msg}`);
   }
   got(v: unknown): string {
-    return v === undefined ? "nothing" : JSON.stringify(v);
+    if (v === undefined) return "nothing";
+    // Shown values are cut short: a rejected field may be a megabyte array.
+    let s: string;
+    try {
+      s = Array.isArray(v) && v.length > 16 ? `an array of ${v.length}` : JSON.stringify(v);
+    } catch {
+      s = Array.isArray(v) ? "an array" : "an object"; // too deep to print
+    }
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
   }
   obj(v: unknown, path: string): Obj {
     if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(path, `expected an object, got ${this.got(v)}`);
@@ -87,11 +106,12 @@ class V {
   }
   keys(o: Obj, path: string, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) this.fail(`${path}/${k}`, `unknown field; expected one of ${allowed.join(", ")}`);
+      if (!allowed.includes(k)) this.fail(`${path}/${seg(k)}`, `unknown field; expected one of ${allowed.join(", ")}`);
     }
   }
-  arr(v: unknown, path: string): unknown[] {
+  arr(v: unknown, path: string, max = Number.MAX_SAFE_INTEGER): unknown[] {
     if (!Array.isArray(v)) this.fail(path, `expected an array, got ${this.got(v)}`);
+    if (v.length > max) this.fail(path, `${v.length} entries; the limit is ${max}`);
     return v;
   }
   num(o: Obj, k: string, path: string, dflt?: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
@@ -106,10 +126,10 @@ class V {
     }
     return v;
   }
-  nullableNum(o: Obj, k: string, path: string, dflt: number | null): number | null {
+  nullableNum(o: Obj, k: string, path: string, dflt: number | null, opts: { int?: boolean; min?: number; max?: number } = {}): number | null {
     if (o[k] === null) return null;
     if (o[k] === undefined) return dflt;
-    return this.num(o, k, path);
+    return this.num(o, k, path, undefined, opts);
   }
   str(o: Obj, k: string, path: string, dflt?: string): string {
     const v = o[k];
@@ -163,14 +183,14 @@ export function validateScenario(json: unknown, file: string): Scenario {
   const v: V = new V(file);
   const o = v.obj(json, "");
   v.keys(o, "", TOP);
-  const durationMs = v.num(o, "durationMs", "");
+  const durationMs = v.num(o, "durationMs", "", undefined, TIME);
   const sc: Scenario = {
     name: v.str(o, "name", "", file.replace(/^.*\//, "").replace(/\.json$/, "")),
     description: typeof o.description === "string" ? o.description : "",
     seed: v.num(o, "seed", "", 1, { int: true, max: 0xffffffff }),
     port: v.num(o, "port", "", 8080, { int: true, min: 1, max: 65535 }),
     durationMs,
-    sampleMs: v.num(o, "sampleMs", "", Math.max(1, durationMs / 200)),
+    sampleMs: v.num(o, "sampleMs", "", Math.max(1, durationMs / 200), { min: MIN_SAMPLE_MS, max: MAX_TIME_MS }),
     sysctls: {},
     listeners: [],
     clients: [],
@@ -180,13 +200,13 @@ export function validateScenario(json: unknown, file: string): Scenario {
   if (o.sysctls !== undefined) {
     const s = v.obj(o.sysctls, "/sysctls");
     for (const k of Object.keys(s)) {
-      if (!isSysctlName(k)) v.fail(`/sysctls/${k}`, `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}`);
+      if (!isSysctlName(k)) v.fail(`/sysctls/${seg(k)}`, `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}`);
       const [lo, hi] = sysctlRange(k);
       sc.sysctls[k] = v.num(s, k, "/sysctls", undefined, { int: true, min: lo, max: hi });
     }
   }
   const names = new Set<string>();
-  v.arr(o.listeners, "/listeners").forEach((x, i) => {
+  v.arr(o.listeners, "/listeners", MAX_LISTENERS).forEach((x, i) => {
     const p = `/listeners/${i}`;
     const l = v.obj(x, p);
     v.keys(l, p, LISTENER);
@@ -196,19 +216,19 @@ export function validateScenario(json: unknown, file: string): Scenario {
     sc.listeners.push({
       name,
       bind: v.ip(l, "bind", p, "0.0.0.0"),
-      backlog: v.num(l, "backlog", p, 4096, { int: true, max: 2147483647 }),
-      acceptRate: v.nullableNum(l, "acceptRate", p, null),
-      listenAt: v.nullableNum(l, "listenAt", p, null),
-      deferAcceptSec: v.num(l, "deferAcceptSec", p, 0, { int: true }),
+      backlog: v.num(l, "backlog", p, 4096, { int: true, max: INT32_MAX }),
+      acceptRate: v.nullableNum(l, "acceptRate", p, null, RATE),
+      listenAt: v.nullableNum(l, "listenAt", p, null, TIME),
+      deferAcceptSec: v.num(l, "deferAcceptSec", p, 0, { int: true, max: INT32_MAX }),
       synRetries: v.num(l, "synRetries", p, 0, { int: true, max: 255 }),
-      fastOpenQlen: v.num(l, "fastOpenQlen", p, 0, { int: true }),
+      fastOpenQlen: v.num(l, "fastOpenQlen", p, 0, { int: true, max: INT32_MAX }),
     });
   });
-  (o.clients === undefined ? [] : v.arr(o.clients, "/clients")).forEach((x, i) => {
+  (o.clients === undefined ? [] : v.arr(o.clients, "/clients", MAX_CLIENT_GROUPS)).forEach((x, i) => {
     const p = `/clients/${i}`;
     const c = v.obj(x, p);
     v.keys(c, p, CLIENT);
-    const count = v.num(c, "count", p, undefined, { int: true });
+    const count = v.num(c, "count", p, undefined, { int: true, max: MAX_CONNECTIONS });
     let hashes: number[] | null = null;
     if (c.hashes !== undefined) {
       const hs = v.arr(c.hashes, `${p}/hashes`);
@@ -217,20 +237,20 @@ export function validateScenario(json: unknown, file: string): Scenario {
     }
     sc.clients.push({
       name: v.str(c, "name", p, `clients${i}`),
-      startMs: v.num(c, "startMs", p, 0),
+      startMs: v.num(c, "startMs", p, 0, TIME),
       count,
-      rate: v.num(c, "rate", p, 0),
+      rate: v.num(c, "rate", p, 0, RATE),
       src: v.ip(c, "src", p, "10.0.0.1"),
       srcPort: v.num(c, "srcPort", p, 1024, { int: true, min: 1, max: 65535 }),
       dst: v.ip(c, "dst", p, "127.0.0.1"),
-      ackDelayMs: v.nullableNum(c, "ackDelayMs", p, 0),
+      ackDelayMs: v.nullableNum(c, "ackDelayMs", p, 0, TIME),
       fastOpen: v.bool(c, "fastOpen", p, false),
-      dataBytes: v.num(c, "dataBytes", p, 0, { int: true }),
+      dataBytes: v.num(c, "dataBytes", p, 0, { int: true, max: MAX_DATA_BYTES }),
       hashes,
     });
   });
   const mapNames = new Set<string>();
-  (o.maps === undefined ? [] : v.arr(o.maps, "/maps")).forEach((x, i) => {
+  (o.maps === undefined ? [] : v.arr(o.maps, "/maps", MAX_MAPS)).forEach((x, i) => {
     const p = `/maps/${i}`;
     const m = v.obj(x, p);
     v.keys(m, p, ["name", "type", "maxEntries"]);
@@ -250,10 +270,10 @@ export function validateScenario(json: unknown, file: string): Scenario {
     if (!mapNames.has(n)) v.fail(`${p}/map`, `expected a declared map name, got ${JSON.stringify(n)}`);
     return n;
   };
-  (o.events === undefined ? [] : v.arr(o.events, "/events")).forEach((x, i) => {
+  (o.events === undefined ? [] : v.arr(o.events, "/events", MAX_EVENTS)).forEach((x, i) => {
     const p = `/events/${i}`;
     const e = v.obj(x, p);
-    const at = v.num(e, "at", p);
+    const at = v.num(e, "at", p, undefined, TIME);
     const kind = e.do;
     if (typeof kind !== "string" || !(kind in EVENT_FIELDS)) {
       v.fail(`${p}/do`, `expected one of ${Object.keys(EVENT_FIELDS).join(", ")}, got ${v.got(kind)}`);
@@ -262,7 +282,7 @@ export function validateScenario(json: unknown, file: string): Scenario {
     v.keys(e, p, ["at", "do", ...EVENT_FIELDS[k]]);
     switch (k) {
       case "listen":
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), ...(e.backlog !== undefined ? { backlog: v.num(e, "backlog", p, undefined, { int: true }) } : {}) });
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), ...(e.backlog !== undefined ? { backlog: v.num(e, "backlog", p, undefined, { int: true, max: INT32_MAX }) } : {}) });
         break;
       case "close":
         sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p) });
@@ -303,15 +323,20 @@ export function validateScenario(json: unknown, file: string): Scenario {
         sc.events.push({ at, do: k, map: mapRef(e, p), key: v.num(e, "key", p, undefined, { int: true, max: 0xffffffff }) });
         break;
       case "accept-rate":
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), rate: v.nullableNum(e, "rate", p, null) });
+        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), rate: v.nullableNum(e, "rate", p, null, RATE) });
         break;
     }
   });
+  checkScenarioWork(sc, file);
   return sc;
 }
 
 /** Parse JSON text and validate it; a syntax error names the file and position. */
 export function parseScenario(text: string, file: string): Scenario {
+  const deep = jsonNestingPast(text, MAX_JSON_DEPTH);
+  if (deep !== null) {
+    throw new ModelError("scenario.too-deep", `${file}: line ${deep.line}, column ${deep.col}: JSON nests more than ${MAX_JSON_DEPTH} levels deep (a scenario needs 4)`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -55,7 +55,7 @@ describe("baton simulate", () => {
     writeFileSync(f, JSON.stringify({ durationMs: 10, listeners: [], events: [{ at: "soon", do: "close" }] }));
     const r = await cli(["simulate", f]);
     expect(r.code).toBe(1);
-    expect(r.err.trim()).toBe(`error: ${f}: /events/0/at: expected a non-negative number, got "soon"`);
+    expect(r.err.trim()).toBe(`error: ${f}: /events/0/at: expected a number from 0 to 86400000, got "soon"`);
   });
 
   it("a runtime refusal names the file and the event", async () => {

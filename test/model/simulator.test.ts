@@ -31,8 +31,8 @@ function messageOf(f: () => unknown): string {
 describe("scenario validation", () => {
   const with_ = (patch: Record<string, unknown>) => ({ ...base, ...patch });
   it.each<[string, unknown, string]>([
-    ["bad time", with_({ events: [{ at: "soon", do: "close", listener: "A" }] }), 'x.json: /events/0/at: expected a non-negative number, got "soon"'],
-    ["negative time", with_({ events: [{ at: -1, do: "close", listener: "A" }] }), "x.json: /events/0/at: expected a non-negative number, got -1"],
+    ["bad time", with_({ events: [{ at: "soon", do: "close", listener: "A" }] }), 'x.json: /events/0/at: expected a number from 0 to 86400000, got "soon"'],
+    ["negative time", with_({ events: [{ at: -1, do: "close", listener: "A" }] }), "x.json: /events/0/at: expected a number from 0 to 86400000, got -1"],
     ["unknown action", with_({ events: [{ at: 1, do: "explode" }] }), 'x.json: /events/0/do: expected one of listen, close, shutdown, attach, detach, sysctl, map, map-delete, accept-rate, got "explode"'],
     ["unknown listener", with_({ events: [{ at: 1, do: "close", listener: "Z" }] }), 'x.json: /events/0/listener: expected a listener name (A, B), got "Z"'],
     ["unknown field", with_({ events: [{ at: 1, do: "close", listener: "A", how: "rd" }] }), "x.json: /events/0/how: unknown field; expected one of at, do, listener"],
@@ -40,7 +40,7 @@ describe("scenario validation", () => {
     ["sysctl range", with_({ sysctls: { tcp_migrate_req: 2 } }), "x.json: /sysctls/tcp_migrate_req: expected an integer from 0 to 1, got 2"],
     ["unknown sysctl", with_({ sysctls: { tcp_foo: 1 } }), "x.json: /sysctls/tcp_foo: unknown sysctl; expected one of tcp_migrate_req, tcp_synack_retries, tcp_syn_retries, somaxconn, tcp_fastopen, tcp_abort_on_overflow, tcp_syncookies"],
     ["duplicate listener", with_({ listeners: [{ name: "A" }, { name: "A" }] }), 'x.json: /listeners/1/name: duplicate listener name "A"'],
-    ["missing duration", { listeners: [] }, "x.json: /durationMs: expected a non-negative number, got nothing"],
+    ["missing duration", { listeners: [] }, "x.json: /durationMs: expected a number from 0 to 86400000, got nothing"],
     ["not an object", [], "x.json: /: expected an object, got []"],
     ["hash count", with_({ clients: [{ count: 2, hashes: [1] }] }), "x.json: /clients/0/hashes: expected 2 hashes (one per connection), got 1"],
     ["bad ip", with_({ clients: [{ count: 1, src: "10.0.0.256" }] }), 'x.json: /clients/0/src: expected a dotted-quad IPv4 address, got "10.0.0.256"'],

@@ -15,6 +15,7 @@ import type { ReuseportProgram } from "../../model/program.js";
 import { renderReport } from "../../model/report-html.js";
 import { runtimeProgram, type BytecodePolicy } from "../../model/runtime-adapter.js";
 import { parseScenario, type Scenario } from "../../model/scenario.js";
+import { checkKeptRecords } from "../../model/scenario-limits.js";
 import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
@@ -95,6 +96,7 @@ export const command: Command = {
       throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const sc = parseScenario(text, file);
+    if (values.connections === true) checkKeptRecords(sc, file, "--connections");
     engineByName(values.engine ?? "interp"); // an unknown engine is a usage error even when nothing is attached
     const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : sc.seed;
     const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
