@@ -19,6 +19,13 @@ export const INIT_SOCKS = 128;
 /** socks[] capacity is a u16: doubling past this fails (R3). */
 const U16_MAX = 65535;
 
+/** The most sockets one group holds: INIT_SOCKS doubled while it fits a u16 (R3), 32768. */
+export const MAX_GROUP_SOCKS = ((): number => {
+  let n = INIT_SOCKS;
+  while (n * 2 <= U16_MAX) n *= 2;
+  return n;
+})();
+
 /**
  * Kernel ABI values the per-request paths compare against. A const enum, so tsc writes the
  * numbers in place: an imported constant is a module binding that V8 loads and checks at each
@@ -68,6 +75,13 @@ export class ReuseportGroup {
   prog: ReuseportProgram | null = null;
   /** Freed (num_socks + num_closed_socks reached 0, R6). */
   freed = false;
+  /**
+   * Each member's index in socks[]. The kernel finds it by scanning (reuseport_sock_index), so
+   * every close costs O(num_socks) and closing a whole group is quadratic; the model keeps the
+   * index so each socks[] operation costs O(1) and leaves the array exactly as the scan would.
+   * Only `place` writes a member into socks[], so the two never disagree.
+   */
+  private readonly slots = new Map<Listener, number>();
 
   constructor(
     /** reuseport_id: kept across growth (spec §1). */
@@ -85,11 +99,24 @@ export class ReuseportGroup {
     return this.socks.slice(this.maxSocks - this.numClosedSocks, this.maxSocks) as Listener[];
   }
 
+  /** sk's index in the closed (or listening) section, or -1 (`reuseport_sock_index`). */
   indexOf(sk: Listener, closed: boolean): number {
+    const i = this.slots.get(sk);
+    if (i === undefined || this.socks[i] !== sk) return -1;
     const lo = closed ? this.maxSocks - this.numClosedSocks : 0;
     const hi = closed ? this.maxSocks : this.numSocks;
-    for (let i = lo; i < hi; i++) if (this.socks[i] === sk) return i;
-    return -1;
+    return i >= lo && i < hi ? i : -1;
+  }
+
+  /** socks[i] = sk, recording where sk now is. */
+  place(i: number, sk: Listener): void {
+    this.socks[i] = sk;
+    this.slots.set(sk, i);
+  }
+
+  /** sk has left socks[] (its old entry is overwritten or nulled by the caller). */
+  forget(sk: Listener): void {
+    this.slots.delete(sk);
   }
 
   /**
@@ -134,7 +161,7 @@ export function reuseportAlloc(host: ReuseportHost, sk: Listener, bindInany: boo
     return;
   }
   const g = new ReuseportGroup(host.newGroupId(), bindInany);
-  g.socks[0] = sk;
+  g.place(0, sk);
   g.numSocks = 1;
   sk.group = g;
 }
@@ -161,7 +188,7 @@ export function reuseportAddSock(host: ReuseportHost, sk: Listener, sk2: Listene
 
 /** `__reuseport_add_sock`: append at socks[num_socks] (R2). */
 function addToListening(g: ReuseportGroup, sk: Listener): void {
-  g.socks[g.numSocks] = sk;
+  g.place(g.numSocks, sk);
   g.numSocks++;
 }
 
@@ -187,13 +214,14 @@ export function reuseportGrow(g: ReuseportGroup): boolean {
     }
     return false;
   }
+  const old = g.socks;
   const socks = nullSlots(more);
-  for (let i = 0; i < g.numSocks; i++) socks[i] = g.socks[i] as Listener;
-  for (let i = 0; i < g.numClosedSocks; i++) {
-    socks[more - g.numClosedSocks + i] = g.socks[g.maxSocks - g.numClosedSocks + i] as Listener;
-  }
+  for (let i = 0; i < g.numSocks; i++) socks[i] = old[i] as Listener; // same indices
+  const closedFrom = g.maxSocks - g.numClosedSocks;
   g.socks = socks;
   g.maxSocks = more;
+  // The closed section moves to the new tail: its members' indices change.
+  for (let i = 0; i < g.numClosedSocks; i++) g.place(more - g.numClosedSocks + i, old[closedFrom + i] as Listener);
   return true;
 }
 
@@ -201,9 +229,10 @@ export function reuseportGrow(g: ReuseportGroup): boolean {
 function detachListening(g: ReuseportGroup, sk: Listener): boolean {
   const i = g.indexOf(sk, false);
   if (i < 0) return false;
-  g.socks[i] = g.socks[g.numSocks - 1] as Listener;
+  g.place(i, g.socks[g.numSocks - 1] as Listener);
   g.socks[g.numSocks - 1] = null;
   g.numSocks--;
+  g.forget(sk);
   return true;
 }
 
@@ -212,9 +241,10 @@ export function detachClosed(g: ReuseportGroup, sk: Listener): boolean {
   const i = g.indexOf(sk, true);
   if (i < 0) return false;
   const lowest = g.maxSocks - g.numClosedSocks;
-  g.socks[i] = g.socks[lowest] as Listener;
+  g.place(i, g.socks[lowest] as Listener);
   g.socks[lowest] = null;
   g.numClosedSocks--;
+  g.forget(sk);
   return true;
 }
 
@@ -235,7 +265,7 @@ export function reuseportStopListen(host: ReuseportHost, sk: Listener): boolean 
   if (migrationCapable(host, sk)) {
     host.removeFromMaps(sk); // R4 (a)
     detachListening(g, sk); // R4 (b)
-    g.socks[g.maxSocks - g.numClosedSocks - 1] = sk; // R4 (c)
+    g.place(g.maxSocks - g.numClosedSocks - 1, sk); // R4 (c)
     g.numClosedSocks++;
     return true;
   }

@@ -18,7 +18,9 @@ import {
   ReuseportHost,
   type MigrateFailure,
 } from "./group.js";
+import { ListenBucket } from "./lhash.js";
 import type { Netns } from "./netns.js";
+import { PortTable } from "./ports.js";
 import type { ReuseportProgram } from "./program.js";
 import { ChildSock, CookieJar, Flow, Listener, RequestSock } from "./sockets.js";
 
@@ -77,8 +79,10 @@ export class TcpStack extends ReuseportHost {
   /** Current virtual time, µs; the driver advances it. */
   now = 0;
   /** lhash2 buckets keyed ip * 65536 + port, head first (IPv4 listeners are added at the head). */
-  readonly buckets = new Map<number, Listener[]>();
+  readonly buckets = new Map<number, ListenBucket>();
   readonly sockets: Listener[] = [];
+  /** Bound ports and their holders (bind conflicts, ephemeral ports). */
+  private readonly ports = new PortTable();
   private groupIds = 0;
   private nextPort = EPHEMERAL_FIRST;
   /** Set by `reuseportMigrate` when it returns null. */
@@ -126,20 +130,29 @@ export class TcpStack extends ReuseportHost {
     if (port === 0) {
       sk.autoBind = true;
       port = this.ephemeralPort();
-    } else {
-      const clash = this.sockets.find((o) => o !== sk && o.bound && !o.destroyed && o.srcPort === port && (o.srcIp4 === ip || o.srcIp4 === 0 || ip === 0) && !(o.reuseport && sk.reuseport));
-      if (clash !== undefined) throw errno("EADDRINUSE", `port ${port} is held by socket ${clash.name} without SO_REUSEPORT on both`);
+    } else if (this.ports.clashes(ip >>> 0, port, sk.reuseport)) {
+      // Only on refusal: the first holder in creation order, named in the message.
+      const clash = this.sockets.find((o) => o !== sk && o.bound && !o.destroyed && o.srcPort === port && (o.srcIp4 === ip || o.srcIp4 === 0 || ip === 0) && !(o.reuseport && sk.reuseport)) as Listener;
+      throw errno("EADDRINUSE", `port ${port} is held by socket ${clash.name} without SO_REUSEPORT on both`);
     }
     sk.srcIp4 = ip >>> 0;
     sk.srcPort = port;
     sk.bound = true;
+    this.ports.add(sk);
+  }
+
+  /** The socket gives its port back (close of an auto-bound listener, or sk_destruct). */
+  private unbind(sk: Listener): void {
+    if (!sk.bound) return;
+    this.ports.remove(sk);
+    sk.bound = false;
   }
 
   private ephemeralPort(): number {
     for (;;) {
       const p = this.nextPort;
       this.nextPort = p >= EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
-      if (!this.sockets.some((o) => o.bound && o.srcPort === p)) return p;
+      if (!this.ports.inUse(p)) return p;
     }
   }
 
@@ -147,7 +160,7 @@ export class TcpStack extends ReuseportHost {
     return (ip >>> 0) * 65536 + port;
   }
 
-  bucket(ip: number, port: number): Listener[] | undefined {
+  bucket(ip: number, port: number): ListenBucket | undefined {
     return this.buckets.get(this.bucketKey(ip, port));
   }
 
@@ -164,7 +177,7 @@ export class TcpStack extends ReuseportHost {
     sk.state = TCP_LISTEN;
     const key = this.bucketKey(sk.srcIp4, sk.srcPort);
     let b = this.buckets.get(key);
-    if (b === undefined) this.buckets.set(key, (b = []));
+    if (b === undefined) this.buckets.set(key, (b = new ListenBucket()));
     if (sk.reuseport) {
       const sk2 = b.find((o) => o.reuseport && o.state === TCP_LISTEN && o.srcIp4 === sk.srcIp4);
       try {
@@ -174,11 +187,11 @@ export class TcpStack extends ReuseportHost {
         sk.state = TCP_CLOSE;
         throw e;
       }
-    } else if (b.length > 0) {
+    } else if (b.size > 0) {
       sk.state = TCP_CLOSE;
       throw errno("EADDRINUSE", `port ${sk.srcPort} already has listeners`);
     }
-    b.unshift(sk); // IPv4: head of the bucket (spec §6)
+    b.addHead(sk); // IPv4: head of the bucket (spec §6)
     sk.hashed = true;
   }
 
@@ -202,7 +215,7 @@ export class TcpStack extends ReuseportHost {
   maybeDestroy(sk: Listener): void {
     if (!sk.fdClosed || sk.refs > 0 || sk.destroyed) return;
     sk.destroyed = true;
-    sk.bound = false;
+    this.unbind(sk);
     reuseportDetach(this, sk);
   }
 
@@ -237,13 +250,12 @@ export class TcpStack extends ReuseportHost {
     reuseportStopListen(this, sk);
     const b = this.bucket(sk.srcIp4, sk.srcPort);
     if (b !== undefined) {
-      const i = b.indexOf(sk);
-      if (i >= 0) b.splice(i, 1);
-      if (b.length === 0) this.buckets.delete(this.bucketKey(sk.srcIp4, sk.srcPort));
+      b.remove(sk);
+      if (b.size === 0) this.buckets.delete(this.bucketKey(sk.srcIp4, sk.srcPort));
     }
     sk.hashed = false;
     sk.state = TCP_CLOSE;
-    if (sk.autoBind) sk.bound = false; // tcp_set_state(TCP_CLOSE) puts an auto-bound port
+    if (sk.autoBind) this.unbind(sk); // tcp_set_state(TCP_CLOSE) puts an auto-bound port
     const c = this.ns.counters;
     for (let req = sk.acceptQueue.shift(); req !== undefined; req = sk.acceptQueue.shift()) {
       const child = req.child as ChildSock;

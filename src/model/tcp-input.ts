@@ -35,8 +35,9 @@ export type AckOutcome =
 export function lookupListener(st: TcpStack, flow: Flow, len: number): Listener | null | typeof REFUSED {
   for (let pass = flow.localIp === 0 ? 1 : 0; pass < 2; pass++) {
     const b = st.bucket(pass === 0 ? flow.localIp : 0, flow.localPort);
-    if (b === undefined || b.length === 0) continue;
-    const first = b[0] as Listener;
+    if (b === undefined) continue;
+    const first = b.head;
+    if (first === null) continue;
     if (first.reuseport && first.group !== null) {
       const r = st.reuseportSelect(first, flow.hash, len);
       if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)

@@ -55,9 +55,16 @@ describe("socks[] maintenance", () => {
     expect(g.maxSocks).toBe(512);
     expect(names(g.closed())).toEqual(["L1", "L0"]);
     expect(g.socks[510]?.name).toBe("L1");
-    // Ceiling: capacity 32768 cannot double; the most recently closed (L1) is evicted.
-    g.maxSocks = 32768;
-    g.socks = [...g.listening(), ...new Array(32768 - g.numSocks - 2).fill(null), ls[1]!, ls[0]!];
+  });
+
+  it("R3 at the u16 ceiling: a full group of 32768 evicts the most recently closed socket, then fails", () => {
+    // Built through listen()/shutdown() only: 32768 members, two of them shut down (L0, then L1).
+    const { st, ls } = setup(Array.from({ length: 32768 }, (_, i) => `L${i}`), { tcp_migrate_req: 1 });
+    const g = ls[0]!.group!;
+    st.shutdown(ls[0]!, "rdwr");
+    st.shutdown(ls[1]!, "rdwr");
+    expect([g.maxSocks, g.numSocks, g.numClosedSocks, names(g.closed())]).toEqual([32768, 32766, 2, ["L1", "L0"]]);
+    // Capacity 32768 cannot double; the most recently closed (L1) is evicted.
     expect(reuseportGrow(g)).toBe(true);
     expect([g.maxSocks, g.numClosedSocks, ls[1]!.group, names(g.closed())]).toEqual([32768, 1, null, ["L0"]]);
     expect(reuseportGrow(g)).toBe(true);

@@ -29,6 +29,9 @@ function check(ls: Listener[]): void {
     for (const s of live) expect([s.group, s.state]).toEqual([g, TCP_LISTEN]);
     for (const s of closed) expect([s.group, s.state]).toEqual([g, TCP_CLOSE]);
     for (let i = g.numSocks; i < g.maxSocks - g.numClosedSocks; i++) expect(g.socks[i]).toBe(null);
+    // The group's own index of its members (kept so a close needs no scan) matches socks[].
+    live.forEach((s, i) => expect(g.indexOf(s, false)).toBe(i));
+    closed.forEach((s, i) => expect(g.indexOf(s, true)).toBe(g.maxSocks - g.numClosedSocks + i));
   }
   // The "no group" sentinel is never written (R10/R12 read it as an empty, program-less group),
   // and derived section lists are plain arrays (socks[] keeps its own array class).
