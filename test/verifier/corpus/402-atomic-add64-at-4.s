@@ -1,0 +1,18 @@
+# desc: atomic add32 at offset 4 of a map value (aligned for 4 bytes)
+# expect: reject
+# kernel: misaligned value access off 0+0+4 size 8
+# maps: 3:array:4:16:4
+# attach: select_or_migrate
+# error: misaligned value access off 0+0+4 size 8
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 1
+jeq %r0, 0, out
+mov %r1, 1
+lock add32 [%r0+4], %r1
+lock add [%r0+4], %r1
+out:
+mov %r0, 1
+exit

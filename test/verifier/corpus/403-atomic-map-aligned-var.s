@@ -1,0 +1,18 @@
+# desc: atomic add at an aligned variable offset into a map value
+# expect: accept
+# maps: 3:array:4:16:4
+# attach: select_or_migrate
+stw [%r10-4], 0
+mov %r2, %r10
+add %r2, -4
+lddw %r1, map_fd(3)
+call 1
+jeq %r0, 0, out
+ldxw %r2, [%r0]
+and %r2, 8
+add %r0, %r2
+mov %r1, 1
+lock add [%r0], %r1
+out:
+mov %r0, 1
+exit
