@@ -9,6 +9,7 @@
  */
 import { BytecodeError, VerifyError, isSourceSpan } from "../errors.js";
 import type { CompiledPolicy } from "../compiler/compile.js";
+import type { BytecodePolicy } from "../model/runtime-adapter.js";
 import { verify, type VerifyOptions, type VerifyResult } from "../verifier/index.js";
 import { encode } from "../vm/isa.js";
 import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../vm/program-type.js";
@@ -65,6 +66,11 @@ export function gateProgram(prog: LoadedProgram, opts: GateOptions): VerifiedPro
 /** The engine a gated program runs on for `--engine NAME` (policy-engine.ts). */
 export function engineFor(prog: Pick<VerifiedProgram, "insns" | "verdict">, name: string): SelectedEngine {
   return selectEngine(name, prog.insns, prog.verdict);
+}
+
+/** A gated program as the socket model runs it (runtime-adapter.ts): `demo` and `simulate` share this. */
+export function modelPolicy(p: VerifiedProgram, name: string): BytecodePolicy {
+  return { name: p.programName ?? name, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
 }
 
 /** `verify()` with its own duration in microseconds, measured around the call only (as veristat's "Duration"). */

@@ -22,7 +22,7 @@ import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { engineByName } from "../../vm/engines.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
-import { engineFor, loadVerifiedProgram } from "../verified-program.js";
+import { engineFor, loadVerifiedProgram, modelPolicy } from "../verified-program.js";
 
 /** The package root (src/cli/commands and dist/cli/commands are both three levels down). */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -45,6 +45,8 @@ export interface DemoColumn {
   readonly scenario: string;
   readonly tcpMigrateReq: number;
   readonly policy: string | null;
+  /** The engine the policy ran on (`interp`, `jit (trusted)`, `jit (checked)`), null without one. */
+  readonly engine: string | null;
   /** Listeners of the old (listening from the start) and the new generation. */
   readonly oldListeners: number;
   readonly newListeners: number;
@@ -89,23 +91,25 @@ export interface DemoPolicyOptions {
  * Load every non-builtin policy the scenario attaches (from the package root, or `--policy`)
  * through the CLI's gate, on the engine every command picks for it (policy-engine.ts).
  */
-export async function programsFor(sc: Scenario, engineName: string, seed: number, o: DemoPolicyOptions): Promise<Map<string, (maps: ModelMaps) => ReuseportProgram>> {
-  const out = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
+export async function programsFor(sc: Scenario, engineName: string, seed: number, o: DemoPolicyOptions): Promise<{ programs: Map<string, (maps: ModelMaps) => ReuseportProgram>; engine: string | null }> {
+  const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
+  let label: string | null = null;
   for (const e of sc.events) {
-    if (e.do !== "attach" || e.policy.startsWith("builtin:") || out.has(e.policy)) continue;
+    if (e.do !== "attach" || e.policy.startsWith("builtin:") || programs.has(e.policy)) continue;
     const p = await loadVerifiedProgram(o.policy ?? `${ROOT}${e.policy}`, { command: "demo", warn: o.warn, ...(o.noVerify !== undefined ? { noVerify: o.noVerify } : {}) });
-    const engine = engineFor(p, engineName).factory;
-    const policy = { name: p.programName ?? e.policy, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
-    out.set(e.policy, (maps) => runtimeProgram(policy, engine, seed, maps));
+    const engine = engineFor(p, engineName);
+    const policy = modelPolicy(p, e.policy);
+    label = engine.label;
+    programs.set(e.policy, (maps) => runtimeProgram(policy, engine.factory, seed, maps));
   }
-  return out;
+  return { programs, engine: label };
 }
 
 /** Run one variant and fold its result and connection records into a column. */
 export async function runVariant(v: Variant, seed: number | undefined, engineName: string, o: DemoPolicyOptions = { warn: () => undefined }): Promise<DemoColumn> {
   const sc = readScenario(v.file);
   const s = seed ?? sc.seed;
-  const programs = await programsFor(sc, engineName, s, o);
+  const { programs, engine } = await programsFor(sc, engineName, s, o);
   const old = new Set(sc.listeners.filter((l) => l.listenAt !== null).map((l) => l.name));
   let toNew = 0;
   let toOld = 0;
@@ -133,6 +137,7 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
     variant: v.key,
     scenario: sc.name,
     tcpMigrateReq: sc.sysctls.tcp_migrate_req ?? 0,
+    engine,
     policy: attach !== undefined && attach.do === "attach" ? (attach.policy.startsWith("builtin:") ? attach.policy : (o.policy ?? attach.policy)) : null,
     oldListeners: old.size,
     newListeners: sc.listeners.length - old.size,
@@ -159,6 +164,7 @@ export function demoTable(cols: readonly DemoColumn[], seed: string): string {
   const rows: [string, (c: DemoColumn) => string | number][] = [
     ["tcp_migrate_req", (c) => c.tcpMigrateReq],
     ["program", (c) => (c.policy === null ? "-" : c.policy.replace(/^.*\//, "").replace(/\.baton$/, ""))],
+    ["engine", (c) => c.engine ?? "-"],
     ["connections", (c) => c.connections],
     ["accepted by old generation", (c) => c.acceptedOld],
     ["accepted by new generation", (c) => c.acceptedNew],

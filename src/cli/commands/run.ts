@@ -122,7 +122,7 @@ export const command: Command = {
     "          [--listeners N] [--len N] [--cpu N] [--seed N] [--engine interp|jit] [--no-verify] [--json]",
     "  --mem HEX        input bytes, e.g. 'aa bb 01' or 'aabb01'",
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
-    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null)",
+    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null and \"engine\")",
     "  A policy (a program with maps or an attach type) runs through the sk_reuseport hook: N listeners",
     "  (default 4) fill every socket map slot by slot; --migrate runs it for a migration instead of a SYN.",
     "  A policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT);",
@@ -166,18 +166,19 @@ function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | unde
     ...(budget !== undefined ? { budget } : {}),
   };
   const gated = gateProgram(prog, { command: "run", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
+  const engine = engineFor(gated, values.engine ?? "interp");
   let r;
   try {
-    r = runPolicyOnce(gated, { ...context, engine: engineFor(gated, values.engine ?? "interp").factory });
+    r = runPolicyOnce(gated, { ...context, engine: engine.factory });
   } catch (e) {
     if (e instanceof VmTrap) return reportTrap(e, prog, io);
     throw e;
   }
   const verdict = r.ret === 1 ? "SK_PASS" : r.ret === 0 ? "SK_DROP" : "refused (not SK_PASS)";
-  if (values.json === true) io.out(`{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}}`);
+  if (values.json === true) io.out(`{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}, "engine": "${engine.label}"}`);
   else {
     const sel = r.selected === null ? "no selection (the kernel picks by hash)" : `listener ${r.selected}`;
-    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${r.executed} instructions`);
+    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${r.executed} instructions (${engine.label})`);
   }
   return 0;
 }

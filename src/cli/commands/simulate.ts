@@ -21,7 +21,7 @@ import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
 import { engineByName } from "../../vm/engines.js";
 import type { SelectedEngine } from "../policy-engine.js";
-import { engineFor, loadVerifiedProgram, type GateOptions } from "../verified-program.js";
+import { engineFor, loadVerifiedProgram, modelPolicy, type GateOptions } from "../verified-program.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 
 const USAGE = [
@@ -37,8 +37,7 @@ const USAGE = [
  */
 export async function loadPolicyFile(file: string, engineName: string, gate: Omit<GateOptions, "command">): Promise<{ policy: BytecodePolicy; engine: SelectedEngine }> {
   const p = await loadVerifiedProgram(file, { ...gate, command: "simulate" });
-  const policy: BytecodePolicy = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
-  return { policy, engine: engineFor(p, engineName) };
+  return { policy: modelPolicy(p, file), engine: engineFor(p, engineName) };
 }
 
 function policyRefs(sc: Scenario): string[] {
