@@ -8,7 +8,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BatonError, UsageError } from "../../errors.js";
+import { BatonError, isSourceSpan, UsageError } from "../../errors.js";
 import { assemble } from "../../vm/asm/assembler.js";
 import { parseDataFile, rawToBytes } from "../../vm/conformance/data-file.js";
 import { runConformance, type ConformanceResult } from "../../vm/conformance/runner.js";
@@ -44,7 +44,10 @@ function runOne(path: string, engine: string): ConformanceResult {
     return runConformance(df, bytes, engineByName(engine));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    if (e instanceof BatonError) return { file: path, status: "failed", detail: e.message };
+    if (e instanceof BatonError) {
+      const at = isSourceSpan(e.location) ? `line ${e.location.line}: ` : "";
+      return { file: path, status: "failed", detail: `${at}${e.message}` };
+    }
     throw e;
   }
 }

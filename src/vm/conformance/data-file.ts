@@ -57,7 +57,15 @@ export function parseDataFile(text: string, file: string): DataFile {
       asmLines.push(hash >= 0 ? full.slice(0, hash) : full);
       continue;
     }
-    if (line === "" || section === null || section === "ignored") continue;
+    if (line === "" && section === null) continue;
+    if (section === null) {
+      // Text before any `--` directive: this is not a conformance file (a binary, a stray
+      // source), not an empty test to skip.
+      const printable = line.replace(/[^\x20-\x7e]/g, "?");
+      const shown = printable.length > 40 ? `${printable.slice(0, 37)}...` : printable;
+      throw new ParseError("data.no-section", `not a conformance data file: expected a directive (-- asm, -- raw, -- mem, -- result or -- error) before '${shown}'`, { file, line: lineNo, col: full.indexOf(line) + 1, length: Math.min(line.length, 40) });
+    }
+    if (line === "" || section === "ignored") continue;
     const where = (col: number, length: number) => ({ file, line: lineNo, col, length });
     switch (section) {
       case "result": {
@@ -83,6 +91,9 @@ export function parseDataFile(text: string, file: string): DataFile {
         error = line;
         break;
     }
+  }
+  if (asmFirst === 0 && !sawRaw) {
+    throw new ParseError("data.no-program", "not a conformance data file: it has no -- asm or -- raw section", { file, line: 1, col: 1 });
   }
   while (asmLines.length > 0 && asmLines[asmLines.length - 1]!.trim() === "") asmLines.pop();
   return {
