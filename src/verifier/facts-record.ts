@@ -1,39 +1,46 @@
 /**
- * Per-instruction facts gathered while exploring, for the trusted JIT: the one region kind
- * every walked path accesses at a memory instruction, and whether an ALU/load result fits in
- * 32 bits on every walked path.
+ * Facts for the trusted JIT, in the vm's contract type (src/vm/jit/facts.ts), gathered while
+ * exploring: per memory instruction, that it is in bounds and the one kind of object every
+ * walked state accesses there.
+ *
+ * Why a walked state's pointer type speaks for pruned paths too: a path is pruned only when
+ * an explored state covers it, and covering compares pointers exactly — same type, fixed
+ * offset, map and frame, the variable part within the old one's (`regSafe` in state.ts, the
+ * kernel's `regsafe`); an imprecise scalar covers only scalars, never a pointer. So a pruned
+ * path continues as some walked path did with every pointer of the same kind, and its
+ * accesses hit the kinds recorded here.
+ *
+ * Register values ("fits in 32 bits") are deliberately NOT recorded: an imprecise scalar
+ * covers any scalar when pruning, so what walked states saw says nothing about pruned ones.
+ * The JIT derives those from its own path-insensitive analysis (src/vm/jit/ranges.ts).
  */
-import type { RegionKind } from "./mem.js";
+import type { InsnFacts, RegionKind } from "../vm/jit/facts.js";
 
-/** Per-instruction facts proven on every path (for the JIT). */
-export interface InsnFacts {
-  /** Memory instructions: the one region kind every path accesses (all accesses are in bounds). */
-  region?: RegionKind | "mixed";
-  /** ALU/load results: true when the destination is below 2^32 on every path. */
-  dst32?: boolean;
-}
+export type { InsnFacts };
+
+/** Seen at an instruction: one kind on every walked state, or several. */
+type Seen = RegionKind | "mixed";
 
 export class FactsRecorder {
-  readonly facts: (InsnFacts | undefined)[];
+  private readonly seen: (Seen | undefined)[];
 
   constructor(n: number) {
-    this.facts = new Array(n);
+    this.seen = new Array(n);
   }
 
-  /** Called once per processed instruction: primitives in, an allocation only on first sight. */
-  record(i: number, region: RegionKind | undefined, dst32: boolean | undefined): void {
-    const old = this.facts[i];
-    if (old === undefined) {
-      const f: InsnFacts = {};
-      if (region !== undefined) f.region = region;
-      if (dst32 !== undefined) f.dst32 = dst32;
-      this.facts[i] = f;
-      return;
-    }
-    if (region !== undefined && old.region !== region) old.region = "mixed";
-    if (dst32 !== undefined) {
-      const both = old.dst32 === true && dst32;
-      if (old.dst32 !== both) old.dst32 = both;
-    }
+  /** A memory access at instruction `i` passed its checks for an object of kind `kind` (once per walked state). */
+  record(i: number, kind: RegionKind): void {
+    const old = this.seen[i];
+    if (old === undefined) this.seen[i] = kind;
+    else if (old !== kind) this.seen[i] = "mixed";
+  }
+
+  /** Facts per instruction (holes: nothing known, e.g. never reached or not a memory access). */
+  get facts(): (InsnFacts | undefined)[] {
+    const out: (InsnFacts | undefined)[] = new Array(this.seen.length);
+    this.seen.forEach((k, i) => {
+      out[i] = k === "mixed" ? { memInBounds: true } : { memInBounds: true, memRegion: k };
+    });
+    return out;
   }
 }

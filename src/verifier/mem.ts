@@ -14,6 +14,7 @@
  */
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
+import type { RegionKind } from "../vm/jit/facts.js";
 import type { Env } from "./env.js";
 import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
@@ -21,8 +22,8 @@ import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 export type Access = "read" | "write";
 
-/** What the JIT may learn about an access (facts). */
-export type RegionKind = "stack" | "ctx" | "map_value" | "sock" | "pkt";
+/** The kind of object an access hits: the facts contract's type (the JIT learns it per access). */
+export type { RegionKind };
 
 function sizedUnknown(size: number): Reg {
   return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0n, (1n << BigInt(size * 8)) - 1n));

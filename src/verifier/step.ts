@@ -44,7 +44,6 @@ import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
 import { scalarConst, sext, truncate } from "./scalar.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
-import { U32 } from "./tnum.js";
 
 /** What an instruction did to control flow. */
 export type StepOutcome =
@@ -67,8 +66,6 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     case BPF_ALU:
     case BPF_ALU64: {
       checkAlu(env, x);
-      const d = env.frame.regs[x.dst]!;
-      facts.record(i, undefined, d.type === "scalar" && d.s.umax <= U32);
       break;
     }
     case BPF_LDX: {
@@ -77,14 +74,14 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       let v: Reg = reg;
       if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
       env.setReg(x.dst, v);
-      facts.record(i, kind, v.type === "scalar" && v.s.umax <= U32);
+      facts.record(i, kind);
       break;
     }
     case BPF_ST: {
       const size = sizeBytes(opSize(x.opcode));
       const value = scalarReg(scalarConst(BigInt(x.imm)));
       const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-      facts.record(i, kind, undefined);
+      facts.record(i, kind);
       break;
     }
     case BPF_STX: {
@@ -92,10 +89,10 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       const value = env.readReg(x.src);
       if (opMode(x.opcode) === BPF_ATOMIC) {
         const kind = atomic(env, x, size);
-        facts.record(i, kind, undefined);
+        facts.record(i, kind);
       } else {
         const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-        facts.record(i, kind, undefined);
+        facts.record(i, kind);
       }
       break;
     }

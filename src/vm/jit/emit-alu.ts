@@ -116,7 +116,8 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
   const dhr = hiRead(ctx, insn.dst);
   const off = insn.off;
   const movOff = x && (off === 8 || off === 16 || off === 32) ? off : 0;
-  // Trusted facts that rule out a carry: a pointer's offset arithmetic, or two values below 2^31.
+  // Trusted facts that rule out a carry: a pointer whose offset stays in [0, 2^31) before and
+  // after (never one that dips below its region: that borrows from the id), or two values below 2^31.
   const ptr = ctx.trusted && ptrKnown(ctx.facts, pc, insn.dst);
   const small = ctx.trusted && u31Known(ctx.facts, pc, insn.dst) && (x ? u31Known(ctx.facts, pc, insn.src) : imm >= 0);
   switch (code) {

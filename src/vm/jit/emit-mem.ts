@@ -12,7 +12,9 @@
  * a stack offset known at compile time, so both modes check them while compiling and emit a
  * plain access to the stack's DataView (or, out of range, the path that traps).
  *
- * Trusted mode emits no check: the verifier proved every access in bounds and writable. The
+ * Trusted mode emits no check: the verifier proved every access in bounds and writable, and
+ * the address is taken apart exactly even when the base lies below its object (a negative
+ * register offset with a positive insn offset). The
  * DataView still refuses offsets outside its buffer and an unknown region id fails the lookup,
  * so a wrong proof becomes a generic trap (see `engine.ts`), never a read outside JS memory;
  * a write to a read-only region, however, would go through — which is why trusted mode is
@@ -66,12 +68,14 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
   const bl = lo(base, pc);
   const bh = hiRead(ctx, base);
   if (ctx.trusted) {
-    // The offset as an int32 sum, which V8 keeps in a register, instead of the exact unsigned
-    // `(lo >>> 0) + off` (a float once it may pass 2^31). They differ only when the low half is
-    // 2^31 or more: the sum is then negative (the view refuses it: a trusted-fault, as the exact
-    // offset, past any region, would be) or, with off > 0 and a low half within off of 2^32,
-    // wraps to the region's first bytes — a wrong proof reads the wrong bytes of VM memory,
-    // as a wrong `ptrRegs` fact already may, never memory outside the VM.
+    // A verified access lies inside its region, so the base is the region's address plus a
+    // signed offset s with |s| far below 2^31 (the insn offset is an int16 and regions are far
+    // smaller than 2^31 bytes). The exact 64-bit base is (id - 1) << 32 | (s + 2^32) when
+    // s < 0 — the borrow went into the region half, as `r0 += -8` on the first value of a
+    // map's arena does — and id << 32 | s otherwise. So
+    // the low half as an int32 IS s, and the region id is the high half plus its sign bit:
+    // exact for every offset the verifier allows, in int32 arithmetic V8 keeps in registers.
+    // A wrong proof still only reaches VM memory: the view refuses offsets outside its buffer.
     w(`o = ${bl} + ${num(off, pc)};`);
     const f = factsAt(ctx.facts, pc);
     if (f?.memInBounds === true && f.memRegion === "stack") {
@@ -84,7 +88,8 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
     // Cache the last region's view by id: a loop over one region does one compare per access
     // instead of an array load and a field load (reset per run and after helper calls). ch
     // starts at 0, the NULL id, with an empty view, so a NULL access still faults.
-    w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; cv = R.view; }`);
+    const id = bh === "0" ? `(-(${bl} >> 31))` : `(${bh} - (${bl} >> 31))`;
+    w(`if (${id} !== ch) { ch = ${id}; R = RG[ch]; cv = R.view; }`);
     return "cv";
   }
   w(`o = (${bl} >>> 0) + ${num(off, pc)};`);

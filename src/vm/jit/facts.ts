@@ -1,21 +1,33 @@
 /**
- * What the verifier tells the JIT about a program it accepted, so that trusted mode can drop
- * checks and hi/lo arithmetic that the proof made unnecessary.
+ * The facts contract between the verifier and the trusted JIT: what may be assumed about one
+ * instruction on EVERY execution that reaches it, so that trusted mode can drop checks and
+ * hi/lo arithmetic the proof made unnecessary. Defined here, in the vm, so that the verifier
+ * (which depends on the vm, never the reverse) fills this very type.
  *
- * Every field is optional and every fact only ever REMOVES work: with no facts at all
- * (`NO_FACTS`), trusted mode is checked mode minus the inline bounds checks, which is still
- * correct for any program the verifier accepted (the verifier proved every access in bounds and
- * writable). A fact the verifier cannot back must be left out, never guessed: the JIT believes
- * it blindly in trusted mode and ignores it in checked mode.
+ * Who fills what, and why it holds on paths the verifier pruned:
+ * - `memInBounds`, `memRegion`: the verifier (src/verifier/facts-record.ts), joined over every
+ *   state it walked at the instruction. A pruned path continues the way a walked one did, and
+ *   pruning compares pointers exactly (type, fixed offset, map, frame; range containment of
+ *   the variable part: `regSafe` in src/verifier/state.ts, the kernel's `regsafe`), so the
+ *   base register of an access has on a pruned path the pointer type it had on the walked one.
+ * - `u32Regs`, `u31Regs`: NOT from the verifier. Scalars that no check depends on are not
+ *   compared when pruning (an imprecise scalar covers any scalar), so "below 2^32 on every
+ *   walked state" says nothing about pruned paths. They come from a path-insensitive
+ *   analysis of the program itself (`ranges.ts`) that joins every path at every merge point.
+ * - `ptrRegs`: written by hand (benchmarks, tests) only. The verifier does not fill it: a
+ *   pointer's offset range at an add may rest on a scalar that pruning compared imprecisely
+ *   (one that no later access depends on).
  *
- * Deliberately not here: value ranges beyond "fits in 32 bits" (the JIT has no use for them yet)
- * and per-path facts (facts hold on every path reaching the instruction).
+ * Every field is optional and every fact only ever REMOVES work: with no facts (`NO_FACTS`)
+ * trusted mode is checked mode minus the inline bounds checks, which is still correct for any
+ * program the verifier accepted. A fact nobody can back must be left out, never guessed: the
+ * JIT believes it blindly in trusted mode and ignores it in checked mode.
  */
 
-/** Where a proven-in-bounds memory access lands. */
-export type RegionKind = "stack" | "ctx" | "map_value" | "packet" | "socket" | "other";
+/** The kind of object a proven-in-bounds access hits (the verifier's pointer types). */
+export type RegionKind = "stack" | "ctx" | "map_value" | "sock" | "pkt";
 
-/** Facts that hold on every path reaching one instruction, before it executes. */
+/** Facts that hold on every execution reaching one instruction, before it executes. */
 export interface InsnFacts {
   /**
    * Bit i set: register r<i> is below 2^32 (its high half is zero). The JIT then reads the
@@ -25,14 +37,16 @@ export interface InsnFacts {
   /** Bit i set: register r<i> is below 2^31 (a non-negative int32; implies the u32 bit). */
   readonly u31Regs?: number;
   /**
-   * Bit i set: r<i> is a pointer (high half = region id, low half = offset) and an add/sub at
-   * this instruction keeps the offset inside [0, 2^32) — the kernel bounds pointer offsets far
-   * below that — so the JIT adds the low halves without a carry and leaves the high half alone.
+   * Bit i set: r<i> is a pointer (high half = region id, low half = offset in the region)
+   * whose offset is in [0, 2^31) both before and after the add/sub at this instruction, so
+   * the JIT adds the low halves without a carry and leaves the high half alone. An offset
+   * that dips below 0 (a pointer moved below its object) must not be marked: the exact
+   * 64-bit result then borrows from the region id.
    */
   readonly ptrRegs?: number;
-  /** The load/store/atomic at this instruction is inside its region and, for writes, writable. */
+  /** The load/store/atomic at this instruction is inside its object and, for writes, writable. */
   readonly memInBounds?: boolean;
-  /** Which kind of region that access hits (informational; `stack` lets the JIT use the stack view directly). */
+  /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view directly). */
   readonly memRegion?: RegionKind;
 }
 
