@@ -59,7 +59,22 @@ export const processIO: CliIO = {
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
 };
 
+/**
+ * A reader that goes away (`baton verify DIR --json | head`) makes the next write fail with
+ * EPIPE, reported as an 'error' event on the stream: stop there, quietly, like a tool killed by
+ * SIGPIPE, with the exit code decided so far. Installed once for every command.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     process.exitCode = await main(argv, processIO);
   } catch (e) {
