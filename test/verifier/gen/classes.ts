@@ -206,10 +206,11 @@ export function genNegOff(seed: number): string {
     p.emit(`mov %r8, ${ptr}`);
     ptr = "%r8";
   }
-  const off = r.pick([k, k, k + r.int(-2, 8), 0]);
+  const o = r.pick([k, k, k + r.int(-2, 8), 0]);
+  const off = o < 0 ? `${o}` : `+${o}`;
   const sfx = SIZE_SUFFIX[size]!;
-  if (base !== "ctx" && r.chance(0.5)) p.emit(r.chance(0.5) ? `st${sfx} [${ptr}+${off}], 5` : `stx${sfx} [${ptr}+${off}], %r9`);
-  else p.emit(`ldx${sfx} %r1, [${ptr}+${off}]`);
+  if (base !== "ctx" && r.chance(0.5)) p.emit(r.chance(0.5) ? `st${sfx} [${ptr}${off}], 5` : `stx${sfx} [${ptr}${off}], %r9`);
+  else p.emit(`ldx${sfx} %r1, [${ptr}${off}]`);
   return p.text();
 }
 
