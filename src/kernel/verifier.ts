@@ -97,6 +97,10 @@ export function kernelStats(log: string): KernelStats {
 export function kernelFirstError(v: Pick<KernelVerdict, "accepted" | "log" | "stage" | "detail" | "errno">): string | null {
   if (v.accepted) return null;
   if (v.stage === "map") return v.detail ?? `BPF_MAP_CREATE failed (errno ${v.errno})`;
+  // The budget message follows the last instruction's text on its own line (do_check prints
+  // it mid-line, before the trace's newline).
+  const budget = /BPF program is too large\. Processed \d+ insn/.exec(v.log);
+  if (budget !== null) return budget[0];
   const lines = v.log.trimEnd().split("\n");
   let last = -1;
   lines.forEach((l, i) => {
