@@ -15,7 +15,7 @@ import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
 import { checkHelperMem } from "./mem.js";
 import { isConstScalar } from "./scalar.js";
-import { isPointer, NOT_INIT, spillSize, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isPointer, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 const MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
 const SOCK_TYPES = "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_";
@@ -25,25 +25,29 @@ function typeName(r: Reg): string {
 }
 
 /**
- * The key's value when the verifier knows it (kernel `get_constant_map_key`): all key bytes
- * zero, or a scalar spill of exactly the key's size starting at the key whose value is a
- * constant (the whole spilled register, as the kernel reads it). Otherwise undefined.
+ * The key's value when the verifier knows it, exactly as far as the kernel's
+ * get_constant_map_key looks (privileged loaders only): counting from the key's first byte
+ * towards the top of that one 8-byte slot, either at least `size` zero bytes, or exactly
+ * `size` bytes of a scalar spill that starts the slot and holds a constant (the whole
+ * spilled register, as the kernel reads it). Otherwise undefined.
  */
 function constantKey(env: Env, key: Reg, size: number): bigint | undefined {
-  if (key.type !== "stack" || !isConstScalar(key.s)) return undefined;
+  if (env.unprivileged || key.type !== "stack" || !isConstScalar(key.s)) return undefined;
   const f = env.cur.frames[key.frame ?? 0]!;
   const off = key.off + Number(key.s.smin);
-  let zero = true;
-  for (let a = off; a < off + size; a++) {
-    const slot = f.stack[Math.floor((-a - 1) / 8)];
-    if (slot === undefined || slot.kinds[(-a - 1) % 8] !== "0") zero = false;
-  }
-  if (zero) return 0n;
-  if (off % 8 !== 0 || off >= 0) return undefined;
+  if (off >= 0) return undefined;
   const slot = f.stack[(-off - 1) >> 3];
-  if (slot === undefined || spillSize(slot) !== size) return undefined;
-  const v = slot.spill!;
-  return v.type === "scalar" && isConstScalar(v.s) ? v.s.smin : undefined;
+  if (slot === undefined) return undefined;
+  const j0 = (-off - 1) % 8;
+  const run = (k: string): number => {
+    let n = 0;
+    for (let j = j0; j >= 0 && slot.kinds[j] === k; j--) n++;
+    return n;
+  };
+  if (run("0") >= size) return 0n;
+  const v = slot.spill;
+  if (v === undefined || v.type !== "scalar" || slot.kinds[7] !== "r" || run("r") !== size) return undefined;
+  return isConstScalar(v.s) ? v.s.smin : undefined;
 }
 
 export function checkHelperCall(env: Env, x: Insn): void {

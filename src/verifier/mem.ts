@@ -14,7 +14,6 @@
  */
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
-import type { RegionKind } from "../vm/jit/facts.js";
 import type { Env } from "./env.js";
 import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
@@ -22,8 +21,8 @@ import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 export type Access = "read" | "write";
 
-/** The kind of object an access hits: the facts contract's type (the JIT learns it per access). */
-export type { RegionKind };
+/** What the JIT may learn about an access (facts). */
+export type RegionKind = "stack" | "ctx" | "map_value" | "sock" | "pkt";
 
 function sizedUnknown(size: number): Reg {
   return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0n, (1n << BigInt(size * 8)) - 1n));
@@ -179,15 +178,17 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   const aligned8 = size === 8 && off % 8 === 0;
   if (aligned8 && value !== "misc") {
     const spi = (-off - 1) >> 3;
+    // Privileged loaders spill a zero like any scalar (kernel check_stack_write_fixed_off:
+    // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
     const zero = value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
-    f.stack[spi] = zero ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
+    f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
     env.scratchedSlots.add(spi);
     return;
   }
   // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
   if (value !== "misc" && isPointer(value)) env.reject("invalid size of register spill", "verify.spill-size", "spill pointers with an 8-byte store to an 8-byte aligned slot");
   const zeroValue = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
-  if (size === 4 && off % 8 === 0 && value !== "misc" && value.type === "scalar" && !zeroValue && !env.unprivileged) {
+  if (size === 4 && off % 8 === 0 && value !== "misc" && value.type === "scalar" && !env.unprivileged) {
     // Narrow spill into the low half (bytes j = 4..7); the high half keeps its kinds, except
     // that bytes of a previous spill become unknown data (kernel mark_stack_slot_misc).
     // The whole register is kept, as the kernel does; fills truncate it. A link (id) to
@@ -199,7 +200,11 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     env.scratchedSlots.add(spi);
     return;
   }
-  const k = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n ? "0" : "m";
+  // A privileged 1- or 2-byte store at a slot's first byte is a narrow spill for the kernel,
+  // which Baton does not track: unknown data, never zero bytes (a zero key made of such
+  // stores is not constant for get_constant_map_key).
+  const spillStart = off % 8 === 0 && value !== "misc" && !env.unprivileged;
+  const k = zeroValue && !spillStart ? "0" : "m";
   const byslot = new Map<number, [number, number]>();
   forEachByte(off, size, (spi, j) => {
     const r = byslot.get(spi);
@@ -208,14 +213,15 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   for (const [spi, [a, b]] of byslot) {
     const old = slotOf(f, spi);
     if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged) env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
-    // Overwriting part of a spill leaves the rest as unknown data.
-    const base = old.spill !== undefined ? old.kinds.replace(/r/g, "m") : old.kinds;
+    // Overwriting part of a slot that holds a spill leaves every written byte of it as
+    // unknown data, zero bytes included (kernel scrub_spilled_slot).
+    const base = old.spill !== undefined ? old.kinds.replace(/[^?]/g, "m") : old.kinds;
     f.stack[spi] = { kinds: setKinds(base, a, b, k) };
     env.scratchedSlots.add(spi);
   }
 }
 
-export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number): Reg {
+export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number, fixed = true): Reg {
   touch(env, f, -off);
   if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
@@ -227,6 +233,9 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
     if (what === "insn" && size <= n && sp !== undefined && sp.type === "scalar") return scalarReg(truncate(sp.s, size), fitsIn(sp, size) ? sp.id : 0);
   }
   let allZero = true;
+  // Bytes of a spilled constant zero read back as zero too, but only when every byte read
+  // is one of them (kernel check_stack_read_fixed_off: spill_cnt == size).
+  let allSpillZero = fixed;
   let first = true;
   let i = 0;
   forEachByte(off, size, (spi, j) => {
@@ -241,9 +250,10 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
       env.reject(msg, "verify.stack-uninit", `write the stack bytes [${off}, ${off + size}) before reading them`);
     }
     if (k !== "0") allZero = false;
+    if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstScalar(slot.spill.s) || slot.spill.s.smin !== 0n) allSpillZero = false;
     i++;
   });
-  if (allZero) return scalarReg(scalarConst(0n));
+  if (allZero || allSpillZero) return scalarReg(scalarConst(0n));
   return sizedUnknown(size);
 }
 
@@ -287,7 +297,7 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
     // not to leak pointers (kernel check_stack_read; the message names helpers).
     if (noDst) env.reject(`variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(reg.s.t)} off=${reg.off + off} size=${size}`, "verify.stack-var");
     // All-zero bytes read as 0, anything else as unknown (kernel mark_reg_stack_read).
-    const v = stackRead(env, f, lo, hi - lo, "insn", regno);
+    const v = stackRead(env, f, lo, hi - lo, "insn", regno, false);
     return v.type === "scalar" && isConstScalar(v.s) && v.s.smin === 0n ? v : sizedUnknown(size);
   }
   if (access === "write") {
