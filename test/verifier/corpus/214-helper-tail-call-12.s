@@ -3,7 +3,7 @@
 # kernel: R2 !read_ok
 # maps: 
 # attach: select_or_migrate
-# error: program of this type cannot use helper bpf_tail_call#12
+# error: R2 !read_ok
 call 12
 mov %r0, 1
 exit
