@@ -33,7 +33,7 @@ import {
 import type { Env } from "./env.js";
 import { S64_MIN, UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarRange, sext, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
 import { isOrNull, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
-import { tnumStr } from "./tnum.js";
+import { tnumStr, U32 } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
 const OP_TEXT: Readonly<Record<number, string>> = {
@@ -115,6 +115,31 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
   return ptr.type === "pkt" ? { ...out, id: env.nextId(), range: 0 } : out;
 }
 
+/**
+ * Kernel is_safe_to_compute_dst_reg_range: bounds follow add, sub, mul and the bitwise
+ * operations, and shifts by a constant below the width (the 64-bit umax counts, also for
+ * 32-bit shifts); division and modulo never (6.18 tracks no quotient, even of constants).
+ */
+function rangeComputable(op: AluOp, src: Scalar, is64: boolean): boolean {
+  switch (op) {
+    case "add":
+    case "sub":
+    case "mul":
+    case "and":
+    case "or":
+    case "xor":
+      return true;
+    case "lsh":
+    case "rsh":
+    case "arsh": {
+      const known = is64 ? isConstScalar(src) && src.smin === src.smax && src.umin === src.umax : (src.t.mask & U32) === 0n && src.s32min === src.s32max && src.u32min === src.u32max;
+      return known && src.umax < (is64 ? 64n : 32n);
+    }
+    default:
+      return false;
+  }
+}
+
 function bswap(v: bigint, bits: number): bigint {
   let out = 0n;
   for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
@@ -189,6 +214,9 @@ export function checkAlu(env: Env, x: Insn): void {
   const src: Reg = useK ? scalarReg(scalarConst(imm)) : env.readReg(x.src);
   const op = aluOp(code, x.off);
   if (dst.type === "scalar" && src.type === "scalar") {
+    // Otherwise the kernel gives up before its 32-bit zero-extension: a fully unknown 64-bit
+    // value even after a 32-bit div/mod or shift by a register.
+    if (!rangeComputable(op, src.s, is64)) return env.setReg(x.dst, UNKNOWN_SCALAR);
     const s = is64 ? alu64(op, dst.s, src.s) : alu32(op, dst.s, src.s);
     env.setReg(x.dst, scalarReg(s));
     return;

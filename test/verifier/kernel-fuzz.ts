@@ -30,26 +30,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { MapSpec } from "../../src/vm/map-spec.js";
-import type { VerifyResult } from "../../src/verifier/verify.js";
-import type { KernelVerdict } from "../../src/kernel/verifier.js";
 import { generate } from "./gen/legacy.js";
 import { GEN_CLASSES, GENERATORS, RULES, type GenClass } from "./gen/classes.js";
 import { GEN_MAPS, GEN_MAPS_HEADER } from "./gen/prog.js";
-
-const srcRoot = resolve(process.env.BATON_SRC ?? new URL("../../src", import.meta.url).pathname);
-const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(`${srcRoot}/${rel}`).href)) as T;
-const { assemble } = await load<typeof import("../../src/vm/asm/assembler.js")>("vm/asm/assembler.ts");
-const { decode } = await load<typeof import("../../src/vm/isa.js")>("vm/isa.ts");
-const { SK_REUSEPORT } = await load<typeof import("../../src/vm/program-type.js")>("vm/program-type.ts");
-const { verify } = await load<typeof import("../../src/verifier/index.js")>("verifier/index.ts");
-const { kernelVerify, kernelAvailability } = await load<typeof import("../../src/kernel/verifier.js")>("kernel/verifier.ts");
-const { VerifyError } = await load<typeof import("../../src/errors.js")>("errors.ts");
-const { parseMapArg } = await load<typeof import("../../src/verifier/map-arg.js")>("verifier/map-arg.ts");
-
-type Outcome = "agree" | "over" | "under" | "weak" | "slow" | "crash" | "skip";
-const OUTCOMES: readonly Outcome[] = ["over", "under", "weak", "slow", "crash"];
+import { loadDiffer, OUTCOMES, type Job, type Outcome, type Result } from "./gen/differ.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => {
@@ -70,78 +54,8 @@ const fullBudget = flag("--full-budget");
 const quiet = flag("--quiet");
 const fileMode = flag("--file");
 
-/** The kernel's error line (as record-kernel.ts reads it): the first non-state line after the trace. */
-export function kernelMessage(log: string): string {
-  const lines = log.trim().split("\n");
-  let last = -1;
-  lines.forEach((l, i) => {
-    if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
-  });
-  const m = lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
-  return m ?? lines[0] ?? "";
-}
-
-const processedOf = (log: string): number => Number(/processed (\d+) insns/.exec(log)?.[1] ?? NaN);
-
-interface Job {
-  readonly cls: string;
-  readonly seed: number;
-  readonly src: string;
-  readonly maps: readonly MapSpec[];
-  readonly mapsHeader: string;
-}
-
-interface Result {
-  outcome: Outcome;
-  kAccepted?: boolean;
-  kMsg?: string;
-  kProcessed?: number;
-  bMsg?: string;
-  bProcessed?: number;
-}
-
-function batonVerify(bytes: Uint8Array, maps: readonly MapSpec[], budget: number): VerifyResult | Error {
-  try {
-    return verify(decode(bytes), { type: SK_REUSEPORT, attachType: 40, maps, budget });
-  } catch (e) {
-    if (e instanceof VerifyError) throw e; // not expected: verify() reports rejections in its result
-    return e instanceof Error ? e : new Error(String(e));
-  }
-}
-
-async function runOne(job: Job): Promise<Result> {
-  let bytes: Uint8Array;
-  try {
-    bytes = assemble(job.src);
-  } catch {
-    return { outcome: "skip" };
-  }
-  let k: KernelVerdict;
-  try {
-    k = await kernelVerify(bytes, { attachType: 40, maps: job.maps, logLevel: 1 });
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    if (err.code !== "kernel.unknown-map") return { outcome: "skip", kMsg: err.message };
-    k = { accepted: false, errno: 9, log: `${err.message} (bridge: the kernel refuses an fd that names no map)\n`, stage: "load" };
-  }
-  const kProcessed = processedOf(k.log);
-  const kMsg = k.accepted ? "" : kernelMessage(k.log);
-  const budget = fullBudget ? 1_000_000 : k.accepted ? Math.max(5_000, Math.ceil(1.5 * kProcessed) + 20) : 200_000;
-  const b = batonVerify(bytes, job.maps, budget);
-  const base = { kAccepted: k.accepted, kMsg, kProcessed };
-  if (b instanceof Error) return { outcome: "crash", ...base, bMsg: `${b.name}: ${b.message}` };
-  const bMsg = b.error?.message ?? "";
-  const r = { ...base, bMsg, bProcessed: b.processed };
-  if (b.accepted && !k.accepted) return { outcome: "over", ...r };
-  if (!b.accepted && k.accepted) {
-    if (b.error?.code === "verify.too-large") return { outcome: "weak", ...r };
-    // Documented difference: the strict return-value rule (KNOWN_DIFFERENCES.md, Return values).
-    if (/^At program exit|leaks addr as return/.test(bMsg)) return { outcome: "agree", ...r };
-    return { outcome: "under", ...r };
-  }
-  if (b.accepted && k.accepted && b.processed > 1.5 * kProcessed && b.processed - kProcessed >= 20) return { outcome: "slow", ...r };
-  return { outcome: "agree", ...r };
-}
+const differ = await loadDiffer(process.env.BATON_SRC === undefined ? undefined : resolve(process.env.BATON_SRC), fullBudget);
+const srcRoot = differ.srcRoot;
 
 function finding(job: Job, res: Result): string {
   const desc = `fuzz ${job.cls} seed ${job.seed}: ${res.outcome} (kernel ${res.kAccepted ? "accepts" : "rejects"} after ${res.kProcessed} insns; Baton ${res.bMsg === "" ? "accepts" : `'${res.bMsg}'`} after ${res.bProcessed ?? "?"} insns)`;
@@ -162,7 +76,7 @@ function jobsFromArgs(): { list: () => Iterable<Job>; total: number } {
           const src = readFileSync(f, "utf8");
           const m = /^# maps: ?(.*)$/m.exec(src);
           const header = m === null ? GEN_MAPS_HEADER : m[1]!.trim();
-          const maps = m === null ? GEN_MAPS : header.split(/\s+/).filter((s) => s !== "").map(parseMapArg);
+          const maps = m === null ? GEN_MAPS : differ.parseMaps(header);
           yield { cls: f.split("/").pop()!.replace(/\.s$/, ""), seed: 0, src, maps, mapsHeader: header };
         }
       },
@@ -190,7 +104,7 @@ function jobsFromArgs(): { list: () => Iterable<Job>; total: number } {
   };
 }
 
-const avail = kernelAvailability();
+const avail = differ.available;
 if (!avail.available) {
   console.error(`kernel not available: ${avail.reason}`);
   process.exit(1);
@@ -211,7 +125,7 @@ async function worker(): Promise<void> {
     const n = it.next();
     if (n.done === true) return;
     const job = n.value;
-    const res = await runOne(job);
+    const res = await differ.run(job);
     bump(job.cls, res.outcome);
     done++;
     if (res.outcome !== "agree" && res.outcome !== "skip") {
