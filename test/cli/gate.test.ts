@@ -96,6 +96,10 @@ describe("the verifier gate", () => {
     expect(n.err).toContain(WARNING);
     expect(JSON.parse(n.out)).toHaveProperty("ns_per_request");
     expect((await cli("bench", "--kernel-pick", "--no-verify")).code).toBe(2);
+    // Without --policy a policy would run as a bare program, past the gate: a usage error instead.
+    const bare = await cli("bench", BAD_O, "--rounds", "1");
+    expect(bare.code).toBe(2);
+    expect(bare.err).toContain(`note: time it through the reuseport hook: baton bench --policy ${BAD_O}`);
   });
 
   it("demo --policy: refuses, runs with --no-verify", async () => {

@@ -13,6 +13,7 @@
 import { UsageError, VmTrap } from "../../errors.js";
 import { intOption, parseCommandArgs, type Command } from "../command.js";
 import { loadProgram, memoryFrom, prepare, reportTrap } from "./run.js";
+import { isPolicy } from "../policy-run.js";
 import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
 import { engineByName } from "../../vm/engines.js";
 import { selectEngine } from "../policy-engine.js";
@@ -186,6 +187,8 @@ export const command: Command = {
     const rounds = intOption("rounds", values.rounds, 7, 1, 1000);
     const memBytes = memoryFrom(values);
     const prog = await loadProgram(positionals[0]!);
+    // A policy runs through the hook, behind the verifier's gate; as a bare program its maps would be unresolved.
+    if (isPolicy(prog)) throw new UsageError(`${prog.file} is a policy (it has maps or an attach type)`, `time it through the reuseport hook: baton bench --policy ${prog.file}`);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp");
     // One checked run first: a trapping program is reported, not timed.
     try {
