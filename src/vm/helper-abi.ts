@@ -49,3 +49,13 @@ export function setR0Int(regs: RegisterFile, v: number): void {
   regs[0] = v >>> 0;
   regs[1] = v < 0 ? 0xffffffff : 0;
 }
+
+/**
+ * Runs a BPF subprogram on behalf of a helper (bpf_loop's callback). `fnHi:fnLo` is the function
+ * pointer the program passed (what a loader made of `lddw src=4`); `regs` holds r1-r5 on entry
+ * and receives r0 in words 0-1. The engine runs the callee on its own stack frame, with its
+ * instruction budget, and throws a `VmTrap` for faults inside it.
+ */
+export interface CallbackRunner {
+  call(fnHi: number, fnLo: number, regs: RegisterFile, mem: AddressSpace): void;
+}

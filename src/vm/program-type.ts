@@ -171,6 +171,7 @@ export const HELPER = {
   ktime_get_coarse_ns: 160,
   for_each_map_elem: 164,
   snprintf: 165,
+  trace_vprintk: 177,
   loop: 181,
   strncmp: 182,
   ktime_get_tai_ns: 208,

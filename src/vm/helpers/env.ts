@@ -7,6 +7,7 @@ import type { ReuseportContext } from "../context.js";
 import type { MapTable } from "../maps/table.js";
 import { Rng } from "../rng.js";
 import type { VmSocket } from "../socket.js";
+import type { CallbackRunner } from "../helper-abi.js";
 
 /**
  * Time as the caller sets it, in nanoseconds since boot (a double: exact up to 2^53 ns, about
@@ -19,6 +20,10 @@ export class VirtualClock {
   private setNs: number;
   /** Time spent suspended: CLOCK_BOOTTIME = monotonic + this. */
   suspendedNs = 0;
+  /** CLOCK_REALTIME at boot (0: the epoch); CLOCK_TAI = boottime + this + the TAI offset. */
+  realtimeAtBootNs = 0;
+  /** TAI - UTC (37 s since 2017). */
+  taiOffsetNs = 37_000_000_000;
   /** CONFIG_HZ. */
   readonly hz: number;
   private pinned = false;
@@ -66,6 +71,11 @@ export class VirtualClock {
     return this.ns + this.suspendedNs;
   }
 
+  /** ktime_get_tai_ns: CLOCK_TAI. */
+  taiNs(): number {
+    return this.bootNs() + this.realtimeAtBootNs + this.taiOffsetNs;
+  }
+
   jiffies64(): number {
     return 0x1_0000_0000 - 300 * this.hz + Math.floor(this.ns / this.tickNs);
   }
@@ -98,6 +108,11 @@ export class HelperEnv {
   declare readonly ctx: ReuseportContext | null;
   /** What sk_select_reuseport recorded in this run (R21); the runtime resets it per run. */
   selected: VmSocket | null = null;
+  /**
+   * How bpf_loop runs its callback: set by an engine that can call a subprogram from inside a
+   * helper. Null (today: no engine loads `lddw src=4` function pointers): bpf_loop traps.
+   */
+  callbacks: CallbackRunner | null = null;
 
   constructor(o: HelperEnvOptions) {
     this.maps = o.maps;

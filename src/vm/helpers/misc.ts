@@ -1,6 +1,6 @@
 /**
  * Helpers without memory arguments: clocks from the caller's `VirtualClock` (ktime_get_ns 5,
- * ktime_get_boot_ns 125, ktime_get_coarse_ns 160, jiffies64 118), get_prandom_u32 (7) from
+ * ktime_get_boot_ns 125, ktime_get_coarse_ns 160, ktime_get_tai_ns 208, jiffies64 118), get_prandom_u32 (7) from
  * the seeded RNG, get_smp_processor_id (8) and get_numa_node_id (42) from the run's input.
  */
 import type { HelperFn } from "../helper-abi.js";
@@ -10,6 +10,7 @@ import type { HelperEnv } from "./env.js";
 export const ktimeGetNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.ns);
 export const ktimeGetBootNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.bootNs());
 export const ktimeGetCoarseNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.coarseNs());
+export const ktimeGetTaiNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.taiNs());
 export const jiffies64 = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.jiffies64());
 
 export const getPrandomU32 =

@@ -1,16 +1,19 @@
 /**
- * The helper table a VM instance runs with: every helper of a program type that Baton
- * implements, bound to one `HelperEnv`. Helper ids come from `HELPER` (program-type.ts).
- * Omitted: helpers outside `SK_REUSEPORT.helpers` (tail_call, spin locks, …).
+ * The helper table a VM instance runs with: every helper a program type offers, bound to one
+ * `HelperEnv` — Baton's implementation where there is one (`HELPER_IMPLS`), otherwise a helper
+ * that traps with "helper bpf_X#N is not available in Baton's VM" (unavailable.ts).
  */
 import { readsArgsOnly, type HelperFn, type HelperTable } from "../helper-abi.js";
 import { HELPER, type ProgramType } from "../program-type.js";
 import type { HelperEnv } from "./env.js";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem } from "./map-helpers.js";
-import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs } from "./misc.js";
+import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs, ktimeGetTaiNs } from "./misc.js";
 import { getSocketCookie, skSelectReuseport } from "./reuseport.js";
 import { skbLoadBytes, skbLoadBytesRelative } from "./skb.js";
-import { tracePrintk } from "./trace.js";
+import { loop } from "./loop.js";
+import { snprintf, tracePrintk, traceVprintk } from "./trace.js";
+import { strncmp, strtol, strtoul } from "./strings.js";
+import { unavailableHelper } from "./unavailable.js";
 
 type HelperMaker = (env: HelperEnv) => HelperFn;
 
@@ -31,14 +34,28 @@ export const HELPER_IMPLS: ReadonlyMap<number, HelperMaker> = new Map<number, He
   [HELPER.jiffies64, jiffies64],
   [HELPER.ktime_get_boot_ns, ktimeGetBootNs],
   [HELPER.ktime_get_coarse_ns, ktimeGetCoarseNs],
+  [HELPER.ktime_get_tai_ns, ktimeGetTaiNs],
+  [HELPER.strtol, strtol],
+  [HELPER.strtoul, strtoul],
+  [HELPER.strncmp, strncmp],
+  [HELPER.snprintf, snprintf],
+  [HELPER.trace_vprintk, traceVprintk],
+  [HELPER.loop, loop],
+]);
+
+/** Why some offered helpers trap instead of running (shown in the trap message). */
+const WHY_NOT: ReadonlyMap<number, string> = new Map([
+  [HELPER.for_each_map_elem, "it needs a callback; Baton's loader refuses function pointers (lddw src=4)"],
+  [HELPER.tail_call, "Baton has no BPF_MAP_TYPE_PROG_ARRAY"],
 ]);
 
 /**
  * Helpers that store into memory a pointer argument names (the kernel's ARG_PTR_TO_UNINIT_MEM):
- * the bytes copied out of the packet. Every other helper above only reads through its pointer
- * arguments (keys, values, format strings) or takes none.
+ * the bytes copied out of the packet, strtol's result, snprintf's output, and whatever a
+ * bpf_loop callback stores. Every other helper above only reads through its pointer arguments
+ * (keys, values, format strings) or takes none.
  */
-const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative]);
+const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop]);
 
 /** The helpers `type` allows, bound to `env`. */
 export function createHelperTable(env: HelperEnv, type: ProgramType): HelperTable {
@@ -46,6 +63,7 @@ export function createHelperTable(env: HelperEnv, type: ProgramType): HelperTabl
   for (const id of type.helpers.keys()) {
     const make = HELPER_IMPLS.get(id);
     if (make !== undefined) table.set(id, WRITES_ARGS.has(id) ? make(env) : readsArgsOnly(make(env)));
+    else table.set(id, unavailableHelper(id, type.helpers.get(id)!.name, WHY_NOT.get(id)));
   }
   return table;
 }

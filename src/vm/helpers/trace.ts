@@ -4,7 +4,8 @@
  * the format must hold a NUL within fmt_size and only printable ASCII or whitespace before it;
  * conversions %d %i %u %x %X %c %s %p (%px, %pK), with optional flags `0 + - space`, a
  * width, and `l`/`ll` length; more than three conversions or any other one → -EINVAL.
- * Returns the length of the formatted text, as bstr_printf does.
+ * Returns the length of the formatted text, as bstr_printf does. bpf_trace_vprintk (177) and
+ * bpf_snprintf (165) share the formatter with up to 12 arguments from a u64 array.
  * Deviations: plain %p and %pK print the raw value as %px would (the kernel hashes or hides
  * it); %s reads at most 255 bytes and prints "" for a bad pointer; %pI4 and friends are -EINVAL.
  */
@@ -29,12 +30,76 @@ export function tracePrintk(env: HelperEnv): HelperFn {
   };
 }
 
+/** MAX_BPRINTF_VARARGS: bpf_snprintf and bpf_trace_vprintk take up to 12 u64 arguments. */
+const MAX_VARARGS = 12;
+
+/** The u64 array (data, data_len) of snprintf/trace_vprintk as halves, or null for -EINVAL. */
+function dataArgs(regs: RegisterFile, mem: AddressSpace, reg: number): ((i: number) => readonly [number, number]) | null {
+  const len = lo(regs, reg + 1);
+  if (len % 8 !== 0 || len > MAX_VARARGS * 8) return null;
+  const dOff = lo(regs, reg);
+  if (len === 0) return () => [0, 0];
+  const d = mem.resolve(hi(regs, reg), dOff, len, false, -1);
+  return (i) => [d.view.getUint32(dOff + 8 * i, true), d.view.getUint32(dOff + 8 * i + 4, true)];
+}
+
+/**
+ * bpf_trace_vprintk (177)(fmt, fmt_size, data, data_len): bpf_trace_printk with up to 12
+ * arguments from a u64 array; appends to the trace log, returns the text's length.
+ */
+export function traceVprintk(env: HelperEnv): HelperFn {
+  return (regs, mem) => {
+    const size = lo(regs, 2);
+    const fOff = lo(regs, 1);
+    const fmt = mem.resolve(hi(regs, 1), fOff, size, false, -1).bytes.subarray(fOff, fOff + size);
+    const args = dataArgs(regs, mem, 3);
+    const out = args === null ? null : formatArgs(fmt, lo(regs, 4) / 8, args, mem);
+    if (out === null) return setR0Int(regs, -EINVAL);
+    env.trace.push(out);
+    setR0Int(regs, out.length);
+  };
+}
+
+/**
+ * bpf_snprintf (165)(str, str_size, fmt, data, data_len): format into `str`, truncated to
+ * str_size - 1 bytes and NUL-terminated (nothing written when str_size is 0); returns the
+ * length the whole text needs including its NUL (bstr_printf + 1), or -EINVAL. The format is
+ * read up to its NUL (the verifier proved one exists in a read-only map).
+ */
+export function snprintf(_env: HelperEnv): HelperFn {
+  return (regs, mem) => {
+    const fmtRegion = mem.get(hi(regs, 3));
+    const fOff = lo(regs, 3);
+    if (fmtRegion === undefined || fOff >= fmtRegion.size) return setR0Int(regs, -EINVAL);
+    const args = dataArgs(regs, mem, 4);
+    const out = args === null ? null : formatArgs(fmtRegion.bytes.subarray(fOff), lo(regs, 5) / 8, args, mem);
+    if (out === null) return setR0Int(regs, -EINVAL);
+    const size = lo(regs, 2);
+    if (size > 0) {
+      const n = Math.min(out.length, size - 1);
+      const bytes = new Uint8Array(n + 1);
+      for (let i = 0; i < n; i++) bytes[i] = out.charCodeAt(i);
+      mem.write(hi(regs, 1), lo(regs, 1), bytes);
+    }
+    setR0Int(regs, out.length + 1);
+  };
+}
+
 /** The formatted text, or null where the kernel returns -EINVAL. Arguments are r3..r5. */
 export function formatTrace(fmt: Uint8Array, regs: RegisterFile, mem: AddressSpace): string | null {
+  return formatArgs(fmt, MAX_ARGS, (i) => [lo(regs, 3 + i), hi(regs, 3 + i)], mem);
+}
+
+/**
+ * bpf_bprintf_prepare + bstr_printf over `nargs` u64 arguments, `arg(i)` giving argument i as
+ * [low, high] halves; null where the kernel returns -EINVAL (bad format, more conversions than
+ * arguments).
+ */
+export function formatArgs(fmt: Uint8Array, nargs: number, arg: (i: number) => readonly [number, number], mem: AddressSpace): string | null {
   const nul = fmt.indexOf(0);
   if (nul < 0) return null;
   let out = "";
-  let arg = 0;
+  let argi = 0;
   for (let i = 0; i < nul; i++) {
     const ch = fmt[i]!;
     if (ch > 0x7e || (ch < 0x20 && !(ch >= 0x09 && ch <= 0x0d))) return null;
@@ -47,7 +112,7 @@ export function formatTrace(fmt: Uint8Array, regs: RegisterFile, mem: AddressSpa
       out += "%";
       continue;
     }
-    if (arg === MAX_ARGS) return null;
+    if (argi === nargs) return null;
     let flags = "";
     while (i < nul && "0+- ".includes(String.fromCharCode(fmt[i]!))) flags += String.fromCharCode(fmt[i++]!);
     let width = 0;
@@ -59,31 +124,31 @@ export function formatTrace(fmt: Uint8Array, regs: RegisterFile, mem: AddressSpa
     }
     if (i >= nul) return null;
     const conv = String.fromCharCode(fmt[i]!);
-    const reg = 3 + arg++;
-    const v64 = (BigInt(hi(regs, reg)) << 32n) | BigInt(lo(regs, reg));
+    const [aLo, aHi] = arg(argi++);
+    const v64 = (BigInt(aHi) << 32n) | BigInt(aLo);
     let text: string;
     let numeric = true;
     switch (conv) {
       case "d":
       case "i":
-        text = (longs > 0 ? BigInt.asIntN(64, v64) : BigInt(lo(regs, reg) | 0)).toString();
+        text = (longs > 0 ? BigInt.asIntN(64, v64) : BigInt(aLo | 0)).toString();
         break;
       case "u":
-        text = (longs > 0 ? v64 : BigInt(lo(regs, reg))).toString();
+        text = (longs > 0 ? v64 : BigInt(aLo)).toString();
         break;
       case "x":
       case "X":
-        text = (longs > 0 ? v64 : BigInt(lo(regs, reg))).toString(16);
+        text = (longs > 0 ? v64 : BigInt(aLo)).toString(16);
         if (conv === "X") text = text.toUpperCase();
         break;
       case "c":
         if (longs > 0) return null;
-        text = String.fromCharCode(lo(regs, reg) & 0xff);
+        text = String.fromCharCode(aLo & 0xff);
         numeric = false;
         break;
       case "s":
         if (longs > 0) return null;
-        text = readString(mem, hi(regs, reg), lo(regs, reg));
+        text = readString(mem, aHi, aLo);
         numeric = false;
         break;
       case "p": {
