@@ -31,8 +31,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   if (name === "help") {
     const c = COMMANDS.find((x) => x.name === rest[0]);
+    if (c === undefined && rest[0] !== undefined) {
+      io.err(`error: unknown command '${rest[0]}'\n\n${help()}`);
+      return 2;
+    }
     io.out(c !== undefined ? c.usage : help());
-    return c !== undefined || rest[0] === undefined ? 0 : 2;
+    return 0;
   }
   const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
   if (cmd === undefined) {

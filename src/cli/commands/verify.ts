@@ -116,7 +116,9 @@ async function load(file: string, program: string | undefined): Promise<Loaded> 
     } catch (e) {
       if (!(e instanceof BytecodeError)) throw e;
       const loc = e.location;
-      out.structural = out.spans === undefined && loc !== undefined && !isSourceSpan(loc) ? new BytecodeError(e.code, e.message, { file, insn: loc.insn }) : located(e, out.spans);
+      // No source line for the instruction (no source map, or an empty program): name the file.
+      const lineless = loc !== undefined && !isSourceSpan(loc) && out.spans?.[loc.insn] === undefined;
+      out.structural = lineless ? new BytecodeError(e.code, e.message, { file, insn: loc.insn }) : located(e, out.spans);
     }
   }
   return out;
