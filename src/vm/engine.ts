@@ -18,6 +18,12 @@ export interface Engine {
   readonly r0hi: number;
   /** Instructions executed by the last run, or -1 where the engine does not count them. */
   readonly executed: number;
+  /**
+   * Set when the engine runs the program differently from what was asked, and why: the JIT
+   * hands a program above its size limit to the interpreter (jit/jit.ts `JIT_MAX_INSNS`).
+   * Commands print it as a `note:`.
+   */
+  readonly note?: string;
 }
 
 export interface EngineOptions {

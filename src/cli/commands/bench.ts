@@ -190,6 +190,7 @@ export const command: Command = {
     // A policy runs through the hook, behind the verifier's gate; as a bare program its maps would be unresolved.
     if (isPolicy(prog)) throw new UsageError(`${prog.file} is a policy (it has maps or an attach type)`, `time it through the reuseport hook: baton bench --policy ${prog.file}`);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp");
+    if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
     // One checked run first: a trapping program is reported, not timed.
     try {
       engine.run(r1hi, 0, r2);

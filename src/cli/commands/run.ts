@@ -137,6 +137,7 @@ export const command: Command = {
     if (values["no-verify"] === true) throw new UsageError("--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified");
     const memBytes = memoryFrom(values);
     const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp", budget);
+    if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
     let lo: number;
     try {
       lo = engine.run(r1hi, 0, r2);

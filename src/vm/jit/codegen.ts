@@ -75,6 +75,13 @@ function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * Most blocks laid out as nested scopes; beyond it the dispatcher. `structure` compares its
+ * scopes pairwise until they nest, so its cost grows with the square of the block count: a
+ * 100,000-instruction program with a branch every 8 instructions spent seconds there alone.
+ */
+export const MAX_STRUCTURED_BLOCKS = 2048;
+
 export interface Generated {
   /** Body of the `run` function's factory (see jit.ts). */
   readonly source: string;
@@ -186,7 +193,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
     }
     return out;
   });
-  const shape = hasLocalCalls ? undefined : structure(blocks.length, edges);
+  const shape = hasLocalCalls || blocks.length > MAX_STRUCTURED_BLOCKS ? undefined : structure(blocks.length, edges);
   const dispatch = shape === undefined;
 
   /** The statement that transfers control from block `from` to slot `slot` ("" when it falls through). */

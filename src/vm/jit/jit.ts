@@ -26,6 +26,7 @@
  */
 import { BatonError, BytecodeError, VmTrap } from "../../errors.js";
 import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } from "../engine.js";
+import { Interpreter } from "../interpreter.js";
 import { REG_WORDS, type HelperFn } from "../helper-abi.js";
 import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
 import { formatAddress, type AddressSpace, type Region } from "../memory.js";
@@ -34,6 +35,17 @@ import { NO_FACTS, type JitFacts } from "./facts.js";
 import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "../arith64.js";
 
 export type JitMode = "checked" | "trusted";
+
+/**
+ * The largest program the JIT compiles; a longer one runs on the interpreter (`control`
+ * "interpreter", with a `note`). The JIT turns a program into one JavaScript function, and V8
+ * compiles a function whole: about 30 µs and 5 KB of memory per instruction, so a
+ * 1,000,000-instruction program took 29 s and 4.5 GB (the interpreter: 1.3 s, 0.3 GB). At
+ * this limit compiling stays under about half a second and 150 MB (twice that for the trusted
+ * mode's ctx-specialised copy), and real policies are far smaller (the kernel's own limit for
+ * unprivileged programs is 4,096).
+ */
+export const JIT_MAX_INSNS = 16_384;
 
 export interface JitOptions extends EngineOptions {
   /** `checked` (default) or `trusted` (verified programs only; see the module comment). */
@@ -48,8 +60,13 @@ export interface JitEngine extends Engine {
   /** The generated function's source (for inspection and the security tests). */
   readonly source: string;
   readonly mode: JitMode;
-  /** Control flow as nested JS scopes, or a `switch` dispatcher (local calls, two-entry loops). */
-  readonly control: "structured" | "dispatch";
+  /**
+   * Control flow as nested JS scopes, a `switch` dispatcher (local calls, two-entry loops, many
+   * blocks), or "interpreter": the program is above JIT_MAX_INSNS and was not compiled.
+   */
+  readonly control: "structured" | "dispatch" | "interpreter";
+  /** Why the program was not compiled and what runs it instead (control "interpreter"). */
+  readonly note?: string;
   /** r0-r10 after the last run as u64 (needs `exposeRegisters`; zeros otherwise). */
   registers(): bigint[];
 }
@@ -101,6 +118,25 @@ interface MutableEngine {
   registers(): bigint[];
 }
 
+/** A program above JIT_MAX_INSNS: the interpreter runs it, behind the JitEngine interface. */
+function interpretInstead(insns: readonly Insn[], options: JitOptions, mode: JitMode): JitEngine {
+  const interp = new Interpreter(insns, options);
+  return {
+    run: (r1hi: number, r1lo: number, r2: number): number => interp.run(r1hi, r1lo, r2),
+    get r0hi(): number {
+      return interp.r0hi;
+    },
+    get executed(): number {
+      return interp.executed;
+    },
+    source: "",
+    mode,
+    control: "interpreter",
+    note: `program of ${insns.length} instructions is above the JIT's limit of ${JIT_MAX_INSNS}; it runs on the interpreter`,
+    registers: () => interp.registers(),
+  };
+}
+
 /** Names the generated code may use from the kit, destructured once per engine. */
 const KIT_NAMES = [
   "E", "RG", "RF", "M", "S", "SB", "SI", "SV", "SR", "SID", "FS", "RX", "NV",
@@ -125,6 +161,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
   const mode: JitMode = options.mode ?? "checked";
   const trusted = mode === "trusted";
   const len = insns.length;
+  if (len > JIT_MAX_INSNS) return interpretInstead(insns, options, mode);
 
   // Helpers known now get a fixed local each (h0, h1 …); the interpreter also resolves them at
   // construction and falls back to a run-time lookup for ids missing then.
