@@ -12,9 +12,9 @@
  * The analysis works on the concrete 64-bit values the interpreter computes, pointers
  * included (a pointer is region id << 32 | offset: above 2^32, so it is never "narrow").
  * Lattice per register and per 8-byte stack slot of the current frame (addressed as
- * `r10 + off` with a constant off): an interval [lo, hi] of u64, TOP = [0, 2^64 - 1].
+ * `r10 + off` with a constant off): an interval [lo, hi] of u64 (`Range`), TOP = any value.
  * Conditional jumps narrow their operands on each edge (an unsigned compare with a constant
- * bounds a loop counter). Loop heads widen to thresholds (2^8, 2^16, 2^31, 2^32, 2^63, 2^64),
+ * bounds a loop counter). Loop heads widen to thresholds (2^8, 2^16, 2^31, 2^32, 2^52, any),
  * then two descending passes take back what widening overshot.
  *
  * Conservative on purpose: loads of 8 bytes other than a tracked slot, sign-extending loads,
@@ -75,166 +75,182 @@ import {
 } from "../isa.js";
 import { flowOf, lddwTails } from "./cfg.js";
 
-/** An unsigned 64-bit interval, lo <= hi. */
+/**
+ * An unsigned 64-bit interval lo <= hi, in doubles: bounds up to 2^52 are exact integers, and
+ * `hi = Infinity` stands for "anything up to 2^64 - 1" (a bound that would pass 2^52 is
+ * rounded up to it, so arithmetic on finite bounds never loses precision and never wraps).
+ */
 export interface Range {
-  readonly lo: bigint;
-  readonly hi: bigint;
+  readonly lo: number;
+  readonly hi: number;
 }
 
-const MAX64 = (1n << 64n) - 1n;
-const MAX32 = (1n << 32n) - 1n;
-const TOP: Range = { lo: 0n, hi: MAX64 };
-const U32: Range = { lo: 0n, hi: MAX32 };
+const LIMIT = 2 ** 52;
+const MAX32 = 2 ** 32 - 1;
+const TOP: Range = { lo: 0, hi: Infinity };
+const U32: Range = { lo: 0, hi: MAX32 };
 const SLOTS = 64; // 512-byte frame / 8
-const THRESHOLDS = [255n, 65535n, (1n << 31n) - 1n, MAX32, (1n << 63n) - 1n, MAX64];
+const THRESHOLDS = [255, 65535, 2 ** 31 - 1, MAX32, LIMIT];
 /** Visits of a loop head before its entry state is widened. */
 const WIDEN_AFTER = 3;
-/** Rounds over the whole program before giving up (widening makes this unreachable in practice). */
-const MAX_ROUNDS = 200;
+/** Instruction visits per instruction before giving up (widening makes this unreachable in practice). */
+const MAX_VISITS = 400;
 
-const rng = (lo: bigint, hi: bigint): Range => (lo === 0n && hi === MAX64 ? TOP : { lo, hi });
-const konst = (c: bigint): Range => ({ lo: c, hi: c });
-const u64 = (x: number): bigint => BigInt.asUintN(64, BigInt(x | 0));
-const u32 = (x: number): bigint => BigInt(x >>> 0);
+/** [lo, hi], or TOP when a bound passes what doubles hold exactly. */
+const rng = (lo: number, hi: number): Range => (hi > LIMIT || lo > LIMIT ? TOP : { lo, hi });
+const konst = (c: number): Range => rng(c, c);
+/** imm sign-extended to 64 bits, as an unsigned value (negative: above 2^52, so TOP). */
+const u64 = (x: number): Range => ((x | 0) < 0 ? TOP : konst(x | 0));
 const isConst = (r: Range): boolean => r.lo === r.hi;
-const bitMask = (hi: bigint): bigint => (hi === 0n ? 0n : (1n << BigInt(hi.toString(2).length)) - 1n);
+/** 2^bits - 1 for the fewest bits that hold `hi`. */
+function bitMask(hi: number): number {
+  let m = 0;
+  while (m < hi) m = m * 2 + 1;
+  return m;
+}
 
 /** A program point's abstract state: registers r0-r10 and the current frame's 64 slots. */
 interface State {
   readonly regs: Range[];
-  /** slots[k] covers [r10 - 8(k+1), r10 - 8k); absent = TOP. */
-  readonly slots: (Range | undefined)[];
+  /** Slot k covers [r10 - 8(k+1), r10 - 8k); absent = TOP. */
+  readonly slots: Map<number, Range>;
 }
 
-const topState = (): State => ({ regs: new Array<Range>(11).fill(TOP), slots: [] });
-const copy = (s: State): State => ({ regs: s.regs.slice(), slots: s.slots.slice() });
+const topState = (): State => ({ regs: new Array<Range>(11).fill(TOP), slots: new Map() });
+const copy = (s: State): State => ({ regs: s.regs.slice(), slots: new Map(s.slots) });
 
 function joinRange(a: Range, b: Range): Range {
-  return rng(a.lo < b.lo ? a.lo : b.lo, a.hi > b.hi ? a.hi : b.hi);
+  return rng(Math.min(a.lo, b.lo), Math.max(a.hi, b.hi));
 }
 
-function sameRange(a: Range | undefined, b: Range | undefined): boolean {
-  return (a === undefined || a === TOP) === (b === undefined || b === TOP) && (a === undefined || b === undefined || (a.lo === b.lo && a.hi === b.hi));
-}
+const sameRange = (a: Range | undefined, b: Range | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.lo === b.lo && a.hi === b.hi);
 
 function widenRange(old: Range, next: Range): Range {
-  const lo = next.lo < old.lo ? 0n : old.lo;
+  const lo = next.lo < old.lo ? 0 : old.lo;
   let hi = old.hi;
-  if (next.hi > old.hi) hi = THRESHOLDS.find((t) => t >= next.hi) ?? MAX64;
+  if (next.hi > old.hi) hi = THRESHOLDS.find((t) => t >= next.hi) ?? Infinity;
   return rng(lo, hi);
 }
 
 function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
   const regs = a.regs.map((r, i) => f(r, b.regs[i]!));
-  const slots: (Range | undefined)[] = [];
-  for (let k = 0; k < SLOTS; k++) {
-    const x = a.slots[k];
-    const y = b.slots[k];
-    if (x !== undefined && y !== undefined) {
-      const z = f(x, y);
-      if (z !== TOP) slots[k] = z;
-    }
+  const slots = new Map<number, Range>();
+  for (const [k, x] of a.slots) {
+    const y = b.slots.get(k);
+    if (y === undefined) continue;
+    const z = f(x, y);
+    if (z !== TOP) slots.set(k, z);
   }
   return { regs, slots };
 }
 
 function sameState(a: State, b: State): boolean {
   for (let i = 0; i < 11; i++) if (!sameRange(a.regs[i], b.regs[i])) return false;
-  for (let k = 0; k < SLOTS; k++) if (!sameRange(a.slots[k], b.slots[k])) return false;
+  if (a.slots.size !== b.slots.size) return false;
+  for (const [k, x] of a.slots) if (!sameRange(x, b.slots.get(k))) return false;
   return true;
 }
 
-/** Is every value `a` allows allowed by `b`? */
+/** Is every value `a` allows allowed by `b`? (undefined: a TOP slot; an infinite bound is TOP) */
 function within(a: Range | undefined, b: Range | undefined): boolean {
-  if (b === undefined || b === TOP) return true;
+  if (b === undefined || b.hi === Infinity) return true;
   if (a === undefined) return false;
   return a.lo >= b.lo && a.hi <= b.hi;
 }
 
 function stateWithin(a: State, b: State): boolean {
   for (let i = 0; i < 11; i++) if (!within(a.regs[i], b.regs[i])) return false;
-  for (let k = 0; k < SLOTS; k++) if (!within(a.slots[k], b.slots[k])) return false;
+  for (const [k, y] of b.slots) if (!within(a.slots.get(k), y)) return false;
   return true;
 }
 
 // ---- ALU ----
 
-function add(a: Range, b: Range, max: bigint): Range | undefined {
-  const hi = a.hi + b.hi;
-  return hi > max ? undefined : rng(a.lo + b.lo, hi);
-}
-
-function sub(a: Range, b: Range): Range | undefined {
-  return a.lo < b.hi ? undefined : rng(a.lo - b.hi, a.hi - b.lo);
-}
-
 /**
  * The unsigned result of a binary operation on operands already reduced to the operation's
  * width (`max` = 2^64 - 1 or 2^32 - 1, `bits` = 64 or 32), or undefined when it may wrap or is
- * not modelled (the caller then takes the whole width).
+ * not modelled (the caller then takes the whole width). Finite bounds are at most 2^52, so
+ * sums, differences and the products checked here are exact doubles.
  */
-function binary(code: number, a: Range, b: Range, max: bigint, bits: bigint): Range | undefined {
+function binary(code: number, a: Range, b: Range, max: number, bits: number): Range | undefined {
   switch (code) {
     case BPF_ADD:
-      return add(a, b, max);
+      return a.hi + b.hi > max ? undefined : rng(a.lo + b.lo, a.hi + b.hi);
     case BPF_SUB:
-      return sub(a, b);
+      return a.lo < b.hi ? undefined : rng(a.lo - b.hi, a.hi - b.lo);
     case BPF_MUL:
-      return a.hi * b.hi > max ? undefined : rng(a.lo * b.lo, a.hi * b.hi);
+      return a.hi * b.hi > max || a.hi * b.hi > LIMIT ? undefined : rng(a.lo * b.lo, a.hi * b.hi);
     case BPF_DIV:
-      // x / 0 = 0 (the divisor's lower bound 0 only lowers the result's).
-      return rng(b.lo === 0n || b.hi === 0n ? 0n : a.lo / b.hi, b.lo === 0n ? a.hi : a.hi / b.lo);
+      // x / 0 = 0: a divisor that may be 0 takes the lower bound to 0 (and keeps x's upper).
+      // Bounds up to 2^52 divide exactly enough: floor never crosses an integer.
+      if (a.hi === Infinity) return undefined;
+      return rng(b.lo === 0 || b.hi === Infinity ? 0 : Math.floor(a.lo / b.hi), b.lo === 0 ? a.hi : Math.floor(a.hi / b.lo));
     case BPF_MOD:
       // x % 0 = x; otherwise below both the dividend and the divisor.
-      return rng(0n, b.lo === 0n ? a.hi : b.hi - 1n < a.hi ? b.hi - 1n : a.hi);
+      if (b.lo === 0) return a.hi === Infinity ? undefined : rng(0, a.hi);
+      return b.hi === Infinity ? (a.hi === Infinity ? undefined : rng(0, a.hi)) : rng(0, Math.min(a.hi, b.hi - 1));
     case BPF_AND:
-      return rng(0n, a.hi < b.hi ? a.hi : b.hi);
+      return Math.min(a.hi, b.hi) === Infinity ? undefined : rng(0, Math.min(a.hi, b.hi));
     case BPF_OR:
-      return rng(a.lo > b.lo ? a.lo : b.lo, bitMask(a.hi > b.hi ? a.hi : b.hi));
-    case BPF_XOR:
-      return rng(0n, bitMask(a.hi > b.hi ? a.hi : b.hi));
+    case BPF_XOR: {
+      const m = Math.max(a.hi, b.hi);
+      if (m === Infinity) return undefined;
+      return rng(code === BPF_OR ? Math.max(a.lo, b.lo) : 0, bitMask(m));
+    }
     case BPF_LSH: {
-      // The count is masked to the width (rule 7); a range of counts takes the largest.
-      const k = b.hi <= bits - 1n ? b.hi : bits - 1n;
-      const kmin = b.hi <= bits - 1n ? b.lo : 0n;
-      return a.hi << k > max ? undefined : rng(a.lo << kmin, a.hi << k);
+      if (a.hi === Infinity) return undefined;
+      // The count is masked to the width (rule 7); an unknown count may be any masked one.
+      const fits = b.hi <= bits - 1;
+      const k = fits ? b.hi : bits - 1;
+      const hi = a.hi * 2 ** k;
+      return hi > max || hi > LIMIT ? undefined : rng(a.lo * 2 ** (fits ? b.lo : 0), hi);
     }
     case BPF_RSH:
-      return b.hi <= bits - 1n ? rng(a.lo >> b.hi, a.hi >> b.lo) : rng(0n, a.hi);
+      // Any 64-bit value shifted right by at least 12 fits the exact range (x >> 32: a u32).
+      if (a.hi === Infinity) return b.lo >= 12 && b.hi <= bits - 1 ? rng(0, 2 ** (bits - b.lo) - 1) : undefined;
+      return b.hi <= bits - 1 ? rng(Math.floor(a.lo / 2 ** b.hi), Math.floor(a.hi / 2 ** b.lo)) : rng(0, a.hi);
     case BPF_ARSH:
       // Same as a logical shift while the sign bit is clear.
-      return a.hi < 1n << (bits - 1n) ? binary(BPF_RSH, a, b, max, bits) : undefined;
+      return a.hi < 2 ** (bits - 1) ? binary(BPF_RSH, a, b, max, bits) : undefined;
   }
   return undefined;
 }
 
-/** An operand reduced to its low 32 bits: itself if it fits, a constant's low half, else any u32. */
-const low32 = (r: Range): Range => (r.hi <= MAX32 ? r : isConst(r) ? konst(r.lo & MAX32) : U32);
+/** An operand reduced to its low 32 bits: itself if it fits, a small constant's low half, else any u32. */
+const low32 = (r: Range): Range => (r.hi <= MAX32 ? r : isConst(r) ? konst(r.lo % 2 ** 32) : U32);
 
 function alu(s: State, x: Insn): void {
   const is64 = opClass(x.opcode) === BPF_ALU64;
-  const code = opCode(x.opcode);
+  let code = opCode(x.opcode);
   const regSrc = opSource(x.opcode) === BPF_X;
   const d = s.regs[x.dst]!;
   const full = is64 ? TOP : U32;
-  let out: Range | undefined;
   if (code === BPF_END) {
     const w = x.imm;
-    if (w === 16 || w === 32) out = rng(0n, (1n << BigInt(w)) - 1n);
-    else if (!is64 && opSource(x.opcode) !== BPF_TO_BE) out = d; // `le` of another width: no-op
-    else out = TOP;
-    s.regs[x.dst] = out;
+    if (w === 16 || w === 32) s.regs[x.dst] = rng(0, 2 ** w - 1);
+    else if (!is64 && opSource(x.opcode) !== BPF_TO_BE) s.regs[x.dst] = d; // `le` of another width: no-op
+    else s.regs[x.dst] = TOP;
     return;
   }
-  const b = regSrc ? s.regs[x.src]! : is64 ? konst(u64(x.imm)) : konst(u32(x.imm));
   // `off` selects signed div/mod and movsx (its exact values in the interpreter): not modelled.
   if (x.off !== 0 && (code === BPF_DIV || code === BPF_MOD || code === BPF_MOV)) {
     s.regs[x.dst] = full;
     return;
   }
+  let b: Range;
+  if (regSrc) b = s.regs[x.src]!;
+  else if (!is64) b = konst(x.imm >>> 0);
+  else if ((x.imm | 0) < 0 && (code === BPF_ADD || code === BPF_SUB)) {
+    // Adding 2^64 - c is subtracting c (and the reverse), which intervals bound exactly.
+    b = konst(-(x.imm | 0));
+    code = code === BPF_ADD ? BPF_SUB : BPF_ADD;
+  } else b = u64(x.imm);
+  let out: Range | undefined;
   if (code === BPF_MOV) out = is64 ? b : low32(b);
-  else if (code === BPF_NEG) out = isConst(d) ? (is64 ? konst(BigInt.asUintN(64, -d.lo)) : konst(BigInt.asUintN(32, -(d.lo & MAX32)))) : undefined;
-  else out = is64 ? binary(code, d, b, MAX64, 64n) : binary(code, low32(d), low32(b), MAX32, 32n);
+  else if (code === BPF_NEG) {
+    if (!is64 && isConst(low32(d))) out = konst((2 ** 32 - low32(d).lo) % 2 ** 32);
+    else out = is64 && d.lo === 0 && d.hi === 0 ? d : undefined;
+  } else out = is64 ? binary(code, d, b, Infinity, 64) : binary(code, low32(d), low32(b), MAX32, 32);
   s.regs[x.dst] = out ?? full;
 }
 
@@ -243,8 +259,8 @@ function alu(s: State, x: Insn): void {
 /** The slot index of `[r10 + off, +size)` when it lies in one 8-byte slot, else undefined. */
 function slotOf(off: number, size: number): number | undefined {
   if (off >= 0 || off < -512) return undefined;
-  const k = Math.floor(-off - 1) >> 3;
-  const top = -8 * k; // slot covers [top - 8, top)
+  const k = (-off - 1) >> 3;
+  const top = -8 * k; // slot k covers [top - 8, top)
   return off >= top - 8 && off + size <= top ? k : undefined;
 }
 
@@ -254,13 +270,13 @@ function load(s: State, x: Insn, slotsOk: boolean): void {
     s.regs[x.dst] = TOP; // sign-extending loads
     return;
   }
-  let v: Range = size === 8 ? TOP : rng(0n, (1n << BigInt(size * 8)) - 1n);
+  let v: Range = size === 8 ? TOP : rng(0, 2 ** (size * 8) - 1);
   if (slotsOk && x.src === R10) {
     const k = slotOf(x.off, size);
-    const slot = k === undefined ? undefined : s.slots[k];
-    // Little-endian: a load from the slot's start reads its low bytes, which equal the value
+    const slot = k === undefined ? undefined : s.slots.get(k);
+    // Little-endian: a load from the slot's start reads its low bytes, which are the value
     // when the value fits in them.
-    if (slot !== undefined && x.off === -8 * (k! + 1) && (size === 8 || slot.hi < 1n << BigInt(size * 8))) v = slot;
+    if (slot !== undefined && x.off === -8 * (k! + 1) && (size === 8 || slot.hi < 2 ** (size * 8))) v = slot;
   }
   s.regs[x.dst] = v;
 }
@@ -269,19 +285,20 @@ function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined): v
   const size = sizeBytes(opSize(x.opcode));
   if (!slotsOk || x.dst !== R10) {
     // Through another register: it may point anywhere in the stack.
-    s.slots.length = 0;
+    s.slots.clear();
     return;
   }
   const k = slotOf(x.off, size);
   if (k === undefined) {
-    // Straddles two slots (or leaves the frame): forget both neighbours.
+    // Straddles two slots (or leaves the frame): forget every slot it touches.
     for (let j = 0; j < SLOTS; j++) {
       const top = -8 * j;
-      if (x.off < top && x.off + size > top - 8) s.slots[j] = undefined;
+      if (x.off < top && x.off + size > top - 8) s.slots.delete(j);
     }
     return;
   }
-  s.slots[k] = size === 8 && x.off === -8 * (k + 1) && value !== undefined && value !== TOP ? value : undefined;
+  if (size === 8 && x.off === -8 * (k + 1) && value !== undefined && value.hi !== Infinity) s.slots.set(k, value);
+  else s.slots.delete(k);
 }
 
 /** Apply instruction `x` (not a jump) to `s` in place. */
@@ -289,7 +306,7 @@ function transfer(s: State, x: Insn, slotsOk: boolean): void {
   const cls = opClass(x.opcode);
   if (x.opcode === OP_CALL || x.opcode === OP_CALLX) {
     for (let r = 0; r <= 5; r++) s.regs[r] = TOP;
-    s.slots.length = 0; // a helper may write through a stack pointer argument
+    s.slots.clear(); // a helper may write through a stack pointer argument
     return;
   }
   switch (cls) {
@@ -301,11 +318,11 @@ function transfer(s: State, x: Insn, slotsOk: boolean): void {
       load(s, x, slotsOk);
       return;
     case BPF_LD:
-      if (x.opcode === OP_LDDW) s.regs[x.dst] = x.src === 0 ? konst((u32(x.imm2) << 32n) | u32(x.imm)) : TOP;
+      if (x.opcode === OP_LDDW) s.regs[x.dst] = x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
       else for (let r = 0; r <= 5; r++) s.regs[r] = TOP;
       return;
     case BPF_ST:
-      store(s, x, slotsOk, konst(u64(x.imm)));
+      store(s, x, slotsOk, u64(x.imm));
       return;
     case BPF_STX:
       if (opMode(x.opcode) === BPF_ATOMIC) {
@@ -321,31 +338,31 @@ function transfer(s: State, x: Insn, slotsOk: boolean): void {
 
 // ---- conditional jumps ----
 
-function meet(a: Range, lo: bigint, hi: bigint): Range | null {
-  const l = a.lo > lo ? a.lo : lo;
-  const h = a.hi < hi ? a.hi : hi;
+function meet(a: Range, lo: number, hi: number): Range | null {
+  const l = Math.max(a.lo, lo);
+  const h = Math.min(a.hi, hi);
   return l > h ? null : rng(l, h);
 }
 
-/** `v` restricted to values u with `u REL c` (unsigned); null when none. */
-function restrict(v: Range, rel: number, c: Range, max: bigint): Range | null {
+/** `v` restricted to the values u with `u REL c` (unsigned, `max` the width's top); null when none. */
+function restrict(v: Range, rel: number, c: Range, max: number): Range | null {
   switch (rel) {
     case BPF_JEQ:
       return meet(v, c.lo, c.hi);
     case BPF_JNE:
       if (!isConst(c)) return v;
       if (v.lo === c.lo && v.hi === c.lo) return null;
-      if (v.lo === c.lo) return rng(v.lo + 1n, v.hi);
-      if (v.hi === c.lo) return rng(v.lo, v.hi - 1n);
+      if (v.lo === c.lo) return rng(v.lo + 1, v.hi);
+      if (v.hi === c.lo) return rng(v.lo, v.hi - 1);
       return v;
     case BPF_JGT:
-      return c.lo >= max ? null : meet(v, c.lo + 1n, max);
+      return c.lo >= max ? null : meet(v, c.lo + 1, max);
     case BPF_JGE:
       return meet(v, c.lo, max);
     case BPF_JLT:
-      return c.hi === 0n ? null : meet(v, 0n, c.hi - 1n);
+      return c.hi === 0 ? null : meet(v, 0, c.hi - 1);
     case BPF_JLE:
-      return meet(v, 0n, c.hi);
+      return meet(v, 0, c.hi);
   }
   return v;
 }
@@ -357,32 +374,32 @@ const UNSIGNED: Readonly<Record<number, number>> = { [BPF_JSGT]: BPF_JGT, [BPF_J
 
 /**
  * The state on one edge of a conditional jump (`taken` or not), or null when no value can
- * take it. Only compares that are unsigned compares of the full values are used: 32-bit ones
- * on values below 2^32, signed ones on values below 2^63 (2^31); anything else leaves the
- * state as it is, which is always sound.
+ * take it. Only compares that are unsigned compares of the whole values narrow anything:
+ * 32-bit ones on values below 2^32, signed ones on values below 2^63 (2^31 for 32-bit);
+ * anything else (jset, a signed compare of a maybe-negative value) leaves the state as it is.
  */
 function edge(s: State, x: Insn, taken: boolean): State | null {
   const is32 = opClass(x.opcode) === BPF_JMP32;
   let rel = opCode(x.opcode);
   const regSrc = opSource(x.opcode) === BPF_X;
   const signedRel = UNSIGNED[rel];
-  const width = is32 ? MAX32 : MAX64;
-  const signLimit = is32 ? 1n << 31n : 1n << 63n;
+  if (NEGATE[rel] === undefined && signedRel === undefined) return s;
+  const max = is32 ? MAX32 : Infinity;
   const d = s.regs[x.dst]!;
-  const c = regSrc ? s.regs[x.src]! : konst(is32 ? u32(x.imm) : u64(x.imm));
-  if (NEGATE[rel] === undefined && signedRel === undefined) return s; // jset
-  if (d.hi > width || c.hi > width) return s;
+  const c = regSrc ? s.regs[x.src]! : is32 ? konst(x.imm >>> 0) : u64(x.imm);
+  if (d.hi > max || c.hi > max) return s;
   if (signedRel !== undefined) {
+    const signLimit = is32 ? 2 ** 31 : 2 ** 63;
     if (d.hi >= signLimit || c.hi >= signLimit) return s;
     rel = signedRel;
   }
   if (!taken) rel = NEGATE[rel]!;
-  const nd = restrict(d, rel, c, width);
+  const nd = restrict(d, rel, c, max);
   if (nd === null) return null;
   const out = copy(s);
   out.regs[x.dst] = nd;
   if (regSrc && x.src !== x.dst) {
-    const nc = restrict(c, MIRROR[rel]!, nd, width);
+    const nc = restrict(c, MIRROR[rel]!, nd, max);
     if (nc === null) return null;
     out.regs[x.src] = nc;
   }
@@ -402,13 +419,13 @@ function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
   });
 }
 
-interface Succ {
+interface Edge {
   readonly to: number;
   /** The state flowing along this edge from the instruction's entry state (null: infeasible). */
   readonly state: State | null;
 }
 
-function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: boolean): Succ[] {
+function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: boolean): Edge[] {
   const x = insns[pc]!;
   const f = flowOf(x, pc);
   switch (f.kind) {
@@ -422,7 +439,7 @@ function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: b
         { to: pc + 1, state: edge(entry, x, false) },
       ];
     case "local-call":
-      // The callee has its own frame and the caller's state after the return is not tracked.
+      // The callee has its own frame, and the caller's state after the return is not tracked.
       return [
         { to: f.target, state: topState() },
         { to: pc + 1, state: topState() },
@@ -453,32 +470,36 @@ export function registerRanges(insns: readonly Insn[]): (readonly Range[] | unde
   }
   const entry: (State | undefined)[] = new Array(n);
   const visits = new Uint32Array(n);
+  // Worklist, lowest slot first: straight-line code settles in one pass, loops from the inside.
+  const dirty = new Uint8Array(n);
   entry[0] = topState();
-  let changed = true;
-  let rounds = 0;
-  for (; changed && rounds < MAX_ROUNDS; rounds++) {
-    changed = false;
-    for (let pc = 0; pc < n; pc++) {
-      const s = entry[pc];
-      if (s === undefined || tail[pc] === 1) continue;
-      for (const { to, state } of successors(insns, pc, s, slotsOk)) {
-        if (state === null || !valid(to)) continue;
-        const old = entry[to];
-        let next = old === undefined ? state : combine(old, state, joinRange);
-        if (old !== undefined && head[to] === 1 && ++visits[to]! > WIDEN_AFTER) next = combine(old, next, widenRange);
-        if (old === undefined || !sameState(old, next)) {
-          entry[to] = next;
-          changed = true;
-        }
-      }
+  dirty[0] = 1;
+  let low = 0;
+  let steps = 0;
+  while (low < n) {
+    if (dirty[low] !== 1) {
+      low++;
+      continue;
+    }
+    const pc = low;
+    dirty[pc] = 0;
+    if (++steps > MAX_VISITS * n) return new Array(n);
+    for (const { to, state } of successors(insns, pc, entry[pc]!, slotsOk)) {
+      if (state === null || !valid(to)) continue;
+      const old = entry[to];
+      let next = old === undefined ? state : combine(old, state, joinRange);
+      if (old !== undefined && head[to] === 1 && ++visits[to]! > WIDEN_AFTER) next = combine(old, next, widenRange);
+      if (old !== undefined && sameState(old, next)) continue;
+      entry[to] = next;
+      dirty[to] = 1;
+      if (to < low) low = to;
     }
   }
-  if (changed) return new Array(n);
-  // Descending passes: recompute each entry from its predecessors' current states. Each pass
-  // keeps a post-fixpoint; the result is checked anyway, and dropped if it were not one.
+  // Descending passes: recompute each entry from its predecessors' current states. A pass
+  // keeps a post-fixpoint; the result is checked anyway and dropped if it were not one.
   const preds: Array<Array<readonly [number, number]>> = Array.from({ length: n }, () => []);
   for (let pc = 0; pc < n; pc++) {
-    if (entry[pc] === undefined || tail[pc] === 1) continue;
+    if (entry[pc] === undefined) continue;
     successors(insns, pc, entry[pc]!, slotsOk).forEach(({ to }, i) => {
       if (valid(to)) preds[to]!.push([pc, i]);
     });
@@ -499,7 +520,7 @@ export function registerRanges(insns: readonly Insn[]): (readonly Range[] | unde
   return narrowed.map((s) => s?.regs);
 }
 
-/** Does every edge's state fall within its target's entry state? */
+/** Does every edge's state fall within its target's entry state (and the entry is TOP)? */
 function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefined)[], slotsOk: boolean, valid: (pc: number) => boolean): boolean {
   if (entry[0] === undefined || !stateWithin(topState(), entry[0])) return false;
   for (let pc = 0; pc < insns.length; pc++) {
@@ -524,7 +545,7 @@ export function narrowRegisters(insns: readonly Insn[]): { readonly u32: Int32Ar
     for (let r = 0; r < 10; r++) {
       const hi = regs[r]!.hi;
       if (hi <= MAX32) u32m[pc]! |= 1 << r;
-      if (hi < 1n << 31n) u31m[pc]! |= 1 << r;
+      if (hi < 2 ** 31) u31m[pc]! |= 1 << r;
     }
   });
   return { u32: u32m, u31: u31m };
