@@ -157,6 +157,12 @@ export function helperPrograms(id: number, name: string, proto: HelperProto | un
     const off = kind === "long_out" ? LONG_OUT : BUF;
     add("rdonly-map-out", src?.replace(`mov %r${reg}, %r10\nadd %r${reg}, ${off}`, `lddw %r${reg}, map_value(3, 0)`));
   }
+  if (proto.args.includes("sock_common")) {
+    // migrating_sk without a NULL test (PTR_TO_SOCK_COMMON_OR_NULL), and sk moved off its start.
+    add("maybe-null-sock", program(proto, PLAIN)?.replace("[%r6+40]", "[%r6+48]"));
+    const reg = proto.args.indexOf("sock_common") + 1;
+    add("sock-plus-8", program(proto, PLAIN)?.replace(`ldxdw %r${reg}, [%r6+40]`, `ldxdw %r${reg}, [%r6+40]\nadd %r${reg}, 8`));
+  }
   if (proto.args.includes("long_out")) add("misaligned-out", program(proto, { ...PLAIN, longOutAt: -12 }));
   if (proto.args.includes("mem_or_null") || proto.args.includes("mem_write_or_null")) {
     const src = program(proto, PLAIN);
