@@ -34,8 +34,14 @@ import { computePrecision, type Precision } from "./precision.js";
 export interface Cfg extends Precision {
   /** Slots that start an instruction (false for an lddw's second slot). */
   readonly isStart: boolean[];
-  /** Jump targets and fall-throughs of conditional jumps: where states are checkpointed. */
+  /**
+   * Where states are compared and checkpointed (kernel `mark_prune_point` in `visit_insn`):
+   * conditional jumps themselves, jump and call targets, the instruction after every call,
+   * and local call instructions.
+   */
   readonly prune: boolean[];
+  /** Instructions reached out of sequence, recorded in a path's history (kernel `mark_jmp_point`). */
+  readonly jmpPoint: boolean[];
   /** Entry points of local functions (besides 0). */
   readonly subprogs: number[];
   /** Successors of each instruction inside its function (for recomputing precision). */
@@ -98,6 +104,7 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
     }
   }
   const prune: boolean[] = new Array(n).fill(false);
+  const jmpPoint: boolean[] = new Array(n).fill(false);
   const subprogs: number[] = [];
   for (let i = 0; i < n; i++) {
     if (!isStart[i]) continue;
@@ -106,10 +113,17 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
     if (t < 0 || t >= n) fail(i, `jump out of range from insn ${i} to ${t}`, "verify.jump-range");
     if (!isStart[t]) fail(i, `jump into the middle of ldimm64 insn ${t - 1}`, "verify.jump-into-lddw");
     prune[t] = true;
+    jmpPoint[t] = true;
     if (insns[i]!.opcode === OP_CALL) {
       if (!subprogs.includes(t)) subprogs.push(t);
-      if (i + 1 < n) prune[i + 1] = true;
-    } else if (isCondJump(insns[i]!) && i + 1 < n) prune[i + 1] = true;
+      prune[i] = true;
+    } else if (isCondJump(insns[i]!)) prune[i] = true;
+  }
+  for (let i = 0; i + 1 < n; i++) {
+    if (isStart[i] && insns[i]!.opcode === OP_CALL) {
+      prune[i + 1] = true;
+      jmpPoint[i + 1] = true;
+    }
   }
   const last = insns[n - 1]!;
   if (!isStart[n - 1] || (last.opcode !== OP_EXIT && last.opcode !== OP_JA && last.opcode !== OP_JA32)) fail(n - 1, "last insn is not an exit or jmp", "verify.fallthrough");
@@ -129,7 +143,6 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
         const w = succ[top[1]++]!;
         if (w >= n) fail(top[0], `jump out of range from insn ${top[0]} to ${w}`, "verify.jump-range");
         if (color[w] === 1) {
-          prune[w] = true;
           if (!heads.includes(w)) heads.push(w);
           if (unprivileged) fail(top[0], `back-edge from insn ${top[0]} to ${w}`, "verify.back-edge");
         } else if (color[w] === 0) {
@@ -146,5 +159,5 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
 
   const succs = insns.map((_, i) => (isStart[i] ? successors(insns, i) : []));
   const prec = computePrecision(insns, isStart, succs, type, retPrecise);
-  return { isStart, prune, ...prec, succs, subprogs, loopHeads: heads.sort((a, b) => a - b) };
+  return { isStart, prune, jmpPoint, ...prec, succs, subprogs, loopHeads: heads.sort((a, b) => a - b) };
 }

@@ -19,6 +19,15 @@ export class Env {
   readonly scratchedSlots = new Set<number>();
   /** Extra log lines to print after the error message (kernel prints a second line sometimes). */
   extra: string[] = [];
+  /**
+   * What the current instruction asked of precision tracking (backtrack.ts), handled by the
+   * exploration loop once the instruction is done: registers of the current frame whose exact
+   * value a check relied on, and stack slots [frame, spi] likewise.
+   */
+  readonly preciseRegs: number[] = [];
+  readonly preciseSlots: [number, number][] = [];
+  /** The slot a spill or fill of the current instruction touched ([frame, spi]), for the path's history. */
+  stackAccess: [number, number] | null = null;
 
   constructor(
     readonly insns: readonly Insn[],
@@ -53,6 +62,21 @@ export class Env {
     if (r === 10) this.reject("frame pointer is read only", "verify.fp-write", "r10 is the frame pointer; copy it to another register before doing arithmetic");
     this.frame.regs[r] = v;
     this.scratchedRegs.add(r);
+  }
+
+  /** A check relied on the exact value of scalar r`regno` (kernel `mark_chain_precision`). */
+  markPrecise(regno: number): void {
+    this.preciseRegs.push(regno);
+  }
+
+  /** A check relied on the exact value spilled in a stack slot. */
+  markSlotPrecise(frame: number, spi: number): void {
+    this.preciseSlots.push([frame, spi]);
+  }
+
+  /** A register was spilled to or filled from a slot at a fixed offset (kernel INSN_F_STACK_ACCESS). */
+  noteStackAccess(frame: number, spi: number): void {
+    this.stackAccess = [frame, spi];
   }
 
   reject(message: string, code: string, hint?: string): never {

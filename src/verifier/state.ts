@@ -4,10 +4,7 @@
  * (`bpf_reg_state`, `bpf_stack_state`; vm-anchors §2.1). Registers and slots are immutable
  * values, so copying a state for a pushed branch copies two small arrays per frame.
  *
- * Also here: the comparisons used for pruning — `stateSafe` (an old, fully explored state
- * covers the current one: kernel `states_equal` with range_within) and `stateExact` (for
- * infinite-loop detection). Registers that are not live-relevant at the instruction are
- * ignored (our stand-in for the kernel's liveness and precision marks, see cfg.ts).
+ * The comparisons used for pruning live in states-equal.ts, precision marks in backtrack.ts.
  */
 import type { MapSpec } from "../vm/map-spec.js";
 import { MAX_STACK } from "../vm/isa.js";
@@ -40,6 +37,12 @@ export interface Reg {
   readonly frame?: number;
   /** PTR_TO_PACKET: bytes from `data` proven to be inside the packet. */
   readonly range?: number;
+  /**
+   * A scalar whose exact value some later check relied on (kernel `reg->precise`). Only
+   * checkpoint states carry it, set by precision backtracking (backtrack.ts); an imprecise
+   * scalar of a checkpoint matches any scalar when pruning (states-equal.ts).
+   */
+  readonly precise?: boolean;
 }
 
 export const ZERO = scalarConst(0n);
@@ -106,135 +109,3 @@ export function cloneState(s: VState): VState {
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;
 
-/** Id map for pruning comparisons: old id -> cur id must be a bijection. */
-class IdMap {
-  private fwd: Map<number, number> | undefined;
-  private back: Map<number, number> | undefined;
-  check(a: number, b: number): boolean {
-    if (a === 0 && b === 0) return true;
-    if (a === 0 || b === 0) return false;
-    if (this.fwd === undefined || this.back === undefined) {
-      this.fwd = new Map();
-      this.back = new Map();
-    }
-    const f = this.fwd.get(a);
-    const g = this.back.get(b);
-    if (f === undefined && g === undefined) {
-      this.fwd.set(a, b);
-      this.back.set(b, a);
-      return true;
-    }
-    return f === b && g === a;
-  }
-}
-
-function samePointerBase(old: Reg, cur: Reg): boolean {
-  return old.type === cur.type && old.off === cur.off && old.map?.fd === cur.map?.fd && old.frame === cur.frame;
-}
-
-/** Does `old` cover `cur` for every later check? (kernel `regsafe`, RANGE_WITHIN) */
-function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
-  if (old.type === "not_init") return true;
-  if (cur.type === "not_init") return false;
-  if (old.type === "scalar") {
-    if (cur.type !== "scalar") return false;
-    // Linked scalars narrow together, so their ids must correspond as well.
-    if (old.id !== 0 && !ids.check(old.id, cur.id)) return false;
-    return scalarWithin(old.s, cur.s);
-  }
-  if (!samePointerBase(old, cur)) return false;
-  if (!scalarWithin(old.s, cur.s)) return false;
-  if ((old.range ?? 0) > (cur.range ?? 0)) return false;
-  if (isOrNull(old) || old.type === "pkt") return ids.check(old.id, cur.id);
-  return true;
-}
-
-function regExact(a: Reg, b: Reg, ids: IdMap): boolean {
-  if (a.type !== b.type) return false;
-  if (a.type === "not_init") return true;
-  if (!scalarEq(a.s, b.s) || a.off !== b.off || a.map?.fd !== b.map?.fd || a.frame !== b.frame || (a.range ?? 0) !== (b.range ?? 0)) return false;
-  return ids.check(a.id, b.id);
-}
-
-/** An imprecise slot: scalar contents are interchangeable, only initialization and pointers matter. */
-function slotSafeImprecise(o: Slot, c: Slot, ids: IdMap, uninitOk: boolean): boolean {
-  if (o.spill !== undefined && o.spill.type !== "scalar") return c.spill !== undefined && regSafe(o.spill, c.spill, ids);
-  const kinds = o.kinds.replace(/r/g, "m");
-  for (let j = 0; j < 8; j++) {
-    if (kinds[j] === "?") continue;
-    const ck = c.kinds[j]!;
-    if (ck === "?" && !uninitOk) return false;
-    if (ck === "r" && c.spill !== undefined && c.spill.type !== "scalar") return false;
-  }
-  return true;
-}
-
-function slotSafe(old: Slot | undefined, cur: Slot | undefined, ids: IdMap, exact: boolean, uninitOk: boolean, precise: boolean): boolean {
-  const o = old ?? EMPTY_SLOT;
-  const c = cur ?? EMPTY_SLOT;
-  if (!exact && !precise) return slotSafeImprecise(o, c, ids, uninitOk);
-  if (exact) {
-    if (o.kinds !== c.kinds) return false;
-    if (o.spill !== undefined || c.spill !== undefined) return o.spill !== undefined && c.spill !== undefined && regExact(o.spill, c.spill, ids);
-    return true;
-  }
-  // A narrow spill shares its slot with other bytes: both sides must have the same layout.
-  if (spillSize(o) === 4 || spillSize(c) === 4) {
-    if (o.kinds !== c.kinds) return false;
-    if (o.spill === undefined || c.spill === undefined) return o.spill === undefined && c.spill === undefined;
-    return regSafe(o.spill, c.spill, ids);
-  }
-  if (o.spill !== undefined) {
-    if (c.spill === undefined) {
-      // An old spilled unknown scalar accepts any data bytes.
-      return o.spill.type === "scalar" && o.spill.s === UNKNOWN && !c.kinds.includes("?");
-    }
-    return regSafe(o.spill, c.spill, ids);
-  }
-  for (let j = 0; j < 8; j++) {
-    const ok = o.kinds[j]!;
-    const ck = c.kinds[j]!;
-    if (ok === "?") continue;
-    if (ok === "m") {
-      if (ck === "?" && !uninitOk) return false;
-      if (ck === "r" && c.spill !== undefined && c.spill.type !== "scalar") return false;
-      continue;
-    }
-    if (ok === "0") {
-      if (ck === "0") continue;
-      if (ck === "r" && c.spill?.type === "scalar" && scalarEq(c.spill.s, ZERO)) continue;
-      return false;
-    }
-  }
-  return true;
-}
-
-/**
- * Is `cur` covered by `old`? `live(frame, reg)` says whether a register matters from here on.
- * With `exact`, every live register and slot must be identical (loop detection). Slots for
- * which `slotPrecise` is false hold scalars whose values no later check depends on.
- */
-export function stateCovers(
-  old: VState,
-  cur: VState,
-  live: (frameIdx: number, reg: number) => boolean,
-  exact: boolean,
-  uninitOk: boolean,
-  slotPrecise: (frameIdx: number, spi: number) => boolean = () => true,
-): boolean {
-  if (old.frames.length !== cur.frames.length) return false;
-  const ids = new IdMap();
-  for (let f = 0; f < old.frames.length; f++) {
-    const of = old.frames[f]!;
-    const cf = cur.frames[f]!;
-    if (of.callsite !== cf.callsite) return false;
-    for (let r = 0; r < 11; r++) {
-      if (!live(f, r)) continue;
-      const ok = exact ? regExact(of.regs[r]!, cf.regs[r]!, ids) : regSafe(of.regs[r]!, cf.regs[r]!, ids);
-      if (!ok) return false;
-    }
-    const n = Math.max(of.stack.length, cf.stack.length);
-    for (let i = 0; i < n; i++) if (!slotSafe(of.stack[i], cf.stack[i], ids, exact, uninitOk, slotPrecise(f, i))) return false;
-  }
-  return true;
-}

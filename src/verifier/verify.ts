@@ -16,7 +16,7 @@
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
-import { BPF_JMP, BPF_JMP32, opClass, type Insn } from "../vm/isa.js";
+import { BPF_JMP, BPF_JMP32, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opSource, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
 import { checkCfg, type Cfg } from "./cfg.js";
@@ -24,9 +24,10 @@ import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
 import type { RegionKind } from "./mem.js";
-import { computePrecise, type PreciseSets } from "./precision.js";
 import { checkInsn, type StepOptions } from "./step.js";
-import { cloneState, newFrame, stateCovers, ZERO, type VState } from "./state.js";
+import type { HistEntry, LinkedReg } from "./backtrack.js";
+import { newFrame, ZERO, type VState } from "./state.js";
+import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
 export type { RegionKind };
 
 export const INSN_BUDGET = 1_000_000;
@@ -78,21 +79,8 @@ export interface VerifyResult {
   readonly warnings: readonly string[];
 }
 
-interface Checkpoint {
-  readonly state: VState;
-  readonly parent: Checkpoint | null;
-  branches: number;
-  /** Pruning statistics: a state that keeps failing to match is dropped from the search list. */
-  hits: number;
-  misses: number;
-  /** Some scalar branch below this checkpoint was decided by register values (kernel: precise). */
-  decided: boolean;
-}
-
-interface PathEntry {
-  state: VState;
-  insn: number;
-  parent: Checkpoint | null;
+/** The path being explored, with what the log and the rejection report need. */
+interface PathEntry extends Path {
   logLen: number;
   /** Branches taken so far, newest first (a shared linked list: pushing a branch is O(1)). */
   path: PathLink | null;
@@ -110,10 +98,6 @@ function pathList(p: PathLink | null, max = 64): string[] {
   const out: string[] = [];
   for (let l = p; l !== null && out.length < max; l = l.prev) out.push(l.text);
   return out.reverse();
-}
-
-function release(cp: Checkpoint | null): void {
-  for (let c = cp; c !== null; c = c.parent) if (--c.branches > 0) break;
 }
 
 function insnText(insns: readonly Insn[], i: number, type: ProgramType): string {
@@ -142,8 +126,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   let jmpsProcessed = 0;
   let prevJmps = 0;
   let prevInsns = 0;
-  let totalStates = 0;
-  let maxPerInsn = 0;
+  let explored: ExploredStates | undefined;
   let stackDepth = 0;
   const recorder = new FactsRecorder(insns.length);
   const stepOpts: StepOptions = {
@@ -158,7 +141,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const loopMax: number[] = [];
   const warned = new Map<number, string>();
 
-  const stats = (): string => `processed ${processed} insns (limit ${budget}) max_states_per_insn ${maxPerInsn} total_states ${totalStates} peak_states ${totalStates} mark_read 0`;
+  const stats = (): string => `processed ${processed} insns (limit ${budget}) max_states_per_insn ${explored?.maxPerInsn ?? 0} total_states ${explored?.total ?? 0} peak_states ${explored?.peak ?? 0} mark_read 0`;
   const finish = (error: VerifyError | null, detail: RejectDetail | null): VerifyResult => {
     const loops = loopHeads.filter((_, k) => loopMax[k]! > 1).map((head) => ({ head, maxIterations: loopMax[loopHeads.indexOf(head)]! }));
     let out: string[] = [];
@@ -174,9 +157,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     return {
       accepted: error === null,
       processed,
-      states: totalStates,
-      peakStates: totalStates,
-      maxStatesPerInsn: maxPerInsn,
+      states: explored?.total ?? 0,
+      peakStates: explored?.peak ?? 0,
+      maxStatesPerInsn: explored?.maxPerInsn ?? 0,
       stackDepth,
       loops,
       error: err,
@@ -199,27 +182,15 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   loopMax.push(...loopHeads.map(() => 0));
   const loopIndex = new Map(loopHeads.map((h, k) => [h, k]));
 
-  const explored = new Map<number, Checkpoint[]>();
+  explored = new ExploredStates(insns, cfg, !env.unprivileged);
   const pending: PathEntry[] = [];
   const init = newFrame(0, -1);
   init.regs[1] = { type: "ctx", s: ZERO, off: 0, id: 0 };
-  cur = { state: { frames: [init] }, insn: 0, parent: null, logLen: 0, loopIters: new Int32Array(loopHeads.length), from: -1, path: null };
+  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, loopIters: new Int32Array(loopHeads.length), from: -1, path: null };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 
-  // Conditional jumps decided by scalar values on some path so far: only their operands need
-  // to be precise (kernel: mark_chain_precision on a decided branch). The set only grows, and a
-  // fully explored checkpoint's decisions are all in it, so recomputing on growth stays sound.
-  const decidedJmp = new Uint8Array(insns.length);
-  let decidedSets: PreciseSets | null = null;
-  const preciseDecided = (): PreciseSets => (decidedSets ??= computePrecise(insns, cfg!.isStart, cfg!.succs, options.type, true, decidedJmp));
-  const liveFn = (i: number, st: VState, precise: boolean, noJmp = false) => (f: number, r: number): boolean => {
-    if (f < st.frames.length - 1) return true;
-    const mask = precise ? (noJmp ? cfg!.preciseNoJmp[i]! : preciseDecided().regs[i]!) : cfg!.live[i]!;
-    return ((mask >> r) & 1) === 1;
-  };
-
   const nextPath = (): boolean => {
-    release(cur!.parent);
+    releasePath(cur!.parent);
     const next = pending.pop();
     if (next === undefined) return false;
     if (level === 1) log.length = next.logLen;
@@ -228,6 +199,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (level >= 1) log.push(`from ${next.from} to ${next.insn}: ${formatState(next.state)}`);
     return true;
   };
+  const infiniteLoop = (): never => env.reject(`infinite loop detected at insn ${env.insnIdx}`, "verify.infinite-loop", "the loop state repeats exactly, so the loop can never end; make sure the loop variable changes");
 
   env.cur = cur.state;
   try {
@@ -236,75 +208,30 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       env.insnIdx = i;
       env.scratchedRegs.clear();
       env.scratchedSlots.clear();
-      if (++processed > budget) env.reject(`BPF program is too large. Processed ${processed} insn`, "verify.too-large", "the loops do not converge within the kernel's budget; bound them more tightly");
-      if (cfg.prune[i]) {
-        const k = loopIndex.get(i);
-        if (k !== undefined) {
-          const n = ++cur.loopIters[k]!;
-          if (n > loopMax[k]!) loopMax[k] = n;
-        }
-        let list = explored.get(i);
-        if (list === undefined) explored.set(i, (list = []));
-        let pruned = false;
-        // Loop heads always get a checkpoint (so a repeating state is caught there), other
-        // prune points only after some progress (kernel heuristic).
-        let addNew = loopIndex.has(i) || (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8);
-        const live = liveFn(i, env.cur, false);
-        const precise = liveFn(i, env.cur, true);
-        const preciseNoJmp = liveFn(i, env.cur, true, true);
-        for (let k = 0; k < list.length; k++) {
-          const cp = list[k]!;
-          if (cp.branches > 0) {
-            if (stateCovers(cp.state, env.cur, live, true, !env.unprivileged)) {
-              env.reject(`infinite loop detected at insn ${i}`, "verify.infinite-loop", "the loop state repeats exactly, so the loop can never end; make sure the loop variable changes");
-            }
-            // Inside a loop, checkpoint only every 20 jumps or 100 instructions (kernel heuristic).
-            if (jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) addNew = false;
-          } else if (
-            stateCovers(
-              cp.state,
-              env.cur,
-              (f, r) => live(f, r) && ((cp.decided ? precise(f, r) : preciseNoJmp(f, r)) || !bothScalar(cp.state, env.cur, f, r)),
-              false,
-              !env.unprivileged,
-              (f, spi) => f < env.cur.frames.length - 1 || (((cp.decided ? preciseDecided().slots[i]! : cfg!.preciseSlotsNoJmp[i]!) >> BigInt(spi)) & 1n) === 1n,
-            )
-          ) {
-            cp.hits++;
-            pruned = true;
-            // The pruned path continues as the old one did: inherit its decided branches.
-            if (cp.decided) for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
-            break;
-          }
-          // Like the kernel, forget states that rarely match so the lists stay short.
-          if (++cp.misses > cp.hits * 3 + 3) {
-            list.splice(k, 1);
-            k--;
-          }
-        }
-        if (pruned) {
-          if (level >= 1) log.push(`${i}: safe`);
-          if (!nextPath()) break;
-          continue;
-        }
-        if (!addNew) {
-          // Not worth a checkpoint yet (kernel heuristic): fall through to execute.
-        } else {
-          prevJmps = jmpsProcessed;
-          prevInsns = processed;
-          const cp: Checkpoint = { state: cloneState(env.cur), parent: cur.parent, branches: 1, hits: 0, misses: 0, decided: false };
-          cur.parent = cp;
-          list.push(cp);
-          totalStates++;
-          if (list.length > maxPerInsn) maxPerInsn = list.length;
-        }
+      if (++processed > budget) tooLarge(env, processed, loopHeads, loopMax);
+      const k = loopIndex.get(i);
+      if (k !== undefined) {
+        const n = ++cur.loopIters[k]!;
+        if (n > loopMax[k]!) loopMax[k] = n;
       }
+      if (cfg.prune[i] && explored.visit(cur, i, jmpsProcessed, processed, infiniteLoop) === "pruned") {
+        if (level >= 1) log.push(`${i}: safe`);
+        if (!nextPath()) break;
+        continue;
+      }
+      if (cfg.jmpPoint[i]) cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1 });
       const line = level >= 1 ? `${i}: ${insnText(insns, i, options.type)}` : "";
-      const cls = opClass(insns[i]!.opcode);
+      const x = insns[i]!;
+      const cls = opClass(x.opcode);
       if (cls === BPF_JMP || cls === BPF_JMP32) jmpsProcessed++;
+      const frame = env.cur.frames.length - 1;
+      const linked = isCondJump(x) ? linkedRegs(env.cur, x) : undefined;
       let next = i + 1;
       let ended = false;
       let pushed: PathEntry | undefined;
+      env.preciseRegs.length = 0;
+      env.preciseSlots.length = 0;
+      env.stackAccess = null;
       try {
         const step = checkInsn(env, insns, i, recorder, stepOpts);
         if (step.kind === "end") ended = true;
@@ -312,15 +239,26 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         else {
           const { target, out } = step;
           if (out.decided === true) {
-            for (let c = cur.parent; c !== null && !c.decided; c = c.parent) c.decided = true;
-            if (decidedJmp[i] === 0) {
-              decidedJmp[i] = 1;
-              decidedSets = null;
-            }
+            // A branch decided by values: they must stay exact (kernel check_cond_jmp_op).
+            const st = (out.taken ?? out.fall)!;
+            if (st.frames[frame]!.regs[x.dst]!.type === "scalar") env.markPrecise(x.dst);
+            if (opSource(x.opcode) === BPF_X && st.frames[frame]!.regs[x.src]!.type === "scalar") env.markPrecise(x.src);
           }
           if (out.taken !== null && out.fall !== null) {
-            const iters = cur.loopIters.slice();
-            pushed = { state: out.taken, insn: target, parent: cur.parent, logLen: log.length, path: { text: `${i} -> ${target}`, prev: cur.path }, loopIters: iters, from: i };
+            // Both sides share the record of which scalars were linked here (kernel: before push_stack).
+            if (linked !== undefined) noteHistory(cur, i, (h) => (h.linked = linked));
+            pushed = {
+              state: out.taken,
+              insn: target,
+              parent: cur.parent,
+              firstInsn: cur.firstInsn,
+              lastInsn: i,
+              history: cur.history.slice(),
+              logLen: log.length,
+              path: { text: `${i} -> ${target}`, prev: cur.path },
+              loopIters: cur.loopIters.slice(),
+              from: i,
+            };
             pending.push(pushed);
             if (cur.parent !== null) cur.parent.branches++;
             env.cur = out.fall;
@@ -334,6 +272,15 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (e instanceof VerifyError && level >= 1) log.push(line);
         throw e;
       }
+      const access = env.stackAccess;
+      if (access !== null) {
+        noteHistory(cur, i, (h) => {
+          h.stackFrame = access[0];
+          h.stackSpi = access[1];
+        });
+        if (pushed !== undefined) pushed.history = cur.history.slice();
+      }
+      if (env.preciseRegs.length > 0 || env.preciseSlots.length > 0) requestPrecision(insns, cfg, cur, i, frame, env.preciseRegs, env.preciseSlots);
       if (level >= 1) {
         const st = ended ? "" : formatFrame(env.frame, env.scratchedRegs, env.scratchedSlots);
         log.push(withState(line, st));
@@ -344,6 +291,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (!nextPath()) break;
         continue;
       }
+      cur.lastInsn = i;
       cur.insn = next;
     }
   } catch (e) {
@@ -355,6 +303,62 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   return finish(null, null);
 }
 
-function bothScalar(a: VState, b: VState, f: number, r: number): boolean {
-  return a.frames[f]!.regs[r]!.type === "scalar" && b.frames[f]!.regs[r]!.type === "scalar";
+const isCondJump = (x: Insn): boolean => {
+  const cls = opClass(x.opcode);
+  return (cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_EXIT && x.opcode !== OP_CALL && x.opcode !== OP_JA && x.opcode !== OP_JA32;
+};
+
+/** Add to (or create) the history entry of instruction `i` on the path (kernel `push_insn_history`). */
+function noteHistory(path: Path, i: number, fill: (h: HistEntry) => void): void {
+  const last = path.history[path.history.length - 1];
+  if (last !== undefined && last.idx === i) {
+    fill(last);
+    return;
+  }
+  const h: HistEntry = { idx: i, prev: path.lastInsn, stackFrame: -1, stackSpi: -1 };
+  fill(h);
+  path.history.push(h);
+}
+
+/**
+ * Scalars sharing an id with a jump's operands, in every frame (kernel `collect_linked_regs`):
+ * a later precision request for one of them covers all, as the branch narrowed all.
+ */
+function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
+  const f = st.frames[st.frames.length - 1]!;
+  const ids: number[] = [];
+  const d = f.regs[x.dst]!;
+  if (d.type === "scalar" && d.id !== 0) ids.push(d.id);
+  if (opSource(x.opcode) === BPF_X) {
+    const s = f.regs[x.src]!;
+    if (s.type === "scalar" && s.id !== 0) ids.push(s.id);
+  }
+  if (ids.length === 0) return undefined;
+  const out: LinkedReg[] = [];
+  st.frames.forEach((fr, fi) => {
+    for (let r = 0; r < 10; r++) {
+      const reg = fr.regs[r]!;
+      if (reg.type === "scalar" && ids.includes(reg.id)) out.push({ frame: fi, regno: r });
+    }
+    fr.stack.forEach((slot, spi) => {
+      const sp = slot?.spill;
+      if (sp !== undefined && sp.type === "scalar" && ids.includes(sp.id)) out.push({ frame: fi, regno: -1, spi });
+    });
+  });
+  // The kernel keeps at most 6 (LINKED_REGS_MAX); more would only add precision.
+  return out.length > 1 ? out : undefined;
+}
+
+/** The budget ran out: say which loop ran longest, and advise only what is true. */
+function tooLarge(env: Env, processed: number, heads: readonly number[], most: readonly number[]): never {
+  let k = -1;
+  for (let j = 0; j < heads.length; j++) if (k < 0 || most[j]! > most[k]!) k = j;
+  const msg = `BPF program is too large. Processed ${processed} insn`;
+  if (k < 0) return env.reject(msg, "verify.too-large", "the program's paths multiply beyond the kernel's budget of 1,000,000 processed instructions; merge branches or split the work");
+  const n = most[k]!;
+  const hint =
+    n > 1000
+      ? `the loop at insn ${heads[k]} ran ${n} times on one path without its bound being known; bound it more tightly (e.g. \`for i in 0..N\` with a constant N)`
+      : `the loop at insn ${heads[k]} ran up to ${n} times on one path; its iterations do not converge to a known state, so the paths multiply: keep fewer values alive across iterations or reduce the bound`;
+  return env.reject(msg, "verify.too-large", hint);
 }
