@@ -231,6 +231,9 @@ export function checkAlu(env: Env, x: Insn): void {
   const val = dst.type !== "scalar" ? src.s : dst.s;
   if (code === BPF_AND || code === BPF_OR || code === BPF_XOR) env.reject(`R${x.dst} bitwise operator ${text} on pointer prohibited`, "verify.ptr-bitwise");
   if (code !== BPF_ADD && code !== BPF_SUB) env.reject(`R${x.dst} pointer arithmetic with ${text} operator prohibited`, "verify.ptr-arith");
+  // The scalar becomes part of a pointer's offset: its exact value matters (kernel
+  // adjust_reg_min_max_vals marks it with mark_chain_precision).
+  if (!useK) env.markPrecise(dst.type === "scalar" ? x.dst : x.src);
   if (code === BPF_SUB && dst.type === "scalar") env.reject(`R${x.dst} tried to subtract pointer from scalar`, "verify.ptr-sub");
   env.setReg(x.dst, ptrMath(env, x.dst, ptr, val, code === BPF_SUB));
 }

@@ -50,7 +50,10 @@ function constantKey(env: Env, key: Reg, size: number): bigint | undefined {
   if (run("0") >= size) return 0n;
   const v = slot.spill;
   if (v === undefined || v.type !== "scalar" || slot.kinds[7] !== "r" || run("r") !== size) return undefined;
-  return isConstScalar(v.s) ? v.s.smin : undefined;
+  if (!isConstScalar(v.s)) return undefined;
+  // The lookup's result type relies on the spilled constant (kernel: mark_chain_precision_batch).
+  env.markSlotPrecise(key.frame ?? env.cur.frames.length - 1, (-off - 1) >> 3);
+  return v.s.smin;
 }
 
 export function checkHelperCall(env: Env, x: Insn): void {

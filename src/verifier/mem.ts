@@ -14,6 +14,7 @@
  */
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
+import type { RegionKind } from "../vm/jit/facts.js";
 import type { Env } from "./env.js";
 import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
@@ -21,8 +22,8 @@ import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 export type Access = "read" | "write";
 
-/** What the JIT may learn about an access (facts). */
-export type RegionKind = "stack" | "ctx" | "map_value" | "sock" | "pkt";
+/** The kind of object an access hits: the facts contract's type (the JIT learns it per access). */
+export type { RegionKind };
 
 function sizedUnknown(size: number): Reg {
   return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0n, (1n << BigInt(size * 8)) - 1n));
@@ -182,6 +183,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
     const zero = value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
     f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
+    if (!zero) env.noteStackAccess(f.frameno, spi);
     env.scratchedSlots.add(spi);
     return;
   }
@@ -197,6 +199,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const old = slotOf(f, spi);
     const high = old.spill !== undefined ? old.kinds.slice(0, 4).replace(/r/g, "m") : old.kinds.slice(0, 4);
     f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0 } };
+    env.noteStackAccess(f.frameno, spi);
     env.scratchedSlots.add(spi);
     return;
   }
@@ -226,11 +229,18 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
   if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
     const n = spillSize(slot);
-    if (size === 8 && n === 8) return slot.spill!;
+    const spi = (-off - 1) >> 3;
+    if (size === 8 && n === 8) {
+      if (what === "insn") env.noteStackAccess(f.frameno, spi);
+      return slot.spill!;
+    }
     // A narrow fill from the start of a scalar spill reads the spilled value truncated; it
     // stays linked to the spill only when truncation changes nothing (kernel: narrowing fill).
     const sp = slot.spill;
-    if (what === "insn" && size <= n && sp !== undefined && sp.type === "scalar") return scalarReg(truncate(sp.s, size), fitsIn(sp, size) ? sp.id : 0);
+    if (what === "insn" && size <= n && sp !== undefined && sp.type === "scalar") {
+      env.noteStackAccess(f.frameno, spi);
+      return scalarReg(truncate(sp.s, size), fitsIn(sp, size) ? sp.id : 0);
+    }
   }
   let allZero = true;
   // Bytes of a spilled constant zero read back as zero too, but only when every byte read
