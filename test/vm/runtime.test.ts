@@ -236,11 +236,11 @@ describe.each(ENGINES)("SkReuseportRuntime (%s)", (_engineName, engine) => {
     for (let i = 0; i < 3; i++) expect(rt2.select({ sk: ls[0]!, migratingSk: null, hash: 0 }).ret).toBe(0);
   });
 
-  it("only the helpers that store through a pointer argument are marked as writing (skb_load_bytes*, strtol/strtoul, snprintf, loop)", () => {
+  it("only the helpers that store through a pointer argument are marked as writing (skb_load_bytes*, strtol/strtoul, snprintf, loop, for_each_map_elem)", () => {
     const { maps } = setup();
     const rt = new SkReuseportRuntime({ insns: toSlots([mov64(0, 1), exit]), maps, engine });
     const writers = [...createHelperTable(rt.env, SK_REUSEPORT)].filter(([, fn]) => fn.writesArgs !== false).map(([id]) => id).sort((a, b) => a - b);
-    expect(writers).toEqual([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop].sort((a, b) => a - b));
+    expect(writers).toEqual([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop, HELPER.for_each_map_elem].sort((a, b) => a - b));
   });
 });
 

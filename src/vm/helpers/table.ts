@@ -10,7 +10,7 @@ import { mapDeleteElem, mapLookupElem, mapUpdateElem } from "./map-helpers.js";
 import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs, ktimeGetTaiNs } from "./misc.js";
 import { getSocketCookie, skSelectReuseport } from "./reuseport.js";
 import { skbLoadBytes, skbLoadBytesRelative } from "./skb.js";
-import { loop } from "./loop.js";
+import { forEachMapElem, loop } from "./loop.js";
 import { snprintf, tracePrintk, traceVprintk } from "./trace.js";
 import { strncmp, strtol, strtoul } from "./strings.js";
 import { unavailableHelper } from "./unavailable.js";
@@ -41,21 +41,21 @@ export const HELPER_IMPLS: ReadonlyMap<number, HelperMaker> = new Map<number, He
   [HELPER.snprintf, snprintf],
   [HELPER.trace_vprintk, traceVprintk],
   [HELPER.loop, loop],
+  [HELPER.for_each_map_elem, forEachMapElem],
 ]);
 
 /** Why some offered helpers trap instead of running (shown in the trap message). */
 const WHY_NOT: ReadonlyMap<number, string> = new Map([
-  [HELPER.for_each_map_elem, "it needs a callback; Baton's loader refuses function pointers (lddw src=4)"],
   [HELPER.tail_call, "Baton has no BPF_MAP_TYPE_PROG_ARRAY"],
 ]);
 
 /**
  * Helpers that store into memory a pointer argument names (the kernel's ARG_PTR_TO_UNINIT_MEM):
  * the bytes copied out of the packet, strtol's result, snprintf's output, and whatever a
- * bpf_loop callback stores. Every other helper above only reads through its pointer arguments
+ * bpf_loop / bpf_for_each_map_elem callback stores. Every other helper above only reads through its pointer arguments
  * (keys, values, format strings) or takes none.
  */
-const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop]);
+const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop, HELPER.for_each_map_elem]);
 
 /** The helpers `type` allows, bound to `env`. */
 export function createHelperTable(env: HelperEnv, type: ProgramType): HelperTable {

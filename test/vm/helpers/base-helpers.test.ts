@@ -178,7 +178,7 @@ describe("helper table", () => {
 
   it("runs these helpers in userspace", () => {
     const ran = [...SK_REUSEPORT.helpers.keys()].filter((id) => HELPER_IMPLS.has(id)).map((id) => kernelHelperName(id));
-    expect(ran).toEqual(["bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem", "bpf_ktime_get_ns", "bpf_trace_printk", "bpf_get_prandom_u32", "bpf_get_smp_processor_id", "bpf_skb_load_bytes", "bpf_get_numa_node_id", "bpf_get_socket_cookie", "bpf_skb_load_bytes_relative", "bpf_sk_select_reuseport", "bpf_strtol", "bpf_strtoul", "bpf_jiffies64", "bpf_ktime_get_boot_ns", "bpf_ktime_get_coarse_ns", "bpf_snprintf", "bpf_trace_vprintk", "bpf_loop", "bpf_strncmp", "bpf_ktime_get_tai_ns"]);
+    expect(ran).toEqual(["bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem", "bpf_ktime_get_ns", "bpf_trace_printk", "bpf_get_prandom_u32", "bpf_get_smp_processor_id", "bpf_skb_load_bytes", "bpf_get_numa_node_id", "bpf_get_socket_cookie", "bpf_skb_load_bytes_relative", "bpf_sk_select_reuseport", "bpf_strtol", "bpf_strtoul", "bpf_jiffies64", "bpf_ktime_get_boot_ns", "bpf_ktime_get_coarse_ns", "bpf_for_each_map_elem", "bpf_snprintf", "bpf_trace_vprintk", "bpf_loop", "bpf_strncmp", "bpf_ktime_get_tai_ns"]);
   });
 });
 
@@ -229,6 +229,75 @@ describe("bpf_loop with a callback runner", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("bpf_for_each_map_elem with a callback runner", () => {
+  /** Fill a hash map with keys → key * 10, and a runner that records (key, value) and adds 1 to the value. */
+  function setup(type: number, stopAtKey: number): { f: ReturnType<typeof fixture>; map: DataMap; seen: [number, bigint][]; mapArg: number[] } {
+    const f = fixture();
+    const map = f.maps.create({ fd: 5, type, keySize: 4, valueSize: 8, maxEntries: 4 }) as DataMap;
+    const v = new Uint8Array(8);
+    for (const k of [3, 1, 2]) {
+      new DataView(v.buffer).setBigUint64(0, BigInt(k * 10), true);
+      expect(map.update(u32Key(k), v, 0)).toBe(0);
+    }
+    const seen: [number, bigint][] = [];
+    const mapArg: number[] = [];
+    f.env.callbacks = {
+      call(_h, _l, cb, mem) {
+        mapArg.push(cb[3]!, cb[2]!);
+        const key = mem.read(cb[5]!, cb[4]!, 4);
+        const k = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+        const val = mem.get(cb[7]!)!.view;
+        const value = val.getBigUint64(cb[6]!, true);
+        seen.push([k, value]);
+        val.setBigUint64(cb[6]!, value + 1n, true);
+        expect(() => mem.write(cb[5]!, cb[4]!, new Uint8Array(4))).toThrow(/read-only/);
+        cb[0] = k === stopAtKey ? 1 : 0;
+        cb[1] = 0;
+      },
+    };
+    return { f, map, seen, mapArg };
+  }
+
+  it("visits every hash element with its key and a pointer to its value; returns the count", () => {
+    const { f, map, seen, mapArg } = setup(1, -1);
+    const r = regs(ptr(map.handle.id), ptr(7, 100), 0, 0);
+    f.helper(HELPER.for_each_map_elem)(r, f.mem);
+    expect(r0(r)).toBe(3);
+    expect(seen).toEqual([[3, 30n], [1, 10n], [2, 20n]]);
+    expect(mapArg.slice(0, 2)).toEqual([map.handle.id, 0]);
+    expect(lookupU64Of(map, 1)).toBe(11n); // the callback wrote through r3
+  });
+
+  it("stops after the call that returns 1, counting it; arrays visit every index", () => {
+    const { f, map, seen } = setup(1, 1);
+    const r = regs(ptr(map.handle.id), ptr(7, 100), 0, 0);
+    f.helper(HELPER.for_each_map_elem)(r, f.mem);
+    expect(r0(r)).toBe(2);
+    expect(seen.map(([k]) => k)).toEqual([3, 1]);
+    const a = setup(2, -1);
+    const ra = regs(ptr(a.map.handle.id), ptr(7, 100), 0, 0);
+    a.f.helper(HELPER.for_each_map_elem)(ra, a.f.mem);
+    expect(r0(ra)).toBe(4);
+    expect(a.seen).toEqual([[0, 0n], [1, 10n], [2, 20n], [3, 30n]]);
+  });
+
+  it("flags != 0 is -EINVAL; without a callback runner it traps", () => {
+    const { f, map, seen } = setup(1, -1);
+    const r = regs(ptr(map.handle.id), ptr(7, 100), 0, 1);
+    f.helper(HELPER.for_each_map_elem)(r, f.mem);
+    expect(errnoName(r0(r))).toBe("-EINVAL");
+    expect(seen).toEqual([]);
+    f.env.callbacks = null;
+    expect(() => f.helper(HELPER.for_each_map_elem)(regs(ptr(map.handle.id), ptr(7, 100), 0, 0), f.mem)).toThrow(/bpf_for_each_map_elem#164 is not available in Baton's VM/);
+  });
+});
+
+function lookupU64Of(map: DataMap, key: number): bigint {
+  const v = map.lookup(u32Key(key));
+  if (typeof v === "number") throw new Error(`key ${key}: ${v}`);
+  return new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
+}
 
 describe("strtoull (kernel __bpf_strtoull)", () => {
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
