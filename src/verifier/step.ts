@@ -42,7 +42,7 @@ import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
-import { scalarConst, sext, truncate } from "./scalar.js";
+import { isConstScalar, scalarConst, sext, truncate } from "./scalar.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 /** What an instruction did to control flow. */
@@ -102,6 +102,9 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
         const kind = atomic(env, x, size);
         facts.record(i, kind);
       } else {
+        // Zeroes written to the stack are kept as zero bytes, which no history entry follows
+        // back: the register that held them must be exact (kernel: STACK_ZERO marks precision).
+        if (value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n && env.reg(x.dst).type === "stack") env.markPrecise(x.src);
         const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
         facts.record(i, kind);
       }
@@ -202,6 +205,9 @@ function localCall(env: Env, i: number, target: number): number {
   const caller = env.frame;
   const callee = newFrame(env.cur.frames.length, i);
   for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r]!;
+  // The caller's r0-r5 are scratched by the call (kernel clear_caller_saved_regs), already
+  // while the callee runs: states inside the callee compare them as unset.
+  for (let r = 0; r <= 5; r++) caller.regs[r] = NOT_INIT;
   env.cur.frames.push(callee);
   return target;
 }
