@@ -139,6 +139,9 @@ export class InputError extends BatonError {
  * Render an error as the CLI prints it. With the source text of a span's file, the offending
  * line and a caret line follow the header.
  */
+/** Longest piece of a source line shown under a diagnostic. */
+const MAX_SHOWN = 160;
+
 export function formatError(err: BatonError, sourceText?: string): string {
   const loc = err.location;
   let head: string;
@@ -146,10 +149,14 @@ export function formatError(err: BatonError, sourceText?: string): string {
   if (isSourceSpan(loc)) {
     head = `${loc.file}:${loc.line}:${loc.col}: error: ${err.message}`;
     if (sourceText !== undefined) {
-      const line = sourceText.split(/\r?\n/)[loc.line - 1];
-      if (line !== undefined) {
-        const caretLen = Math.max(1, Math.min(loc.length ?? 1, line.length - loc.col + 1));
-        body = `\n${line}\n${" ".repeat(Math.max(0, loc.col - 1))}${"^".repeat(caretLen)}`;
+      const full = sourceText.split(/\r?\n/)[loc.line - 1];
+      if (full !== undefined) {
+        // A generated line can be megabytes long: show a window around the column.
+        const from = full.length > MAX_SHOWN ? Math.max(0, Math.min(loc.col - 1 - MAX_SHOWN / 2, full.length - MAX_SHOWN)) : 0;
+        const line = (from > 0 ? "…" : "") + full.slice(from, from + MAX_SHOWN) + (from + MAX_SHOWN < full.length ? "…" : "");
+        const col = loc.col - from + (from > 0 ? 1 : 0);
+        const caretLen = Math.max(1, Math.min(loc.length ?? 1, line.length - col + 1));
+        body = `\n${line}\n${" ".repeat(Math.max(0, col - 1))}${"^".repeat(caretLen)}`;
       }
     }
   } else if (loc !== undefined) {
