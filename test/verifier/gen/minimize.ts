@@ -4,7 +4,8 @@
  *
  * Greedy delta debugging over source lines: try dropping chunks of lines (halving the chunk
  * size down to one line) and keep a drop when the program still has the same outcome and,
- * for over/under/crash, the same kernel / Baton message (numbers ignored). Writes OUT.s
+ * for over/under/crash, the same kernel / Baton message (numbers ignored); ctx loads, labels
+ * of functions and the shared exit are kept. Writes OUT.s
  * (default: FINDING.min.s) with the finding's headers and prints the size before and after.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -43,6 +44,9 @@ const same = (r: Result): boolean => {
   return true;
 };
 
+// Lines kept so the result stays readable: r6 = ctx, ctx scalar loads, the shared `r0 = 1`
+// exit, and function labels (a dropped load would leave a register holding something odd).
+const PROTECT = /^(mov %r6, %r1|ldx[bhw]+ %r\d, \[%r[36]\+\d+\]|mov %r0, 1|out:|exit|store\d?:|f:)$/;
 let cur = body;
 let tries = 0;
 for (let chunk = Math.max(1, Math.floor(cur.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
@@ -51,7 +55,10 @@ for (let chunk = Math.max(1, Math.floor(cur.length / 2)); chunk >= 1; chunk = Ma
     progress = false;
     for (let at = 0; at + chunk <= cur.length; ) {
       const cand = [...cur.slice(0, at), ...cur.slice(at + chunk)];
-      // The last line must stay an exit or a jump (a program cannot fall off its end).
+      if (cur.slice(at, at + chunk).some((l) => PROTECT.test(l))) {
+        at += chunk;
+        continue;
+      }
       tries++;
       if (cand.length > 0 && same(await differ.run(job(cand)))) {
         cur = cand;
