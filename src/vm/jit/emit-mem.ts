@@ -14,8 +14,8 @@
  *
  * Trusted mode emits no check: the verifier proved every access in bounds and writable, and
  * the address is taken apart exactly even when the base lies below its object (a negative
- * register offset with a positive insn offset). The
- * DataView still refuses offsets outside its buffer and an unknown region id fails the lookup,
+ * register offset with a positive insn offset). The DataView still refuses offsets outside
+ * its buffer and an unknown region id fails the lookup,
  * so a wrong proof becomes a generic trap (see `engine.ts`), never a read outside JS memory;
  * a write to a read-only region, however, would go through — which is why trusted mode is
  * only for verified programs. With `memRegion: "stack"` the stack's DataView is used directly.
@@ -72,9 +72,9 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
     // signed offset s with |s| far below 2^31 (the insn offset is an int16 and regions are far
     // smaller than 2^31 bytes). The exact 64-bit base is (id - 1) << 32 | (s + 2^32) when
     // s < 0 — the borrow went into the region half, as `r0 += -8` on the first value of a
-    // map's arena does — and id << 32 | s otherwise. So
-    // the low half as an int32 IS s, and the region id is the high half plus its sign bit:
-    // exact for every offset the verifier allows, in int32 arithmetic V8 keeps in registers.
+    // map's arena does — and id << 32 | s otherwise. So the low half as an int32 IS s, and the
+    // region id is the high half plus the low half's sign bit: exact for every offset the
+    // verifier allows, in int32 arithmetic V8 keeps in registers.
     // A wrong proof still only reaches VM memory: the view refuses offsets outside its buffer.
     w(`o = ${bl} + ${num(off, pc)};`);
     const f = factsAt(ctx.facts, pc);
