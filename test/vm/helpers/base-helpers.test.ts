@@ -4,7 +4,9 @@
 // call the helpers directly.
 import { describe, expect, it } from "vitest";
 import { VmTrap } from "../../../src/errors.js";
-import type { CallbackRunner } from "../../../src/vm/helper-abi.js";
+import type { CallbackRunner, HelperTable } from "../../../src/vm/helper-abi.js";
+import { SubprogramRunner } from "../../../src/vm/helpers/callback-runner.js";
+import { createHelperTable, HelperEnv } from "../../../src/vm/helpers/index.js";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { createInterpreter } from "../../../src/vm/interpreter.js";
 import { createJit } from "../../../src/vm/jit/jit.js";
@@ -179,6 +181,102 @@ describe("helper table", () => {
   it("runs these helpers in userspace", () => {
     const ran = [...SK_REUSEPORT.helpers.keys()].filter((id) => HELPER_IMPLS.has(id)).map((id) => kernelHelperName(id));
     expect(ran).toEqual(["bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem", "bpf_ktime_get_ns", "bpf_trace_printk", "bpf_get_prandom_u32", "bpf_get_smp_processor_id", "bpf_skb_load_bytes", "bpf_get_numa_node_id", "bpf_get_socket_cookie", "bpf_skb_load_bytes_relative", "bpf_sk_select_reuseport", "bpf_strtol", "bpf_strtoul", "bpf_jiffies64", "bpf_ktime_get_boot_ns", "bpf_ktime_get_coarse_ns", "bpf_for_each_map_elem", "bpf_snprintf", "bpf_trace_vprintk", "bpf_loop", "bpf_strncmp", "bpf_ktime_get_tai_ns"]);
+  });
+});
+
+/**
+ * Programs with real callbacks, run by SubprogramRunner on each engine: the main program's
+ * lddw src=4 resolved to function pointers, the callback run in an engine of its own.
+ */
+describe.each(ENGINES)("callbacks through SubprogramRunner (%s)", (_name, factory) => {
+  function run(source: string, setup?: (maps: MapTable) => void): number {
+    const mem = new AddressSpace();
+    const maps = new MapTable(mem);
+    setup?.(maps);
+    const env = new HelperEnv({ maps });
+    let table: HelperTable = new Map();
+    const runner = new SubprogramRunner(decode(assemble(source, "cb.s")), mem, factory, () => table);
+    env.callbacks = runner;
+    table = createHelperTable(env, SK_REUSEPORT);
+    const engine = factory(runner.resolveFunctionPointers(), { mem, helpers: table });
+    return engine.run(0, 0, 0);
+  }
+
+  /** bpf_loop(5, cb, &sum, 0); cb adds its index to *ctx and stops (returns 1) at index `stop`. */
+  const loopProgram = (stop: number): string =>
+    [
+      "mov %r6, 0",
+      "stxdw [%r10-8], %r6",
+      "mov %r1, 5",
+      "lddw %r2, pseudo(4, 9, 0)", // slot 3: target 3 + 9 + 1 = 13
+      "mov %r3, %r10",
+      "add %r3, -8",
+      "mov %r4, 0",
+      "call 181",
+      "ldxdw %r1, [%r10-8]",
+      "lsh %r0, 16",
+      "or %r0, %r1",
+      "exit",
+      "cb:", // slot 13
+      "ldxdw %r3, [%r2+0]",
+      "add %r3, %r1",
+      "stxdw [%r2+0], %r3",
+      "mov %r0, 0",
+      `jne %r1, ${stop}, done`,
+      "mov %r0, 1",
+      "done:",
+      "exit",
+    ].join("\n");
+
+  it("bpf_loop runs the callback with (index, ctx) and returns the number of calls", () => {
+    const ret = run(loopProgram(-1));
+    expect([ret >>> 16, ret & 0xffff]).toEqual([5, 0 + 1 + 2 + 3 + 4]);
+  });
+
+  it("bpf_loop stops after the callback returns 1", () => {
+    const ret = run(loopProgram(2));
+    expect([ret >>> 16, ret & 0xffff]).toEqual([3, 0 + 1 + 2]);
+  });
+
+  it("bpf_for_each_map_elem passes key and value pointers; the callback sums the values into ctx", () => {
+    let handle = 0;
+    const src = (h: number): string =>
+      [
+        "mov %r6, 0",
+        "stxdw [%r10-8], %r6",
+        `lddw %r1, 0x${h.toString(16)}00000000`, // the map pointer, as a loader resolves map_fd
+        "lddw %r2, pseudo(4, 9, 0)", // slot 4: target 4 + 9 + 1 = 14
+        "mov %r3, %r10",
+        "add %r3, -8",
+        "mov %r4, 0",
+        "call 164",
+        "ldxdw %r1, [%r10-8]",
+        "lsh %r0, 16",
+        "or %r0, %r1",
+        "exit",
+        "cb:", // slot 14
+        "ldxdw %r5, [%r3+0]",
+        "ldxw %r1, [%r2+0]",
+        "add %r5, %r1", // value + key
+        "ldxdw %r1, [%r4+0]",
+        "add %r1, %r5",
+        "stxdw [%r4+0], %r1",
+        "mov %r0, 0",
+        "exit",
+      ].join("\n");
+    const setup = (maps: MapTable): void => {
+      const m = maps.create({ fd: 5, type: 1, keySize: 4, valueSize: 8, maxEntries: 8 }) as DataMap;
+      handle = m.handle.id;
+      const v = new Uint8Array(8);
+      for (const k of [1, 2, 3]) {
+        new DataView(v.buffer).setBigUint64(0, BigInt(k * 100), true);
+        m.update(u32Key(k), v, 0);
+      }
+    };
+    // The handle id is known only once the map exists: build once to learn it (fresh spaces number alike).
+    run("mov %r0, 0\nexit", setup);
+    const ret = run(src(handle), setup);
+    expect([ret >>> 16, ret & 0xffff]).toEqual([3, 600 + 6]);
   });
 });
 
