@@ -5,10 +5,12 @@
  *
  * Why a walked state's pointer type speaks for pruned paths too: a path is pruned only when
  * an explored state covers it, and covering compares pointers exactly — same type, fixed
- * offset, map and frame, the variable part within the old one's (`regSafe` in state.ts, the
- * kernel's `regsafe`); an imprecise scalar covers only scalars, never a pointer. So a pruned
- * path continues as some walked path did with every pointer of the same kind, and its
- * accesses hit the kinds recorded here.
+ * offset, map and frame, the variable part within the old one's (`regSafe`, the kernel's
+ * `regsafe`); an imprecise scalar covers only scalars, never a pointer. A stack slot that was
+ * misc data in the old state may hold a spilled pointer in the new one (privileged loaders,
+ * as in the kernel's `stacksafe`), but the old state read it as a scalar, and a walked path
+ * never dereferences a scalar. So a pruned path continues as some walked path did, with every
+ * base register of an access a pointer of the kind recorded here.
  *
  * Register values ("fits in 32 bits") are deliberately NOT recorded: an imprecise scalar
  * covers any scalar when pruning, so what walked states saw says nothing about pruned ones.

@@ -8,7 +8,7 @@
  * - `memInBounds`, `memRegion`: the verifier (src/verifier/facts-record.ts), joined over every
  *   state it walked at the instruction. A pruned path continues the way a walked one did, and
  *   pruning compares pointers exactly (type, fixed offset, map, frame; range containment of
- *   the variable part: `regSafe` in src/verifier/state.ts, the kernel's `regsafe`), so the
+ *   the variable part: the verifier's `regSafe`, the kernel's `regsafe`), so the
  *   base register of an access has on a pruned path the pointer type it had on the walked one.
  * - `u32Regs`, `u31Regs`: NOT from the verifier. Scalars that no check depends on are not
  *   compared when pruning (an imprecise scalar covers any scalar), so "below 2^32 on every
