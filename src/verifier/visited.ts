@@ -79,7 +79,8 @@ export class ExploredStates {
     if (list === undefined) this.lists.set(insn, (list = []));
     const live = this.liveAt(cur, insn);
     let count = 0;
-    for (let k = 0; k < list.length; k++) {
+    // Newest first: the kernel adds a checkpoint at the head of its list.
+    for (let k = list.length - 1; k >= 0; k--) {
       const cp = list[k]!;
       count++;
       if (cp.branches > 0) {
@@ -96,7 +97,6 @@ export class ExploredStates {
       if (addNew) cp.misses++;
       if (cp.misses > cp.hits * 3 + 3) {
         list.splice(k, 1);
-        k--;
         this.size--;
       }
     }
