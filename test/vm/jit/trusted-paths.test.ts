@@ -5,7 +5,10 @@
 // before the facts came from a path-insensitive analysis and trusted addresses became exact.
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/vm/asm/assembler.js";
+import { Interpreter } from "../../../src/vm/interpreter.js";
 import { decode } from "../../../src/vm/isa.js";
+import { trustedJit } from "../../../src/vm/jit/jit.js";
+import { AddressSpace } from "../../../src/vm/memory.js";
 import { blankInput, Pair, verifyProgram } from "./verified-harness.js";
 
 /** map_lookup_elem(map fd, key) into r0, NULL-tested: the code after runs with r0 a value pointer. */
@@ -81,4 +84,30 @@ describe("a pointer moved below its value, stored through with a positive insn o
   it("stack: a pointer 16 below a slot, stored through at +16 and read back", () => {
     check(["mov %r1, %r10", "add %r1, -24", "mov %r2, 0x1234", "stxdw [%r1+16], %r2", "ldxdw %r0, [%r10-8]", "exit"].join("\n"), [() => undefined]);
   });
+});
+
+describe("trusted addresses below the region's start, every access kind", () => {
+  // No verifier here: r1 points at the start of the second of two regions, is moved k bytes
+  // down (borrowing from the region half) and used at insn offset k + j. The interpreter's
+  // exact 64-bit address is the reference; trusted mode (no facts, no checks) must agree.
+  const kinds = ["ldxb %r0, [%r1+@]", "ldxdw %r0, [%r1+@]", "stb [%r1+@], 0x5a", "stxw [%r1+@], %r2", "stxdw [%r1+@], %r2", "lock add32 [%r1+@], %r2", "lock fetch add [%r1+@], %r2", "lock xchg [%r1+@], %r2"];
+  for (const kind of kinds) {
+    it(kind.replace("@", "k+j"), () => {
+      for (const [k, j] of [[1, 0], [8, 0], [8, 8], [300, 4], [0x7000, 16]] as const) {
+        // Atomics need an aligned address: only whole words below the start for them.
+        if (kind.startsWith("lock") && k % 8 !== 0) continue;
+        const off = k + j;
+        const insns = decode(assemble([`lddw %r2, 0x0102030405060708`, `add %r1, -${k}`, kind.replace("@", String(off)), "exit"].join("\n")));
+        const outcome = (trusted: boolean): { r0: string; a: number[]; b: number[] } => {
+          const space = new AddressSpace();
+          const a = space.add("a", Uint8Array.from({ length: 64 }, (_, i) => i + 1), true);
+          const b = space.add("b", Uint8Array.from({ length: 64 }, (_, i) => 200 - i), true);
+          const e = trusted ? trustedJit()(insns, { mem: space, helpers: new Map() }) : new Interpreter(insns, { mem: space, helpers: new Map() });
+          const lo = e.run(b.id, 0, 64);
+          return { r0: `${e.r0hi >>> 0}:${lo >>> 0}`, a: [...a.bytes], b: [...b.bytes] };
+        };
+        expect([kind, k, j, outcome(true)]).toEqual([kind, k, j, outcome(false)]);
+      }
+    });
+  }
 });
