@@ -312,22 +312,27 @@ class Checker extends ExprChecker {
     } else this.coerce(s.value, ty, `value assigned to \`${t.name}\``);
   }
 
-  private ifStmt(s: IfStmt, cx: Ctx): boolean {
-    const t = this.expr(s.cond, cx);
-    let thenEnds: boolean;
-    if (s.bind !== null) {
-      if (t.k !== "opt" && t.k !== "error") this.error("check.if-let", `\`if let\` needs an optional (a map lookup or packet load), found ${tyName(t)}`, s.cond.span, "use a plain `if`");
-      this.scopes.push(new Map());
-      this.bindVar(s, s.bind.name, t.k === "opt" ? t.inner : ERROR, false, s.bind.span);
-      thenEnds = this.block(s.then, cx);
-      this.scopes.pop();
-    } else {
-      this.coerce(s.cond, BOOL, "condition");
-      thenEnds = this.block(s.then, cx);
+  /** An `if` and its `else if` arms, in a loop (a chain of any length uses constant stack). */
+  private ifStmt(first: IfStmt, cx: Ctx): boolean {
+    let allEnd = true;
+    for (let s: IfStmt | null = first; s !== null; ) {
+      const t = this.expr(s.cond, cx);
+      if (s.bind !== null) {
+        if (t.k !== "opt" && t.k !== "error") this.error("check.if-let", `\`if let\` needs an optional (a map lookup or packet load), found ${tyName(t)}`, s.cond.span, "use a plain `if`");
+        this.scopes.push(new Map());
+        this.bindVar(s, s.bind.name, t.k === "opt" ? t.inner : ERROR, false, s.bind.span);
+        allEnd = this.block(s.then, cx) && allEnd;
+        this.scopes.pop();
+      } else {
+        this.coerce(s.cond, BOOL, "condition");
+        allEnd = this.block(s.then, cx) && allEnd;
+      }
+      const o: IfStmt["orElse"] = s.orElse;
+      if (o === null) return false;
+      if (o.k === "block") return this.block(o.block, cx) && allEnd;
+      s = o.stmt;
     }
-    if (s.orElse === null) return false;
-    const elseEnds = s.orElse.k === "block" ? this.block(s.orElse.block, cx) : this.ifStmt(s.orElse.stmt, cx);
-    return thenEnds && elseEnds;
+    return allEnd;
   }
 
   private recursion(): void {

@@ -215,7 +215,40 @@ class Gen extends GenExpr {
     this.temps.free(v);
   }
 
-  private ifStmt(s: IfStmt): void {
+  /**
+   * An `if` and its plain `else if` arms in a loop (a chain of any length uses constant stack):
+   * every arm's `then` jumps to one end label, bound where each nested arm's own end would be.
+   * An `if let` arm continues through `optional`'s callbacks, which recurse.
+   */
+  private ifStmt(first: IfStmt): void {
+    const end = this.em.label();
+    const span = this.em.span;
+    let s = first;
+    for (;;) {
+      if (s.bind !== null || this.sema.consts.get(s.cond) !== undefined) {
+        this.ifArm(s);
+        break;
+      }
+      const els = this.em.label();
+      this.branchFalse(s.cond, els);
+      this.block(s.then);
+      const o: IfStmt["orElse"] = s.orElse;
+      if (o !== null) this.em.goto(end);
+      this.em.bind(els);
+      if (o === null) break;
+      if (o.k === "block") {
+        this.block(o.block);
+        break;
+      }
+      s = o.stmt;
+      this.em.span = s.span;
+    }
+    this.em.bind(end);
+    this.em.span = span;
+  }
+
+  /** One `if let` or constant-condition arm (and what follows it). */
+  private ifArm(s: IfStmt): void {
     const els = this.em.label();
     const end = this.em.label();
     const c = this.sema.consts.get(s.cond);

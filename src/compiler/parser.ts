@@ -19,12 +19,13 @@ const OP_TEXT: Readonly<Record<string, string>> = {
   OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=", QQ: "??", Pipe: "|", Caret: "^", Amp: "&", Shl: "<<", Shr: ">>", Plus: "+", Minus: "-", Star: "*", Slash: "/", Percent: "%",
 };
 
-/** Deepest statement nesting accepted (blocks and `if` arms; README "Limits"). */
+/** Deepest block nesting accepted (README "Limits"). */
 export const MAX_STMT_DEPTH = 200;
 
 const DUMMY: Span = { file: "", line: 1, col: 1, length: 1 };
 /** What the grammar-description rules return while chevrotain records them (never used). */
 const RECORDED: Expr = { k: "bool", value: false, span: DUMMY };
+const RECORDED_IF: IfStmt = { k: "if", bind: null, cond: RECORDED, then: { stmts: [], span: DUMMY }, orElse: null, span: DUMMY };
 
 const BINARY_TOKENS: TokenType[] = LEVELS.flat().map((n) => P[n]!);
 const EXPR_TOKENS: ExprTokens = {
@@ -180,7 +181,7 @@ class PolicyParser extends EmbeddedActionsParser {
     });
   });
 
-  /** Statement nesting so far: blocks and `if`s (an `else if` arm nests in the AST). */
+  /** Statement nesting so far: blocks. */
   private depth = 0;
 
   /**
@@ -190,7 +191,7 @@ class PolicyParser extends EmbeddedActionsParser {
   private nested<T>(at: IToken, body: () => T): T {
     if (this.RECORDING_PHASE) return body();
     if (this.depth >= MAX_STMT_DEPTH) {
-      throw new ParseError("parse.too-deep", `statements nest more than ${MAX_STMT_DEPTH} levels deep`, this.sp(at), "blocks and `if`/`else if` arms each add a level; split the logic into functions or use a map lookup for long tables");
+      throw new ParseError("parse.too-deep", `statements nest more than ${MAX_STMT_DEPTH} levels deep`, this.sp(at), "each `{ … }` block inside another adds a level (`else if` arms do not); move inner logic into functions");
     }
     this.depth++;
     try {
@@ -242,12 +243,39 @@ class PolicyParser extends EmbeddedActionsParser {
     return { k: "let", name: name.image, mut, type, init, span: this.join(this.sp(kw), this.spanOf(init)), nameSpan: this.sp(name) };
   });
 
+  /**
+   * `if … { } else if … { } … else { }`: the `else if` arms are read in a loop, not by
+   * recursion, so a generated table of thousands of arms parses in constant stack; the AST
+   * still nests them (IfStmt.orElse), and the checker and code generator walk it in loops too.
+   */
   ifStmt = this.RULE("ifStmt", (): IfStmt => {
+    const arms: { kw: IToken; bind: { name: string; span: Span } | null; cond: Expr; then: Block }[] = [];
     const kw = this.CONSUME(KW.if);
-    return this.nested(kw, () => this.ifRest(kw));
+    const first = this.SUBRULE(this.ifArm);
+    this.ACTION(() => arms.push({ kw, ...first }));
+    let last: Block | null = null;
+    this.MANY(() => {
+      this.CONSUME(KW.else);
+      const k = this.CONSUME2(KW.if);
+      const arm = this.SUBRULE2(this.ifArm);
+      this.ACTION(() => arms.push({ kw: k, ...arm }));
+    });
+    this.OPTION(() => {
+      this.CONSUME2(KW.else);
+      last = this.SUBRULE(this.block);
+    });
+    let orElse: Else | null = last === null ? null : { k: "block", block: last };
+    let stmt: IfStmt | undefined;
+    for (let i = arms.length - 1; i >= 0; i--) {
+      const a = arms[i]!;
+      stmt = { k: "if", bind: a.bind, cond: a.cond, then: a.then, orElse, span: this.join(this.sp(a.kw), this.spanOf(a.cond)) };
+      orElse = { k: "if", stmt };
+    }
+    return stmt ?? (RECORDED_IF as IfStmt);
   });
 
-  private ifRest(kw: IToken): IfStmt {
+  /** One arm after its `if`: `[let NAME =] cond { … }`. */
+  ifArm = this.RULE("ifArm", (): { bind: { name: string; span: Span } | null; cond: Expr; then: Block } => {
     let bind: { name: string; span: Span } | null = null;
     this.OPTION(() => {
       this.CONSUME(KW.let);
@@ -257,16 +285,8 @@ class PolicyParser extends EmbeddedActionsParser {
     });
     const cond = this.SUBRULE(this.expr);
     const then = this.SUBRULE(this.block);
-    let orElse: Else | null = null;
-    this.OPTION2(() => {
-      this.CONSUME(KW.else);
-      this.OR([
-        { ALT: () => { const stmt = this.SUBRULE(this.ifStmt); orElse = { k: "if", stmt }; } },
-        { ALT: () => { const block = this.SUBRULE2(this.block); orElse = { k: "block", block }; } },
-      ]);
-    });
-    return { k: "if", bind, cond, then, orElse, span: this.join(this.sp(kw), this.spanOf(cond)) };
-  }
+    return { bind, cond, then };
+  });
 
   forStmt = this.RULE("forStmt", (): Stmt => {
     const kw = this.CONSUME(KW.for);
