@@ -93,13 +93,17 @@ describe("sk_reuseport helper set", () => {
 
 const avail = kernelAvailability();
 describe("sk_reuseport helper set vs the live kernel", () => {
-  it.skipIf(!avail.available)(`the recorded verdicts still hold (kernel: ${avail.reason})`, async () => {
+  it.skipIf(!avail.available)(`the recorded helper set and verdicts still hold (kernel: ${avail.reason})`, async () => {
     const wrong: string[] = [];
+    const offered: number[] = [];
     for (const p of programs()) {
       const v = await kernelVerify(assemble(p.source, p.name), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: p.maps, logLevel: 1 });
+      const error = kernelFirstError(v);
+      if (p.variant === "zero-args" && (error === null || !/^(program of this type cannot use helper|invalid func)/.test(error))) offered.push(p.helper);
       const rec = probe.withPerfmon.programs[p.name];
-      if (rec === undefined || rec.accepted !== v.accepted) wrong.push(`${p.name}: recorded ${rec?.accepted === true ? "accept" : "reject"}, kernel now ${v.accepted ? "accepts" : `rejects (${kernelFirstError(v)})`}`);
+      if (rec === undefined || rec.accepted !== v.accepted) wrong.push(`${p.name}: recorded ${rec?.accepted === true ? "accept" : "reject"}, kernel now ${v.accepted ? "accepts" : `rejects (${error})`}`);
     }
     expect(wrong).toEqual([]);
+    expect(offered).toEqual([...SK_REUSEPORT.helpers.keys()].sort((a, b) => a - b));
   }, 120_000);
 });

@@ -44,9 +44,15 @@ export const HELPER_IMPLS: ReadonlyMap<number, HelperMaker> = new Map<number, He
   [HELPER.for_each_map_elem, forEachMapElem],
 ]);
 
-/** Why some offered helpers trap instead of running (shown in the trap message). */
+/** Why the offered helpers Baton does not run trap (shown in the trap message), by id. */
 const WHY_NOT: ReadonlyMap<number, string> = new Map([
-  [HELPER.tail_call, "Baton has no BPF_MAP_TYPE_PROG_ARRAY"],
+  ...[14, 15, 16, 17, 35, 80, 109, 117, 120, 123].map((id) => [id, "a Baton run has no current task"] as const),
+  ...[112, 113, 114, 115, 148, 191].map((id) => [id, "it reads kernel or user memory"] as const),
+  ...[141, 149, 153, 154, 158, 175, 180, 194].map((id) => [id, "it needs BTF objects"] as const),
+  ...[93, 94, 169, 170, 171, 172].map((id) => [id, "it needs map values described by BTF"] as const),
+  ...[132, 133, 197, 199, 200, 201, 202, 203].map((id) => [id, "Baton has no ring buffers or dynptrs"] as const),
+  ...[12, 22, 37, 55, 87, 88, 89, 130, 131, 134, 156, 157, 195, 198, 209, 210, 211].map((id) => [id, "Baton has no map of the type it needs"] as const),
+  [176, "it reads the CPU's branch records"],
 ]);
 
 /**
