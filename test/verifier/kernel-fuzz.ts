@@ -2,14 +2,15 @@
  * Differential fuzzing of Baton's verifier against the running kernel's (root only).
  *
  *   [BATON_SRC=/path/to/src] npx tsx test/verifier/kernel-fuzz.ts [COUNT] [FIRST_SEED] [CLASS|all|narrow]
- *       [--jobs J] [--out DIR] [--full-budget] [--quiet]
+ *       [--jobs J] [--out DIR] [--full-budget] [--quiet] [--seconds S]
  *   [BATON_SRC=…] npx tsx test/verifier/kernel-fuzz.ts --file A.s B.s …   (diff given files, GEN_MAPS unless `# maps:`)
  *
  * CLASS is a generator of gen/classes.ts (linked, callee, negoff, atomic, argmin, rules,
  * legacy = fuzz-lib's generate(seed, true)); `narrow` is the legacy generator's narrow mode.
  * `all` runs COUNT programs in total, round-robin over the classes: program i uses class
  * i % 7 with seed FIRST_SEED + floor(i / 7). A finding reproduces with
- * `kernel-fuzz.ts 1 SEED CLASS`.
+ * `kernel-fuzz.ts 1 SEED CLASS`. --seconds S stops starting new programs after S seconds
+ * (the summary says how many ran).
  *
  * BATON_SRC picks the tree whose verifier (and assembler and kernel bridge) is tested, e.g.
  * the frozen pre-fix worktree: BATON_SRC=/work/prefix/src. Default: this checkout's src/.
@@ -53,6 +54,7 @@ const outDir = opt("--out", "/tmp/fuzz-findings");
 const fullBudget = flag("--full-budget");
 const quiet = flag("--quiet");
 const fileMode = flag("--file");
+const seconds = Number(opt("--seconds", "0"));
 
 const differ = await loadDiffer(process.env.BATON_SRC === undefined ? undefined : resolve(process.env.BATON_SRC), fullBudget);
 const srcRoot = differ.srcRoot;
@@ -122,6 +124,7 @@ const t0 = Date.now();
 let done = 0;
 async function worker(): Promise<void> {
   for (;;) {
+    if (seconds > 0 && Date.now() - t0 > seconds * 1000) return;
     const n = it.next();
     if (n.done === true) return;
     const job = n.value;
