@@ -56,7 +56,7 @@ for (const suite of await loadSuites()) {
     rows.push({ name: c.name, engine: c.engine, ns_per_op: Math.round(ns * 10) / 10, rme_percent: Math.round(rme * 100) / 100, baseline: c.baseline ?? null, ratio_to_baseline: null });
   }
   for (const x of suite.external?.() ?? []) {
-    rows.push({ name: x.name, engine: x.engine, ns_per_op: Math.round(x.nsPerOp * 10) / 10, rme_percent: Math.round(x.rmePercent * 100) / 100, baseline: x.baseline ?? null, ratio_to_baseline: null });
+    rows.push({ name: x.name, engine: x.engine, ns_per_op: Math.round(x.nsPerOp * 10) / 10, rme_percent: Math.round(x.rmePercent * 100) / 100, baseline: x.baseline ?? null, ratio_to_baseline: null, ...(x.peakRssMB !== undefined ? { peak_rss_mb: x.peakRssMB } : {}) });
   }
   for (const r of rows) {
     if (r.baseline !== null && r.ratio_to_baseline === null && byName.has(r.baseline)) {
@@ -69,7 +69,8 @@ const w = Math.max(4, ...rows.map((r) => r.name.length));
 const lines = [`${"name".padEnd(w)}  ${"engine".padEnd(6)}  ${"ns/op".padStart(10)}  ${"±%".padStart(6)}  vs baseline`];
 for (const r of rows) {
   const ratio = r.ratio_to_baseline !== null ? `${r.ratio_to_baseline.toFixed(2)}x ${r.baseline}` : "-";
-  lines.push(`${r.name.padEnd(w)}  ${r.engine.padEnd(6)}  ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(2).padStart(6)}  ${ratio}`);
+  const rss = r.peak_rss_mb !== undefined ? `  peak RSS ${r.peak_rss_mb} MB` : "";
+  lines.push(`${r.name.padEnd(w)}  ${r.engine.padEnd(6)}  ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(2).padStart(6)}  ${ratio}${rss}`);
 }
 process.stdout.write(`${lines.join("\n")}\n`);
 mkdirSync(join(dir, "results"), { recursive: true });

@@ -18,6 +18,11 @@ import type { BenchSuite } from "./types.js";
 
 /** A rolling restart of `workers` listeners with `connections` clients spread over ~10 s. */
 export function rollingRestartScenario(workers: number, connections: number): Scenario {
+  return parseScenario(JSON.stringify(rollingRestartJson(workers, connections)), "bench:rolling-restart");
+}
+
+/** The same scenario as a scenario file's JSON (for runs through the CLI). */
+export function rollingRestartJson(workers: number, connections: number): object {
   const durationMs = 12_000;
   const arrivalMs = 10_000;
   const rate = Math.max(1, Math.ceil((connections * 1000) / arrivalMs));
@@ -35,7 +40,7 @@ export function rollingRestartScenario(workers: number, connections: number): Sc
     events.push({ at: 1950 + i * step, do: "accept-rate", listener: `old${i}`, rate: 0 });
     events.push({ at: 2000 + i * step, do: "close", listener: `old${i}` });
   }
-  const json = {
+  return {
     name: `rolling-restart-${workers}x${connections}`,
     description: "bench: rolling restart with kernel-pick migration",
     seed: 7,
@@ -47,7 +52,6 @@ export function rollingRestartScenario(workers: number, connections: number): Sc
     clients: [{ name: "steady", startMs: 0, count: connections, rate, src: "10.0.0.1", srcPort: 1024, ackDelayMs: 0.1 }],
     events,
   };
-  return parseScenario(JSON.stringify(json), "bench:rolling-restart");
 }
 
 /**

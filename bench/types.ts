@@ -22,6 +22,8 @@ export interface ExternalCase {
   /** Relative margin of error at 95 %, as the `benchmark` package reports it. */
   readonly rmePercent: number;
   readonly baseline?: string;
+  /** Peak resident memory of the process that ran the case (scale rows). */
+  readonly peakRssMB?: number;
 }
 
 export interface BenchSuite {
@@ -40,4 +42,6 @@ export interface ResultRow {
   rme_percent: number;
   baseline: string | null;
   ratio_to_baseline: number | null;
+  /** Peak resident memory, MB, where measured (scale rows: the case's own process). */
+  peak_rss_mb?: number;
 }
