@@ -94,7 +94,7 @@ const THRESHOLDS = [255, 65535, 2 ** 31 - 1, MAX32, LIMIT];
 /** Visits of a loop head before its entry state is widened. */
 const WIDEN_AFTER = 3;
 /** Instruction visits per instruction before giving up (widening makes this unreachable in practice). */
-const MAX_VISITS = 400;
+const MAX_VISITS = 64;
 
 /** [lo, hi], or TOP when a bound passes what doubles hold exactly. */
 const rng = (lo: number, hi: number): Range => (hi > LIMIT || lo > LIMIT ? TOP : { lo, hi });
