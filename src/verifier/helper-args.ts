@@ -14,8 +14,8 @@ import type { ArgType, HelperProto } from "../vm/program-type.js";
 import { CALLBACKS_NOT_VERIFIED } from "./callbacks.js";
 import type { Env } from "./env.js";
 import { checkHelperMem } from "./mem.js";
-import { isConstScalar } from "./scalar.js";
-import type { Reg } from "./state.js";
+import { isConstScalar, sync, UNKNOWN } from "./scalar.js";
+import { scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
 import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 /** The kernel's compatible types for ARG_PTR_TO_MEM and friends (`mem_types`), as it prints them. */
@@ -161,4 +161,32 @@ export function checkAfterArgs(env: Env, proto: HelperProto): void {
 export function rejectUnmodelledReturn(env: Env, proto: HelperProto): never {
   const what = proto.ret.startsWith("btf_id") ? `a BTF pointer to ${proto.btfStruct ?? "a kernel object"}` : "a pointer to kernel memory";
   return env.reject(`bpf_${proto.name}#${proto.id} returns ${what}, which Baton's verifier does not model (the kernel accepts this call)`, "verify.unmodelled", "see test/verifier/KNOWN_DIFFERENCES.md");
+}
+
+/**
+ * CONFIG_NR_CPUS can be at most 8192: the kernel bounds get_smp_processor_id by the loading
+ * machine's nr_cpu_ids, which Baton cannot know, so it assumes the largest (never looser than a
+ * kernel, stricter than one on a small machine: test/verifier/KNOWN_DIFFERENCES.md).
+ */
+export const NR_CPUS_MAX = 8192;
+const MAX_ERRNO = 4095n;
+const HELPER_SMP_PROCESSOR_ID = 8;
+/** Helpers whose result is at most the size argument (get_stack, get_task_stack, probe_read*_str). */
+const SIZE_BOUNDED = new Set([67, 141, 45, 114, 115]);
+
+/**
+ * r0 after a helper returning an integer (kernel do_refine_retval_range): the CPU id in
+ * [0, nr_cpu_ids - 1]; a string or stack copy's length in [-MAX_ERRNO, size]; anything
+ * else unknown.
+ */
+export function refinedReturn(id: number, msizeMax: number): Reg {
+  if (id === HELPER_SMP_PROCESSOR_ID) {
+    const max = BigInt(NR_CPUS_MAX - 1);
+    return scalarReg(sync({ ...UNKNOWN, umin: 0n, umax: max, smin: 0n, smax: max, u32min: 0n, u32max: max, s32min: 0n, s32max: max }));
+  }
+  if (SIZE_BOUNDED.has(id)) {
+    const max = BigInt(msizeMax);
+    return scalarReg(sync({ ...UNKNOWN, smin: -MAX_ERRNO, smax: max, s32min: -MAX_ERRNO, s32max: max }));
+  }
+  return UNKNOWN_SCALAR;
 }

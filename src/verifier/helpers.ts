@@ -17,7 +17,7 @@ import type { MapSpec } from "../vm/map-spec.js";
 import type { Insn } from "../vm/isa.js";
 import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
-import { checkAfterArgs, checkConstStr, checkLongOut, checkUnmodelledArg, helperMem, isNullScalar, MEM_TYPES, rejectUnmodelledReturn } from "./helper-args.js";
+import { checkAfterArgs, checkConstStr, checkLongOut, checkUnmodelledArg, helperMem, isNullScalar, MEM_TYPES, refinedReturn, rejectUnmodelledReturn } from "./helper-args.js";
 import { isConstScalar } from "./scalar.js";
 import { isPointer, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
@@ -68,6 +68,8 @@ export function checkHelperCall(env: Env, x: Insn): void {
   if (proto.mightSleep === true) env.reject("helper call might sleep in a non-sleepable prog", "verify.helper-sleep", `bpf_${proto.name} may sleep; ${env.type.name} programs cannot`);
   const full = `bpf_${proto.name}#${id}`;
   let map: MapSpec | undefined;
+  /** The last size argument's maximum (the kernel's meta->msize_max_value). */
+  let msizeMax = 0;
   const args = proto.args;
   for (let i = 0; i < args.length; i++) {
     const regno = i + 1;
@@ -111,7 +113,10 @@ export function checkHelperCall(env: Env, x: Insn): void {
         // MEM_WRITE buffers, like MEM_UNINIT ones, need not be initialized (Linux 6.18 accepts
         // bpf_snprintf_btf into uninitialized stack); the helper's writes make them unknown.
         const access = kind === "mem" || kind === "mem_or_null" ? "read" : "write";
-        sizeArg(env, regno + 1, args[i + 1] === "const_size_or_zero", (size) => helperMem(env, regno, r, size, access, true));
+        sizeArg(env, regno + 1, args[i + 1] === "const_size_or_zero", (size) => {
+          helperMem(env, regno, r, size, access, true);
+          msizeMax = size;
+        });
         break;
       }
       case "long_out":
@@ -151,7 +156,7 @@ export function checkHelperCall(env: Env, x: Insn): void {
       r0 = nonNull ? { type: "map_value", s: ZERO, off: 0, id: 0, map: map! } : { type: "map_value_or_null", s: ZERO, off: 0, id: env.nextId(), map: map! };
       break;
     default:
-      r0 = UNKNOWN_SCALAR;
+      r0 = refinedReturn(id, msizeMax);
   }
   env.frame.regs[0] = r0;
   env.scratchedRegs.add(0);

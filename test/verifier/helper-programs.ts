@@ -173,6 +173,19 @@ export function helperPrograms(id: number, name: string, proto: HelperProto | un
     // bpf_dynptr_from_mem takes its data only from a map value.
     add("map-value-data", program(proto, PLAIN)?.replace(`mov %r1, %r10\nadd %r1, ${BUF}`, "lddw %r1, map_value(4, 0)"));
   }
+  if (id === 8) {
+    // do_refine_retval_range: the CPU id is below nr_cpu_ids (2 on the recording machine).
+    add("ret-cpu-shifted", "call 8\nlddw %r1, map_value(4, 0)\nrsh %r0, 13\nadd %r1, %r0\nldxb %r0, [%r1+0]\nmov %r0, 1\nexit\n");
+    add("ret-cpu-index", "call 8\nlddw %r1, map_value(4, 0)\nlsh %r0, 3\nadd %r1, %r0\nldxdw %r0, [%r1+0]\nmov %r0, 1\nexit\n");
+  }
+  if (id === 114 || id === 115) {
+    // do_refine_retval_range: a string copy returns at most its size, at least -MAX_ERRNO; a
+    // path the bound makes dead may read an uninitialized r9.
+    const call = `mov %r1, %r10\nadd %r1, -16\nmov %r2, 8\nmov %r3, 0\ncall ${id}\n`;
+    add("ret-le-size", `${call}jsgt %r0, 8, bad\nmov %r0, 1\nexit\nbad:\nldxdw %r0, [%r9+0]\nexit\n`);
+    add("ret-size-reached", `${call}jsgt %r0, 7, bad\nmov %r0, 1\nexit\nbad:\nldxdw %r0, [%r9+0]\nexit\n`);
+    add("ret-ge-minus-max-errno", `${call}jsge %r0, -4095, ok\nldxdw %r0, [%r9+0]\nok:\nmov %r0, 1\nexit\n`);
+  }
   if (proto.args.includes("func")) {
     const f = proto.args.indexOf("func") + 1;
     const pre = (program(proto, PLAIN) ?? "").split("\n");

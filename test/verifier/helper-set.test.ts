@@ -23,6 +23,7 @@ const KNOWN: ReadonlyMap<string, string> = new Map([
   ["bpf_get_current_task_btf/call", "returns a BTF task_struct pointer Baton does not model"],
   ["bpf_get_current_task_btf/zero-args", "returns a BTF task_struct pointer Baton does not model"],
   ["bpf_dynptr_from_mem/map-value-data", "creates a dynptr Baton does not model"],
+  ["bpf_get_smp_processor_id/ret-cpu-index", "the kernel bounds the CPU id by this machine's nr_cpu_ids, Baton by the largest NR_CPUS"],
 ]);
 
 function programs(): HelperProgram[] {
