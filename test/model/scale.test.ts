@@ -95,12 +95,17 @@ describe("group limit", () => {
   const scenario = (n: number, bind = "0.0.0.0"): ReturnType<typeof validateScenario> =>
     validateScenario({ durationMs: 10, listeners: Array.from({ length: n }, (_, i) => ({ name: `l${i}`, bind, listenAt: 0 })) }, "big.json");
 
-  it(`refuses ${MAX_GROUP_SOCKS + 1} listeners on one address before building any socket`, () => {
+  it(`refuses ${MAX_GROUP_SOCKS + 1} listeners before building any socket`, () => {
     expect(MAX_GROUP_SOCKS).toBe(32768);
     const built = vi.spyOn(TcpStack.prototype, "socket");
+    // A scenario file: the validator's listener count (scenario-limits.ts) refuses it.
+    expect(() => scenario(MAX_GROUP_SOCKS + 1)).toThrow("big.json: /listeners: 32769 entries; the limit is 32768");
+    // A Scenario built in code skips the validator: simulate's own check refuses it.
+    const sc = scenario(MAX_GROUP_SOCKS);
+    sc.listeners.push({ ...sc.listeners[0]!, name: "one-more" });
     let err: unknown;
     try {
-      simulate(scenario(MAX_GROUP_SOCKS + 1));
+      simulate(sc);
     } catch (e) {
       err = e;
     }
