@@ -55,7 +55,9 @@ export function fromCompiled(p: CompiledPolicy): LoadedProgram {
 export function gateProgram(prog: LoadedProgram, opts: GateOptions): VerifiedProgram {
   const attachType = prog.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
   if (opts.noVerify === true) {
-    opts.warn(`${prog.file}: warning: not verified (--no-verify): it runs with every bounds check on, and the kernel may refuse to load it`);
+    // `compile` writes the program out; every other gated command runs it on a checked engine.
+    const what = opts.command === "compile" ? "the kernel may refuse to load the output" : "it runs with every bounds check on, and the kernel may refuse to load it";
+    opts.warn(`${prog.file}: warning: not verified (--no-verify): ${what}`);
     return { ...prog, attachType, verdict: null };
   }
   const { result } = verifyTimed(prog.insns, { type: SK_REUSEPORT, attachType, maps: prog.maps, ...(prog.sourceMap !== undefined ? { sourceMap: prog.sourceMap } : {}) });

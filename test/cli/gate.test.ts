@@ -22,6 +22,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "baton-gate-"));
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 // An object the verifier rejects at its first instruction (R2 is read before it is written)
 // but that runs cleanly (VM registers start at 0): r0 = (r2 & 0) + 1 = SK_PASS. One array map
@@ -33,7 +34,7 @@ writeElfFile(BAD_O, decode(assemble("mov %r0, %r2\nand %r0, 0\nadd %r0, 1\nexit\
 });
 /** The rejection as every gate prints it: the error at the instruction, then the opt-out note. */
 const refusedObject = (err: string, command: string): void => {
-  expect(err).toMatch(new RegExp(`^${BAD_O.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: insn 0: error: R2 !read_ok\\n`));
+  expect(err).toMatch(new RegExp(`^${esc(BAD_O)}: insn 0: error: R2 !read_ok\\n`));
   expect(err).toContain(`note: baton ${command} only takes programs Baton's verifier accepts; \`baton verify ${BAD_O}\``);
   expect(err).not.toContain("warning");
 };
@@ -50,7 +51,8 @@ writeFileSync(
     'test "passes" {\n  expect connect { hash: 1 } => pass\n}\n',
 );
 const refusedBig = (err: string, command: string): void => {
-  expect(err).toContain(`${BIG}:6:7: error: BPF program is too large. Processed 1000001 insn\n      let v = m[j] ?? 0\n      ^`);
+  // At a line of the loop nest, with the caret (which instruction exhausts the budget is the verifier's business).
+  expect(err).toMatch(new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large\\. Processed 1000001 insn\\n.*\\n *\\^`));
   expect(err).toContain(`note: baton ${command} only takes programs Baton's verifier accepts`);
   // Every loop of a policy has a constant bound: "bound them more tightly" would be false advice.
   expect(err).not.toContain("bound them more tightly");
@@ -123,7 +125,7 @@ describe("the verifier gate", () => {
     expect(existsSync(bin) || existsSync(elf)).toBe(false);
     const n = await cli("compile", BIG, "-o", bin, "--elf", elf, "--no-verify");
     expect(n.code).toBe(0);
-    expect(n.err).toContain(`${BIG}: warning: not verified (--no-verify)`);
+    expect(n.err.trim()).toBe(`${BIG}: warning: not verified (--no-verify): the kernel may refuse to load the output`);
     expect(existsSync(bin) && existsSync(elf)).toBe(true);
   }, 60_000);
 
@@ -142,7 +144,7 @@ describe("the verifier gate", () => {
   it("check gives the same true advice for a policy's exhausted budget", async () => {
     const c = await cli("check", BIG);
     expect(c.code).toBe(1);
-    expect(c.err).toContain(`${BIG}:6:7: error: BPF program is too large`);
+    expect(c.err).toMatch(new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large`));
     expect(c.err).not.toContain("bound them more tightly");
     expect(c.err).toContain("note: every loop of a policy has a constant bound");
     expect(c.err).toContain(`${BIG}: rejected by Baton's verifier (processed 1000001 insns)`);
