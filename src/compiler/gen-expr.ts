@@ -103,11 +103,28 @@ export class GenExpr {
     // MAX_EXPR_DEPTH (expr-reader.ts) well inside the JS stack even for cold, unoptimised code.
     const prev = this.em.span;
     this.em.span = e.span;
+    this.enter(e.span);
     try {
       return this.genInner(e);
     } finally {
       this.em.span = prev;
+      this.depth--;
     }
+  }
+
+  /** Expression and block levels open in the generator (inlined calls add their body's). */
+  protected depth = 0;
+  /** The deepest level reached and where: a stack overflow is reported there (generate()). */
+  deepest: { readonly depth: number; readonly span: Span | undefined } = { depth: 0, span: undefined };
+
+  /**
+   * One generator level deeper. The parser bounds each function's nesting, but inlining adds a
+   * callee's depth to its caller's, so a chain of deep functions can still exhaust the JS stack;
+   * generate() turns that into `codegen.too-deep` at the deepest span. Callers decrement
+   * `depth` when they leave.
+   */
+  protected enter(span: Span): void {
+    if (++this.depth > this.deepest.depth) this.deepest = { depth: this.depth, span };
   }
 
   private genInner(e: Expr): Temp {

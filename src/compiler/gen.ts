@@ -7,6 +7,7 @@
  * provably in [0, 1]. User functions are inlined at each call.
  * Deliberately absent: BPF-to-BPF calls (inlining keeps the kernel's view of every path simple).
  */
+import { CompileError } from "../errors.js";
 import { BPF_ADD, BPF_ATOMIC, BPF_DW, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JNE, BPF_JSGE, BPF_K, BPF_STX, BPF_W, BPF_X, makeInsn, R10 } from "../vm/isa.js";
 import { HELPER, SK_DROP, SK_PASS } from "../vm/program-type.js";
 import type { Block, Expr, FnDecl, IfStmt, Stmt } from "./ast.js";
@@ -48,10 +49,12 @@ class Gen extends GenExpr {
   private block(b: Block): void {
     const declared: object[] = [];
     const base = this.temps.count; // an inlined body runs inside an outer expression
+    this.enter(b.span);
     for (const s of b.stmts) {
       this.at(s.span, () => this.stmt(s, declared));
       if (this.temps.count !== base) throw this.bug(s, "temporaries live across a statement");
     }
+    this.depth--;
     for (const d of declared) this.release(d);
   }
 
@@ -367,6 +370,15 @@ export interface GenOutput {
 export function generate(sema: Sema): GenOutput {
   const em = new Emitter();
   const g = new Gen(em, sema);
-  g.program();
+  try {
+    g.program();
+  } catch (e) {
+    // Inlining stacks each callee's nesting on its caller's (the parser bounds one function's):
+    // past what the JS stack holds, a located error instead of a crash.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new CompileError("codegen.too-deep", `functions inlined into each other nest too deeply to generate (${g.deepest.depth} expression and block levels)`, g.deepest.span, "a call inlines the function's body where it is called: call deeply nested functions from shallower places, or split their expressions with `let`");
+    }
+    throw e;
+  }
   return { emitter: em, stackBytes: g.frame.maxDepth };
 }

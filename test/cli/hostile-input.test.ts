@@ -278,6 +278,15 @@ describe("regressions: the extreme inputs of issue 19", () => {
     expect(r.err).toMatch(new RegExp(`${f}:3:\\d+: error: the policy needs more than 512 bytes of stack`));
   });
 
+  it("functions inlined into each other, each nesting deep: codegen.too-deep at a policy line, not a crash", async () => {
+    let src = "";
+    for (let i = 0; i < 12; i++) src += `fn f${i}(x: u32) -> u32 {\n  return ${"~(".repeat(450)}${i === 11 ? "x" : `f${i + 1}(x)`}${")".repeat(450)}\n}\n`;
+    const f = write("inline-chain.baton", `${src}on select {\n  let y = f0(ctx.hash)\n  if y > 1 { drop }\n  pass\n}\n`);
+    const r = await expectClean(["compile", f, "--json"], f, "inline chain");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`${f}:\\d+:\\d+: error: functions inlined into each other nest too deeply to generate`));
+  });
+
   it("a 3,000-term and a 100,000-term chain (left-associative) never crash", async () => {
     const t3 = write("chain3000.baton", policyWith(`a${" + a".repeat(2999)}`));
     expect((await expectClean(["compile", t3, "--json"], t3, "3,000 terms")).code).toBe(0);
