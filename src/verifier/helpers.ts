@@ -113,7 +113,10 @@ export function checkHelperCall(env: Env, x: Insn): void {
         // MEM_WRITE buffers, like MEM_UNINIT ones, need not be initialized (Linux 6.18 accepts
         // bpf_snprintf_btf into uninitialized stack); the helper's writes make them unknown.
         const access = kind === "mem" || kind === "mem_or_null" ? "read" : "write";
-        sizeArg(env, regno + 1, args[i + 1] === "const_size_or_zero", (size) => {
+        sizeArg(env, regno + 1, args[i + 1] === "const_size_or_zero", (size, constant) => {
+          // check_mem_size_reg drops raw mode for a variable size: the helper may fill only part
+          // of the buffer, so every byte it could cover must already be initialized.
+          if (kind === "uninit_mem" && !constant && r.type === "stack") helperMem(env, regno, r, size, "read", true);
           helperMem(env, regno, r, size, access, true);
           msizeMax = size;
         });
@@ -195,14 +198,14 @@ function offered(env: Env, id: number): HelperProto | undefined {
  * A size argument (kernel check_mem_size_reg): a scalar, not negative, non-zero unless the
  * proto says _OR_ZERO, below BPF_MAX_VAR_SIZ; then the buffer is checked for its maximum.
  */
-function sizeArg(env: Env, sregno: number, zeroOk: boolean, check: (size: number) => void): void {
+function sizeArg(env: Env, sregno: number, zeroOk: boolean, check: (size: number, constant: boolean) => void): void {
   const sz = env.readReg(sregno);
   if (sz.type !== "scalar") env.reject(`R${sregno} type=${typeName(sz)} expected=scalar`, "verify.helper-arg");
   const s = sz.s;
   if (s.smin < 0n) env.reject(`R${sregno} min value is negative, either use unsigned or 'var &= const'`, "verify.size-neg");
   if (s.umin === 0n && !zeroOk) env.reject(`R${sregno} invalid zero-sized read: u64=[${s.umin},${s.umax}]`, "verify.size-zero", "the size argument must be at least 1");
   if (s.umax >= 1n << 29n) env.reject(`R${sregno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, "verify.size-unbounded");
-  check(Number(s.umax));
+  check(Number(s.umax), isConstScalar(s));
   // The access was checked for this size range only (kernel check_mem_size_reg).
   env.markPrecise(sregno);
 }

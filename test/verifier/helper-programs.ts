@@ -163,6 +163,15 @@ export function helperPrograms(id: number, name: string, proto: HelperProto | un
     const reg = proto.args.indexOf("sock_common") + 1;
     add("sock-plus-8", program(proto, PLAIN)?.replace(`ldxdw %r${reg}, [%r6+40]`, `ldxdw %r${reg}, [%r6+40]\nadd %r${reg}, 8`));
   }
+  if (proto.args.includes("long_out")) {
+    const reg = proto.args.indexOf("long_out") + 1;
+    add("misaligned-map-out", program(proto, PLAIN)?.replace(`mov %r${reg}, %r10\nadd %r${reg}, ${LONG_OUT}`, `lddw %r${reg}, map_value(4, 4)`));
+  }
+  const u = proto.args.indexOf("uninit_mem");
+  if (u >= 0 && (proto.args[u + 1] === "const_size" || proto.args[u + 1] === "const_size_or_zero")) {
+    // A size known only to lie in [1, 16] (ctx->len & 15 | 1) into uninitialized stack.
+    add("var-size-uninit", program(proto, { ...PLAIN, zeroStack: false })?.replace(`mov %r${u + 2}, 16`, `ldxw %r${u + 2}, [%r6+16]\nand %r${u + 2}, 15\nor %r${u + 2}, 1`));
+  }
   if (proto.args.includes("long_out")) add("misaligned-out", program(proto, { ...PLAIN, longOutAt: -12 }));
   if (proto.args.includes("mem_or_null") || proto.args.includes("mem_write_or_null")) {
     const src = program(proto, PLAIN);
