@@ -84,13 +84,14 @@ export function verifyTimed(insns: Parameters<typeof verify>[0], options: Verify
 }
 
 /**
- * The note of a rejection, with only advice that holds. The verifier's "bound them more
- * tightly" for an exhausted budget is true only of a loop whose bound is not known; every
- * loop of a `.baton` policy has a constant bound (`for i in A..B`), so for policies it is
- * replaced by what did happen. (For other formats the verifier's own hint is kept.)
+ * The note of a rejection, with only advice that holds. Advice to bound a loop "more tightly"
+ * for an exhausted budget is true only of a loop whose bound is not known; every loop of a
+ * `.baton` policy has a constant bound (`for i in A..B`), so for policies such a hint is
+ * replaced by what did happen. Other hints, and every hint for other formats, are the
+ * verifier's (it alone knows whether a loop's bound was known).
  */
 export function rejectionHint(err: VerifyError, format: ProgramFormat): string | undefined {
-  if (err.code === "verify.too-large" && format === "baton") {
+  if (err.code === "verify.too-large" && format === "baton" && err.hint !== undefined && /more tightly/.test(err.hint)) {
     return "every loop of a policy has a constant bound; Baton's verifier did not finish exploring them within the kernel's budget of 1,000,000 processed instructions (`baton check --kernel FILE` shows whether the kernel's verifier does)";
   }
   return err.hint;

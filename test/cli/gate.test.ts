@@ -55,8 +55,7 @@ const refusedBig = (err: string, command: string): void => {
   expect(err).toMatch(new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large\\. Processed 1000001 insn\\n.*\\n *\\^`));
   expect(err).toContain(`note: baton ${command} only takes programs Baton's verifier accepts`);
   // Every loop of a policy has a constant bound: "bound them more tightly" would be false advice.
-  expect(err).not.toContain("bound them more tightly");
-  expect(err).toContain("every loop of a policy has a constant bound");
+  expect(err).not.toMatch(/more tightly/);
 };
 
 const SCENARIO = "scenarios/rolling-restart-policy.json";
@@ -127,7 +126,7 @@ describe("the verifier gate", () => {
     expect(n.code).toBe(0);
     expect(n.err.trim()).toBe(`${BIG}: warning: not verified (--no-verify): the kernel may refuse to load the output`);
     expect(existsSync(bin) && existsSync(elf)).toBe(true);
-  }, 60_000);
+  }, 240_000);
 
   it("test: refuses to run the tests of a rejected policy, runs them with --no-verify", async () => {
     const good = "policies/shed_on_overload.baton";
@@ -139,22 +138,24 @@ describe("the verifier gate", () => {
     expect(n.err).toContain(`${BIG}: warning: not verified (--no-verify)`);
     expect(n.out).toContain(`ok    ${BIG}: passes`);
     expect(n.code).toBe(0);
-  }, 60_000);
+  }, 240_000);
 
   it("check gives the same true advice for a policy's exhausted budget", async () => {
     const c = await cli("check", BIG);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large`));
-    expect(c.err).not.toContain("bound them more tightly");
-    expect(c.err).toContain("note: every loop of a policy has a constant bound");
+    expect(c.err).not.toMatch(/more tightly/);
     expect(c.err).toContain(`${BIG}: rejected by Baton's verifier (processed 1000001 insns)`);
-  }, 60_000);
+  }, 240_000);
 
   it("the advice rule: a policy's exhausted budget never says 'bound them more tightly'; other hints pass through", () => {
     const budget = new VerifyError("verify.too-large", "BPF program is too large. Processed 1000001 insn", { insn: 3 }, "the loops do not converge within the kernel's budget; bound them more tightly");
     expect(rejectionHint(budget, "baton")).toMatch(/^every loop of a policy has a constant bound/);
     // An object or assembly may loop on an unknown bound: the verifier's hint stands (it decides).
     expect(rejectionHint(budget, "elf")).toBe(budget.hint);
+    // Budget advice that does not claim an unknown bound stands.
+    const merge = new VerifyError("verify.too-large", budget.message, { insn: 3 }, "keep fewer values alive across iterations");
+    expect(rejectionHint(merge, "baton")).toBe(merge.hint);
     const other = new VerifyError("verify.uninit-reg", "R2 !read_ok", { insn: 0 }, "initialize it first");
     expect(rejectionHint(other, "baton")).toBe("initialize it first");
   });

@@ -141,5 +141,5 @@ describe(`baton check --kernel${avail.available ? "" : ` (skipped: ${avail.reaso
     const r = await cli("check", f, "--kernel");
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${f}: rejected by Baton's verifier (processed 1000001 insns); kernel: rejected (errno 7): BPF program is too large. Processed 1000001 insn`);
-  }, 120_000);
+  }, 240_000);
 });
