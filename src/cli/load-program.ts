@@ -78,8 +78,29 @@ interface CompiledLike {
   readonly sourceMap: (insn: number) => SourceSpan | undefined;
 }
 
+/**
+ * The most instructions a program may have: the kernel's bpf_prog_load refuses more with E2BIG
+ * (`insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS`, for a privileged loader). Checked before anything
+ * decodes, verifies, runs or disassembles a file, so a huge input costs no more than reading it.
+ */
+export const MAX_PROGRAM_INSNS = 1_000_000;
+
+/** Refuse a program of more than MAX_PROGRAM_INSNS slots, located at the first slot past it. */
+export function checkProgramSize(bytes: Uint8Array, path: string): void {
+  const n = Math.ceil(bytes.length / SLOT_SIZE);
+  if (n > MAX_PROGRAM_INSNS) {
+    throw new BytecodeError("input.too-large", `'${path}' holds ${n.toLocaleString("en-US")} instructions; the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString("en-US")} (bpf_prog_load: E2BIG)`, { file: path, insn: MAX_PROGRAM_INSNS });
+  }
+}
+
 /** Load a program file; see the module comment for formats. */
 export async function loadProgramFile(path: string, opts: LoadProgramOptions = {}): Promise<LoadedProgram> {
+  const p = await loadAnyProgram(path, opts);
+  checkProgramSize(p.bytes, path);
+  return p;
+}
+
+async function loadAnyProgram(path: string, opts: LoadProgramOptions): Promise<LoadedProgram> {
   let cached: Uint8Array | undefined;
   const bytes = (): Uint8Array => (cached ??= readBytes(path));
   const format = formatOf(path, bytes);
@@ -98,6 +119,7 @@ export async function loadProgramFile(path: string, opts: LoadProgramOptions = {
     }
     case "bin": {
       const b = bytes();
+      checkProgramSize(b, path); // before decoding
       if (b.length % SLOT_SIZE !== 0) throw new BytecodeError("input.bin-length", `'${path}' is ${b.length} bytes, not a whole number of 8-byte instructions (${b.length % SLOT_SIZE} trailing bytes)`, { file: path, insn: Math.floor(b.length / SLOT_SIZE) });
       return { file: path, format, insns: decode(b), bytes: b, maps: [] };
     }

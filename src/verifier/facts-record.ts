@@ -1,7 +1,8 @@
 /**
  * Facts for the trusted JIT, in the vm's contract type (src/vm/jit/facts.ts), gathered while
  * exploring: per memory instruction, that it is in bounds and the one kind of object every
- * walked state accesses there.
+ * walked state accesses there; per helper call, whether the helper's kernel prototype lets it
+ * write through its arguments.
  *
  * Why a walked state's pointer type speaks for pruned paths too: a path is pruned only when
  * an explored state covers it, and covering compares pointers exactly — same type, fixed
@@ -17,17 +18,50 @@
  * The JIT derives those from its own path-insensitive analysis (src/vm/jit/ranges.ts).
  */
 import type { InsnFacts, RegionKind } from "../vm/jit/facts.js";
+import type { ArgType, HelperProto } from "../vm/program-type.js";
 
 export type { InsnFacts };
 
 /** Seen at an instruction: one kind on every walked state, or several. */
 type Seen = RegionKind | "mixed";
 
+/**
+ * Argument types through which a helper only reads (or that are no memory at all). Anything
+ * else — MEM_WRITE and uninit memory, dynptrs, callbacks and their context, locks, timers,
+ * kptrs — may write, and so may a helper Baton has no prototype for.
+ */
+const READ_ONLY_ARGS: ReadonlySet<ArgType> = new Set<ArgType>([
+  "ctx",
+  "const_map_ptr",
+  "map_key",
+  "map_value",
+  "map_value_or_null",
+  "mem",
+  "mem_or_null",
+  "const_size",
+  "const_size_or_zero",
+  "const_alloc_size_or_zero",
+  "const_str",
+  "btf_id",
+  "btf_id_or_null",
+  "percpu_btf_id",
+  "sock_common",
+  "anything",
+]);
+
 export class FactsRecorder {
   private readonly seen: (Seen | undefined)[];
+  private readonly readsOnly: (boolean | undefined)[];
 
   constructor(n: number) {
     this.seen = new Array(n);
+    this.readsOnly = new Array(n);
+  }
+
+  /** A helper call at instruction `i` passed its checks against `proto` (undefined: none known). */
+  call(i: number, proto: HelperProto | undefined): void {
+    const ro = proto !== undefined && proto.args.every((a) => READ_ONLY_ARGS.has(a));
+    this.readsOnly[i] = ro && this.readsOnly[i] !== false;
   }
 
   /** A memory access at instruction `i` passed its checks for an object of kind `kind` (once per walked state). */
@@ -42,6 +76,9 @@ export class FactsRecorder {
     const out: (InsnFacts | undefined)[] = new Array(this.seen.length);
     this.seen.forEach((k, i) => {
       out[i] = k === "mixed" ? { memInBounds: true } : { memInBounds: true, memRegion: k };
+    });
+    this.readsOnly.forEach((ro, i) => {
+      if (ro) out[i] = { ...out[i], callReadsOnly: true };
     });
     return out;
   }

@@ -123,6 +123,7 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
         if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(insns, i)!) };
         if (x.src !== 0) env.reject(`unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`, "verify.kfunc");
         checkHelperCall(env, x);
+        facts.call(i, env.type.helpers.get(x.imm));
         break;
       }
       return { kind: "branch", target: jumpTarget(insns, i)!, out: checkCondJump(env, x) };

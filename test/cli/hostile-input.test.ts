@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { MAX_EXPR_DEPTH } from "../../src/compiler/expr-reader.js";
 import { MAX_STMT_DEPTH } from "../../src/compiler/parser.js";
+import { MAX_PROGRAM_INSNS } from "../../src/cli/load-program.js";
 import { CONFORMANCE_DIR } from "../support/shared.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "baton-hostile-"));
@@ -345,6 +346,17 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
     expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+  });
+
+  it("a program of more than 1,000,000 instructions is refused before it is decoded (the kernel's E2BIG)", async () => {
+    const slot = Buffer.from([0xb7, 0, 0, 0, 1, 0, 0, 0]);
+    const f = join(tmp, "huge.bin");
+    writeFileSync(f, Buffer.alloc((MAX_PROGRAM_INSNS + 1) * 8, slot));
+    for (const cmd of ["disasm", "verify", "run"]) {
+      const r = await expectClean([cmd, f], f, `${cmd} huge`);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${f}: insn ${MAX_PROGRAM_INSNS}: error: '${f}' holds 1,000,001 instructions; the kernel loads at most 1,000,000 (bpf_prog_load: E2BIG)`);
+    }
   });
 
   it("conformance on a file that is not a conformance file fails (exit 1)", async () => {

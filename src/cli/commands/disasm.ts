@@ -9,7 +9,7 @@ import { BytecodeError, InputError, UsageError } from "../../errors.js";
 import { disassemble, helperNamesOf, type DisasmStyle } from "../../vm/asm/disassembler.js";
 import { SK_REUSEPORT } from "../../vm/program-type.js";
 import { parseCommandArgs, type Command } from "../command.js";
-import { loadProgramFile } from "../load-program.js";
+import { checkProgramSize, loadProgramFile } from "../load-program.js";
 import { readInput } from "./asm.js";
 
 function fromHex(text: string, file: string): Uint8Array {
@@ -36,6 +36,7 @@ export const command: Command = {
         : file.endsWith(".bin")
           ? (readInput(file) as Uint8Array)
           : (await loadProgramFile(file, values.program !== undefined ? { program: values.program } : {})).bytes;
+    checkProgramSize(bytes, file);
     try {
       const text = disassemble(bytes, { style: style as DisasmStyle, helperName: helperNamesOf(SK_REUSEPORT), labels: values.labels === true });
       if (text.length > 0) io.out(text);

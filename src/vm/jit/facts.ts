@@ -10,6 +10,8 @@
  *   pruning compares pointers exactly (type, fixed offset, map, frame; range containment of
  *   the variable part: the verifier's `regSafe`, the kernel's `regsafe`), so the
  *   base register of an access has on a pruned path the pointer type it had on the walked one.
+ * - `callReadsOnly`: the verifier, from the kernel prototype of the helper a call names (a
+ *   static property of the instruction, whatever path reaches it).
  * - `u32Regs`, `u31Regs`: NOT from the verifier. Scalars that no check depends on are not
  *   compared when pruning (an imprecise scalar covers any scalar), so "below 2^32 on every
  *   walked state" says nothing about pruned paths. They come from a path-insensitive
@@ -48,6 +50,11 @@ export interface InsnFacts {
   readonly memInBounds?: boolean;
   /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view directly). */
   readonly memRegion?: RegionKind;
+  /**
+   * The helper this call names writes no memory through its arguments: its kernel prototype
+   * has no MEM_WRITE/uninit argument and no callback. Values spilled to the stack survive it.
+   */
+  readonly callReadsOnly?: boolean;
 }
 
 export interface JitFacts {

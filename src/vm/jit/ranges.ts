@@ -18,8 +18,9 @@
  * then two descending passes take back what widening overshot.
  *
  * Conservative on purpose: loads of 8 bytes other than a tracked slot, sign-extending loads,
- * helper and local-call results are TOP; a helper call, an atomic or a store through anything
- * but r10 may write any slot; a local call's callee and return point start from TOP; a program
+ * helper and local-call results are TOP; a helper call (unless the verifier's facts say its
+ * prototype only reads through its arguments), an atomic or a store through anything but r10
+ * may write any slot; a local call's callee and return point start from TOP; a program
  * that writes r10 tracks no slots. If the iteration does not settle, nothing is claimed.
  */
 import {
@@ -114,10 +115,21 @@ interface State {
   readonly regs: Range[];
   /** Slot k covers [r10 - 8(k+1), r10 - 8k); absent = TOP. */
   readonly slots: Map<number, Range>;
+  /**
+   * links[r] = k: r<r> holds exactly the 8 bytes of slot k (a fill, or a spill of r), so a
+   * compare that narrows the register narrows the slot too — compiled loops keep their
+   * counter in a slot and re-load it after the bound check. -1: no link.
+   */
+  readonly links: number[];
 }
 
-const topState = (): State => ({ regs: new Array<Range>(11).fill(TOP), slots: new Map() });
-const copy = (s: State): State => ({ regs: s.regs.slice(), slots: new Map(s.slots) });
+const topState = (): State => ({ regs: new Array<Range>(11).fill(TOP), slots: new Map(), links: new Array<number>(11).fill(-1) });
+const copy = (s: State): State => ({ regs: s.regs.slice(), slots: new Map(s.slots), links: s.links.slice() });
+
+/** Registers linked to slot k no longer are (the slot was written). */
+function unlinkSlot(s: State, k: number): void {
+  for (let r = 0; r < 11; r++) if (s.links[r] === k) s.links[r] = -1;
+}
 
 function joinRange(a: Range, b: Range): Range {
   return rng(Math.min(a.lo, b.lo), Math.max(a.hi, b.hi));
@@ -141,11 +153,12 @@ function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
     const z = f(x, y);
     if (z !== TOP) slots.set(k, z);
   }
-  return { regs, slots };
+  const links = a.links.map((k, i) => (k === b.links[i] ? k : -1));
+  return { regs, slots, links };
 }
 
 function sameState(a: State, b: State): boolean {
-  for (let i = 0; i < 11; i++) if (!sameRange(a.regs[i], b.regs[i])) return false;
+  for (let i = 0; i < 11; i++) if (!sameRange(a.regs[i], b.regs[i]) || a.links[i] !== b.links[i]) return false;
   if (a.slots.size !== b.slots.size) return false;
   for (const [k, x] of a.slots) if (!sameRange(x, b.slots.get(k))) return false;
   return true;
@@ -159,7 +172,7 @@ function within(a: Range | undefined, b: Range | undefined): boolean {
 }
 
 function stateWithin(a: State, b: State): boolean {
-  for (let i = 0; i < 11; i++) if (!within(a.regs[i], b.regs[i])) return false;
+  for (let i = 0; i < 11; i++) if (!within(a.regs[i], b.regs[i]) || (b.links[i]! >= 0 && a.links[i] !== b.links[i])) return false;
   for (const [k, y] of b.slots) if (!within(a.slots.get(k), y)) return false;
   return true;
 }
@@ -225,6 +238,8 @@ function alu(s: State, x: Insn): void {
   const regSrc = opSource(x.opcode) === BPF_X;
   const d = s.regs[x.dst]!;
   const full = is64 ? TOP : U32;
+  // A 64-bit register move copies the source's link; anything else breaks the dst's.
+  s.links[x.dst] = is64 && code === BPF_MOV && regSrc && x.off === 0 ? s.links[x.src]! : -1;
   if (code === BPF_END) {
     const w = x.imm;
     if (w === 16 || w === 32) s.regs[x.dst] = rng(0, 2 ** w - 1);
@@ -266,6 +281,7 @@ function slotOf(off: number, size: number): number | undefined {
 
 function load(s: State, x: Insn, slotsOk: boolean): void {
   const size = sizeBytes(opSize(x.opcode));
+  s.links[x.dst] = -1;
   if (opMode(x.opcode) !== BPF_MEM) {
     s.regs[x.dst] = TOP; // sign-extending loads
     return;
@@ -277,15 +293,18 @@ function load(s: State, x: Insn, slotsOk: boolean): void {
     // Little-endian: a load from the slot's start reads its low bytes, which are the value
     // when the value fits in them.
     if (slot !== undefined && x.off === -8 * (k! + 1) && (size === 8 || slot.hi < 2 ** (size * 8))) v = slot;
+    if (k !== undefined && size === 8 && x.off === -8 * (k + 1)) s.links[x.dst] = k;
   }
   s.regs[x.dst] = v;
 }
 
-function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined): void {
+/** A store of `value` (from register `from`, -1 for an immediate or an atomic). */
+function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined, from: number): void {
   const size = sizeBytes(opSize(x.opcode));
   if (!slotsOk || x.dst !== R10) {
     // Through another register: it may point anywhere in the stack.
     s.slots.clear();
+    s.links.fill(-1);
     return;
   }
   const k = slotOf(x.off, size);
@@ -293,20 +312,33 @@ function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined): v
     // Straddles two slots (or leaves the frame): forget every slot it touches.
     for (let j = 0; j < SLOTS; j++) {
       const top = -8 * j;
-      if (x.off < top && x.off + size > top - 8) s.slots.delete(j);
+      if (x.off < top && x.off + size > top - 8) {
+        s.slots.delete(j);
+        unlinkSlot(s, j);
+      }
     }
     return;
   }
-  if (size === 8 && x.off === -8 * (k + 1) && value !== undefined && value.hi !== Infinity) s.slots.set(k, value);
+  unlinkSlot(s, k);
+  const whole = size === 8 && x.off === -8 * (k + 1);
+  if (whole && value !== undefined && value.hi !== Infinity) s.slots.set(k, value);
   else s.slots.delete(k);
+  if (whole && from >= 0 && from !== R10) s.links[from] = k;
 }
 
-/** Apply instruction `x` (not a jump) to `s` in place. */
-function transfer(s: State, x: Insn, slotsOk: boolean): void {
+/** Apply instruction `x` (not a jump) to `s` in place; `readsOnly`: a helper call known not to write through its arguments. */
+function transfer(s: State, x: Insn, slotsOk: boolean, readsOnly: boolean): void {
   const cls = opClass(x.opcode);
   if (x.opcode === OP_CALL || x.opcode === OP_CALLX) {
-    for (let r = 0; r <= 5; r++) s.regs[r] = TOP;
-    s.slots.clear(); // a helper may write through a stack pointer argument
+    for (let r = 0; r <= 5; r++) {
+      s.regs[r] = TOP;
+      s.links[r] = -1;
+    }
+    if (!readsOnly || x.opcode === OP_CALLX) {
+      // It may write through a stack pointer argument.
+      s.slots.clear();
+      s.links.fill(-1);
+    }
     return;
   }
   switch (cls) {
@@ -318,20 +350,29 @@ function transfer(s: State, x: Insn, slotsOk: boolean): void {
       load(s, x, slotsOk);
       return;
     case BPF_LD:
-      if (x.opcode === OP_LDDW) s.regs[x.dst] = x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
-      else for (let r = 0; r <= 5; r++) s.regs[r] = TOP;
+      if (x.opcode === OP_LDDW) {
+        s.regs[x.dst] = x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
+        s.links[x.dst] = -1;
+      } else
+        for (let r = 0; r <= 5; r++) {
+          s.regs[r] = TOP;
+          s.links[r] = -1;
+        }
       return;
     case BPF_ST:
-      store(s, x, slotsOk, u64(x.imm));
+      store(s, x, slotsOk, u64(x.imm), -1);
       return;
     case BPF_STX:
       if (opMode(x.opcode) === BPF_ATOMIC) {
-        store(s, x, slotsOk, undefined);
+        store(s, x, slotsOk, undefined, -1);
         const fetched = x.imm === BPF_CMPXCHG ? 0 : (x.imm & BPF_FETCH) !== 0 ? x.src : -1;
-        if (fetched >= 0) s.regs[fetched] = opSize(x.opcode) === BPF_W ? U32 : TOP;
+        if (fetched >= 0) {
+          s.regs[fetched] = opSize(x.opcode) === BPF_W ? U32 : TOP;
+          s.links[fetched] = -1;
+        }
         return;
       }
-      store(s, x, slotsOk, s.regs[x.src]);
+      store(s, x, slotsOk, s.regs[x.src], x.src);
       return;
   }
 }
@@ -397,13 +438,33 @@ function edge(s: State, x: Insn, taken: boolean): State | null {
   const nd = restrict(d, rel, c, max);
   if (nd === null) return null;
   const out = copy(s);
-  out.regs[x.dst] = nd;
+  if (!narrowTo(out, x.dst, nd)) return null;
   if (regSrc && x.src !== x.dst) {
-    const nc = restrict(c, MIRROR[rel]!, nd, max);
-    if (nc === null) return null;
-    out.regs[x.src] = nc;
+    const nc = restrict(c, MIRROR[rel]!, out.regs[x.dst]!, max);
+    if (nc === null || !narrowTo(out, x.src, nc)) return null;
   }
   return out;
+}
+
+/** Narrow r<r> to `v`, and with it the slot it is linked to and every register linked there; false: no value is left. */
+function narrowTo(s: State, r: number, v: Range): boolean {
+  const k = s.links[r]!;
+  if (k < 0) {
+    s.regs[r] = v;
+    return true;
+  }
+  const slot = s.slots.get(k);
+  const w = slot === undefined ? v : meet(v, slot.lo, slot.hi);
+  if (w === null) return false;
+  if (w.hi === Infinity) s.slots.delete(k);
+  else s.slots.set(k, w);
+  for (let q = 0; q < 11; q++) {
+    if (s.links[q] !== k) continue;
+    const m = meet(s.regs[q]!, w.lo, w.hi);
+    if (m === null) return false;
+    s.regs[q] = m;
+  }
+  return true;
 }
 
 // ---- the fixpoint ----
@@ -425,7 +486,7 @@ interface Edge {
   readonly state: State | null;
 }
 
-function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: boolean): Edge[] {
+function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: boolean, readsOnly: (pc: number) => boolean): Edge[] {
   const x = insns[pc]!;
   const f = flowOf(x, pc);
   switch (f.kind) {
@@ -446,7 +507,7 @@ function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: b
       ];
     case "none": {
       const s = copy(entry);
-      transfer(s, x, slotsOk);
+      transfer(s, x, slotsOk, readsOnly(pc));
       return [{ to: x.opcode === OP_LDDW ? pc + 2 : pc + 1, state: s }];
     }
   }
@@ -456,7 +517,7 @@ function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: b
  * Register ranges before each instruction, on every path (undefined: the slot is never
  * reached, or the analysis did not settle and claims nothing).
  */
-export function registerRanges(insns: readonly Insn[]): (readonly Range[] | undefined)[] {
+export function registerRanges(insns: readonly Insn[], readsOnly: (pc: number) => boolean = () => false): (readonly Range[] | undefined)[] {
   const n = insns.length;
   const tail = lddwTails(insns);
   const slotsOk = !writesR10(insns, tail);
@@ -484,7 +545,7 @@ export function registerRanges(insns: readonly Insn[]): (readonly Range[] | unde
     const pc = low;
     dirty[pc] = 0;
     if (++steps > MAX_VISITS * n) return new Array(n);
-    for (const { to, state } of successors(insns, pc, entry[pc]!, slotsOk)) {
+    for (const { to, state } of successors(insns, pc, entry[pc]!, slotsOk, readsOnly)) {
       if (state === null || !valid(to)) continue;
       const old = entry[to];
       let next = old === undefined ? state : combine(old, state, joinRange);
@@ -500,7 +561,7 @@ export function registerRanges(insns: readonly Insn[]): (readonly Range[] | unde
   const preds: Array<Array<readonly [number, number]>> = Array.from({ length: n }, () => []);
   for (let pc = 0; pc < n; pc++) {
     if (entry[pc] === undefined) continue;
-    successors(insns, pc, entry[pc]!, slotsOk).forEach(({ to }, i) => {
+    successors(insns, pc, entry[pc]!, slotsOk, readsOnly).forEach(({ to }, i) => {
       if (valid(to)) preds[to]!.push([pc, i]);
     });
   }
@@ -510,23 +571,23 @@ export function registerRanges(insns: readonly Insn[]): (readonly Range[] | unde
       if (narrowed[pc] === undefined) continue;
       let acc: State | undefined;
       for (const [p, i] of preds[pc]!) {
-        const st = successors(insns, p, narrowed[p]!, slotsOk)[i]!.state;
+        const st = successors(insns, p, narrowed[p]!, slotsOk, readsOnly)[i]!.state;
         if (st !== null) acc = acc === undefined ? st : combine(acc, st, joinRange);
       }
       if (acc !== undefined) narrowed[pc] = acc;
     }
   }
-  if (!isPostFixpoint(insns, narrowed, slotsOk, valid)) narrowed = entry;
+  if (!isPostFixpoint(insns, narrowed, slotsOk, valid, readsOnly)) narrowed = entry;
   return narrowed.map((s) => s?.regs);
 }
 
 /** Does every edge's state fall within its target's entry state (and the entry is TOP)? */
-function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefined)[], slotsOk: boolean, valid: (pc: number) => boolean): boolean {
+function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefined)[], slotsOk: boolean, valid: (pc: number) => boolean, readsOnly: (pc: number) => boolean): boolean {
   if (entry[0] === undefined || !stateWithin(topState(), entry[0])) return false;
   for (let pc = 0; pc < insns.length; pc++) {
     const s = entry[pc];
     if (s === undefined || !valid(pc)) continue;
-    for (const { to, state } of successors(insns, pc, s, slotsOk)) {
+    for (const { to, state } of successors(insns, pc, s, slotsOk, readsOnly)) {
       if (state === null || !valid(to)) continue;
       const t = entry[to];
       if (t === undefined || !stateWithin(state, t)) return false;
@@ -536,8 +597,8 @@ function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefin
 }
 
 /** Bit masks of the registers below 2^32 and below 2^31 before each instruction. */
-export function narrowRegisters(insns: readonly Insn[]): { readonly u32: Int32Array; readonly u31: Int32Array } {
-  const ranges = registerRanges(insns);
+export function narrowRegisters(insns: readonly Insn[], readsOnly?: (pc: number) => boolean): { readonly u32: Int32Array; readonly u31: Int32Array } {
+  const ranges = registerRanges(insns, readsOnly);
   const u32m = new Int32Array(insns.length);
   const u31m = new Int32Array(insns.length);
   ranges.forEach((regs, pc) => {

@@ -18,7 +18,8 @@ const NOT_R10 = ~(1 << 10);
  * the verifier proved every loop bounded (it accepted the program).
  */
 export function jitFactsFromVerifier(insns: readonly Insn[], vf: ReadonlyArray<InsnFacts | undefined>, loopsBounded: boolean): JitFacts {
-  const { u32, u31 } = narrowRegisters(insns);
+  // Helper calls the verifier knows to only read through their arguments keep spilled values.
+  const { u32, u31 } = narrowRegisters(insns, (pc) => vf[pc]?.callReadsOnly === true);
   const out: InsnFacts[] = new Array(insns.length);
   for (let pc = 0; pc < insns.length; pc++) {
     const f = vf[pc];

@@ -97,6 +97,22 @@ describe("ranges on small programs", () => {
     expect(rangeAt(p, 6, 0)![1]).toBe(Infinity);
   });
 
+  it("a counter kept in a slot: the bound check on its fill narrows the slot (compiled loops)", () => {
+    const p = asm(["mov %r1, 0", "stxdw [%r10-8], %r1", "lp:", "ldxdw %r1, [%r10-8]", "jge %r1, 32, out", "ldxdw %r2, [%r10-8]", "add %r2, 1", "stxdw [%r10-8], %r2", "ja lp", "out:", "exit"]);
+    expect(rangeAt(p, 5, 2)).toEqual([0, 31]);
+    expect(rangeAt(p, 3, 1)).toEqual([0, 32]);
+    // A store into the slot between the fill and the check breaks the link.
+    const q = asm(["ldxdw %r3, [%r1]", "mov %r1, 0", "stxdw [%r10-8], %r1", "ldxdw %r1, [%r10-8]", "stxdw [%r10-8], %r3", "jge %r1, 32, out", "ldxdw %r2, [%r10-8]", "out:", "exit"]);
+    expect(rangeAt(q, 7, 2)![1]).toBe(Infinity);
+  });
+
+  it("a helper call forgets the slots unless the verifier says it only reads through its arguments", () => {
+    const p = asm(["mov %r6, 7", "stxdw [%r10-8], %r6", "call 1", "ldxdw %r0, [%r10-8]", "exit"]);
+    expect(registerRanges(p)[4]![0]!.hi).toBe(Infinity);
+    expect(registerRanges(p, (pc) => pc === 2)[4]![0]).toEqual({ lo: 7, hi: 7 });
+    expect(registerRanges(p, (pc) => pc === 2)[3]![6]).toEqual({ lo: 7, hi: 7 });
+  });
+
   it("adding a negative immediate subtracts; wrapping below zero gives up", () => {
     const p = asm(["mov %r2, 10", "add %r2, -3", "mov %r3, 2", "add %r3, -3", "exit"]);
     expect(rangeAt(p, 2, 2)).toEqual([7, 7]);
