@@ -19,6 +19,9 @@ const OP_TEXT: Readonly<Record<string, string>> = {
   OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=", QQ: "??", Pipe: "|", Caret: "^", Amp: "&", Shl: "<<", Shr: ">>", Plus: "+", Minus: "-", Star: "*", Slash: "/", Percent: "%",
 };
 
+/** Longest policy source accepted, in UTF-16 characters (README "Limits"). */
+export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
+
 /** Deepest block nesting accepted (README "Limits"). */
 export const MAX_STMT_DEPTH = 200;
 
@@ -448,6 +451,14 @@ export interface ParseResult {
 
 /** Lex and parse; every lexical and syntax error is collected (recovery continues after each). */
 export function parsePolicy(source: string, file: string): ParseResult {
+  if (source.length > MAX_SOURCE_CHARS) {
+    // Every token is an object: a huge file would cost gigabytes before any error showed.
+    const before = source.slice(0, MAX_SOURCE_CHARS);
+    const line = before.split("\n").length;
+    const col = MAX_SOURCE_CHARS - before.lastIndexOf("\n");
+    const err = new ParseError("parse.too-large", `the policy is ${source.length.toLocaleString("en-US")} characters; the limit is ${MAX_SOURCE_CHARS.toLocaleString("en-US")}`, { file, line, col }, "a policy compiles to at most 1,000,000 instructions; generate tables into maps instead of code");
+    return { program: { name: null, items: [], file }, errors: [err] };
+  }
   shared ??= new PolicyParser();
   const parser = shared;
   parser.file = file;

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { MAX_EXPR_DEPTH } from "../../src/compiler/expr-reader.js";
-import { MAX_STMT_DEPTH } from "../../src/compiler/parser.js";
+import { MAX_SOURCE_CHARS, MAX_STMT_DEPTH } from "../../src/compiler/parser.js";
 import { MAX_PROGRAM_INSNS } from "../../src/cli/load-program.js";
 import { CONFORMANCE_DIR } from "../support/shared.js";
 
@@ -346,6 +346,15 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
     expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+  });
+
+  it("a policy source past 4 MiB is refused before lexing, at the character past the limit", async () => {
+    const line = `// ${"x".repeat(1020)}\n`; // 1,024 characters a line
+    const f = write("huge.baton", `on select { pass }\n${line.repeat(MAX_SOURCE_CHARS / 1024 + 10)}`);
+    const r = await expectClean(["check", f], f, "huge source");
+    expect(r.code).toBe(1);
+    // 19 characters on line 1, then 1,024 a line: the 4,194,305th character is on line 4,097.
+    expect(r.err).toMatch(new RegExp(`${f}:4097:\\d+: error: the policy is [\\d,]+ characters; the limit is 4,194,304`));
   });
 
   it("a program of more than 1,000,000 instructions is refused before it is decoded (the kernel's E2BIG)", async () => {
