@@ -17,7 +17,7 @@ import { SK_REUSEPORT } from "../../src/vm/program-type.js";
 import { createInterpreter } from "../../src/vm/interpreter.js";
 import { verify } from "../../src/verifier/index.js";
 import { VmTrap } from "../../src/errors.js";
-import { FUZZ_MAPS, generate } from "./gen/legacy.js";
+import { FUZZ_MAPS, generate, rng } from "./gen/legacy.js";
 
 export { FUZZ_MAPS, generate, RICH_MAPS, rng } from "./gen/legacy.js";
 
