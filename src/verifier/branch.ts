@@ -5,8 +5,8 @@
  * Deliberately absent: pointer comparisons (handled by the caller: NULL checks, packet
  * ranges) and the kernel's linked-register deltas (`r2 = r1 + 1` ids).
  */
-import { U32, tnum, tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg } from "./tnum.js";
-import { isEmpty, sync, type Scalar } from "./scalar.js";
+import { U32, tnum, tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg, type Tnum } from "./tnum.js";
+import { UNKNOWN, isEmpty, sync, violation, type Scalar } from "./scalar.js";
 
 export type CmpOp = "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "sgt" | "sge" | "slt" | "sle" | "set" | "nset";
 
@@ -60,12 +60,43 @@ function view(s: Scalar, w32: boolean): View {
   return { umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, tv: s.t.value, tm: s.t.mask };
 }
 
-function unview(s: Scalar, v: View, w32: boolean): Scalar {
-  if (w32) {
-    const t = tnumWithSubreg(s.t, tnum(v.tv, v.tm));
-    return sync({ ...s, t, u32min: v.umin, u32max: v.umax, s32min: v.smin, s32max: v.smax });
+/**
+ * `jset` against a constant (either operand; kernel regs_refine_cond_op). Taken: a single
+ * bit becomes known set, the ranges stay. Not taken: the constant's bits become known
+ * clear, and the kernel first forgets every range of that register (__mark_reg_unbounded,
+ * "to avoid invariant violations if we're on a dead branch"), so only the tnum's bounds
+ * remain — wider than the range it had (corpus 456-458).
+ */
+function narrowJset(o: "set" | "nset", a: Scalar, b: Scalar, x: View, y: View, w32: boolean): [Scalar, Scalar] {
+  const bConst = y.tm === 0n;
+  if (!bConst && x.tm !== 0n) return [a, b];
+  const reg = bConst ? a : b;
+  const val = bConst ? y.tv : x.tv;
+  const full = w32 ? U32 : (1n << 64n) - 1n;
+  let t: Tnum;
+  if (o === "set") {
+    if (val === 0n || (val & (val - 1n)) !== 0n) return [a, b];
+    t = w32 ? tnumWithSubreg(reg.t, tnumOr(tnumSubreg(reg.t), tnumConst(val))) : tnumOr(reg.t, tnumConst(val));
+    const v = view(reg, w32);
+    const nv = { ...v, tv: (w32 ? tnumSubreg(t) : t).value, tm: (w32 ? tnumSubreg(t) : t).mask };
+    const r = settle(reg, nv, w32);
+    return bConst ? [r, b] : [a, r];
   }
-  return sync({ ...s, t: tnum(v.tv, v.tm), umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax });
+  t = w32 ? tnumWithSubreg(reg.t, tnumAnd(tnumSubreg(reg.t), tnumConst(~val & full))) : tnumAnd(reg.t, tnumConst(~val & full));
+  const r = sync({ ...UNKNOWN, t });
+  return bConst ? [r, b] : [a, r];
+}
+
+function rawView(s: Scalar, v: View, w32: boolean): Scalar {
+  if (w32) return { ...s, t: tnumWithSubreg(s.t, tnum(v.tv, v.tm)), u32min: v.umin, u32max: v.umax, s32min: v.smin, s32max: v.smax };
+  return { ...s, t: tnum(v.tv, v.tm), umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax };
+}
+
+function settle(s: Scalar, v: View, w32: boolean): Scalar {
+  const raw = rawView(s, v, w32);
+  if (isEmpty(raw)) return violation(raw);
+  const r = sync(raw);
+  return isEmpty(r) ? violation(raw) : r;
 }
 
 function sameView(p: View, q: View): boolean {
@@ -85,6 +116,8 @@ export function branchTaken(op: CmpOp, a: Scalar, b: Scalar, w32: boolean): 1 | 
       if (xc && yc) r = x.tv === y.tv ? 1 : 0;
       else if (x.umin > y.umax || x.umax < y.umin || x.smin > y.smax || x.smax < y.smin) r = 0;
       else if (((x.tv ^ y.tv) & ~(x.tm | y.tm)) !== 0n) r = 0;
+      // A 64-bit comparison also looks at the 32-bit ranges (kernel is_scalar_branch_taken).
+      else if (!w32 && (a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min)) r = 0;
       if (r === -1 || op === "eq") return r;
       return r === 1 ? 0 : 1;
     }
@@ -106,9 +139,12 @@ export function branchTaken(op: CmpOp, a: Scalar, b: Scalar, w32: boolean): 1 | 
       return x.smax <= y.smin ? 1 : x.smin > y.smax ? 0 : -1;
     case "set":
     case "nset": {
+      // Only against a constant, on either side (kernel is_scalar_branch_taken, BPF_JSET).
       let r: 1 | 0 | -1 = -1;
-      if (yc && (x.tv & y.tv) !== 0n) r = 1;
-      else if (((x.tv | x.tm) & (y.tv | y.tm)) === 0n) r = 0;
+      const [v, c] = yc ? [x, y] : [y, x];
+      if (!yc && !xc) r = -1;
+      else if ((v.tv & c.tv) !== 0n) r = 1;
+      else if (((v.tv | v.tm) & c.tv) === 0n) r = 0;
       if (r === -1 || op === "set") return r;
       return r === 1 ? 0 : 1;
     }
@@ -196,22 +232,24 @@ function narrowViews(op: CmpOp, x: View, y: View, w32: boolean): void {
 }
 
 /**
- * The operands after assuming `a OP b` is `taken` (true) or not; null when that side is
- * impossible (its bounds became empty).
+ * The operands after assuming `a OP b` is `taken` (true) or not; null only for an operand
+ * that was already empty. Like the kernel, contradictory narrowed bounds do not make a side
+ * impossible (branchTaken decides sides; see settle).
  */
 export function narrow(op: CmpOp, a: Scalar, b: Scalar, w32: boolean, taken: boolean): [Scalar, Scalar] | null {
   const o = taken ? op : NEGATE[op];
   const x = view(a, w32);
   const y = view(b, w32);
   if (x.umin > x.umax || y.umin > y.umax) return null;
+  if (o === "set" || o === "nset") return narrowJset(o, a, b, x, y, w32);
   const x0 = { ...x };
   const y0 = { ...y };
   narrowViews(o, x, y, w32);
-  if (x.umin > x.umax || x.smin > x.smax || y.umin > y.umax || y.smin > y.smax) return null;
   // Only re-synchronise an operand whose view actually changed (sync is the costly part).
-  const na = sameView(x, x0) ? a : unview(a, x, w32);
-  const nb = sameView(y, y0) ? b : unview(b, y, w32);
-  if (isEmpty(na) || isEmpty(nb)) return null;
+  // Contradictory bounds do not make the side impossible for the kernel: that operand loses
+  // its bounds and keeps its tnum (scalar.ts violation), and the side is explored.
+  const na = sameView(x, x0) ? a : settle(a, x, w32);
+  const nb = sameView(y, y0) ? b : settle(b, y, w32);
   return [na, nb];
 }
 

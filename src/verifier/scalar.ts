@@ -145,6 +145,22 @@ function deduce(r: MScalar): void {
     r.umin = max(r.umin, hi | r.u32min);
     r.umax = min(r.umax, hi | r.u32max);
   }
+  // Kernel __reg_deduce_mixed_bounds: the 32-bit range also tightens the ends of a 64-bit
+  // range that spans several 32-bit blocks (e.g. [15, 0x17fffffff] with u32 >= 15). Values
+  // inside [0, 2^32) gain nothing from it (the step above covers them), and sync32.ts
+  // handles those: skipping them keeps both paths identical.
+  if (r.umax <= U32 && r.smin >= 0n && r.smax <= U32 && (r.t.value | r.t.mask) <= U32) return;
+  r.umin = max(r.umin, (r.umin & ~U32) | r.u32min);
+  r.umax = min(r.umax, (r.umax & ~U32) | r.u32max);
+  r.smin = max(r.smin, s64((r.smin & ~U32) | r.u32min));
+  r.smax = min(r.smax, s64((r.smax & ~U32) | r.u32max));
+  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+    r.umin = r.s32min;
+    r.umax = r.s32max;
+    r.t = tnumIntersect(r.t, tnumRange(r.smin, r.smax));
+  }
 }
 
 function boundOffset(r: MScalar): void {
@@ -176,6 +192,21 @@ export function syncBig(s: Scalar): Scalar {
   boundOffset(r);
   fromTnum(r);
   return r;
+}
+
+/**
+ * What the kernel keeps when a register's bounds contradict each other or its tnum after a
+ * branch narrowed them (reg_bounds_sanity_check, 6.18): it logs "REG INVARIANTS VIOLATION",
+ * resets every bound (__mark_reg_unbounded) and keeps the var_off that reg_bounds_sync
+ * computed — it does not treat the branch as impossible. `raw` is the narrowed, unsynced value.
+ */
+export function violation(raw: Scalar): Scalar {
+  const r: MScalar = { ...raw };
+  fromTnum(r);
+  deduce(r);
+  deduce(r);
+  boundOffset(r);
+  return { ...UNKNOWN, t: r.t };
 }
 
 /** A 64-bit value from 64-bit bounds alone (32-bit views derived). */

@@ -2,7 +2,6 @@
 # expect: accept
 # maps: 5:array:4:8:2
 # attach: select_or_migrate
-# baton: reject (still different; fuzz class linked)
 # fuzz class linked, kernel-fuzz.ts seed 100 (1 100 linked), minimised by gen/minimize.ts against the pre-fix tree
 mov %r6, %r1
 ldxw %r7, [%r6+20]
