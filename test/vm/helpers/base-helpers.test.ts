@@ -2,6 +2,7 @@
 // trace_vprintk, ktime_get_tai_ns, bpf_loop) and the trap every other offered helper raises.
 // Programs run on the interpreter and the JIT through the sk_reuseport runtime; edge cases
 // call the helpers directly.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { VmTrap } from "../../../src/errors.js";
 import type { CallbackRunner, HelperTable } from "../../../src/vm/helper-abi.js";
@@ -417,6 +418,26 @@ describe("strtoull (kernel __bpf_strtoull)", () => {
     ["-", 0n, -22],
   ])("%j (flags %i) → %i", (s, flags, errno) => {
     expect(strtoull(enc(s), flags)).toBe(errno);
+  });
+
+  it("round-trips every u64 written in base 8, 10 or 16 (property)", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(8, 10, 16), fc.boolean(), (v, base, prefix) => {
+        const text = (base === 16 && prefix ? "0x" : "") + v.toString(base);
+        const r = strtoull(enc(`${text} tail`), BigInt(base));
+        expect(r).toEqual({ value: v, negative: false, consumed: text.length });
+      }),
+    );
+  });
+
+  it("never consumes more than it was given and never throws (property)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.constantFrom(0n, 8n, 10n, 16n), (bytes, flags) => {
+        const r = strtoull(bytes, flags);
+        if (typeof r === "number") expect([-22, -34]).toContain(r);
+        else expect(r.consumed).toBeLessThanOrEqual(bytes.length);
+      }),
+    );
   });
 
   it("parses at most 63 bytes after the sign and whitespace", () => {
