@@ -51,12 +51,18 @@ export class SubprogramRunner implements CallbackRunner {
 
   /** The program with every `lddw src=4` replaced by a constant naming its target. */
   resolveFunctionPointers(): Insn[] {
-    return this.insns.map((x, i) => {
-      if (x.opcode !== OP_LDDW || x.src !== BPF_PSEUDO_FUNC) return x;
+    const out = this.insns.slice();
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i]!;
+      if (x.opcode !== OP_LDDW || x.src !== BPF_PSEUDO_FUNC) continue;
       const target = i + x.imm + 1;
       if (target < 0 || target >= this.insns.length) throw new VmTrap("vm.bad-func-ptr", `lddw src=4 at ${i} names instruction ${target}, outside the program`, { insn: i });
-      return makeInsn(OP_LDDW, x.dst, 0, 0, target, this.funcs.id);
-    });
+      out[i] = makeInsn(OP_LDDW, x.dst, 0, 0, target, this.funcs.id);
+      // The second slot carries the high half too, as relocate() writes it for map pointers.
+      const second = out[i + 1];
+      if (second !== undefined && second.opcode === 0) out[i + 1] = makeInsn(0, second.dst, second.src, second.off, this.funcs.id, 0);
+    }
+    return out;
   }
 
   call(fnHi: number, fnLo: number, regs: RegisterFile): void {
