@@ -17,6 +17,7 @@ import { main } from "../../src/cli/main.js";
 import { MAX_EXPR_DEPTH } from "../../src/compiler/expr-reader.js";
 import { MAX_SOURCE_CHARS, MAX_STMT_DEPTH } from "../../src/compiler/parser.js";
 import { MAX_PROGRAM_INSNS } from "../../src/cli/load-program.js";
+import { MAX_RUN_BUDGET } from "../../src/cli/commands/run.js";
 import { CONFORMANCE_DIR } from "../support/shared.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "baton-hostile-"));
@@ -346,6 +347,16 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
     expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+  });
+
+  it("run --budget is capped, so an endless loop ends in bounded time", async () => {
+    const f = write("loop.s", "mov %r0, 0\nja -1\nexit\n");
+    const over = await expectClean(["run", f, "--budget", String(MAX_RUN_BUDGET + 1)], f, "budget too large");
+    expect(over.code).toBe(2);
+    expect(over.err).toContain(`--budget expects an integer from 1 to ${MAX_RUN_BUDGET}`);
+    const r = await expectClean(["run", f, "--budget", "10000"], f, "budget");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("instruction budget of 10000 exhausted");
   });
 
   it("a policy source past 4 MiB is refused before lexing, at the character past the limit", async () => {

@@ -72,6 +72,12 @@ export interface PreparedRun {
 }
 
 /** An engine over the program with the memory in a writable region (r1 = its address). */
+/**
+ * Largest `--budget`: an unverified program may loop until its budget ends, and 100,000,000
+ * instructions take seconds, not hours (README "Limits").
+ */
+export const MAX_RUN_BUDGET = 100_000_000;
+
 export function prepare(prog: LoadedProgram, memBytes: Uint8Array, engineName: string, budget?: number): PreparedRun {
   const factory = engineByName(engineName);
   const mem = new AddressSpace();
@@ -131,7 +137,7 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS);
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
-    const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1) : undefined;
+    const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1, MAX_RUN_BUDGET) : undefined;
     const prog = await loadProgram(positionals[0]!, values.program);
     if (isPolicy(prog)) return runPolicy(prog, values, budget, io);
     if (values["no-verify"] === true) throw new UsageError("--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified");
