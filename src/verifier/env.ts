@@ -8,6 +8,7 @@ import { VerifyError } from "../errors.js";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
+import type { StackLiveness } from "./liveness.js";
 import { curFrame, type Frame, type Reg, type VState } from "./state.js";
 
 export class Env {
@@ -28,6 +29,8 @@ export class Env {
   readonly preciseSlots: [number, number][] = [];
   /** The slot a spill or fill of the current instruction touched ([frame, spi]), for the path's history. */
   stackAccess: [number, number] | null = null;
+  /** Stack liveness being gathered (set by the exploration loop). */
+  liveness: StackLiveness | undefined;
 
   constructor(
     readonly insns: readonly Insn[],
@@ -77,6 +80,16 @@ export class Env {
   /** A register was spilled to or filled from a slot at a fixed offset (kernel INSN_F_STACK_ACCESS). */
   noteStackAccess(frame: number, spi: number): void {
     this.stackAccess = [frame, spi];
+  }
+
+  /** The current instruction may read slots `mask` of frame `frame` (stack liveness). */
+  stackReadMark(frame: number, mask: bigint): void {
+    this.liveness?.read(this.cur, this.insnIdx, frame, mask);
+  }
+
+  /** The current instruction overwrites slot `spi` of `frame` whole (stack liveness). */
+  stackWriteMark(frame: number, spi: number): void {
+    this.liveness?.write(frame, spi);
   }
 
   reject(message: string, code: string, hint?: string): never {

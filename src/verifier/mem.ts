@@ -183,7 +183,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
     const zero = value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
     f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
-    if (!zero) env.noteStackAccess(f.frameno, spi);
+    if (!(zero && env.unprivileged)) env.noteStackAccess(f.frameno, spi);
     env.scratchedSlots.add(spi);
     return;
   }
@@ -226,6 +226,9 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
 
 export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number, fixed = true): Reg {
   touch(env, f, -off);
+  let read = 0n;
+  forEachByte(off, size, (spi) => (read |= 1n << BigInt(spi)));
+  env.stackReadMark(f.frameno, read);
   if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
     const n = spillSize(slot);
@@ -315,6 +318,8 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
     // would outlive the callee's frame (kernel check_stack_write_fixed_off).
     if (value !== "misc" && value.type === "stack" && f !== env.frame && size === 8) env.reject("cannot spill pointers to stack into stack frame of the caller", "verify.spill-stack-ptr", "pass values, not pointers to the callee's own stack, back to the caller");
     stackWrite(env, f, total, size, value);
+    // A whole aligned slot overwritten: what it held before is dead (kernel bpf_mark_stack_write).
+    if (size === 8 && total % 8 === 0) env.stackWriteMark(f.frameno, (-total - 1) >> 3);
     return NOT_INIT;
   }
   return stackRead(env, f, total, size, "insn", regno);

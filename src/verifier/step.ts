@@ -62,6 +62,22 @@ export interface StepOptions {
 /** Environments whose lddw instructions were all resolved (see checkInsn). */
 const resolved = new WeakSet<Env>();
 
+/**
+ * Does storing a zero register through `base` + `off` leave zero bytes rather than a spill?
+ * Privileged stores at a slot's first byte spill (mem.ts stackWrite, kernel
+ * check_stack_write_fixed_off); other stores to the stack write zero bytes.
+ */
+function zeroBytes(base: Reg, off: number): boolean {
+  if (base.type !== "stack") return false;
+  if (!isConstScalar(base.s)) return true;
+  return (base.off + off + Number(base.s.smin)) % 8 !== 0;
+}
+
+/** Is a scalar store through `base` + `off` a spill (privileged, at a slot's first byte)? */
+function spills(env: Env, base: Reg, off: number): boolean {
+  return !env.unprivileged && base.type === "stack" && isConstScalar(base.s) && (base.off + off + Number(base.s.smin)) % 8 === 0;
+}
+
 /** Check instruction `i` against `env.cur` and apply its effect. */
 export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
   // The kernel resolves every lddw before it verifies anything, so a bad map reference in a
@@ -97,14 +113,20 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     }
     case BPF_STX: {
       const size = sizeBytes(opSize(x.opcode));
-      const value = env.readReg(x.src);
+      let value = env.readReg(x.src);
       if (opMode(x.opcode) === BPF_ATOMIC) {
         const kind = atomic(env, x, size);
         facts.record(i, kind);
       } else {
         // Zeroes written to the stack are kept as zero bytes, which no history entry follows
         // back: the register that held them must be exact (kernel: STACK_ZERO marks precision).
-        if (value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n && env.reg(x.dst).type === "stack") env.markPrecise(x.src);
+        if (value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
+        // A spill links the slot with the register, so a branch on a later fill narrows both
+        // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
+        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.id === 0 && !isConstScalar(value.s) && value.s.umax < 1n << BigInt(size * 8)) {
+          value = { ...value, id: env.nextId() };
+          env.frame.regs[x.src] = value;
+        }
         const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
         facts.record(i, kind);
       }

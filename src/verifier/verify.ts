@@ -27,6 +27,7 @@ import type { RegionKind } from "./mem.js";
 import { checkInsn, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import { newFrame, ZERO, type VState } from "./state.js";
+import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
 export type { RegionKind };
 
@@ -182,7 +183,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   loopMax.push(...loopHeads.map(() => 0));
   const loopIndex = new Map(loopHeads.map((h, k) => [h, k]));
 
-  explored = new ExploredStates(insns, cfg, !env.unprivileged);
+  const liveness = new StackLiveness(insns, cfg.isStart, cfg.subprogs);
+  env.liveness = liveness;
+  explored = new ExploredStates(insns, cfg, !env.unprivileged, liveness);
   const pending: PathEntry[] = [];
   const init = newFrame(0, -1);
   init.regs[1] = { type: "ctx", s: ZERO, off: 0, id: 0 };
@@ -196,6 +199,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (level === 1) log.length = next.logLen;
     cur = next;
     env.cur = next.state;
+    liveness.refresh(next.state);
     if (level >= 1) log.push(`from ${next.from} to ${next.insn}: ${formatState(next.state)}`);
     return true;
   };
@@ -232,6 +236,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       env.preciseRegs.length = 0;
       env.preciseSlots.length = 0;
       env.stackAccess = null;
+      liveness.beginInsn(env.cur, i);
       try {
         const step = checkInsn(env, insns, i, recorder, stepOpts);
         if (step.kind === "end") ended = true;
@@ -272,6 +277,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (e instanceof VerifyError && level >= 1) log.push(line);
         throw e;
       }
+      liveness.commitInsn();
+      // A function returned: its reads and writes of the callers' frames are complete for now.
+      if (env.cur.frames.length - 1 < frame) liveness.refresh(env.cur);
       const access = env.stackAccess;
       if (access !== null) {
         noteHistory(cur, i, (h) => {

@@ -15,7 +15,8 @@
 import type { Insn } from "../vm/isa.js";
 import { Backtrack, markChainPrecision, precisionRequest, type Checkpointed, type HistEntry } from "./backtrack.js";
 import type { Cfg } from "./cfg.js";
-import { cloneState, type VState } from "./state.js";
+import type { StackLiveness } from "./liveness.js";
+import { cloneState, NOT_INIT, type VState } from "./state.js";
 import { statesEqual, statesMaybeLooping } from "./states-equal.js";
 
 /** A state kept at a prune point (kernel `bpf_verifier_state_list` entry). */
@@ -27,6 +28,8 @@ export interface Checkpoint extends Checkpointed {
   branches: number;
   hits: number;
   misses: number;
+  /** Dead registers and slots already forgotten (kernel `cleaned`). */
+  cleaned: boolean;
 }
 
 /** The path being explored (the kernel's `cur_state` plus its place). */
@@ -59,7 +62,25 @@ export class ExploredStates {
     private readonly insns: readonly Insn[],
     private readonly cfg: Cfg,
     private readonly privileged: boolean,
+    private readonly liveness: StackLiveness,
   ) {}
+
+  /**
+   * kernel `clean_live_states`: a fully explored checkpoint forgets registers and stack slots
+   * nothing reads any more, so that they match anything when compared.
+   */
+  private clean(cp: Checkpoint): void {
+    cp.cleaned = true;
+    const st = cp.state;
+    const live = this.liveAt(st, cp.insn);
+    st.frames.forEach((f, fr) => {
+      const mask = live(fr);
+      for (let r = 0; r < 10; r++) if (((mask >> r) & 1) === 0) f.regs[r] = NOT_INIT;
+      for (let spi = 0; spi < f.stack.length; spi++) {
+        if (f.stack[spi] !== undefined && !this.liveness.alive(st, cp.insn, fr, spi)) f.stack[spi] = undefined;
+      }
+    });
+  }
 
   /** Registers live in each frame of `st` at `insn` (caller frames: at their call). */
   liveAt(st: VState, insn: number): (frame: number) => number {
@@ -79,6 +100,7 @@ export class ExploredStates {
     if (list === undefined) this.lists.set(insn, (list = []));
     const live = this.liveAt(cur, insn);
     let count = 0;
+    for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, cur)) this.clean(cp);
     // Newest first: the kernel adds a checkpoint at the head of its list.
     for (let k = list.length - 1; k >= 0; k--) {
       const cp = list[k]!;
@@ -107,7 +129,7 @@ export class ExploredStates {
     if (this.size > this.peak) this.peak = this.size;
     this.prevJmps = jmps;
     this.prevInsns = processed;
-    const cp: Checkpoint = { state: cloneState(cur), parent: path.parent, insn, firstInsn: path.firstInsn, lastInsn: path.lastInsn, history: path.history, branches: 1, hits: 0, misses: 0 };
+    const cp: Checkpoint = { state: cloneState(cur), parent: path.parent, insn, firstInsn: path.firstInsn, lastInsn: path.lastInsn, history: path.history, branches: 1, hits: 0, misses: 0, cleaned: false };
     list.push(cp);
     path.parent = cp;
     path.firstInsn = insn;
@@ -122,4 +144,10 @@ export function requestPrecision(insns: readonly Insn[], cfg: Cfg, path: Path, i
   for (const r of regs) bt.setReg(r);
   for (const [f, spi] of slots) bt.setSlot(f, spi);
   markChainPrecision(insns, cfg.isStart, path, insn, bt);
+}
+
+function sameCallsites(a: VState, b: VState): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let f = 0; f < a.frames.length; f++) if (a.frames[f]!.callsite !== b.frames[f]!.callsite) return false;
+  return true;
 }

@@ -10,6 +10,8 @@ import { BPF_MAP_TYPE_ARRAY, SK_REUSEPORT } from "../../src/vm/program-type.js";
 
 const MAPS = [{ fd: 3, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }];
 const BOUNDED = "scalar(smin=smin32=0,smax=umax=smax32=umax32=7,var_off=(0x0; 0x7))";
+/** The same scalar once a spill has linked it with its slot (kernel assign_scalar_id_before_mov). */
+const LINKED = "scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=7,var_off=(0x0; 0x7))";
 const LOOKUP = ["mov %r2, %r10", "add %r2, -8", "lddw %r1, map_fd(3)", "call 1"];
 
 interface Case {
@@ -26,13 +28,13 @@ const CASES: Case[] = [
     name: "stxw at an aligned slot keeps the scalar in the low half",
     lines: ["ldxw %r6, [%r1+32]", "and %r6, 7", "stxw [%r10-8], %r6", "ldxw %r7, [%r10-8]", "mov %r0, 1", "exit"],
     accepted: true,
-    log: `fp-8=????${BOUNDED}`,
+    log: `fp-8=????${LINKED}`,
   },
   {
     name: "an aligned ldxw fill reads the spilled scalar back",
     lines: ["ldxw %r6, [%r1+32]", "and %r6, 7", "stxw [%r10-8], %r6", "ldxw %r7, [%r10-8]", "mov %r0, 1", "exit"],
     accepted: true,
-    log: `r7 = *(u32 *)(r10 -8)         ; R7=${BOUNDED}`,
+    log: `r7 = *(u32 *)(r10 -8)         ; R7=${LINKED}`,
   },
   {
     name: "a fill truncates the whole spilled register",

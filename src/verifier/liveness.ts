@@ -1,0 +1,244 @@
+/**
+ * Which stack slots may still be read: the kernel's path-insensitive stack liveness
+ * (kernel/bpf/liveness.c, Linux 6.18), used to forget dead slots of fully explored states
+ * before they are compared (`clean_func_state`).
+ *
+ * While paths are explored, every instruction records, per call chain (the call sites that led
+ * to the function, plus its entry), the slots of each frame it may read (a union over visits)
+ * and the slots it certainly overwrites whole (an intersection over visits). A backward
+ * fixpoint over the function's instructions then gives, per instruction, the slots live before
+ * it: live_before = (union of the successors' live_before minus must_write) plus may_read.
+ * What a callee reads of, or always writes into, its callers' frames is carried to the call
+ * instruction in the caller's chain. A slot of a caller frame is alive while the callee runs if
+ * it is live after the call.
+ *
+ * Every state with no branch left has had all of its reads recorded (each path from it ran or
+ * was pruned against a state whose own reads are recorded at the same instructions), so
+ * querying such a state is sound.
+ */
+import { BPF_JMP, BPF_JMP32, OP_CALL, OP_EXIT, OP_JA, OP_JA32, OP_LDDW, opClass, type Insn } from "../vm/isa.js";
+import { jumpTarget } from "./cfg.js";
+import type { VState } from "./state.js";
+
+const ALL = (1n << 64n) - 1n;
+
+/** Per frame, per instruction of one function in one call chain. */
+interface FrameMasks {
+  readonly mayRead: bigint[];
+  readonly mustWrite: bigint[];
+  readonly mustWriteAcc: bigint[];
+  readonly liveBefore: bigint[];
+}
+
+interface Instance {
+  /** Call sites of the outer frames, then the function's entry. */
+  readonly chain: readonly number[];
+  readonly start: number;
+  readonly end: number;
+  readonly frames: (FrameMasks | undefined)[];
+  readonly mustWriteSet: boolean[];
+  updated: boolean;
+  mustWriteDropped: boolean;
+}
+
+export class StackLiveness {
+  private readonly instances = new Map<string, Instance>();
+  /** Function [start, end) of each instruction. */
+  private readonly fnStart: Int32Array;
+  private readonly fnEnd: Int32Array;
+  private writeAcc: bigint[] = [];
+  private writeInsn = -1;
+  private writeInstance: Instance | undefined;
+
+  constructor(
+    private readonly insns: readonly Insn[],
+    private readonly isStart: readonly boolean[],
+    entries: readonly number[],
+  ) {
+    const n = insns.length;
+    this.fnStart = new Int32Array(n);
+    this.fnEnd = new Int32Array(n);
+    const starts = [...new Set([0, ...entries])].sort((a, b) => a - b);
+    starts.forEach((s, k) => {
+      const e = k + 1 < starts.length ? starts[k + 1]! : n;
+      for (let i = s; i < e; i++) {
+        this.fnStart[i] = s;
+        this.fnEnd[i] = e;
+      }
+    });
+  }
+
+  private instance(st: VState, frame: number): Instance {
+    const chain: number[] = [];
+    for (let i = 0; i < frame; i++) chain.push(st.frames[i + 1]!.callsite);
+    // The function a frame runs is the one containing its caller's call target, or insn 0.
+    const start = frame === 0 ? 0 : this.fnStart[jumpTarget(this.insns, st.frames[frame]!.callsite)!]!;
+    chain.push(start);
+    const key = chain.join(",");
+    let inst = this.instances.get(key);
+    if (inst === undefined) {
+      inst = { chain, start, end: this.fnEnd[start]!, frames: [], mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false), updated: false, mustWriteDropped: false };
+      this.instances.set(key, inst);
+    }
+    return inst;
+  }
+
+  private masks(inst: Instance, frame: number): FrameMasks {
+    let m = inst.frames[frame];
+    if (m === undefined) {
+      const n = inst.end - inst.start;
+      m = { mayRead: new Array<bigint>(n).fill(0n), mustWrite: new Array<bigint>(n).fill(0n), mustWriteAcc: new Array<bigint>(n).fill(0n), liveBefore: new Array<bigint>(n).fill(0n) };
+      inst.frames[frame] = m;
+    }
+    return m;
+  }
+
+  private markRead(inst: Instance, frame: number, insn: number, mask: bigint): void {
+    const m = this.masks(inst, frame);
+    const k = insn - inst.start;
+    const next = m.mayRead[k]! | mask;
+    if (next !== m.mayRead[k] && (next | m.liveBefore[k]!) !== m.liveBefore[k]) inst.updated = true;
+    m.mayRead[k] = next;
+  }
+
+  /** Instruction `insn` of the current state `st` may read the slots `mask` of frame `frame`. */
+  read(st: VState, insn: number, frame: number, mask: bigint): void {
+    this.markRead(this.instance(st, st.frames.length - 1), frame, insn, mask);
+  }
+
+  /** Start collecting the whole-slot writes of instruction `insn` (kernel bpf_reset_stack_write_marks). */
+  beginInsn(st: VState, insn: number): void {
+    this.writeInstance = this.instance(st, st.frames.length - 1);
+    this.writeInsn = insn;
+    this.writeAcc = [];
+  }
+
+  /** The current instruction overwrites slot `spi` of `frame` whole. */
+  write(frame: number, spi: number): void {
+    this.writeAcc[frame] = (this.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
+  }
+
+  /** Merge the current instruction's writes: must_write is the intersection over visits. */
+  commitInsn(): void {
+    const inst = this.writeInstance;
+    if (inst === undefined) return;
+    this.commit(inst, this.writeInsn, this.writeAcc);
+    this.writeInstance = undefined;
+  }
+
+  private commit(inst: Instance, insn: number, acc: readonly bigint[]): void {
+    const k = insn - inst.start;
+    for (let frame = 0; frame < inst.chain.length; frame++) {
+      let mask = acc[frame] ?? 0n;
+      if (mask === 0n && !inst.mustWriteSet[k]) continue;
+      const m = this.masks(inst, frame);
+      const old = m.mustWrite[k]!;
+      if (inst.mustWriteSet[k]) mask &= old;
+      if (old !== mask) {
+        m.mustWrite[k] = mask;
+        inst.updated = true;
+      }
+      if ((old & ~mask) !== 0n) inst.mustWriteDropped = true;
+    }
+    inst.mustWriteSet[k] = true;
+  }
+
+  private successors(i: number): number[] {
+    const x = this.insns[i]!;
+    if (x.opcode === OP_EXIT) return [];
+    const cls = opClass(x.opcode);
+    const out: number[] = [];
+    if (x.opcode !== OP_JA && x.opcode !== OP_JA32) out.push(i + (x.opcode === OP_LDDW ? 2 : 1));
+    if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_CALL) out.push(jumpTarget(this.insns, i)!);
+    return out;
+  }
+
+  private update(inst: Instance): void {
+    const n = inst.end - inst.start;
+    if (inst.mustWriteDropped) for (const m of inst.frames) if (m !== undefined) m.mustWriteAcc.fill(0n);
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let frame = 0; frame < inst.chain.length; frame++) {
+        const m = inst.frames[frame];
+        if (m === undefined) continue;
+        for (let k = n - 1; k >= 0; k--) {
+          const i = inst.start + k;
+          if (!this.isStart[i]) continue;
+          const succ = this.successors(i);
+          if (succ.length === 0) continue;
+          let after = 0n;
+          let acc = ALL;
+          for (const s of succ) {
+            const j = s - inst.start;
+            if (j < 0 || j >= n) continue;
+            after |= m.liveBefore[j]!;
+            acc &= m.mustWriteAcc[j]!;
+          }
+          acc |= m.mustWrite[k]!;
+          const before = (after & ~m.mustWrite[k]!) | m.mayRead[k]!;
+          if (before !== m.liveBefore[k] || acc !== m.mustWriteAcc[k]) {
+            m.liveBefore[k] = before;
+            m.mustWriteAcc[k] = acc;
+            changed = true;
+          }
+        }
+      }
+    }
+    const depth = inst.chain.length - 1;
+    if (depth === 0) return;
+    // Carry what the callee reads of, and always writes into, outer frames to its call.
+    const outerChain = inst.chain.slice(0, depth - 1);
+    const callsite = inst.chain[depth - 1]!;
+    const outer = this.byChain([...outerChain, this.fnStart[callsite]!]);
+    const acc: bigint[] = [];
+    for (let frame = 0; frame < depth; frame++) {
+      const m = inst.frames[frame];
+      if (m === undefined) continue;
+      acc[frame] = m.mustWriteAcc[0]!;
+      this.markRead(outer, frame, callsite, m.liveBefore[0]!);
+    }
+    this.commit(outer, callsite, acc);
+  }
+
+  private byChain(chain: number[]): Instance {
+    const key = chain.join(",");
+    let inst = this.instances.get(key);
+    if (inst === undefined) {
+      const start = chain[chain.length - 1]!;
+      inst = { chain, start, end: this.fnEnd[start]!, frames: [], mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false), updated: false, mustWriteDropped: false };
+      this.instances.set(key, inst);
+    }
+    return inst;
+  }
+
+  /** Bring the fixpoint up to date for the chains of `st` (after a path ends or a function returns). */
+  refresh(st: VState): void {
+    for (let frame = st.frames.length - 1; frame >= 0; frame--) {
+      const inst = this.instance(st, frame);
+      if (!inst.updated) continue;
+      this.update(inst);
+      inst.updated = false;
+      inst.mustWriteDropped = false;
+    }
+  }
+
+  private liveBefore(inst: Instance, insn: number, frame: number, spi: number): boolean {
+    const m = inst.frames[frame];
+    if (m === undefined) return false;
+    const k = insn - inst.start;
+    if (k < 0 || k >= m.liveBefore.length) return false;
+    return ((m.liveBefore[k]! >> BigInt(spi)) & 1n) === 1n;
+  }
+
+  /** kernel `bpf_stack_slot_alive` for a state at `insn`. */
+  alive(st: VState, insn: number, frame: number, spi: number): boolean {
+    const cur = st.frames.length - 1;
+    if (this.liveBefore(this.instance(st, cur), insn, frame, spi)) return true;
+    for (let i = frame; i < cur; i++) {
+      const callsite = st.frames[i + 1]!.callsite;
+      if (this.liveBefore(this.instance(st, i), callsite + 1, frame, spi)) return true;
+    }
+    return false;
+  }
+}
