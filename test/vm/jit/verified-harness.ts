@@ -57,8 +57,8 @@ function relocate(insns: readonly Insn[]): Insn[] {
   return insns.map((x) => (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD ? makeInsn(OP_LDDW, x.dst, 0, 0, x.imm, 0) : x));
 }
 
-export function verifyProgram(insns: readonly Insn[], budget = 200_000): VerifyResult {
-  return verify(insns, { type: SK_REUSEPORT, attachType: 40, maps: [...MAPS], budget });
+export function verifyProgram(insns: readonly Insn[], budget = 200_000, logLevel: 0 | 2 = 0): VerifyResult {
+  return verify(insns, { type: SK_REUSEPORT, attachType: 40, maps: [...MAPS], budget, logLevel });
 }
 
 /** One run's observable result: r0 (or the trap message) and every byte the program could write. */
