@@ -7,7 +7,8 @@
  * already explored, and a scalar that no check depends on covers ANY scalar (the kernel's
  * `regsafe` on an imprecise register). A value that was narrow on every walked path can be wide
  * on a pruned one. Here every path is joined at every merge point instead, so a fact holds
- * whatever the verifier pruned; the verifier is not consulted at all.
+ * whatever the verifier pruned. Of the verifier only a static fact is used: which helper calls
+ * only read through their arguments (from the helper's kernel prototype, not from any state).
  *
  * The analysis works on the concrete 64-bit values the interpreter computes, pointers
  * included (a pointer is region id << 32 | offset: above 2^32, so it is never "narrow").
