@@ -38,6 +38,7 @@ import {
   BPF_OR,
   BPF_RSH,
   BPF_STX,
+  BPF_ST,
   BPF_SUB,
   BPF_W,
   BPF_X,
@@ -156,8 +157,26 @@ const edgeMem: fc.Arbitrary<Item> = fc.oneof(
 const edgeJump: fc.Arbitrary<Item> = fc
   .record({ cls: fc.constantFrom(BPF_JMP, BPF_JMP, BPF_JMP32), code: fc.constantFrom(BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSLT), x: fc.boolean(), dst: reg, src: reg, imm: smallImm, rel: fc.integer({ min: -3, max: 5 }) })
   .map(({ cls, code, x, dst, src, imm, rel }) => ({ jump: makeInsn(cls | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : imm), rel }));
+/**
+ * A loop whose counter lives in slot r10-48 (as compiled code keeps it): fill, bound check,
+ * body, fill again, increment, spill, jump back. The body may overwrite the counter slot.
+ */
+const slotLoop: fc.Arbitrary<Item[]> = fc
+  .record({ a: reg, b: reg, n: fc.integer({ min: 1, max: 40 }), body: fc.array(fc.oneof({ weight: 4, arbitrary: edgeAlu }, { weight: 2, arbitrary: edgeMem }, { weight: 1, arbitrary: reg.map((r): Item => ({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, r, -48) })) }), { maxLength: 5 }) })
+  .map(({ a, b, n, body }) => [
+    { insn: makeInsn(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -48, 0) },
+    { insn: makeInsn(BPF_LDX | BPF_MEM | BPF_DW, a, 10, -48) },
+    { jump: makeInsn(BPF_JMP | BPF_JGE | BPF_K, a, 0, 0, n), rel: body.length + 4 },
+    ...body,
+    { insn: makeInsn(BPF_LDX | BPF_MEM | BPF_DW, b, 10, -48) },
+    { insn: makeInsn(BPF_ALU64 | BPF_ADD | BPF_K, b, 0, 0, 1) },
+    { insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, b, -48) },
+    { jump: makeInsn(BPF_JMP | 0x00, 0, 0, 0, 0), rel: -(body.length + 6) },
+  ]);
+
 const edgeProgram = fc
-  .array(fc.oneof({ weight: 6, arbitrary: edgeAlu }, { weight: 2, arbitrary: edgeMem }, { weight: 2, arbitrary: edgeJump }), { minLength: 2, maxLength: 24 })
+  .array(fc.oneof({ weight: 6, arbitrary: edgeAlu.map((x) => [x]) }, { weight: 2, arbitrary: edgeMem.map((x) => [x]) }, { weight: 2, arbitrary: edgeJump.map((x) => [x]) }, { weight: 1, arbitrary: slotLoop }), { minLength: 2, maxLength: 20 })
+  .map((chunks) => chunks.flat())
   .map((items) => {
     const tailItems: Item[] = [];
     for (let r = 2; r <= 9; r++) tailItems.push({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 1, r, 8 * (r - 2)) });
