@@ -68,7 +68,11 @@ export class StackLiveness {
     });
   }
 
+  private root: Instance | undefined;
+
   private instance(st: VState, frame: number): Instance {
+    // Most programs have no local functions: one instance, found without building a key.
+    if (frame === 0 && this.root !== undefined) return this.root;
     const chain: number[] = [];
     for (let i = 0; i < frame; i++) chain.push(st.frames[i + 1]!.callsite);
     // The function a frame runs is the one containing its caller's call target, or insn 0.
@@ -80,6 +84,7 @@ export class StackLiveness {
       inst = { chain, start, end: this.fnEnd[start]!, frames: [], mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false), updated: false, mustWriteDropped: false };
       this.instances.set(key, inst);
     }
+    if (frame === 0) this.root = inst;
     return inst;
   }
 
