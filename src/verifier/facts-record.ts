@@ -1,5 +1,5 @@
 /**
- * Facts for the trusted JIT, in the vm's contract type (src/vm/jit/facts.ts), gathered while
+ * Facts for the trusted JIT, in the vm's contract type (src/vm/facts.ts), gathered while
  * exploring: per memory instruction, that it is in bounds and the one kind of object every
  * walked state accesses there; per helper call, whether the helper's kernel prototype lets it
  * write through its arguments.
@@ -17,7 +17,7 @@
  * covers any scalar when pruning, so what walked states saw says nothing about pruned ones.
  * The JIT derives those from its own path-insensitive analysis (src/vm/jit/ranges.ts).
  */
-import type { InsnFacts, RegionKind } from "../vm/jit/facts.js";
+import type { InsnFacts, RegionKind } from "../vm/facts.js";
 import type { ArgType, HelperProto } from "../vm/program-type.js";
 
 export type { InsnFacts };

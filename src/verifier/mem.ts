@@ -14,7 +14,7 @@
  */
 import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
-import type { RegionKind } from "../vm/jit/facts.js";
+import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
 import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
