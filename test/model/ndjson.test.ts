@@ -1,12 +1,15 @@
 // `baton simulate --ndjson FILE`: one JSON object per connection per line, in the order the
 // connections' fates became final, each exactly the record `--connections` keeps (same keys in
 // the same order); the same scenario and seed give the same bytes.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { NdjsonWriter } from "../../src/model/ndjson.js";
 import { parseScenario } from "../../src/model/scenario.js";
+import type { ConnRecord } from "../../src/model/sim-result.js";
 import { simulate } from "../../src/model/simulator.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "baton-ndjson-"));
@@ -47,5 +50,38 @@ describe("simulate --ndjson", () => {
     const r = simulate(parseScenario(readFileSync(SCENARIO, "utf8"), SCENARIO), { onConnection: () => n++ });
     expect(r.connectionRecords).toBeUndefined();
     expect(n).toBe(r.connections.total);
+  });
+});
+
+describe("NdjsonWriter", () => {
+  it("writes exactly JSON.stringify of any record, one per line (property)", () => {
+    const name = fc.oneof(fc.string(), fc.constantFrom("old0", 'q"uote', "back\\slash", "tab\t", "é", "🦀", "x".repeat(3000)));
+    const ms = fc.integer({ min: 0, max: 86_400_000_000 }).map((us) => us / 1000);
+    const rec: fc.Arbitrary<ConnRecord> = fc.record({
+      id: fc.integer({ min: 1, max: 10_000_000 }),
+      client: name,
+      src: fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 65535 })).map(([ip, p]) => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${p}`),
+      hash: fc.integer({ min: 0, max: 0xffffffff }),
+      synAtMs: ms,
+      listener: fc.option(name),
+      migrations: fc.array(fc.record({ atMs: ms, point: fc.constantFrom("close" as const, "timer" as const, "ack" as const), from: name, to: name }), { maxLength: 3 }),
+      fate: fc.constantFrom("accepted" as const, "reset" as const, "timed-out" as const, "open" as const),
+      by: fc.option(name),
+      cause: fc.option(fc.constantFrom("no-listener" as const, "expired" as const, "in-flight" as const)),
+      endAtMs: ms,
+    });
+    const dir = mkdtempSync(join(tmpdir(), "baton-ndjson-w-"));
+    fc.assert(
+      fc.property(fc.array(rec, { maxLength: 40 }), (recs) => {
+        const f = join(dir, "w.ndjson");
+        const fd = openSync(f, "w");
+        const w = new NdjsonWriter(fd);
+        for (const r of recs) w.write(r);
+        w.flush();
+        closeSync(fd);
+        expect(readFileSync(f, "utf8")).toBe(recs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      }),
+      { numRuns: 200, seed: 19 },
+    );
   });
 });

@@ -8,7 +8,7 @@
  * is a policy file (or the `--policy` file, which replaces every such reference), compiled,
  * verified and run on the chosen engine.
  */
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { InputError, ModelError, UsageError } from "../../errors.js";
 import type { ModelMaps } from "../../model/model-maps.js";
 import type { ReuseportProgram } from "../../model/program.js";
@@ -16,6 +16,7 @@ import { renderReport } from "../../model/report-html.js";
 import { runtimeProgram, type BytecodePolicy } from "../../model/runtime-adapter.js";
 import { parseScenario, type Scenario } from "../../model/scenario.js";
 import { checkKeptRecords } from "../../model/scenario-limits.js";
+import { NdjsonWriter } from "../../model/ndjson.js";
 import type { ConnRecord, SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
@@ -118,7 +119,6 @@ export const command: Command = {
       programs.set(ref, (maps) => runtimeProgram(policy, engine.factory, seed, maps));
     }
     let fd: number | null = null;
-    let buf = "";
     if (values.ndjson !== undefined) {
       try {
         fd = openSync(values.ndjson, "w");
@@ -126,13 +126,8 @@ export const command: Command = {
         throw new InputError("output.write", `cannot write ${values.ndjson}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     }
-    const stream = (rec: ConnRecord): void => {
-      buf += `${JSON.stringify(rec)}\n`;
-      if (buf.length > 1 << 16 && fd !== null) {
-        writeSync(fd, buf);
-        buf = "";
-      }
-    };
+    const writer = fd !== null ? new NdjsonWriter(fd) : null;
+    const stream = (rec: ConnRecord): void => writer?.write(rec);
     let result: SimResult;
     try {
       result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(fd !== null ? { onConnection: stream } : {}) });
@@ -142,7 +137,7 @@ export const command: Command = {
       throw e;
     } finally {
       if (fd !== null) {
-        writeSync(fd, buf);
+        writer?.flush();
         closeSync(fd);
       }
     }
