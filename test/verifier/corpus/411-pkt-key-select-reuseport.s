@@ -3,6 +3,7 @@
 # kernel: helper access to the packet is not allowed
 # maps: 4:reuseport_sockarray:4:8:4
 # attach: select_or_migrate
+# error: helper access to the packet is not allowed
 ldxdw %r2, [%r1+0]
 ldxdw %r3, [%r1+8]
 mov %r4, %r2
