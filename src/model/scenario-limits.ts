@@ -18,8 +18,12 @@ export const MAX_SAMPLE_POINTS = 2_000_000;
 export const MAX_RATE = 1_000_000_000;
 /** Connections over all client groups of one scenario. */
 export const MAX_CONNECTIONS = 10_000_000;
-/** Per-connection records held in memory for `--connections` / `--json` (stream with `--ndjson`). */
-export const MAX_KEPT_RECORDS = 1_000_000;
+/**
+ * Per-connection records held in memory for `simulate --connections` (stream with `--ndjson`).
+ * `--json` prints them in one string of ~250-550 bytes a record (more with migrations); V8's
+ * longest string is ~536 million characters, so this keeps the output well below it.
+ */
+export const MAX_KEPT_RECORDS = 500_000;
 /** Listeners of one scenario: one reuseport group holds at most 32,768 sockets (group.ts). */
 export const MAX_LISTENERS = 32_768;
 export const MAX_CLIENT_GROUPS = 10_000;

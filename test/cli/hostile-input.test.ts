@@ -347,6 +347,10 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
     expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+    const kept = write("kept.json", JSON.stringify({ ...base, clients: [{ count: 600_000 }] }));
+    const r5 = await expectClean(["simulate", kept, "--connections"], kept, "--connections with 600,000");
+    expect(r5.code).toBe(1);
+    expect(r5.err).toContain("/clients: --connections keeps all 600,000 connection records in memory; the limit is 500,000: stream them with --ndjson FILE instead");
   });
 
   it("run --budget is capped, so an endless loop ends in bounded time", async () => {
