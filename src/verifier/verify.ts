@@ -19,13 +19,14 @@ import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
 import { BPF_JMP, BPF_JMP32, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opSource, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
-import { checkCfg, type Cfg } from "./cfg.js";
+import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
 import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
 import type { RegionKind } from "./mem.js";
 import { checkInsn, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
+import { isConstScalar } from "./scalar.js";
 import { newFrame, ZERO, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
@@ -182,6 +183,16 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   loopHeads.push(...cfg.loopHeads);
   loopMax.push(...loopHeads.map(() => 0));
   const loopIndex = new Map(loopHeads.map((h, k) => [h, k]));
+  // Each loop's last instruction (its latest back-edge), and whether a path left it through a
+  // branch on a value that was not known: only then is its bound unknown to the verifier.
+  const loopTail = loopHeads.map((h) => {
+    let t = h;
+    insns.forEach((x, j) => {
+      if (j >= h && cfg!.isStart[j] && isJump(x) && jumpTarget(insns, j) === h) t = Math.max(t, j);
+    });
+    return t;
+  });
+  const loopOpen = new Uint8Array(loopHeads.length);
 
   const liveness = new StackLiveness(insns, cfg.isStart, cfg.subprogs);
   env.liveness = liveness;
@@ -212,7 +223,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       env.insnIdx = i;
       env.scratchedRegs.clear();
       env.scratchedSlots.clear();
-      if (++processed > budget) tooLarge(env, processed, loopHeads, loopMax);
+      if (++processed > budget) tooLarge(env, processed, loopHeads, loopMax, loopOpen);
       const k = loopIndex.get(i);
       if (k !== undefined) {
         const n = ++cur.loopIters[k]!;
@@ -230,6 +241,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       if (cls === BPF_JMP || cls === BPF_JMP32) jmpsProcessed++;
       const frame = env.cur.frames.length - 1;
       const linked = isCondJump(x) ? linkedRegs(env.cur, x) : undefined;
+      const unknownOperand = isCondJump(x) && !knownOperands(env.cur, x);
       let next = i + 1;
       let ended = false;
       let pushed: PathEntry | undefined;
@@ -252,6 +264,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           if (out.taken !== null && out.fall !== null) {
             // Both sides share the record of which scalars were linked here (kernel: before push_stack).
             if (linked !== undefined) noteHistory(cur, i, (h) => (h.linked = linked));
+            if (unknownOperand) markOpenLoops(loopHeads, loopTail, loopOpen, i, target);
             pushed = {
               state: out.taken,
               insn: target,
@@ -357,16 +370,32 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
   return out.length > 1 ? out : undefined;
 }
 
-/** The budget ran out: say which loop ran longest, and advise only what is true. */
-function tooLarge(env: Env, processed: number, heads: readonly number[], most: readonly number[]): never {
-  let k = -1;
-  for (let j = 0; j < heads.length; j++) if (k < 0 || most[j]! > most[k]!) k = j;
+const isJump = (x: Insn): boolean => isCondJump(x) || x.opcode === OP_JA || x.opcode === OP_JA32;
+
+/** Are the compared operands of conditional jump `x` constants? */
+function knownOperands(st: VState, x: Insn): boolean {
+  const f = st.frames[st.frames.length - 1]!;
+  const known = (r: number): boolean => {
+    const v = f.regs[r]!;
+    return v.type !== "scalar" || isConstScalar(v.s);
+  };
+  return known(x.dst) && (opSource(x.opcode) !== BPF_X || known(x.src));
+}
+
+/** A branch at `i` on an unknown value went both ways: the loops it leaves have no known bound. */
+function markOpenLoops(heads: readonly number[], tails: readonly number[], open: Uint8Array, i: number, target: number): void {
+  for (let k = 0; k < heads.length; k++) {
+    const inside = (j: number): boolean => j >= heads[k]! && j <= tails[k]!;
+    if (inside(i) && (!inside(target) || !inside(i + 1))) open[k] = 1;
+  }
+}
+
+/** The budget ran out: name a loop whose bound is unknown, or say that bounded loops multiplied. */
+function tooLarge(env: Env, processed: number, heads: readonly number[], most: readonly number[], open: Uint8Array): never {
   const msg = `BPF program is too large. Processed ${processed} insn`;
-  if (k < 0) return env.reject(msg, "verify.too-large", "the program's paths multiply beyond the kernel's budget of 1,000,000 processed instructions; merge branches or split the work");
-  const n = most[k]!;
-  const hint =
-    n > 1000
-      ? `the loop at insn ${heads[k]} ran ${n} times on one path without its bound being known; bound it more tightly (e.g. \`for i in 0..N\` with a constant N)`
-      : `the loop at insn ${heads[k]} ran up to ${n} times on one path; its iterations do not converge to a known state, so the paths multiply: keep fewer values alive across iterations or reduce the bound`;
-  return env.reject(msg, "verify.too-large", hint);
+  let k = -1;
+  for (let j = 0; j < heads.length; j++) if (open[j] === 1 && (k < 0 || most[j]! > most[k]!)) k = j;
+  if (k >= 0) return env.reject(msg, "verify.too-large", `the loop at insn ${heads[k]} leaves through a branch on a value the verifier does not know, so it cannot tell when the loop ends; bound it more tightly (e.g. \`for i in 0..N\` with a constant N)`);
+  if (heads.length > 0) return env.reject(msg, "verify.too-large", "every loop has a known bound, but the paths through their iterations do not converge to states seen before and multiply past the kernel's budget of 1,000,000 instructions; keep fewer values alive across iterations, or lower the bounds");
+  return env.reject(msg, "verify.too-large", "the program's paths multiply beyond the kernel's budget of 1,000,000 processed instructions; merge branches or split the work");
 }
