@@ -361,7 +361,8 @@ function checkPkt(env: Env, regno: number, reg: Reg, off: number, size: number):
   const r = reg.range ?? 0;
   if (lo < 0 || hi + size > r) {
     env.extra.push(`R${regno} offset is outside of the packet`);
-    env.reject(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${reg.off},r=${r})`, "verify.pkt-range", "compare data + N with data_end before reading N bytes of the packet");
+    // The kernel prints the access offset (reg->off included) twice (__check_mem_access).
+    env.reject(`invalid access to packet, off=${reg.off + off} size=${size}, R${regno}(id=${reg.id},off=${reg.off + off},r=${r})`, "verify.pkt-range", "compare data + N with data_end before reading N bytes of the packet");
   }
 }
 
