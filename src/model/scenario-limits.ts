@@ -31,6 +31,10 @@ export const MAX_EVENTS = 1_000_000;
 export const MAX_MAPS = 64;
 /** Bytes a client sends with its first data segment (one IP packet). */
 export const MAX_DATA_BYTES = 65_535;
+/** Names (scenario, listeners, clients, maps): tables pad every row to the longest. */
+export const MAX_NAME_CHARS = 256;
+/** A policy file path in an `attach` event (Linux PATH_MAX). */
+export const MAX_PATH_CHARS = 4096;
 /** Nesting of the JSON text itself (a scenario needs 4 levels). */
 export const MAX_JSON_DEPTH = 64;
 

@@ -8,7 +8,7 @@
 import { ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
 import {
-  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_SAMPLE_MS,
+  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_SAMPLE_MS,
 } from "./scenario-limits.js";
 
 const INT32_MAX = 2147483647;
@@ -131,10 +131,12 @@ class V {
     if (o[k] === undefined) return dflt;
     return this.num(o, k, path, undefined, opts);
   }
-  str(o: Obj, k: string, path: string, dflt?: string): string {
+  /** A non-empty string of at most `max` characters (names are printed in tables, padded to the longest). */
+  str(o: Obj, k: string, path: string, dflt?: string, max = MAX_NAME_CHARS): string {
     const v = o[k];
     if (v === undefined && dflt !== undefined) return dflt;
     if (typeof v !== "string" || v.length === 0) this.fail(`${path}/${k}`, `expected a non-empty string, got ${this.got(v)}`);
+    if (v.length > max) this.fail(`${path}/${k}`, `expected at most ${max} characters, got ${v.length}`);
     return v;
   }
   bool(o: Obj, k: string, path: string, dflt: boolean): boolean {
@@ -294,7 +296,7 @@ export function validateScenario(json: unknown, file: string): Scenario {
         break;
       }
       case "attach":
-        sc.events.push({ at, do: k, via: listenerRef(e, "via", p), policy: v.str(e, "policy", p) });
+        sc.events.push({ at, do: k, via: listenerRef(e, "via", p), policy: v.str(e, "policy", p, undefined, MAX_PATH_CHARS) });
         break;
       case "detach":
         sc.events.push({ at, do: k, via: listenerRef(e, "via", p) });

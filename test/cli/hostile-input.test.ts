@@ -347,6 +347,10 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
     expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+    const longName = write("long-name.json", JSON.stringify({ ...base, listeners: [{ name: "L".repeat(1_000_000) }] }));
+    const r6 = await expectClean(["simulate", longName], longName, "a 1,000,000-character listener name");
+    expect(r6.code).toBe(1);
+    expect(r6.err).toContain(`${longName}: /listeners/0/name: expected at most 256 characters, got 1000000`);
     const kept = write("kept.json", JSON.stringify({ ...base, clients: [{ count: 600_000 }] }));
     const r5 = await expectClean(["simulate", kept, "--connections"], kept, "--connections with 600,000");
     expect(r5.code).toBe(1);
