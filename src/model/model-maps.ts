@@ -27,6 +27,12 @@ export interface MapsSubscriber {
 export class ModelMaps {
   private readonly maps = new Map<string, ModelMap>();
   private readonly subs: MapsSubscriber[] = [];
+  /**
+   * Where each socket sits in a sockarray (at most one slot: R22 refuses a second), like the
+   * kernel's sk_user_data index. Finding it by scanning every sockarray made each close, and
+   * each write's EBUSY test, cost the maps' size: quadratic over a large restart.
+   */
+  private readonly placeOf = new Map<Listener, { readonly map: ModelMap; readonly key: number }>();
 
   subscribe(s: MapsSubscriber): void {
     this.subs.push(s);
@@ -40,10 +46,8 @@ export class ModelMaps {
     for (const d of decls) this.maps.set(d.name, new ModelMap(d));
     stack.onRemoveFromMaps((sk) => {
       for (const sub of this.subs) sub.remove?.(sk);
-      for (const m of this.maps.values()) {
-        if (m.decl.type !== "sockarray") continue;
-        for (const [k, v] of m.entries) if (v === sk) m.entries.delete(k);
-      }
+      const at = this.placeOf.get(sk);
+      if (at !== undefined) this.clear(at.map, at.key);
     });
   }
 
@@ -63,21 +67,28 @@ export class ModelMaps {
       if (value.state !== TCP_LISTEN || value.group === null) {
         throw new ModelError("model.EINVAL", `map ${name}: socket ${value.name} is not a listening reuseport socket (EINVAL)`);
       }
-      for (const other of this.maps.values()) {
-        if (other.decl.type !== "sockarray") continue;
-        for (const [k, v] of other.entries) {
-          if (v === value && !(other === m && k === key)) throw new ModelError("model.EBUSY", `map ${name}: socket ${value.name} is already in map ${other.decl.name} (EBUSY)`);
-        }
-      }
+      const at = this.placeOf.get(value);
+      if (at !== undefined && !(at.map === m && at.key === key)) throw new ModelError("model.EBUSY", `map ${name}: socket ${value.name} is already in map ${at.map.decl.name} (EBUSY)`);
     } else if (typeof value !== "number") {
       throw new ModelError("model.EINVAL", `map ${name}: expected a number value (EINVAL)`);
     }
+    const old = m.entries.get(key); // overwritten in place (the key keeps its iteration position)
+    if (old !== undefined && typeof old !== "number") this.placeOf.delete(old);
     m.entries.set(key, value);
+    if (typeof value !== "number" && m.decl.type === "sockarray") this.placeOf.set(value, { map: m, key });
     for (const sub of this.subs) sub.write?.(name, key, value);
   }
 
+  /** Empty slot `key` of `m`, forgetting where its socket was. */
+  private clear(m: ModelMap, key: number): void {
+    const old = m.entries.get(key);
+    if (old !== undefined && typeof old !== "number") this.placeOf.delete(old);
+    m.entries.delete(key);
+  }
+
   delete(name: string, key: number): void {
-    this.maps.get(name)?.entries.delete(key);
+    const m = this.maps.get(name);
+    if (m !== undefined) this.clear(m, key);
     for (const sub of this.subs) sub.write?.(name, key, undefined);
   }
 }

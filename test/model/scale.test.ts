@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ModelError } from "../../src/errors.js";
 import { MAX_GROUP_SOCKS, type ReuseportGroup } from "../../src/model/group.js";
 import { ListenBucket } from "../../src/model/lhash.js";
+import { ModelMaps } from "../../src/model/model-maps.js";
 import { validateScenario } from "../../src/model/scenario.js";
 import { simulate } from "../../src/model/simulator.js";
 import type { Listener } from "../../src/model/sockets.js";
@@ -84,6 +85,29 @@ describe("socket model cost per operation", () => {
     st.close(d); // never listened: destroyed at once, its port released
     st.bind(e, 0x7f000002, 9001);
     expect(e.bound).toBe(true);
+  });
+});
+
+describe("control-plane maps", () => {
+  it("a close or a sockarray write finds the socket's slot without walking the maps", () => {
+    const n = 300;
+    const { st, ls } = setup(Array.from({ length: n }, (_, i) => `L${i}`), { tcp_migrate_req: 1 });
+    const maps = new ModelMaps([{ name: "socks", type: "sockarray", maxEntries: n }], st);
+    ls.forEach((l, i) => maps.update("socks", i, l));
+    const entries = maps.get("socks")!.entries;
+    let walks = 0;
+    // Count every iteration of the sockarray (the old R4 a / R22 scans walked it per operation).
+    Object.defineProperty(entries, Symbol.iterator, { value: () => (walks++, Map.prototype.entries.call(entries)) });
+    Object.defineProperty(entries, "entries", { value: () => (walks++, Map.prototype.entries.call(entries)) });
+    st.close(ls[7]!); // R4 (a): out of the sockarray
+    expect(entries.has(7)).toBe(false);
+    expect(() => maps.update("socks", 7, ls[8]!)).toThrow("map socks: socket L8 is already in map socks (EBUSY)");
+    maps.delete("socks", 9);
+    maps.update("socks", 8, ls[9]!); // L8's slot now holds L9: L8 may go elsewhere
+    maps.update("socks", 7, ls[8]!);
+    expect(() => maps.update("socks", 9, ls[9]!)).toThrow("(EBUSY)");
+    expect([entries.get(7), entries.get(8)]).toEqual([ls[8], ls[9]]);
+    expect(walks).toBe(0);
   });
 });
 
