@@ -215,7 +215,15 @@ describe("fuzz: every reader ends in 0, 1 or 2 with a located message", () => {
 
   it("command-line flags, generated", async () => {
     const r = rng(1907);
-    const files = [POLICIES[0]!, ASM[0]!, ELF[0]!, SCENARIOS[0]!, join(tmp, "missing.baton"), tmp, ""];
+    // Copies in the scratch directory: `compile` without an output option writes FILE.bin beside its input.
+    const flagDir = join(tmp, "flags");
+    mkdirSync(flagDir, { recursive: true });
+    const copy = (f: string): string => {
+      const to = join(flagDir, f.replace(/^.*\//, ""));
+      copyFileSync(f, to);
+      return to;
+    };
+    const files = [copy(POLICIES[0]!), copy(ASM[0]!), copy(ELF[0]!), copy(SCENARIOS[0]!), join(tmp, "missing.baton"), tmp, ""];
     const flags = ["--json", "--engine", "--budget", "--mem", "--mem-file", "--hash", "--migrate", "--listeners", "--len", "--cpu", "--seed", "--program", "--style", "--labels", "--hex", "--attach", "--map", "--type", "--log-level", "--strict", "--unprivileged", "--verbose", "--connections", "--no-verify", "--asm", "--annotate", "-o", "--elf", "--", "-x", "--bogus"];
     const values = ["", "0", "-1", "1e9", "99999999999999999999", "0x", "0xffffffffffffffff", "jit", "interp", "nope", "established", "kernel", "1:array:4:4:4", "1:zz", "a b", "aabb01", "zz", "\u0000", "=", "select"];
     const commands = ["asm", "check", "compile", "disasm", "run", "simulate", "test", "verify", "conformance", "help", "nope", "--help"];
