@@ -84,9 +84,12 @@ export class NdjsonWriter {
   }
 
   private bytes(b: Uint8Array): void {
-    if (this.at + b.length > this.buf.length) this.grow(b.length);
-    this.buf.set(b, this.at);
-    this.at += b.length;
+    const n = b.length;
+    if (this.at + n > this.buf.length) this.grow(n);
+    // Keys and names are a few bytes: a loop beats `set`, which is a call into the runtime.
+    if (n > 32) this.buf.set(b, this.at);
+    else for (let i = 0; i < n; i++) this.buf[this.at + i] = b[i] as number;
+    this.at += n;
   }
 
   /** A long name or migration list: make room (rare). */
@@ -106,6 +109,15 @@ export class NdjsonWriter {
   private int(v: number): void {
     if (v < 10) {
       this.buf[this.at++] = 0x30 + v;
+      return;
+    }
+    if (v <= 0x7fffffff) {
+      // Small integers: int32 division, no float floor.
+      let digits = 1;
+      for (let x = (v / 10) | 0; x > 0; x = (x / 10) | 0) digits++;
+      let end = this.at + digits;
+      for (let x = v | 0; end > this.at; x = (x / 10) | 0) this.buf[--end] = 0x30 + (x % 10);
+      this.at += digits;
       return;
     }
     let digits = 0;
