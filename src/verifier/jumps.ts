@@ -119,7 +119,7 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   if (!w32 && isPkt(dst, src)) {
     const pktIsDst = dst.type === "pkt";
     const pkt = pktIsDst ? dst : src;
-    if (isConstScalar(pkt.s) && pkt.s.smin === 0n && pkt.off > 0) {
+    if (isConstScalar(pkt.s) && pkt.s.smin === 0n && pkt.off > 0 && pkt.off <= MAX_PACKET_OFF) {
       // Normalise to "pkt OP end".
       const o: CmpOp = pktIsDst ? op : ({ gt: "lt", lt: "gt", ge: "le", le: "ge" } as Record<string, CmpOp>)[op] ?? op;
       const takenSt = cloneState(cur);
@@ -134,6 +134,9 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   }
   return { taken: cloneState(cur), fall: cur };
 }
+
+/** The largest packet offset a range check proves anything for (kernel MAX_PACKET_OFF, find_good_pkt_pointers). */
+const MAX_PACKET_OFF = 0xffff;
 
 function isPkt(a: Reg, b: Reg): boolean {
   return (a.type === "pkt" && b.type === "pkt_end") || (a.type === "pkt_end" && b.type === "pkt");

@@ -59,8 +59,6 @@ export interface StepOptions {
   readonly warn: (insn: number, message: string) => void;
 }
 
-/** Environments whose lddw instructions were all resolved (see checkInsn). */
-const resolved = new WeakSet<Env>();
 
 /**
  * Does storing a zero register through `base` + `off` leave zero bytes rather than a spill?
@@ -80,14 +78,6 @@ function spills(env: Env, base: Reg, off: number): boolean {
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
 export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
-  // The kernel resolves every lddw before it verifies anything, so a bad map reference in a
-  // branch no path takes is still an error. Until verify.ts calls resolveAllLddw itself
-  // (before checkCfg), it runs once here, before the first instruction of the first path.
-  if (!resolved.has(env)) {
-    resolved.add(env);
-    resolveAllLddw(env, insns);
-    env.insnIdx = i;
-  }
   const x = insns[i]!;
   switch (opClass(x.opcode)) {
     case BPF_ALU:

@@ -24,7 +24,7 @@ import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
 import type { RegionKind } from "./mem.js";
-import { checkInsn, type StepOptions } from "./step.js";
+import { checkInsn, resolveAllLddw, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import { isConstScalar } from "./scalar.js";
 import { newFrame, ZERO, type VState } from "./state.js";
@@ -173,8 +173,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   };
 
   try {
-    // r0 stays precise at exit although the kernel has no return check here: pruning must not
-    // hide a path whose return value deserves a warning.
+    // The kernel resolves every lddw before anything else (resolve_pseudo_ldimm64), so a bad
+    // map reference is an error even in code no path reaches.
+    resolveAllLddw(env, insns);
     cfg = checkCfg(insns, options.type, env.unprivileged, true);
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
@@ -251,7 +252,12 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       liveness.beginInsn(env.cur, i);
       try {
         const step = checkInsn(env, insns, i, recorder, stepOpts);
-        if (step.kind === "end") ended = true;
+        if (step.kind === "end") {
+          ended = true;
+          // The kernel checks no return range here, but Baton warns about one: the value must
+          // stay exact so that pruning never hides a path that deserves the warning.
+          if (env.frame.regs[0]!.type === "scalar") env.markPrecise(0);
+        }
         else if (step.kind === "next") next = step.next;
         else {
           const { target, out } = step;

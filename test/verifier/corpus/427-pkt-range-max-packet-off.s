@@ -3,7 +3,6 @@
 # kernel: invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)
 # maps:
 # attach: select_or_migrate
-# baton: accept (until jumps.ts refuses a packet range past MAX_PACKET_OFF; KNOWN_DIFFERENCES.md)
 ldxdw %r2, [%r1+0]
 ldxdw %r3, [%r1+8]
 mov %r4, %r2

@@ -3,7 +3,6 @@
 # kernel: invalid access to packet, off=32767 size=1, R2(id=0,off=32767,r=0)
 # maps: 
 # attach: select_or_migrate
-# baton: accept (still different, like 427; fuzz class rules.pkt-max-off)
 # fuzz class rules.pkt-max-off, kernel-fuzz.ts seed 139 (1 139 rules), minimised by gen/minimize.ts against the pre-fix tree
 mov %r6, %r1
 ldxdw %r2, [%r6+0]
