@@ -4,8 +4,7 @@
  * in the middle of an `lddw`, the last instruction is `exit` or a jump, every instruction is
  * reachable, and — for unprivileged loads — there is no back-edge.
  *
- * It also attaches the static liveness and precision sets of precision.ts, which pruning
- * uses in place of the kernel's liveness and precision marks.
+ * It also attaches the static register liveness (live-regs.ts) that pruning uses.
  */
 import { VerifyError } from "../errors.js";
 import {
@@ -29,9 +28,11 @@ import {
   type Insn,
 } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
-import { computePrecision, type Precision } from "./precision.js";
+import { computeLiveRegs } from "./live-regs.js";
 
-export interface Cfg extends Precision {
+export interface Cfg {
+  /** Registers live before each instruction (bitmask; live-regs.ts). */
+  readonly live: Int32Array;
   /** Slots that start an instruction (false for an lddw's second slot). */
   readonly isStart: boolean[];
   /**
@@ -82,7 +83,7 @@ function successors(insns: readonly Insn[], i: number): number[] {
   return [i + 1];
 }
 
-export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean, retPrecise = true): Cfg {
+export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean): Cfg {
   const n = insns.length;
   if (n === 0) fail(0, "empty program: expected at least an exit instruction", "verify.empty");
   const isStart: boolean[] = new Array(n).fill(true);
@@ -158,6 +159,6 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
   for (let i = 0; i < n; i++) if (isStart[i] && color[i] === 0) fail(i, `unreachable insn ${i}`, "verify.unreachable");
 
   const succs = insns.map((_, i) => (isStart[i] ? successors(insns, i) : []));
-  const prec = computePrecision(insns, isStart, succs, type, retPrecise);
-  return { isStart, prune, jmpPoint, ...prec, succs, subprogs, loopHeads: heads.sort((a, b) => a - b) };
+  const live = computeLiveRegs(insns, isStart, succs, type);
+  return { isStart, prune, jmpPoint, live, succs, subprogs, loopHeads: heads.sort((a, b) => a - b) };
 }

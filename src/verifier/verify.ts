@@ -1,10 +1,13 @@
 /**
  * The verifier: symbolic execution of every path from instruction 0 (the kernel's
  * `do_check`, vm-anchors §2.1). The other side of each undecided branch is pushed on an
- * explicit stack; at prune points the current state is compared with states already seen
- * there — covered by a fully explored one: the path is cut; identical to one still being
- * explored (a loop that made no progress): "infinite loop detected at insn N". The kernel's
- * budget of 1,000,000 processed instructions bounds everything else.
+ * explicit stack. At prune points the state is compared with states already seen there
+ * (visited.ts, the kernel's `is_state_visited`): covered by a fully explored one, the path is
+ * cut; identical to one still being explored (a loop that made no progress), "infinite loop
+ * detected at insn N". What "covered" means — precise scalars, linked ids, live registers and
+ * slots — is states-equal.ts, backtrack.ts and liveness.ts. This loop keeps each path's
+ * history of jumps, spills, fills and linked registers, which precision backtracking walks.
+ * The kernel's budget of 1,000,000 processed instructions bounds everything else.
  *
  * The first error ends verification, with the instruction, the register state that led to
  * it, the branches taken on the way, and a hint where one is known.
@@ -176,7 +179,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     // The kernel resolves every lddw before anything else (resolve_pseudo_ldimm64), so a bad
     // map reference is an error even in code no path reaches.
     resolveAllLddw(env, insns);
-    cfg = checkCfg(insns, options.type, env.unprivileged, true);
+    cfg = checkCfg(insns, options.type, env.unprivileged);
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     return finish(e, { insn: (e.location as { insn: number }).insn, text: insnText(insns, (e.location as { insn: number }).insn, options.type), state: "", path: [] });
