@@ -131,16 +131,16 @@ export class NdjsonWriter {
   private ms(v: number): void {
     const us = Math.round(v * 1000);
     const whole = Math.floor(us / 1000);
-    let frac = us - whole * 1000;
+    const frac = us - whole * 1000;
     this.int(whole);
     if (frac === 0) return;
-    this.buf[this.at++] = 0x2e; // .
-    let div = 100;
-    while (frac > 0) {
-      const d = Math.floor(frac / div);
-      this.buf[this.at++] = 0x30 + d;
-      frac -= d * div;
-      div /= 10;
-    }
+    // Up to three decimals, without trailing zeros.
+    const b = this.buf;
+    b[this.at++] = 0x2e; // .
+    b[this.at++] = 0x30 + ((frac / 100) | 0);
+    if (frac % 100 === 0) return;
+    b[this.at++] = 0x30 + (((frac / 10) | 0) % 10);
+    if (frac % 10 === 0) return;
+    b[this.at++] = 0x30 + (frac % 10);
   }
 }
