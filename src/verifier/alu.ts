@@ -162,6 +162,20 @@ function endian(env: Env, x: Insn): void {
   env.setReg(x.dst, scalarReg(s));
 }
 
+/**
+ * `dst += const` or `dst -= const` on a linked scalar keeps the link with a delta (kernel
+ * adjust_reg_min_max_vals, BPF_ADD_CONST, as Linux 6.18 probes): a constant in the s32 range,
+ * applied once; anything else unlinks. Baton links only 64-bit arithmetic (the kernel also
+ * links 32-bit adds, which only makes it accept more; see KNOWN_DIFFERENCES.md).
+ */
+function addConstLink(env: Env, dst: Reg, src: Reg, code: number, is64: boolean): { id: number; delta?: number } {
+  if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s)) return { id: 0 };
+  const val = src.s.smin;
+  if (dst.delta !== undefined || val < -0x80000000n || val > 0x7fffffffn) return { id: 0 };
+  if (code === BPF_SUB && val === -0x80000000n) return { id: 0 };
+  return { id: dst.id, delta: Number(code === BPF_SUB ? -val : val) };
+}
+
 export function checkAlu(env: Env, x: Insn): void {
   const is64 = opClass(x.opcode) === BPF_ALU64;
   const code = opCode(x.opcode);
@@ -182,7 +196,7 @@ export function checkAlu(env: Env, x: Insn): void {
       env.setReg(x.dst, scalarReg(scalarConst(imm)));
       return;
     }
-    const src = env.readReg(x.src);
+    let src = env.readReg(x.src);
     if (x.dst === 10) env.setReg(10, src); // rejects
     if (src.type !== "scalar") {
       if (is64 && x.off === 0) return env.setReg(x.dst, src);
@@ -195,6 +209,12 @@ export function checkAlu(env: Env, x: Insn): void {
     }
     if (!is64) return env.setReg(x.dst, scalarReg(zext32(src.s)));
     // A 64-bit copy links the two registers: a later branch narrows both (kernel ids).
+    // A register that is already "link + delta" loses that link on a copy and starts a new one
+    // (kernel assign_scalar_id_before_mov: multiple rX += const are not tracked).
+    if (src.delta !== undefined) {
+      src = { ...src, id: 0, delta: undefined };
+      env.frame.regs[x.src] = src;
+    }
     if (!isConstScalar(src.s)) {
       let id = src.id;
       if (id === 0) {
@@ -218,7 +238,7 @@ export function checkAlu(env: Env, x: Insn): void {
     // value even after a 32-bit div/mod or shift by a register.
     if (!rangeComputable(op, src.s, is64)) return env.setReg(x.dst, UNKNOWN_SCALAR);
     const s = is64 ? alu64(op, dst.s, src.s) : alu32(op, dst.s, src.s);
-    env.setReg(x.dst, scalarReg(s));
+    env.setReg(x.dst, { ...scalarReg(s), ...addConstLink(env, dst, src, code, is64) });
     return;
   }
   const text = OP_TEXT[code] ?? "?";

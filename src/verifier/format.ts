@@ -61,7 +61,7 @@ function mapDesc(r: Reg): string[] {
 export function formatReg(r: Reg): string {
   if (r.type === "scalar") {
     const base = formatScalar(r.s);
-    if (r.id !== 0 && !isConst(r.s.t)) return base.replace("scalar(", `scalar(id=${r.id}${scalarFields(r.s).length > 0 ? "," : ""}`);
+    if (r.id !== 0 && !isConst(r.s.t)) return base.replace("scalar(", `scalar(id=${r.id}${r.delta !== undefined ? (r.delta >= 0 ? `+${r.delta}` : `${r.delta}`) : ""}${scalarFields(r.s).length > 0 ? "," : ""}`);
     return base;
   }
   if (r.type === "stack") {

@@ -8,7 +8,7 @@
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, isJmp32, opCode, opSource, type Insn } from "../vm/isa.js";
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
-import { isConstScalar, scalarConst, type Scalar } from "./scalar.js";
+import { alu64, isConstScalar, scalarConst, type Scalar } from "./scalar.js";
 import { cloneState, isOrNull, isPointer, scalarReg, type Reg, type VState } from "./state.js";
 
 const CMP: Readonly<Record<number, CmpOp>> = {
@@ -36,9 +36,20 @@ function mapRegs(st: VState, fn: (r: Reg) => Reg): void {
   }
 }
 
+/**
+ * Narrow `r` to `s` and every scalar linked to it (kernel sync_linked_regs): a copy gets the
+ * same value, a "link + delta" copy the value shifted by the difference of the deltas.
+ */
 function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
   const frame = st.frames[st.frames.length - 1]!;
-  if (r.id !== 0) mapRegs(st, (x) => (x.type === "scalar" && x.id === r.id ? { ...x, s } : x));
+  if (r.id !== 0) {
+    const mine = r.delta ?? 0;
+    mapRegs(st, (x) => {
+      if (x.type !== "scalar" || x.id !== r.id) return x;
+      if (x.delta === r.delta) return { ...x, s };
+      return { ...x, s: alu64("add", s, scalarConst(BigInt((x.delta ?? 0) - mine))) };
+    });
+  }
   frame.regs[regno] = { ...r, s };
 }
 

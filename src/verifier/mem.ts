@@ -198,7 +198,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const spi = (-off - 1) >> 3;
     const old = slotOf(f, spi);
     const high = old.spill !== undefined ? old.kinds.slice(0, 4).replace(/r/g, "m") : old.kinds.slice(0, 4);
-    f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0 } };
+    f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0, delta: undefined } };
     env.noteStackAccess(f.frameno, spi);
     env.scratchedSlots.add(spi);
     return;
@@ -242,7 +242,7 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
     const sp = slot.spill;
     if (what === "insn" && size <= n && sp !== undefined && sp.type === "scalar") {
       env.noteStackAccess(f.frameno, spi);
-      return scalarReg(truncate(sp.s, size), fitsIn(sp, size) ? sp.id : 0);
+      return scalarReg(truncate(sp.s, size), fitsIn(sp, size) && sp.delta === undefined ? sp.id : 0);
     }
   }
   let allZero = true;

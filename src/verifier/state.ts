@@ -43,6 +43,12 @@ export interface Reg {
    * scalar of a checkpoint matches any scalar when pruning (states-equal.ts).
    */
   readonly precise?: boolean;
+  /**
+   * A scalar linked by `id` as "the linked value plus delta" (kernel BPF_ADD_CONST with
+   * `off`): `r2 = r1; r2 += 4` keeps r2 linked to r1 with delta 4, so a branch on either
+   * narrows both. Undefined for a plain link (delta 0 without the flag).
+   */
+  readonly delta?: number;
 }
 
 export const ZERO = scalarConst(0n);

@@ -48,6 +48,9 @@ export class IdMap {
   }
 }
 
+/** The id as the kernel compares it: a BPF_ADD_CONST id differs from the plain one. */
+const linkKey = (r: Reg): number => (r.delta !== undefined && r.id !== 0 ? r.id + 2 ** 40 : r.id);
+
 /** kernel `regs_exact`: every field up to the id identical, ids consistent. */
 function regsExact(a: Reg, b: Reg, ids: IdMap): boolean {
   return (
@@ -55,8 +58,9 @@ function regsExact(a: Reg, b: Reg, ids: IdMap): boolean {
     a.off === b.off &&
     a.map?.fd === b.map?.fd &&
     (a.range ?? 0) === (b.range ?? 0) &&
+    a.delta === b.delta &&
     scalarEq(a.s, b.s) &&
-    ids.check(a.id, b.id)
+    ids.check(linkKey(a), linkKey(b))
   );
 }
 
@@ -69,7 +73,9 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: ExactLevel, privi
     case "scalar":
       // Unprivileged loads track every scalar precisely (kernel: precise = !bpf_capable).
       if (old.precise !== true && privileged && exact === "not_exact") return true;
-      return scalarWithin(old.s, cur.s) && ids.checkScalar(old.id, cur.id);
+      // A "link + delta" matches only the same kind of link with the same delta.
+      if (old.delta !== cur.delta) return false;
+      return scalarWithin(old.s, cur.s) && ids.checkScalar(linkKey(old), linkKey(cur));
     case "map_value":
       return old.off === cur.off && old.map?.fd === cur.map?.fd && scalarWithin(old.s, cur.s) && ids.check(old.id, cur.id);
     case "pkt":

@@ -113,6 +113,10 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
         if (value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
         // A spill links the slot with the register, so a branch on a later fill narrows both
         // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
+        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.delta !== undefined && value.s.umax < 1n << BigInt(size * 8)) {
+          value = { ...value, id: 0, delta: undefined };
+          env.frame.regs[x.src] = value;
+        }
         if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.id === 0 && !isConstScalar(value.s) && value.s.umax < 1n << BigInt(size * 8)) {
           value = { ...value, id: env.nextId() };
           env.frame.regs[x.src] = value;

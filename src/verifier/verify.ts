@@ -22,6 +22,7 @@ import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
 import { BPF_JMP, BPF_JMP32, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opSource, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
+import { registerRanges } from "../vm/jit/ranges.js";
 import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
 import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
@@ -150,6 +151,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const finish = (error: VerifyError | null, detail: RejectDetail | null): VerifyResult => {
     const loops = loopHeads.filter((_, k) => loopMax[k]! > 1).map((head) => ({ head, maxIterations: loopMax[loopHeads.indexOf(head)]! }));
     let out: string[] = [];
+    if (error === null && cfg !== undefined) returnWarnings(insns, cfg, recorder, warned, options.type);
     if (error === null) {
       if (level === 2) out = log;
       if (level >= 1) out.push(...[...warned.values()].map((w) => `warning: ${w}`), stats(), `stack depth ${stackDepth}`, ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`));
@@ -257,9 +259,10 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         const step = checkInsn(env, insns, i, recorder, stepOpts);
         if (step.kind === "end") {
           ended = true;
-          // The kernel checks no return range here, but Baton warns about one: the value must
-          // stay exact so that pruning never hides a path that deserves the warning.
-          if (env.frame.regs[0]!.type === "scalar") env.markPrecise(0);
+          // The kernel checks no return range here, so r0 is not made precise (that would
+          // explore states the kernel does not); pruned paths get their warnings from the
+          // all-paths ranges (returnWarnings). --strict rejects on the value: it must be exact.
+          if (stepOpts.strict && env.frame.regs[0]!.type === "scalar") env.markPrecise(0);
         }
         else if (step.kind === "next") next = step.next;
         else {
@@ -377,6 +380,28 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
   });
   // The kernel keeps at most 6 (LINKED_REGS_MAX); more would only add precision.
   return out.length > 1 ? out : undefined;
+}
+
+/**
+ * Warnings the walked paths may have missed: pruning cuts a path whose state is covered by an
+ * explored one, and an imprecise r0 covers any value. The register ranges of every path
+ * (src/vm/jit/ranges.ts, joined at every merge) bound r0 at each exit of the main program;
+ * where they allow a value other than 0 or 1 and no walked path warned, say that it may.
+ */
+function returnWarnings(insns: readonly Insn[], cfg: Cfg, recorder: FactsRecorder, warned: Map<number, string>, type: ProgramType): void {
+  const mainEnd = cfg.subprogs.length > 0 ? Math.min(...cfg.subprogs) : insns.length;
+  const exits: number[] = [];
+  for (let i = 0; i < mainEnd; i++) if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i)) exits.push(i);
+  if (exits.length === 0) return;
+  const facts = recorder.facts;
+  const ranges = registerRanges(insns, (pc) => facts[pc]?.callReadsOnly === true);
+  const [lo, hi] = type.retRange;
+  for (const i of exits) {
+    const r0 = ranges[i]?.[0];
+    if (r0 !== undefined && r0.lo >= lo && r0.hi <= hi) continue;
+    const what = r0 === undefined || r0.hi === Infinity ? "any value" : `up to ${r0.hi}`;
+    warned.set(i, `insn ${i}: R0 may be ${what} at exit on some path; any value other than SK_PASS (${hi}) refuses the connection`);
+  }
 }
 
 const isJump = (x: Insn): boolean => isCondJump(x) || x.opcode === OP_JA || x.opcode === OP_JA32;

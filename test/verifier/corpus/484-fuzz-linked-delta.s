@@ -2,7 +2,6 @@
 # expect: accept
 # maps: 
 # attach: select_or_migrate
-# baton: reject (still different; fuzz class linked)
 # fuzz class linked, kernel-fuzz.ts seed 2040 (1 2040 linked), found on the live tree at b37e177, minimised by gen/minimize.ts
 mov %r6, %r1
 ldxw %r8, [%r6+20]
