@@ -274,14 +274,18 @@ function sub64(a: Scalar, b: Scalar): Scalar {
   return from64(t, smin, smax, umin, umax);
 }
 
+/**
+ * kernel scalar_min_max_mul (6.14+): unsigned bounds from the bound products when they cannot
+ * overflow, signed bounds from the four products of the signed bounds likewise.
+ */
 function mul64(a: Scalar, b: Scalar): Scalar {
   const t = tnumMul(a.t, b.t);
-  if (a.umax * b.umax <= U64) {
-    const umin = a.umin * b.umin;
-    const umax = a.umax * b.umax;
-    return from64(t, S64_MIN, S64_MAX, umin, umax);
-  }
-  return from64(t, S64_MIN, S64_MAX, 0n, U64);
+  const p = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
+  const signedOk = p.every((x) => x >= S64_MIN && x <= S64_MAX);
+  const smin = signedOk ? p.reduce((x, y) => (y < x ? y : x)) : S64_MIN;
+  const smax = signedOk ? p.reduce((x, y) => (y > x ? y : x)) : S64_MAX;
+  if (a.umax * b.umax <= U64) return from64(t, smin, smax, a.umin * b.umin, a.umax * b.umax);
+  return from64(t, smin, smax, 0n, U64);
 }
 
 function bitwise64(op: "and" | "or" | "xor", a: Scalar, b: Scalar): Scalar {

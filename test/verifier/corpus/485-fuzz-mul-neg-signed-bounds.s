@@ -1,8 +1,7 @@
-# desc: a u32 times -3 is in [-3*(2^32-1), 0] in the kernel, so after 'if r7 s< 0' r7 is 0 (signed mul bounds; under-accept on the live tree)
+# desc: a u32 times -3 is in [-3*(2^32-1), 0] in the kernel, so after 'if r7 s< 0' r7 is 0 (signed mul bounds, kernel scalar_min_max_mul; Baton under-accepted it before it multiplied signed bounds)
 # expect: accept
 # maps: 7:array:4:256:1
 # attach: select_or_migrate
-# baton: reject (still different; fuzz class rules.sdiv32)
 # fuzz class rules.sdiv32, kernel-fuzz.ts seed 2519 (1 2519 rules), found on the live tree at b37e177, minimised by gen/minimize.ts
 mov %r6, %r1
 ldxw %r7, [%r6+32]
