@@ -107,7 +107,8 @@ function rejection(prog: LoadedProgram, r: VerifyResult, command: string): Verif
   return new VerifyError(err.code, err.message, location, hint !== undefined ? `${hint}\nnote: ${note}` : note);
 }
 
-function inFile<T>(f: () => T, file: string): T {
+/** Run `f`, naming `file` in a bytecode error that points at an instruction but no file. */
+export function inFile<T>(f: () => T, file: string): T {
   try {
     return f();
   } catch (e) {

@@ -8,7 +8,7 @@
  */
 import { BytecodeError, InputError, UsageError, VmTrap, formatError } from "../../errors.js";
 import type { LoadedProgram } from "../load-program.js";
-import { engineFor, gateProgram, loadCheckedProgram } from "../verified-program.js";
+import { engineFor, gateProgram, inFile, loadCheckedProgram } from "../verified-program.js";
 import { isPolicy, runPolicyOnce } from "../policy-run.js";
 import type { Engine } from "../../vm/engine.js";
 import { engineByName } from "../../vm/engines.js";
@@ -22,17 +22,6 @@ import { readInput } from "./asm.js";
  * structural check, so engines only ever see well-formed bytecode.
  */
 export const loadProgram = loadCheckedProgram;
-
-function withFile<T>(f: () => T, file: string): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof BytecodeError && e.location !== undefined && "insn" in e.location && e.location.file === undefined) {
-      throw new BytecodeError(e.code, e.message, { file, insn: e.location.insn });
-    }
-    throw e;
-  }
-}
 
 /**
  * Hex bytes: whitespace-separated pairs (`aa bb 01`) or one run (`aabb01`), optional `0x`
@@ -83,7 +72,7 @@ export function prepare(prog: LoadedProgram, memBytes: Uint8Array, engineName: s
   const mem = new AddressSpace();
   const r1hi = memBytes.length > 0 ? mem.add("mem", memBytes, true).id : 0;
   const helpers = new Map<number, HelperFn>();
-  const engine = withFile(() => factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
+  const engine = inFile(() => factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
   return { engine, r1hi, r2: memBytes.length };
 }
 
