@@ -6,7 +6,7 @@
  * No helpers are registered for a bare run (a call traps as "not available here"); program
  * types with helpers and maps run through the sk_reuseport runtime, not this command.
  */
-import { BytecodeError, InputError, UsageError, VmTrap, formatError } from "../../errors.js";
+import { InputError, UsageError, VmTrap, formatError } from "../../errors.js";
 import type { LoadedProgram } from "../load-program.js";
 import { engineFor, gateProgram, inFile, loadCheckedProgram } from "../verified-program.js";
 import { isPolicy, runPolicyOnce } from "../policy-run.js";
