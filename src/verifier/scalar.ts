@@ -209,9 +209,37 @@ export function violation(raw: Scalar): Scalar {
   return { ...UNKNOWN, t: r.t };
 }
 
-/** A 64-bit value from 64-bit bounds alone (32-bit views derived). */
-function from64(t: Tnum, smin: bigint, smax: bigint, umin: bigint, umax: bigint): Scalar {
-  return sync({ ...UNKNOWN, t, smin, smax, umin, umax });
+/** A 64-bit value from 64-bit bounds (32-bit views derived, or given by `b32`). */
+function from64(t: Tnum, smin: bigint, smax: bigint, umin: bigint, umax: bigint, b32?: Bounds32): Scalar {
+  return sync({ ...UNKNOWN, t, smin, smax, umin, umax, ...b32 });
+}
+
+type Bounds32 = Pick<Scalar, "s32min" | "s32max" | "u32min" | "u32max">;
+
+/**
+ * The low halves' bounds of a 64-bit add or subtract, as the kernel computes them alongside
+ * the 64-bit ones (scalar32_min_max_add / _sub): signed bounds unless one end overflows,
+ * unsigned bounds unless only some of the results wrap.
+ */
+function addSub32(a: Scalar, b: Scalar, sub: boolean): Bounds32 {
+  let s32min = sub ? a.s32min - b.s32max : a.s32min + b.s32min;
+  let s32max = sub ? a.s32max - b.s32min : a.s32max + b.s32max;
+  if (s32min < S32_MIN || s32max > S32_MAX) {
+    s32min = S32_MIN;
+    s32max = S32_MAX;
+  }
+  let u32min = sub ? a.u32min - b.u32max : a.u32min + b.u32min;
+  let u32max = sub ? a.u32max - b.u32min : a.u32max + b.u32max;
+  const minWraps = u32min < 0n || u32min > U32;
+  const maxWraps = u32max < 0n || u32max > U32;
+  if (minWraps !== maxWraps) {
+    u32min = 0n;
+    u32max = U32;
+  } else if (minWraps) {
+    u32min &= U32;
+    u32max &= U32;
+  }
+  return { s32min, s32max, u32min, u32max };
 }
 
 /** The zero-extended 32-bit view of `s` as a 64-bit scalar. */
@@ -254,7 +282,7 @@ function add64(a: Scalar, b: Scalar): Scalar {
     umin = 0n;
     umax = U64;
   }
-  return from64(t, smin, smax, umin, umax);
+  return from64(t, smin, smax, umin, umax, addSub32(a, b, false));
 }
 
 function sub64(a: Scalar, b: Scalar): Scalar {
@@ -271,7 +299,7 @@ function sub64(a: Scalar, b: Scalar): Scalar {
     umin = a.umin - b.umax;
     umax = a.umax - b.umin;
   }
-  return from64(t, smin, smax, umin, umax);
+  return from64(t, smin, smax, umin, umax, addSub32(a, b, true));
 }
 
 /**

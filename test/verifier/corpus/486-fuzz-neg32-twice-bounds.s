@@ -1,8 +1,7 @@
-# desc: neg32 twice of a value in [0, 255] is that value again; the kernel keeps the bounds (under-accept on the live tree)
+# desc: neg32 twice of a value in [0, 255] is that value again; the kernel keeps the bounds (Baton under-accepted it until 64-bit add and sub tracked 32-bit bounds)
 # expect: accept
 # maps: 7:array:4:256:1
 # attach: select_or_migrate
-# baton: reject (still different; fuzz class rules.sdiv32)
 # fuzz class rules.sdiv32, kernel-fuzz.ts seed 11147 (1 11147 rules), found on the live tree at ac884bc + working tree, 15:50
 mov %r6, %r1
 ldxw %r7, [%r6+24]
