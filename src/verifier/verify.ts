@@ -263,8 +263,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           // explore states the kernel does not); pruned paths get their warnings from the
           // all-paths ranges (returnWarnings). --strict rejects on the value: it must be exact.
           if (stepOpts.strict && env.frame.regs[0]!.type === "scalar") env.markPrecise(0);
-        }
-        else if (step.kind === "next") next = step.next;
+        } else if (step.kind === "next") next = step.next;
         else {
           const { target, out } = step;
           if (out.decided === true) {
