@@ -67,13 +67,17 @@ export interface StepOptions {
  */
 function zeroBytes(base: Reg, off: number): boolean {
   if (base.type !== "stack") return false;
-  if (!isConstScalar(base.s)) return true;
-  return (base.off + off + Number(base.s.smin)) % 8 !== 0;
+  return !slotStart(base, off);
 }
 
 /** Is a scalar store through `base` + `off` a spill (privileged, at a slot's first byte)? */
 function spills(env: Env, base: Reg, off: number): boolean {
-  return !env.unprivileged && base.type === "stack" && isConstScalar(base.s) && (base.off + off + Number(base.s.smin)) % 8 === 0;
+  return !env.unprivileged && base.type === "stack" && slotStart(base, off);
+}
+
+/** Does a stack access through `base` + `off` start a slot at a fixed offset? */
+function slotStart(base: Reg, off: number): boolean {
+  return isConstScalar(base.s) && (base.off + off + Number(base.s.smin)) % 8 === 0;
 }
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
