@@ -2,6 +2,7 @@
 export { ElfError } from "./errors.js";
 export { readElfObject, PROGRAM_SECTIONS, BPF_F_RDONLY_PROG, type ElfObject, type ElfProgramInfo, type GlobalData } from "./objects.js";
 export { linkProgram, selectProgram, type LinkedProgram, type SlotOrigin } from "./link.js";
-export { compileToElf, writeElfFile, type ElfExportOptions } from "./writer.js";
+export { compileToElf, type ElfExportOptions } from "./writer.js";
+export { writeElfFile } from "./write-file.js";
 export { parseBtf, btfMapDefs, type Btf, type BtfMapDef } from "./btf.js";
 export { seedGlobalData } from "./global-data.js";

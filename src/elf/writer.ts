@@ -11,7 +11,6 @@
  * `R_BPF_64_32` against the `.text` section symbol, as clang emits for static functions.
  * Deliberately absent: `.BTF.ext` (func/line info), debug info, several programs per object.
  */
-import { writeFileSync } from "node:fs";
 import { BytecodeError, UsageError } from "../errors.js";
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, encode, OP_CALL, OP_JA32, OP_LDDW, opInfo, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
@@ -107,7 +106,7 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
     const data = bss ? new Uint8Array(0) : (init ?? new Uint8Array(m.valueSize)).slice();
     dataIdx.set(m.fd, add({ name: m.name!, type: bss ? SHT_NOBITS : SHT_PROGBITS, flags: ro ? SHF_ALLOC : SHF_WRITE | SHF_ALLOC, data, size: m.valueSize, align: 8 }));
   }
-  const licIdx = add({ name: "license", type: SHT_PROGBITS, flags: SHF_WRITE | SHF_ALLOC, data: new Uint8Array([...Buffer.from(license, "latin1"), 0]), align: 1 });
+  const licIdx = add({ name: "license", type: SHT_PROGBITS, flags: SHF_WRITE | SHF_ALLOC, data: new Uint8Array([...latin1(license), 0]), align: 1 });
   const symtabIdx = add({ name: ".symtab", type: SHT_SYMTAB, flags: 0, data: new Uint8Array(0), link: strtabIdx, align: 8, entsize: SYM_SIZE });
   for (const r of [relIdx, textRelIdx]) if (r >= 0) sections[r]!.link = symtabIdx;
 
@@ -118,7 +117,7 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
     let o = strOff.get(s);
     if (o === undefined) {
       o = strParts.length;
-      for (const b of Buffer.from(s, "latin1")) strParts.push(b);
+      for (const b of latin1(s)) strParts.push(b);
       strParts.push(0);
       strOff.set(s, o);
     }
@@ -242,9 +241,11 @@ function layout(sections: readonly OutSection[], nameOffs: readonly number[], sh
   return out;
 }
 
-/** `compileToElf` and write the result to `path`. */
-export function writeElfFile(path: string, insns: readonly Insn[], maps: readonly MapSpec[], opts: ElfExportOptions): void {
-  writeFileSync(path, compileToElf(insns, maps, opts));
+/** Latin-1 bytes of a name (ELF names are byte strings; no Buffer, so this module also runs in a browser). */
+function latin1(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+  return out;
 }
 
 interface Split {
