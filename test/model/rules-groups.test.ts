@@ -167,7 +167,7 @@ describe("normal selection", () => {
     st.attachProgram(ls[0]!, p);
     st.close(exact);
     receiveSyn(st, flow(2));
-    expect((p.calls[0]!.sk as { name: string }).name).toBe("ANY2");
+    expect((p.calls[0]!.sk as unknown as { name: string }).name).toBe("ANY2");
     expect([p.calls[0]!.migratingSk, p.calls[0]!.len > 0]).toEqual([null, true]);
   });
 
