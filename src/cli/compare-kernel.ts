@@ -7,6 +7,7 @@
  * bpf_check() measures around its whole run. Ratios are Baton / kernel over the programs the
  * kernel accepted (it ran to the end on those, so the figures measure the same work).
  */
+import { plural } from "./plural.js";
 
 /** One verifier's answer for one program. */
 export interface SideResult {
@@ -122,10 +123,10 @@ const ratioText = (name: string, r: RatioStats | null): string => (r === null ? 
 
 /** The summary line printed under the table. */
 export function summaryLine(s: CompareSummary): string {
-  if (s.compared === 0) return `${s.programs} programs; kernel not asked`;
+  if (s.compared === 0) return `${plural(s.programs, "program")}; kernel not asked`;
   const pct = ((100 * s.agree) / s.compared).toFixed(1);
   return [
-    `${s.programs} programs: verdicts agree on ${s.agree}/${s.compared} (${pct}%), over-accepts ${s.overAccepts}, under-accepts ${s.underAccepts}`,
+    `${plural(s.programs, "program")}: verdicts agree on ${s.agree}/${s.compared} (${pct}%), over-accepts ${s.overAccepts}, under-accepts ${s.underAccepts}`,
     `Baton/kernel on kernel-accepted programs: ${ratioText("processed", s.processedRatio)}; ${ratioText("time", s.timeRatio)}`,
   ].join("; ");
 }

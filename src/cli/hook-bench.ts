@@ -27,6 +27,8 @@ import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, SK_REUSEPORT_CTX_FIELDS } from "../vm/program-type.js";
 import { StaticSocket, TCP_NEW_SYN_RECV, type VmSocket } from "../vm/socket.js";
 import type { VerifyResult } from "../verifier/index.js";
+import { plural } from "./plural.js";
+import { resolveTestName } from "./test-name.js";
 
 export interface HookPolicy {
   readonly name: string;
@@ -142,7 +144,7 @@ function stateWrites(specs: readonly MapSpec[], state: readonly StateWrite[], li
     let l = listenerOf.get(w.value);
     if (l === undefined) {
       l = listenerOf.size;
-      if (l >= listeners) throw new ModelError("bench.state", `the state names more than ${listeners} listeners; give --listeners ${l + 1} or more`);
+      if (l >= listeners) throw new ModelError("bench.state", `the state names more than ${plural(listeners, "listener")}; give --listeners ${l + 1} or more`);
       listenerOf.set(w.value, l);
     }
     slots.push({ map, key: Number(w.key), listener: l });
@@ -307,10 +309,7 @@ async function policyState(file: string, format: string, name: string): Promise<
   const { readPolicy } = await import("../compiler/load.js");
   const compiled = tryCompile(readPolicy(file), file).policy;
   if (compiled === null) throw new UsageError(`${file} does not compile`);
-  const writes = testSetup(compiled, name);
-  if (writes === undefined) {
-    const names = compiled.tests.map((t) => JSON.stringify(t.name)).join(", ");
-    throw new UsageError(`${file} has no test named ${JSON.stringify(name)}`, names === "" ? "the policy has no tests" : `expected one of: ${names}`);
-  }
+  const writes = testSetup(compiled, resolveTestName(name, compiled.tests.map((t) => t.name), file));
+  if (writes === undefined) throw new UsageError(`${file} has no test named ${JSON.stringify(name)}`);
   return writes.map((w) => ({ fd: w.map.fd, key: w.key, value: w.value }));
 }

@@ -43,6 +43,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`error: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
+  // `baton COMMAND --help` is `baton help COMMAND` (no command takes -h or --help itself).
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(cmd.usage);
+    return 0;
+  }
   try {
     return await cmd.run(rest, io);
   } catch (e) {

@@ -62,7 +62,7 @@ describe("baton bench --kernel-pick / --policy", () => {
   it("text output names the file, the engine and the overhead; .s programs are accepted", async () => {
     const r = await cli(["bench", "--policy", PASS_S, "--rounds", "1", "--clock", "wall"]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^.*pass\.s \(interp\), 16 listeners: [\d.]+ ns\/request \(min [\d.]+ – max [\d.]+, 1 rounds, \d+ requests\)\n {2}program alone [\d.]+ ns\/run; hook overhead -?[\d.]+ ns\/request \(IQR -?[\d.]+ – -?[\d.]+ over 10 paired rounds(, within noise)?\)\n$/);
+    expect(r.out).toMatch(/^.*pass\.s \(interp\), 16 listeners: [\d.]+ ns\/request \(min [\d.]+ – max [\d.]+, 1 round, \d+ requests\)\n {2}program alone [\d.]+ ns\/run; hook overhead -?[\d.]+ ns\/request \(IQR -?[\d.]+ – -?[\d.]+ over 10 paired rounds(, within noise)?\)\n$/);
   });
 
   it.skipIf(!existsSync("test/fixtures/c/pass.o"))("ELF objects load through loadProgramFile (test/fixtures/c/pass.o)", async () => {
@@ -203,7 +203,7 @@ describe("hook-bench setup", () => {
     expect(() => buildHookBench(three, engineByName("interp"), 2)).toThrow(/more than 2 listeners; give --listeners 3 or more/);
     const r = await cli(["bench", "--policy", GATE, "--state", "nope", "--rounds", "1"]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('expected one of: "open", "three cookies"');
+    expect(r.err).toContain('expected one of (or a unique prefix of): "open", "three cookies"');
     expect((await cli(["bench", "--kernel-pick", "--state", "open"])).code).toBe(2);
   });
 

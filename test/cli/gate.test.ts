@@ -133,7 +133,7 @@ describe("the verifier gate", () => {
     const r = await cli("test", BIG, good);
     expect(r.code).toBe(1);
     refusedBig(r.err, "test");
-    expect(r.out).toContain("3 passed, 0 failed, 1 files were rejected by the verifier");
+    expect(r.out).toContain("3 passed, 0 failed, 1 file was rejected by the verifier");
     const n = await cli("test", BIG, "--no-verify");
     expect(n.err).toContain(`${BIG}: warning: not verified (--no-verify)`);
     expect(n.out).toContain(`ok    ${BIG}: passes`);

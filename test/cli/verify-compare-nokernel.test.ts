@@ -46,6 +46,6 @@ describe("no kernel to ask", () => {
   it("check --kernel: says the kernel was not checked, and why", async () => {
     const r = await cli("check", "policies/cpu_affinity.baton", "--kernel");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/1 tests; kernel: not checked \(no bpf\(\) here \(test\)\)\n$/);
+    expect(r.out).toMatch(/1 test; kernel: not checked \(no bpf\(\) here \(test\)\)\n$/);
   });
 });

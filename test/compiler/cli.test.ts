@@ -60,7 +60,7 @@ describe("baton check", () => {
   it("prints statistics", async () => {
     const r = await cli("check", POLICY);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^policies\/cpu_affinity\.baton: ok: \d+ instructions, 1 maps, 8 stack bytes, \d+ instructions processed by the verifier, 1 tests\n$/);
+    expect(r.out).toMatch(/^policies\/cpu_affinity\.baton: ok: \d+ instructions, 1 map, 8 stack bytes, \d+ instructions processed by the verifier, 1 test\n$/);
   });
 });
 

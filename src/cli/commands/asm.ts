@@ -31,7 +31,7 @@ export function slotsAsHex(bytes: Uint8Array): string {
 export const command: Command = {
   name: "asm",
   summary: "assemble conformance-dialect eBPF text to bytecode",
-  usage: "baton asm FILE.s [-o FILE.bin]\n  without -o, prints one 8-byte slot per line as 16 hex digits (memory byte order)",
+  usage: "baton asm FILE.s [-o FILE.bin]\n  -o, --output FILE  write the raw little-endian 8-byte slots to FILE; without it, print one slot per line\n                     as 16 hex digits (memory byte order)",
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { output: { type: "string", short: "o" } });
     if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);

@@ -18,6 +18,7 @@ import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
 import { engineByName } from "../../vm/engines.js";
 import { selectEngine } from "../policy-engine.js";
 import type { CliIO } from "../command.js";
+import { plural } from "../plural.js";
 
 export interface Timing {
   /** Median over rounds. */
@@ -146,14 +147,21 @@ export const command: Command = {
   summary: "time repeated runs of a program (median ns/run over rounds)",
   usage: [
     "baton bench FILE (.s | .bin) [--engine interp|jit] [--mem HEX | --mem-file FILE] [--rounds N] [--clock cpu|wall] [--json]",
-    "  --clock  cpu (default: process CPU time, robust on a shared machine) or wall",
-    "  --json  print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
+    "  --engine interp|jit  the interpreter (default) or the JIT",
+    "  --mem HEX        input bytes (r1 points at them, r2 is their length), e.g. 'aa bb 01'",
+    "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
+    "  --rounds N       timed rounds (default 7); the median and min–max over rounds are printed",
+    "  --clock cpu|wall cpu (default: process CPU time, robust on a shared machine) or wall",
+    "  --json           print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
     "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--state TEST] [--rounds N] [--no-verify] [--json]",
-    "  per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
-    "  the policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT); --no-verify runs it unverified, with every check on",
-    "  --state TEST  publish the map writes of the policy's test TEST first (default: empty data maps, one listener per socket-map slot)",
+    "  --policy FILE    per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
+    "  the policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT)",
+    "  --no-verify      run the policy unverified, with every check on (a warning on stderr)",
+    "  --listeners N    listeners in the reuseport group (default 16)",
+    "  --state TEST     publish the map writes of the policy's test TEST (its name or a unique prefix) first",
+    "                   (default: empty data maps, one listener per socket-map slot)",
     "baton bench --kernel-pick [--listeners N] [--rounds N] [--json]",
-    "  per-request cost of the kernel's hash pick without a program (R11)",
+    "  --kernel-pick    per-request cost of the kernel's hash pick without a program (R11)",
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -205,8 +213,8 @@ export const command: Command = {
     if (values.json === true) {
       io.out(`{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}}`);
     } else {
-      const per = executed > 0 ? `, ${(t.nsPerRun / executed).toFixed(2)} ns/insn over ${executed} instructions` : "";
-      io.out(`${positionals[0]} (${values.engine ?? "interp"}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${rounds} rounds, ${t.runs} runs${per})`);
+      const per = executed > 0 ? `, ${(t.nsPerRun / executed).toFixed(2)} ns/insn over ${plural(executed, "instruction")}` : "";
+      io.out(`${positionals[0]} (${values.engine ?? "interp"}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(rounds, "round")}, ${plural(t.runs, "run")}${per})`);
     }
     return 0;
   },
@@ -266,7 +274,7 @@ async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promis
     fields.push(`"hook_overhead_spread_ns": ${over === null ? "null" : `[${round1(over.q1)}, ${round1(over.q3)}]`}`);
     io.out(`{${fields.join(", ")}}`);
   } else {
-    io.out(`${label}, ${o.listeners} listeners: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${o.rounds} rounds, ${t.runs} requests)`);
+    io.out(`${label}, ${plural(o.listeners, "listener")}: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(o.rounds, "round")}, ${plural(t.runs, "request")})`);
     if (bare !== null && over !== null) {
       // A negative or zero-straddling figure is noise, and is printed as such.
       const noise = over.median <= 0 || over.q1 <= 0 ? ", within noise" : "";

@@ -11,6 +11,7 @@ import { SK_REUSEPORT } from "../../vm/program-type.js";
 import { kernelAvailability, kernelFirstError, kernelVerify } from "../../kernel/verifier.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { rejectionHint } from "../verified-program.js";
+import { plural } from "../plural.js";
 
 export const command: Command = {
   name: "check",
@@ -43,15 +44,15 @@ export const command: Command = {
         else {
           const k = await kernelVerify(encode(p.insns), { attachType: p.attachType, maps: p.maps, logLevel: 1 });
           kernelRejected = !k.accepted;
-          kernel = k.accepted ? `kernel: accepted (processed ${k.stats.processed ?? "?"} insns)` : `kernel: rejected (errno ${k.errno}): ${kernelFirstError(k)}`;
+          kernel = k.accepted ? `kernel: accepted (processed ${k.stats.processed === undefined ? "? insns" : plural(k.stats.processed, "insn")})` : `kernel: rejected (errno ${k.errno}): ${kernelFirstError(k)}`;
           if (!k.accepted) io.err(k.log.trim().split("\n").slice(-12).join("\n"));
         }
       }
       if (!r.accepted || kernelRejected) failed++;
       if (r.accepted) {
-        io.out(`${file}: ok: ${p.insns.length} instructions, ${p.maps.length} maps, ${p.stackBytes} stack bytes, ${r.processed} instructions processed by the verifier, ${p.tests.length} tests${kernel !== "" ? `; ${kernel}` : ""}`);
+        io.out(`${file}: ok: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")}, ${plural(p.stackBytes, "stack byte")}, ${plural(r.processed, "instruction")} processed by the verifier, ${plural(p.tests.length, "test")}${kernel !== "" ? `; ${kernel}` : ""}`);
       } else {
-        io.err(`${file}: rejected by Baton's verifier (processed ${r.processed} insns)${kernel !== "" ? `; ${kernel}` : ""}`);
+        io.err(`${file}: rejected by Baton's verifier (processed ${plural(r.processed, "insn")})${kernel !== "" ? `; ${kernel}` : ""}`);
       }
     }
     return failed > 0 ? 1 : 0;

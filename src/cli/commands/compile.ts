@@ -10,20 +10,23 @@ import { annotatedListing, asmListing, policyJson } from "../../compiler/listing
 import { compileFile } from "../../compiler/load.js";
 import { writeElfFile } from "../../elf/index.js";
 import { parseCommandArgs, type Command } from "../command.js";
+import { slotsAsHex } from "./asm.js";
 import { fromCompiled, gateProgram } from "../verified-program.js";
+import { plural } from "../plural.js";
 
 export const command: Command = {
   name: "compile",
   summary: "compile a .baton policy to eBPF bytecode",
   usage: [
     "baton compile FILE.baton [-o FILE.bin] [--elf OUT.o] [--asm] [--annotate] [--json] [--no-verify]",
-    "  -o FILE      write the raw bytecode (little-endian slots) to FILE",
+    "  -o, --output FILE  write the raw bytecode (little-endian slots) to FILE",
     "  --elf OUT.o  write an ELF object libbpf loads (section sk_reuseport/migrate, BTF-defined .maps)",
     "  --asm        print the disassembly",
     "  --annotate   print the disassembly interleaved with the policy lines",
     "  --json       print {insns (hex), maps, attach}",
     "  --no-verify  write the outputs although Baton's verifier has not accepted the program (a warning on stderr)",
-    "With no output option the bytecode goes to FILE.bin next to the policy. Nothing is written or printed",
+    "With no output option the bytecode is printed to stdout, one 8-byte slot per line as 16 hex digits",
+    "(memory byte order, as `baton asm` prints it); no file is written. Nothing is written or printed",
     "unless Baton's verifier accepts the program.",
   ].join("\n"),
   async run(argv, io) {
@@ -52,17 +55,20 @@ export const command: Command = {
         if ((e as NodeJS.ErrnoException).code === undefined) throw e;
         throw new InputError("output.write", `cannot write ${values.elf}: ${(e as NodeJS.ErrnoException).code}`);
       }
-      io.out(`${file}: ${p.insns.length} instructions, ${p.maps.length} maps -> ${values.elf} (ELF, section sk_reuseport/migrate)`);
+      io.out(`${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${values.elf} (ELF, section sk_reuseport/migrate)`);
     }
     const printed = values.asm === true || values.annotate === true || values.json === true || values.elf !== undefined;
-    const out = values.output ?? (printed ? undefined : `${file.replace(/\.baton$/, "")}.bin`);
+    const out = values.output;
     if (out !== undefined) {
       try {
         writeFileSync(out, encode(p.insns));
       } catch (e) {
         throw new InputError("output.write", `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      if (!printed) io.out(`${file}: ${p.insns.length} instructions, ${p.maps.length} maps -> ${out}`);
+      if (!printed) io.out(`${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${out}`);
+    } else if (!printed) {
+      // No output named: the bytecode goes to stdout, never to a file the user did not ask for.
+      io.out(slotsAsHex(encode(p.insns)));
     }
     return 0;
   },

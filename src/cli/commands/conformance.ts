@@ -55,7 +55,7 @@ function runOne(path: string, engine: string): ConformanceResult {
 export const command: Command = {
   name: "conformance",
   summary: "run bpf_conformance .data files and report passes and failures",
-  usage: "baton conformance <dir | FILE.data…> [--engine interp|jit] [--verbose]\n  a directory runs every *.data file in it; exit 1 if any test failed",
+  usage: "baton conformance <dir | FILE.data…> [--engine interp|jit] [--verbose]\n  a directory runs every *.data file in it; exit 1 if any test failed\n  --engine interp|jit  the interpreter (default) or the JIT\n  -v, --verbose        also print PASS and SKIP lines (failures are always printed)",
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, verbose: { type: "boolean", short: "v" } });
     if (positionals.length === 0) throw new UsageError("expected a directory or .data files");

@@ -23,6 +23,7 @@ import { simulate } from "../../model/simulator.js";
 import { engineByName } from "../../vm/engines.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { engineFor, loadVerifiedProgram, modelPolicy } from "../verified-program.js";
+import { plural } from "../plural.js";
 
 /** The package root (src/cli/commands and dist/cli/commands are both three levels down). */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -190,7 +191,7 @@ export function demoTable(cols: readonly DemoColumn[], seed: string): string {
   const ws = titles.map((t, i) => Math.max(t.length, ...cells.map((row) => row[i]!.length)));
   const line = (label: string, vals: readonly string[]): string => `${label.padEnd(w0)}  ${vals.map((v, i) => v.padStart(ws[i]!)).join("  ")}`.trimEnd();
   const c0 = cols[0];
-  const what = c0 === undefined ? "" : `: ${c0.oldListeners} old workers replaced by ${c0.newListeners} new ones, ${c0.connections} connections`;
+  const what = c0 === undefined ? "" : `: ${plural(c0.oldListeners, "old worker")} replaced by ${c0.newListeners} new ${c0.newListeners === 1 ? "one" : "ones"}, ${plural(c0.connections, "connection")}`;
   const out = [`rolling restart${what} (seed ${seed})`, "", line("", titles), line("", ws.map((w) => "-".repeat(w)))];
   rows.forEach((r, i) => out.push(line(r[0], cells[i]!)));
   return out.join("\n");
@@ -201,6 +202,8 @@ export const command: Command = {
   summary: "a rolling restart three ways: no migration, kernel pick, migrate_to_newest policy",
   usage: [
     "baton demo [--seed N] [--engine interp|jit] [--policy FILE] [--no-verify] [--json]",
+    "  --seed N       the random seed of all three runs (default: the scenarios' own)",
+    "  --engine interp|jit  the engine the policy runs on (default interp)",
     "  --policy FILE  the policy column runs FILE (.baton, .o, .s, .bin) instead of policies/migrate_to_newest.baton",
     "  --no-verify    run the policy unverified, with every check on (a warning on stderr); by default it runs only",
     "                 if Baton's verifier accepts it, and --engine jit is then the trusted JIT",

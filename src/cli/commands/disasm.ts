@@ -23,7 +23,15 @@ function fromHex(text: string, file: string): Uint8Array {
 export const command: Command = {
   name: "disasm",
   summary: "disassemble eBPF bytecode (conformance dialect or kernel pseudo-C)",
-  usage: "baton disasm FILE (.bin | .o | .s | .baton) [--program NAME] [--style conformance|kernel] [--labels] [--hex]\n  FILE.bin: raw little-endian 8-byte slots; --hex: the file holds hex text as `baton asm` prints it\n  FILE.o: an ELF object (clang -target bpf, or baton compile --elf); --program picks one of several\n  --labels: (conformance style) write jump targets as labels L<slot> instead of +N/-N",
+  usage: [
+    "baton disasm FILE (.bin | .o | .s | .baton) [--program NAME] [--style conformance|kernel] [--labels] [--hex]",
+    "  FILE.bin: raw little-endian 8-byte slots; FILE.o: an ELF object (clang -target bpf, or baton compile --elf)",
+    "  --program NAME  the program to disassemble in an ELF object holding several",
+    "  --style conformance|kernel  conformance (default): the assembler dialect, re-assembles to the same bytes;",
+    "                  kernel: the kernel verifier log's style (r0 = *(u32 *)(r1 +4))",
+    "  --labels        (conformance style) write jump targets as labels L<slot> instead of +N/-N",
+    "  --hex           the file holds hex text as `baton asm` prints it (one 16-digit slot per line)",
+  ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { style: { type: "string" }, hex: { type: "boolean" }, labels: { type: "boolean" }, program: { type: "string" } });
     if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);

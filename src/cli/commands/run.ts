@@ -16,6 +16,7 @@ import type { HelperFn } from "../../vm/helper-abi.js";
 import { AddressSpace } from "../../vm/memory.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { readInput } from "./asm.js";
+import { plural } from "../plural.js";
 
 /**
  * Load any program file the CLI accepts (.s, .bin, .o, .baton; see load-program.ts) and run the
@@ -116,6 +117,16 @@ export const command: Command = {
     "baton run POLICY (.baton | .o) [--program NAME] [--hash N] [--migrate established|syn_recv|new_syn_recv]",
     "          [--listeners N] [--len N] [--cpu N] [--seed N] [--engine interp|jit] [--no-verify] [--json]",
     "  --mem HEX        input bytes, e.g. 'aa bb 01' or 'aabb01'",
+    "  --engine interp|jit  the interpreter (default) or the JIT",
+    "  --budget N       stop after N executed instructions (at most 100,000,000; default: the engine's own)",
+    "  --program NAME   the program to run in an ELF object holding several",
+    "  --hash N         (policy) the connection hash ctx.hash (default 0)",
+    "  --migrate established|syn_recv|new_syn_recv  (policy) run for a migrating socket in this state",
+    "  --listeners N    (policy) listeners in the group, filling the socket maps slot by slot (default 4)",
+    "  --len N          (policy) the skb length ctx.len",
+    "  --cpu N          (policy) the CPU the SYN arrived on, cpu() (default 0)",
+    "  --seed N         (policy) seed of random() (default 1)",
+    "  --no-verify      (policy) run it although Baton's verifier has not accepted it",
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
     "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null and \"engine\")",
     "  A policy (a program with maps or an attach type) runs through the sk_reuseport hook: N listeners",
@@ -142,7 +153,7 @@ export const command: Command = {
     }
     const r0 = r0Value(lo, engine.r0hi);
     if (values.json === true) io.out(`{"r0": "${r0}", "executed": ${engine.executed}}`);
-    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\nexecuted ${engine.executed} instructions`);
+    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\nexecuted ${plural(engine.executed, "instruction")}`);
     return 0;
   },
 };
@@ -174,7 +185,7 @@ function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | unde
   if (values.json === true) io.out(`{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}, "engine": "${engine.label}"}`);
   else {
     const sel = r.selected === null ? "no selection (the kernel picks by hash)" : `listener ${r.selected}`;
-    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${r.executed} instructions (${engine.label})`);
+    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${plural(r.executed, "instruction")} (${engine.label})`);
   }
   return 0;
 }

@@ -24,11 +24,20 @@ import { engineByName } from "../../vm/engines.js";
 import type { SelectedEngine } from "../policy-engine.js";
 import { engineFor, loadVerifiedProgram, modelPolicy, type GateOptions } from "../verified-program.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
+import { connectionTable } from "../connection-table.js";
 
 const USAGE = [
   "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--no-verify] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]",
-  "  policy files run only if Baton's verifier accepts them (then --engine jit is the trusted JIT);",
-  "  --no-verify runs them unverified, with every check on, and says so on stderr",
+  "  --policy FILE       run FILE (.baton, .o, .s, .bin) for every policy file the scenario's attach events name",
+  "  --engine interp|jit the engine policies run on (default interp); policy files run only if Baton's verifier",
+  "                      accepts them, and jit is then the trusted JIT",
+  "  --no-verify         run policy files unverified, with every check on (a warning on stderr)",
+  "  --seed N            the random seed (default: the scenario's); same seed, same output",
+  "  --json              print the whole result as JSON instead of the summary table",
+  "  --connections       also print one row per connection (id, client, hash, listener, migrations, fate,",
+  "                      cause); with --json, the records go into the result as connectionRecords",
+  "  --ndjson FILE       stream one JSON record per connection to FILE (kept out of memory)",
+  "  --report FILE.html  write a self-contained HTML report with charts",
 ].join("\n");
 
 /**
@@ -148,7 +157,8 @@ export const command: Command = {
         throw new InputError("output.write", `cannot write ${values.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     }
-    io.out(values.json === true ? JSON.stringify(result, null, 2) : summary(result));
+    if (values.json === true) io.out(JSON.stringify(result, null, 2));
+    else io.out(values.connections === true ? `${summary(result)}\n\nconnections:\n${connectionTable(result.connectionRecords ?? [])}` : summary(result));
     return 0;
   },
 };

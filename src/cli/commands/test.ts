@@ -9,6 +9,7 @@ import { formatFailure, runTests } from "../../compiler/test-runner.js";
 import { engineByName } from "../../vm/engines.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { engineFor, fromCompiled, gateProgram } from "../verified-program.js";
+import { plural } from "../plural.js";
 
 export const command: Command = {
   name: "test",
@@ -47,7 +48,7 @@ export const command: Command = {
       for (const t of results) {
         if (t.passed) {
           passed++;
-          io.out(`ok    ${file}: ${t.name} (${t.events} events)`);
+          io.out(`ok    ${file}: ${t.name} (${plural(t.events, "event")})`);
         } else {
           failed++;
           io.out(`FAIL  ${file}: ${t.name}`);
@@ -55,7 +56,7 @@ export const command: Command = {
         }
       }
     }
-    const notes = [broken > 0 ? `${broken} files did not compile` : "", unverified > 0 ? `${unverified} files were rejected by the verifier` : ""].filter((x) => x !== "");
+    const notes = [broken > 0 ? `${plural(broken, "file")} did not compile` : "", unverified > 0 ? `${plural(unverified, "file")} ${unverified === 1 ? "was" : "were"} rejected by the verifier` : ""].filter((x) => x !== "");
     io.out(`${passed} passed, ${failed} failed${notes.map((n) => `, ${n}`).join("")}`);
     return failed + broken + unverified > 0 ? 1 : 0;
   },

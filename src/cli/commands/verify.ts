@@ -23,10 +23,13 @@ import { intOption, parseCommandArgs, type CliIO, type Command } from "../comman
 import { agreement, compareTable, summarize, summaryLine, type CompareRow, type RatioStats, type SideResult } from "../compare-kernel.js";
 import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 import { rejectionHint, verifyTimed } from "../verified-program.js";
+import { plural } from "../plural.js";
 
 const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--program NAME] [--strict] [--json] [--log-level 0|1|2] [--unprivileged]
 baton verify --compare-kernel FILE… [--attach …] [--map …] [--program NAME] [--rounds N] [--json]
   FILE: .s (assembly), .bin (raw 8-byte slots), .o (ELF object), .baton (policy), or a directory of them
+  --type sk_reuseport: the program type (the only one, and the default)
+  --attach select|select_or_migrate: the expected attach type (default: the file's own, a '# attach:' header, else select_or_migrate)
   --map: for .s/.bin; TYPE is a number or array, hash, lru_hash, reuseport_sockarray, sockmap, sockhash
          (.s files may declare maps in a '# maps: 3:array:4:8:4 …' line instead; .o/.baton bring their own)
   --program NAME: the program to verify in an ELF object holding several
@@ -144,8 +147,8 @@ function warningLines(file: string, r: VerifyResult, sourceMap: ((insn: number) 
 
 function report(file: string, r: VerifyResult, source: string | undefined, level: number): string {
   if (r.accepted) {
-    const loops = r.loops.map((l) => `loop at insn ${l.head} ran up to ${l.maxIterations} times`).join("; ");
-    const head = `${file}: accepted (processed ${r.processed} insns, ${r.states} states, stack depth ${r.stackDepth}${loops !== "" ? `; ${loops}` : ""})`;
+    const loops = r.loops.map((l) => `loop at insn ${l.head} ran up to ${plural(l.maxIterations, "time")}`).join("; ");
+    const head = `${file}: accepted (processed ${plural(r.processed, "insn")}, ${plural(r.states, "state")}, stack depth ${r.stackDepth}${loops !== "" ? `; ${loops}` : ""})`;
     return level >= 1 ? `${head}\n${r.log.trimEnd()}` : head;
   }
   const err = r.error!;
