@@ -4,8 +4,7 @@
  * hand-written JS function over the same bytes, which is the baseline. One more row,
  * dispatch/interp, runs 87 independent `mov` + exit (the same instruction count with no
  * memory access, jump or fusable pair): the interpreter's bare per-instruction dispatch cost.
- * least_loaded's loop is one fused scan handler in the interpreter (F_SCAN, interpreter.ts), so
- * the two interp rows bracket fused and unfused code.
+ * Programs of other shapes are in shapes.bench.ts.
  * Compare rows by their ratio to the baseline (same process), not by ns on a shared machine.
  */
 import { readFileSync } from "node:fs";

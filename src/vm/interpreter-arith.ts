@@ -12,10 +12,23 @@ import { BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } f
 import type { Region } from "./memory.js";
 import * as A from "./arith64.js";
 
-/** dst = dst * (bh:bl), low 64 bits. */
-export function mul64(R: Uint32Array, d: number, bl: number, bh: number): void {
-  R[d] = A.mul64(R[d]!, R[d + 1]!, bl, bh);
-  R[d + 1] = A.S[0]!;
+/**
+ * dst = dst * (bh:bl), low 64 bits, on the interpreter's int32 register words. The low halves'
+ * full product is built from 16-bit pieces (each partial product stays below 2^53); the high
+ * halves only contribute to the high word, where Math.imul's wrap-around is what is wanted.
+ */
+export function mul64(M: Int32Array, d: number, bl: number, bh: number): void {
+  const al = M[d]!;
+  const a0 = al & 0xffff;
+  const a1 = al >>> 16;
+  const b0 = bl & 0xffff;
+  const b1 = bl >>> 16;
+  const t = a0 * b0;
+  const m1 = a1 * b0 + (t >>> 16);
+  const m2 = a0 * b1 + (m1 & 0xffff);
+  const carry = a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536);
+  M[d] = ((m2 << 16) | (t & 0xffff)) | 0;
+  M[d + 1] = (carry + Math.imul(M[d + 1]!, bl) + Math.imul(al, bh)) | 0;
 }
 
 /** Unsigned 64-bit div (mod = false) or mod (mod = true). */
@@ -30,22 +43,43 @@ export function sdivmod64(R: Uint32Array, d: number, bl: number, bh: number, mod
   R[d + 1] = A.S[0]!;
 }
 
-/** dst <<= n (n already masked to 0..63). */
-export function lsh64(R: Uint32Array, d: number, n: number): void {
-  R[d] = A.lsh64(R[d]! | 0, R[d + 1]! | 0, n);
-  R[d + 1] = A.S[0]!;
+/** dst <<= n (n already masked to 0..63), on int32 register words. */
+export function lsh64(M: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const lo = M[d]!;
+  if (n < 32) {
+    M[d + 1] = (M[d + 1]! << n) | (lo >>> (32 - n));
+    M[d] = lo << n;
+  } else {
+    M[d + 1] = lo << (n - 32);
+    M[d] = 0;
+  }
 }
 
 /** dst >>= n, logical (n already masked). */
-export function rsh64(R: Uint32Array, d: number, n: number): void {
-  R[d] = A.rsh64(R[d]! | 0, R[d + 1]! | 0, n);
-  R[d + 1] = A.S[0]!;
+export function rsh64(M: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const hi = M[d + 1]!;
+  if (n < 32) {
+    M[d] = (M[d]! >>> n) | (hi << (32 - n));
+    M[d + 1] = hi >>> n;
+  } else {
+    M[d] = hi >>> (n - 32);
+    M[d + 1] = 0;
+  }
 }
 
 /** dst >>= n, arithmetic (n already masked). */
-export function arsh64(R: Uint32Array, d: number, n: number): void {
-  R[d] = A.arsh64(R[d]! | 0, R[d + 1]! | 0, n);
-  R[d + 1] = A.S[0]!;
+export function arsh64(M: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  const hi = M[d + 1]!;
+  if (n < 32) {
+    M[d] = (M[d]! >>> n) | (hi << (32 - n));
+    M[d + 1] = hi >> n;
+  } else {
+    M[d] = hi >> (n - 32);
+    M[d + 1] = hi >> 31;
+  }
 }
 
 export function bswap16(x: number): number {

@@ -13,31 +13,31 @@
  * Instructions are counted per straight-line run (interpreter-layout.ts): the budget check and
  * the counter update happen once per control transfer (jump handlers only decide `tk`, one
  * shared tail moves p and the count), and the exact budget trap is armed only when a run would
- * cross it. A few frequent groups are fused into one handler (`fuse`), with the later slots
- * keeping their own handlers for jumps that land on them: pairs, the compare-and-select idiom
- * (F_SELECT: load, compare, two movs), and a whole argmin/argmax scan loop (F_SCAN: select +
- * pointer/counter step + back edge, iterated inside one handler with the pointer and counter
- * in locals). Fused handlers do the same work in the same order, add the same run lengths and
- * check the budget at the same transfers as the unfused slots; at a budget crossing they hand
- * back to the switch, where armBudget has restored the plain handlers.
+ * cross it. A few frequent pairs are fused into one handler (`fuse`: a rule on instruction kinds
+ * that applies to every program), with the later slots keeping their own handlers for jumps
+ * that land on them. Fused handlers do the same work in the same order, add the same run
+ * lengths and check the budget at the same transfers as the unfused slots.
  *
  * Measured on least_loaded (88 instructions, CPU time, same process as a hand-written JS
- * function): ~23x the JS function before these changes, ~15.5x after. Roughly, each step's
+ * function): ~23x the JS function before these devices, ~15.5x after. Roughly, each one's
  * share: one array + int32 halves + per-run counting ~5% (only once the layout numbers were
  * literals: imported constants cost a context load and hole check per use and made it 20%
- * slower), inlined 64-bit compares + ldxdw region cache ~15%, fused pairs/triple ~10%, the
- * shared jump tail with precomputed target lengths ~10%, masking p ~2%. Not helpful:
- * allocating the typed-array view per run, prefetching the target's handler word into the jump
- * record. What remains is V8's per-access cost of a typed
- * array (bounds check + address arithmetic, ~5 machine instructions per operand) and one
- * indirect jump per handler.
- * Then (`baton bench`, CPU clock, loaded 2-core machine): ~305 ns/run min, ~345-395 median →
- * ~157 min, ~166-265 median. F_SELECT + three-way compare masks ~5%; F_SCAN ~35% (no dispatch,
- * no re-decoding per iteration); pointer/counter in locals ~10% more (no store-to-load chains
- * through the register file). A per-run fixed cost of ~17 ns (register reset, checks) stays.
+ * slower), inlined 64-bit compares + region caches ~15%, fused pairs ~10%, the shared jump
+ * tail with precomputed target lengths ~10%, masking p ~2%. Not helpful: allocating the
+ * typed-array view per run, prefetching the target's handler word into the jump record. What
+ * remains is V8's per-access cost of a typed array (bounds check + address arithmetic, ~5
+ * machine instructions per operand) and one indirect jump per handler: ~2-3 ns per
+ * instruction on every shape in bench/shapes.bench.ts. Larger groups fused after one loop's
+ * exact shape (a compare-and-select, a whole argmin scan) were removed: they made that loop
+ * 1.7x faster and no other program.
+ *
+ * Loads and stores keep a one-entry cache each of the last region they resolved (id, view,
+ * size; stores only ever cache writable regions); a helper may rebind regions, so every
+ * helper call empties both. A local call zeroes only the part of the callee's frame the run
+ * may have written (below the stack's low-water mark), not all 512 bytes.
  *
  * Every load/store goes through `AddressSpace.resolve` (region by high word, bounds, write
- * permission). The stack is one region of 8 frames x 512 bytes; a local call moves r10 down one
+ * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call moves r10 down one
  * frame and saves r6-r9 and r10 (bpf-isa-summary §3.4). Frames are zeroed lazily: only when the
  * previous run could have written them. Deliberately omitted: `lddw` pseudo sources other than
  * 0 (a loader must resolve map/func references first), legacy packet loads (rejected by the
@@ -133,7 +133,7 @@ const enum H {
   /** Instruction budget+1 (written over a handler by armBudget for one run). */
   BUDGET,
   // Fused pairs (see fuse()): the first instruction's operands in this record, the second's in the next.
-  F_LDXDW_JCC64X, F_ADD64K_JCC64K, F_MOV64X_MOV64X, F_ADD64K_ADD64K_JCC64K, F_SELECT, F_SCAN,
+  F_LDXDW_JCC64X, F_ADD64K_JCC64K, F_MOV64X_MOV64X, F_ADD64K_ADD64K_JCC64K,
 }
 
 /** Opcode byte -> handler for everything whose handler depends on the opcode alone. */
@@ -275,11 +275,12 @@ function jumpKind(code: number, k: boolean): number {
  * Superinstructions: where slot i and the slots after it form a frequent group, slot i's
  * handler word becomes a fused handler that runs them all (the later slots keep their own
  * handlers for jumps that land on them, and PLAIN keeps the unfused word for armBudget).
- * Groups: the compare-and-select idiom `ldxdw d; jcc d, y, +2; mov; mov` (keep the smallest /
- * largest value seen and its index), ldxdw + 64-bit register compare-and-jump (scans over
- * loaded values), add K + 64-bit constant compare-and-jump (loop counters), mov + mov
- * (register shuffles); and add K + add K + compare-and-jump (the pointer-and-counter tail of a
- * scanning loop). Word 7 of the first record holds the comparison mask (jumpKind).
+ * The rule is by instruction kinds alone, whatever the registers, constants and program:
+ * ldxdw + 64-bit register compare-and-jump, add K + 64-bit constant compare-and-jump,
+ * add K + add K + 64-bit constant compare-and-jump, mov + mov (all 64-bit; the compares are
+ * the unsigned and equality ones). Word 7 of the first record holds the comparison mask
+ * (jumpKind). Nothing larger is fused: a group that matches one loop's exact shape speeds that
+ * loop and no other (bench/shapes.bench.ts measures programs of several shapes).
  */
 function fuse(M: Int32Array, n: number): void {
   const code = (i: number): number => (i < n ? M[recOf(i) + L.W]! & 0xff : -1);
@@ -290,34 +291,13 @@ function fuse(M: Int32Array, n: number): void {
     const c = code(i + 2);
     let f: H | undefined;
     let kind = 0;
-    const jcc = M[p + L.STRIDE + L.W]!;
-    if (a === H.LDX_DW && (kind = jumpKind(b, false)) !== 0 && ((jcc >>> 8) & 0xff) === ((M[p + L.W]! >>> 8) & 0xff)
-      && c === H.MOV64_X && code(i + 3) === H.MOV64_X && M[p + L.STRIDE + L.OFF] === recOf(i + 4)) f = H.F_SELECT;
-    else if (a === H.ADD64_K && b === H.ADD64_K && (kind = jumpKind(c, true)) !== 0) f = H.F_ADD64K_ADD64K_JCC64K;
+    if (a === H.ADD64_K && b === H.ADD64_K && (kind = jumpKind(c, true)) !== 0) f = H.F_ADD64K_ADD64K_JCC64K;
     else if (a === H.LDX_DW && (kind = jumpKind(b, false)) !== 0) f = H.F_LDXDW_JCC64X;
     else if (a === H.ADD64_K && (kind = jumpKind(b, true)) !== 0) f = H.F_ADD64K_JCC64K;
     else if (a === H.MOV64_X && b === H.MOV64_X) f = H.F_MOV64X_MOV64X;
     if (f === undefined) continue;
     M[p + L.W] = (M[p + L.W]! & ~0xff) | f;
     M[p + L.KIND] = kind;
-  }
-  // A select group followed by a pointer-and-counter tail that jumps back to it is a whole
-  // scan loop (argmin/argmax over an array of u64, the least_loaded shape): F_SCAN runs its
-  // iterations without returning to the dispatch switch.
-  for (let i = 0; i + 6 < n; i++) {
-    const p = recOf(i);
-    const t = recOf(i + 6);
-    if (code(i) !== H.F_SELECT || code(i + 4) !== H.F_ADD64K_ADD64K_JCC64K || M[t + L.OFF] !== p) continue;
-    // F_SCAN keeps the pointer and the counter in locals (written through to the register
-    // file), so it needs: the load's base is the first add's register, the back edge tests
-    // the second add's register, the two differ, and neither the load nor the movs write them.
-    const reg = (j: number, shift: number): number => (M[recOf(j) + L.W]! >>> shift) & 0xff;
-    const ptr = reg(i + 4, 8);
-    const ctr = reg(i + 5, 8);
-    const writes = [reg(i, 8), reg(i + 2, 8), reg(i + 3, 8)];
-    if (reg(i, 16) === ptr && reg(i + 6, 8) === ctr && ptr !== ctr && !writes.includes(ptr) && !writes.includes(ctr)) {
-      M[p + L.W] = (M[p + L.W]! & ~0xff) | H.F_SCAN;
-    }
   }
 }
 
@@ -454,6 +434,10 @@ export class Interpreter implements Engine {
     let lastId = -1;
     let lastView = this.stack.view;
     let lastSize = 0;
+    // The same for the last region stored to (writable, so a read-only region never enters it).
+    let lastWId = -1;
+    let lastWView = this.stack.view;
+    let lastWSize = 0;
     let a = 0;
     let h = 0;
     // Whenever control arrives at p by a transfer, the whole straight-line run from p is counted
@@ -474,8 +458,8 @@ export class Interpreter implements Engine {
           case H.ADD64_X: { const s = w >>> 16; const x = M[d]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[d + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
           case H.SUB64_K: { const x = M[d]!; const y = M[p + L.KLO]!; M[d] = (x - y) | 0; M[d + 1] = (M[d + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; break; }
           case H.SUB64_X: { const s = w >>> 16; const x = M[d]!; const y = M[s]!; M[d + 1] = (M[d + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
-          case H.MUL64_K: mul64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0); break;
-          case H.MUL64_X: { const s = w >>> 16; mul64(U, d, U[s]!, U[s + 1]!); break; }
+          case H.MUL64_K: mul64(M, d, M[p + L.KLO]!, M[p + L.KHI]!); break;
+          case H.MUL64_X: { const s = w >>> 16; mul64(M, d, M[s]!, M[s + 1]!); break; }
           case H.DIV64_K: udivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
           case H.DIV64_X: { const s = w >>> 16; udivmod64(U, d, U[s]!, U[s + 1]!, false); break; }
           case H.SDIV64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
@@ -490,12 +474,12 @@ export class Interpreter implements Engine {
           case H.AND64_X: { const s = w >>> 16; M[d] = M[d]! & M[s]!; M[d + 1] = M[d + 1]! & M[s + 1]!; break; }
           case H.XOR64_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = M[d + 1]! ^ M[p + L.KHI]!; break;
           case H.XOR64_X: { const s = w >>> 16; M[d] = M[d]! ^ M[s]!; M[d + 1] = M[d + 1]! ^ M[s + 1]!; break; }
-          case H.LSH64_K: lsh64(U, d, M[p + L.KLO]! & 63); break;
-          case H.LSH64_X: lsh64(U, d, M[w >>> 16]! & 63); break;
-          case H.RSH64_K: rsh64(U, d, M[p + L.KLO]! & 63); break;
-          case H.RSH64_X: rsh64(U, d, M[w >>> 16]! & 63); break;
-          case H.ARSH64_K: arsh64(U, d, M[p + L.KLO]! & 63); break;
-          case H.ARSH64_X: arsh64(U, d, M[w >>> 16]! & 63); break;
+          case H.LSH64_K: lsh64(M, d, M[p + L.KLO]! & 63); break;
+          case H.LSH64_X: lsh64(M, d, M[w >>> 16]! & 63); break;
+          case H.RSH64_K: rsh64(M, d, M[p + L.KLO]! & 63); break;
+          case H.RSH64_X: rsh64(M, d, M[w >>> 16]! & 63); break;
+          case H.ARSH64_K: arsh64(M, d, M[p + L.KLO]! & 63); break;
+          case H.ARSH64_X: arsh64(M, d, M[w >>> 16]! & 63); break;
           case H.NEG64: { const lo = M[d]!; M[d] = -lo | 0; M[d + 1] = (-M[d + 1]! - (lo !== 0 ? 1 : 0)) | 0; break; }
           case H.MOV64_K: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
           case H.MOV64_X: { const s = w >>> 16; M[d] = M[s]!; M[d + 1] = M[s + 1]!; break; }
@@ -616,17 +600,26 @@ export class Interpreter implements Engine {
           case H.LDX_B: case H.LDX_H: case H.LDX_W:
           case H.LDXS_B: case H.LDXS_H: case H.LDXS_W: {
             const s = w >>> 16;
-            a = (M[s]! >>> 0) + M[p + L.OFF]!;
-            h = M[s + 1]! >>> 0;
-            if (a > 0xffffffff || a < 0) { h = (h + (a < 0 ? -1 : 1)) >>> 0; a = a >>> 0; }
+            const lo = M[s]!;
+            const off = M[p + L.OFF]!;
+            const sum = (lo + off) | 0;
+            h = M[s + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
+            a = sum >>> 0;
             const c = w & 0xff;
-            if (c === H.LDX_W) { r = mem.resolve(h, a, 4, false, ((p - L.CODE) >> 3)); M[d] = r.view.getInt32(a, true); M[d + 1] = 0; }
-            else if (c === H.LDX_B) { r = mem.resolve(h, a, 1, false, ((p - L.CODE) >> 3)); M[d] = r.bytes[a]!; M[d + 1] = 0; }
-            else if (c === H.LDX_H) { r = mem.resolve(h, a, 2, false, ((p - L.CODE) >> 3)); M[d] = r.view.getUint16(a, true); M[d + 1] = 0; }
+            // The cache check with the widest size (4) first; a narrower access near the
+            // region's end falls through to resolve, which decides with its own size.
+            let view = lastView;
+            if (h !== lastId || a + 4 > lastSize) {
+              r = mem.resolve(h >>> 0, a, c === H.LDX_B || c === H.LDXS_B ? 1 : c === H.LDX_H || c === H.LDXS_H ? 2 : 4, false, (p - L.CODE) >> 3);
+              view = r.view;
+              if (a + 4 <= r.size) { lastId = h; lastView = view; lastSize = r.size; }
+            }
+            if (c === H.LDX_B) { M[d] = view.getUint8(a); M[d + 1] = 0; }
+            else if (c === H.LDX_W) { M[d] = view.getInt32(a, true); M[d + 1] = 0; }
+            else if (c === H.LDX_H) { M[d] = view.getUint16(a, true); M[d + 1] = 0; }
             else {
-              const v = c === H.LDXS_B ? mem.resolve(h, a, 1, false, ((p - L.CODE) >> 3)).view.getInt8(a)
-                : c === H.LDXS_H ? mem.resolve(h, a, 2, false, ((p - L.CODE) >> 3)).view.getInt16(a, true)
-                : mem.resolve(h, a, 4, false, ((p - L.CODE) >> 3)).view.getInt32(a, true);
+              const v = c === H.LDXS_B ? view.getInt8(a) : c === H.LDXS_H ? view.getInt16(a, true) : view.getInt32(a, true);
               M[d] = v;
               M[d + 1] = v >> 31;
             }
@@ -635,20 +628,28 @@ export class Interpreter implements Engine {
           // ---- stores: address = dst + off; ST stores kLo(:kHi), STX stores src ----
           case H.ST_B: case H.ST_H: case H.ST_W: case H.ST_DW:
           case H.STX_B: case H.STX_H: case H.STX_W: case H.STX_DW: {
-            a = (M[d]! >>> 0) + M[p + L.OFF]!;
-            h = M[d + 1]! >>> 0;
-            if (a > 0xffffffff || a < 0) { h = (h + (a < 0 ? -1 : 1)) >>> 0; a = a >>> 0; }
+            const base = M[d]!;
+            const off = M[p + L.OFF]!;
+            const sum = (base + off) | 0;
+            h = M[d + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (base >>> 0) : (sum >>> 0) > (base >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
+            a = sum >>> 0;
             const c = w & 0xff;
             let lo: number;
             let hi: number;
             if (c >= H.STX_B) { const s = w >>> 16; lo = M[s]!; hi = M[s + 1]!; } else { lo = M[p + L.KLO]!; hi = M[p + L.KHI]!; }
-            if (c === H.ST_DW || c === H.STX_DW) {
-              r = mem.resolve(h, a, 8, true, ((p - L.CODE) >> 3));
-              r.view.setInt32(a, lo, true);
-              r.view.setInt32(a + 4, hi, true);
-            } else if (c === H.ST_W || c === H.STX_W) { mem.resolve(h, a, 4, true, ((p - L.CODE) >> 3)).view.setInt32(a, lo, true); }
-            else if (c === H.ST_H || c === H.STX_H) { mem.resolve(h, a, 2, true, ((p - L.CODE) >> 3)).view.setUint16(a, lo, true); }
-            else { mem.resolve(h, a, 1, true, ((p - L.CODE) >> 3)).bytes[a] = lo; }
+            // The write cache holds the last writable region stored to, checked with 8 bytes.
+            let view = lastWView;
+            if (h !== lastWId || a + 8 > lastWSize) {
+              const size = c === H.ST_DW || c === H.STX_DW ? 8 : c === H.ST_W || c === H.STX_W ? 4 : c === H.ST_H || c === H.STX_H ? 2 : 1;
+              r = mem.resolve(h >>> 0, a, size, true, (p - L.CODE) >> 3);
+              view = r.view;
+              if (a + 8 <= r.size) { lastWId = h; lastWView = view; lastWSize = r.size; }
+            }
+            if (c === H.ST_DW || c === H.STX_DW) { view.setInt32(a, lo, true); view.setInt32(a + 4, hi, true); }
+            else if (c === H.ST_W || c === H.STX_W) view.setInt32(a, lo, true);
+            else if (c === H.ST_H || c === H.STX_H) view.setUint16(a, lo, true);
+            else view.setUint8(a, lo);
             // Only after the store succeeded; written through to the field so a later trap keeps it.
             if (h === stackId && a < dirty) { dirty = a; this.dirtyFrom = a; }
             break;
@@ -670,6 +671,7 @@ export class Interpreter implements Engine {
             // Exact count up to and including this call (it does not end the run).
             const done = count - M[p + L.LEN]! + 1;
             lastId = -1;
+            lastWId = -1;
             if (this.callHelper(w, p, done, depth)) {
               this.executed = done;
               this.r0hi = 0;
@@ -688,9 +690,11 @@ export class Interpreter implements Engine {
             for (let k = 0; k < 10; k++) S[sv + k] = M[12 + k]!;
             this.ret[depth] = p + L.STRIDE;
             depth++;
-            // The callee's frame must read as zero, whatever an earlier call left there.
+            // The callee's frame must read as zero, whatever an earlier call left there: the
+            // stack was all zero when the run began, and `dirty` is the lowest byte written
+            // since, so only [dirty, top) can hold anything.
             const top = STACK_SIZE - depth * MAX_STACK;
-            this.stack.bytes.fill(0, top - MAX_STACK, top);
+            if (dirty < top) this.stack.bytes.fill(0, Math.max(dirty, top - MAX_STACK), top);
             M[L.R10_LO] = top;
             p = M[p + L.OFF]! & L.PMASK;
             count += M[p + L.LEN]!;
@@ -713,145 +717,6 @@ export class Interpreter implements Engine {
             continue;
           }
           // ---- fused pairs (fuse()); q is the second instruction's record ----
-          case H.F_SCAN: {
-            // Slots i..i+6 = F_SELECT group + F_ADD64K_ADD64K_JCC64K group jumping back to i
-            // (fuse()). Same work, order, counts and budget checks as running the two groups
-            // one dispatch at a time; the operands are decoded once per entry, and the pointer
-            // and counter live in locals written through to M (so movs, the select's compare
-            // and a trap's register dump all see current values). Leaves for the
-            // switch at any budget crossing (armBudget then restores plain handlers along the
-            // run, so the loop is not re-entered before the trap) and when the loop ends.
-            const off = M[p + L.OFF]!;
-            const y = M[p + L.STRIDE]! >>> 16;
-            const selMask = M[p + L.KIND]!;
-            const lenTaken = M[p + L.STRIDE + L.TLEN]!;
-            const lenMovs = M[p + 2 * L.STRIDE + L.LEN]!;
-            const w3 = M[p + 2 * L.STRIDE]!;
-            const d3 = (w3 >>> 8) & 0xff;
-            const s3 = w3 >>> 16;
-            const w4 = M[p + 3 * L.STRIDE]!;
-            const d4 = (w4 >>> 8) & 0xff;
-            const s4 = w4 >>> 16;
-            const q: number = p + 4 * L.STRIDE;
-            const d5 = (M[q]! >>> 8) & 0xff;
-            const k5lo = M[q + L.KLO]!;
-            const k5hi = M[q + L.KHI]!;
-            const backMask = M[q + L.KIND]!;
-            const w6 = M[q + L.STRIDE]!;
-            const d6 = (w6 >>> 8) & 0xff;
-            const k6lo = M[q + L.STRIDE + L.KLO]!;
-            const k6hi = M[q + L.STRIDE + L.KHI]!;
-            const t: number = q + 2 * L.STRIDE;
-            const k7lo = M[t + L.KLO]!;
-            const k7hi = M[t + L.KHI]!;
-            const lenBack = M[t + L.TLEN]!;
-            const lenOut = M[t + L.STRIDE + L.LEN]!;
-            // Pointer (= the load's base, s === d5) and counter (= x7 === d6) halves, in step
-            // with M: only the adds below write those registers (fuse()).
-            let pl = M[d5]!;
-            let ph = M[d5 + 1]!;
-            let cl = M[d6]!;
-            let ch = M[d6 + 1]!;
-            for (;;) {
-              const sum = (pl + off) | 0;
-              h = ph;
-              if (off >= 0 ? (sum >>> 0) < (pl >>> 0) : (sum >>> 0) > (pl >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-              a = sum >>> 0;
-              if (h !== lastId || a + 8 > lastSize) {
-                r = mem.resolve(h >>> 0, a, 8, false, (p - L.CODE) >> 3);
-                lastId = h;
-                lastView = r.view;
-                lastSize = r.size;
-              }
-              const vl = lastView.getInt32(a, true);
-              const vh = lastView.getInt32(a + 4, true);
-              M[d] = vl;
-              M[d + 1] = vh;
-              const yh = M[y + 1]!;
-              const yl = M[y]!;
-              const c = vh !== yh ? ((vh >>> 0) > (yh >>> 0) ? 4 : 1) : vl === yl ? 2 : (vl >>> 0) > (yl >>> 0) ? 4 : 1;
-              if ((selMask & c) !== 0) {
-                count += lenTaken;
-                if (count > budget) { p = q & L.PMASK; break; }
-              } else {
-                count += lenMovs;
-                if (count > budget) { p = (p + 2 * L.STRIDE) & L.PMASK; break; }
-                M[d3] = M[s3]!;
-                M[d3 + 1] = M[s3 + 1]!;
-                M[d4] = M[s4]!;
-                M[d4 + 1] = M[s4 + 1]!;
-              }
-              const lo5 = (pl + k5lo) | 0;
-              ph = (ph + k5hi + ((lo5 >>> 0) < (pl >>> 0) ? 1 : 0)) | 0;
-              pl = lo5;
-              M[d5] = pl;
-              M[d5 + 1] = ph;
-              const lo6 = (cl + k6lo) | 0;
-              ch = (ch + k6hi + ((lo6 >>> 0) < (cl >>> 0) ? 1 : 0)) | 0;
-              cl = lo6;
-              M[d6] = cl;
-              M[d6 + 1] = ch;
-              const c7 = ch !== k7hi ? ((ch >>> 0) > (k7hi >>> 0) ? 4 : 1) : cl === k7lo ? 2 : (cl >>> 0) > (k7lo >>> 0) ? 4 : 1;
-              if ((backMask & c7) === 0) {
-                count += lenOut;
-                p = (t + L.STRIDE) & L.PMASK;
-                break;
-              }
-              count += lenBack;
-              if (count > budget) break;
-            }
-            if (count > budget) armBudget(M, p, count, budget, H.BUDGET, this.patched);
-            continue;
-          }
-          case H.F_SELECT: {
-            // ldxdw d, [s + off]; jcc d, y, +2; mov a, b; mov e, f (fuse()). The loaded value
-            // stays in locals for the compare; the movs run only after the budget check of
-            // the run they start, so a budget trap inside them finds them unexecuted.
-            const s = w >>> 16;
-            const lo = M[s]!;
-            const off = M[p + L.OFF]!;
-            const sum = (lo + off) | 0;
-            h = M[s + 1]!;
-            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-            a = sum >>> 0;
-            if (h !== lastId || a + 8 > lastSize) {
-              r = mem.resolve(h >>> 0, a, 8, false, (p - L.CODE) >> 3);
-              lastId = h;
-              lastView = r.view;
-              lastSize = r.size;
-            }
-            const vl = lastView.getInt32(a, true);
-            const vh = lastView.getInt32(a + 4, true);
-            M[d] = vl;
-            M[d + 1] = vh;
-            const y = M[p + L.STRIDE]! >>> 16;
-            const yh = M[y + 1]!;
-            const yl = M[y]!;
-            const c = vh !== yh ? ((vh >>> 0) > (yh >>> 0) ? 4 : 1) : vl === yl ? 2 : (vl >>> 0) > (yl >>> 0) ? 4 : 1;
-            if ((M[p + L.KIND]! & c) !== 0) {
-              tk = true;
-              p = p + L.STRIDE;
-              break jump;
-            }
-            count += M[p + 2 * L.STRIDE + L.LEN]!;
-            if (count > budget) {
-              p = (p + 2 * L.STRIDE) & L.PMASK;
-              armBudget(M, p, count, budget, H.BUDGET, this.patched);
-              continue;
-            }
-            const w3 = M[p + 2 * L.STRIDE]!;
-            const d3 = (w3 >>> 8) & 0xff;
-            const s3 = w3 >>> 16;
-            M[d3] = M[s3]!;
-            M[d3 + 1] = M[s3 + 1]!;
-            const w4 = M[p + 3 * L.STRIDE]!;
-            const d4 = (w4 >>> 8) & 0xff;
-            const s4 = w4 >>> 16;
-            M[d4] = M[s4]!;
-            M[d4 + 1] = M[s4 + 1]!;
-            p = (p + 4 * L.STRIDE) & L.PMASK;
-            continue;
-          }
           case H.F_LDXDW_JCC64X: {
             const s = w >>> 16;
             const lo = M[s]!;

@@ -56,9 +56,11 @@ export function emitLocalCall(pc: number, target: number, nAt: string, w: (s: st
     w(`FS[c + ${num(2 + 2 * i)}] = ${hi(r, pc)};`);
   });
   w(`d = d + 1;`);
-  // The callee's 512-byte frame reads as zero (interpreter: fill on every call).
+  // The callee's 512-byte frame reads as zero. The stack was zero when the run began and dz is
+  // the lowest byte the run may have written since (programs with local calls track every
+  // store dynamically), so only [dz, r10l) can hold anything.
   w(`r10l = ${num(STACK_SIZE)} - d * ${num(MAX_STACK)};`);
-  w(`SB.fill(0, r10l - ${num(MAX_STACK)}, r10l);`);
+  w(`if (dz < r10l) SB.fill(0, dz > r10l - ${num(MAX_STACK)} ? dz : r10l - ${num(MAX_STACK)}, r10l);`);
   w(`b = ${num(target)};`);
   w(`continue;`);
 }

@@ -213,3 +213,79 @@ describe("ldxdw region cache", () => {
     expect(run(src, MEM, 100)).toEqual({ r0: "0:1757", executed: 8 });
   });
 });
+
+describe("a callee's frame reads as zero on both engines", () => {
+  // f writes its frame, g (called next at the same depth) reads the same bytes without writing
+  // them: zero, whatever f left, on every run and at every depth the pair is called from.
+  const FRAMES = `mov %r6, 0
+mov %r7, 0
+loop:
+call local f
+call local g
+add %r7, %r0
+add %r6, 1
+jlt %r6, 3, loop
+stdw [%r10-8], 9
+call local nested
+add %r7, %r0
+mov %r0, %r7
+exit
+f:
+stdw [%r10-8], 77
+stdw [%r10-512], 5
+mov %r0, 0
+exit
+g:
+ldxdw %r0, [%r10-8]
+ldxdw %r1, [%r10-512]
+add %r0, %r1
+exit
+nested:
+call local f
+call local g
+exit`;
+  it.each(["interp", "jit"] as const)("%s", (kind) => {
+    const insns = decode(assemble(FRAMES));
+    const opts = { mem: new AddressSpace(), helpers: new Map() };
+    const engine = kind === "interp" ? new Interpreter(insns, opts) : compileJit(insns, opts);
+    for (let run = 0; run < 3; run++) expect(engine.run(0, 0, 0)).toBe(0);
+  });
+});
+
+describe("loads and stores through the region caches", () => {
+  // Alternating regions, a narrow access at a region's last bytes, a read-only region: the
+  // caches must never serve a region they do not hold, nor let a store into a read-only one.
+  const prog = (roId: number, last: string): string => `lddw %r2, 0x${roId.toString(16)}00000000
+ldxb %r3, [%r1+15]
+ldxw %r4, [%r2+0]
+ldxh %r5, [%r1+14]
+add %r3, %r4
+add %r3, %r5
+stb [%r1+15], 1
+ldxb %r5, [%r1+15]
+add %r3, %r5
+ldxb %r5, [%r2+3]
+add %r3, %r5
+${last}
+mov %r0, %r3
+exit`;
+  const setup = (kind: "interp" | "jit", last: string): { run: () => number } => {
+    const mem = new AddressSpace();
+    const rw = mem.add("rw", Uint8Array.from({ length: 16 }, (_, i) => i + 1), true);
+    const ro = mem.add("ro", Uint8Array.of(3, 0, 0, 4), false);
+    const insns = decode(assemble(prog(ro.id, last)));
+    const opts = { mem, helpers: new Map() };
+    const engine = kind === "interp" ? new Interpreter(insns, opts) : compileJit(insns, opts);
+    return { run: () => engine.run(rw.id, 0, 16) };
+  };
+  it.each(["interp", "jit"] as const)("%s: the values of each region", (kind) => {
+    // rw[15] + ro's word (3, 0, 0, 4 little-endian) + rw[14..15] + the stored 1 + ro[3].
+    expect(setup(kind, "").run()).toBe(16 + 0x04000003 + (15 | (16 << 8)) + 1 + 4);
+  });
+  it.each(["interp", "jit"] as const)("%s: a store into the read-only region after reads of it traps", (kind) => {
+    expect(() => setup(kind, "stw [%r2+0], 7").run()).toThrow(/read-only/);
+  });
+  it.each(["interp", "jit"] as const)("%s: a 2-byte read one byte past the end traps after 1-byte reads there", (kind) => {
+    expect(() => setup(kind, "ldxh %r5, [%r1+15]").run()).toThrow(/outside every region/);
+  });
+});

@@ -1,6 +1,6 @@
-// The fused compare-and-select group (`ldxdw d; jcc d, y, +2; mov; mov`) and the whole scan
-// loop built from it (select + `add K; add K; jcc K` back to the select) against a BigInt model
-// that runs one instruction at a time: every comparison kind, register aliasing, steps and
+// Scan loops (`ldxdw d; jcc d, y, +2; mov; mov`, then `add K; add K; jcc K` back; once fused
+// whole, now run by the generic pairs) against a BigInt model that runs one instruction at a
+// time: every comparison kind, register aliasing, steps and
 // offsets that walk out of the region, loops that never end, entries that jump into the middle
 // of the loop, and every budget — same r0, same `executed`, same trap and instruction index,
 // and the same r0-r9 after a trap as after the model's stop.
@@ -91,7 +91,7 @@ const scanProgram = fc.record({
   // "select": a `ja` before the back edge leaves the select group fused on its own.
   shape: fc.constantFrom("scan", "select"),
 }).chain((g) => fc.boolean().map((distinct) => distinct
-  // The common shape: pointer r1 and counter r4 written only by the adds (F_SCAN proper).
+  // The common shape: pointer r1 and counter r4 written only by the adds (the shape a whole-loop fusion once matched).
   ? { ...g, p: "%r1", c: "%r4", v: g.v === "%r1" || g.v === "%r4" ? "%r5" : g.v, m1: g.m1 === "%r1" || g.m1 === "%r4" ? "%r3" : g.m1, m3: g.m3 === "%r1" || g.m3 === "%r4" ? "%r0" : g.m3 }
   : g)).map((g) => [
   ...g.init.map((x, i) => `lddw %r${i + 3}, ${x}`),
