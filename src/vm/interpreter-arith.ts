@@ -7,9 +7,9 @@
  * register file. Semantics: RFC 9669 §4.1 and bpf-isa-summary §4.
  */
 
-import { VmTrap } from "../errors.js";
 import { BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from "./isa.js";
 import type { Region } from "./memory.js";
+import { badAtomicTrap } from "./traps.js";
 import * as A from "./arith64.js";
 
 /**
@@ -135,7 +135,7 @@ export function atomic(R: Uint32Array, r: Region, a: number, s: number, op: numb
         writeBack(v, a, nlo, nhi, wide);
         return;
       }
-      throw new VmTrap("vm.bad-atomic", `atomic operation 0x${op.toString(16)} is not valid`);
+      throw badAtomicTrap(op);
   }
   writeBack(v, a, nlo, nhi, wide);
   if ((op & BPF_FETCH) !== 0) {

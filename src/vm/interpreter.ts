@@ -106,7 +106,8 @@ import {
   MAX_STACK,
   type Insn,
 } from "./isa.js";
-import { formatAddress, type AddressSpace, type Region } from "./memory.js";
+import type { AddressSpace, Region } from "./memory.js";
+import { badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "./traps.js";
 
 const STACK_SIZE = MAX_STACK * MAX_CALL_DEPTH;
 
@@ -683,7 +684,7 @@ export class Interpreter implements Engine {
           case H.CALL_LOCAL: {
             if (depth + 1 >= MAX_CALL_DEPTH) {
               this.executed = count;
-              throw new VmTrap("vm.call-depth", `call depth limit of ${MAX_CALL_DEPTH} frames exceeded`, { insn: ((p - L.CODE) >> 3) });
+              throw callDepthTrap((p - L.CODE) >> 3);
             }
             const sv = depth * 10;
             const S = this.saved;
@@ -793,13 +794,13 @@ export class Interpreter implements Engine {
           case H.BUDGET:
             restore(M, this.patched);
             this.executed = budget;
-            throw new VmTrap("vm.budget", `instruction budget of ${budget} exhausted`, { insn: ((p - L.CODE) >> 3) });
+            throw budgetTrap(budget, (p - L.CODE) >> 3);
           case H.END_OF_PROGRAM:
             this.executed = count - 1;
-            throw new VmTrap("vm.fell-off", `execution ran past the last instruction (${((p - L.CODE) >> 3) - 1}); expected an exit or a jump`, { insn: ((p - L.CODE) >> 3) - 1 });
+            throw fellOffTrap(((p - L.CODE) >> 3) - 1);
           default:
             this.executed = count - 1;
-            throw new VmTrap("vm.bad-insn", `slot ${((p - L.CODE) >> 3)} is not an executable instruction`, { insn: ((p - L.CODE) >> 3) });
+            throw badInsnTrap((p - L.CODE) >> 3);
         }
         p = (p + L.STRIDE) & L.PMASK;
         continue;
@@ -835,12 +836,12 @@ export class Interpreter implements Engine {
       fn = R[d + 1] === 0 ? this.helpers.get(id) : undefined;
       if (fn === undefined) {
         this.executed = done;
-        throw new VmTrap("vm.bad-callx", `callx target r${d / 2} = ${formatAddress(R[d + 1]!, R[d]!)} is not a registered helper id`, { insn: i });
+        throw badCallxTrap(d / 2, R[d + 1]!, R[d]!, i);
       }
     }
     if (fn === undefined) {
       this.executed = done;
-      throw new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...this.helpers.keys()].join(", ") || "none"})`, { insn: i });
+      throw unknownHelperTrap(id, this.helpers, i);
     }
     // A helper may write to the stack only through a pointer argument (r1-r5 naming the
     // stack region), and only if it writes through its arguments at all (`writesArgs`); then

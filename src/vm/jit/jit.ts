@@ -29,7 +29,8 @@ import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } f
 import { Interpreter } from "../interpreter.js";
 import { REG_WORDS, type HelperFn } from "../helper-abi.js";
 import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
-import { formatAddress, type AddressSpace, type Region } from "../memory.js";
+import type { AddressSpace, Region } from "../memory.js";
+import { badAtomicTrap, badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "../traps.js";
 import { STACK_SIZE, generate, hasCtxAccess, type CodegenOptions } from "./codegen.js";
 import { NO_FACTS, type JitFacts } from "./facts.js";
 import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "../arith64.js";
@@ -246,16 +247,15 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     },
     budget(pc: number, n: number): VmTrap {
       E.executed = n;
-      return new VmTrap("vm.budget", `instruction budget of ${budgetN} exhausted`, { insn: pc });
+      return budgetTrap(budgetN, pc);
     },
     badSlot(slot: number, n: number): VmTrap {
       E.executed = n;
-      if (slot === len) return new VmTrap("vm.fell-off", `execution ran past the last instruction (${len - 1}); expected an exit or a jump`, { insn: len - 1 });
-      return new VmTrap("vm.bad-insn", `slot ${slot} is not an executable instruction`, { insn: slot });
+      return slot === len ? fellOffTrap(len - 1) : badInsnTrap(slot);
     },
     callDepth(pc: number, n: number): VmTrap {
       E.executed = n;
-      return new VmTrap("vm.call-depth", `call depth limit of ${MAX_CALL_DEPTH} frames exceeded`, { insn: pc });
+      return callDepthTrap(pc);
     },
     helperFault(e: unknown, pc: number, n: number): unknown {
       E.executed = n;
@@ -265,16 +265,16 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
       const fn = helpers.get(id);
       if (fn !== undefined) return fn;
       E.executed = n;
-      throw new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...helpers.keys()].join(", ") || "none"})`, { insn: pc });
+      throw unknownHelperTrap(id, helpers, pc);
     },
     callx(l: number, h: number, dst: number, pc: number, n: number): HelperFn {
       const fn = h === 0 ? helpers.get(l >>> 0) : undefined;
       if (fn !== undefined) return fn;
       E.executed = n;
-      throw new VmTrap("vm.bad-callx", `callx target r${dst} = ${formatAddress(h, l)} is not a registered helper id`, { insn: pc });
+      throw badCallxTrap(dst, h, l, pc);
     },
     badAtomic(op: number): VmTrap {
-      return new VmTrap("vm.bad-atomic", `atomic operation 0x${(op >>> 0).toString(16)} is not valid`);
+      return badAtomicTrap(op);
     },
     trustedFault(e: unknown): unknown {
       if (e instanceof BatonError) return e;

@@ -1,0 +1,39 @@
+/**
+ * The run-time traps both engines raise, built in one place so that the interpreter and the
+ * JIT report the same code and the same words for the same fault (memory faults are built by
+ * `AddressSpace.fault`, helper faults by the helpers). Every trap names the instruction.
+ */
+import { VmTrap } from "../errors.js";
+import type { HelperTable } from "./helper-abi.js";
+import { MAX_CALL_DEPTH } from "./isa.js";
+import { formatAddress } from "./memory.js";
+
+export function budgetTrap(budget: number, insn: number): VmTrap {
+  return new VmTrap("vm.budget", `instruction budget of ${budget} exhausted`, { insn });
+}
+
+/** Execution fell past the last slot (`last` is the last instruction's index). */
+export function fellOffTrap(last: number): VmTrap {
+  return new VmTrap("vm.fell-off", `execution ran past the last instruction (${last}); expected an exit or a jump`, { insn: last });
+}
+
+export function badInsnTrap(slot: number): VmTrap {
+  return new VmTrap("vm.bad-insn", `slot ${slot} is not an executable instruction`, { insn: slot });
+}
+
+export function callDepthTrap(insn: number): VmTrap {
+  return new VmTrap("vm.call-depth", `call depth limit of ${MAX_CALL_DEPTH} frames exceeded`, { insn });
+}
+
+export function unknownHelperTrap(id: number, helpers: HelperTable, insn: number): VmTrap {
+  return new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...helpers.keys()].join(", ") || "none"})`, { insn });
+}
+
+/** `callx` through register `reg` holding (hi:lo), which names no helper. */
+export function badCallxTrap(reg: number, hi: number, lo: number, insn: number): VmTrap {
+  return new VmTrap("vm.bad-callx", `callx target r${reg} = ${formatAddress(hi, lo)} is not a registered helper id`, { insn });
+}
+
+export function badAtomicTrap(op: number): VmTrap {
+  return new VmTrap("vm.bad-atomic", `atomic operation 0x${(op >>> 0).toString(16)} is not valid`);
+}
