@@ -12,7 +12,7 @@
  * Deliberately absent: `.BTF.ext` (func/line info), debug info, several programs per object.
  */
 import { BytecodeError, UsageError } from "../errors.js";
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, encode, OP_CALL, OP_JA32, OP_LDDW, opInfo, type Insn } from "../vm/isa.js";
+import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, encode, OP_CALL, OP_LDDW, opInfo, type Insn, jumpTarget } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { buildMapsBtf, mapStructSize } from "./btf-writer.js";
@@ -286,7 +286,7 @@ function splitFunctions(insns: readonly Insn[]): Split {
     }
     const info = opInfo(insn.opcode);
     if (info === undefined || (info.kind !== "jmp" && info.kind !== "ja")) continue;
-    const target = i + 1 + (insn.opcode === OP_JA32 ? insn.imm : insn.off);
+    const target = jumpTarget(insn, i)!;
     // Targets outside the program are a verifier's business; only splitting can break in-range jumps.
     if (starts.length > 0 && target >= 0 && target < insns.length && fnOf(target) !== fnOf(i)) {
       throw new BytecodeError("elf.jump-out-of-function", `jump to slot ${target} leaves its function (slots ${bounds[fnOf(i)]}..${bounds[fnOf(i) + 1]! - 1}); functions start at local-call targets`, { insn: i });

@@ -13,7 +13,6 @@ import {
   BPF_JA,
   BPF_JMP,
   BPF_JMP32,
-  BPF_PSEUDO_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
@@ -26,6 +25,7 @@ import {
   opCode,
   opInfo,
   type Insn,
+  jumpTarget as insnJumpTarget,
 } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
 import { computeLiveRegs } from "./live-regs.js";
@@ -59,12 +59,7 @@ function fail(insn: number, msg: string, code = "verify.cfg"): never {
 
 /** Jump target of a jump/call at `i`, or undefined for other instructions. */
 export function jumpTarget(insns: readonly Insn[], i: number): number | undefined {
-  const x = insns[i]!;
-  if (x.opcode === OP_JA32) return i + x.imm + 1;
-  if (x.opcode === OP_CALL) return x.src === BPF_PSEUDO_CALL ? i + x.imm + 1 : undefined;
-  const cls = opClass(x.opcode);
-  if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_EXIT) return i + x.off + 1;
-  return undefined;
+  return insnJumpTarget(insns[i]!, i);
 }
 
 const isCondJump = (x: Insn): boolean => {

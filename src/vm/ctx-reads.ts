@@ -45,6 +45,7 @@ import {
   opSource,
   sizeBytes,
   type Insn,
+  jumpTarget,
 } from "./isa.js";
 import { HELPER } from "./program-type.js";
 
@@ -175,14 +176,13 @@ export function ctxReadWords(insns: readonly Insn[]): number {
           break;
         }
         if (code === BPF_JA) {
-          const target = cls === BPF_JMP32 ? i + 1 + insn.imm : i + 1 + insn.off;
-          if (!flow(target, s, k)) return ALL_CTX_WORDS;
+          if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
           next = -1;
           break;
         }
         // Comparing a socket pointer (the NULL test) reads no socket bytes.
         if ((s & (dstBit | (opSource(op) === BPF_X ? srcBit : 0))) !== 0) return ALL_CTX_WORDS; // comparing the ctx pointer
-        if (!flow(i + 1 + insn.off, s, k)) return ALL_CTX_WORDS;
+        if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
         break;
       }
       default:

@@ -105,6 +105,7 @@ import {
   opClass,
   MAX_STACK,
   type Insn,
+  jumpTarget,
 } from "./isa.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "./traps.js";
@@ -236,15 +237,13 @@ function mapInsn(ins: Insn, i: number): Mapped {
   const kLo = ins.imm >>> 0;
   // 64-bit forms (ALU64, JMP, stdw) sign-extend imm; 32-bit forms use it as is (RFC 9669 §3.3).
   let kHi = cls === BPF_ALU64 || cls === BPF_JMP || op === (BPF_ST | BPF_MEM | BPF_DW) ? sext : 0;
-  let target = i + 1 + ins.off;
+  const target = jumpTarget(ins, i) ?? 0;
   if (op === OP_CALL) {
     if (ins.src === BPF_PSEUDO_CALL) {
       code = H.CALL_LOCAL;
-      target = i + 1 + ins.imm;
     } else code = H.CALL;
   } else if (op === OP_JA32) {
     code = H.JA;
-    target = i + 1 + ins.imm;
   } else if (op === OP_LDDW) {
     code = H.LDDW;
     kHi = ins.imm2 >>> 0;

@@ -117,6 +117,22 @@ export const opSource = (op: number): number => op & 0x08;
 export const opSize = (op: number): number => op & 0x18;
 export const opMode = (op: number): number => op & 0xe0;
 
+/**
+ * Where control goes from the jump or local call at `pc`: `pc + 1 + off` for jumps, `pc + 1 +
+ * imm` for `ja32` (gotol) and `call` to a local function (src = 1); undefined for everything
+ * else (exit, helper calls, callx, non-jumps). The one place this formula is written.
+ */
+export function jumpTarget(insn: Insn, pc: number): number | undefined {
+  const op = insn.opcode;
+  const cls = op & 0x07;
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return undefined;
+  if (op === OP_JA32) return pc + 1 + insn.imm;
+  const code = op & 0xf0;
+  if (code === BPF_CALL) return op === OP_CALL && insn.src === BPF_PSEUDO_CALL ? pc + 1 + insn.imm : undefined;
+  if (code === BPF_EXIT) return undefined;
+  return pc + 1 + insn.off;
+}
+
 /** Size in bytes of a BPF_W/H/B/DW size field. */
 export function sizeBytes(sizeField: number): 1 | 2 | 4 | 8 {
   switch (sizeField) {

@@ -32,6 +32,7 @@ import {
   opInfo,
   opSource,
   type Insn,
+  jumpTarget,
 } from "./isa.js";
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(2, "0")}`;
@@ -130,24 +131,23 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
     case "jmp":
       if (x) mustBeZero(i, "imm", ins.imm, name);
       else mustBeZero(i, "src", ins.src, name);
-      checkTarget(i, i + 1 + ins.off, n, wideTail, "jump");
+      checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "jump");
       return;
     case "ja":
       mustBeZero(i, "dst", ins.dst, name);
       mustBeZero(i, "src", ins.src, name);
       if (op === OP_JA32) {
         mustBeZero(i, "offset", ins.off, name);
-        checkTarget(i, i + 1 + ins.imm, n, wideTail, "jump");
       } else {
         mustBeZero(i, "imm", ins.imm, name);
-        checkTarget(i, i + 1 + ins.off, n, wideTail, "jump");
       }
+      checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "jump");
       return;
     case "call":
       mustBeZero(i, "dst", ins.dst, name);
       mustBeZero(i, "offset", ins.off, name);
       if (ins.src === BPF_PSEUDO_KFUNC_CALL) fail(i, "kfunc", "kfunc calls (call with src=2) are not supported");
-      if (ins.src === BPF_PSEUDO_CALL) checkTarget(i, i + 1 + ins.imm, n, wideTail, "call");
+      if (ins.src === BPF_PSEUDO_CALL) checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "call");
       else if (ins.src !== 0) fail(i, "bad-call-src", `call: src must be 0 (helper) or 1 (local function), got ${ins.src}`);
       return;
     case "callx":

@@ -12,7 +12,7 @@
  * operation, byte-swap width or call kind.
  */
 import { BytecodeError } from "../../errors.js";
-import { ATOMIC_OPS, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, decode, isJmp32, isWide, opInfo, SLOT_SIZE, type Insn, type OpInfo } from "../isa.js";
+import { ATOMIC_OPS, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, decode, isWide, opInfo, SLOT_SIZE, type Insn, type OpInfo, jumpTarget } from "../isa.js";
 import type { ProgramType } from "../program-type.js";
 import { formatConformance } from "./format-conformance.js";
 import { formatKernel } from "./format-kernel.js";
@@ -95,9 +95,8 @@ function withLabels(insns: readonly Insn[], lines: readonly { pc: number; text: 
   const targets = new Map<number, number>(); // pc → target slot
   for (const { pc } of lines) {
     const i = insns[pc]!;
-    const kind = opInfo(i.opcode)!.kind;
-    const rel = kind === "jmp" || (kind === "ja" && !isJmp32(i.opcode)) ? i.off : (kind === "ja" || (kind === "call" && i.src === BPF_PSEUDO_CALL)) ? i.imm : undefined;
-    if (rel !== undefined && starts.has(pc + 1 + rel)) targets.set(pc, pc + 1 + rel);
+    const target = jumpTarget(i, pc);
+    if (target !== undefined && starts.has(target)) targets.set(pc, target);
   }
   const named = new Set(targets.values());
   let out = "";

@@ -8,7 +8,7 @@
  * them), and unreachable blocks are kept (they cost only code size). Targets outside the
  * program are not leaders; the branch that names one traps when taken.
  */
-import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_PSEUDO_CALL, OP_CALL, OP_JA32, OP_LDDW, opClass, opCode, type Insn } from "../isa.js";
+import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, OP_LDDW, opClass, opCode, type Insn, jumpTarget } from "../isa.js";
 
 export interface Block {
   /** First slot. */
@@ -35,15 +35,12 @@ export function flowOf(insn: Insn, pc: number): Flow {
   const cls = opClass(insn.opcode);
   if (cls !== BPF_JMP && cls !== BPF_JMP32) return NONE;
   const code = opCode(insn.opcode);
-  if (insn.opcode === OP_JA32) return { kind: "jump", target: pc + 1 + insn.imm };
-  if (cls === BPF_JMP && code === BPF_JA) return { kind: "jump", target: pc + 1 + insn.off };
-  if (code === BPF_CALL) {
-    // Helper calls (src 0) and callx stay inside their block: they return to the next slot.
-    if (insn.opcode === OP_CALL && insn.src === BPF_PSEUDO_CALL) return { kind: "local-call", target: pc + 1 + insn.imm };
-    return NONE;
-  }
   if (code === BPF_EXIT) return cls === BPF_JMP ? { kind: "exit" } : NONE;
-  return { kind: "branch", target: pc + 1 + insn.off };
+  // Helper calls (src 0) and callx have no target: they return to the next slot, in the block.
+  const target = jumpTarget(insn, pc);
+  if (target === undefined) return NONE;
+  if (code === BPF_CALL) return { kind: "local-call", target };
+  return { kind: code === BPF_JA ? "jump" : "branch", target };
 }
 
 /** Is `slot` a valid instruction start inside a program of `n` slots? */
