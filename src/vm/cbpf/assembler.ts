@@ -97,6 +97,7 @@ class Parser {
     if (this.isPunct(this.peek(), "#")) this.pos++;
     else if (!optionalHash) {
       const t = this.peek();
+      if (t === undefined) this.next("'#k' or 'x'");
       this.fail(t, "syntax", `expected '#k' or 'x', found ${t === undefined ? "the end of the input" : `'${t.text}'`}`);
     }
     return this.number();

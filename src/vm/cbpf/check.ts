@@ -6,8 +6,8 @@
  * EINVAL and no reason; here each is a `VerifyError` naming the instruction and the rule, in
  * the order the kernel tests them, so the first one reported is the one the kernel hit.
  *
- * Not modelled here: ENOMEM when the converted program is larger than net.core.optmem_max
- * (`attachSize` gives the number to compare), EPERM on a socket with SO_LOCK_FILTER.
+ * `reuseportAttachError` adds sk_reuseport_attach_filter's ENOMEM: the converted program's
+ * size above net.core.optmem_max. Not modelled: EPERM on a socket with SO_LOCK_FILTER.
  */
 import { ClassicCheckError, type CheckRule } from "./errors.js";
 import type { SockFilter } from "./filter.js";
@@ -113,5 +113,29 @@ function checkLoadsAfterStores(prog: readonly SockFilter[], err: (rule: CheckRul
       valid = 0xffff;
     }
   }
+  return undefined;
+}
+
+/**
+ * offsetof(struct bpf_prog, insns) on Linux 6.18 x86-64, measured with the kernel oracle
+ * (test/vm/cbpf/kernel.test.ts): the largest program attached under optmem_max 131072 bytes.
+ */
+export const BPF_PROG_HEADER_BYTES = 96;
+/** net.core.optmem_max's default on Linux 6.18. */
+export const DEFAULT_OPTMEM_MAX = 131072;
+
+/** bpf_prog_size: what the attach compares with optmem_max. */
+export const bpfProgSize = (ebpfLen: number): number => BPF_PROG_HEADER_BYTES + 8 * ebpfLen;
+
+/**
+ * SO_ATTACH_REUSEPORT_CBPF's verdict: the checker's, then ENOMEM (rule `optmem`) when the
+ * converted program does not fit in `optmemMax` bytes.
+ */
+export function reuseportAttachError(prog: readonly SockFilter[], optmemMax = DEFAULT_OPTMEM_MAX, file?: string): ClassicCheckError | undefined {
+  const e = checkClassic(prog, file);
+  if (e !== undefined) return e;
+  const len = convertClassic(prog, file).insns.length;
+  const size = bpfProgSize(len);
+  if (size > optmemMax) return new ClassicCheckError("optmem", `the converted program needs ${size} bytes (${len} eBPF instructions), above net.core.optmem_max ${optmemMax}: the kernel answers ENOMEM`, 0, file);
   return undefined;
 }

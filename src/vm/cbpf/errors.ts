@@ -12,7 +12,8 @@ export type CheckRule =
   | "ancillary"
   | "last-not-ret"
   | "mem-uninit"
-  | "convert-range";
+  | "convert-range"
+  | "optmem";
 
 export class ClassicCheckError extends VerifyError {
   constructor(
@@ -22,6 +23,11 @@ export class ClassicCheckError extends VerifyError {
     file?: string,
   ) {
     super(`cbpf.check.${rule}`, message, { file, insn });
+  }
+
+  /** The errno setsockopt returns: ENOMEM for the size limit, EINVAL for every other rule. */
+  get errno(): number {
+    return this.rule === "optmem" ? 12 : 22;
   }
 }
 
