@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { assemble } from "../src/vm/asm/assembler.js";
 import { decode, type Insn } from "../src/vm/isa.js";
 import type { MapSpec } from "../src/vm/map-spec.js";
-import { SK_REUSEPORT } from "../src/vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../src/vm/program-type.js";
 import { parseMapArg } from "../src/verifier/map-arg.js";
 import { verify } from "../src/verifier/index.js";
 import type { BenchSuite } from "./types.js";
@@ -26,7 +26,7 @@ interface Prog {
 function load(source: string): Prog {
   const maps = (/^# maps: ?(.*)$/m.exec(source)?.[1] ?? "").split(/\s+/).filter((s) => s !== "").map(parseMapArg);
   const attach = /^# attach: ?(\S+)/m.exec(source)?.[1] ?? "select_or_migrate";
-  return { insns: decode(assemble(source)), maps, attach: SK_REUSEPORT.attachTypes[attach] ?? 40 };
+  return { insns: decode(assemble(source)), maps, attach: SK_REUSEPORT.attachTypes[attach] ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE };
 }
 
 const run = (p: Prog) => verify(p.insns, { type: SK_REUSEPORT, attachType: p.attach, maps: p.maps });

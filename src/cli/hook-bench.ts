@@ -24,7 +24,14 @@ import { TcpStack } from "../model/stack.js";
 import type { EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP, SK_REUSEPORT_CTX_FIELDS } from "../vm/program-type.js";
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_SOCKMAP,
+  BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+  ctxFieldOffset,
+} from "../vm/program-type.js";
 import { StaticSocket, TCP_NEW_SYN_RECV, type VmSocket } from "../vm/socket.js";
 import type { VerifyResult } from "../verifier/index.js";
 import { plural } from "./plural.js";
@@ -81,7 +88,7 @@ export const BATCH = 16;
 const PORT = 8080;
 const HASHES = 256;
 /** Fields of struct sk_reuseport_md as u32 word indexes (a pointer's high word is the next one). */
-const ctxWord = (name: string): number => SK_REUSEPORT_CTX_FIELDS.find((f) => f.name === name)!.offset / 4;
+const ctxWord = (name: string): number => ctxFieldOffset(name) / 4;
 const CTX_LEN_WORD = ctxWord("len");
 const CTX_HASH_WORD = ctxWord("hash");
 const CTX_SK_WORD = ctxWord("sk");
@@ -203,7 +210,7 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     if (policy.state !== undefined) ({ slots, data } = stateWrites(specs, policy.state, listeners));
     else slots = socketSlots(decls, listeners);
     const maps = new ModelMaps(decls, st);
-    prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? 40 }, engine, seed, maps);
+    prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE }, engine, seed, maps);
     st.attachProgram(closing, prog);
     for (const s of slots) maps.update(decls[s.map]!.name, s.key, socks[s.listener] as Listener);
     for (const d of data) maps.update(decls[d.map]!.name, d.key, d.value);

@@ -8,12 +8,12 @@
  */
 import {
   BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH,
-  BPF_MAP_TYPE_SOCKMAP, HELPER, SK_REUSEPORT_CTX_FIELDS, BPF_SOCK_FIELDS,
+  BPF_MAP_TYPE_SOCKMAP, HELPER, ctxFieldOffset, BPF_SOCK_FIELDS,
 } from "../vm/program-type.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV, TCP_SYN_RECV } from "../vm/socket.js";
 import { BOOL, U16, U32, U64, U8, type Ty } from "./types.js";
 
-const ctxOff = (name: string): number => SK_REUSEPORT_CTX_FIELDS.find((f) => f.name === name)!.offset;
+const ctxOff = ctxFieldOffset;
 const sockOff = (name: string): number => BPF_SOCK_FIELDS.find((f) => f.name === name)!.offset;
 
 export interface CtxFieldInfo {

@@ -9,7 +9,7 @@ import {
   BPF_ALU64, BPF_DW, BPF_JEQ, BPF_JMP, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ADD, BPF_ST, BPF_W, BPF_X,
   BPF_PSEUDO_MAP_FD, OP_CALL, OP_EXIT, OP_LDDW, encode, makeInsn, type Insn,
 } from "../vm/isa.js";
-import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, HELPER, SK_DROP, SK_PASS } from "../vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, HELPER, SK_DROP, SK_PASS, ctxFieldOffset } from "../vm/program-type.js";
 
 const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
 const movImm = (dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
@@ -39,7 +39,7 @@ export const selectSlot = (fd: number, key: number): Uint8Array =>
   prog([movReg(R6, R1), ldMap(R2, fd), stW(R10, -4, key), movReg(R3, R10), addImm(R3, -4), movImm(R4, 0), movReg(R1, R6), call(HELPER.sk_select_reuseport), movImm(R0, SK_PASS), exit()]);
 
 /** ctx offset of `migrating_sk` (spec §F). */
-const CTX_MIGRATING_SK = 48;
+const CTX_MIGRATING_SK = ctxFieldOffset("migrating_sk");
 
 /** SK_PASS (hash pick) for a new SYN; `onMigrate` decides for a migration. */
 function migrateSwitch(onMigrate: Insn[]): Uint8Array {

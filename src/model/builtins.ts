@@ -9,7 +9,7 @@
  *   array value is highest; picks one by scale(hash, n). Empty → SK_PASS (hash pick).
  */
 import { ModelError } from "../errors.js";
-import { SK_DROP, SK_PASS } from "../vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_DROP, SK_PASS } from "../vm/program-type.js";
 import { reciprocalScale } from "./hash.js";
 import type { ModelMaps } from "./model-maps.js";
 import type { ReuseportProgram } from "./program.js";
@@ -20,11 +20,11 @@ export const BUILTIN_NAMES = ["pass", "drop-migration", "select-only", "newest-g
 export function builtinProgram(name: string, maps: ModelMaps): ReuseportProgram {
   switch (name) {
     case "pass":
-      return { attachType: 40, name, run: () => ({ ret: SK_PASS, selected: null }) };
+      return { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, name, run: () => ({ ret: SK_PASS, selected: null }) };
     case "select-only":
-      return { attachType: 39, name, run: () => ({ ret: SK_PASS, selected: null }) };
+      return { attachType: BPF_SK_REUSEPORT_SELECT, name, run: () => ({ ret: SK_PASS, selected: null }) };
     case "drop-migration":
-      return { attachType: 40, name, run: (i) => ({ ret: i.migratingSk === null ? SK_PASS : SK_DROP, selected: null }) };
+      return { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, name, run: (i) => ({ ret: i.migratingSk === null ? SK_PASS : SK_DROP, selected: null }) };
     case "newest-generation": {
       const socks = maps.get("listeners");
       const gens = maps.get("generation");
@@ -33,7 +33,7 @@ export function builtinProgram(name: string, maps: ModelMaps): ReuseportProgram 
       }
       const cand: Listener[] = [];
       return {
-        attachType: 40,
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
         name,
         run(i) {
           let best = -1;

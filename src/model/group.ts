@@ -8,7 +8,7 @@
  * RCU (the model is single-threaded, so "failed to take a reference" never happens).
  */
 import { ModelError } from "../errors.js";
-import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
+import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { IPPROTO_TCP, TCP_ESTABLISHED, type VmSocket } from "../vm/socket.js";
 import type { Netns, Sysctls } from "./netns.js";
 import type { ReuseportProgram, ReuseportRunResult } from "./program.js";
@@ -309,7 +309,9 @@ function reuseportResurrect(host: ReuseportHost, sk: Listener, old: ReuseportGro
 /** R8 `reuseport_attach_prog` (SO_ATTACH_REUSEPORT_EBPF): one prog per group, replacing. */
 export function reuseportAttachProg(host: ReuseportHost, sk: Listener, prog: ReuseportProgram): void {
   const at = prog.attachType as number;
-  if (at !== 39 && at !== 40) throw errno("EINVAL", `expected attach type 39 or 40, got ${at}`);
+  if (at !== BPF_SK_REUSEPORT_SELECT && at !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
+    throw errno("EINVAL", `expected attach type ${BPF_SK_REUSEPORT_SELECT} or ${BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}, got ${at}`);
+  }
   if (!sk.hashed) {
     // Unhashed: needs SO_REUSEPORT and gets (or keeps) its own group; a shut-down member
     // is resurrected into a fresh group so the live group's prog is not changed (R7).

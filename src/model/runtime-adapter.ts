@@ -14,6 +14,7 @@ import type { MapSpec } from "../vm/map-spec.js";
 import { u32Key, u64Bytes, valueBytes } from "../vm/maps/control.js";
 import { MapTable } from "../vm/maps/table.js";
 import { AddressSpace } from "../vm/memory.js";
+import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { VirtualClock } from "../vm/helpers/env.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import type { ModelMaps } from "./model-maps.js";
@@ -52,8 +53,9 @@ export interface RuntimeProgram extends ReuseportProgram {
 
 /** A `ReuseportProgram` backed by the VM, wired to the simulation's maps. */
 export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): RuntimeProgram {
-  if (policy.attachType !== 39 && policy.attachType !== 40) {
-    throw new ModelError("model.attach-type", `policy ${policy.name}: expected attach type 39 or 40, got ${policy.attachType}`);
+  if (policy.attachType !== BPF_SK_REUSEPORT_SELECT && policy.attachType !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
+    const want = `${BPF_SK_REUSEPORT_SELECT} or ${BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}`;
+    throw new ModelError("model.attach-type", `policy ${policy.name}: expected attach type ${want}, got ${policy.attachType}`);
   }
   const table = new MapTable(new AddressSpace());
   for (const spec of policy.maps) table.create(spec);

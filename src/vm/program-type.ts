@@ -288,6 +288,13 @@ export const SK_REUSEPORT_CTX_FIELDS: readonly CtxField[] = [
   { name: "migrating_sk", offset: 48, size: 8, loadSizes: [8], narrowInside: false, kind: "sock_common_or_null" },
 ];
 
+/** The offset of a named `struct sk_reuseport_md` field (a name that is not one is a Baton bug). */
+export function ctxFieldOffset(name: string): number {
+  const f = SK_REUSEPORT_CTX_FIELDS.find((x) => x.name === name);
+  if (f === undefined) throw new Error(`sk_reuseport_md has no field ${name}`);
+  return f.offset;
+}
+
 export const SK_REUSEPORT: ProgramType = {
   name: "sk_reuseport",
   id: BPF_PROG_TYPE_SK_REUSEPORT,
