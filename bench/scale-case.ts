@@ -7,6 +7,9 @@
  * - `simulate-10m`, `simulate-10m-ndjson`: `baton simulate` of the 64-worker rolling restart
  *   (bench/simulate.bench.ts) with 10,000,000 connections: the summary, and every record
  *   streamed with `--ndjson` (to a temporary file, removed afterwards);
+ * - `simulate-10m-inflight`: 10,000,000 connections arriving within 2 s at one listener that
+ *   accepts 100,000 a second: most SYNs are dropped and their clients wait to retry, so millions
+ *   are in flight at once (memory per waiting client, not per finished connection);
  * - `listeners-32k`: a scenario of 32,768 listeners on one port (one full reuseport group) and
  *   1,000 connections, validated and simulated;
  * - `jit-1m`, `interp-1m`: a 1,000,000-instruction program (adds, a never-taken branch every 8th
@@ -49,11 +52,23 @@ export function bigProgram(n: number): Uint8Array {
   return b;
 }
 
-async function simulateCli(ndjson: boolean): Promise<Record<string, unknown>> {
+/** Arrivals far above the accept rate: clients pile up waiting to resend their SYNs. */
+export function inflightJson(connections: number): object {
+  return {
+    name: `inflight-${connections}`,
+    durationMs: 10_000,
+    sampleMs: 100,
+    sysctls: { tcp_syncookies: 0 }, // a full SYN queue drops SYNs: the clients retry them
+    listeners: [{ name: "slow", backlog: 4096, acceptRate: 100_000, listenAt: 0 }],
+    clients: [{ name: "burst", count: connections, rate: Math.max(1, connections / 2), ackDelayMs: 0.1 }],
+  };
+}
+
+async function simulateCli(ndjson: boolean, scenario: object = rollingRestartJson(64, CONNECTIONS)): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "baton-scale-"));
   try {
     const file = join(dir, "scenario.json");
-    writeFileSync(file, JSON.stringify(rollingRestartJson(64, CONNECTIONS)));
+    writeFileSync(file, JSON.stringify(scenario));
     const args = ["simulate", file, ...(ndjson ? ["--ndjson", join(dir, "out.ndjson")] : [])];
     let out = "";
     const code = await main(args, { out: (t) => (out += t), err: (t) => process.stderr.write(`${t}\n`) });
@@ -67,6 +82,7 @@ async function simulateCli(ndjson: boolean): Promise<Record<string, unknown>> {
 const CASES: Record<string, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
   "simulate-10m": () => simulateCli(false),
   "simulate-10m-ndjson": () => simulateCli(true),
+  "simulate-10m-inflight": () => simulateCli(false, inflightJson(CONNECTIONS)),
   "listeners-32k": () => {
     const listeners = Array.from({ length: LISTENERS }, (_, i) => ({ name: `l${i}`, listenAt: 0 }));
     const sc = validateScenario({ name: "listeners-32k", durationMs: 1000, sampleMs: 100, listeners, clients: [{ count: 1000, rate: 1000 }] }, "bench:listeners-32k");

@@ -1,6 +1,7 @@
 /**
- * Scale rows (issue 19): 10,000,000 connections through `baton simulate` (summary, and every
- * record streamed with `--ndjson`), 32,768 listeners in one reuseport group, and a
+ * Scale rows (issue 19): 10,000,000 connections through `baton simulate` (summary, every
+ * record streamed with `--ndjson`, and a burst that leaves millions of clients waiting to
+ * retry at once), 32,768 listeners in one reuseport group, and a
  * 1,000,000-instruction program on the JIT (handed to the interpreter: above JIT_MAX_INSNS)
  * beside the interpreter. Each case runs once, in a child process of its own
  * (bench/scale-case.ts), so its peak RSS is measured alone; a row's ns/op is the whole case
@@ -33,6 +34,7 @@ export function runScaleCase(name: string): CaseResult {
 const ROWS: readonly (readonly [string, string, string])[] = [
   ["simulate-10m", "scale/simulate-10m-conns summary", "js"],
   ["simulate-10m-ndjson", "scale/simulate-10m-conns --ndjson", "js"],
+  ["simulate-10m-inflight", "scale/simulate-10m-conns in flight", "js"],
   ["listeners-32k", "scale/listeners-32k setup+simulate", "js"],
   ["jit-1m", "scale/1m-insns make+run", "jit"],
   ["interp-1m", "scale/1m-insns make+run", "interp"],

@@ -1,12 +1,14 @@
 /**
  * A binary min-heap of timed events for the simulator, ordered by (time, insertion order):
  * equal times pop in the order they were pushed, which keeps runs byte-identical.
- * Parallel arrays instead of one object per event keep a million-connection run cheap.
+ * Parallel arrays instead of one object per event keep a million-connection run cheap; times,
+ * sequence numbers and kinds are typed arrays (25 bytes an event with the object slot), since
+ * a flood can leave millions of events queued at once.
  */
 export class EventQueue<T> {
-  private at: number[] = [];
-  private seq: number[] = [];
-  private kind: number[] = [];
+  private at = new Float64Array(1024);
+  private seq = new Float64Array(1024);
+  private kind = new Uint8Array(1024);
   private obj: (T | undefined)[] = [];
   private n = 0;
   private counter = 0;
@@ -27,8 +29,10 @@ export class EventQueue<T> {
     this.obj[i] = obj;
   }
 
+  /** `kind` is a small integer (0-255). */
   push(at: number, kind: number, obj: T): void {
     const seq = this.counter++;
+    if (this.n === this.at.length) this.grow();
     let i = this.n++;
     // Sift up by moving parents down into the hole (no swaps).
     while (i > 0) {
@@ -38,6 +42,19 @@ export class EventQueue<T> {
       i = p;
     }
     this.place(i, at, seq, kind, obj);
+  }
+
+  private grow(): void {
+    const n = this.at.length * 2;
+    const at = new Float64Array(n);
+    at.set(this.at);
+    this.at = at;
+    const seq = new Float64Array(n);
+    seq.set(this.seq);
+    this.seq = seq;
+    const kind = new Uint8Array(n);
+    kind.set(this.kind);
+    this.kind = kind;
   }
 
   /** Time of the earliest event (undefined when empty). */

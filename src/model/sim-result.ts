@@ -35,6 +35,30 @@ export interface ConnRecord {
   readonly endAtMs: number;
 }
 
+/**
+ * Receives each finished connection as the simulator's own fields, with no record object
+ * (`NdjsonWriter` prints them): what `ConnRecord` holds, with times in whole µs, the source
+ * as a host-order u32 address and a port, and client groups and listeners as indexes into the
+ * names given once by `names` (-1 for null).
+ */
+export interface ConnectionSink {
+  names(clients: readonly string[], listeners: readonly string[]): void;
+  connection(
+    id: number,
+    client: number,
+    srcIp: number,
+    srcPort: number,
+    hash: number,
+    synAtUs: number,
+    listener: number,
+    migrations: readonly MigrationRec[] | null,
+    fate: Fate,
+    by: number,
+    cause: ConnRecord["cause"],
+    endAtUs: number,
+  ): void;
+}
+
 export interface ListenerResult {
   readonly name: string;
   /** Connections whose SYN this listener answered. */

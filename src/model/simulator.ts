@@ -23,6 +23,7 @@ import {
   addToHistogram,
   newHistogram,
   usToMs,
+  type ConnectionSink,
   type ConnRecord,
   type Fate,
   type ListenerResult,
@@ -32,6 +33,7 @@ import {
 import { Flow, type Listener, RequestSock } from "./sockets.js";
 import { TcpStack, type LossCause, type MigrationPoint } from "./stack.js";
 import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
+import { WaitingClients } from "./waiting-clients.js";
 
 export interface SimOptions {
   /** Overrides the scenario's seed. */
@@ -42,9 +44,11 @@ export interface SimOptions {
   readonly onConnection?: (rec: ConnRecord) => void;
   /** Keep every record in `result.connectionRecords` (memory grows with the count). */
   readonly keepConnections?: boolean;
+  /** Receives every finished connection as fields, no record built (the `--ndjson` writer). */
+  readonly sink?: ConnectionSink;
 }
 
-const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6;
+const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_WAITING = 7;
 const SEC = 1_000_000;
 
 class Conn extends Flow {
@@ -59,13 +63,15 @@ class Conn extends Flow {
   timerQueued = -1;
   ackRetries = 0;
   done = false;
-  constructor(id: number, localIp: number, localPort: number, remoteIp: number, remotePort: number, hash: number, readonly client: ClientSpec) {
+  constructor(id: number, localIp: number, localPort: number, remoteIp: number, remotePort: number, hash: number, readonly client: ClientRun) {
     super(id, localIp, localPort, remoteIp, remotePort, hash);
   }
 }
 
-interface Arrival {
+/** One client group while it runs: its spec, its index (for sinks) and the next arrival. */
+interface ClientRun {
   readonly c: ClientSpec;
+  readonly index: number;
   readonly dst: number;
   readonly src: number;
   i: number;
@@ -99,6 +105,10 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   const record = keep || opts.onConnection !== undefined;
   const records: ConnRecord[] = [];
   const live = new Set<Conn>();
+  /** Clients waiting to resend a dropped SYN: rows, not Conn objects (and not in `live`). */
+  const waiting = new WaitingClients();
+  const sink = opts.sink;
+  const runs: ClientRun[] = sc.clients.map((c, index) => ({ c, index, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 }));
   const workers: Worker[] = [];
   const byName = new Map<string, Listener>();
   const totals = { total: 0, accepted: 0, reset: 0, timedOut: 0, open: 0 };
@@ -135,10 +145,11 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     else totals.open++;
     const key = cause === null ? fate : `${fate}:${cause}`;
     causes[key] = (causes[key] ?? 0) + 1;
+    sink?.connection(c.id, c.client.index, c.remoteIp, c.remotePort, c.hash, c.synAt, c.listener?.index ?? -1, c.migrations, fate, by?.index ?? -1, cause, st.now);
     if (record) {
       const rec: ConnRecord = {
         id: c.id,
-        client: c.client.name,
+        client: c.client.c.name,
         src: `${formatIp(c.remoteIp)}:${c.remotePort}`,
         hash: c.hash,
         synAtMs: usToMs(c.synAt),
@@ -166,7 +177,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       migrations[point]++;
       worker(from).migratedOut++;
       worker(to).migratedIn++;
-      if (record) (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
+      if (record || sink !== undefined) (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
     },
     reset(flow, cause) {
       finish(flow as Conn, "reset", null, cause);
@@ -235,10 +246,21 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     }
   };
 
+  /** A parked client back as a connection (its row freed). */
+  const resume = (r: number): Conn => {
+    const run = runs[waiting.groupOf(r)] as ClientRun;
+    const c = new Conn(waiting.idOf(r), run.dst, sc.port, waiting.ipOf(r), waiting.portOf(r), waiting.hashOf(r), run);
+    c.synAt = waiting.synAtOf(r);
+    c.synTries = waiting.triesOf(r);
+    waiting.release(r);
+    return c;
+  };
+
   const sendSyn = (c: Conn): void => {
     // Known before the SYN is processed, so armTimer can skip timers the ACK will pre-empt.
-    c.ackAt = c.client.ackDelayMs === null ? -1 : st.now + Math.round(c.client.ackDelayMs * 1000);
-    const out = receiveSyn(st, c, { fastOpen: c.client.fastOpen, dataLen: c.client.dataBytes });
+    const spec = c.client.c;
+    c.ackAt = spec.ackDelayMs === null ? -1 : st.now + Math.round(spec.ackDelayMs * 1000);
+    const out = receiveSyn(st, c, { fastOpen: spec.fastOpen, dataLen: spec.dataBytes });
     switch (out.kind) {
       case "rst":
         finish(c, "reset", null, out.cause);
@@ -246,7 +268,11 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       case "dropped":
         c.synTries++;
         if (c.synTries > ns.sysctl.tcp_syn_retries) finish(c, "timed-out", null, "syn-retries");
-        else q.push(st.now + SEC * 2 ** (c.synTries - 1), K_SYN, c);
+        else {
+          // Nothing on the server refers to it: park it as a row until the retry.
+          live.delete(c);
+          q.push(st.now + SEC * 2 ** (c.synTries - 1), K_SYN_WAITING, waiting.add(c.id, c.client.index, c.remoteIp, c.remotePort, c.hash, c.synAt, c.synTries));
+        }
         return;
       default:
         c.listener = out.listener;
@@ -257,7 +283,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
 
   const sendAck = (c: Conn): void => {
     c.ackSent = true;
-    const out = receiveAck(st, c, { dataLen: c.client.dataBytes });
+    const out = receiveAck(st, c, { dataLen: c.client.c.dataBytes });
     if (out.kind === "kept") {
       const r = c.ehash as RequestSock;
       if (c.timerQueued !== r.timerAt) {
@@ -266,7 +292,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       }
     } else if (out.kind === "dropped" && c.cookie) {
       // A cookie ACK dropped on overflow: only a client with data retransmits.
-      if (c.client.dataBytes > 0 && c.ackRetries < ns.sysctl.tcp_syn_retries) q.push(st.now + SEC * 2 ** c.ackRetries++, K_ACK, c);
+      if (c.client.c.dataBytes > 0 && c.ackRetries < ns.sysctl.tcp_syn_retries) q.push(st.now + SEC * 2 ** c.ackRetries++, K_ACK, c);
       else finish(c, "timed-out", null, "cookie-ack-dropped");
     }
   };
@@ -276,9 +302,11 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     if (l.listenAt !== null) q.push(Math.round(l.listenAt * 1000), K_EVENT, [{ at: l.listenAt, do: "listen", listener: l.name }, -1]);
   });
   sc.events.forEach((e, i) => q.push(Math.round(e.at * 1000), K_EVENT, [e, i]));
-  for (const c of sc.clients) {
-    if (c.count > 0) q.push(Math.round(c.startMs * 1000), K_ARRIVAL, { c, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 } satisfies Arrival);
-  }
+  for (const r of runs) if (r.c.count > 0) q.push(Math.round(r.c.startMs * 1000), K_ARRIVAL, r);
+  sink?.names(
+    runs.map((r) => r.c.name),
+    workers.map((w) => w.l.name),
+  );
   const sampleUs = Math.max(1, Math.round(sc.sampleMs * 1000));
   q.push(0, K_SAMPLE, null);
 
@@ -302,12 +330,12 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         break;
       }
       case K_ARRIVAL: {
-        const a = obj as Arrival;
+        const a = obj as ClientRun;
         const off = a.c.srcPort - 1024 + a.i;
         const sport = 1024 + (off % 64512);
         const sip = (a.src + Math.floor(off / 64512)) >>> 0;
         const hash = a.c.hashes !== null ? (a.c.hashes[a.i] as number) : flowHash(seed, a.dst, sc.port, sip, sport);
-        const c = new Conn(++nextId, a.dst, sc.port, sip, sport, hash, a.c);
+        const c = new Conn(++nextId, a.dst, sc.port, sip, sport, hash, a);
         c.synAt = at;
         totals.total++;
         live.add(c);
@@ -319,6 +347,12 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       case K_SYN: {
         const c = obj as Conn;
         if (!c.done) sendSyn(c);
+        break;
+      }
+      case K_SYN_WAITING: {
+        const c = resume(obj as number);
+        live.add(c);
+        sendSyn(c);
         break;
       }
       case K_ACK: {
@@ -357,7 +391,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     }
   }
   st.now = Math.min(st.now, durationUs);
-  for (const c of [...live]) finish(c, "open", null, "in-flight");
+  // Still in flight, in arrival (id) order: live connections and parked clients merged.
+  const open = [...live].sort((a, b) => a.id - b.id);
+  const rows = waiting.rowsById();
+  for (let i = 0, j = 0; i < open.length || j < rows.length; ) {
+    const c = j >= rows.length || (i < open.length && (open[i] as Conn).id < waiting.idOf(rows[j] as number)) ? (open[i++] as Conn) : resume(rows[j++] as number);
+    finish(c, "open", null, "in-flight");
+  }
 
   const listeners: ListenerResult[] = workers.map((w) => ({
     name: w.l.name,

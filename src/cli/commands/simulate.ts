@@ -17,7 +17,7 @@ import { runtimeProgram, type BytecodePolicy } from "../../model/runtime-adapter
 import { parseScenario, type Scenario } from "../../model/scenario.js";
 import { checkKeptRecords } from "../../model/scenario-limits.js";
 import { NdjsonWriter } from "../../model/ndjson.js";
-import type { ConnRecord, SimResult } from "../../model/sim-result.js";
+import type { SimResult } from "../../model/sim-result.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
 import { engineByName } from "../../vm/engines.js";
@@ -136,10 +136,9 @@ export const command: Command = {
       }
     }
     const writer = fd !== null ? new NdjsonWriter(fd) : null;
-    const stream = (rec: ConnRecord): void => writer?.write(rec);
     let result: SimResult;
     try {
-      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(fd !== null ? { onConnection: stream } : {}) });
+      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(writer !== null ? { sink: writer } : {}) });
     } catch (e) {
       // Runtime refusals (EBADF, EADDRINUSE, …) name the event; add the file.
       if (e instanceof ModelError) throw new ModelError(e.code, `${file}: ${e.message}`, e.location, e.hint);

@@ -1,0 +1,151 @@
+// The `--ndjson` path writes records straight from the simulator's fields (ConnectionSink), and
+// clients waiting to resend a dropped SYN are parked as typed-array rows: neither may change a
+// byte. Random scenarios (retries, cookies, migrations, clients still waiting at the end) are
+// run once keeping every record and once through the writer; the file must be exactly the kept
+// records, JSON.stringify'd one per line, in the same order.
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { NdjsonWriter } from "../../src/model/ndjson.js";
+import { validateScenario } from "../../src/model/scenario.js";
+import { simulate } from "../../src/model/simulator.js";
+import { WaitingClients } from "../../src/model/waiting-clients.js";
+
+const dir = mkdtempSync(join(tmpdir(), "baton-sink-"));
+
+function viaSink(sc: ReturnType<typeof validateScenario>, seed?: number): string {
+  const f = join(dir, "s.ndjson");
+  const fd = openSync(f, "w");
+  const w = new NdjsonWriter(fd);
+  try {
+    simulate(sc, { sink: w, ...(seed !== undefined ? { seed } : {}) });
+  } finally {
+    w.flush();
+    closeSync(fd);
+  }
+  return readFileSync(f, "utf8");
+}
+
+function kept(sc: ReturnType<typeof validateScenario>, seed?: number): string {
+  const r = simulate(sc, { keepConnections: true, ...(seed !== undefined ? { seed } : {}) });
+  return r.connectionRecords!.map((x) => `${JSON.stringify(x)}\n`).join("");
+}
+
+const scenarioArb = fc.record({
+  listeners: fc.array(
+    fc.record({
+      backlog: fc.constantFrom(1, 2, 8, 64),
+      acceptRate: fc.constantFrom(null, 0, 20, 500),
+      deferAcceptSec: fc.constantFrom(0, 0, 2),
+      closeAt: fc.option(fc.integer({ min: 0, max: 4000 })),
+      name: fc.constantFrom("a", "old-worker", 'q"uote', "é", "x".repeat(200)),
+    }),
+    { minLength: 1, maxLength: 4 },
+  ),
+  clients: fc.array(
+    fc.record({
+      count: fc.integer({ min: 0, max: 150 }),
+      rate: fc.constantFrom(0, 50, 1000),
+      startMs: fc.integer({ min: 0, max: 2000 }),
+      ackDelayMs: fc.constantFrom(0, 0.1, 7, 1500, null),
+      dataBytes: fc.constantFrom(0, 100),
+      src: fc.constantFrom("10.0.0.1", "192.168.255.254", "255.255.255.250"),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+  sysctls: fc.record({ tcp_syncookies: fc.constantFrom(0, 1, 2), tcp_migrate_req: fc.constantFrom(0, 1), tcp_syn_retries: fc.constantFrom(1, 3, 6) }),
+  durationMs: fc.constantFrom(500, 3000, 9000),
+  seed: fc.integer({ min: 0, max: 0xffffffff }),
+});
+
+describe("ndjson through the simulator's sink", () => {
+  it("gives exactly the kept records' JSON, in order (property)", () => {
+    let parkedAtEnd = 0;
+    let retried = 0;
+    fc.assert(
+      fc.property(scenarioArb, (g) => {
+        const names = g.listeners.map((l, i) => `${l.name}${i}`);
+        const sc = validateScenario(
+          {
+            durationMs: g.durationMs,
+            sampleMs: 100,
+            seed: g.seed,
+            sysctls: g.sysctls,
+            listeners: g.listeners.map((l, i) => ({ name: names[i], backlog: l.backlog, acceptRate: l.acceptRate, deferAcceptSec: l.deferAcceptSec, listenAt: 0 })),
+            clients: g.clients.map((c, i) => ({ name: `c${i}`, ...c, srcPort: 60000 + i })),
+            events: g.listeners.flatMap((l, i) => (l.closeAt === null ? [] : [{ at: l.closeAt, do: "close", listener: names[i] }])),
+          },
+          "prop.json",
+        );
+        const text = viaSink(sc);
+        expect(text).toBe(kept(sc));
+        // What the property reached: clients that resent a SYN, and ones still waiting at the end.
+        const r = simulate(sc);
+        if (r.counters.TCPReqQFullDrop + r.counters.ListenOverflows > 0) retried++;
+        if (text.includes('"listener":null,"migrations":[],"fate":"open"')) parkedAtEnd++;
+      }),
+      { numRuns: 120, seed: 1919 },
+    );
+    expect(retried).toBeGreaterThan(10);
+    expect(parkedAtEnd).toBeGreaterThan(3);
+  });
+
+  it("keeps a waiting client's id, source, hash and first-SYN time across its retries", () => {
+    const sc = validateScenario(
+      {
+        durationMs: 20_000,
+        sysctls: { tcp_syncookies: 0, tcp_syn_retries: 4 },
+        listeners: [{ name: "L", backlog: 2, acceptRate: 1, listenAt: 0 }],
+        clients: [{ name: "burst", count: 40, rate: 0, ackDelayMs: 0.1 }],
+      },
+      "retry.json",
+    );
+    const recs = simulate(sc, { keepConnections: true }).connectionRecords!;
+    expect(recs.length).toBe(40);
+    const retriedLater = recs.filter((r) => r.fate === "accepted" && r.endAtMs >= 1000);
+    expect(retriedLater.length).toBeGreaterThan(0);
+    for (const r of recs) expect(r.synAtMs).toBe(0); // all first sent at 0, whatever the retries
+    expect(new Set(recs.map((r) => r.src)).size).toBe(40);
+    expect(recs.filter((r) => r.fate === "open").map((r) => r.id)).toEqual(
+      recs
+        .filter((r) => r.fate === "open")
+        .map((r) => r.id)
+        .sort((a, b) => a - b),
+    );
+    expect(viaSink(sc)).toBe(kept(sc));
+  });
+});
+
+describe("WaitingClients", () => {
+  it("stores rows, reuses freed ones and lists the rest by id (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 5000 })), { maxLength: 3000 }), (ops) => {
+        const w = new WaitingClients();
+        const model = new Map<number, number[]>(); // row -> fields
+        let nextId = 1;
+        for (const [add, pickAt] of ops) {
+          if (add || model.size === 0) {
+            const id = nextId++ * 7;
+            const f = [id, id % 9000, (id * 2654435761) >>> 0, id % 65536, (id * 40503) >>> 0, id * 1000.5, id % 200];
+            const r = w.add(f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!);
+            expect(model.has(r)).toBe(false);
+            model.set(r, f);
+          } else {
+            const rows = [...model.keys()];
+            const r = rows[pickAt % rows.length]!;
+            const f = model.get(r)!;
+            expect([w.idOf(r), w.groupOf(r), w.ipOf(r), w.portOf(r), w.hashOf(r), w.synAtOf(r), w.triesOf(r)]).toEqual(f);
+            w.release(r);
+            model.delete(r);
+          }
+        }
+        expect(w.size).toBe(model.size);
+        const byId = [...model.entries()].sort((a, b) => a[1][0]! - b[1][0]!).map(([r]) => r);
+        expect(w.rowsById()).toEqual(byId);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+});
