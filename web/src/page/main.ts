@@ -107,6 +107,9 @@ editor.addEventListener("mouseleave", () => {
 let debounce: number | undefined;
 editor.addEventListener("input", () => {
   renderEditor();
+  // Until the worker answers for this text, the verdict shown would be the old text's.
+  for (const id of ["verdict", "processed", "insns", "tests"]) $(id).textContent = "…";
+  $("verdict").className = "";
   clearTimeout(debounce);
   debounce = window.setTimeout(() => void analyzeNow(), 250);
 });
