@@ -26,6 +26,8 @@ export type Expr =
 export interface Block {
   readonly stmts: readonly Stmt[];
   readonly span: Span;
+  /** The closing brace (diagnostics: where a path falls off the end). */
+  readonly end?: Span;
 }
 
 export type Else = { readonly k: "block"; readonly block: Block } | { readonly k: "if"; readonly stmt: IfStmt };

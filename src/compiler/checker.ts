@@ -6,8 +6,9 @@
  * Deliberately absent: warnings; everything reported is an error.
  */
 import type { Block, Expr, IfStmt, Item, MapDecl, Program, Span, Stmt } from "./ast.js";
-import { MAP_KINDS, MAX_LOOP_ITERATIONS, MAX_MAP_ENTRIES, SOCKET_VALUE_SIZE } from "./builtins.js";
+import { BUILTIN_CONSTS, BUILTIN_FNS, MAP_KINDS, MAX_LOOP_ITERATIONS, MAX_MAP_ENTRIES, SOCKET_VALUE_SIZE } from "./builtins.js";
 import { type Ctx, ExprChecker } from "./check-expr.js";
+import { fallOff, fallOffNote } from "./fall-off.js";
 import { newSema, type MapInfo, type Sema, type Sym, type VarSym } from "./sema.js";
 import { BOOL, defaultIntTy, ERROR, type IntTy, SCALAR_TYPES, suggest, type Ty, tyName, U32, VOID } from "./types.js";
 
@@ -15,6 +16,10 @@ const EVENT_FIELDS = ["hash", "len", "cpu", "state", "cookie", "listener", "seed
 
 class Checker extends ExprChecker {
   private fnRet: Ty = VOID;
+  /** The line of a reported misspelt statement word: its line's other expression statements are not "unused". */
+  private skipLine = -1;
+  /** Lines of reported misspelt statement words: a missing verdict found there is that same mistake. */
+  private readonly misspeltLines = new Set<number>();
 
   run(p: Program): void {
     const seen = new Map<string, Span>();
@@ -92,14 +97,23 @@ class Checker extends ExprChecker {
       }
       this.fnRet = it.ret === null ? VOID : this.resolveType(it.ret.name, it.ret.span);
       const ends = this.block(it.body, { where: "fn", entry: null, loops: 0, fn: it.name }, false);
-      if (!ends && this.fnRet.k !== "void") this.error("check.missing-return", `function \`${it.name}\` can reach its end without returning a ${tyName(this.fnRet)}`, it.nameSpan, "end every path with `return value`");
+      if (!ends && this.fnRet.k !== "void") {
+        const f = fallOff(it.body);
+        const msg = `function \`${it.name}\` can reach its end without returning a ${tyName(this.fnRet)}`;
+        if (f === null || f.how !== "after" || !this.misspeltLines.has(f.span.line)) this.error("check.missing-return", msg, f?.span ?? it.nameSpan, f === null ? "end every path with `return value`" : fallOffNote(f, `\`${it.name}\``, "end it with `return value`"));
+      }
     } else if (it.k === "on") {
       const prev = this.sema.entries[it.entry];
       if (prev !== null) this.error("check.duplicate", `\`on ${it.entry}\` is already defined on line ${prev.span.line}`, it.span);
       this.sema.entries[it.entry] = it;
       this.scopes = [];
       const ends = this.block(it.body, { where: "entry", entry: it.entry, loops: 0, fn: null }, false);
-      if (!ends) this.error("check.missing-verdict", `\`on ${it.entry}\` can reach its end without a verdict`, it.span, "end every path with `pass`, `drop` or `select m[k] else …`");
+      if (!ends) {
+        // Point at the path that falls off the end, not at `on select`.
+        const f = fallOff(it.body);
+        const fix = "end it with `pass`, `drop` or `select m[k] else …`";
+        if (f === null || f.how !== "after" || !this.misspeltLines.has(f.span.line)) this.error("check.missing-verdict", `\`on ${it.entry}\` can reach its end without a verdict`, f?.span ?? it.span, f === null ? "end every path with `pass`, `drop` or `select m[k] else …`" : fallOffNote(f, `\`on ${it.entry}\``, fix));
+      }
     } else if (it.k === "test") {
       this.sema.tests.push(it);
       this.scopes = [];
@@ -161,7 +175,9 @@ class Checker extends ExprChecker {
         this.assign(s, cx);
         return false;
       case "expr": {
+        if (this.misspeltStatement(s.e, cx)) return false;
         const t = this.expr(s.e, cx);
+        if (s.span.line === this.skipLine) return false;
         if (s.e.k !== "call" && t.k !== "error") this.error("check.unused", "this expression's value is not used", s.span, "did you mean `=` or `if`?");
         return false;
       }
@@ -186,7 +202,8 @@ class Checker extends ExprChecker {
         const a = this.sema.consts.get(s.from);
         const b = this.sema.consts.get(s.to);
         if (a === undefined || b === undefined) {
-          this.error("check.loop-bound", "loop bounds must be constants", (a === undefined ? s.from : s.to).span, "the kernel must prove the loop ends; declare the bound with `const`");
+          const n = a === undefined ? "n" : simpleText(s.to) ?? "n";
+          this.error("check.loop-bound", "loop bounds must be constants", (a === undefined ? s.from : s.to).span, `the kernel must prove the loop ends; for a bound known only at run time, loop to a constant and break: \`for ${s.name} in 0..MAX { if ${s.name} >= ${n} { break } … }\` (with \`const MAX = …\`, the largest bound you allow)`);
         } else if (b - a > BigInt(MAX_LOOP_ITERATIONS)) {
           this.error("check.loop-bound", `loop runs ${b - a} times; the limit is ${MAX_LOOP_ITERATIONS}`, s.to.span, "the kernel walks every iteration, within its 1M-instruction budget");
         }
@@ -247,6 +264,27 @@ class Checker extends ExprChecker {
         this.coerce(s.cond, BOOL, "assertion");
         return false;
     }
+  }
+
+  /**
+   * A statement that starts with an undeclared word is usually a keyword from another language
+   * (`while`) or a misspelt one (`retrun`, `dorp`): say so, with keywords among the suggestions.
+   * The rest of the line (`while i < n { … }` parses as three statements) is then not also
+   * reported as an unused expression. Returns true when the statement was reported.
+   */
+  private misspeltStatement(e: Expr, cx: Ctx): boolean {
+    const head = e.k === "name" ? e : e.k === "call" && e.callee.k === "name" ? e.callee : null;
+    if (head === null || this.lookup(head.name) !== undefined || BUILTIN_CONSTS.has(head.name) || BUILTIN_FNS.has(head.name)) return false;
+    if (head.name === "while" || head.name === "loop") {
+      this.error("check.while", `there is no ${head.name} loop: use \`for i in 0..N\` with \`break\``, head.span, "the kernel must see every loop end: `for i in 0..MAX { if done { break } … }` with a constant MAX");
+    } else {
+      const keywords = cx.where === "fn" ? ["return", "let", "if", "for", "break", "continue"] : ["pass", "drop", "select", "let", "if", "for", "break", "continue"];
+      this.error("check.unknown-name", `unknown name \`${head.name}\``, head.span, suggest(head.name, [...keywords, ...this.visibleNames()]));
+    }
+    if (e.k === "call") for (const a of e.args) this.expr(a, cx);
+    this.skipLine = head.span.line;
+    this.misspeltLines.add(head.span.line);
+    return true;
   }
 
   private constExpr(e: Expr, ty: Ty, cx: Ctx): void {
@@ -349,6 +387,16 @@ class Checker extends ExprChecker {
     };
     for (const f of this.sema.fns.keys()) if (state.get(f) === undefined) visit(f, [f]);
   }
+}
+
+/** A name or `a.b` as written, for notes that quote the user's expression; null for anything else. */
+function simpleText(e: Expr): string | null {
+  if (e.k === "name") return e.name;
+  if (e.k === "field") {
+    const o = simpleText(e.obj);
+    return o === null ? null : `${o}.${e.name}`;
+  }
+  return null;
 }
 
 /** Check a parsed program. Errors are in `sema.errors`, sorted by position. */

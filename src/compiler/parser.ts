@@ -10,6 +10,7 @@ import { ParseError } from "../errors.js";
 import type { Block, Else, EventField, Expr, IfStmt, Item, Outcome, Param, Program, Span, Stmt, TypeRef } from "./ast.js";
 import { readExpr, type ExprTokens, type TokenCursor } from "./expr-reader.js";
 import { ALL_TOKENS, COMPOUND_ASSIGN, Ident, IntLit, KW, P, policyLexer, StringLit } from "./tokens.js";
+import { suggest } from "./types.js";
 
 /** Binary precedence levels, loosest first. `??` sits just above comparisons (see docs). */
 const LEVELS: ReadonlyArray<readonly string[]> = [
@@ -158,7 +159,7 @@ class PolicyParser extends EmbeddedActionsParser {
     const entry = which.image === "select" ? "select" : "migrate";
     this.ACTION(() => {
       if (which.image !== "select" && which.image !== "migrate") {
-        this.extra.push(new ParseError("parse.entry", `expected \`select\` or \`migrate\` after \`on\`, found \`${which.image}\``, this.sp(which), "a policy has two entry points: `on select { … }` and `on migrate { … }`"));
+        this.extra.push(new ParseError("parse.entry", `expected \`select\` or \`migrate\` after \`on\`, found \`${which.image}\``, this.sp(which), suggest(which.image, ["select", "migrate"]) ?? "a policy has two entry points: `on select { … }` and `on migrate { … }`"));
       }
     });
     return { k: "on", entry, body, span: this.join(this.sp(kw), this.sp(which)) };
@@ -179,8 +180,8 @@ class PolicyParser extends EmbeddedActionsParser {
         const s = this.SUBRULE(this.stmt);
         this.ACTION(() => { if (s !== undefined) stmts.push(s); });
       });
-      this.CONSUME(P.RBrace!);
-      return { stmts, span: this.sp(open) };
+      const close = this.CONSUME(P.RBrace!);
+      return { stmts, span: this.sp(open), ...(close.image === "}" ? { end: this.sp(close) } : {}) };
     });
   });
 
@@ -348,7 +349,7 @@ class PolicyParser extends EmbeddedActionsParser {
     ]);
     this.ACTION(() => {
       if (ev.image !== "connect" && ev.image !== "migrate") {
-        this.extra.push(new ParseError("parse.event", `expected \`connect\` or \`migrate\` after \`expect\`, found \`${ev.image}\``, this.sp(ev)));
+        this.extra.push(new ParseError("parse.event", `expected \`connect\` or \`migrate\` after \`expect\`, found \`${ev.image}\``, this.sp(ev), suggest(ev.image, ["connect", "migrate"])));
       }
     });
     return { k: "expect", event: ev.image === "migrate" ? "migrate" : "connect", fields, outcome, span: this.join(this.sp(kw), this.sp(ev)) };
@@ -428,6 +429,19 @@ let shared: PolicyParser | undefined;
 /** Tokens that can start an expression: a list containing them all reads "an expression". */
 const EXPR_START = ["'-'", "'!'", "'~'", "an integer", "'true'", "'false'", "a name", "'('"];
 
+/** Top-level words, for "did you mean" after "expected a declaration". */
+const DECLARATION_WORDS = ["policy", "map", "const", "fn", "on", "test"];
+
+/**
+ * "did you mean" for a word found where keywords were expected (`select l[0] else dorp`,
+ * `=> pas`, `polcy p`): the closest keyword among those the parser would have accepted.
+ */
+function keywordHint(e: { message: string; token: IToken }): string | undefined {
+  if (e.token.tokenType?.name !== "Ident") return undefined;
+  const expected = /Expecting (?:token of type )?--> (.*?) <-- but found/.exec(e.message)?.[1] === "EOF" ? DECLARATION_WORDS : [...e.message.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
+  return suggest(e.token.image, expected);
+}
+
 /** Describe a chevrotain recognition error as expected-vs-found. */
 function describe(e: { message: string; token: IToken; name: string }): string {
   const found = e.token.tokenType?.name === "EOF" ? "end of file" : `\`${e.token.image}\``;
@@ -483,7 +497,7 @@ export function parsePolicy(source: string, file: string): ParseResult {
     const eof = t.tokenType?.name === "EOF";
     const prev = eof ? lex.tokens[lex.tokens.length - 1] : undefined;
     const span = eof && prev !== undefined ? { ...parser.sp(prev), col: prev.startColumn! + prev.image.length, length: 1 } : parser.sp(t);
-    errors.push(new ParseError("parse.syntax", describe(pe), span));
+    errors.push(new ParseError("parse.syntax", describe(pe), span, keywordHint(pe)));
   }
   errors.sort((a, b) => {
     const la = a.location as Span | undefined;

@@ -95,31 +95,56 @@ export function defaultIntTy(v: bigint): IntTy {
 
 export const byteSize = (t: Ty): number => (t.k === "int" ? t.bits / 8 : t.k === "bool" ? 1 : 8);
 
-/** Edit distance, for "did you mean" hints. */
+/**
+ * Edit distance for "did you mean" hints: insertions, deletions, substitutions and swaps of
+ * two neighbouring characters each cost 1 (optimal string alignment), so `u23` is one edit
+ * from `u32` and `rnadom` one from `random`.
+ */
 export function editDistance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let prev2: number[] = [];
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
+    const cur: number[] = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
     }
+    prev2 = prev;
+    prev = cur;
   }
-  return d[b.length]!;
+  return prev[b.length]!;
 }
 
-/** `did you mean \`x\`?` for the closest candidate within a third of the name's length. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+/**
+ * The closest candidate, if it is a plausible typo: at most a third of the name's length in
+ * edits (rounded up, at least 1), and fewer edits than either word has characters (so `x` does
+ * not suggest `on`). Case is ignored; ties go to the earlier candidate.
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
+  let bestD = Math.max(1, Math.ceil(name.length / 3)) + 1;
   for (const c of candidates) {
+    if (c === name) continue;
     const dist = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (dist < bestD) {
+    if (dist >= name.length || dist >= c.length) continue;
+    // On a tie, an abbreviation (`cnts` of `counts`) beats an unrelated word of the same distance.
+    if (dist < bestD || (dist === bestD && best !== undefined && isSubsequence(name, c) && !isSubsequence(name, best))) {
       bestD = dist;
       best = c;
     }
   }
+  return best;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long.toLowerCase()) if (ch === short[i]?.toLowerCase()) i++;
+  return i === short.length;
+}
+
+/** `did you mean \`x\`?` for the closest candidate (closestName), or undefined. */
+export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const best = closestName(name, candidates);
   return best === undefined ? undefined : `did you mean \`${best}\`?`;
 }
