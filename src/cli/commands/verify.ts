@@ -24,6 +24,7 @@ import { agreement, compareTable, summarize, summaryLine, type CompareRow, type 
 import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 import { rejectionHint, verifyTimed } from "../verified-program.js";
 import { plural } from "../plural.js";
+import { compressRuns, formatRuns } from "../run-length.js";
 
 const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--program NAME] [--strict] [--json] [--log-level 0|1|2] [--unprivileged]
 baton verify --compare-kernel FILE… [--attach …] [--map …] [--program NAME] [--rounds N] [--json]
@@ -157,7 +158,8 @@ function report(file: string, r: VerifyResult, source: string | undefined, level
     if (!isSourceSpan(err.location)) lines[0] = `${file}: ${lines[0]}`;
     lines.push(`  at insn ${r.detail.insn}: ${r.detail.text}`);
     if (r.detail.state !== "") lines.push(`  state: ${r.detail.state.replace(/\n/g, "\n         ")}`);
-    if (r.detail.path.length > 0) lines.push(`  path: branches taken ${r.detail.path.join(", ")}`);
+    // Repeats (loop iterations) are run-length compressed; --json keeps the full list.
+    if (r.detail.path.length > 0) lines.push(`  path: branches taken ${formatRuns(compressRuns(r.detail.path))}`);
   }
   if (level >= 1) lines.push(r.log.trimEnd());
   return lines.join("\n");
@@ -236,6 +238,7 @@ export const command: Command = {
     const settings: Settings = { type, attachName, cliMaps, program: values.program };
     if (compare) return compareKernel(files, settings, rounds, values.json === true, io);
     let failed = 0;
+    const started = performance.now();
     for (const file of files) {
       let loaded: Loaded;
       try {
@@ -284,9 +287,18 @@ export const command: Command = {
       if (r.accepted) io.out(report(file, r, loaded.source, level));
       else io.err(report(file, r, loaded.source, level));
     }
+    // Several programs (or a directory): one line that says how the run went, after the details.
+    if (values.json !== true && (files.length > 1 || positionals.some(isDirectory))) {
+      io.out(verifySummary(files.length, files.length - failed, performance.now() - started));
+    }
     return failed > 0 ? 1 : 0;
   },
 };
+
+/** `12 programs: 10 accepted, 2 rejected (84.1 ms)`: rejected counts unreadable files too. */
+export function verifySummary(total: number, accepted: number, ms: number): string {
+  return `${plural(total, "program")}: ${accepted} accepted, ${total - accepted} rejected (${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms)`;
+}
 
 /** Baton's side of a comparison row; the time is the fastest of `rounds` runs. */
 async function batonSide(file: string, s: Settings, rounds: number): Promise<{ side: SideResult; loaded: Loaded | null }> {
@@ -353,6 +365,14 @@ async function compareKernel(files: readonly string[], s: Settings, rounds: numb
 
 ${summaryLine(sum)}`);
   return sum.overAccepts + sum.underAccepts > 0 ? 1 : 0;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function readFileSafe(file: string): string | undefined {
