@@ -82,6 +82,25 @@ describe("baton demo", () => {
     expect(lines.find((l) => l.startsWith("  ... to the old generation"))).toMatch(/ 0$/);
   });
 
+  it("ends with one sentence per variant, made from that run's numbers", async () => {
+    for (const seed of ["42", "7"]) {
+      const table = (await cli(["demo", "--seed", seed])).out.trimEnd().split("\n");
+      const json = JSON.parse((await cli(["demo", "--seed", seed, "--json"])).out) as { columns: DemoColumn[] };
+      const at = table.indexOf("In-flight connections:");
+      expect(at).toBeGreaterThan(0);
+      const sentences = table.slice(at + 1).map((l) => l.trim());
+      expect(sentences).toHaveLength(3);
+      const [none, pick, policy] = json.columns as [DemoColumn, DemoColumn, DemoColumn];
+      expect(none.reset).toBeGreaterThan(0);
+      expect(sentences[0]).toBe(`no migration: ${none.reset} connections reset.`);
+      expect(pick.migratedToClosingOld).toBeGreaterThan(0);
+      expect(pick.migratedToClosingOld).toBeLessThanOrEqual(pick.migratedToOld);
+      expect(sentences[1]).toContain(`kernel pick: ${pick.reset} reset, ${pick.migratedToClosingOld} moved to old-generation listeners that later closed`);
+      expect(sentences[1]).toContain(`, ${pick.migratedToNew} to the new generation.`);
+      expect(sentences[2]).toBe(`migrate_to_newest: ${policy.reset} reset, all ${policy.migratedToNew} moved to the new generation.`);
+    }
+  });
+
   it.each([
     [["--seed", "x"], 2, "--seed expects an integer"],
     [["--engine", "nope"], 2, "unknown engine 'nope'"],

@@ -24,6 +24,7 @@ import { engineByName } from "../../vm/engines.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { engineFor, loadVerifiedProgram, modelPolicy } from "../verified-program.js";
 import { plural } from "../plural.js";
+import { inFlightSentence } from "../demo-story.js";
 
 /** The package root (src/cli/commands and dist/cli/commands are both three levels down). */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -59,6 +60,8 @@ export interface DemoColumn {
   readonly migratedAck: number;
   readonly migratedToNew: number;
   readonly migratedToOld: number;
+  /** Of migratedToOld: migrations to an old-generation listener that closed later in the run. */
+  readonly migratedToClosingOld: number;
   readonly reset: number;
   /** "cause" → count, for resets. */
   readonly resetCauses: Record<string, number>;
@@ -112,12 +115,20 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
   const s = seed ?? sc.seed;
   const { programs, engine } = await programsFor(sc, engineName, s, o);
   const old = new Set(sc.listeners.filter((l) => l.listenAt !== null).map((l) => l.name));
+  // When each listener closes (its first `close` event), to tell a migration to an old
+  // listener that later closed from one to an old listener that stays.
+  const closesAt = new Map<string, number>();
+  for (const e of sc.events) if (e.do === "close" && !closesAt.has(e.listener)) closesAt.set(e.listener, e.at);
   let toNew = 0;
   let toOld = 0;
+  let toClosingOld = 0;
   const onConnection = (rec: ConnRecord): void => {
     for (const m of rec.migrations) {
-      if (old.has(m.to)) toOld++;
-      else toNew++;
+      if (old.has(m.to)) {
+        toOld++;
+        const closes = closesAt.get(m.to);
+        if (closes !== undefined && closes > m.atMs) toClosingOld++;
+      } else toNew++;
     }
   };
   const r: SimResult = simulate(sc, { seed: s, programs, onConnection });
@@ -150,6 +161,7 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
     migratedAck: r.migrations.ack,
     migratedToNew: toNew,
     migratedToOld: toOld,
+    migratedToClosingOld: toClosingOld,
     reset: r.connections.reset,
     resetCauses,
     programDrops,
@@ -160,7 +172,12 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
   };
 }
 
-/** The side-by-side table. */
+/** A variant's name in its sentence: the policy's name for the policy column. */
+function storyTitle(c: DemoColumn, title: string): string {
+  return c.variant === "policy" && c.policy !== null ? c.policy.replace(/^.*\//, "").replace(/\.[a-z]+$/, "") : title;
+}
+
+/** The side-by-side table, then one sentence per variant on its in-flight connections. */
 export function demoTable(cols: readonly DemoColumn[], seed: string): string {
   const rows: [string, (c: DemoColumn) => string | number][] = [
     ["tcp_migrate_req", (c) => c.tcpMigrateReq],
@@ -194,6 +211,8 @@ export function demoTable(cols: readonly DemoColumn[], seed: string): string {
   const what = c0 === undefined ? "" : `: ${plural(c0.oldListeners, "old worker")} replaced by ${c0.newListeners} new ${c0.newListeners === 1 ? "one" : "ones"}, ${plural(c0.connections, "connection")}`;
   const out = [`rolling restart${what} (seed ${seed})`, "", line("", titles), line("", ws.map((w) => "-".repeat(w)))];
   rows.forEach((r, i) => out.push(line(r[0], cells[i]!)));
+  out.push("", "In-flight connections:");
+  cols.forEach((c, i) => out.push(`  ${inFlightSentence(storyTitle(c, titles[i]!), c)}`));
   return out.join("\n");
 }
 
