@@ -309,6 +309,14 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     const ms = (await timingsOf()).demo.at(-1);
     console.log(`rolling-restart demo (three simulations) in the page: ${ms?.toFixed(0)} ms`);
     await shot("rolling-restart");
+    if (SHOTS !== null) {
+      await tab("sim");
+      await page.click("[data-testid=sim-run]");
+      await simulated(page, (t) => t.startsWith("scenario"));
+      await page.locator("#sim-report").scrollIntoViewIfNeeded();
+      await page.waitForTimeout(300);
+      await shot("simulation");
+    }
   });
 
   it("exports the .o the CLI's ELF writer produces, and the bytecode", async () => {
@@ -330,9 +338,5 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     await tab("program");
     await page.hover(".listing .ins[data-line]");
     await shot("program");
-    await tab("sim");
-    await page.click("[data-testid=sim-run]");
-    await simulated(page, (t) => t.startsWith("scenario"));
-    await shot("simulation");
   });
 });

@@ -223,7 +223,7 @@ function renderVerifier(a: Analysis): void {
   }
   $("vsummary").innerHTML = `<p><b class="${v.accepted ? "accepted" : "rejected"}">${v.accepted ? "accepted" : "rejected"}</b>: ${v.processed} instructions processed, ${v.states} states (peak ${v.peakStates}), stack depth ${v.stackDepth} bytes</p>${v.warnings.map((w) => `<p class="note">warning: ${esc(w)}</p>`).join("")}`;
   const e = v.error;
-  $("vdetail").innerHTML = e === null ? "" : `<div class="detail"><pre>${esc(`${e.line}:${e.col}: error: ${e.message}${e.hint !== undefined ? `\nnote: ${e.hint}` : ""}`)}</pre>${v.detail === null ? "" : `<p>at instruction ${v.detail.insn}: <code>${esc(v.detail.text)}</code></p><p>path: ${v.detail.path.length === 0 ? "(straight from the start)" : esc(v.detail.path.join(", "))}</p><p>register state:</p><pre>${esc(v.detail.state)}</pre>`}</div>`;
+  $("vdetail").innerHTML = e === null ? "" : `<div class="detail"><pre>${esc(`${e.line}:${e.col}: error: ${e.message}${e.hint !== undefined ? `\nnote: ${e.hint}` : ""}`)}</pre>${v.detail === null ? "" : `<p>at instruction ${v.detail.insn}: <code>${esc(v.detail.text)}</code></p><p>path (branches taken):</p><pre>${v.detail.path.length === 0 ? "(straight from the start)" : esc(v.detail.path.join(", "))}</pre><p>register state:</p><pre>${esc(v.detail.state)}</pre>`}</div>`;
   const omitted = v.traceOmitted < 0 ? `<p class="note">the trace is not recorded for ${v.processed} processed instructions (too long for a page)</p>` : v.traceOmitted > 0 ? `<p class="note">… ${v.traceOmitted} more lines</p>` : "";
   $("trace").innerHTML = v.trace.map((t, i) => `<div data-i="${i}"${t.insn !== null ? ` data-insn="${t.insn}"` : ""}>${esc(t.text)}</div>`).join("") + omitted;
   moveTrace(-1);
