@@ -31,7 +31,18 @@ export class EventQueue<T> {
 
   /** `kind` is a small integer (0-255). */
   push(at: number, kind: number, obj: T): void {
-    const seq = this.counter++;
+    this.pushSeq(at, this.counter++, kind, obj);
+  }
+
+  /**
+   * A sequence number for an event that waits outside the heap (in a FIFO of events due in
+   * order) and is pushed later with `pushSeq`: it then pops where a `push` now would have.
+   */
+  reserveSeq(): number {
+    return this.counter++;
+  }
+
+  pushSeq(at: number, seq: number, kind: number, obj: T): void {
     if (this.n === this.at.length) this.grow();
     let i = this.n++;
     // Sift up by moving parents down into the hole (no swaps).

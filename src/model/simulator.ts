@@ -33,7 +33,7 @@ import {
 import { Flow, type Listener, RequestSock } from "./sockets.js";
 import { TcpStack, type LossCause, type MigrationPoint } from "./stack.js";
 import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
-import { WaitingClients } from "./waiting-clients.js";
+import { type ParkedRow, SynRetries } from "./syn-retries.js";
 
 export interface SimOptions {
   /** Overrides the scenario's seed. */
@@ -48,7 +48,7 @@ export interface SimOptions {
   readonly sink?: ConnectionSink;
 }
 
-const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_WAITING = 7;
+const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7;
 const SEC = 1_000_000;
 
 class Conn extends Flow {
@@ -63,7 +63,17 @@ class Conn extends Flow {
   timerQueued = -1;
   ackRetries = 0;
   done = false;
-  constructor(id: number, localIp: number, localPort: number, remoteIp: number, remotePort: number, hash: number, readonly client: ClientRun) {
+  constructor(
+    id: number,
+    localIp: number,
+    localPort: number,
+    remoteIp: number,
+    remotePort: number,
+    hash: number,
+    readonly client: ClientRun,
+    /** Its arrival number in its client group (address, port, hash and first SYN follow from it). */
+    readonly index: number,
+  ) {
     super(id, localIp, localPort, remoteIp, remotePort, hash);
   }
 }
@@ -106,7 +116,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   const records: ConnRecord[] = [];
   const live = new Set<Conn>();
   /** Clients waiting to resend a dropped SYN: rows, not Conn objects (and not in `live`). */
-  const waiting = new WaitingClients();
+  const retries = new SynRetries();
+  const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
   const sink = opts.sink;
   const runs: ClientRun[] = sc.clients.map((c, index) => ({ c, index, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 }));
   const workers: Worker[] = [];
@@ -246,14 +257,31 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     }
   };
 
-  /** A parked client back as a connection (its row freed). */
-  const resume = (r: number): Conn => {
-    const run = runs[waiting.groupOf(r)] as ClientRun;
-    const c = new Conn(waiting.idOf(r), run.dst, sc.port, waiting.ipOf(r), waiting.portOf(r), waiting.hashOf(r), run);
-    c.synAt = waiting.synAtOf(r);
-    c.synTries = waiting.triesOf(r);
-    waiting.release(r);
+  /** When client `i` of group `r` sends its first SYN (as K_ARRIVAL schedules it). */
+  const arrivalAt = (r: ClientRun, i: number): number => Math.round(r.c.startMs * 1000 + (r.c.rate > 0 ? (i * SEC) / r.c.rate : 0));
+
+  /** Connection `id`: client `i` of group `r`, its 4-tuple and hash derived from `i`. */
+  const connOf = (r: ClientRun, i: number, id: number): Conn => {
+    const off = r.c.srcPort - 1024 + i;
+    const sport = 1024 + (off % 64512);
+    const sip = (r.src + Math.floor(off / 64512)) >>> 0;
+    const hash = r.c.hashes !== null ? (r.c.hashes[i] as number) : flowHash(seed, r.dst, sc.port, sip, sport);
+    return new Conn(id, r.dst, sc.port, sip, sport, hash, r, i);
+  };
+
+  /** The parked client in `row` back as a connection. */
+  const resume = (): Conn => {
+    const r = runs[row.group] as ClientRun;
+    const c = connOf(r, row.index, row.id);
+    c.synAt = arrivalAt(r, row.index);
+    c.synTries = row.tries;
     return c;
+  };
+
+  /** Queue the heap event of FIFO `tries`'s head: due 2^tries - 1 s after its first SYN. */
+  const scheduleRetryHead = (tries: number): void => {
+    if (!retries.front(tries, row)) return;
+    q.pushSeq(arrivalAt(runs[row.group] as ClientRun, row.index) + SEC * (2 ** tries - 1), row.seq, K_SYN_RETRY, tries);
   };
 
   const sendSyn = (c: Conn): void => {
@@ -270,8 +298,10 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         if (c.synTries > ns.sysctl.tcp_syn_retries) finish(c, "timed-out", null, "syn-retries");
         else {
           // Nothing on the server refers to it: park it as a row until the retry.
+          // Due at now + 2^(tries-1) s, after every client parked earlier with the same count.
           live.delete(c);
-          q.push(st.now + SEC * 2 ** (c.synTries - 1), K_SYN_WAITING, waiting.add(c.id, c.client.index, c.remoteIp, c.remotePort, c.hash, c.synAt, c.synTries));
+          const seq = q.reserveSeq();
+          if (retries.park(c.synTries, c.id, c.client.index, c.index, seq)) q.pushSeq(st.now + SEC * 2 ** (c.synTries - 1), seq, K_SYN_RETRY, c.synTries);
         }
         return;
       default:
@@ -331,11 +361,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       }
       case K_ARRIVAL: {
         const a = obj as ClientRun;
-        const off = a.c.srcPort - 1024 + a.i;
-        const sport = 1024 + (off % 64512);
-        const sip = (a.src + Math.floor(off / 64512)) >>> 0;
-        const hash = a.c.hashes !== null ? (a.c.hashes[a.i] as number) : flowHash(seed, a.dst, sc.port, sip, sport);
-        const c = new Conn(++nextId, a.dst, sc.port, sip, sport, hash, a);
+        const c = connOf(a, a.i, ++nextId);
         c.synAt = at;
         totals.total++;
         live.add(c);
@@ -349,8 +375,12 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         if (!c.done) sendSyn(c);
         break;
       }
-      case K_SYN_WAITING: {
-        const c = resume(obj as number);
+      case K_SYN_RETRY: {
+        const tries = obj as number;
+        retries.front(tries, row);
+        retries.shift(tries);
+        const c = resume();
+        scheduleRetryHead(tries); // the next in line (its event pops after this one)
         live.add(c);
         sendSyn(c);
         break;
@@ -393,11 +423,12 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   st.now = Math.min(st.now, durationUs);
   // Still in flight, in arrival (id) order: live connections and parked clients merged.
   const open = [...live].sort((a, b) => a.id - b.id);
-  const rows = waiting.rowsById();
-  for (let i = 0, j = 0; i < open.length || j < rows.length; ) {
-    const c = j >= rows.length || (i < open.length && (open[i] as Conn).id < waiting.idOf(rows[j] as number)) ? (open[i++] as Conn) : resume(rows[j++] as number);
-    finish(c, "open", null, "in-flight");
-  }
+  let i = 0;
+  retries.eachById(nextId + 1, row, () => {
+    while (i < open.length && (open[i] as Conn).id < row.id) finish(open[i++] as Conn, "open", null, "in-flight");
+    finish(resume(), "open", null, "in-flight");
+  });
+  while (i < open.length) finish(open[i++] as Conn, "open", null, "in-flight");
 
   const listeners: ListenerResult[] = workers.map((w) => ({
     name: w.l.name,

@@ -1,6 +1,6 @@
 // The `--ndjson` path writes records straight from the simulator's fields (ConnectionSink), and
-// clients waiting to resend a dropped SYN are parked as typed-array rows: neither may change a
-// byte. Random scenarios (retries, cookies, migrations, clients still waiting at the end) are
+// clients waiting to resend a dropped SYN are parked as typed-array rows in one FIFO per SYN
+// count (SynRetries): neither may change a byte. Random scenarios (retries, cookies, migrations, clients still waiting at the end) are
 // run once keeping every record and once through the writer; the file must be exactly the kept
 // records, JSON.stringify'd one per line, in the same order.
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { NdjsonWriter } from "../../src/model/ndjson.js";
 import { validateScenario } from "../../src/model/scenario.js";
 import { simulate } from "../../src/model/simulator.js";
-import { WaitingClients } from "../../src/model/waiting-clients.js";
+import { type ParkedRow, SynRetries } from "../../src/model/syn-retries.js";
 
 const dir = mkdtempSync(join(tmpdir(), "baton-sink-"));
 
@@ -118,34 +118,50 @@ describe("ndjson through the simulator's sink", () => {
   });
 });
 
-describe("WaitingClients", () => {
-  it("stores rows, reuses freed ones and lists the rest by id (property)", () => {
+describe("SynRetries", () => {
+  it("keeps one FIFO per SYN count and lists what is left by id (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 5000 })), { maxLength: 3000 }), (ops) => {
-        const w = new WaitingClients();
-        const model = new Map<number, number[]>(); // row -> fields
-        let nextId = 1;
-        for (const [add, pickAt] of ops) {
-          if (add || model.size === 0) {
-            const id = nextId++ * 7;
-            const f = [id, id % 9000, (id * 2654435761) >>> 0, id % 65536, (id * 40503) >>> 0, id * 1000.5, id % 200];
-            const r = w.add(f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!);
-            expect(model.has(r)).toBe(false);
-            model.set(r, f);
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 5 })), { maxLength: 40_000 }), (ops) => {
+        const s = new SynRetries();
+        const model = new Map<number, { id: number; group: number; index: number; seq: number }[]>();
+        const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
+        let id = 0;
+        for (const [add, tries] of ops) {
+          const fifo = model.get(tries) ?? [];
+          model.set(tries, fifo);
+          if (add || fifo.length === 0) {
+            id += 1 + (id % 3);
+            const r = { id, group: id % 9000, index: (id * 7) >>> 0, seq: id * 2 + 0.5 };
+            expect(s.park(tries, r.id, r.group, r.index, r.seq)).toBe(fifo.length === 0);
+            fifo.push(r);
           } else {
-            const rows = [...model.keys()];
-            const r = rows[pickAt % rows.length]!;
-            const f = model.get(r)!;
-            expect([w.idOf(r), w.groupOf(r), w.ipOf(r), w.portOf(r), w.hashOf(r), w.synAtOf(r), w.triesOf(r)]).toEqual(f);
-            w.release(r);
-            model.delete(r);
+            expect(s.front(tries, row)).toBe(true);
+            expect(row).toEqual({ ...fifo[0], tries });
+            s.shift(tries);
+            fifo.shift();
           }
         }
-        expect(w.size).toBe(model.size);
-        const byId = [...model.entries()].sort((a, b) => a[1][0]! - b[1][0]!).map(([r]) => r);
-        expect(w.rowsById()).toEqual(byId);
+        const left = [...model.entries()].flatMap(([tries, f]) => f.map((r) => ({ ...r, tries }))).sort((a, b) => a.id - b.id);
+        expect(s.size).toBe(left.length);
+        const seen: ParkedRow[] = [];
+        s.eachById(id + 1, row, () => seen.push({ ...row }));
+        expect(seen).toEqual(left);
       }),
-      { numRuns: 60, seed: 7 },
+      { numRuns: 25, seed: 7 },
     );
+  });
+
+  it("crosses chunk boundaries: 50,000 rows in one FIFO, drained in order, chunks reused", () => {
+    const s = new SynRetries();
+    const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
+    for (let round = 0; round < 2; round++) {
+      for (let i = 1; i <= 50_000; i++) expect(s.park(2, i, i % 7, i * 3, i + 0.25)).toBe(i === 1);
+      for (let i = 1; i <= 50_000; i++) {
+        expect(s.front(2, row)).toBe(true);
+        expect([row.id, row.group, row.index, row.seq]).toEqual([i, i % 7, i * 3, i + 0.25]);
+        s.shift(2);
+      }
+      expect([s.size, s.front(2, row)]).toEqual([0, false]);
+    }
   });
 });

@@ -1,0 +1,128 @@
+/**
+ * Clients whose SYN was dropped and who wait to send it again, as rows of typed arrays
+ * instead of connection objects and queued events: a burst that overflows the queues leaves
+ * millions of them at once (about 330 bytes each as objects, set entries and heap events;
+ * 18 bytes here). Such a client has no server state yet, so a row needs only its id, its
+ * client group, its arrival number in that group (from which the simulator derives address,
+ * port, hash and first-SYN time) and the event sequence number reserved when it was parked.
+ * There is one FIFO per SYN count: a client that has sent k SYNs resends at
+ * now + 2^(k-1) s, so within one count the rows are parked in the order they are due, and only
+ * each FIFO's head needs an event in the simulator's heap. Rows live in fixed-size chunks, so
+ * a FIFO never copies or over-allocates by doubling.
+ */
+const CHUNK = 1 << 14;
+
+class Chunk {
+  readonly id = new Uint32Array(CHUNK);
+  readonly group = new Uint16Array(CHUNK);
+  readonly index = new Uint32Array(CHUNK);
+  readonly seq = new Float64Array(CHUNK);
+}
+
+/** A FIFO of parked rows in chunks: rows `head` .. `tail` of `chunks` (offsets within chunks). */
+class RowFifo {
+  readonly chunks: Chunk[] = [];
+  head = 0;
+  tail = 0;
+  get length(): number {
+    return this.tail - this.head;
+  }
+}
+
+/** Fields of a row read by `front` or `rows`. */
+export interface ParkedRow {
+  id: number;
+  group: number;
+  index: number;
+  seq: number;
+  /** SYNs sent so far (the FIFO it was in). */
+  tries: number;
+}
+
+export class SynRetries {
+  private readonly fifos: RowFifo[] = [];
+  private used = 0;
+  /** Spare chunks, reused before allocating. */
+  private readonly spare: Chunk[] = [];
+
+  get size(): number {
+    return this.used;
+  }
+
+  /** Park a client that has sent `tries` SYNs; true if its FIFO was empty (it is the head). */
+  park(tries: number, id: number, group: number, index: number, seq: number): boolean {
+    let f = this.fifos[tries];
+    if (f === undefined) {
+      for (let k = this.fifos.length; k <= tries; k++) this.fifos.push(new RowFifo());
+      f = this.fifos[tries] as RowFifo;
+    }
+    const at = f.tail % CHUNK;
+    if (at === 0) f.chunks.push(this.spare.pop() ?? new Chunk());
+    const c = f.chunks[f.chunks.length - 1] as Chunk;
+    c.id[at] = id;
+    c.group[at] = group;
+    c.index[at] = index;
+    c.seq[at] = seq;
+    f.tail++;
+    this.used++;
+    return f.tail - f.head === 1;
+  }
+
+  /** The head of FIFO `tries` into `out`; false when it is empty. */
+  front(tries: number, out: ParkedRow): boolean {
+    const f = this.fifos[tries];
+    if (f === undefined || f.length === 0) return false;
+    const c = f.chunks[0] as Chunk;
+    const at = f.head % CHUNK;
+    out.id = c.id[at] as number;
+    out.group = c.group[at] as number;
+    out.index = c.index[at] as number;
+    out.seq = c.seq[at] as number;
+    out.tries = tries;
+    return true;
+  }
+
+  /** Drop the head of FIFO `tries` (after `front`). */
+  shift(tries: number): void {
+    const f = this.fifos[tries] as RowFifo;
+    f.head++;
+    this.used--;
+    if (f.head % CHUNK === 0 || f.head === f.tail) {
+      // The first chunk is used up (or the FIFO is empty): recycle it.
+      const done = f.chunks.splice(0, f.head === f.tail ? f.chunks.length : 1);
+      for (const c of done) if (this.spare.length < 4) this.spare.push(c);
+      f.tail -= f.head;
+      f.head = 0;
+    }
+  }
+
+  /**
+   * Visit every parked row in ascending id order (ids below `idLimit`), through `out`. Linear:
+   * an index by id (5 bytes an id) instead of a sort, since millions may still wait at the end.
+   */
+  eachById(idLimit: number, out: ParkedRow, visit: () => void): void {
+    const pos = new Int32Array(idLimit).fill(-1);
+    const tries = new Uint8Array(idLimit);
+    this.fifos.forEach((f, k) => {
+      for (let r = f.head; r < f.tail; r++) {
+        const id = (f.chunks[Math.floor(r / CHUNK)] as Chunk).id[r % CHUNK] as number;
+        pos[id] = r;
+        tries[id] = k;
+      }
+    });
+    for (let id = 0; id < idLimit; id++) {
+      const r = pos[id] as number;
+      if (r < 0) continue;
+      const k = tries[id] as number;
+      const f = this.fifos[k] as RowFifo;
+      const c = f.chunks[Math.floor(r / CHUNK)] as Chunk;
+      const at = r % CHUNK;
+      out.id = id;
+      out.group = c.group[at] as number;
+      out.index = c.index[at] as number;
+      out.seq = c.seq[at] as number;
+      out.tries = k;
+      visit();
+    }
+  }
+}
