@@ -72,19 +72,22 @@ export interface ResolvedPacket {
 
 const LO = { ifindex: 1, type: ARPHRD_LOOPBACK };
 
+/** Kept out of line: the per-run path only compares. */
+function badOffset(what: string, v: number, n: number, max: number): InputError {
+  return new InputError("cbpf.packet", `${what} ${v} is outside the ${n}-byte packet (expected 0..${max})`);
+}
+
 export function resolvePacket(p: ClassicPacket): ResolvedPacket {
   const n = p.bytes.length;
   const dataOffset = p.dataOffset ?? 0;
   const networkOffset = p.networkOffset ?? 0;
   const macOffset = p.macOffset ?? -1;
   const pagedLen = p.pagedLen ?? 0;
-  const within = (v: number, what: string, max: number): void => {
-    if (!Number.isInteger(v) || v < 0 || v > max) throw new InputError("cbpf.packet", `${what} ${v} is outside the ${n}-byte packet (expected 0..${max})`);
-  };
-  within(dataOffset, "dataOffset", n);
-  within(networkOffset, "networkOffset", n);
-  if (macOffset !== -1) within(macOffset, "macOffset", n);
-  within(pagedLen, "pagedLen", n - dataOffset);
+  // `!(v >= 0 && v <= max)` also refuses NaN; offsets are whole numbers by type.
+  if (!(dataOffset >= 0 && dataOffset <= n)) throw badOffset("dataOffset", dataOffset, n, n);
+  if (!(networkOffset >= 0 && networkOffset <= n)) throw badOffset("networkOffset", networkOffset, n, n);
+  if (macOffset !== -1 && !(macOffset >= 0 && macOffset <= n)) throw badOffset("macOffset", macOffset, n, n);
+  if (!(pagedLen >= 0 && pagedLen <= n - dataOffset)) throw badOffset("pagedLen", pagedLen, n, n - dataOffset);
   return {
     bytes: p.bytes,
     dataOffset,

@@ -15,6 +15,8 @@ import { loadPacket, nlattr, nlattrNest, resolvePacket, type ClassicPacket, type
 import * as L from "./skb-layout.js";
 
 const EFAULT = 14;
+// Module-level copies of the layout: one binding each on the per-run path.
+const { SKB_DATA, SKB_LEN, SKB_DATA_LEN, SKB_PROTOCOL, SKB_QUEUE_MAPPING, SKB_VLAN_TCI, SKB_VLAN_PROTO, SKB_VLAN_ALL, SKB_MARK, SKB_HASH, SKB_PKT_TYPE, SKB_DEV, NETDEV_IFINDEX, NETDEV_TYPE } = L;
 
 export interface ClassicProgramOptions {
   /** Execution engine (default "interp"). */
@@ -86,25 +88,25 @@ export class ClassicProgram {
   /** Fill the skb and device regions for one run. */
   private fill(p: ResolvedPacket): void {
     this.current = p;
-    this.mem.rebind(this.packet, p.bytes, false);
+    if (this.packet.bytes !== p.bytes) this.mem.rebind(this.packet, p.bytes, false);
     const v = this.skb.view;
-    v.setUint32(L.SKB_DATA, p.dataOffset, true);
-    v.setUint32(L.SKB_DATA + 4, this.packet.id, true);
-    v.setUint32(L.SKB_LEN, p.len, true);
-    v.setUint32(L.SKB_DATA_LEN, p.dataLen, true);
-    v.setUint16(L.SKB_PROTOCOL, p.protocol, false); // __be16
-    v.setUint16(L.SKB_QUEUE_MAPPING, p.queueMapping, true);
-    v.setUint16(L.SKB_VLAN_TCI, p.vlanTci, true);
-    v.setUint16(L.SKB_VLAN_PROTO, p.vlanProto, false); // __be16
-    v.setUint32(L.SKB_VLAN_ALL, p.vlanAll, true);
-    v.setUint32(L.SKB_MARK, p.mark, true);
-    v.setUint32(L.SKB_HASH, p.hash, true);
-    v.setUint8(L.SKB_PKT_TYPE, p.pktType);
-    v.setUint32(L.SKB_DEV, 0, true);
-    v.setUint32(L.SKB_DEV + 4, p.device === null ? 0 : this.dev.id, true);
+    v.setUint32(SKB_DATA, p.dataOffset, true);
+    v.setUint32(SKB_DATA + 4, this.packet.id, true);
+    v.setUint32(SKB_LEN, p.len, true);
+    v.setUint32(SKB_DATA_LEN, p.dataLen, true);
+    v.setUint16(SKB_PROTOCOL, p.protocol, false); // __be16
+    v.setUint16(SKB_QUEUE_MAPPING, p.queueMapping, true);
+    v.setUint16(SKB_VLAN_TCI, p.vlanTci, true);
+    v.setUint16(SKB_VLAN_PROTO, p.vlanProto, false); // __be16
+    v.setUint32(SKB_VLAN_ALL, p.vlanAll, true);
+    v.setUint32(SKB_MARK, p.mark, true);
+    v.setUint32(SKB_HASH, p.hash, true);
+    v.setUint8(SKB_PKT_TYPE, p.pktType);
+    v.setUint32(SKB_DEV, 0, true);
+    v.setUint32(SKB_DEV + 4, p.device === null ? 0 : this.dev.id, true);
     if (p.device !== null) {
-      this.dev.view.setUint32(L.NETDEV_IFINDEX, p.device.ifindex >>> 0, true);
-      this.dev.view.setUint16(L.NETDEV_TYPE, p.device.type & 0xffff, true);
+      this.dev.view.setUint32(NETDEV_IFINDEX, p.device.ifindex >>> 0, true);
+      this.dev.view.setUint16(NETDEV_TYPE, p.device.type & 0xffff, true);
     }
   }
 
