@@ -2,6 +2,7 @@
 // bundles the page and its Web Worker from the same src/ modules the CLI uses; the example
 // policies and scenarios are bundled as text (virtual module `baton:assets`). platform
 // "browser" makes any node:* import a build error, and meta.json records the import graph.
+/* global process, console */
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -29,7 +30,11 @@ const assets = {
   name: "baton-assets",
   setup(b) {
     b.onResolve({ filter: /^baton:assets$/ }, () => ({ path: "baton:assets", namespace: "baton-assets" }));
-    b.onLoad({ filter: /.*/, namespace: "baton-assets" }, () => ({ contents: assetsModule(), loader: "js", resolveDir: ROOT }));
+    b.onLoad({ filter: /.*/, namespace: "baton-assets" }, () => ({
+      contents: assetsModule(),
+      loader: "js",
+      resolveDir: ROOT,
+    }));
   },
 };
 

@@ -6,10 +6,15 @@ import { decodeState, encodeState, fromBase64Url, toBase64Url } from "../../web/
 describe("the playground's URL fragment", () => {
   it("round-trips any source, scenario name and seed", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), fc.option(fc.string({ maxLength: 30 }), { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: null }), (src, scenario, seed) => {
-        const frag = encodeState({ src, scenario, seed });
-        expect(decodeState(frag)).toEqual({ src, scenario, seed });
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 300 }),
+        fc.option(fc.string({ maxLength: 30 }), { nil: null }),
+        fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: null }),
+        (src, scenario, seed) => {
+          const frag = encodeState({ src, scenario, seed });
+          expect(decodeState(frag)).toEqual({ src, scenario, seed });
+        },
+      ),
     );
   });
 

@@ -23,11 +23,14 @@ const ROOT = join(import.meta.dirname, "../..");
 const DIST = join(ROOT, "web/dist");
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = process.env.BATON_SCREENSHOTS === "1" ? join(ROOT, "docs/playground") : null;
-const POLICY_NAMES = readdirSync(join(ROOT, "policies")).filter((f) => f.endsWith(".baton")).sort();
+const POLICY_NAMES = readdirSync(join(ROOT, "policies"))
+  .filter((f) => f.endsWith(".baton"))
+  .sort();
 const policyText = (f: string): string => readFileSync(join(ROOT, "policies", f), "utf8");
 
 const b64url = (s: string): string => Buffer.from(s, "utf8").toString("base64url");
-const fragment = (src: string, scenario?: string, seed?: number): string => `#src=${b64url(src)}${scenario !== undefined ? `&scenario=${scenario}` : ""}${seed !== undefined ? `&seed=${seed}` : ""}`;
+const fragment = (src: string, scenario?: string, seed?: number): string =>
+  `#src=${b64url(src)}${scenario !== undefined ? `&scenario=${scenario}` : ""}${seed !== undefined ? `&seed=${seed}` : ""}`;
 
 /** What the CLI's modules say about a policy source. */
 function expected(src: string) {
@@ -36,7 +39,13 @@ function expected(src: string) {
   const p = c.policy;
   const r = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps, sourceMap: p.sourceMap });
   const tests = r.accepted ? runTests(p, createInterpreter) : [];
-  return { compiled: true as const, p, r, passed: tests.filter((t) => t.passed).length, failed: tests.filter((t) => !t.passed).length };
+  return {
+    compiled: true as const,
+    p,
+    r,
+    passed: tests.filter((t) => t.passed).length,
+    failed: tests.filter((t) => !t.passed).length,
+  };
 }
 
 let built: Awaited<ReturnType<typeof import("../../web/build.mjs").buildWeb>> | null = null;
@@ -58,9 +67,18 @@ describe("the playground bundle", () => {
 
   it("bundles the CLI's compiler, verifier, VM and model, and nothing Node-only", () => {
     const inputs = Object.keys(built!.inputs);
-    for (const m of ["src/compiler/compile.ts", "src/verifier/verify.ts", "src/vm/interpreter.ts", "src/model/simulator.ts", "src/elf/writer.ts"]) expect(inputs).toContain(m);
+    for (const m of [
+      "src/compiler/compile.ts",
+      "src/verifier/verify.ts",
+      "src/vm/interpreter.ts",
+      "src/model/simulator.ts",
+      "src/elf/writer.ts",
+    ])
+      expect(inputs).toContain(m);
     const imports = Object.values(built!.inputs).flatMap((i) => i.imports.map((x) => x.path));
-    const nodeOnly = [...inputs, ...imports].filter((p) => /^node:|^(fs|path|os|child_process|worker_threads|url|util|zlib|http)$|^src\/(cli|kernel)\/|^native\//.test(p));
+    const nodeOnly = [...inputs, ...imports].filter((p) =>
+      /^node:|^(fs|path|os|child_process|worker_threads|url|util|zlib|http)$|^src\/(cli|kernel)\/|^native\//.test(p),
+    );
     expect(nodeOnly).toEqual([]);
     // The bundles import nothing at run time: no module is left for a runtime to supply.
     for (const [file, o] of Object.entries(built!.outputs)) expect(o.imports, file).toEqual([]);
@@ -83,7 +101,16 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       viewport: { width: 1400, height: 900 },
       acceptDownloads: true,
     });
@@ -110,11 +137,20 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
   const textIn = async (p: Page, id: string): Promise<string> => (await p.textContent(`[data-testid=${id}]`)) ?? "";
   /** Wait until page `p` has analysed exactly `src` (the worker answers asynchronously). */
   const analysedIn = (p: Page, src: string): Promise<void> =>
-    until("the analysis", async () => (await p.inputValue("[data-testid=editor]")) === src && (await textIn(p, "verdict")) !== "…" && (await p.isHidden("[data-testid=busy]")));
+    until(
+      "the analysis",
+      async () =>
+        (await p.inputValue("[data-testid=editor]")) === src &&
+        (await textIn(p, "verdict")) !== "…" &&
+        (await p.isHidden("[data-testid=busy]")),
+    );
   const analysed = (src: string): Promise<void> => analysedIn(page, src);
-  const timingsOf = async (): Promise<{ compileVerify: number[]; simulate: number[]; demo: number[] }> => (await page.evaluate("window.__batonTimings")) as { compileVerify: number[]; simulate: number[]; demo: number[] };
-  const simulated = (p: Page, ok: (summary: string) => boolean): Promise<void> => until("the simulation", async () => ok(await textIn(p, "sim-summary")));
-  const debuggerAt = (ok: (pos: string) => boolean): Promise<void> => until("the debugger", async () => ok(await text("dbg-pos")), 20_000);
+  const timingsOf = async (): Promise<{ compileVerify: number[]; simulate: number[]; demo: number[] }> =>
+    (await page.evaluate("window.__batonTimings")) as { compileVerify: number[]; simulate: number[]; demo: number[] };
+  const simulated = (p: Page, ok: (summary: string) => boolean): Promise<void> =>
+    until("the simulation", async () => ok(await textIn(p, "sim-summary")));
+  const debuggerAt = (ok: (pos: string) => boolean): Promise<void> =>
+    until("the debugger", async () => ok(await text("dbg-pos")), 20_000);
   /** Show the page with fragment `frag`: a hash change (the worker stays warm), or a (re)load. */
   const load = async (frag: string): Promise<void> => {
     if (!page.url().startsWith(server.url)) await page.goto(server.url + frag);
@@ -141,7 +177,9 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
       expect(await text("tests"), f).toBe(`${want.passed} passed, 0 failed`);
       expect(want.passed, f).toBe((src.match(/^test "/gm) ?? []).length);
       expect(await text("error"), f).toBe("");
-      expect(await text("sim-summary"), f).toMatch(/^scenario rolling-restart-policy {2}seed \d+ {2}12000 ms simulated\nconnections \d+: accepted \d+/);
+      expect(await text("sim-summary"), f).toMatch(
+        /^scenario rolling-restart-policy {2}seed \d+ {2}12000 ms simulated\nconnections \d+: accepted \d+/,
+      );
       compileVerifyMs[f] = (await timingsOf()).compileVerify.at(-1) ?? -1;
     }
     const sims = (await timingsOf()).simulate;
@@ -153,8 +191,14 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
       warm.push(`${f.replace(".baton", "")} ${((await timingsOf()).compileVerify.at(-1) ?? -1).toFixed(1)}`);
     }
     console.log(`compile + verify in the page, second pass (ms): ${warm.join(", ")}`);
-    console.log(`compile + verify in the page (worker, ms; first one cold): ${Object.entries(compileVerifyMs).map(([k, v]) => `${k.replace(".baton", "")} ${v.toFixed(1)}`).join(", ")}`);
-    console.log(`rolling-restart-policy simulation in the page (ms, request to answer): ${sims.map((x) => x.toFixed(0)).join(", ")}`);
+    console.log(
+      `compile + verify in the page (worker, ms; first one cold): ${Object.entries(compileVerifyMs)
+        .map(([k, v]) => `${k.replace(".baton", "")} ${v.toFixed(1)}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `rolling-restart-policy simulation in the page (ms, request to answer): ${sims.map((x) => x.toFixed(0)).join(", ")}`,
+    );
   });
 
   it("shows a type error at its line, underlined, with the message on hover", async () => {
@@ -181,7 +225,8 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
 
   it("shows a verifier rejection at its source line, with path and state, without freezing the page", async () => {
     // Every loop bounded, but the nest exhausts the verifier's 1M-instruction budget.
-    const src = "policy big\nmap m: array<u32, u64>[4]\non select {\n  let mut n: u64 = 0\n  for i in 0..1000 {\n    for j in 0..1000 {\n      let v = m[j] ?? 0\n      if v == 0 {\n        break\n      }\n      n += v\n    }\n  }\n  m[0] = n\n  pass\n}\n";
+    const src =
+      "policy big\nmap m: array<u32, u64>[4]\non select {\n  let mut n: u64 = 0\n  for i in 0..1000 {\n    for j in 0..1000 {\n      let v = m[j] ?? 0\n      if v == 0 {\n        break\n      }\n      n += v\n    }\n  }\n  m[0] = n\n  pass\n}\n";
     const want = expected(src);
     if (!want.compiled) throw new Error("expected it to compile");
     expect(want.r.accepted).toBe(false);
@@ -214,7 +259,14 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     await load(fragment(src));
     await analysed(src);
     await tab("verifier");
-    const log = verify(want.p.insns, { type: SK_REUSEPORT, attachType: want.p.attachType, maps: want.p.maps, logLevel: 2 }).log.split("\n").filter((l) => l !== "");
+    const log = verify(want.p.insns, {
+      type: SK_REUSEPORT,
+      attachType: want.p.attachType,
+      maps: want.p.maps,
+      logLevel: 2,
+    })
+      .log.split("\n")
+      .filter((l) => l !== "");
     expect(await page.locator("#trace > div[data-i]").count()).toBe(Math.min(log.length, 5000));
     await page.click("[data-testid=trace-next]");
     await page.click("[data-testid=trace-next]");
@@ -231,7 +283,11 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     await analysed(src);
     await tab("debug");
     await debuggerAt((t) => /^step 0 of \d+/.test(t));
-    const snap = async () => ({ pos: await text("dbg-pos"), regs: await Promise.all(Array.from({ length: 11 }, (_, i) => text(`dbg-r${i}`))), insn: await text("dbg-insn") });
+    const snap = async () => ({
+      pos: await text("dbg-pos"),
+      regs: await Promise.all(Array.from({ length: 11 }, (_, i) => text(`dbg-r${i}`))),
+      insn: await text("dbg-insn"),
+    });
     const states = [await snap()];
     for (let i = 1; i <= 4; i++) {
       await page.click("[data-testid=dbg-fwd]");
@@ -257,7 +313,10 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
   });
 
   it("a shared link reproduces the source, scenario, seed and simulation", async () => {
-    const src = policyText("power_of_two.baton").replace(/^policy power_of_two/m, "// edited in the playground ✓\npolicy power_of_two");
+    const src = policyText("power_of_two.baton").replace(
+      /^policy power_of_two/m,
+      "// edited in the playground ✓\npolicy power_of_two",
+    );
     await load(fragment(policyText("power_of_two.baton")));
     await analysed(policyText("power_of_two.baton"));
     await page.fill("[data-testid=editor]", src);
@@ -294,11 +353,25 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     await page.waitForSelector("[data-testid=demo-table] table", { timeout: 60_000 });
     const { runVariant } = await import("../../src/cli/commands/demo.js");
     const cols = [
-      await runVariant({ key: "no-migration", title: "no migration", file: "scenarios/rolling-restart-no-migration.json" }, undefined, "interp"),
-      await runVariant({ key: "kernel-pick", title: "kernel pick", file: "scenarios/rolling-restart-kernel-pick.json" }, undefined, "interp"),
-      await runVariant({ key: "policy", title: "policy", file: "scenarios/rolling-restart-policy.json" }, undefined, "interp"),
+      await runVariant(
+        { key: "no-migration", title: "no migration", file: "scenarios/rolling-restart-no-migration.json" },
+        undefined,
+        "interp",
+      ),
+      await runVariant(
+        { key: "kernel-pick", title: "kernel pick", file: "scenarios/rolling-restart-kernel-pick.json" },
+        undefined,
+        "interp",
+      ),
+      await runVariant(
+        { key: "policy", title: "policy", file: "scenarios/rolling-restart-policy.json" },
+        undefined,
+        "interp",
+      ),
     ];
-    const rows = await page.$$eval("[data-testid=demo-table] tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")));
+    const rows = await page.$$eval("[data-testid=demo-table] tr", (trs) =>
+      trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")),
+    );
     const row = (name: string): string[] => rows.find((r) => r[0]!.trim() === name)!.slice(1);
     expect(rows[0]!.slice(1)).toEqual(["no migration", "kernel pick", "policy"]);
     expect(row("connections")).toEqual(cols.map((c) => String(c.connections)));
@@ -328,11 +401,16 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     const [elf] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-elf]")]);
     expect(elf.suggestedFilename()).toBe("least_loaded.o");
     const bytes = readFileSync((await elf.path())!);
-    expect(new Uint8Array(bytes)).toEqual(compileToElf(want.p.insns, want.p.maps, { attachType: want.p.attachType, programName: "least_loaded" }));
+    expect(new Uint8Array(bytes)).toEqual(
+      compileToElf(want.p.insns, want.p.maps, { attachType: want.p.attachType, programName: "least_loaded" }),
+    );
     const [bin] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-bin]")]);
     expect(readFileSync((await bin.path())!).length).toBe(want.p.insns.length * 8);
     const [json] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-json]")]);
-    const j = JSON.parse(readFileSync((await json.path())!, "utf8")) as { source: string; analysis: { verifier: { processed: number } } };
+    const j = JSON.parse(readFileSync((await json.path())!, "utf8")) as {
+      source: string;
+      analysis: { verifier: { processed: number } };
+    };
     expect(j.source).toBe(src);
     expect(j.analysis.verifier.processed).toBe(want.r.processed);
     await tab("program");

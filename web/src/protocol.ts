@@ -42,7 +42,12 @@ export interface VerifierView {
   /** The rejection at its source line (or instruction), or null. */
   readonly error: (Diagnostic & { readonly insn: number | null }) | null;
   /** For a rejection: the failing instruction, its register state and the branches taken. */
-  readonly detail: { readonly insn: number; readonly text: string; readonly state: string; readonly path: readonly string[] } | null;
+  readonly detail: {
+    readonly insn: number;
+    readonly text: string;
+    readonly state: string;
+    readonly path: readonly string[];
+  } | null;
   /** The `--log-level 2` trace, one entry per log line, with the instruction it is about. */
   readonly trace: readonly { readonly insn: number | null; readonly text: string }[];
   /** Lines of the full trace left out (the page shows at most TRACE_MAX). */
@@ -119,9 +124,22 @@ export interface DebugState {
 
 export type Request =
   | { readonly kind: "analyze"; readonly id: number; readonly source: string }
-  | { readonly kind: "simulate"; readonly id: number; readonly source: string; readonly scenario: string; readonly scenarioText: string; readonly seed: number | null }
+  | {
+      readonly kind: "simulate";
+      readonly id: number;
+      readonly source: string;
+      readonly scenario: string;
+      readonly scenarioText: string;
+      readonly seed: number | null;
+    }
   | { readonly kind: "demo"; readonly id: number; readonly source: string; readonly seed: number | null }
-  | { readonly kind: "debug"; readonly id: number; readonly source: string; readonly event: number; readonly step: number }
+  | {
+      readonly kind: "debug";
+      readonly id: number;
+      readonly source: string;
+      readonly event: number;
+      readonly step: number;
+    }
   | { readonly kind: "export"; readonly id: number; readonly source: string; readonly what: "elf" | "bin" };
 
 export type Response =

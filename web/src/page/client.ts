@@ -12,9 +12,16 @@ type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R,
 export class WorkerClient {
   private worker: Worker;
   private nextId = 1;
-  private pending: { id: number; resolve: (r: Outcome) => void; onProgress: (f: number, label: string) => void } | null = null;
+  private pending: {
+    id: number;
+    resolve: (r: Outcome) => void;
+    onProgress: (f: number, label: string) => void;
+  } | null = null;
 
-  constructor(private readonly url: URL, private readonly onBusy: (busy: boolean, fraction: number | null, label: string) => void) {
+  constructor(
+    private readonly url: URL,
+    private readonly onBusy: (busy: boolean, fraction: number | null, label: string) => void,
+  ) {
     this.worker = this.spawn();
   }
 
@@ -55,7 +62,11 @@ export class WorkerClient {
     this.finish({ kind: "cancelled", id: this.pending.id });
   }
 
-  request(body: RequestBody, label: string, onProgress: (f: number, label: string) => void = () => undefined): Promise<Outcome> {
+  request(
+    body: RequestBody,
+    label: string,
+    onProgress: (f: number, label: string) => void = () => undefined,
+  ): Promise<Outcome> {
     this.cancel();
     const id = this.nextId++;
     return new Promise((resolve) => {

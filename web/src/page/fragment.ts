@@ -39,6 +39,7 @@ export function decodeState(hash: string): { src: string | null; scenario: strin
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const raw = params.get("src");
   const seedText = params.get("seed");
-  const seed = seedText !== null && /^\d{1,10}$/.test(seedText) && Number(seedText) <= 0xffffffff ? Number(seedText) : null;
+  const seed =
+    seedText !== null && /^\d{1,10}$/.test(seedText) && Number(seedText) <= 0xffffffff ? Number(seedText) : null;
   return { src: raw === null ? null : fromBase64Url(raw), scenario: params.get("scenario"), seed };
 }

@@ -2,7 +2,8 @@
  * Syntax highlighting with the compiler's own lexer (src/compiler/tokens.ts), so the colours
  * follow the language exactly; comments and whitespace, which the lexer skips, are the gaps
  * between tokens. Diagnostics are underlined at their span. Output: one `<div class="ln">`
- * per source line (a block, so a highlighted line spans the width), for the line highlighting the disassembly hover drives.
+ * per source line (a block, so a highlighted line spans the width), for the line highlighting
+ * that hovering the disassembly drives.
  */
 import { policyLexer, KEYWORDS } from "../../../src/compiler/tokens.js";
 import type { Diagnostic } from "../protocol.js";
@@ -27,7 +28,8 @@ function charClasses(src: string): string[] {
     // Between tokens: whitespace and `//` comments (to the line's end).
     const text = src.slice(from, to);
     const re = /\/\/[^\n]*/g;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) for (let i = 0; i < m[0].length; i++) cls[from + m.index + i] = "com";
+    for (let m = re.exec(text); m !== null; m = re.exec(text))
+      for (let i = 0; i < m[0].length; i++) cls[from + m.index + i] = "com";
   };
   for (const t of r.tokens) {
     gap(prevEnd, t.startOffset);

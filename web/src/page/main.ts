@@ -15,7 +15,12 @@ const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt
 const DEFAULT_POLICY = "migrate_to_newest";
 const DEFAULT_SCENARIO = "rolling-restart-policy";
 
-interface Timings { compileVerify: number[]; analyze: number[]; simulate: number[]; demo: number[] }
+interface Timings {
+  compileVerify: number[];
+  analyze: number[];
+  simulate: number[];
+  demo: number[];
+}
 const timings: Timings = { compileVerify: [], analyze: [], simulate: [], demo: [] };
 (window as unknown as { __batonTimings: Timings }).__batonTimings = timings;
 
@@ -78,7 +83,10 @@ function positionAt(e: MouseEvent): { line: number; col: number } {
   const cw = probe.getBoundingClientRect().width / 50;
   probe.remove();
   const pad = parseFloat(cs.paddingTop);
-  return { line: Math.floor((e.clientY - r.top - pad + editor.scrollTop) / lh) + 1, col: Math.floor((e.clientX - r.left - parseFloat(cs.paddingLeft) + editor.scrollLeft) / cw) + 1 };
+  return {
+    line: Math.floor((e.clientY - r.top - pad + editor.scrollTop) / lh) + 1,
+    col: Math.floor((e.clientX - r.left - parseFloat(cs.paddingLeft) + editor.scrollLeft) / cw) + 1,
+  };
 }
 
 editor.addEventListener("scroll", syncScroll);
@@ -110,6 +118,7 @@ editor.addEventListener("input", () => {
   // Until the worker answers for this text, the verdict shown would be the old text's.
   for (const id of ["verdict", "processed", "insns", "tests"]) $(id).textContent = "…";
   $("verdict").className = "";
+  $<HTMLSelectElement>("example").value = exampleOf(editor.value);
   clearTimeout(debounce);
   debounce = window.setTimeout(() => void analyzeNow(), 250);
 });
@@ -156,10 +165,16 @@ function renderAnalysis(): void {
   $("insns").textContent = a.program === null ? "–" : String(a.program.insns);
   const passed = a.tests?.filter((t) => t.passed).length ?? 0;
   $("tests").textContent = a.tests === null ? "not run" : `${passed} passed, ${a.tests.length - passed} failed`;
-  $("timing").textContent = `compile ${a.ms.compile.toFixed(1)} ms, verify ${a.ms.verify.toFixed(1)} ms, tests ${a.ms.tests.toFixed(1)} ms`;
+  $("timing").textContent =
+    `compile ${a.ms.compile.toFixed(1)} ms, verify ${a.ms.verify.toFixed(1)} ms, tests ${a.ms.tests.toFixed(1)} ms`;
   const first = a.diagnostics[0];
   $("error").textContent = first === undefined ? "" : `${first.line}:${first.col}: ${first.message}`;
-  $("diags").innerHTML = a.diagnostics.map((d, i) => `<li data-i="${i}">${esc(`${d.line}:${d.col}: ${d.phase === "verifier" ? "verifier" : "error"}: ${d.message}`)}${d.hint !== undefined ? `<br>note: ${esc(d.hint)}` : ""}</li>`).join("");
+  $("diags").innerHTML = a.diagnostics
+    .map(
+      (d, i) =>
+        `<li data-i="${i}">${esc(`${d.line}:${d.col}: ${d.phase === "verifier" ? "verifier" : "error"}: ${d.message}`)}${d.hint !== undefined ? `<br>note: ${esc(d.hint)}` : ""}</li>`,
+    )
+    .join("");
   renderProgram(a);
   renderVerifier(a);
   renderTests(a);
@@ -189,7 +204,10 @@ function renderProgram(a: Analysis): void {
     $("listing").innerHTML = `<p class="note">the policy does not compile</p>`;
     return;
   }
-  $("maps").innerHTML = p.maps.length === 0 ? `<p class="note">no maps</p>` : `<table><tr><th>fd</th><th>name</th><th>type</th><th>key</th><th>value</th><th>max entries</th></tr>${p.maps.map((m) => `<tr><td>${m.fd}</td><td>${esc(m.name)}</td><td>${esc(m.type)}</td><td>${m.keySize}</td><td>${m.valueSize}</td><td>${m.maxEntries}</td></tr>`).join("")}</table><p class="note">${p.insns} instructions, ${p.stackBytes} stack bytes</p>`;
+  $("maps").innerHTML =
+    p.maps.length === 0
+      ? `<p class="note">no maps</p>`
+      : `<table><tr><th>fd</th><th>name</th><th>type</th><th>key</th><th>value</th><th>max entries</th></tr>${p.maps.map((m) => `<tr><td>${m.fd}</td><td>${esc(m.name)}</td><td>${esc(m.type)}</td><td>${m.keySize}</td><td>${m.valueSize}</td><td>${m.maxEntries}</td></tr>`).join("")}</table><p class="note">${p.insns} instructions, ${p.stackBytes} stack bytes</p>`;
   const src = editor.value.split("\n");
   let last = -1;
   const bad = a.verifier?.error?.insn ?? null;
@@ -199,7 +217,9 @@ function renderProgram(a: Analysis): void {
       last = l.line;
       out.push(`<div class="src" data-line="${l.line}">; ${l.line}: ${esc((src[l.line - 1] ?? "").trim())}</div>`);
     }
-    out.push(`<div class="ins${l.pc === bad ? " bad" : ""}" data-pc="${l.pc}"${l.line !== null ? ` data-line="${l.line}"` : ""}>${String(l.pc).padStart(4)}: ${esc(l.text)}</div>`);
+    out.push(
+      `<div class="ins${l.pc === bad ? " bad" : ""}" data-pc="${l.pc}"${l.line !== null ? ` data-line="${l.line}"` : ""}>${String(l.pc).padStart(4)}: ${esc(l.text)}</div>`,
+    );
   }
   $("listing").innerHTML = out.join("");
 }
@@ -221,11 +241,23 @@ function renderVerifier(a: Analysis): void {
     $("trace-pos").textContent = "";
     return;
   }
-  $("vsummary").innerHTML = `<p><b class="${v.accepted ? "accepted" : "rejected"}">${v.accepted ? "accepted" : "rejected"}</b>: ${v.processed} instructions processed, ${v.states} states (peak ${v.peakStates}), stack depth ${v.stackDepth} bytes</p>${v.warnings.map((w) => `<p class="note">warning: ${esc(w)}</p>`).join("")}`;
+  $("vsummary").innerHTML =
+    `<p><b class="${v.accepted ? "accepted" : "rejected"}">${v.accepted ? "accepted" : "rejected"}</b>: ${v.processed} instructions processed, ${v.states} states (peak ${v.peakStates}), stack depth ${v.stackDepth} bytes</p>${v.warnings.map((w) => `<p class="note">warning: ${esc(w)}</p>`).join("")}`;
   const e = v.error;
-  $("vdetail").innerHTML = e === null ? "" : `<div class="detail"><pre>${esc(`${e.line}:${e.col}: error: ${e.message}${e.hint !== undefined ? `\nnote: ${e.hint}` : ""}`)}</pre>${v.detail === null ? "" : `<p>at instruction ${v.detail.insn}: <code>${esc(v.detail.text)}</code></p><p>path (branches taken):</p><pre>${v.detail.path.length === 0 ? "(straight from the start)" : esc(v.detail.path.join(", "))}</pre><p>register state:</p><pre>${esc(v.detail.state)}</pre>`}</div>`;
-  const omitted = v.traceOmitted < 0 ? `<p class="note">the trace is not recorded for ${v.processed} processed instructions (too long for a page)</p>` : v.traceOmitted > 0 ? `<p class="note">… ${v.traceOmitted} more lines</p>` : "";
-  $("trace").innerHTML = v.trace.map((t, i) => `<div data-i="${i}"${t.insn !== null ? ` data-insn="${t.insn}"` : ""}>${esc(t.text)}</div>`).join("") + omitted;
+  $("vdetail").innerHTML =
+    e === null
+      ? ""
+      : `<div class="detail"><pre>${esc(`${e.line}:${e.col}: error: ${e.message}${e.hint !== undefined ? `\nnote: ${e.hint}` : ""}`)}</pre>${v.detail === null ? "" : `<p>at instruction ${v.detail.insn}: <code>${esc(v.detail.text)}</code></p><p>path (branches taken):</p><pre>${v.detail.path.length === 0 ? "(straight from the start)" : esc(v.detail.path.join(", "))}</pre><p>register state:</p><pre>${esc(v.detail.state)}</pre>`}</div>`;
+  const omitted =
+    v.traceOmitted < 0
+      ? `<p class="note">the trace is not recorded for ${v.processed} processed instructions (too long for a page)</p>`
+      : v.traceOmitted > 0
+        ? `<p class="note">… ${v.traceOmitted} more lines</p>`
+        : "";
+  $("trace").innerHTML =
+    v.trace
+      .map((t, i) => `<div data-i="${i}"${t.insn !== null ? ` data-insn="${t.insn}"` : ""}>${esc(t.text)}</div>`)
+      .join("") + omitted;
   moveTrace(-1);
 }
 
@@ -235,7 +267,12 @@ function moveTrace(to: number): void {
   state.traceCursor = Math.max(-1, Math.min(to, v.trace.length - 1));
   for (const el of $("trace").querySelectorAll(".cur")) el.classList.remove("cur");
   const t = v.trace[state.traceCursor];
-  $("trace-pos").textContent = v.trace.length === 0 ? "" : state.traceCursor < 0 ? `${v.trace.length} entries` : `entry ${state.traceCursor + 1} of ${v.trace.length}${t?.insn !== null && t?.insn !== undefined ? `, insn ${t.insn}` : ""}`;
+  $("trace-pos").textContent =
+    v.trace.length === 0
+      ? ""
+      : state.traceCursor < 0
+        ? `${v.trace.length} entries`
+        : `entry ${state.traceCursor + 1} of ${v.trace.length}${t?.insn !== null && t?.insn !== undefined ? `, insn ${t.insn}` : ""}`;
   if (t === undefined) return;
   const el = $("trace").querySelector<HTMLElement>(`[data-i="${state.traceCursor}"]`);
   el?.classList.add("cur");
@@ -264,7 +301,12 @@ function renderTests(a: Analysis): void {
     list.innerHTML = `<li class="note">no tests</li>`;
     return;
   }
-  list.innerHTML = a.tests.map((t) => `<li class="${t.passed ? "ok" : "fail"}" data-line="${t.line}">${esc(t.name)} <span class="note">(${t.events} events, line ${t.line})</span>${t.failures.map((f) => `<div class="msg">${f.line}:${f.col}: ${esc(f.message)}</div>`).join("")}</li>`).join("");
+  list.innerHTML = a.tests
+    .map(
+      (t) =>
+        `<li class="${t.passed ? "ok" : "fail"}" data-line="${t.line}">${esc(t.name)} <span class="note">(${t.events} events, line ${t.line})</span>${t.failures.map((f) => `<div class="msg">${f.line}:${f.col}: ${esc(f.message)}</div>`).join("")}</li>`,
+    )
+    .join("");
 }
 
 $("testlist").addEventListener("click", (e) => {
@@ -290,7 +332,10 @@ async function simulateNow(): Promise<void> {
   $("sim-summary").textContent = "";
   $("sim-note").textContent = "";
   const t0 = performance.now();
-  const o = await client.request({ kind: "simulate", source: editor.value, scenario, scenarioText: scenarioText(), seed: seedValue() }, `simulating ${scenario}`);
+  const o = await client.request(
+    { kind: "simulate", source: editor.value, scenario, scenarioText: scenarioText(), seed: seedValue() },
+    `simulating ${scenario}`,
+  );
   const err = failed(o);
   if (o.kind !== "sim") {
     $("sim-summary").textContent = `not simulated: ${err ?? "?"}`;
@@ -315,7 +360,8 @@ async function demoNow(): Promise<void> {
   timings.demo.push(performance.now() - t0);
   state.demo = o.demo;
   const d = o.demo;
-  $("demo-table").innerHTML = `<table><tr><th></th>${d.columns.map((c) => `<th>${esc(c.title)}</th>`).join("")}</tr>${d.rowNames.map((r) => `<tr><td>${esc(r).replace(/^ +/, (s) => "&nbsp;".repeat(s.length * 2))}</td>${d.columns.map((c) => `<td>${esc(String(c.rows[r] ?? 0))}</td>`).join("")}</tr>`).join("")}</table><p class="note">${d.ms.toFixed(0)} ms in the worker for the three simulations</p>`;
+  $("demo-table").innerHTML =
+    `<table><tr><th></th>${d.columns.map((c) => `<th>${esc(c.title)}</th>`).join("")}</tr>${d.rowNames.map((r) => `<tr><td>${esc(r).replace(/^ +/, (s) => "&nbsp;".repeat(s.length * 2))}</td>${d.columns.map((c) => `<td>${esc(String(c.rows[r] ?? 0))}</td>`).join("")}</tr>`).join("")}</table><p class="note">${d.ms.toFixed(0)} ms in the worker for the three simulations</p>`;
 }
 
 $("sim-run").addEventListener("click", () => void simulateNow());
@@ -332,7 +378,10 @@ function renderDebugEvents(a: Analysis): void {
   const prev = sel.value;
   sel.innerHTML = a.debugEvents.map((e, i) => `<option value="${i}">line ${e.line}: ${esc(e.label)}</option>`).join("");
   if (prev !== "" && Number(prev) < a.debugEvents.length) sel.value = prev;
-  $("dbg-out").innerHTML = a.debugEvents.length === 0 ? `<p class="note">the debugger runs the events of the policy's tests: add a test with an <code>expect</code> line</p>` : "";
+  $("dbg-out").innerHTML =
+    a.debugEvents.length === 0
+      ? `<p class="note">the debugger runs the events of the policy's tests: add a test with an <code>expect</code> line</p>`
+      : "";
   $("dbg-pos").textContent = "";
 }
 
@@ -354,9 +403,18 @@ function renderDebug(s: DebugState): void {
   markListing((pc) => pc === s.pc, "pc");
   markSourceLines(new Set(cur?.line !== null && cur?.line !== undefined ? [cur.line] : []), "pc");
   const regs = `<table class="regs"><tr><th>reg</th><th>value</th></tr>${s.regs.map((r, i) => `<tr><td>r${i}</td><td data-testid="dbg-r${i}">${esc(r)}</td></tr>`).join("")}</table>`;
-  const stack = s.stack.length === 0 ? `<p class="note">stack: all zero</p>` : `<table class="regs"><tr><th>offset from the stack top</th><th>8 bytes (u64)</th></tr>${s.stack.map((w) => `<tr><td>${w.off}</td><td>${w.hex}</td></tr>`).join("")}</table>`;
-  const maps = s.maps.map((m) => `<p><b>${esc(m.name)}</b>: ${m.entries.length === 0 ? "<span class=\"note\">empty</span>" : esc(m.entries.join(", "))}</p>`).join("");
-  $("dbg-out").innerHTML = `<p data-testid="dbg-insn">${cur !== undefined ? `next: <code>${cur.pc}: ${esc(cur.text)}</code>` : s.outcome !== null ? `returned: ${esc(s.outcome)}` : ""}</p><div style="display:flex;gap:16px;align-items:flex-start">${regs}<div><h2>Stack</h2>${stack}<h2>Maps</h2>${maps}</div></div>`;
+  const stack =
+    s.stack.length === 0
+      ? `<p class="note">stack: all zero</p>`
+      : `<table class="regs"><tr><th>offset from the stack top</th><th>8 bytes (u64)</th></tr>${s.stack.map((w) => `<tr><td>${w.off}</td><td>${w.hex}</td></tr>`).join("")}</table>`;
+  const maps = s.maps
+    .map(
+      (m) =>
+        `<p><b>${esc(m.name)}</b>: ${m.entries.length === 0 ? '<span class="note">empty</span>' : esc(m.entries.join(", "))}</p>`,
+    )
+    .join("");
+  $("dbg-out").innerHTML =
+    `<p data-testid="dbg-insn">${cur !== undefined ? `next: <code>${cur.pc}: ${esc(cur.text)}</code>` : s.outcome !== null ? `returned: ${esc(s.outcome)}` : ""}</p><div style="display:flex;gap:16px;align-items:flex-start">${regs}<div><h2>Stack</h2>${stack}<h2>Maps</h2>${maps}</div></div>`;
   for (const el of $("listing").querySelectorAll(".pc")) el.scrollIntoView({ block: "nearest" });
 }
 
@@ -371,7 +429,8 @@ $("dbg-event").addEventListener("change", () => void debugTo(0));
 function showTab(name: string): void {
   for (const b of $("tabs").querySelectorAll<HTMLElement>("button")) b.classList.toggle("on", b.dataset.tab === name);
   for (const p of document.querySelectorAll<HTMLElement>(".panel")) p.hidden = p.id !== `panel-${name}`;
-  if (name === "debug" && state.analysis !== null && state.analysis.debugEvents.length > 0) void debugTo(state.debugStep);
+  if (name === "debug" && state.analysis !== null && state.analysis.debugEvents.length > 0)
+    void debugTo(state.debugStep);
 }
 $("tabs").addEventListener("click", (e) => {
   const tab = (e.target as HTMLElement).closest<HTMLElement>("button")?.dataset.tab;
@@ -407,15 +466,26 @@ $("export-elf").addEventListener("click", () => void exportProgram("elf"));
 $("export-bin").addEventListener("click", () => void exportProgram("bin"));
 $("export-json").addEventListener("click", () => {
   const a = state.analysis;
-  const json = { source: editor.value, fragment: currentFragment(), analysis: a, simulation: state.sim === null ? null : JSON.parse(state.sim.resultJson) as unknown, rollingRestart: state.demo };
+  const json = {
+    source: editor.value,
+    fragment: currentFragment(),
+    analysis: a,
+    simulation: state.sim === null ? null : (JSON.parse(state.sim.resultJson) as unknown),
+    rollingRestart: state.demo,
+  };
   download(`${a?.program?.name ?? "policy"}.json`, JSON.stringify(json, null, 2), "application/json");
 });
 
 // ---------- start ----------
 
-function fillSelect(sel: HTMLSelectElement, names: readonly string[], value: string): void {
-  sel.innerHTML = names.map((n) => `<option>${esc(n)}</option>`).join("");
+function fillSelect(sel: HTMLSelectElement, names: readonly string[], value: string, label = (n: string) => n): void {
+  sel.innerHTML = names.map((n) => `<option value="${esc(n)}">${esc(label(n))}</option>`).join("");
   sel.value = value;
+}
+
+/** The example the editor holds unchanged, or "" (shown as "(your own)"). */
+function exampleOf(src: string): string {
+  return Object.entries(POLICIES).find(([, text]) => text === src)?.[0] ?? "";
 }
 
 async function loadFromFragment(): Promise<void> {
@@ -424,8 +494,7 @@ async function loadFromFragment(): Promise<void> {
   fillSelect($<HTMLSelectElement>("scenario"), Object.keys(SCENARIOS), scenario);
   $<HTMLTextAreaElement>("scenario-json").value = SCENARIOS[scenario] ?? "";
   $<HTMLInputElement>("seed").value = st.seed === null ? "" : String(st.seed);
-  const example = Object.entries(POLICIES).find(([, text]) => text === st.src)?.[0];
-  $<HTMLSelectElement>("example").value = st.src === null ? DEFAULT_POLICY : (example ?? "");
+  $<HTMLSelectElement>("example").value = st.src === null ? DEFAULT_POLICY : exampleOf(st.src);
   editor.value = st.src ?? POLICIES[DEFAULT_POLICY] ?? "";
   renderEditor();
   await analyzeNow();
@@ -433,8 +502,9 @@ async function loadFromFragment(): Promise<void> {
   if (st.scenario !== null) await simulateNow();
 }
 
-fillSelect($<HTMLSelectElement>("example"), ["", ...Object.keys(POLICIES)], DEFAULT_POLICY);
-$<HTMLSelectElement>("example").options[0]!.textContent = "(your own)";
+fillSelect($<HTMLSelectElement>("example"), ["", ...Object.keys(POLICIES)], DEFAULT_POLICY, (n) =>
+  n === "" ? "(your own)" : n,
+);
 $("example").addEventListener("change", () => {
   const name = $<HTMLSelectElement>("example").value;
   if (POLICIES[name] === undefined) return;

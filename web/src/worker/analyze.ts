@@ -27,7 +27,15 @@ const now = (): number => performance.now();
 function diagnostic(e: BatonError, phase: string): Diagnostic {
   const loc = e.location;
   const span = isSourceSpan(loc) ? loc : { line: 1, col: 1, length: 1 };
-  return { line: span.line, col: span.col, length: span.length ?? 1, message: e.message, code: (e as { code?: string }).code ?? "error", phase, ...(e.hint !== undefined ? { hint: e.hint } : {}) };
+  return {
+    line: span.line,
+    col: span.col,
+    length: span.length ?? 1,
+    message: e.message,
+    code: (e as { code?: string }).code ?? "error",
+    phase,
+    ...(e.hint !== undefined ? { hint: e.hint } : {}),
+  };
 }
 
 function phaseOf(e: BatonError): string {
@@ -37,7 +45,13 @@ function phaseOf(e: BatonError): string {
 }
 
 export function verifyPolicy(p: CompiledPolicy, logLevel: 0 | 2 = 0): VerifyResult {
-  return verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps, sourceMap: p.sourceMap, logLevel });
+  return verify(p.insns, {
+    type: SK_REUSEPORT,
+    attachType: p.attachType,
+    maps: p.maps,
+    sourceMap: p.sourceMap,
+    logLevel,
+  });
 }
 
 function listing(p: CompiledPolicy): ListingLine[] {
@@ -61,7 +75,16 @@ function verifierView(p: CompiledPolicy, r: VerifyResult, trace: string | null):
     const loc = r.error.location;
     const insn = loc !== undefined && "insn" in loc ? loc.insn : (r.detail?.insn ?? null);
     const span = isSourceSpan(loc) ? loc : insn !== null ? p.sourceMap(insn) : undefined;
-    error = { line: span?.line ?? 1, col: span?.col ?? 1, length: span?.length ?? 1, message: r.error.message, code: r.error.code, phase: "verifier", insn: r.detail?.insn ?? insn, ...(r.error.hint !== undefined ? { hint: r.error.hint } : {}) };
+    error = {
+      line: span?.line ?? 1,
+      col: span?.col ?? 1,
+      length: span?.length ?? 1,
+      message: r.error.message,
+      code: r.error.code,
+      phase: "verifier",
+      insn: r.detail?.insn ?? insn,
+      ...(r.error.hint !== undefined ? { hint: r.error.hint } : {}),
+    };
   }
   const lines = trace === null ? [] : trace.split("\n").filter((l) => l !== "");
   return {
@@ -72,7 +95,10 @@ function verifierView(p: CompiledPolicy, r: VerifyResult, trace: string | null):
     stackDepth: r.stackDepth,
     warnings: r.warnings,
     error,
-    detail: r.detail === null ? null : { insn: r.detail.insn, text: r.detail.text, state: r.detail.state, path: r.detail.path },
+    detail:
+      r.detail === null
+        ? null
+        : { insn: r.detail.insn, text: r.detail.text, state: r.detail.state, path: r.detail.path },
     trace: lines.slice(0, TRACE_MAX).map((text) => ({ insn: traceInsn(text), text })),
     traceOmitted: trace === null ? -1 : Math.max(0, lines.length - TRACE_MAX),
   };
@@ -97,7 +123,14 @@ export function analyze(source: string): Analysis {
   const t1 = now();
   const ms = { compile: t1 - t0, verify: 0, tests: 0, trace: 0 };
   if (c.policy === null) {
-    return { diagnostics: c.errors.map((e) => diagnostic(e, phaseOf(e))), program: null, verifier: null, tests: null, debugEvents: [], ms };
+    return {
+      diagnostics: c.errors.map((e) => diagnostic(e, phaseOf(e))),
+      program: null,
+      verifier: null,
+      tests: null,
+      debugEvents: [],
+      ms,
+    };
   }
   const p = c.policy;
   const r = verifyPolicy(p);
@@ -113,8 +146,23 @@ export function analyze(source: string): Analysis {
   if (v.error !== null) diagnostics.push(v.error);
   if (r.accepted) {
     const results = runTests(p, engineByName("interp"));
-    tests = results.map((t) => ({ name: t.name, line: t.span.line, passed: t.passed, events: t.events, failures: t.failures.map((f) => ({ line: f.span.line, col: f.span.col, message: f.message })) }));
-    for (const t of results) for (const f of t.failures) diagnostics.push({ line: f.span.line, col: f.span.col, length: f.span.length ?? 1, message: `test "${t.name}" failed: ${f.message}`, code: "test.failed", phase: "test" });
+    tests = results.map((t) => ({
+      name: t.name,
+      line: t.span.line,
+      passed: t.passed,
+      events: t.events,
+      failures: t.failures.map((f) => ({ line: f.span.line, col: f.span.col, message: f.message })),
+    }));
+    for (const t of results)
+      for (const f of t.failures)
+        diagnostics.push({
+          line: f.span.line,
+          col: f.span.col,
+          length: f.span.length ?? 1,
+          message: `test "${t.name}" failed: ${f.message}`,
+          code: "test.failed",
+          phase: "test",
+        });
   }
   ms.tests = now() - t3;
   return {
@@ -124,7 +172,14 @@ export function analyze(source: string): Analysis {
       insns: p.insns.length,
       stackBytes: p.stackBytes,
       listing: listing(p),
-      maps: p.maps.map((m) => ({ fd: m.fd, name: m.name ?? "", type: MAP_TYPE_NAMES[m.type] ?? String(m.type), keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
+      maps: p.maps.map((m) => ({
+        fd: m.fd,
+        name: m.name ?? "",
+        type: MAP_TYPE_NAMES[m.type] ?? String(m.type),
+        keySize: m.keySize,
+        valueSize: m.valueSize,
+        maxEntries: m.maxEntries,
+      })),
     },
     verifier: v,
     tests,

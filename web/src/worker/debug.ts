@@ -58,7 +58,13 @@ class Setup {
     const migrate = s.event === "migrate";
     const sk = this.socket(f.get("listener") ?? DEFAULT_LISTENER_COOKIE);
     (sk as { state: number }).state = migrate ? TCP_CLOSE : TCP_LISTEN;
-    const req = migrate ? new StaticSocket(f.get("cookie") ?? DEFAULT_REQUEST_COOKIE, Number(f.get("state") ?? BigInt(TCP_NEW_SYN_RECV)), null) : null;
+    const req = migrate
+      ? new StaticSocket(
+          f.get("cookie") ?? DEFAULT_REQUEST_COOKIE,
+          Number(f.get("state") ?? BigInt(TCP_NEW_SYN_RECV)),
+          null,
+        )
+      : null;
     const rt = new SkReuseportRuntime({
       insns: this.p.insns,
       maps: this.table,
@@ -86,7 +92,11 @@ class Setup {
 }
 
 /** Replay the test of `ev` up to its event, then run the event with `budget`. */
-function replay(p: CompiledPolicy, ev: DebugEvent, budget?: number): { setup: Setup; rt: SkReuseportRuntime; outcome: string | null; trapAt: number | null } {
+function replay(
+  p: CompiledPolicy,
+  ev: DebugEvent,
+  budget?: number,
+): { setup: Setup; rt: SkReuseportRuntime; outcome: string | null; trapAt: number | null } {
   const setup = new Setup(p);
   const stmts = p.tests[ev.test]!.body.stmts;
   for (let i = 0; i < ev.stmt; i++) {
@@ -105,9 +115,28 @@ function replay(p: CompiledPolicy, ev: DebugEvent, budget?: number): { setup: Se
   try {
     const ret = run();
     const sel = rt.env.selected;
-    return { setup, rt, outcome: ret === 1 ? (sel === null ? "SK_PASS (no selection: the kernel picks)" : `SK_PASS, selected listener cookie ${sel.cookie}`) : ret === 0 ? "SK_DROP" : `r0 = ${ret}`, trapAt: null };
+    return {
+      setup,
+      rt,
+      outcome:
+        ret === 1
+          ? sel === null
+            ? "SK_PASS (no selection: the kernel picks)"
+            : `SK_PASS, selected listener cookie ${sel.cookie}`
+          : ret === 0
+            ? "SK_DROP"
+            : `r0 = ${ret}`,
+      trapAt: null,
+    };
   } catch (e) {
-    if (e instanceof VmTrap && e.code === "vm.budget" && budget !== undefined && e.location !== undefined && "insn" in e.location) return { setup, rt, outcome: null, trapAt: e.location.insn };
+    if (
+      e instanceof VmTrap &&
+      e.code === "vm.budget" &&
+      budget !== undefined &&
+      e.location !== undefined &&
+      "insn" in e.location
+    )
+      return { setup, rt, outcome: null, trapAt: e.location.insn };
     if (e instanceof VmTrap) return { setup, rt, outcome: `trap: ${e.message}`, trapAt: null };
     throw e;
   }
@@ -121,13 +150,17 @@ function mapsView(t: MapTable): DebugState["maps"] {
         entries.push("…");
         break;
       }
-      const key = m.keySize <= 8 ? String(new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(0, true)) : hex(k);
+      const key =
+        m.keySize <= 8 ? String(new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(0, true)) : hex(k);
       if (m.kind === "socket") {
         const c = m.lookupCookie(k);
         if (typeof c !== "number") entries.push(`[${key}] = socket cookie ${c}`);
       } else {
         const v = m.lookup(k);
-        if (typeof v !== "number" && v.some((b) => b !== 0)) entries.push(`[${key}] = ${v.length === 4 ? new DataView(v.buffer, v.byteOffset).getUint32(0, true) : v.length === 8 ? new DataView(v.buffer, v.byteOffset).getBigUint64(0, true) : hex(v)}`);
+        if (typeof v !== "number" && v.some((b) => b !== 0))
+          entries.push(
+            `[${key}] = ${v.length === 4 ? new DataView(v.buffer, v.byteOffset).getUint32(0, true) : v.length === 8 ? new DataView(v.buffer, v.byteOffset).getBigUint64(0, true) : hex(v)}`,
+          );
       }
     }
     return { name: m.name, entries };

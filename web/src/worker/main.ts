@@ -24,7 +24,8 @@ function message(e: unknown): string {
   if (e instanceof PlaygroundError) return e.message;
   if (e instanceof Error) {
     const loc = (e as { location?: { line?: number; col?: number; insn?: number } }).location;
-    const at = loc?.line !== undefined ? `${loc.line}:${loc.col ?? 1}: ` : loc?.insn !== undefined ? `insn ${loc.insn}: ` : "";
+    const at =
+      loc?.line !== undefined ? `${loc.line}:${loc.col ?? 1}: ` : loc?.insn !== undefined ? `insn ${loc.insn}: ` : "";
     return `${at}${e.message}`;
   }
   return String(e);
@@ -37,7 +38,17 @@ function handle(r: Request): void {
       post({ kind: "analysis", id: r.id, analysis: analyze(r.source) });
       return;
     case "simulate":
-      post({ kind: "sim", id: r.id, sim: runScenario(r.source, r.scenario, r.scenarioText !== "" ? r.scenarioText : (SCENARIOS[r.scenario] ?? ""), r.seed, progress) });
+      post({
+        kind: "sim",
+        id: r.id,
+        sim: runScenario(
+          r.source,
+          r.scenario,
+          r.scenarioText !== "" ? r.scenarioText : (SCENARIOS[r.scenario] ?? ""),
+          r.seed,
+          progress,
+        ),
+      });
       return;
     case "demo":
       post({ kind: "demo", id: r.id, demo: runDemo(r.source, r.seed, progress) });
@@ -45,14 +56,18 @@ function handle(r: Request): void {
     case "debug": {
       const p = gatedPolicy(r.source);
       const ev = debugEvents(p)[r.event];
-      if (ev === undefined) throw new PlaygroundError("the policy has no test event to debug: add a test with an `expect` line");
+      if (ev === undefined)
+        throw new PlaygroundError("the policy has no test event to debug: add a test with an `expect` line");
       post({ kind: "debug", id: r.id, state: debugState(p, ev, r.step) });
       return;
     }
     case "export": {
       const p = gatedPolicy(r.source);
       const name = p.name ?? "policy";
-      const bytes = r.what === "elf" ? compileToElf(p.insns, p.maps, { attachType: p.attachType, programName: name }) : encode(p.insns);
+      const bytes =
+        r.what === "elf"
+          ? compileToElf(p.insns, p.maps, { attachType: p.attachType, programName: name })
+          : encode(p.insns);
       post({ kind: "export", id: r.id, bytes, name: `${name}.${r.what === "elf" ? "o" : "bin"}` }, [bytes.buffer]);
       return;
     }

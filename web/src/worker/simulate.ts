@@ -32,17 +32,25 @@ export function gatedPolicy(source: string): CompiledPolicy {
     throw new PlaygroundError(`the policy does not compile: ${loc}${e.message}`);
   }
   const r = verifyPolicy(c.policy);
-  if (!r.accepted) throw new PlaygroundError(`the verifier rejected the policy (${r.error?.message ?? "rejected"}); simulations run only programs it accepts`);
+  if (!r.accepted)
+    throw new PlaygroundError(
+      `the verifier rejected the policy (${r.error?.message ?? "rejected"}); simulations run only programs it accepts`,
+    );
   return c.policy;
 }
 
 function fileRefs(sc: Scenario): string[] {
   const refs: string[] = [];
-  for (const e of sc.events) if (e.do === "attach" && !e.policy.startsWith("builtin:") && !refs.includes(e.policy)) refs.push(e.policy);
+  for (const e of sc.events)
+    if (e.do === "attach" && !e.policy.startsWith("builtin:") && !refs.includes(e.policy)) refs.push(e.policy);
   return refs;
 }
 
-function programsFor(sc: Scenario, p: CompiledPolicy, seed: number): Map<string, (maps: ModelMaps) => ReuseportProgram> {
+function programsFor(
+  sc: Scenario,
+  p: CompiledPolicy,
+  seed: number,
+): Map<string, (maps: ModelMaps) => ReuseportProgram> {
   const engine = engineByName("interp");
   const policy = { name: p.name ?? "policy", insns: p.insns, maps: p.maps, attachType: p.attachType };
   const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
@@ -69,9 +77,16 @@ export function summaryText(r: SimResult): string {
   out.push(`connections ${c.total}: accepted ${c.accepted}, reset ${c.reset}, timed out ${c.timedOut}, open ${c.open}`);
   out.push(`migrations: close ${r.migrations.close}, timer ${r.migrations.timer}, ack ${r.migrations.ack}`);
   const w = Math.max(8, ...r.listeners.map((l) => l.name.length));
-  const pad = (s: string | number, n: number, left = false): string => (left ? String(s).padEnd(n) : String(s).padStart(n));
-  out.push("", `${pad("listener", w, true)}  ${pad("syns", 7)} ${pad("accepted", 8)} ${pad("in", 6)} ${pad("out", 6)} ${pad("maxq", 6)}  state`);
-  for (const l of r.listeners) out.push(`${pad(l.name, w, true)}  ${pad(l.syns, 7)} ${pad(l.accepted, 8)} ${pad(l.migratedIn, 6)} ${pad(l.migratedOut, 6)} ${pad(l.maxQueue, 6)}  ${l.state}`);
+  const pad = (s: string | number, n: number, left = false): string =>
+    left ? String(s).padEnd(n) : String(s).padStart(n);
+  out.push(
+    "",
+    `${pad("listener", w, true)}  ${pad("syns", 7)} ${pad("accepted", 8)} ${pad("in", 6)} ${pad("out", 6)} ${pad("maxq", 6)}  state`,
+  );
+  for (const l of r.listeners)
+    out.push(
+      `${pad(l.name, w, true)}  ${pad(l.syns, 7)} ${pad(l.accepted, 8)} ${pad(l.migratedIn, 6)} ${pad(l.migratedOut, 6)} ${pad(l.maxQueue, 6)}  ${l.state}`,
+    );
   out.push("", "outcomes:");
   for (const [k, v] of Object.entries(r.causes)) out.push(`  ${pad(k, 32, true)} ${v}`);
   out.push("counters (non-zero):");
@@ -79,15 +94,37 @@ export function summaryText(r: SimResult): string {
   return out.join("\n");
 }
 
-export function runScenario(source: string, name: string, text: string, seed: number | null, progress: Progress): SimView {
+export function runScenario(
+  source: string,
+  name: string,
+  text: string,
+  seed: number | null,
+  progress: Progress,
+): SimView {
   const t0 = performance.now();
   const sc = parseScenario(text, `${name}.json`);
   const refs = fileRefs(sc);
   const s = seed ?? sc.seed;
-  const programs = refs.length > 0 ? programsFor(sc, gatedPolicy(source), s) : new Map<string, (maps: ModelMaps) => ReuseportProgram>();
-  const r = simulate(sc, { seed: s, programs, onConnection: progressTracker(sc, (f) => progress(f, `simulating ${name}`)) });
-  const note = refs.length === 0 ? `${name} attaches no policy file, so the editor's policy takes no part (it runs ${sc.events.some((e) => e.do === "attach") ? "a built-in policy" : "the kernel's default pick"})` : null;
-  return { summary: summaryText(r), reportHtml: renderReport(r), resultJson: JSON.stringify(r, null, 2), note, ms: performance.now() - t0 };
+  const programs =
+    refs.length > 0
+      ? programsFor(sc, gatedPolicy(source), s)
+      : new Map<string, (maps: ModelMaps) => ReuseportProgram>();
+  const r = simulate(sc, {
+    seed: s,
+    programs,
+    onConnection: progressTracker(sc, (f) => progress(f, `simulating ${name}`)),
+  });
+  const note =
+    refs.length === 0
+      ? `${name} attaches no policy file, so the editor's policy takes no part (it runs ${sc.events.some((e) => e.do === "attach") ? "a built-in policy" : "the kernel's default pick"})`
+      : null;
+  return {
+    summary: summaryText(r),
+    reportHtml: renderReport(r),
+    resultJson: JSON.stringify(r, null, 2),
+    note,
+    ms: performance.now() - t0,
+  };
 }
 
 interface Variant {
@@ -103,8 +140,26 @@ const VARIANTS: readonly Variant[] = [
 ];
 
 /** `baton demo`'s rows, in its order (reset causes are inserted after "reset"). */
-const HEAD_ROWS = ["tcp_migrate_req", "program", "connections", "accepted by old generation", "accepted by new generation", "migrated at close (accept queue)", "migrated in SYN-ACK timer", "migrated at final ACK", "  ... to the new generation", "  ... to the old generation", "reset"];
-const TAIL_ROWS = ["dropped by the program", "timed out", "still open at the end", "TCPMigrateReqSuccess", "TCPMigrateReqFailure"];
+const HEAD_ROWS = [
+  "tcp_migrate_req",
+  "program",
+  "connections",
+  "accepted by old generation",
+  "accepted by new generation",
+  "migrated at close (accept queue)",
+  "migrated in SYN-ACK timer",
+  "migrated at final ACK",
+  "  ... to the new generation",
+  "  ... to the old generation",
+  "reset",
+];
+const TAIL_ROWS = [
+  "dropped by the program",
+  "timed out",
+  "still open at the end",
+  "TCPMigrateReqSuccess",
+  "TCPMigrateReqFailure",
+];
 
 function demoColumn(v: Variant, p: CompiledPolicy, seed: number | null, report: (f: number) => void): DemoColumn {
   const sc = parseScenario(SCENARIOS[v.scenario]!, `${v.scenario}.json`);
@@ -117,18 +172,27 @@ function demoColumn(v: Variant, p: CompiledPolicy, seed: number | null, report: 
     seed: s,
     programs: programsFor(sc, p, s),
     onConnection: (rec) => {
-      for (const m of rec.migrations) if (old.has(m.to)) toOld++; else toNew++;
+      for (const m of rec.migrations)
+        if (old.has(m.to)) toOld++;
+        else toNew++;
       tick(rec);
     },
   });
   let acceptedOld = 0;
   let acceptedNew = 0;
-  for (const l of r.listeners) if (old.has(l.name)) acceptedOld += l.accepted; else acceptedNew += l.accepted;
+  for (const l of r.listeners)
+    if (old.has(l.name)) acceptedOld += l.accepted;
+    else acceptedNew += l.accepted;
   const rows: Record<string, number | string> = {};
   let drops = 0;
   const attach = sc.events.find((e) => e.do === "attach");
   rows["tcp_migrate_req"] = sc.sysctls.tcp_migrate_req ?? 0;
-  rows["program"] = attach === undefined || attach.do !== "attach" ? "-" : attach.policy.startsWith("builtin:") ? attach.policy : (p.name ?? "policy");
+  rows["program"] =
+    attach === undefined || attach.do !== "attach"
+      ? "-"
+      : attach.policy.startsWith("builtin:")
+        ? attach.policy
+        : (p.name ?? "policy");
   rows["connections"] = r.connections.total;
   rows["accepted by old generation"] = acceptedOld;
   rows["accepted by new generation"] = acceptedNew;
@@ -153,8 +217,12 @@ function demoColumn(v: Variant, p: CompiledPolicy, seed: number | null, report: 
 export function runDemo(source: string, seed: number | null, progress: Progress): DemoView {
   const t0 = performance.now();
   const p = gatedPolicy(source);
-  const columns = VARIANTS.map((v, i) => demoColumn(v, p, seed, (f) => progress((i + f) / VARIANTS.length, `rolling restart: ${v.title}`)));
-  const causes = [...new Set(columns.flatMap((c) => Object.keys(c.rows).filter((k) => k.startsWith("  ") && !HEAD_ROWS.includes(k))))].sort();
+  const columns = VARIANTS.map((v, i) =>
+    demoColumn(v, p, seed, (f) => progress((i + f) / VARIANTS.length, `rolling restart: ${v.title}`)),
+  );
+  const causes = [
+    ...new Set(columns.flatMap((c) => Object.keys(c.rows).filter((k) => k.startsWith("  ") && !HEAD_ROWS.includes(k)))),
+  ].sort();
   for (const c of columns) for (const k of causes) (c.rows as Record<string, number | string>)[k] ??= 0;
   return { rowNames: [...HEAD_ROWS, ...causes, ...TAIL_ROWS], columns, ms: performance.now() - t0 };
 }
