@@ -3,6 +3,9 @@
 // console errors and page errors from the first moment and, once loaded, each SVG's bounding box
 // and how many of its marks (polylines, bars) have a non-empty box; --dump-dom hands the probe's
 // JSON back. A screenshot is taken as well (and checked to be a real, non-trivial PNG).
+// Also checked in the browser: the charts span the page width, the time axis has round ticks
+// with units, and every chart carries one dashed line per listen / close / attach / detach of the
+// scenario (initial listens at one time count once per time and kind, as the report groups them).
 // Skips, saying why, where no Chromium is installed.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { niceStep, scenarioMarks, timeTicks } from "../../src/model/report-html.js";
+import { parseScenario } from "../../src/model/scenario.js";
 
 function findChromium(): string | null {
   for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
@@ -45,19 +50,60 @@ window.addEventListener("load", () => {
     const r = s.getBoundingClientRect();
     const marks = [...s.querySelectorAll("polyline, rect")];
     const drawn = marks.filter((m) => { const b = m.getBBox(); return b.width > 0 || b.height > 0; }).length;
-    return { label: s.getAttribute("aria-label"), width: r.width, height: r.height, marks: marks.length, drawn };
+    const lines = [...s.querySelectorAll("line.mark")].map((l) => { const b = l.getBBox(); return { kind: l.getAttribute("class"), x: b.x, height: b.height }; });
+    const ticks = [...s.querySelectorAll("text.tick")].map((t) => ({ text: t.textContent, x: t.getBBox().x }));
+    return { label: s.getAttribute("aria-label"), width: r.width, height: r.height, marks: marks.length, drawn, lines, ticks };
   });
   const pre = document.createElement("pre");
   pre.id = "baton-probe";
-  pre.textContent = JSON.stringify({ svgs, errors: window.__errors });
+  pre.textContent = JSON.stringify({ svgs, errors: window.__errors, pageWidth: document.documentElement.clientWidth });
   document.body.appendChild(pre);
 });
 </script>`;
 
 interface Probe {
-  svgs: { label: string; width: number; height: number; marks: number; drawn: number }[];
+  svgs: { label: string; width: number; height: number; marks: number; drawn: number; lines: { kind: string; x: number; height: number }[]; ticks: { text: string; x: number }[] }[];
   errors: string[];
+  pageWidth: number;
 }
+
+describe("report axis and marks (no browser)", () => {
+  it("niceStep is a round 1/2/5 step giving about the asked number of parts", () => {
+    for (const span of [7, 95, 1000, 1234, 12000, 86_400_000]) {
+      for (const target of [5, 10, 80]) {
+        const step = niceStep(span, target);
+        const mantissa = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
+        expect([1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-9)).toBe(true);
+        expect(span / step).toBeLessThanOrEqual(target + 1e-9);
+        expect(span / step).toBeGreaterThan(target / 5 - 1e-9);
+      }
+    }
+  });
+
+  it("time ticks: from 0, evenly spaced, ms below 2 s and s from 2 s", () => {
+    expect(timeTicks(12000).map((t) => t.label)).toEqual(["0 s", "2 s", "4 s", "6 s", "8 s", "10 s", "12 s"]);
+    expect(timeTicks(3000).map((t) => t.label).slice(0, 3)).toEqual(["0.0 s", "0.5 s", "1.0 s"]);
+    expect(timeTicks(500).map((t) => t.label).slice(0, 3)).toEqual(["0 ms", "50 ms", "100 ms"]);
+    for (const max of [15, 230, 1999, 2000, 7300, 60000]) {
+      const ts = timeTicks(max);
+      expect(ts[0]!.atMs).toBe(0);
+      expect(ts.at(-1)!.atMs).toBeLessThanOrEqual(max + 1e-9);
+      for (const t of ts) expect(t.label).toMatch(max >= 2000 ? /^\d+(\.\d+)? s$/ : /^\d+(\.\d+)? ms$/);
+    }
+  });
+
+  it("scenario marks: initial listens, listen/close/attach/detach events, grouped by time and kind", () => {
+    const sc = parseScenario(readFileSync("scenarios/rolling-restart.json", "utf8"), "rolling-restart.json");
+    const marks = scenarioMarks(sc);
+    const kinds = new Set(sc.events.map((e) => e.do));
+    expect(marks.filter((m) => m.kind === "close").length).toBe(sc.events.filter((e) => e.do === "close").length);
+    expect(marks.filter((m) => m.kind === "attach").length).toBe(sc.events.filter((e) => e.do === "attach").length);
+    expect(kinds.has("close")).toBe(true);
+    const initial = marks.find((m) => m.kind === "listen" && m.atMs === 0)!;
+    expect(initial.listeners).toEqual(sc.listeners.filter((l) => l.listenAt === 0).map((l) => l.name));
+    for (let i = 1; i < marks.length; i++) expect(marks[i]!.atMs).toBeGreaterThanOrEqual(marks[i - 1]!.atMs);
+  });
+});
 
 describe.skipIf(CHROMIUM === null)("simulation report in headless Chromium", () => {
   const report = join(tmp, "rolling-restart.html");
@@ -79,6 +125,20 @@ describe.skipIf(CHROMIUM === null)("simulation report in headless Chromium", () 
     const probe = JSON.parse(m![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">")) as Probe;
     expect(probe.errors).toEqual([]);
     expect(probe.svgs.map((s) => s.label)).toEqual(["accept queue length", "connection fates", "migrations"]);
+    const sc = parseScenario(readFileSync("scenarios/rolling-restart.json", "utf8"), "rolling-restart.json");
+    const expectedMarks = scenarioMarks(sc);
+    for (const s of probe.svgs) {
+      // Full page width (less the body's margins).
+      expect(s.width).toBeGreaterThan(0.9 * probe.pageWidth);
+      // A readable time axis: at least 5 ticks with units, left to right.
+      expect(s.ticks.length).toBeGreaterThanOrEqual(5);
+      for (const t of s.ticks) expect(t.text).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+      for (let i = 1; i < s.ticks.length; i++) expect(s.ticks[i]!.x).toBeGreaterThan(s.ticks[i - 1]!.x);
+      // One dashed line per event mark, drawn (non-zero height), in time order.
+      expect(s.lines.map((l) => l.kind)).toEqual(expectedMarks.map((m) => `mark mark-${m.kind}`));
+      for (const l of s.lines) expect(l.height).toBeGreaterThan(50);
+      for (let i = 1; i < s.lines.length; i++) expect(s.lines[i]!.x).toBeGreaterThanOrEqual(s.lines[i - 1]!.x);
+    }
     for (const s of probe.svgs) {
       expect(s.width).toBeGreaterThan(100);
       expect(s.height).toBeGreaterThan(20);

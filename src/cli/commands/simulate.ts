@@ -12,7 +12,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { InputError, ModelError, UsageError } from "../../errors.js";
 import type { ModelMaps } from "../../model/model-maps.js";
 import type { ReuseportProgram } from "../../model/program.js";
-import { renderReport } from "../../model/report-html.js";
+import { renderReport, scenarioMarks, TimelineCollector } from "../../model/report-html.js";
 import { runtimeProgram, type BytecodePolicy } from "../../model/runtime-adapter.js";
 import { parseScenario, type Scenario } from "../../model/scenario.js";
 import { checkKeptRecords } from "../../model/scenario-limits.js";
@@ -136,9 +136,11 @@ export const command: Command = {
       }
     }
     const writer = fd !== null ? new NdjsonWriter(fd) : null;
+    // --report draws fates and migrations over time: binned as connections finish, not kept.
+    const timeline = values.report !== undefined ? new TimelineCollector(sc.durationMs) : null;
     let result: SimResult;
     try {
-      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(writer !== null ? { sink: writer } : {}) });
+      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(timeline !== null ? { onConnection: timeline.add } : {}), ...(writer !== null ? { sink: writer } : {}) });
     } catch (e) {
       // Runtime refusals (EBADF, EADDRINUSE, …) name the event; add the file.
       if (e instanceof ModelError) throw new ModelError(e.code, `${file}: ${e.message}`, e.location, e.hint);
@@ -151,7 +153,7 @@ export const command: Command = {
     }
     if (values.report !== undefined) {
       try {
-        writeFileSync(values.report, renderReport(result));
+        writeFileSync(values.report, renderReport(result, { marks: scenarioMarks(sc), ...(timeline !== null ? { timeline: timeline.timeline() } : {}) }));
       } catch (e) {
         throw new InputError("output.write", `cannot write ${values.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
