@@ -4,7 +4,8 @@
  * sk_buff, f)`, offsets that depend on the kernel's configuration and never reach user
  * space; Baton lays out only the fields bpf_convert_filter reads, at its own offsets below.
  * Likewise the kernel calls internal functions by address (`BPF_EMIT_CALL(fn)`, not helper
- * ids); Baton gives each a call id below 0, which no kernel helper uses.
+ * ids); Baton gives each a call id from -101 down, which no kernel helper uses (and clear of
+ * -1, the engines' "no unwind helper" value).
  *
  *   skb (48 bytes, read-only)             net_device (8 bytes, read-only)
  *   0  data       u64 pointer             0 ifindex  u32
@@ -41,14 +42,14 @@ export const NETDEV_IFINDEX = 0;
 export const NETDEV_TYPE = 4;
 
 /** Call ids of the kernel-internal functions converted programs call. */
-export const CALL_LOAD_8 = -1; // bpf_skb_load_helper_8(skb, data, headlen, offset)
-export const CALL_LOAD_16 = -2; // bpf_skb_load_helper_16
-export const CALL_LOAD_32 = -3; // bpf_skb_load_helper_32
-export const CALL_RAW_CPU_ID = -4; // bpf_get_raw_cpu_id (SKF_AD_CPU)
-export const CALL_USER_RND_U32 = -5; // bpf_user_rnd_u32 (SKF_AD_RANDOM; also get_prandom_u32's body)
-export const CALL_PAY_OFFSET = -6; // bpf_skb_get_pay_offset (SKF_AD_PAY_OFFSET)
-export const CALL_NLATTR = -7; // bpf_skb_get_nlattr (SKF_AD_NLATTR)
-export const CALL_NLATTR_NEST = -8; // bpf_skb_get_nlattr_nest (SKF_AD_NLATTR_NEST)
+export const CALL_LOAD_8 = -101; // bpf_skb_load_helper_8(skb, data, headlen, offset)
+export const CALL_LOAD_16 = -102; // bpf_skb_load_helper_16
+export const CALL_LOAD_32 = -103; // bpf_skb_load_helper_32
+export const CALL_RAW_CPU_ID = -104; // bpf_get_raw_cpu_id (SKF_AD_CPU)
+export const CALL_USER_RND_U32 = -105; // bpf_user_rnd_u32 (SKF_AD_RANDOM; also get_prandom_u32's body)
+export const CALL_PAY_OFFSET = -106; // bpf_skb_get_pay_offset (SKF_AD_PAY_OFFSET)
+export const CALL_NLATTR = -107; // bpf_skb_get_nlattr (SKF_AD_NLATTR)
+export const CALL_NLATTR_NEST = -108; // bpf_skb_get_nlattr_nest (SKF_AD_NLATTR_NEST)
 
 export const CALL_NAMES: ReadonlyMap<number, string> = new Map([
   [CALL_LOAD_8, "bpf_skb_load_helper_8"],

@@ -67,8 +67,8 @@ describe("conversion to eBPF, as bpf_convert_filter emits it", () => {
 
   it("turns SKF_AD_CPU and SKF_AD_RANDOM into calls with ctx, A and X as arguments", () => {
     const lines = text("ld #cpu\nret a").split("\n").slice(3);
-    expect(lines.slice(0, 4).join("|")).toMatch(/^mov %r1, %r6\|mov %r2, %r0\|mov %r3, %r7\|call -4$/);
-    expect(text("ld #rand\nret a")).toMatch(/call -5/);
+    expect(lines.slice(0, 4).join("|")).toMatch(/^mov %r1, %r6\|mov %r2, %r0\|mov %r3, %r7\|call -104$/);
+    expect(text("ld #rand\nret a")).toMatch(/call -105/);
   });
 
   it("rejects a jump that spans more than 32767 eBPF instructions, as the kernel's conversion does", () => {
@@ -111,6 +111,12 @@ describe("converted programs agree with the reference interpreter", () => {
     expect(run("ld #proto\nret a")).toBe(0x0800);
     expect(run("ld #ifidx\nret a")).toBe(1);
     expect(run("ld #hatype\nret a")).toBe(772);
+  });
+
+  it("goes on after a load through the helper (paged bytes) that reads 0, in both engines", () => {
+    // headlen 17 of 31 bytes: [17] takes bpf_skb_load_helper_8's path and reads 0
+    const pkt = { bytes: Uint8Array.from({ length: 31 }, (_, i) => (i === 0 ? 1 : 0)), pagedLen: 14 };
+    for (const engine of ["interp", "jit"] as const) expect(new ClassicProgram(assembleClassic("ldb [17]\nld [0]\nret a"), { engine }).run(pkt)).toBe(0x01000000);
   });
 
   it("ends with A unchanged when #ifidx finds no device", () => {
