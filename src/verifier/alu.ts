@@ -31,9 +31,9 @@ import {
   type Insn,
 } from "../vm/isa.js";
 import type { Env } from "./env.js";
-import { S64_MIN, UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarRange, sext, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
+import { UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarConstHL, scalarRange, sext, smin64, sminNum, sminUnbounded, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
 import { isOrNull, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
-import { tnumStr, U32 } from "./tnum.js";
+import { tnumStr } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
 const OP_TEXT: Readonly<Record<number, string>> = {
@@ -94,22 +94,22 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
     if (sub && ptr.type === "stack") env.reject(`R${dstReg} subtraction from stack pointer prohibited`, "verify.stack-sub", "add a negative offset instead: `rX += -N`");
   };
   if (isConstScalar(val)) {
-    const c = val.smin;
-    if (c >= BigInt(MAX_VAR_OFF) || c <= -BigInt(MAX_VAR_OFF)) env.reject(`math between ${ptr.type} pointer and ${c} is not allowed`, "verify.ptr-range");
+    const c = sminNum(val);
+    if (c >= MAX_VAR_OFF || c <= -MAX_VAR_OFF) env.reject(`math between ${ptr.type} pointer and ${smin64(val)} is not allowed`, "verify.ptr-range");
     stackSub();
-    const off = ptr.off + (sub ? -Number(c) : Number(c));
+    const off = ptr.off + (sub ? -c : c);
     if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
     return { ...ptr, off };
   }
   // Kernel `check_reg_sane_offset`: only the minimum of the offset is checked here; the
   // maximum is checked at the dereference ("unbounded memory access").
-  if (val.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded", "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`");
-  if (val.smin >= BigInt(MAX_VAR_OFF) || val.smin <= -BigInt(MAX_VAR_OFF)) env.reject(`value ${val.smin} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  if (sminUnbounded(val)) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded", "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`");
+  if (sminNum(val) >= MAX_VAR_OFF || sminNum(val) <= -MAX_VAR_OFF) env.reject(`value ${smin64(val)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
   stackSub();
   if (env.unprivileged && ptr.type === "stack") env.reject(`R${dstReg} variable stack access prohibited for !root, var_off=${tnumStr(val.t)}`, "verify.unpriv-var-stack");
   const s = sub ? alu64("sub", ptr.s, val) : alu64("add", ptr.s, val);
-  if (s.smin === S64_MIN) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded");
-  if (s.smin >= BigInt(MAX_VAR_OFF) || s.smin <= -BigInt(MAX_VAR_OFF)) env.reject(`value ${s.smin} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  if (sminUnbounded(s)) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded");
+  if (sminNum(s) >= MAX_VAR_OFF || sminNum(s) <= -MAX_VAR_OFF) env.reject(`value ${smin64(s)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
   const out: Reg = { ...ptr, s };
   // A packet pointer with a new variable part needs its own range check.
   return ptr.type === "pkt" ? { ...out, id: env.nextId(), range: 0 } : out;
@@ -132,18 +132,22 @@ function rangeComputable(op: AluOp, src: Scalar, is64: boolean): boolean {
     case "lsh":
     case "rsh":
     case "arsh": {
-      const known = is64 ? isConstScalar(src) && src.smin === src.smax && src.umin === src.umax : (src.t.mask & U32) === 0n && src.s32min === src.s32max && src.u32min === src.u32max;
-      return known && src.umax < (is64 ? 64n : 32n);
+      const known = is64
+        ? isConstScalar(src) && src.sminH === src.smaxH && src.sminL === src.smaxL && src.uminH === src.umaxH && src.uminL === src.umaxL
+        : src.t.ml === 0 && src.s32min === src.s32max && src.u32min === src.u32max;
+      return known && src.umaxH === 0 && src.umaxL >>> 0 < (is64 ? 64 : 32);
     }
     default:
       return false;
   }
 }
 
-function bswap(v: bigint, bits: number): bigint {
-  let out = 0n;
-  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
-  return out;
+/** The low `bits` bits of (h, l) with their bytes reversed, as a constant. */
+function bswap(h: number, l: number, bits: number): Scalar {
+  const rev32 = (x: number): number => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+  if (bits === 16) return scalarConstHL(0, ((l & 0xff) << 8) | ((l >>> 8) & 0xff));
+  if (bits === 32) return scalarConstHL(0, rev32(l));
+  return scalarConstHL(rev32(l), rev32(h));
 }
 
 function endian(env: Env, x: Insn): void {
@@ -157,8 +161,8 @@ function endian(env: Env, x: Insn): void {
   const swap = opClass(x.opcode) === BPF_ALU64 || opSource(x.opcode) === BPF_TO_BE;
   let s: Scalar;
   if (!swap) s = truncate(r.s, bits / 8);
-  else if (isConstScalar(r.s)) s = scalarConst(bswap(r.s.t.value, bits));
-  else s = bits === 64 ? UNKNOWN : scalarRange(0n, (1n << BigInt(bits)) - 1n);
+  else if (isConstScalar(r.s)) s = bswap(r.s.t.vh, r.s.t.vl, bits);
+  else s = bits === 64 ? UNKNOWN : scalarRange(0, 2 ** bits - 1);
   env.setReg(x.dst, scalarReg(s));
 }
 
@@ -170,10 +174,10 @@ function endian(env: Env, x: Insn): void {
  */
 function addConstLink(env: Env, dst: Reg, src: Reg, code: number, is64: boolean): { id: number; delta?: number } {
   if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s)) return { id: 0 };
-  const val = src.s.smin;
-  if (dst.delta !== undefined || val < -0x80000000n || val > 0x7fffffffn) return { id: 0 };
-  if (code === BPF_SUB && val === -0x80000000n) return { id: 0 };
-  return { id: dst.id, delta: Number(code === BPF_SUB ? -val : val) };
+  const val = sminNum(src.s);
+  if (dst.delta !== undefined || val < -0x80000000 || val > 0x7fffffff) return { id: 0 };
+  if (code === BPF_SUB && val === -0x80000000) return { id: 0 };
+  return { id: dst.id, delta: code === BPF_SUB ? -val : val };
 }
 
 export function checkAlu(env: Env, x: Insn): void {
@@ -190,7 +194,7 @@ export function checkAlu(env: Env, x: Insn): void {
     env.setReg(x.dst, scalarReg(neg(r.s, is64 ? 64 : 32)));
     return;
   }
-  const imm = is64 ? BigInt(x.imm) : BigInt(x.imm >>> 0);
+  const imm = is64 ? x.imm : x.imm >>> 0;
   if (code === BPF_MOV) {
     if (useK) {
       env.setReg(x.dst, scalarReg(scalarConst(imm)));

@@ -14,6 +14,7 @@
 import type { MapSpec } from "../vm/map-spec.js";
 import { HELPER } from "../vm/program-type.js";
 import { NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { smax64, smin64 } from "./scalar.js";
 
 export const CALLBACKS_NOT_VERIFIED = "callbacks are not verified by Baton yet";
 
@@ -62,6 +63,6 @@ export function callbackEntryRegs(helperId: number, caller: readonly Reg[], map:
 export function callbackReturnOk(spec: CallbackSpec, r0: Reg): string | undefined {
   if (r0.type !== "scalar") return "R0 is not a scalar value";
   const s = r0.s;
-  if (s.smin < spec.ret[0] || s.smax > spec.ret[1]) return `At callback return the register R0 has smin=${s.smin} smax=${s.smax} should have been in [${spec.ret[0]}, ${spec.ret[1]}]`;
+  if (smin64(s) < spec.ret[0] || smax64(s) > spec.ret[1]) return `At callback return the register R0 has smin=${smin64(s)} smax=${smax64(s)} should have been in [${spec.ret[0]}, ${spec.ret[1]}]`;
   return undefined;
 }

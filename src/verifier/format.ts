@@ -4,8 +4,8 @@
  * `fp-8=0000????`, `map_value(map=m,ks=4,vs=8,off=4)`. Follows the shape of the kernel's
  * `print_verifier_state` (6.x); kernel addresses and BTF names are not reproduced.
  */
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Scalar } from "./scalar.js";
-import { U32, U64, isConst, isUnknown, tnumStr } from "./tnum.js";
+import { isConstZero, smax64, smaxUnbounded, smin64, sminNum, sminUnbounded, umax64, umin64, type Scalar } from "./scalar.js";
+import { isConst, isUnknown, tnumStr } from "./tnum.js";
 import type { Frame, Reg, VState } from "./state.js";
 
 function num(v: bigint): string {
@@ -16,14 +16,14 @@ function num(v: bigint): string {
 /** The bound list inside `scalar(...)`, equal values merged as the kernel does. */
 export function scalarFields(s: Scalar): string[] {
   const items: [string, bigint, boolean][] = [
-    ["smin", s.smin, s.smin !== S64_MIN],
-    ["smax", s.smax, s.smax !== S64_MAX],
-    ["umin", s.umin, s.umin !== 0n],
-    ["umax", s.umax, s.umax !== U64],
-    ["smin32", s.s32min, s.s32min !== S32_MIN],
-    ["smax32", s.s32max, s.s32max !== S32_MAX],
-    ["umin32", s.u32min, s.u32min !== 0n],
-    ["umax32", s.u32max, s.u32max !== U32],
+    ["smin", smin64(s), !sminUnbounded(s)],
+    ["smax", smax64(s), !smaxUnbounded(s)],
+    ["umin", umin64(s), s.uminH !== 0 || s.uminL !== 0],
+    ["umax", umax64(s), s.umaxH !== -1 || s.umaxL !== -1],
+    ["smin32", BigInt(s.s32min), s.s32min !== -0x80000000],
+    ["smax32", BigInt(s.s32max), s.s32max !== 0x7fffffff],
+    ["umin32", BigInt(s.u32min >>> 0), s.u32min !== 0],
+    ["umax32", BigInt(s.u32max >>> 0), s.u32max !== -1],
   ];
   const done = new Array(items.length).fill(false);
   const out: string[] = [];
@@ -45,7 +45,7 @@ export function scalarFields(s: Scalar): string[] {
 }
 
 export function formatScalar(s: Scalar): string {
-  if (isConst(s.t)) return num(s.smin);
+  if (isConst(s.t)) return num(smin64(s));
   return `scalar(${scalarFields(s).join(",")})`;
 }
 
@@ -65,7 +65,7 @@ export function formatReg(r: Reg): string {
     return base;
   }
   if (r.type === "stack") {
-    if (isConst(r.s.t)) return `fp${r.off + Number(r.s.smin)}`;
+    if (isConst(r.s.t)) return `fp${r.off + sminNum(r.s)}`;
     return `fp${r.off}(${scalarFields(r.s).join(",")})`;
   }
   const parts: string[] = [];
@@ -73,7 +73,7 @@ export function formatReg(r: Reg): string {
   parts.push(...mapDesc(r));
   if (r.off !== 0) parts.push(`off=${r.off}`);
   if (r.type === "pkt") parts.push(`r=${r.range ?? 0}`);
-  if (!isConst(r.s.t) || r.s.smin !== 0n) parts.push(...scalarFields(r.s));
+  if (!isConstZero(r.s)) parts.push(...scalarFields(r.s));
   return `${r.type}(${parts.join(",")})`;
 }
 

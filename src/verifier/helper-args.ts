@@ -14,9 +14,10 @@ import type { ArgType, HelperProto } from "../vm/program-type.js";
 import { CALLBACKS_NOT_VERIFIED } from "./callbacks.js";
 import type { Env } from "./env.js";
 import { checkHelperMem } from "./mem.js";
-import { isConstScalar, sync, UNKNOWN } from "./scalar.js";
+import { isConstScalar, isConstZero, scalarOf, sync } from "./scalar.js";
+import { toBigSigned } from "./pair.js";
 import { scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
-import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
+import { TNUM_UNKNOWN, isConst, tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 
 /** The kernel's compatible types for ARG_PTR_TO_MEM and friends (`mem_types`), as it prints them. */
 export const MEM_TYPES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
@@ -41,7 +42,7 @@ export function helperMem(env: Env, regno: number, r: Reg, size: number, access:
 
 /** A scalar known to be 0: what the kernel accepts as NULL for a PTR_MAYBE_NULL argument. */
 export function isNullScalar(r: Reg): boolean {
-  return r.type === "scalar" && isConstScalar(r.s) && r.s.smin === 0n;
+  return r.type === "scalar" && isConstZero(r.s);
 }
 
 function mismatch(env: Env, regno: number, r: Reg, expected: string): never {
@@ -50,7 +51,7 @@ function mismatch(env: Env, regno: number, r: Reg, expected: string): never {
 
 /** tnum_strn: a constant prints as a decimal, anything else as (value; mask). */
 function tnumText(t: Tnum): string {
-  return t.mask === 0n ? BigInt.asIntN(64, t.value).toString() : tnumStr(t);
+  return isConst(t) ? toBigSigned(t.vh, t.vl).toString() : tnumStr(t);
 }
 
 /**
@@ -61,8 +62,8 @@ function tnumText(t: Tnum): string {
 export function checkLongOut(env: Env, regno: number, r: Reg): void {
   if (r.type !== "stack" && r.type !== "map_value" && r.type !== "pkt") mismatch(env, regno, r, MEM_TYPES);
   helperMem(env, regno, r, 8, "write", false);
-  const at = tnumAdd(r.s.t, tnumConst(BigInt(r.off)));
-  if (((at.value | at.mask) & 7n) !== 0n) {
+  const at = tnumAdd(r.s.t, tnumConst(r.off >> 31, r.off));
+  if (((at.vl | at.ml) & 7) !== 0) {
     const desc = r.type === "stack" ? "stack " : "value ";
     env.reject(`misaligned ${desc}access off ${tnumText(r.s.t)}+${r.off}+0 size 8`, "verify.misaligned", "the result pointer of strtol/strtoul must be 8-byte aligned");
   }
@@ -169,7 +170,7 @@ export function rejectUnmodelledReturn(env: Env, proto: HelperProto): never {
  * kernel, stricter than one on a small machine: test/verifier/KNOWN_DIFFERENCES.md).
  */
 export const NR_CPUS_MAX = 8192;
-const MAX_ERRNO = 4095n;
+const MAX_ERRNO = 4095;
 const HELPER_SMP_PROCESSOR_ID = 8;
 /** Helpers whose result is at most the size argument (get_stack, get_task_stack, probe_read*_str). */
 const SIZE_BOUNDED = new Set([67, 141, 45, 114, 115]);
@@ -181,12 +182,12 @@ const SIZE_BOUNDED = new Set([67, 141, 45, 114, 115]);
  */
 export function refinedReturn(id: number, msizeMax: number): Reg {
   if (id === HELPER_SMP_PROCESSOR_ID) {
-    const max = BigInt(NR_CPUS_MAX - 1);
-    return scalarReg(sync({ ...UNKNOWN, umin: 0n, umax: max, smin: 0n, smax: max, u32min: 0n, u32max: max, s32min: 0n, s32max: max }));
+    const max = NR_CPUS_MAX - 1;
+    return scalarReg(sync(scalarOf(TNUM_UNKNOWN, [0, 0], [0, max], [0, 0], [0, max], [0, max], [0, max])));
   }
   if (SIZE_BOUNDED.has(id)) {
-    const max = BigInt(msizeMax);
-    return scalarReg(sync({ ...UNKNOWN, smin: -MAX_ERRNO, smax: max, s32min: -MAX_ERRNO, s32max: max }));
+    // msizeMax is a memory size (< 2^29): one half each.
+    return scalarReg(sync(scalarOf(TNUM_UNKNOWN, [-1, -MAX_ERRNO], [0, msizeMax], [0, 0], [-1, -1], [-MAX_ERRNO, msizeMax], [0, -1])));
   }
   return UNKNOWN_SCALAR;
 }

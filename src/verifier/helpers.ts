@@ -18,7 +18,7 @@ import type { Insn } from "../vm/isa.js";
 import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
 import { checkAfterArgs, checkConstStr, checkLongOut, checkUnmodelledArg, helperMem, isNullScalar, MEM_TYPES, refinedReturn, rejectUnmodelledReturn } from "./helper-args.js";
-import { isConstScalar } from "./scalar.js";
+import { isConstScalar, smin64, sminNum, umax64, umaxNum, umin64 } from "./scalar.js";
 import { isPointer, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 const SOCK_TYPES = "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_";
@@ -37,7 +37,7 @@ function typeName(r: Reg): string {
 function constantKey(env: Env, key: Reg, size: number): bigint | undefined {
   if (env.unprivileged || key.type !== "stack" || !isConstScalar(key.s)) return undefined;
   const f = env.cur.frames[key.frame ?? 0]!;
-  const off = key.off + Number(key.s.smin);
+  const off = key.off + sminNum(key.s);
   if (off >= 0) return undefined;
   const slot = f.stack[(-off - 1) >> 3];
   if (slot === undefined) return undefined;
@@ -53,7 +53,7 @@ function constantKey(env: Env, key: Reg, size: number): bigint | undefined {
   if (!isConstScalar(v.s)) return undefined;
   // The lookup's result type relies on the spilled constant (kernel: mark_chain_precision_batch).
   env.markSlotPrecise(key.frame ?? env.cur.frames.length - 1, (-off - 1) >> 3);
-  return v.s.smin;
+  return smin64(v.s);
 }
 
 export function checkHelperCall(env: Env, x: Insn): void {
@@ -202,10 +202,10 @@ function sizeArg(env: Env, sregno: number, zeroOk: boolean, check: (size: number
   const sz = env.readReg(sregno);
   if (sz.type !== "scalar") env.reject(`R${sregno} type=${typeName(sz)} expected=scalar`, "verify.helper-arg");
   const s = sz.s;
-  if (s.smin < 0n) env.reject(`R${sregno} min value is negative, either use unsigned or 'var &= const'`, "verify.size-neg");
-  if (s.umin === 0n && !zeroOk) env.reject(`R${sregno} invalid zero-sized read: u64=[${s.umin},${s.umax}]`, "verify.size-zero", "the size argument must be at least 1");
-  if (s.umax >= 1n << 29n) env.reject(`R${sregno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, "verify.size-unbounded");
-  check(Number(s.umax), isConstScalar(s));
+  if (s.sminH < 0) env.reject(`R${sregno} min value is negative, either use unsigned or 'var &= const'`, "verify.size-neg");
+  if (s.uminH === 0 && s.uminL === 0 && !zeroOk) env.reject(`R${sregno} invalid zero-sized read: u64=[${umin64(s)},${umax64(s)}]`, "verify.size-zero", "the size argument must be at least 1");
+  if (umaxNum(s) >= 2 ** 29) env.reject(`R${sregno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, "verify.size-unbounded");
+  check(umaxNum(s), isConstScalar(s));
   // The access was checked for this size range only (kernel check_mem_size_reg).
   env.markPrecise(sregno);
 }

@@ -8,7 +8,7 @@
 import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, isJmp32, opCode, opSource, type Insn } from "../vm/isa.js";
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
-import { alu64, isConstScalar, scalarConst, type Scalar } from "./scalar.js";
+import { alu64, isConstZero, scalarConst, type Scalar } from "./scalar.js";
 import { cloneState, isOrNull, isPointer, scalarReg, type Reg, type VState } from "./state.js";
 
 const CMP: Readonly<Record<number, CmpOp>> = {
@@ -47,7 +47,7 @@ function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
     mapRegs(st, (x) => {
       if (x.type !== "scalar" || x.id !== r.id) return x;
       if (x.delta === r.delta) return { ...x, s };
-      return { ...x, s: alu64("add", s, scalarConst(BigInt((x.delta ?? 0) - mine))) };
+      return { ...x, s: alu64("add", s, scalarConst((x.delta ?? 0) - mine)) };
     });
   }
   frame.regs[regno] = { ...r, s };
@@ -56,7 +56,7 @@ function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
 function markNull(st: VState, id: number, isNull: boolean): void {
   mapRegs(st, (x) => {
     if (x.id !== id || !isOrNull(x)) return x;
-    if (isNull) return scalarReg(scalarConst(0n));
+    if (isNull) return scalarReg(scalarConst(0));
     return { ...x, type: x.type === "map_value_or_null" ? "map_value" : "sock_common", id: 0 };
   });
 }
@@ -80,7 +80,7 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   const w32 = isJmp32(x.opcode);
   const dst = env.readReg(x.dst);
   const useK = opSource(x.opcode) === BPF_K;
-  const src: Reg = useK ? scalarReg(scalarConst(w32 ? BigInt(x.imm >>> 0) : BigInt(x.imm))) : env.readReg(x.src);
+  const src: Reg = useK ? scalarReg(scalarConst(w32 ? x.imm >>> 0 : x.imm)) : env.readReg(x.src);
   const cur = env.cur;
 
   if (dst.type === "scalar" && src.type === "scalar") {
@@ -103,7 +103,7 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   }
 
   // Pointer against the constant 0: NULL checks.
-  const zeroOther = (r: Reg): boolean => r.type === "scalar" && isConstScalar(r.s) && r.s.smin === 0n;
+  const zeroOther = (r: Reg): boolean => r.type === "scalar" && isConstZero(r.s);
   const eqNe = op === "eq" || op === "ne";
   for (const [p, other] of [
     [dst, src],
@@ -130,7 +130,7 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   if (!w32 && isPkt(dst, src)) {
     const pktIsDst = dst.type === "pkt";
     const pkt = pktIsDst ? dst : src;
-    if (isConstScalar(pkt.s) && pkt.s.smin === 0n && pkt.off > 0 && pkt.off <= MAX_PACKET_OFF) {
+    if (isConstZero(pkt.s) && pkt.off > 0 && pkt.off <= MAX_PACKET_OFF) {
       // Normalise to "pkt OP end".
       const o: CmpOp = pktIsDst ? op : ({ gt: "lt", lt: "gt", ge: "le", le: "ge" } as Record<string, CmpOp>)[op] ?? op;
       const takenSt = cloneState(cur);

@@ -16,9 +16,10 @@ import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
 import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
-import { S64_MIN, isConstScalar, scalarConst, scalarRange, truncate } from "./scalar.js";
+import { isConstScalar, isConstZero, scalarConst, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
 import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
-import { tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
+import { isConst, tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
+import { toBigSigned } from "./pair.js";
 
 export type Access = "read" | "write";
 
@@ -26,14 +27,14 @@ export type Access = "read" | "write";
 export type { RegionKind };
 
 function sizedUnknown(size: number): Reg {
-  return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0n, (1n << BigInt(size * 8)) - 1n));
+  return size >= 8 ? UNKNOWN_SCALAR : scalarReg(scalarRange(0, 2 ** (size * 8) - 1));
 }
 
 // ---- context ----
 
 function checkCtx(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
   if (reg.off !== 0) env.reject(`dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`, "verify.ctx-modified", `load ctx fields from the unmodified context pointer: use *(rX +${reg.off + off}) instead of adding ${reg.off} first`);
-  if (!isConstScalar(reg.s) || reg.s.smin !== 0n) env.reject(`variable ctx access var_off=${tnumStr(reg.s.t)} disallowed`, "verify.ctx-var");
+  if (!isConstZero(reg.s)) env.reject(`variable ctx access var_off=${tnumStr(reg.s.t)} disallowed`, "verify.ctx-var");
   const fields = env.type.ctxFields;
   const f = fields.find((c) => off >= c.offset && off < c.offset + c.size);
   let ok = f !== undefined && (access === "read" || env.type.ctxWritable) && off % size === 0;
@@ -77,12 +78,18 @@ function sockFieldOk(off: number, size: number, common: boolean): boolean {
 
 function checkSock(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
   if (access === "write") env.reject(`R${regno} cannot write into ${reg.type}`, "verify.sock-write");
-  if (reg.off !== 0 || !isConstScalar(reg.s) || reg.s.smin !== 0n) env.reject(`dereference of modified ${reg.type} ptr R${regno} off=${reg.off} disallowed`, "verify.sock-modified");
+  if (reg.off !== 0 || !isConstZero(reg.s)) env.reject(`dereference of modified ${reg.type} ptr R${regno} off=${reg.off} disallowed`, "verify.sock-modified");
   if (!sockFieldOk(off, size, reg.type === "sock_common")) env.reject(`R${regno} invalid ${reg.type} access off=${off} size=${size}`, "verify.sock-access", "see struct bpf_sock in <linux/bpf.h> for the readable fields");
   return sizedUnknown(size);
 }
 
 // ---- map values ----
+
+/** base + smin, exact as a number whenever it could be in range (else the correctly rounded value). */
+function lowEnd(base: number, s: Scalar): number {
+  const v = base + sminNum(s);
+  return Math.abs(v) < 2 ** 52 ? v : Number(BigInt(base) + smin64(s));
+}
 
 /**
  * Check [off + var, off + var + size) inside the value for every possible var, in the order of
@@ -93,19 +100,19 @@ export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, si
   const vs = reg.map!.valueSize;
   const s = reg.s;
   const base = reg.off + off;
-  const low = BigInt(base) + s.smin;
-  if (s.smin < 0n && (s.smin === S64_MIN || low !== BigInt.asIntN(32, low) || low < 0n)) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
+  const low = lowEnd(base, s);
+  if (s.sminH < 0 && (sminUnbounded(s) || low !== (low | 0) || low < 0)) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
   const varying = !isConstScalar(s);
-  const lo = Number(low);
+  const lo = low;
   if (lo < 0 || lo + size > vs || (size === 0 && !zeroOk)) {
     env.extra.push(`R${regno} min value is outside of the allowed memory range`);
     env.reject(`invalid access to map value, value_size=${vs} off=${lo} size=${size}`, "verify.map-range", `the map value is ${vs} bytes; accesses must stay in [0, ${vs})`);
   }
-  if (s.umax >= 1n << 29n) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
-  const hi = base + Number(s.umax);
+  if (umaxNum(s) >= 2 ** 29) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
+  const hi = base + umaxNum(s);
   if (hi + size > vs) {
     env.extra.push(`R${regno} max value is outside of the allowed memory range`);
-    env.reject(`invalid access to map value, value_size=${vs} off=${hi} size=${size}`, "verify.map-range", varying ? `the offset register can reach ${Number(s.umax)}; bound it so that offset + ${size} <= ${vs}` : `the map value is ${vs} bytes`);
+    env.reject(`invalid access to map value, value_size=${vs} off=${hi} size=${size}`, "verify.map-range", varying ? `the offset register can reach ${umaxNum(s)}; bound it so that offset + ${size} <= ${vs}` : `the map value is ${vs} bytes`);
   }
 }
 
@@ -113,10 +120,13 @@ export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, si
 
 /** The kernel's tnum_strn: a known value as a number, else "(value; mask)". */
 function varOffStr(t: Tnum): string {
-  return t.mask === 0n ? BigInt.asIntN(64, t.value).toString() : tnumStr(t);
+  return isConst(t) ? toBigSigned(t.vh, t.vl).toString() : tnumStr(t);
 }
 
-const isAligned = (t: Tnum, size: number): boolean => ((t.value | t.mask) & BigInt(size - 1)) === 0n;
+const isAligned = (t: Tnum, size: number): boolean => ((t.vl | t.ml) & (size - 1)) === 0;
+
+/** A small signed offset as a constant tnum. */
+const offTnum = (x: number): Tnum => tnumConst(x >> 31, x);
 
 /**
  * Kernel check_ptr_alignment: stack accesses must always be naturally aligned (spill
@@ -127,12 +137,12 @@ function checkAlignment(env: Env, reg: Reg, off: number, size: number, strict: b
   if (reg.type === "stack") strict = true;
   if (!strict || size === 1) return;
   if (reg.type === "pkt") {
-    if (!isAligned(tnumAdd(reg.s.t, tnumConst(BigInt(2 + reg.off + off))), size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
+    if (!isAligned(tnumAdd(reg.s.t, offTnum(2 + reg.off + off)), size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
     return;
   }
   // A scalar's "offset" is its value (a scalar used as an address fails here or as invalid mem).
   const t = reg.s.t;
-  if (isAligned(tnumAdd(t, tnumConst(BigInt(reg.off + off))), size)) return;
+  if (isAligned(tnumAdd(t, offTnum(reg.off + off)), size)) return;
   const desc: Partial<Record<Reg["type"], string>> = { stack: "stack ", map_value: "value ", ctx: "context ", sock: "sock ", sock_common: "sock_common " };
   env.reject(`misaligned ${desc[reg.type] ?? ""}access off ${varOffStr(t)}+${reg.off}+${off} size ${size}`, reg.type === "stack" ? "verify.stack-align" : "verify.align", `${size}-byte ${reg.type === "stack" ? "stack accesses" : "atomic operations"} must be ${size}-byte aligned`);
 }
@@ -141,7 +151,7 @@ function checkAlignment(env: Env, reg: Reg, off: number, size: number, strict: b
 
 /** Does the scalar's value fit in `size` bytes (kernel get_reg_width(reg) <= 8 * size)? */
 function fitsIn(r: Reg, size: number): boolean {
-  return r.s.umax < 1n << BigInt(size * 8);
+  return size >= 8 || (r.s.umaxH === 0 && r.s.umaxL >>> 0 < 2 ** (size * 8));
 }
 
 function slotOf(f: Frame, spi: number): Slot {
@@ -181,7 +191,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const spi = (-off - 1) >> 3;
     // Privileged loaders spill a zero like any scalar (kernel check_stack_write_fixed_off:
     // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
-    const zero = value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
+    const zero = value.type === "scalar" && isConstZero(value.s);
     f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
     if (!(zero && env.unprivileged)) env.noteStackAccess(f.frameno, spi);
     env.scratchedSlots.add(spi);
@@ -189,7 +199,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   }
   // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
   if (value !== "misc" && isPointer(value)) env.reject("invalid size of register spill", "verify.spill-size", "spill pointers with an 8-byte store to an 8-byte aligned slot");
-  const zeroValue = value !== "misc" && value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n;
+  const zeroValue = value !== "misc" && value.type === "scalar" && isConstZero(value.s);
   if (size === 4 && off % 8 === 0 && value !== "misc" && value.type === "scalar" && !env.unprivileged) {
     // Narrow spill into the low half (bytes j = 4..7); the high half keeps its kinds, except
     // that bytes of a previous spill become unknown data (kernel mark_stack_slot_misc).
@@ -263,10 +273,10 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
       env.reject(msg, "verify.stack-uninit", `write the stack bytes [${off}, ${off + size}) before reading them`);
     }
     if (k !== "0") allZero = false;
-    if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstScalar(slot.spill.s) || slot.spill.s.smin !== 0n) allSpillZero = false;
+    if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstZero(slot.spill.s)) allSpillZero = false;
     i++;
   });
-  if (allZero || allSpillZero) return scalarReg(scalarConst(0n));
+  if (allZero || allSpillZero) return scalarReg(scalarConst(0));
   return sizedUnknown(size);
 }
 
@@ -280,13 +290,13 @@ function checkStackBounds(env: Env, regno: number, reg: Reg, insnOff: number, si
   const off = reg.off + insnOff;
   const what = access === "read" ? " read from" : " write to";
   if (!isConstScalar(varOff)) {
-    if (varOff.smax >= 1n << 29n || varOff.smin <= -(1n << 29n)) env.reject(`invalid unbounded variable-offset${what} stack R${regno}`, "verify.stack-range");
-    const lo = off + Number(varOff.smin);
-    const hi = off + Number(varOff.smax);
+    if (smaxNum(varOff) >= 2 ** 29 || sminNum(varOff) <= -(2 ** 29)) env.reject(`invalid unbounded variable-offset${what} stack R${regno}`, "verify.stack-range");
+    const lo = off + sminNum(varOff);
+    const hi = off + smaxNum(varOff);
     if (lo < -MAX_STACK || hi + size > 0) env.reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`, "verify.stack-range");
     return Number.NaN;
   }
-  const total = off + Number(varOff.smin);
+  const total = off + sminNum(varOff);
   if (total < -MAX_STACK || total + size > 0 || size === 0) env.reject(`invalid${what} stack R${regno} off=${total} size=${size}`, "verify.stack-range", `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`);
   return total;
 }
@@ -300,8 +310,8 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
   const total = checkStackBounds(env, regno, reg, off, size, access);
   if (Number.isNaN(total)) {
     // Variable offset: every byte in the range may be touched.
-    const lo = reg.off + off + Number(reg.s.smin);
-    const hi = reg.off + off + Number(reg.s.smax) + size;
+    const lo = reg.off + off + sminNum(reg.s);
+    const hi = reg.off + off + smaxNum(reg.s) + size;
     if (access === "write") {
       stackWrite(env, f, lo, hi - lo, "misc");
       return NOT_INIT;
@@ -311,7 +321,7 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
     if (noDst) env.reject(`variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(reg.s.t)} off=${reg.off + off} size=${size}`, "verify.stack-var");
     // All-zero bytes read as 0, anything else as unknown (kernel mark_reg_stack_read).
     const v = stackRead(env, f, lo, hi - lo, "insn", regno, false);
-    return v.type === "scalar" && isConstScalar(v.s) && v.s.smin === 0n ? v : sizedUnknown(size);
+    return v.type === "scalar" && isConstZero(v.s) ? v : sizedUnknown(size);
   }
   if (access === "write") {
     // Pointers into a stack may only be kept in the current frame's stack: a caller's slot
@@ -336,8 +346,8 @@ export function checkHelperMem(env: Env, regno: number, reg: Reg, size: number, 
     const total = checkStackBounds(env, regno, reg, 0, Math.max(size, 1), access);
     const f = frameOf(env, reg);
     if (size === 0) return;
-    const lo = Number.isNaN(total) ? reg.off + Number(reg.s.smin) : total;
-    const n = Number.isNaN(total) ? Number(reg.s.smax - reg.s.smin) + size : size;
+    const lo = Number.isNaN(total) ? reg.off + sminNum(reg.s) : total;
+    const n = Number.isNaN(total) ? smaxNum(reg.s) - sminNum(reg.s) + size : size;
     // A variable-offset write is recorded as unknown data over the whole range (the kernel
     // leaves such bytes as they were, which can only make Baton stricter, never unsound).
     if (access === "write") stackWrite(env, f, lo, n, "misc");
@@ -355,9 +365,9 @@ export function checkHelperMem(env: Env, regno: number, reg: Reg, size: number, 
 
 function checkPkt(env: Env, regno: number, reg: Reg, off: number, size: number): void {
   const s = reg.s;
-  if (s.smin < 0n) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.pkt-neg");
-  const lo = reg.off + off + Number(s.smin);
-  const hi = reg.off + off + Number(s.umax);
+  if (s.sminH < 0) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.pkt-neg");
+  const lo = reg.off + off + sminNum(s);
+  const hi = reg.off + off + umaxNum(s);
   const r = reg.range ?? 0;
   if (lo < 0 || hi + size > r) {
     env.extra.push(`R${regno} offset is outside of the packet`);

@@ -51,7 +51,7 @@ export interface Reg {
   readonly delta?: number;
 }
 
-export const ZERO = scalarConst(0n);
+export const ZERO = scalarConst(0);
 export const NOT_INIT: Reg = { type: "not_init", s: UNKNOWN, off: 0, id: 0 };
 export const UNKNOWN_SCALAR: Reg = { type: "scalar", s: UNKNOWN, off: 0, id: 0 };
 

@@ -42,7 +42,7 @@ import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
-import { isConstScalar, scalarConst, sext, truncate } from "./scalar.js";
+import { isConstScalar, isConstZero, scalarConst, scalarConstHL, sext, smax64, smin64, sminNum, truncate, type Scalar } from "./scalar.js";
 import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 /** What an instruction did to control flow. */
@@ -75,9 +75,12 @@ function spills(env: Env, base: Reg, off: number): boolean {
   return !env.unprivileged && base.type === "stack" && slotStart(base, off);
 }
 
+/** Does the value fit in `size` bytes (umax below 2^(8 size))? */
+const fits = (s: Scalar, size: number): boolean => size >= 8 || (s.umaxH === 0 && s.umaxL >>> 0 < 2 ** (size * 8));
+
 /** Does a stack access through `base` + `off` start a slot at a fixed offset? */
 function slotStart(base: Reg, off: number): boolean {
-  return isConstScalar(base.s) && (base.off + off + Number(base.s.smin)) % 8 === 0;
+  return isConstScalar(base.s) && (base.off + off + sminNum(base.s)) % 8 === 0;
 }
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
@@ -100,7 +103,7 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     }
     case BPF_ST: {
       const size = sizeBytes(opSize(x.opcode));
-      const value = scalarReg(scalarConst(BigInt(x.imm)));
+      const value = scalarReg(scalarConst(x.imm));
       const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
       facts.record(i, kind);
       break;
@@ -114,14 +117,14 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       } else {
         // Zeroes written to the stack are kept as zero bytes, which no history entry follows
         // back: the register that held them must be exact (kernel: STACK_ZERO marks precision).
-        if (value.type === "scalar" && isConstScalar(value.s) && value.s.smin === 0n && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
+        if (value.type === "scalar" && isConstZero(value.s) && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
         // A spill links the slot with the register, so a branch on a later fill narrows both
         // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
-        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.delta !== undefined && value.s.umax < 1n << BigInt(size * 8)) {
+        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.delta !== undefined && fits(value.s, size)) {
           value = { ...value, id: 0, delta: undefined };
           env.frame.regs[x.src] = value;
         }
-        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.id === 0 && !isConstScalar(value.s) && value.s.umax < 1n << BigInt(size * 8)) {
+        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.id === 0 && !isConstScalar(value.s) && fits(value.s, size)) {
           value = { ...value, id: env.nextId() };
           env.frame.regs[x.src] = value;
         }
@@ -216,7 +219,7 @@ export function resolveAllLddw(env: Env, insns: readonly Insn[]): void {
 
 function lddw(env: Env, x: Insn): Reg {
   const map = resolveLddw(env, x);
-  if (map === undefined) return scalarReg(scalarConst((BigInt(x.imm2 >>> 0) << 32n) | BigInt(x.imm >>> 0)));
+  if (map === undefined) return scalarReg(scalarConstHL(x.imm2, x.imm));
   if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
   return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
 }
@@ -258,18 +261,20 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
     warn(`R0 is a pointer (${formatReg(r0)}) at exit; ${pass}`);
     return { kind: "end" };
   }
-  if (r0.s.smin < BigInt(lo) || r0.s.smax > BigInt(hi)) {
+  const smin = smin64(r0.s);
+  const smax = smax64(r0.s);
+  if (smin < BigInt(lo) || smax > BigInt(hi)) {
     if (strict || env.type.retRangeEnforced) {
       let what = "";
-      if (r0.s.smin > -(1n << 63n)) what += ` smin=${r0.s.smin}`;
-      if (r0.s.smax < (1n << 63n) - 1n) what += ` smax=${r0.s.smax}`;
+      if (smin > -(1n << 63n)) what += ` smin=${smin}`;
+      if (smax < (1n << 63n) - 1n) what += ` smax=${smax}`;
       if (what === "") what = " unknown scalar value";
       env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
     }
     // An example out-of-range value: the nearest one above the range, else the lowest.
-    const above = r0.s.smax > BigInt(hi);
-    const example = above ? (r0.s.smin > BigInt(hi) ? r0.s.smin : BigInt(hi) + 1n) : r0.s.smin;
-    warn(`R0 ${r0.s.smin === r0.s.smax ? "is" : "may be"} ${example} at exit; ${pass}`);
+    const above = smax > BigInt(hi);
+    const example = above ? (smin > BigInt(hi) ? smin : BigInt(hi) + 1n) : smin;
+    warn(`R0 ${smin === smax ? "is" : "may be"} ${example} at exit; ${pass}`);
   }
   return { kind: "end" };
 }

@@ -5,164 +5,217 @@
  * from the published definitions (Vishwanathan et al., "Sound, precise and fast abstract
  * interpretation with tristate numbers", CGO 2022), not ported.
  *
- * BigInt is used throughout: the verifier is not a hot path of the VM, and exact 64-bit
- * arithmetic keeps every rule easy to check. Deliberately absent: tnum_sdiv and friends —
- * division results are approximated by the caller from bounds.
+ * Each 64-bit word is two int32 halves (pair.ts): value (vh, vl), mask (mh, ml). The
+ * verifier runs these on every instruction, so they are plain-number code; exactness is
+ * checked against a BigInt reference in test/verifier/domain.test.ts. Deliberately absent:
+ * tnum_sdiv and friends — division results are approximated by the caller from bounds.
  */
+import { add, fls, mulWrap, out, sar, shl, shr, sub, toBigUnsigned } from "./pair.js";
 
-export interface Tnum {
-  readonly value: bigint;
-  readonly mask: bigint;
+export class Tnum {
+  constructor(
+    readonly vh: number,
+    readonly vl: number,
+    readonly mh: number,
+    readonly ml: number,
+  ) {}
 }
 
-export const U64 = (1n << 64n) - 1n;
-export const U32 = 0xffffffffn;
-
-export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64 };
-
-export function tnum(value: bigint, mask: bigint): Tnum {
-  return { value: value & U64 & ~mask, mask: mask & U64 };
+/** A tnum from value and mask halves (value bits under the mask are dropped). */
+export function tnum(vh: number, vl: number, mh: number, ml: number): Tnum {
+  return new Tnum(vh & ~mh, vl & ~ml, mh | 0, ml | 0);
 }
 
-export function tnumConst(v: bigint): Tnum {
-  return { value: v & U64, mask: 0n };
+export const TNUM_UNKNOWN = new Tnum(0, 0, -1, -1);
+const ZERO_T = new Tnum(0, 0, 0, 0);
+
+export function tnumConst(h: number, l: number): Tnum {
+  return h === 0 && l === 0 ? ZERO_T : new Tnum(h | 0, l | 0, 0, 0);
 }
 
-/** Highest set bit position + 1 (fls64). */
-const POW2: bigint[] = Array.from({ length: 65 }, (_, k) => 1n << BigInt(k));
+/** Results of the raw operations below (no allocation until a Tnum is wanted). */
+export const T = { vh: 0, vl: 0, mh: 0, ml: 0 };
 
-/** Number of significant bits (binary search over powers of two; x < 2^64). */
-function fls(x: bigint): number {
-  let lo = 0;
-  let hi = 64;
-  // Invariant: x < 2^hi and x >= 2^lo when lo > 0.
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (x >= POW2[mid]!) lo = mid + 1;
-    else hi = mid;
+const setT = (vh: number, vl: number, mh: number, ml: number): void => {
+  T.vh = vh & ~mh;
+  T.vl = vl & ~ml;
+  T.mh = mh;
+  T.ml = ml;
+};
+
+export const fromT = (): Tnum => new Tnum(T.vh, T.vl, T.mh, T.ml);
+
+/** T = the smallest tnum holding every value of [min, max] (unsigned; kernel tnum_range). */
+export function rangeRaw(minH: number, minL: number, maxH: number, maxL: number): void {
+  const bits = fls(minH ^ maxH, minL ^ maxL);
+  if (bits > 63) {
+    T.vh = 0;
+    T.vl = 0;
+    T.mh = -1;
+    T.ml = -1;
+    return;
   }
-  return lo;
+  const dh = bits > 32 ? ((1 << (bits - 32)) - 1) | 0 : 0;
+  const dl = bits >= 32 ? -1 : ((1 << bits) - 1) | 0;
+  T.vh = minH & ~dh;
+  T.vl = minL & ~dl;
+  T.mh = dh;
+  T.ml = dl;
 }
 
-/** The smallest tnum holding every value of [min, max] (unsigned). */
-export function tnumRange(min: bigint, max: bigint): Tnum {
-  const chi = min ^ max;
-  const bits = fls(chi);
-  if (bits > 63) return TNUM_UNKNOWN;
-  const delta = (1n << BigInt(bits)) - 1n;
-  return tnum(min & ~delta, delta);
+export function tnumRange(minH: number, minL: number, maxH: number, maxL: number): Tnum {
+  rangeRaw(minH, minL, maxH, maxL);
+  return fromT();
 }
 
-export const isConst = (t: Tnum): boolean => t.mask === 0n;
-export const isUnknown = (t: Tnum): boolean => t.mask === U64;
+export const isConst = (t: Tnum): boolean => t.mh === 0 && t.ml === 0;
+export const isUnknown = (t: Tnum): boolean => t.mh === -1 && t.ml === -1;
+
+/** T = a + b (kernel tnum_add). */
+export function addRaw(avh: number, avl: number, amh: number, aml: number, bvh: number, bvl: number, bmh: number, bml: number): void {
+  add(amh, aml, bmh, bml);
+  const smh = out.h;
+  const sml = out.l;
+  add(avh, avl, bvh, bvl);
+  const svh = out.h;
+  const svl = out.l;
+  add(smh, sml, svh, svl);
+  setT(svh, svl, (out.h ^ svh) | amh | bmh, (out.l ^ svl) | aml | bml);
+}
 
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
-  const sm = (a.mask + b.mask) & U64;
-  const sv = (a.value + b.value) & U64;
-  const sigma = (sm + sv) & U64;
-  const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return tnum(sv, mu);
+  addRaw(a.vh, a.vl, a.mh, a.ml, b.vh, b.vl, b.mh, b.ml);
+  return fromT();
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
-  const dv = (a.value - b.value) & U64;
-  const alpha = (dv + a.mask) & U64;
-  const beta = (dv - b.mask) & U64;
-  const chi = alpha ^ beta;
-  const mu = chi | a.mask | b.mask;
-  return tnum(dv, mu);
+  sub(a.vh, a.vl, b.vh, b.vl);
+  const dvh = out.h;
+  const dvl = out.l;
+  add(dvh, dvl, a.mh, a.ml);
+  const ah = out.h;
+  const al = out.l;
+  sub(dvh, dvl, b.mh, b.ml);
+  setT(dvh, dvl, (ah ^ out.h) | a.mh | b.mh, (al ^ out.l) | a.ml | b.ml);
+  return fromT();
 }
 
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
-  const alpha = a.value | a.mask;
-  const beta = b.value | b.mask;
-  const v = a.value & b.value;
-  return tnum(v, (alpha & beta) & ~v);
+  const vh = a.vh & b.vh;
+  const vl = a.vl & b.vl;
+  return new Tnum(vh, vl, (a.vh | a.mh) & (b.vh | b.mh) & ~vh, (a.vl | a.ml) & (b.vl | b.ml) & ~vl);
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask | b.mask;
-  return tnum(v, mu & ~v);
+  const vh = a.vh | b.vh;
+  const vl = a.vl | b.vl;
+  return new Tnum(vh, vl, (a.mh | b.mh) & ~vh, (a.ml | b.ml) & ~vl);
 }
 
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
-  const v = a.value ^ b.value;
-  const mu = a.mask | b.mask;
-  return tnum(v & ~mu, mu);
+  const mh = a.mh | b.mh;
+  const ml = a.ml | b.ml;
+  return new Tnum((a.vh ^ b.vh) & ~mh, (a.vl ^ b.vl) & ~ml, mh, ml);
 }
 
-export function tnumLshift(a: Tnum, shift: number): Tnum {
-  const s = BigInt(shift);
-  return tnum((a.value << s) & U64, (a.mask << s) & U64);
+export function tnumLshift(a: Tnum, k: number): Tnum {
+  shl(a.vh, a.vl, k);
+  const vh = out.h;
+  const vl = out.l;
+  shl(a.mh, a.ml, k);
+  return new Tnum(vh, vl, out.h, out.l);
 }
 
-export function tnumRshift(a: Tnum, shift: number): Tnum {
-  const s = BigInt(shift);
-  return tnum(a.value >> s, a.mask >> s);
+export function tnumRshift(a: Tnum, k: number): Tnum {
+  shr(a.vh, a.vl, k);
+  const vh = out.h;
+  const vl = out.l;
+  shr(a.mh, a.ml, k);
+  return new Tnum(vh, vl, out.h, out.l);
 }
 
-/** Arithmetic right shift within `width` bits (32 or 64). */
-export function tnumArshift(a: Tnum, shift: number, width: 32 | 64): Tnum {
-  const w = BigInt(width);
-  const s = BigInt(shift);
-  const full = (1n << w) - 1n;
-  const sx = (x: bigint): bigint => BigInt.asIntN(width, x & full) >> s;
-  return tnum(sx(a.value) & full, sx(a.mask) & full);
+/** Arithmetic right shift within `width` bits (32: the low half, bit 31 as the sign; the result is zero-extended). */
+export function tnumArshift(a: Tnum, k: number, width: 32 | 64): Tnum {
+  if (width === 32) return tnum(0, a.vl >> k, 0, a.ml >> k);
+  sar(a.vh, a.vl, k);
+  const vh = out.h;
+  const vl = out.l;
+  sar(a.mh, a.ml, k);
+  return tnum(vh, vl, out.h, out.l);
 }
 
-/** Multiplication, by shift-and-add over the known and unknown bits of `a`. */
+/** Multiplication, by shift-and-add over the known and unknown bits of `a` (kernel tnum_mul). */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  const accV = (a.value * b.value) & U64;
-  let accM: Tnum = tnumConst(0n);
-  let x = a;
-  let y = b;
-  while (x.value !== 0n || x.mask !== 0n) {
-    if ((x.value & 1n) === 1n) accM = tnumAdd(accM, tnum(0n, y.mask));
-    else if ((x.mask & 1n) === 1n) accM = tnumAdd(accM, tnum(0n, y.value | y.mask));
-    x = tnumRshift(x, 1);
-    y = tnumLshift(y, 1);
+  mulWrap(a.vh, a.vl, b.vh, b.vl);
+  const pvh = out.h;
+  const pvl = out.l;
+  let cvh = 0;
+  let cvl = 0;
+  let cmh = 0;
+  let cml = 0;
+  let xvh = a.vh;
+  let xvl = a.vl;
+  let xmh = a.mh;
+  let xml = a.ml;
+  let yvh = b.vh;
+  let yvl = b.vl;
+  let ymh = b.mh;
+  let yml = b.ml;
+  while ((xvh | xvl | xmh | xml) !== 0) {
+    if ((xvl & 1) !== 0) {
+      addRaw(cvh, cvl, cmh, cml, 0, 0, ymh, yml);
+      ({ vh: cvh, vl: cvl, mh: cmh, ml: cml } = T);
+    } else if ((xml & 1) !== 0) {
+      addRaw(cvh, cvl, cmh, cml, 0, 0, yvh | ymh, yvl | yml);
+      ({ vh: cvh, vl: cvl, mh: cmh, ml: cml } = T);
+    }
+    // x >>= 1, y <<= 1 (value and mask alike).
+    xvl = (xvl >>> 1) | (xvh << 31);
+    xvh = xvh >>> 1;
+    xml = (xml >>> 1) | (xmh << 31);
+    xmh = xmh >>> 1;
+    yvh = (yvh << 1) | (yvl >>> 31);
+    yvl = yvl << 1;
+    ymh = (ymh << 1) | (yml >>> 31);
+    yml = yml << 1;
   }
-  return tnumAdd(tnumConst(accV), accM);
+  addRaw(pvh, pvl, 0, 0, cvh, cvl, cmh, cml);
+  return fromT();
 }
 
 /** Bits known in either operand (they must agree where both know them). */
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask & b.mask;
-  return tnum(v & ~mu, mu);
+  const mh = a.mh & b.mh;
+  const ml = a.ml & b.ml;
+  return new Tnum((a.vh | b.vh) & ~mh, (a.vl | b.vl) & ~ml, mh, ml);
 }
 
 /** Keep the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
   if (size >= 8) return a;
-  const m = (1n << BigInt(size * 8)) - 1n;
-  return tnum(a.value & m, a.mask & m);
+  if (size === 4) return a.vh === 0 && a.mh === 0 ? a : new Tnum(0, a.vl, 0, a.ml);
+  const m = (1 << (size * 8)) - 1;
+  return new Tnum(0, a.vl & m, 0, a.ml & m);
 }
 
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
 
-export function tnumClearSubreg(a: Tnum): Tnum {
-  return tnum(a.value & ~U32, a.mask & ~U32);
-}
-
 /** High 32 bits of `a` with the low 32 bits taken from `lo` (a 32-bit tnum). */
 export function tnumWithSubreg(a: Tnum, lo: Tnum): Tnum {
-  return tnumOr(tnumClearSubreg(a), tnumSubreg(lo));
+  return new Tnum(a.vh, lo.vl, a.mh, lo.ml);
 }
 
 /** Is every value of `b` also a value of `a`? */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if ((b.mask & ~a.mask) !== 0n) return false;
-  return (b.value & ~a.mask) === a.value;
+  if ((b.mh & ~a.mh) !== 0 || (b.ml & ~a.ml) !== 0) return false;
+  return (b.vh & ~a.mh) === a.vh && (b.vl & ~a.ml) === a.vl;
 }
 
 export function tnumEq(a: Tnum, b: Tnum): boolean {
-  return a.value === b.value && a.mask === b.mask;
+  return a.vh === b.vh && a.vl === b.vl && a.mh === b.mh && a.ml === b.ml;
 }
 
 /** Kernel-style `(0x0; 0xff)`. */
 export function tnumStr(a: Tnum): string {
-  return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
+  return `(0x${toBigUnsigned(a.vh, a.vl).toString(16)}; 0x${toBigUnsigned(a.mh, a.ml).toString(16)})`;
 }

@@ -2,31 +2,35 @@
 // for these shapes are recorded in corpus 456-459 and 490-494.
 import { describe, expect, it } from "vitest";
 import { branchTaken, narrow } from "../../src/verifier/branch.js";
-import { alu64, scalarConst, scalarRange, S64_MIN, sync, UNKNOWN } from "../../src/verifier/scalar.js";
-import { U32, U64 } from "../../src/verifier/tnum.js";
+import { alu64, scalarConst, scalarOf, scalarRange, sync } from "../../src/verifier/scalar.js";
+import { TNUM_UNKNOWN } from "../../src/verifier/tnum.js";
+import { toOracle } from "./oracle/convert.js";
+
+const S64_MIN = -(1n << 63n);
+const U64 = (1n << 64n) - 1n;
 
 describe("branch narrowing like the kernel", () => {
   it("a jset fall-through keeps only the tnum's bounds (regs_refine_cond_op forgets ranges)", () => {
-    const r = narrow("set", scalarRange(0n, 8n), scalarConst(1n), false, false)!;
-    expect(r[0].t.mask).toBe(0xen);
-    expect(r[0].umax).toBe(14n); // not 8: the range [0, 8] is forgotten
+    const r = toOracle(narrow("set", scalarRange(0, 8), scalarConst(1), false, false)![0]);
+    expect(r.t.mask).toBe(0xen);
+    expect(r.umax).toBe(14n); // not 8: the range [0, 8] is forgotten
   });
   it("a jset taken on one bit keeps the range", () => {
-    const r = narrow("set", scalarRange(0n, 8n), scalarConst(1n), false, true)!;
-    expect(r[0].t).toEqual({ value: 1n, mask: 0xen });
-    expect([r[0].umin, r[0].umax]).toEqual([1n, 8n]);
+    const r = toOracle(narrow("set", scalarRange(0, 8), scalarConst(1), false, true)![0]);
+    expect(r.t).toEqual({ value: 1n, mask: 0xen });
+    expect([r.umin, r.umax]).toEqual([1n, 8n]);
   });
   it("jset decides only against a constant", () => {
-    expect(branchTaken("set", scalarRange(0n, 3n), scalarRange(4n, 12n), false)).toBe(-1);
-    expect(branchTaken("set", scalarConst(4n), scalarRange(0n, 3n), false)).toBe(0);
+    expect(branchTaken("set", scalarRange(0, 3), scalarRange(4, 12), false)).toBe(-1);
+    expect(branchTaken("set", scalarConst(4), scalarRange(0, 3), false)).toBe(0);
   });
   it("contradictory bounds leave the side alive with unbounded ranges and the synced tnum", () => {
     // r7 = u32 * 256; w7 s>= 7; then w7 <= 8: no value has a zero low byte and w7 in [7, 8].
-    const a = alu64("mul", scalarRange(0n, U32), scalarConst(256n));
-    const s1 = narrow("slt", a, scalarConst(7n), true, false)![0];
-    const side = narrow("gt", s1, scalarConst(8n), true, false);
+    const a = alu64("mul", scalarRange(0, 0xffffffff), scalarConst(256));
+    const s1 = narrow("slt", a, scalarConst(7), true, false)![0];
+    const side = narrow("gt", s1, scalarConst(8), true, false);
     expect(side).not.toBeNull();
-    const v = side![0];
+    const v = toOracle(side![0]);
     expect(v.smin).toBe(S64_MIN);
     expect(v.umax).toBe(U64);
     expect(v.t).toEqual({ value: 0n, mask: 0xff00000000n });
@@ -34,9 +38,9 @@ describe("branch narrowing like the kernel", () => {
   it("a 64-bit eq looks at the 32-bit ranges too", () => {
     // Any 64-bit value whose low half is in [16, 100]: 0x100000003 passes the 64-bit range and
     // tnum tests but not the 32-bit ranges (kernel is_scalar_branch_taken, !is_jmp32).
-    const a = sync({ ...UNKNOWN, u32min: 16n, u32max: 100n });
-    expect(branchTaken("eq", a, scalarConst(0x100000003n), false)).toBe(0);
-    expect(branchTaken("ne", a, scalarConst(0x100000003n), false)).toBe(1);
-    expect(branchTaken("eq", a, scalarConst(0x100000013n), false)).toBe(-1);
+    const a = sync(scalarOf(TNUM_UNKNOWN, [-0x80000000, 0], [0x7fffffff, -1], [0, 0], [-1, -1], [-0x80000000, 0x7fffffff], [16, 100]));
+    expect(branchTaken("eq", a, scalarConst(0x100000003), false)).toBe(0);
+    expect(branchTaken("ne", a, scalarConst(0x100000003), false)).toBe(1);
+    expect(branchTaken("eq", a, scalarConst(0x100000013), false)).toBe(-1);
   });
 });

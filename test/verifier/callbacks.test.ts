@@ -15,7 +15,7 @@ const stackPtr: Reg = { type: "stack", s: ZERO, off: -16, id: 0, frame: 0 };
 
 describe("callback entry state", () => {
   it("bpf_loop: r1 = index (unknown scalar), r2 = the caller's r3, nothing else readable", () => {
-    const caller: Reg[] = [NOT_INIT, scalarReg(scalarConst(10n)), NOT_INIT, stackPtr, scalarReg(scalarConst(0n)), NOT_INIT];
+    const caller: Reg[] = [NOT_INIT, scalarReg(scalarConst(10)), NOT_INIT, stackPtr, scalarReg(scalarConst(0)), NOT_INIT];
     expect(callbackEntryRegs(HELPER.loop, caller, undefined)).toEqual([NOT_INIT, UNKNOWN_SCALAR, stackPtr, NOT_INIT, NOT_INIT, NOT_INIT]);
   });
 
@@ -29,8 +29,8 @@ describe("callback entry state", () => {
 
   it("a callback must return a scalar in [0, 1]", () => {
     const spec = CALLBACKS.get(HELPER.loop)!;
-    expect(callbackReturnOk(spec, scalarReg(scalarConst(1n)))).toBeUndefined();
-    expect(callbackReturnOk(spec, scalarReg(scalarConst(2n)))).toBe("At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]");
+    expect(callbackReturnOk(spec, scalarReg(scalarConst(1)))).toBeUndefined();
+    expect(callbackReturnOk(spec, scalarReg(scalarConst(2)))).toBe("At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]");
     expect(callbackReturnOk(spec, stackPtr)).toBe("R0 is not a scalar value");
   });
 });
