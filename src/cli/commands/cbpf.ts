@@ -40,19 +40,28 @@ function hexBytes(option: string, text: string): Uint8Array {
   const clean = text.replace(/\s+/g, "").replace(/^0x/i, "");
   const bad = /[^0-9a-f]/i.exec(clean);
   if (bad !== null) throw new UsageError(`--${option}: '${bad[0]}' at position ${bad.index + 1} is not a hex digit`);
-  if (clean.length % 2 !== 0) throw new UsageError(`--${option}: ${clean.length} hex digits is not a whole number of bytes (the last byte is cut at position ${clean.length})`);
+  if (clean.length % 2 !== 0)
+    throw new UsageError(
+      `--${option}: ${clean.length} hex digits is not a whole number of bytes (the last byte is cut at position ${clean.length})`,
+    );
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }
 
 function asm(argv: string[], io: CliIO): number {
-  const { values, positionals } = parseCommandArgs(argv, { format: { type: "string" }, output: { type: "string", short: "o" } });
+  const { values, positionals } = parseCommandArgs(argv, {
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
+  });
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const prog = load(positionals[0]!);
   if (values.output !== undefined) {
     try {
       writeFileSync(values.output, encodeFilter(prog));
     } catch (e) {
-      throw new InputError("output.unwritable", `cannot write '${values.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new InputError(
+        "output.unwritable",
+        `cannot write '${values.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     return 0;
   }
@@ -73,9 +82,16 @@ function check(argv: string[], io: CliIO): number {
   const e = reuseportAttachError(prog, optmem, file);
   if (e !== undefined) throw e;
   const conv = convertClassic(prog, file);
-  io.out(`${file}: accepted (${prog.length} classic instructions, ${conv.insns.length} eBPF instructions after conversion)`);
+  io.out(
+    `${file}: accepted (${prog.length} classic instructions, ${conv.insns.length} eBPF instructions after conversion)`,
+  );
   if (values.ebpf === true) {
-    io.out(disassemble(encode(conv.insns), { style: "kernel", helperName: (id) => CALL_NAMES.get(id) ?? `helper#${id}` }).trimEnd());
+    io.out(
+      disassemble(encode(conv.insns), {
+        style: "kernel",
+        helperName: (id) => CALL_NAMES.get(id) ?? `helper#${id}`,
+      }).trimEnd(),
+    );
   }
   return 0;
 }
@@ -93,17 +109,30 @@ function run(argv: string[], io: CliIO): number {
   });
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const engine = values.engine ?? "interp";
-  if (!(ENGINE_NAMES as readonly string[]).includes(engine)) throw new UsageError(`--engine expects one of ${ENGINE_NAMES.join(", ")}, got '${engine}'`);
+  if (!(ENGINE_NAMES as readonly string[]).includes(engine))
+    throw new UsageError(`--engine expects one of ${ENGINE_NAMES.join(", ")}, got '${engine}'`);
   const file = positionals[0]!;
-  const prog = new ClassicProgram(load(file), { engine: engine as EngineName, seed: intOption("seed", values.seed, 0), file });
+  const prog = new ClassicProgram(load(file), {
+    engine: engine as EngineName,
+    seed: intOption("seed", values.seed, 0),
+    file,
+  });
   const socks = intOption("socks", values.socks, 4, 1, 65535);
   const payload = values.payload === undefined ? new Uint8Array(0) : hexBytes("payload", values.payload);
   const packet = udpReuseportPacket(
-    { payload, srcPort: intOption("src-port", values["src-port"], 40000, 0, 65535), dstPort: intOption("dst-port", values["dst-port"], 4433, 0, 65535) },
+    {
+      payload,
+      srcPort: intOption("src-port", values["src-port"], 40000, 0, 65535),
+      dstPort: intOption("dst-port", values["dst-port"], 4433, 0, 65535),
+    },
     { cpu: intOption("cpu", values.cpu, 0, 0, 8191), hash: intOption("hash", values.hash, 0, 0, 0xffffffff) },
   );
   const pick = selectClassic(prog, packet, socks);
-  io.out(pick.kind === "socket" ? `result ${pick.result}: socks[${pick.index}]` : `result ${pick.result}: not below ${socks} sockets, the kernel picks by hash`);
+  io.out(
+    pick.kind === "socket"
+      ? `result ${pick.result}: socks[${pick.index}]`
+      : `result ${pick.result}: not below ${socks} sockets, the kernel picks by hash`,
+  );
   return 0;
 }
 
@@ -127,7 +156,11 @@ export const command: Command = {
       case "run":
         return run(rest, io);
       default:
-        throw new UsageError(sub === undefined ? "expected a subcommand: asm, disasm, check or run" : `unknown subcommand '${sub}'; expected asm, disasm, check or run`);
+        throw new UsageError(
+          sub === undefined
+            ? "expected a subcommand: asm, disasm, check or run"
+            : `unknown subcommand '${sub}'; expected asm, disasm, check or run`,
+        );
     }
   },
 };

@@ -10,8 +10,39 @@ import { ParseError } from "../../errors.js";
 import { ANCILLARY } from "./opcodes.js";
 
 export const MNEMONICS = [
-  "ldb", "ldh", "ld", "ldi", "ldx", "ldxi", "ldxb", "st", "stx", "jmp", "ja", "jeq", "jneq", "jne", "jlt", "jle", "jgt", "jge", "jset",
-  "add", "sub", "mul", "div", "mod", "neg", "and", "xor", "or", "lsh", "rsh", "ret", "tax", "txa",
+  "ldb",
+  "ldh",
+  "ld",
+  "ldi",
+  "ldx",
+  "ldxi",
+  "ldxb",
+  "st",
+  "stx",
+  "jmp",
+  "ja",
+  "jeq",
+  "jneq",
+  "jne",
+  "jlt",
+  "jle",
+  "jgt",
+  "jge",
+  "jset",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "mod",
+  "neg",
+  "and",
+  "xor",
+  "or",
+  "lsh",
+  "rsh",
+  "ret",
+  "tax",
+  "txa",
 ] as const;
 export type Mnemonic = (typeof MNEMONICS)[number];
 
@@ -20,11 +51,20 @@ export type Token =
   | { readonly kind: "len"; readonly line: number; readonly col: number; readonly text: string }
   | { readonly kind: "ext"; readonly ad: number; readonly line: number; readonly col: number; readonly text: string }
   | { readonly kind: "num"; readonly value: number; readonly line: number; readonly col: number; readonly text: string }
-  | { readonly kind: "label"; readonly name: string; readonly line: number; readonly col: number; readonly text: string }
+  | {
+      readonly kind: "label";
+      readonly name: string;
+      readonly line: number;
+      readonly col: number;
+      readonly text: string;
+    }
   | { readonly kind: "punct"; readonly ch: string; readonly line: number; readonly col: number; readonly text: string };
 
 const MNEMONIC_SET: ReadonlySet<string> = new Set(MNEMONICS);
-const EXTENSIONS: ReadonlyMap<string, number> = new Map([...ANCILLARY, ["vlan_pr", ANCILLARY.find(([n]) => n === "vlan_avail")![1]] as const]);
+const EXTENSIONS: ReadonlyMap<string, number> = new Map([
+  ...ANCILLARY,
+  ["vlan_pr", ANCILLARY.find(([n]) => n === "vlan_avail")![1]] as const,
+]);
 // 'x', 'a' and 'M' are tokens of their own (single letters never lex as labels).
 const PUNCT = new Set([":", ",", "#", "%", "[", "]", "(", ")", "+", "*", "&", "x", "a", "m"]);
 
@@ -94,7 +134,12 @@ export function lex(text: string, file: string): Token[] {
       else if (MNEMONIC_SET.has(word)) out.push({ kind: "op", op: word as Mnemonic, ...pos, text: text0 });
       else if (word.length === 1 && PUNCT.has(word)) out.push({ kind: "punct", ch: word, ...pos, text: text0 });
       else if (word.length >= 2) out.push({ kind: "label", name: w[0], ...pos, text: text0 });
-      else throw new ParseError("cbpf.asm.char", `unexpected '${w[0]}' (a label needs at least two characters)`, { file, ...pos, length: 1 });
+      else
+        throw new ParseError("cbpf.asm.char", `unexpected '${w[0]}' (a label needs at least two characters)`, {
+          file,
+          ...pos,
+          length: 1,
+        });
       continue;
     }
     NUMBER.lastIndex = i;
@@ -102,7 +147,11 @@ export function lex(text: string, file: string): Token[] {
     if (m !== null && (/[0-9]/.test(c) || /[0-9]/.test(text[i + 1] ?? ""))) {
       const value = numberValue(m[0]);
       if (!Number.isSafeInteger(value) || value > 0xffffffff || value < -0x80000000) {
-        throw new ParseError("cbpf.asm.number", `number ${m[0]} does not fit in 32 bits`, { file, ...pos, length: m[0].length });
+        throw new ParseError("cbpf.asm.number", `number ${m[0]} does not fit in 32 bits`, {
+          file,
+          ...pos,
+          length: m[0].length,
+        });
       }
       out.push({ kind: "num", value: value >>> 0, ...pos, text: m[0] });
       i += m[0].length;

@@ -75,7 +75,12 @@ class Parser {
 
   private label(): Token & { kind: "label" } {
     const t = this.next("a label");
-    if (t.kind !== "label") this.fail(t, "syntax", `expected a label, found '${t.text}'${t.kind === "op" || t.kind === "ext" || t.kind === "len" ? " (a keyword cannot name a label)" : ""}`);
+    if (t.kind !== "label")
+      this.fail(
+        t,
+        "syntax",
+        `expected a label, found '${t.text}'${t.kind === "op" || t.kind === "ext" || t.kind === "len" ? " (a keyword cannot name a label)" : ""}`,
+      );
     return t;
   }
 
@@ -144,12 +149,19 @@ class Parser {
     const maskTok = this.next("0xf");
     if (maskTok.kind !== "num") this.fail(maskTok, "syntax", `expected 0xf, found '${maskTok.text}'`);
     this.punct(")");
-    if (scale !== 4 || maskTok.value !== 0xf) this.fail(four, "msh", "ldxb supports only 4*([k]&0xf) (the IPv4 header length load)");
+    if (scale !== 4 || maskTok.value !== 0xf)
+      this.fail(four, "msh", "ldxb supports only 4*([k]&0xf) (the IPv4 header length load)");
     return k;
   }
 
-  private emit(at: Token, code: number, k = 0, labels: Partial<Pick<Pending, "jtLabel" | "jfLabel" | "kLabel">> = {}): void {
-    if (this.out.length >= O.BPF_MAXINSNS) this.fail(at, "too-long", `a classic BPF program has at most ${O.BPF_MAXINSNS} instructions`);
+  private emit(
+    at: Token,
+    code: number,
+    k = 0,
+    labels: Partial<Pick<Pending, "jtLabel" | "jfLabel" | "kLabel">> = {},
+  ): void {
+    if (this.out.length >= O.BPF_MAXINSNS)
+      this.fail(at, "too-long", `a classic BPF program has at most ${O.BPF_MAXINSNS} instructions`);
     this.out.push({ code, jt: 0, jf: 0, k: k >>> 0, at, ...labels });
   }
 
@@ -158,10 +170,12 @@ class Parser {
       let t = this.next("an instruction");
       if (t.kind === "label") {
         const colon = this.peek();
-        if (!this.isPunct(colon, ":")) this.fail(t, "unknown-mnemonic", `unknown instruction '${t.text}' (a label definition needs a ':')`);
+        if (!this.isPunct(colon, ":"))
+          this.fail(t, "unknown-mnemonic", `unknown instruction '${t.text}' (a label definition needs a ':')`);
         this.pos++;
         const prev = this.labels.get(t.name);
-        if (prev !== undefined) this.fail(t, "duplicate-label", `label '${t.name}' is already defined at line ${prev.tok.line}`);
+        if (prev !== undefined)
+          this.fail(t, "duplicate-label", `label '${t.name}' is already defined at line ${prev.tok.line}`);
         this.labels.set(t.name, { index: this.out.length, tok: t });
         t = this.next("an instruction after the label");
       }
@@ -198,7 +212,11 @@ class Parser {
         return;
       }
     }
-    this.fail(t ?? at, "syntax", `${op}: expected ${op === "ld" ? "#k, #len, an extension, M[k], [k] or [x + k]" : "[k], [x + k] or an extension"}${t === undefined ? "" : `, found '${t.text}'`}`);
+    this.fail(
+      t ?? at,
+      "syntax",
+      `${op}: expected ${op === "ld" ? "#k, #len, an extension, M[k], [k] or [x + k]" : "[k], [x + k] or an extension"}${t === undefined ? "" : `, found '${t.text}'`}`,
+    );
   }
 
   private condJump(op: Mnemonic, at: Token): void {
@@ -214,9 +232,19 @@ class Parser {
     }
     const src = x ? O.SRC_X : O.SRC_K;
     // jneq/jlt/jle: the kernel's opposite test with the label as the false branch.
-    const base: Record<string, number> = { jeq: O.J_JEQ, jgt: O.J_JGT, jge: O.J_JGE, jset: O.J_JSET, jneq: O.J_JEQ, jne: O.J_JEQ, jlt: O.J_JGE, jle: O.J_JGT };
+    const base: Record<string, number> = {
+      jeq: O.J_JEQ,
+      jgt: O.J_JGT,
+      jge: O.J_JGE,
+      jset: O.J_JSET,
+      jneq: O.J_JEQ,
+      jne: O.J_JEQ,
+      jlt: O.J_JGE,
+      jle: O.J_JGT,
+    };
     const code = O.C_JMP | base[op]! | src;
-    if (twoLabels) this.emit(at, code, k, second === undefined ? { jtLabel: first } : { jtLabel: first, jfLabel: second });
+    if (twoLabels)
+      this.emit(at, code, k, second === undefined ? { jtLabel: first } : { jtLabel: first, jfLabel: second });
     else this.emit(at, code, k, { jfLabel: first });
   }
 
@@ -245,7 +273,11 @@ class Parser {
           this.pos++;
           return this.emit(at, O.LDX_B_MSH, this.msh(t));
         }
-        return this.fail(t ?? at, "syntax", `${op}: expected ${op === "ldx" ? "#k, #len, M[k] or " : ""}4*([k]&0xf)${t === undefined ? "" : `, found '${t.text}'`}`);
+        return this.fail(
+          t ?? at,
+          "syntax",
+          `${op}: expected ${op === "ldx" ? "#k, #len, M[k] or " : ""}4*([k]&0xf)${t === undefined ? "" : `, found '${t.text}'`}`,
+        );
       }
       case "st":
         return this.emit(at, O.ST, this.mem());
@@ -303,8 +335,18 @@ class Parser {
       const rel = (l: Token & { kind: "label" }, what: string, max: number): number => {
         const target = find(l);
         const delta = target - i - 1;
-        if (delta < 0) this.fail(l, "backward-jump", `${what} to '${l.name}' (insn ${target}) goes backward from insn ${i}; classic BPF jumps only forward`);
-        if (delta > max) this.fail(l, "jump-range", `${what} to '${l.name}' (insn ${target}) is ${delta} instructions ahead of insn ${i}; a conditional branch reaches at most ${max}`);
+        if (delta < 0)
+          this.fail(
+            l,
+            "backward-jump",
+            `${what} to '${l.name}' (insn ${target}) goes backward from insn ${i}; classic BPF jumps only forward`,
+          );
+        if (delta > max)
+          this.fail(
+            l,
+            "jump-range",
+            `${what} to '${l.name}' (insn ${target}) is ${delta} instructions ahead of insn ${i}; a conditional branch reaches at most ${max}`,
+          );
         return delta;
       };
       if (p.jtLabel !== undefined) jt = rel(p.jtLabel, "jump", 255);

@@ -69,20 +69,44 @@ const ARG3 = 3;
 const ARG4 = 4;
 
 const ALU_OP: ReadonlyMap<number, number> = new Map([
-  [O.A_ADD, BPF_ADD], [O.A_SUB, BPF_SUB], [O.A_MUL, BPF_MUL], [O.A_DIV, BPF_DIV], [O.A_OR, BPF_OR], [O.A_AND, BPF_AND],
-  [O.A_LSH, BPF_LSH], [O.A_RSH, BPF_RSH], [O.A_NEG, BPF_NEG], [O.A_MOD, BPF_MOD], [O.A_XOR, BPF_XOR],
+  [O.A_ADD, BPF_ADD],
+  [O.A_SUB, BPF_SUB],
+  [O.A_MUL, BPF_MUL],
+  [O.A_DIV, BPF_DIV],
+  [O.A_OR, BPF_OR],
+  [O.A_AND, BPF_AND],
+  [O.A_LSH, BPF_LSH],
+  [O.A_RSH, BPF_RSH],
+  [O.A_NEG, BPF_NEG],
+  [O.A_MOD, BPF_MOD],
+  [O.A_XOR, BPF_XOR],
 ]);
-const JMP_OP: ReadonlyMap<number, number> = new Map([[O.J_JEQ, BPF_JEQ], [O.J_JGT, BPF_JGT], [O.J_JGE, BPF_JGE], [O.J_JSET, BPF_JSET]]);
-const SIZE: ReadonlyMap<number, number> = new Map([[O.S_W, BPF_W], [O.S_H, BPF_H], [O.S_B, BPF_B]]);
-const LOAD_CALL: ReadonlyMap<number, number> = new Map([[O.S_B, L.CALL_LOAD_8], [O.S_H, L.CALL_LOAD_16], [O.S_W, L.CALL_LOAD_32]]);
+const JMP_OP: ReadonlyMap<number, number> = new Map([
+  [O.J_JEQ, BPF_JEQ],
+  [O.J_JGT, BPF_JGT],
+  [O.J_JGE, BPF_JGE],
+  [O.J_JSET, BPF_JSET],
+]);
+const SIZE: ReadonlyMap<number, number> = new Map([
+  [O.S_W, BPF_W],
+  [O.S_H, BPF_H],
+  [O.S_B, BPF_B],
+]);
+const LOAD_CALL: ReadonlyMap<number, number> = new Map([
+  [O.S_B, L.CALL_LOAD_8],
+  [O.S_H, L.CALL_LOAD_16],
+  [O.S_W, L.CALL_LOAD_32],
+]);
 
 const aluReg = (op: number, dst: number, src: number): Insn => makeInsn(BPF_ALU | op | BPF_X, dst, src);
 const aluImm = (op: number, dst: number, imm: number): Insn => makeInsn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
 const alu64Imm = (op: number, dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
 const mov64Reg = (dst: number, src: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src);
 const mov32Imm = (dst: number, imm: number): Insn => aluImm(BPF_MOV, dst, imm);
-const ldx = (size: number, dst: number, src: number, off: number): Insn => makeInsn(BPF_LDX | size | BPF_MEM, dst, src, off);
-const jmpImm = (op: number, dst: number, imm: number, off: number): Insn => makeInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
+const ldx = (size: number, dst: number, src: number, off: number): Insn =>
+  makeInsn(BPF_LDX | size | BPF_MEM, dst, src, off);
+const jmpImm = (op: number, dst: number, imm: number, off: number): Insn =>
+  makeInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
 const fromBe = (dst: number, bits: number): Insn => makeInsn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, bits);
 const call = (id: number): Insn => makeInsn(OP_CALL, 0, 0, 0, id);
 const exit = (): Insn => makeInsn(OP_EXIT);
@@ -118,7 +142,11 @@ function extension(k: number, out: Insn[]): boolean {
     case O.SKF_AD_IFINDEX:
     case O.SKF_AD_HATYPE:
       out.push(ldx(BPF_DW, REG_TMP, REG_CTX, L.SKB_DEV), jmpImm(BPF_JNE, REG_TMP, 0, 1), exit());
-      out.push(ad === O.SKF_AD_IFINDEX ? ldx(BPF_W, REG_A, REG_TMP, L.NETDEV_IFINDEX) : ldx(BPF_H, REG_A, REG_TMP, L.NETDEV_TYPE));
+      out.push(
+        ad === O.SKF_AD_IFINDEX
+          ? ldx(BPF_W, REG_A, REG_TMP, L.NETDEV_IFINDEX)
+          : ldx(BPF_H, REG_A, REG_TMP, L.NETDEV_TYPE),
+      );
       return true;
     case O.SKF_AD_MARK:
       out.push(ldx(BPF_W, REG_A, REG_CTX, L.SKB_MARK));
@@ -142,7 +170,16 @@ function extension(k: number, out: Insn[]): boolean {
       out.push(aluReg(BPF_XOR, REG_A, REG_X));
       return true;
     default: {
-      const id = ad === O.SKF_AD_PAY_OFFSET ? L.CALL_PAY_OFFSET : ad === O.SKF_AD_NLATTR ? L.CALL_NLATTR : ad === O.SKF_AD_NLATTR_NEST ? L.CALL_NLATTR_NEST : ad === O.SKF_AD_CPU ? L.CALL_RAW_CPU_ID : L.CALL_USER_RND_U32;
+      const id =
+        ad === O.SKF_AD_PAY_OFFSET
+          ? L.CALL_PAY_OFFSET
+          : ad === O.SKF_AD_NLATTR
+            ? L.CALL_NLATTR
+            : ad === O.SKF_AD_NLATTR_NEST
+              ? L.CALL_NLATTR_NEST
+              : ad === O.SKF_AD_CPU
+                ? L.CALL_RAW_CPU_ID
+                : L.CALL_USER_RND_U32;
       out.push(mov64Reg(ARG1, REG_CTX), mov64Reg(ARG2, REG_A), mov64Reg(ARG3, REG_X), call(id));
       return true;
     }
@@ -199,7 +236,13 @@ function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }
       seen.ldAbs = true;
       out.push(mov64Reg(REG_X, REG_A));
       ldAbs(O.LD_B_ABS, k, out);
-      out.push(aluImm(BPF_AND, REG_A, 0xf), aluImm(BPF_LSH, REG_A, 2), mov64Reg(REG_TMP, REG_X), mov64Reg(REG_X, REG_A), mov64Reg(REG_A, REG_TMP));
+      out.push(
+        aluImm(BPF_AND, REG_A, 0xf),
+        aluImm(BPF_LSH, REG_A, 2),
+        mov64Reg(REG_TMP, REG_X),
+        mov64Reg(REG_X, REG_A),
+        mov64Reg(REG_A, REG_TMP),
+      );
       break;
     case O.RET_K:
     case O.RET_A:
@@ -287,7 +330,12 @@ export function convertClassic(prog: readonly SockFilter[], file?: string): Conv
   const blocks = prog.map((f, i) => block(f, i, seen));
   const prologue: Insn[] = [aluReg(BPF_XOR, REG_A, REG_A), aluReg(BPF_XOR, REG_X, REG_X), mov64Reg(REG_CTX, ARG1)];
   if (seen.ldAbs) {
-    prologue.push(ldx(BPF_DW, REG_D, REG_CTX, L.SKB_DATA), ldx(BPF_W, REG_H, REG_CTX, L.SKB_LEN), ldx(BPF_W, REG_TMP, REG_CTX, L.SKB_DATA_LEN), aluReg(BPF_SUB, REG_H, REG_TMP));
+    prologue.push(
+      ldx(BPF_DW, REG_D, REG_CTX, L.SKB_DATA),
+      ldx(BPF_W, REG_H, REG_CTX, L.SKB_LEN),
+      ldx(BPF_W, REG_TMP, REG_CTX, L.SKB_DATA_LEN),
+      aluReg(BPF_SUB, REG_H, REG_TMP),
+    );
   }
   const addrs: number[] = [];
   let at = prologue.length;
@@ -299,10 +347,21 @@ export function convertClassic(prog: readonly SockFilter[], file?: string): Conv
   blocks.forEach((b, i) => {
     const fixed = b.insns.slice();
     for (const j of b.jumps) {
-      if (j.target < 0 || j.target >= prog.length) throw new ClassicCheckError("jump-range", `jump from insn ${i} to insn ${j.target} is outside the program`, i, file);
+      if (j.target < 0 || j.target >= prog.length)
+        throw new ClassicCheckError(
+          "jump-range",
+          `jump from insn ${i} to insn ${j.target} is outside the program`,
+          i,
+          file,
+        );
       const off = addrs[j.target]! - (addrs[i]! + j.at) - 1;
       if (off < -0x8000 || off > 0x7fff) {
-        throw new ClassicCheckError("convert-range", `jump from insn ${i} to insn ${j.target} spans ${off} eBPF instructions after conversion; the kernel's conversion allows at most 32767`, i, file);
+        throw new ClassicCheckError(
+          "convert-range",
+          `jump from insn ${i} to insn ${j.target} spans ${off} eBPF instructions after conversion; the kernel's conversion allows at most 32767`,
+          i,
+          file,
+        );
       }
       const ins = fixed[j.at]!;
       fixed[j.at] = makeInsn(ins.opcode, ins.dst, ins.src, off, ins.imm);

@@ -15,7 +15,7 @@ const ALU_NAME: ReadonlyMap<number, string> = new Map(O.ALU_OPS.map(([n, op]) =>
 const JMP_NAME: ReadonlyMap<number, string> = new Map(O.COND_JUMPS.map(([n, op]) => [op, n]));
 
 /** A number as bpf_asm reads it: decimal when small, hex otherwise. */
-export const num = (k: number): string => ((k >>> 0) < 0x10000 ? String(k >>> 0) : `0x${(k >>> 0).toString(16)}`);
+export const num = (k: number): string => (k >>> 0 < 0x10000 ? String(k >>> 0) : `0x${(k >>> 0).toString(16)}`);
 
 const SIZE_NAME: Record<number, string> = { [O.S_W]: "ld", [O.S_H]: "ldh", [O.S_B]: "ldb" };
 
@@ -74,7 +74,11 @@ function show(f: SockFilter, i: number, label: (t: number) => string): Shown | u
       const name = JMP_NAME.get(O.op(c));
       if (name === undefined || !O.isCondJump(c)) return undefined;
       const operand = O.src(c) === O.SRC_X ? "x" : `#${num(k)}`;
-      return { text: `${name} ${operand}, ${label(i + 1 + f.jt)}, ${label(i + 1 + f.jf)}`, usesK: O.src(c) === O.SRC_K, usesJumps: true };
+      return {
+        text: `${name} ${operand}, ${label(i + 1 + f.jt)}, ${label(i + 1 + f.jf)}`,
+        usesK: O.src(c) === O.SRC_K,
+        usesJumps: true,
+      };
     }
     case O.C_RET:
       if (c === O.RET_K) return plain(`ret #${num(k)}`, true);
@@ -108,7 +112,11 @@ export function disassembleClassic(prog: readonly SockFilter[], file?: string): 
   prog.forEach((f, i) => {
     const s = show(f, i, label);
     if (s === undefined) {
-      throw new BytecodeError("cbpf.disasm.unknown-code", `code 0x${f.code.toString(16).padStart(2, "0")} is not a classic BPF instruction bpf_asm can write`, { file, insn: i });
+      throw new BytecodeError(
+        "cbpf.disasm.unknown-code",
+        `code 0x${f.code.toString(16).padStart(2, "0")} is not a classic BPF instruction bpf_asm can write`,
+        { file, insn: i },
+      );
     }
     const ignored: string[] = [];
     if (!s.usesJumps && f.jt !== 0) ignored.push(`jt=${f.jt}`);

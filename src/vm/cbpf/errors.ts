@@ -30,4 +30,3 @@ export class ClassicCheckError extends VerifyError {
     return this.rule === "optmem" ? 12 : 22;
   }
 }
-

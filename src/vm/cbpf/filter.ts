@@ -20,13 +20,22 @@ export interface SockFilter {
 
 export const RECORD_SIZE = 8;
 
-export const insn = (code: number, jt: number, jf: number, k: number): SockFilter => ({ code: code & 0xffff, jt: jt & 0xff, jf: jf & 0xff, k: k >>> 0 });
+export const insn = (code: number, jt: number, jf: number, k: number): SockFilter => ({
+  code: code & 0xffff,
+  jt: jt & 0xff,
+  jf: jf & 0xff,
+  k: k >>> 0,
+});
 
 /** Decode raw records; a length that is not a multiple of 8 is an error at the cut record. */
 export function decodeFilter(bytes: Uint8Array, file?: string): SockFilter[] {
   if (bytes.length % RECORD_SIZE !== 0) {
     const at = Math.floor(bytes.length / RECORD_SIZE);
-    throw new BytecodeError("cbpf.truncated", `record ${at} is cut short: ${bytes.length} bytes is not a whole number of 8-byte sock_filter records (${bytes.length % RECORD_SIZE} bytes left over)`, { file, insn: at });
+    throw new BytecodeError(
+      "cbpf.truncated",
+      `record ${at} is cut short: ${bytes.length} bytes is not a whole number of 8-byte sock_filter records (${bytes.length % RECORD_SIZE} bytes left over)`,
+      { file, insn: at },
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: SockFilter[] = [];
@@ -52,7 +61,11 @@ const hex = (n: number, width: number): string => `0x${n.toString(16).padStart(w
 
 /** The C array body as `bpf_asm -c` prints it (`{ 0x28,  0,  0, 0x0000000c },` per line). */
 export function formatCArray(prog: readonly SockFilter[]): string {
-  return prog.map((f) => `{ ${hex(f.code, 2)}, ${String(f.jt).padStart(2)}, ${String(f.jf).padStart(2)}, ${hex(f.k >>> 0, 8)} },`).join("\n");
+  return prog
+    .map(
+      (f) => `{ ${hex(f.code, 2)}, ${String(f.jt).padStart(2)}, ${String(f.jf).padStart(2)}, ${hex(f.k >>> 0, 8)} },`,
+    )
+    .join("\n");
 }
 
 /** The count-first decimal form: `bpf_asm`'s one line (`oneLine`) or tcpdump -ddd's lines. */
@@ -89,7 +102,11 @@ function cInteger(text: string): number {
   const m = /^([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)[ul]*$/i.exec(text);
   if (m === null) return Number.NaN;
   const body = m[2]!;
-  const v = /^0x/i.test(body) ? Number.parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith("0") ? Number.parseInt(body.slice(1), 8) : Number(body);
+  const v = /^0x/i.test(body)
+    ? Number.parseInt(body.slice(2), 16)
+    : body.length > 1 && body.startsWith("0")
+      ? Number.parseInt(body.slice(1), 8)
+      : Number(body);
   return m[1] === "-" ? -v : v;
 }
 
@@ -97,13 +114,22 @@ function field(tok: NumTok, what: "code" | "jt" | "jf" | "k", file: string): num
   const [lo, hi] = what === "code" ? [0, 0xffff] : what === "k" ? [-0x80000000, 0xffffffff] : [0, 0xff];
   if (!Number.isFinite(tok.value) || !Number.isInteger(tok.value) || tok.value < lo || tok.value > hi) {
     const range = what === "k" ? "a 32-bit value" : `0-${hi}`;
-    throw new ParseError("cbpf.bad-field", `${what} '${tok.text}' is not ${Number.isNaN(tok.value) ? "a number" : "in range"} (expected ${range})`, { file, line: tok.line, col: tok.col, length: tok.text.length });
+    throw new ParseError(
+      "cbpf.bad-field",
+      `${what} '${tok.text}' is not ${Number.isNaN(tok.value) ? "a number" : "in range"} (expected ${range})`,
+      { file, line: tok.line, col: tok.col, length: tok.text.length },
+    );
   }
   return tok.value >>> 0;
 }
 
 function record(toks: readonly NumTok[], file: string): SockFilter {
-  return insn(field(toks[0]!, "code", file), field(toks[1]!, "jt", file), field(toks[2]!, "jf", file), field(toks[3]!, "k", file));
+  return insn(
+    field(toks[0]!, "code", file),
+    field(toks[1]!, "jt", file),
+    field(toks[2]!, "jf", file),
+    field(toks[3]!, "k", file),
+  );
 }
 
 /**
@@ -127,11 +153,16 @@ export function parseCArray(text: string, file: string): SockFilter[] {
     }
     if (parts.length !== 4) {
       const pos = lineCol(clean, m.index);
-      throw new ParseError("cbpf.bad-record", `a sock_filter record has four fields { code, jt, jf, k }; this one has ${parts.length}`, { file, ...pos, length: 1 });
+      throw new ParseError(
+        "cbpf.bad-record",
+        `a sock_filter record has four fields { code, jt, jf, k }; this one has ${parts.length}`,
+        { file, ...pos, length: 1 },
+      );
     }
     out.push(record(parts, file));
   }
-  if (out.length === 0) throw new ParseError("cbpf.empty", "no `{ code, jt, jf, k }` records found", { file, line: 1, col: 1 });
+  if (out.length === 0)
+    throw new ParseError("cbpf.empty", "no `{ code, jt, jf, k }` records found", { file, line: 1, col: 1 });
   return out;
 }
 
@@ -153,15 +184,29 @@ export function parseDecimal(text: string, file: string): SockFilter[] {
   const head = groups[0];
   if (head === undefined || head.length !== 1) {
     const t = head?.[0];
-    throw new ParseError("cbpf.bad-count", "expected the record count first (`N,code jt jf k,...`)", { file, line: t?.line ?? 1, col: t?.col ?? 1 });
+    throw new ParseError("cbpf.bad-count", "expected the record count first (`N,code jt jf k,...`)", {
+      file,
+      line: t?.line ?? 1,
+      col: t?.col ?? 1,
+    });
   }
   const n = head[0]!;
   const out = groups.slice(1).map((g) => {
-    if (g.length !== 4) throw new ParseError("cbpf.bad-record", `a sock_filter record has four numbers 'code jt jf k'; this one has ${g.length}`, { file, line: g[0]!.line, col: g[0]!.col, length: g[0]!.text.length });
+    if (g.length !== 4)
+      throw new ParseError(
+        "cbpf.bad-record",
+        `a sock_filter record has four numbers 'code jt jf k'; this one has ${g.length}`,
+        { file, line: g[0]!.line, col: g[0]!.col, length: g[0]!.text.length },
+      );
     return record(g, file);
   });
   if (!Number.isInteger(n.value) || n.value !== out.length) {
-    throw new ParseError("cbpf.bad-count", `the count says ${n.text} records but ${out.length} follow`, { file, line: n.line, col: n.col, length: n.text.length });
+    throw new ParseError("cbpf.bad-count", `the count says ${n.text} records but ${out.length} follow`, {
+      file,
+      line: n.line,
+      col: n.col,
+      length: n.text.length,
+    });
   }
   return out;
 }

@@ -4,7 +4,18 @@ export { disassembleClassic } from "./disassembler.js";
 export { checkClassic, ALLOWED_CODES } from "./check.js";
 export { ClassicCheckError, type CheckRule } from "./errors.js";
 export { convertClassic, type Converted } from "./convert.js";
-export { decodeFilter, encodeFilter, formatCArray, formatDecimal, parseCArray, parseDecimal, detectTextForm, insn, type SockFilter, type FilterTextForm } from "./filter.js";
+export {
+  decodeFilter,
+  encodeFilter,
+  formatCArray,
+  formatDecimal,
+  parseCArray,
+  parseDecimal,
+  detectTextForm,
+  insn,
+  type SockFilter,
+  type FilterTextForm,
+} from "./filter.js";
 export { interpretClassic } from "./interp.js";
 export { resolvePacket, type ClassicPacket, type ResolvedPacket } from "./packet.js";
 export { ClassicProgram, type ClassicProgramOptions } from "./program.js";

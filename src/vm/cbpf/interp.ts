@@ -25,7 +25,7 @@ function alu(op: number, a: number, v: number): number | undefined {
     case O.A_DIV:
       return v === 0 ? undefined : Math.floor(a / v) >>> 0;
     case O.A_MOD:
-      return v === 0 ? undefined : a % v >>> 0;
+      return v === 0 ? undefined : (a % v) >>> 0;
     case O.A_OR:
       return (a | v) >>> 0;
     case O.A_AND:
@@ -37,7 +37,7 @@ function alu(op: number, a: number, v: number): number | undefined {
     case O.A_RSH:
       return a >>> (v & 31);
     default:
-      return (-a) >>> 0; // NEG
+      return -a >>> 0; // NEG
   }
 }
 
@@ -147,5 +147,9 @@ export function interpretClassic(prog: readonly SockFilter[], p: ResolvedPacket,
         else a = x;
     }
   }
-  throw new ClassicCheckError("last-not-ret", "the filter ran past its last instruction (it was not checked)", prog.length - 1);
+  throw new ClassicCheckError(
+    "last-not-ret",
+    "the filter ran past its last instruction (it was not checked)",
+    prog.length - 1,
+  );
 }

@@ -16,7 +16,22 @@ import * as L from "./skb-layout.js";
 
 const EFAULT = 14;
 // Module-level copies of the layout: one binding each on the per-run path.
-const { SKB_DATA, SKB_LEN, SKB_DATA_LEN, SKB_PROTOCOL, SKB_QUEUE_MAPPING, SKB_VLAN_TCI, SKB_VLAN_PROTO, SKB_VLAN_ALL, SKB_MARK, SKB_HASH, SKB_PKT_TYPE, SKB_DEV, NETDEV_IFINDEX, NETDEV_TYPE } = L;
+const {
+  SKB_DATA,
+  SKB_LEN,
+  SKB_DATA_LEN,
+  SKB_PROTOCOL,
+  SKB_QUEUE_MAPPING,
+  SKB_VLAN_TCI,
+  SKB_VLAN_PROTO,
+  SKB_VLAN_ALL,
+  SKB_MARK,
+  SKB_HASH,
+  SKB_PKT_TYPE,
+  SKB_DEV,
+  NETDEV_IFINDEX,
+  NETDEV_TYPE,
+} = L;
 
 export interface ClassicProgramOptions {
   /** Execution engine (default "interp"). */
@@ -48,7 +63,11 @@ export class ClassicProgram {
     this.skb = this.mem.add("skb", new Uint8Array(L.SKB_SIZE), false);
     this.dev = this.mem.add("net_device", new Uint8Array(L.NETDEV_SIZE), false);
     this.packet = this.mem.add("packet", new Uint8Array(0), false);
-    this.engine = engineByName(options.engine ?? "interp")(this.converted.insns, { mem: this.mem, helpers: this.helpers(), ctxRegion: this.skb.id });
+    this.engine = engineByName(options.engine ?? "interp")(this.converted.insns, {
+      mem: this.mem,
+      helpers: this.helpers(),
+      ctxRegion: this.skb.id,
+    });
   }
 
   /** The packet of the current run (helpers read it). */

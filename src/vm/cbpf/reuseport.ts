@@ -36,7 +36,8 @@ const IPPROTO_UDP = 17;
 
 function ipv4(addr: string): number[] {
   const parts = addr.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new RangeError(`'${addr}' is not an IPv4 address`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new RangeError(`'${addr}' is not an IPv4 address`);
   return parts;
 }
 
@@ -53,7 +54,10 @@ function checksum(b: Uint8Array, from: number, to: number): number {
  * IP id 0 with DF, TTL 64 and the checksums are Baton's choices (a filter that reads them
  * through SKF_NET_OFF sees these values, not the sender's).
  */
-export function udpReuseportPacket(d: UdpDatagram, extra: Omit<ClassicPacket, "bytes" | "dataOffset" | "networkOffset" | "macOffset"> = {}): ClassicPacket {
+export function udpReuseportPacket(
+  d: UdpDatagram,
+  extra: Omit<ClassicPacket, "bytes" | "dataOffset" | "networkOffset" | "macOffset"> = {},
+): ClassicPacket {
   const n = d.payload.length;
   const b = new Uint8Array(ETH_HLEN + IPV4_HLEN + UDP_HLEN + n);
   b[12] = ETH_P_IP >> 8;

@@ -11,7 +11,11 @@ import type { ClassicPacket } from "../../../src/vm/cbpf/packet.js";
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 /** Constants that make comparisons and arithmetic interesting. */
-const k32 = fc.oneof(u32, fc.integer({ min: 0, max: 64 }), fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe));
+const k32 = fc.oneof(
+  u32,
+  fc.integer({ min: 0, max: 64 }),
+  fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe),
+);
 
 /** A packet offset k: small, near the ends of the ranges, network/MAC relative, or wild. */
 const pktK = fc.oneof(
@@ -30,9 +34,16 @@ function straight(written: readonly number[]): fc.Arbitrary<SockFilter> {
     return insn(O.C_ALU | op | O.SRC_K, 0, 0, k);
   });
   const aluX = fc.constantFrom(...O.ALU_OPS.map(([, op]) => op)).map((op) => insn(O.C_ALU | op | O.SRC_X, 0, 0, 0));
-  const anc = fc.constantFrom(...O.KNOWN_ANCILLARY).chain((ad) => fc.constantFrom(O.LD_W_ABS, O.LD_H_ABS, O.LD_B_ABS).map((c) => insn(c, 0, 0, O.ancK(ad))));
+  const anc = fc
+    .constantFrom(...O.KNOWN_ANCILLARY)
+    .chain((ad) => fc.constantFrom(O.LD_W_ABS, O.LD_H_ABS, O.LD_B_ABS).map((c) => insn(c, 0, 0, O.ancK(ad))));
   const abs = fc.tuple(fc.constantFrom(O.LD_W_ABS, O.LD_H_ABS, O.LD_B_ABS), pktK).map(([c, k]) => insn(c, 0, 0, k));
-  const ind = fc.tuple(fc.constantFrom(O.LD_W_IND, O.LD_H_IND, O.LD_B_IND), fc.oneof(fc.integer({ min: 0, max: 40 }), pktK, fc.constantFrom(0xffffffff, 0xfffffff0, 0xfffff000))).map(([c, k]) => insn(c, 0, 0, k));
+  const ind = fc
+    .tuple(
+      fc.constantFrom(O.LD_W_IND, O.LD_H_IND, O.LD_B_IND),
+      fc.oneof(fc.integer({ min: 0, max: 40 }), pktK, fc.constantFrom(0xffffffff, 0xfffffff0, 0xfffff000)),
+    )
+    .map(([c, k]) => insn(c, 0, 0, k));
   const word = fc.integer({ min: 0, max: O.BPF_MEMWORDS - 1 });
   const arbs: fc.Arbitrary<SockFilter>[] = [
     aluK,
@@ -52,19 +63,45 @@ function straight(written: readonly number[]): fc.Arbitrary<SockFilter> {
     fc.constant(insn(O.TAX, 0, 0, 0)),
     fc.constant(insn(O.TXA, 0, 0, 0)),
   ];
-  if (written.length > 0) arbs.push(fc.tuple(fc.constantFrom(O.LD_MEM, O.LDX_MEM), fc.constantFrom(...written)).map(([c, k]) => insn(c, 0, 0, k)));
+  if (written.length > 0)
+    arbs.push(
+      fc.tuple(fc.constantFrom(O.LD_MEM, O.LDX_MEM), fc.constantFrom(...written)).map(([c, k]) => insn(c, 0, 0, k)),
+    );
   return fc.oneof(...arbs);
 }
 
 /** A program of `body` instructions after a prefix that writes some scratch words. */
 export const validProgram: fc.Arbitrary<SockFilter[]> = fc
-  .tuple(fc.uniqueArray(fc.integer({ min: 0, max: O.BPF_MEMWORDS - 1 }), { maxLength: 4 }), fc.integer({ min: 1, max: 40 }), fc.option(fc.integer({ min: 1, max: 20 })))
+  .tuple(
+    fc.uniqueArray(fc.integer({ min: 0, max: O.BPF_MEMWORDS - 1 }), { maxLength: 4 }),
+    fc.integer({ min: 1, max: 40 }),
+    fc.option(fc.integer({ min: 1, max: 20 })),
+  )
   .chain(([written, body, x0]) => {
     const slot = fc.oneof(
       { weight: 12, arbitrary: straight(written).map((f) => ({ f, jump: 0 as const })) },
-      { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...O.COND_JUMPS.map(([, op]) => op)), fc.boolean(), k32, u32, u32).map(([op, x, k, a, b]) => ({ f: insn(O.C_JMP | op | (x ? O.SRC_X : O.SRC_K), 0, 0, x ? 0 : k), jump: 2 as const, a, b })) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(fc.constantFrom(...O.COND_JUMPS.map(([, op]) => op)), fc.boolean(), k32, u32, u32)
+          .map(([op, x, k, a, b]) => ({
+            f: insn(O.C_JMP | op | (x ? O.SRC_X : O.SRC_K), 0, 0, x ? 0 : k),
+            jump: 2 as const,
+            a,
+            b,
+          })),
+      },
       { weight: 1, arbitrary: u32.map((a) => ({ f: insn(O.JA, 0, 0, 0), jump: 1 as const, a, b: 0 })) },
-      { weight: 1, arbitrary: fc.oneof(k32.map((k) => insn(O.RET_K, 0, 0, k)), fc.constant(insn(O.RET_A, 0, 0, 0)), fc.constant(insn(O.RET_A, 0, 0, 0))).map((f) => ({ f, jump: 0 as const })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .oneof(
+            k32.map((k) => insn(O.RET_K, 0, 0, k)),
+            fc.constant(insn(O.RET_A, 0, 0, 0)),
+            fc.constant(insn(O.RET_A, 0, 0, 0)),
+          )
+          .map((f) => ({ f, jump: 0 as const })),
+      },
     );
     return fc.tuple(fc.array(slot, { minLength: body, maxLength: body }), fc.boolean(), k32).map(([slots, retA, k]) => {
       // X starts at 0; a small X first keeps `div x` and `[x + k]` from ending most runs at once.
@@ -89,13 +126,27 @@ export const validProgram: fc.Arbitrary<SockFilter[]> = fc
 
 export const packetArb: fc.Arbitrary<ClassicPacket> = fc
   .tuple(
-    fc.oneof({ weight: 1, arbitrary: fc.uint8Array({ maxLength: 8 }) }, { weight: 5, arbitrary: fc.uint8Array({ minLength: 30, maxLength: 90 }) }),
+    fc.oneof(
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 8 }) },
+      { weight: 5, arbitrary: fc.uint8Array({ minLength: 30, maxLength: 90 }) },
+    ),
     fc.boolean(),
     fc.nat(),
     fc.nat(),
     fc.nat(),
     fc.option(fc.record({ ifindex: u32, type: fc.integer({ min: 0, max: 0xffff }) }), { nil: null }),
-    fc.record({ protocol: fc.integer({ min: 0, max: 0xffff }), pktType: fc.integer({ min: 0, max: 7 }), mark: u32, hash: u32, queueMapping: fc.integer({ min: 0, max: 0xffff }), vlanTci: fc.integer({ min: 0, max: 0xffff }), vlanAll: fc.oneof(fc.constant(0), u32), vlanProto: fc.integer({ min: 0, max: 0xffff }), cpu: fc.integer({ min: 0, max: 255 }), payOffset: u32 }),
+    fc.record({
+      protocol: fc.integer({ min: 0, max: 0xffff }),
+      pktType: fc.integer({ min: 0, max: 7 }),
+      mark: u32,
+      hash: u32,
+      queueMapping: fc.integer({ min: 0, max: 0xffff }),
+      vlanTci: fc.integer({ min: 0, max: 0xffff }),
+      vlanAll: fc.oneof(fc.constant(0), u32),
+      vlanProto: fc.integer({ min: 0, max: 0xffff }),
+      cpu: fc.integer({ min: 0, max: 255 }),
+      payOffset: u32,
+    }),
   )
   .map(([bytes, hasMac, a, b, c, device, f]) => {
     const n = bytes.length;
@@ -103,5 +154,13 @@ export const packetArb: fc.Arbitrary<ClassicPacket> = fc
     const networkOffset = n === 0 ? 0 : a % Math.min(n + 1, 15);
     const dataOffset = networkOffset + (b % Math.min(29, n - networkOffset + 1));
     const pagedLen = c % (n - dataOffset + 1);
-    return { bytes, ...(mac !== undefined ? { macOffset: mac } : {}), networkOffset, dataOffset, pagedLen, device, ...f };
+    return {
+      bytes,
+      ...(mac !== undefined ? { macOffset: mac } : {}),
+      networkOffset,
+      dataOffset,
+      pagedLen,
+      device,
+      ...f,
+    };
   });

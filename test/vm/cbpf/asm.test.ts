@@ -3,7 +3,17 @@ import { describe, expect, it } from "vitest";
 import { BytecodeError, ParseError } from "../../../src/errors.js";
 import { assembleClassic } from "../../../src/vm/cbpf/assembler.js";
 import { disassembleClassic } from "../../../src/vm/cbpf/disassembler.js";
-import { decodeFilter, detectTextForm, encodeFilter, formatCArray, formatDecimal, insn, parseCArray, parseDecimal, type SockFilter } from "../../../src/vm/cbpf/filter.js";
+import {
+  decodeFilter,
+  detectTextForm,
+  encodeFilter,
+  formatCArray,
+  formatDecimal,
+  insn,
+  parseCArray,
+  parseDecimal,
+  type SockFilter,
+} from "../../../src/vm/cbpf/filter.js";
 import { loadClassic } from "../../../src/vm/cbpf/load.js";
 import * as O from "../../../src/vm/cbpf/opcodes.js";
 import { validProgram } from "./arbitrary.js";
@@ -30,7 +40,9 @@ describe("bpf_asm assembler", () => {
       [0x06, 0, 0, 0xffffffff],
       [0x06, 0, 0, 0],
     ]);
-    expect(formatCArray(prog)).toBe("{ 0x28,  0,  0, 0x0000000c },\n{ 0x15,  0,  1, 0x00000806 },\n{ 0x06,  0,  0, 0xffffffff },\n{ 0x06,  0,  0, 0x00000000 },");
+    expect(formatCArray(prog)).toBe(
+      "{ 0x28,  0,  0, 0x0000000c },\n{ 0x15,  0,  1, 0x00000806 },\n{ 0x06,  0,  0, 0xffffffff },\n{ 0x06,  0,  0, 0x00000000 },",
+    );
     expect(formatDecimal(prog)).toBe("4,40 0 0 12,21 0 1 2054,6 0 0 4294967295,6 0 0 0,");
   });
 
@@ -160,8 +172,12 @@ describe("disassembler and record formats", () => {
   });
 
   it("parses a C declaration with comments and locates a bad record", () => {
-    const c = "struct sock_filter code[] = {\n  /* ld */ { 0x20, 0, 0, 0xfffff024 }, // cpu\n  { 0x16, 0, 0, 0 },\n};\n";
-    expect(rec(parseCArray(c, "c.c"))).toEqual([[0x20, 0, 0, 0xfffff024], [0x16, 0, 0, 0]]);
+    const c =
+      "struct sock_filter code[] = {\n  /* ld */ { 0x20, 0, 0, 0xfffff024 }, // cpu\n  { 0x16, 0, 0, 0 },\n};\n";
+    expect(rec(parseCArray(c, "c.c"))).toEqual([
+      [0x20, 0, 0, 0xfffff024],
+      [0x16, 0, 0, 0],
+    ]);
     const bad = "{ 0x20, 0, 0, 0 },\n{ 0x16, 0, 300, 0 },";
     const e = err(() => parseCArray(bad, "c.c"));
     expect([e.code, e.location]).toEqual(["cbpf.bad-field", expect.objectContaining({ line: 2, col: 12 })]);

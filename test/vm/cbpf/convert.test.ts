@@ -14,7 +14,8 @@ import { encode } from "../../../src/vm/isa.js";
 import { Rng } from "../../../src/vm/rng.js";
 import { packetArb, validProgram } from "./arbitrary.js";
 
-const text = (src: string): string => disassemble(encode(convertClassic(assembleClassic(src)).insns), { style: "conformance" }).trim();
+const text = (src: string): string =>
+  disassemble(encode(convertClassic(assembleClassic(src)).insns), { style: "conformance" }).trim();
 
 describe("conversion to eBPF, as bpf_convert_filter emits it", () => {
   it("starts with the prologue and maps ret #k to mov32 + exit", () => {
@@ -39,7 +40,9 @@ describe("conversion to eBPF, as bpf_convert_filter emits it", () => {
     const one = (src: string): string[] => text(src).split("\n").slice(3);
     expect(one("jeq #1, tt, ff\nff: ret #0\ntt: ret #1")[0]).toMatch(/^jeq %r0, 1, \+2/);
     // neither branch falls through: jeq to jt, then ja to jf
-    expect(one("jeq #1, tt, ff\nret #2\nff: ret #0\ntt: ret #1").slice(0, 2).join("|")).toMatch(/^jeq %r0, 1, \+5\|ja \+2/);
+    expect(one("jeq #1, tt, ff\nret #2\nff: ret #0\ntt: ret #1").slice(0, 2).join("|")).toMatch(
+      /^jeq %r0, 1, \+5\|ja \+2/,
+    );
     expect(one("jeq #1, tt\nret #0\ntt: ret #1")[0]).toMatch(/^jeq %r0, 1, \+2/);
     expect(one("jneq #1, ff\nret #0\nff: ret #1")[0]).toMatch(/^jne %r0, 1, \+2/);
     expect(one("jlt #1, ff\nret #0\nff: ret #1")[0]).toMatch(/^jlt %r0, 1, \+2/); // jge jt=0 -> jlt
@@ -85,19 +88,27 @@ describe("converted programs agree with the reference interpreter", () => {
   for (const engine of ["interp", "jit"] as const) {
     it(`on random valid programs and packets (${engine})`, () => {
       fc.assert(
-        fc.property(validProgram, fc.array(packetArb, { minLength: 1, maxLength: 4 }), fc.integer(), (prog, packets, seed) => {
-          expect(checkClassic(prog)).toBeUndefined();
-          const p = new ClassicProgram(prog, { engine, seed });
-          const ref = new Rng(seed);
-          for (const pkt of packets) expect(p.run(pkt)).toBe(interpretClassic(prog, resolvePacket(pkt), ref));
-        }),
+        fc.property(
+          validProgram,
+          fc.array(packetArb, { minLength: 1, maxLength: 4 }),
+          fc.integer(),
+          (prog, packets, seed) => {
+            expect(checkClassic(prog)).toBeUndefined();
+            const p = new ClassicProgram(prog, { engine, seed });
+            const ref = new Rng(seed);
+            for (const pkt of packets) expect(p.run(pkt)).toBe(interpretClassic(prog, resolvePacket(pkt), ref));
+          },
+        ),
         { numRuns: engine === "jit" ? 150 : 400 },
       );
     });
   }
 
   it("reads payload, network and MAC bytes of a UDP datagram at reuseport selection", () => {
-    const pkt = udpReuseportPacket({ payload: Uint8Array.from([0xc0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0x11]), srcPort: 0x1234 });
+    const pkt = udpReuseportPacket({
+      payload: Uint8Array.from([0xc0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd, 0x11]),
+      srcPort: 0x1234,
+    });
     const run = (src: string): number => new ClassicProgram(assembleClassic(src), { engine: "jit" }).run(pkt);
     expect(run("ld [0]\nret a")).toBe(0xc0000001);
     expect(run("ldh [7]\nret a")).toBe(0xdd11);
@@ -107,7 +118,7 @@ describe("converted programs agree with the reference interpreter", () => {
     expect(run(`ldb [${(O.SKF_NET_OFF + 9) >>> 0}]\nret a`)).toBe(17); // IP protocol
     expect(run(`ldh [${(O.SKF_NET_OFF + 20) >>> 0}]\nret a`)).toBe(0x1234); // UDP source port
     expect(run(`ldh [${(O.SKF_LL_OFF + 12) >>> 0}]\nret a`)).toBe(0x0800); // EtherType
-    expect(run(`ldxb 4*([${(O.SKF_NET_OFF) >>> 0}]&0xf)\nldh [x + ${(O.SKF_NET_OFF) >>> 0}]\nret a`)).toBe(0x1234);
+    expect(run(`ldxb 4*([${O.SKF_NET_OFF >>> 0}]&0xf)\nldh [x + ${O.SKF_NET_OFF >>> 0}]\nret a`)).toBe(0x1234);
     expect(run("ld #proto\nret a")).toBe(0x0800);
     expect(run("ld #ifidx\nret a")).toBe(1);
     expect(run("ld #hatype\nret a")).toBe(772);
@@ -116,7 +127,8 @@ describe("converted programs agree with the reference interpreter", () => {
   it("goes on after a load through the helper (paged bytes) that reads 0, in both engines", () => {
     // headlen 17 of 31 bytes: [17] takes bpf_skb_load_helper_8's path and reads 0
     const pkt = { bytes: Uint8Array.from({ length: 31 }, (_, i) => (i === 0 ? 1 : 0)), pagedLen: 14 };
-    for (const engine of ["interp", "jit"] as const) expect(new ClassicProgram(assembleClassic("ldb [17]\nld [0]\nret a"), { engine }).run(pkt)).toBe(0x01000000);
+    for (const engine of ["interp", "jit"] as const)
+      expect(new ClassicProgram(assembleClassic("ldb [17]\nld [0]\nret a"), { engine }).run(pkt)).toBe(0x01000000);
   });
 
   it("ends with A unchanged when #ifidx finds no device", () => {

@@ -61,46 +61,75 @@ const HAND: readonly (readonly [string, SockFilter[]])[] = [
   ["last is not ret", [insn(O.LD_IMM, 0, 0, 0)]],
   ["ld M[0] unwritten", [insn(O.LD_MEM, 0, 0, 0), ret0]],
   ["ld M[0] written", [insn(O.ST, 0, 0, 0), insn(O.LD_MEM, 0, 0, 0), ret0]],
-  ["M[0] written on one branch only", [insn(O.C_JMP | O.J_JEQ, 0, 1, 0), insn(O.ST, 0, 0, 0), insn(O.LDX_MEM, 0, 0, 0), ret0]],
-  ["M[0] written on both branches", [insn(O.C_JMP | O.J_JEQ, 0, 2, 0), insn(O.ST, 0, 0, 0), insn(O.JA, 0, 0, 1), insn(O.STX, 0, 0, 0), insn(O.LDX_MEM, 0, 0, 0), ret0]],
+  [
+    "M[0] written on one branch only",
+    [insn(O.C_JMP | O.J_JEQ, 0, 1, 0), insn(O.ST, 0, 0, 0), insn(O.LDX_MEM, 0, 0, 0), ret0],
+  ],
+  [
+    "M[0] written on both branches",
+    [
+      insn(O.C_JMP | O.J_JEQ, 0, 2, 0),
+      insn(O.ST, 0, 0, 0),
+      insn(O.JA, 0, 0, 1),
+      insn(O.STX, 0, 0, 0),
+      insn(O.LDX_MEM, 0, 0, 0),
+      ret0,
+    ],
+  ],
   ["M[1] written behind a ja that skips it", [insn(O.JA, 0, 0, 1), insn(O.ST, 0, 0, 1), insn(O.LD_MEM, 0, 0, 1), ret0]],
-  ["jump too far for eBPF after conversion", [insn(O.JA, 0, 0, 4000), ...Array.from({ length: 4000 }, () => insn(O.LD_W_ABS, 0, 0, 0x10000)), insn(O.RET_A, 0, 0, 0)]],
-  ["the same jump over 2000 loads", [insn(O.JA, 0, 0, 2000), ...Array.from({ length: 2000 }, () => insn(O.LD_W_ABS, 0, 0, 0x10000)), insn(O.RET_A, 0, 0, 0)]],
+  [
+    "jump too far for eBPF after conversion",
+    [
+      insn(O.JA, 0, 0, 4000),
+      ...Array.from({ length: 4000 }, () => insn(O.LD_W_ABS, 0, 0, 0x10000)),
+      insn(O.RET_A, 0, 0, 0),
+    ],
+  ],
+  [
+    "the same jump over 2000 loads",
+    [
+      insn(O.JA, 0, 0, 2000),
+      ...Array.from({ length: 2000 }, () => insn(O.LD_W_ABS, 0, 0, 0x10000)),
+      insn(O.RET_A, 0, 0, 0),
+    ],
+  ],
 ];
 
 /** A valid program with one instruction broken in a way one of the rules catches (or not). */
-const mutated: fc.Arbitrary<SockFilter[]> = fc.tuple(validProgram, fc.nat(), fc.integer({ min: 0, max: 7 }), fc.nat(), fc.nat()).map(([prog, at, how, r1, r2]) => {
-  const p = prog.slice();
-  const i = at % p.length;
-  const f = p[i]!;
-  switch (how) {
-    case 0:
-      p[i] = insn(r1 % 0x100, f.jt, f.jf, f.k); // any code byte
-      break;
-    case 1:
-      p[i] = insn(f.code, r1 % 8, r2 % 8, f.k); // jump offsets near the end
-      break;
-    case 2:
-      p[i] = insn(f.code, f.jt, f.jf, r1 % 40); // k near the memory and shift limits
-      break;
-    case 3:
-      p[i] = insn(O.LD_W_ABS, 0, 0, (O.SKF_AD_OFF + (r1 % 80)) >>> 0); // known and unknown ancillary
-      break;
-    case 4:
-      p.pop(); // maybe no final ret
-      if (p.length === 0) p.push(insn(r1 % 0x100, 0, 0, 0));
-      break;
-    case 5:
-      p.splice(i, 0, insn(r1 % 2 === 0 ? O.LD_MEM : O.LDX_MEM, 0, 0, r2 % 16)); // a load that may be unwritten
-      break;
-    case 6:
-      p[i] = insn(O.JA, 0, 0, r1 % (p.length - i + 2)); // ja near the end
-      break;
-    default:
-      p[i] = insn(r1 % 0x10000, f.jt, f.jf, f.k); // a 16-bit code
-  }
-  return p;
-});
+const mutated: fc.Arbitrary<SockFilter[]> = fc
+  .tuple(validProgram, fc.nat(), fc.integer({ min: 0, max: 7 }), fc.nat(), fc.nat())
+  .map(([prog, at, how, r1, r2]) => {
+    const p = prog.slice();
+    const i = at % p.length;
+    const f = p[i]!;
+    switch (how) {
+      case 0:
+        p[i] = insn(r1 % 0x100, f.jt, f.jf, f.k); // any code byte
+        break;
+      case 1:
+        p[i] = insn(f.code, r1 % 8, r2 % 8, f.k); // jump offsets near the end
+        break;
+      case 2:
+        p[i] = insn(f.code, f.jt, f.jf, r1 % 40); // k near the memory and shift limits
+        break;
+      case 3:
+        p[i] = insn(O.LD_W_ABS, 0, 0, (O.SKF_AD_OFF + (r1 % 80)) >>> 0); // known and unknown ancillary
+        break;
+      case 4:
+        p.pop(); // maybe no final ret
+        if (p.length === 0) p.push(insn(r1 % 0x100, 0, 0, 0));
+        break;
+      case 5:
+        p.splice(i, 0, insn(r1 % 2 === 0 ? O.LD_MEM : O.LDX_MEM, 0, 0, r2 % 16)); // a load that may be unwritten
+        break;
+      case 6:
+        p[i] = insn(O.JA, 0, 0, r1 % (p.length - i + 2)); // ja near the end
+        break;
+      default:
+        p[i] = insn(r1 % 0x10000, f.jt, f.jf, f.k); // a 16-bit code
+    }
+    return p;
+  });
 
 describe(`classic checker vs the kernel's${oracle.available ? "" : ` (skipped: ${oracle.reason})`}`, () => {
   it.skipIf(!oracle.available)("agrees on hand-written programs, one per rule", () => {
@@ -111,17 +140,33 @@ describe(`classic checker vs the kernel's${oracle.available ? "" : ` (skipped: $
     // the rules are all exercised
     const rules = new Set(HAND.map(([, p]) => checkClassic(p)?.rule).filter((r) => r !== undefined));
     expect(HAND.some(([, p]) => reuseportAttachError(p, optmem)?.rule === "optmem")).toBe(optmem < 300_000);
-    expect([...rules].sort()).toEqual(["ancillary", "code", "convert-range", "div-by-zero", "ja-range", "jump-range", "last-not-ret", "length", "mem-index", "mem-uninit", "shift"]);
+    expect([...rules].sort()).toEqual([
+      "ancillary",
+      "code",
+      "convert-range",
+      "div-by-zero",
+      "ja-range",
+      "jump-range",
+      "last-not-ret",
+      "length",
+      "mem-index",
+      "mem-uninit",
+      "shift",
+    ]);
   });
 
   it.skipIf(!oracle.available)("agrees on random valid and mutated programs", () => {
-    const progs = [...fc.sample(validProgram, { numRuns: 300, seed: 17 }), ...fc.sample(mutated, { numRuns: 1500, seed: 42 })];
+    const progs = [
+      ...fc.sample(validProgram, { numRuns: 300, seed: 17 }),
+      ...fc.sample(mutated, { numRuns: 1500, seed: 42 }),
+    ];
     const verdicts = kernelVerdicts(progs);
     let rejected = 0;
     progs.forEach((p, i) => {
       const ours = reuseportAttachError(p, optmem);
       if (ours !== undefined) rejected++;
-      if ((ours?.errno ?? "ok") !== verdicts[i]) expect.fail(`program ${i} (${JSON.stringify(p)}): Baton ${ours?.message ?? "accepts"}, kernel ${verdicts[i]}`);
+      if ((ours?.errno ?? "ok") !== verdicts[i])
+        expect.fail(`program ${i} (${JSON.stringify(p)}): Baton ${ours?.message ?? "accepts"}, kernel ${verdicts[i]}`);
     });
     // both verdicts well represented
     expect(rejected).toBeGreaterThan(300);
@@ -139,7 +184,11 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
     const p = new ClassicProgram(prog, { engine: "jit" });
     let predicted = 0;
     datagrams.forEach((d, i) => {
-      const pick = selectClassic(p, udpReuseportPacket({ payload: d.payload, srcPort: d.srcPort, dstPort: 4433 }, { cpu: cpu < 0 ? 0 : cpu }), nsocks);
+      const pick = selectClassic(
+        p,
+        udpReuseportPacket({ payload: d.payload, srcPort: d.srcPort, dstPort: 4433 }, { cpu: cpu < 0 ? 0 : cpu }),
+        nsocks,
+      );
       expect(got[i]).not.toBeNull();
       if (pick.kind === "socket") {
         predicted++;
@@ -162,7 +211,10 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
   });
 
   it.skipIf(!place.available)("the EtherType through SKF_LL_OFF and the IP header length through ldxb", () => {
-    check(`ldh [${(O.SKF_LL_OFF + 12) >>> 0}]\njeq #0x800, ip, no\nip: ldxb 4*([${O.SKF_NET_OFF >>> 0}]&0xf)\ntxa\nrsh #2\nsub #4\nret a\nno: ret #7`, 3);
+    check(
+      `ldh [${(O.SKF_LL_OFF + 12) >>> 0}]\njeq #0x800, ip, no\nip: ldxb 4*([${O.SKF_NET_OFF >>> 0}]&0xf)\ntxa\nrsh #2\nsub #4\nret a\nno: ret #7`,
+      3,
+    );
   });
 
   it.skipIf(!place.available)("the CPU (SKF_AD_CPU), with the sender pinned", () => {
@@ -170,4 +222,3 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
     for (let cpu = 0; cpu < cpus; cpu++) check("ld #cpu\nret a", 2, cpu);
   });
 });
-

@@ -47,7 +47,8 @@ export function oracleAvailability(): Availability {
 export function placementAvailability(): Availability {
   const a = oracleAvailability();
   if (!a.available) return a;
-  if (process.getuid?.() !== 0) return { ...a, available: false, reason: "not root (a private network namespace needs CAP_SYS_ADMIN)" };
+  if (process.getuid?.() !== 0)
+    return { ...a, available: false, reason: "not root (a private network namespace needs CAP_SYS_ADMIN)" };
   for (const c of ["unshare", "ip"]) if (!has(c)) return { ...a, available: false, reason: `${c} not installed` };
   return a;
 }
@@ -57,9 +58,15 @@ const line = (prog: readonly SockFilter[]): string => formatDecimal(prog, false)
 /** The kernel's verdict per program: "ok", or the errno setsockopt returned. */
 export function kernelVerdicts(progs: readonly (readonly SockFilter[])[]): ("ok" | number)[] {
   const a = oracleAvailability();
-  const r = spawnSync(a.binary, ["check"], { input: progs.map(line).join("\n") + "\n", encoding: "utf8", timeout: 60_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(a.binary, ["check"], {
+    input: progs.map(line).join("\n") + "\n",
+    encoding: "utf8",
+    timeout: 60_000,
+    maxBuffer: 64 << 20,
+  });
   const out = (r.stdout ?? "").split("\n").filter((l) => l !== "");
-  if (out.length !== progs.length) throw new Error(`cbpf_oracle check answered ${out.length} of ${progs.length} programs: ${r.stderr}`);
+  if (out.length !== progs.length)
+    throw new Error(`cbpf_oracle check answered ${out.length} of ${progs.length} programs: ${r.stderr}`);
   return out.map((l) => (l === "ok" ? "ok" : Number(l.split(" ")[1])));
 }
 
@@ -69,10 +76,31 @@ export interface Datagram {
 }
 
 /** Which of `nsocks` sockets received each datagram (null: none), in a private netns. */
-export function kernelPlacements(prog: readonly SockFilter[], nsocks: number, datagrams: readonly Datagram[], port: number, cpu = -1): (number | null)[] {
+export function kernelPlacements(
+  prog: readonly SockFilter[],
+  nsocks: number,
+  datagrams: readonly Datagram[],
+  port: number,
+  cpu = -1,
+): (number | null)[] {
   const a = placementAvailability();
   const input = datagrams.map((d) => `${d.srcPort} ${Buffer.from(d.payload).toString("hex")}`).join("\n") + "\n";
-  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', a.binary, "place", String(port), String(nsocks), String(cpu), line(prog)], { input, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(
+    "unshare",
+    [
+      "--net",
+      "sh",
+      "-c",
+      'ip link set lo up && exec "$0" "$@"',
+      a.binary,
+      "place",
+      String(port),
+      String(nsocks),
+      String(cpu),
+      line(prog),
+    ],
+    { input, encoding: "utf8", timeout: 60_000 },
+  );
   const out = (r.stdout ?? "").split("\n").filter((l) => l !== "");
   if (out[0] !== "attached") throw new Error(`cbpf_oracle place failed: ${out.join(" | ")} ${r.stderr}`);
   return out.slice(1).map((l) => (l === "none" ? null : Number(l)));
