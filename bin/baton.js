@@ -12,7 +12,9 @@ try {
     process.stderr.write("error: Baton is not built yet (no dist/): run `npm run build` first, or `npx tsx src/cli/entry.ts …` to run from source\n");
     process.exit(1);
   }
-  throw e;
+  // Any other load failure (a broken or partial build): one line, no stack.
+  process.stderr.write(`error: Baton's build in dist/ cannot be loaded (${e && e.message ? String(e.message).split("\n")[0] : e}): run \`npm run build\` again\n`);
+  process.exit(1);
 }
 
 v8.tuneV8();

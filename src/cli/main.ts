@@ -82,13 +82,32 @@ export function exitQuietlyOnClosedPipe(): void {
   }
 }
 
+/** A bug, not bad input: still one line, no stack unless BATON_DEBUG asks for it; exit 70. */
+export function internalErrorText(e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return `internal error: ${err.message}\n${process.env.BATON_DEBUG ? err.stack : "(set BATON_DEBUG=1 for the stack)"}\n`;
+}
+
+/**
+ * Errors outside main()'s promise (a stream's 'error' event other than EPIPE, a stray
+ * rejection) would otherwise reach Node's default handler, which prints a stack trace.
+ */
+export function exitOnUncaught(): void {
+  const fail = (e: unknown): void => {
+    process.stderr.write(internalErrorText(e));
+    process.exit(70);
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
+  exitOnUncaught();
   try {
     process.exitCode = await main(argv, processIO);
   } catch (e) {
-    // A bug, not bad input: still one line, no stack unless asked for.
-    process.stderr.write(`internal error: ${(e as Error).message}\n${process.env.BATON_DEBUG ? (e as Error).stack : "(set BATON_DEBUG=1 for the stack)"}\n`);
+    process.stderr.write(internalErrorText(e));
     process.exitCode = 70;
   }
 }
