@@ -23,6 +23,8 @@ export interface Sysctls {
   tcp_abort_on_overflow: number;
   /** net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue is full, 2 always. */
   tcp_syncookies: number;
+  /** net.ipv4.tcp_timestamps: non-zero puts the 12-byte timestamp option in every segment (ctx `len`). */
+  tcp_timestamps: number;
 }
 
 export const DEFAULT_SYSCTLS: Readonly<Sysctls> = {
@@ -33,6 +35,7 @@ export const DEFAULT_SYSCTLS: Readonly<Sysctls> = {
   tcp_fastopen: 1,
   tcp_abort_on_overflow: 0,
   tcp_syncookies: 1,
+  tcp_timestamps: 1,
 };
 
 /** Allowed ranges, as the kernel's proc handlers enforce them. */
@@ -44,6 +47,7 @@ const SYSCTL_RANGES: Readonly<Record<keyof Sysctls, readonly [number, number]>> 
   tcp_fastopen: [0, 2147483647],
   tcp_abort_on_overflow: [0, 1],
   tcp_syncookies: [0, 2],
+  tcp_timestamps: [0, 2],
 };
 
 export const SYSCTL_NAMES = Object.keys(DEFAULT_SYSCTLS) as (keyof Sysctls)[];

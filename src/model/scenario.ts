@@ -47,6 +47,12 @@ export interface ClientSpec {
   ackDelayMs: number | null;
   fastOpen: boolean;
   dataBytes: number;
+  /**
+   * The final ACK is bare and the data goes in a segment of its own: at this time (ms), or
+   * this long after the ACK (ms). Both null: the ACK carries the data.
+   */
+  dataAtMs: number | null;
+  dataAfterMs: number | null;
   /** Explicit connection hashes (replaying a real run), one per connection. */
   hashes: number[] | null;
 }
@@ -167,7 +173,7 @@ export function formatIp(n: number): string {
 
 const TOP = ["$schema", "name", "description", "seed", "port", "durationMs", "sampleMs", "sysctls", "listeners", "clients", "maps", "events"];
 const LISTENER = ["name", "bind", "backlog", "acceptRate", "listenAt", "deferAcceptSec", "synRetries", "fastOpenQlen"];
-const CLIENT = ["name", "startMs", "count", "rate", "src", "srcPort", "dst", "ackDelayMs", "fastOpen", "dataBytes", "hashes"];
+const CLIENT = ["name", "startMs", "count", "rate", "src", "srcPort", "dst", "ackDelayMs", "fastOpen", "dataBytes", "dataAtMs", "dataAfterMs", "hashes"];
 const EVENT_FIELDS: Record<ScenarioEvent["do"], readonly string[]> = {
   listen: ["listener", "backlog"],
   close: ["listener"],
@@ -248,8 +254,17 @@ export function validateScenario(json: unknown, file: string): Scenario {
       ackDelayMs: v.nullableNum(c, "ackDelayMs", p, 0, TIME),
       fastOpen: v.bool(c, "fastOpen", p, false),
       dataBytes: v.num(c, "dataBytes", p, 0, { int: true, max: MAX_DATA_BYTES }),
+      dataAtMs: v.nullableNum(c, "dataAtMs", p, null, TIME),
+      dataAfterMs: v.nullableNum(c, "dataAfterMs", p, null, TIME),
       hashes,
     });
+    const cl = sc.clients[sc.clients.length - 1] as ClientSpec;
+    if (cl.dataAtMs !== null || cl.dataAfterMs !== null) {
+      const k = cl.dataAtMs !== null ? "dataAtMs" : "dataAfterMs";
+      if (cl.dataAtMs !== null && cl.dataAfterMs !== null) v.fail(`${p}/dataAfterMs`, `expected at most one of "dataAtMs" and "dataAfterMs"`);
+      if (cl.dataBytes === 0) v.fail(`${p}/${k}`, `a client that sends data later needs "dataBytes" > 0`);
+      if (cl.fastOpen) v.fail(`${p}/${k}`, `a TFO client sends its data with the SYN; drop "${k}" or "fastOpen"`);
+    }
   });
   const mapNames = new Set<string>();
   (o.maps === undefined ? [] : v.arr(o.maps, "/maps", MAX_MAPS)).forEach((x, i) => {

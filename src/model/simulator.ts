@@ -5,7 +5,9 @@
  * Same scenario + seed ⇒ the same event order ⇒ byte-identical results.
  * Client model: zero network delay; the final ACK reaches the server `ackDelayMs` after the
  * SYN-ACK (a withheld ACK, like the selftest's XDP drop); a client whose ACK was already
- * sent answers every retransmitted SYN-ACK at once. A dropped SYN is retried at 1, 2, 4 … s
+ * sent answers every retransmitted SYN-ACK at once. The ACK carries the client's data, or,
+ * for a client with `dataAtMs`/`dataAfterMs`, is bare and the data follows in its own segment
+ * (what TCP_DEFER_ACCEPT waits for). A dropped SYN is retried at 1, 2, 4 … s
  * up to tcp_syn_retries.
  */
 import { ModelError } from "../errors.js";
@@ -48,7 +50,7 @@ export interface SimOptions {
   readonly sink?: ConnectionSink;
 }
 
-const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7;
+const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7, K_DATA = 8;
 const SEC = 1_000_000;
 
 class Conn extends Flow {
@@ -62,6 +64,8 @@ class Conn extends Flow {
   /** The `at` of this flow's timer event currently in the queue (-1 none). */
   timerQueued = -1;
   ackRetries = 0;
+  /** A client that sends its data after the handshake: its data segment went out. */
+  dataSent = false;
   done = false;
   constructor(
     id: number,
@@ -311,9 +315,21 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     }
   };
 
+  /** Does the client send its data after a bare ACK (and has not yet)? */
+  const dataPending = (c: Conn): boolean => !c.dataSent && (c.client.c.dataAtMs !== null || c.client.c.dataAfterMs !== null);
+
   const sendAck = (c: Conn): void => {
-    c.ackSent = true;
-    const out = receiveAck(st, c, { dataLen: c.client.c.dataBytes });
+    if (!c.ackSent) {
+      c.ackSent = true;
+      const spec = c.client.c;
+      if (dataPending(c)) q.push(spec.dataAtMs !== null ? Math.max(st.now, Math.round(spec.dataAtMs * 1000)) : st.now + Math.round((spec.dataAfterMs as number) * 1000), K_DATA, c);
+    }
+    deliver(c, dataPending(c) ? 0 : c.client.c.dataBytes);
+  };
+
+  /** A segment from the client after its SYN-ACK: the (bare or data-carrying) ACK, or its data. */
+  const deliver = (c: Conn, payload: number): void => {
+    const out = receiveAck(st, c, { dataLen: payload });
     if (out.kind === "kept") {
       const r = c.ehash as RequestSock;
       if (c.timerQueued !== r.timerAt) {
@@ -321,8 +337,10 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         q.push(r.timerAt, K_TIMER, r);
       }
     } else if (out.kind === "dropped" && c.cookie) {
-      // A cookie ACK dropped on overflow: only a client with data retransmits.
-      if (c.client.c.dataBytes > 0 && c.ackRetries < ns.sysctl.tcp_syn_retries) q.push(st.now + SEC * 2 ** c.ackRetries++, K_ACK, c);
+      // A cookie ACK dropped on overflow: a bare ACK is not retransmitted (data still to come
+      // validates the cookie again); a segment with data is, with backoff.
+      if (payload === 0 && dataPending(c)) return;
+      if (payload > 0 && c.ackRetries < ns.sysctl.tcp_syn_retries) q.push(st.now + SEC * 2 ** c.ackRetries++, K_ACK, c);
       else finish(c, "timed-out", null, "cookie-ack-dropped");
     }
   };
@@ -388,6 +406,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       case K_ACK: {
         const c = obj as Conn;
         if (!c.done) sendAck(c);
+        break;
+      }
+      case K_DATA: {
+        const c = obj as Conn;
+        if (c.done || c.dataSent) break;
+        c.dataSent = true;
+        deliver(c, c.client.c.dataBytes);
         break;
       }
       case K_TIMER: {

@@ -14,8 +14,21 @@ import type { LossCause, TcpStack } from "./stack.js";
 /** TCP_TIMEOUT_INIT and TCP_RTO_MAX, µs. */
 export const TIMEOUT_INIT_US = 1_000_000;
 export const RTO_MAX_US = 120_000_000;
-/** A bare TCP header: ctx `len` of a final ACK without payload (> 0, R16). */
-const TCP_HDR = 20;
+/**
+ * ctx `len` is skb->len at the lookup: the TCP header with its options, plus the payload
+ * (measured with an sk_reuseport program on this machine's kernel: a SYN reads 40, a 25-byte
+ * data segment 57; 32 and 45 with tcp_timestamps=0). A Linux SYN carries MSS, SACK-permitted,
+ * timestamps and window scale (20 option bytes, 12 without timestamps); every later segment
+ * carries the 12-byte timestamp option only. Omitted: the TFO cookie option on a TFO SYN.
+ */
+export function synLen(st: TcpStack, payload: number): number {
+  return (st.ns.sysctl.tcp_timestamps !== 0 ? 40 : 32) + payload;
+}
+
+/** ctx `len` of an ACK or data segment after the handshake (> 0, R16). */
+export function segmentLen(st: TcpStack, payload: number): number {
+  return (st.ns.sysctl.tcp_timestamps !== 0 ? 32 : 20) + payload;
+}
 
 export type SynOutcome =
   | { kind: "rst"; cause: LossCause } // no listener, or the prog refused (R10)
@@ -62,7 +75,8 @@ function acceptqFull(l: Listener): boolean {
 export function receiveSyn(st: TcpStack, flow: Flow, opts: { fastOpen?: boolean; dataLen?: number } = {}): SynOutcome {
   const c = st.ns.counters;
   const dataLen = opts.dataLen ?? 0;
-  const sk = lookupListener(st, flow, TCP_HDR + dataLen);
+  // Only a TFO SYN carries its payload.
+  const sk = lookupListener(st, flow, synLen(st, opts.fastOpen === true ? dataLen : 0));
   if (sk === REFUSED || sk === null) {
     c.OutRsts++;
     return { kind: "rst", cause: sk === REFUSED ? "program-refused" : "no-listener" };
@@ -160,7 +174,7 @@ function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome
   const old = req.listener;
   let sk = old;
   if (old.state !== TCP_LISTEN) {
-    const nsk = st.reuseportMigrate(old, req, flow.hash, TCP_HDR + dataLen);
+    const nsk = st.reuseportMigrate(old, req, flow.hash, segmentLen(st, dataLen));
     if (nsk === null) {
       dropRequest(st, req, old);
       return null;
@@ -220,7 +234,7 @@ function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome
 /** An ACK with no request: a live listener validates a syncookie (R17) or answers RST. */
 function listenerAck(st: TcpStack, flow: Flow, dataLen: number): AckOutcome {
   const c = st.ns.counters;
-  const sk = lookupListener(st, flow, TCP_HDR + dataLen);
+  const sk = lookupListener(st, flow, segmentLen(st, dataLen));
   if (sk === REFUSED || sk === null) {
     c.OutRsts++;
     const cause: LossCause = sk === REFUSED ? "program-refused" : "no-listener";

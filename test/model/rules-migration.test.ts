@@ -150,7 +150,7 @@ describe("migration points", () => {
     st.attachProgram(ls[1]!, p);
     const out = receiveAck(st, f, { dataLen: 12 });
     expect(out.kind === "queued" && out.listener.name).toBe("B");
-    expect(p.calls[0]!.len).toBe(32); // ctx len > 0: header + payload
+    expect(p.calls[0]!.len).toBe(32 + 12); // ctx len: header with the timestamp option + payload
     expect([ls[1]!.ackBacklog, ls[0]!.qlen, log.migrations[0]!.point]).toEqual([1, 0, "ack"]);
     expect(counts(st.ns.counters)).toEqual([1, 0]);
   });

@@ -38,7 +38,7 @@ describe("scenario validation", () => {
     ["unknown field", with_({ events: [{ at: 1, do: "close", listener: "A", how: "rd" }] }), "x.json: /events/0/how: unknown field; expected one of at, do, listener"],
     ["bad shutdown how", with_({ events: [{ at: 1, do: "shutdown", listener: "A", how: "up" }] }), 'x.json: /events/0/how: expected "rd", "wr" or "rdwr", got "up"'],
     ["sysctl range", with_({ sysctls: { tcp_migrate_req: 2 } }), "x.json: /sysctls/tcp_migrate_req: expected an integer from 0 to 1, got 2"],
-    ["unknown sysctl", with_({ sysctls: { tcp_foo: 1 } }), "x.json: /sysctls/tcp_foo: unknown sysctl; expected one of tcp_migrate_req, tcp_synack_retries, tcp_syn_retries, somaxconn, tcp_fastopen, tcp_abort_on_overflow, tcp_syncookies"],
+    ["unknown sysctl", with_({ sysctls: { tcp_foo: 1 } }), "x.json: /sysctls/tcp_foo: unknown sysctl; expected one of tcp_migrate_req, tcp_synack_retries, tcp_syn_retries, somaxconn, tcp_fastopen, tcp_abort_on_overflow, tcp_syncookies, tcp_timestamps"],
     ["duplicate listener", with_({ listeners: [{ name: "A" }, { name: "A" }] }), 'x.json: /listeners/1/name: duplicate listener name "A"'],
     ["missing duration", { listeners: [] }, "x.json: /durationMs: expected a number from 0 to 86400000, got nothing"],
     ["not an object", [], "x.json: /: expected an object, got []"],
