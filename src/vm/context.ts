@@ -19,8 +19,8 @@
  * load through them (`setReadWords`, from ctx-reads.ts — the kernel's convert_ctx_access
  * likewise costs nothing for fields nobody reads). Helpers read the sockets and the packet
  * from this object, which always tracks them.
- * Omitted: IPv6 addresses (VmSocket has none; src_ip6/dst_ip6 read 0), mark, priority,
- * bound_dev_if (0), a MAC header.
+ * IPv6 addresses come from the socket's optional `srcIp6`/`dstIp6` (16 network-order bytes;
+ * absent: 0). Omitted: mark, priority, bound_dev_if (0), a MAC header.
  */
 import { InputError } from "../errors.js";
 import type { AddressSpace, Region } from "./memory.js";
@@ -63,9 +63,11 @@ const SOCK_FAMILY = 4;
 const SOCK_TYPE = 8;
 const SOCK_PROTOCOL = 12;
 const SOCK_SRC_IP4 = 24;
+const SOCK_SRC_IP6 = 28;
 const SOCK_SRC_PORT = 44;
 const SOCK_DST_PORT = 48;
 const SOCK_DST_IP4 = 52;
+const SOCK_DST_IP6 = 56;
 const SOCK_STATE = 72;
 const SOCK_RX_QUEUE_MAPPING = 76;
 const W_STATE = SOCK_STATE / 4;
@@ -83,6 +85,11 @@ export interface ReuseportInput {
   readonly packet?: Uint8Array;
   /** Where `data` (the transport header) starts in `packet`; default 0. */
   readonly l4Offset?: number;
+  /**
+   * How many bytes from `data` on are in the skb's linear part (`data_end - data`); default
+   * all of them. The rest is paged: only bpf_skb_load_bytes reaches it, as in the kernel.
+   */
+  readonly linearLen?: number;
   /** skb->protocol, host order (the ctx shows it in network order); default 0 for an empty packet, else ETH_P_IP/ETH_P_IPV6 by `sk`'s family. */
   readonly ethProtocol?: number;
   /** Default: `sk.protocol` (the kernel takes it from the socket, not the packet). */
@@ -319,7 +326,8 @@ export class ReuseportContext {
     this.pointSockets(sk, input.migratingSk);
     const w = this.ctxWords;
     w[W_DATA] = l4;
-    w[W_DATA_END] = plen;
+    const lin = input.linearLen;
+    w[W_DATA_END] = lin === undefined ? plen : l4 + Math.min(Math.max(lin, 0), plen - l4);
     w[W_LEN] = input.len ?? plen - l4;
     const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
     w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
@@ -390,4 +398,11 @@ function writeSockWords(w: Uint32Array, sk: VmSocket): void {
   w[SOCK_DST_IP4 / 4] = bswap32(sk.dstIp4);
   w[W_STATE] = sk.state;
   w[SOCK_RX_QUEUE_MAPPING / 4] = 0xffffffff; // -1: no queue recorded
+  writeIp6(w, SOCK_SRC_IP6 / 4, sk.srcIp6);
+  writeIp6(w, SOCK_DST_IP6 / 4, sk.dstIp6);
+}
+
+/** Four u32 words of an IPv6 address whose bytes are in network order (a little-endian load sees them as stored). */
+function writeIp6(w: Uint32Array, at: number, a: Uint8Array | undefined): void {
+  for (let i = 0; i < 4; i++) w[at + i] = a === undefined ? 0 : (a[i * 4]! | (a[i * 4 + 1]! << 8) | (a[i * 4 + 2]! << 16) | (a[i * 4 + 3]! << 24)) >>> 0;
 }

@@ -34,6 +34,9 @@ export interface VmSocket {
   readonly dstPort: number;
   /** Listening sockets: the group's bind_inany. */
   readonly bindInany?: boolean;
+  /** IPv6 sockets: local and peer addresses, 16 bytes in network order (absent: all zero). */
+  readonly srcIp6?: Uint8Array;
+  readonly dstIp6?: Uint8Array;
 }
 
 /** A plain socket value, for tests and the CLI (no model behind it). */

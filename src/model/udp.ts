@@ -1,0 +1,372 @@
+/**
+ * UDP SO_REUSEPORT groups (IPv4, IPv6, dual-stack), following net/ipv4/udp.c, net/ipv6/udp.c
+ * and net/core/sock_reuseport.c:
+ * - bind: a socket with SO_REUSEPORT joins the group of a bound socket of the same family,
+ *   v6only flag and address on the same port (udp_reuseport_add_sock); a new group otherwise
+ *   (reuseport_alloc, bind_inany when the address is the wildcard). Overlapping binds without
+ *   SO_REUSEPORT on both sides fail with EADDRINUSE.
+ * - close: reuseport_detach_sock — the socket leaves every socket map and socks[], the last
+ *   member moving into its slot (slots renumber); UDP has no closed section and no migration
+ *   (reuseport_stop_listen_sock is TCP's). Attach type 40 is accepted on UDP and runs like 39
+ *   (checked on Linux 6.18: migrating_sk is always NULL).
+ * - a datagram: an exactly matching connected socket wins; else the first socket of the port's
+ *   list whose address is the destination (then the wildcard), v4 sockets before v6 ones
+ *   (udp_lib_get_port puts v4 sockets at the head, reuseport v6 ones at the tail), and its group
+ *   picks: the program (eBPF: SK_PASS with a selection → it; SK_PASS without → the hash pick;
+ *   anything else → no socket, UdpNoPorts; classic: its result indexes socks[], out of range →
+ *   the hash pick), else reciprocal_scale(hash, num_socks) skipping connected sockets. ctx `sk`
+ *   is that first socket (for v4 the most recently bound member, for v6 the earliest).
+ * - the receive queue: dropped when the memory already charged exceeds sk_rcvbuf (always one
+ *   datagram fits), counted UdpRcvbufErrors and UdpInErrors (__udp_enqueue_schedule_skb,
+ *   __udp_queue_rcv_skb); UdpInDatagrams counts datagrams the application reads (udp_recvmsg).
+ * Omitted: the hash secret (the model's hash is keyed by the seed, never the kernel's value),
+ * sk_incoming_cpu scoring, bound devices, SO_REUSEADDR, uid checks, UDP-Lite, GRO/GSO, a
+ * program selecting a connected socket while the group has connections (the kernel rescores).
+ */
+import { ModelError } from "../errors.js";
+import { AF_INET, AF_INET6, IPPROTO_UDP, SOCK_DGRAM, type VmSocket } from "../vm/socket.js";
+import { flowHash, reciprocalScale } from "./hash.js";
+import { formatAddress, hookPacket, ipv4Number, isAny, sameAddress, unmapV4, v4Mapped, type Address, type HookPacket } from "./udp-packet.js";
+
+/** bpf_sock.state of an unconnected UDP socket (TCP_CLOSE) and of a connected one (TCP_ESTABLISHED). */
+const UDP_UNCONNECTED = 7;
+const UDP_CONNECTED = 1;
+/** net.core.rmem_default on Linux 6.18 (sk_rcvbuf of a socket that never set SO_RCVBUF). */
+export const RMEM_DEFAULT = 212992;
+
+/** What a datagram charges against sk_rcvbuf: Baton's estimate of skb->truesize (see the README's differences). */
+export function datagramTruesize(len: number): number {
+  return 768 + Math.ceil(len / 64) * 64;
+}
+
+export interface UdpBindOptions {
+  readonly name?: string;
+  readonly addr: Address;
+  readonly port: number;
+  readonly reuseport?: boolean;
+  /** IPV6_V6ONLY (default false: a v6 socket on :: or a v4-mapped address also gets IPv4). */
+  readonly v6only?: boolean;
+  /** sk_rcvbuf in bytes (the kernel doubles a SO_RCVBUF value; give the doubled one). Default RMEM_DEFAULT. */
+  readonly rcvbuf?: number;
+}
+
+export class UdpSocket implements VmSocket {
+  readonly type = SOCK_DGRAM;
+  readonly protocol = IPPROTO_UDP;
+  readonly family: number;
+  state = UDP_UNCONNECTED;
+  group: UdpGroup | null = null;
+  peer: { addr: Address; port: number } | null = null;
+  closed = false;
+  /** Charged receive memory and the datagrams waiting. */
+  rmem = 0;
+  readonly queue: { readonly len: number; readonly truesize: number; readonly id: number }[] = [];
+  received = 0;
+  drops = 0;
+  readonly srcIp6?: Uint8Array;
+  dstIp6?: Uint8Array;
+
+  constructor(
+    readonly cookie: bigint,
+    readonly name: string,
+    readonly addr: Address,
+    readonly port: number,
+    readonly reuseport: boolean,
+    readonly v6only: boolean,
+    readonly rcvbuf: number,
+    /** Order of binding (the port list's order). */
+    readonly seq: number,
+  ) {
+    this.family = addr.family;
+    if (addr.family === AF_INET6) this.srcIp6 = addr.bytes;
+  }
+
+  get reuseportGroupId(): number | null {
+    return this.group?.id ?? null;
+  }
+  get srcIp4(): number {
+    return ipv4Number(this.addr.family === AF_INET ? this.addr : (unmapV4(this.addr) ?? this.addr));
+  }
+  get srcPort(): number {
+    return this.port;
+  }
+  get dstIp4(): number {
+    return this.peer === null ? 0 : ipv4Number(this.peer.addr);
+  }
+  get dstPort(): number {
+    return this.peer?.port ?? 0;
+  }
+  get bindInany(): boolean {
+    return this.group?.bindInany ?? false;
+  }
+  toString(): string {
+    return `${this.name} (${this.addr.family === AF_INET6 ? `[${formatAddress(this.addr)}]` : formatAddress(this.addr)}:${this.port})`;
+  }
+}
+
+/** `struct sock_reuseport` of UDP: socks[] only (no closed section), bind_inany, the program. */
+export class UdpGroup {
+  readonly socks: UdpSocket[] = [];
+  prog: UdpProgram | null = null;
+  hasConns = false;
+  constructor(
+    readonly id: number,
+    readonly bindInany: boolean,
+  ) {}
+
+  /** reuseport_select_sock_by_hash: reciprocal_scale over socks[], then a linear probe past connected sockets. */
+  pickByHash(hash: number): UdpSocket | null {
+    const n = this.socks.length;
+    if (n === 0) return null;
+    let i = reciprocalScale(hash, n);
+    for (let tries = 0; tries < n; tries++) {
+      const s = this.socks[i]!;
+      if (s.state !== UDP_CONNECTED) return s;
+      i = i + 1 >= n ? 0 : i + 1;
+    }
+    return null;
+  }
+}
+
+/** What a program sees and answers for one datagram. */
+export interface UdpSelectInput {
+  /** ctx `sk`: the first socket of the port's list (a group member). */
+  readonly sk: UdpSocket;
+  readonly group: UdpGroup;
+  readonly packet: HookPacket;
+  readonly hash: number;
+  readonly cpu: number;
+}
+
+export type UdpVerdict =
+  /** eBPF: SK_PASS after bpf_sk_select_reuseport. */
+  | { readonly kind: "selected"; readonly socket: VmSocket }
+  /** eBPF: SK_PASS without a selection (the hash pick follows). */
+  | { readonly kind: "pass" }
+  /** eBPF: any other return value (the kernel finds no socket). */
+  | { readonly kind: "drop"; readonly ret: number }
+  /** Classic: an index into socks[] (out of range: the hash pick). */
+  | { readonly kind: "index"; readonly index: number };
+
+export interface UdpProgram {
+  /** 39 or 40 for eBPF (both behave alike on UDP); 0 for classic. */
+  readonly attachType: number;
+  readonly name: string;
+  select(input: UdpSelectInput): UdpVerdict;
+  /** A socket closed: the program's socket maps forget it (sock_map_close, bpf_sk_reuseport_detach). */
+  socketClosed?(sk: UdpSocket): void;
+}
+
+export interface Datagram {
+  readonly src: Address;
+  readonly srcPort: number;
+  readonly dst: Address;
+  readonly dstPort: number;
+  readonly payload: Uint8Array;
+  /** The CPU the datagram is processed on (bpf_get_smp_processor_id, SKF_AD_CPU); default 0. */
+  readonly cpu?: number;
+  /** Override the flow hash (default: the model's keyed hash of the 4-tuple). */
+  readonly hash?: number;
+}
+
+export type DeliveryHow = "connected" | "program" | "program-index" | "hash" | "single";
+export type DropReason = "no-socket" | "program-drop" | "rcvbuf";
+
+export interface Delivery {
+  /** The socket that got (or would have got, for a rcvbuf drop) the datagram, or null. */
+  readonly socket: UdpSocket | null;
+  /** Its index in its group's socks[] at selection time (-1: not in a group). */
+  readonly slot: number;
+  readonly how: DeliveryHow | null;
+  readonly drop: DropReason | null;
+  readonly hash: number;
+  /** The program's verdict, when a program ran. */
+  readonly verdict: UdpVerdict | null;
+}
+
+export interface UdpCounters {
+  UdpInDatagrams: number;
+  UdpNoPorts: number;
+  UdpInErrors: number;
+  UdpRcvbufErrors: number;
+}
+
+/** A network namespace's UDP side: the bound sockets per port, their groups and counters. */
+export class UdpStack {
+  readonly counters: UdpCounters = { UdpInDatagrams: 0, UdpNoPorts: 0, UdpInErrors: 0, UdpRcvbufErrors: 0 };
+  private readonly byPort = new Map<number, UdpSocket[]>();
+  private nextCookie = 1n;
+  private nextGroup = 1;
+  private seq = 0;
+  private datagramId = 0;
+
+  constructor(readonly seed = 0) {}
+
+  /** bind(2) with the options' SO_REUSEPORT / IPV6_V6ONLY / rcvbuf. */
+  bind(o: UdpBindOptions): UdpSocket {
+    const name = o.name ?? `s${this.seq}`;
+    if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new ModelError("model.udp.port", `socket ${name}: port ${o.port} is not 1..65535`);
+    const reuse = o.reuseport ?? true;
+    const v6only = o.addr.family === AF_INET6 && o.v6only === true;
+    const sk = new UdpSocket(this.nextCookie++, name, o.addr, o.port, reuse, v6only, o.rcvbuf ?? RMEM_DEFAULT, this.seq++);
+    const list = this.byPort.get(o.port) ?? [];
+    let join: UdpSocket | null = null;
+    for (const s of list) {
+      if (!overlaps(s, sk)) continue;
+      if (!(s.reuseport && reuse)) throw new ModelError("model.udp.EADDRINUSE", `socket ${name}: ${sk.toString()} overlaps ${s.toString()} and SO_REUSEPORT is not set on both (EADDRINUSE)`);
+      if (join === null && s.group !== null && s.family === sk.family && s.v6only === sk.v6only && sameAddress(s.addr, sk.addr)) join = s;
+    }
+    if (reuse) {
+      const g = join?.group ?? new UdpGroup(this.nextGroup++, isAny(sk.addr));
+      g.socks.push(sk); // __reuseport_add_sock: socks[num_socks]
+      sk.group = g;
+    }
+    list.push(sk);
+    this.byPort.set(o.port, list);
+    return sk;
+  }
+
+  /** connect(2): the socket gets a peer (state ESTABLISHED) and its group has_conns. */
+  connect(sk: UdpSocket, addr: Address, port: number): void {
+    sk.peer = { addr, port };
+    sk.state = UDP_CONNECTED;
+    if (sk.family === AF_INET6) sk.dstIp6 = v4Mapped(addr).bytes;
+    if (sk.group !== null) sk.group.hasConns = true;
+  }
+
+  /** close(2): out of every socket map, out of socks[] by moving the last member into its slot. */
+  close(sk: UdpSocket): void {
+    if (sk.closed) return;
+    sk.closed = true;
+    const g = sk.group;
+    if (g !== null) {
+      g.prog?.socketClosed?.(sk);
+      const i = g.socks.indexOf(sk);
+      const last = g.socks.pop()!;
+      if (last !== sk) g.socks[i] = last;
+      sk.group = null;
+      if (g.socks.length === 0) g.prog = null; // the group is freed with its program
+    }
+    const list = this.byPort.get(sk.port)!;
+    list.splice(list.indexOf(sk), 1);
+  }
+
+  /** SO_ATTACH_REUSEPORT_[CE]BPF through `sk`: replaces the program of sk's whole group. */
+  attach(sk: UdpSocket, prog: UdpProgram): void {
+    if (sk.closed) throw new ModelError("model.udp.closed", `socket ${sk.name} is closed`);
+    if (sk.group === null) throw new ModelError("model.udp.EINVAL", `socket ${sk.name} has no SO_REUSEPORT (EINVAL)`);
+    sk.group.prog = prog;
+  }
+
+  detach(sk: UdpSocket): void {
+    if (sk.group === null || sk.group.prog === null) throw new ModelError("model.udp.ENOENT", `socket ${sk.name}'s group has no program (ENOENT)`);
+    sk.group.prog = null;
+  }
+
+  /** The model's flow hash of a datagram (the kernel's udp_ehashfn has a boot secret). */
+  hashOf(d: Datagram): number {
+    return d.hash ?? flowHash(this.seed, foldAddr(d.dst), d.dstPort, foldAddr(d.src), d.srcPort);
+  }
+
+  /** The sockets on `port`, in the order the kernel's lookup meets them. */
+  portList(port: number): UdpSocket[] {
+    const list = this.byPort.get(port) ?? [];
+    const v4 = list.filter((s) => s.family === AF_INET).sort((a, b) => b.seq - a.seq);
+    const v6 = list.filter((s) => s.family === AF_INET6).sort((a, b) => (a.reuseport && b.reuseport ? a.seq - b.seq : b.seq - a.seq));
+    return [...v4, ...v6];
+  }
+
+  /** The socket a datagram reaches (no queueing): the lookup and the group's pick. */
+  select(d: Datagram, packet: HookPacket = hookPacket(d, d.payload)): Delivery {
+    const hash = this.hashOf(d);
+    const list = this.portList(d.dstPort).filter((s) => accepts(s, d.dst));
+    const connected = list.find((s) => s.peer !== null && s.peer.port === d.srcPort && sameAddress(v4Mapped(s.peer.addr), v4Mapped(d.src)));
+    if (connected !== undefined) return { socket: connected, slot: connected.group?.socks.indexOf(connected) ?? -1, how: "connected", drop: null, hash, verdict: null };
+    const unconnected = list.filter((s) => s.peer === null);
+    const exact = unconnected.find((s) => !isAny(s.addr));
+    const first = exact ?? unconnected[0];
+    if (first === undefined) return { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict: null };
+    const g = first.group;
+    if (g === null) return { socket: first, slot: -1, how: "single", drop: null, hash, verdict: null };
+    const found = (s: UdpSocket | null, how: DeliveryHow, verdict: UdpVerdict | null): Delivery =>
+      s === null ? { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict } : { socket: s, slot: g.socks.indexOf(s), how, drop: null, hash, verdict };
+    if (g.prog === null) return found(g.pickByHash(hash), "hash", null);
+    const v = g.prog.select({ sk: first, group: g, packet, hash, cpu: d.cpu ?? 0 });
+    switch (v.kind) {
+      case "selected":
+        return v.socket instanceof UdpSocket && v.socket.group === g ? found(v.socket, "program", v) : found(g.pickByHash(hash), "hash", v);
+      case "pass":
+        return found(g.pickByHash(hash), "hash", v);
+      case "drop":
+        return { socket: null, slot: -1, how: null, drop: "program-drop", hash, verdict: v };
+      case "index":
+        return v.index >>> 0 < g.socks.length ? found(g.socks[v.index >>> 0]!, "program-index", v) : found(g.pickByHash(hash), "hash", v);
+    }
+  }
+
+  /** A datagram arrives: select, then queue it (or count the drop). */
+  deliver(d: Datagram, packet?: HookPacket): Delivery {
+    const r = this.select(d, packet);
+    if (r.socket === null) {
+      this.counters.UdpNoPorts++;
+      return r;
+    }
+    const sk = r.socket;
+    if (sk.rmem > sk.rcvbuf) {
+      sk.drops++;
+      this.counters.UdpRcvbufErrors++;
+      this.counters.UdpInErrors++;
+      return { ...r, drop: "rcvbuf" };
+    }
+    const len = 8 + d.payload.length;
+    const truesize = datagramTruesize(len);
+    sk.rmem += truesize;
+    sk.queue.push({ len, truesize, id: this.datagramId++ });
+    return r;
+  }
+
+  /** The application reads up to `n` datagrams from sk (recvmsg): returns how many. */
+  recv(sk: UdpSocket, n = Infinity): number {
+    let k = 0;
+    while (k < n && sk.queue.length > 0) {
+      const q = sk.queue.shift()!;
+      sk.rmem -= q.truesize;
+      sk.received++;
+      k++;
+    }
+    this.counters.UdpInDatagrams += k;
+    return k;
+  }
+
+  /** Every open socket, in bind order. */
+  sockets(): UdpSocket[] {
+    return [...this.byPort.values()].flat().sort((a, b) => a.seq - b.seq);
+  }
+}
+
+/** Whether a socket bound to its address gets datagrams for `dst`. */
+function accepts(s: UdpSocket, dst: Address): boolean {
+  if (dst.family === AF_INET) {
+    if (s.family === AF_INET) return isAny(s.addr) || sameAddress(s.addr, dst);
+    if (s.v6only) return false;
+    return isAny(s.addr) || sameAddress(s.addr, v4Mapped(dst));
+  }
+  return s.family === AF_INET6 && (isAny(s.addr) || sameAddress(s.addr, dst));
+}
+
+/** Whether two binds on one port conflict (inet_rcv_saddr_equal with the wildcard matching). */
+function overlaps(a: UdpSocket, b: UdpSocket): boolean {
+  const as4 = a.family === AF_INET ? a.addr : a.v6only ? null : isAny(a.addr) ? a.addr : unmapV4(a.addr);
+  const bs4 = b.family === AF_INET ? b.addr : b.v6only ? null : isAny(b.addr) ? b.addr : unmapV4(b.addr);
+  if (a.family === AF_INET6 && b.family === AF_INET6) return isAny(a.addr) || isAny(b.addr) || sameAddress(a.addr, b.addr);
+  if (as4 === null || bs4 === null) return false;
+  return isAny(as4) || isAny(bs4) || as4.bytes.every((x, i) => x === bs4.bytes[i]);
+}
+
+/** An address folded to a u32 for the hash. */
+function foldAddr(a: Address): number {
+  if (a.family === AF_INET) return ipv4Number(a);
+  let h = 0;
+  for (let i = 0; i < 16; i += 4) h ^= (a.bytes[i]! << 24) | (a.bytes[i + 1]! << 16) | (a.bytes[i + 2]! << 8) | a.bytes[i + 3]!;
+  return h >>> 0;
+}
