@@ -271,6 +271,23 @@ describe.skipIf(skip !== false)("the playground in Chromium", () => {
     await shot("verifier-rejection");
   });
 
+  it("shows a failing test with its message at the expect line", async () => {
+    const src = policyText("newest_generation.baton").replace("=> select 102", "=> select 999");
+    const want = expected(src);
+    if (!want.compiled) throw new Error("expected it to compile");
+    const p = want.p;
+    const failing = runTests(p, createInterpreter).filter((t) => !t.passed);
+    expect(failing.length).toBe(1);
+    const f = failing[0]!.failures[0]!;
+    await load(fragment(src));
+    await analysed(src);
+    expect(await text("tests")).toBe(`${want.passed} passed, 1 failed`);
+    expect(await text("error")).toBe(`${f.span.line}:${f.span.col}: test "${failing[0]!.name}" failed: ${f.message}`);
+    await tab("tests");
+    expect(await page.textContent("#testlist .fail .msg")).toBe(`${f.span.line}:${f.span.col}: ${f.message}`);
+    expect(await page.locator(`#hl .ln[data-line="${f.span.line}"] .diag`).count()).toBeGreaterThan(0);
+  });
+
   it("shows the verifier's per-instruction trace, navigable", async () => {
     const src = policyText("least_loaded.baton");
     const want = expected(src);

@@ -43,7 +43,8 @@ function handle(r: Request): void {
         id: r.id,
         sim: runScenario(
           r.source,
-          r.scenario,
+          // An edited scenario is named apart from the bundled one its errors would otherwise blame.
+          r.scenarioText !== "" ? `${r.scenario} (edited)` : r.scenario,
           r.scenarioText !== "" ? r.scenarioText : (SCENARIOS[r.scenario] ?? ""),
           r.seed,
           progress,
