@@ -1,5 +1,6 @@
 // Issue 16's diagnostics: "did you mean" for unknown names of every kind, the `while` message,
 // the loop-bound idiom, and a missing verdict located at the path that falls off the end.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tryCompile } from "../../src/compiler/index.js";
@@ -163,4 +164,25 @@ describe("a missing verdict points at the path that falls off the end", () => {
   it("every path ending: no error", () => {
     expect(errors("on select {\n  if ctx.hash > 1 { pass } else if ctx.hash > 0 { drop } else { select l[0] else pass }\n}\nmap l: reuseport_sockarray<u32>[2]").filter((e) => e.code === "check.missing-verdict")).toEqual([]);
   });
+});
+
+describe("the README's diagnostics examples are what the compiler prints", () => {
+  const SOURCES: Record<string, string> = {
+    "unknown name `cnts`": "policy p\n\nmap counts: array<u32, u32>[4]\nmap l: reuseport_sockarray<u32>[4]\n\non select {\n  let n = cnts[0] ?? 0\n  select l[n % 4] else pass\n}\n",
+    "`on select` can reach its end without a verdict": "on select {\n  if ctx.hash > 3 {\n    drop\n  } else if ctx.hash > 1 {\n    pass\n  }\n}\n",
+  };
+  const readme = readFileSync("README.md", "utf8");
+  const start = readme.indexOf("### Diagnostics");
+  const section = readme.slice(start, readme.indexOf("| code | meaning |", start));
+  const blocks = [...section.matchAll(/```\n(policy\.baton:[\s\S]*?)\n```/g)].map((m) => m[1]!.trimEnd());
+  it("finds the examples", () => expect(blocks.length).toBe(Object.keys(SOURCES).length));
+  for (const block of blocks) {
+    it(block.split("\n")[0]!, () => {
+      const key = Object.keys(SOURCES).find((k) => block.split("\n")[0]!.endsWith(k))!;
+      expect(key).toBeDefined();
+      const src = SOURCES[key]!;
+      const printed = tryCompile(src, "policy.baton").errors.map((e) => formatError(e, src));
+      expect(printed).toContain(block);
+    });
+  }
 });
