@@ -7,8 +7,9 @@
 import { InputError } from "../../errors.js";
 import { SKF_LL_OFF, SKF_NET_OFF } from "./opcodes.js";
 
-/** ETH_P_IP, host order. */
+/** ETH_P_IP and ETH_P_IPV6, host order. */
 export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
 /** ARPHRD_LOOPBACK: the device type of `lo`. */
 export const ARPHRD_LOOPBACK = 772;
 

@@ -124,6 +124,26 @@ describe("converted programs agree with the reference interpreter", () => {
     expect(run("ld #hatype\nret a")).toBe(772);
   });
 
+  it("builds IPv6 datagrams with the IPv6 EtherType, next header and addresses", () => {
+    const pkt = udpReuseportPacket({
+      payload: Uint8Array.from([7, 8]),
+      family: 6,
+      srcAddr: "fe80::1:2",
+      srcPort: 0x4321,
+    });
+    const run = (src: string): number => new ClassicProgram(assembleClassic(src)).run(pkt);
+    expect(run("ld #proto\nret a")).toBe(0x86dd);
+    expect(run(`ldb [${(O.SKF_NET_OFF + 6) >>> 0}]\nret a`)).toBe(17);
+    expect(run(`ldh [${(O.SKF_NET_OFF + 4) >>> 0}]\nret a`)).toBe(10); // payload length: UDP header + 2
+    expect(run(`ld [${(O.SKF_NET_OFF + 8) >>> 0}]\nret a`)).toBe(0xfe800000);
+    expect(run(`ld [${(O.SKF_NET_OFF + 20) >>> 0}]\nret a`)).toBe(0x00010002);
+    expect(run(`ldh [${(O.SKF_NET_OFF + 40) >>> 0}]\nret a`)).toBe(0x4321);
+    expect(run("ldh [0]\nret a")).toBe(0x0708);
+    expect(() => udpReuseportPacket({ payload: new Uint8Array(0), family: 6, dstAddr: "1::2::3" })).toThrow(
+      /not an IPv6/,
+    );
+  });
+
   it("goes on after a load through the helper (paged bytes) that reads 0, in both engines", () => {
     // headlen 17 of 31 bytes: [17] takes bpf_skb_load_helper_8's path and reads 0
     const pkt = { bytes: Uint8Array.from({ length: 31 }, (_, i) => (i === 0 ? 1 : 0)), pagedLen: 14 };

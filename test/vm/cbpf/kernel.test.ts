@@ -178,17 +178,17 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
   const payloads = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 40 }), { numRuns: 60, seed: 7 });
   const datagrams = payloads.map((payload, i) => ({ srcPort: 20000 + i, payload }));
 
-  const check = (src: string, nsocks: number, cpu = -1): void => {
+  const check = (src: string, nsocks: number, family: 4 | 6, cpu = -1): void => {
     const prog = assembleClassic(src);
-    const got = kernelPlacements(prog, nsocks, datagrams, 4433, cpu);
+    const got = kernelPlacements(prog, nsocks, datagrams, 4433, cpu, family);
     const p = new ClassicProgram(prog, { engine: "jit" });
     let predicted = 0;
     datagrams.forEach((d, i) => {
-      const pick = selectClassic(
-        p,
-        udpReuseportPacket({ payload: d.payload, srcPort: d.srcPort, dstPort: 4433 }, { cpu: cpu < 0 ? 0 : cpu }),
-        nsocks,
+      const pkt = udpReuseportPacket(
+        { payload: d.payload, srcPort: d.srcPort, dstPort: 4433, family },
+        { cpu: Math.max(cpu, 0) },
       );
+      const pick = selectClassic(p, pkt, nsocks);
       expect(got[i]).not.toBeNull();
       if (pick.kind === "socket") {
         predicted++;
@@ -197,28 +197,43 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
     });
     expect(predicted).toBeGreaterThan(0);
   };
+  const net = (n: number): number => (O.SKF_NET_OFF + n) >>> 0;
+  const ll = (n: number): number => (O.SKF_LL_OFF + n) >>> 0;
 
-  it.skipIf(!place.available)("first payload word modulo the group size (QUIC-style steering)", () => {
-    check("ld [0]\nmod #4\nret a", 4);
+  for (const family of [4, 6] as const) {
+    it.skipIf(!place.available)(`IPv${family}: first payload word modulo the group size (QUIC-style steering)`, () => {
+      check("ld [0]\nmod #4\nret a", 4, family);
+    });
+
+    it.skipIf(!place.available)(`IPv${family}: a payload byte, results out of range going to the kernel's pick`, () => {
+      check("ldb [1]\nand #7\nret a", 5, family); // 5, 6, 7: kernel pick
+    });
+
+    it.skipIf(!place.available)(`IPv${family}: the UDP source port through SKF_NET_OFF and the datagram length`, () => {
+      const sport = family === 4 ? 20 : 40;
+      check(`ldh [${net(sport)}]\nand #3\ntax\nld #len\nand #1\nadd x\nret a`, 5, family);
+    });
+
+    it.skipIf(!place.available)(`IPv${family}: #proto and the EtherType through SKF_LL_OFF`, () => {
+      const eth = family === 4 ? "0x800" : "0x86dd";
+      check(
+        `ld #proto\njeq #${eth}, p1, no\np1: ldh [${ll(12)}]\njeq #${eth}, p2, no\np2: ret #1\nno: ret #7`,
+        3,
+        family,
+      );
+    });
+
+    it.skipIf(!place.available)(`IPv${family}: the CPU (SKF_AD_CPU), with the sender pinned`, () => {
+      const cpus = Math.min(2, availableParallelism());
+      for (let cpu = 0; cpu < cpus; cpu++) check("ld #cpu\nret a", 2, family, cpu);
+    });
+  }
+
+  it.skipIf(!place.available)("IPv4: the IP header length through ldxb 4*([SKF_NET_OFF]&0xf)", () => {
+    check(`ldxb 4*([${net(0)}]&0xf)\ntxa\nrsh #2\nsub #4\nret a`, 3, 4);
   });
 
-  it.skipIf(!place.available)("a payload byte, out-of-range results falling back to the kernel's hash pick", () => {
-    check("ldb [1]\nand #7\nret a", 5); // 5, 6, 7: kernel pick
-  });
-
-  it.skipIf(!place.available)("the UDP source port through SKF_NET_OFF and the datagram length", () => {
-    check(`ldh [${(O.SKF_NET_OFF + 20) >>> 0}]\nand #3\ntax\nld #len\nand #1\nadd x\nret a`, 5);
-  });
-
-  it.skipIf(!place.available)("the EtherType through SKF_LL_OFF and the IP header length through ldxb", () => {
-    check(
-      `ldh [${(O.SKF_LL_OFF + 12) >>> 0}]\njeq #0x800, ip, no\nip: ldxb 4*([${O.SKF_NET_OFF >>> 0}]&0xf)\ntxa\nrsh #2\nsub #4\nret a\nno: ret #7`,
-      3,
-    );
-  });
-
-  it.skipIf(!place.available)("the CPU (SKF_AD_CPU), with the sender pinned", () => {
-    const cpus = Math.min(2, availableParallelism());
-    for (let cpu = 0; cpu < cpus; cpu++) check("ld #cpu\nret a", 2, cpu);
+  it.skipIf(!place.available)("IPv6: the next-header byte through SKF_NET_OFF", () => {
+    check(`ldb [${net(6)}]\nsub #15\nret a`, 3, 6);
   });
 });

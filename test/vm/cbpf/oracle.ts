@@ -82,6 +82,7 @@ export function kernelPlacements(
   datagrams: readonly Datagram[],
   port: number,
   cpu = -1,
+  family: 4 | 6 = 4,
 ): (number | null)[] {
   const a = placementAvailability();
   const input = datagrams.map((d) => `${d.srcPort} ${Buffer.from(d.payload).toString("hex")}`).join("\n") + "\n";
@@ -97,6 +98,7 @@ export function kernelPlacements(
       String(port),
       String(nsocks),
       String(cpu),
+      String(family),
       line(prog),
     ],
     { input, encoding: "utf8", timeout: 60_000 },

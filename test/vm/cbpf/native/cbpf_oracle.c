@@ -5,11 +5,12 @@
  *                                stdout: per program "ok" or "err <errno>" from
  *                                setsockopt(SO_ATTACH_REUSEPORT_CBPF) on a fresh UDP socket
  *                                with SO_REUSEPORT (no privileges needed).
- *   cbpf_oracle place PORT NSOCKS CPU "N code jt jf k ..."
- *                                binds NSOCKS UDP sockets with SO_REUSEPORT to 127.0.0.1:PORT,
+ *   cbpf_oracle place PORT NSOCKS CPU FAMILY "N code jt jf k ..."
+ *                                binds NSOCKS UDP sockets with SO_REUSEPORT to 127.0.0.1:PORT
+ *                                (FAMILY 4) or [::1]:PORT (FAMILY 6),
  *                                attaches the program, pins itself to CPU (-1: no pinning),
  *                                then per stdin line "SPORT HEXPAYLOAD" sends the payload from
- *                                127.0.0.1:SPORT and prints the index of the socket that
+ *                                the loopback address and port SPORT and prints the index of the socket that
  *                                received it ("none" if none did). Run in a private netns.
  */
 #define _GNU_SOURCE
@@ -98,13 +99,31 @@ static int hexval(char c)
 	return -1;
 }
 
-static int place(int port, int nsocks, int cpu, char *progtext)
+/* The loopback address of `family` with `port`, in `ss`; returns its length. */
+static socklen_t loopback(int family, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+	return sizeof(*a);
+}
+
+static int place(int port, int nsocks, int cpu, int family, char *progtext)
 {
 	static struct sock_filter f[MAX_INSNS];
 	unsigned len;
 	int socks[64], one = 1;
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+	struct sockaddr_storage addr;
+	socklen_t alen = loopback(family, port, &addr);
 	if (nsocks < 1 || nsocks > 64 || parse_prog(progtext, f, &len) != 0) {
 		fprintf(stderr, "bad arguments\n");
 		return 2;
@@ -119,9 +138,9 @@ static int place(int port, int nsocks, int cpu, char *progtext)
 		}
 	}
 	for (int i = 0; i < nsocks; i++) {
-		socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		socks[i] = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		if (socks[i] < 0 || setsockopt(socks[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-		    bind(socks[i], (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		    bind(socks[i], (struct sockaddr *)&addr, alen) != 0) {
 			printf("error bind %d\n", errno);
 			return 1;
 		}
@@ -144,11 +163,11 @@ static int place(int port, int nsocks, int cpu, char *progtext)
 			payload[n++] = (unsigned char)(hexval(p[0]) * 16 + hexval(p[1]));
 			p += 2;
 		}
-		int c = socket(AF_INET, SOCK_DGRAM, 0);
-		struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(sport) };
-		inet_pton(AF_INET, "127.0.0.1", &src.sin_addr);
-		if (c < 0 || bind(c, (struct sockaddr *)&src, sizeof(src)) != 0 ||
-		    sendto(c, payload, n, 0, (struct sockaddr *)&addr, sizeof(addr)) != (ssize_t)n) {
+		int c = socket(family, SOCK_DGRAM, 0);
+		struct sockaddr_storage src;
+		socklen_t slen = loopback(family, sport, &src);
+		if (c < 0 || bind(c, (struct sockaddr *)&src, slen) != 0 ||
+		    sendto(c, payload, n, 0, (struct sockaddr *)&addr, alen) != (ssize_t)n) {
 			printf("error send %d\n", errno);
 			return 1;
 		}
@@ -176,8 +195,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check();
-	if (argc == 6 && strcmp(argv[1], "place") == 0)
-		return place(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5]);
-	fprintf(stderr, "usage: cbpf_oracle check | place PORT NSOCKS CPU PROGRAM\n");
+	if (argc == 7 && strcmp(argv[1], "place") == 0)
+		return place(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]) == 6 ? AF_INET6 : AF_INET, argv[6]);
+	fprintf(stderr, "usage: cbpf_oracle check | place PORT NSOCKS CPU FAMILY PROGRAM\n");
 	return 2;
 }
