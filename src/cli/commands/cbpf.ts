@@ -12,7 +12,8 @@ import { disassembleClassic } from "../../vm/cbpf/disassembler.js";
 import { encodeFilter, formatCArray, formatDecimal, type SockFilter } from "../../vm/cbpf/filter.js";
 import { loadClassic } from "../../vm/cbpf/load.js";
 import { ClassicProgram } from "../../vm/cbpf/program.js";
-import { selectClassic, udpReuseportPacket } from "../../vm/cbpf/reuseport.js";
+import { selectClassic } from "../../vm/cbpf/reuseport.js";
+import { tcpSynReuseportPacket, udpReuseportPacket } from "../../vm/cbpf/reuseport-packets.js";
 import { CALL_NAMES } from "../../vm/cbpf/skb-layout.js";
 import type { EngineName } from "../../vm/engine.js";
 import { ENGINE_NAMES } from "../../vm/engines.js";
@@ -23,14 +24,16 @@ import { readInput } from "./asm.js";
 const USAGE = `baton cbpf asm FILE [--format c|decimal|ddd] [-o OUT.bin]
 baton cbpf disasm FILE
 baton cbpf check FILE [--optmem BYTES] [--ebpf]
-baton cbpf run FILE [--payload HEX] [--socks N] [--cpu N] [--hash N] [--src-port N] [--dst-port N] [--engine interp|jit] [--seed N]
+baton cbpf run FILE [--payload HEX | --tcp] [--ipv6] [--socks N] [--cpu N] [--hash N] [--src-port N] [--dst-port N]
+                    [--engine interp|jit] [--seed N]
   FILE: bpf_asm text, a sock_filter C array ({ 0x28, 0, 0, 0x0000000c },), the count-first decimal
         list (bpf_asm / tcpdump -ddd), or FILE.bin with raw 8-byte records
   asm:    print the C array (default), bpf_asm's one-line decimal form, or tcpdump -ddd's lines; -o writes raw records
   disasm: print bpf_asm text that assembles back to the same records
   check:  the kernel's checker and conversion (SO_ATTACH_REUSEPORT_CBPF's verdict); --ebpf prints the converted program
-  run:    one UDP datagram (payload hex) on loopback through the filter, as reuseport selection runs it:
-          the result indexes socks[] of a --socks group (default 4), out of range is the kernel's hash pick`;
+  run:    one UDP datagram (payload hex) on loopback through the filter, as reuseport selection runs it
+          (--tcp: a TCP SYN instead; --ipv6: over [::1]): the result indexes socks[] of a --socks group
+          (default 4), out of range is the kernel's hash pick`;
 
 function load(file: string): SockFilter[] {
   return loadClassic(readInput(file) as Uint8Array, file);
@@ -106,6 +109,8 @@ function run(argv: string[], io: CliIO): number {
     "dst-port": { type: "string" },
     engine: { type: "string" },
     seed: { type: "string" },
+    tcp: { type: "boolean" },
+    ipv6: { type: "boolean" },
   });
   if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
   const engine = values.engine ?? "interp";
@@ -119,14 +124,15 @@ function run(argv: string[], io: CliIO): number {
   });
   const socks = intOption("socks", values.socks, 4, 1, 65535);
   const payload = values.payload === undefined ? new Uint8Array(0) : hexBytes("payload", values.payload);
-  const packet = udpReuseportPacket(
-    {
-      payload,
-      srcPort: intOption("src-port", values["src-port"], 40000, 0, 65535),
-      dstPort: intOption("dst-port", values["dst-port"], 4433, 0, 65535),
-    },
-    { cpu: intOption("cpu", values.cpu, 0, 0, 8191), hash: intOption("hash", values.hash, 0, 0, 0xffffffff) },
-  );
+  if (values.tcp === true && values.payload !== undefined)
+    throw new UsageError("--tcp runs a SYN, which has no payload; drop --payload");
+  const ends = {
+    family: values.ipv6 === true ? (6 as const) : (4 as const),
+    srcPort: intOption("src-port", values["src-port"], 40000, 0, 65535),
+    dstPort: intOption("dst-port", values["dst-port"], 4433, 0, 65535),
+  };
+  const skb = { cpu: intOption("cpu", values.cpu, 0, 0, 8191), hash: intOption("hash", values.hash, 0, 0, 0xffffffff) };
+  const packet = values.tcp === true ? tcpSynReuseportPacket(ends, skb) : udpReuseportPacket({ ...ends, payload }, skb);
   const pick = selectClassic(prog, packet, socks);
   io.out(
     pick.kind === "socket"

@@ -19,5 +19,12 @@ export {
 export { interpretClassic } from "./interp.js";
 export { resolvePacket, type ClassicPacket, type ResolvedPacket } from "./packet.js";
 export { ClassicProgram, type ClassicProgramOptions } from "./program.js";
-export { selectClassic, udpReuseportPacket, type ReuseportPick, type UdpDatagram } from "./reuseport.js";
+export { selectClassic, type ReuseportPick } from "./reuseport.js";
+export {
+  tcpSynReuseportPacket,
+  udpReuseportPacket,
+  type Endpoints,
+  type SkbFields,
+  type UdpDatagram,
+} from "./reuseport-packets.js";
 export { loadClassic } from "./load.js";

@@ -62,6 +62,11 @@ describe("baton cbpf", () => {
     );
     const cpu = file("cpu.s", "ld #cpu\nret a\n");
     expect((await cli("cbpf", "run", cpu, "--cpu", "1")).out).toBe("result 1: socks[1]\n");
+    const proto = file("proto.s", "ld #proto\njeq #0x86dd, v6, v4\nv6: ld #len\nadd #1\nret a\nv4: ret #0\n");
+    expect((await cli("cbpf", "run", proto, "--ipv6", "--tcp")).out).toBe("result 1: socks[1]\n");
+    expect((await cli("cbpf", "run", proto, "--payload", "aabb")).out).toBe("result 0: socks[0]\n");
+    expect((await cli("cbpf", "run", proto, "--ipv6", "--payload", "aabb")).out).toBe("result 3: socks[3]\n");
+    expect((await cli("cbpf", "run", proto, "--tcp", "--payload", "aa")).code).toBe(2);
   });
 
   it("locates errors: assembly at line:col, truncated records by index, bad hex as usage", async () => {

@@ -8,7 +8,7 @@ import { interpretClassic } from "../../../src/vm/cbpf/interp.js";
 import * as O from "../../../src/vm/cbpf/opcodes.js";
 import { resolvePacket } from "../../../src/vm/cbpf/packet.js";
 import { ClassicProgram } from "../../../src/vm/cbpf/program.js";
-import { udpReuseportPacket } from "../../../src/vm/cbpf/reuseport.js";
+import { udpReuseportPacket } from "../../../src/vm/cbpf/reuseport-packets.js";
 import { disassemble } from "../../../src/vm/asm/disassembler.js";
 import { encode } from "../../../src/vm/isa.js";
 import { Rng } from "../../../src/vm/rng.js";

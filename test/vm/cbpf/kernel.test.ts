@@ -11,7 +11,8 @@ import { availableParallelism } from "node:os";
 import { insn, type SockFilter } from "../../../src/vm/cbpf/filter.js";
 import * as O from "../../../src/vm/cbpf/opcodes.js";
 import { ClassicProgram } from "../../../src/vm/cbpf/program.js";
-import { selectClassic, udpReuseportPacket } from "../../../src/vm/cbpf/reuseport.js";
+import { selectClassic } from "../../../src/vm/cbpf/reuseport.js";
+import { tcpSynReuseportPacket, udpReuseportPacket } from "../../../src/vm/cbpf/reuseport-packets.js";
 import { validProgram } from "./arbitrary.js";
 import { kernelPlacements, kernelVerdicts, oracleAvailability, placementAvailability } from "./oracle.js";
 
@@ -236,4 +237,50 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
   it.skipIf(!place.available)("IPv6: the next-header byte through SKF_NET_OFF", () => {
     check(`ldb [${net(6)}]\nsub #15\nret a`, 3, 6);
   });
+
+  const checkTcp = (src: string, nsocks: number, family: 4 | 6, cpu = -1): void => {
+    const prog = assembleClassic(src);
+    const conns = datagrams.slice(0, 24).map((d) => ({ srcPort: d.srcPort, payload: new Uint8Array(0) }));
+    const got = kernelPlacements(prog, nsocks, conns, 4433, cpu, family, "tcp");
+    const p = new ClassicProgram(prog, { engine: "jit" });
+    let predicted = 0;
+    conns.forEach((c, i) => {
+      const pkt = tcpSynReuseportPacket({ srcPort: c.srcPort, dstPort: 4433, family }, { cpu: Math.max(cpu, 0) });
+      const pick = selectClassic(p, pkt, nsocks);
+      expect(got[i]).not.toBeNull();
+      if (pick.kind === "socket") {
+        predicted++;
+        expect([i, got[i]]).toEqual([i, pick.index]);
+      }
+    });
+    expect(predicted).toBeGreaterThan(0);
+  };
+
+  for (const family of [4, 6] as const) {
+    const ipLen = family === 4 ? 20 : 40;
+    it.skipIf(!place.available)(`TCP over IPv${family}: the SYN's source port, flags and header length`, () => {
+      // sport & 3, plus 1 when the SYN flag is set and the header is 40 bytes (#len is 0)
+      const src = [
+        `ldh [${net(ipLen)}]`,
+        "and #3",
+        "tax",
+        `ldb [${net(ipLen + 13)}]`,
+        "jeq #2, syn, no",
+        `syn: ldb [${net(ipLen + 12)}]`,
+        "rsh #4",
+        "jeq #10, opts, no",
+        "opts: ld #len",
+        "add #1",
+        "add x",
+        "ret a",
+        "no: ret #99",
+      ].join("\n");
+      checkTcp(src, 5, family);
+    });
+
+    it.skipIf(!place.available)(`TCP over IPv${family}: the CPU the SYN is processed on`, () => {
+      const cpus = Math.min(2, availableParallelism());
+      for (let cpu = 0; cpu < cpus; cpu++) checkTcp("ld #cpu\nret a", 2, family, cpu);
+    });
+  }
 });

@@ -75,7 +75,10 @@ export interface Datagram {
   readonly payload: Uint8Array;
 }
 
-/** Which of `nsocks` sockets received each datagram (null: none), in a private netns. */
+/**
+ * Which of `nsocks` sockets received each datagram (null: none), in a private netns; for TCP,
+ * which listener accepted a connection from each datagram's source port.
+ */
 export function kernelPlacements(
   prog: readonly SockFilter[],
   nsocks: number,
@@ -83,6 +86,7 @@ export function kernelPlacements(
   port: number,
   cpu = -1,
   family: 4 | 6 = 4,
+  protocol: "udp" | "tcp" = "udp",
 ): (number | null)[] {
   const a = placementAvailability();
   const input = datagrams.map((d) => `${d.srcPort} ${Buffer.from(d.payload).toString("hex")}`).join("\n") + "\n";
@@ -98,7 +102,7 @@ export function kernelPlacements(
       String(port),
       String(nsocks),
       String(cpu),
-      String(family),
+      `${family}${protocol === "tcp" ? "t" : ""}`,
       line(prog),
     ],
     { input, encoding: "utf8", timeout: 60_000 },

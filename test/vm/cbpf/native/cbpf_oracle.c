@@ -7,7 +7,9 @@
  *                                with SO_REUSEPORT (no privileges needed).
  *   cbpf_oracle place PORT NSOCKS CPU FAMILY "N code jt jf k ..."
  *                                binds NSOCKS UDP sockets with SO_REUSEPORT to 127.0.0.1:PORT
- *                                (FAMILY 4) or [::1]:PORT (FAMILY 6),
+ *                                (FAMILY 4) or [::1]:PORT (FAMILY 6); FAMILY 4t/6t: TCP
+ *                                listeners, each line a connection from SPORT (no payload) and
+ *                                the index of the listener that accepts it,
  *                                attaches the program, pins itself to CPU (-1: no pinning),
  *                                then per stdin line "SPORT HEXPAYLOAD" sends the payload from
  *                                the loopback address and port SPORT and prints the index of the socket that
@@ -117,7 +119,7 @@ static socklen_t loopback(int family, int port, struct sockaddr_storage *ss)
 	return sizeof(*a);
 }
 
-static int place(int port, int nsocks, int cpu, int family, char *progtext)
+static int place(int port, int nsocks, int cpu, int family, int tcp, char *progtext)
 {
 	static struct sock_filter f[MAX_INSNS];
 	unsigned len;
@@ -138,9 +140,9 @@ static int place(int port, int nsocks, int cpu, int family, char *progtext)
 		}
 	}
 	for (int i = 0; i < nsocks; i++) {
-		socks[i] = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		socks[i] = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK, 0);
 		if (socks[i] < 0 || setsockopt(socks[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-		    bind(socks[i], (struct sockaddr *)&addr, alen) != 0) {
+		    bind(socks[i], (struct sockaddr *)&addr, alen) != 0 || (tcp && listen(socks[i], 64) != 0)) {
 			printf("error bind %d\n", errno);
 			return 1;
 		}
@@ -163,25 +165,37 @@ static int place(int port, int nsocks, int cpu, int family, char *progtext)
 			payload[n++] = (unsigned char)(hexval(p[0]) * 16 + hexval(p[1]));
 			p += 2;
 		}
-		int c = socket(family, SOCK_DGRAM, 0);
+		int c = socket(family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 		struct sockaddr_storage src;
 		socklen_t slen = loopback(family, sport, &src);
+		setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (c < 0 || bind(c, (struct sockaddr *)&src, slen) != 0 ||
-		    sendto(c, payload, n, 0, (struct sockaddr *)&addr, alen) != (ssize_t)n) {
+		    (tcp ? connect(c, (struct sockaddr *)&addr, alen) != 0
+			 : sendto(c, payload, n, 0, (struct sockaddr *)&addr, alen) != (ssize_t)n)) {
 			printf("error send %d\n", errno);
 			return 1;
 		}
-		close(c);
+		if (!tcp)
+			close(c);
 		int got = -1;
 		for (int tries = 0; tries < 200 && got < 0; tries++) {
 			for (int i = 0; i < nsocks && got < 0; i++) {
 				unsigned char buf[2048];
-				if (recv(socks[i], buf, sizeof(buf), 0) >= 0)
+				if (tcp) {
+					int a = accept(socks[i], NULL, NULL);
+					if (a >= 0) {
+						got = i;
+						close(a);
+					}
+				} else if (recv(socks[i], buf, sizeof(buf), 0) >= 0) {
 					got = i;
+				}
 			}
 			if (got < 0)
 				usleep(1000);
 		}
+		if (tcp)
+			close(c);
 		if (got < 0)
 			printf("none\n");
 		else
@@ -196,7 +210,8 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check();
 	if (argc == 7 && strcmp(argv[1], "place") == 0)
-		return place(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]) == 6 ? AF_INET6 : AF_INET, argv[6]);
+		return place(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5][0] == '6' ? AF_INET6 : AF_INET,
+			     argv[5][1] == 't', argv[6]);
 	fprintf(stderr, "usage: cbpf_oracle check | place PORT NSOCKS CPU FAMILY PROGRAM\n");
 	return 2;
 }
