@@ -77,8 +77,11 @@ export interface Checkpointed extends Segment {
 /** Registers and slots still to be explained, per frame (kernel `backtrack_state`). */
 export class Backtrack {
   frame: number;
-  readonly regs: number[] = new Array<number>(MAX_CALL_DEPTH).fill(0);
-  readonly slots: bigint[] = new Array<bigint>(MAX_CALL_DEPTH).fill(0n);
+  /** Per frame: a bit per register. */
+  readonly regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** Per frame: a bit per stack slot, slots 0-31 and 32-63 (int32 halves of the kernel's u64 mask). */
+  readonly slotsLo: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  readonly slotsHi: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(frame: number) {
     this.frame = frame;
@@ -93,16 +96,21 @@ export class Backtrack {
     return ((this.regs[frame]! >> r) & 1) === 1;
   }
   setSlot(frame: number, spi: number): void {
-    this.slots[frame]! |= 1n << BigInt(spi);
+    if (spi < 32) this.slotsLo[frame]! |= 1 << spi;
+    else this.slotsHi[frame]! |= 1 << (spi - 32);
   }
   clearSlot(frame: number, spi: number): void {
-    this.slots[frame]! &= ~(1n << BigInt(spi));
+    if (spi < 32) this.slotsLo[frame]! &= ~(1 << spi);
+    else this.slotsHi[frame]! &= ~(1 << (spi - 32));
   }
   isSlot(frame: number, spi: number): boolean {
-    return ((this.slots[frame]! >> BigInt(spi)) & 1n) === 1n;
+    return spi < 32 ? ((this.slotsLo[frame]! >>> spi) & 1) === 1 : ((this.slotsHi[frame]! >>> (spi - 32)) & 1) === 1;
+  }
+  hasSlots(frame: number): boolean {
+    return (this.slotsLo[frame]! | this.slotsHi[frame]!) !== 0;
   }
   empty(): boolean {
-    for (let f = 0; f <= this.frame; f++) if (this.regs[f] !== 0 || this.slots[f] !== 0n) return false;
+    for (let f = 0; f <= this.frame; f++) if (this.regs[f] !== 0 || this.hasSlots(f)) return false;
     return true;
   }
 }
@@ -156,7 +164,7 @@ function backtrackInsn(insns: readonly Insn[], idx: number, subseqIdx: number, h
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (x.opcode === OP_CALL && sreg === BPF_PSEUDO_CALL) {
       // Walking back out of a callee into its caller: only the arguments can still be wanted.
-      if ((bt.regs[bt.frame]! & ~ARGS) !== 0 || bt.slots[bt.frame] !== 0n) throw new NotSupported();
+      if ((bt.regs[bt.frame]! & ~ARGS) !== 0 || bt.hasSlots(bt.frame)) throw new NotSupported();
       for (let r = 1; r <= 5; r++) {
         if (!bt.isReg(r)) continue;
         bt.clearReg(r);
@@ -263,7 +271,7 @@ export function markChainPrecision(insns: readonly Insn[], isStart: readonly boo
             changed = true;
           }
         }
-        for (let spi = 0; spi < 64; spi++) {
+        for (let spi = 0; spi < 64 && bt.hasSlots(fr); spi++) {
           if (!bt.isSlot(fr, spi)) continue;
           const slot = f.stack[spi];
           const sp = slot?.spill;

@@ -129,6 +129,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const budget = options.budget ?? INSN_BUDGET;
   const log: string[] = [];
   let processed = 0;
+  let prunedPaths = 0;
   let jmpsProcessed = 0;
   let prevJmps = 0;
   let prevInsns = 0;
@@ -151,7 +152,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const finish = (error: VerifyError | null, detail: RejectDetail | null): VerifyResult => {
     const loops = loopHeads.filter((_, k) => loopMax[k]! > 1).map((head) => ({ head, maxIterations: loopMax[loopHeads.indexOf(head)]! }));
     let out: string[] = [];
-    if (error === null && cfg !== undefined) returnWarnings(insns, cfg, recorder, warned, options.type);
+    // Without a pruned path every path to an exit was walked, and warned there itself.
+    if (error === null && cfg !== undefined && prunedPaths > 0) returnWarnings(insns, cfg, recorder, warned, options.type);
     if (error === null) {
       if (level === 2) out = log;
       if (level >= 1) out.push(...[...warned.values()].map((w) => `warning: ${w}`), stats(), `stack depth ${stackDepth}`, ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`));
@@ -236,6 +238,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (n > loopMax[k]!) loopMax[k] = n;
       }
       if (cfg.prune[i] && explored.visit(cur, i, jmpsProcessed, processed, infiniteLoop) === "pruned") {
+        prunedPaths++;
         if (level >= 1) log.push(`${i}: safe`);
         if (!nextPath()) break;
         continue;
@@ -386,6 +389,7 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
  * explored one, and an imprecise r0 covers any value. The register ranges of every path
  * (src/vm/jit/ranges.ts, joined at every merge) bound r0 at each exit of the main program;
  * where they allow a value other than 0 or 1 and no walked path warned, say that it may.
+ * Only needed when some path was pruned: otherwise every path was walked to its exit.
  */
 function returnWarnings(insns: readonly Insn[], cfg: Cfg, recorder: FactsRecorder, warned: Map<number, string>, type: ProgramType): void {
   const mainEnd = cfg.subprogs.length > 0 ? Math.min(...cfg.subprogs) : insns.length;
