@@ -1,0 +1,179 @@
+// The UDP fixtures' placements on this machine's kernel against Baton's predictions: each
+// program is loaded with libbpf, attached to a real UDP SO_REUSEPORT group on loopback (IPv4,
+// IPv6 and dual-stack) in a private network namespace, and sent the same datagrams. Where Baton
+// says the program chose, the kernel must deliver to the same socket; where Baton says the
+// kernel's hash pick (whose secret user space cannot know), the kernel must deliver somewhere;
+// where Baton says drop, nowhere. Map contents afterwards are compared too.
+import { describe, expect, it } from "vitest";
+import { ReuseportTestGroup } from "../../src/testing.js";
+import { placeAvailability, runPlace } from "./udp-place.js";
+
+const avail = placeAvailability();
+if (!avail.available) console.warn(`UDP kernel comparison skipped: ${avail.reason}`);
+const F = "test/fixtures/udp";
+
+type Step =
+  | { readonly op: "sockmap"; readonly map: string; readonly key: string; readonly socket: number }
+  | { readonly op: "mapset"; readonly map: string; readonly key: string; readonly value: string }
+  | { readonly op: "close"; readonly socket: number }
+  | { readonly op: "send"; readonly srcPort: number; readonly payload: string; readonly cpu?: number }
+  | { readonly op: "mapget"; readonly map: string; readonly key: string };
+
+interface Trial {
+  readonly name: string;
+  readonly file: string;
+  readonly sockets: number;
+  /** Bind address of the group; `from` the senders' address. */
+  readonly bind: string;
+  readonly from: string;
+  readonly steps: readonly Step[];
+}
+
+const PORT = 4433;
+const dst = (t: Trial): string => (t.from.includes(":") ? "::1" : "127.0.0.1");
+
+async function compare(t: Trial): Promise<void> {
+  const names = Array.from({ length: t.sockets }, (_, i) => `w${i}`);
+  const g = new ReuseportTestGroup({ sockets: names, address: t.bind, port: PORT });
+  const classic = t.file.endsWith(".bpf");
+  const lines: string[] = [classic ? `cbpf ${(await import("../../src/vm/cbpf/filter.js")).formatDecimal((await import("../../src/vm/cbpf/assembler.js")).assembleClassic((await import("node:fs")).readFileSync(t.file, "utf8")), false).split("\n").join(" ")}` : `obj ${t.file} -`, `sockets ${t.sockets} ${t.bind} ${PORT} 0`, "attach 0"];
+  await g.load({ file: t.file });
+  const expected: ({ kind: "socket"; name: string } | { kind: "any" } | { kind: "none" } | { kind: "val"; hex: string | null } | null)[] = [null, null, null];
+  for (const s of t.steps) {
+    switch (s.op) {
+      case "sockmap":
+        g.setMap(s.map, s.key, { socket: names[s.socket]! });
+        lines.push(`sockmap ${s.map} ${s.key} ${s.socket}`);
+        expected.push(null);
+        break;
+      case "mapset":
+        g.setMap(s.map, s.key, s.value);
+        lines.push(`mapset ${s.map} ${s.key} ${s.value}`);
+        expected.push(null);
+        break;
+      case "close":
+        g.close(names[s.socket]!);
+        lines.push(`close ${s.socket}`);
+        expected.push(null);
+        break;
+      case "send": {
+        const v = g.send({ from: t.from, to: dst(t), srcPort: s.srcPort, payload: s.payload, ...(s.cpu !== undefined ? { cpu: s.cpu } : {}) });
+        if (s.cpu !== undefined) {
+          lines.push(`cpu ${s.cpu}`);
+          expected.push(null);
+        }
+        lines.push(`send ${t.from} ${s.srcPort} ${dst(t)} ${s.payload}`);
+        expected.push(v.socket === null ? { kind: "none" } : v.how === "hash" ? { kind: "any" } : { kind: "socket", name: v.socket });
+        break;
+      }
+      case "mapget": {
+        const v = g.lookupMap(s.map, s.key);
+        lines.push(`mapget ${s.map} ${s.key}`);
+        expected.push({ kind: "val", hex: v === null ? null : Buffer.from(v as Uint8Array).toString("hex") });
+        break;
+      }
+    }
+  }
+  const out = runPlace(lines);
+  expect(out.length).toBe(expected.length);
+  out.forEach((line, i) => {
+    const e = expected[i];
+    const where = `${t.name}: reply ${i} to '${lines[i]!.slice(0, 60)}'`;
+    if (e === null || e === undefined) return expect(line, where).toBe("ok");
+    if (e.kind === "none") return expect(line, where).toBe("none");
+    if (e.kind === "any") return expect(line, where).toMatch(/^recv \d+ /);
+    if (e.kind === "socket") return expect(line.split(" ").slice(0, 2).join(" "), where).toBe(`recv ${e.name.slice(1)}`);
+    return expect(line, where).toBe(e.hex === null ? "val none" : `val ${e.hex}`);
+  });
+}
+
+const dcid = (id: string, long = false): string => (long ? `c000000001 08${id} 00 0000000000000000000000000000000000000000` : `40${id}0000000000000000000000000000000000000000`).replace(/ /g, "");
+const families = [
+  { tag: "IPv4", bind: "127.0.0.1", from: "127.0.0.1" },
+  { tag: "IPv6", bind: "::1", from: "::1" },
+  { tag: "dual-stack (v4 datagrams to [::])", bind: "::", from: "127.0.0.1" },
+];
+
+const trials: Trial[] = families.flatMap((f) => [
+  {
+    name: `quic_dcid_sockhash ${f.tag}`,
+    file: `${F}/quic_dcid_sockhash.o`,
+    sockets: 4,
+    bind: f.bind,
+    from: f.from,
+    steps: [
+      { op: "sockmap", map: "dcid_socks", key: "0102030405060708", socket: 2 },
+      { op: "sockmap", map: "dcid_socks", key: "a1a2a3a4a5a6a7a8", socket: 3 },
+      { op: "sockmap", map: "dcid_socks", key: "b1b2b3b4b5b6b7b8", socket: 1 },
+      { op: "send", srcPort: 5000, payload: dcid("0102030405060708") },
+      { op: "send", srcPort: 5001, payload: dcid("0102030405060708", true) },
+      { op: "send", srcPort: 5002, payload: dcid("a1a2a3a4a5a6a7a8") },
+      { op: "send", srcPort: 5003, payload: dcid("b1b2b3b4b5b6b7b8") },
+      { op: "send", srcPort: 5004, payload: dcid("ffffffffffffffff") },
+      { op: "send", srcPort: 5005, payload: "40" },
+      { op: "close", socket: 1 },
+      { op: "send", srcPort: 5003, payload: dcid("b1b2b3b4b5b6b7b8") },
+      { op: "send", srcPort: 5002, payload: dcid("a1a2a3a4a5a6a7a8") },
+      { op: "send", srcPort: 5006, payload: "40" + "0102030405060708" + "00".repeat(17000) },
+    ],
+  },
+  {
+    name: `quic_worker_index ${f.tag}`,
+    file: `${F}/quic_worker_index.o`,
+    sockets: 4,
+    bind: f.bind,
+    from: f.from,
+    steps: [
+      ...[0, 1, 2, 3].map((i): Step => ({ op: "sockmap", map: "workers", key: `0${i}000000`, socket: i })),
+      ...[0, 1, 2, 3].map((i): Step => ({ op: "send", srcPort: 6000 + i, payload: dcid(`0${i}00000000000000`) })),
+      { op: "send", srcPort: 6010, payload: `c000000001080200000000000000000000000000000000000000000000000000000000` },
+      { op: "send", srcPort: 6011, payload: `e000000001080200000000000000000000000000000000000000000000000000000000` },
+      { op: "close", socket: 1 },
+      { op: "send", srcPort: 6012, payload: dcid("0100000000000000") },
+      { op: "send", srcPort: 6013, payload: dcid("0300000000000000") },
+      { op: "send", srcPort: 6014, payload: "4002" + "00".repeat(20000) },
+      { op: "mapget", map: "stats", key: "00000000" },
+      { op: "mapget", map: "stats", key: "01000000" },
+    ],
+  },
+  {
+    name: `generation_lru ${f.tag}`,
+    file: `${F}/generation_lru.o`,
+    sockets: 2,
+    bind: f.bind,
+    from: f.from,
+    steps: [
+      { op: "sockmap", map: "gens", key: "00000000", socket: 0 },
+      { op: "sockmap", map: "gens", key: "01000000", socket: 1 },
+      { op: "mapset", map: "config", key: "00000000", value: "00000000" },
+      ...[7000, 7001, 7002].map((p): Step => ({ op: "send", srcPort: p, payload: "aa" })),
+      { op: "mapset", map: "config", key: "00000000", value: "01000000" },
+      ...[7000, 7001, 7002, 7100, 7101].map((p): Step => ({ op: "send", srcPort: p, payload: "bb" })),
+    ],
+  },
+  {
+    name: `cpu_steer ${f.tag}`,
+    file: `${F}/cpu_steer.o`,
+    sockets: 2,
+    bind: f.bind,
+    from: f.from,
+    steps: [
+      { op: "sockmap", map: "workers", key: "00000000", socket: 0 },
+      { op: "sockmap", map: "workers", key: "01000000", socket: 1 },
+      { op: "mapset", map: "config", key: "00000000", value: "02000000" },
+      ...[0, 1, 0, 1].map((cpu, i): Step => ({ op: "send", srcPort: 8000 + i, payload: "cc", cpu })),
+    ],
+  },
+  {
+    name: `cpu_steer.bpf (classic) ${f.tag}`,
+    file: `${F}/cpu_steer.bpf`,
+    sockets: 2,
+    bind: f.bind,
+    from: f.from,
+    steps: [0, 1, 1, 0].map((cpu, i): Step => ({ op: "send", srcPort: 8100 + i, payload: "dd", cpu })),
+  },
+]);
+
+describe.skipIf(!avail.available)(`UDP fixtures: Baton's placements equal the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`, () => {
+  for (const t of trials) it(t.name, () => compare(t), 60_000);
+});
