@@ -82,9 +82,9 @@ export class Env {
     this.stackAccess = [frame, spi];
   }
 
-  /** The current instruction may read slots `mask` of frame `frame` (stack liveness). */
-  stackReadMark(frame: number, mask: bigint): void {
-    this.liveness?.read(this.cur, this.insnIdx, frame, mask);
+  /** The current instruction may read slots (lo: 0-31, hi: 32-63 as bit masks) of frame `frame` (stack liveness). */
+  stackReadMark(frame: number, lo: number, hi: number): void {
+    this.liveness?.read(this.cur, this.insnIdx, frame, lo, hi);
   }
 
   /** The current instruction overwrites slot `spi` of `frame` whole (stack liveness). */

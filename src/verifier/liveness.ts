@@ -16,18 +16,19 @@
  * was pruned against a state whose own reads are recorded at the same instructions), so
  * querying such a state is sound.
  */
-import { BPF_JMP, BPF_JMP32, OP_CALL, OP_EXIT, OP_JA, OP_JA32, OP_LDDW, opClass, type Insn } from "../vm/isa.js";
+import { BPF_JMP, BPF_JMP32, MAX_CALL_DEPTH, OP_CALL, OP_EXIT, OP_JA, OP_JA32, OP_LDDW, opClass, type Insn } from "../vm/isa.js";
 import { jumpTarget } from "./cfg.js";
 import type { VState } from "./state.js";
 
-const ALL = (1n << 64n) - 1n;
-
-/** Per frame, per instruction of one function in one call chain. */
+/**
+ * Per frame, per instruction of one function in one call chain: slot masks (the kernel's u64),
+ * as int32 halves, slots 0-31 at [2k] and 32-63 at [2k + 1].
+ */
 interface FrameMasks {
-  readonly mayRead: bigint[];
-  readonly mustWrite: bigint[];
-  readonly mustWriteAcc: bigint[];
-  readonly liveBefore: bigint[];
+  readonly mayRead: Int32Array;
+  readonly mustWrite: Int32Array;
+  readonly mustWriteAcc: Int32Array;
+  readonly liveBefore: Int32Array;
 }
 
 interface Instance {
@@ -46,7 +47,8 @@ export class StackLiveness {
   /** Function [start, end) of each instruction. */
   private readonly fnStart: Int32Array;
   private readonly fnEnd: Int32Array;
-  private writeAcc: bigint[] = [];
+  /** Whole-slot writes of the current instruction, per frame (halves as in FrameMasks). */
+  private readonly writeAcc = new Int32Array(2 * MAX_CALL_DEPTH);
   private writeInsn = -1;
   private writeInstance: Instance | undefined;
 
@@ -92,35 +94,38 @@ export class StackLiveness {
     let m = inst.frames[frame];
     if (m === undefined) {
       const n = inst.end - inst.start;
-      m = { mayRead: new Array<bigint>(n).fill(0n), mustWrite: new Array<bigint>(n).fill(0n), mustWriteAcc: new Array<bigint>(n).fill(0n), liveBefore: new Array<bigint>(n).fill(0n) };
+      m = { mayRead: new Int32Array(2 * n), mustWrite: new Int32Array(2 * n), mustWriteAcc: new Int32Array(2 * n), liveBefore: new Int32Array(2 * n) };
       inst.frames[frame] = m;
     }
     return m;
   }
 
-  private markRead(inst: Instance, frame: number, insn: number, mask: bigint): void {
+  private markRead(inst: Instance, frame: number, insn: number, lo: number, hi: number): void {
     const m = this.masks(inst, frame);
-    const k = insn - inst.start;
-    const next = m.mayRead[k]! | mask;
-    if (next !== m.mayRead[k] && (next | m.liveBefore[k]!) !== m.liveBefore[k]) inst.updated = true;
-    m.mayRead[k] = next;
+    const k = 2 * (insn - inst.start);
+    const nextLo = m.mayRead[k]! | lo;
+    const nextHi = m.mayRead[k + 1]! | hi;
+    if ((nextLo !== m.mayRead[k] || nextHi !== m.mayRead[k + 1]) && ((nextLo | m.liveBefore[k]!) !== m.liveBefore[k] || (nextHi | m.liveBefore[k + 1]!) !== m.liveBefore[k + 1])) inst.updated = true;
+    m.mayRead[k] = nextLo;
+    m.mayRead[k + 1] = nextHi;
   }
 
-  /** Instruction `insn` of the current state `st` may read the slots `mask` of frame `frame`. */
-  read(st: VState, insn: number, frame: number, mask: bigint): void {
-    this.markRead(this.instance(st, st.frames.length - 1), frame, insn, mask);
+  /** Instruction `insn` of the current state `st` may read the slots (lo: 0-31, hi: 32-63) of frame `frame`. */
+  read(st: VState, insn: number, frame: number, lo: number, hi: number): void {
+    this.markRead(this.instance(st, st.frames.length - 1), frame, insn, lo, hi);
   }
 
   /** Start collecting the whole-slot writes of instruction `insn` (kernel bpf_reset_stack_write_marks). */
   beginInsn(st: VState, insn: number): void {
     this.writeInstance = this.instance(st, st.frames.length - 1);
     this.writeInsn = insn;
-    this.writeAcc = [];
+    this.writeAcc.fill(0);
   }
 
   /** The current instruction overwrites slot `spi` of `frame` whole. */
   write(frame: number, spi: number): void {
-    this.writeAcc[frame] = (this.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
+    if (spi < 32) this.writeAcc[2 * frame]! |= 1 << spi;
+    else this.writeAcc[2 * frame + 1]! |= 1 << (spi - 32);
   }
 
   /** Merge the current instruction's writes: must_write is the intersection over visits. */
@@ -131,21 +136,29 @@ export class StackLiveness {
     this.writeInstance = undefined;
   }
 
-  private commit(inst: Instance, insn: number, acc: readonly bigint[]): void {
-    const k = insn - inst.start;
+  /** `acc`: per frame, the halves of the slots written whole (as writeAcc). */
+  private commit(inst: Instance, insn: number, acc: Int32Array): void {
+    const i = insn - inst.start;
+    const k = 2 * i;
     for (let frame = 0; frame < inst.chain.length; frame++) {
-      let mask = acc[frame] ?? 0n;
-      if (mask === 0n && !inst.mustWriteSet[k]) continue;
+      let lo = acc[2 * frame]!;
+      let hi = acc[2 * frame + 1]!;
+      if ((lo | hi) === 0 && !inst.mustWriteSet[i]) continue;
       const m = this.masks(inst, frame);
-      const old = m.mustWrite[k]!;
-      if (inst.mustWriteSet[k]) mask &= old;
-      if (old !== mask) {
-        m.mustWrite[k] = mask;
+      const oldLo = m.mustWrite[k]!;
+      const oldHi = m.mustWrite[k + 1]!;
+      if (inst.mustWriteSet[i]) {
+        lo &= oldLo;
+        hi &= oldHi;
+      }
+      if (oldLo !== lo || oldHi !== hi) {
+        m.mustWrite[k] = lo;
+        m.mustWrite[k + 1] = hi;
         inst.updated = true;
       }
-      if ((old & ~mask) !== 0n) inst.mustWriteDropped = true;
+      if ((oldLo & ~lo) !== 0 || (oldHi & ~hi) !== 0) inst.mustWriteDropped = true;
     }
-    inst.mustWriteSet[k] = true;
+    inst.mustWriteSet[i] = true;
   }
 
   private successors(i: number): number[] {
@@ -160,7 +173,7 @@ export class StackLiveness {
 
   private update(inst: Instance): void {
     const n = inst.end - inst.start;
-    if (inst.mustWriteDropped) for (const m of inst.frames) if (m !== undefined) m.mustWriteAcc.fill(0n);
+    if (inst.mustWriteDropped) for (const m of inst.frames) if (m !== undefined) m.mustWriteAcc.fill(0);
     let changed = true;
     while (changed) {
       changed = false;
@@ -172,20 +185,24 @@ export class StackLiveness {
           if (!this.isStart[i]) continue;
           const succ = this.successors(i);
           if (succ.length === 0) continue;
-          let after = 0n;
-          let acc = ALL;
-          for (const s of succ) {
-            const j = s - inst.start;
-            if (j < 0 || j >= n) continue;
-            after |= m.liveBefore[j]!;
-            acc &= m.mustWriteAcc[j]!;
-          }
-          acc |= m.mustWrite[k]!;
-          const before = (after & ~m.mustWrite[k]!) | m.mayRead[k]!;
-          if (before !== m.liveBefore[k] || acc !== m.mustWriteAcc[k]) {
-            m.liveBefore[k] = before;
-            m.mustWriteAcc[k] = acc;
-            changed = true;
+          // Both halves alike: live_before = (after & ~must_write) | may_read.
+          for (let h = 0; h < 2; h++) {
+            let after = 0;
+            let acc = -1;
+            for (const s of succ) {
+              const j = s - inst.start;
+              if (j < 0 || j >= n) continue;
+              after |= m.liveBefore[2 * j + h]!;
+              acc &= m.mustWriteAcc[2 * j + h]!;
+            }
+            const x = 2 * k + h;
+            acc |= m.mustWrite[x]!;
+            const before = (after & ~m.mustWrite[x]!) | m.mayRead[x]!;
+            if (before !== m.liveBefore[x] || acc !== m.mustWriteAcc[x]) {
+              m.liveBefore[x] = before;
+              m.mustWriteAcc[x] = acc;
+              changed = true;
+            }
           }
         }
       }
@@ -196,12 +213,13 @@ export class StackLiveness {
     const outerChain = inst.chain.slice(0, depth - 1);
     const callsite = inst.chain[depth - 1]!;
     const outer = this.byChain([...outerChain, this.fnStart[callsite]!]);
-    const acc: bigint[] = [];
+    const acc = new Int32Array(2 * MAX_CALL_DEPTH);
     for (let frame = 0; frame < depth; frame++) {
       const m = inst.frames[frame];
       if (m === undefined) continue;
-      acc[frame] = m.mustWriteAcc[0]!;
-      this.markRead(outer, frame, callsite, m.liveBefore[0]!);
+      acc[2 * frame] = m.mustWriteAcc[0]!;
+      acc[2 * frame + 1] = m.mustWriteAcc[1]!;
+      this.markRead(outer, frame, callsite, m.liveBefore[0]!, m.liveBefore[1]!);
     }
     this.commit(outer, callsite, acc);
   }
@@ -232,8 +250,8 @@ export class StackLiveness {
     const m = inst.frames[frame];
     if (m === undefined) return false;
     const k = insn - inst.start;
-    if (k < 0 || k >= m.liveBefore.length) return false;
-    return ((m.liveBefore[k]! >> BigInt(spi)) & 1n) === 1n;
+    if (k < 0 || 2 * k >= m.liveBefore.length) return false;
+    return spi < 32 ? ((m.liveBefore[2 * k]! >>> spi) & 1) === 1 : ((m.liveBefore[2 * k + 1]! >>> (spi - 32)) & 1) === 1;
   }
 
   /** kernel `bpf_stack_slot_alive` for a state at `insn`. */

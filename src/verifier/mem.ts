@@ -236,9 +236,13 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
 
 export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number, fixed = true): Reg {
   touch(env, f, -off);
-  let read = 0n;
-  forEachByte(off, size, (spi) => (read |= 1n << BigInt(spi)));
-  env.stackReadMark(f.frameno, read);
+  let lo = 0;
+  let hi = 0;
+  forEachByte(off, size, (spi) => {
+    if (spi < 32) lo |= 1 << spi;
+    else hi |= 1 << (spi - 32);
+  });
+  env.stackReadMark(f.frameno, lo, hi);
   if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
     const n = spillSize(slot);
