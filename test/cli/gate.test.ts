@@ -12,7 +12,7 @@ import { VerifyError } from "../../src/errors.js";
 import { writeElfFile } from "../../src/elf/index.js";
 import { assemble } from "../../src/vm/asm/assembler.js";
 import { decode } from "../../src/vm/isa.js";
-import { BPF_MAP_TYPE_ARRAY, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../../src/vm/program-type.js";
+import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../../src/vm/program-type.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -25,10 +25,16 @@ const tmp = mkdtempSync(join(tmpdir(), "baton-gate-"));
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 // An object the verifier rejects at its first instruction (R2 is read before it is written)
-// but that runs cleanly (VM registers start at 0): r0 = (r2 & 0) + 1 = SK_PASS. One array map
-// makes it a policy for `run`.
+// but that runs cleanly (VM registers start at 0): r0 = (r2 & 0) + 1 = SK_PASS. Its maps make it
+// a policy for `run`, and are the maps migrate_to_newest declares, which the rolling-restart
+// scenarios write (a scenario may not write a map its policy does not declare).
 const BAD_O = join(tmp, "uninit.o");
-writeElfFile(BAD_O, decode(assemble("mov %r0, %r2\nand %r0, 0\nadd %r0, 1\nexit\n")), [{ fd: 1, name: "counts", type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }], {
+const NEWEST_MAPS = [
+  { fd: 1, name: "listeners", type: BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, keySize: 4, valueSize: 8, maxEntries: 32 },
+  { fd: 2, name: "generation", type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 },
+  { fd: 3, name: "workers", type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 },
+];
+writeElfFile(BAD_O, decode(assemble("mov %r0, %r2\nand %r0, 0\nadd %r0, 1\nexit\n")), NEWEST_MAPS, {
   attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
   programName: "uninit",
 });

@@ -131,7 +131,7 @@ describe(`baton check --kernel${avail.available ? "" : ` (skipped: ${avail.reaso
   it.skipIf(!avail.available)("an accepted policy: both verdicts on one line", async () => {
     const r = await cli("check", "policies/cpu_affinity.baton", "--kernel");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/instructions processed by the verifier, 1 tests; kernel: accepted \(processed \d+ insns\)\n$/);
+    expect(r.out).toMatch(/instructions processed by the verifier, 1 test; kernel: accepted \(processed \d+ insns\)\n$/);
   });
 
   it.skipIf(!avail.available)("a policy Baton rejects is still loaded into the kernel, and both verdicts are shown", async () => {
