@@ -3,7 +3,7 @@
  * converted as the kernel converts it, and run on Baton's skb stand-in (skb-layout.ts) with
  * the kernel-internal functions the conversion calls.
  */
-import { setR0Int, type HelperFn } from "../helper-abi.js";
+import { readsArgsOnly, setR0Int, type HelperFn } from "../helper-abi.js";
 import type { Engine, EngineName } from "../engine.js";
 import { engineByName } from "../engines.js";
 import { AddressSpace, type Region } from "../memory.js";
@@ -51,6 +51,11 @@ export class ClassicProgram {
   private readonly skb: Region;
   private readonly dev: Region;
   private readonly packet: Region;
+  /**
+   * The packet region's bytes: each run's packet is copied in and the region's size set, so a
+   * run allocates nothing (rebinding the region to the caller's array made a DataView per run).
+   */
+  private packetBuf = new Uint8Array(256);
   private current: ResolvedPacket | undefined;
 
   /** Throws the kernel's rejection as a `ClassicCheckError`. */
@@ -62,7 +67,7 @@ export class ClassicProgram {
     this.rng = new Rng(options.seed ?? 0);
     this.skb = this.mem.add("skb", new Uint8Array(L.SKB_SIZE), false);
     this.dev = this.mem.add("net_device", new Uint8Array(L.NETDEV_SIZE), false);
-    this.packet = this.mem.add("packet", new Uint8Array(0), false);
+    this.packet = this.mem.add("packet", this.packetBuf, false);
     this.engine = engineByName(options.engine ?? "interp")(this.converted.insns, {
       mem: this.mem,
       helpers: this.helpers(),
@@ -76,22 +81,21 @@ export class ClassicProgram {
   }
 
   private helpers(): Map<number, HelperFn> {
-    const load =
-      (size: 1 | 2 | 4): HelperFn =>
-      (regs) => {
+    // None of them writes memory (readsArgsOnly: engines need not assume the stack changed).
+    const load = (size: 1 | 2 | 4): HelperFn =>
+      readsArgsOnly((regs) => {
         const v = loadPacket(this.pkt(), regs[6]! | 0, regs[8]! | 0, size);
         if (v === undefined) setR0Int(regs, -EFAULT);
         else {
           regs[0] = v;
           regs[1] = 0;
         }
-      };
-    const ret =
-      (f: (regs: Uint32Array) => number): HelperFn =>
-      (regs) => {
+      });
+    const ret = (f: (regs: Uint32Array) => number): HelperFn =>
+      readsArgsOnly((regs) => {
         regs[0] = f(regs) >>> 0;
         regs[1] = 0;
-      };
+      });
     return new Map<number, HelperFn>([
       [L.CALL_LOAD_8, load(1)],
       [L.CALL_LOAD_16, load(2)],
@@ -107,7 +111,13 @@ export class ClassicProgram {
   /** Fill the skb and device regions for one run. */
   private fill(p: ResolvedPacket): void {
     this.current = p;
-    if (this.packet.bytes !== p.bytes) this.mem.rebind(this.packet, p.bytes, false);
+    const n = p.bytes.length;
+    if (n > this.packetBuf.length) {
+      this.packetBuf = new Uint8Array(Math.max(n, 2 * this.packetBuf.length));
+      this.mem.rebind(this.packet, this.packetBuf, false);
+    }
+    this.packetBuf.set(p.bytes);
+    this.packet.size = n;
     const v = this.skb.view;
     v.setUint32(SKB_DATA, p.dataOffset, true);
     v.setUint32(SKB_DATA + 4, this.packet.id, true);
