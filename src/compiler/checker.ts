@@ -276,7 +276,7 @@ class Checker extends ExprChecker {
     const head = e.k === "name" ? e : e.k === "call" && e.callee.k === "name" ? e.callee : null;
     if (head === null || this.lookup(head.name) !== undefined || BUILTIN_CONSTS.has(head.name) || BUILTIN_FNS.has(head.name)) return false;
     if (head.name === "while" || head.name === "loop") {
-      this.error("check.while", `there is no ${head.name} loop: use \`for i in 0..N\` with \`break\``, head.span, "the kernel must see every loop end: `for i in 0..MAX { if done { break } … }` with a constant MAX");
+      this.error("check.while", `there is no ${head.name === "while" ? "while loop" : "`loop` statement"}: use \`for i in 0..N\` with \`break\``, head.span, "the kernel must see every loop end: `for i in 0..MAX { if done { break } … }` with a constant MAX");
     } else {
       const keywords = cx.where === "fn" ? ["return", "let", "if", "for", "break", "continue"] : ["pass", "drop", "select", "let", "if", "for", "break", "continue"];
       this.error("check.unknown-name", `unknown name \`${head.name}\``, head.span, suggest(head.name, [...keywords, ...this.visibleNames()]));
