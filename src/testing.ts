@@ -5,3 +5,4 @@
  */
 export { ReuseportTestGroup, toBytes, type GroupOptions, type MapKey, type MapValue, type MigrateOptions, type QuicHeader, type SendOptions, type SocketOptions, type Verdict } from "./testing/group.js";
 export { loadSource, type ProgramSource } from "./testing/load.js";
+export { runCases, parseCases, CasesError, type CaseResult, type CaseFailure, type CasesFile } from "./testing/cases.js";

@@ -10,20 +10,25 @@ import { engineByName } from "../../vm/engines.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { engineFor, fromCompiled, gateProgram } from "../verified-program.js";
 import { plural } from "../plural.js";
+import { runCasesCommand } from "../test-cases.js";
 
 export const command: Command = {
   name: "test",
   summary: "run the test blocks of .baton policies",
   usage: [
     "baton test FILE.baton... [--engine interp|jit] [--no-verify]",
+    "baton test PROGRAM.o|.s|.bin|.baton|.bpf --cases CASES.json [--engine interp|jit] [--program NAME]",
+    "  --cases      run the program against a CASES.json (README: UDP, IPv6 and packet bytes)",
+    "  --program    ELF objects: the program to test",
     "  --engine     execution engine (default interp); jit is the trusted JIT for a verified policy",
     "  --no-verify  run policies Baton's verifier has not accepted (every check on; a warning on stderr)",
   ].join("\n"),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, "no-verify": { type: "boolean" } });
+    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, "no-verify": { type: "boolean" }, cases: { type: "string" }, program: { type: "string" } });
     if (positionals.length === 0) throw new UsageError("expected at least one policy file");
     const engineName = values.engine ?? "interp";
     engineByName(engineName); // a usage error before any work
+    if (values.cases !== undefined) return runCasesCommand(positionals, values.cases, engineName, values.program, io);
     let passed = 0;
     let failed = 0;
     let broken = 0;
