@@ -67,7 +67,7 @@ describe("baton test --cases", () => {
     expect((await cli("test", `${F}/cpu_steer.o`, "--cases", trunc)).err).toMatch(/error: \/cases\/0\/events\/0\/select\/payload: hex payload has an odd number of digits \(3\)/);
     const nt = '{ "group": { "sockets": ["a"] }, "maps": { "nope": [ { "key": 0, "value": 1 } ] }, "cases": [ { "name": "x", "events": [] } ] }';
     const nomap = write("nomap.json", nt);
-    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", nomap)).err).toMatch(/error: \/maps\/nope\/0: the program has no map 'nope' \(maps: workers, config\)/);
+    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", nomap)).err).toMatch(/error: \/maps\/nope\/0: the program has no map 'nope' \(maps: config, workers\)/);
     const bad = write("bad.json", '{ "group": ');
     const r = await cli("test", `${F}/cpu_steer.o`, "--cases", bad);
     expect(r.code).toBe(1);
