@@ -50,6 +50,9 @@ export function placementAvailability(): Availability {
   if (process.getuid?.() !== 0)
     return { ...a, available: false, reason: "not root (a private network namespace needs CAP_SYS_ADMIN)" };
   for (const c of ["unshare", "ip"]) if (!has(c)) return { ...a, available: false, reason: `${c} not installed` };
+  // Root without CAP_SYS_ADMIN (some containers) cannot make a network namespace.
+  const ns = spawnSync("unshare", ["--net", "true"], { encoding: "utf8", timeout: 10_000 });
+  if (ns.status !== 0) return { ...a, available: false, reason: `unshare --net fails: ${(ns.stderr ?? "").trim()}` };
   return a;
 }
 
