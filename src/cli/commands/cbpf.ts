@@ -33,7 +33,21 @@ baton cbpf run FILE [--payload HEX | --tcp] [--ipv6] [--socks N] [--cpu N] [--ha
   check:  the kernel's checker and conversion (SO_ATTACH_REUSEPORT_CBPF's verdict); --ebpf prints the converted program
   run:    one UDP datagram (payload hex) on loopback through the filter, as reuseport selection runs it
           (--tcp: a TCP SYN instead; --ipv6: over [::1]): the result indexes socks[] of a --socks group
-          (default 4), out of range is the kernel's hash pick`;
+          (default 4), out of range is the kernel's hash pick
+  --format c|decimal|ddd  (asm) the printed form: C array (default), bpf_asm's decimal line, tcpdump -ddd lines
+  -o, --output OUT.bin    (asm) write the raw 8-byte records to OUT.bin instead of printing
+  --optmem BYTES          (check) the net.core.optmem_max the kernel's size check uses (default 131072)
+  --ebpf                  (check) also print the eBPF program the kernel converts the filter to
+  --payload HEX           (run) the UDP datagram's payload (default empty)
+  --tcp                   (run) send a TCP SYN instead of a UDP datagram
+  --ipv6                  (run) over [::1] instead of 127.0.0.1
+  --socks N               (run) sockets in the reuseport group (default 4)
+  --cpu N                 (run) the CPU the packet arrives on (default 0)
+  --hash N                (run) the skb hash (default 0)
+  --src-port N            (run) the packet's source port (default 40000)
+  --dst-port N            (run) the group's port (default 4433)
+  --engine interp|jit     (run) the engine the converted program runs on (default interp)
+  --seed N                (run) seed of the random numbers the program may read (default 0)`;
 
 function load(file: string): SockFilter[] {
   return loadClassic(readInput(file) as Uint8Array, file);
