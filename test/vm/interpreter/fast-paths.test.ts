@@ -56,7 +56,7 @@ ja fourth`;
 interface Outcome {
   readonly r0?: string;
   readonly trap?: string;
-  readonly insn?: number;
+  readonly insn?: number | undefined;
   readonly executed: number;
 }
 

@@ -10,14 +10,14 @@ import { VmTrap } from "../../../src/errors.js";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import {
-  BPF_ADD, BPF_ALU64, BPF_DW, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_X,
+  BPF_ADD, BPF_ALU64, BPF_DW, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLT, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_X,
   OP_EXIT, OP_JA, OP_LDDW, decode, opCode, opSource, type Insn,
 } from "../../../src/vm/isa.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 
 interface Stop {
   readonly end: string;
-  readonly insn?: number;
+  readonly insn?: number | undefined;
   readonly executed?: number;
   readonly regs: readonly string[];
 }
