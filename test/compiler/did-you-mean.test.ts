@@ -186,3 +186,69 @@ describe("the README's diagnostics examples are what the compiler prints", () =>
     });
   }
 });
+
+describe("missing verdict: reported exactly when some path falls off, at a statement of the entry", () => {
+  // Random entry bodies: verdicts, lets, if/else-if/else chains, loops and nested blocks.
+  type S = { k: "pass" } | { k: "let" } | { k: "if"; arms: S[][]; orElse: S[] | null } | { k: "for"; body: S[] } | { k: "block"; body: S[] };
+  const stmts: fc.Memo<S[]> = fc.memo((n) => fc.array(stmt(n), { maxLength: 3 }));
+  const stmt: fc.Memo<S> = fc.memo((n) =>
+    n <= 1
+      ? fc.oneof(fc.constant<S>({ k: "pass" }), fc.constant<S>({ k: "let" }))
+      : fc.oneof(
+          fc.constant<S>({ k: "pass" }),
+          fc.constant<S>({ k: "let" }),
+          fc.record({ k: fc.constant("if" as const), arms: fc.array(stmts(n - 1), { minLength: 1, maxLength: 3 }), orElse: fc.option(stmts(n - 1)) }),
+          fc.record({ k: fc.constant("for" as const), body: stmts(n - 1) }),
+          fc.record({ k: fc.constant("block" as const), body: stmts(n - 1) }),
+        ),
+  );
+  let names = 0;
+  const render = (ss: readonly S[], ind: string): string[] =>
+    ss.flatMap((s): string[] => {
+      switch (s.k) {
+        case "pass":
+          return [`${ind}pass`];
+        case "let":
+          return [`${ind}let v${names++} = ctx.hash`];
+        case "for":
+          return [`${ind}for i in 0..4 {`, ...render(s.body, `${ind}  `), `${ind}}`];
+        case "block":
+          return [`${ind}{`, ...render(s.body, `${ind}  `), `${ind}}`];
+        case "if": {
+          const out: string[] = [];
+          s.arms.forEach((arm, i) => out.push(`${i === 0 ? ind : `${ind}} else `}if ctx.hash > ${i} {`, ...render(arm, `${ind}  `)));
+          if (s.orElse !== null) out.push(`${ind}} else {`, ...render(s.orElse, `${ind}  `));
+          out.push(`${ind}}`);
+          return out;
+        }
+      }
+    });
+  // Oracle: the set of ways control can leave a statement list ("end" = falls through).
+  const leaves = (ss: readonly S[]): boolean => {
+    // true when some path reaches the end of the list
+    for (const s of ss) if (!stmtLeaves(s)) return false; // a statement every path of which ends: the rest is dead
+    return true;
+  };
+  const stmtLeaves = (s: S): boolean =>
+    s.k === "pass" ? false : s.k === "let" || s.k === "for" ? true : s.k === "block" ? leaves(s.body) : s.arms.some(leaves) || s.orElse === null || leaves(s.orElse);
+
+  it("agrees with an independent path oracle", () => {
+    fc.assert(
+      fc.property(stmts(4), (body) => {
+        names = 0;
+        const lines = ["on select {", ...render(body, "  "), "}"];
+        const errs = errors(lines.join("\n"));
+        const missing = errs.filter((e) => e.code === "check.missing-verdict");
+        expect(missing.length).toBe(leaves(body) ? 1 : 0);
+        if (missing.length === 1) {
+          const e = missing[0]!;
+          const at = lines[e.line - 1]!.slice(e.col - 1);
+          // A statement of the entry: a let, a loop, an if (or else-if) condition, or a closing brace.
+          expect(at).toMatch(/^(let v\d+ = ctx\.hash$|for i in 0\.\.4 \{$|if ctx\.hash > \d+ \{$|\})/);
+          expect(e.line).toBeGreaterThanOrEqual(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
