@@ -7,7 +7,7 @@
  */
 import { BatonError, ModelError } from "../errors.js";
 import { ReuseportTestGroup, toBytes, type MapKey, type MapValue, type SendOptions, type SocketOptions, type Verdict } from "./group.js";
-import { jsonPositions, locate, type TextPos } from "./json-locate.js";
+import { jsonPositions, locate, type TextPos } from "../model/json-locate.js";
 import type { ProgramSource } from "./load.js";
 
 export interface CasesFile {
