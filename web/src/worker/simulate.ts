@@ -5,6 +5,7 @@
  * from the simulated time of each finished connection.
  */
 import { SCENARIOS } from "baton:assets";
+import { ModelError } from "../../../src/errors.js";
 import { tryCompile, type CompiledPolicy } from "../../../src/compiler/compile.js";
 import { renderReport } from "../../../src/model/report-html.js";
 import type { ModelMaps } from "../../../src/model/model-maps.js";
@@ -22,6 +23,16 @@ export type Progress = (fraction: number, label: string) => void;
 
 /** A located failure the page shows as it is (no stack). */
 export class PlaygroundError extends Error {}
+
+/** Run a simulation, naming the scenario file in the model's refusals, as `baton simulate` does. */
+function inFile<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(e.code, `${file}: ${e.message}`, e.location, e.hint);
+    throw e;
+  }
+}
 
 /** Compile and verify the editor's policy; refuse what the CLI's gate refuses. */
 export function gatedPolicy(source: string): CompiledPolicy {
@@ -109,11 +120,9 @@ export function runScenario(
     refs.length > 0
       ? programsFor(sc, gatedPolicy(source), s)
       : new Map<string, (maps: ModelMaps) => ReuseportProgram>();
-  const r = simulate(sc, {
-    seed: s,
-    programs,
-    onConnection: progressTracker(sc, (f) => progress(f, `simulating ${name}`)),
-  });
+  const r = inFile(`${name}.json`, () =>
+    simulate(sc, { seed: s, programs, onConnection: progressTracker(sc, (f) => progress(f, `simulating ${name}`)) }),
+  );
   const note =
     refs.length === 0
       ? `${name} attaches no policy file, so the editor's policy takes no part (it runs ${sc.events.some((e) => e.do === "attach") ? "a built-in policy" : "the kernel's default pick"})`
@@ -168,16 +177,18 @@ function demoColumn(v: Variant, p: CompiledPolicy, seed: number | null, report: 
   let toNew = 0;
   let toOld = 0;
   const tick = progressTracker(sc, report);
-  const r = simulate(sc, {
-    seed: s,
-    programs: programsFor(sc, p, s),
-    onConnection: (rec) => {
-      for (const m of rec.migrations)
-        if (old.has(m.to)) toOld++;
-        else toNew++;
-      tick(rec);
-    },
-  });
+  const r = inFile(`${v.scenario}.json`, () =>
+    simulate(sc, {
+      seed: s,
+      programs: programsFor(sc, p, s),
+      onConnection: (rec) => {
+        for (const m of rec.migrations)
+          if (old.has(m.to)) toOld++;
+          else toNew++;
+        tick(rec);
+      },
+    }),
+  );
   let acceptedOld = 0;
   let acceptedNew = 0;
   for (const l of r.listeners)
