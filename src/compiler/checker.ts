@@ -275,6 +275,8 @@ class Checker extends ExprChecker {
   private misspeltStatement(e: Expr, cx: Ctx): boolean {
     const head = e.k === "name" ? e : e.k === "call" && e.callee.k === "name" ? e.callee : null;
     if (head === null || this.lookup(head.name) !== undefined || BUILTIN_CONSTS.has(head.name) || BUILTIN_FNS.has(head.name)) return false;
+    // `foo(x)` is an unknown function (check-expr says so, with functions as candidates); only `while (…)` is special.
+    if (e.k === "call" && head.name !== "while" && head.name !== "loop") return false;
     if (head.name === "while" || head.name === "loop") {
       this.error("check.while", `there is no ${head.name === "while" ? "while loop" : "`loop` statement"}: use \`for i in 0..N\` with \`break\``, head.span, "the kernel must see every loop end: `for i in 0..MAX { if done { break } … }` with a constant MAX");
     } else {

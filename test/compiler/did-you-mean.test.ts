@@ -252,3 +252,11 @@ describe("missing verdict: reported exactly when some path falls off, at a state
     );
   });
 });
+
+describe("a call statement to an unknown function stays an unknown function", () => {
+  it("suggests functions, not keywords", () => {
+    const e = errors(`${HEAD}on select {\n  pik(1)\n  pass\n}`).find((x) => x.code === "check.unknown-name")!;
+    expect(e.message).toBe("unknown function `pik`");
+    expect(e.hint).toBe("did you mean `pick`?");
+  });
+});
