@@ -5,10 +5,13 @@
  * where run_bpf_filter's pull leaves it (the UDP header; the TCP header with its options).
  *
  * Header fields a sender's kernel chooses are Baton's choices here, and a filter that reads
- * them through SKF_NET_OFF sees these values, not the sender's: IPv4 id 0 with DF, TTL/hop
- * limit 64, flow label 0, checksums (IPv4 header computed; UDP/TCP 0), and for a TCP SYN
- * sequence number 0, window 65495 and Linux's option layout (MSS 65495 or 65476, SACK
- * permitted, timestamps with TSval 0, NOP, window scale 7: a 40-byte header).
+ * them through SKF_NET_OFF sees these values: IPv4 id 0 with DF, TTL/hop limit 64, flow
+ * label 0 and the IPv4 header checksum, as Linux sends an unconnected datagram on loopback;
+ * the UDP/TCP checksum field holds the folded pseudo-header sum, as CHECKSUM_PARTIAL leaves it
+ * on loopback (udp4_hwcsum, __tcp_v4_send_check; both checked against the kernel for UDP).
+ * For a TCP SYN, Baton's choices: sequence number 0, window 65495 and Linux's option layout
+ * (MSS 65495 or 65476, SACK permitted, timestamps with TSval 0, NOP, window scale 7: a 40-byte
+ * header); the kernel's sequence number and TSval are random.
  */
 import { ETH_P_IP, ETH_P_IPV6, type ClassicPacket } from "./packet.js";
 
@@ -40,6 +43,9 @@ const UDP_HLEN = 8;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 const TCP_SYN = 0x02;
+/** Where the checksum field is in the UDP and TCP headers. */
+const UDP_CHECK = 6;
+const TCP_CHECK = 16;
 /** The MSS Linux advertises on `lo` (MTU 65536). */
 const MSS_LO_V4 = 65495;
 const MSS_LO_V6 = 65476;
@@ -68,20 +74,27 @@ function ipv6(addr: string): number[] {
   });
 }
 
+/** A one's-complement sum folded to 16 bits. */
+function fold(s: number): number {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+/** The Internet checksum of big-endian 16-bit words in [from, to). */
 function checksum(b: Uint8Array, from: number, to: number): number {
   let s = 0;
   for (let i = from; i < to; i += 2) s += (b[i]! << 8) | (b[i + 1] ?? 0);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
+  return ~fold(s) & 0xffff;
 }
 
 const be16 = (v: number): number[] => [(v >> 8) & 0xff, v & 0xff];
 
-/** Ethernet + IP + `l4` + `payload`, with skb->data after `l4`. */
+/** Ethernet + IP + `l4` (its checksum field at `checkAt`) + `payload`, skb->data after `l4`. */
 function build(
   e: Endpoints,
   proto: number,
   l4: readonly number[],
+  checkAt: number,
   payload: Uint8Array,
   extra: SkbFields,
 ): ClassicPacket {
@@ -105,6 +118,10 @@ function build(
   const l4At = ip + ipLen;
   b.set(l4, l4At);
   b.set(payload, l4At + l4.length);
+  // The pseudo header: both addresses, the protocol, the transport length.
+  const addrs = v6 ? [ip + 8, ip + 40] : [ip + 12, ip + 20];
+  const pseudo = ~checksum(b, addrs[0]!, addrs[1]!) & 0xffff;
+  b.set(be16(fold(pseudo + proto + (l4Len >>> 16) + (l4Len & 0xffff))), l4At + checkAt);
   // Every field written, in one order: objects made by spreading get a map each, and the run
   // path's property loads then go megamorphic (measured ~100x slower over 256 packets).
   return {
@@ -131,7 +148,7 @@ const ports = (e: Endpoints): number[] => [...be16(e.srcPort ?? 40000), ...be16(
 
 /** A UDP datagram at reuseport selection: offset 0 is the payload's first byte. */
 export function udpReuseportPacket(d: UdpDatagram, extra: SkbFields = {}): ClassicPacket {
-  return build(d, IPPROTO_UDP, [...ports(d), ...be16(UDP_HLEN + d.payload.length), 0, 0], d.payload, extra);
+  return build(d, IPPROTO_UDP, [...ports(d), ...be16(UDP_HLEN + d.payload.length), 0, 0], UDP_CHECK, d.payload, extra);
 }
 
 /**
@@ -144,5 +161,5 @@ export function tcpSynReuseportPacket(e: Endpoints, extra: SkbFields = {}): Clas
   const options = [2, 4, ...be16(mss), 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7];
   const doff = (20 + options.length) / 4;
   const header = [...ports(e), 0, 0, 0, 0, 0, 0, 0, 0, doff << 4, TCP_SYN, ...be16(65495), 0, 0, 0, 0];
-  return build(e, IPPROTO_TCP, [...header, ...options], new Uint8Array(0), extra);
+  return build(e, IPPROTO_TCP, [...header, ...options], TCP_CHECK, new Uint8Array(0), extra);
 }
