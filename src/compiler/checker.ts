@@ -98,9 +98,7 @@ class Checker extends ExprChecker {
       this.fnRet = it.ret === null ? VOID : this.resolveType(it.ret.name, it.ret.span);
       const ends = this.block(it.body, { where: "fn", entry: null, loops: 0, fn: it.name }, false);
       if (!ends && this.fnRet.k !== "void") {
-        const f = fallOff(it.body);
-        const msg = `function \`${it.name}\` can reach its end without returning a ${tyName(this.fnRet)}`;
-        if (f === null || f.how !== "after" || !this.misspeltLines.has(f.span.line)) this.error("check.missing-return", msg, f?.span ?? it.nameSpan, f === null ? "end every path with `return value`" : fallOffNote(f, `\`${it.name}\``, "end it with `return value`"));
+        this.missingEnd("check.missing-return", `function \`${it.name}\` can reach its end without returning a ${tyName(this.fnRet)}`, it.body, it.nameSpan, `\`${it.name}\``, "`return value`");
       }
     } else if (it.k === "on") {
       const prev = this.sema.entries[it.entry];
@@ -108,17 +106,22 @@ class Checker extends ExprChecker {
       this.sema.entries[it.entry] = it;
       this.scopes = [];
       const ends = this.block(it.body, { where: "entry", entry: it.entry, loops: 0, fn: null }, false);
-      if (!ends) {
-        // Point at the path that falls off the end, not at `on select`.
-        const f = fallOff(it.body);
-        const fix = "end it with `pass`, `drop` or `select m[k] else …`";
-        if (f === null || f.how !== "after" || !this.misspeltLines.has(f.span.line)) this.error("check.missing-verdict", `\`on ${it.entry}\` can reach its end without a verdict`, f?.span ?? it.span, f === null ? "end every path with `pass`, `drop` or `select m[k] else …`" : fallOffNote(f, `\`on ${it.entry}\``, fix));
-      }
+      if (!ends) this.missingEnd("check.missing-verdict", `\`on ${it.entry}\` can reach its end without a verdict`, it.body, it.span, `\`on ${it.entry}\``, "`pass`, `drop` or `select m[k] else …`");
     } else if (it.k === "test") {
       this.sema.tests.push(it);
       this.scopes = [];
       this.block(it.body, { where: "test", entry: null, loops: 0, fn: null }, false);
     }
+  }
+
+  /**
+   * A missing verdict or return, reported where a path falls off the end of `body` (not at the
+   * `on`/`fn` line), unless that point is a misspelt statement word already reported.
+   */
+  private missingEnd(code: string, msg: string, body: Block, fallback: Span, what: string, ending: string): void {
+    const f = fallOff(body);
+    if (f === null) this.error(code, msg, fallback, `end every path with ${ending}`);
+    else if (f.how !== "after" || !this.misspeltLines.has(f.span.line)) this.error(code, msg, f.span, fallOffNote(f, what, `end it with ${ending}`));
   }
 
   private bindVar(decl: object, name: string, ty: Ty, mut: boolean, span: Span): VarSym {
