@@ -128,7 +128,7 @@ export interface Converted {
   readonly stackDepth: number;
 }
 
-/** convert_bpf_extensions: an ancillary load, or undefined for any other k. */
+/** convert_bpf_extensions: emit an ancillary load into `out`; false for any other k. */
 function extension(k: number, out: Insn[]): boolean {
   const ad = (k | 0) - O.SKF_AD_OFF;
   if ((k | 0) < O.SKF_AD_OFF || !O.KNOWN_ANCILLARY.has(ad)) return false;
