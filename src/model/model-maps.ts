@@ -1,13 +1,15 @@
 /**
- * Control-plane maps for simulations with built-in TS policies: a REUSEPORT_SOCKARRAY
- * (cleared automatically when a socket leaves its group's listening section, R4 a / R6 /
- * R22) and plain u32 arrays / hashes. Scenario `map` events write them.
- * Omitted: value sizes and flags (BPF_NOEXIST …); a compiled policy's maps live in the VM
- * runtime instead (see runtime-adapter.ts).
+ * Control-plane maps for simulations: a REUSEPORT_SOCKARRAY (cleared automatically when a
+ * socket leaves its group's listening section, R4 a / R6 / R22), sockmaps and sockhashes of
+ * listeners, and number maps (array, hash, lru_hash). Scenario `map` events and `publish`
+ * write them; built-in TS policies read them; a compiled policy's maps live in the VM runtime
+ * and mirror every write (runtime-adapter.ts).
+ * Omitted: flags (BPF_NOEXIST …), LRU eviction here (the VM's lru_hash evicts), sockmap
+ * removal at close in this mirror.
  */
 import { ModelError } from "../errors.js";
 import { TCP_LISTEN } from "../vm/socket.js";
-import type { MapDecl } from "./scenario.js";
+import { isSocketMapType, type MapDecl } from "./scenario.js";
 import type { Listener } from "./sockets.js";
 import type { TcpStack } from "./stack.js";
 
@@ -55,25 +57,43 @@ export class ModelMaps {
     return this.maps.get(name);
   }
 
+  /** Every map, in declaration order. */
+  all(): ModelMap[] {
+    return [...this.maps.values()];
+  }
+
+  /** `sk`'s key in sockarray `name`, or undefined. */
+  slotOf(sk: Listener, name: string): number | undefined {
+    const at = this.placeOf.get(sk);
+    return at !== undefined && at.map.decl.name === name ? at.key : undefined;
+  }
+
   /** A user-space update (R22 checks for sockarrays). */
   update(name: string, key: number, value: Listener | number): void {
     const m = this.maps.get(name);
     if (m === undefined) throw new ModelError("model.ENOENT", `no map named ${JSON.stringify(name)}`);
-    if (m.decl.type !== "hash" && key >= m.decl.maxEntries) {
+    const indexed = m.decl.type === "array" || m.decl.type === "sockarray" || m.decl.type === "sockmap";
+    if (indexed && key >= m.decl.maxEntries) {
       throw new ModelError("model.E2BIG", `map ${name}: key ${key} is beyond max_entries ${m.decl.maxEntries} (E2BIG)`);
     }
-    if (m.decl.type === "sockarray") {
-      if (typeof value === "number") throw new ModelError("model.EINVAL", `map ${name}: a sockarray value must be a listener (EINVAL)`);
+    if (!indexed && !m.entries.has(key) && m.entries.size >= m.decl.maxEntries && m.decl.type !== "lru_hash") {
+      throw new ModelError("model.E2BIG", `map ${name}: full (max_entries ${m.decl.maxEntries}) (E2BIG)`);
+    }
+    if (isSocketMapType(m.decl.type) && typeof value === "number") throw new ModelError("model.EINVAL", `map ${name}: a socket map value must be a listener (EINVAL)`);
+    if (m.decl.type === "sockarray" && typeof value !== "number") {
       if (value.state !== TCP_LISTEN || value.group === null) {
         throw new ModelError("model.EINVAL", `map ${name}: socket ${value.name} is not a listening reuseport socket (EINVAL)`);
       }
       const at = this.placeOf.get(value);
       if (at !== undefined && !(at.map === m && at.key === key)) throw new ModelError("model.EBUSY", `map ${name}: socket ${value.name} is already in map ${at.map.decl.name} (EBUSY)`);
-    } else if (typeof value !== "number") {
+    } else if (typeof value !== "number" && !isSocketMapType(m.decl.type)) {
       throw new ModelError("model.EINVAL", `map ${name}: expected a number value (EINVAL)`);
     }
+    if (m.decl.type === "lru_hash" && !m.entries.has(key) && m.entries.size >= m.decl.maxEntries) {
+      m.entries.delete(m.entries.keys().next().value as number); // the least recently written goes
+    }
     const old = m.entries.get(key); // overwritten in place (the key keeps its iteration position)
-    if (old !== undefined && typeof old !== "number") this.placeOf.delete(old);
+    if (old !== undefined && typeof old !== "number" && m.decl.type === "sockarray") this.placeOf.delete(old);
     m.entries.set(key, value);
     if (typeof value !== "number" && m.decl.type === "sockarray") this.placeOf.set(value, { map: m, key });
     for (const sub of this.subs) sub.write?.(name, key, value);
@@ -82,7 +102,7 @@ export class ModelMaps {
   /** Empty slot `key` of `m`, forgetting where its socket was. */
   private clear(m: ModelMap, key: number): void {
     const old = m.entries.get(key);
-    if (old !== undefined && typeof old !== "number") this.placeOf.delete(old);
+    if (old !== undefined && typeof old !== "number" && m.decl.type === "sockarray") this.placeOf.delete(old);
     m.entries.delete(key);
   }
 

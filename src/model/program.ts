@@ -34,7 +34,19 @@ export interface ReuseportRunResult {
   readonly selected: VmSocket | null;
 }
 
+/** A map a compiled program declares (what a scenario's writes are checked against). */
+export interface ProgramMap {
+  readonly name: string;
+  /** BPF_MAP_TYPE_* */
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
 export interface ReuseportProgram {
+  /** The maps the program declares, when it has any of its own (a compiled policy). */
+  readonly maps?: readonly ProgramMap[];
   /** Expected attach type: 39 SELECT or 40 SELECT_OR_MIGRATE (R8). */
   readonly attachType: ReuseportAttachType;
   /** BPF_PROG_TYPE: 21 sk_reuseport (default) or 1 socket filter / classic (returns an index, R10). */

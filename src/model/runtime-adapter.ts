@@ -11,7 +11,7 @@ import type { EngineFactory } from "../vm/engine.js";
 import type { Insn } from "../vm/isa.js";
 import type { VmSocket } from "../vm/socket.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import { u32Key, u64Bytes, valueBytes } from "../vm/maps/control.js";
+import { mapKeys, u32Key, u64Bytes, valueBytes } from "../vm/maps/control.js";
 import { MapTable } from "../vm/maps/table.js";
 import { AddressSpace } from "../vm/memory.js";
 import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
@@ -19,6 +19,8 @@ import { VirtualClock } from "../vm/helpers/env.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import type { ModelMaps } from "./model-maps.js";
 import type { ReuseportAttachType, ReuseportProgram } from "./program.js";
+import { TRACE_LIMIT, type MapContents, type MapValueOut } from "./sim-trace.js";
+import { Listener } from "./sockets.js";
 
 export interface BytecodePolicy {
   readonly name: string;
@@ -41,15 +43,30 @@ interface MutableInput {
   bindInany: boolean;
 }
 
+/** Little-endian key bytes of the map's key size (u32 and u64 keys, or any other width). */
 function keyBytes(key: number, size: number): Uint8Array {
-  return size === 8 ? u64Bytes(BigInt(key)) : u32Key(key);
+  return size === 8 ? u64Bytes(BigInt(key)) : size === 4 ? u32Key(key) : valueBytes(key, size);
 }
 
 /** A `ReuseportProgram` backed by the VM. */
 export interface RuntimeProgram extends ReuseportProgram {
   /** The VM runtime behind it (benchmarks time its engine alone, on the same code and maps). */
   readonly runtime: SkReuseportRuntime;
+  /** The policy's maps as they are now (what the program and the control plane wrote). */
+  dumpMaps(owner: string): MapContents[];
 }
+
+/** Little-endian bytes as a number when exact (up to 2^53), else hex. */
+function bytesOut(b: Uint8Array): number | string {
+  if (b.length <= 8) {
+    let v = 0n;
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
+    if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  }
+  return Buffer.from(b).toString("hex");
+}
+
+const MAP_KIND_NAMES: Readonly<Record<number, string>> = { 1: "hash", 2: "array", 9: "lru_hash", 15: "sockmap", 18: "sockhash", 20: "sockarray" };
 
 /** A `ReuseportProgram` backed by the VM, wired to the simulation's maps. */
 export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): RuntimeProgram {
@@ -68,7 +85,10 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
   maps.subscribe({
     write(name, key, value) {
       const m = byName.get(name);
-      if (m === undefined) return; // a model-only map
+      if (m === undefined) return; // another policy's map (the simulator checks every map has one)
+      const fits = (n: number, size: number): boolean => size >= 8 || n <= 2 ** (8 * size) - 1;
+      if (!fits(key, m.keySize)) throw new ModelError("model.map-key-size", `map ${name}: key ${key} does not fit its ${m.keySize}-byte key`);
+      if (typeof value === "number" && !fits(value, m.valueSize)) throw new ModelError("model.map-value-size", `map ${name}: value ${value} does not fit its ${m.valueSize}-byte value`);
       const k = keyBytes(key, m.keySize);
       let rc: number;
       if (value === undefined) rc = m.delete(k);
@@ -92,6 +112,26 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
     attachType: policy.attachType as ReuseportAttachType,
     name: policy.name,
     runtime: rt,
+    maps: table.list.map((m) => ({ name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
+    dumpMaps(owner) {
+      return table.list.map((m) => {
+        const entries: MapContents["entries"][number][] = [];
+        const keys = mapKeys(m);
+        for (const k of keys.slice(0, TRACE_LIMIT)) {
+          let value: MapValueOut | string;
+          if (m.kind === "socket") {
+            const sk = m.lookupSocket(k, 0);
+            if (sk === null) continue; // an empty slot
+            value = sk instanceof Listener ? { listener: sk.name, cookie: Number(sk.cookie) } : Number(sk.cookie);
+          } else {
+            const v = m.lookup(k);
+            value = typeof v === "number" ? v : bytesOut(v);
+          }
+          entries.push({ key: bytesOut(k), value });
+        }
+        return { name: m.name, owner, type: MAP_KIND_NAMES[m.type] ?? `type ${m.type}`, entries, more: Math.max(0, keys.length - TRACE_LIMIT) };
+      });
+    },
     run(i) {
       clock.ns = i.nowNs; // this run's time, whatever the model's clock says
       input.sk = i.sk;

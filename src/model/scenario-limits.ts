@@ -10,6 +10,8 @@ import { ModelError } from "../errors.js";
 export const MAX_TIME_MS = 86_400_000;
 /** The simulator's clock ticks in microseconds; a sample interval below one tick means nothing. */
 export const MIN_SAMPLE_MS = 0.001;
+/** Publishing interval floor: each publish writes one map entry per listener. */
+export const MIN_PUBLISH_MS = 0.1;
 /** Queue-length samples per listener (each is a point in the result's series). */
 export const MAX_SAMPLES = 100_000;
 /** Samples across all listeners (the series' total size in the result). */

@@ -8,7 +8,7 @@
 import { ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
 import {
-  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_SAMPLE_MS,
+  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_PUBLISH_MS, MIN_SAMPLE_MS,
 } from "./scenario-limits.js";
 
 const INT32_MAX = 2147483647;
@@ -64,14 +64,41 @@ export type ScenarioEvent =
   | { at: number; do: "attach"; via: string; policy: string }
   | { at: number; do: "detach"; via: string }
   | { at: number; do: "sysctl"; name: keyof Sysctls; value: number }
-  | { at: number; do: "map"; map: string; key: number; listener?: string; value?: number }
-  | { at: number; do: "map-delete"; map: string; key: number }
+  | { at: number; do: "map"; map: string; key: MapOperand; value: MapOperand }
+  | { at: number; do: "map-delete"; map: string; key: MapOperand }
   | { at: number; do: "accept-rate"; listener: string; rate: number | null };
+
+/** A map key or value in a scenario: a number, or a listener (its cookie; itself in a socket map). */
+export type MapOperand = number | { readonly listener: string };
+
+export const MAP_TYPES = ["sockarray", "sockmap", "sockhash", "array", "hash", "lru_hash"] as const;
+export type MapType = (typeof MAP_TYPES)[number];
+
+/** Socket maps hold listeners (the program `select`s from them); the rest hold numbers. */
+export const isSocketMapType = (t: MapType): boolean => t === "sockarray" || t === "sockmap" || t === "sockhash";
 
 export interface MapDecl {
   name: string;
-  type: "sockarray" | "array" | "hash";
+  type: MapType;
   maxEntries: number;
+  /** Key and value sizes in bytes, if the scenario states them (checked against the policy's map). */
+  keySize?: number;
+  valueSize?: number;
+}
+
+/**
+ * Control plane: every `everyMs` from `startMs`, write each listening listener's `value` into
+ * `map` at its slot: its key in the sockarray `slotsFrom`, or its index in /listeners.
+ * "queue" = accept-queue length, "accepted" = accepted so far, "active" = accepted within the
+ * last `lifetimeMs` (connections close after that long).
+ */
+export interface PublishSpec {
+  map: string;
+  everyMs: number;
+  startMs: number;
+  value: "queue" | "accepted" | "active";
+  lifetimeMs: number;
+  slotsFrom: string | null;
 }
 
 export interface Scenario {
@@ -85,6 +112,7 @@ export interface Scenario {
   listeners: ListenerSpec[];
   clients: ClientSpec[];
   maps: MapDecl[];
+  publish: PublishSpec[];
   events: ScenarioEvent[];
 }
 
@@ -171,7 +199,7 @@ export function formatIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-const TOP = ["$schema", "name", "description", "seed", "port", "durationMs", "sampleMs", "sysctls", "listeners", "clients", "maps", "events"];
+const TOP = ["$schema", "name", "description", "seed", "port", "durationMs", "sampleMs", "sysctls", "listeners", "clients", "maps", "publish", "events"];
 const LISTENER = ["name", "bind", "backlog", "acceptRate", "listenAt", "deferAcceptSec", "synRetries", "fastOpenQlen"];
 const CLIENT = ["name", "startMs", "count", "rate", "src", "srcPort", "dst", "ackDelayMs", "fastOpen", "dataBytes", "dataAtMs", "dataAfterMs", "hashes"];
 const EVENT_FIELDS: Record<ScenarioEvent["do"], readonly string[]> = {
@@ -203,6 +231,7 @@ export function validateScenario(json: unknown, file: string): Scenario {
     listeners: [],
     clients: [],
     maps: [],
+    publish: [],
     events: [],
   };
   if (o.sysctls !== undefined) {
@@ -266,27 +295,60 @@ export function validateScenario(json: unknown, file: string): Scenario {
       if (cl.fastOpen) v.fail(`${p}/${k}`, `a TFO client sends its data with the SYN; drop "${k}" or "fastOpen"`);
     }
   });
-  const mapNames = new Set<string>();
+  const mapTypes = new Map<string, MapType>();
   (o.maps === undefined ? [] : v.arr(o.maps, "/maps", MAX_MAPS)).forEach((x, i) => {
     const p = `/maps/${i}`;
     const m = v.obj(x, p);
-    v.keys(m, p, ["name", "type", "maxEntries"]);
+    v.keys(m, p, ["name", "type", "maxEntries", "keySize", "valueSize"]);
     const type = v.str(m, "type", p);
-    if (type !== "sockarray" && type !== "array" && type !== "hash") v.fail(`${p}/type`, `expected "sockarray", "array" or "hash", got ${v.got(type)}`);
+    if (!(MAP_TYPES as readonly string[]).includes(type)) v.fail(`${p}/type`, `expected one of ${MAP_TYPES.map((t) => JSON.stringify(t)).join(", ")}, got ${v.got(type)}`);
     const name = v.str(m, "name", p);
-    mapNames.add(name);
-    sc.maps.push({ name, type, maxEntries: v.num(m, "maxEntries", p, undefined, { int: true, min: 1, max: 1 << 20 }) });
+    if (mapTypes.has(name)) v.fail(`${p}/name`, `duplicate map name ${JSON.stringify(name)}`);
+    mapTypes.set(name, type as MapType);
+    const size = (k: string): number | undefined => (m[k] === undefined ? undefined : v.num(m, k, p, undefined, { int: true, min: 1, max: 512 }));
+    const keySize = size("keySize");
+    const valueSize = size("valueSize");
+    sc.maps.push({ name, type: type as MapType, maxEntries: v.num(m, "maxEntries", p, undefined, { int: true, min: 1, max: 1 << 20 }), ...(keySize !== undefined ? { keySize } : {}), ...(valueSize !== undefined ? { valueSize } : {}) });
   });
+  const mapNames = new Set(mapTypes.keys());
   const listenerRef = (e: Obj, k: string, p: string): string => {
     const n = v.str(e, k, p);
     if (!names.has(n)) v.fail(`${p}/${k}`, `expected a listener name (${[...names].join(", ")}), got ${JSON.stringify(n)}`);
     return n;
+  };
+  /** A key or value: an integer, or {"listener": NAME}. */
+  const operand = (e: Obj, k: string, p: string): MapOperand => {
+    const x = e[k];
+    if (typeof x === "object" && x !== null && !Array.isArray(x)) {
+      const o2 = x as Obj;
+      v.keys(o2, `${p}/${k}`, ["listener"]);
+      return { listener: listenerRef(o2, "listener", `${p}/${k}`) };
+    }
+    if (typeof x !== "number") v.fail(`${p}/${k}`, `expected an integer or {"listener": NAME}, got ${v.got(x)}`);
+    return v.num(e, k, p, undefined, { int: true, max: Number.MAX_SAFE_INTEGER });
   };
   const mapRef = (e: Obj, p: string): string => {
     const n = v.str(e, "map", p);
     if (!mapNames.has(n)) v.fail(`${p}/map`, `expected a declared map name, got ${JSON.stringify(n)}`);
     return n;
   };
+  (o.publish === undefined ? [] : v.arr(o.publish, "/publish", MAX_MAPS)).forEach((x, i) => {
+    const p = `/publish/${i}`;
+    const e = v.obj(x, p);
+    v.keys(e, p, ["map", "everyMs", "startMs", "value", "lifetimeMs", "slotsFrom"]);
+    const map = mapRef(e, p);
+    if (isSocketMapType(mapTypes.get(map) as MapType)) v.fail(`${p}/map`, `expected a map of numbers (array, hash, lru_hash), got socket map ${JSON.stringify(map)}`);
+    const value = v.str(e, "value", p);
+    if (value !== "queue" && value !== "accepted" && value !== "active") v.fail(`${p}/value`, `expected "queue", "accepted" or "active", got ${v.got(value)}`);
+    const lifetimeMs = v.num(e, "lifetimeMs", p, value === "active" ? undefined : 0, { min: value === "active" ? MIN_SAMPLE_MS : 0, max: MAX_TIME_MS });
+    if (value !== "active" && e.lifetimeMs !== undefined) v.fail(`${p}/lifetimeMs`, `only "value": "active" has a connection lifetime`);
+    let slotsFrom: string | null = null;
+    if (e.slotsFrom !== undefined) {
+      slotsFrom = v.str(e, "slotsFrom", p);
+      if (mapTypes.get(slotsFrom) !== "sockarray") v.fail(`${p}/slotsFrom`, `expected the name of a declared sockarray map, got ${JSON.stringify(slotsFrom)}`);
+    }
+    sc.publish.push({ map, everyMs: v.num(e, "everyMs", p, undefined, { min: MIN_PUBLISH_MS, max: MAX_TIME_MS }), startMs: v.num(e, "startMs", p, 0, TIME), value, lifetimeMs, slotsFrom });
+  });
   (o.events === undefined ? [] : v.arr(o.events, "/events", MAX_EVENTS)).forEach((x, i) => {
     const p = `/events/${i}`;
     const e = v.obj(x, p);
@@ -325,19 +387,17 @@ export function validateScenario(json: unknown, file: string): Scenario {
       }
       case "map": {
         const map = mapRef(e, p);
-        const key = v.num(e, "key", p, undefined, { int: true, max: 0xffffffff });
+        const key = operand(e, "key", p);
         if ((e.listener === undefined) === (e.value === undefined)) v.fail(p, `expected exactly one of "listener" or "value"`);
-        sc.events.push({
-          at,
-          do: k,
-          map,
-          key,
-          ...(e.listener !== undefined ? { listener: listenerRef(e, "listener", p) } : { value: v.num(e, "value", p, undefined, { int: true, max: 0xffffffff }) }),
-        });
+        // "listener": NAME is the older spelling of "value": {"listener": NAME}.
+        const value = e.listener !== undefined ? { listener: listenerRef(e, "listener", p) } : operand(e, "value", p);
+        const socketMap = isSocketMapType(mapTypes.get(map) as MapType);
+        if (socketMap && typeof value === "number") v.fail(`${p}/value`, `map ${JSON.stringify(map)} is a socket map: expected {"listener": NAME}, got ${v.got(value)}`);
+        sc.events.push({ at, do: k, map, key, value });
         break;
       }
       case "map-delete":
-        sc.events.push({ at, do: k, map: mapRef(e, p), key: v.num(e, "key", p, undefined, { int: true, max: 0xffffffff }) });
+        sc.events.push({ at, do: k, map: mapRef(e, p), key: operand(e, "key", p) });
         break;
       case "accept-rate":
         sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), rate: v.nullableNum(e, "rate", p, null, RATE) });

@@ -6,6 +6,7 @@
  * accept counts and counter deltas under the /proc names.
  */
 import type { Counters } from "./netns.js";
+import type { MapContents, TraceResult } from "./sim-trace.js";
 import type { LossCause, MigrationPoint } from "./stack.js";
 
 export type Fate = "accepted" | "reset" | "timed-out" | "open";
@@ -61,11 +62,15 @@ export interface ConnectionSink {
 
 export interface ListenerResult {
   readonly name: string;
+  /** Its socket cookie (SO_COOKIE; what a map write `{"listener": NAME}` stores in a number map). */
+  readonly cookie: number;
   /** Connections whose SYN this listener answered. */
   readonly syns: number;
   readonly accepted: number;
   readonly migratedIn: number;
   readonly migratedOut: number;
+  /** Connections reset while this listener held them (their request or child). */
+  readonly reset: number;
   readonly maxQueue: number;
   readonly finalQueue: number;
   readonly state: "LISTEN" | "CLOSE" | "freed";
@@ -90,6 +95,12 @@ export interface SimResult {
   readonly series: { tMs: number[]; queues: Record<string, number[]> };
   /** SYN-to-accept time of accepted connections. */
   readonly acceptLatency: Histogram;
+  /** Connections by the number of SYN-ACKs the server sent them ("0", "1", "2", …). */
+  readonly synAcks: Record<string, number>;
+  /** socks[] after every listen, shutdown and close, and the program calls (bounded lists). */
+  readonly trace: TraceResult;
+  /** Map contents at the end: the scenario's maps, then each compiled policy's own. */
+  readonly maps: MapContents[];
   readonly connectionRecords?: ConnRecord[];
 }
 

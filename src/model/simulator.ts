@@ -19,8 +19,11 @@ import { flowHash } from "./hash.js";
 import { ModelMaps } from "./model-maps.js";
 import { Netns } from "./netns.js";
 import type { ReuseportProgram } from "./program.js";
-import type { ClientSpec, Scenario, ScenarioEvent } from "./scenario.js";
-import { formatIp, parseIp } from "./scenario.js";
+import type { ClientSpec, MapOperand, PublishSpec, Scenario, ScenarioEvent } from "./scenario.js";
+import { Fifo } from "./fifo.js";
+import { modelMapContents, SimTrace, type MapContents } from "./sim-trace.js";
+import { formatIp, isSocketMapType, parseIp } from "./scenario.js";
+import { checkScenarioMaps } from "./scenario-maps.js";
 import {
   addToHistogram,
   newHistogram,
@@ -50,7 +53,7 @@ export interface SimOptions {
   readonly sink?: ConnectionSink;
 }
 
-const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7, K_DATA = 8;
+const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7, K_DATA = 8, K_PUBLISH = 9;
 const SEC = 1_000_000;
 
 class Conn extends Flow {
@@ -66,6 +69,10 @@ class Conn extends Flow {
   ackRetries = 0;
   /** A client that sends its data after the handshake: its data segment went out. */
   dataSent = false;
+  /** SYN-ACKs the server sent this connection. */
+  synAcks = 0;
+  /** The listener holding its request or child now (after migrations), for per-listener resets. */
+  owner: Listener | null = null;
   done = false;
   constructor(
     id: number,
@@ -99,9 +106,12 @@ interface Worker {
   syns: number;
   migratedIn: number;
   migratedOut: number;
+  resets: number;
   maxQueue: number;
   /** Accept-queue length at each sample: the same array as `series.queues[name]`. */
   readonly samples: number[];
+  /** Accept times (µs) still within the longest published connection lifetime ("active" load). */
+  readonly acceptTimes: Fifo<number>;
 }
 
 function intervalOf(rate: number | null): number {
@@ -130,6 +140,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   const causes: Record<string, number> = {};
   const migrations: Record<MigrationPoint, number> = { close: 0, timer: 0, ack: 0 };
   const latency = newHistogram();
+  const synAckCounts: number[] = [];
+  const trace = new SimTrace(st);
   const durationUs = Math.round(sc.durationMs * 1000);
   const tMs: number[] = [];
   const queues: Record<string, number[]> = {};
@@ -142,7 +154,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     if (spec.fastOpenQlen > 0) st.setFastOpen(sk, spec.fastOpenQlen);
     byName.set(spec.name, sk);
     const samples: number[] = [];
-    workers.push({ l: sk, interval: intervalOf(spec.acceptRate), scheduled: false, last: -Infinity, syns: 0, migratedIn: 0, migratedOut: 0, maxQueue: 0, samples });
+    workers.push({ l: sk, interval: intervalOf(spec.acceptRate), scheduled: false, last: -Infinity, syns: 0, migratedIn: 0, migratedOut: 0, resets: 0, maxQueue: 0, samples, acceptTimes: new Fifo<number>() });
     queues[spec.name] = samples;
   }
   const worker = (l: Listener): Worker => workers[l.index] as Worker;
@@ -158,6 +170,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     } else if (fate === "reset") totals.reset++;
     else if (fate === "timed-out") totals.timedOut++;
     else totals.open++;
+    if (fate === "reset" && c.owner !== null) worker(c.owner).resets++;
+    synAckCounts[c.synAcks] = (synAckCounts[c.synAcks] ?? 0) + 1;
     const key = cause === null ? fate : `${fate}:${cause}`;
     causes[key] = (causes[key] ?? 0) + 1;
     sink?.connection(c.id, c.client.index, c.remoteIp, c.remotePort, c.hash, c.synAt, c.listener?.index ?? -1, c.migrations, fate, by?.index ?? -1, cause, st.now);
@@ -180,6 +194,37 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     }
   };
 
+  /** The longest "active" lifetime published (µs), 0 if none: accept times are kept that long. */
+  const activeLifetimeUs = Math.max(0, ...sc.publish.filter((p) => p.value === "active").map((p) => Math.round(p.lifetimeMs * 1000)));
+
+  /** Control plane: one write per listening listener with a slot. */
+  const publish = (p: PublishSpec): void => {
+    const lifetimeUs = Math.round(p.lifetimeMs * 1000);
+    for (const w of workers) {
+      const l = w.l;
+      if (l.state !== TCP_LISTEN) continue;
+      const slot = p.slotsFrom === null ? l.index : maps.slotOf(l, p.slotsFrom);
+      if (slot === undefined) continue;
+      let value: number;
+      if (p.value === "queue") value = l.ackBacklog;
+      else if (p.value === "accepted") value = l.accepted;
+      else {
+        // Connections accepted within the lifetime are still open; older ones have closed.
+        const times = w.acceptTimes;
+        while (times.length > 0 && (times.at(0) as number) <= st.now - activeLifetimeUs) times.shift();
+        let lo = 0;
+        let hi = times.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((times.at(mid) as number) <= st.now - lifetimeUs) lo = mid + 1;
+          else hi = mid;
+        }
+        value = times.length - lo;
+      }
+      maps.update(p.map, slot, value);
+    }
+  };
+
   const scheduleAccept = (w: Worker): void => {
     if (w.scheduled || w.interval === Infinity || w.l.ackBacklog === 0) return;
     w.scheduled = true;
@@ -190,6 +235,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     migrated(flow, point, from, to) {
       const c = flow as Conn;
       migrations[point]++;
+      c.owner = to;
       worker(from).migratedOut++;
       worker(to).migratedIn++;
       if (record || sink !== undefined) (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
@@ -216,29 +262,62 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     },
   };
 
+  // Programs are made once per policy reference, before the first event: a policy's maps then
+  // exist from the start (a map write before the attach reaches them), and every attach of the
+  // same reference shares one program and its maps, as one loaded program attached twice does.
+  const made = new Map<string, ReuseportProgram>();
   const resolve = (ref: string): ReuseportProgram => {
-    if (ref.startsWith("builtin:")) return builtinProgram(ref.slice(8), maps);
-    const p = opts.programs?.get(ref);
-    if (p === undefined) throw new ModelError("model.policy-missing", `policy ${JSON.stringify(ref)} was not loaded`, undefined, "pass it with --policy or use a builtin: policy");
-    return typeof p === "function" ? p(maps) : p;
+    const have = made.get(ref);
+    if (have !== undefined) return have;
+    let prog: ReuseportProgram;
+    if (ref.startsWith("builtin:")) prog = builtinProgram(ref.slice(8), maps);
+    else {
+      const p = opts.programs?.get(ref);
+      if (p === undefined) throw new ModelError("model.policy-missing", `policy ${JSON.stringify(ref)} was not loaded`, undefined, "pass it with --policy or use a builtin: policy");
+      prog = typeof p === "function" ? p(maps) : p;
+    }
+    made.set(ref, prog);
+    return prog;
+  };
+  sc.events.forEach((e, i) => {
+    if (e.do !== "attach" || made.has(e.policy)) return;
+    try {
+      resolve(e.policy);
+    } catch (err) {
+      if (err instanceof ModelError) throw new ModelError(err.code, `/events/${i} (attach at ${e.at} ms): ${err.message}`, undefined, err.hint);
+      throw err;
+    }
+  });
+  checkScenarioMaps(sc, made);
+
+  /** A scenario key or value as the map takes it: a listener is itself in a socket map, else its cookie. */
+  const operand = (x: MapOperand, socketMap: boolean): Listener | number => {
+    if (typeof x === "number") return x;
+    const l = listenerOf(x.listener);
+    return socketMap ? l : Number(l.cookie);
   };
 
   const apply = (e: ScenarioEvent): void => {
     switch (e.do) {
       case "listen": {
         const l = listenerOf(e.listener);
+        const g = l.group;
         st.listen(l, e.backlog ?? (sc.listeners[l.index]?.backlog as number));
+        trace.snapshot(`listen ${l.name}`, [g, l.group]);
         scheduleAccept(worker(l));
         break;
       }
       case "close":
-        st.close(listenerOf(e.listener));
+      case "shutdown": {
+        const l = listenerOf(e.listener);
+        const g = l.group;
+        if (e.do === "close") st.close(l);
+        else st.shutdown(l, e.how);
+        trace.snapshot(`${e.do} ${l.name}`, [g, l.group]);
         break;
-      case "shutdown":
-        st.shutdown(listenerOf(e.listener), e.how);
-        break;
+      }
       case "attach":
-        st.attachProgram(listenerOf(e.via), resolve(e.policy));
+        st.attachProgram(listenerOf(e.via), trace.traced(resolve(e.policy), e.policy));
         break;
       case "detach":
         st.detachProgram(listenerOf(e.via));
@@ -246,11 +325,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       case "sysctl":
         ns.setSysctl(e.name, e.value);
         break;
-      case "map":
-        maps.update(e.map, e.key, e.listener !== undefined ? listenerOf(e.listener) : (e.value as number));
+      case "map": {
+        const socketMap = isSocketMapType(maps.get(e.map)?.decl.type ?? "array");
+        maps.update(e.map, operand(e.key, false) as number, operand(e.value, socketMap));
         break;
+      }
       case "map-delete":
-        maps.delete(e.map, e.key);
+        maps.delete(e.map, operand(e.key, false) as number);
         break;
       case "accept-rate": {
         const w = worker(listenerOf(e.listener));
@@ -310,6 +391,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         return;
       default:
         c.listener = out.listener;
+        c.owner = out.listener;
+        c.synAcks++;
         worker(out.listener).syns++;
         if (c.ackAt >= 0) q.push(c.ackAt, K_ACK, c);
     }
@@ -357,6 +440,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   );
   const sampleUs = Math.max(1, Math.round(sc.sampleMs * 1000));
   q.push(0, K_SAMPLE, null);
+  sc.publish.forEach((p, i) => q.push(Math.round(p.startMs * 1000), K_PUBLISH, i));
 
   let nextId = 0;
   for (let ev = q.pop(); ev !== undefined; ev = q.pop()) {
@@ -381,6 +465,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         const a = obj as ClientRun;
         const c = connOf(a, a.i, ++nextId);
         c.synAt = at;
+        trace.connection = c.id;
         totals.total++;
         live.add(c);
         sendSyn(c);
@@ -390,6 +475,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       }
       case K_SYN: {
         const c = obj as Conn;
+        trace.connection = c.id;
         if (!c.done) sendSyn(c);
         break;
       }
@@ -398,6 +484,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         retries.front(tries, row);
         retries.shift(tries);
         const c = resume();
+        trace.connection = c.id;
         scheduleRetryHead(tries); // the next in line (its event pops after this one)
         live.add(c);
         sendSyn(c);
@@ -405,6 +492,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       }
       case K_ACK: {
         const c = obj as Conn;
+        trace.connection = c.id;
         if (!c.done) sendAck(c);
         break;
       }
@@ -412,6 +500,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         const c = obj as Conn;
         if (c.done || c.dataSent) break;
         c.dataSent = true;
+        trace.connection = c.id;
         deliver(c, c.client.c.dataBytes);
         break;
       }
@@ -420,7 +509,9 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         const c = r.flow as Conn;
         if (c.done || r.dead || c.ehash !== r || r.timerAt !== at) break;
         c.timerQueued = -1;
+        trace.connection = c.id;
         const resent = requestTimer(st, r);
+        if (resent) c.synAcks++;
         if (resent && c.ackSent && !c.done) q.push(at, K_ACK, c);
         break;
       }
@@ -431,8 +522,21 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         const child = st.accept(w.l);
         if (child === null) break;
         w.last = at;
+        if (activeLifetimeUs > 0) w.acceptTimes.push(at);
         finish(child.flow as Conn, "accepted", w.l, null);
         scheduleAccept(w);
+        break;
+      }
+      case K_PUBLISH: {
+        const p = sc.publish[obj as number] as PublishSpec;
+        try {
+          publish(p);
+        } catch (err) {
+          if (err instanceof ModelError) throw new ModelError(err.code, `/publish/${obj as number} (at ${usToMs(at)} ms): ${err.message}`, undefined, err.hint);
+          throw err;
+        }
+        const next = at + Math.max(1, Math.round(p.everyMs * 1000));
+        if (next <= durationUs) q.push(next, K_PUBLISH, obj);
         break;
       }
       case K_SAMPLE: {
@@ -457,10 +561,12 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
 
   const listeners: ListenerResult[] = workers.map((w) => ({
     name: w.l.name,
+    cookie: Number(w.l.cookie),
     syns: w.syns,
     accepted: w.l.accepted,
     migratedIn: w.migratedIn,
     migratedOut: w.migratedOut,
+    reset: w.resets,
     maxQueue: w.maxQueue,
     finalQueue: w.l.ackBacklog,
     state: w.l.destroyed ? "freed" : w.l.state === TCP_LISTEN ? "LISTEN" : "CLOSE",
@@ -478,6 +584,9 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     counters: { ...ns.counters },
     series: { tMs, queues },
     acceptLatency: latency,
+    synAcks: Object.fromEntries(synAckCounts.flatMap((n, k) => (n === undefined ? [] : [[String(k), n]]))),
+    trace: trace.result(),
+    maps: [...modelMapContents(maps), ...[...made.entries()].flatMap(([ref, p]) => ("dumpMaps" in p && typeof p.dumpMaps === "function" ? (p as { dumpMaps(owner: string): MapContents[] }).dumpMaps(ref) : []))],
     ...(keep ? { connectionRecords: records } : {}),
   };
 }

@@ -92,10 +92,21 @@ describe("baton simulate --policy with other program formats", () => {
     expect(r.err).toContain("attaches no policy file, so --policy has nothing to replace");
   });
   it("runs an ELF object as the policy", async () => {
-    const r = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--policy", "test/fixtures/c/pass.o", "--json"]);
+    // The scenario without its maps: pass.o declares none, so writing them would be an error.
+    const sc = JSON.parse(readFileSync("scenarios/rolling-restart-policy.json", "utf8")) as { maps?: unknown; events: { do: string }[] };
+    delete sc.maps;
+    sc.events = sc.events.filter((e) => e.do !== "map");
+    const file = join(mkdtempSync(join(tmpdir(), "baton-elf-")), "no-maps.json");
+    writeFileSync(file, JSON.stringify(sc));
+    const r = await cli(["simulate", file, "--policy", "test/fixtures/c/pass.o", "--json"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const res = JSON.parse(r.out) as { connections: { total: number } };
     expect(res.connections.total).toBeGreaterThan(0);
+  });
+  it("refuses scenario maps the policy does not declare, naming the JSON pointer", async () => {
+    const r = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--policy", "test/fixtures/c/pass.o"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: scenarios\/rolling-restart-policy.json: \/maps\/0\/name: no policy in this scenario declares a map named "listeners" \(policies\/migrate_to_newest.baton \(.*\) declares no maps\)/);
   });
 });
