@@ -12,7 +12,7 @@ describe("the playground's URL fragment", () => {
         fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: null }),
         (src, scenario, seed) => {
           const frag = encodeState({ src, scenario, seed });
-          expect(decodeState(frag)).toEqual({ src, scenario, seed });
+          expect(decodeState(frag)).toEqual({ src, scenario, seed, badSrc: false });
         },
       ),
     );
@@ -34,6 +34,7 @@ describe("the playground's URL fragment", () => {
     expect(fromBase64Url("_w")).toBeNull(); // 0xff: not UTF-8
     expect(decodeState("#src=YQ&seed=4294967296").seed).toBeNull();
     expect(decodeState("#src=YQ&seed=-1").seed).toBeNull();
-    expect(decodeState("#scenario=flood")).toEqual({ src: null, scenario: "flood", seed: null });
+    expect(decodeState("#scenario=flood")).toEqual({ src: null, scenario: "flood", seed: null, badSrc: false });
+    expect(decodeState("#src=_w&seed=3")).toEqual({ src: null, scenario: null, seed: 3, badSrc: true });
   });
 });

@@ -34,12 +34,21 @@ export function encodeState(s: PageState): string {
   return `#${parts.join("&")}`;
 }
 
-/** The state a fragment holds (fields it lacks or spells wrongly are null). */
-export function decodeState(hash: string): { src: string | null; scenario: string | null; seed: number | null } {
+/**
+ * The state a fragment holds: fields it lacks or spells wrongly are null, and `badSrc` says
+ * that `src=` was there but is not base64url of UTF-8 text.
+ */
+export function decodeState(hash: string): {
+  src: string | null;
+  scenario: string | null;
+  seed: number | null;
+  badSrc: boolean;
+} {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const raw = params.get("src");
   const seedText = params.get("seed");
   const seed =
     seedText !== null && /^\d{1,10}$/.test(seedText) && Number(seedText) <= 0xffffffff ? Number(seedText) : null;
-  return { src: raw === null ? null : fromBase64Url(raw), scenario: params.get("scenario"), seed };
+  const src = raw === null ? null : fromBase64Url(raw);
+  return { src, scenario: params.get("scenario"), seed, badSrc: raw !== null && src === null };
 }

@@ -498,6 +498,8 @@ async function loadFromFragment(): Promise<void> {
   editor.value = st.src ?? POLICIES[DEFAULT_POLICY] ?? "";
   renderEditor();
   await analyzeNow();
+  if (st.badSrc)
+    $("error").textContent = "the link's src= is not base64url of UTF-8 text: showing the default policy instead";
   // A link that names a scenario reproduces its simulation too.
   if (st.scenario !== null) await simulateNow();
 }
