@@ -13,7 +13,7 @@
  */
 import type { MapSpec } from "../vm/map-spec.js";
 import { HELPER } from "../vm/program-type.js";
-import { NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { mkReg, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 import { smax64, smin64 } from "./scalar.js";
 
 export const CALLBACKS_NOT_VERIFIED = "callbacks are not verified by Baton yet";
@@ -53,8 +53,8 @@ export function callbackEntryRegs(helperId: number, caller: readonly Reg[], map:
     // r2 is PTR_TO_MAP_KEY in the kernel: readable, key_size bytes, not writable. Baton has no
     // map_key type; a map_value of the map with off 0 over-allows writes through r2, so the
     // wiring must add a map_key register type before using this.
-    const value: Reg = { type: "map_value", s: ZERO, off: 0, id: 0, map };
-    return [NOT_INIT, { type: "map_ptr", s: ZERO, off: 0, id: 0, map }, value, value, ctx, NOT_INIT];
+    const value: Reg = mkReg("map_value", ZERO, 0, 0, map);
+    return [NOT_INIT, mkReg("map_ptr", ZERO, 0, 0, map), value, value, ctx, NOT_INIT];
   }
   return undefined;
 }

@@ -16,8 +16,10 @@ export class Env {
   idGen = 0;
   cur!: VState;
   insnIdx = 0;
+  /** Registers and slots the current instruction touched, kept only for the log (`logging`). */
   readonly scratchedRegs = new Set<number>();
   readonly scratchedSlots = new Set<number>();
+  logging = false;
   /** Extra log lines to print after the error message (kernel prints a second line sometimes). */
   extra: string[] = [];
   /**
@@ -56,7 +58,7 @@ export class Env {
   readReg(r: number): Reg {
     const v = this.frame.regs[r]!;
     if (v.type === "not_init") this.reject(`R${r} !read_ok`, "verify.uninit-reg", `R${r} is read before any instruction wrote it; initialize it first`);
-    this.scratchedRegs.add(r);
+    if (this.logging) this.scratchedRegs.add(r);
     return v;
   }
 
@@ -64,7 +66,15 @@ export class Env {
   setReg(r: number, v: Reg): void {
     if (r === 10) this.reject("frame pointer is read only", "verify.fp-write", "r10 is the frame pointer; copy it to another register before doing arithmetic");
     this.frame.regs[r] = v;
-    this.scratchedRegs.add(r);
+    if (this.logging) this.scratchedRegs.add(r);
+  }
+
+  /** The current instruction touched register `r` / stack slot `spi` (the log prints them after it). */
+  scratchReg(r: number): void {
+    if (this.logging) this.scratchedRegs.add(r);
+  }
+  scratchSlot(spi: number): void {
+    if (this.logging) this.scratchedSlots.add(spi);
   }
 
   /** A check relied on the exact value of scalar r`regno` (kernel `mark_chain_precision`). */

@@ -19,7 +19,7 @@ import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
 import { checkAfterArgs, checkConstStr, checkLongOut, checkUnmodelledArg, helperMem, isNullScalar, MEM_TYPES, refinedReturn, rejectUnmodelledReturn } from "./helper-args.js";
 import { isConstScalar, smin64, sminNum, umax64, umaxNum, umin64 } from "./scalar.js";
-import { isPointer, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isPointer, mkReg, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 const SOCK_TYPES = "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_";
 
@@ -156,13 +156,13 @@ export function checkHelperCall(env: Env, x: Insn): void {
       r0 = NOT_INIT;
       break;
     case "map_value_or_null":
-      r0 = nonNull ? { type: "map_value", s: ZERO, off: 0, id: 0, map: map! } : { type: "map_value_or_null", s: ZERO, off: 0, id: env.nextId(), map: map! };
+      r0 = nonNull ? mkReg("map_value", ZERO, 0, 0, map!) : mkReg("map_value_or_null", ZERO, 0, env.nextId(), map!);
       break;
     default:
       r0 = refinedReturn(id, msizeMax);
   }
   env.frame.regs[0] = r0;
-  env.scratchedRegs.add(0);
+  env.scratchReg(0);
 }
 
 /**

@@ -17,7 +17,7 @@ import { MAX_STACK } from "../vm/isa.js";
 import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
 import { isConstScalar, isConstZero, scalarConst, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
-import { EMPTY_SLOT, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
+import { EMPTY_SLOT, mkReg, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
 import { isConst, tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
 import { toBigSigned } from "./pair.js";
 
@@ -48,13 +48,13 @@ function checkCtx(env: Env, regno: number, reg: Reg, off: number, size: number, 
   }
   switch (f.kind) {
     case "pkt":
-      return { type: "pkt", s: ZERO, off: 0, id: 0, range: 0 };
+      return mkReg("pkt", ZERO, 0, 0, undefined, undefined, 0);
     case "pkt_end":
-      return { type: "pkt_end", s: ZERO, off: 0, id: 0 };
+      return mkReg("pkt_end", ZERO, 0, 0);
     case "sock":
-      return { type: "sock", s: ZERO, off: 0, id: 0 };
+      return mkReg("sock", ZERO, 0, 0);
     case "sock_common_or_null":
-      return { type: "sock_common_or_null", s: ZERO, off: 0, id: env.nextId() };
+      return mkReg("sock_common_or_null", ZERO, 0, env.nextId());
     default:
       return sizedUnknown(size);
   }
@@ -192,9 +192,9 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     // Privileged loaders spill a zero like any scalar (kernel check_stack_write_fixed_off:
     // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
     const zero = value.type === "scalar" && isConstZero(value.s);
-    f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000" } : { kinds: "rrrrrrrr", spill: value };
+    f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000", spill: undefined } : { kinds: "rrrrrrrr", spill: value };
     if (!(zero && env.unprivileged)) env.noteStackAccess(f.frameno, spi);
-    env.scratchedSlots.add(spi);
+    env.scratchSlot(spi);
     return;
   }
   // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
@@ -210,7 +210,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const high = old.spill !== undefined ? old.kinds.slice(0, 4).replace(/r/g, "m") : old.kinds.slice(0, 4);
     f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0, delta: undefined } };
     env.noteStackAccess(f.frameno, spi);
-    env.scratchedSlots.add(spi);
+    env.scratchSlot(spi);
     return;
   }
   // A privileged 1- or 2-byte store at a slot's first byte is a narrow spill for the kernel,
@@ -229,8 +229,8 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     // Overwriting part of a slot that holds a spill leaves every written byte of it as
     // unknown data, zero bytes included (kernel scrub_spilled_slot).
     const base = old.spill !== undefined ? old.kinds.replace(/[^?]/g, "m") : old.kinds;
-    f.stack[spi] = { kinds: setKinds(base, a, b, k) };
-    env.scratchedSlots.add(spi);
+    f.stack[spi] = { kinds: setKinds(base, a, b, k), spill: undefined };
+    env.scratchSlot(spi);
   }
 }
 

@@ -52,11 +52,19 @@ export interface Reg {
 }
 
 export const ZERO = scalarConst(0);
-export const NOT_INIT: Reg = { type: "not_init", s: UNKNOWN, off: 0, id: 0 };
-export const UNKNOWN_SCALAR: Reg = { type: "scalar", s: UNKNOWN, off: 0, id: 0 };
+/**
+ * A register with every field present (undefined where unused): all registers then share one
+ * object shape, which keeps the engine's property reads on them monomorphic.
+ */
+export function mkReg(type: RegType, s: Scalar, off: number, id: number, map?: MapSpec, frame?: number, range?: number): Reg {
+  return { type, s, off, id, map, frame, range, precise: undefined, delta: undefined };
+}
+
+export const NOT_INIT: Reg = mkReg("not_init", UNKNOWN, 0, 0);
+export const UNKNOWN_SCALAR: Reg = mkReg("scalar", UNKNOWN, 0, 0);
 
 export function scalarReg(s: Scalar, id = 0): Reg {
-  return { type: "scalar", s, off: 0, id };
+  return mkReg("scalar", s, 0, id);
 }
 
 export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
@@ -81,7 +89,7 @@ export function spillSize(slot: Slot): number {
   return slot.kinds === "rrrrrrrr" ? 8 : 4;
 }
 
-export const EMPTY_SLOT: Slot = { kinds: "????????" };
+export const EMPTY_SLOT: Slot = { kinds: "????????", spill: undefined };
 export const SLOTS = MAX_STACK / 8;
 
 export interface Frame {
@@ -101,7 +109,7 @@ export interface VState {
 
 export function newFrame(frameno: number, callsite: number): Frame {
   const regs: Reg[] = new Array(11).fill(NOT_INIT);
-  regs[10] = { type: "stack", s: ZERO, off: 0, id: 0, frame: frameno };
+  regs[10] = mkReg("stack", ZERO, 0, 0, undefined, frameno);
   return { regs, stack: [], callsite, frameno, depth: 0 };
 }
 

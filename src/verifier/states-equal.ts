@@ -19,7 +19,7 @@
  * `exact` is the kernel's EXACT (infinite-loop detection): everything live must be identical.
  */
 import { scalarEq, scalarWithin, UNKNOWN } from "./scalar.js";
-import { EMPTY_SLOT, type Frame, type Reg, type Slot, type VState } from "./state.js";
+import { EMPTY_SLOT, mkReg, type Frame, type Reg, type Slot, type VState } from "./state.js";
 
 export type ExactLevel = "not_exact" | "range_within" | "exact";
 
@@ -91,7 +91,7 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: ExactLevel, privi
 }
 
 /** An unknown, imprecise scalar: what reading an all-unknown slot gives (kernel `unbound_reg`). */
-const UNBOUND: Reg = { type: "scalar", s: UNKNOWN, off: 0, id: 0 };
+const UNBOUND: Reg = mkReg("scalar", UNKNOWN, 0, 0);
 
 /** kernel `scalar_reg_for_stack`: a 64-bit scalar spill, or an all-unknown slot as an unknown scalar. */
 function scalarRegForStack(slot: Slot, privileged: boolean): Reg | undefined {

@@ -43,7 +43,7 @@ import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
 import { isConstScalar, isConstZero, scalarConst, scalarConstHL, sext, smax64, smin64, sminNum, truncate, type Scalar } from "./scalar.js";
-import { isPointer, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 /** What an instruction did to control flow. */
 export type StepOutcome =
@@ -220,8 +220,8 @@ export function resolveAllLddw(env: Env, insns: readonly Insn[]): void {
 function lddw(env: Env, x: Insn): Reg {
   const map = resolveLddw(env, x);
   if (map === undefined) return scalarReg(scalarConstHL(x.imm2, x.imm));
-  if (x.src === BPF_PSEUDO_MAP_FD) return { type: "map_ptr", s: ZERO, off: 0, id: 0, map };
-  return { type: "map_value", s: ZERO, off: x.imm2, id: 0, map };
+  if (x.src === BPF_PSEUDO_MAP_FD) return mkReg("map_ptr", ZERO, 0, 0, map);
+  return mkReg("map_value", ZERO, x.imm2, 0, map);
 }
 
 function localCall(env: Env, i: number, target: number): number {
@@ -249,7 +249,7 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
     const caller = frames[frames.length - 1]!;
     caller.regs[0] = r0;
     for (let r = 1; r <= 5; r++) caller.regs[r] = NOT_INIT;
-    env.scratchedRegs.add(0);
+    env.scratchReg(0);
     return { kind: "next", next: callee.callsite + 1 };
   }
   const r0 = env.readReg(0);

@@ -31,7 +31,7 @@ import type { RegionKind } from "./mem.js";
 import { checkInsn, resolveAllLddw, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import { isConstScalar } from "./scalar.js";
-import { newFrame, ZERO, type VState } from "./state.js";
+import { mkReg, newFrame, ZERO, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
 export type { RegionKind };
@@ -95,14 +95,15 @@ interface PathEntry extends Path {
 }
 
 interface PathLink {
-  readonly text: string;
+  readonly from: number;
+  readonly to: number;
   readonly prev: PathLink | null;
 }
 
 /** The last `max` branches of a path, oldest first. */
 function pathList(p: PathLink | null, max = 64): string[] {
   const out: string[] = [];
-  for (let l = p; l !== null && out.length < max; l = l.prev) out.push(l.text);
+  for (let l = p; l !== null && out.length < max; l = l.prev) out.push(`${l.from} -> ${l.to}`);
   return out.reverse();
 }
 
@@ -126,6 +127,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const maps = new Map<number, MapSpec>(options.maps.map((m) => [m.fd, m]));
   const env = new Env(insns, options.type, maps, options.unprivileged === true, options.attachType);
   const level = options.logLevel ?? 0;
+  env.logging = level >= 1;
   const budget = options.budget ?? INSN_BUDGET;
   const log: string[] = [];
   let processed = 0;
@@ -190,7 +192,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   }
   loopHeads.push(...cfg.loopHeads);
   loopMax.push(...loopHeads.map(() => 0));
-  const loopIndex = new Map(loopHeads.map((h, k) => [h, k]));
+  // Loop number of each loop head, -1 elsewhere (read on every processed instruction).
+  const loopIndex = new Int32Array(insns.length).fill(-1);
+  loopHeads.forEach((h, k) => (loopIndex[h] = k));
   // Each loop's last instruction (its latest back-edge), and whether a path left it through a
   // branch on a value that was not known: only then is its bound unknown to the verifier.
   const loopTail = loopHeads.map((h) => {
@@ -207,8 +211,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   explored = new ExploredStates(insns, cfg, !env.unprivileged, liveness);
   const pending: PathEntry[] = [];
   const init = newFrame(0, -1);
-  init.regs[1] = { type: "ctx", s: ZERO, off: 0, id: 0 };
-  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, loopIters: new Int32Array(loopHeads.length), from: -1, path: null };
+  init.regs[1] = mkReg("ctx", ZERO, 0, 0);
+  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, path: null, loopIters: new Int32Array(loopHeads.length), from: -1 };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 
   const nextPath = (): boolean => {
@@ -229,11 +233,13 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     for (;;) {
       const i = cur.insn;
       env.insnIdx = i;
-      env.scratchedRegs.clear();
-      env.scratchedSlots.clear();
+      if (env.logging) {
+        env.scratchedRegs.clear();
+        env.scratchedSlots.clear();
+      }
       if (++processed > budget) tooLarge(env, processed, loopHeads, loopMax, loopOpen);
-      const k = loopIndex.get(i);
-      if (k !== undefined) {
+      const k = loopIndex[i]!;
+      if (k >= 0) {
         const n = ++cur.loopIters[k]!;
         if (n > loopMax[k]!) loopMax[k] = n;
       }
@@ -243,7 +249,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (!nextPath()) break;
         continue;
       }
-      if (cfg.jmpPoint[i]) cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1 });
+      if (cfg.jmpPoint[i]) cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
       const line = level >= 1 ? `${i}: ${insnText(insns, i, options.type)}` : "";
       const x = insns[i]!;
       const cls = opClass(x.opcode);
@@ -254,8 +260,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       let next = i + 1;
       let ended = false;
       let pushed: PathEntry | undefined;
-      env.preciseRegs.length = 0;
-      env.preciseSlots.length = 0;
+      if (env.preciseRegs.length > 0) env.preciseRegs.length = 0;
+      if (env.preciseSlots.length > 0) env.preciseSlots.length = 0;
       env.stackAccess = null;
       liveness.beginInsn(env.cur, i);
       try {
@@ -287,7 +293,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
               lastInsn: i,
               history: cur.history.slice(),
               logLen: log.length,
-              path: { text: `${i} -> ${target}`, prev: cur.path },
+              path: { from: i, to: target, prev: cur.path },
               loopIters: cur.loopIters.slice(),
               from: i,
             };
@@ -350,7 +356,7 @@ function noteHistory(path: Path, i: number, fill: (h: HistEntry) => void): void 
     fill(last);
     return;
   }
-  const h: HistEntry = { idx: i, prev: path.lastInsn, stackFrame: -1, stackSpi: -1 };
+  const h: HistEntry = { idx: i, prev: path.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined };
   fill(h);
   path.history.push(h);
 }

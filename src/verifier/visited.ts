@@ -110,7 +110,7 @@ export class ExploredStates {
         if (!force && jmps - this.prevJmps < 20 && processed - this.prevInsns < 100) addNew = false;
       } else if (statesEqual(cp.state, cur, live, "not_exact", this.privileged)) {
         cp.hits++;
-        if (this.cfg.jmpPoint[insn]) path.history.push({ idx: insn, prev: path.lastInsn, stackFrame: -1, stackSpi: -1 });
+        if (this.cfg.jmpPoint[insn]) path.history.push({ idx: insn, prev: path.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
         const bt = precisionRequest(cp.state, this.liveAt(cp.state, insn));
         markChainPrecision(this.insns, this.cfg.isStart, path, insn, bt);
         if (count > this.maxPerInsn) this.maxPerInsn = count;
