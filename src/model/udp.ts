@@ -60,9 +60,13 @@ export class UdpSocket implements VmSocket {
   closed = false;
   /** Charged receive memory and the datagrams waiting. */
   rmem = 0;
-  readonly queue: { readonly len: number; readonly truesize: number; readonly id: number }[] = [];
+  /** The receive queue: the truesize of each waiting datagram, oldest first from `head`. */
+  readonly queue: number[] = [];
+  head = 0;
   received = 0;
   drops = 0;
+  /** Bound to the wildcard address. */
+  readonly any: boolean;
   readonly srcIp6?: Uint8Array;
   dstIp6?: Uint8Array;
 
@@ -78,9 +82,14 @@ export class UdpSocket implements VmSocket {
     readonly seq: number,
   ) {
     this.family = addr.family;
+    this.any = isAny(addr);
     if (addr.family === AF_INET6) this.srcIp6 = addr.bytes;
   }
 
+  /** Datagrams waiting to be read. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
   get reuseportGroupId(): number | null {
     return this.group?.id ?? null;
   }
@@ -198,7 +207,7 @@ export class UdpStack {
   private nextCookie = 1n;
   private nextGroup = 1;
   private seq = 0;
-  private datagramId = 0;
+  private readonly orderCache = new Map<number, readonly UdpSocket[]>();
 
   constructor(readonly seed = 0) {}
 
@@ -223,6 +232,7 @@ export class UdpStack {
     }
     list.push(sk);
     this.byPort.set(o.port, list);
+    this.orderCache.delete(o.port);
     return sk;
   }
 
@@ -249,6 +259,7 @@ export class UdpStack {
     }
     const list = this.byPort.get(sk.port)!;
     list.splice(list.indexOf(sk), 1);
+    this.orderCache.delete(sk.port);
   }
 
   /** SO_ATTACH_REUSEPORT_[CE]BPF through `sk`: replaces the program of sk's whole group. */
@@ -268,24 +279,35 @@ export class UdpStack {
     return d.hash ?? flowHash(this.seed, foldAddr(d.dst), d.dstPort, foldAddr(d.src), d.srcPort);
   }
 
-  /** The sockets on `port`, in the order the kernel's lookup meets them. */
-  portList(port: number): UdpSocket[] {
-    const list = this.byPort.get(port) ?? [];
-    const v4 = list.filter((s) => s.family === AF_INET).sort((a, b) => b.seq - a.seq);
-    const v6 = list.filter((s) => s.family === AF_INET6).sort((a, b) => (a.reuseport && b.reuseport ? a.seq - b.seq : b.seq - a.seq));
-    return [...v4, ...v6];
+  /** The sockets on `port`, in the order the kernel's lookup meets them (cached until a bind or close). */
+  lookupOrder(port: number): readonly UdpSocket[] {
+    let order = this.orderCache.get(port);
+    if (order === undefined) {
+      const list = this.byPort.get(port) ?? [];
+      const v4 = list.filter((s) => s.family === AF_INET).sort((a, b) => b.seq - a.seq);
+      const v6 = list.filter((s) => s.family === AF_INET6).sort((a, b) => (a.reuseport && b.reuseport ? a.seq - b.seq : b.seq - a.seq));
+      order = [...v4, ...v6];
+      this.orderCache.set(port, order);
+    }
+    return order;
   }
 
   /** The socket a datagram reaches (no queueing): the lookup and the group's pick. */
   select(d: Datagram, packet: HookPacket = hookPacket(d, d.payload)): Delivery {
     const hash = this.hashOf(d);
-    const list = this.portList(d.dstPort).filter((s) => accepts(s, d.dst));
-    const connected = list.find((s) => s.peer !== null && s.peer.port === d.srcPort && sameAddress(v4Mapped(s.peer.addr), v4Mapped(d.src)));
-    if (connected !== undefined) return { socket: connected, slot: connected.group?.socks.indexOf(connected) ?? -1, how: "connected", drop: null, hash, verdict: null };
-    const unconnected = list.filter((s) => s.peer === null);
-    const exact = unconnected.find((s) => !isAny(s.addr));
-    const first = exact ?? unconnected[0];
-    if (first === undefined) return { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict: null };
+    let connected: UdpSocket | null = null;
+    let exact: UdpSocket | null = null;
+    let wild: UdpSocket | null = null;
+    for (const s of this.lookupOrder(d.dstPort)) {
+      if (!accepts(s, d.dst)) continue;
+      if (s.peer !== null) {
+        if (connected === null && s.peer.port === d.srcPort && sameAddress(v4Mapped(s.peer.addr), v4Mapped(d.src))) connected = s;
+      } else if (!s.any) exact ??= s;
+      else wild ??= s;
+    }
+    if (connected !== null) return { socket: connected, slot: connected.group?.socks.indexOf(connected) ?? -1, how: "connected", drop: null, hash, verdict: null };
+    const first = exact ?? wild;
+    if (first === null) return { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict: null };
     const g = first.group;
     if (g === null) return { socket: first, slot: -1, how: "single", drop: null, hash, verdict: null };
     const found = (s: UdpSocket | null, how: DeliveryHow, verdict: UdpVerdict | null): Delivery =>
@@ -306,7 +328,11 @@ export class UdpStack {
 
   /** A datagram arrives: select, then queue it (or count the drop). */
   deliver(d: Datagram, packet?: HookPacket): Delivery {
-    const r = this.select(d, packet);
+    return this.enqueue(this.select(d, packet), d.payload.length);
+  }
+
+  /** Queue a selected datagram of `payloadLen` bytes on its socket, or count why it is dropped. */
+  enqueue(r: Delivery, payloadLen: number): Delivery {
     if (r.socket === null) {
       this.counters.UdpNoPorts++;
       return r;
@@ -318,21 +344,25 @@ export class UdpStack {
       this.counters.UdpInErrors++;
       return { ...r, drop: "rcvbuf" };
     }
-    const len = 8 + d.payload.length;
+    const len = 8 + payloadLen;
     const truesize = datagramTruesize(len);
     sk.rmem += truesize;
-    sk.queue.push({ len, truesize, id: this.datagramId++ });
+    sk.queue.push(truesize);
     return r;
   }
 
   /** The application reads up to `n` datagrams from sk (recvmsg): returns how many. */
   recv(sk: UdpSocket, n = Infinity): number {
     let k = 0;
-    while (k < n && sk.queue.length > 0) {
-      const q = sk.queue.shift()!;
-      sk.rmem -= q.truesize;
+    const q = sk.queue;
+    while (k < n && sk.head < q.length) {
+      sk.rmem -= q[sk.head++]!;
       sk.received++;
       k++;
+    }
+    if (sk.head === q.length) {
+      q.length = 0;
+      sk.head = 0;
     }
     this.counters.UdpInDatagrams += k;
     return k;

@@ -25,6 +25,8 @@ import type { SelectedEngine } from "../policy-engine.js";
 import { engineFor, loadVerifiedProgram, modelPolicy, type GateOptions } from "../verified-program.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { connectionTable } from "../connection-table.js";
+import { isUdpScenarioText } from "../../model/udp-scenario.js";
+import { runUdpSimulate } from "../udp-simulate.js";
 
 const USAGE = [
   "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--no-verify] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]",
@@ -38,6 +40,7 @@ const USAGE = [
   "                      cause); with --json, the records go into the result as connectionRecords",
   "  --ndjson FILE       stream one JSON record per connection to FILE (kept out of memory)",
   "  --report FILE.html  write a self-contained HTML report with charts",
+  "  --datagrams         UDP scenarios (a top-level \"udp\" section): one line per datagram",
 ].join("\n");
 
 /**
@@ -95,6 +98,7 @@ export const command: Command = {
       report: { type: "string" },
       ndjson: { type: "string" },
       "no-verify": { type: "boolean" },
+      datagrams: { type: "boolean", default: false },
     });
     if (positionals.length !== 1) throw new UsageError(`expected one scenario file, got ${positionals.length}`);
     const file = positionals[0] as string;
@@ -103,6 +107,10 @@ export const command: Command = {
       text = readFileSync(file, "utf8");
     } catch (e) {
       throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (isUdpScenarioText(text)) {
+      const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : undefined;
+      return runUdpSimulate(file, text, { engine: values.engine ?? "interp", json: values.json === true, datagrams: values.datagrams === true, ...(seed !== undefined ? { seed } : {}), ...(values.policy !== undefined ? { policy: values.policy } : {}) }, io);
     }
     const sc = parseScenario(text, file);
     if (values.connections === true) checkKeptRecords(sc, file, "--connections");
