@@ -17,6 +17,7 @@ import { linkProgram, readElfObject, type GlobalData, type SlotOrigin } from "..
 import { assembleProgram } from "../vm/asm/assembler.js";
 import { decode, encode, SLOT_SIZE, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
+import { plural } from "./plural.js";
 
 export type ProgramFormat = "elf" | "asm" | "bin" | "baton";
 
@@ -120,7 +121,7 @@ async function loadAnyProgram(path: string, opts: LoadProgramOptions): Promise<L
     case "bin": {
       const b = bytes();
       checkProgramSize(b, path); // before decoding
-      if (b.length % SLOT_SIZE !== 0) throw new BytecodeError("input.bin-length", `'${path}' is ${b.length} bytes, not a whole number of 8-byte instructions (${b.length % SLOT_SIZE} trailing bytes)`, { file: path, insn: Math.floor(b.length / SLOT_SIZE) });
+      if (b.length % SLOT_SIZE !== 0) throw new BytecodeError("input.bin-length", `'${path}' is ${plural(b.length, "byte")}, not a whole number of 8-byte instructions (${b.length % SLOT_SIZE} trailing ${b.length % SLOT_SIZE === 1 ? "byte" : "bytes"})`, { file: path, insn: Math.floor(b.length / SLOT_SIZE) });
       return { file: path, format, insns: decode(b), bytes: b, maps: [] };
     }
     case "baton": {

@@ -161,3 +161,15 @@ describe("counts agree with their nouns", () => {
     expect(c1.out).not.toMatch(/\b1 (maps|tests)\b/);
   });
 });
+
+describe("a .bin that is not whole instructions: bytes in the right number", () => {
+  for (const [n, text] of [[1, "is 1 byte, not a whole number of 8-byte instructions (1 trailing byte)"], [9, "is 9 bytes, not a whole number of 8-byte instructions (1 trailing byte)"], [12, "is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)"]] as const) {
+    it(`${n} bytes`, async () => {
+      const f = join(tmp, `odd${n}.bin`);
+      writeFileSync(f, new Uint8Array(n));
+      const r = await cli("verify", f);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(text);
+    });
+  }
+});
