@@ -63,7 +63,8 @@ function bytesOut(b: Uint8Array): number | string {
     for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
     if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
   }
-  return Buffer.from(b).toString("hex");
+  // Not Buffer: the model also runs in the browser playground (web/), which has none.
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 const MAP_KIND_NAMES: Readonly<Record<number, string>> = { 1: "hash", 2: "array", 9: "lru_hash", 15: "sockmap", 18: "sockhash", 20: "sockarray" };
