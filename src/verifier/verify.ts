@@ -19,7 +19,7 @@
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
-import { BPF_JMP, BPF_JMP32, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opSource, type Insn } from "../vm/isa.js";
+import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opCode, opMode, opSource, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
 import { registerRanges } from "../vm/jit/ranges.js";
@@ -399,18 +399,44 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
  */
 function returnWarnings(insns: readonly Insn[], cfg: Cfg, recorder: FactsRecorder, warned: Map<number, string>, type: ProgramType): void {
   const mainEnd = cfg.subprogs.length > 0 ? Math.min(...cfg.subprogs) : insns.length;
+  const [lo, hi] = type.retRange;
   const exits: number[] = [];
-  for (let i = 0; i < mainEnd; i++) if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i)) exits.push(i);
+  for (let i = 0; i < mainEnd; i++) if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i) && !returnsConstantIn(insns, cfg, i, lo, hi)) exits.push(i);
   if (exits.length === 0) return;
   const facts = recorder.facts;
   const ranges = registerRanges(insns, (pc) => facts[pc]?.callReadsOnly === true);
-  const [lo, hi] = type.retRange;
   for (const i of exits) {
     const r0 = ranges[i]?.[0];
     if (r0 !== undefined && r0.lo >= lo && r0.hi <= hi) continue;
     const what = r0 === undefined || r0.hi === Infinity ? "any value" : `up to ${r0.hi}`;
     warned.set(i, `insn ${i}: R0 may be ${what} at exit on some path; any value other than SK_PASS (${hi}) refuses the connection`);
   }
+}
+
+/**
+ * Does every path reach exit `i` through `r0 = K` (K in [lo, hi]) and then only instructions
+ * that leave r0 alone, none of them entered out of sequence? Then r0 is K there whatever was
+ * pruned (the common `r0 = 1; exit`), and the all-paths analysis has nothing to add.
+ */
+function returnsConstantIn(insns: readonly Insn[], cfg: Cfg, i: number, lo: number, hi: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    if (cfg.jmpPoint[j + 1]) return false;
+    if (!cfg.isStart[j]) continue; // an lddw's second slot
+    const x = insns[j]!;
+    const cls = opClass(x.opcode);
+    if (cls === BPF_ALU || cls === BPF_ALU64) {
+      if (x.dst !== 0) continue;
+      if (opCode(x.opcode) !== BPF_MOV || opSource(x.opcode) !== BPF_K || x.off !== 0) return false;
+      const k = cls === BPF_ALU64 ? x.imm : x.imm >>> 0;
+      return k >= lo && k <= hi;
+    }
+    if (cls === BPF_LDX && x.dst !== 0) continue;
+    if ((cls === BPF_ST || cls === BPF_STX) && opMode(x.opcode) === BPF_MEM) continue;
+    // Jumps write no register (a path that jumps away does not reach i through here).
+    if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_CALL && x.opcode !== OP_EXIT) continue;
+    return false;
+  }
+  return false;
 }
 
 const isJump = (x: Insn): boolean => isCondJump(x) || x.opcode === OP_JA || x.opcode === OP_JA32;

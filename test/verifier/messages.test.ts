@@ -106,6 +106,28 @@ describe("return values: warnings by default (as the kernel), rejections with st
     expect(s.error?.message ?? null).toBe(strictError);
     if (strictError !== null) expect(s.error?.code).toMatch(/^verify\.ret-/);
   });
+  // r7 is 1 on the walked path and 5 on the one pruned at `join` (nothing checks r7, so the
+  // checkpoint's imprecise r7 covers 5): only the all-paths ranges see the 5.
+  const PRUNED = (tail: string): string =>
+    `mov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\nmov %r8, 0\nmov %r9, 0\nldxw %r6, [%r1+32]\njeq %r6, 0, other\nmov %r7, 1\nja join\nother:\nmov %r7, 5\njoin:\n${tail}`;
+  it("a value only a pruned path returns is warned about (all-paths ranges)", () => {
+    const r = verify(decode(assemble(PRUNED("mov %r0, %r7\nexit"))), { type: SK_REUSEPORT, attachType: 40, maps: [] });
+    expect(r.accepted).toBe(true);
+    expect(r.states).toBeGreaterThan(0);
+    expect(r.warnings).toEqual(["insn 12: R0 may be up to 5 at exit on some path; any value other than SK_PASS (1) refuses the connection"]);
+  });
+  it("no warning when every path returns a constant in range, pruned or not", () => {
+    for (const tail of ["mov %r0, %r7\nmov %r0, 1\nexit", "mov %r0, 0\nstxdw [%r10-8], %r7\nexit", "mov32 %r0, 1\nmov %r2, %r7\nexit"]) {
+      const r = verify(decode(assemble(PRUNED(tail))), { type: SK_REUSEPORT, attachType: 40, maps: [] });
+      expect(r.accepted).toBe(true);
+      expect(r.warnings).toEqual([]);
+    }
+  });
+  it("an exit that is also a jump target is judged by the ranges", () => {
+    const src = "ldxw %r6, [%r1+32]\nmov %r0, 7\njgt %r6, 3, out\nmov %r0, 1\nout:\nexit";
+    const r = verify(decode(assemble(src)), { type: SK_REUSEPORT, attachType: 40, maps: [] });
+    expect(r.warnings).toEqual(["insn 4: R0 is 7 at exit; any value other than SK_PASS (1) refuses the connection"]);
+  });
   it("unprivileged loaders may not return a pointer (kernel: pointer leak)", () => {
     expect(run("mov %r0, %r10\nexit", [], true).error?.message).toBe("R0 leaks addr as return value");
   });
