@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { tryCompile } from "../../src/compiler/index.js";
 import { closestName, editDistance } from "../../src/compiler/types.js";
 import { formatError, type SourceSpan } from "../../src/errors.js";
+import { runs } from "../support/runs.js";
 
 const HEAD = "map listeners: reuseport_sockarray<u32>[8]\nmap counts: hash<u32, u64>[8]\nconst SLOTS: u32 = 4\nfn pick(h: u32) -> u32 { return h % SLOTS }\n";
 
@@ -248,7 +249,7 @@ describe("missing verdict: reported exactly when some path falls off, at a state
           expect(e.line).toBeGreaterThanOrEqual(1);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

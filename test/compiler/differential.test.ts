@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile, run } from "./harness.js";
+import { runs } from "../support/runs.js";
 
 type T = { name: string; bits: number; signed: boolean };
 const TYPES: T[] = [
@@ -92,7 +93,7 @@ describe("differential: compiled expressions equal the reference semantics", () 
         const got = run(p, { hash }).read("out", 0);
         expect(got, src).toBe(BigInt.asIntN(64, want));
       }),
-      { numRuns: 200, seed: 42 },
+      { numRuns: runs(200), seed: 42 },
     );
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { tryCompile } from "../../src/compiler/index.js";
 import { BatonError, isSourceSpan } from "../../src/errors.js";
 import { batonVerify } from "./harness.js";
+import { runs } from "../support/runs.js";
 
 const DIR = join(import.meta.dirname, "../../policies");
 const SOURCES = readdirSync(DIR).filter((f) => f.endsWith(".baton")).sort().map((f) => readFileSync(join(DIR, f), "utf8"));
@@ -75,17 +76,17 @@ function mutate(src: string, ms: readonly Mutation[]): string {
 
 describe("compiler robustness (fast-check)", () => {
   it("random token soup", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 60 }), (ws) => outcome(ws.join(" "))), { numRuns: 300, seed: 1 });
+    fc.assert(fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 60 }), (ws) => outcome(ws.join(" "))), { numRuns: runs(300), seed: 1 });
   });
 
   it("random characters", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => outcome(s)), { numRuns: 200, seed: 2 });
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => outcome(s)), { numRuns: runs(200), seed: 2 });
   });
 
   it("mutated shipped policies", () => {
     fc.assert(
       fc.property(fc.nat({ max: SOURCES.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => outcome(mutate(SOURCES[i]!, ms))),
-      { numRuns: 300, seed: 3 },
+      { numRuns: runs(300), seed: 3 },
     );
   });
 });

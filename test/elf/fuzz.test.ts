@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compileToElf, linkProgram, readElfObject } from "../../src/elf/index.js";
 import { BatonError } from "../../src/errors.js";
 import { FIXTURES, fixtureBytes } from "./fixtures.js";
+import { runs } from "../support/runs.js";
 
 /** Read and link every program; returns "ok" or the error's code. Anything not a BatonError escapes. */
 function attempt(bytes: Uint8Array): string {
@@ -48,7 +49,7 @@ describe("mutated objects never crash (always a value or a located BatonError)",
           const r = attempt(b);
           expect(typeof r).toBe("string");
         }),
-        { numRuns: 300, seed: 7 },
+        { numRuns: runs(300), seed: 7 },
       );
     });
   }
@@ -67,7 +68,7 @@ describe("mutated objects never crash (always a value or a located BatonError)",
         }
         expect(typeof attempt(b)).toBe("string");
       }),
-      { numRuns: 1000, seed: 3 },
+      { numRuns: runs(1000), seed: 3 },
     );
   });
 

@@ -9,6 +9,7 @@ import { BPF_ALU64, BPF_JEQ, BPF_JMP, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ADD,
 import type { MapSpec } from "../../src/vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY } from "../../src/vm/program-type.js";
 import { FIXTURES, fixtureBytes } from "./fixtures.js";
+import { runs } from "../support/runs.js";
 
 /** Slot form of a compact list (lddw followed by its second slot). */
 function slots(list: readonly Insn[]): Insn[] {
@@ -88,7 +89,7 @@ describe("export → import round trip", () => {
         expect(p.license).toBe("GPL");
         for (const g of p.globalData) expect([...g.data]).toEqual(g.section === ".bss" ? Array(g.data.length).fill(0) : [...initialData.get(g.fd)!]);
       }),
-      { numRuns: 200, seed: 11 },
+      { numRuns: runs(200), seed: 11 },
     );
   });
 

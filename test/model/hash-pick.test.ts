@@ -6,6 +6,7 @@ import { ReuseportGroup } from "../../src/model/group.js";
 import { reciprocalScale } from "../../src/model/hash.js";
 import { CookieJar, Listener } from "../../src/model/sockets.js";
 import { TCP_ESTABLISHED, TCP_LISTEN } from "../../src/vm/socket.js";
+import { runs } from "../support/runs.js";
 
 function group(n: number, established: readonly number[] = []): ReuseportGroup {
   const g = new ReuseportGroup(1, true);
@@ -29,7 +30,7 @@ describe("pickByHash = socks[reciprocal_scale(hash, num_socks)]", () => {
         g.numSocks = n;
         expect(g.pickByHash(h)).toBe(g.socks[reciprocalScale(h, n)]);
       }),
-      { numRuns: 300, seed: 6 },
+      { numRuns: runs(300), seed: 6 },
     );
   });
 

@@ -12,6 +12,7 @@ import { NdjsonWriter } from "../../src/model/ndjson.js";
 import { validateScenario } from "../../src/model/scenario.js";
 import { simulate } from "../../src/model/simulator.js";
 import { type ParkedRow, SynRetries } from "../../src/model/syn-retries.js";
+import { runs } from "../support/runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "baton-sink-"));
 
@@ -86,7 +87,7 @@ describe("ndjson through the simulator's sink", () => {
         if (r.counters.TCPReqQFullDrop + r.counters.ListenOverflows > 0) retried++;
         if (text.includes('"listener":null,"migrations":[],"fate":"open"')) parkedAtEnd++;
       }),
-      { numRuns: 120, seed: 1919 },
+      { numRuns: runs(120), seed: 1919 },
     );
     expect(retried).toBeGreaterThan(10);
     expect(parkedAtEnd).toBeGreaterThan(3);
@@ -147,7 +148,7 @@ describe("SynRetries", () => {
         s.eachById(id + 1, row, () => seen.push({ ...row }));
         expect(seen).toEqual(left);
       }),
-      { numRuns: 25, seed: 7 },
+      { numRuns: runs(25), seed: 7 },
     );
   });
 

@@ -11,6 +11,7 @@ import { NdjsonWriter } from "../../src/model/ndjson.js";
 import { parseScenario } from "../../src/model/scenario.js";
 import type { ConnRecord } from "../../src/model/sim-result.js";
 import { simulate } from "../../src/model/simulator.js";
+import { runs } from "../support/runs.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "baton-ndjson-"));
 const SCENARIO = "scenarios/rolling-restart-kernel-pick.json";
@@ -81,7 +82,7 @@ describe("NdjsonWriter", () => {
         closeSync(fd);
         expect(readFileSync(f, "utf8")).toBe(recs.map((r) => `${JSON.stringify(r)}\n`).join(""));
       }),
-      { numRuns: 200, seed: 19 },
+      { numRuns: runs(200), seed: 19 },
     );
   });
 });

@@ -8,6 +8,7 @@ import { ModelError } from "../../src/errors.js";
 import type { Listener } from "../../src/model/sockets.js";
 import { TCP_CLOSE, TCP_LISTEN } from "../../src/vm/socket.js";
 import { prog, setup, sock } from "./helpers.js";
+import { runs } from "../support/runs.js";
 
 type Op = { k: "listen" | "shutdown" | "close"; i: number } | { k: "sysctl"; v: number } | { k: "attach"; i: number; t: 39 | 40 };
 
@@ -66,7 +67,7 @@ describe("socks[] invariants", () => {
           check(ls);
         }
       }),
-      { numRuns: 300, seed: 20261201 },
+      { numRuns: runs(300), seed: 20261201 },
     );
   });
 });

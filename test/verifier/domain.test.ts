@@ -14,6 +14,7 @@ import * as O from "./oracle/scalar.js";
 import * as OB from "./oracle/branch.js";
 import * as OT from "./oracle/tnum.js";
 import { fromOracle, oracleScalarArb, rawOracleScalarArb, tnumFromOracle, tnumToOracle, toOracle, u64Arb } from "./oracle/convert.js";
+import { runs } from "../support/runs.js";
 
 // Fixed seed: the same cases on every run (change it locally to explore more).
 fc.configureGlobal({ seed: 20261207 });
@@ -77,7 +78,7 @@ describe("pair arithmetic", () => {
         expect(P.sle(ah, al, bh, bl)).toBe(sa <= sb);
         expect(P.fls(ah, al)).toBe(a.toString(2).length - (a === 0n ? 1 : 0));
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });
@@ -109,7 +110,7 @@ describe("tnum: equal to the BigInt reference", () => {
         eq(N.tnumRange(Number(lo >> 32n) | 0, Number(lo & M32) | 0, Number(hi >> 32n) | 0, Number(hi & M32) | 0), OT.tnumRange(lo, hi), "range");
         expect(N.tnumStr(na)).toBe(OT.tnumStr(a));
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });
@@ -120,7 +121,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
       fc.property(rawOracleScalarArb, (raw) => {
         same(sync(fromOracle(raw)), O.sync(raw), `sync ${show(raw)}`);
       }),
-      { numRuns: RUNS * 4 },
+      { numRuns: runs(RUNS * 4) },
     );
   });
 
@@ -132,7 +133,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
         const raw = { ...s, [field]: x } as O.Scalar;
         same(sync(fromOracle(raw)), O.sync(raw), `sync ${show(raw)}`);
       }),
-      { numRuns: RUNS * 4 },
+      { numRuns: runs(RUNS * 4) },
     );
   });
 
@@ -143,7 +144,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
         same(alu64(op, fromOracle(A), fromOracle(B)), O.alu64(op, A, B), `alu64 ${op} ${show(A)} ${show(B)}`);
         same(alu32(op, fromOracle(A), fromOracle(B)), O.alu32(op, A, B), `alu32 ${op} ${show(A)} ${show(B)}`);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -162,7 +163,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
         expect(scalarEq(a, b)).toBe(O.scalarEq(A, B));
         expect(scalarEq(a, fromOracle(A))).toBe(true);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -173,7 +174,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
         const got = violation(fromOracle(raw));
         same(got, want, `violation ${show(raw)}`);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -193,7 +194,7 @@ describe("scalar domain: equal to the BigInt reference", () => {
         same(got![0], want[0], `narrow ${op} w32=${w32} taken=${taken} dst ${show(A)} ${show(B)}`);
         same(got![1], want[1], `narrow ${op} w32=${w32} taken=${taken} src ${show(A)} ${show(B)}`);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });
@@ -289,7 +290,7 @@ describe("scalar ALU is sound", () => {
           if (!contains(r, c)) throw new Error(`${op}/${w}: ${a} ${bv} -> ${c} not in ${show(toOracle(r))}`);
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
   it("sext, truncate, zext32 and neg contain the concrete result", () => {
@@ -302,7 +303,7 @@ describe("scalar ALU is sound", () => {
         expect(contains(neg(s, 64), (-v) & M64)).toBe(true);
         expect(contains(neg(s, 32), (-v) & M32)).toBe(true);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
   it("constants are exact", () => {
@@ -321,7 +322,7 @@ describe("branches are sound", () => {
         const n = narrow(op, A, B, w32, truth);
         if (n === null || !contains(n[0], a) || !contains(n[1], b)) throw new Error(`narrow ${op} lost ${a}, ${b}`);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });

@@ -8,6 +8,7 @@ import { decode, OP_LDDW, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_CALL, OP_CALL, BPF_STX, 
 import { GEN_CLASSES, GENERATORS, RULES, type GenClass } from "./gen/classes.js";
 import { GEN_MAPS, GEN_MAPS_HEADER } from "./gen/prog.js";
 import { parseMapArg } from "../../src/verifier/map-arg.js";
+import { runs } from "../support/runs.js";
 
 const declared = new Set(GEN_MAPS.map((m) => m.fd));
 
@@ -43,7 +44,7 @@ describe("differential fuzz generators", () => {
         for (const x of insns) if (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD && cls !== "rules") expect(declared.has(x.imm), `map fd ${x.imm}`).toBe(true);
         expect(INGREDIENT[cls](src), `${cls} seed ${seed} lacks its ingredient:\n${src}`).toBe(true);
       }),
-      { numRuns: 300, seed: 1414 },
+      { numRuns: runs(300), seed: 1414 },
     );
     expect(assembled).toBeGreaterThan(cls === "legacy" ? 150 : 299);
   });

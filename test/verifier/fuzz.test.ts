@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fuzzOne, generate, type FuzzStats } from "./fuzz-lib.js";
+import { runs } from "../support/runs.js";
 
 describe("verifier soundness (fuzz)", () => {
   it("accepted programs never trap in the interpreter", () => {
@@ -12,7 +13,7 @@ describe("verifier soundness (fuzz)", () => {
         fuzzOne(seed, 20, stats);
         return stats.failures.length === 0;
       }),
-      { numRuns: 150, seed: 4242 },
+      { numRuns: runs(150), seed: 4242 },
     );
     console.log(`fuzz: ${stats.tried} programs, ${stats.assembled} assembled, ${stats.accepted} accepted, ${stats.runs} runs`);
     expect(stats.failures).toEqual([]);

@@ -9,6 +9,7 @@ import { ReuseportContext } from "../../src/vm/context.js";
 import { ALL_CTX_WORDS } from "../../src/vm/ctx-reads.js";
 import { AddressSpace } from "../../src/vm/memory.js";
 import { StaticSocket, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV } from "../../src/vm/socket.js";
+import { runs } from "../support/runs.js";
 
 const socks = [
   new StaticSocket(0x11n, TCP_LISTEN, 1, 2, 1, 6, 0x0a000001, 8080, 0, 0),
@@ -67,7 +68,7 @@ describe("ReuseportContext.fillArgs", () => {
         }
         socks.forEach((x, i) => (x.state = [TCP_LISTEN, TCP_CLOSE, TCP_NEW_SYN_RECV, TCP_ESTABLISHED][i]!));
       }),
-      { numRuns: 300, seed: 6 },
+      { numRuns: runs(300), seed: 6 },
     );
   });
 });

@@ -13,6 +13,7 @@ import { MapTable } from "../../src/vm/maps/table.js";
 import { AddressSpace } from "../../src/vm/memory.js";
 import { SkReuseportRuntime } from "../../src/vm/reuseport-runtime.js";
 import { StaticSocket, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV } from "../../src/vm/socket.js";
+import { runs } from "../support/runs.js";
 
 const words = (src: string): number => ctxReadWords(decode(assemble(src.split(";").join("\n"))));
 const bits = (...ws: number[]): number => ws.reduce((a, w) => a | (1 << w), 0);
@@ -147,7 +148,7 @@ describe("masked context = full context (property, every policy, both engines)",
         fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1500 }), (hash, s, mig, len) => {
           expect(run(masked, hash, s, mig, len)).toEqual(run(full, hash, s, mig, len));
         }),
-        { numRuns: 150, seed: 11 },
+        { numRuns: runs(150), seed: 11 },
       );
     });
   }

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decode, encode, isWide, makeInsn, OP_LDDW, OPCODES, toSlots } from "../../src/vm/isa.js";
 import { arbInsn, arbProgram } from "./asm/arbitrary.js";
+import { runs } from "../support/runs.js";
 
 describe("isa encode/decode", () => {
   it("every catalogue entry keeps its opcode and a sane width", () => {
@@ -21,7 +22,7 @@ describe("isa encode/decode", () => {
         const [first] = decode(bytes);
         expect(first).toEqual(insn);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 
@@ -34,7 +35,7 @@ describe("isa encode/decode", () => {
         expect(encode(slots)).toEqual(bytes);
         expect(encode(toSlots(prog))).toEqual(bytes);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 

@@ -12,6 +12,7 @@ import { tryCompile } from "../../src/compiler/compile.js";
 import { isWide } from "../../src/vm/isa.js";
 import { debugEvents } from "../../web/src/worker/analyze.js";
 import { debugState } from "../../web/src/worker/debug.js";
+import { runs } from "../support/runs.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const policies = readdirSync(join(ROOT, "policies"))
@@ -66,7 +67,7 @@ describe("the playground's step debugger", () => {
         debugState(p, ev, a);
         expect(debugState(p, ev, b)).toEqual(direct);
       }),
-      { numRuns: 30 },
+      { numRuns: runs(30) },
     );
   });
 });

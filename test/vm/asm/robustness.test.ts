@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BytecodeError, ParseError, type SourceSpan } from "../../../src/errors.js";
 import { assemble, assembleProgram } from "../../../src/vm/asm/assembler.js";
 import { disassemble } from "../../../src/vm/asm/disassembler.js";
+import { runs } from "../../support/runs.js";
 
 const TOKENS = ["mov", "add32", "lddw", "ja", "jeq", "lock", "fetch", "xchg", "call", "local", "exit", "ldxw", "stw", "neg", "be16", "map_fd", "%r1", "%r10", "%r11", "[", "]", "+", "-", ",", ":", "(", ")", "0x10", "7", "-3", "lbl", "lbl:", "#c", "\n", " ", "$", "0xffffffffffffffffff"];
 const arbSource = fc.array(fc.constantFrom(...TOKENS), { maxLength: 30 }).map((t) => t.join(" "));
@@ -23,7 +24,7 @@ describe("robustness", () => {
           expect(loc.col).toBeGreaterThanOrEqual(1);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 
@@ -39,7 +40,7 @@ describe("robustness", () => {
           expect(insn).toBeLessThanOrEqual(bytes.length / 8);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 

@@ -5,6 +5,7 @@ import { assemble } from "../../../src/vm/asm/assembler.js";
 import { disassemble } from "../../../src/vm/asm/disassembler.js";
 import { encode } from "../../../src/vm/isa.js";
 import { arbProgram } from "./arbitrary.js";
+import { runs } from "../../support/runs.js";
 
 describe("disassembler/assembler round trip", () => {
   it("property: bytes → conformance text → bytes is the identity", () => {
@@ -15,7 +16,7 @@ describe("disassembler/assembler round trip", () => {
         expect(text.split("\n").length - 1).toBe(prog.length);
         expect(assemble(text)).toEqual(bytes);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -25,7 +26,7 @@ describe("disassembler/assembler round trip", () => {
         const bytes = encode(prog, true);
         expect(assemble(disassemble(bytes, { labels: true }))).toEqual(bytes);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -40,7 +41,7 @@ describe("disassembler/assembler round trip", () => {
         const text = disassemble(encode(prog, true));
         expect(disassemble(assemble(text))).toBe(text);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -51,7 +52,7 @@ describe("disassembler/assembler round trip", () => {
         expect(lines.length - 1).toBe(prog.length);
         for (const l of lines.slice(0, -1)) expect(l).toMatch(/^\d+: \([0-9a-f]{2}\) \S/);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -17,6 +17,7 @@ import {
 import { loadClassic } from "../../../src/vm/cbpf/load.js";
 import * as O from "../../../src/vm/cbpf/opcodes.js";
 import { validProgram } from "./arbitrary.js";
+import { runs } from "../../support/runs.js";
 
 const rec = (prog: SockFilter[]): number[][] => prog.map((f) => [f.code, f.jt, f.jf, f.k]);
 
@@ -161,7 +162,7 @@ describe("disassembler and record formats", () => {
         expect(decodeFilter(encodeFilter(prog))).toEqual(prog);
         expect(detectTextForm(disassembleClassic(prog))).toBe("asm");
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 

@@ -13,6 +13,7 @@ import { disassemble } from "../../../src/vm/asm/disassembler.js";
 import { encode } from "../../../src/vm/isa.js";
 import { Rng } from "../../../src/vm/rng.js";
 import { packetArb, validProgram } from "./arbitrary.js";
+import { runs } from "../../support/runs.js";
 
 const text = (src: string): string =>
   disassemble(encode(convertClassic(assembleClassic(src)).insns), { style: "conformance" }).trim();
@@ -99,7 +100,7 @@ describe("converted programs agree with the reference interpreter", () => {
             for (const pkt of packets) expect(p.run(pkt)).toBe(interpretClassic(prog, resolvePacket(pkt), ref));
           },
         ),
-        { numRuns: engine === "jit" ? 150 : 400 },
+        { numRuns: runs(engine === "jit" ? 150 : 400) },
       );
     });
   }

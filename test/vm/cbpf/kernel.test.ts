@@ -15,6 +15,7 @@ import { selectClassic } from "../../../src/vm/cbpf/reuseport.js";
 import { tcpSynReuseportPacket, udpReuseportPacket } from "../../../src/vm/cbpf/reuseport-packets.js";
 import { validProgram } from "./arbitrary.js";
 import { kernelPlacements, kernelVerdicts, oracleAvailability, placementAvailability } from "./oracle.js";
+import { runs } from "../../support/runs.js";
 
 const optmem = ((): number => {
   try {
@@ -158,8 +159,8 @@ describe(`classic checker vs the kernel's${oracle.available ? "" : ` (skipped: $
 
   it.skipIf(!oracle.available)("agrees on random valid and mutated programs", () => {
     const progs = [
-      ...fc.sample(validProgram, { numRuns: 300, seed: 17 }),
-      ...fc.sample(mutated, { numRuns: 1500, seed: 42 }),
+      ...fc.sample(validProgram, { numRuns: runs(300), seed: 17 }),
+      ...fc.sample(mutated, { numRuns: runs(1500), seed: 42 }),
     ];
     const verdicts = kernelVerdicts(progs);
     let rejected = 0;
@@ -176,7 +177,7 @@ describe(`classic checker vs the kernel's${oracle.available ? "" : ` (skipped: $
 });
 
 describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped: ${place.reason})`}`, () => {
-  const payloads = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 40 }), { numRuns: 60, seed: 7 });
+  const payloads = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 40 }), { numRuns: runs(60), seed: 7 });
   const datagrams = payloads.map((payload, i) => ({ srcPort: 20000 + i, payload }));
 
   const check = (src: string, nsocks: number, family: 4 | 6, cpu = -1): void => {
@@ -311,8 +312,8 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
     it.skipIf(!place.available)(
       `IPv${family}: random valid programs return what the kernel's return (low 6 bits, 64 sockets)`,
       () => {
-        const progs = fc.sample(validProgram, { numRuns: 20, seed: 99 + family }).map(sixBits);
-        const payloads = fc.sample(fc.uint8Array({ maxLength: 48 }), { numRuns: 40, seed: 5 });
+        const progs = fc.sample(validProgram, { numRuns: runs(20), seed: 99 + family }).map(sixBits);
+        const payloads = fc.sample(fc.uint8Array({ maxLength: 48 }), { numRuns: runs(40), seed: 5 });
         const grams = payloads.map((payload, i) => ({ srcPort: 21000 + i, payload }));
         let nonzero = 0;
         for (const prog of progs) {

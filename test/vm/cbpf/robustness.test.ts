@@ -8,6 +8,7 @@ import { disassembleClassic } from "../../../src/vm/cbpf/disassembler.js";
 import { decodeFilter, insn } from "../../../src/vm/cbpf/filter.js";
 import { loadClassic } from "../../../src/vm/cbpf/load.js";
 import * as O from "../../../src/vm/cbpf/opcodes.js";
+import { runs } from "../../support/runs.js";
 
 /** Text made of bpf_asm's own pieces, so that the parser gets past the lexer often. */
 const asmish = fc
@@ -80,7 +81,7 @@ describe("robustness", () => {
           expect(loc.col).toBeGreaterThanOrEqual(1);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 
@@ -89,7 +90,7 @@ describe("robustness", () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom("p.bin", "p.txt"), (bytes, name) => {
         locatedOrOk(() => loadClassic(bytes, name));
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
     const texts = fc.oneof(
       fc
@@ -106,7 +107,7 @@ describe("robustness", () => {
     );
     fc.assert(
       fc.property(texts, (t) => locatedOrOk(() => loadClassic(new TextEncoder().encode(t), "p.txt"))),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -134,7 +135,7 @@ describe("robustness", () => {
           expect((e as ParseError).code).toBe("cbpf.asm.unknown-label");
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -150,7 +151,7 @@ describe("robustness", () => {
         const e = checkClassic(prog);
         if (e !== undefined) expect(e.insn).toBeLessThan(Math.max(prog.length, 1));
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
     expect(decodeFilter(new Uint8Array(0))).toEqual([]);
     expect(checkClassic([insn(O.RET_A, 0, 0, 0)])).toBeUndefined();

@@ -10,6 +10,7 @@ import { AddressSpace } from "../../../src/vm/memory.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import { checkStructure } from "../../../src/vm/validate.js";
 import { referenceRun } from "../reference-interpreter.js";
+import { runs } from "../../support/runs.js";
 
 const INT_MIN = -0x80000000;
 const INT_MAX = 0x7fffffff;
@@ -70,7 +71,7 @@ describe("interpreter vs BigInt reference (straight-line ALU)", () => {
         const want = referenceRun(slots).slice(0, 10);
         expect(got).toEqual(want);
       }),
-      { numRuns: 2000, seed: 0x5eed },
+      { numRuns: runs(2000), seed: 0x5eed },
     );
   });
   // Edge-value table: each op against INT_MIN/-1/0 in both widths.

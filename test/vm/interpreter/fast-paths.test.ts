@@ -13,6 +13,7 @@ import {
   OP_EXIT, OP_JA, decode, opCode, opSource, type Insn,
 } from "../../../src/vm/isa.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
+import { runs } from "../../support/runs.js";
 
 const LEAST_LOADED = `mov %r0, 0
 ldxdw %r3, [%r1]
@@ -187,7 +188,7 @@ describe("fused pairs agree with the model on random data", () => {
         const { trace, r0 } = model(LEAST_LOADED, mem);
         expect(run(LEAST_LOADED, mem, 1_000_000)).toEqual({ r0: `0:${Number(r0)}`, executed: trace.length });
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
   it("landing program over arbitrary values", () => {
@@ -197,7 +198,7 @@ describe("fused pairs agree with the model on random data", () => {
         const { trace, r0 } = model(LANDINGS, mem);
         expect(run(LANDINGS, mem, 1_000_000)).toEqual({ r0: `${Number(r0 >> 32n)}:${Number(r0 & 0xffffffffn)}`, executed: trace.length });
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -14,6 +14,7 @@ import {
   OP_EXIT, OP_JA, OP_LDDW, decode, opCode, opSource, type Insn,
 } from "../../../src/vm/isa.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
+import { runs } from "../../support/runs.js";
 
 interface Stop {
   readonly end: string;
@@ -162,7 +163,7 @@ describe("fused scan loop and compare-and-select against the model", () => {
       fc.property(scanProgram, fc.integer({ min: 1, max: 50 }), fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 4, maxLength: 4 }), (src, seed, budgets) => {
         check(src, counters(16, seed), [...budgets, 1_000]);
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 });

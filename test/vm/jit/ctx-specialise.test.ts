@@ -13,6 +13,7 @@ import { decode, type Insn } from "../../../src/vm/isa.js";
 import type { InsnFacts, JitFacts } from "../../../src/vm/jit/facts.js";
 import { compileJit, jitSource } from "../../../src/vm/jit/jit.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
+import { runs } from "../../support/runs.js";
 
 const leastLoaded = decode(assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")));
 
@@ -140,7 +141,7 @@ describe("ctx-specialised least_loaded matches the interpreter (property)", () =
           expect(jit.run(s === "a" ? ra.id : rb.id, 0, 128)).toBe(interp.run(s === "a" ? ia.id : ib.id, 0, 128));
         }
       }),
-      { numRuns: 150, seed: 17 },
+      { numRuns: runs(150), seed: 17 },
     );
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { BPF_ADD, BPF_ALU64, BPF_ATOMIC, BPF_DW, BPF_JMP, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_STX, BPF_SUB, BPF_X, OP_CALL, OP_EXIT, makeInsn, toSlots, type Insn } from "../../../src/vm/isa.js";
 import { controlShapes, observe } from "./equiv-harness.js";
 import { memBytes, program } from "./gen.js";
+import { runs } from "../../support/runs.js";
 
 describe("JIT ≡ interpreter (fast-check)", () => {
   const outcomes = new Map<string, number>();
@@ -20,7 +21,7 @@ describe("JIT ≡ interpreter (fast-check)", () => {
         const kind = o.startsWith("r0") ? "exit" : o.slice(0, o.indexOf(":"));
         outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
       }),
-      { numRuns: 1500, seed: 20261201 },
+      { numRuns: runs(1500), seed: 20261201 },
     );
     // Guard against a generator that only ever traps: both normal exits and traps must be common.
     expect(outcomes.get("exit") ?? 0).toBeGreaterThan(300);
@@ -38,7 +39,7 @@ describe("JIT ≡ interpreter (fast-check)", () => {
         const b = observe("trusted", insns, { mem, runs: 1 });
         expect(b).toEqual(a);
       }),
-      { numRuns: 700, seed: 7 },
+      { numRuns: runs(700), seed: 7 },
     );
   });
 
@@ -47,7 +48,7 @@ describe("JIT ≡ interpreter (fast-check)", () => {
       fc.property(program, memBytes, fc.integer({ min: 0, max: 30 }), (insns, mem, budget) => {
         expect(observe("jit", insns, { mem, budget })).toEqual(observe("interp", insns, { mem, budget }));
       }),
-      { numRuns: 700, seed: 99 },
+      { numRuns: runs(700), seed: 99 },
     );
   });
 });

@@ -53,6 +53,7 @@ import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { testHelpers } from "./equiv-harness.js";
 import { layout, memBytes, program, type Item } from "./gen.js";
+import { runs } from "../../support/runs.js";
 
 const asm = (lines: readonly string[]): Insn[] => decode(assemble(lines.join("\n")));
 
@@ -195,7 +196,7 @@ describe("range facts never change a result", () => {
         finished++;
         expect(observe(insns, mem, true)).toEqual(a);
       }),
-      { numRuns: 800, seed: 20261208 },
+      { numRuns: runs(800), seed: 20261208 },
     );
     expect(finished).toBeGreaterThan(500);
   });
@@ -212,7 +213,7 @@ describe("range facts never change a result", () => {
         if (facts.insns!.some((f) => (f?.u32Regs ?? 0) !== 0)) claimed++;
         expect(observe(insns, mem, true)).toEqual(a);
       }),
-      { numRuns: 300, seed: 20261207 },
+      { numRuns: runs(300), seed: 20261207 },
     );
     // The generator must produce finished runs, and the facts must claim something on most.
     expect(finished).toBeGreaterThan(100);

@@ -9,6 +9,7 @@ import { BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_B, BPF_DW, BPF_H, BPF_LDX, BP
 import { jitSource } from "../../../src/vm/jit/jit.js";
 import { program } from "./gen.js";
 import { testHelpers } from "./equiv-harness.js";
+import { runs } from "../../support/runs.js";
 
 const ALLOWED_IDENTIFIERS = new Set([
   // language
@@ -53,7 +54,7 @@ describe("generated source contains only JIT-chosen tokens", () => {
         const src = jitSource(insns, { mode: trusted ? "trusted" : "checked", helpers: testHelpers(), unwindHelper: 5, budget: 12345 });
         expect(disallowedTokens(src)).toEqual([]);
       }),
-      { numRuns: 400, seed: 3 },
+      { numRuns: runs(400), seed: 3 },
     );
   });
 });
@@ -66,7 +67,7 @@ describe("the ctx-specialised copy contains only JIT-chosen tokens", () => {
         const src = jitSource(insns, { mode: "trusted", facts, ctxSpecialised: true, helpers: testHelpers(), unwindHelper: 5, budget: 12345 });
         expect(disallowedTokens(src)).toEqual([]);
       }),
-      { numRuns: 200, seed: 5 },
+      { numRuns: runs(200), seed: 5 },
     );
   });
 });
@@ -91,7 +92,7 @@ describe("crafted immediates and offsets change only numbers", () => {
         const mode = trusted ? "trusted" : "checked";
         expect(maskNumbers(jitSource(prog, { mode }))).toBe(maskNumbers(jitSource(zero, { mode })));
       }),
-      { numRuns: 300, seed: 11 },
+      { numRuns: runs(300), seed: 11 },
     );
   });
 

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { decode } from "../../../src/vm/isa.js";
 import { blankInput, MAPS, Pair, verifyProgram, type Input } from "./verified-harness.js";
+import { runs } from "../../support/runs.js";
 
 /** Scalar registers after the prologue (r0 and r6 hold value pointers, r9 the first one again, r10 the frame). */
 const SCALARS = [1, 2, 3, 4, 5, 7, 8] as const;
@@ -163,7 +164,7 @@ describe("trusted JIT ≡ interpreter on verified programs with merging paths", 
           expect(jit).toEqual(interp);
         }
       }),
-      { numRuns: Number(process.env["BATON_JIT_VERIFIED_RUNS"] ?? 150), seed: 20261207 },
+      { numRuns: runs(Number(process.env["BATON_JIT_VERIFIED_RUNS"] ?? 150)), seed: 20261207 },
     );
     if (verbose) console.log(stats);
     expect(stats.accepted).toBeGreaterThan(stats.generated / 2);

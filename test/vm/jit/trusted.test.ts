@@ -12,6 +12,7 @@ import type { InsnFacts, JitFacts } from "../../../src/vm/jit/facts.js";
 import { compileJit, jitSource, trustedJit } from "../../../src/vm/jit/jit.js";
 import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
+import { runs } from "../../support/runs.js";
 
 const leastLoaded = decode(assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")));
 
@@ -96,7 +97,7 @@ describe("64-bit unsigned div/mod with both operands below 2^32 (facts)", () => 
           const r = runBoth(insns, mem, facts(insns));
           expect([op, r.jit]).toEqual([op, r.interp]);
         }),
-        { numRuns: 200, seed: 9 },
+        { numRuns: runs(200), seed: 9 },
       );
     }
   });

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsKey } from "../../../src/vm/maps/types.js";
+import { runs } from "../../support/runs.js";
 
 const keyOf = (b: Uint8Array): string | number => jsKey(b, 0, b.length);
 
@@ -19,7 +20,7 @@ describe("jsKey", () => {
           expect(keyOf(a) === keyOf(b)).toBe(same);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
