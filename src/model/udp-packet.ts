@@ -95,7 +95,11 @@ export function formatAddress(a: Address): string {
   return `${g.slice(0, best).join(":")}::${g.slice(best + bestLen).join(":")}`;
 }
 
-export const isAny = (a: Address): boolean => a.bytes.every((x) => x === 0);
+export function isAny(a: Address): boolean {
+  const b = a.bytes;
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
 
 /** ::ffff:a.b.c.d for an IPv4 address. */
 export function v4Mapped(a: Address): Address {
@@ -115,7 +119,13 @@ export function unmapV4(a: Address): Address | null {
   return { family: AF_INET, bytes: a.bytes.slice(12) };
 }
 
-export const sameAddress = (a: Address, b: Address): boolean => a.family === b.family && a.bytes.every((x, i) => x === b.bytes[i]);
+export function sameAddress(a: Address, b: Address): boolean {
+  if (a.family !== b.family) return false;
+  const x = a.bytes;
+  const y = b.bytes;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
 
 /** The address as a host-order u32 (IPv4 only; 0 for IPv6). */
 export const ipv4Number = (a: Address): number => (a.family === AF_INET ? ((a.bytes[0]! << 24) | (a.bytes[1]! << 16) | (a.bytes[2]! << 8) | a.bytes[3]!) >>> 0 : 0);
@@ -199,13 +209,14 @@ function checksum16(b: Uint8Array, from: number, to: number): number {
 /**
  * The IP + UDP + payload bytes of a datagram. The IP header's id, TTL/hop limit and checksums
  * are Baton's (a program reading them sees these values, not a real sender's); the UDP
- * checksum is 0.
+ * checksum is 0. `into`, when its length is exactly the packet's, is overwritten and used
+ * instead of a new buffer (a simulation reuses one per length: the VM then keeps its view).
  */
-export function hookPacket(a: DatagramAddrs, payload: Uint8Array): HookPacket {
+export function hookPacket(a: DatagramAddrs, payload: Uint8Array, into?: Uint8Array): HookPacket {
   const v6 = a.src.family === AF_INET6;
   const ipLen = v6 ? 40 : 20;
   const udpLen = UDP_HLEN + payload.length;
-  const b = new Uint8Array(ipLen + udpLen);
+  const b = into !== undefined && into.length === ipLen + udpLen ? into : new Uint8Array(ipLen + udpLen);
   if (v6) {
     b[0] = 0x60;
     b[4] = udpLen >> 8;

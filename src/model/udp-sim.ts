@@ -107,6 +107,9 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
   let delivered = 0;
   let misrouted = 0;
   let ei = 0;
+  // One packet buffer per payload length, rewritten for each datagram: the VM keeps its view
+  // of a buffer it has seen (a new buffer per datagram costs a view per datagram).
+  const buffers = new Map<number, Uint8Array>();
   /** One instance (one set of maps) per program name, as one loaded program per process. */
   const instance = (name: string, where: string): UdpSimProgram => {
     let p = progs.get(name);
@@ -161,7 +164,10 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
     const payload = payloadOf(spec, flowIndex);
     const cpu = spec.cpu === "flow" ? flowIndex % sc.cpus : spec.cpu;
     const d = { src: spec.src, srcPort, dst: spec.src, dstPort: sc.port, payload, cpu };
-    const sel = st.select(d, hookPacket(d, payload));
+    const pl = payload.length;
+    let buf = buffers.get(pl);
+    if (buf === undefined) buffers.set(pl, (buf = new Uint8Array((spec.src.family === 10 ? 48 : 28) + pl)));
+    const sel = st.select(d, hookPacket(d, payload, buf));
     // Only the receiving socket's queue decides a drop, so only it catches up on reading.
     if (sel.socket !== null) readUpTo(sel.socket, tNext);
     const r: Delivery = st.enqueue(sel, payload.length);

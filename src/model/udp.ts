@@ -310,19 +310,17 @@ export class UdpStack {
     if (first === null) return { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict: null };
     const g = first.group;
     if (g === null) return { socket: first, slot: -1, how: "single", drop: null, hash, verdict: null };
-    const found = (s: UdpSocket | null, how: DeliveryHow, verdict: UdpVerdict | null): Delivery =>
-      s === null ? { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict } : { socket: s, slot: g.socks.indexOf(s), how, drop: null, hash, verdict };
-    if (g.prog === null) return found(g.pickByHash(hash), "hash", null);
+    if (g.prog === null) return found(g, g.pickByHash(hash), "hash", hash, null);
     const v = g.prog.select({ sk: first, group: g, packet, hash, cpu: d.cpu ?? 0 });
     switch (v.kind) {
       case "selected":
-        return v.socket instanceof UdpSocket && v.socket.group === g ? found(v.socket, "program", v) : found(g.pickByHash(hash), "hash", v);
+        return v.socket instanceof UdpSocket && v.socket.group === g ? found(g, v.socket, "program", hash, v) : found(g, g.pickByHash(hash), "hash", hash, v);
       case "pass":
-        return found(g.pickByHash(hash), "hash", v);
+        return found(g, g.pickByHash(hash), "hash", hash, v);
       case "drop":
         return { socket: null, slot: -1, how: null, drop: "program-drop", hash, verdict: v };
       case "index":
-        return v.index >>> 0 < g.socks.length ? found(g.socks[v.index >>> 0]!, "program-index", v) : found(g.pickByHash(hash), "hash", v);
+        return v.index >>> 0 < g.socks.length ? found(g, g.socks[v.index >>> 0]!, "program-index", hash, v) : found(g, g.pickByHash(hash), "hash", hash, v);
     }
   }
 
@@ -374,14 +372,19 @@ export class UdpStack {
   }
 }
 
+/** The delivery to `s` picked in group `g` (null: the group had no socket to give). */
+function found(g: UdpGroup, s: UdpSocket | null, how: DeliveryHow, hash: number, verdict: UdpVerdict | null): Delivery {
+  return s === null ? { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict } : { socket: s, slot: g.socks.indexOf(s), how, drop: null, hash, verdict };
+}
+
 /** Whether a socket bound to its address gets datagrams for `dst`. */
 function accepts(s: UdpSocket, dst: Address): boolean {
   if (dst.family === AF_INET) {
-    if (s.family === AF_INET) return isAny(s.addr) || sameAddress(s.addr, dst);
+    if (s.family === AF_INET) return s.any || sameAddress(s.addr, dst);
     if (s.v6only) return false;
-    return isAny(s.addr) || sameAddress(s.addr, v4Mapped(dst));
+    return s.any || sameAddress(s.addr, v4Mapped(dst));
   }
-  return s.family === AF_INET6 && (isAny(s.addr) || sameAddress(s.addr, dst));
+  return s.family === AF_INET6 && (s.any || sameAddress(s.addr, dst));
 }
 
 /** Whether two binds on one port conflict (inet_rcv_saddr_equal with the wildcard matching). */
