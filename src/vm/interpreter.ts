@@ -329,7 +329,8 @@ export class Interpreter implements Engine {
   private readonly mem: AddressSpace;
   private readonly helpers: EngineOptions["helpers"];
   private readonly budget: number;
-  private readonly unwind: number;
+  /** The unwind helper's id; undefined when none (every id, negative ones included, is a helper's). */
+  private readonly unwind: number | undefined;
   private readonly stack: Region;
   /**
    * Lowest stack offset the last run may have written (STACK_SIZE = nothing to clear). A new
@@ -352,7 +353,7 @@ export class Interpreter implements Engine {
     this.mem = options.mem;
     this.helpers = options.helpers;
     this.budget = options.budget ?? DEFAULT_BUDGET;
-    this.unwind = options.unwindHelper ?? -1;
+    this.unwind = options.unwindHelper;
     // One extra record: falling off the end lands on a trap instead of reading past the image.
     if (recOf(n + 1) > L.PMASK) throw new BytecodeError("vm.too-large", `program of ${n} slots is too large for the interpreter; expected at most ${(L.PMASK - L.CODE) / L.STRIDE - 1}`, { insn: 0 });
     const M = new Int32Array(recOf(n + 1));

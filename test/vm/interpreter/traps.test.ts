@@ -7,6 +7,7 @@ import {
   BPF_ADD, BPF_ALU64, BPF_DW, BPF_JMP, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_W, BPF_X,
   BPF_PSEUDO_CALL, OP_CALL, OP_CALLX, OP_EXIT, OP_JA, encode, makeInsn, type Insn,
 } from "../../../src/vm/isa.js";
+import { assemble } from "../../../src/vm/asm/assembler.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import { checkStructure } from "../../../src/vm/validate.js";
@@ -182,5 +183,13 @@ describe("stack reuse across runs", () => {
     const { vm: v } = vm(prog, { helpers: new Map([[1, poke]]) });
     expect(v.run(0, 0, 0)).toBe(0);
     expect(v.run(0, 0, 0)).toBe(0);
+  });
+});
+
+describe("helper ids are never mistaken for the unwind helper", () => {
+  it("a helper with id -1 returning 0 does not end the program (no unwind helper set)", () => {
+    const insns = checkStructure(assemble("call -1\nmov %r0, 7\nexit"));
+    const helpers = new Map([[-1, (R: Uint32Array) => { R[0] = 0; R[1] = 0; }]]);
+    expect(new Interpreter(insns, { mem: new AddressSpace(), helpers }).run(0, 0, 0)).toBe(7);
   });
 });
