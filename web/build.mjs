@@ -12,17 +12,28 @@ const WEB = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(WEB, "..");
 const OUT = join(WEB, "dist");
 
-/** The bundled examples: every policies/*.baton and scenarios/*.json but the schema. */
+/** A UDP scenario (a top-level "udp" section): its programs are object files, simulated by the CLI only. */
+function isUdp(text) {
+  try {
+    const v = JSON.parse(text);
+    return typeof v === "object" && v !== null && typeof v.udp === "object" && v.udp !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** The bundled examples: every policies/*.baton, and every TCP scenario of scenarios/. */
 function assetsModule() {
-  const read = (dir, ext, skip = []) =>
+  const read = (dir, ext, keep = () => true) =>
     Object.fromEntries(
       readdirSync(join(ROOT, dir))
-        .filter((f) => f.endsWith(ext) && !skip.includes(f))
+        .filter((f) => f.endsWith(ext))
         .sort()
-        .map((f) => [f.slice(0, -ext.length), readFileSync(join(ROOT, dir, f), "utf8")]),
+        .map((f) => [f.slice(0, -ext.length), readFileSync(join(ROOT, dir, f), "utf8")])
+        .filter(([name, text]) => keep(name, text)),
     );
   const policies = read("policies", ".baton");
-  const scenarios = read("scenarios", ".json", ["scenario.schema.json"]);
+  const scenarios = read("scenarios", ".json", (name, text) => name !== "scenario.schema" && !isUdp(text));
   return `export const POLICIES = ${JSON.stringify(policies)};\nexport const SCENARIOS = ${JSON.stringify(scenarios)};\n`;
 }
 
