@@ -3,7 +3,7 @@
  * and `disasm` take the same inputs:
  *   .o      ELF object from clang -target bpf (or `baton compile --elf`): linked like libbpf
  *           (src/elf); `--program NAME` picks a program when there are several
- *   .s      assembly (conformance dialect): no maps, no attach type
+ *   .s      assembly (conformance dialect): maps from a `# maps: FD:TYPE:KEY:VALUE:MAX …` header line (named map<FD>), no attach type
  *   .bin    raw little-endian 8-byte slots: no maps, no attach type
  *   .baton  policy source, compiled (the compiler is imported lazily)
  * Any other extension is sniffed: ELF magic → object, else a usage error.
@@ -17,6 +17,7 @@ import { linkProgram, readElfObject, type GlobalData, type SlotOrigin } from "..
 import { assembleProgram } from "../vm/asm/assembler.js";
 import { decode, encode, SLOT_SIZE, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
+import { parseMapArg } from "../verifier/map-arg.js";
 import { plural } from "./plural.js";
 
 export type ProgramFormat = "elf" | "asm" | "bin" | "baton";
@@ -94,6 +95,12 @@ export function checkProgramSize(bytes: Uint8Array, path: string): void {
   }
 }
 
+/** A .s file's maps from its `# maps: FD:TYPE:KEY:VALUE:MAX …` header (the verifier corpus's convention), named map<FD>. */
+function headerMaps(source: string): MapSpec[] {
+  const m = /^#[ \t]*maps:[ \t]*(.*)$/m.exec(source);
+  return m === null ? [] : (m[1] as string).trim().split(/\s+/).filter((x) => x !== "").map(parseMapArg);
+}
+
 /** Load a program file; see the module comment for formats. */
 export async function loadProgramFile(path: string, opts: LoadProgramOptions = {}): Promise<LoadedProgram> {
   const p = await loadAnyProgram(path, opts);
@@ -116,7 +123,7 @@ async function loadAnyProgram(path: string, opts: LoadProgramOptions): Promise<L
       const source = new TextDecoder().decode(bytes());
       const prog = assembleProgram(source, path);
       const spans = prog.slotSpans;
-      return { file: path, format, insns: decode(prog.bytes), bytes: prog.bytes, maps: [], spans, sourceMap: (i) => spans[i], source };
+      return { file: path, format, insns: decode(prog.bytes), bytes: prog.bytes, maps: headerMaps(source), spans, sourceMap: (i) => spans[i], source };
     }
     case "bin": {
       const b = bytes();

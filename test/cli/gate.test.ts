@@ -2,7 +2,7 @@
 // `run`, `test`, `compile` (every output), `simulate`, `bench --policy` and `demo` refuse a
 // program Baton's verifier rejects — exit 1, the error at its source line or instruction, a
 // note saying how to see why and how to opt out — and `--no-verify` runs it with a warning.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -65,6 +65,14 @@ const refusedBig = (err: string, command: string): void => {
 };
 
 const SCENARIO = "scenarios/rolling-restart-policy.json";
+/** The same without its maps: the C object declares none, and a scenario map no policy declares is an error. */
+const NO_MAPS = join(tmp, "restart-no-maps.json");
+{
+  const sc = JSON.parse(readFileSync(SCENARIO, "utf8")) as { maps?: unknown; events: { do: string }[] };
+  delete sc.maps;
+  sc.events = sc.events.filter((e) => e.do !== "map");
+  writeFileSync(NO_MAPS, JSON.stringify(sc));
+}
 
 describe("the verifier gate", () => {
   it("run: refuses an unverifiable policy, runs it with --no-verify and a warning", async () => {
@@ -88,7 +96,7 @@ describe("the verifier gate", () => {
     const r = await cli("simulate", SCENARIO, "--policy", BAD_O);
     expect(r.code).toBe(1);
     refusedObject(r.err, "simulate");
-    const n = await cli("simulate", SCENARIO, "--policy", BAD_O, "--no-verify");
+    const n = await cli("simulate", NO_MAPS, "--policy", BAD_O, "--no-verify");
     expect(n.code).toBe(0);
     expect(n.err.trim()).toBe(`${WARNING}: it runs with every bounds check on, and the kernel may refuse to load it`);
     expect(n.out).toMatch(/^scenario /);
