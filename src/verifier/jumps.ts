@@ -31,7 +31,9 @@ function mapRegs(st: VState, fn: (r: Reg) => Reg): void {
     for (let i = 0; i < 11; i++) f.regs[i] = fn(f.regs[i]!);
     for (let s = 0; s < f.stack.length; s++) {
       const slot = f.stack[s];
-      if (slot?.spill !== undefined) f.stack[s] = { ...slot, spill: fn(slot.spill) };
+      if (slot?.spill === undefined) continue;
+      const r = fn(slot.spill);
+      if (r !== slot.spill) f.stack[s] = { ...slot, spill: r };
     }
   }
 }

@@ -161,7 +161,14 @@ export class StackLiveness {
     inst.mustWriteSet[i] = true;
   }
 
-  private successors(i: number): number[] {
+  private succCache: (readonly number[])[] = [];
+
+  /** Successors of `i` within its function (computed once per instruction). */
+  private successors(i: number): readonly number[] {
+    return (this.succCache[i] ??= this.computeSuccessors(i));
+  }
+
+  private computeSuccessors(i: number): number[] {
     const x = this.insns[i]!;
     if (x.opcode === OP_EXIT) return [];
     const cls = opClass(x.opcode);

@@ -175,14 +175,6 @@ function touch(env: Env, f: Frame, depth: number): void {
   }
 }
 
-/** Byte range of a stack access in a frame: slot index + kind-string positions. */
-function forEachByte(off: number, size: number, fn: (spi: number, j: number) => void): void {
-  for (let a = off; a < off + size; a++) {
-    const spi = Math.floor((-a - 1) / 8);
-    const j = (-a - 1) % 8;
-    fn(spi, j);
-  }
-}
 
 export function stackWrite(env: Env, f: Frame, off: number, size: number, value: Reg | "misc"): void {
   touch(env, f, -off);
@@ -218,12 +210,11 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   // stores is not constant for get_constant_map_key).
   const spillStart = off % 8 === 0 && value !== "misc" && !env.unprivileged;
   const k = zeroValue && !spillStart ? "0" : "m";
-  const byslot = new Map<number, [number, number]>();
-  forEachByte(off, size, (spi, j) => {
-    const r = byslot.get(spi);
-    byslot.set(spi, r === undefined ? [j, j + 1] : [Math.min(r[0], j), Math.max(r[1], j + 1)]);
-  });
-  for (const [spi, [a, b]] of byslot) {
+  // Per slot, the kind-string positions [a, b) written (position j is the byte at slot top - 1 - j).
+  for (let spi = (-off - 1) >> 3; spi >= (-off - size) >> 3; spi--) {
+    const top = -8 * spi;
+    const a = Math.max(0, top - (off + size));
+    const b = Math.min(8, top - off);
     const old = slotOf(f, spi);
     if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged) env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
     // Overwriting part of a slot that holds a spill leaves every written byte of it as
@@ -236,12 +227,13 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
 
 export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number, fixed = true): Reg {
   touch(env, f, -off);
+  // The slots the bytes [off, off + size) lie in, as liveness masks.
   let lo = 0;
   let hi = 0;
-  forEachByte(off, size, (spi) => {
+  for (let spi = (-off - size) >> 3; spi <= (-off - 1) >> 3; spi++) {
     if (spi < 32) lo |= 1 << spi;
     else hi |= 1 << (spi - 32);
-  });
+  }
   env.stackReadMark(f.frameno, lo, hi);
   if (off % 8 === 0) {
     const slot = slotOf(f, (-off - 1) >> 3);
@@ -264,10 +256,10 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
   // is one of them (kernel check_stack_read_fixed_off: spill_cnt == size).
   let allSpillZero = fixed;
   let first = true;
-  let i = 0;
-  forEachByte(off, size, (spi, j) => {
-    const slot = slotOf(f, spi);
-    const k = slot.kinds[j]!;
+  for (let i = 0; i < size; i++) {
+    const a = off + i;
+    const slot = slotOf(f, (-a - 1) >> 3);
+    const k = slot.kinds[(-a - 1) & 7]!;
     if (k === "r" && slot.spill !== undefined && isPointer(slot.spill) && what === "insn") {
       env.reject("invalid size of register fill", "verify.fill-size", "read a spilled pointer back with an 8-byte load from its slot");
     }
@@ -278,8 +270,7 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
     }
     if (k !== "0") allZero = false;
     if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstZero(slot.spill.s)) allSpillZero = false;
-    i++;
-  });
+  }
   if (allZero || allSpillZero) return scalarReg(scalarConst(0));
   return sizedUnknown(size);
 }
