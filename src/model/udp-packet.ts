@@ -130,6 +130,16 @@ export function sameAddress(a: Address, b: Address): boolean {
 /** The address as a host-order u32 (IPv4 only; 0 for IPv6). */
 export const ipv4Number = (a: Address): number => (a.family === AF_INET ? ((a.bytes[0]! << 24) | (a.bytes[1]! << 16) | (a.bytes[2]! << 8) | a.bytes[3]!) >>> 0 : 0);
 
+/** LOOPBACK4_IPV6: what an IPv6 socket bound to a non-v4-mapped address has as its IPv4 address. */
+const LOOPBACK4_IPV6 = 0x7f000006;
+
+/** sk_rcv_saddr (bpf_sock.src_ip4, host order) of a socket bound to `a`. */
+export function v4RcvSaddr(a: Address): number {
+  if (a.family === AF_INET) return ipv4Number(a);
+  const m = unmapV4(a);
+  return m !== null ? ipv4Number(m) : isAny(a) ? 0 : LOOPBACK4_IPV6;
+}
+
 /** Hex text to bytes (whitespace and a 0x prefix allowed); an odd digit count or a non-hex character is a located error. */
 export function parseHex(text: string, where: string): Uint8Array {
   const t = text.replace(/^0x/i, "").replace(/[\s:]/g, "");

@@ -26,7 +26,7 @@
 import { ModelError } from "../errors.js";
 import { AF_INET, AF_INET6, IPPROTO_UDP, SOCK_DGRAM, type VmSocket } from "../vm/socket.js";
 import { flowHash, reciprocalScale } from "./hash.js";
-import { formatAddress, hookPacket, ipv4Number, isAny, sameAddress, unmapV4, v4Mapped, type Address, type HookPacket } from "./udp-packet.js";
+import { formatAddress, hookPacket, ipv4Number, isAny, sameAddress, unmapV4, v4Mapped, v4RcvSaddr, type Address, type HookPacket } from "./udp-packet.js";
 
 /** bpf_sock.state of an unconnected UDP socket (TCP_CLOSE) and of a connected one (TCP_ESTABLISHED). */
 const UDP_UNCONNECTED = 7;
@@ -93,8 +93,9 @@ export class UdpSocket implements VmSocket {
   get reuseportGroupId(): number | null {
     return this.group?.id ?? null;
   }
+  /** sk_rcv_saddr: an IPv6 socket holds its v4-mapped address, 0 for ::, else LOOPBACK4_IPV6 (127.0.0.6; __inet6_bind, seen on Linux 6.18). */
   get srcIp4(): number {
-    return ipv4Number(this.addr.family === AF_INET ? this.addr : (unmapV4(this.addr) ?? this.addr));
+    return v4RcvSaddr(this.addr);
   }
   get srcPort(): number {
     return this.port;

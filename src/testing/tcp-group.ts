@@ -8,7 +8,7 @@
  */
 import { AF_INET6, IPPROTO_TCP, SOCK_STREAM, TCP_LISTEN, type VmSocket } from "../vm/socket.js";
 import { reciprocalScale } from "../model/hash.js";
-import { ipv4Number, unmapV4, type Address, type DatagramAddrs, type HookPacket } from "../model/udp-packet.js";
+import { v4RcvSaddr, type Address, type DatagramAddrs, type HookPacket } from "../model/udp-packet.js";
 
 export class TcpListener implements VmSocket {
   readonly type = SOCK_STREAM;
@@ -30,8 +30,9 @@ export class TcpListener implements VmSocket {
     this.reuseportGroupId = groupId;
     if (addr.family === AF_INET6) this.srcIp6 = addr.bytes;
   }
+  /** sk_rcv_saddr: an IPv6 socket holds its v4-mapped address, 0 for ::, else LOOPBACK4_IPV6 (127.0.0.6; __inet6_bind, seen on Linux 6.18). */
   get srcIp4(): number {
-    return ipv4Number(unmapV4(this.addr) ?? this.addr);
+    return v4RcvSaddr(this.addr);
   }
   get srcPort(): number {
     return this.port;

@@ -177,3 +177,40 @@ const trials: Trial[] = families.flatMap((f) => [
 describe.skipIf(!avail.available)(`UDP fixtures: Baton's placements equal the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`, () => {
   for (const t of trials) it(t.name, () => compare(t), 60_000);
 });
+
+/** probe_ctx's record (test/fixtures/udp/probe_ctx.c), as hex, with the bytes a sender sets differently blanked. */
+function probeFields(hex: string, v6: boolean): string {
+  const b = Buffer.from(hex, "hex");
+  b.fill(0, 32 + 6, 32 + 8); // UDP checksum: the kernel's sender fills it, Baton leaves 0
+  const net = 48;
+  if (v6) b.fill(0, net, net + 4); // version, traffic class, flow label (auto flow labels)
+  else {
+    b.fill(0, net + 4, net + 8); // IP id and fragment field
+    b.fill(0, net + 10, net + 12); // header checksum (follows the id)
+  }
+  return b.toString("hex");
+}
+
+describe.skipIf(!avail.available)(`probe_ctx: the context Baton builds equals the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`, () => {
+  for (const f of families) {
+    it(f.tag, async () => {
+      const v6 = f.from.includes(":");
+      const max = v6 ? 15991 : 16004;
+      const sizes = [0, 3, 100, max, max + 1, 30000];
+      const g = new ReuseportTestGroup({ sockets: ["a", "b"], address: f.bind, port: PORT });
+      await g.load({ file: `${F}/probe_ctx.o` });
+      const lines = [`obj ${F}/probe_ctx.o -`, `sockets 2 ${f.bind} ${PORT} 0`, "attach 0"];
+      const want: string[] = [];
+      for (const n of sizes) {
+        const payload = Buffer.alloc(n, 0xab).toString("hex");
+        g.send({ from: f.from, to: v6 ? "::1" : "127.0.0.1", srcPort: 5000, payload });
+        want.push(probeFields(Buffer.from(g.lookupMap("probe", "00000000") as Uint8Array).toString("hex"), v6));
+        lines.push(`send ${f.from} 5000 ${v6 ? "::1" : "127.0.0.1"} ${payload}`, "mapget probe 00000000");
+      }
+      const got = runPlace(lines)
+        .filter((l) => l.startsWith("val "))
+        .map((l) => probeFields(l.slice(4), v6));
+      expect(got).toEqual(want);
+    }, 60_000);
+  }
+});
