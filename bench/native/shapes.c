@@ -38,8 +38,8 @@ static uint64_t hash_mod(const uint8_t *m, uint64_t len) {
 static uint64_t byte_parse(const uint8_t *m, uint64_t len) {
 	uint64_t acc = 0, off = 0;
 	for (int n = 0; n < 64; n++) {
+		if (off + 4 > len) break;
 		uint64_t body = off + 3;
-		if (body > len) break;
 		uint64_t l = ((uint64_t)m[off + 1] << 8) | m[off + 2];
 		uint64_t end = body + l;
 		if (end > len) break;

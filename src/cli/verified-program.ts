@@ -12,7 +12,8 @@ import type { CompiledPolicy } from "../compiler/compile.js";
 import type { BytecodePolicy } from "../model/runtime-adapter.js";
 import { verify, type VerifyOptions, type VerifyResult } from "../verifier/index.js";
 import { encode } from "../vm/isa.js";
-import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SK_REUSEPORT } from "../vm/program-type.js";
+import { JIT_MAX_INSNS } from "../vm/jit/jit.js";
+import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, MEMORY_PROGRAM, SK_REUSEPORT } from "../vm/program-type.js";
 import { checkStructure } from "../vm/validate.js";
 import { loadProgramFile, type LoadedProgram, type ProgramFormat } from "./load-program.js";
 import { selectEngine, type SelectedEngine } from "./policy-engine.js";
@@ -63,6 +64,24 @@ export function gateProgram(prog: LoadedProgram, opts: GateOptions): VerifiedPro
   const { result } = verifyTimed(prog.insns, { type: SK_REUSEPORT, attachType, maps: prog.maps, ...(prog.sourceMap !== undefined ? { sourceMap: prog.sourceMap } : {}) });
   if (!result.accepted) throw rejection(prog, result, opts.command);
   return { ...prog, attachType, verdict: result };
+}
+
+/**
+ * The engine a plain program (no maps, no attach type) runs on for `run` and `bench`: for
+ * `--engine jit`, Baton's verifier checks it as a memory program over `inputSize` bytes
+ * (program-type.ts `MEMORY_PROGRAM`); accepted, it runs on the trusted JIT with the verifier's
+ * facts, otherwise on the checked JIT, and `why` says what the verifier objected to. Programs
+ * too large for the JIT run on the interpreter (the engine's own note says so) and are not
+ * verified here.
+ */
+export function memoryProgramEngine(prog: LoadedProgram, inputSize: number, name: string): SelectedEngine & { readonly why?: string } {
+  if (name !== "jit" || prog.insns.length > JIT_MAX_INSNS) return selectEngine(name, prog.insns, null);
+  const { result } = verifyTimed(prog.insns, { type: MEMORY_PROGRAM, attachType: 0, maps: [], memory: inputSize });
+  const selected = selectEngine(name, prog.insns, result);
+  if (result.accepted) return selected;
+  const e = result.error;
+  const at = e?.location !== undefined && "insn" in e.location ? ` at insn ${e.location.insn}` : "";
+  return { ...selected, why: `Baton's verifier does not accept it as a memory program of ${inputSize} input bytes${at}: ${e?.message ?? "rejected"}` };
 }
 
 /** The engine a gated program runs on for `--engine NAME` (policy-engine.ts). */

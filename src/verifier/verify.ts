@@ -21,7 +21,7 @@ import { VerifyError, type SourceSpan } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
 import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opCode, opMode, opSource, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
-import type { ProgramType } from "../vm/program-type.js";
+import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
 import { registerRanges } from "../vm/jit/ranges.js";
 import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
 import { Env } from "./env.js";
@@ -30,8 +30,8 @@ import { formatFrame, formatState } from "./format.js";
 import type { RegionKind } from "./mem.js";
 import { checkInsn, resolveAllLddw, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
-import { isConstScalar } from "./scalar.js";
-import { mkReg, newFrame, ZERO, type VState } from "./state.js";
+import { isConstScalar, scalarConst } from "./scalar.js";
+import { mkReg, newFrame, scalarReg, ZERO, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
 export type { RegionKind };
@@ -49,6 +49,18 @@ export interface VerifyOptions {
   readonly budget?: number;
   /** Reject (instead of warn about) a return value outside the type's return range or a pointer. */
   readonly strict?: boolean;
+  /**
+   * A memory program (program-type.ts `MEMORY_PROGRAM`): r1 points at this many bytes of input,
+   * readable and writable, and r2 holds the count; no context. The input is checked as one map
+   * value of that size (the kernel has no such program type; this is the nearest it has).
+   * With 0 bytes r1 is NULL, as `baton run` passes it.
+   */
+  readonly memory?: number;
+}
+
+/** The map spec the input of a memory program is checked as. */
+function memoryInput(size: number): MapSpec {
+  return { fd: -1, name: "input", type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: size, maxEntries: 1 };
 }
 
 /** A loop found while exploring: the back-edge target and the most iterations seen on one path. */
@@ -211,7 +223,11 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   explored = new ExploredStates(insns, cfg, !env.unprivileged, liveness);
   const pending: PathEntry[] = [];
   const init = newFrame(0, -1);
-  init.regs[1] = mkReg("ctx", ZERO, 0, 0);
+  if (options.memory === undefined) init.regs[1] = mkReg("ctx", ZERO, 0, 0);
+  else {
+    init.regs[1] = options.memory > 0 ? mkReg("map_value", ZERO, 0, 0, memoryInput(options.memory)) : scalarReg(ZERO);
+    init.regs[2] = scalarReg(scalarConst(options.memory));
+  }
   cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, path: null, loopIters: new Int32Array(loopHeads.length), from: -1 };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 

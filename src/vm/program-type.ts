@@ -308,6 +308,25 @@ export const SK_REUSEPORT: ProgramType = {
   attachTypes: { select: BPF_SK_REUSEPORT_SELECT, select_or_migrate: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE },
 };
 
+/**
+ * A "memory program" (the convention of the BPF conformance suite and `baton run`): r1 points at
+ * the input bytes, r2 holds their count, and there is no context, no helper and no map. Not a
+ * kernel program type; the verifier checks it as it would a program whose input is one map
+ * value of that many bytes (`VerifyOptions.memory`), so the trusted JIT can run it.
+ */
+export const MEMORY_PROGRAM: ProgramType = {
+  name: "memory",
+  id: 0,
+  ctxSize: 0,
+  ctxFields: [],
+  ctxWritable: false,
+  helpers: new Map(),
+  mapTypes: [],
+  retRange: [0, 0xffffffff],
+  retRangeEnforced: false,
+  attachTypes: {},
+};
+
 /** `struct bpf_sock` fields readable through ctx `sk` / `migrating_sk` (uapi bpf.h). */
 export interface BpfSockField {
   readonly name: string;

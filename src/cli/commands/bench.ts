@@ -197,8 +197,9 @@ export const command: Command = {
     const prog = await loadProgram(positionals[0]!);
     // A policy runs through the hook, behind the verifier's gate; as a bare program its maps would be unresolved.
     if (isPolicy(prog)) throw new UsageError(`${prog.file} is a policy (it has maps or an attach type)`, `time it through the reuseport hook: baton bench --policy ${prog.file}`);
-    const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp");
+    const { engine, r1hi, r2, label, why } = prepare(prog, memBytes, values.engine ?? "interp");
     if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
+    if (why !== undefined) io.err(`note: runs on the checked JIT: ${why}`);
     // One checked run first: a trapping program is reported, not timed.
     try {
       engine.run(r1hi, 0, r2);
@@ -211,10 +212,10 @@ export const command: Command = {
       engine.run(r1hi, 0, r2);
     }, rounds, undefined, undefined, clock);
     if (values.json === true) {
-      io.out(`{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}}`);
+      io.out(`{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}, "engine": "${label}"}`);
     } else {
       const per = executed > 0 ? `, ${(t.nsPerRun / executed).toFixed(2)} ns/insn over ${plural(executed, "instruction")}` : "";
-      io.out(`${positionals[0]} (${values.engine ?? "interp"}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(rounds, "round")}, ${plural(t.runs, "run")}${per})`);
+      io.out(`${positionals[0]} (${label}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(rounds, "round")}, ${plural(t.runs, "run")}${per})`);
     }
     return 0;
   },

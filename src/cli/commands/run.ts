@@ -8,7 +8,7 @@
  */
 import { InputError, UsageError, VmTrap, formatError } from "../../errors.js";
 import type { LoadedProgram } from "../load-program.js";
-import { engineFor, gateProgram, inFile, loadCheckedProgram } from "../verified-program.js";
+import { engineFor, gateProgram, inFile, loadCheckedProgram, memoryProgramEngine } from "../verified-program.js";
 import { isPolicy, runPolicyOnce } from "../policy-run.js";
 import type { Engine } from "../../vm/engine.js";
 import { engineByName } from "../../vm/engines.js";
@@ -59,6 +59,10 @@ export interface PreparedRun {
   readonly engine: Engine;
   readonly r1hi: number;
   readonly r2: number;
+  /** What runs: `interp`, `jit (trusted)` or `jit (checked)` (verified-program.ts). */
+  readonly label: string;
+  /** Why the trusted JIT does not run it, when `--engine jit` was asked for and it does not. */
+  readonly why?: string;
 }
 
 /** An engine over the program with the memory in a writable region (r1 = its address). */
@@ -69,12 +73,12 @@ export interface PreparedRun {
 export const MAX_RUN_BUDGET = 100_000_000;
 
 export function prepare(prog: LoadedProgram, memBytes: Uint8Array, engineName: string, budget?: number): PreparedRun {
-  const factory = engineByName(engineName);
+  const selected = memoryProgramEngine(prog, memBytes.length, engineName);
   const mem = new AddressSpace();
   const r1hi = memBytes.length > 0 ? mem.add("mem", memBytes, true).id : 0;
   const helpers = new Map<number, HelperFn>();
-  const engine = inFile(() => factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
-  return { engine, r1hi, r2: memBytes.length };
+  const engine = inFile(() => selected.factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
+  return { engine, r1hi, r2: memBytes.length, label: selected.label, ...(selected.why !== undefined ? { why: selected.why } : {}) };
 }
 
 /** Print a trap with the source line of the trapping instruction, when known; returns 1. */
@@ -142,8 +146,9 @@ export const command: Command = {
     if (isPolicy(prog)) return runPolicy(prog, values, budget, io);
     if (values["no-verify"] === true) throw new UsageError("--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified");
     const memBytes = memoryFrom(values);
-    const { engine, r1hi, r2 } = prepare(prog, memBytes, values.engine ?? "interp", budget);
+    const { engine, r1hi, r2, label, why } = prepare(prog, memBytes, values.engine ?? "interp", budget);
     if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
+    if (why !== undefined) io.err(`note: runs on the checked JIT: ${why}`);
     let lo: number;
     try {
       lo = engine.run(r1hi, 0, r2);
@@ -152,8 +157,10 @@ export const command: Command = {
       throw e;
     }
     const r0 = r0Value(lo, engine.r0hi);
-    if (values.json === true) io.out(`{"r0": "${r0}", "executed": ${engine.executed}}`);
-    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\nexecuted ${plural(engine.executed, "instruction")}`);
+    // The trusted JIT does not count instructions (Engine.executed is -1 there).
+    const counted = engine.executed >= 0;
+    if (values.json === true) io.out(`{"r0": "${r0}", "executed": ${counted ? engine.executed : "null"}, "engine": "${label}"}`);
+    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\n${counted ? `executed ${plural(engine.executed, "instruction")}` : "instructions not counted"} (${label})`);
     return 0;
   },
 };
