@@ -26,21 +26,36 @@ const lo = parseAddress("127.0.0.1", "bench");
 const names = ["w0", "w1", "w2", "w3"];
 
 /** A group with `file` loaded and its maps filled; returns one datagram's run. */
-async function hookCase(label: string, file: string | null, payload: Uint8Array, fill: (g: ReuseportTestGroup) => void): Promise<BenchCase> {
+async function hookCase(
+  label: string,
+  file: string | null,
+  payload: Uint8Array,
+  fill: (g: ReuseportTestGroup) => void,
+): Promise<BenchCase> {
   const g = new ReuseportTestGroup({ sockets: names, engine: "jit" });
   if (file !== null) await g.load({ file: F + file });
   fill(g);
   const d = { src: lo, srcPort: 40000, dst: lo, dstPort: g.port, payload, cpu: 1 };
   const pkt = hookPacket(d, payload);
   const st = g.udp;
-  return { name: `udp-hook/${label}`, engine: file === null ? "kernel-pick" : "jit", fn: () => void st.select(d, pkt), ...(file !== null ? { baseline: "udp-hook/no-program" } : {}) };
+  return {
+    name: `udp-hook/${label}`,
+    engine: file === null ? "kernel-pick" : "jit",
+    fn: () => void st.select(d, pkt),
+    ...(file !== null ? { baseline: "udp-hook/no-program" } : {}),
+  };
 }
 
-const short = (b0: number): Uint8Array => Uint8Array.from([0x40, b0, 2, 3, 4, 5, 6, 7, 8, ...new Array<number>(20).fill(0)]);
+const short = (b0: number): Uint8Array =>
+  Uint8Array.from([0x40, b0, 2, 3, 4, 5, 6, 7, 8, ...new Array<number>(20).fill(0)]);
 const hookCases: BenchCase[] = [
   await hookCase("no-program", null, short(1), () => undefined),
-  await hookCase("quic_dcid_sockhash", "quic_dcid_sockhash.o", short(1), (g) => g.setMap("dcid_socks", Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), { socket: "w2" })),
-  await hookCase("quic_worker_index", "quic_worker_index.o", short(2), (g) => names.forEach((n, i) => g.setMap("workers", i, { socket: n }))),
+  await hookCase("quic_dcid_sockhash", "quic_dcid_sockhash.o", short(1), (g) =>
+    g.setMap("dcid_socks", Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), { socket: "w2" }),
+  ),
+  await hookCase("quic_worker_index", "quic_worker_index.o", short(2), (g) =>
+    names.forEach((n, i) => g.setMap("workers", i, { socket: n })),
+  ),
   await hookCase("cpu_steer", "cpu_steer.o", short(0), (g) => {
     names.forEach((n, i) => g.setMap("workers", i, { socket: n }));
     g.setMap("config", 0, 4);
@@ -60,8 +75,25 @@ function scenarioText(datagrams: number): string {
     durationMs: 86_400_000,
     udp: {
       sockets: Array.from({ length: 32 }, (_, i) => ({ name: `w${i}` })),
-      flows: Array.from({ length: 32 }, (_, w) => ({ name: `to-w${w}`, count: 1000, srcPort: 1024 + w * 1000, rate: 1_000_000, datagramsPerFlow: Math.ceil(datagrams / 32 / 1000), quic: { dcidPrefix: w.toString(16).padStart(2, "0") }, owner: `w${w}` })),
-      events: [{ at: 0, do: "attach", via: "w0", program: "worker" }, ...Array.from({ length: 32 }, (_, i) => ({ at: 0, do: "map", map: "workers", key: i % 16, socket: `w${i}` })).slice(0, 16)],
+      flows: Array.from({ length: 32 }, (_, w) => ({
+        name: `to-w${w}`,
+        count: 1000,
+        srcPort: 1024 + w * 1000,
+        rate: 1_000_000,
+        datagramsPerFlow: Math.ceil(datagrams / 32 / 1000),
+        quic: { dcidPrefix: w.toString(16).padStart(2, "0") },
+        owner: `w${w}`,
+      })),
+      events: [
+        { at: 0, do: "attach", via: "w0", program: "worker" },
+        ...Array.from({ length: 32 }, (_, i) => ({
+          at: 0,
+          do: "map",
+          map: "workers",
+          key: i % 16,
+          socket: `w${i}`,
+        })).slice(0, 16),
+      ],
     },
   });
 }
@@ -77,7 +109,8 @@ function workerProgram(): UdpSimProgram {
     program: ebpfUdpProgram("worker", p.attachType, runtime, maps),
     writeMap(map, key, value) {
       const m = maps.list.find((x) => x.name === map)!;
-      if (m.kind === "socket" && typeof value === "object" && value !== null) m.updateSocket(u32Key(Number(key)), value, 0);
+      if (m.kind === "socket" && typeof value === "object" && value !== null)
+        m.updateSocket(u32Key(Number(key)), value, 0);
     },
   };
 }
@@ -85,7 +118,10 @@ function workerProgram(): UdpSimProgram {
 function run(datagrams: number, onSample?: (n: number) => void): number {
   const sc = parseUdpScenario(scenarioText(datagrams), "bench");
   let n = 0;
-  const r = simulateUdp(sc, { programs: new Map([["worker", workerProgram]]), ...(onSample !== undefined ? { onDatagram: () => void (++n % 65536 === 0 && onSample(n)) } : {}) });
+  const r = simulateUdp(sc, {
+    programs: new Map([["worker", workerProgram]]),
+    ...(onSample !== undefined ? { onDatagram: () => void (++n % 65536 === 0 && onSample(n)) } : {}),
+  });
   return r.datagrams.sent;
 }
 
@@ -98,8 +134,15 @@ export const suites: BenchSuite[] = [
       const t0 = performance.now();
       const sent = run(1_000_000, () => heap.push(process.memoryUsage().heapUsed / 1048576));
       const ms = performance.now() - t0;
-      const out = { datagrams: sent, sockets: 32, wallMs: Math.round(ms), heapMBSamples: heap.map((h) => Math.round(h)) };
-      process.stderr.write(`udp-1m: ${sent} datagrams over 32 sockets in ${out.wallMs} ms; heap MB every 65536: ${out.heapMBSamples.join(" ")}\n`);
+      const out = {
+        datagrams: sent,
+        sockets: 32,
+        wallMs: Math.round(ms),
+        heapMBSamples: heap.map((h) => Math.round(h)),
+      };
+      process.stderr.write(
+        `udp-1m: ${sent} datagrams over 32 sockets in ${out.wallMs} ms; heap MB every 65536: ${out.heapMBSamples.join(" ")}\n`,
+      );
       mkdirSync(new URL("results/", import.meta.url), { recursive: true });
       writeFileSync(new URL("results/udp-1m.json", import.meta.url), JSON.stringify(out, null, 2) + "\n");
     },

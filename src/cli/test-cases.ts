@@ -10,18 +10,41 @@ import type { CliIO } from "./command.js";
 import { runCases } from "../testing/cases.js";
 import { plural } from "./plural.js";
 
-export async function runCasesCommand(positionals: readonly string[], casesFile: string, engine: string, program: string | undefined, io: CliIO): Promise<number> {
+export async function runCasesCommand(
+  positionals: readonly string[],
+  casesFile: string,
+  engine: string,
+  program: string | undefined,
+  io: CliIO,
+): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`--cases tests one program; got ${positionals.length} files`);
   const file = positionals[0]!;
   let text: string;
   try {
     text = readFileSync(casesFile, "utf8");
   } catch (e) {
-    throw new InputError("input.unreadable", `cannot read '${casesFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.unreadable",
+      `cannot read '${casesFile}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
-  const results = await runCases({ file, ...(program !== undefined ? { program } : {}) }, text, casesFile, engine).catch((e: unknown) => {
+  const results = await runCases(
+    { file, ...(program !== undefined ? { program } : {}) },
+    text,
+    casesFile,
+    engine,
+  ).catch((e: unknown) => {
     if (e instanceof Error && "code" in e && "location" in e) {
-      io.err(formatError(e as BatonError, (e as BatonError).location !== undefined && "line" in (e as BatonError).location! && (e as BatonError).location!.file === casesFile ? text : undefined));
+      io.err(
+        formatError(
+          e as BatonError,
+          (e as BatonError).location !== undefined &&
+            "line" in (e as BatonError).location! &&
+            (e as BatonError).location!.file === casesFile
+            ? text
+            : undefined,
+        ),
+      );
       return null;
     }
     throw e;

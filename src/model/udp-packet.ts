@@ -82,7 +82,7 @@ export function formatAddress(a: Address): string {
   // the longest run of zero groups becomes "::"
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && g[j] === "0") j++;
     if (j - i > bestLen) {
@@ -128,7 +128,8 @@ export function sameAddress(a: Address, b: Address): boolean {
 }
 
 /** The address as a host-order u32 (IPv4 only; 0 for IPv6). */
-export const ipv4Number = (a: Address): number => (a.family === AF_INET ? ((a.bytes[0]! << 24) | (a.bytes[1]! << 16) | (a.bytes[2]! << 8) | a.bytes[3]!) >>> 0 : 0);
+export const ipv4Number = (a: Address): number =>
+  a.family === AF_INET ? ((a.bytes[0]! << 24) | (a.bytes[1]! << 16) | (a.bytes[2]! << 8) | a.bytes[3]!) >>> 0 : 0;
 
 /** LOOPBACK4_IPV6: what an IPv6 socket bound to a non-v4-mapped address has as its IPv4 address. */
 const LOOPBACK4_IPV6 = 0x7f000006;
@@ -140,12 +141,19 @@ export function v4RcvSaddr(a: Address): number {
   return m !== null ? ipv4Number(m) : isAny(a) ? 0 : LOOPBACK4_IPV6;
 }
 
-/** Hex text to bytes (whitespace and a 0x prefix allowed); an odd digit count or a non-hex character is a located error. */
+/**
+ * Hex text to bytes (whitespace and a 0x prefix allowed); an odd digit count or a non-hex
+ * character is a located error.
+ */
 export function parseHex(text: string, where: string): Uint8Array {
   const t = text.replace(/^0x/i, "").replace(/[\s:]/g, "");
   const bad = /[^0-9a-fA-F]/.exec(t);
   if (bad !== null) throw new InputError("udp.hex", `${where}: '${bad[0]}' is not a hex digit in '${text}'`);
-  if (t.length % 2 !== 0) throw new InputError("udp.hex", `${where}: hex '${text}' has an odd number of digits (${t.length}): a byte is truncated`);
+  if (t.length % 2 !== 0)
+    throw new InputError(
+      "udp.hex",
+      `${where}: hex '${text}' has an odd number of digits (${t.length}): a byte is truncated`,
+    );
   const b = new Uint8Array(t.length / 2);
   for (let i = 0; i < b.length; i++) b[i] = parseInt(t.slice(i * 2, i * 2 + 2), 16);
   return b;
@@ -165,7 +173,11 @@ export interface QuicLong {
 
 export function quicLongHeader(q: QuicLong, where: string): Uint8Array {
   const scid = q.scid ?? new Uint8Array(0);
-  if (q.dcid.length > 20 || scid.length > 20) throw new InputError("udp.quic", `${where}: a QUIC connection ID has at most 20 bytes (dcid ${q.dcid.length}, scid ${scid.length})`);
+  if (q.dcid.length > 20 || scid.length > 20)
+    throw new InputError(
+      "udp.quic",
+      `${where}: a QUIC connection ID has at most 20 bytes (dcid ${q.dcid.length}, scid ${scid.length})`,
+    );
   const rest = q.rest ?? new Uint8Array(20);
   const v = q.version ?? 1;
   const out = new Uint8Array(1 + 4 + 1 + q.dcid.length + 1 + scid.length + rest.length);
@@ -179,7 +191,10 @@ export function quicLongHeader(q: QuicLong, where: string): Uint8Array {
   return out;
 }
 
-/** QUIC short header (1-RTT, RFC 9000 §17.3): first byte 0x40, the DCID (its length is the server's choice), then `rest`. */
+/**
+ * QUIC short header (1-RTT, RFC 9000 §17.3): first byte 0x40, the DCID (its length is the
+ * server's choice), then `rest`.
+ */
 export function quicShortHeader(dcid: Uint8Array, rest: Uint8Array = new Uint8Array(20)): Uint8Array {
   const out = new Uint8Array(1 + dcid.length + rest.length);
   out[0] = 0x40;
@@ -247,5 +262,11 @@ export function hookPacket(a: DatagramAddrs, payload: Uint8Array, into?: Uint8Ar
   b.set([a.srcPort >> 8, a.srcPort & 0xff, a.dstPort >> 8, a.dstPort & 0xff, udpLen >> 8, udpLen & 0xff, 0, 0], ipLen);
   b.set(payload, ipLen + UDP_HLEN);
   const linearMax = v6 ? LINEAR_PAYLOAD_MAX_V6 : LINEAR_PAYLOAD_MAX_V4;
-  return { bytes: b, l4Offset: ipLen, linearLen: payload.length <= linearMax ? udpLen : UDP_HLEN, len: udpLen, ethProtocol: v6 ? 0x86dd : 0x0800 };
+  return {
+    bytes: b,
+    l4Offset: ipLen,
+    linearLen: payload.length <= linearMax ? udpLen : UDP_HLEN,
+    len: udpLen,
+    ethProtocol: v6 ? 0x86dd : 0x0800,
+  };
 }

@@ -14,13 +14,29 @@ import type { UdpProgram, UdpSelectInput, UdpSocket, UdpVerdict } from "./udp.js
 const SK_PASS = 1;
 
 /** An eBPF program on the VM runtime, whose maps (`maps`) forget sockets as they close. */
-export function ebpfUdpProgram(name: string, attachType: number, runtime: SkReuseportRuntime, maps: MapTable): UdpProgram {
+export function ebpfUdpProgram(
+  name: string,
+  attachType: number,
+  runtime: SkReuseportRuntime,
+  maps: MapTable,
+): UdpProgram {
   return {
     attachType,
     name,
     select(i: UdpSelectInput): UdpVerdict {
       const p = i.packet;
-      const r = runtime.select({ sk: i.sk, migratingSk: null, hash: i.hash, packet: p.bytes, l4Offset: p.l4Offset, linearLen: p.linearLen, len: p.len, ethProtocol: p.ethProtocol, bindInany: i.group.bindInany, cpu: i.cpu });
+      const r = runtime.select({
+        sk: i.sk,
+        migratingSk: null,
+        hash: i.hash,
+        packet: p.bytes,
+        l4Offset: p.l4Offset,
+        linearLen: p.linearLen,
+        len: p.len,
+        ethProtocol: p.ethProtocol,
+        bindInany: i.group.bindInany,
+        cpu: i.cpu,
+      });
       if (r.ret !== SK_PASS) return { kind: "drop", ret: r.ret };
       return r.selected === null ? { kind: "pass" } : { kind: "selected", socket: r.selected };
     },
@@ -39,7 +55,16 @@ export function classicPacketOf(i: UdpSelectInput): ClassicPacket {
   bytes[13] = p.ethProtocol & 0xff;
   bytes.set(p.bytes, eth);
   const pagedLen = p.len - p.linearLen;
-  return { bytes, macOffset: 0, networkOffset: eth, dataOffset: eth + p.l4Offset + 8, pagedLen, protocol: p.ethProtocol, hash: i.hash, cpu: i.cpu };
+  return {
+    bytes,
+    macOffset: 0,
+    networkOffset: eth,
+    dataOffset: eth + p.l4Offset + 8,
+    pagedLen,
+    protocol: p.ethProtocol,
+    hash: i.hash,
+    cpu: i.cpu,
+  };
 }
 
 export function classicUdpProgram(name: string, prog: ClassicProgram): UdpProgram {

@@ -50,8 +50,19 @@ export type UdpEvent =
   | { readonly at: number; readonly do: "bind"; readonly socket: string }
   | { readonly at: number; readonly do: "attach"; readonly via: string; readonly program: string }
   | { readonly at: number; readonly do: "detach"; readonly via: string }
-  /** `program`: the program whose maps get the write (default: the one attached last); a program may be filled before it is attached. */
-  | { readonly at: number; readonly do: "map"; readonly map: string; readonly key: number | string; readonly value: number | string | null; readonly socket: string | null; readonly program: string | null };
+  /**
+   * `program`: the program whose maps get the write (default: the one attached last); a
+   * program may be filled before it is attached.
+   */
+  | {
+      readonly at: number;
+      readonly do: "map";
+      readonly map: string;
+      readonly key: number | string;
+      readonly value: number | string | null;
+      readonly socket: string | null;
+      readonly program: string | null;
+    };
 
 export interface UdpScenario {
   readonly name: string;
@@ -85,10 +96,22 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
     const p = locate(positions, ptr);
     throw new ModelError("udp-scenario.invalid", `${ptr}: ${msg}`, { file, line: p.line, col: p.col });
   };
-  const num = (o: Obj, k: string, ptr: string, def: number | undefined, min: number, max: number, int = true): number => {
+  const num = (
+    o: Obj,
+    k: string,
+    ptr: string,
+    def: number | undefined,
+    min: number,
+    max: number,
+    int = true,
+  ): number => {
     const v = o[k];
     if (v === undefined) return def ?? fail(`${ptr}/${k}`, `missing; expected a number ${min}..${max}`);
-    if (typeof v !== "number" || (int && !Number.isInteger(v)) || v < min || v > max) return fail(`${ptr}/${k}`, `expected ${int ? "an integer" : "a number"} ${min}..${max}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || (int && !Number.isInteger(v)) || v < min || v > max)
+      return fail(
+        `${ptr}/${k}`,
+        `expected ${int ? "an integer" : "a number"} ${min}..${max}, got ${JSON.stringify(v)}`,
+      );
     return v;
   };
   const str = (o: Obj, k: string, ptr: string, def?: string): string => {
@@ -118,13 +141,27 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
   const durationMs = num(raw, "durationMs", "", 1000, 1, 86_400_000, false);
   const port = num(u, "port", "/udp", 4433, 1, 65535);
   const cpus = num(u, "cpus", "/udp", 2, 1, 4096);
-  if (!Array.isArray(u.sockets) || u.sockets.length === 0) fail("/udp/sockets", "expected a non-empty array of sockets");
+  if (!Array.isArray(u.sockets) || u.sockets.length === 0)
+    fail("/udp/sockets", "expected a non-empty array of sockets");
   const sockets = (u.sockets as unknown[]).map((s, i): UdpSocketSpec => {
     const p = `/udp/sockets/${i}`;
     if (!isObj(s)) return fail(p, "expected { name, address?, v6only?, rcvbuf?, readRate?, bound? }");
-    const readRate = s.readRate === null || s.readRate === undefined ? null : num(s, "readRate", p, undefined, 0, 1e9, false);
-    const bound = s.bound === undefined ? true : typeof s.bound === "boolean" ? s.bound : fail(`${p}/bound`, "expected true or false");
-    return { name: str(s, "name", p), addr: addr(s, "address", p, "127.0.0.1"), v6only: s.v6only === true, rcvbuf: s.rcvbuf === undefined ? null : num(s, "rcvbuf", p, undefined, 1, 2 ** 31 - 1), readRate, bound };
+    const readRate =
+      s.readRate === null || s.readRate === undefined ? null : num(s, "readRate", p, undefined, 0, 1e9, false);
+    const bound =
+      s.bound === undefined
+        ? true
+        : typeof s.bound === "boolean"
+          ? s.bound
+          : fail(`${p}/bound`, "expected true or false");
+    return {
+      name: str(s, "name", p),
+      addr: addr(s, "address", p, "127.0.0.1"),
+      v6only: s.v6only === true,
+      rcvbuf: s.rcvbuf === undefined ? null : num(s, "rcvbuf", p, undefined, 1, 2 ** 31 - 1),
+      readRate,
+      bound,
+    };
   });
   const names = new Set<string>();
   sockets.forEach((s, i) => {
@@ -132,7 +169,8 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
     names.add(s.name);
   });
   const sock = (v: unknown, ptr: string): string => {
-    if (typeof v !== "string" || !names.has(v)) return fail(ptr, `no socket named ${JSON.stringify(v)} (sockets: ${[...names].join(", ")})`);
+    if (typeof v !== "string" || !names.has(v))
+      return fail(ptr, `no socket named ${JSON.stringify(v)} (sockets: ${[...names].join(", ")})`);
     return v;
   };
   if (!Array.isArray(u.flows)) fail("/udp/flows", "expected an array of flow groups");
@@ -145,10 +183,12 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
       const q = f.quic;
       if (!isObj(q)) return fail(`${p}/quic`, "expected { dcidPrefix?, dcidLength?, form? }");
       const form = q.form ?? "short";
-      if (!["short", "initial", "0rtt", "handshake", "retry"].includes(form as string)) fail(`${p}/quic/form`, `expected short, initial, 0rtt, handshake or retry, got ${JSON.stringify(form)}`);
+      if (!["short", "initial", "0rtt", "handshake", "retry"].includes(form as string))
+        fail(`${p}/quic/form`, `expected short, initial, 0rtt, handshake or retry, got ${JSON.stringify(form)}`);
       const prefix = q.dcidPrefix === undefined ? new Uint8Array(0) : hex(q.dcidPrefix, `${p}/quic/dcidPrefix`);
       const len = num(q, "dcidLength", `${p}/quic`, 8, 1, 20);
-      if (prefix.length > len) fail(`${p}/quic/dcidPrefix`, `the prefix has ${prefix.length} bytes, more than dcidLength ${len}`);
+      if (prefix.length > len)
+        fail(`${p}/quic/dcidPrefix`, `the prefix has ${prefix.length} bytes, more than dcidLength ${len}`);
       quic = { form: form as QuicSpec["form"], dcidPrefix: prefix, dcidLength: len };
     }
     const cpu = f.cpu === "flow" ? "flow" : num(f, "cpu", p, 0, 0, cpus - 1);
@@ -169,7 +209,9 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
       owner: f.owner === undefined ? null : sock(f.owner, `${p}/owner`),
     };
   });
-  const events = (Array.isArray(u.events) ? u.events : u.events === undefined ? [] : fail("/udp/events", "expected an array")) as unknown[];
+  const events = (
+    Array.isArray(u.events) ? u.events : u.events === undefined ? [] : fail("/udp/events", "expected an array")
+  ) as unknown[];
   const evs = events.map((e, i): UdpEvent => {
     const p = `/udp/events/${i}`;
     if (!isObj(e)) return fail(p, "expected { at, do, ... }");
@@ -183,16 +225,42 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
       case "detach":
         return { at, do: "detach", via: sock(e.via, `${p}/via`) };
       case "map": {
-        const key = typeof e.key === "number" || typeof e.key === "string" ? e.key : fail(`${p}/key`, "expected a number or hex");
+        const key =
+          typeof e.key === "number" || typeof e.key === "string" ? e.key : fail(`${p}/key`, "expected a number or hex");
         if (typeof key === "string") hex(key, `${p}/key`);
         const socket = e.socket === undefined ? null : sock(e.socket, `${p}/socket`);
-        const value = socket !== null || e.value === null ? null : typeof e.value === "number" || typeof e.value === "string" ? e.value : fail(`${p}/value`, "expected a number, hex, or null (delete); or give socket");
-        return { at, do: "map", map: str(e, "map", p), key, value, socket, program: e.program === undefined ? null : str(e, "program", p) };
+        const value =
+          socket !== null || e.value === null
+            ? null
+            : typeof e.value === "number" || typeof e.value === "string"
+              ? e.value
+              : fail(`${p}/value`, "expected a number, hex, or null (delete); or give socket");
+        return {
+          at,
+          do: "map",
+          map: str(e, "map", p),
+          key,
+          value,
+          socket,
+          program: e.program === undefined ? null : str(e, "program", p),
+        };
       }
       default:
         return fail(`${p}/do`, `expected close, bind, attach, detach or map, got ${JSON.stringify(e.do)}`);
     }
   });
-  for (let i = 1; i < evs.length; i++) if (evs[i]!.at < evs[i - 1]!.at) fail(`/udp/events/${i}/at`, `events must be in time order (${evs[i]!.at} ms after ${evs[i - 1]!.at} ms)`);
-  return { name: str(raw, "name", "", file), description: str(raw, "description", "", ""), seed, durationMs, port, cpus, sockets, flows, events: evs };
+  for (let i = 1; i < evs.length; i++)
+    if (evs[i]!.at < evs[i - 1]!.at)
+      fail(`/udp/events/${i}/at`, `events must be in time order (${evs[i]!.at} ms after ${evs[i - 1]!.at} ms)`);
+  return {
+    name: str(raw, "name", "", file),
+    description: str(raw, "description", "", ""),
+    seed,
+    durationMs,
+    port,
+    cpus,
+    sockets,
+    flows,
+    events: evs,
+  };
 }

@@ -34,8 +34,21 @@ export interface UdpSimResult {
   readonly seed: number;
   readonly durationMs: number;
   readonly datagrams: { sent: number; delivered: number; dropped: Record<string, number>; misrouted: number };
-  readonly sockets: { name: string; received: number; read: number; rcvbufDrops: number; maxQueue: number; state: string }[];
-  readonly flows: { name: string; sent: number; delivered: number; misrouted: number; bySocket: Record<string, number> }[];
+  readonly sockets: {
+    name: string;
+    received: number;
+    read: number;
+    rcvbufDrops: number;
+    maxQueue: number;
+    state: string;
+  }[];
+  readonly flows: {
+    name: string;
+    sent: number;
+    delivered: number;
+    misrouted: number;
+    bySocket: Record<string, number>;
+  }[];
   readonly counters: UdpCounters;
 }
 
@@ -65,7 +78,8 @@ function payloadOf(f: FlowSpec, flowIndex: number): Uint8Array {
   if (q === null) return f.payload ?? new Uint8Array(0);
   const dcid = new Uint8Array(q.dcidLength);
   dcid.set(q.dcidPrefix);
-  for (let i = q.dcidLength - 1, v = flowIndex; i >= q.dcidPrefix.length; i--, v = Math.floor(v / 256)) dcid[i] = v & 0xff;
+  for (let i = q.dcidLength - 1, v = flowIndex; i >= q.dcidPrefix.length; i--, v = Math.floor(v / 256))
+    dcid[i] = v & 0xff;
   return q.form === "short" ? quicShortHeader(dcid) : quicLongHeader({ dcid, type: QUIC_TYPE[q.form] }, "quic");
 }
 
@@ -80,8 +94,18 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
   let current: UdpSimProgram | null = null;
   const bind = (name: string, tMs: number): void => {
     const s = specs.get(name)!;
-    if (byName.has(name) && !byName.get(name)!.closed) throw new ModelError("udp-sim.bind", `socket ${name} is already bound`);
-    byName.set(name, st.bind({ name, addr: s.addr, port: sc.port, v6only: s.v6only, ...(s.rcvbuf !== null ? { rcvbuf: s.rcvbuf } : {}) }));
+    if (byName.has(name) && !byName.get(name)!.closed)
+      throw new ModelError("udp-sim.bind", `socket ${name} is already bound`);
+    byName.set(
+      name,
+      st.bind({
+        name,
+        addr: s.addr,
+        port: sc.port,
+        v6only: s.v6only,
+        ...(s.rcvbuf !== null ? { rcvbuf: s.rcvbuf } : {}),
+      }),
+    );
     lastRead.set(name, tMs);
   };
   for (const s of sc.sockets) if (s.bound) bind(s.name, 0);
@@ -101,7 +125,16 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
       lastRead.set(sk.name, last + (n * 1000) / rate);
     }
   };
-  const flows: FlowState[] = sc.flows.map((f) => ({ spec: f, total: f.count * f.datagramsPerFlow, n: 0, next: f.startMs, sent: 0, delivered: 0, misrouted: 0, bySocket: new Map() }));
+  const flows: FlowState[] = sc.flows.map((f) => ({
+    spec: f,
+    total: f.count * f.datagramsPerFlow,
+    n: 0,
+    next: f.startMs,
+    sent: 0,
+    delivered: 0,
+    misrouted: 0,
+    bySocket: new Map(),
+  }));
   const dropped: Record<string, number> = {};
   let sent = 0;
   let delivered = 0;
@@ -142,7 +175,11 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
         break;
       case "map": {
         const p = e.program !== null ? instance(e.program, where) : current;
-        if (p === null) throw new ModelError("udp-sim.map", `${where}: no program is attached, so there are no maps (name one with "program")`);
+        if (p === null)
+          throw new ModelError(
+            "udp-sim.map",
+            `${where}: no program is attached, so there are no maps (name one with "program")`,
+          );
         p.writeMap(e.map, e.key, e.socket !== null ? open(e.socket, where) : e.value);
         break;
       }
@@ -188,7 +225,16 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
       const q = r.socket!.queued;
       if (q > (maxQueue.get(name!) ?? 0)) maxQueue.set(name!, q);
     }
-    o.onDatagram?.({ t: tNext, flow: spec.name, index: flowIndex, srcPort, socket: name, how: r.how, drop: r.drop, misrouted: bad });
+    o.onDatagram?.({
+      t: tNext,
+      flow: spec.name,
+      index: flowIndex,
+      srcPort,
+      socket: name,
+      how: r.how,
+      drop: r.drop,
+      misrouted: bad,
+    });
     f.n++;
     f.next = spec.startMs + (f.n * 1000) / spec.rate;
   }
@@ -200,9 +246,22 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
     datagrams: { sent, delivered, dropped, misrouted },
     sockets: sc.sockets.map((s) => {
       const sk = byName.get(s.name);
-      return { name: s.name, received: sk === undefined ? 0 : sk.received + sk.queued, read: sk?.received ?? 0, rcvbufDrops: sk?.drops ?? 0, maxQueue: maxQueue.get(s.name) ?? 0, state: sk === undefined ? "never bound" : sk.closed ? "closed" : "bound" };
+      return {
+        name: s.name,
+        received: sk === undefined ? 0 : sk.received + sk.queued,
+        read: sk?.received ?? 0,
+        rcvbufDrops: sk?.drops ?? 0,
+        maxQueue: maxQueue.get(s.name) ?? 0,
+        state: sk === undefined ? "never bound" : sk.closed ? "closed" : "bound",
+      };
     }),
-    flows: flows.map((f) => ({ name: f.spec.name, sent: f.sent, delivered: f.delivered, misrouted: f.misrouted, bySocket: Object.fromEntries(f.bySocket) })),
+    flows: flows.map((f) => ({
+      name: f.spec.name,
+      sent: f.sent,
+      delivered: f.delivered,
+      misrouted: f.misrouted,
+      bySocket: Object.fromEntries(f.bySocket),
+    })),
     counters: { ...st.counters },
   };
 }

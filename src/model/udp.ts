@@ -26,7 +26,18 @@
 import { ModelError } from "../errors.js";
 import { AF_INET, AF_INET6, IPPROTO_UDP, SOCK_DGRAM, type VmSocket } from "../vm/socket.js";
 import { flowHash, reciprocalScale } from "./hash.js";
-import { formatAddress, hookPacket, ipv4Number, isAny, sameAddress, unmapV4, v4Mapped, v4RcvSaddr, type Address, type HookPacket } from "./udp-packet.js";
+import {
+  formatAddress,
+  hookPacket,
+  ipv4Number,
+  isAny,
+  sameAddress,
+  unmapV4,
+  v4Mapped,
+  v4RcvSaddr,
+  type Address,
+  type HookPacket,
+} from "./udp-packet.js";
 
 /** bpf_sock.state of an unconnected UDP socket (TCP_CLOSE) and of a connected one (TCP_ESTABLISHED). */
 const UDP_UNCONNECTED = 7;
@@ -93,7 +104,7 @@ export class UdpSocket implements VmSocket {
   get reuseportGroupId(): number | null {
     return this.group?.id ?? null;
   }
-  /** sk_rcv_saddr: an IPv6 socket holds its v4-mapped address, 0 for ::, else LOOPBACK4_IPV6 (127.0.0.6; __inet6_bind, seen on Linux 6.18). */
+  /** sk_rcv_saddr (bpf_sock.src_ip4): see `v4RcvSaddr` (127.0.0.6 for an IPv6 socket on ::1). */
   get srcIp4(): number {
     return v4RcvSaddr(this.addr);
   }
@@ -215,16 +226,37 @@ export class UdpStack {
   /** bind(2) with the options' SO_REUSEPORT / IPV6_V6ONLY / rcvbuf. */
   bind(o: UdpBindOptions): UdpSocket {
     const name = o.name ?? `s${this.seq}`;
-    if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new ModelError("model.udp.port", `socket ${name}: port ${o.port} is not 1..65535`);
+    if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
+      throw new ModelError("model.udp.port", `socket ${name}: port ${o.port} is not 1..65535`);
     const reuse = o.reuseport ?? true;
     const v6only = o.addr.family === AF_INET6 && o.v6only === true;
-    const sk = new UdpSocket(this.nextCookie++, name, o.addr, o.port, reuse, v6only, o.rcvbuf ?? RMEM_DEFAULT, this.seq++);
+    const sk = new UdpSocket(
+      this.nextCookie++,
+      name,
+      o.addr,
+      o.port,
+      reuse,
+      v6only,
+      o.rcvbuf ?? RMEM_DEFAULT,
+      this.seq++,
+    );
     const list = this.byPort.get(o.port) ?? [];
     let join: UdpSocket | null = null;
     for (const s of list) {
       if (!overlaps(s, sk)) continue;
-      if (!(s.reuseport && reuse)) throw new ModelError("model.udp.EADDRINUSE", `socket ${name}: ${sk.toString()} overlaps ${s.toString()} and SO_REUSEPORT is not set on both (EADDRINUSE)`);
-      if (join === null && s.group !== null && s.family === sk.family && s.v6only === sk.v6only && sameAddress(s.addr, sk.addr)) join = s;
+      if (!(s.reuseport && reuse))
+        throw new ModelError(
+          "model.udp.EADDRINUSE",
+          `socket ${name}: ${sk.toString()} overlaps ${s.toString()} and SO_REUSEPORT is not set on both (EADDRINUSE)`,
+        );
+      if (
+        join === null &&
+        s.group !== null &&
+        s.family === sk.family &&
+        s.v6only === sk.v6only &&
+        sameAddress(s.addr, sk.addr)
+      )
+        join = s;
     }
     if (reuse) {
       const g = join?.group ?? new UdpGroup(this.nextGroup++, isAny(sk.addr));
@@ -271,7 +303,8 @@ export class UdpStack {
   }
 
   detach(sk: UdpSocket): void {
-    if (sk.group === null || sk.group.prog === null) throw new ModelError("model.udp.ENOENT", `socket ${sk.name}'s group has no program (ENOENT)`);
+    if (sk.group === null || sk.group.prog === null)
+      throw new ModelError("model.udp.ENOENT", `socket ${sk.name}'s group has no program (ENOENT)`);
     sk.group.prog = null;
   }
 
@@ -286,7 +319,9 @@ export class UdpStack {
     if (order === undefined) {
       const list = this.byPort.get(port) ?? [];
       const v4 = list.filter((s) => s.family === AF_INET).sort((a, b) => b.seq - a.seq);
-      const v6 = list.filter((s) => s.family === AF_INET6).sort((a, b) => (a.reuseport && b.reuseport ? a.seq - b.seq : b.seq - a.seq));
+      const v6 = list
+        .filter((s) => s.family === AF_INET6)
+        .sort((a, b) => (a.reuseport && b.reuseport ? a.seq - b.seq : b.seq - a.seq));
       order = [...v4, ...v6];
       this.orderCache.set(port, order);
     }
@@ -302,11 +337,20 @@ export class UdpStack {
     for (const s of this.lookupOrder(d.dstPort)) {
       if (!accepts(s, d.dst)) continue;
       if (s.peer !== null) {
-        if (connected === null && s.peer.port === d.srcPort && sameAddress(v4Mapped(s.peer.addr), v4Mapped(d.src))) connected = s;
+        if (connected === null && s.peer.port === d.srcPort && sameAddress(v4Mapped(s.peer.addr), v4Mapped(d.src)))
+          connected = s;
       } else if (!s.any) exact ??= s;
       else wild ??= s;
     }
-    if (connected !== null) return { socket: connected, slot: connected.group?.socks.indexOf(connected) ?? -1, how: "connected", drop: null, hash, verdict: null };
+    if (connected !== null)
+      return {
+        socket: connected,
+        slot: connected.group?.socks.indexOf(connected) ?? -1,
+        how: "connected",
+        drop: null,
+        hash,
+        verdict: null,
+      };
     const first = exact ?? wild;
     if (first === null) return { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict: null };
     const g = first.group;
@@ -315,13 +359,17 @@ export class UdpStack {
     const v = g.prog.select({ sk: first, group: g, packet, hash, cpu: d.cpu ?? 0 });
     switch (v.kind) {
       case "selected":
-        return v.socket instanceof UdpSocket && v.socket.group === g ? found(g, v.socket, "program", hash, v) : found(g, g.pickByHash(hash), "hash", hash, v);
+        return v.socket instanceof UdpSocket && v.socket.group === g
+          ? found(g, v.socket, "program", hash, v)
+          : found(g, g.pickByHash(hash), "hash", hash, v);
       case "pass":
         return found(g, g.pickByHash(hash), "hash", hash, v);
       case "drop":
         return { socket: null, slot: -1, how: null, drop: "program-drop", hash, verdict: v };
       case "index":
-        return v.index >>> 0 < g.socks.length ? found(g, g.socks[v.index >>> 0]!, "program-index", hash, v) : found(g, g.pickByHash(hash), "hash", hash, v);
+        return v.index >>> 0 < g.socks.length
+          ? found(g, g.socks[v.index >>> 0]!, "program-index", hash, v)
+          : found(g, g.pickByHash(hash), "hash", hash, v);
     }
   }
 
@@ -375,7 +423,9 @@ export class UdpStack {
 
 /** The delivery to `s` picked in group `g` (null: the group had no socket to give). */
 function found(g: UdpGroup, s: UdpSocket | null, how: DeliveryHow, hash: number, verdict: UdpVerdict | null): Delivery {
-  return s === null ? { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict } : { socket: s, slot: g.socks.indexOf(s), how, drop: null, hash, verdict };
+  return s === null
+    ? { socket: null, slot: -1, how: null, drop: "no-socket", hash, verdict }
+    : { socket: s, slot: g.socks.indexOf(s), how, drop: null, hash, verdict };
 }
 
 /** Whether a socket bound to its address gets datagrams for `dst`. */
@@ -392,7 +442,8 @@ function accepts(s: UdpSocket, dst: Address): boolean {
 function overlaps(a: UdpSocket, b: UdpSocket): boolean {
   const as4 = a.family === AF_INET ? a.addr : a.v6only ? null : isAny(a.addr) ? a.addr : unmapV4(a.addr);
   const bs4 = b.family === AF_INET ? b.addr : b.v6only ? null : isAny(b.addr) ? b.addr : unmapV4(b.addr);
-  if (a.family === AF_INET6 && b.family === AF_INET6) return isAny(a.addr) || isAny(b.addr) || sameAddress(a.addr, b.addr);
+  if (a.family === AF_INET6 && b.family === AF_INET6)
+    return isAny(a.addr) || isAny(b.addr) || sameAddress(a.addr, b.addr);
   if (as4 === null || bs4 === null) return false;
   return isAny(as4) || isAny(bs4) || as4.bytes.every((x, i) => x === bs4.bytes[i]);
 }
@@ -401,6 +452,7 @@ function overlaps(a: UdpSocket, b: UdpSocket): boolean {
 function foldAddr(a: Address): number {
   if (a.family === AF_INET) return ipv4Number(a);
   let h = 0;
-  for (let i = 0; i < 16; i += 4) h ^= (a.bytes[i]! << 24) | (a.bytes[i + 1]! << 16) | (a.bytes[i + 2]! << 8) | a.bytes[i + 3]!;
+  for (let i = 0; i < 16; i += 4)
+    h ^= (a.bytes[i]! << 24) | (a.bytes[i + 1]! << 16) | (a.bytes[i + 2]! << 8) | a.bytes[i + 3]!;
   return h >>> 0;
 }

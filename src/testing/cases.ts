@@ -6,12 +6,27 @@
  * located: `file:line:col` of the value, with its JSON pointer in the message.
  */
 import { BatonError, ModelError } from "../errors.js";
-import { ReuseportTestGroup, toBytes, type MapKey, type MapValue, type SendOptions, type SocketOptions, type Verdict } from "./group.js";
+import {
+  ReuseportTestGroup,
+  toBytes,
+  type MapKey,
+  type MapValue,
+  type SendOptions,
+  type SocketOptions,
+  type Verdict,
+} from "./group.js";
 import { jsonPositions, locate, type TextPos } from "../model/json-locate.js";
 import type { ProgramSource } from "./load.js";
 
 export interface CasesFile {
-  readonly group: { readonly protocol?: "udp" | "tcp"; readonly address?: string; readonly port?: number; readonly v6only?: boolean; readonly seed?: number; readonly sockets: readonly (string | SocketOptions)[] };
+  readonly group: {
+    readonly protocol?: "udp" | "tcp";
+    readonly address?: string;
+    readonly port?: number;
+    readonly v6only?: boolean;
+    readonly seed?: number;
+    readonly sockets: readonly (string | SocketOptions)[];
+  };
   readonly maps?: Readonly<Record<string, readonly MapEntry[]>>;
   readonly cases: readonly Case[];
 }
@@ -33,7 +48,10 @@ interface Expect {
 
 type Event =
   | { readonly select: SendOptions; readonly expect?: Expect }
-  | { readonly migrate: { readonly from: string; readonly state?: "request" | "established"; readonly hash?: number }; readonly expect?: Expect }
+  | {
+      readonly migrate: { readonly from: string; readonly state?: "request" | "established"; readonly hash?: number };
+      readonly expect?: Expect;
+    }
   | { readonly close: string }
   | { readonly map: string; readonly key: MapKey; readonly value?: MapValue | null; readonly socket?: string };
 
@@ -82,7 +100,11 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
     const m = /position (\d+)/.exec((e as Error).message);
     const off = m !== null ? Number(m[1]) : 0;
     const before = text.slice(0, off).split("\n");
-    throw new ModelError("cases.json", `not JSON: ${(e as Error).message}`, { file, line: before.length, col: before[before.length - 1]!.length + 1 });
+    throw new ModelError("cases.json", `not JSON: ${(e as Error).message}`, {
+      file,
+      line: before.length,
+      col: before[before.length - 1]!.length + 1,
+    });
   }
   const positions = jsonPositions(text);
   const at = (ptr: string): TextPos => locate(positions, ptr);
@@ -92,11 +114,18 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
   if (!isObj(raw)) return fail("", "expected an object with group and cases");
   const group = raw.group;
   if (!isObj(group)) return fail("/group", "expected an object with sockets");
-  if (group.protocol !== undefined && group.protocol !== "udp" && group.protocol !== "tcp") fail("/group/protocol", `expected "udp" or "tcp", got ${JSON.stringify(group.protocol)}`);
-  if (!Array.isArray(group.sockets) || group.sockets.length === 0) return fail("/group/sockets", "expected a non-empty array of socket names");
+  if (group.protocol !== undefined && group.protocol !== "udp" && group.protocol !== "tcp")
+    fail("/group/protocol", `expected "udp" or "tcp", got ${JSON.stringify(group.protocol)}`);
+  if (!Array.isArray(group.sockets) || group.sockets.length === 0)
+    return fail("/group/sockets", "expected a non-empty array of socket names");
   const names = new Set<string>();
   group.sockets.forEach((s: unknown, i: number) => {
-    const n = typeof s === "string" ? s : isObj(s) && typeof s.name === "string" ? s.name : fail(`/group/sockets/${i}`, "expected a name or { name, address?, v6only?, rcvbuf? }");
+    const n =
+      typeof s === "string"
+        ? s
+        : isObj(s) && typeof s.name === "string"
+          ? s.name
+          : fail(`/group/sockets/${i}`, "expected a name or { name, address?, v6only?, rcvbuf? }");
     if (names.has(n)) fail(`/group/sockets/${i}`, `socket '${n}' is named twice`);
     names.add(n);
   });
@@ -120,7 +149,13 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
     }
   };
   const keyOrValue = (v: unknown, ptr: string): void => {
-    if (typeof v === "number" ? !Number.isInteger(v) : typeof v === "string" ? !/^(0x)?([0-9a-fA-F]{2})+$/.test(v.replace(/[\s:]/g, "")) : true) {
+    if (
+      typeof v === "number"
+        ? !Number.isInteger(v)
+        : typeof v === "string"
+          ? !/^(0x)?([0-9a-fA-F]{2})+$/.test(v.replace(/[\s:]/g, ""))
+          : true
+    ) {
       fail(ptr, `expected an integer or hex bytes (an even number of hex digits), got ${JSON.stringify(v)}`);
     }
   };
@@ -138,15 +173,23 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
       if ("select" in e) {
         const s = e.select;
         if (!isObj(s)) return void fail(`${ep}/select`, "expected { payload? | quic?, from?, srcPort?, cpu?, hash? }");
-        for (const k of Object.keys(s)) if (!["payload", "quic", "from", "to", "srcPort", "cpu", "hash"].includes(k)) fail(`${ep}/select/${k}`, `unknown field '${k}' (payload, quic, from, to, srcPort, cpu, hash)`);
+        for (const k of Object.keys(s))
+          if (!["payload", "quic", "from", "to", "srcPort", "cpu", "hash"].includes(k))
+            fail(`${ep}/select/${k}`, `unknown field '${k}' (payload, quic, from, to, srcPort, cpu, hash)`);
         if (s.payload !== undefined && typeof s.payload === "string") {
           const t = s.payload.replace(/^0x/i, "").replace(/[\s:]/g, "");
           if (/[^0-9a-fA-F]/.test(t)) fail(`${ep}/select/payload`, "expected hex bytes");
-          if (t.length % 2 !== 0) fail(`${ep}/select/payload`, `hex payload has an odd number of digits (${t.length}): the last byte is truncated`);
+          if (t.length % 2 !== 0)
+            fail(
+              `${ep}/select/payload`,
+              `hex payload has an odd number of digits (${t.length}): the last byte is truncated`,
+            );
         }
-        if (s.quic !== undefined && (!isObj(s.quic) || typeof s.quic.dcid !== "string")) fail(`${ep}/select/quic`, "expected { dcid: HEX, form? }");
+        if (s.quic !== undefined && (!isObj(s.quic) || typeof s.quic.dcid !== "string"))
+          fail(`${ep}/select/quic`, "expected { dcid: HEX, form? }");
       } else if ("migrate" in e) {
-        if (group.protocol !== "tcp") fail(`${ep}/migrate`, "the kernel migrates only TCP; set group.protocol to \"tcp\"");
+        if (group.protocol !== "tcp")
+          fail(`${ep}/migrate`, 'the kernel migrates only TCP; set group.protocol to "tcp"');
         if (!isObj(e.migrate)) return void fail(`${ep}/migrate`, "expected { from, state? }");
         sock(e.migrate.from, `${ep}/migrate/from`);
       } else if ("close" in e) sock(e.close, `${ep}/close`);
@@ -158,7 +201,9 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
       if (isObj(e.expect)) {
         const x = e.expect;
         if (x.socket !== undefined && x.socket !== null) sock(x.socket, `${ep}/expect/socket`);
-        for (const k of Object.keys(x)) if (!["socket", "kernelPick", "drop", "how", "ret"].includes(k)) fail(`${ep}/expect/${k}`, `unknown field '${k}' (socket, kernelPick, drop, how, ret)`);
+        for (const k of Object.keys(x))
+          if (!["socket", "kernelPick", "drop", "how", "ret"].includes(k))
+            fail(`${ep}/expect/${k}`, `unknown field '${k}' (socket, kernelPick, drop, how, ret)`);
       } else if (e.expect !== undefined) fail(`${ep}/expect`, "expected { socket? , kernelPick?, drop?, how?, ret? }");
     });
   });
@@ -168,7 +213,12 @@ export function parseCases(text: string, file: string): { cases: CasesFile; at: 
 const entryValue = (e: MapEntry): MapValue => (e.socket !== undefined ? { socket: e.socket } : (e.value as MapValue));
 
 /** Run every case against a fresh group with `program` loaded. */
-export async function runCases(program: ProgramSource, text: string, file: string, engine = "interp"): Promise<CaseResult[]> {
+export async function runCases(
+  program: ProgramSource,
+  text: string,
+  file: string,
+  engine = "interp",
+): Promise<CaseResult[]> {
   const { cases, at } = parseCases(text, file);
   const results: CaseResult[] = [];
   for (let ci = 0; ci < cases.cases.length; ci++) {
@@ -190,7 +240,8 @@ export async function runCases(program: ProgramSource, text: string, file: strin
       }
     };
     const setAll = (maps: CasesFile["maps"], ptr: string): void => {
-      for (const [name, list] of Object.entries(maps ?? {})) list.forEach((e, i) => located(`${ptr}/${name}/${i}`, () => g.setMap(name, e.key, entryValue(e))));
+      for (const [name, list] of Object.entries(maps ?? {}))
+        list.forEach((e, i) => located(`${ptr}/${name}/${i}`, () => g.setMap(name, e.key, entryValue(e))));
     };
     setAll(cases.maps, "/maps");
     setAll(c.maps, `${cp}/maps`);
@@ -208,12 +259,16 @@ export async function runCases(program: ProgramSource, text: string, file: strin
       const x = "expect" in e ? e.expect : undefined;
       if (v !== null && x !== undefined) {
         const got = v.socket === null ? `drop (${v.drop})` : `socket ${v.socket} (${v.how})`;
-        const bad = (field: string, want: string): void => failAt(`${ep}/expect/${field}`, `event ${ei}: expected ${want}, got ${got}`);
-        if (x.socket !== undefined && x.socket !== v.socket) bad("socket", x.socket === null ? "no socket" : `socket ${x.socket}`);
-        if (x.kernelPick !== undefined && (v.how === "hash") !== x.kernelPick) bad("kernelPick", x.kernelPick ? "the kernel's hash pick" : "a choice by the program");
+        const bad = (field: string, want: string): void =>
+          failAt(`${ep}/expect/${field}`, `event ${ei}: expected ${want}, got ${got}`);
+        if (x.socket !== undefined && x.socket !== v.socket)
+          bad("socket", x.socket === null ? "no socket" : `socket ${x.socket}`);
+        if (x.kernelPick !== undefined && (v.how === "hash") !== x.kernelPick)
+          bad("kernelPick", x.kernelPick ? "the kernel's hash pick" : "a choice by the program");
         if (x.drop !== undefined) {
           const dropped = v.socket === null || v.drop !== null;
-          if (typeof x.drop === "string" ? v.drop !== x.drop : dropped !== x.drop) bad("drop", x.drop === true ? "a drop" : x.drop === false ? "no drop" : `drop (${x.drop})`);
+          if (typeof x.drop === "string" ? v.drop !== x.drop : dropped !== x.drop)
+            bad("drop", x.drop === true ? "a drop" : x.drop === false ? "no drop" : `drop (${x.drop})`);
         }
         if (x.how !== undefined && x.how !== v.how) bad("how", `how ${x.how}`);
         if (x.ret !== undefined && x.ret !== v.ret) bad("ret", `program return ${x.ret} (got ${v.ret})`);
@@ -224,13 +279,25 @@ export async function runCases(program: ProgramSource, text: string, file: strin
         const ptr = `${cp}/expectMaps/${name}/${i}`;
         const got = located(ptr, () => g.lookupMap(name, e.key));
         const want = e.socket ?? (isObj(e.value) ? (e.value as { socket: string }).socket : e.value);
-        const show = (v: unknown): string => (v === null || v === undefined ? "absent" : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : String(v));
+        const show = (v: unknown): string =>
+          v === null || v === undefined
+            ? "absent"
+            : v instanceof Uint8Array
+              ? Buffer.from(v).toString("hex")
+              : String(v);
         let ok: boolean;
         if (want === null) ok = got === null;
         else if (typeof want === "string" && names(cases).has(want)) ok = got === want;
         else if (got === null || typeof got === "string") ok = false;
-        else ok = Buffer.from(got).equals(Buffer.from(located(ptr, () => toValueBytes(want as MapValue, got.length, name))));
-        if (!ok) failAt(`${ptr}/${e.socket !== undefined ? "socket" : "value"}`, `map ${name}[${show(e.key)}]: expected ${show(want)}, got ${show(got)}`);
+        else
+          ok = Buffer.from(got).equals(
+            Buffer.from(located(ptr, () => toValueBytes(want as MapValue, got.length, name))),
+          );
+        if (!ok)
+          failAt(
+            `${ptr}/${e.socket !== undefined ? "socket" : "value"}`,
+            `map ${name}[${show(e.key)}]: expected ${show(want)}, got ${show(got)}`,
+          );
       });
     }
     results.push({ name: c.name, passed: failures.length === 0, events: c.events.length, failures });
@@ -241,6 +308,7 @@ export async function runCases(program: ProgramSource, text: string, file: strin
 const names = (c: CasesFile): Set<string> => new Set(c.group.sockets.map((s) => (typeof s === "string" ? s : s.name)));
 
 function toValueBytes(v: MapValue, size: number, map: string): Uint8Array {
-  if (typeof v === "object" && !(v instanceof Uint8Array)) throw new ModelError("cases.value", `map ${map} holds data, not sockets`);
+  if (typeof v === "object" && !(v instanceof Uint8Array))
+    throw new ModelError("cases.value", `map ${map} holds data, not sockets`);
   return toBytes(v, size, `map ${map} value`);
 }

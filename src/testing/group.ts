@@ -17,7 +17,16 @@ import { TCP_ESTABLISHED, TCP_NEW_SYN_RECV, type VmSocket } from "../vm/socket.j
 import { flowHash } from "../model/hash.js";
 import { UdpStack, UdpSocket, type Delivery, type UdpCounters, type UdpProgram } from "../model/udp.js";
 import { classicUdpProgram, ebpfUdpProgram } from "../model/udp-programs.js";
-import { hookPacket, isAny, parseAddress, parseHex, quicLongHeader, quicShortHeader, type Address, type HookPacket } from "../model/udp-packet.js";
+import {
+  hookPacket,
+  isAny,
+  parseAddress,
+  parseHex,
+  quicLongHeader,
+  quicShortHeader,
+  type Address,
+  type HookPacket,
+} from "../model/udp-packet.js";
 import { loadSource, type ProgramSource } from "./load.js";
 import { MigratingSocket, synPacket, TcpGroup, TcpListener } from "./tcp-group.js";
 
@@ -64,7 +73,7 @@ export interface SendOptions {
   /** Source address; default the group's loopback of the destination's family. */
   readonly from?: string;
   readonly srcPort?: number;
-  /** Destination address; default 127.0.0.1 / ::1 by the group's family (IPv4 for a dual-stack "::" group when `from` is IPv4). */
+  /** Destination address; default 127.0.0.1 or ::1, the family of `from`. */
   readonly to?: string;
   readonly cpu?: number;
   /** The flow hash (ctx `hash`); default the model's keyed hash of the 4-tuple. */
@@ -125,7 +134,11 @@ export class ReuseportTestGroup {
     const specs = typeof o.sockets === "number" ? Array.from({ length: o.sockets }, (_, i) => `s${i}`) : o.sockets;
     for (const s of specs) {
       const spec = typeof s === "string" ? { name: s } : s;
-      this.bind({ ...spec, address: spec.address ?? o.address ?? "127.0.0.1", v6only: spec.v6only ?? o.v6only ?? false });
+      this.bind({
+        ...spec,
+        address: spec.address ?? o.address ?? "127.0.0.1",
+        v6only: spec.v6only ?? o.v6only ?? false,
+      });
     }
   }
 
@@ -134,7 +147,16 @@ export class ReuseportTestGroup {
     if (this.byName.has(s.name)) throw new ModelError("testing.socket", `a socket named '${s.name}' already exists`);
     const addr = parseAddress(s.address ?? "127.0.0.1", `socket ${s.name}`);
     if (this.protocol === "udp") {
-      this.byName.set(s.name, this.udp.bind({ name: s.name, addr, port: this.port, v6only: s.v6only ?? false, ...(s.rcvbuf !== undefined ? { rcvbuf: s.rcvbuf } : {}) }));
+      this.byName.set(
+        s.name,
+        this.udp.bind({
+          name: s.name,
+          addr,
+          port: this.port,
+          v6only: s.v6only ?? false,
+          ...(s.rcvbuf !== undefined ? { rcvbuf: s.rcvbuf } : {}),
+        }),
+      );
     } else {
       const l = new TcpListener(this.nextCookie++, s.name, addr, this.port, this.tcp.id, isAny(addr));
       this.tcp.socks.push(l);
@@ -146,8 +168,16 @@ export class ReuseportTestGroup {
   async load(src: ProgramSource, opts: { readonly via?: string } = {}): Promise<void> {
     const loaded = await loadSource(src);
     if (loaded.kind === "cbpf") {
-      const classic = new ClassicProgram(loaded.filter, { engine: this.engine === "jit" ? "jit" : "interp", seed: this.seed, file: loaded.name });
-      this.attach({ name: loaded.name, maps: null, runtime: null, classic, attachType: 0 }, classicUdpProgram(loaded.name, classic), opts.via);
+      const classic = new ClassicProgram(loaded.filter, {
+        engine: this.engine === "jit" ? "jit" : "interp",
+        seed: this.seed,
+        file: loaded.name,
+      });
+      this.attach(
+        { name: loaded.name, maps: null, runtime: null, classic, attachType: 0 },
+        classicUdpProgram(loaded.name, classic),
+        opts.via,
+      );
       return;
     }
     const p: VerifiedProgram = loaded.program;
@@ -157,9 +187,19 @@ export class ReuseportTestGroup {
       const m = maps.byFd(g.fd);
       if (m !== undefined && m.kind === "data") m.update(u32Key(0), g.data, 0);
     }
-    const runtime = new SkReuseportRuntime({ insns: p.insns, maps, engine: engineFor(p, this.engine).factory, seed: this.seed, clock: this.clock });
+    const runtime = new SkReuseportRuntime({
+      insns: p.insns,
+      maps,
+      engine: engineFor(p, this.engine).factory,
+      seed: this.seed,
+      clock: this.clock,
+    });
     const name = p.programName ?? p.file;
-    this.attach({ name, maps, runtime, classic: null, attachType: p.attachType }, ebpfUdpProgram(name, p.attachType, runtime, maps), opts.via);
+    this.attach(
+      { name, maps, runtime, classic: null, attachType: p.attachType },
+      ebpfUdpProgram(name, p.attachType, runtime, maps),
+      opts.via,
+    );
   }
 
   private attach(a: Attached, udpProg: UdpProgram, via: string | undefined): void {
@@ -172,7 +212,11 @@ export class ReuseportTestGroup {
   /** A socket by name (a located error names the sockets that exist). */
   socket(name: string): UdpSocket | TcpListener {
     const s = this.byName.get(name);
-    if (s === undefined) throw new ModelError("testing.socket", `no socket named '${name}' in the group (sockets: ${[...this.byName.keys()].join(", ")})`);
+    if (s === undefined)
+      throw new ModelError(
+        "testing.socket",
+        `no socket named '${name}' in the group (sockets: ${[...this.byName.keys()].join(", ")})`,
+      );
     return s;
   }
 
@@ -205,22 +249,29 @@ export class ReuseportTestGroup {
 
   private map(name: string): BpfMap {
     const maps = this.prog?.maps;
-    if (maps === null || maps === undefined) throw new ModelError("testing.map", `no eBPF program is loaded, so there is no map '${name}'`);
+    if (maps === null || maps === undefined)
+      throw new ModelError("testing.map", `no eBPF program is loaded, so there is no map '${name}'`);
     const m = maps.list.find((x) => x.name === name);
-    if (m === undefined) throw new ModelError("testing.map", `the program has no map '${name}' (maps: ${maps.list.map((x) => x.name).join(", ")})`);
+    if (m === undefined)
+      throw new ModelError(
+        "testing.map",
+        `the program has no map '${name}' (maps: ${maps.list.map((x) => x.name).join(", ")})`,
+      );
     return m;
   }
 
-  /** MAP[key] = value; a socket map's value names a socket ({ socket: name }). Throws on the kernel's refusal (errno). */
+  /** MAP[key] = value; a socket map's value names a socket ({ socket: name }). Throws on refusal (errno). */
   setMap(name: string, key: MapKey, value: MapValue): void {
     const m = this.map(name);
     const k = toBytes(key, m.keySize, `map ${name} key`);
     let rc: number;
     if (m.kind === "socket") {
-      if (typeof value !== "object" || !("socket" in value)) throw new ModelError("testing.map", `map ${name} holds sockets: give { socket: NAME }`);
+      if (typeof value !== "object" || !("socket" in value))
+        throw new ModelError("testing.map", `map ${name} holds sockets: give { socket: NAME }`);
       rc = m.updateSocket(k, this.socket(value.socket), 0);
     } else {
-      if (typeof value === "object" && "socket" in value) throw new ModelError("testing.map", `map ${name} holds data, not sockets`);
+      if (typeof value === "object" && "socket" in value)
+        throw new ModelError("testing.map", `map ${name} holds data, not sockets`);
       rc = m.update(k, toBytes(value, m.valueSize, `map ${name} value`), 0);
     }
     if (rc < 0) throw new ModelError("testing.map", `map ${name}: the update was refused (errno ${-rc})`);
@@ -265,7 +316,15 @@ export class ReuseportTestGroup {
       const form = q.form ?? "short";
       if (form === "short") return quicShortHeader(dcid, rest);
       const type = ({ initial: 0, "0rtt": 1, handshake: 2, retry: 3 } as const)[form];
-      return quicLongHeader({ dcid, type, ...(q.scid !== undefined ? { scid: parseHex(q.scid, "quic.scid") } : {}), ...(rest !== undefined ? { rest } : {}) }, "quic");
+      return quicLongHeader(
+        {
+          dcid,
+          type,
+          ...(q.scid !== undefined ? { scid: parseHex(q.scid, "quic.scid") } : {}),
+          ...(rest !== undefined ? { rest } : {}),
+        },
+        "quic",
+      );
     }
     if (o.payload === undefined) return new Uint8Array(0);
     return typeof o.payload === "string" ? parseHex(o.payload, "payload") : o.payload;
@@ -275,7 +334,8 @@ export class ReuseportTestGroup {
     const first = [...this.byName.values()][0];
     const v6 = first !== undefined && first.family === 10;
     const from = o.from !== undefined ? parseAddress(o.from, "from") : parseAddress(v6 ? "::1" : "127.0.0.1", "from");
-    const to = o.to !== undefined ? parseAddress(o.to, "to") : parseAddress(from.family === 10 ? "::1" : "127.0.0.1", "to");
+    const to =
+      o.to !== undefined ? parseAddress(o.to, "to") : parseAddress(from.family === 10 ? "::1" : "127.0.0.1", "to");
     return { src: from, dst: to };
   }
 
@@ -286,7 +346,15 @@ export class ReuseportTestGroup {
     const srcPort = o.srcPort ?? 40000;
     const payload = this.payloadOf(o);
     if (this.protocol === "udp") {
-      const d = { src, srcPort, dst, dstPort: this.port, payload, ...(o.cpu !== undefined ? { cpu: o.cpu } : {}), ...(o.hash !== undefined ? { hash: o.hash } : {}) };
+      const d = {
+        src,
+        srcPort,
+        dst,
+        dstPort: this.port,
+        payload,
+        ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+        ...(o.hash !== undefined ? { hash: o.hash } : {}),
+      };
       return this.fromDelivery(this.udp.deliver(d, hookPacket(d, payload)));
     }
     const hash = o.hash ?? flowHash(this.seed, 0, this.port, 0, srcPort);
@@ -296,7 +364,8 @@ export class ReuseportTestGroup {
 
   /** TCP: a closing listener's request or child is migrated (R12 with the program, else the hash pick). */
   migrate(o: MigrateOptions): Verdict {
-    if (this.protocol !== "tcp") throw new ModelError("testing.migrate", "the kernel migrates only TCP requests and children; this group is UDP");
+    if (this.protocol !== "tcp")
+      throw new ModelError("testing.migrate", "the kernel migrates only TCP requests and children; this group is UDP");
     const from = this.socket(o.from) as TcpListener;
     this.close(o.from);
     const hash = o.hash ?? flowHash(this.seed, 1, this.port, 2, 3);
@@ -309,7 +378,13 @@ export class ReuseportTestGroup {
     return this.tcpDecide(from, mig, null, hash, 0);
   }
 
-  private tcpDecide(sk: TcpListener | null, mig: VmSocket | null, pkt: HookPacket | null, hash: number, cpu: number): Verdict {
+  private tcpDecide(
+    sk: TcpListener | null,
+    mig: VmSocket | null,
+    pkt: HookPacket | null,
+    hash: number,
+    cpu: number,
+  ): Verdict {
     const g = this.tcp;
     const p = this.prog;
     if (sk === null) return this.verdictOf(null, null, "no-socket", hash, null);
@@ -320,18 +395,56 @@ export class ReuseportTestGroup {
       bytes.set(pkt.bytes, 14);
       bytes[12] = pkt.ethProtocol >> 8;
       bytes[13] = pkt.ethProtocol & 0xff;
-      const idx = p.classic.run({ bytes, macOffset: 0, networkOffset: 14, dataOffset: 14 + pkt.l4Offset + 40, protocol: pkt.ethProtocol, hash, cpu });
-      return idx < g.socks.length ? this.verdictOf(g.socks[idx]!, "program-index", null, hash, idx) : this.verdictOf(g.pickByHash(hash), "hash", null, hash, idx);
+      const idx = p.classic.run({
+        bytes,
+        macOffset: 0,
+        networkOffset: 14,
+        dataOffset: 14 + pkt.l4Offset + 40,
+        protocol: pkt.ethProtocol,
+        hash,
+        cpu,
+      });
+      return idx < g.socks.length
+        ? this.verdictOf(g.socks[idx]!, "program-index", null, hash, idx)
+        : this.verdictOf(g.pickByHash(hash), "hash", null, hash, idx);
     }
-    const r = p.runtime!.select({ sk, migratingSk: mig, hash, ...(pkt !== null ? { packet: pkt.bytes, l4Offset: pkt.l4Offset, linearLen: pkt.linearLen, len: pkt.len, ethProtocol: pkt.ethProtocol } : { len: 0 }), bindInany: sk.bindInany, cpu });
+    const r = p.runtime!.select({
+      sk,
+      migratingSk: mig,
+      hash,
+      ...(pkt !== null
+        ? {
+            packet: pkt.bytes,
+            l4Offset: pkt.l4Offset,
+            linearLen: pkt.linearLen,
+            len: pkt.len,
+            ethProtocol: pkt.ethProtocol,
+          }
+        : { len: 0 }),
+      bindInany: sk.bindInany,
+      cpu,
+    });
     if (r.ret !== 1) return this.verdictOf(null, null, mig === null ? "program-drop" : "not-migrated", hash, r.ret);
     const sel = r.selected;
     if (sel instanceof TcpListener && !sel.closed) return this.verdictOf(sel, "program", null, hash, r.ret);
     return this.verdictOf(g.pickByHash(hash), "hash", null, hash, r.ret);
   }
 
-  private verdictOf(s: TcpListener | null, how: string | null, drop: string | null, hash: number, ret: number | null): Verdict {
-    return { socket: s?.name ?? null, slot: s === null ? -1 : this.tcp.socks.indexOf(s), how: s === null ? null : how, drop: s === null ? (drop ?? "no-socket") : drop, hash, ret };
+  private verdictOf(
+    s: TcpListener | null,
+    how: string | null,
+    drop: string | null,
+    hash: number,
+    ret: number | null,
+  ): Verdict {
+    return {
+      socket: s?.name ?? null,
+      slot: s === null ? -1 : this.tcp.socks.indexOf(s),
+      how: s === null ? null : how,
+      drop: s === null ? (drop ?? "no-socket") : drop,
+      hash,
+      ret,
+    };
   }
 
   private fromDelivery(d: Delivery): Verdict {
@@ -341,16 +454,21 @@ export class ReuseportTestGroup {
   }
 }
 
-/** A key or value as `size` bytes: a number/bigint little-endian (as the CPU stores it), hex text or bytes of exactly that size. */
+/**
+ * A key or value as `size` bytes: a number or bigint little-endian (as the CPU stores it), or
+ * hex text or bytes of exactly that size.
+ */
 export function toBytes(v: number | bigint | string | Uint8Array, size: number, what: string): Uint8Array {
   if (v instanceof Uint8Array || typeof v === "string") {
     const b = typeof v === "string" ? parseHex(v, what) : v;
-    if (b.length !== size) throw new ModelError("testing.size", `${what}: ${b.length} bytes given, the map's size is ${size}`);
+    if (b.length !== size)
+      throw new ModelError("testing.size", `${what}: ${b.length} bytes given, the map's size is ${size}`);
     return b;
   }
   let n = BigInt(v);
   if (n < 0n) n = BigInt.asUintN(size * 8, n);
-  if (size < 8 && n >= 1n << BigInt(size * 8)) throw new ModelError("testing.size", `${what}: ${v} does not fit in ${size} bytes`);
+  if (size < 8 && n >= 1n << BigInt(size * 8))
+    throw new ModelError("testing.size", `${what}: ${v} does not fit in ${size} bytes`);
   const b = new Uint8Array(size);
   for (let i = 0; i < size; i++) {
     b[i] = Number(n & 0xffn);

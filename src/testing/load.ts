@@ -24,13 +24,18 @@ export type ProgramSource =
   | { readonly policy: string; readonly name?: string }
   | { readonly cbpf: string | readonly SockFilter[]; readonly name?: string };
 
-export type LoadedSource = { readonly kind: "ebpf"; readonly program: VerifiedProgram } | { readonly kind: "cbpf"; readonly filter: readonly SockFilter[]; readonly name: string };
+export type LoadedSource =
+  | { readonly kind: "ebpf"; readonly program: VerifiedProgram }
+  | { readonly kind: "cbpf"; readonly filter: readonly SockFilter[]; readonly name: string };
 
 const CLASSIC_EXT = /\.(bpf|cbpf)$/;
 
 /** Load and (eBPF) verify a program. */
 export async function loadSource(src: ProgramSource): Promise<LoadedSource> {
-  const gate = (p: LoadedProgram): LoadedSource => ({ kind: "ebpf", program: gateProgram({ ...p, insns: checkStructure(p.bytes) }, { command: "test", warn: () => undefined }) });
+  const gate = (p: LoadedProgram): LoadedSource => ({
+    kind: "ebpf",
+    program: gateProgram({ ...p, insns: checkStructure(p.bytes) }, { command: "test", warn: () => undefined }),
+  });
   if ("file" in src) {
     if (CLASSIC_EXT.test(src.file)) return classic(readText(src.file), src.file);
     return gate(await loadProgramFile(src.file, src.program !== undefined ? { program: src.program } : {}));
@@ -38,23 +43,56 @@ export async function loadSource(src: ProgramSource): Promise<LoadedSource> {
   if ("elf" in src) {
     const name = src.name ?? "program.o";
     const p = linkProgram(readElfObject(src.elf, name), src.program);
-    return gate({ file: name, format: "elf", insns: p.insns, bytes: p.bytes, maps: p.maps, attachType: p.attachType, programName: p.name, globalData: p.globalData });
+    return gate({
+      file: name,
+      format: "elf",
+      insns: p.insns,
+      bytes: p.bytes,
+      maps: p.maps,
+      attachType: p.attachType,
+      programName: p.name,
+      globalData: p.globalData,
+    });
   }
   if ("asm" in src) {
     const name = src.name ?? "program.s";
     const prog = assembleProgram(src.asm, name);
-    return gate({ file: name, format: "asm", insns: decode(prog.bytes), bytes: prog.bytes, maps: [], ...(src.attachType !== undefined ? { attachType: src.attachType } : {}), source: src.asm });
+    return gate({
+      file: name,
+      format: "asm",
+      insns: decode(prog.bytes),
+      bytes: prog.bytes,
+      maps: [],
+      ...(src.attachType !== undefined ? { attachType: src.attachType } : {}),
+      source: src.asm,
+    });
   }
   if ("bytes" in src) {
     const name = src.name ?? "program.bin";
-    return gate({ file: name, format: "bin", insns: decode(src.bytes), bytes: src.bytes, maps: [], ...(src.attachType !== undefined ? { attachType: src.attachType } : {}) });
+    return gate({
+      file: name,
+      format: "bin",
+      insns: decode(src.bytes),
+      bytes: src.bytes,
+      maps: [],
+      ...(src.attachType !== undefined ? { attachType: src.attachType } : {}),
+    });
   }
   if ("policy" in src) {
     const name = src.name ?? "policy.baton";
     const compiler = await import("../compiler/index.js");
     const c = compiler.compilePolicy(src.policy, name);
     const { encode } = await import("../vm/isa.js");
-    return gate({ file: name, format: "baton", insns: c.insns, bytes: encode(c.insns), maps: c.maps, attachType: c.attachType, ...(c.name !== null ? { programName: c.name } : {}), source: src.policy });
+    return gate({
+      file: name,
+      format: "baton",
+      insns: c.insns,
+      bytes: encode(c.insns),
+      maps: c.maps,
+      attachType: c.attachType,
+      ...(c.name !== null ? { programName: c.name } : {}),
+      source: src.policy,
+    });
   }
   const name = src.name ?? "filter.bpf";
   return typeof src.cbpf === "string" ? classic(src.cbpf, name) : { kind: "cbpf", filter: src.cbpf, name };
@@ -64,13 +102,20 @@ function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new InputError("input.unreadable", `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.unreadable",
+      `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 /** Classic text: `struct sock_filter` C array, the decimal `N,code jt jf k,...` form, or bpf_asm. */
 function classic(text: string, name: string): LoadedSource {
   const t = text.trim();
-  const filter = t.startsWith("{") ? parseCArray(t, name) : /^\d+\s*,/.test(t) ? parseDecimal(t, name) : assembleClassic(text, name);
+  const filter = t.startsWith("{")
+    ? parseCArray(t, name)
+    : /^\d+\s*,/.test(t)
+      ? parseDecimal(t, name)
+      : assembleClassic(text, name);
   return { kind: "cbpf", filter, name };
 }

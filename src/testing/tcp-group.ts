@@ -30,7 +30,7 @@ export class TcpListener implements VmSocket {
     this.reuseportGroupId = groupId;
     if (addr.family === AF_INET6) this.srcIp6 = addr.bytes;
   }
-  /** sk_rcv_saddr: an IPv6 socket holds its v4-mapped address, 0 for ::, else LOOPBACK4_IPV6 (127.0.0.6; __inet6_bind, seen on Linux 6.18). */
+  /** sk_rcv_saddr (bpf_sock.src_ip4): see `v4RcvSaddr` (127.0.0.6 for an IPv6 socket on ::1). */
   get srcIp4(): number {
     return v4RcvSaddr(this.addr);
   }
@@ -97,8 +97,38 @@ export function synPacket(a: DatagramAddrs, payload: Uint8Array = new Uint8Array
     b.set(a.dst.bytes, 16);
   }
   const t = ipLen;
-  b.set([a.srcPort >> 8, a.srcPort & 0xff, a.dstPort >> 8, a.dstPort & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, (tcpLen / 4) << 4, 0x02, 0xff, 0xd7, 0, 0, 0, 0], t);
+  b.set(
+    [
+      a.srcPort >> 8,
+      a.srcPort & 0xff,
+      a.dstPort >> 8,
+      a.dstPort & 0xff,
+      0,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      0,
+      (tcpLen / 4) << 4,
+      0x02,
+      0xff,
+      0xd7,
+      0,
+      0,
+      0,
+      0,
+    ],
+    t,
+  );
   b.set(SYN_OPTIONS, t + 20);
   b.set(payload, t + tcpLen);
-  return { bytes: b, l4Offset: ipLen, linearLen: tcpLen + payload.length, len: tcpLen + payload.length, ethProtocol: v6 ? 0x86dd : 0x0800 };
+  return {
+    bytes: b,
+    l4Offset: ipLen,
+    linearLen: tcpLen + payload.length,
+    len: tcpLen + payload.length,
+    ethProtocol: v6 ? 0x86dd : 0x0800,
+  };
 }

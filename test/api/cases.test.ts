@@ -44,30 +44,48 @@ describe("baton test --cases", () => {
   }
 
   it("a wrong expectation fails with exit 1, located at the expectation", async () => {
-    const text = '{\n  "group": { "sockets": ["a", "b"] },\n  "cases": [\n    { "name": "drops", "events": [\n      { "select": {}, "expect": { "drop": true } }\n    ] }\n  ]\n}\n';
+    const text =
+      '{\n  "group": { "sockets": ["a", "b"] },\n  "cases": [\n    { "name": "drops", "events": [\n      { "select": {}, "expect": { "drop": true } }\n    ] }\n  ]\n}\n';
     const p = write("wrong.json", text);
     const r = await cli("test", `${F}/cpu_steer.o`, "--cases", p);
     expect(r.code).toBe(1);
     expect(r.out).toContain("FAIL  test/fixtures/udp/cpu_steer.o: drops");
-    expect(r.err).toMatch(new RegExp(`^${p}:${lc(text, "true")}: error: case 'drops': event 0: expected a drop, got socket [ab] \\(hash\\)`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^${p}:${lc(text, "true")}: error: case 'drops': event 0: expected a drop, got socket [ab] \\(hash\\)`,
+      ),
+    );
   });
 
   it("a socket that does not exist is a located error naming the pointer", async () => {
-    const text = '{ "group": { "sockets": ["w0", "w1"] },\n  "maps": { "workers": [ { "key": 0, "socket": "w9" } ] },\n  "cases": [] }\n';
+    const text =
+      '{ "group": { "sockets": ["w0", "w1"] },\n  "maps": { "workers": [ { "key": 0, "socket": "w9" } ] },\n  "cases": [] }\n';
     const p = write("nosock.json", text);
     const r = await cli("test", `${F}/cpu_steer.o`, "--cases", p);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`^${p}:${lc(text, '"w9"')}: error: /maps/workers/0/socket: no socket named 'w9' in the group \\(sockets: w0, w1\\)`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^${p}:${lc(text, '"w9"')}: error: /maps/workers/0/socket: no socket named 'w9' in the group \\(sockets: w0, w1\\)`,
+      ),
+    );
   });
 
   it("a truncated payload, an unknown map and bad JSON are located", async () => {
-    const tt = '{ "group": { "sockets": ["a"] }, "cases": [ { "name": "x", "events": [ { "select": { "payload": "abc" } } ] } ] }';
+    const tt =
+      '{ "group": { "sockets": ["a"] }, "cases": [ { "name": "x", "events": [ { "select": { "payload": "abc" } } ] } ] }';
     const trunc = write("trunc.json", tt);
-    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", trunc)).err).toContain(`trunc.json:${lc(tt, '"abc"')}: error`);
-    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", trunc)).err).toMatch(/error: \/cases\/0\/events\/0\/select\/payload: hex payload has an odd number of digits \(3\)/);
-    const nt = '{ "group": { "sockets": ["a"] }, "maps": { "nope": [ { "key": 0, "value": 1 } ] }, "cases": [ { "name": "x", "events": [] } ] }';
+    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", trunc)).err).toContain(
+      `trunc.json:${lc(tt, '"abc"')}: error`,
+    );
+    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", trunc)).err).toMatch(
+      /error: \/cases\/0\/events\/0\/select\/payload: hex payload has an odd number of digits \(3\)/,
+    );
+    const nt =
+      '{ "group": { "sockets": ["a"] }, "maps": { "nope": [ { "key": 0, "value": 1 } ] }, "cases": [ { "name": "x", "events": [] } ] }';
     const nomap = write("nomap.json", nt);
-    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", nomap)).err).toMatch(/error: \/maps\/nope\/0: the program has no map 'nope' \(maps: config, workers\)/);
+    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", nomap)).err).toMatch(
+      /error: \/maps\/nope\/0: the program has no map 'nope' \(maps: config, workers\)/,
+    );
     const bad = write("bad.json", '{ "group": ');
     const r = await cli("test", `${F}/cpu_steer.o`, "--cases", bad);
     expect(r.code).toBe(1);
@@ -75,7 +93,12 @@ describe("baton test --cases", () => {
   });
 
   it("migrate on a UDP group is refused at its pointer", async () => {
-    const p = write("mig.json", '{ "group": { "sockets": ["a"] }, "cases": [ { "name": "m", "events": [ { "migrate": { "from": "a" } } ] } ] }');
-    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", p)).err).toMatch(/\/cases\/0\/events\/0\/migrate: the kernel migrates only TCP/);
+    const p = write(
+      "mig.json",
+      '{ "group": { "sockets": ["a"] }, "cases": [ { "name": "m", "events": [ { "migrate": { "from": "a" } } ] } ] }',
+    );
+    expect((await cli("test", `${F}/cpu_steer.o`, "--cases", p)).err).toMatch(
+      /\/cases\/0\/events\/0\/migrate: the kernel migrates only TCP/,
+    );
   });
 });

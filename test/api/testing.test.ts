@@ -15,7 +15,10 @@ describe("QUIC DCID through a SOCKHASH", () => {
       g.setMap("dcid_socks", "a1a2a3a4a5a6a7a8", { socket: "w3" });
       expect(g.send({ quic: { dcid: "0102030405060708" } }).socket).toBe("w2");
       expect(g.send({ quic: { dcid: "0102030405060708", form: "handshake" } }).socket).toBe("w2");
-      expect(g.send({ quic: { dcid: "a1a2a3a4a5a6a7a8" }, srcPort: 999 })).toMatchObject({ socket: "w3", how: "program" });
+      expect(g.send({ quic: { dcid: "a1a2a3a4a5a6a7a8" }, srcPort: 999 })).toMatchObject({
+        socket: "w3",
+        how: "program",
+      });
       const unknown = g.send({ quic: { dcid: "ffffffffffffffff" } });
       expect(unknown.how).toBe("hash");
       expect(g.send({ payload: "40" }).how).toBe("hash"); // too short for a DCID

@@ -36,9 +36,25 @@ async function compare(t: Trial): Promise<void> {
   const names = Array.from({ length: t.sockets }, (_, i) => `w${i}`);
   const g = new ReuseportTestGroup({ sockets: names, address: t.bind, port: PORT });
   const classic = t.file.endsWith(".bpf");
-  const lines: string[] = [classic ? `cbpf ${(await import("../../src/vm/cbpf/filter.js")).formatDecimal((await import("../../src/vm/cbpf/assembler.js")).assembleClassic((await import("node:fs")).readFileSync(t.file, "utf8")), false).split("\n").join(" ")}` : `obj ${t.file} -`, `sockets ${t.sockets} ${t.bind} ${PORT} 0`, "attach 0"];
+  const lines: string[] = [
+    classic
+      ? `cbpf ${(await import("../../src/vm/cbpf/filter.js"))
+          .formatDecimal(
+            (await import("../../src/vm/cbpf/assembler.js")).assembleClassic(
+              (await import("node:fs")).readFileSync(t.file, "utf8"),
+            ),
+            false,
+          )
+          .split("\n")
+          .join(" ")}`
+      : `obj ${t.file} -`,
+    `sockets ${t.sockets} ${t.bind} ${PORT} 0`,
+    "attach 0",
+  ];
   await g.load({ file: t.file });
-  const expected: ({ kind: "socket"; name: string } | { kind: "any" } | { kind: "none" } | { kind: "val"; hex: string | null } | null)[] = [null, null, null];
+  const expected: (
+    { kind: "socket"; name: string } | { kind: "any" } | { kind: "none" } | { kind: "val"; hex: string | null } | null
+  )[] = [null, null, null];
   for (const s of t.steps) {
     switch (s.op) {
       case "sockmap":
@@ -57,13 +73,25 @@ async function compare(t: Trial): Promise<void> {
         expected.push(null);
         break;
       case "send": {
-        const v = g.send({ from: t.from, to: dst(t), srcPort: s.srcPort, payload: s.payload, ...(s.cpu !== undefined ? { cpu: s.cpu } : {}) });
+        const v = g.send({
+          from: t.from,
+          to: dst(t),
+          srcPort: s.srcPort,
+          payload: s.payload,
+          ...(s.cpu !== undefined ? { cpu: s.cpu } : {}),
+        });
         if (s.cpu !== undefined) {
           lines.push(`cpu ${s.cpu}`);
           expected.push(null);
         }
         lines.push(`send ${t.from} ${s.srcPort} ${dst(t)} ${s.payload}`);
-        expected.push(v.socket === null ? { kind: "none" } : v.how === "hash" ? { kind: "any" } : { kind: "socket", name: v.socket });
+        expected.push(
+          v.socket === null
+            ? { kind: "none" }
+            : v.how === "hash"
+              ? { kind: "any" }
+              : { kind: "socket", name: v.socket },
+        );
         break;
       }
       case "mapget": {
@@ -82,12 +110,17 @@ async function compare(t: Trial): Promise<void> {
     if (e === null || e === undefined) return expect(line, where).toBe("ok");
     if (e.kind === "none") return expect(line, where).toBe("none");
     if (e.kind === "any") return expect(line, where).toMatch(/^recv \d+ /);
-    if (e.kind === "socket") return expect(line.split(" ").slice(0, 2).join(" "), where).toBe(`recv ${e.name.slice(1)}`);
+    if (e.kind === "socket")
+      return expect(line.split(" ").slice(0, 2).join(" "), where).toBe(`recv ${e.name.slice(1)}`);
     return expect(line, where).toBe(e.hex === null ? "val none" : `val ${e.hex}`);
   });
 }
 
-const dcid = (id: string, long = false): string => (long ? `c000000001 08${id} 00 0000000000000000000000000000000000000000` : `40${id}0000000000000000000000000000000000000000`).replace(/ /g, "");
+const dcid = (id: string, long = false): string =>
+  (long
+    ? `c000000001 08${id} 00 0000000000000000000000000000000000000000`
+    : `40${id}0000000000000000000000000000000000000000`
+  ).replace(/ /g, "");
 const families = [
   { tag: "IPv4", bind: "127.0.0.1", from: "127.0.0.1" },
   { tag: "IPv6", bind: "::1", from: "::1" },
@@ -174,16 +207,20 @@ const trials: Trial[] = families.flatMap((f) => [
   },
 ]);
 
-describe.skipIf(!avail.available)(`UDP fixtures: Baton's placements equal the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`, () => {
-  for (const t of trials) it(t.name, () => compare(t), 60_000);
-});
+describe.skipIf(!avail.available)(
+  `UDP fixtures: Baton's placements equal the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+  () => {
+    for (const t of trials) it(t.name, () => compare(t), 60_000);
+  },
+);
 
 /** probe_ctx's record (test/fixtures/udp/probe_ctx.c), as hex, with the bytes a sender sets differently blanked. */
 function probeFields(hex: string, v6: boolean): string {
   const b = Buffer.from(hex, "hex");
   b.fill(0, 32 + 6, 32 + 8); // UDP checksum: the kernel's sender fills it, Baton leaves 0
   const net = 48;
-  if (v6) b.fill(0, net, net + 4); // version, traffic class, flow label (auto flow labels)
+  if (v6)
+    b.fill(0, net, net + 4); // version, traffic class, flow label (auto flow labels)
   else {
     b.fill(0, net + 4, net + 8); // IP id and fragment field
     b.fill(0, net + 10, net + 12); // header checksum (follows the id)
@@ -191,26 +228,33 @@ function probeFields(hex: string, v6: boolean): string {
   return b.toString("hex");
 }
 
-describe.skipIf(!avail.available)(`probe_ctx: the context Baton builds equals the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`, () => {
-  for (const f of families) {
-    it(f.tag, async () => {
-      const v6 = f.from.includes(":");
-      const max = v6 ? 15991 : 16004;
-      const sizes = [0, 3, 100, max, max + 1, 30000];
-      const g = new ReuseportTestGroup({ sockets: ["a", "b"], address: f.bind, port: PORT });
-      await g.load({ file: `${F}/probe_ctx.o` });
-      const lines = [`obj ${F}/probe_ctx.o -`, `sockets 2 ${f.bind} ${PORT} 0`, "attach 0"];
-      const want: string[] = [];
-      for (const n of sizes) {
-        const payload = Buffer.alloc(n, 0xab).toString("hex");
-        g.send({ from: f.from, to: v6 ? "::1" : "127.0.0.1", srcPort: 5000, payload });
-        want.push(probeFields(Buffer.from(g.lookupMap("probe", "00000000") as Uint8Array).toString("hex"), v6));
-        lines.push(`send ${f.from} 5000 ${v6 ? "::1" : "127.0.0.1"} ${payload}`, "mapget probe 00000000");
-      }
-      const got = runPlace(lines)
-        .filter((l) => l.startsWith("val "))
-        .map((l) => probeFields(l.slice(4), v6));
-      expect(got).toEqual(want);
-    }, 60_000);
-  }
-});
+describe.skipIf(!avail.available)(
+  `probe_ctx: the context Baton builds equals the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+  () => {
+    for (const f of families) {
+      it(
+        f.tag,
+        async () => {
+          const v6 = f.from.includes(":");
+          const max = v6 ? 15991 : 16004;
+          const sizes = [0, 3, 100, max, max + 1, 30000];
+          const g = new ReuseportTestGroup({ sockets: ["a", "b"], address: f.bind, port: PORT });
+          await g.load({ file: `${F}/probe_ctx.o` });
+          const lines = [`obj ${F}/probe_ctx.o -`, `sockets 2 ${f.bind} ${PORT} 0`, "attach 0"];
+          const want: string[] = [];
+          for (const n of sizes) {
+            const payload = Buffer.alloc(n, 0xab).toString("hex");
+            g.send({ from: f.from, to: v6 ? "::1" : "127.0.0.1", srcPort: 5000, payload });
+            want.push(probeFields(Buffer.from(g.lookupMap("probe", "00000000") as Uint8Array).toString("hex"), v6));
+            lines.push(`send ${f.from} 5000 ${v6 ? "::1" : "127.0.0.1"} ${payload}`, "mapget probe 00000000");
+          }
+          const got = runPlace(lines)
+            .filter((l) => l.startsWith("val "))
+            .map((l) => probeFields(l.slice(4), v6));
+          expect(got).toEqual(want);
+        },
+        60_000,
+      );
+    }
+  },
+);

@@ -27,7 +27,8 @@ export function placeAvailability(): PlaceAvailability {
   if (cached !== undefined) return cached;
   const no = (reason: string): PlaceAvailability => (cached = { available: false, reason, binary: "" });
   if (process.platform !== "linux") return no("not Linux");
-  if (process.getuid?.() !== 0) return no("not root (loading programs and a private network namespace need CAP_BPF and CAP_SYS_ADMIN)");
+  if (process.getuid?.() !== 0)
+    return no("not root (loading programs and a private network namespace need CAP_BPF and CAP_SYS_ADMIN)");
   for (const c of ["gcc", "unshare", "ip"]) if (!has(c)) return no(`${c} not installed`);
   if (!existsSync("/usr/include/bpf/libbpf.h")) return no("libbpf-dev not installed (/usr/include/bpf/libbpf.h)");
   const src = readFileSync(SOURCE);
@@ -48,7 +49,12 @@ export function placeAvailability(): PlaceAvailability {
 /** Run a udp_place script; returns one reply per command line (comments and blanks excluded). */
 export function runPlace(lines: readonly string[]): string[] {
   const a = placeAvailability();
-  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0"', a.binary], { input: lines.join("\n") + "\n", encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0"', a.binary], {
+    input: lines.join("\n") + "\n",
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
   const out = (r.stdout ?? "").split("\n").filter((l) => l !== "");
   const err = out.find((l) => l.startsWith("err "));
   if (err !== undefined || r.status !== 0) throw new Error(`udp_place failed: ${err ?? ""} ${r.stderr ?? ""}`);

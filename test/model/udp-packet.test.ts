@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatAddress, hookPacket, LINEAR_PAYLOAD_MAX_V4, LINEAR_PAYLOAD_MAX_V6, parseAddress, parseHex, quicLongHeader, quicShortHeader, toHex } from "../../src/model/udp-packet.js";
+import {
+  formatAddress,
+  hookPacket,
+  LINEAR_PAYLOAD_MAX_V4,
+  LINEAR_PAYLOAD_MAX_V6,
+  parseAddress,
+  parseHex,
+  quicLongHeader,
+  quicShortHeader,
+  toHex,
+} from "../../src/model/udp-packet.js";
 import { InputError } from "../../src/errors.js";
 
 describe("addresses", () => {
@@ -30,7 +40,10 @@ describe("hex", () => {
 
 describe("hook packets", () => {
   it("data is the UDP header, len the UDP length, the payload linear up to the measured limit", () => {
-    for (const [src, max] of [["127.0.0.1", LINEAR_PAYLOAD_MAX_V4], ["::1", LINEAR_PAYLOAD_MAX_V6]] as const) {
+    for (const [src, max] of [
+      ["127.0.0.1", LINEAR_PAYLOAD_MAX_V4],
+      ["::1", LINEAR_PAYLOAD_MAX_V6],
+    ] as const) {
       const a = parseAddress(src, "x");
       const addrs = { src: a, dst: a, srcPort: 5000, dstPort: 4433 };
       const p = hookPacket(addrs, new Uint8Array(10));

@@ -61,7 +61,10 @@ describe("UDP receive queues in scenarios", () => {
     const p = write("slow.json", {
       name: "slow",
       durationMs: 1000,
-      udp: { sockets: [{ name: "s", rcvbuf: 20000, readRate: 100 }], flows: [{ count: 10, rate: 1000, datagramsPerFlow: 100, payload: "00".repeat(100) }] },
+      udp: {
+        sockets: [{ name: "s", rcvbuf: 20000, readRate: 100 }],
+        flows: [{ count: 10, rate: 1000, datagramsPerFlow: 100, payload: "00".repeat(100) }],
+      },
     });
     const r = await sim(p);
     const s = r.sockets[0]!;
@@ -74,7 +77,15 @@ describe("UDP receive queues in scenarios", () => {
   });
 
   it("datagrams with no socket count UdpNoPorts", async () => {
-    const p = write("gone.json", { name: "gone", durationMs: 100, udp: { sockets: [{ name: "s" }], flows: [{ count: 1, rate: 100, datagramsPerFlow: 10 }], events: [{ at: 50, do: "close", socket: "s" }] } });
+    const p = write("gone.json", {
+      name: "gone",
+      durationMs: 100,
+      udp: {
+        sockets: [{ name: "s" }],
+        flows: [{ count: 1, rate: 100, datagramsPerFlow: 10 }],
+        events: [{ at: 50, do: "close", socket: "s" }],
+      },
+    });
     const r = await sim(p);
     expect(r.counters.UdpNoPorts).toBe(r.datagrams.dropped["no-socket"]);
     expect(r.datagrams.delivered + (r.datagrams.dropped["no-socket"] ?? 0)).toBe(r.datagrams.sent);
@@ -83,10 +94,26 @@ describe("UDP receive queues in scenarios", () => {
 
 describe("UDP scenario errors are located", () => {
   const cases: [string, string, RegExp][] = [
-    ["a truncated hex payload", '{ "udp": { "sockets": [{ "name": "s" }], "flows": [{ "payload": "abc" }] } }', /:1:65: error: \/udp\/flows\/0\/payload: hex 'abc' has an odd number of digits/],
-    ["an unknown socket", '{ "udp": {\n  "sockets": [{ "name": "s" }], "flows": [],\n  "events": [{ "at": 1, "do": "close", "socket": "t" }] } }', /:3:50: error: \/udp\/events\/0\/socket: no socket named "t" \(sockets: s\)/],
-    ["an unknown event", '{ "udp": { "sockets": [{ "name": "s" }], "flows": [], "events": [{ "at": 1, "do": "fly" }] } }', /\/udp\/events\/0\/do: expected close, bind, attach, detach or map/],
-    ["a bad address", '{ "udp": { "sockets": [{ "name": "s", "address": "1.2.3" }], "flows": [] } }', /\/udp\/sockets\/0\/address: '1.2.3' is not an IPv4 or IPv6 address/],
+    [
+      "a truncated hex payload",
+      '{ "udp": { "sockets": [{ "name": "s" }], "flows": [{ "payload": "abc" }] } }',
+      /:1:65: error: \/udp\/flows\/0\/payload: hex 'abc' has an odd number of digits/,
+    ],
+    [
+      "an unknown socket",
+      '{ "udp": {\n  "sockets": [{ "name": "s" }], "flows": [],\n  "events": [{ "at": 1, "do": "close", "socket": "t" }] } }',
+      /:3:50: error: \/udp\/events\/0\/socket: no socket named "t" \(sockets: s\)/,
+    ],
+    [
+      "an unknown event",
+      '{ "udp": { "sockets": [{ "name": "s" }], "flows": [], "events": [{ "at": 1, "do": "fly" }] } }',
+      /\/udp\/events\/0\/do: expected close, bind, attach, detach or map/,
+    ],
+    [
+      "a bad address",
+      '{ "udp": { "sockets": [{ "name": "s", "address": "1.2.3" }], "flows": [] } }',
+      /\/udp\/sockets\/0\/address: '1.2.3' is not an IPv4 or IPv6 address/,
+    ],
   ];
   for (const [what, text, re] of cases) {
     it(what, async () => {

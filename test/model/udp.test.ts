@@ -79,7 +79,9 @@ describe("UDP groups", () => {
     const st2 = new UdpStack();
     st2.bind({ addr: A("::"), port: 4433, v6only: true });
     expect(st2.select(d4(1)).drop).toBe("no-socket");
-    expect(st2.select({ src: A("::1"), srcPort: 1, dst: A("::1"), dstPort: 4433, payload: new Uint8Array(1) }).socket).not.toBeNull();
+    expect(
+      st2.select({ src: A("::1"), srcPort: 1, dst: A("::1"), dstPort: 4433, payload: new Uint8Array(1) }).socket,
+    ).not.toBeNull();
   });
 
   it("an exact address beats the wildcard", () => {
