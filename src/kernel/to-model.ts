@@ -6,9 +6,9 @@
  * as the clients' explicit `hashes`, which makes per-connection targets comparable.
  *
  * Approximations, stated so comparisons read them right:
- * - a `send` to clients that had no data models their final ACK as arriving then, carrying the
- *   data (the kernel's earlier bare ACK, dropped under TCP_DEFER_ACCEPT, is not modelled, so
- *   TCPDeferAcceptDrop does not move and the request is not "acked" before it);
+ * - a `send` to clients that had no data is their data segment at that time (`dataAtMs`): the
+ *   handshake completed with a bare ACK at connect, as in the kernel (under TCP_DEFER_ACCEPT it
+ *   is dropped and counts TCPDeferAcceptDrop, and the request is "acked");
  * - `accept` sets every live listener's accept rate to "at once" for 0.5 ms, then back to never;
  * - `attach` is supported for programs equal to `KERNEL_BUILTINS` (policy `builtin:NAME`);
  * - `hashes` (a pass-through recorder, attach type 39) and `queues` have no model counterpart;
@@ -51,7 +51,7 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
   };
   const sysctls: Json = {};
   const listeners: Json[] = [];
-  const clients: (Json & { count: number; dataBytes: number; ackDelayMs: number; startMs: number })[] = [];
+  const clients: (Json & { count: number; dataBytes: number; ackDelayMs: number; startMs: number; dataAtMs?: number })[] = [];
   const maps: Json[] = [];
   const events: Json[] = [];
   const state = new Map<number, "listen" | "shutdown" | "closed">();
@@ -110,7 +110,7 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
           const c = clients[g]!;
           if (c.dataBytes > 0) continue; // data already sent at connect: the listener side saw it then
           if (ids.filter((id) => groupOf[id] === g).length !== c.count) fail(i, st, `sending to part of client group ${String(c.name)} has no model equivalent (send to every client of a connect step)`);
-          c.ackDelayMs = t - c.startMs;
+          c.dataAtMs = t;
           c.dataBytes = HELLO_BYTES;
         }
         break;

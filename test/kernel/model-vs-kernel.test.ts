@@ -17,7 +17,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const DROP = hex(KERNEL_BUILTINS["drop-migration"].program);
 const PASS = hex(KERNEL_BUILTINS.pass.program);
 const FOUR = "listen 0\nlisten 1\nlisten 2\nlisten 3\n";
-const COMPARED = ["TCPMigrateReqSuccess", "TCPMigrateReqFailure", "OutRsts", "ListenOverflows"] as const;
+const COMPARED = ["TCPMigrateReqSuccess", "TCPMigrateReqFailure", "OutRsts", "ListenOverflows", "TCPDeferAcceptDrop"] as const;
 
 const cases: [string, string][] = [
   ["hash pick, two closes, migrate_req=1 (R11, R4b, R12)", `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 40\nclose 0\nclose 1\naccept`],
@@ -27,6 +27,10 @@ const cases: [string, string][] = [
   ["pass program with migrate_req=0 (R12 step 6)", `listen 0\nlisten 1\nlisten 2\nhashes 0\nconnect 20\nattach 0 40 ${PASS}\nclose 0\naccept`],
   ["no backlog check at close (R14)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0\nhashes 0\nconnect 6\nlisten 1 backlog 1\nclose 0\naccept`],
   ["deferred requests, final ACK (R16)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
+  // Bare ACKs held by TCP_DEFER_ACCEPT; the closed listener's requests migrate at their SYN-ACK
+  // timer (~1 s, R15) to a listener without it, whose resent SYN-ACK draws a bare ACK that
+  // completes them there, long before the data.
+  ["deferred requests, SYN-ACK timer to a listener without defer-accept (R15)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1\nclose 0\nsleep 2000\nsend\nsleep 300\naccept`],
   ["deferred requests, migrate_req=0", `listen 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
 ];
 

@@ -16,7 +16,8 @@ describe("toModelScenario", () => {
       ["L0", "127.0.0.1", 128, 1, 5, 0],
       ["L1", "127.0.0.1", 8, 2, 0, 0],
     ]);
-    expect(sc.clients.map((c) => [c.name, c.startMs, c.count, c.ackDelayMs, c.dataBytes, c.hashes])).toEqual([["c0", 3, 3, 103, 12, [7, 8, 9]]]);
+    // connect completes with a bare ACK at once; `send` is the data segment at its own time.
+    expect(sc.clients.map((c) => [c.name, c.startMs, c.count, c.ackDelayMs, c.dataAtMs, c.dataBytes, c.hashes])).toEqual([["c0", 3, 3, 0, 106, 12, [7, 8, 9]]]);
     expect(sc.events).toEqual([
       { at: 4, do: "attach", via: "L0", policy: "builtin:pass" },
       { at: 105, do: "shutdown", listener: "L0", how: "rdwr" },
