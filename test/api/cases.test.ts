@@ -92,6 +92,28 @@ describe("baton test --cases", () => {
     expect(r.err).toMatch(/bad\.json:1:\d+: error: not JSON/);
   });
 
+  it("TCP groups: SYNs select, migrations run the attach-type-40 program", async () => {
+    const p = write(
+      "tcp.json",
+      JSON.stringify({
+        group: { protocol: "tcp", sockets: ["l0", "l1", "l2"] },
+        cases: [
+          {
+            name: "a SYN passes, a migration is dropped",
+            events: [
+              { select: { hash: 0 }, expect: { socket: "l0", kernelPick: true } },
+              { migrate: { from: "l1", state: "request" }, expect: { drop: "not-migrated", ret: 0 } },
+              { select: { hash: 0xffffffff }, expect: { socket: "l2" } }, // l1 has left socks[]
+            ],
+          },
+        ],
+      }),
+    );
+    const r = await cli("test", "test/fixtures/c/drop_migrations.o", "--cases", p);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+  });
+
   it("migrate on a UDP group is refused at its pointer", async () => {
     const p = write(
       "mig.json",
