@@ -10,7 +10,9 @@
  * checks that each engine returns C's result before timing anything.
  *
  * Standalone: `node --import tsx bench/shapes.bench.ts` prints one table (each engine row is
- * timed in a process of its own so call sites stay monomorphic; CPU time, median of rounds).
+ * timed in a process of its own so call sites stay monomorphic; CPU time, median of rounds). The
+ * trusted JIT row runs each shape with the verifier's facts, the shape verified as a memory
+ * program over its input (as `baton run --engine jit` does).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +23,11 @@ import { assemble } from "../src/vm/asm/assembler.js";
 import type { Engine } from "../src/vm/engine.js";
 import { Interpreter } from "../src/vm/interpreter.js";
 import type { Insn } from "../src/vm/isa.js";
+import type { JitFacts } from "../src/vm/jit/facts.js";
 import { compileJit } from "../src/vm/jit/jit.js";
+import { jitFactsFromVerifier } from "../src/vm/jit/verifier-facts.js";
+import { MEMORY_PROGRAM } from "../src/vm/program-type.js";
+import { verify } from "../src/verifier/index.js";
 import { AddressSpace } from "../src/vm/memory.js";
 import { checkStructure } from "../src/vm/validate.js";
 import type { BenchCase, BenchSuite, ExternalCase } from "./types.js";
@@ -87,13 +93,26 @@ export function loadShapes(): Shape[] {
     });
 }
 
-export type ShapeEngine = "interp" | "jit";
+export type ShapeEngine = "interp" | "jit" | "trusted";
+const ENGINES: readonly ShapeEngine[] = ["interp", "jit", "trusted"];
+
+/** The trusted JIT's facts: the verifier's, for the shape as a memory program over its input. */
+function trustedFacts(shape: Shape): JitFacts {
+  const r = verify(shape.insns, { type: MEMORY_PROGRAM, attachType: 0, maps: [], memory: shape.input.length });
+  if (!r.accepted || r.facts === undefined) throw new Error(`shapes/${shape.name}: not verified (${r.error?.message ?? "no facts"})`);
+  return jitFactsFromVerifier(shape.insns, r.facts, true);
+}
 
 function engineFor(shape: Shape, kind: ShapeEngine): { vm: Engine; id: number } {
   const mem = new AddressSpace();
   const region = mem.add("mem", shape.input.slice(), true);
   const opts = { mem, helpers: new Map() };
-  const vm = kind === "interp" ? new Interpreter(shape.insns, opts) : compileJit(shape.insns, { ...opts, mode: "checked" });
+  const vm =
+    kind === "interp"
+      ? new Interpreter(shape.insns, opts)
+      : kind === "jit"
+        ? compileJit(shape.insns, { ...opts, mode: "checked" })
+        : compileJit(shape.insns, { ...opts, mode: "trusted", facts: trustedFacts(shape) });
   return { vm, id: region.id };
 }
 
@@ -148,16 +167,18 @@ export const suites: BenchSuite[] = [
     check: () => {
       for (const s of shapes) {
         const a = runner(s, "interp").r0();
-        const b = runner(s, "jit").r0();
-        if (a !== b) throw new Error(`shapes/${s.name}: interpreter ${a}, JIT ${b}`);
+        for (const kind of ENGINES) {
+          const b = runner(s, kind).r0();
+          if (a !== b) throw new Error(`shapes/${s.name}: interpreter ${a}, ${kind} ${b}`);
+        }
       }
     },
     cases: shapes.flatMap((s): BenchCase[] =>
-      (["interp", "jit"] as const).map((kind) => {
+      ENGINES.map((kind) => {
         const { run } = runner(s, kind);
         return {
           name: `shapes/${s.name}/${kind}`,
-          engine: kind,
+          engine: kind === "trusted" ? "jit" : kind,
           fn: () => {
             sink ^= run();
           },
@@ -216,11 +237,11 @@ function table(): void {
   try {
     const exe = buildC(dir);
     const self = fileURLToPath(import.meta.url);
-    const lines = ["shape               C ns    interp ns  interp/C   jit ns  jit/C"];
+    const lines = ["shape               C ns    interp ns  interp/C   jit ns  jit/C  trusted ns  trusted/C"];
     for (const s of shapes) {
       const c = exe !== undefined ? runC(exe, dir, s) : undefined;
-      const figures: Record<ShapeEngine, number> = { interp: NaN, jit: NaN };
-      for (const kind of ["interp", "jit"] as const) {
+      const figures: Record<ShapeEngine, number> = { interp: NaN, jit: NaN, trusted: NaN };
+      for (const kind of ENGINES) {
         const out = execFileSync(process.execPath, ["--import", "tsx", self, "--row", s.name, kind], { encoding: "utf8" });
         const r = /^result (\d+)$/m.exec(out);
         const t = /^ns_per_run (\S+)/m.exec(out);
@@ -230,7 +251,7 @@ function table(): void {
       }
       const ratio = (x: number): string => (c !== undefined ? `${(x / c.median).toFixed(1)}x` : "-");
       lines.push(
-        `${s.name.padEnd(18)} ${(c?.median.toFixed(1) ?? "-").padStart(6)} ${figures.interp.toFixed(1).padStart(11)} ${ratio(figures.interp).padStart(9)} ${figures.jit.toFixed(1).padStart(8)} ${ratio(figures.jit).padStart(6)}`,
+        `${s.name.padEnd(18)} ${(c?.median.toFixed(1) ?? "-").padStart(6)} ${figures.interp.toFixed(1).padStart(11)} ${ratio(figures.interp).padStart(9)} ${figures.jit.toFixed(1).padStart(8)} ${ratio(figures.jit).padStart(6)} ${figures.trusted.toFixed(1).padStart(11)} ${ratio(figures.trusted).padStart(10)}`,
       );
     }
     process.stdout.write(`${lines.join("\n")}\n`);
