@@ -48,11 +48,11 @@ function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
     const mine = r.delta ?? 0;
     mapRegs(st, (x) => {
       if (x.type !== "scalar" || x.id !== r.id) return x;
-      if (x.delta === r.delta) return { ...x, s };
+      if (x.delta === r.delta) return x.s === s ? x : { ...x, s };
       return { ...x, s: alu64("add", s, scalarConst((x.delta ?? 0) - mine)) };
     });
   }
-  frame.regs[regno] = { ...r, s };
+  if (r.s !== s || frame.regs[regno] !== r) frame.regs[regno] = { ...r, s };
 }
 
 function markNull(st: VState, id: number, isNull: boolean): void {

@@ -49,6 +49,7 @@ export class StackLiveness {
   private readonly fnEnd: Int32Array;
   /** Whole-slot writes of the current instruction, per frame (halves as in FrameMasks). */
   private readonly writeAcc = new Int32Array(2 * MAX_CALL_DEPTH);
+  private writeAccDirty = false;
   private writeInsn = -1;
   private writeInstance: Instance | undefined;
 
@@ -119,11 +120,15 @@ export class StackLiveness {
   beginInsn(st: VState, insn: number): void {
     this.writeInstance = this.instance(st, st.frames.length - 1);
     this.writeInsn = insn;
-    this.writeAcc.fill(0);
+    if (this.writeAccDirty) {
+      this.writeAcc.fill(0);
+      this.writeAccDirty = false;
+    }
   }
 
   /** The current instruction overwrites slot `spi` of `frame` whole. */
   write(frame: number, spi: number): void {
+    this.writeAccDirty = true;
     if (spi < 32) this.writeAcc[2 * frame]! |= 1 << spi;
     else this.writeAcc[2 * frame + 1]! |= 1 << (spi - 32);
   }
