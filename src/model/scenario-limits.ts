@@ -12,6 +12,8 @@ export const MAX_TIME_MS = 86_400_000;
 export const MIN_SAMPLE_MS = 0.001;
 /** Publishing interval floor: each publish writes one map entry per listener. */
 export const MIN_PUBLISH_MS = 0.1;
+/** Map writes all `publish` entries imply over the run (one per listener per interval). */
+export const MAX_PUBLISH_WRITES = 50_000_000;
 /** Queue-length samples per listener (each is a point in the result's series). */
 export const MAX_SAMPLES = 100_000;
 /** Samples across all listeners (the series' total size in the result). */

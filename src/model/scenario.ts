@@ -8,7 +8,7 @@
 import { ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
 import {
-  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_RATE, MAX_TIME_MS, MIN_PUBLISH_MS, MIN_SAMPLE_MS,
+  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_PUBLISH_WRITES, MAX_RATE, MAX_TIME_MS, MIN_PUBLISH_MS, MIN_SAMPLE_MS,
 } from "./scenario-limits.js";
 
 const INT32_MAX = 2147483647;
@@ -405,6 +405,14 @@ export function validateScenario(json: unknown, file: string): Scenario {
     }
   });
   checkScenarioWork(sc, file);
+  // Each publish interval writes one entry per listener: refuse what would take hours.
+  let writes = 0;
+  sc.publish.forEach((pb, i) => {
+    writes += (Math.floor(Math.max(0, sc.durationMs - pb.startMs) / pb.everyMs) + 1) * sc.listeners.length;
+    if (writes > MAX_PUBLISH_WRITES) {
+      throw new ModelError("scenario.too-large", `${file}: /publish/${i}/everyMs: publishing implies ${writes.toLocaleString("en-US")} map writes (listeners × intervals); the limit is ${MAX_PUBLISH_WRITES.toLocaleString("en-US")}: raise everyMs`);
+    }
+  });
   return sc;
 }
 

@@ -91,6 +91,16 @@ describe("publishing load into a least-loaded policy's map", () => {
     expect(bad({ map: "n", everyMs: 5, value: "active" })).toContain("/publish/0/lifetimeMs: expected a number");
     expect(bad({ map: "n", everyMs: 5, value: "queue", slotsFrom: "n" })).toContain("/publish/0/slotsFrom: expected the name of a declared sockarray");
     expect(bad({ map: "n", everyMs: 5, value: "queue" })).toBe("accepted");
+    // The work: one write per listener per interval, at most 50,000,000 over the run.
+    const many = (): string => {
+      try {
+        validateScenario({ durationMs: 86_400_000, listeners: [{ name: "L" }, { name: "M" }], maps: [{ name: "n", type: "array", maxEntries: 2 }], publish: [{ map: "n", everyMs: 1, value: "queue" }] }, "p.json");
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    expect(many()).toBe("p.json: /publish/0/everyMs: publishing implies 172,800,002 map writes (listeners × intervals); the limit is 50,000,000: raise everyMs");
   });
 });
 
