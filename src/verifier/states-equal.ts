@@ -23,27 +23,35 @@ import { EMPTY_SLOT, mkReg, type Frame, type Reg, type Slot, type VState } from 
 
 export type ExactLevel = "not_exact" | "range_within" | "exact";
 
-/** Old id -> current id, one-to-one (kernel `bpf_idmap`). */
+/** Old id -> current id, one-to-one (kernel `bpf_idmap`): pairs in two parallel arrays (few per comparison). */
 export class IdMap {
-  private readonly fwd = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
   /** Temporary ids for scalars without one; negative so they never collide with real ids. */
   private tmp = 0;
+
+  reset(): void {
+    this.olds.length = 0;
+    this.curs.length = 0;
+    this.tmp = 0;
+  }
 
   /** kernel `check_ids`: both zero, or both set and consistent with earlier pairs. */
   check(oldId: number, curId: number): boolean {
     if ((oldId === 0) !== (curId === 0)) return false;
     if (oldId === 0) return true;
-    const f = this.fwd.get(oldId);
-    if (f !== undefined) return f === curId;
-    if (this.back.has(curId)) return false;
-    this.fwd.set(oldId, curId);
-    this.back.set(curId, oldId);
+    const k = this.olds.indexOf(oldId);
+    if (k >= 0) return this.curs[k] === curId;
+    if (this.curs.indexOf(curId) >= 0) return false;
+    this.olds.push(oldId);
+    this.curs.push(curId);
     return true;
   }
 
   /** kernel `check_scalar_ids`: an unlinked scalar must stay unlinked (and one-to-one). */
   checkScalar(oldId: number, curId: number): boolean {
+    // Two unlinked scalars: fresh temporary ids on both sides, which no later pair can meet.
+    if (oldId === 0 && curId === 0) return true;
     return this.check(oldId !== 0 ? oldId : --this.tmp, curId !== 0 ? curId : --this.tmp);
   }
 }
@@ -137,13 +145,17 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: ExactLevel, privil
   return true;
 }
 
+/** The id map of the comparison in progress (statesEqual is not re-entered). */
+const IDS = new IdMap();
+
 /**
  * `liveBefore(frameIndex)` gives the bitmask of registers live in that frame (the kernel's
  * `live_regs_before` at the frame's instruction). The kernel resets the id map per comparison.
  */
 export function statesEqual(old: VState, cur: VState, liveBefore: (frameIndex: number) => number, exact: ExactLevel, privileged: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
-  const ids = new IdMap();
+  const ids = IDS;
+  ids.reset();
   for (let f = 0; f < old.frames.length; f++) {
     const of = old.frames[f]!;
     const cf = cur.frames[f]!;
