@@ -7,7 +7,7 @@
  * bpf_check() measures around its whole run. Ratios are Baton / kernel over the programs the
  * kernel accepted (it ran to the end on those, so the figures measure the same work).
  */
-import { plural } from "./plural.js";
+import { plural } from "../plural.js";
 
 /** One verifier's answer for one program. */
 export interface SideResult {

@@ -5,7 +5,7 @@
  * went — to the new generation, or to old-generation listeners that were still listening then
  * and closed later (so those connections moved twice, or were lost at the second close).
  */
-import { plural } from "./plural.js";
+import { plural } from "../plural.js";
 
 /** The counts a sentence is made from (a subset of a demo column). */
 export interface StoryCounts {

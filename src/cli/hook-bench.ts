@@ -34,7 +34,7 @@ import {
 } from "../vm/program-type.js";
 import { StaticSocket, TCP_NEW_SYN_RECV, type VmSocket } from "../vm/socket.js";
 import type { VerifyResult } from "../verifier/index.js";
-import { plural } from "./plural.js";
+import { plural } from "../plural.js";
 import { resolveTestName } from "./test-name.js";
 
 export interface HookPolicy {

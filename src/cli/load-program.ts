@@ -18,7 +18,7 @@ import { assembleProgram } from "../vm/asm/assembler.js";
 import { decode, encode, SLOT_SIZE, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { parseMapArg } from "../verifier/map-arg.js";
-import { plural } from "./plural.js";
+import { plural } from "../plural.js";
 
 export type ProgramFormat = "elf" | "asm" | "bin" | "baton";
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { formatError, InputError, UsageError, type BatonError } from "../errors.js";
 import type { CliIO } from "./command.js";
 import { runCases } from "../testing/cases.js";
-import { plural } from "./plural.js";
+import { plural } from "../plural.js";
 
 export async function runCasesCommand(
   positionals: readonly string[],

@@ -8,6 +8,7 @@
  * objects have none), RELA tables (clang never emits them for BPF) and SHN_XINDEX.
  */
 import { ElfError } from "./errors.js";
+import { plural } from "../plural.js";
 
 export const EM_BPF = 247;
 export const ET_REL = 1;
@@ -110,7 +111,7 @@ export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
   // The magic first: a text file handed in by mistake should be called "not ELF", not "short".
   const magic = [0x7f, 0x45, 0x4c, 0x46];
   if (magic.some((m, i) => i < bytes.length && bytes[i] !== m)) fail("not-elf", "not an ELF file: expected magic 7f 45 4c 46", "ELF header", 0);
-  if (bytes.length < EHDR_SIZE) fail("truncated", `file is ${bytes.length} bytes, shorter than the 64-byte ELF64 header`, "ELF header", bytes.length);
+  if (bytes.length < EHDR_SIZE) fail("truncated", `file is ${plural(bytes.length, "byte")}, shorter than the 64-byte ELF64 header`, "ELF header", bytes.length);
   if (bytes[4] !== 2) fail("not-elf64", `expected ELFCLASS64 (2), got ${bytes[4]}`, "ELF header", 4);
   if (bytes[5] !== 1) fail("not-le", `expected little-endian data (ELFDATA2LSB = 1), got ${bytes[5]}`, "ELF header", 5);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -10,6 +10,7 @@
  * Deliberately absent: IPv6, UDP, per-client addresses (all clients are 127.0.0.1).
  */
 import { ParseError, ModelError, type SourceSpan } from "../errors.js";
+import { plural } from "../plural.js";
 
 export type KernelStep =
   | { readonly op: "listen"; readonly listener: number; readonly backlog?: number; readonly deferAcceptSec?: number; readonly fastOpenQlen?: number }
@@ -100,7 +101,7 @@ export function validateScenario(s: KernelScenario): void {
         intIn(i, step, "listener", step.listener, 0, L);
         intIn(i, step, "attachType", step.attachType, 0, 1000);
         const h = hex(step.program);
-        if (!/^([0-9a-f]{16})+$/i.test(h)) fail(i, step, `program must be a non-empty multiple of 8 bytes (hex), got ${h.length / 2} bytes`);
+        if (!/^([0-9a-f]{16})+$/i.test(h)) fail(i, step, `program must be a non-empty multiple of 8 bytes (hex), got ${plural(h.length / 2, "byte")}`);
         break;
       }
       case "sleep":

@@ -13,6 +13,7 @@
  * the verifier is what keeps accesses inside `value_size`.
  */
 import { VmTrap } from "../errors.js";
+import { plural } from "../plural.js";
 
 export interface Region {
   /** The address's high 32 bits. */
@@ -75,9 +76,9 @@ export class AddressSpace {
     const what = write ? "write" : "read";
     const loc = insn >= 0 ? { insn } : undefined;
     if (r !== undefined && lo + size <= r.size && write && !r.writable) {
-      return new VmTrap("vm.read-only", `${what} of ${size} bytes at ${addr} is in read-only region ${r.name}; valid regions: ${this.describe()}`, loc);
+      return new VmTrap("vm.read-only", `${what} of ${plural(size, "byte")} at ${addr} is in read-only region ${r.name}; valid regions: ${this.describe()}`, loc);
     }
-    return new VmTrap("vm.out-of-bounds", `${what} of ${size} bytes at ${addr} is outside every region; valid regions: ${this.describe()}`, loc);
+    return new VmTrap("vm.out-of-bounds", `${what} of ${plural(size, "byte")} at ${addr} is outside every region; valid regions: ${this.describe()}`, loc);
   }
 
   /** `name [start, end) rw` for every region, for trap messages. */

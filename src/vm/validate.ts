@@ -9,6 +9,7 @@
  * legacy packet loads (LD|ABS, LD|IND), `lddw` pseudo sources other than 0-6.
  */
 import { BytecodeError } from "../errors.js";
+import { plural } from "../plural.js";
 import {
   ATOMIC_OPS,
   BPF_ALU64,
@@ -48,7 +49,7 @@ function fail(insn: number, code: string, message: string): never {
 export function checkStructure(bytes: Uint8Array): Insn[] {
   if (bytes.length === 0) fail(0, "empty", "program is empty (expected at least one 8-byte instruction)");
   if (bytes.length % SLOT_SIZE !== 0) {
-    fail(Math.floor(bytes.length / SLOT_SIZE), "length", `program length ${bytes.length} bytes is not a multiple of 8 (${bytes.length % SLOT_SIZE} trailing bytes)`);
+    fail(Math.floor(bytes.length / SLOT_SIZE), "length", `program length ${plural(bytes.length, "byte")} is not a multiple of 8 (${plural(bytes.length % SLOT_SIZE, "trailing byte")})`);
   }
   const insns = decode(bytes);
   const n = insns.length;
@@ -82,7 +83,7 @@ function mustBeZero(i: number, what: "src" | "dst" | "offset" | "imm", value: nu
 }
 
 function checkTarget(i: number, target: number, n: number, wideTail: Uint8Array, what: string): void {
-  if (target < 0 || target >= n) fail(i, "target-range", `${what} target ${target} is out of range (program has ${n} instructions)`);
+  if (target < 0 || target >= n) fail(i, "target-range", `${what} target ${target} is out of range (program has ${plural(n, "instruction")})`);
   if (wideTail[target] === 1) fail(i, "target-lddw", `${what} target ${target} is the second slot of the lddw at ${target - 1}`);
 }
 

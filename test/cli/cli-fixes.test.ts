@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { slotsAsHex } from "../../src/cli/commands/asm.js";
-import { plural } from "../../src/cli/plural.js";
+import { plural } from "../../src/plural.js";
 import { resolveTestName } from "../../src/cli/test-name.js";
 import { UsageError } from "../../src/errors.js";
 

@@ -18,7 +18,7 @@ import { BATCH, buildHookBench, loadHookPolicy } from "../hook-bench.js";
 import { engineByName } from "../../vm/engines.js";
 import { selectEngine } from "../policy-engine.js";
 import type { CliIO } from "../command.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 
 export interface Timing {
   /** Median over rounds. */

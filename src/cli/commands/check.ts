@@ -11,7 +11,7 @@ import { SK_REUSEPORT } from "../../vm/program-type.js";
 import { kernelAvailability, kernelFirstError, kernelVerify } from "../../kernel/verifier.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { rejectionHint } from "../verified-program.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 
 export const command: Command = {
   name: "check",

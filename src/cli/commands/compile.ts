@@ -12,7 +12,7 @@ import { writeElfFile } from "../../elf/index.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { slotsAsHex } from "./asm.js";
 import { fromCompiled, gateProgram } from "../verified-program.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 
 export const command: Command = {
   name: "compile",

@@ -23,7 +23,7 @@ import { simulate } from "../../model/simulator.js";
 import { engineByName } from "../../vm/engines.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { engineFor, loadVerifiedProgram, modelPolicy } from "../verified-program.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 import { inFlightSentence } from "../demo-story.js";
 
 /** The package root (src/cli/commands and dist/cli/commands are both three levels down). */

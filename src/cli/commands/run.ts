@@ -16,7 +16,7 @@ import type { HelperFn } from "../../vm/helper-abi.js";
 import { AddressSpace } from "../../vm/memory.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
 import { readInput } from "./asm.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 
 /**
  * Load any program file the CLI accepts (.s, .bin, .o, .baton; see load-program.ts) and run the

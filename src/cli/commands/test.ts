@@ -9,7 +9,7 @@ import { formatFailure, runTests } from "../../compiler/test-runner.js";
 import { engineByName } from "../../vm/engines.js";
 import { parseCommandArgs, type Command } from "../command.js";
 import { engineFor, fromCompiled, gateProgram } from "../verified-program.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 import { runCasesCommand } from "../test-cases.js";
 
 export const command: Command = {

@@ -23,7 +23,7 @@ import { intOption, parseCommandArgs, type CliIO, type Command } from "../comman
 import { agreement, compareTable, summarize, summaryLine, type CompareRow, type RatioStats, type SideResult } from "../compare-kernel.js";
 import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 import { rejectionHint, verifyTimed } from "../verified-program.js";
-import { plural } from "../plural.js";
+import { plural } from "../../plural.js";
 import { compressRuns, formatRuns } from "../run-length.js";
 
 const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--program NAME] [--strict] [--json] [--log-level 0|1|2] [--unprivileged]

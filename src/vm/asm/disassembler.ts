@@ -12,6 +12,7 @@
  * operation, byte-swap width or call kind.
  */
 import { BytecodeError } from "../../errors.js";
+import { plural } from "../../plural.js";
 import { ATOMIC_OPS, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, decode, isWide, opInfo, SLOT_SIZE, type Insn, type OpInfo, jumpTarget } from "../isa.js";
 import type { ProgramType } from "../program-type.js";
 import { formatConformance } from "./format-conformance.js";
@@ -70,7 +71,7 @@ export function formatInsn(insns: readonly Insn[], index: number, style: DisasmS
 export function disassemble(bytes: Uint8Array, options: DisasmOptions = {}): string {
   if (bytes.length % SLOT_SIZE !== 0) {
     const slot = Math.floor(bytes.length / SLOT_SIZE);
-    throw new BytecodeError("disasm.length", `bytecode length ${bytes.length} is not a multiple of 8 (slot ${slot} has ${bytes.length % SLOT_SIZE} bytes)`, { insn: slot });
+    throw new BytecodeError("disasm.length", `bytecode length ${bytes.length} is not a multiple of 8 (slot ${slot} has ${plural(bytes.length % SLOT_SIZE, "byte")})`, { insn: slot });
   }
   const style = options.style ?? "conformance";
   const insns = decode(bytes);

@@ -6,6 +6,7 @@
  * Errors are located: record index for binary, line:col for text.
  */
 import { BytecodeError, ParseError } from "../../errors.js";
+import { plural } from "../../plural.js";
 
 export interface SockFilter {
   /** u16. */
@@ -33,7 +34,7 @@ export function decodeFilter(bytes: Uint8Array, file?: string): SockFilter[] {
     const at = Math.floor(bytes.length / RECORD_SIZE);
     throw new BytecodeError(
       "cbpf.truncated",
-      `record ${at} is cut short: ${bytes.length} bytes is not a whole number of 8-byte sock_filter records (${bytes.length % RECORD_SIZE} bytes left over)`,
+      `record ${at} is cut short: ${plural(bytes.length, "byte")} is not a whole number of 8-byte sock_filter records (${plural(bytes.length % RECORD_SIZE, "byte")} left over)`,
       { file, insn: at },
     );
   }
