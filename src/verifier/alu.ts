@@ -32,7 +32,7 @@ import {
 } from "../vm/isa.js";
 import type { Env } from "./env.js";
 import { UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarConstHL, scalarRange, sext, smin64, sminNum, sminUnbounded, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
-import { isOrNull, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
+import { isOrNull, linkedScalarReg, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
 import { tnumStr } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
@@ -172,12 +172,12 @@ function endian(env: Env, x: Insn): void {
  * applied once; anything else unlinks. Baton links only 64-bit arithmetic (the kernel also
  * links 32-bit adds, which only makes it accept more; see KNOWN_DIFFERENCES.md).
  */
-function addConstLink(env: Env, dst: Reg, src: Reg, code: number, is64: boolean): { id: number; delta?: number } {
-  if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s)) return { id: 0 };
+function addConstLink(env: Env, s: Scalar, dst: Reg, src: Reg, code: number, is64: boolean): Reg {
+  if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s)) return scalarReg(s);
   const val = sminNum(src.s);
-  if (dst.delta !== undefined || val < -0x80000000 || val > 0x7fffffff) return { id: 0 };
-  if (code === BPF_SUB && val === -0x80000000) return { id: 0 };
-  return { id: dst.id, delta: code === BPF_SUB ? -val : val };
+  if (dst.delta !== undefined || val < -0x80000000 || val > 0x7fffffff) return scalarReg(s);
+  if (code === BPF_SUB && val === -0x80000000) return scalarReg(s);
+  return linkedScalarReg(s, dst.id, code === BPF_SUB ? -val : val);
 }
 
 export function checkAlu(env: Env, x: Insn): void {
@@ -242,7 +242,7 @@ export function checkAlu(env: Env, x: Insn): void {
     // value even after a 32-bit div/mod or shift by a register.
     if (!rangeComputable(op, src.s, is64)) return env.setReg(x.dst, UNKNOWN_SCALAR);
     const s = is64 ? alu64(op, dst.s, src.s) : alu32(op, dst.s, src.s);
-    env.setReg(x.dst, { ...scalarReg(s), ...addConstLink(env, dst, src, code, is64) });
+    env.setReg(x.dst, addConstLink(env, s, dst, src, code, is64));
     return;
   }
   const text = OP_TEXT[code] ?? "?";

@@ -60,6 +60,11 @@ export function mkReg(type: RegType, s: Scalar, off: number, id: number, map?: M
   return { type, s, off, id, map, frame, range, precise: undefined, delta: undefined };
 }
 
+/** A scalar linked to others by `id` as "their value plus `delta`" (same shape as mkReg's). */
+export function linkedScalarReg(s: Scalar, id: number, delta: number): Reg {
+  return { type: "scalar", s, off: 0, id, map: undefined, frame: undefined, range: undefined, precise: undefined, delta };
+}
+
 export const NOT_INIT: Reg = mkReg("not_init", UNKNOWN, 0, 0);
 export const UNKNOWN_SCALAR: Reg = mkReg("scalar", UNKNOWN, 0, 0);
 
