@@ -42,7 +42,8 @@ export interface FlowSpec {
   /** CPU of each datagram: a number, or "flow" (flow index modulo `cpus`). */
   readonly cpu: number | "flow";
   /** The socket the flows belong to (counted as misrouted when they land elsewhere). */
-  readonly owner: string | null;
+  /** The sockets the flows belong to (`owner`: one name or several, e.g. a worker's old and new socket); landing elsewhere counts as misrouted. */
+  readonly owners: readonly string[] | null;
 }
 
 export type UdpEvent =
@@ -61,6 +62,10 @@ export type UdpEvent =
       readonly key: number | string;
       readonly value: number | string | null;
       readonly socket: string | null;
+      /** `"value": { "cookie": NAME }`: the socket's cookie (SO_COOKIE) as a u64 value. */
+      readonly cookieOf: string | null;
+      /** `"key": { "cookie": NAME }`: the socket's cookie as the key. */
+      readonly keyCookieOf: string | null;
       readonly program: string | null;
     };
 
@@ -206,7 +211,12 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
       payload: f.payload === undefined ? null : hex(f.payload, `${p}/payload`),
       quic,
       cpu,
-      owner: f.owner === undefined ? null : sock(f.owner, `${p}/owner`),
+      owners:
+        f.owner === undefined
+          ? null
+          : Array.isArray(f.owner)
+            ? f.owner.map((o: unknown, k: number) => sock(o, `${p}/owner/${k}`))
+            : [sock(f.owner, `${p}/owner`)],
     };
   });
   const events = (
@@ -225,16 +235,22 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
       case "detach":
         return { at, do: "detach", via: sock(e.via, `${p}/via`) };
       case "map": {
+        const keyCookieOf = isObj(e.key) ? sock(e.key.cookie, `${p}/key/cookie`) : null;
         const key =
-          typeof e.key === "number" || typeof e.key === "string" ? e.key : fail(`${p}/key`, "expected a number or hex");
+          keyCookieOf !== null
+            ? 0
+            : typeof e.key === "number" || typeof e.key === "string"
+              ? e.key
+              : fail(`${p}/key`, "expected a number, hex or { cookie: SOCKET }");
         if (typeof key === "string") hex(key, `${p}/key`);
         const socket = e.socket === undefined ? null : sock(e.socket, `${p}/socket`);
+        const cookieOf = isObj(e.value) ? sock(e.value.cookie, `${p}/value/cookie`) : null;
         const value =
-          socket !== null || e.value === null
+          socket !== null || cookieOf !== null || e.value === null
             ? null
             : typeof e.value === "number" || typeof e.value === "string"
               ? e.value
-              : fail(`${p}/value`, "expected a number, hex, or null (delete); or give socket");
+              : fail(`${p}/value`, "expected a number, hex, { cookie: SOCKET }, or null (delete); or give socket");
         return {
           at,
           do: "map",
@@ -242,6 +258,8 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
           key,
           value,
           socket,
+          cookieOf,
+          keyCookieOf,
           program: e.program === undefined ? null : str(e, "program", p),
         };
       }

@@ -15,7 +15,7 @@ import type { FlowSpec, UdpScenario } from "./udp-scenario.js";
 export interface UdpSimProgram {
   readonly program: UdpProgram;
   /** MAP[key] = value (a number or hex), a socket, or delete (null). Throws ModelError on refusal. */
-  writeMap(map: string, key: number | string, value: number | string | UdpSocket | null): void;
+  writeMap(map: string, key: number | bigint | string, value: number | bigint | string | UdpSocket | null): void;
 }
 
 export interface DatagramRecord {
@@ -180,7 +180,9 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
             "udp-sim.map",
             `${where}: no program is attached, so there are no maps (name one with "program")`,
           );
-        p.writeMap(e.map, e.key, e.socket !== null ? open(e.socket, where) : e.value);
+        const value =
+          e.socket !== null ? open(e.socket, where) : e.cookieOf !== null ? open(e.cookieOf, where).cookie : e.value;
+        p.writeMap(e.map, e.keyCookieOf !== null ? open(e.keyCookieOf, where).cookie : e.key, value);
         break;
       }
     }
@@ -212,7 +214,7 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
     sent++;
     f.sent++;
     const name = r.socket?.name ?? null;
-    const bad = r.drop === null && spec.owner !== null && name !== spec.owner;
+    const bad = r.drop === null && spec.owners !== null && !spec.owners.includes(name!);
     if (r.drop !== null) dropped[r.drop] = (dropped[r.drop] ?? 0) + 1;
     else {
       delivered++;

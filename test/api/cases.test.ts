@@ -32,6 +32,7 @@ describe("baton test --cases", () => {
     ["cpu_steer.o", "cpu_steer.cases.json"],
     ["cpu_steer.bpf", "cpu_steer.bpf.cases.json"],
     ["generation_lru.o", "generation_lru.cases.json"],
+    ["conn_table.o", "conn_table.cases.json"],
   ]) {
     it(`${prog} passes its cases on both engines`, async () => {
       for (const engine of ["interp", "jit"]) {

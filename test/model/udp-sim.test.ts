@@ -42,6 +42,15 @@ describe("UDP regression scenarios", () => {
     expect((await sim("scenarios/udp-program-replaced-prefilled.json")).datagrams.misrouted).toBe(0);
   });
 
+  it("socket cookies as connection handles go stale across a reload; worker ids do not", async () => {
+    const bad = await sim("scenarios/udp-stale-cookie.json");
+    const good = await sim("scenarios/udp-stale-cookie-worker-id.json");
+    expect(bad.datagrams.misrouted).toBeGreaterThan(0);
+    expect(good.datagrams.misrouted).toBe(0);
+    // with worker ids every connection is on its new socket from the reload on
+    expect(flow(good, "conn-1").bySocket).toEqual({ o0: 40, n0: 60 });
+  });
+
   it("a rolling restart keeps connections on their DCID's socket", async () => {
     const r = await sim("scenarios/udp-quic-rolling-restart.json");
     expect(flow(r, "conn-a").bySocket).toEqual({ o0: 200, n0: 300 });
