@@ -1,5 +1,5 @@
 /**
- * JIT benchmarks (issue 3): least_loaded on the JIT in checked and trusted mode against the
+ * JIT benchmarks: least_loaded on the JIT in checked and trusted mode against the
  * hand-written JS function in the same run; the per-call floor (`r0 = 0; exit`) on the JIT
  * beside the interpreter; cold start (compile time per program, and compile + first 1,000
  * runs) reported separately.

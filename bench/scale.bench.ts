@@ -1,5 +1,5 @@
 /**
- * Scale rows (issue 19): 10,000,000 connections through `baton simulate` (summary, every
+ * Scale rows: 10,000,000 connections through `baton simulate` (summary, every
  * record streamed with `--ndjson`, and a burst that leaves millions of clients waiting to
  * retry at once), 32,768 listeners in one reuseport group, and a
  * 1,000,000-instruction program on the JIT (handed to the interpreter: above JIT_MAX_INSNS)

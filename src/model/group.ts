@@ -3,7 +3,7 @@
  * written to follow sock_reuseport.c step by step: alloc (R1), add (R2), grow (R3),
  * stop-listen into the closed section (R4), closed-section removal (R5), full detach (R6),
  * resurrection (R7), prog attach/detach (R8), selection (R10, R11) and the migration
- * decision (R12). The TCP side (queues, timers, counters of R14–R16) is in tcp-stack.ts.
+ * decision (R12). The TCP side (queues, timers, counters of R14–R16) is in stack.ts and tcp-input.ts.
  * Omitted: UDP's has_conns and connected-socket skipping beyond the ESTABLISHED check (R11),
  * RCU (the model is single-threaded, so "failed to take a reference" never happens).
  */

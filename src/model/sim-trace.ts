@@ -1,5 +1,5 @@
 /**
- * What `simulate --json` shows beyond counts (issue 16): the socks[] of each reuseport group
+ * What `simulate --json` shows beyond counts: the socks[] of each reuseport group
  * after every listen, shutdown and close; the program calls (time, hook, ctx fields, verdict,
  * selected socket); and the maps' contents at the end. Each list is bounded (a 10M-connection
  * run calls a program millions of times): past its limit entries are counted, not kept.

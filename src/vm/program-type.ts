@@ -190,7 +190,7 @@ const PERFMON = { perfmon: true } as const;
  * (net/core/filter.c) for ids 26, 46, 68, 82, then `bpf_base_func_proto` (kernel/bpf/helpers.c)
  * with CAP_BPF, and with CAP_PERFMON the `perfmon` ones. Probed on this machine's kernel by
  * test/verifier/helper-probe.ts (79 ids with CAP_PERFMON, 56 without; recorded in
- * test/verifier/helper-set.json). Prototypes: the `bpf_func_proto` of each (helpers.c,
+ * test/verifier/helper-probe.json). Prototypes: the `bpf_func_proto` of each (helpers.c,
  * kernel/trace/bpf_trace.c, kernel/bpf/ringbuf.c, bpf_task_storage.c, cgroup.c, filter.c).
  */
 const protos: HelperProto[] = [

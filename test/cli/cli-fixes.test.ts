@@ -1,4 +1,4 @@
-// Issue 16's CLI items through main(): compile prints to stdout and writes no file when no
+// CLI behaviours through main(): compile prints to stdout and writes no file when no
 // output is named; --connections without --json prints the per-connection table; --state takes
 // a unique prefix of a test name; counts are printed with the noun in the right number.
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

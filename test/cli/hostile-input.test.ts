@@ -6,7 +6,7 @@
  * a usage error), no internal error, within a time bound. Seeds are fixed, so a failure
  * reproduces; the failing input is written to the message.
  *
- * The named regression tests below are the extreme inputs of issue 19.
+ * The named regression tests below are extreme inputs that once crashed or hung a reader.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";

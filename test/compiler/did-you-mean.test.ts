@@ -1,4 +1,4 @@
-// Issue 16's diagnostics: "did you mean" for unknown names of every kind, the `while` message,
+// Diagnostics: "did you mean" for unknown names of every kind, the `while` message,
 // the loop-bound idiom, and a missing verdict located at the path that falls off the end.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";

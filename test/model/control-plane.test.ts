@@ -1,4 +1,4 @@
-// The control plane in scenarios (issue 16): periodic publishing into a policy's map at each
+// The control plane in scenarios: periodic publishing into a policy's map at each
 // listener's slot, map writes naming listeners (cookies; the socket itself in socket maps),
 // every map kind, and the checks that a written map is one the policy declares, with matching
 // kind and sizes. Plus what the result shows: socks[] snapshots, program calls, SYN-ACKs per

@@ -1,6 +1,7 @@
 // Every TCP scenario under scenarios/ runs deterministically on both engines: the same seed gives
 // the same bytes (--json, with trace and maps, and --ndjson) on the interpreter and the JIT, run
-// after run. The scenarios made for issue 16 are also checked for what they demonstrate.
+// after run. The scenarios that show the control plane, late data and map writes are also
+// checked for what they demonstrate.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

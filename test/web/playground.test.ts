@@ -1,5 +1,5 @@
 /**
- * The browser playground (issue 18), driven in headless Chromium through playwright-core:
+ * The browser playground, driven in headless Chromium through playwright-core:
  * web/dist is built here (web/build.mjs) and served by a tiny static server. Expected values
  * come from the same src/ modules run in Node (the page must agree with the CLI), not from
  * constants. Skipped, with the reason, where /usr/bin/chromium is missing; the bundle checks

@@ -5,7 +5,7 @@
  * 32 bits and zeroes the high half (rule 1); shifts mask their count (rule 7, and JS `<<`
  * already masks by 31); x/0 = 0, x%0 = x (rule 3); INT_MIN sdiv -1 wraps (rule 4).
  * 32-bit ops compile to `|0` arithmetic; 64-bit add/sub carry through an unsigned compare;
- * multiply, divide and register shifts call `runtime.ts` (result low half returned, high half
+ * multiply, divide and register shifts call `arith64.ts` (result low half returned, high half
  * in `S[0]`). Returns false for an encoding with no defined meaning (the caller emits a trap).
  */
 import {

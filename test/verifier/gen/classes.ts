@@ -1,5 +1,6 @@
 /**
- * Seeded generators of sk_reuseport programs aimed at the verifier failure classes of issue 14:
+ * Seeded generators of sk_reuseport programs aimed at the verifier failure classes that
+ * differential fuzzing once found:
  * each returns assembler text that uses only GEN_MAPS (gen/prog.ts). The same seed always gives
  * the same program. kernel-fuzz.ts runs them through Baton's verifier and the kernel's.
  */
@@ -321,7 +322,7 @@ export function genArgmin(seed: number): string {
   return p.text().replace(/\nout:\nmov %r0, 1\nexit/, `\nout:\n${r.chance(0.5) ? "mov %r0, 1" : "mov %r0, %r8\nand %r0, 1"}\nexit`);
 }
 
-/** f. The other kernel rules of issue 14, one template per rule with random parameters. */
+/** f. The other kernel rules the fuzzer found, one template per rule with random parameters. */
 export const RULES = [
   "pkt-key",
   "var-stack-helper",

@@ -150,8 +150,8 @@ function deduce(r: MScalar): void {
   }
   // Kernel __reg_deduce_mixed_bounds: the 32-bit range also tightens the ends of a 64-bit
   // range that spans several 32-bit blocks (e.g. [15, 0x17fffffff] with u32 >= 15). Values
-  // inside [0, 2^32) gain nothing from it (the step above covers them), and sync32.ts
-  // handles those: skipping them keeps both paths identical.
+  // inside [0, 2^32) gain nothing from it (the step above covers them), and the verifier's 32-bit
+  // path handles those: skipping them keeps both paths identical.
   if (r.umax <= U32 && r.smin >= 0n && r.smax <= U32 && (r.t.value | r.t.mask) <= U32) return;
   r.umin = max(r.umin, (r.umin & ~U32) | r.u32min);
   r.umax = min(r.umax, (r.umax & ~U32) | r.u32max);
@@ -180,7 +180,7 @@ export function sync(s: Scalar): Scalar {
   return syncBig(s);
 }
 
-/** `sync` on BigInts, for any value (sync32.ts is the exact number-only path for 32-bit values). */
+/** `sync` on BigInts, for any value (the verifier's scalar.ts has the exact number-only path for 32-bit values). */
 export function syncBig(s: Scalar): Scalar {
   if (s.t.mask === 0n) {
     const c = scalarConst(s.t.value);
