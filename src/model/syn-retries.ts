@@ -101,6 +101,7 @@ export class SynRetries {
    * an index by id (5 bytes an id) instead of a sort, since millions may still wait at the end.
    */
   eachById(idLimit: number, out: ParkedRow, visit: () => void): void {
+    if (this.used === 0) return;
     const pos = new Int32Array(idLimit).fill(-1);
     const tries = new Uint8Array(idLimit);
     this.fifos.forEach((f, k) => {
