@@ -76,14 +76,21 @@ export class TcpGroup {
   }
 }
 
-/** Linux's SYN options: MSS 65495, SACK permitted, timestamps, NOP, window scale 7 (20 bytes). */
+/**
+ * Linux's SYN options: MSS, SACK permitted, timestamps, NOP, window scale 7 (20 bytes). Over
+ * loopback (MTU 65536) the MSS and the window are 65495 for IPv4 and 65476 for IPv6 (seen on
+ * Linux 6.18 by test/kernel/udp-kernel.test.ts).
+ */
 const SYN_OPTIONS = [2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
+const MSS_V4 = 65495;
+const MSS_V6 = 65476;
 
 /** A SYN (plus optional data, as with TCP Fast Open) from the IP header on. */
 export function synPacket(a: DatagramAddrs, payload: Uint8Array = new Uint8Array(0)): HookPacket {
   const v6 = a.src.family === AF_INET6;
   const ipLen = v6 ? 40 : 20;
   const tcpLen = 20 + SYN_OPTIONS.length;
+  const mss = v6 ? MSS_V6 : MSS_V4;
   const b = new Uint8Array(ipLen + tcpLen + payload.length);
   const total = b.length;
   if (v6) {
@@ -113,8 +120,8 @@ export function synPacket(a: DatagramAddrs, payload: Uint8Array = new Uint8Array
       0,
       (tcpLen / 4) << 4,
       0x02,
-      0xff,
-      0xd7,
+      mss >> 8,
+      mss & 0xff,
       0,
       0,
       0,
@@ -123,6 +130,8 @@ export function synPacket(a: DatagramAddrs, payload: Uint8Array = new Uint8Array
     t,
   );
   b.set(SYN_OPTIONS, t + 20);
+  b[t + 22] = mss >> 8;
+  b[t + 23] = mss & 0xff;
   b.set(payload, t + tcpLen);
   return {
     bytes: b,

@@ -278,3 +278,36 @@ describe.skipIf(!avail.available)(
     }
   },
 );
+
+describe.skipIf(!avail.available)(
+  `probe_ctx on a TCP SYN: the testing API's context equals the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+  () => {
+    for (const addr of ["127.0.0.1", "::1"]) {
+      it(
+        addr,
+        async () => {
+          const v6 = addr.includes(":");
+          const g = new ReuseportTestGroup({ protocol: "tcp", sockets: ["a", "b"], address: addr, port: 8080 });
+          await g.load({ file: `${F}/probe_ctx.o` });
+          g.send({ from: addr, to: addr, srcPort: 5000 });
+          const blank = (hex: string): string => {
+            const b = Buffer.from(probeFields(hex, v6), "hex");
+            b.fill(0, 32 + 4, 32 + 8); // the SYN's sequence number (random in the kernel)
+            return b.toString("hex");
+          };
+          const want = blank(Buffer.from(g.lookupMap("probe", "00000000") as Uint8Array).toString("hex"));
+          const out = runPlace([
+            `obj ${F}/probe_ctx.o -`,
+            `tcpsockets 2 ${addr} 8080 0`,
+            "attach 0",
+            `connect ${addr} 5000 ${addr}`,
+            "mapget probe 00000000",
+          ]);
+          expect(out[3]).toMatch(/^recv \d 0$/);
+          expect(blank(out[4]!.slice(4))).toBe(want);
+        },
+        60_000,
+      );
+    }
+  },
+);

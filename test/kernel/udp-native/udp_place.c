@@ -15,6 +15,9 @@
  *   cpu N                        pin this process to CPU N
  *   send SRCADDR SPORT DSTADDR HEX   send from SRCADDR:SPORT to DSTADDR:PORT;
  *                                reply "recv IDX LEN" (socket and bytes received) or "none"
+ *   tcpsockets N ADDR PORT V6ONLY  N TCP listeners with SO_REUSEPORT instead (backlog 16)
+ *   connect SRCADDR SPORT DSTADDR  a TCP connection; reply "recv IDX 0" (the listener that
+ *                                accepted it) or "none"
  * Replies "ok" for commands without a value, "err WHAT ERRNO" on failure (and exits 1).
  */
 #define _GNU_SOURCE
@@ -142,6 +145,57 @@ static void make_sockets(int n, const char *addr, int p, int v6only)
 	}
 }
 
+static void make_listeners(int n, const char *addr, int p, int v6only)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+	set_addr(addr, p, &ss, &len);
+	family = ss.ss_family;
+	port = p;
+	for (int i = 0; i < n && nsocks < MAX_SOCKS; i++) {
+		int s = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (s < 0) fail("socket", errno);
+		if (setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) fail("reuseport", errno);
+		if (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only))) fail("v6only", errno);
+		if (bind(s, (struct sockaddr *)&ss, len)) fail("bind", errno);
+		if (listen(s, 16)) fail("listen", errno);
+		socks[nsocks++] = s;
+	}
+}
+
+static void connect_one(const char *src, int sport, const char *dst)
+{
+	struct sockaddr_storage from, to;
+	socklen_t flen, tlen;
+	int one = 1;
+	set_addr(src, sport, &from, &flen);
+	set_addr(dst, port, &to, &tlen);
+	int c = socket(from.ss_family, SOCK_STREAM, 0);
+	setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (c < 0 || bind(c, (struct sockaddr *)&from, flen)) fail("clientbind", errno);
+	if (connect(c, (struct sockaddr *)&to, tlen)) {
+		close(c);
+		printf("none\n");
+		return;
+	}
+	for (int tries = 0; tries < 100; tries++) {
+		for (int i = 0; i < nsocks; i++) {
+			if (socks[i] < 0) continue;
+			int a = accept(socks[i], NULL, NULL);
+			if (a >= 0) {
+				close(a);
+				close(c);
+				printf("recv %d 0\n", i);
+				return;
+			}
+		}
+		usleep(1000);
+	}
+	close(c);
+	printf("none\n");
+}
+
 static void attach(int idx)
 {
 	if (idx < 0 || idx >= nsocks) fail("index", EINVAL);
@@ -202,6 +256,11 @@ int main(void)
 		} else if (sscanf(line, "sockets %d %255s %d %d", &x, a, &y, &z) == 4) {
 			make_sockets(x, a, y, z);
 			printf("ok\n");
+		} else if (sscanf(line, "tcpsockets %d %255s %d %d", &x, a, &y, &z) == 4) {
+			make_listeners(x, a, y, z);
+			printf("ok\n");
+		} else if (sscanf(line, "connect %255s %d %255s", a, &x, b) == 3) {
+			connect_one(a, x, b);
 		} else if (sscanf(line, "attach %d", &x) == 1) {
 			attach(x);
 			printf("ok\n");
