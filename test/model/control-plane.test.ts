@@ -177,6 +177,38 @@ describe("scenario maps against the policy's", () => {
   });
 });
 
+describe("socket maps other than the sockarray", () => {
+  it("sockhash and sockmap entries name listeners; the program selects through them", () => {
+    const src = "policy sh\nmap by_port: sockhash<u32>[8]\nmap slots: sockmap<u32>[4]\n\non select {\n  select by_port[1] else pass\n}\n";
+    for (const engine of ["interp", "jit"]) {
+      const sc = validateScenario(
+        {
+          durationMs: 100,
+          listeners: ["A", "B", "C"].map((name) => ({ name, listenAt: 0 })),
+          clients: [{ count: 30, rate: 1000, ackDelayMs: 0.1 }],
+          maps: [
+            { name: "by_port", type: "sockhash", maxEntries: 8 },
+            { name: "slots", type: "sockmap", maxEntries: 4 },
+          ],
+          events: [
+            { at: 0, do: "attach", via: "A", policy: "sh.baton" },
+            { at: 0, do: "map", map: "by_port", key: 1, value: { listener: "C" } },
+            { at: 0, do: "map", map: "slots", key: 2, value: { listener: "B" } },
+          ],
+        },
+        "sh.json",
+      );
+      const r = simulate(sc, { programs: new Map([["sh.baton", policy(src, "sh.baton", engine)]]) });
+      expect(r.listeners.map((l) => l.syns)).toEqual([0, 0, 30]);
+      const own = r.maps.filter((m) => m.owner === "sh.baton").map((m) => [m.name, m.type, m.entries]);
+      expect(own).toEqual([
+        ["by_port", "sockhash", [{ key: 1, value: { listener: "C", cookie: r.listeners[2]!.cookie } }]],
+        ["slots", "sockmap", [{ key: 2, value: { listener: "B", cookie: r.listeners[1]!.cookie } }]],
+      ]);
+    }
+  });
+});
+
 describe("what the result shows", () => {
   it("socks[] after listens and closes, program calls, SYN-ACKs, resets per listener", () => {
     const sc = validateScenario(
