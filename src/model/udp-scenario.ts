@@ -51,6 +51,14 @@ export type UdpEvent =
   | { readonly at: number; readonly do: "bind"; readonly socket: string }
   | { readonly at: number; readonly do: "attach"; readonly via: string; readonly program: string }
   | { readonly at: number; readonly do: "detach"; readonly via: string }
+  /** connect(2): the socket gets `peer:port`'s datagrams and leaves the hash pick. */
+  | {
+      readonly at: number;
+      readonly do: "connect";
+      readonly socket: string;
+      readonly peer: Address;
+      readonly port: number;
+    }
   /**
    * `program`: the program whose maps get the write (default: the one attached last); a
    * program may be filled before it is attached.
@@ -234,6 +242,14 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
         return { at, do: "attach", via: sock(e.via, `${p}/via`), program: str(e, "program", p) };
       case "detach":
         return { at, do: "detach", via: sock(e.via, `${p}/via`) };
+      case "connect":
+        return {
+          at,
+          do: "connect",
+          socket: sock(e.socket, `${p}/socket`),
+          peer: addr(e, "peer", p, "127.0.0.1"),
+          port: num(e, "port", p, undefined, 1, 65535),
+        };
       case "map": {
         const keyCookieOf = isObj(e.key) ? sock(e.key.cookie, `${p}/key/cookie`) : null;
         const key =
@@ -264,7 +280,7 @@ export function parseUdpScenario(text: string, file: string): UdpScenario {
         };
       }
       default:
-        return fail(`${p}/do`, `expected close, bind, attach, detach or map, got ${JSON.stringify(e.do)}`);
+        return fail(`${p}/do`, `expected close, bind, connect, attach, detach or map, got ${JSON.stringify(e.do)}`);
     }
   });
   for (let i = 1; i < evs.length; i++)

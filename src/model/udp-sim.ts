@@ -173,6 +173,9 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
       case "detach":
         st.detach(open(e.via, where));
         break;
+      case "connect":
+        st.connect(open(e.socket, where), e.peer, e.port);
+        break;
       case "map": {
         const p = e.program !== null ? instance(e.program, where) : current;
         if (p === null)

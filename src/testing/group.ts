@@ -241,6 +241,13 @@ export class ReuseportTestGroup {
     }
   }
 
+  /** connect(2) a UDP socket: it gets its peer's datagrams and leaves the hash pick. */
+  connect(name: string, address: string, port: number): void {
+    const s = this.socket(name);
+    if (!(s instanceof UdpSocket)) throw new ModelError("testing.connect", `socket ${name} is a TCP listener`);
+    this.udp.connect(s, parseAddress(address, `connect ${name}`), port);
+  }
+
   /** The application reads a UDP socket's queue; returns how many datagrams it read. */
   recv(name: string, max = Infinity): number {
     const s = this.socket(name);

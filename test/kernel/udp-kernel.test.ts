@@ -311,3 +311,25 @@ describe.skipIf(!avail.available)(
     }
   },
 );
+
+describe.skipIf(!avail.available)(
+  `connected UDP sockets in a group${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+  () => {
+    it("get their peer's datagrams and no one else's, in the kernel as in Baton", () => {
+      const g = new ReuseportTestGroup({ sockets: ["w0", "w1", "w2", "w3"] });
+      g.connect("w1", "127.0.0.1", 7777);
+      const ports = [7777, ...Array.from({ length: 40 }, (_, i) => 7000 + i)];
+      const baton = ports.map((p) => g.send({ srcPort: p, payload: "aa" }));
+      const lines = [
+        "sockets 4 127.0.0.1 4433 0",
+        "udpconnect 1 127.0.0.1 7777",
+        ...ports.map((p) => `send 127.0.0.1 ${p} 127.0.0.1 aa`),
+      ];
+      const kernel = runPlace(lines).slice(2);
+      expect(baton[0]).toMatchObject({ socket: "w1", how: "connected" });
+      expect(kernel[0]).toBe("recv 1 1");
+      expect(baton.slice(1).every((v) => v.socket !== null && v.socket !== "w1")).toBe(true);
+      expect(kernel.slice(1).every((l) => /^recv [023] 1$/.test(l))).toBe(true);
+    }, 60_000);
+  },
+);

@@ -85,6 +85,24 @@ describe("UDP receive queues in scenarios", () => {
     expect(s.read).toBeLessThanOrEqual(101);
   });
 
+  it("a connected socket gets its peer's flow and no other", async () => {
+    const p = write("conn.json", {
+      name: "conn",
+      durationMs: 100,
+      udp: {
+        sockets: [{ name: "a" }, { name: "b" }, { name: "c" }],
+        flows: [
+          { name: "peer", count: 1, srcPort: 7777, rate: 1000, datagramsPerFlow: 50, startMs: 10 },
+          { name: "others", count: 50, srcPort: 8000, rate: 1000, datagramsPerFlow: 1, startMs: 10 },
+        ],
+        events: [{ at: 0, do: "connect", socket: "b", peer: "127.0.0.1", port: 7777 }],
+      },
+    });
+    const r = await sim(p);
+    expect(flow(r, "peer").bySocket).toEqual({ b: 50 });
+    expect(flow(r, "others").bySocket.b).toBeUndefined();
+  });
+
   it("datagrams with no socket count UdpNoPorts", async () => {
     const p = write("gone.json", {
       name: "gone",
@@ -116,7 +134,7 @@ describe("UDP scenario errors are located", () => {
     [
       "an unknown event",
       '{ "udp": { "sockets": [{ "name": "s" }], "flows": [], "events": [{ "at": 1, "do": "fly" }] } }',
-      /\/udp\/events\/0\/do: expected close, bind, attach, detach or map/,
+      /\/udp\/events\/0\/do: expected close, bind, connect, attach, detach or map/,
     ],
     [
       "a bad address",

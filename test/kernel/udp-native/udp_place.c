@@ -12,6 +12,7 @@
  *   mapset MAP KEYHEX VALHEX     MAP[KEY] = VAL
  *   mapget MAP KEYHEX            reply "val HEX" or "val none"
  *   close IDX                    close socket IDX
+ *   udpconnect IDX ADDR PORT     connect(2) socket IDX to ADDR:PORT
  *   cpu N                        pin this process to CPU N
  *   send SRCADDR SPORT DSTADDR HEX   send from SRCADDR:SPORT to DSTADDR:PORT;
  *                                reply "recv IDX LEN" (socket and bytes received) or "none"
@@ -291,6 +292,13 @@ int main(void)
 				for (unsigned i = 0; i < vs; i++) printf("%02x", val[i]);
 				printf("\n");
 			}
+		} else if (sscanf(line, "udpconnect %d %255s %d", &x, a, &y) == 3) {
+			struct sockaddr_storage peer;
+			socklen_t plen;
+			if (x < 0 || x >= nsocks || socks[x] < 0) fail("index", EINVAL);
+			set_addr(a, y, &peer, &plen);
+			if (connect(socks[x], (struct sockaddr *)&peer, plen)) fail("connect", errno);
+			printf("ok\n");
 		} else if (sscanf(line, "close %d", &x) == 1) {
 			if (x < 0 || x >= nsocks || socks[x] < 0) fail("index", EINVAL);
 			close(socks[x]);
