@@ -46,13 +46,29 @@ function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
   const frame = st.frames[st.frames.length - 1]!;
   if (r.id !== 0) {
     const mine = r.delta ?? 0;
-    mapRegs(st, (x) => {
-      if (x.type !== "scalar" || x.id !== r.id) return x;
-      if (x.delta === r.delta) return x.s === s ? x : { ...x, s };
-      return { ...x, s: alu64("add", s, scalarConst((x.delta ?? 0) - mine)) };
-    });
+    for (const f of st.frames) {
+      const regs = f.regs;
+      for (let i = 0; i < 11; i++) {
+        const x = regs[i]!;
+        if (x.id === r.id && x.type === "scalar") regs[i] = linkedValue(x, r, s, mine);
+      }
+      const stack = f.stack;
+      for (let k = 0; k < stack.length; k++) {
+        const slot = stack[k];
+        const sp = slot?.spill;
+        if (sp === undefined || sp.id !== r.id || sp.type !== "scalar") continue;
+        const n = linkedValue(sp, r, s, mine);
+        if (n !== sp) stack[k] = { ...slot!, spill: n };
+      }
+    }
   }
   if (r.s !== s || frame.regs[regno] !== r) frame.regs[regno] = { ...r, s };
+}
+
+/** Scalar `x`, linked to `r` (delta `mine`), after r's value became `s`. */
+function linkedValue(x: Reg, r: Reg, s: Scalar, mine: number): Reg {
+  if (x.delta === r.delta) return x.s === s ? x : { ...x, s };
+  return { ...x, s: alu64("add", s, scalarConst((x.delta ?? 0) - mine)) };
 }
 
 function markNull(st: VState, id: number, isNull: boolean): void {

@@ -18,7 +18,7 @@ import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
 import { isConstScalar, isConstZero, scalarConst, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
 import { EMPTY_SLOT, mkReg, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
-import { isConst, tnumAdd, tnumConst, tnumStr, type Tnum } from "./tnum.js";
+import { isConst, tnumStr, type Tnum } from "./tnum.js";
 import { toBigSigned } from "./pair.js";
 
 export type Access = "read" | "write";
@@ -123,10 +123,15 @@ function varOffStr(t: Tnum): string {
   return isConst(t) ? toBigSigned(t.vh, t.vl).toString() : tnumStr(t);
 }
 
-const isAligned = (t: Tnum, size: number): boolean => ((t.vl | t.ml) & (size - 1)) === 0;
-
-/** A small signed offset as a constant tnum. */
-const offTnum = (x: number): Tnum => tnumConst(x >> 31, x);
+/**
+ * Is every value of `t + k` a multiple of `size` (a power of two up to 8)? tnum_add with a
+ * constant, on the low half only: carries move upwards, so its low bits are exact.
+ */
+export function alignedAfterAdd(t: Tnum, k: number, size: number): boolean {
+  const sv = (t.vl + k) | 0;
+  const mu = (((t.ml + sv) | 0) ^ sv) | t.ml;
+  return (((sv & ~mu) | mu) & (size - 1)) === 0;
+}
 
 /**
  * Kernel check_ptr_alignment: stack accesses must always be naturally aligned (spill
@@ -137,12 +142,12 @@ function checkAlignment(env: Env, reg: Reg, off: number, size: number, strict: b
   if (reg.type === "stack") strict = true;
   if (!strict || size === 1) return;
   if (reg.type === "pkt") {
-    if (!isAligned(tnumAdd(reg.s.t, offTnum(2 + reg.off + off)), size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
+    if (!alignedAfterAdd(reg.s.t, 2 + reg.off + off, size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
     return;
   }
   // A scalar's "offset" is its value (a scalar used as an address fails here or as invalid mem).
   const t = reg.s.t;
-  if (isAligned(tnumAdd(t, offTnum(reg.off + off)), size)) return;
+  if (alignedAfterAdd(t, reg.off + off, size)) return;
   const desc: Partial<Record<Reg["type"], string>> = { stack: "stack ", map_value: "value ", ctx: "context ", sock: "sock ", sock_common: "sock_common " };
   env.reject(`misaligned ${desc[reg.type] ?? ""}access off ${varOffStr(t)}+${reg.off}+${off} size ${size}`, reg.type === "stack" ? "verify.stack-align" : "verify.align", `${size}-byte ${reg.type === "stack" ? "stack accesses" : "atomic operations"} must be ${size}-byte aligned`);
 }

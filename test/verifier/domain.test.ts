@@ -10,6 +10,7 @@ import { alu32, alu64, isEmpty, neg, scalarConst, scalarEq, scalarWithin, sext, 
 import { branchTaken, narrow, type CmpOp } from "../../src/verifier/branch.js";
 import * as P from "../../src/verifier/pair.js";
 import * as N from "../../src/verifier/tnum.js";
+import { alignedAfterAdd } from "../../src/verifier/mem.js";
 import * as O from "./oracle/scalar.js";
 import * as OB from "./oracle/branch.js";
 import * as OT from "./oracle/tnum.js";
@@ -111,6 +112,19 @@ describe("tnum: equal to the BigInt reference", () => {
         expect(N.tnumStr(na)).toBe(OT.tnumStr(a));
       }),
       { numRuns: runs(RUNS) },
+    );
+  });
+});
+
+describe("alignment of tnum + offset (mem.ts, low half only)", () => {
+  it("equals tnum_add with the offset, then the low bits", () => {
+    const tArb = fc.tuple(u64Arb, u64Arb).map(([v, m]) => OT.tnum(v & ~m, m));
+    fc.assert(
+      fc.property(tArb, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(1, 2, 4, 8), (t, k, size) => {
+        const sum = OT.tnumAdd(t, OT.tnumConst(BigInt.asUintN(64, BigInt(k))));
+        expect(alignedAfterAdd(tnumFromOracle(t), k, size)).toBe(((sum.value | sum.mask) & BigInt(size - 1)) === 0n);
+      }),
+      { numRuns: RUNS },
     );
   });
 });
