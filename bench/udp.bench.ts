@@ -38,6 +38,10 @@ async function hookCase(
   const d = { src: lo, srcPort: 40000, dst: lo, dstPort: g.port, payload, cpu: 1 };
   const pkt = hookPacket(d, payload);
   const st = g.udp;
+  const how = st.select(d, pkt).how;
+  // Each program must take its own path (not a fallback) on the timed datagram.
+  if (how !== (file === null ? "hash" : file.endsWith(".bpf") ? "program-index" : "program"))
+    throw new Error(`udp-hook/${label}: the datagram took the ${how} path`);
   return {
     name: `udp-hook/${label}`,
     engine: file === null ? "kernel-pick" : "jit",
@@ -63,6 +67,10 @@ const hookCases: BenchCase[] = [
   await hookCase("generation_lru", "generation_lru.o", short(0), (g) => {
     g.setMap("gens", 0, { socket: "w0" });
     g.setMap("config", 0, 0);
+  }),
+  await hookCase("conn_table", "conn_table.o", short(0), (g) => {
+    g.setMap("conns", "0002030405060708", 1);
+    g.setMap("socks", 1, { socket: "w1" });
   }),
   await hookCase("cpu_steer.bpf (classic)", "cpu_steer.bpf", short(0), () => undefined),
 ];
