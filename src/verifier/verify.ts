@@ -31,7 +31,7 @@ import type { RegionKind } from "./mem.js";
 import { checkInsn, resolveAllLddw, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import { isConstScalar, scalarConst } from "./scalar.js";
-import { mkReg, newFrame, scalarReg, ZERO, type VState } from "./state.js";
+import { mkReg, newFrame, scalarReg, ZERO, type Reg, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
 export type { RegionKind };
@@ -383,23 +383,24 @@ function noteHistory(path: Path, i: number, fill: (h: HistEntry) => void): void 
  */
 function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
   const f = st.frames[st.frames.length - 1]!;
-  const ids: number[] = [];
   const d = f.regs[x.dst]!;
-  if (d.type === "scalar" && d.id !== 0) ids.push(d.id);
+  const a = d.type === "scalar" ? d.id : 0;
+  let b = 0;
   if (opSource(x.opcode) === BPF_X) {
     const s = f.regs[x.src]!;
-    if (s.type === "scalar" && s.id !== 0) ids.push(s.id);
+    if (s.type === "scalar") b = s.id;
   }
-  if (ids.length === 0) return undefined;
+  if (a === 0 && b === 0) return undefined;
+  const linkedId = (id: number): boolean => id !== 0 && (id === a || id === b);
   const out: LinkedReg[] = [];
   st.frames.forEach((fr, fi) => {
     for (let r = 0; r < 10; r++) {
       const reg = fr.regs[r]!;
-      if (reg.type === "scalar" && ids.includes(reg.id)) out.push({ frame: fi, regno: r });
+      if (reg.type === "scalar" && linkedId(reg.id)) out.push({ frame: fi, regno: r });
     }
     fr.stack.forEach((slot, spi) => {
       const sp = slot?.spill;
-      if (sp !== undefined && sp.type === "scalar" && ids.includes(sp.id)) out.push({ frame: fi, regno: -1, spi });
+      if (sp !== undefined && sp.type === "scalar" && linkedId(sp.id)) out.push({ frame: fi, regno: -1, spi });
     });
   });
   // The kernel keeps at most 6 (LINKED_REGS_MAX); more would only add precision.
@@ -460,12 +461,10 @@ const isJump = (x: Insn): boolean => isCondJump(x) || x.opcode === OP_JA || x.op
 /** Are the compared operands of conditional jump `x` constants? */
 function knownOperands(st: VState, x: Insn): boolean {
   const f = st.frames[st.frames.length - 1]!;
-  const known = (r: number): boolean => {
-    const v = f.regs[r]!;
-    return v.type !== "scalar" || isConstScalar(v.s);
-  };
-  return known(x.dst) && (opSource(x.opcode) !== BPF_X || known(x.src));
+  return knownReg(f.regs[x.dst]!) && (opSource(x.opcode) !== BPF_X || knownReg(f.regs[x.src]!));
 }
+
+const knownReg = (v: Reg): boolean => v.type !== "scalar" || isConstScalar(v.s);
 
 /** A branch at `i` on an unknown value went both ways: the loops it leaves have no known bound. */
 function markOpenLoops(heads: readonly number[], tails: readonly number[], open: Uint8Array, i: number, target: number): void {
