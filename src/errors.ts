@@ -152,8 +152,10 @@ export function formatError(err: BatonError, sourceText?: string): string {
       const full = sourceText.split(/\r?\n/)[loc.line - 1];
       if (full !== undefined) {
         // A generated line can be megabytes long: show a window around the column.
-        const from = full.length > MAX_SHOWN ? Math.max(0, Math.min(loc.col - 1 - MAX_SHOWN / 2, full.length - MAX_SHOWN)) : 0;
-        const line = (from > 0 ? "…" : "") + full.slice(from, from + MAX_SHOWN) + (from + MAX_SHOWN < full.length ? "…" : "");
+        const from =
+          full.length > MAX_SHOWN ? Math.max(0, Math.min(loc.col - 1 - MAX_SHOWN / 2, full.length - MAX_SHOWN)) : 0;
+        const line =
+          (from > 0 ? "…" : "") + full.slice(from, from + MAX_SHOWN) + (from + MAX_SHOWN < full.length ? "…" : "");
         const col = loc.col - from + (from > 0 ? 1 : 0);
         const caretLen = Math.max(1, Math.min(loc.length ?? 1, line.length - col + 1));
         body = `\n${line}\n${" ".repeat(Math.max(0, col - 1))}${"^".repeat(caretLen)}`;

@@ -19,9 +19,15 @@ export interface Command {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-
 /** `util.parseArgs` with usage errors as `UsageError` values. */
-export function parseCommandArgs<O extends OptionsConfig>(argv: string[], options: O, allowPositionals = true): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>["values"]; positionals: string[] } {
+export function parseCommandArgs<O extends OptionsConfig>(
+  argv: string[],
+  options: O,
+  allowPositionals = true,
+): {
+  values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>["values"];
+  positionals: string[];
+} {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
@@ -30,9 +36,20 @@ export function parseCommandArgs<O extends OptionsConfig>(argv: string[], option
 }
 
 /** Parse a whole decimal or 0x-hex number option, or throw a usage error naming the option. */
-export function intOption(name: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  const n = /^0x[0-9a-f]+$/i.test(value) ? Number.parseInt(value, 16) : /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} expects an integer from ${min} to ${max}, got '${value}'`);
+  const n = /^0x[0-9a-f]+$/i.test(value)
+    ? Number.parseInt(value, 16)
+    : /^-?\d+$/.test(value)
+      ? Number(value)
+      : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} expects an integer from ${min} to ${max}, got '${value}'`);
   return n;
 }

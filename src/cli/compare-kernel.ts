@@ -77,15 +77,25 @@ export function summarize(rows: readonly CompareRow[]): CompareSummary {
     else if (b.accepted) over++;
     else under++;
     if (!k.accepted) continue;
-    if (b.processed !== null && b.processed > 0 && k.processed !== null && k.processed > 0) processed.push(b.processed / k.processed);
+    if (b.processed !== null && b.processed > 0 && k.processed !== null && k.processed > 0)
+      processed.push(b.processed / k.processed);
     if (b.us !== null && k.us !== null && k.us > 0) time.push(b.us / k.us);
   }
-  return { programs: rows.length, compared, agree, overAccepts: over, underAccepts: under, processedRatio: ratioStats(processed), timeRatio: ratioStats(time) };
+  return {
+    programs: rows.length,
+    compared,
+    agree,
+    overAccepts: over,
+    underAccepts: under,
+    processedRatio: ratioStats(processed),
+    timeRatio: ratioStats(time),
+  };
 }
 
 const verdict = (s: SideResult): string => (s.accepted ? "success" : "failure");
 const num = (x: number | null): string => (x === null ? "-" : String(Math.round(x)));
-const ratio = (a: number | null, b: number | null): string => (a === null || b === null || b <= 0 ? "-" : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | null, b: number | null): string =>
+  a === null || b === null || b <= 0 ? "-" : `${(a / b).toFixed(2)}x`;
 
 /** Which way a row disagrees, for the table. */
 export function agreement(r: CompareRow): "agree" | "OVER-ACCEPT" | "UNDER-ACCEPT" | "-" {
@@ -97,7 +107,11 @@ export function agreement(r: CompareRow): "agree" | "OVER-ACCEPT" | "UNDER-ACCEP
 /** Space-aligned columns with a dashed rule under the header (veristat's table layout). */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -106,20 +120,60 @@ export function compareTable(rows: readonly CompareRow[]): string {
   const withKernel = rows.some((r) => r.kernel !== null);
   if (!withKernel) {
     const header = ["File", "Verdict", "Insns", "States", "Peak states", "Time (us)", "Error"];
-    return table(header, rows.map((r) => [r.file, verdict(r.baton), num(r.baton.processed), num(r.baton.states), num(r.baton.peakStates), num(r.baton.us), r.baton.error ?? "-"]));
+    return table(
+      header,
+      rows.map((r) => [
+        r.file,
+        verdict(r.baton),
+        num(r.baton.processed),
+        num(r.baton.states),
+        num(r.baton.peakStates),
+        num(r.baton.us),
+        r.baton.error ?? "-",
+      ]),
+    );
   }
-  const header = ["File", "Verdict (B)", "Verdict (K)", "Agreement", "Insns (B)", "Insns (K)", "Insns (B/K)", "Time us (B)", "Time us (K)", "Time (B/K)", "Error (B)", "Error (K)"];
+  const header = [
+    "File",
+    "Verdict (B)",
+    "Verdict (K)",
+    "Agreement",
+    "Insns (B)",
+    "Insns (K)",
+    "Insns (B/K)",
+    "Time us (B)",
+    "Time us (K)",
+    "Time (B/K)",
+    "Error (B)",
+    "Error (K)",
+  ];
   return table(
     header,
     rows.map((r) => {
       const b = r.baton;
       const k = r.kernel;
-      return [r.file, verdict(b), k === null ? "-" : verdict(k), agreement(r), num(b.processed), num(k?.processed ?? null), ratio(b.processed, k?.processed ?? null), num(b.us), num(k?.us ?? null), ratio(b.us, k?.us ?? null), b.error ?? "-", k?.error ?? "-"];
+      return [
+        r.file,
+        verdict(b),
+        k === null ? "-" : verdict(k),
+        agreement(r),
+        num(b.processed),
+        num(k?.processed ?? null),
+        ratio(b.processed, k?.processed ?? null),
+        num(b.us),
+        num(k?.us ?? null),
+        ratio(b.us, k?.us ?? null),
+        b.error ?? "-",
+        k?.error ?? "-",
+      ];
     }),
   );
 }
 
-const ratioText = (name: string, r: RatioStats | null): string => (r === null ? `${name} ratio: no program to compare` : `${name} ratio median ${r.median.toFixed(2)}x, p90 ${r.p90.toFixed(2)}x (over ${r.n})`);
+const ratioText = (name: string, r: RatioStats | null): string =>
+  r === null
+    ? `${name} ratio: no program to compare`
+    : `${name} ratio median ${r.median.toFixed(2)}x, p90 ${r.p90.toFixed(2)}x (over ${r.n})`;
 
 /** The summary line printed under the table. */
 export function summaryLine(s: CompareSummary): string {

@@ -4,19 +4,46 @@
  */
 import type { ConnRecord } from "../model/sim-result.js";
 
-const HEAD = ["id", "client", "src", "hash", "syn ms", "listener", "migrations", "fate", "by", "cause", "end ms"] as const;
+const HEAD = [
+  "id",
+  "client",
+  "src",
+  "hash",
+  "syn ms",
+  "listener",
+  "migrations",
+  "fate",
+  "by",
+  "cause",
+  "end ms",
+] as const;
 /** Columns aligned to the right (numbers). */
 const NUMERIC = new Set<string>(["id", "hash", "syn ms", "end ms"]);
 
 function row(r: ConnRecord): string[] {
   const moves = r.migrations.map((m) => `${m.from}->${m.to}@${m.point} ${m.atMs}`).join(", ");
-  return [String(r.id), r.client, r.src, String(r.hash), String(r.synAtMs), r.listener ?? "-", moves === "" ? "-" : moves, r.fate, r.by ?? "-", r.cause ?? "-", String(r.endAtMs)];
+  return [
+    String(r.id),
+    r.client,
+    r.src,
+    String(r.hash),
+    String(r.synAtMs),
+    r.listener ?? "-",
+    moves === "" ? "-" : moves,
+    r.fate,
+    r.by ?? "-",
+    r.cause ?? "-",
+    String(r.endAtMs),
+  ];
 }
 
 export function connectionTable(records: readonly ConnRecord[]): string {
   const rows = records.map(row);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (NUMERIC.has(HEAD[i]!) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (NUMERIC.has(HEAD[i]!) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(HEAD), ...rows.map(line)].join("\n");
 }

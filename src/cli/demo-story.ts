@@ -32,7 +32,8 @@ export function inFlightSentence(title: string, c: StoryCounts): string {
     went.push(`all ${moved} moved to the new generation`);
   } else {
     const stillOpen = c.migratedToOld - c.migratedToClosingOld;
-    if (c.migratedToClosingOld > 0) went.push(`${c.migratedToClosingOld} moved to old-generation listeners that later closed`);
+    if (c.migratedToClosingOld > 0)
+      went.push(`${c.migratedToClosingOld} moved to old-generation listeners that later closed`);
     if (stillOpen > 0) went.push(`${stillOpen} moved to old-generation listeners that stayed open`);
     went.push(c.migratedToNew > 0 ? `${c.migratedToNew} to the new generation` : "none to the new generation");
   }

@@ -115,7 +115,11 @@ export const benchSink = (): number => sink;
 
 function declOf(spec: MapSpec): MapDecl {
   const name = spec.name ?? `fd${spec.fd}`;
-  return { name, type: isSocketMap(spec.type) ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash", maxEntries: spec.maxEntries };
+  return {
+    name,
+    type: isSocketMap(spec.type) ? "sockarray" : spec.type === BPF_MAP_TYPE_ARRAY ? "array" : "hash",
+    maxEntries: spec.maxEntries,
+  };
 }
 
 interface Slot {
@@ -131,10 +135,15 @@ interface DataWrite {
   readonly value: number;
 }
 
-const isSocketMap = (type: number): boolean => type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || type === BPF_MAP_TYPE_SOCKMAP || type === BPF_MAP_TYPE_SOCKHASH;
+const isSocketMap = (type: number): boolean =>
+  type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY || type === BPF_MAP_TYPE_SOCKMAP || type === BPF_MAP_TYPE_SOCKHASH;
 
 /** A state's writes as socket slots (distinct cookies → listeners 0, 1, … in order) and data writes. */
-function stateWrites(specs: readonly MapSpec[], state: readonly StateWrite[], listeners: number): { slots: Slot[]; data: DataWrite[] } {
+function stateWrites(
+  specs: readonly MapSpec[],
+  state: readonly StateWrite[],
+  listeners: number,
+): { slots: Slot[]; data: DataWrite[] } {
   const slots: Slot[] = [];
   const data: DataWrite[] = [];
   const listenerOf = new Map<bigint, number>();
@@ -142,7 +151,10 @@ function stateWrites(specs: readonly MapSpec[], state: readonly StateWrite[], li
     const map = specs.findIndex((m) => m.fd === w.fd);
     if (map < 0) throw new ModelError("bench.state", `the state writes map fd ${w.fd}, which the policy does not have`);
     if (w.key > BigInt(Number.MAX_SAFE_INTEGER) || w.value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new ModelError("bench.state", `${specs[map]!.name ?? `fd${w.fd}`}[${w.key}] = ${w.value}: keys and values above 2^53 are not supported here`);
+      throw new ModelError(
+        "bench.state",
+        `${specs[map]!.name ?? `fd${w.fd}`}[${w.key}] = ${w.value}: keys and values above 2^53 are not supported here`,
+      );
     }
     if (!isSocketMap(specs[map]!.type)) {
       data.push({ map, key: Number(w.key), value: Number(w.value) });
@@ -151,7 +163,11 @@ function stateWrites(specs: readonly MapSpec[], state: readonly StateWrite[], li
     let l = listenerOf.get(w.value);
     if (l === undefined) {
       l = listenerOf.size;
-      if (l >= listeners) throw new ModelError("bench.state", `the state names more than ${plural(listeners, "listener")}; give --listeners ${l + 1} or more`);
+      if (l >= listeners)
+        throw new ModelError(
+          "bench.state",
+          `the state names more than ${plural(listeners, "listener")}; give --listeners ${l + 1} or more`,
+        );
       listenerOf.set(w.value, l);
     }
     slots.push({ map, key: Number(w.key), listener: l });
@@ -187,7 +203,12 @@ function socketSlots(decls: readonly MapDecl[], listeners: number): Slot[] {
  * Build the group and the request loop. `policy` null = kernel pick. Throws `ModelError` when
  * the policy's maps cannot be filled.
  */
-export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory, listeners: number, seed = 1): HookBench {
+export function buildHookBench(
+  policy: HookPolicy | null,
+  engine: EngineFactory,
+  listeners: number,
+  seed = 1,
+): HookBench {
   const st = new TcpStack(new Netns({ tcp_migrate_req: policy === null ? 1 : 0 }));
   const socks: Listener[] = [];
   for (let i = 0; i <= listeners; i++) {
@@ -210,7 +231,17 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
     if (policy.state !== undefined) ({ slots, data } = stateWrites(specs, policy.state, listeners));
     else slots = socketSlots(decls, listeners);
     const maps = new ModelMaps(decls, st);
-    prog = runtimeProgram({ name: policy.name, insns: policy.insns, maps: specs, attachType: policy.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE }, engine, seed, maps);
+    prog = runtimeProgram(
+      {
+        name: policy.name,
+        insns: policy.insns,
+        maps: specs,
+        attachType: policy.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+      },
+      engine,
+      seed,
+      maps,
+    );
     st.attachProgram(closing, prog);
     for (const s of slots) maps.update(decls[s.map]!.name, s.key, socks[s.listener] as Listener);
     for (const d of data) maps.update(decls[d.map]!.name, d.key, d.value);
@@ -302,9 +333,19 @@ export function buildHookBench(policy: HookPolicy | null, engine: EngineFactory,
  * structural check and the verifier; `gate.noVerify` skips the verifier). `stateTest` names a test of a .baton policy whose map writes (those
  * before its first `expect` or `assert`) are published before timing.
  */
-export async function loadHookPolicy(file: string, stateTest?: string, gate: Omit<GateOptions, "command"> = { warn: () => undefined }): Promise<HookPolicy> {
+export async function loadHookPolicy(
+  file: string,
+  stateTest?: string,
+  gate: Omit<GateOptions, "command"> = { warn: () => undefined },
+): Promise<HookPolicy> {
   const p = await loadVerifiedProgram(file, { ...gate, command: "bench" });
-  const base = { name: p.programName ?? file, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.verdict !== null ? { verdict: p.verdict } : {}) };
+  const base = {
+    name: p.programName ?? file,
+    insns: p.insns,
+    maps: p.maps,
+    attachType: p.attachType,
+    ...(p.verdict !== null ? { verdict: p.verdict } : {}),
+  };
   return stateTest === undefined ? base : { ...base, state: await policyState(file, p.format, stateTest) };
 }
 
@@ -316,7 +357,14 @@ async function policyState(file: string, format: string, name: string): Promise<
   const { readPolicy } = await import("../compiler/load.js");
   const compiled = tryCompile(readPolicy(file), file).policy;
   if (compiled === null) throw new UsageError(`${file} does not compile`);
-  const writes = testSetup(compiled, resolveTestName(name, compiled.tests.map((t) => t.name), file));
+  const writes = testSetup(
+    compiled,
+    resolveTestName(
+      name,
+      compiled.tests.map((t) => t.name),
+      file,
+    ),
+  );
   if (writes === undefined) throw new UsageError(`${file} has no test named ${JSON.stringify(name)}`);
   return writes.map((w) => ({ fd: w.map.fd, key: w.key, value: w.value }));
 }

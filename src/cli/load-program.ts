@@ -55,11 +55,15 @@ function readBytes(path: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new InputError("input.unreadable", `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.unreadable",
+      `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
-const isElf = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+const isElf = (b: Uint8Array): boolean =>
+  b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
 function formatOf(path: string, bytes: () => Uint8Array): ProgramFormat {
   if (path.endsWith(".o")) return "elf";
@@ -67,7 +71,10 @@ function formatOf(path: string, bytes: () => Uint8Array): ProgramFormat {
   if (path.endsWith(".bin")) return "bin";
   if (path.endsWith(".baton")) return "baton";
   if (isElf(bytes())) return "elf";
-  throw new UsageError(`cannot tell the format of '${path}'`, "expected FILE.o (ELF object), FILE.s (assembly), FILE.bin (raw bytecode) or FILE.baton (policy)");
+  throw new UsageError(
+    `cannot tell the format of '${path}'`,
+    "expected FILE.o (ELF object), FILE.s (assembly), FILE.bin (raw bytecode) or FILE.baton (policy)",
+  );
 }
 
 /** Minimal shape of the compiler's result that the loader uses (kept structural to avoid a static import). */
@@ -91,14 +98,24 @@ export const MAX_PROGRAM_INSNS = 1_000_000;
 export function checkProgramSize(bytes: Uint8Array, path: string): void {
   const n = Math.ceil(bytes.length / SLOT_SIZE);
   if (n > MAX_PROGRAM_INSNS) {
-    throw new BytecodeError("input.too-large", `'${path}' holds ${n.toLocaleString("en-US")} instructions; the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString("en-US")} (bpf_prog_load: E2BIG)`, { file: path, insn: MAX_PROGRAM_INSNS });
+    throw new BytecodeError(
+      "input.too-large",
+      `'${path}' holds ${n.toLocaleString("en-US")} instructions; the kernel loads at most ${MAX_PROGRAM_INSNS.toLocaleString("en-US")} (bpf_prog_load: E2BIG)`,
+      { file: path, insn: MAX_PROGRAM_INSNS },
+    );
   }
 }
 
 /** A .s file's maps from its `# maps: FD:TYPE:KEY:VALUE:MAX …` header (the verifier corpus's convention), named map<FD>. */
 function headerMaps(source: string): MapSpec[] {
   const m = /^#[ \t]*maps:[ \t]*(.*)$/m.exec(source);
-  return m === null ? [] : (m[1] as string).trim().split(/\s+/).filter((x) => x !== "").map(parseMapArg);
+  return m === null
+    ? []
+    : (m[1] as string)
+        .trim()
+        .split(/\s+/)
+        .filter((x) => x !== "")
+        .map(parseMapArg);
 }
 
 /** Load a program file; see the module comment for formats. */
@@ -112,31 +129,72 @@ async function loadAnyProgram(path: string, opts: LoadProgramOptions): Promise<L
   let cached: Uint8Array | undefined;
   const bytes = (): Uint8Array => (cached ??= readBytes(path));
   const format = formatOf(path, bytes);
-  if (opts.program !== undefined && format !== "elf") throw new UsageError(`--program applies to ELF objects (.o), not '${path}'`);
+  if (opts.program !== undefined && format !== "elf")
+    throw new UsageError(`--program applies to ELF objects (.o), not '${path}'`);
   switch (format) {
     case "elf": {
       const p = linkProgram(readElfObject(bytes(), path), opts.program);
       const spans = p.spans;
-      return { file: path, format, insns: p.insns, bytes: p.bytes, maps: p.maps, attachType: p.attachType, programName: p.name, origins: p.origins, globalData: p.globalData, spans, sourceMap: (i) => spans[i], ...(p.license !== undefined ? { license: p.license } : {}) };
+      return {
+        file: path,
+        format,
+        insns: p.insns,
+        bytes: p.bytes,
+        maps: p.maps,
+        attachType: p.attachType,
+        programName: p.name,
+        origins: p.origins,
+        globalData: p.globalData,
+        spans,
+        sourceMap: (i) => spans[i],
+        ...(p.license !== undefined ? { license: p.license } : {}),
+      };
     }
     case "asm": {
       const source = new TextDecoder().decode(bytes());
       const prog = assembleProgram(source, path);
       const spans = prog.slotSpans;
-      return { file: path, format, insns: decode(prog.bytes), bytes: prog.bytes, maps: headerMaps(source), spans, sourceMap: (i) => spans[i], source };
+      return {
+        file: path,
+        format,
+        insns: decode(prog.bytes),
+        bytes: prog.bytes,
+        maps: headerMaps(source),
+        spans,
+        sourceMap: (i) => spans[i],
+        source,
+      };
     }
     case "bin": {
       const b = bytes();
       checkProgramSize(b, path); // before decoding
-      if (b.length % SLOT_SIZE !== 0) throw new BytecodeError("input.bin-length", `'${path}' is ${plural(b.length, "byte")}, not a whole number of 8-byte instructions (${b.length % SLOT_SIZE} trailing ${b.length % SLOT_SIZE === 1 ? "byte" : "bytes"})`, { file: path, insn: Math.floor(b.length / SLOT_SIZE) });
+      if (b.length % SLOT_SIZE !== 0)
+        throw new BytecodeError(
+          "input.bin-length",
+          `'${path}' is ${plural(b.length, "byte")}, not a whole number of 8-byte instructions (${b.length % SLOT_SIZE} trailing ${b.length % SLOT_SIZE === 1 ? "byte" : "bytes"})`,
+          { file: path, insn: Math.floor(b.length / SLOT_SIZE) },
+        );
       return { file: path, format, insns: decode(b), bytes: b, maps: [] };
     }
     case "baton": {
       const source = new TextDecoder().decode(bytes());
-      const compiler = (await import("../compiler/index.js")) as { compilePolicy(source: string, file: string): CompiledLike };
+      const compiler = (await import("../compiler/index.js")) as {
+        compilePolicy(source: string, file: string): CompiledLike;
+      };
       const c = compiler.compilePolicy(source, path);
       const out = encode(c.insns);
-      return { file: path, format, insns: c.insns, bytes: out, maps: c.maps, attachType: c.attachType, ...(c.name !== null ? { programName: c.name } : {}), spans: c.spans, sourceMap: c.sourceMap, source };
+      return {
+        file: path,
+        format,
+        insns: c.insns,
+        bytes: out,
+        maps: c.maps,
+        attachType: c.attachType,
+        ...(c.name !== null ? { programName: c.name } : {}),
+        spans: c.spans,
+        sourceMap: c.sourceMap,
+        source,
+      };
     }
   }
 }

@@ -10,7 +10,14 @@ import { COMMANDS } from "./commands/index.js";
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ["usage: baton <command> [options]", "", "commands:", ...rows, "", "baton help <command> (or baton <command> --help) shows a command's options."].join("\n");
+  return [
+    "usage: baton <command> [options]",
+    "",
+    "commands:",
+    ...rows,
+    "",
+    "baton help <command> (or baton <command> --help) shows a command's options.",
+  ].join("\n");
 }
 
 function sourceOf(err: BatonError): string | undefined {

@@ -22,7 +22,8 @@ export interface SelectedEngine {
 export function selectEngine(name: string, insns: readonly Insn[], verdict: VerifyResult | null): SelectedEngine {
   const byName = engineByName(name); // validates the name, whatever the verdict
   if (name !== "jit") return { factory: byName, label: name };
-  if (verdict === null || !verdict.accepted || verdict.facts === undefined) return { factory: byName, label: "jit (checked)" };
+  if (verdict === null || !verdict.accepted || verdict.facts === undefined)
+    return { factory: byName, label: "jit (checked)" };
   // An accepted program terminates: every loop was explored to its end within the budget.
   return { factory: trustedJit(jitFactsFromVerifier(insns, verdict.facts, true)), label: "jit (trusted)" };
 }

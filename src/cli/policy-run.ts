@@ -57,13 +57,20 @@ export function runPolicyOnce(prog: LoadedProgram, o: PolicyRunOptions): PolicyR
   const maps = new MapTable(mem);
   for (const spec of prog.maps) maps.create(spec);
   if (prog.globalData !== undefined) seedGlobalData(maps, prog.globalData);
-  const listeners = Array.from({ length: o.listeners }, (_, i) => new StaticSocket(LISTENER_COOKIE_BASE + BigInt(i), TCP_LISTEN, GROUP_ID));
+  const listeners = Array.from(
+    { length: o.listeners },
+    (_, i) => new StaticSocket(LISTENER_COOKIE_BASE + BigInt(i), TCP_LISTEN, GROUP_ID),
+  );
   for (const m of maps.list) {
     if (m.kind !== "socket") continue;
     for (let i = 0; i < Math.min(listeners.length, m.maxEntries); i++) {
       const key = m.keySize === 8 ? u64Key(BigInt(i)) : u32Key(i);
       const rc = m.keySize === 4 || m.keySize === 8 ? m.updateSocket(key, listeners[i]!, 0) : -22;
-      if (rc < 0) throw new InputError("run.map-fill", `cannot put listener ${i} into socket map '${m.name}' (fd ${m.fd}) (key size ${m.keySize}): ${errnoName(rc)}`);
+      if (rc < 0)
+        throw new InputError(
+          "run.map-fill",
+          `cannot put listener ${i} into socket map '${m.name}' (fd ${m.fd}) (key size ${m.keySize}): ${errnoName(rc)}`,
+        );
     }
   }
   const runtime = new SkReuseportRuntime({
@@ -78,8 +85,20 @@ export function runPolicyOnce(prog: LoadedProgram, o: PolicyRunOptions): PolicyR
   const closing = new StaticSocket(0xdeadn, TCP_CLOSE, GROUP_ID);
   const input =
     state !== undefined
-      ? { sk: closing, migratingSk: new StaticSocket(0xbeefn, state, null), hash: o.hash, cpu: o.cpu, ...(o.len !== undefined ? { len: o.len } : {}) }
-      : { sk: listeners[0] ?? closing, migratingSk: null, hash: o.hash, cpu: o.cpu, ...(o.len !== undefined ? { len: o.len } : {}) };
+      ? {
+          sk: closing,
+          migratingSk: new StaticSocket(0xbeefn, state, null),
+          hash: o.hash,
+          cpu: o.cpu,
+          ...(o.len !== undefined ? { len: o.len } : {}),
+        }
+      : {
+          sk: listeners[0] ?? closing,
+          migratingSk: null,
+          hash: o.hash,
+          cpu: o.cpu,
+          ...(o.len !== undefined ? { len: o.len } : {}),
+        };
   const r = runtime.select(input);
   const selected = r.selected === null ? null : listeners.indexOf(r.selected as StaticSocket);
   return { ret: r.ret, executed: runtime.engine.executed, selected: selected === -1 ? null : selected };
@@ -88,4 +107,3 @@ export function runPolicyOnce(prog: LoadedProgram, o: PolicyRunOptions): PolicyR
 export function isPolicy(prog: LoadedProgram): boolean {
   return prog.maps.length > 0 || prog.attachType !== undefined;
 }
-

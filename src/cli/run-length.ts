@@ -22,7 +22,13 @@ export function compressRuns<T>(items: readonly T[], maxPeriod = MAX_PERIOD): Ru
   return compressIds(items, seq, 0, seq.length, maxPeriod);
 }
 
-function compressIds<T>(items: readonly T[], seq: readonly number[], from: number, to: number, maxPeriod: number): Run<T>[] {
+function compressIds<T>(
+  items: readonly T[],
+  seq: readonly number[],
+  from: number,
+  to: number,
+  maxPeriod: number,
+): Run<T>[] {
   const out: Run<T>[] = [];
   let i = from;
   while (i < to) {

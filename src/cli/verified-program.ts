@@ -49,7 +49,18 @@ export async function loadVerifiedProgram(file: string, opts: GateOptions): Prom
 
 /** A compiled policy as a loaded program (for `test` and `compile`, which compile with every diagnostic). */
 export function fromCompiled(p: CompiledPolicy): LoadedProgram {
-  return { file: p.file, format: "baton", insns: p.insns, bytes: encode(p.insns), maps: p.maps, attachType: p.attachType, ...(p.name !== null ? { programName: p.name } : {}), spans: p.spans, sourceMap: p.sourceMap, source: p.source };
+  return {
+    file: p.file,
+    format: "baton",
+    insns: p.insns,
+    bytes: encode(p.insns),
+    maps: p.maps,
+    attachType: p.attachType,
+    ...(p.name !== null ? { programName: p.name } : {}),
+    spans: p.spans,
+    sourceMap: p.sourceMap,
+    source: p.source,
+  };
 }
 
 /** The gate itself, for a program already loaded and structurally checked. */
@@ -57,11 +68,19 @@ export function gateProgram(prog: LoadedProgram, opts: GateOptions): VerifiedPro
   const attachType = prog.attachType ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
   if (opts.noVerify === true) {
     // `compile` writes the program out; every other gated command runs it on a checked engine.
-    const what = opts.command === "compile" ? "the kernel may refuse to load the output" : "it runs with every bounds check on, and the kernel may refuse to load it";
+    const what =
+      opts.command === "compile"
+        ? "the kernel may refuse to load the output"
+        : "it runs with every bounds check on, and the kernel may refuse to load it";
     opts.warn(`${prog.file}: warning: not verified (--no-verify): ${what}`);
     return { ...prog, attachType, verdict: null };
   }
-  const { result } = verifyTimed(prog.insns, { type: SK_REUSEPORT, attachType, maps: prog.maps, ...(prog.sourceMap !== undefined ? { sourceMap: prog.sourceMap } : {}) });
+  const { result } = verifyTimed(prog.insns, {
+    type: SK_REUSEPORT,
+    attachType,
+    maps: prog.maps,
+    ...(prog.sourceMap !== undefined ? { sourceMap: prog.sourceMap } : {}),
+  });
   if (!result.accepted) throw rejection(prog, result, opts.command);
   return { ...prog, attachType, verdict: result };
 }
@@ -74,14 +93,21 @@ export function gateProgram(prog: LoadedProgram, opts: GateOptions): VerifiedPro
  * too large for the JIT run on the interpreter (the engine's own note says so) and are not
  * verified here.
  */
-export function memoryProgramEngine(prog: LoadedProgram, inputSize: number, name: string): SelectedEngine & { readonly why?: string } {
+export function memoryProgramEngine(
+  prog: LoadedProgram,
+  inputSize: number,
+  name: string,
+): SelectedEngine & { readonly why?: string } {
   if (name !== "jit" || prog.insns.length > JIT_MAX_INSNS) return selectEngine(name, prog.insns, null);
   const { result } = verifyTimed(prog.insns, { type: MEMORY_PROGRAM, attachType: 0, maps: [], memory: inputSize });
   const selected = selectEngine(name, prog.insns, result);
   if (result.accepted) return selected;
   const e = result.error;
   const at = e?.location !== undefined && "insn" in e.location ? ` at insn ${e.location.insn}` : "";
-  return { ...selected, why: `Baton's verifier does not accept it as a memory program of ${inputSize} input bytes${at}: ${e?.message ?? "rejected"}` };
+  return {
+    ...selected,
+    why: `Baton's verifier does not accept it as a memory program of ${inputSize} input bytes${at}: ${e?.message ?? "rejected"}`,
+  };
 }
 
 /** The engine a gated program runs on for `--engine NAME` (policy-engine.ts). */
@@ -91,11 +117,20 @@ export function engineFor(prog: Pick<VerifiedProgram, "insns" | "verdict">, name
 
 /** A gated program as the socket model runs it (runtime-adapter.ts): `demo` and `simulate` share this. */
 export function modelPolicy(p: VerifiedProgram, name: string): BytecodePolicy {
-  return { name: p.programName ?? name, insns: p.insns, maps: p.maps, attachType: p.attachType, ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}) };
+  return {
+    name: p.programName ?? name,
+    insns: p.insns,
+    maps: p.maps,
+    attachType: p.attachType,
+    ...(p.globalData !== undefined ? { initialValues: p.globalData.map((g) => ({ fd: g.fd, value: g.data })) } : {}),
+  };
 }
 
 /** `verify()` with its own duration in microseconds, measured around the call only (as veristat's "Duration"). */
-export function verifyTimed(insns: Parameters<typeof verify>[0], options: VerifyOptions): { result: VerifyResult; us: number } {
+export function verifyTimed(
+  insns: Parameters<typeof verify>[0],
+  options: VerifyOptions,
+): { result: VerifyResult; us: number } {
   const t0 = process.hrtime.bigint();
   const result = verify(insns, options);
   const us = Number(process.hrtime.bigint() - t0) / 1000;
@@ -110,7 +145,12 @@ export function verifyTimed(insns: Parameters<typeof verify>[0], options: Verify
  * verifier's (it alone knows whether a loop's bound was known).
  */
 export function rejectionHint(err: VerifyError, format: ProgramFormat): string | undefined {
-  if (err.code === "verify.too-large" && format === "baton" && err.hint !== undefined && /more tightly/.test(err.hint)) {
+  if (
+    err.code === "verify.too-large" &&
+    format === "baton" &&
+    err.hint !== undefined &&
+    /more tightly/.test(err.hint)
+  ) {
     return "every loop of a policy has a constant bound; Baton's verifier did not finish exploring them within the kernel's budget of 1,000,000 processed instructions (`baton check --kernel FILE` shows whether the kernel's verifier does)";
   }
   return err.hint;
@@ -120,7 +160,12 @@ export function rejectionHint(err: VerifyError, format: ProgramFormat): string |
 function rejection(prog: LoadedProgram, r: VerifyResult, command: string): VerifyError {
   const err = r.error ?? new VerifyError("verify.rejected", "the verifier rejected the program", { insn: 0 });
   const loc = err.location;
-  const location = loc === undefined ? { file: prog.file, insn: 0 } : isSourceSpan(loc) || loc.file !== undefined ? loc : { file: prog.file, insn: loc.insn };
+  const location =
+    loc === undefined
+      ? { file: prog.file, insn: 0 }
+      : isSourceSpan(loc) || loc.file !== undefined
+        ? loc
+        : { file: prog.file, insn: loc.insn };
   const note = `baton ${command} only takes programs Baton's verifier accepts; \`baton verify ${prog.file}\` shows the path and the register state, --no-verify skips the check`;
   const hint = rejectionHint(err, prog.format);
   return new VerifyError(err.code, err.message, location, hint !== undefined ? `${hint}\nnote: ${note}` : note);
@@ -131,7 +176,12 @@ export function inFile<T>(f: () => T, file: string): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof BytecodeError && e.location !== undefined && "insn" in e.location && e.location.file === undefined) {
+    if (
+      e instanceof BytecodeError &&
+      e.location !== undefined &&
+      "insn" in e.location &&
+      e.location.file === undefined
+    ) {
       throw new BytecodeError(e.code, e.message, { file, insn: e.location.insn });
     }
     throw e;

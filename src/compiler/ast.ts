@@ -54,17 +54,46 @@ export type Outcome =
   | { readonly k: "select"; readonly cookie: Expr; readonly span: Span };
 
 export type Stmt =
-  | { readonly k: "let"; readonly name: string; readonly mut: boolean; readonly type: TypeRef | null; readonly init: Expr; readonly span: Span; readonly nameSpan: Span }
+  | {
+      readonly k: "let";
+      readonly name: string;
+      readonly mut: boolean;
+      readonly type: TypeRef | null;
+      readonly init: Expr;
+      readonly span: Span;
+      readonly nameSpan: Span;
+    }
   | { readonly k: "assign"; readonly target: Expr; readonly op: string; readonly value: Expr; readonly span: Span }
   | { readonly k: "expr"; readonly e: Expr; readonly span: Span }
   | IfStmt
-  | { readonly k: "for"; readonly name: string; readonly from: Expr; readonly to: Expr; readonly body: Block; readonly span: Span; readonly nameSpan: Span }
+  | {
+      readonly k: "for";
+      readonly name: string;
+      readonly from: Expr;
+      readonly to: Expr;
+      readonly body: Block;
+      readonly span: Span;
+      readonly nameSpan: Span;
+    }
   | { readonly k: "break" | "continue"; readonly span: Span }
   | { readonly k: "return"; readonly value: Expr | null; readonly span: Span }
   | { readonly k: "pass" | "drop"; readonly span: Span }
-  | { readonly k: "select"; readonly map: string; readonly mapSpan: Span; readonly key: Expr; readonly orElse: "pass" | "drop" | Block; readonly span: Span }
+  | {
+      readonly k: "select";
+      readonly map: string;
+      readonly mapSpan: Span;
+      readonly key: Expr;
+      readonly orElse: "pass" | "drop" | Block;
+      readonly span: Span;
+    }
   | { readonly k: "block"; readonly block: Block; readonly span: Span }
-  | { readonly k: "expect"; readonly event: "connect" | "migrate"; readonly fields: readonly EventField[]; readonly outcome: Outcome; readonly span: Span }
+  | {
+      readonly k: "expect";
+      readonly event: "connect" | "migrate";
+      readonly fields: readonly EventField[];
+      readonly outcome: Outcome;
+      readonly span: Span;
+    }
   | { readonly k: "assert"; readonly cond: Expr; readonly span: Span };
 
 export interface MapDecl {

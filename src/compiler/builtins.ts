@@ -7,8 +7,15 @@
  * migration), IPv6 address fields.
  */
 import {
-  BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_MAP_TYPE_SOCKHASH,
-  BPF_MAP_TYPE_SOCKMAP, HELPER, ctxFieldOffset, BPF_SOCK_FIELDS,
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  BPF_MAP_TYPE_SOCKHASH,
+  BPF_MAP_TYPE_SOCKMAP,
+  HELPER,
+  ctxFieldOffset,
+  BPF_SOCK_FIELDS,
 } from "../vm/program-type.js";
 import { TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, TCP_NEW_SYN_RECV, TCP_SYN_RECV } from "../vm/socket.js";
 import { BOOL, U16, U32, U64, U8, type Ty } from "./types.js";
@@ -69,9 +76,36 @@ export const BUILTIN_FNS: ReadonlyMap<string, BuiltinFn> = new Map<string, Built
   ["random", { helper: HELPER.get_prandom_u32, args: [], ret: U32, doc: "a pseudo-random u32" }],
   ["now", { helper: HELPER.ktime_get_ns, args: [], ret: U64, doc: "monotonic time in ns" }],
   ["coarse_now", { helper: HELPER.ktime_get_coarse_ns, args: [], ret: U64, doc: "coarse monotonic time in ns" }],
-  ["packet_u8", { helper: HELPER.skb_load_bytes, args: [U32], ret: { k: "opt", inner: U8 }, packetBytes: 1, doc: "a packet byte at an offset from the TCP header" }],
-  ["packet_u16", { helper: HELPER.skb_load_bytes, args: [U32], ret: { k: "opt", inner: U16 }, packetBytes: 2, doc: "a big-endian u16 from the packet" }],
-  ["packet_u32", { helper: HELPER.skb_load_bytes, args: [U32], ret: { k: "opt", inner: U32 }, packetBytes: 4, doc: "a big-endian u32 from the packet" }],
+  [
+    "packet_u8",
+    {
+      helper: HELPER.skb_load_bytes,
+      args: [U32],
+      ret: { k: "opt", inner: U8 },
+      packetBytes: 1,
+      doc: "a packet byte at an offset from the TCP header",
+    },
+  ],
+  [
+    "packet_u16",
+    {
+      helper: HELPER.skb_load_bytes,
+      args: [U32],
+      ret: { k: "opt", inner: U16 },
+      packetBytes: 2,
+      doc: "a big-endian u16 from the packet",
+    },
+  ],
+  [
+    "packet_u32",
+    {
+      helper: HELPER.skb_load_bytes,
+      args: [U32],
+      ret: { k: "opt", inner: U32 },
+      packetBytes: 4,
+      doc: "a big-endian u32 from the packet",
+    },
+  ],
 ]);
 
 /** Predeclared constants: TCP states as bpf_sock.state reads them (spec §0), map update flags. */

@@ -9,7 +9,23 @@ import type { Expr, Span } from "./ast.js";
 import { BUILTIN_CONSTS, BUILTIN_FNS, CTX_FIELDS, SOCK_FIELDS } from "./builtins.js";
 import type { Sema, Sym } from "./sema.js";
 import {
-  BOOL, defaultIntTy, ERROR, fits, type IntTy, rangeOf, SCALAR_TYPES, suggest, type Ty, tyName, U64, unify, UNTYPED, VOID, widens, wrap, I64,
+  BOOL,
+  defaultIntTy,
+  ERROR,
+  fits,
+  type IntTy,
+  rangeOf,
+  SCALAR_TYPES,
+  suggest,
+  type Ty,
+  tyName,
+  U64,
+  unify,
+  UNTYPED,
+  VOID,
+  widens,
+  wrap,
+  I64,
 } from "./types.js";
 
 export interface Ctx {
@@ -53,7 +69,12 @@ export class ExprChecker {
   resolveType(name: string, span: Span): Ty {
     const t = SCALAR_TYPES.get(name);
     if (t !== undefined) return t;
-    this.error("check.unknown-type", `unknown type \`${name}\``, span, suggest(name, SCALAR_TYPES.keys()) ?? "types are u8, u16, u32, u64, i8, i16, i32, i64 and bool");
+    this.error(
+      "check.unknown-type",
+      `unknown type \`${name}\``,
+      span,
+      suggest(name, SCALAR_TYPES.keys()) ?? "types are u8, u16, u32, u64, i8, i16, i32, i64 and bool",
+    );
     return ERROR;
   }
 
@@ -70,13 +91,23 @@ export class ExprChecker {
         this.error("check.type", `${what}: expected ${tyName(t)}, found integer constant ${v}`, e.span);
       } else if (!fits(v, t)) {
         const [lo, hi] = rangeOf(t);
-        this.error("check.range", `${what}: constant ${v} does not fit in ${tyName(t)} (${lo}..${hi})`, e.span, `write \`${v} as ${tyName(t)}\` to wrap it explicitly`);
+        this.error(
+          "check.range",
+          `${what}: constant ${v} does not fit in ${tyName(t)} (${lo}..${hi})`,
+          e.span,
+          `write \`${v} as ${tyName(t)}\` to wrap it explicitly`,
+        );
       }
       this.sema.types.set(e, t);
       return t;
     }
     if (have.k === "opt" && t.k !== "opt") {
-      this.error("check.optional", `${what}: expected ${tyName(t)}, found ${tyName(have)}`, e.span, "a lookup may find nothing: unwrap it with `?? default` or `if let v = …`");
+      this.error(
+        "check.optional",
+        `${what}: expected ${tyName(t)}, found ${tyName(have)}`,
+        e.span,
+        "a lookup may find nothing: unwrap it with `?? default` or `if let v = …`",
+      );
     } else if (!widens(have, t)) {
       const hint = have.k === "int" && t.k === "int" ? `convert explicitly: \`(…) as ${tyName(t)}\`` : undefined;
       this.error("check.type", `${what}: expected ${tyName(t)}, found ${tyName(have)}`, e.span, hint);
@@ -146,7 +177,12 @@ export class ExprChecker {
         this.error("check.not-value", `function \`${e.name}\` is not a value`, e.span, `call it: \`${e.name}(…)\``);
         return this.set(e, ERROR);
       default:
-        this.error("check.not-value", `\`${e.name}\` is not a value`, e.span, `read one of its fields, e.g. \`${e.name}.${s.k === "ctx" ? "hash" : "state"}\``);
+        this.error(
+          "check.not-value",
+          `\`${e.name}\` is not a value`,
+          e.span,
+          `read one of its fields, e.g. \`${e.name}.${s.k === "ctx" ? "hash" : "state"}\``,
+        );
         void cx;
         return this.set(e, ERROR);
     }
@@ -158,32 +194,61 @@ export class ExprChecker {
     if (obj?.k === "ctx") {
       const f = CTX_FIELDS.get(e.name);
       if (f === undefined) {
-        this.error("check.unknown-field", `\`ctx\` has no field \`${e.name}\``, e.span, suggest(e.name, CTX_FIELDS.keys()) ?? `fields: ${[...CTX_FIELDS.keys()].join(", ")}`);
+        this.error(
+          "check.unknown-field",
+          `\`ctx\` has no field \`${e.name}\``,
+          e.span,
+          suggest(e.name, CTX_FIELDS.keys()) ?? `fields: ${[...CTX_FIELDS.keys()].join(", ")}`,
+        );
         return this.set(e, ERROR);
       }
-      if (cx.where === "test" || cx.where === "decl") this.error("check.context", "`ctx` is only available in `on` blocks and functions", e.span);
+      if (cx.where === "test" || cx.where === "decl")
+        this.error("check.context", "`ctx` is only available in `on` blocks and functions", e.span);
       return this.set(e, f.ty);
     }
     if (obj?.k === "listener" || obj?.k === "migrating") {
       if (obj.k === "migrating" && cx.entry !== "migrate") {
-        this.error("check.context", "`migrating` is only available in `on migrate`", e.obj.span, cx.where === "fn" ? "pass the value as a parameter" : "a new connection has no migrating request; `on select` runs for new connections");
+        this.error(
+          "check.context",
+          "`migrating` is only available in `on migrate`",
+          e.obj.span,
+          cx.where === "fn"
+            ? "pass the value as a parameter"
+            : "a new connection has no migrating request; `on select` runs for new connections",
+        );
         return this.set(e, ERROR);
       }
-      if (cx.where !== "entry" && cx.where !== "fn") this.error("check.context", `\`${obj.k}\` is only available in \`on\` blocks and functions`, e.span);
+      if (cx.where !== "entry" && cx.where !== "fn")
+        this.error("check.context", `\`${obj.k}\` is only available in \`on\` blocks and functions`, e.span);
       if (e.name === "cookie") return this.set(e, U64);
       const f = SOCK_FIELDS.get(e.name);
       if (f === undefined) {
-        this.error("check.unknown-field", `\`${obj.k}\` has no field \`${e.name}\``, e.span, suggest(e.name, [...SOCK_FIELDS.keys(), "cookie"]) ?? `fields: cookie, ${[...SOCK_FIELDS.keys()].join(", ")}`);
+        this.error(
+          "check.unknown-field",
+          `\`${obj.k}\` has no field \`${e.name}\``,
+          e.span,
+          suggest(e.name, [...SOCK_FIELDS.keys(), "cookie"]) ?? `fields: cookie, ${[...SOCK_FIELDS.keys()].join(", ")}`,
+        );
         return this.set(e, ERROR);
       }
       if (obj.k === "migrating" && f.fullSockOnly) {
-        this.error("check.context", `\`migrating.${e.name}\` cannot be read: the migrating request is a sock_common`, e.span, "the kernel allows only family, state, addresses and ports there");
+        this.error(
+          "check.context",
+          `\`migrating.${e.name}\` cannot be read: the migrating request is a sock_common`,
+          e.span,
+          "the kernel allows only family, state, addresses and ports there",
+        );
         return this.set(e, ERROR);
       }
       return this.set(e, f.ty);
     }
     if (obj?.k === "map") {
-      this.error("check.not-value", `\`${e.obj.k === "name" ? e.obj.name : "map"}.${e.name}\` is a method; call it`, e.span, "maps have `update(key, value[, flags])` and `delete(key)`");
+      this.error(
+        "check.not-value",
+        `\`${e.obj.k === "name" ? e.obj.name : "map"}.${e.name}\` is a method; call it`,
+        e.span,
+        "maps have `update(key, value[, flags])` and `delete(key)`",
+      );
       return this.set(e, ERROR);
     }
     this.expr(e.obj, cx);
@@ -204,7 +269,13 @@ export class ExprChecker {
     this.expr(e.index, cx);
     this.coerce(e.index, s.info.keyTy, `key of \`${s.info.name}\``);
     if (s.info.valueTy === null) {
-      if (cx.where !== "test") this.error("check.socket-map", `\`${s.info.name}\` holds listeners; a program can only \`select\` from it`, e.span, `write \`select ${s.info.name}[key] else pass\``);
+      if (cx.where !== "test")
+        this.error(
+          "check.socket-map",
+          `\`${s.info.name}\` holds listeners; a program can only \`select\` from it`,
+          e.span,
+          `write \`select ${s.info.name}[key] else pass\``,
+        );
       return this.set(e, { k: "opt", inner: U64 });
     }
     return this.set(e, { k: "opt", inner: s.info.valueTy });
@@ -225,14 +296,20 @@ export class ExprChecker {
     const s = this.lookup(name);
     if (s?.k === "fn") {
       this.sema.names.set(e.callee, s);
-      if (cx.where === "test" || cx.where === "decl") this.error("check.context", "functions can only be called from `on` blocks and functions", e.span);
+      if (cx.where === "test" || cx.where === "decl")
+        this.error("check.context", "functions can only be called from `on` blocks and functions", e.span);
       if (cx.fn !== null) {
         const list = this.calls.get(cx.fn) ?? [];
         list.push({ callee: name, span: e.callee.span });
         this.calls.set(cx.fn, list);
       }
       const ps = s.decl.params;
-      if (args.length !== ps.length) this.error("check.arity", `\`${name}\` takes ${ps.length} argument${ps.length === 1 ? "" : "s"}, found ${args.length}`, e.span);
+      if (args.length !== ps.length)
+        this.error(
+          "check.arity",
+          `\`${name}\` takes ${ps.length} argument${ps.length === 1 ? "" : "s"}, found ${args.length}`,
+          e.span,
+        );
       args.forEach((a, i) => {
         this.expr(a, cx);
         const p = ps[i];
@@ -243,13 +320,25 @@ export class ExprChecker {
     }
     const b = s === undefined ? BUILTIN_FNS.get(name) : undefined;
     if (b === undefined) {
-      if (s === undefined) this.error("check.unknown-name", `unknown function \`${name}\``, e.callee.span, suggest(name, [...BUILTIN_FNS.keys(), ...[...this.globals].filter(([, v]) => v.k === "fn").map(([k]) => k)]));
+      if (s === undefined)
+        this.error(
+          "check.unknown-name",
+          `unknown function \`${name}\``,
+          e.callee.span,
+          suggest(name, [...BUILTIN_FNS.keys(), ...[...this.globals].filter(([, v]) => v.k === "fn").map(([k]) => k)]),
+        );
       else this.error("check.call", `\`${name}\` is not a function`, e.callee.span);
       for (const a of args) this.expr(a, cx);
       return this.set(e, ERROR);
     }
-    if (cx.where === "test" || cx.where === "decl") this.error("check.context", `\`${name}()\` is only available in \`on\` blocks and functions`, e.span);
-    if (args.length !== b.args.length) this.error("check.arity", `\`${name}\` takes ${b.args.length} argument${b.args.length === 1 ? "" : "s"}, found ${args.length}`, e.span);
+    if (cx.where === "test" || cx.where === "decl")
+      this.error("check.context", `\`${name}()\` is only available in \`on\` blocks and functions`, e.span);
+    if (args.length !== b.args.length)
+      this.error(
+        "check.arity",
+        `\`${name}\` takes ${b.args.length} argument${b.args.length === 1 ? "" : "s"}, found ${args.length}`,
+        e.span,
+      );
     args.forEach((a, i) => {
       this.expr(a, cx);
       const t = b.args[i];
@@ -264,20 +353,40 @@ export class ExprChecker {
     const s = this.lookup(mapName) as Sym & { k: "map" };
     this.sema.names.set((e.callee as Expr & { k: "field" }).obj, s);
     const info = s.info;
-    if (cx.where === "test" || cx.where === "decl") this.error("check.context", "map methods are only available in `on` blocks and functions", e.span, "in a test, set contents with `m[k] = v`");
+    if (cx.where === "test" || cx.where === "decl")
+      this.error(
+        "check.context",
+        "map methods are only available in `on` blocks and functions",
+        e.span,
+        "in a test, set contents with `m[k] = v`",
+      );
     if (info.valueTy === null) {
-      this.error("check.socket-map", `\`${mapName}\` holds listeners; the program cannot change it (R22: updates only from user space)`, e.span);
+      this.error(
+        "check.socket-map",
+        `\`${mapName}\` holds listeners; the program cannot change it (R22: updates only from user space)`,
+        e.span,
+      );
       for (const a of e.args) this.expr(a, cx);
       return this.set(e, ERROR);
     }
     const want = method === "update" ? [info.keyTy, info.valueTy, U64] : method === "delete" ? [info.keyTy] : null;
     if (want === null) {
-      this.error("check.unknown-field", `maps have no method \`${method}\``, e.callee.span, suggest(method, ["update", "delete"]) ?? "maps have `update(key, value[, flags])` and `delete(key)`");
+      this.error(
+        "check.unknown-field",
+        `maps have no method \`${method}\``,
+        e.callee.span,
+        suggest(method, ["update", "delete"]) ?? "maps have `update(key, value[, flags])` and `delete(key)`",
+      );
       for (const a of e.args) this.expr(a, cx);
       return this.set(e, ERROR);
     }
     const min = method === "update" ? 2 : 1;
-    if (e.args.length < min || e.args.length > want.length) this.error("check.arity", `\`${method}\` takes ${min === want.length ? min : `${min} or ${want.length}`} arguments, found ${e.args.length}`, e.span);
+    if (e.args.length < min || e.args.length > want.length)
+      this.error(
+        "check.arity",
+        `\`${method}\` takes ${min === want.length ? min : `${min} or ${want.length}`} arguments, found ${e.args.length}`,
+        e.span,
+      );
     e.args.forEach((a, i) => {
       this.expr(a, cx);
       const t = want[i];
@@ -285,11 +394,19 @@ export class ExprChecker {
       this.coerce(a, t, `argument ${i + 1} of \`${method}\``);
       if (i === 2) {
         const v = this.sema.consts.get(a);
-        if (v === undefined) this.error("check.const", "map update flags must be a constant", a.span, "use ANY, NOEXIST or EXIST");
-        else if (v > 2n) this.error("check.range", `map update flags must be ANY (0), NOEXIST (1) or EXIST (2), found ${v}`, a.span);
+        if (v === undefined)
+          this.error("check.const", "map update flags must be a constant", a.span, "use ANY, NOEXIST or EXIST");
+        else if (v > 2n)
+          this.error("check.range", `map update flags must be ANY (0), NOEXIST (1) or EXIST (2), found ${v}`, a.span);
       }
     });
-    if (method === "delete" && info.kind.type === 2) this.error("check.array-delete", `elements of array map \`${mapName}\` cannot be deleted (the kernel returns -EINVAL)`, e.span, "store a zero instead");
+    if (method === "delete" && info.kind.type === 2)
+      this.error(
+        "check.array-delete",
+        `elements of array map \`${mapName}\` cannot be deleted (the kernel returns -EINVAL)`,
+        e.span,
+        "store a zero instead",
+      );
     return this.set(e, I64);
   }
 
@@ -307,7 +424,12 @@ export class ExprChecker {
       return this.set(e, ERROR);
     }
     if (e.op === "-" && !t.signed) {
-      this.error("check.type", `cannot negate unsigned ${tyName(t)}`, e.span, `write \`0 - x\` for wrapping negation, or convert to a signed type with \`as\``);
+      this.error(
+        "check.type",
+        `cannot negate unsigned ${tyName(t)}`,
+        e.span,
+        `write \`0 - x\` for wrapping negation, or convert to a signed type with \`as\``,
+      );
       return this.set(e, ERROR);
     }
     return this.set(e, t, v === undefined ? undefined : e.op === "-" ? -v : ~v);
@@ -319,7 +441,8 @@ export class ExprChecker {
     if (from.k === "error" || to.k === "error") return this.set(e, ERROR);
     const v = this.sema.consts.get(e.e);
     if (to.k === "bool") {
-      if (from.k !== "bool") this.error("check.cast", `cannot convert ${tyName(from)} to bool`, e.span, "compare instead: `x != 0`");
+      if (from.k !== "bool")
+        this.error("check.cast", `cannot convert ${tyName(from)} to bool`, e.span, "compare instead: `x != 0`");
       return this.set(e, BOOL, v);
     }
     if (to.k !== "int") return this.set(e, ERROR);
@@ -328,7 +451,12 @@ export class ExprChecker {
       return this.set(e, to, v);
     }
     if (from.k !== "int" && from.k !== "bool") {
-      this.error("check.cast", `cannot convert ${tyName(from)} to ${tyName(to)}`, e.span, from.k === "opt" ? "unwrap it first with `??` or `if let`" : undefined);
+      this.error(
+        "check.cast",
+        `cannot convert ${tyName(from)} to ${tyName(to)}`,
+        e.span,
+        from.k === "opt" ? "unwrap it first with `??` or `if let`" : undefined,
+      );
       return this.set(e, ERROR);
     }
     return this.set(e, to, v);
@@ -356,10 +484,15 @@ export class ExprChecker {
 
   private binary(e: Expr & { k: "binary" }, lt: Ty, rt: Ty, cx: Ctx): Ty {
     const op = e.op;
-    if (lt.k === "error" || rt.k === "error") return this.set(e, op === "&&" || op === "||" || CMP.has(op) ? BOOL : ERROR);
+    if (lt.k === "error" || rt.k === "error")
+      return this.set(e, op === "&&" || op === "||" || CMP.has(op) ? BOOL : ERROR);
     if (op === "??") {
       if (lt.k !== "opt") {
-        this.error("check.type", `left of \`??\`: expected an optional (a map lookup or packet load), found ${tyName(lt)}`, e.l.span);
+        this.error(
+          "check.type",
+          `left of \`??\`: expected an optional (a map lookup or packet load), found ${tyName(lt)}`,
+          e.l.span,
+        );
         return this.set(e, ERROR);
       }
       this.coerce(e.r, lt.inner, "right of `??`");
@@ -381,7 +514,11 @@ export class ExprChecker {
     }
     // In tests, `m[k] == v` compares an optional: nothing equals no value.
     const testCmp = cx.where === "test" && CMP.has(op);
-    const ty = this.operandType(e, testCmp && lt.k === "opt" ? lt.inner : lt, testCmp && rt.k === "opt" ? rt.inner : rt);
+    const ty = this.operandType(
+      e,
+      testCmp && lt.k === "opt" ? lt.inner : lt,
+      testCmp && rt.k === "opt" ? rt.inner : rt,
+    );
     if (ty === null) return this.set(e, CMP.has(op) ? BOOL : ERROR);
     const a = this.sema.consts.get(e.l);
     const b = this.sema.consts.get(e.r);
@@ -389,7 +526,8 @@ export class ExprChecker {
       this.error("check.div-zero", `division by constant zero`, e.r.span, "the kernel rejects a constant zero divisor");
       return this.set(e, ty);
     }
-    if (CMP.has(op)) return this.set(e, BOOL, a !== undefined && b !== undefined ? BigInt(compare(op, a, b)) : undefined);
+    if (CMP.has(op))
+      return this.set(e, BOOL, a !== undefined && b !== undefined ? BigInt(compare(op, a, b)) : undefined);
     if (!ARITH.has(op)) return this.set(e, ERROR);
     return this.set(e, ty, a !== undefined && b !== undefined ? arith(op, a, b, ty) : undefined);
   }
@@ -399,7 +537,12 @@ export class ExprChecker {
     const op = e.op;
     if (lt.k === "opt" || rt.k === "opt") {
       const side = lt.k === "opt" ? e.l : e.r;
-      this.error("check.optional", `operand of \`${op}\` is optional`, side.span, "a lookup may find nothing: unwrap it with `?? default` or `if let v = …`");
+      this.error(
+        "check.optional",
+        `operand of \`${op}\` is optional`,
+        side.span,
+        "a lookup may find nothing: unwrap it with `?? default` or `if let v = …`",
+      );
       return null;
     }
     if ((lt.k !== "int" && lt.k !== "untyped") || (rt.k !== "int" && rt.k !== "untyped")) {
@@ -415,7 +558,12 @@ export class ExprChecker {
     if (rt.k === "untyped") return co(e.r, lt, `right of \`${op}\``);
     const u = unify(lt as IntTy, rt as IntTy);
     if (u === null) {
-      this.error("check.mismatch", `mismatched types in \`${op}\`: ${tyName(lt)} and ${tyName(rt)}`, e.span, `neither widens to the other; convert one with \`as\``);
+      this.error(
+        "check.mismatch",
+        `mismatched types in \`${op}\`: ${tyName(lt)} and ${tyName(rt)}`,
+        e.span,
+        `neither widens to the other; convert one with \`as\``,
+      );
       return null;
     }
     co(e.l, u, `left of \`${op}\``);
@@ -425,7 +573,11 @@ export class ExprChecker {
 
   private shift(e: Expr & { k: "binary" }, lt: Ty, rt: Ty): Ty {
     if ((lt.k !== "int" && lt.k !== "untyped") || (rt.k !== "int" && rt.k !== "untyped")) {
-      this.error("check.type", `operands of \`${e.op}\` must be integers, found ${tyName(lt)} and ${tyName(rt)}`, e.span);
+      this.error(
+        "check.type",
+        `operands of \`${e.op}\` must be integers, found ${tyName(lt)} and ${tyName(rt)}`,
+        e.span,
+      );
       return this.set(e, ERROR);
     }
     const b = this.sema.consts.get(e.r);
@@ -444,12 +596,18 @@ export class ExprChecker {
 
 function compare(op: string, a: bigint, b: bigint): boolean {
   switch (op) {
-    case "==": return a === b;
-    case "!=": return a !== b;
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    default: return a >= b;
+    case "==":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    default:
+      return a >= b;
   }
 }
 
@@ -457,16 +615,23 @@ function compare(op: string, a: bigint, b: bigint): boolean {
 function arith(op: string, a: bigint, b: bigint, ty: Ty): bigint {
   const r = ((): bigint => {
     switch (op) {
-      case "+": return a + b;
-      case "-": return a - b;
-      case "*": return a * b;
-      case "/": return a / b;
-      case "%": return a % b;
-      case "&": return a & b;
-      case "|": return a | b;
-      default: return a ^ b;
+      case "+":
+        return a + b;
+      case "-":
+        return a - b;
+      case "*":
+        return a * b;
+      case "/":
+        return a / b;
+      case "%":
+        return a % b;
+      case "&":
+        return a & b;
+      case "|":
+        return a | b;
+      default:
+        return a ^ b;
     }
   })();
   return ty.k === "int" ? wrap(r, ty) : r;
 }
-

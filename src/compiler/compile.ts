@@ -51,7 +51,14 @@ export function tryCompile(source: string, file: string): CompileOutcome {
     throw e;
   }
   const spans = gen.emitter.spans;
-  const maps: MapSpec[] = sema.maps.map((m) => ({ fd: m.fd, name: m.name, type: m.kind.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }));
+  const maps: MapSpec[] = sema.maps.map((m) => ({
+    fd: m.fd,
+    name: m.name,
+    type: m.kind.type,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+  }));
   return {
     errors: [],
     policy: {

@@ -6,8 +6,24 @@
  */
 import { CompileError } from "../errors.js";
 import {
-  BPF_ALU, BPF_ALU64, BPF_DW, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, type Insn, makeInsn,
-  OP_CALL, OP_EXIT, OP_JA, OP_LDDW, R10, toSlots,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_DW,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_ST,
+  BPF_STX,
+  BPF_X,
+  type Insn,
+  makeInsn,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_LDDW,
+  R10,
+  toSlots,
 } from "../vm/isa.js";
 import type { Span } from "./ast.js";
 
@@ -66,7 +82,13 @@ export class Emitter {
 
   private patch(at: number, target: number): void {
     const off = target - at - 1;
-    if (off < -32768 || off > 32767) throw new CompileError("codegen.jump-range", `jump of ${off} instructions does not fit in 16 bits`, this.spans[at] ?? { insn: at }, "split the policy into smaller functions or loops");
+    if (off < -32768 || off > 32767)
+      throw new CompileError(
+        "codegen.jump-range",
+        `jump of ${off} instructions does not fit in 16 bits`,
+        this.spans[at] ?? { insn: at },
+        "split the policy into smaller functions or loops",
+      );
     const i = this.insns[at]!;
     this.insns[at] = makeInsn(i.opcode, i.dst, i.src, off, i.imm);
   }
@@ -74,10 +96,13 @@ export class Emitter {
   // ---- common instruction shapes ----
   movImm(dst: number, v: bigint): void {
     if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, Number(v)));
-    else if (v >= 0n && v < 1n << 32n) this.emit(makeInsn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, Number(BigInt.asIntN(32, v)))); // mov32 zero-extends
+    else if (v >= 0n && v < 1n << 32n)
+      this.emit(makeInsn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, Number(BigInt.asIntN(32, v)))); // mov32 zero-extends
     else {
       const u = BigInt.asUintN(64, v);
-      this.emit(makeInsn(OP_LDDW, dst, 0, 0, Number(BigInt.asIntN(32, u & 0xffffffffn)), Number(BigInt.asIntN(32, u >> 32n))));
+      this.emit(
+        makeInsn(OP_LDDW, dst, 0, 0, Number(BigInt.asIntN(32, u & 0xffffffffn)), Number(BigInt.asIntN(32, u >> 32n))),
+      );
     }
   }
   mov(dst: number, src: number): void {
@@ -112,4 +137,3 @@ export class Emitter {
     this.emit(makeInsn(OP_EXIT));
   }
 }
-

@@ -100,7 +100,11 @@ export function readExpr(c: TokenCursor, T: ExprTokens): Expr {
     for (let f = top(); f?.k === "bin" && f.prec >= prec; f = top()) {
       pop();
       const r = cur!;
-      cur = made({ k: "binary", op: f.op, l: f.left, r, span: c.join(f.left.span, r.span) }, Math.max(d(f.left), d(r) + 1), c.sp(f.tok));
+      cur = made(
+        { k: "binary", op: f.op, l: f.left, r, span: c.join(f.left.span, r.span) },
+        Math.max(d(f.left), d(r) + 1),
+        c.sp(f.tok),
+      );
     }
   };
   const reduceAll = (): Frame | undefined => {
@@ -191,13 +195,21 @@ export function readExpr(c: TokenCursor, T: ExprTokens): Expr {
         let level = d(g.callee);
         for (const a of g.args) level = Math.max(level, d(a));
         level += 1;
-        cur = made({ k: "call", callee: g.callee, args: g.args, span: c.join(g.callee.span, c.sp(close)) }, level, c.sp(g.tok));
+        cur = made(
+          { k: "call", callee: g.callee, args: g.args, span: c.join(g.callee.span, c.sp(close)) },
+          level,
+          c.sp(g.tok),
+        );
         postfixOk = true;
       } else if (tt === T.rBracket && g.k === "index") {
         const close = c.next();
         pop();
         const index: Expr = cur!;
-        cur = made({ k: "index", obj: g.obj, index, span: c.join(g.obj.span, c.sp(close)) }, Math.max(d(g.obj), d(index)) + 1, c.sp(g.tok));
+        cur = made(
+          { k: "index", obj: g.obj, index, span: c.join(g.obj.span, c.sp(close)) },
+          Math.max(d(g.obj), d(index)) + 1,
+          c.sp(g.tok),
+        );
         postfixOk = true;
       } else {
         c.expected(closer(g));

@@ -44,7 +44,7 @@ function stmtFallOff(s: Stmt): FallOff | null {
 }
 
 function ifFallOff(first: IfStmt): FallOff | null {
-  for (let s: IfStmt | null = first; s !== null; ) {
+  for (let s: IfStmt | null = first; s !== null;) {
     const arm = fallOff(s.then);
     if (arm !== null) return arm;
     const o: IfStmt["orElse"] = s.orElse;

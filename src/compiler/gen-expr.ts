@@ -7,9 +7,40 @@
  * Deliberately absent: common subexpression elimination.
  */
 import {
-  BPF_ADD, BPF_AND, BPF_ARSH, BPF_B, BPF_DIV, BPF_DW, BPF_END, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP,
-  BPF_JNE, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LSH, BPF_MOD, BPF_MOV, BPF_MUL, BPF_OR, BPF_RSH, BPF_SUB,
-  BPF_TO_BE, BPF_W, BPF_X, BPF_XOR, BPF_ALU, BPF_ALU64, makeInsn,
+  BPF_ADD,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_B,
+  BPF_DIV,
+  BPF_DW,
+  BPF_END,
+  BPF_H,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLE,
+  BPF_JLT,
+  BPF_JMP,
+  BPF_JNE,
+  BPF_JSGE,
+  BPF_JSGT,
+  BPF_JSLE,
+  BPF_JSLT,
+  BPF_K,
+  BPF_LSH,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_OR,
+  BPF_RSH,
+  BPF_SUB,
+  BPF_TO_BE,
+  BPF_W,
+  BPF_X,
+  BPF_XOR,
+  BPF_ALU,
+  BPF_ALU64,
+  makeInsn,
 } from "../vm/isa.js";
 import { HELPER } from "../vm/program-type.js";
 import { CompileError } from "../errors.js";
@@ -24,10 +55,26 @@ import { type IntTy, type Ty, widens } from "./types.js";
 export const CTX = 6;
 
 const SIZE: Readonly<Record<number, number>> = { 1: BPF_B, 2: BPF_H, 4: BPF_W, 8: BPF_DW };
-const ALU_OP: Readonly<Record<string, number>> = { "+": BPF_ADD, "-": BPF_SUB, "*": BPF_MUL, "/": BPF_DIV, "%": BPF_MOD, "&": BPF_AND, "|": BPF_OR, "^": BPF_XOR, "<<": BPF_LSH, ">>": BPF_RSH };
+const ALU_OP: Readonly<Record<string, number>> = {
+  "+": BPF_ADD,
+  "-": BPF_SUB,
+  "*": BPF_MUL,
+  "/": BPF_DIV,
+  "%": BPF_MOD,
+  "&": BPF_AND,
+  "|": BPF_OR,
+  "^": BPF_XOR,
+  "<<": BPF_LSH,
+  ">>": BPF_RSH,
+};
 /** Comparison → [unsigned jump, signed jump] taken when the comparison holds. */
 const CMP_JMP: Readonly<Record<string, readonly [number, number]>> = {
-  "==": [BPF_JEQ, BPF_JEQ], "!=": [BPF_JNE, BPF_JNE], "<": [BPF_JLT, BPF_JSLT], "<=": [BPF_JLE, BPF_JSLE], ">": [BPF_JGT, BPF_JSGT], ">=": [BPF_JGE, BPF_JSGE],
+  "==": [BPF_JEQ, BPF_JEQ],
+  "!=": [BPF_JNE, BPF_JNE],
+  "<": [BPF_JLT, BPF_JSLT],
+  "<=": [BPF_JLE, BPF_JSLE],
+  ">": [BPF_JGT, BPF_JSGT],
+  ">=": [BPF_JGE, BPF_JSGE],
 };
 const NEGATE: Readonly<Record<string, string>> = { "==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
 
@@ -152,7 +199,8 @@ export class GenExpr {
         const t = this.gen(e.e);
         const from = this.ty(e.e);
         const to = this.ty(e);
-        if (!widens(from.k === "bool" ? { k: "int", bits: 8, signed: false } : from, to)) this.normalize(this.temps.reg(t), to);
+        if (!widens(from.k === "bool" ? { k: "int", bits: 8, signed: false } : from, to))
+          this.normalize(this.temps.reg(t), to);
         return t;
       }
       case "unary": {
@@ -250,7 +298,9 @@ export class GenExpr {
    * work list rather than recursion, so a condition chain of any length uses constant stack.
    */
   branch(e0: Expr, l0: Label, when0: boolean): void {
-    const work: ({ readonly e: Expr; readonly l: Label; readonly when: boolean } | { readonly bind: Label })[] = [{ e: e0, l: l0, when: when0 }];
+    const work: ({ readonly e: Expr; readonly l: Label; readonly when: boolean } | { readonly bind: Label })[] = [
+      { e: e0, l: l0, when: when0 },
+    ];
     while (work.length > 0) {
       const w = work.pop()!;
       if ("bind" in w) {
@@ -425,4 +475,3 @@ export class GenExpr {
     return this.temps.alloc([], 0);
   }
 }
-

@@ -6,7 +6,20 @@
  * registers across statements (values are copied out right after the check).
  */
 import { CompileError } from "../errors.js";
-import { BPF_ADD, BPF_ALU, BPF_END, BPF_JEQ, BPF_JMP, BPF_JNE, BPF_K, BPF_PSEUDO_MAP_FD, BPF_TO_BE, makeInsn, OP_LDDW, R10 } from "../vm/isa.js";
+import {
+  BPF_ADD,
+  BPF_ALU,
+  BPF_END,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_JNE,
+  BPF_K,
+  BPF_PSEUDO_MAP_FD,
+  BPF_TO_BE,
+  makeInsn,
+  OP_LDDW,
+  R10,
+} from "../vm/isa.js";
 import { HELPER } from "../vm/program-type.js";
 import type { Expr, Span } from "./ast.js";
 import { BUILTIN_FNS } from "./builtins.js";
@@ -14,7 +27,8 @@ import { CTX, type GenExpr, sizeField } from "./gen-expr.js";
 import type { Temp } from "./regalloc.js";
 import type { MapInfo } from "./sema.js";
 
-const bugAt = (e: { span: Span }, msg: string): CompileError => new CompileError("codegen.internal", `internal compiler error: ${msg}`, e.span);
+const bugAt = (e: { span: Span }, msg: string): CompileError =>
+  new CompileError("codegen.internal", `internal compiler error: ${msg}`, e.span);
 
 /** Store key (and value) on the stack, as ARG_PTR_TO_MAP_KEY needs initialized stack. */
 export function storeOnStack(g: GenExpr, e: Expr, bytes: number): number {
@@ -109,4 +123,3 @@ export function optional(g: GenExpr, e: Expr, some: () => void, none: () => void
   none();
   g.em.bind(end);
 }
-

@@ -8,7 +8,22 @@
  * Deliberately absent: BPF-to-BPF calls (inlining keeps the kernel's view of every path simple).
  */
 import { CompileError } from "../errors.js";
-import { BPF_ADD, BPF_ATOMIC, BPF_DW, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_JNE, BPF_JSGE, BPF_K, BPF_STX, BPF_W, BPF_X, makeInsn, R10 } from "../vm/isa.js";
+import {
+  BPF_ADD,
+  BPF_ATOMIC,
+  BPF_DW,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JMP,
+  BPF_JNE,
+  BPF_JSGE,
+  BPF_K,
+  BPF_STX,
+  BPF_W,
+  BPF_X,
+  makeInsn,
+  R10,
+} from "../vm/isa.js";
 import { HELPER, SK_DROP, SK_PASS } from "../vm/program-type.js";
 import type { Block, Expr, FnDecl, IfStmt, Stmt } from "./ast.js";
 import { CTX_MIGRATING_OFFSET } from "./builtins.js";
@@ -185,7 +200,8 @@ class Gen extends GenExpr {
         this.em.call(HELPER.map_lookup_elem);
         this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, absent);
         this.em.ldx(sizeField(m.valueSize), 1, R10, voff);
-        if (m.valueSize >= 4) this.em.emit(makeInsn(BPF_STX | BPF_ATOMIC | (m.valueSize === 8 ? BPF_DW : BPF_W), 0, 1, 0, BPF_ADD));
+        if (m.valueSize >= 4)
+          this.em.emit(makeInsn(BPF_STX | BPF_ATOMIC | (m.valueSize === 8 ? BPF_DW : BPF_W), 0, 1, 0, BPF_ADD));
         else {
           this.em.ldx(sizeField(m.valueSize), 2, 0, 0);
           this.em.alu(BPF_ADD, 2, 1);
@@ -376,7 +392,12 @@ export function generate(sema: Sema): GenOutput {
     // Inlining stacks each callee's nesting on its caller's (the parser bounds one function's):
     // past what the JS stack holds, a located error instead of a crash.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new CompileError("codegen.too-deep", `functions inlined into each other nest too deeply to generate (${g.deepest.depth} expression and block levels)`, g.deepest.span, "a call inlines the function's body where it is called: call deeply nested functions from shallower places, or split their expressions with `let`");
+      throw new CompileError(
+        "codegen.too-deep",
+        `functions inlined into each other nest too deeply to generate (${g.deepest.depth} expression and block levels)`,
+        g.deepest.span,
+        "a call inlines the function's body where it is called: call deeply nested functions from shallower places, or split their expressions with `let`",
+      );
     }
     throw e;
   }

@@ -41,14 +41,28 @@ export function annotatedListing(p: CompiledPolicy): string {
 
 export interface PolicyJson {
   readonly insns: string;
-  readonly maps: { fd: number; name: string; type: string; key_size: number; value_size: number; max_entries: number }[];
+  readonly maps: {
+    fd: number;
+    name: string;
+    type: string;
+    key_size: number;
+    value_size: number;
+    max_entries: number;
+  }[];
   readonly attach: "select_or_migrate";
 }
 
 export function policyJson(p: CompiledPolicy): PolicyJson {
   return {
     insns: Buffer.from(encode(p.insns)).toString("hex"),
-    maps: p.maps.map((m) => ({ fd: m.fd, name: m.name ?? "", type: MAP_TYPE_NAMES[m.type] ?? String(m.type), key_size: m.keySize, value_size: m.valueSize, max_entries: m.maxEntries })),
+    maps: p.maps.map((m) => ({
+      fd: m.fd,
+      name: m.name ?? "",
+      type: MAP_TYPE_NAMES[m.type] ?? String(m.type),
+      key_size: m.keySize,
+      value_size: m.valueSize,
+      max_entries: m.maxEntries,
+    })),
     attach: "select_or_migrate",
   };
 }

@@ -11,7 +11,10 @@ export function readPolicy(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.read",
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 

@@ -5,19 +5,65 @@
  * Deliberately absent: statement separators are optional (`;` allowed), so a line starting with
  * `(` or `-` continues the previous expression, as in JavaScript without semicolons.
  */
-import { EmbeddedActionsParser, MismatchedTokenException, NoViableAltException, type IToken, type TokenType } from "chevrotain";
+import {
+  EmbeddedActionsParser,
+  MismatchedTokenException,
+  NoViableAltException,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
 import { ParseError } from "../errors.js";
-import type { Block, Else, EventField, Expr, IfStmt, Item, Outcome, Param, Program, Span, Stmt, TypeRef } from "./ast.js";
+import type {
+  Block,
+  Else,
+  EventField,
+  Expr,
+  IfStmt,
+  Item,
+  Outcome,
+  Param,
+  Program,
+  Span,
+  Stmt,
+  TypeRef,
+} from "./ast.js";
 import { readExpr, type ExprTokens, type TokenCursor } from "./expr-reader.js";
 import { ALL_TOKENS, COMPOUND_ASSIGN, Ident, IntLit, KW, P, policyLexer, StringLit } from "./tokens.js";
 import { suggest } from "./types.js";
 
 /** Binary precedence levels, loosest first. `??` sits just above comparisons (see docs). */
 const LEVELS: ReadonlyArray<readonly string[]> = [
-  ["OrOr"], ["AndAnd"], ["EqEq", "NotEq", "Lt", "LtEq", "Gt", "GtEq"], ["QQ"], ["Pipe"], ["Caret"], ["Amp"], ["Shl", "Shr"], ["Plus", "Minus"], ["Star", "Slash", "Percent"],
+  ["OrOr"],
+  ["AndAnd"],
+  ["EqEq", "NotEq", "Lt", "LtEq", "Gt", "GtEq"],
+  ["QQ"],
+  ["Pipe"],
+  ["Caret"],
+  ["Amp"],
+  ["Shl", "Shr"],
+  ["Plus", "Minus"],
+  ["Star", "Slash", "Percent"],
 ];
 const OP_TEXT: Readonly<Record<string, string>> = {
-  OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=", QQ: "??", Pipe: "|", Caret: "^", Amp: "&", Shl: "<<", Shr: ">>", Plus: "+", Minus: "-", Star: "*", Slash: "/", Percent: "%",
+  OrOr: "||",
+  AndAnd: "&&",
+  EqEq: "==",
+  NotEq: "!=",
+  Lt: "<",
+  LtEq: "<=",
+  Gt: ">",
+  GtEq: ">=",
+  QQ: "??",
+  Pipe: "|",
+  Caret: "^",
+  Amp: "&",
+  Shl: "<<",
+  Shr: ">>",
+  Plus: "+",
+  Minus: "-",
+  Star: "*",
+  Slash: "/",
+  Percent: "%",
 };
 
 /** Longest policy source accepted, in UTF-16 characters (README "Limits"). */
@@ -29,14 +75,30 @@ export const MAX_STMT_DEPTH = 200;
 const DUMMY: Span = { file: "", line: 1, col: 1, length: 1 };
 /** What the grammar-description rules return while chevrotain records them (never used). */
 const RECORDED: Expr = { k: "bool", value: false, span: DUMMY };
-const RECORDED_IF: IfStmt = { k: "if", bind: null, cond: RECORDED, then: { stmts: [], span: DUMMY }, orElse: null, span: DUMMY };
+const RECORDED_IF: IfStmt = {
+  k: "if",
+  bind: null,
+  cond: RECORDED,
+  then: { stmts: [], span: DUMMY },
+  orElse: null,
+  span: DUMMY,
+};
 
 const BINARY_TOKENS: TokenType[] = LEVELS.flat().map((n) => P[n]!);
 const EXPR_TOKENS: ExprTokens = {
   prefix: new Set([P.Minus!, P.Bang!, P.Tilde!]),
   binary: new Map(LEVELS.flatMap((names, prec) => names.map((n) => [P[n]!, { prec, text: OP_TEXT[n]! }] as const))),
-  int: IntLit, ident: Ident, kwTrue: KW.true, kwFalse: KW.false, kwAs: KW.as,
-  lParen: P.LParen!, rParen: P.RParen!, lBracket: P.LBracket!, rBracket: P.RBracket!, dot: P.Dot!, comma: P.Comma!,
+  int: IntLit,
+  ident: Ident,
+  kwTrue: KW.true,
+  kwFalse: KW.false,
+  kwAs: KW.as,
+  lParen: P.LParen!,
+  rParen: P.RParen!,
+  lBracket: P.LBracket!,
+  rBracket: P.RBracket!,
+  dot: P.Dot!,
+  comma: P.Comma!,
 };
 
 class PolicyParser extends EmbeddedActionsParser {
@@ -52,7 +114,12 @@ class PolicyParser extends EmbeddedActionsParser {
   /** The span of one token (defensive: recording and recovery hand out partial tokens). */
   sp(t: IToken | undefined): Span {
     if (t === undefined || t.startLine === undefined || Number.isNaN(t.startLine)) return { ...DUMMY, file: this.file };
-    return { file: this.file, line: t.startLine, col: t.startColumn ?? 1, length: Math.max(1, (t.endOffset ?? t.startOffset) - t.startOffset + 1) };
+    return {
+      file: this.file,
+      line: t.startLine,
+      col: t.startColumn ?? 1,
+      length: Math.max(1, (t.endOffset ?? t.startOffset) - t.startOffset + 1),
+    };
   }
 
   /** From the start of `a` to the end of `b` (clamped to `a`'s line). */
@@ -76,18 +143,22 @@ class PolicyParser extends EmbeddedActionsParser {
     });
     this.MANY(() => {
       const it = this.SUBRULE(this.item);
-      this.ACTION(() => { if (it !== undefined) items.push(it); });
+      this.ACTION(() => {
+        if (it !== undefined) items.push(it);
+      });
     });
     return { name, items };
   });
 
-  item = this.RULE("item", (): Item => this.OR([
-    { ALT: () => this.SUBRULE(this.mapDecl) },
-    { ALT: () => this.SUBRULE(this.constDecl) },
-    { ALT: () => this.SUBRULE(this.fnDecl) },
-    { ALT: () => this.SUBRULE(this.onDecl) },
-    { ALT: () => this.SUBRULE(this.testDecl) },
-  ]));
+  item = this.RULE("item", (): Item =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.mapDecl) },
+      { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.fnDecl) },
+      { ALT: () => this.SUBRULE(this.onDecl) },
+      { ALT: () => this.SUBRULE(this.testDecl) },
+    ]),
+  );
 
   typeRef = this.RULE("typeRef", (): TypeRef => {
     const t = this.CONSUME(Ident);
@@ -111,7 +182,16 @@ class PolicyParser extends EmbeddedActionsParser {
     const maxEntries = this.SUBRULE(this.expr);
     const end = this.CONSUME(P.RBracket!);
     this.OPTION2(() => this.CONSUME(P.Semi!));
-    return { k: "map", name: name.image, kind, keyType, valueType, maxEntries, span: this.join(this.sp(kw), this.sp(end)), nameSpan: this.sp(name) };
+    return {
+      k: "map",
+      name: name.image,
+      kind,
+      keyType,
+      valueType,
+      maxEntries,
+      span: this.join(this.sp(kw), this.sp(end)),
+      nameSpan: this.sp(name),
+    };
   });
 
   constDecl = this.RULE("constDecl", (): Item => {
@@ -125,7 +205,14 @@ class PolicyParser extends EmbeddedActionsParser {
     this.CONSUME(P.Eq!);
     const value = this.SUBRULE(this.expr);
     this.OPTION2(() => this.CONSUME(P.Semi!));
-    return { k: "const", name: name.image, type, value, span: this.join(this.sp(kw), this.spanOf(value)), nameSpan: this.sp(name) };
+    return {
+      k: "const",
+      name: name.image,
+      type,
+      value,
+      span: this.join(this.sp(kw), this.spanOf(value)),
+      nameSpan: this.sp(name),
+    };
   });
 
   fnDecl = this.RULE("fnDecl", (): Item => {
@@ -149,7 +236,15 @@ class PolicyParser extends EmbeddedActionsParser {
       ret = this.SUBRULE2(this.typeRef);
     });
     const body = this.SUBRULE(this.block);
-    return { k: "fn", name: name.image, params, ret, body, span: this.join(this.sp(kw), this.sp(close)), nameSpan: this.sp(name) };
+    return {
+      k: "fn",
+      name: name.image,
+      params,
+      ret,
+      body,
+      span: this.join(this.sp(kw), this.sp(close)),
+      nameSpan: this.sp(name),
+    };
   });
 
   onDecl = this.RULE("onDecl", (): Item => {
@@ -159,7 +254,15 @@ class PolicyParser extends EmbeddedActionsParser {
     const entry = which.image === "select" ? "select" : "migrate";
     this.ACTION(() => {
       if (which.image !== "select" && which.image !== "migrate") {
-        this.extra.push(new ParseError("parse.entry", `expected \`select\` or \`migrate\` after \`on\`, found \`${which.image}\``, this.sp(which), suggest(which.image, ["select", "migrate"]) ?? "a policy has two entry points: `on select { … }` and `on migrate { … }`"));
+        this.extra.push(
+          new ParseError(
+            "parse.entry",
+            `expected \`select\` or \`migrate\` after \`on\`, found \`${which.image}\``,
+            this.sp(which),
+            suggest(which.image, ["select", "migrate"]) ??
+              "a policy has two entry points: `on select { … }` and `on migrate { … }`",
+          ),
+        );
       }
     });
     return { k: "on", entry, body, span: this.join(this.sp(kw), this.sp(which)) };
@@ -169,7 +272,12 @@ class PolicyParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(KW.test);
     const name = this.CONSUME(StringLit);
     const body = this.SUBRULE(this.block);
-    return { k: "test", name: (name.image ?? '""').slice(1, -1).replace(/\\(.)/g, "$1"), body, span: this.join(this.sp(kw), this.sp(name)) };
+    return {
+      k: "test",
+      name: (name.image ?? '""').slice(1, -1).replace(/\\(.)/g, "$1"),
+      body,
+      span: this.join(this.sp(kw), this.sp(name)),
+    };
   });
 
   block = this.RULE("block", (): Block => {
@@ -178,7 +286,9 @@ class PolicyParser extends EmbeddedActionsParser {
     return this.nested(open, () => {
       this.MANY(() => {
         const s = this.SUBRULE(this.stmt);
-        this.ACTION(() => { if (s !== undefined) stmts.push(s); });
+        this.ACTION(() => {
+          if (s !== undefined) stmts.push(s);
+        });
       });
       const close = this.CONSUME(P.RBrace!);
       return { stmts, span: this.sp(open), ...(close.image === "}" ? { end: this.sp(close) } : {}) };
@@ -195,7 +305,12 @@ class PolicyParser extends EmbeddedActionsParser {
   private nested<T>(at: IToken, body: () => T): T {
     if (this.RECORDING_PHASE) return body();
     if (this.depth >= MAX_STMT_DEPTH) {
-      throw new ParseError("parse.too-deep", `statements nest more than ${MAX_STMT_DEPTH} levels deep`, this.sp(at), "each `{ … }` block inside another adds a level (`else if` arms do not); move inner logic into functions");
+      throw new ParseError(
+        "parse.too-deep",
+        `statements nest more than ${MAX_STMT_DEPTH} levels deep`,
+        this.sp(at),
+        "each `{ … }` block inside another adds a level (`else if` arms do not); move inner logic into functions",
+      );
     }
     this.depth++;
     try {
@@ -212,20 +327,53 @@ class PolicyParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.forStmt) },
       { ALT: () => this.SUBRULE(this.selectStmt) },
       { ALT: () => this.SUBRULE(this.expectStmt) },
-      { ALT: () => { const t = this.CONSUME(KW.assert); const cond = this.SUBRULE(this.expr); return { k: "assert", cond, span: this.sp(t) } as Stmt; } },
-      { ALT: () => { const t = this.CONSUME(KW.break); return { k: "break", span: this.sp(t) } as Stmt; } },
-      { ALT: () => { const t = this.CONSUME(KW.continue); return { k: "continue", span: this.sp(t) } as Stmt; } },
-      { ALT: () => { const t = this.CONSUME(KW.pass); return { k: "pass", span: this.sp(t) } as Stmt; } },
-      { ALT: () => { const t = this.CONSUME(KW.drop); return { k: "drop", span: this.sp(t) } as Stmt; } },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.assert);
+          const cond = this.SUBRULE(this.expr);
+          return { k: "assert", cond, span: this.sp(t) } as Stmt;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.break);
+          return { k: "break", span: this.sp(t) } as Stmt;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.continue);
+          return { k: "continue", span: this.sp(t) } as Stmt;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.pass);
+          return { k: "pass", span: this.sp(t) } as Stmt;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(KW.drop);
+          return { k: "drop", span: this.sp(t) } as Stmt;
+        },
+      },
       {
         ALT: () => {
           const t = this.CONSUME(KW.return);
           let value: Expr | null = null;
-          this.OPTION(() => { value = this.SUBRULE2(this.expr); });
+          this.OPTION(() => {
+            value = this.SUBRULE2(this.expr);
+          });
           return { k: "return", value, span: this.sp(t) } as Stmt;
         },
       },
-      { ALT: () => { const block = this.SUBRULE(this.block); return { k: "block", block, span: this.spanOf(block) ?? DUMMY } as Stmt; } },
+      {
+        ALT: () => {
+          const block = this.SUBRULE(this.block);
+          return { k: "block", block, span: this.spanOf(block) ?? DUMMY } as Stmt;
+        },
+      },
       { ALT: () => this.SUBRULE(this.exprStmt) },
     ]);
     this.OPTION2(() => this.CONSUME(P.Semi!));
@@ -235,7 +383,10 @@ class PolicyParser extends EmbeddedActionsParser {
   letStmt = this.RULE("letStmt", (): Stmt => {
     const kw = this.CONSUME(KW.let);
     let mut = false;
-    this.OPTION(() => { this.CONSUME(KW.mut); mut = true; });
+    this.OPTION(() => {
+      this.CONSUME(KW.mut);
+      mut = true;
+    });
     const name = this.CONSUME(Ident);
     let type: TypeRef | null = null;
     this.OPTION2(() => {
@@ -244,7 +395,15 @@ class PolicyParser extends EmbeddedActionsParser {
     });
     this.CONSUME(P.Eq!);
     const init = this.SUBRULE(this.expr);
-    return { k: "let", name: name.image, mut, type, init, span: this.join(this.sp(kw), this.spanOf(init)), nameSpan: this.sp(name) };
+    return {
+      k: "let",
+      name: name.image,
+      mut,
+      type,
+      init,
+      span: this.join(this.sp(kw), this.spanOf(init)),
+      nameSpan: this.sp(name),
+    };
   });
 
   /**
@@ -272,7 +431,14 @@ class PolicyParser extends EmbeddedActionsParser {
     let stmt: IfStmt | undefined;
     for (let i = arms.length - 1; i >= 0; i--) {
       const a = arms[i]!;
-      stmt = { k: "if", bind: a.bind, cond: a.cond, then: a.then, orElse, span: this.join(this.sp(a.kw), this.spanOf(a.cond)) };
+      stmt = {
+        k: "if",
+        bind: a.bind,
+        cond: a.cond,
+        then: a.then,
+        orElse,
+        span: this.join(this.sp(a.kw), this.spanOf(a.cond)),
+      };
       orElse = { k: "if", stmt };
     }
     return stmt ?? (RECORDED_IF as IfStmt);
@@ -285,7 +451,9 @@ class PolicyParser extends EmbeddedActionsParser {
       this.CONSUME(KW.let);
       const n = this.CONSUME(Ident);
       this.CONSUME(P.Eq!);
-      this.ACTION(() => { bind = { name: n.image, span: this.sp(n) }; });
+      this.ACTION(() => {
+        bind = { name: n.image, span: this.sp(n) };
+      });
     });
     const cond = this.SUBRULE(this.expr);
     const then = this.SUBRULE(this.block);
@@ -300,7 +468,15 @@ class PolicyParser extends EmbeddedActionsParser {
     this.CONSUME(P.DotDot!);
     const to = this.SUBRULE2(this.expr);
     const body = this.SUBRULE(this.block);
-    return { k: "for", name: name.image, from, to, body, span: this.join(this.sp(kw), this.spanOf(to)), nameSpan: this.sp(name) };
+    return {
+      k: "for",
+      name: name.image,
+      from,
+      to,
+      body,
+      span: this.join(this.sp(kw), this.spanOf(to)),
+      nameSpan: this.sp(name),
+    };
   });
 
   selectStmt = this.RULE("selectStmt", (): Stmt => {
@@ -311,11 +487,28 @@ class PolicyParser extends EmbeddedActionsParser {
     const close = this.CONSUME(P.RBracket!);
     this.CONSUME(KW.else);
     const orElse = this.OR([
-      { ALT: (): "pass" => { this.CONSUME(KW.pass); return "pass"; } },
-      { ALT: (): "drop" => { this.CONSUME(KW.drop); return "drop"; } },
+      {
+        ALT: (): "pass" => {
+          this.CONSUME(KW.pass);
+          return "pass";
+        },
+      },
+      {
+        ALT: (): "drop" => {
+          this.CONSUME(KW.drop);
+          return "drop";
+        },
+      },
       { ALT: () => this.SUBRULE(this.block) },
     ]);
-    return { k: "select", map: map.image, mapSpan: this.sp(map), key, orElse, span: this.join(this.sp(kw), this.sp(close)) };
+    return {
+      k: "select",
+      map: map.image,
+      mapSpan: this.sp(map),
+      key,
+      orElse,
+      span: this.join(this.sp(kw), this.sp(close)),
+    };
   });
 
   expectStmt = this.RULE("expectStmt", (): Stmt => {
@@ -349,10 +542,23 @@ class PolicyParser extends EmbeddedActionsParser {
     ]);
     this.ACTION(() => {
       if (ev.image !== "connect" && ev.image !== "migrate") {
-        this.extra.push(new ParseError("parse.event", `expected \`connect\` or \`migrate\` after \`expect\`, found \`${ev.image}\``, this.sp(ev), suggest(ev.image, ["connect", "migrate"])));
+        this.extra.push(
+          new ParseError(
+            "parse.event",
+            `expected \`connect\` or \`migrate\` after \`expect\`, found \`${ev.image}\``,
+            this.sp(ev),
+            suggest(ev.image, ["connect", "migrate"]),
+          ),
+        );
       }
     });
-    return { k: "expect", event: ev.image === "migrate" ? "migrate" : "connect", fields, outcome, span: this.join(this.sp(kw), this.sp(ev)) };
+    return {
+      k: "expect",
+      event: ev.image === "migrate" ? "migrate" : "connect",
+      fields,
+      outcome,
+      span: this.join(this.sp(kw), this.sp(ev)),
+    };
   });
 
   exprStmt = this.RULE("exprStmt", (): Stmt => {
@@ -387,20 +593,54 @@ class PolicyParser extends EmbeddedActionsParser {
   });
 
   operand = this.RULE("operand", (): Expr => {
-    this.MANY(() => this.OR([{ ALT: () => this.CONSUME(P.Minus!) }, { ALT: () => this.CONSUME(P.Bang!) }, { ALT: () => this.CONSUME(P.Tilde!) }]));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(P.Minus!) },
+        { ALT: () => this.CONSUME(P.Bang!) },
+        { ALT: () => this.CONSUME(P.Tilde!) },
+      ]),
+    );
     this.OR2([
       { ALT: () => this.CONSUME(IntLit) },
       { ALT: () => this.CONSUME(KW.true) },
       { ALT: () => this.CONSUME(KW.false) },
       { ALT: () => this.CONSUME(Ident) },
-      { ALT: () => { this.CONSUME(P.LParen!); this.SUBRULE(this.expr); this.CONSUME(P.RParen!); } },
+      {
+        ALT: () => {
+          this.CONSUME(P.LParen!);
+          this.SUBRULE(this.expr);
+          this.CONSUME(P.RParen!);
+        },
+      },
     ]);
-    this.MANY2(() => this.OR3([
-      { ALT: () => { this.CONSUME(P.LBracket!); this.SUBRULE2(this.expr); this.CONSUME(P.RBracket!); } },
-      { ALT: () => { this.CONSUME(P.Dot!); this.CONSUME2(Ident); } },
-      { ALT: () => { this.CONSUME2(P.LParen!); this.MANY_SEP({ SEP: P.Comma!, DEF: () => this.SUBRULE3(this.expr) }); this.CONSUME2(P.RParen!); } },
-    ]));
-    this.MANY3(() => { this.CONSUME(KW.as); this.SUBRULE(this.typeRef); });
+    this.MANY2(() =>
+      this.OR3([
+        {
+          ALT: () => {
+            this.CONSUME(P.LBracket!);
+            this.SUBRULE2(this.expr);
+            this.CONSUME(P.RBracket!);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(P.Dot!);
+            this.CONSUME2(Ident);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME2(P.LParen!);
+            this.MANY_SEP({ SEP: P.Comma!, DEF: () => this.SUBRULE3(this.expr) });
+            this.CONSUME2(P.RParen!);
+          },
+        },
+      ]),
+    );
+    this.MANY3(() => {
+      this.CONSUME(KW.as);
+      this.SUBRULE(this.typeRef);
+    });
     return RECORDED;
   });
 
@@ -418,8 +658,21 @@ class PolicyParser extends EmbeddedActionsParser {
       const t = this.LA(1);
       const found = t.tokenType?.name === "EOF" ? "EOF" : `'${t.image}'`;
       const save = (this as unknown as { SAVE_ERROR(e: Error): Error }).SAVE_ERROR.bind(this);
-      if (what === "an expression") throw save(new NoViableAltException(`Expecting: one of these possible Token sequences: [${what}] but found: ${found}`, t, this.LA(0)));
-      throw save(new MismatchedTokenException(`Expecting token of type --> ${what} <-- but found --> ${found} <--`, t, this.LA(0)));
+      if (what === "an expression")
+        throw save(
+          new NoViableAltException(
+            `Expecting: one of these possible Token sequences: [${what}] but found: ${found}`,
+            t,
+            this.LA(0),
+          ),
+        );
+      throw save(
+        new MismatchedTokenException(
+          `Expecting token of type --> ${what} <-- but found --> ${found} <--`,
+          t,
+          this.LA(0),
+        ),
+      );
     },
   };
 }
@@ -438,7 +691,10 @@ const DECLARATION_WORDS = ["policy", "map", "const", "fn", "on", "test"];
  */
 function keywordHint(e: { message: string; token: IToken }): string | undefined {
   if (e.token.tokenType?.name !== "Ident") return undefined;
-  const expected = /Expecting (?:token of type )?--> (.*?) <-- but found/.exec(e.message)?.[1] === "EOF" ? DECLARATION_WORDS : [...e.message.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
+  const expected =
+    /Expecting (?:token of type )?--> (.*?) <-- but found/.exec(e.message)?.[1] === "EOF"
+      ? DECLARATION_WORDS
+      : [...e.message.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
   return suggest(e.token.image, expected);
 }
 
@@ -446,13 +702,19 @@ function keywordHint(e: { message: string; token: IToken }): string | undefined 
 function describe(e: { message: string; token: IToken; name: string }): string {
   const found = e.token.tokenType?.name === "EOF" ? "end of file" : `\`${e.token.image}\``;
   const single = /Expecting (?:token of type )?--> (.*?) <-- but found/.exec(e.message);
-  if (single !== null && single[1] === "EOF") return `expected a declaration (map, const, fn, on or test), found ${found}`;
+  if (single !== null && single[1] === "EOF")
+    return `expected a declaration (map, const, fn, on or test), found ${found}`;
   if (single !== null) return `expected ${single[1]}, found ${found}`;
-  const many = /Expecting: (?:one of these possible Token sequences:|expecting at least one iteration which starts with one of these possible Token sequences::)?\s*([\s\S]*?)\s*but found/i.exec(e.message);
+  const many =
+    /Expecting: (?:one of these possible Token sequences:|expecting at least one iteration which starts with one of these possible Token sequences::)?\s*([\s\S]*?)\s*but found/i.exec(
+      e.message,
+    );
   if (many !== null) {
     let alts = [...new Set([...many[1]!.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!.trim()))];
-    if (EXPR_START.every((t) => alts.includes(t))) alts = ["an expression", ...alts.filter((a) => !EXPR_START.includes(a))];
-    const list = alts.length <= 1 ? (alts[0] ?? "something else") : `${alts.slice(0, -1).join(", ")} or ${alts[alts.length - 1]}`;
+    if (EXPR_START.every((t) => alts.includes(t)))
+      alts = ["an expression", ...alts.filter((a) => !EXPR_START.includes(a))];
+    const list =
+      alts.length <= 1 ? (alts[0] ?? "something else") : `${alts.slice(0, -1).join(", ")} or ${alts[alts.length - 1]}`;
     return `expected ${list}, found ${found}`;
   }
   return e.message.replace(/\s+/g, " ");
@@ -470,7 +732,12 @@ export function parsePolicy(source: string, file: string): ParseResult {
     const before = source.slice(0, MAX_SOURCE_CHARS);
     const line = before.split("\n").length;
     const col = MAX_SOURCE_CHARS - before.lastIndexOf("\n");
-    const err = new ParseError("parse.too-large", `the policy is ${source.length.toLocaleString("en-US")} characters; the limit is ${MAX_SOURCE_CHARS.toLocaleString("en-US")}`, { file, line, col }, "a policy compiles to at most 1,000,000 instructions; generate tables into maps instead of code");
+    const err = new ParseError(
+      "parse.too-large",
+      `the policy is ${source.length.toLocaleString("en-US")} characters; the limit is ${MAX_SOURCE_CHARS.toLocaleString("en-US")}`,
+      { file, line, col },
+      "a policy compiles to at most 1,000,000 instructions; generate tables into maps instead of code",
+    );
     return { program: { name: null, items: [], file }, errors: [err] };
   }
   shared ??= new PolicyParser();
@@ -481,7 +748,14 @@ export function parsePolicy(source: string, file: string): ParseResult {
   const lex = policyLexer.tokenize(source);
   for (const le of lex.errors) {
     const ch = source.slice(le.offset, le.offset + le.length);
-    errors.push(new ParseError("parse.char", `unexpected character \`${ch}\``, { file, line: le.line ?? 1, col: le.column ?? 1, length: le.length }));
+    errors.push(
+      new ParseError("parse.char", `unexpected character \`${ch}\``, {
+        file,
+        line: le.line ?? 1,
+        col: le.column ?? 1,
+        length: le.length,
+      }),
+    );
   }
   parser.input = lex.tokens;
   let result: { name: string | null; items: Item[] } = { name: null, items: [] };
@@ -496,7 +770,10 @@ export function parsePolicy(source: string, file: string): ParseResult {
     const t = pe.token;
     const eof = t.tokenType?.name === "EOF";
     const prev = eof ? lex.tokens[lex.tokens.length - 1] : undefined;
-    const span = eof && prev !== undefined ? { ...parser.sp(prev), col: prev.startColumn! + prev.image.length, length: 1 } : parser.sp(t);
+    const span =
+      eof && prev !== undefined
+        ? { ...parser.sp(prev), col: prev.startColumn! + prev.image.length, length: 1 }
+        : parser.sp(t);
     errors.push(new ParseError("parse.syntax", describe(pe), span, keywordHint(pe)));
   }
   errors.sort((a, b) => {

@@ -23,7 +23,13 @@ export class Frame {
     const f = this.free.pop();
     if (f !== undefined) return f;
     this.top += 8;
-    if (this.top > MAX_STACK) throw new CompileError("codegen.stack", `the policy needs more than ${MAX_STACK} bytes of stack`, span, "use fewer variables at once, or move state into a map");
+    if (this.top > MAX_STACK)
+      throw new CompileError(
+        "codegen.stack",
+        `the policy needs more than ${MAX_STACK} bytes of stack`,
+        span,
+        "use fewer variables at once, or move state into a map",
+      );
     this.maxDepth = Math.max(this.maxDepth, this.top);
     return -this.top;
   }
@@ -66,7 +72,8 @@ export class Temps {
 
   private evict(pinned: readonly Temp[]): number {
     const victim = this.live.find((t) => t.reg >= 0 && !pinned.includes(t));
-    if (victim === undefined) throw new CompileError("codegen.registers", "expression too complex: out of registers", this.em.span);
+    if (victim === undefined)
+      throw new CompileError("codegen.registers", "expression too complex: out of registers", this.em.span);
     const r = victim.reg;
     this.spillOne(victim);
     return r;

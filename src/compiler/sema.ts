@@ -55,7 +55,17 @@ export interface Sema {
 }
 
 export function newSema(): Sema {
-  return { types: new Map(), consts: new Map(), names: new Map(), vars: new Map(), maps: [], fns: new Map(), entries: { select: null, migrate: null }, tests: [], errors: [] };
+  return {
+    types: new Map(),
+    consts: new Map(),
+    names: new Map(),
+    vars: new Map(),
+    maps: [],
+    fns: new Map(),
+    entries: { select: null, migrate: null },
+    tests: [],
+    errors: [],
+  };
 }
 
 export type { Span };

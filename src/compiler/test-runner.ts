@@ -107,8 +107,12 @@ class TestRun {
     if (mw !== null) {
       const m = this.map(mw.map);
       const key = keyBytes(mw.key, mw.map.keySize);
-      const rc = m.kind === "socket" ? m.updateSocket(key, this.socket(mw.value), 0) : m.update(key, valueBytes(BigInt.asUintN(mw.map.valueSize * 8, mw.value), mw.map.valueSize), 0);
-      if (rc < 0) this.failures.push({ span: s.span, message: `setting ${mw.map.name}[${mw.key}] failed with errno ${-rc}` });
+      const rc =
+        m.kind === "socket"
+          ? m.updateSocket(key, this.socket(mw.value), 0)
+          : m.update(key, valueBytes(BigInt.asUintN(mw.map.valueSize * 8, mw.value), mw.map.valueSize), 0);
+      if (rc < 0)
+        this.failures.push({ span: s.span, message: `setting ${mw.map.name}[${mw.key}] failed with errno ${-rc}` });
     } else if (s.k === "expect") this.expect(s);
     else if (s.k === "assert") {
       const v = this.evalExpr(s.cond);
@@ -122,7 +126,13 @@ class TestRun {
     const migrate = s.event === "migrate";
     const sk = this.socket(f.get("listener") ?? DEFAULT_LISTENER_COOKIE);
     (sk as { state: number }).state = migrate ? TCP_CLOSE : TCP_LISTEN;
-    const req: VmSocket | null = migrate ? new StaticSocket(f.get("cookie") ?? DEFAULT_REQUEST_COOKIE, Number(f.get("state") ?? BigInt(TCP_NEW_SYN_RECV)), null) : null;
+    const req: VmSocket | null = migrate
+      ? new StaticSocket(
+          f.get("cookie") ?? DEFAULT_REQUEST_COOKIE,
+          Number(f.get("state") ?? BigInt(TCP_NEW_SYN_RECV)),
+          null,
+        )
+      : null;
     const rt = new SkReuseportRuntime({
       insns: this.policy.insns,
       maps: this.table,
@@ -150,7 +160,8 @@ class TestRun {
     }
     const o = s.outcome;
     const want = o.k === "select" ? `select ${this.c(o.cookie)}` : o.k;
-    if (got !== want) this.failures.push({ span: s.span, message: `${s.event} ${describeFields(f)}: expected ${want}, got ${got}` });
+    if (got !== want)
+      this.failures.push({ span: s.span, message: `${s.event} ${describeFields(f)}: expected ${want}, got ${got}` });
   }
 
   /** Evaluate a test expression: constants, map reads (`m[k]`, optional), `??`, comparisons. */
@@ -197,16 +208,26 @@ class TestRun {
       if (e.op === "||") return l === 1n || r === 1n ? 1n : 0n;
       if (l === null || r === null) return null;
       switch (e.op) {
-        case "==": return l === r ? 1n : 0n;
-        case "!=": return l !== r ? 1n : 0n;
-        case "<": return l < r ? 1n : 0n;
-        case "<=": return l <= r ? 1n : 0n;
-        case ">": return l > r ? 1n : 0n;
-        case ">=": return l >= r ? 1n : 0n;
-        case "+": return l + r;
-        case "-": return l - r;
-        case "*": return l * r;
-        default: return null;
+        case "==":
+          return l === r ? 1n : 0n;
+        case "!=":
+          return l !== r ? 1n : 0n;
+        case "<":
+          return l < r ? 1n : 0n;
+        case "<=":
+          return l <= r ? 1n : 0n;
+        case ">":
+          return l > r ? 1n : 0n;
+        case ">=":
+          return l >= r ? 1n : 0n;
+        case "+":
+          return l + r;
+        case "-":
+          return l - r;
+        case "*":
+          return l * r;
+        default:
+          return null;
       }
     }
   }
@@ -243,7 +264,13 @@ export function runTest(policy: CompiledPolicy, test: TestDecl, engine: EngineFa
     if (e instanceof Error && "code" in e) run.failures.push({ span: test.span, message: e.message });
     else throw e;
   }
-  return { name: test.name, span: test.span, passed: run.failures.length === 0, events: run.events, failures: run.failures };
+  return {
+    name: test.name,
+    span: test.span,
+    passed: run.failures.length === 0,
+    events: run.events,
+    failures: run.failures,
+  };
 }
 
 /** Run every test block of a compiled policy. */
@@ -257,4 +284,3 @@ export function formatFailure(policy: CompiledPolicy, t: TestResult, f: TestFail
   const line = policy.source.split(/\r?\n/)[f.span.line - 1] ?? "";
   return `${f.span.file}:${f.span.line}:${f.span.col}: test "${t.name}" failed: ${f.message}\n${line}\n${" ".repeat(Math.max(0, f.span.col - 1))}^`;
 }
-

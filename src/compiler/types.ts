@@ -34,8 +34,15 @@ export const U64 = int(64, false);
 export const I64 = int(64, true);
 
 export const SCALAR_TYPES: ReadonlyMap<string, Ty> = new Map<string, Ty>([
-  ["u8", U8], ["u16", U16], ["u32", U32], ["u64", U64],
-  ["i8", int(8, true)], ["i16", int(16, true)], ["i32", int(32, true)], ["i64", I64], ["bool", BOOL],
+  ["u8", U8],
+  ["u16", U16],
+  ["u32", U32],
+  ["u64", U64],
+  ["i8", int(8, true)],
+  ["i16", int(16, true)],
+  ["i32", int(32, true)],
+  ["i64", I64],
+  ["bool", BOOL],
 ]);
 
 export function tyName(t: Ty): string {
@@ -129,7 +136,10 @@ export function closestName(name: string, candidates: Iterable<string>): string 
     const dist = editDistance(name.toLowerCase(), c.toLowerCase());
     if (dist >= name.length || dist >= c.length) continue;
     // On a tie, an abbreviation (`cnts` of `counts`) beats an unrelated word of the same distance.
-    if (dist < bestD || (dist === bestD && best !== undefined && isSubsequence(name, c) && !isSubsequence(name, best))) {
+    if (
+      dist < bestD ||
+      (dist === bestD && best !== undefined && isSubsequence(name, c) && !isSubsequence(name, best))
+    ) {
       bestD = dist;
       best = c;
     }

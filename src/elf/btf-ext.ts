@@ -45,7 +45,10 @@ export function parseLineInfo(ext: Uint8Array, btf: Btf): Map<string, LineRecord
       const lineCol = dv.getUint32(p + 12, true);
       if (file === undefined) continue;
       const line = lineCol >>> 10;
-      list.push({ offset: dv.getUint32(p, true), span: line === 0 ? undefined : { file, line, col: Math.max(1, lineCol & 0x3ff) } });
+      list.push({
+        offset: dv.getUint32(p, true),
+        span: line === 0 ? undefined : { file, line, col: Math.max(1, lineCol & 0x3ff) },
+      });
     }
     list.sort((a, b) => a.offset - b.offset);
     out.set(sec, list);
@@ -54,7 +57,11 @@ export function parseLineInfo(ext: Uint8Array, btf: Btf): Map<string, LineRecord
 }
 
 /** The record covering byte `offset` of `section`: the last one at or before it. */
-export function lineAt(info: ReadonlyMap<string, readonly LineRecord[]>, section: string, offset: number): SourceSpan | undefined {
+export function lineAt(
+  info: ReadonlyMap<string, readonly LineRecord[]>,
+  section: string,
+  offset: number,
+): SourceSpan | undefined {
   const list = info.get(section);
   if (list === undefined || list.length === 0) return undefined;
   let lo = 0;

@@ -70,7 +70,13 @@ export function buildMapsBtf(maps: readonly BtfMapInput[]): Uint8Array {
     vars.push({ id: v, offset: m.offset, size: mapStructSize(m.fields) });
   }
   const total = vars.reduce((a, v) => Math.max(a, v.offset + v.size), 0);
-  type(".maps", BTF_KIND.DATASEC, vars.length, total, vars.flatMap((v) => [v.id, v.offset, v.size]));
+  type(
+    ".maps",
+    BTF_KIND.DATASEC,
+    vars.length,
+    total,
+    vars.flatMap((v) => [v.id, v.offset, v.size]),
+  );
 
   const str = strs.bytes();
   const typeLen = words.length * 4;

@@ -13,8 +13,25 @@ import { ElfError } from "./errors.js";
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_KIND = {
-  INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10, RESTRICT: 11,
-  FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 } as const;
 
 export interface BtfMember {
@@ -55,18 +72,24 @@ export function parseBtf(data: Uint8Array, file?: string): Btf {
   };
   if (data.length < 24) fail("btf-truncated", `header needs 24 bytes, section has ${data.length}`, 0);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (dv.getUint16(0, true) !== BTF_MAGIC) fail("btf-magic", `expected magic 0xeb9f, got 0x${dv.getUint16(0, true).toString(16)}`, 0);
+  if (dv.getUint16(0, true) !== BTF_MAGIC)
+    fail("btf-magic", `expected magic 0xeb9f, got 0x${dv.getUint16(0, true).toString(16)}`, 0);
   const hdrLen = dv.getUint32(4, true);
   const typeOff = dv.getUint32(8, true);
   const typeLen = dv.getUint32(12, true);
   const strOff = dv.getUint32(16, true);
   const strLen = dv.getUint32(20, true);
   if (hdrLen < 24 || hdrLen + typeOff + typeLen > data.length || hdrLen + strOff + strLen > data.length) {
-    fail("btf-truncated", `type section [${typeOff}, +${typeLen}) or string section [${strOff}, +${strLen}) after a ${hdrLen}-byte header runs past the section end (${data.length} bytes)`, 4);
+    fail(
+      "btf-truncated",
+      `type section [${typeOff}, +${typeLen}) or string section [${strOff}, +${strLen}) after a ${hdrLen}-byte header runs past the section end (${data.length} bytes)`,
+      4,
+    );
   }
   const strBase = hdrLen + strOff;
   const str = (off: number, at: number): string => {
-    if (off >= strLen && !(off === 0 && strLen === 0)) fail("btf-bad-string", `name offset ${off} is outside the string section (${strLen} bytes)`, at);
+    if (off >= strLen && !(off === 0 && strLen === 0))
+      fail("btf-bad-string", `name offset ${off} is outside the string section (${strLen} bytes)`, at);
     let s = "";
     for (let i = strBase + off; i < strBase + strLen && data[i] !== 0; i++) s += String.fromCharCode(data[i]!);
     return s;
@@ -75,7 +98,12 @@ export function parseBtf(data: Uint8Array, file?: string): Btf {
   let p = hdrLen + typeOff;
   const end = p + typeLen;
   const need = (n: number, at: number): void => {
-    if (p + n > end) fail("btf-truncated", `type record ${types.length} needs ${n} more bytes, the type section ends at ${end - hdrLen - typeOff}`, at);
+    if (p + n > end)
+      fail(
+        "btf-truncated",
+        `type record ${types.length} needs ${n} more bytes, the type section ends at ${end - hdrLen - typeOff}`,
+        at,
+      );
   };
   while (p < end) {
     const at = p;
@@ -103,11 +131,22 @@ export function parseBtf(data: Uint8Array, file?: string): Btf {
       case BTF_KIND.STRUCT:
       case BTF_KIND.UNION:
         need(12 * vlen, at);
-        for (let i = 0; i < vlen; i++, p += 12) members.push({ name: str(dv.getUint32(p, true), p), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
+        for (let i = 0; i < vlen; i++, p += 12)
+          members.push({
+            name: str(dv.getUint32(p, true), p),
+            type: dv.getUint32(p + 4, true),
+            offset: dv.getUint32(p + 8, true),
+          });
         break;
       case BTF_KIND.DATASEC:
         need(12 * vlen, at);
-        for (let i = 0; i < vlen; i++, p += 12) members.push({ name: "", type: dv.getUint32(p, true), offset: dv.getUint32(p + 4, true), size: dv.getUint32(p + 8, true) });
+        for (let i = 0; i < vlen; i++, p += 12)
+          members.push({
+            name: "",
+            type: dv.getUint32(p, true),
+            offset: dv.getUint32(p + 4, true),
+            size: dv.getUint32(p + 8, true),
+          });
         break;
       case BTF_KIND.ENUM:
       case BTF_KIND.FUNC_PROTO:
@@ -131,7 +170,15 @@ export function parseBtf(data: Uint8Array, file?: string): Btf {
       default:
         fail("btf-kind", `type ${types.length} has unknown kind ${kind}`, at - hdrLen - typeOff);
     }
-    types.push({ id: types.length, kind, name, sizeOrType, members, ...(array !== undefined ? { array } : {}), at: at - hdrLen - typeOff });
+    types.push({
+      id: types.length,
+      kind,
+      name,
+      sizeOrType,
+      members,
+      ...(array !== undefined ? { array } : {}),
+      at: at - hdrLen - typeOff,
+    });
   }
   const string = (off: number): string | undefined => {
     if (off >= strLen) return undefined;
@@ -144,7 +191,14 @@ export function parseBtf(data: Uint8Array, file?: string): Btf {
 
 function typeAt(btf: Btf, id: number, file: string | undefined, from: number): BtfType {
   const t = btf.types[id];
-  if (t === undefined) throw new ElfError("btf-bad-type", `type id ${id} does not exist (${btf.types.length - 1} types)`, SECTION, from, file);
+  if (t === undefined)
+    throw new ElfError(
+      "btf-bad-type",
+      `type id ${id} does not exist (${btf.types.length - 1} types)`,
+      SECTION,
+      from,
+      file,
+    );
   return t;
 }
 
@@ -153,7 +207,14 @@ export function skipModifiers(btf: Btf, id: number, file?: string): BtfType | un
   for (let hops = 0; hops < 64; hops++) {
     if (id === 0) return undefined;
     const t = typeAt(btf, id, file, 0);
-    if (t.kind === BTF_KIND.TYPEDEF || t.kind === BTF_KIND.CONST || t.kind === BTF_KIND.VOLATILE || t.kind === BTF_KIND.RESTRICT || t.kind === BTF_KIND.TYPE_TAG) id = t.sizeOrType;
+    if (
+      t.kind === BTF_KIND.TYPEDEF ||
+      t.kind === BTF_KIND.CONST ||
+      t.kind === BTF_KIND.VOLATILE ||
+      t.kind === BTF_KIND.RESTRICT ||
+      t.kind === BTF_KIND.TYPE_TAG
+    )
+      id = t.sizeOrType;
     else return t;
   }
   throw new ElfError("btf-loop", `type chain from ${id} does not end`, SECTION, 0, file);
@@ -202,38 +263,100 @@ const IGNORED_MEMBERS = new Set(["pinning", "numa_node", "map_extra"]);
 /** The maps of the `.maps` DATASEC. */
 export function btfMapDefs(btf: Btf, file?: string): BtfMapDef[] {
   const sec = btf.types.find((t) => t !== undefined && t.kind === BTF_KIND.DATASEC && t.name === ".maps");
-  if (sec === undefined) throw new ElfError("btf-no-maps", "a '.maps' section exists but BTF has no '.maps' DATASEC describing it", SECTION, 0, file);
+  if (sec === undefined)
+    throw new ElfError(
+      "btf-no-maps",
+      "a '.maps' section exists but BTF has no '.maps' DATASEC describing it",
+      SECTION,
+      0,
+      file,
+    );
   const out: BtfMapDef[] = [];
   for (const v of sec.members) {
     const variable = typeAt(btf, v.type, file, sec.at);
-    if (variable.kind !== BTF_KIND.VAR) throw new ElfError("btf-map", `'.maps' DATASEC entry ${v.type} is not a VAR`, SECTION, sec.at, file);
+    if (variable.kind !== BTF_KIND.VAR)
+      throw new ElfError("btf-map", `'.maps' DATASEC entry ${v.type} is not a VAR`, SECTION, sec.at, file);
     const name = variable.name;
     const st = skipModifiers(btf, variable.sizeOrType, file);
-    if (st === undefined || st.kind !== BTF_KIND.STRUCT) throw new ElfError("btf-map", `map '${name}' is not a struct of __uint/__type members`, SECTION, variable.at, file);
+    if (st === undefined || st.kind !== BTF_KIND.STRUCT)
+      throw new ElfError(
+        "btf-map",
+        `map '${name}' is not a struct of __uint/__type members`,
+        SECTION,
+        variable.at,
+        file,
+      );
     const def = { type: -1, keySize: -1, valueSize: -1, maxEntries: -1, flags: 0 };
     for (const m of st.members) {
       const ptr = skipModifiers(btf, m.type, file);
-      if (ptr === undefined || ptr.kind !== BTF_KIND.PTR) throw new ElfError("btf-map", `map '${name}': member '${m.name}' is not a pointer (expected __uint or __type)`, SECTION, st.at, file);
+      if (ptr === undefined || ptr.kind !== BTF_KIND.PTR)
+        throw new ElfError(
+          "btf-map",
+          `map '${name}': member '${m.name}' is not a pointer (expected __uint or __type)`,
+          SECTION,
+          st.at,
+          file,
+        );
       const target = skipModifiers(btf, ptr.sizeOrType, file);
       // __uint(field, N) is `int (*field)[N]`: the count is the number.
       const num = (): number => {
-        if (target === undefined || target.kind !== BTF_KIND.ARRAY) throw new ElfError("btf-map", `map '${name}': member '${m.name}' must be __uint(${m.name}, N), a pointer to an array`, SECTION, st.at, file);
+        if (target === undefined || target.kind !== BTF_KIND.ARRAY)
+          throw new ElfError(
+            "btf-map",
+            `map '${name}': member '${m.name}' must be __uint(${m.name}, N), a pointer to an array`,
+            SECTION,
+            st.at,
+            file,
+          );
         return target.array!.nelems;
       };
       switch (m.name) {
-        case "type": def.type = num(); break;
-        case "max_entries": def.maxEntries = num(); break;
-        case "map_flags": def.flags = num(); break;
-        case "key_size": def.keySize = num(); break;
-        case "value_size": def.valueSize = num(); break;
-        case "key": def.keySize = typeSize(btf, ptr.sizeOrType, file); break;
-        case "value": def.valueSize = typeSize(btf, ptr.sizeOrType, file); break;
-        case "values": throw new ElfError("btf-map-in-map", `map '${name}': map-in-map (__array(values, …)) is not supported`, SECTION, st.at, file);
+        case "type":
+          def.type = num();
+          break;
+        case "max_entries":
+          def.maxEntries = num();
+          break;
+        case "map_flags":
+          def.flags = num();
+          break;
+        case "key_size":
+          def.keySize = num();
+          break;
+        case "value_size":
+          def.valueSize = num();
+          break;
+        case "key":
+          def.keySize = typeSize(btf, ptr.sizeOrType, file);
+          break;
+        case "value":
+          def.valueSize = typeSize(btf, ptr.sizeOrType, file);
+          break;
+        case "values":
+          throw new ElfError(
+            "btf-map-in-map",
+            `map '${name}': map-in-map (__array(values, …)) is not supported`,
+            SECTION,
+            st.at,
+            file,
+          );
         default:
-          if (!IGNORED_MEMBERS.has(m.name)) throw new ElfError("btf-map", `map '${name}': unknown member '${m.name}'; expected type, key, value, key_size, value_size, max_entries, map_flags`, SECTION, st.at, file);
+          if (!IGNORED_MEMBERS.has(m.name))
+            throw new ElfError(
+              "btf-map",
+              `map '${name}': unknown member '${m.name}'; expected type, key, value, key_size, value_size, max_entries, map_flags`,
+              SECTION,
+              st.at,
+              file,
+            );
       }
     }
-    for (const [field, val] of [["type", def.type], ["key size", def.keySize], ["value size", def.valueSize], ["max_entries", def.maxEntries]] as const) {
+    for (const [field, val] of [
+      ["type", def.type],
+      ["key size", def.keySize],
+      ["value size", def.valueSize],
+      ["max_entries", def.maxEntries],
+    ] as const) {
       if (val < 0) throw new ElfError("btf-map", `map '${name}' does not declare its ${field}`, SECTION, st.at, file);
     }
     out.push({ name, offset: v.offset, ...def });

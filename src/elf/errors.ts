@@ -16,6 +16,10 @@ export class ElfError extends InputError {
     file?: string,
     insn?: number,
   ) {
-    super(`elf.${code}`, `${file !== undefined ? `${file}: ` : ""}${section === "" ? "" : `section '${section}' `}at offset 0x${offset.toString(16)}: ${message}`, insn !== undefined ? { insn } : undefined);
+    super(
+      `elf.${code}`,
+      `${file !== undefined ? `${file}: ` : ""}${section === "" ? "" : `section '${section}' `}at offset 0x${offset.toString(16)}: ${message}`,
+      insn !== undefined ? { insn } : undefined,
+    );
   }
 }

@@ -14,8 +14,16 @@ export function seedGlobalData(table: MapTable, data: readonly GlobalData[]): vo
   const zero = new Uint8Array(4);
   for (const g of data) {
     const map = table.byFd(g.fd);
-    if (map === undefined || map.kind !== "data") throw new InputError("elf.global-data", `global data '${g.section}' (fd ${g.fd}) has no data map in the table; create the program's maps first`);
+    if (map === undefined || map.kind !== "data")
+      throw new InputError(
+        "elf.global-data",
+        `global data '${g.section}' (fd ${g.fd}) has no data map in the table; create the program's maps first`,
+      );
     const rc = map.update(zero, g.data, 0);
-    if (rc < 0) throw new InputError("elf.global-data", `writing the initial contents of '${g.section}' (${g.data.length} bytes) into map fd ${g.fd} failed with errno ${-rc}`);
+    if (rc < 0)
+      throw new InputError(
+        "elf.global-data",
+        `writing the initial contents of '${g.section}' (${g.data.length} bytes) into map fd ${g.fd} failed with errno ${-rc}`,
+      );
   }
 }

@@ -11,10 +11,29 @@
  */
 import { UsageError, type SourceSpan } from "../errors.js";
 import { lineAt } from "./btf-ext.js";
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, decode, encode, OP_CALL, OP_LDDW, type Insn } from "../vm/isa.js";
+import {
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  decode,
+  encode,
+  OP_CALL,
+  OP_LDDW,
+  type Insn,
+} from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { ElfError } from "./errors.js";
-import { R_BPF_64_32, R_BPF_64_64, R_BPF_NONE, SHF_EXECINSTR, SHN_UNDEF, SHT_PROGBITS, STT_SECTION, type Relocation, type Section } from "./elf-file.js";
+import {
+  R_BPF_64_32,
+  R_BPF_64_64,
+  R_BPF_NONE,
+  SHF_EXECINSTR,
+  SHN_UNDEF,
+  SHT_PROGBITS,
+  STT_SECTION,
+  type Relocation,
+  type Section,
+} from "./elf-file.js";
 import { functionRanges, type ElfObject, type ElfProgramInfo, type GlobalData } from "./objects.js";
 
 /** Where a linked slot came from. */
@@ -46,25 +65,47 @@ const MAX_SLOTS = 1_000_000;
 /** Pick a program by function or section name; with no name, the only loadable one. */
 export function selectProgram(obj: ElfObject, name?: string): ElfProgramInfo {
   const file = obj.elf.file ?? "object";
-  const list = obj.programs.map((p) => `${p.name} (${p.section}${p.refused !== undefined ? ", not loadable" : ""})`).join(", ");
+  const list = obj.programs
+    .map((p) => `${p.name} (${p.section}${p.refused !== undefined ? ", not loadable" : ""})`)
+    .join(", ");
   let chosen: ElfProgramInfo | undefined;
   if (name !== undefined) {
     const byName = obj.programs.filter((p) => p.name === name);
     const bySection = obj.programs.filter((p) => p.section === name);
     const hits = byName.length > 0 ? byName : bySection;
-    if (hits.length === 0) throw new UsageError(`${file} has no program '${name}'`, obj.programs.length > 0 ? `programs: ${list}` : "the object has no program sections");
-    if (hits.length > 1) throw new UsageError(`'${name}' names ${hits.length} programs in ${file}; pick one by function name`, `programs: ${list}`);
+    if (hits.length === 0)
+      throw new UsageError(
+        `${file} has no program '${name}'`,
+        obj.programs.length > 0 ? `programs: ${list}` : "the object has no program sections",
+      );
+    if (hits.length > 1)
+      throw new UsageError(
+        `'${name}' names ${hits.length} programs in ${file}; pick one by function name`,
+        `programs: ${list}`,
+      );
     chosen = hits[0]!;
   } else {
     const loadable = obj.programs.filter((p) => p.refused === undefined);
     if (loadable.length === 0) {
-      if (obj.programs.length === 0) throw new ElfError("no-program", "the object has no program sections (expected SEC(\"sk_reuseport/migrate\") or SEC(\"sk_reuseport\"))", "", 0, obj.elf.file);
+      if (obj.programs.length === 0)
+        throw new ElfError(
+          "no-program",
+          'the object has no program sections (expected SEC("sk_reuseport/migrate") or SEC("sk_reuseport"))',
+          "",
+          0,
+          obj.elf.file,
+        );
       throw new ElfError("unsupported-program", obj.programs[0]!.refused!, obj.programs[0]!.section, 0, obj.elf.file);
     }
-    if (loadable.length > 1) throw new UsageError(`${file} holds ${loadable.length} sk_reuseport programs; choose one with --program NAME`, `programs: ${list}`);
+    if (loadable.length > 1)
+      throw new UsageError(
+        `${file} holds ${loadable.length} sk_reuseport programs; choose one with --program NAME`,
+        `programs: ${list}`,
+      );
     chosen = loadable[0]!;
   }
-  if (chosen.refused !== undefined) throw new ElfError("unsupported-program", chosen.refused, chosen.section, chosen.start * 8, obj.elf.file);
+  if (chosen.refused !== undefined)
+    throw new ElfError("unsupported-program", chosen.refused, chosen.section, chosen.start * 8, obj.elf.file);
   return chosen;
 }
 
@@ -87,7 +128,14 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
       m = new Map();
       for (const r of elf.relocations.get(sec.index) ?? []) {
         if (r.type === R_BPF_NONE) continue;
-        if (r.offset % 8 !== 0 || r.offset >= sec.size) throw new ElfError("bad-rel", `relocation at offset ${r.offset} is not on an instruction inside the section (${sec.size} bytes)`, sec.name, r.offset, file);
+        if (r.offset % 8 !== 0 || r.offset >= sec.size)
+          throw new ElfError(
+            "bad-rel",
+            `relocation at offset ${r.offset} is not on an instruction inside the section (${sec.size} bytes)`,
+            sec.name,
+            r.offset,
+            file,
+          );
         m.set(r.offset / 8, r);
       }
       relocIndex.set(sec.index, m);
@@ -112,13 +160,21 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
   /** Base of the (possibly newly queued) copy of the function containing `slot` in `sec`, and that function's start. */
   const place = (sec: Section, slot: number, at: number): { base: number; start: number } => {
     const fn = functionRanges(elf, sec).find((f) => slot >= f.start && slot < f.start + f.length);
-    if (fn === undefined) throw new ElfError("bad-call", `call target slot ${slot} of '${sec.name}' is not inside any function`, sec.name, at, file);
+    if (fn === undefined)
+      throw new ElfError(
+        "bad-call",
+        `call target slot ${slot} of '${sec.name}' is not inside any function`,
+        sec.name,
+        at,
+        file,
+      );
     const key = `${sec.index}:${fn.start}`;
     let base = placed.get(key);
     if (base === undefined) {
       base = nextBase;
       nextBase += fn.length;
-      if (nextBase > MAX_SLOTS) throw new ElfError("too-big", `linked program exceeds ${MAX_SLOTS} instructions`, sec.name, at, file);
+      if (nextBase > MAX_SLOTS)
+        throw new ElfError("too-big", `linked program exceeds ${MAX_SLOTS} instructions`, sec.name, at, file);
       placed.set(key, base);
       units.push({ sec, start: fn.start, length: fn.length, base });
     }
@@ -136,14 +192,38 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
       const r = relocs.get(s);
       if (r !== undefined) {
         const sym = elf.symbols[r.sym]!;
-        const symDesc = `'${sym.name !== "" ? sym.name : elf.sections[sym.shndx]?.name ?? "?"}'`;
+        const symDesc = `'${sym.name !== "" ? sym.name : (elf.sections[sym.shndx]?.name ?? "?")}'`;
         if (r.type === R_BPF_64_64) {
-          if (insn.opcode !== OP_LDDW || s + 1 >= unit.start + unit.length) throw new ElfError("bad-rel", `R_BPF_64_64 against ${symDesc} applies to an instruction that is not a complete lddw (opcode 0x${insn.opcode.toString(16)})`, unit.sec.name, at, file, unit.base + k);
-          if (sym.shndx === SHN_UNDEF) throw new ElfError("extern", `extern ${symDesc} is not supported (no .kconfig/.ksyms)`, unit.sec.name, at, file, unit.base + k);
+          if (insn.opcode !== OP_LDDW || s + 1 >= unit.start + unit.length)
+            throw new ElfError(
+              "bad-rel",
+              `R_BPF_64_64 against ${symDesc} applies to an instruction that is not a complete lddw (opcode 0x${insn.opcode.toString(16)})`,
+              unit.sec.name,
+              at,
+              file,
+              unit.base + k,
+            );
+          if (sym.shndx === SHN_UNDEF)
+            throw new ElfError(
+              "extern",
+              `extern ${symDesc} is not supported (no .kconfig/.ksyms)`,
+              unit.sec.name,
+              at,
+              file,
+              unit.base + k,
+            );
           const addend = sym.type === STT_SECTION ? insn.imm : 0;
           if (sym.shndx === obj.mapsSection) {
             const map = obj.mapByOffset.get(sym.value + addend);
-            if (map === undefined) throw new ElfError("bad-rel", `lddw refers to ${symDesc} at offset ${sym.value + addend} of '.maps', where no map is declared`, unit.sec.name, at, file, unit.base + k);
+            if (map === undefined)
+              throw new ElfError(
+                "bad-rel",
+                `lddw refers to ${symDesc} at offset ${sym.value + addend} of '.maps', where no map is declared`,
+                unit.sec.name,
+                at,
+                file,
+                unit.base + k,
+              );
             insn = { ...insn, src: BPF_PSEUDO_MAP_FD, imm: map.fd, imm2: 0 };
           } else if (obj.dataFd.has(sym.shndx)) {
             const fd = obj.dataFd.get(sym.shndx)!;
@@ -151,23 +231,62 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
             insn = { ...insn, src: BPF_PSEUDO_MAP_VALUE, imm: fd, imm2: off };
           } else {
             const target = elf.sections[sym.shndx];
-            const why = target !== undefined && (target.flags & SHF_EXECINSTR) !== 0 ? "function pointers (callbacks) are not supported" : `section '${target?.name ?? `#${sym.shndx}`}' is neither '.maps' nor a global data section`;
+            const why =
+              target !== undefined && (target.flags & SHF_EXECINSTR) !== 0
+                ? "function pointers (callbacks) are not supported"
+                : `section '${target?.name ?? `#${sym.shndx}`}' is neither '.maps' nor a global data section`;
             throw new ElfError("bad-rel", `lddw refers to ${symDesc}: ${why}`, unit.sec.name, at, file, unit.base + k);
           }
         } else if (r.type === R_BPF_64_32) {
-          if (insn.opcode !== OP_CALL || insn.src !== BPF_PSEUDO_CALL) throw new ElfError("bad-rel", `R_BPF_64_32 against ${symDesc} applies to an instruction that is not a local call (opcode 0x${insn.opcode.toString(16)}, src ${insn.src})`, unit.sec.name, at, file, unit.base + k);
+          if (insn.opcode !== OP_CALL || insn.src !== BPF_PSEUDO_CALL)
+            throw new ElfError(
+              "bad-rel",
+              `R_BPF_64_32 against ${symDesc} applies to an instruction that is not a local call (opcode 0x${insn.opcode.toString(16)}, src ${insn.src})`,
+              unit.sec.name,
+              at,
+              file,
+              unit.base + k,
+            );
           const tsec = elf.sections[sym.shndx];
-          if (tsec === undefined || tsec.type !== SHT_PROGBITS || (tsec.flags & SHF_EXECINSTR) === 0 || sym.value % 8 !== 0) throw new ElfError("bad-rel", `call target ${symDesc} is not a function in an executable section`, unit.sec.name, at, file, unit.base + k);
+          if (
+            tsec === undefined ||
+            tsec.type !== SHT_PROGBITS ||
+            (tsec.flags & SHF_EXECINSTR) === 0 ||
+            sym.value % 8 !== 0
+          )
+            throw new ElfError(
+              "bad-rel",
+              `call target ${symDesc} is not a function in an executable section`,
+              unit.sec.name,
+              at,
+              file,
+              unit.base + k,
+            );
           const tslot = sym.value / 8 + insn.imm + 1;
           const { base, start } = place(tsec, tslot, at);
           insn = { ...insn, imm: base + (tslot - start) - (unit.base + k + 1) };
         } else {
-          throw new ElfError("unknown-rel", `unsupported relocation type ${r.type} against ${symDesc}; expected R_BPF_64_64 (1) on lddw or R_BPF_64_32 (10) on calls`, unit.sec.name, at, file, unit.base + k);
+          throw new ElfError(
+            "unknown-rel",
+            `unsupported relocation type ${r.type} against ${symDesc}; expected R_BPF_64_64 (1) on lddw or R_BPF_64_32 (10) on calls`,
+            unit.sec.name,
+            at,
+            file,
+            unit.base + k,
+          );
         }
       } else if (insn.opcode === OP_CALL && insn.src === BPF_PSEUDO_CALL) {
         const tslot = s + insn.imm + 1;
         if (tslot < unit.start || tslot >= unit.start + unit.length) {
-          if (tslot < 0 || tslot * 8 >= unit.sec.size) throw new ElfError("bad-call", `local call targets slot ${tslot}, outside '${unit.sec.name}'`, unit.sec.name, at, file, unit.base + k);
+          if (tslot < 0 || tslot * 8 >= unit.sec.size)
+            throw new ElfError(
+              "bad-call",
+              `local call targets slot ${tslot}, outside '${unit.sec.name}'`,
+              unit.sec.name,
+              at,
+              file,
+              unit.base + k,
+            );
           const { base, start } = place(unit.sec, tslot, at);
           insn = { ...insn, imm: base + (tslot - start) - (unit.base + k + 1) };
         }
@@ -183,5 +302,16 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
     }
   }
   const spans = origins.map((o) => lineAt(obj.lineInfo, o.section, o.offset));
-  return { name: prog.name, section: prog.section, attachType: prog.attachType!, license: obj.license, insns: out, bytes: encode(out), maps: [...obj.maps], globalData: obj.globalData, origins, spans };
+  return {
+    name: prog.name,
+    section: prog.section,
+    attachType: prog.attachType!,
+    license: obj.license,
+    insns: out,
+    bytes: encode(out),
+    maps: [...obj.maps],
+    globalData: obj.globalData,
+    origins,
+    spans,
+  };
 }

@@ -15,7 +15,16 @@ import { BPF_MAP_TYPE_ARRAY, BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR
 import { btfMapDefs, parseBtf, type Btf } from "./btf.js";
 import { parseLineInfo, type LineRecord } from "./btf-ext.js";
 import { ElfError } from "./errors.js";
-import { cString, parseElf, SHF_EXECINSTR, SHT_NOBITS, SHT_PROGBITS, STT_FUNC, type ElfFile, type Section } from "./elf-file.js";
+import {
+  cString,
+  parseElf,
+  SHF_EXECINSTR,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+  STT_FUNC,
+  type ElfFile,
+  type Section,
+} from "./elf-file.js";
 
 /** BPF_F_RDONLY_PROG: libbpf creates `.rodata` maps read-only for programs. */
 export const BPF_F_RDONLY_PROG = 0x80;
@@ -69,15 +78,31 @@ const DATA_SECTION = /^\.(rodata|data|bss)(\..*)?$/;
 export function functionRanges(elf: ElfFile, sec: Section): { name: string; start: number; length: number }[] {
   // Count what is really there: a NOBITS section has a size but no contents.
   const slots = Math.floor(sec.data.length / 8);
-  const funcs = elf.symbols.filter((s) => s.shndx === sec.index && s.type === STT_FUNC).sort((a, b) => a.value - b.value);
+  const funcs = elf.symbols
+    .filter((s) => s.shndx === sec.index && s.type === STT_FUNC)
+    .sort((a, b) => a.value - b.value);
   const out: { name: string; start: number; length: number }[] = [];
   for (let i = 0; i < funcs.length; i++) {
     const f = funcs[i]!;
-    if (f.value % 8 !== 0 || f.value / 8 >= slots) throw new ElfError("bad-symbol", `function '${f.name}' starts at ${f.value}, not on an instruction boundary inside the section (${sec.size} bytes)`, sec.name, f.value, elf.file);
+    if (f.value % 8 !== 0 || f.value / 8 >= slots)
+      throw new ElfError(
+        "bad-symbol",
+        `function '${f.name}' starts at ${f.value}, not on an instruction boundary inside the section (${sec.size} bytes)`,
+        sec.name,
+        f.value,
+        elf.file,
+      );
     const start = f.value / 8;
     const next = i + 1 < funcs.length ? funcs[i + 1]!.value / 8 : slots;
     let length = f.size > 0 ? Math.floor(f.size / 8) : Math.floor(next) - start;
-    if (start + length > slots) throw new ElfError("bad-symbol", `function '${f.name}' (${f.size} bytes at ${f.value}) runs past the section end (${sec.size} bytes)`, sec.name, f.value, elf.file);
+    if (start + length > slots)
+      throw new ElfError(
+        "bad-symbol",
+        `function '${f.name}' (${f.size} bytes at ${f.value}) runs past the section end (${sec.size} bytes)`,
+        sec.name,
+        f.value,
+        elf.file,
+      );
     if (length <= 0) length = Math.max(1, Math.floor(next) - start);
     out.push({ name: f.name, start, length });
   }
@@ -93,14 +118,34 @@ export function readElfObject(bytes: Uint8Array, file?: string): ElfObject {
   const programs: ElfProgramInfo[] = [];
   for (const sec of elf.sections) {
     if (sec.type !== SHT_PROGBITS || (sec.flags & SHF_EXECINSTR) === 0 || sec.name === ".text") continue;
-    if (sec.size % 8 !== 0) throw new ElfError("bad-program", `program section size ${sec.size} is not a multiple of 8`, sec.name, 0, file);
+    if (sec.size % 8 !== 0)
+      throw new ElfError("bad-program", `program section size ${sec.size} is not a multiple of 8`, sec.name, 0, file);
     const attachType = PROGRAM_SECTIONS.get(sec.name);
-    const refused = attachType === undefined ? `section '${sec.name}' is not an sk_reuseport program; Baton loads 'sk_reuseport' (attach 39) and 'sk_reuseport/migrate' (attach 40)` : undefined;
+    const refused =
+      attachType === undefined
+        ? `section '${sec.name}' is not an sk_reuseport program; Baton loads 'sk_reuseport' (attach 39) and 'sk_reuseport/migrate' (attach 40)`
+        : undefined;
     const ranges = functionRanges(elf, sec);
     if (ranges.length === 0) ranges.push({ name: sec.name, start: 0, length: sec.size / 8 });
-    for (const r of ranges) programs.push({ name: r.name, section: sec.name, sectionIndex: sec.index, start: r.start, length: r.length, ...(attachType !== undefined ? { attachType } : {}), ...(refused !== undefined ? { refused } : {}) });
+    for (const r of ranges)
+      programs.push({
+        name: r.name,
+        section: sec.name,
+        sectionIndex: sec.index,
+        start: r.start,
+        length: r.length,
+        ...(attachType !== undefined ? { attachType } : {}),
+        ...(refused !== undefined ? { refused } : {}),
+      });
   }
-  if (elf.byName("maps") !== undefined) throw new ElfError("legacy-maps", "the legacy 'maps' section (struct bpf_map_def) is not supported; declare maps in SEC(\".maps\") with __uint/__type", "maps", 0, file);
+  if (elf.byName("maps") !== undefined)
+    throw new ElfError(
+      "legacy-maps",
+      "the legacy 'maps' section (struct bpf_map_def) is not supported; declare maps in SEC(\".maps\") with __uint/__type",
+      "maps",
+      0,
+      file,
+    );
 
   const maps: MapSpec[] = [];
   const mapByOffset = new Map<number, MapSpec>();
@@ -108,7 +153,14 @@ export function readElfObject(bytes: Uint8Array, file?: string): ElfObject {
   const btfSec = elf.byName(".BTF");
   let btf: Btf | undefined;
   if (mapsSec !== undefined) {
-    if (btfSec === undefined) throw new ElfError("no-btf", "'.maps' needs a '.BTF' section describing the maps (compile with -g)", ".maps", 0, file);
+    if (btfSec === undefined)
+      throw new ElfError(
+        "no-btf",
+        "'.maps' needs a '.BTF' section describing the maps (compile with -g)",
+        ".maps",
+        0,
+        file,
+      );
     btf = parseBtf(btfSec.data, file);
     const defs = btfMapDefs(btf, file).map((d) => {
       // clang leaves DATASEC offsets to relocations; the map's symbol holds the real offset (as libbpf uses).
@@ -117,8 +169,23 @@ export function readElfObject(bytes: Uint8Array, file?: string): ElfObject {
     });
     defs.sort((a, b) => a.offset - b.offset);
     for (const d of defs) {
-      const spec: MapSpec = { fd: maps.length + 1, name: d.name, type: d.type, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, ...(d.flags !== 0 ? { flags: d.flags } : {}) };
-      if (mapByOffset.has(d.offset)) throw new ElfError("btf-map", `maps '${mapByOffset.get(d.offset)!.name}' and '${d.name}' share offset ${d.offset}`, ".maps", d.offset, file);
+      const spec: MapSpec = {
+        fd: maps.length + 1,
+        name: d.name,
+        type: d.type,
+        keySize: d.keySize,
+        valueSize: d.valueSize,
+        maxEntries: d.maxEntries,
+        ...(d.flags !== 0 ? { flags: d.flags } : {}),
+      };
+      if (mapByOffset.has(d.offset))
+        throw new ElfError(
+          "btf-map",
+          `maps '${mapByOffset.get(d.offset)!.name}' and '${d.name}' share offset ${d.offset}`,
+          ".maps",
+          d.offset,
+          file,
+        );
       mapByOffset.set(d.offset, spec);
       maps.push(spec);
     }
@@ -126,12 +193,33 @@ export function readElfObject(bytes: Uint8Array, file?: string): ElfObject {
   const globalData: GlobalData[] = [];
   const dataFd = new Map<number, number>();
   for (const sec of elf.sections) {
-    if (!DATA_SECTION.test(sec.name) || (sec.type !== SHT_PROGBITS && sec.type !== SHT_NOBITS) || sec.size === 0) continue;
-    if (sec.size > 1 << 24) throw new ElfError("data-too-big", `global data section of ${sec.size} bytes exceeds Baton's 16 MiB limit`, sec.name, 0, file);
+    if (!DATA_SECTION.test(sec.name) || (sec.type !== SHT_PROGBITS && sec.type !== SHT_NOBITS) || sec.size === 0)
+      continue;
+    if (sec.size > 1 << 24)
+      throw new ElfError(
+        "data-too-big",
+        `global data section of ${sec.size} bytes exceeds Baton's 16 MiB limit`,
+        sec.name,
+        0,
+        file,
+      );
     const fd = maps.length + 1;
     const ro = sec.name.startsWith(".rodata");
-    maps.push({ fd, name: sec.name, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: sec.size, maxEntries: 1, ...(ro ? { flags: BPF_F_RDONLY_PROG } : {}) });
-    globalData.push({ fd, section: sec.name, sectionIndex: sec.index, data: sec.type === SHT_NOBITS ? new Uint8Array(sec.size) : sec.data.slice() });
+    maps.push({
+      fd,
+      name: sec.name,
+      type: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: sec.size,
+      maxEntries: 1,
+      ...(ro ? { flags: BPF_F_RDONLY_PROG } : {}),
+    });
+    globalData.push({
+      fd,
+      section: sec.name,
+      sectionIndex: sec.index,
+      data: sec.type === SHT_NOBITS ? new Uint8Array(sec.size) : sec.data.slice(),
+    });
     dataFd.set(sec.index, fd);
   }
   // Line info is a convenience: without maps, a BTF Baton cannot read just means no source lines.

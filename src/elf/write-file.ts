@@ -5,6 +5,11 @@ import type { MapSpec } from "../vm/map-spec.js";
 import { compileToElf, type ElfExportOptions } from "./writer.js";
 
 /** `compileToElf` and write the result to `path`. */
-export function writeElfFile(path: string, insns: readonly Insn[], maps: readonly MapSpec[], opts: ElfExportOptions): void {
+export function writeElfFile(
+  path: string,
+  insns: readonly Insn[],
+  maps: readonly MapSpec[],
+  opts: ElfExportOptions,
+): void {
   writeFileSync(path, compileToElf(insns, maps, opts));
 }

@@ -12,11 +12,43 @@
  * Deliberately absent: `.BTF.ext` (func/line info), debug info, several programs per object.
  */
 import { BytecodeError, UsageError } from "../errors.js";
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, encode, OP_CALL, OP_LDDW, opInfo, type Insn, jumpTarget } from "../vm/isa.js";
+import {
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  encode,
+  OP_CALL,
+  OP_LDDW,
+  opInfo,
+  type Insn,
+  jumpTarget,
+} from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { buildMapsBtf, mapStructSize } from "./btf-writer.js";
-import { EHDR_SIZE, EM_BPF, ET_REL, R_BPF_64_32, R_BPF_64_64, REL_SIZE, SHDR_SIZE, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS, SHT_REL, SHT_STRTAB, SHT_SYMTAB, STB_GLOBAL, STB_LOCAL, STT_FUNC, STT_OBJECT, STT_SECTION, SYM_SIZE } from "./elf-file.js";
+import {
+  EHDR_SIZE,
+  EM_BPF,
+  ET_REL,
+  R_BPF_64_32,
+  R_BPF_64_64,
+  REL_SIZE,
+  SHDR_SIZE,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_WRITE,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+  SHT_REL,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  STB_GLOBAL,
+  STB_LOCAL,
+  STT_FUNC,
+  STT_OBJECT,
+  STT_SECTION,
+  SYM_SIZE,
+} from "./elf-file.js";
 
 export interface ElfExportOptions {
   /** 40 → section `sk_reuseport/migrate`, 39 → `sk_reuseport`. */
@@ -34,7 +66,12 @@ const DATA_SECTION = /^\.(rodata|data|bss)(\..*)?$/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A map written as a global data section rather than in `.maps`. */
-const isDataMap = (m: MapSpec): boolean => m.name !== undefined && DATA_SECTION.test(m.name) && m.type === BPF_MAP_TYPE_ARRAY && m.keySize === 4 && m.maxEntries === 1;
+const isDataMap = (m: MapSpec): boolean =>
+  m.name !== undefined &&
+  DATA_SECTION.test(m.name) &&
+  m.type === BPF_MAP_TYPE_ARRAY &&
+  m.keySize === 4 &&
+  m.maxEntries === 1;
 
 interface OutSection {
   name: string;
@@ -51,12 +88,21 @@ interface OutSection {
 
 /** Build the object. Throws `UsageError` for bad options and `BytecodeError` for lddw that name no declared map. */
 export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], opts: ElfExportOptions): Uint8Array {
-  const secName = opts.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE ? "sk_reuseport/migrate" : opts.attachType === BPF_SK_REUSEPORT_SELECT ? "sk_reuseport" : undefined;
-  if (secName === undefined) throw new UsageError(`ELF export supports attach types 39 (sk_reuseport) and 40 (sk_reuseport/migrate), got ${opts.attachType}`);
+  const secName =
+    opts.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE
+      ? "sk_reuseport/migrate"
+      : opts.attachType === BPF_SK_REUSEPORT_SELECT
+        ? "sk_reuseport"
+        : undefined;
+  if (secName === undefined)
+    throw new UsageError(
+      `ELF export supports attach types 39 (sk_reuseport) and 40 (sk_reuseport/migrate), got ${opts.attachType}`,
+    );
   const progName = opts.programName ?? "baton_policy";
   if (!IDENT.test(progName)) throw new UsageError(`program name '${progName}' is not a C identifier`);
   const license = opts.license ?? "GPL";
-  if (insns.length === 0) throw new BytecodeError("elf.empty", "the program is empty (expected at least one instruction)", { insn: 0 });
+  if (insns.length === 0)
+    throw new BytecodeError("elf.empty", "the program is empty (expected at least one instruction)", { insn: 0 });
 
   const sorted = [...maps].sort((a, b) => a.fd - b.fd);
   const btfMaps = sorted.filter((m) => !isDataMap(m));
@@ -65,8 +111,10 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
   const nameOf = new Map<number, string>();
   for (const m of sorted) {
     const n = m.name ?? `map_${m.fd}`;
-    if (!isDataMap(m) && !IDENT.test(n)) throw new UsageError(`map name '${n}' (fd ${m.fd}) is not a C identifier; ELF maps are named by symbols`);
-    if (names.has(n) || nameOf.has(m.fd)) throw new UsageError(`two maps share the ${names.has(n) ? `name '${n}'` : `fd ${m.fd}`}`);
+    if (!isDataMap(m) && !IDENT.test(n))
+      throw new UsageError(`map name '${n}' (fd ${m.fd}) is not a C identifier; ELF maps are named by symbols`);
+    if (names.has(n) || nameOf.has(m.fd))
+      throw new UsageError(`two maps share the ${names.has(n) ? `name '${n}'` : `fd ${m.fd}`}`);
     names.add(n);
     nameOf.set(m.fd, n);
   }
@@ -78,14 +126,48 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
   const sections: OutSection[] = [{ name: "", type: 0, flags: 0, data: new Uint8Array(0), align: 0 }];
   const add = (s: OutSection): number => sections.push(s) - 1;
   const strtabIdx = add({ name: ".strtab", type: SHT_STRTAB, flags: 0, data: new Uint8Array(0), align: 1 });
-  const textIdx = split.subprograms.length > 0 ? add({ name: ".text", type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, data: new Uint8Array(0), align: 8 }) : -1;
-  const textRelIdx = textIdx >= 0 ? add({ name: ".rel.text", type: SHT_REL, flags: SHF_INFO_LINK, data: new Uint8Array(0), info: textIdx, align: 8, entsize: REL_SIZE }) : -1;
-  const progIdx = add({ name: secName, type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, data: new Uint8Array(0), align: 8 });
-  const relIdx = add({ name: `.rel${secName}`, type: SHT_REL, flags: SHF_INFO_LINK, data: new Uint8Array(0), info: progIdx, align: 8, entsize: REL_SIZE });
+  const textIdx =
+    split.subprograms.length > 0
+      ? add({ name: ".text", type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, data: new Uint8Array(0), align: 8 })
+      : -1;
+  const textRelIdx =
+    textIdx >= 0
+      ? add({
+          name: ".rel.text",
+          type: SHT_REL,
+          flags: SHF_INFO_LINK,
+          data: new Uint8Array(0),
+          info: textIdx,
+          align: 8,
+          entsize: REL_SIZE,
+        })
+      : -1;
+  const progIdx = add({
+    name: secName,
+    type: SHT_PROGBITS,
+    flags: SHF_ALLOC | SHF_EXECINSTR,
+    data: new Uint8Array(0),
+    align: 8,
+  });
+  const relIdx = add({
+    name: `.rel${secName}`,
+    type: SHT_REL,
+    flags: SHF_INFO_LINK,
+    data: new Uint8Array(0),
+    info: progIdx,
+    align: 8,
+    entsize: REL_SIZE,
+  });
   const mapOffsets = new Map<number, number>();
   let mapsIdx = -1;
   if (btfMaps.length > 0) {
-    const fieldsOf = (m: MapSpec): [string, number][] => [["type", m.type], ["key_size", m.keySize], ["value_size", m.valueSize], ["max_entries", m.maxEntries], ...((m.flags ?? 0) !== 0 ? [["map_flags", m.flags!] as [string, number]] : [])];
+    const fieldsOf = (m: MapSpec): [string, number][] => [
+      ["type", m.type],
+      ["key_size", m.keySize],
+      ["value_size", m.valueSize],
+      ["max_entries", m.maxEntries],
+      ...((m.flags ?? 0) !== 0 ? [["map_flags", m.flags!] as [string, number]] : []),
+    ];
     let off = 0;
     const inputs = btfMaps.map((m) => {
       const fields = fieldsOf(m);
@@ -94,20 +176,51 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
       off += mapStructSize(fields);
       return r;
     });
-    mapsIdx = add({ name: ".maps", type: SHT_PROGBITS, flags: SHF_WRITE | SHF_ALLOC, data: new Uint8Array(off), align: 8 });
+    mapsIdx = add({
+      name: ".maps",
+      type: SHT_PROGBITS,
+      flags: SHF_WRITE | SHF_ALLOC,
+      data: new Uint8Array(off),
+      align: 8,
+    });
     add({ name: ".BTF", type: SHT_PROGBITS, flags: 0, data: buildMapsBtf(inputs), align: 4 });
   }
   const dataIdx = new Map<number, number>();
   for (const m of dataMaps) {
     const init = opts.initialData?.get(m.fd);
-    if (init !== undefined && init.length !== m.valueSize) throw new UsageError(`initial data for '${m.name}' has ${init.length} bytes, the map's value is ${m.valueSize}`);
+    if (init !== undefined && init.length !== m.valueSize)
+      throw new UsageError(`initial data for '${m.name}' has ${init.length} bytes, the map's value is ${m.valueSize}`);
     const bss = m.name!.startsWith(".bss");
     const ro = m.name!.startsWith(".rodata");
     const data = bss ? new Uint8Array(0) : (init ?? new Uint8Array(m.valueSize)).slice();
-    dataIdx.set(m.fd, add({ name: m.name!, type: bss ? SHT_NOBITS : SHT_PROGBITS, flags: ro ? SHF_ALLOC : SHF_WRITE | SHF_ALLOC, data, size: m.valueSize, align: 8 }));
+    dataIdx.set(
+      m.fd,
+      add({
+        name: m.name!,
+        type: bss ? SHT_NOBITS : SHT_PROGBITS,
+        flags: ro ? SHF_ALLOC : SHF_WRITE | SHF_ALLOC,
+        data,
+        size: m.valueSize,
+        align: 8,
+      }),
+    );
   }
-  const licIdx = add({ name: "license", type: SHT_PROGBITS, flags: SHF_WRITE | SHF_ALLOC, data: new Uint8Array([...latin1(license), 0]), align: 1 });
-  const symtabIdx = add({ name: ".symtab", type: SHT_SYMTAB, flags: 0, data: new Uint8Array(0), link: strtabIdx, align: 8, entsize: SYM_SIZE });
+  const licIdx = add({
+    name: "license",
+    type: SHT_PROGBITS,
+    flags: SHF_WRITE | SHF_ALLOC,
+    data: new Uint8Array([...latin1(license), 0]),
+    align: 1,
+  });
+  const symtabIdx = add({
+    name: ".symtab",
+    type: SHT_SYMTAB,
+    flags: 0,
+    data: new Uint8Array(0),
+    link: strtabIdx,
+    align: 8,
+    entsize: SYM_SIZE,
+  });
   for (const r of [relIdx, textRelIdx]) if (r >= 0) sections[r]!.link = symtabIdx;
 
   // ---- string table (section and symbol names share it, as clang does) ----
@@ -125,16 +238,55 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
   };
 
   // ---- symbols: locals (null, section symbols, static subprograms) first, then globals ----
-  interface Sym { name: string; info: number; shndx: number; value: number; size: number }
+  interface Sym {
+    name: string;
+    info: number;
+    shndx: number;
+    value: number;
+    size: number;
+  }
   const syms: Sym[] = [{ name: "", info: 0, shndx: 0, value: 0, size: 0 }];
   const sectionSym = new Map<number, number>();
-  for (const idx of [...(textIdx >= 0 ? [textIdx] : []), ...dataIdx.values()]) sectionSym.set(idx, syms.push({ name: "", info: (STB_LOCAL << 4) | STT_SECTION, shndx: idx, value: 0, size: 0 }) - 1);
-  for (const f of split.subprograms) syms.push({ name: `${progName}_sub${f.start}`, info: (STB_LOCAL << 4) | STT_FUNC, shndx: textIdx, value: (f.start - split.mainLength) * 8, size: f.length * 8 });
+  for (const idx of [...(textIdx >= 0 ? [textIdx] : []), ...dataIdx.values()])
+    sectionSym.set(
+      idx,
+      syms.push({ name: "", info: (STB_LOCAL << 4) | STT_SECTION, shndx: idx, value: 0, size: 0 }) - 1,
+    );
+  for (const f of split.subprograms)
+    syms.push({
+      name: `${progName}_sub${f.start}`,
+      info: (STB_LOCAL << 4) | STT_FUNC,
+      shndx: textIdx,
+      value: (f.start - split.mainLength) * 8,
+      size: f.length * 8,
+    });
   const firstGlobal = syms.length;
-  syms.push({ name: progName, info: (STB_GLOBAL << 4) | STT_FUNC, shndx: progIdx, value: 0, size: split.mainLength * 8 });
+  syms.push({
+    name: progName,
+    info: (STB_GLOBAL << 4) | STT_FUNC,
+    shndx: progIdx,
+    value: 0,
+    size: split.mainLength * 8,
+  });
   const mapSym = new Map<number, number>();
-  for (const m of btfMaps) mapSym.set(m.fd, syms.push({ name: nameOf.get(m.fd)!, info: (STB_GLOBAL << 4) | STT_OBJECT, shndx: mapsIdx, value: mapOffsets.get(m.fd)!, size: 8 * (4 + ((m.flags ?? 0) !== 0 ? 1 : 0)) }) - 1);
-  syms.push({ name: "_license", info: (STB_GLOBAL << 4) | STT_OBJECT, shndx: licIdx, value: 0, size: license.length + 1 });
+  for (const m of btfMaps)
+    mapSym.set(
+      m.fd,
+      syms.push({
+        name: nameOf.get(m.fd)!,
+        info: (STB_GLOBAL << 4) | STT_OBJECT,
+        shndx: mapsIdx,
+        value: mapOffsets.get(m.fd)!,
+        size: 8 * (4 + ((m.flags ?? 0) !== 0 ? 1 : 0)),
+      }) - 1,
+    );
+  syms.push({
+    name: "_license",
+    info: (STB_GLOBAL << 4) | STT_OBJECT,
+    shndx: licIdx,
+    value: 0,
+    size: license.length + 1,
+  });
 
   // ---- program bytes and relocations (offsets relative to each slot's own section) ----
   const out: Insn[] = [];
@@ -142,16 +294,34 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
     if (insn.opcode === OP_LDDW && (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE)) {
-      if (i + 1 >= insns.length) throw new BytecodeError("elf.truncated-lddw", "lddw without its second slot at the end of the program", { insn: i });
+      if (i + 1 >= insns.length)
+        throw new BytecodeError("elf.truncated-lddw", "lddw without its second slot at the end of the program", {
+          insn: i,
+        });
       const fd = insn.imm;
-      if (!nameOf.has(fd)) throw new BytecodeError("elf.unknown-map", `lddw names map fd ${fd}, but the declared maps are ${sorted.map((m) => m.fd).join(", ") || "none"}`, { insn: i });
+      if (!nameOf.has(fd))
+        throw new BytecodeError(
+          "elf.unknown-map",
+          `lddw names map fd ${fd}, but the declared maps are ${sorted.map((m) => m.fd).join(", ") || "none"}`,
+          { insn: i },
+        );
       if (insn.src === BPF_PSEUDO_MAP_FD) {
-        if (!mapSym.has(fd)) throw new BytecodeError("elf.data-map-fd", `lddw src=1 names '${nameOf.get(fd)}', a global data map; libbpf only relocates such maps as values (src=2)`, { insn: i });
+        if (!mapSym.has(fd))
+          throw new BytecodeError(
+            "elf.data-map-fd",
+            `lddw src=1 names '${nameOf.get(fd)}', a global data map; libbpf only relocates such maps as values (src=2)`,
+            { insn: i },
+          );
         rels.push({ at: i, type: R_BPF_64_64, sym: mapSym.get(fd)! });
         out.push({ ...insn, src: 0, imm: 0, imm2: 0 }, { ...insns[i + 1]!, imm: 0 });
       } else {
         const sec = dataIdx.get(fd);
-        if (sec === undefined) throw new BytecodeError("elf.map-value", `lddw src=2 names map '${nameOf.get(fd)}', which is not a global data map (.rodata/.data/.bss); libbpf cannot express a value pointer into a .maps map`, { insn: i });
+        if (sec === undefined)
+          throw new BytecodeError(
+            "elf.map-value",
+            `lddw src=2 names map '${nameOf.get(fd)}', which is not a global data map (.rodata/.data/.bss); libbpf cannot express a value pointer into a .maps map`,
+            { insn: i },
+          );
         rels.push({ at: i, type: R_BPF_64_64, sym: sectionSym.get(sec)! });
         out.push({ ...insn, src: 0, imm: insn.imm2, imm2: 0 }, { ...insns[i + 1]!, imm: 0 });
       }
@@ -264,7 +434,12 @@ function splitFunctions(insns: readonly Insn[]): Split {
     }
     if (insn.opcode !== OP_CALL || insn.src !== BPF_PSEUDO_CALL) continue;
     const t = i + insn.imm + 1;
-    if (t <= 0 || t >= insns.length) throw new BytecodeError("elf.bad-call", `local call targets slot ${t}, outside the program's subprograms (1..${insns.length - 1})`, { insn: i });
+    if (t <= 0 || t >= insns.length)
+      throw new BytecodeError(
+        "elf.bad-call",
+        `local call targets slot ${t}, outside the program's subprograms (1..${insns.length - 1})`,
+        { insn: i },
+      );
     targets.add(t);
   }
   const starts = [...targets].sort((a, b) => a - b);
@@ -289,7 +464,11 @@ function splitFunctions(insns: readonly Insn[]): Split {
     const target = jumpTarget(insn, i)!;
     // Targets outside the program are a verifier's business; only splitting can break in-range jumps.
     if (starts.length > 0 && target >= 0 && target < insns.length && fnOf(target) !== fnOf(i)) {
-      throw new BytecodeError("elf.jump-out-of-function", `jump to slot ${target} leaves its function (slots ${bounds[fnOf(i)]}..${bounds[fnOf(i) + 1]! - 1}); functions start at local-call targets`, { insn: i });
+      throw new BytecodeError(
+        "elf.jump-out-of-function",
+        `jump to slot ${target} leaves its function (slots ${bounds[fnOf(i)]}..${bounds[fnOf(i) + 1]! - 1}); functions start at local-call targets`,
+        { insn: i },
+      );
     }
   }
   return { mainLength, subprograms };

@@ -100,7 +100,7 @@ export function rsh64(l: number, h: number, n: number): number {
     return (l >>> n) | (h << (32 - n));
   }
   S[0] = 0;
-  return h >>> (n - 32) | 0;
+  return (h >>> (n - 32)) | 0;
 }
 
 /** (h:l) >> n arithmetic, n in 0..63. */

@@ -384,7 +384,8 @@ function badL4(l4: number, len: number): InputError {
 }
 
 /** Byte-swap a u32 (host value → the word a little-endian load of network-order bytes sees). */
-const bswap32 = (x: number): number => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+const bswap32 = (x: number): number =>
+  (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 
 /** Fill a `struct bpf_sock` view (20 u32 words) from a socket, in bpf_sock_convert_ctx_access byte orders. */
 function writeSockWords(w: Uint32Array, sk: VmSocket): void {
@@ -404,5 +405,7 @@ function writeSockWords(w: Uint32Array, sk: VmSocket): void {
 
 /** Four u32 words of an IPv6 address whose bytes are in network order (a little-endian load sees them as stored). */
 function writeIp6(w: Uint32Array, at: number, a: Uint8Array | undefined): void {
-  for (let i = 0; i < 4; i++) w[at + i] = a === undefined ? 0 : (a[i * 4]! | (a[i * 4 + 1]! << 8) | (a[i * 4 + 2]! << 16) | (a[i * 4 + 3]! << 24)) >>> 0;
+  for (let i = 0; i < 4; i++)
+    w[at + i] =
+      a === undefined ? 0 : (a[i * 4]! | (a[i * 4 + 1]! << 8) | (a[i * 4 + 2]! << 16) | (a[i * 4 + 3]! << 24)) >>> 0;
 }

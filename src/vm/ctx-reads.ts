@@ -56,7 +56,7 @@ export const SK_VIEW_LOADED = 1 << CTX_WORDS;
 /** The program can load through ctx `migrating_sk`. */
 export const MIG_VIEW_LOADED = 1 << (CTX_WORDS + 1);
 /** Every word and both views: what "unsure" answers. */
-export const ALL_CTX_WORDS = (1 << CTX_WORDS) - 1 | SK_VIEW_LOADED | MIG_VIEW_LOADED;
+export const ALL_CTX_WORDS = ((1 << CTX_WORDS) - 1) | SK_VIEW_LOADED | MIG_VIEW_LOADED;
 
 const R1 = 1 << 1;
 const CALLER_SAVED = 0b111111; // r0–r5 are clobbered by a helper call

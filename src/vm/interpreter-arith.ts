@@ -27,7 +27,7 @@ export function mul64(M: Int32Array, d: number, bl: number, bh: number): void {
   const m1 = a1 * b0 + (t >>> 16);
   const m2 = a0 * b1 + (m1 & 0xffff);
   const carry = a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536);
-  M[d] = ((m2 << 16) | (t & 0xffff)) | 0;
+  M[d] = (m2 << 16) | (t & 0xffff) | 0;
   M[d + 1] = (carry + Math.imul(M[d + 1]!, bl) + Math.imul(al, bh)) | 0;
 }
 
@@ -120,11 +120,24 @@ export function atomic(R: Uint32Array, r: Region, a: number, s: number, op: numb
       nhi = (mhi + shi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
       break;
     }
-    case BPF_OR: nlo = mlo | slo; nhi = mhi | shi; break;
-    case BPF_AND: nlo = mlo & slo; nhi = mhi & shi; break;
-    case BPF_XOR: nlo = mlo ^ slo; nhi = mhi ^ shi; break;
+    case BPF_OR:
+      nlo = mlo | slo;
+      nhi = mhi | shi;
+      break;
+    case BPF_AND:
+      nlo = mlo & slo;
+      nhi = mhi & shi;
+      break;
+    case BPF_XOR:
+      nlo = mlo ^ slo;
+      nhi = mhi ^ shi;
+      break;
     default:
-      if (op === BPF_XCHG) { nlo = slo; nhi = shi; break; }
+      if (op === BPF_XCHG) {
+        nlo = slo;
+        nhi = shi;
+        break;
+      }
       if (op === BPF_CMPXCHG) {
         // Compare with r0 (its low half only for the 32-bit form); r0 receives the old value.
         const eq = R[0] === mlo && (!wide || R[1] === mhi);
@@ -148,4 +161,3 @@ function writeBack(v: DataView, a: number, lo: number, hi: number, wide: boolean
   v.setUint32(a, lo >>> 0, true);
   if (wide) v.setUint32(a + 4, hi >>> 0, true);
 }
-

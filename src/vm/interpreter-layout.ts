@@ -64,7 +64,14 @@ export function fillRunLengths(M: Int32Array, n: number, ends: Uint8Array): void
  * over the mark) and overwrite the handler of that instruction with `budgetCode`. Returns the
  * saved (index, word) pairs appended to `saved`, which `restore` puts back.
  */
-export function armBudget(M: Int32Array, p: number, count: number, budget: number, budgetCode: number, saved: number[]): void {
+export function armBudget(
+  M: Int32Array,
+  p: number,
+  count: number,
+  budget: number,
+  budgetCode: number,
+  saved: number[],
+): void {
   const before = count - M[p + LEN]!;
   let q = p;
   for (let k = budget - before; ; k--) {

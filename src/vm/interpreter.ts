@@ -114,28 +114,151 @@ const STACK_SIZE = MAX_STACK * MAX_CALL_DEPTH;
 
 /** Dense handler codes; local to this file so the numbers are inlined into the switch. */
 const enum H {
-  BAD, END_OF_PROGRAM, NOP,
-  ADD64_K, ADD64_X, SUB64_K, SUB64_X, MUL64_K, MUL64_X, DIV64_K, DIV64_X, SDIV64_K, SDIV64_X,
-  MOD64_K, MOD64_X, SMOD64_K, SMOD64_X, OR64_K, OR64_X, AND64_K, AND64_X, XOR64_K, XOR64_X,
-  LSH64_K, LSH64_X, RSH64_K, RSH64_X, ARSH64_K, ARSH64_X, NEG64, MOV64_K, MOV64_X,
-  MOVSX8_64, MOVSX16_64, MOVSX32_64,
-  ADD32_K, ADD32_X, SUB32_K, SUB32_X, MUL32_K, MUL32_X, DIV32_K, DIV32_X, SDIV32_K, SDIV32_X,
-  MOD32_K, MOD32_X, SMOD32_K, SMOD32_X, OR32_K, OR32_X, AND32_K, AND32_X, XOR32_K, XOR32_X,
-  LSH32_K, LSH32_X, RSH32_K, RSH32_X, ARSH32_K, ARSH32_X, NEG32, MOV32_K, MOV32_X,
-  MOVSX8_32, MOVSX16_32,
-  TRUNC16, TRUNC32, SWAP16, SWAP32, SWAP64,
-  JA, JEQ_K, JEQ_X, JNE_K, JNE_X, JSET_K, JSET_X, JGT_K, JGT_X, JGE_K, JGE_X, JLT_K, JLT_X,
-  JLE_K, JLE_X, JSGT_K, JSGT_X, JSGE_K, JSGE_X, JSLT_K, JSLT_X, JSLE_K, JSLE_X,
-  JEQ32_K, JEQ32_X, JNE32_K, JNE32_X, JSET32_K, JSET32_X, JGT32_K, JGT32_X, JGE32_K, JGE32_X,
-  JLT32_K, JLT32_X, JLE32_K, JLE32_X, JSGT32_K, JSGT32_X, JSGE32_K, JSGE32_X, JSLT32_K, JSLT32_X,
-  JSLE32_K, JSLE32_X,
-  LDX_B, LDX_H, LDX_W, LDX_DW, LDXS_B, LDXS_H, LDXS_W,
-  ST_B, ST_H, ST_W, ST_DW, STX_B, STX_H, STX_W, STX_DW, ATOMIC32, ATOMIC64,
-  LDDW, CALL, CALLX, CALL_LOCAL, EXIT,
+  BAD,
+  END_OF_PROGRAM,
+  NOP,
+  ADD64_K,
+  ADD64_X,
+  SUB64_K,
+  SUB64_X,
+  MUL64_K,
+  MUL64_X,
+  DIV64_K,
+  DIV64_X,
+  SDIV64_K,
+  SDIV64_X,
+  MOD64_K,
+  MOD64_X,
+  SMOD64_K,
+  SMOD64_X,
+  OR64_K,
+  OR64_X,
+  AND64_K,
+  AND64_X,
+  XOR64_K,
+  XOR64_X,
+  LSH64_K,
+  LSH64_X,
+  RSH64_K,
+  RSH64_X,
+  ARSH64_K,
+  ARSH64_X,
+  NEG64,
+  MOV64_K,
+  MOV64_X,
+  MOVSX8_64,
+  MOVSX16_64,
+  MOVSX32_64,
+  ADD32_K,
+  ADD32_X,
+  SUB32_K,
+  SUB32_X,
+  MUL32_K,
+  MUL32_X,
+  DIV32_K,
+  DIV32_X,
+  SDIV32_K,
+  SDIV32_X,
+  MOD32_K,
+  MOD32_X,
+  SMOD32_K,
+  SMOD32_X,
+  OR32_K,
+  OR32_X,
+  AND32_K,
+  AND32_X,
+  XOR32_K,
+  XOR32_X,
+  LSH32_K,
+  LSH32_X,
+  RSH32_K,
+  RSH32_X,
+  ARSH32_K,
+  ARSH32_X,
+  NEG32,
+  MOV32_K,
+  MOV32_X,
+  MOVSX8_32,
+  MOVSX16_32,
+  TRUNC16,
+  TRUNC32,
+  SWAP16,
+  SWAP32,
+  SWAP64,
+  JA,
+  JEQ_K,
+  JEQ_X,
+  JNE_K,
+  JNE_X,
+  JSET_K,
+  JSET_X,
+  JGT_K,
+  JGT_X,
+  JGE_K,
+  JGE_X,
+  JLT_K,
+  JLT_X,
+  JLE_K,
+  JLE_X,
+  JSGT_K,
+  JSGT_X,
+  JSGE_K,
+  JSGE_X,
+  JSLT_K,
+  JSLT_X,
+  JSLE_K,
+  JSLE_X,
+  JEQ32_K,
+  JEQ32_X,
+  JNE32_K,
+  JNE32_X,
+  JSET32_K,
+  JSET32_X,
+  JGT32_K,
+  JGT32_X,
+  JGE32_K,
+  JGE32_X,
+  JLT32_K,
+  JLT32_X,
+  JLE32_K,
+  JLE32_X,
+  JSGT32_K,
+  JSGT32_X,
+  JSGE32_K,
+  JSGE32_X,
+  JSLT32_K,
+  JSLT32_X,
+  JSLE32_K,
+  JSLE32_X,
+  LDX_B,
+  LDX_H,
+  LDX_W,
+  LDX_DW,
+  LDXS_B,
+  LDXS_H,
+  LDXS_W,
+  ST_B,
+  ST_H,
+  ST_W,
+  ST_DW,
+  STX_B,
+  STX_H,
+  STX_W,
+  STX_DW,
+  ATOMIC32,
+  ATOMIC64,
+  LDDW,
+  CALL,
+  CALLX,
+  CALL_LOCAL,
+  EXIT,
   /** Instruction budget+1 (written over a handler by armBudget for one run). */
   BUDGET,
   // Fused pairs (see fuse()): the first instruction's operands in this record, the second's in the next.
-  F_LDXDW_JCC64X, F_ADD64K_JCC64K, F_MOV64X_MOV64X, F_ADD64K_ADD64K_JCC64K,
+  F_LDXDW_JCC64X,
+  F_ADD64K_JCC64K,
+  F_MOV64X_MOV64X,
+  F_ADD64K_ADD64K_JCC64K,
 }
 
 /** Opcode byte -> handler for everything whose handler depends on the opcode alone. */
@@ -167,13 +290,19 @@ function buildTables(): void {
   BY_OPCODE.set(BPF_ALU64 | BPF_NEG | BPF_K, H.NEG64);
   BY_OPCODE.set(BPF_ALU | BPF_NEG | BPF_K, H.NEG32);
   const signed: ReadonlyArray<readonly [number, number, H]> = [
-    [BPF_ALU64 | BPF_DIV | BPF_K, 1, H.SDIV64_K], [BPF_ALU64 | BPF_DIV | BPF_X, 1, H.SDIV64_X],
-    [BPF_ALU | BPF_DIV | BPF_K, 1, H.SDIV32_K], [BPF_ALU | BPF_DIV | BPF_X, 1, H.SDIV32_X],
-    [BPF_ALU64 | BPF_MOD | BPF_K, 1, H.SMOD64_K], [BPF_ALU64 | BPF_MOD | BPF_X, 1, H.SMOD64_X],
-    [BPF_ALU | BPF_MOD | BPF_K, 1, H.SMOD32_K], [BPF_ALU | BPF_MOD | BPF_X, 1, H.SMOD32_X],
-    [BPF_ALU64 | BPF_MOV | BPF_X, 8, H.MOVSX8_64], [BPF_ALU64 | BPF_MOV | BPF_X, 16, H.MOVSX16_64],
+    [BPF_ALU64 | BPF_DIV | BPF_K, 1, H.SDIV64_K],
+    [BPF_ALU64 | BPF_DIV | BPF_X, 1, H.SDIV64_X],
+    [BPF_ALU | BPF_DIV | BPF_K, 1, H.SDIV32_K],
+    [BPF_ALU | BPF_DIV | BPF_X, 1, H.SDIV32_X],
+    [BPF_ALU64 | BPF_MOD | BPF_K, 1, H.SMOD64_K],
+    [BPF_ALU64 | BPF_MOD | BPF_X, 1, H.SMOD64_X],
+    [BPF_ALU | BPF_MOD | BPF_K, 1, H.SMOD32_K],
+    [BPF_ALU | BPF_MOD | BPF_X, 1, H.SMOD32_X],
+    [BPF_ALU64 | BPF_MOV | BPF_X, 8, H.MOVSX8_64],
+    [BPF_ALU64 | BPF_MOV | BPF_X, 16, H.MOVSX16_64],
     [BPF_ALU64 | BPF_MOV | BPF_X, 32, H.MOVSX32_64],
-    [BPF_ALU | BPF_MOV | BPF_X, 8, H.MOVSX8_32], [BPF_ALU | BPF_MOV | BPF_X, 16, H.MOVSX16_32],
+    [BPF_ALU | BPF_MOV | BPF_X, 8, H.MOVSX8_32],
+    [BPF_ALU | BPF_MOV | BPF_X, 16, H.MOVSX16_32],
   ];
   for (const [op, off, h] of signed) BY_OFFSET.set(op * 65536 + off, h);
   const jmp: ReadonlyArray<readonly [number, H, H, H, H]> = [
@@ -256,7 +385,12 @@ function mapInsn(ins: Insn, i: number): Mapped {
   } else {
     code = BY_OPCODE.get(op);
   }
-  if (code === undefined) throw new BytecodeError("vm.unsupported", `opcode 0x${op.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`, { insn: i });
+  if (code === undefined)
+    throw new BytecodeError(
+      "vm.unsupported",
+      `opcode 0x${op.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
+      { insn: i },
+    );
   return { code, kLo, kHi, target };
 }
 
@@ -266,7 +400,9 @@ function mapInsn(ins: Insn, i: number): Mapped {
  * fused handler computes the three-way outcome once and tests one bit instead of a kind chain.
  */
 function jumpKind(code: number, k: boolean): number {
-  const table = k ? [H.JGT_K, H.JGE_K, H.JLT_K, H.JLE_K, H.JEQ_K, H.JNE_K] : [H.JGT_X, H.JGE_X, H.JLT_X, H.JLE_X, H.JEQ_X, H.JNE_X];
+  const table = k
+    ? [H.JGT_K, H.JGE_K, H.JLT_K, H.JLE_K, H.JEQ_K, H.JNE_K]
+    : [H.JGT_X, H.JGE_X, H.JLT_X, H.JLE_X, H.JEQ_X, H.JNE_X];
   const i = table.indexOf(code);
   return i < 0 ? 0 : [4, 6, 1, 3, 2, 5][i]!;
 }
@@ -303,7 +439,13 @@ function fuse(M: Int32Array, n: number): void {
 
 /** Handlers after which execution does not simply fall through to the next slot. */
 function endsRun(code: H): boolean {
-  return (code >= H.JA && code <= H.JSLE32_X) || code === H.EXIT || code === H.CALL_LOCAL || code === H.BAD || code === H.END_OF_PROGRAM;
+  return (
+    (code >= H.JA && code <= H.JSLE32_X) ||
+    code === H.EXIT ||
+    code === H.CALL_LOCAL ||
+    code === H.BAD ||
+    code === H.END_OF_PROGRAM
+  );
 }
 
 /**
@@ -311,9 +453,33 @@ function endsRun(code: H): boolean {
  * not) cost a context load and a hole check per use in V8's optimised code, literals cost
  * nothing. Checked against the layout module when this module loads.
  */
-const enum L { CODE = 24, STRIDE = 8, W = 0, KLO = 1, KHI = 2, OFF = 3, LEN = 4, PLAIN = 5, NEXT = 6, KIND = 7, TLEN = 7, R10_LO = 20, PMASK = 0x7ffffff }
-if (layout.CODE !== L.CODE || layout.STRIDE !== L.STRIDE || layout.W !== L.W || layout.KLO !== L.KLO || layout.KHI !== L.KHI
-  || layout.OFF !== L.OFF || layout.LEN !== L.LEN || layout.PLAIN !== L.PLAIN || layout.NEXT !== L.NEXT || layout.TLEN !== L.TLEN) {
+const enum L {
+  CODE = 24,
+  STRIDE = 8,
+  W = 0,
+  KLO = 1,
+  KHI = 2,
+  OFF = 3,
+  LEN = 4,
+  PLAIN = 5,
+  NEXT = 6,
+  KIND = 7,
+  TLEN = 7,
+  R10_LO = 20,
+  PMASK = 0x7ffffff,
+}
+if (
+  layout.CODE !== L.CODE ||
+  layout.STRIDE !== L.STRIDE ||
+  layout.W !== L.W ||
+  layout.KLO !== L.KLO ||
+  layout.KHI !== L.KHI ||
+  layout.OFF !== L.OFF ||
+  layout.LEN !== L.LEN ||
+  layout.PLAIN !== L.PLAIN ||
+  layout.NEXT !== L.NEXT ||
+  layout.TLEN !== L.TLEN
+) {
   throw new Error("interpreter: layout constants out of step with interpreter-layout.ts");
 }
 const recOf = layout.rec;
@@ -355,7 +521,12 @@ export class Interpreter implements Engine {
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.unwind = options.unwindHelper;
     // One extra record: falling off the end lands on a trap instead of reading past the image.
-    if (recOf(n + 1) > L.PMASK) throw new BytecodeError("vm.too-large", `program of ${n} slots is too large for the interpreter; expected at most ${(L.PMASK - L.CODE) / L.STRIDE - 1}`, { insn: 0 });
+    if (recOf(n + 1) > L.PMASK)
+      throw new BytecodeError(
+        "vm.too-large",
+        `program of ${n} slots is too large for the interpreter; expected at most ${(L.PMASK - L.CODE) / L.STRIDE - 1}`,
+        { insn: 0 },
+      );
     const M = new Int32Array(recOf(n + 1));
     this.M = M;
     this.regs = new Uint32Array(M.buffer, 0, REG_WORDS);
@@ -374,7 +545,12 @@ export class Interpreter implements Engine {
       if (endsRun(m.code)) ends[i] = 1;
       if (m.code === H.CALL) this.helperAt[i] = this.helpers.get(ins.imm);
       if (m.code === H.LDDW) {
-        if (ins.src !== 0) throw new BytecodeError("vm.lddw-pseudo", `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`, { insn: i });
+        if (ins.src !== 0)
+          throw new BytecodeError(
+            "vm.lddw-pseudo",
+            `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`,
+            { insn: i },
+          );
         M[p + L.NEXT] = 2 * L.STRIDE;
         M[p + L.STRIDE + L.W] = H.BAD;
         M[p + L.STRIDE + L.NEXT] = L.STRIDE;
@@ -410,10 +586,28 @@ export class Interpreter implements Engine {
     const M = this.M;
     if (this.patched.length > 0) restore(M, this.patched);
     // Every register but r1, r2 and r10 starts at 0 (unrolled: cheaper than fill() per run).
-    M[0] = 0; M[1] = 0; M[2] = r1lo; M[3] = r1hi; M[4] = r2; M[5] = 0;
-    M[6] = 0; M[7] = 0; M[8] = 0; M[9] = 0; M[10] = 0; M[11] = 0;
-    M[12] = 0; M[13] = 0; M[14] = 0; M[15] = 0; M[16] = 0; M[17] = 0;
-    M[18] = 0; M[19] = 0; M[L.R10_LO] = STACK_SIZE; M[21] = this.stack.id;
+    M[0] = 0;
+    M[1] = 0;
+    M[2] = r1lo;
+    M[3] = r1hi;
+    M[4] = r2;
+    M[5] = 0;
+    M[6] = 0;
+    M[7] = 0;
+    M[8] = 0;
+    M[9] = 0;
+    M[10] = 0;
+    M[11] = 0;
+    M[12] = 0;
+    M[13] = 0;
+    M[14] = 0;
+    M[15] = 0;
+    M[16] = 0;
+    M[17] = 0;
+    M[18] = 0;
+    M[19] = 0;
+    M[L.R10_LO] = STACK_SIZE;
+    M[21] = this.stack.id;
     if (this.dirtyFrom < STACK_SIZE) {
       // Word stores from dirtyFrom's word (the bytes below it are zero): cheaper than fill(),
       // a runtime call, for the few words a program's frame usually spans.
@@ -453,6 +647,8 @@ export class Interpreter implements Engine {
       const d = (w >>> 8) & 0xff;
       let tk = false;
       jump: {
+        // One case per line, so the switch reads as a table of the instruction set.
+        // prettier-ignore
         switch (w & 0xff) {
           // ---- ALU64 (int32 halves; carries and borrows from unsigned compares) ----
           case H.ADD64_K: { const x = M[d]!; const lo = (x + M[p + L.KLO]!) | 0; M[d] = lo; M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; break; }
@@ -825,7 +1021,7 @@ export class Interpreter implements Engine {
   private callHelper(w: number, p: number, done: number, depth: number): boolean {
     const R = this.regs;
     const d = (w >>> 8) & 0xff;
-    const i = ((p - L.CODE) >> 3);
+    const i = (p - L.CODE) >> 3;
     let id: number;
     let fn: HelperFn | undefined;
     if ((w & 0xff) === H.CALL) {
@@ -847,7 +1043,10 @@ export class Interpreter implements Engine {
     // stack region), and only if it writes through its arguments at all (`writesArgs`); then
     // any active frame may change, so the next run clears them all.
     const stackId = this.stack.id;
-    if (fn.writesArgs !== false && (R[3] === stackId || R[5] === stackId || R[7] === stackId || R[9] === stackId || R[11] === stackId)) {
+    if (
+      fn.writesArgs !== false &&
+      (R[3] === stackId || R[5] === stackId || R[7] === stackId || R[9] === stackId || R[11] === stackId)
+    ) {
       const low = STACK_SIZE - (depth + 1) * MAX_STACK;
       if (low < this.dirtyFrom) this.dirtyFrom = low;
     }

@@ -147,7 +147,12 @@ export function sizeBytes(sizeField: number): 1 | 2 | 4 | 8 {
   }
 }
 
-export const SIZE_SUFFIX: Readonly<Record<number, string>> = { [BPF_B]: "b", [BPF_H]: "h", [BPF_W]: "w", [BPF_DW]: "dw" };
+export const SIZE_SUFFIX: Readonly<Record<number, string>> = {
+  [BPF_B]: "b",
+  [BPF_H]: "h",
+  [BPF_W]: "w",
+  [BPF_DW]: "dw",
+};
 
 /** One decoded slot. `imm2` is the second slot's imm for `lddw` (high 32 bits), else 0. */
 export interface Insn {
@@ -187,13 +192,28 @@ export function decode(bytes: Uint8Array): Insn[] {
     const opcode = bytes[b]!;
     const regs = bytes[b + 1]!;
     const imm2 = opcode === OP_LDDW && i + 1 < n ? dv.getInt32(b + 12, true) : 0;
-    out[i] = { opcode, dst: regs & 0x0f, src: regs >> 4, off: dv.getInt16(b + 2, true), imm: dv.getInt32(b + 4, true), imm2 };
+    out[i] = {
+      opcode,
+      dst: regs & 0x0f,
+      src: regs >> 4,
+      off: dv.getInt16(b + 2, true),
+      imm: dv.getInt32(b + 4, true),
+      imm2,
+    };
   }
   return out;
 }
 
 /** Encode one slot into `dv` at byte offset `at`. */
-function encodeSlot(dv: DataView, at: number, opcode: number, dst: number, src: number, off: number, imm: number): void {
+function encodeSlot(
+  dv: DataView,
+  at: number,
+  opcode: number,
+  dst: number,
+  src: number,
+  off: number,
+  imm: number,
+): void {
   dv.setUint8(at, opcode);
   dv.setUint8(at + 1, ((src & 0xf) << 4) | (dst & 0xf));
   dv.setInt16(at + 2, off, true);

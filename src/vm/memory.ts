@@ -76,9 +76,17 @@ export class AddressSpace {
     const what = write ? "write" : "read";
     const loc = insn >= 0 ? { insn } : undefined;
     if (r !== undefined && lo + size <= r.size && write && !r.writable) {
-      return new VmTrap("vm.read-only", `${what} of ${plural(size, "byte")} at ${addr} is in read-only region ${r.name}; valid regions: ${this.describe()}`, loc);
+      return new VmTrap(
+        "vm.read-only",
+        `${what} of ${plural(size, "byte")} at ${addr} is in read-only region ${r.name}; valid regions: ${this.describe()}`,
+        loc,
+      );
     }
-    return new VmTrap("vm.out-of-bounds", `${what} of ${plural(size, "byte")} at ${addr} is outside every region; valid regions: ${this.describe()}`, loc);
+    return new VmTrap(
+      "vm.out-of-bounds",
+      `${what} of ${plural(size, "byte")} at ${addr} is outside every region; valid regions: ${this.describe()}`,
+      loc,
+    );
   }
 
   /** `name [start, end) rw` for every region, for trap messages. */

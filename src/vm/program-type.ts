@@ -182,7 +182,13 @@ const DATA_MAP_TYPES = [BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_LRU_
 const RINGBUF = [BPF_MAP_TYPE_RINGBUF];
 
 type P = HelperProto;
-const int = (id: number, name: string, args: readonly ArgType[] = [], more: Partial<P> = {}): P => ({ id, name, args, ret: "integer", ...more });
+const int = (id: number, name: string, args: readonly ArgType[] = [], more: Partial<P> = {}): P => ({
+  id,
+  name,
+  args,
+  ret: "integer",
+  ...more,
+});
 const PERFMON = { perfmon: true } as const;
 
 /**
@@ -194,31 +200,55 @@ const PERFMON = { perfmon: true } as const;
  * kernel/trace/bpf_trace.c, kernel/bpf/ringbuf.c, bpf_task_storage.c, cgroup.c, filter.c).
  */
 const protos: HelperProto[] = [
-  { id: 1, name: "map_lookup_elem", args: ["const_map_ptr", "map_key"], ret: "map_value_or_null", mapTypes: DATA_MAP_TYPES },
+  {
+    id: 1,
+    name: "map_lookup_elem",
+    args: ["const_map_ptr", "map_key"],
+    ret: "map_value_or_null",
+    mapTypes: DATA_MAP_TYPES,
+  },
   int(2, "map_update_elem", ["const_map_ptr", "map_key", "map_value", "anything"], { mapTypes: DATA_MAP_TYPES }),
   int(3, "map_delete_elem", ["const_map_ptr", "map_key"], { mapTypes: DATA_MAP_TYPES }),
   int(5, "ktime_get_ns"),
   int(6, "trace_printk", ["mem", "const_size"], PERFMON), // variadic r3-r5: not checked
   int(7, "get_prandom_u32"),
   int(8, "get_smp_processor_id"),
-  { id: 12, name: "tail_call", args: ["ctx", "const_map_ptr", "anything"], ret: "void", mapTypes: [BPF_MAP_TYPE_PROG_ARRAY] },
+  {
+    id: 12,
+    name: "tail_call",
+    args: ["ctx", "const_map_ptr", "anything"],
+    ret: "void",
+    mapTypes: [BPF_MAP_TYPE_PROG_ARRAY],
+  },
   int(14, "get_current_pid_tgid"),
   int(15, "get_current_uid_gid"),
   int(16, "get_current_comm", ["uninit_mem", "const_size"], PERFMON),
   int(17, "get_cgroup_classid"), // bpf_get_cgroup_classid_curr_proto
-  int(22, "perf_event_read", ["const_map_ptr", "anything"], { mapTypes: [BPF_MAP_TYPE_PERF_EVENT_ARRAY], perfmon: true }),
+  int(22, "perf_event_read", ["const_map_ptr", "anything"], {
+    mapTypes: [BPF_MAP_TYPE_PERF_EVENT_ARRAY],
+    perfmon: true,
+  }),
   int(26, "skb_load_bytes", ["ctx", "anything", "uninit_mem", "const_size"]), // sk_reuseport_load_bytes_proto
   int(35, "get_current_task", [], PERFMON),
   int(37, "current_task_under_cgroup", ["const_map_ptr", "anything"], { mapTypes: [BPF_MAP_TYPE_CGROUP_ARRAY] }),
   int(42, "get_numa_node_id"),
   int(46, "get_socket_cookie", ["sock_common"]), // bpf_get_socket_ptr_cookie_proto: | PTR_MAYBE_NULL
-  int(55, "perf_event_read_value", ["const_map_ptr", "anything", "uninit_mem", "const_size"], { mapTypes: [BPF_MAP_TYPE_PERF_EVENT_ARRAY], perfmon: true }),
+  int(55, "perf_event_read_value", ["const_map_ptr", "anything", "uninit_mem", "const_size"], {
+    mapTypes: [BPF_MAP_TYPE_PERF_EVENT_ARRAY],
+    perfmon: true,
+  }),
   int(68, "skb_load_bytes_relative", ["ctx", "anything", "uninit_mem", "const_size", "anything"]),
   int(80, "get_current_cgroup_id"),
   int(82, "sk_select_reuseport", ["ctx", "const_map_ptr", "map_key", "anything"], { mapTypes: SOCK_MAP_TYPES }),
-  int(87, "map_push_elem", ["const_map_ptr", "map_value", "anything"], { mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER] }),
-  int(88, "map_pop_elem", ["const_map_ptr", "map_value_uninit"], { mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK] }),
-  int(89, "map_peek_elem", ["const_map_ptr", "map_value_uninit"], { mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER] }),
+  int(87, "map_push_elem", ["const_map_ptr", "map_value", "anything"], {
+    mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER],
+  }),
+  int(88, "map_pop_elem", ["const_map_ptr", "map_value_uninit"], {
+    mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK],
+  }),
+  int(89, "map_peek_elem", ["const_map_ptr", "map_value_uninit"], {
+    mapTypes: [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_BLOOM_FILTER],
+  }),
   { id: 93, name: "spin_lock", args: ["spin_lock"], ret: "void" },
   { id: 94, name: "spin_unlock", args: ["spin_lock"], ret: "void" },
   int(105, "strtol", ["mem", "const_size", "anything", "long_out"]),
@@ -234,21 +264,45 @@ const protos: HelperProto[] = [
   int(123, "get_current_ancestor_cgroup_id", ["anything"]),
   int(125, "ktime_get_boot_ns"),
   int(130, "ringbuf_output", ["const_map_ptr", "mem", "const_size_or_zero", "anything"], { mapTypes: RINGBUF }),
-  { id: 131, name: "ringbuf_reserve", args: ["const_map_ptr", "const_alloc_size_or_zero", "anything"], ret: "mem_or_null", mapTypes: RINGBUF },
+  {
+    id: 131,
+    name: "ringbuf_reserve",
+    args: ["const_map_ptr", "const_alloc_size_or_zero", "anything"],
+    ret: "mem_or_null",
+    mapTypes: RINGBUF,
+  },
   { id: 132, name: "ringbuf_submit", args: ["ringbuf_mem_release", "anything"], ret: "void" },
   { id: 133, name: "ringbuf_discard", args: ["ringbuf_mem_release", "anything"], ret: "void" },
   int(134, "ringbuf_query", ["const_map_ptr", "anything"], { mapTypes: RINGBUF }),
-  int(141, "get_task_stack", ["btf_id", "uninit_mem", "const_size_or_zero", "anything"], { btfStruct: "task_struct", perfmon: true }),
+  int(141, "get_task_stack", ["btf_id", "uninit_mem", "const_size_or_zero", "anything"], {
+    btfStruct: "task_struct",
+    perfmon: true,
+  }),
   int(148, "copy_from_user", ["uninit_mem", "const_size_or_zero", "anything"], { mightSleep: true, perfmon: true }),
   int(149, "snprintf_btf", ["mem_write", "const_size", "mem", "const_size", "anything"], PERFMON),
   { id: 153, name: "per_cpu_ptr", args: ["percpu_btf_id", "anything"], ret: "mem_or_btf_id", perfmon: true },
   { id: 154, name: "this_cpu_ptr", args: ["percpu_btf_id"], ret: "mem_or_btf_id", perfmon: true },
-  { id: 156, name: "task_storage_get", args: ["const_map_ptr", "btf_id_or_null", "map_value_or_null", "anything"], ret: "map_value_or_null", btfStruct: "task_struct", mapTypes: [BPF_MAP_TYPE_TASK_STORAGE] },
-  int(157, "task_storage_delete", ["const_map_ptr", "btf_id"], { btfStruct: "task_struct", mapTypes: [BPF_MAP_TYPE_TASK_STORAGE] }),
+  {
+    id: 156,
+    name: "task_storage_get",
+    args: ["const_map_ptr", "btf_id_or_null", "map_value_or_null", "anything"],
+    ret: "map_value_or_null",
+    btfStruct: "task_struct",
+    mapTypes: [BPF_MAP_TYPE_TASK_STORAGE],
+  },
+  int(157, "task_storage_delete", ["const_map_ptr", "btf_id"], {
+    btfStruct: "task_struct",
+    mapTypes: [BPF_MAP_TYPE_TASK_STORAGE],
+  }),
   { id: 158, name: "get_current_task_btf", args: [], ret: "btf_id", btfStruct: "task_struct", perfmon: true },
   int(160, "ktime_get_coarse_ns"),
   int(164, "for_each_map_elem", ["const_map_ptr", "func", "stack_or_null", "anything"]),
-  int(165, "snprintf", ["mem_write_or_null", "const_size_or_zero", "const_str", "mem_or_null", "const_size_or_zero"], PERFMON),
+  int(
+    165,
+    "snprintf",
+    ["mem_write_or_null", "const_size_or_zero", "const_str", "mem_or_null", "const_size_or_zero"],
+    PERFMON,
+  ),
   int(169, "timer_init", ["timer", "const_map_ptr", "anything"]),
   int(170, "timer_set_callback", ["timer", "func"]),
   int(171, "timer_start", ["timer", "anything", "anything"]),
@@ -256,12 +310,25 @@ const protos: HelperProto[] = [
   { id: 175, name: "task_pt_regs", args: ["btf_id"], ret: "btf_id", btfStruct: "task_struct", perfmon: true },
   int(176, "get_branch_snapshot", ["uninit_mem", "const_size_or_zero", "anything"], PERFMON),
   int(177, "trace_vprintk", ["mem", "const_size", "mem_or_null", "const_size_or_zero"], PERFMON),
-  int(180, "find_vma", ["btf_id", "anything", "func", "stack_or_null", "anything"], { btfStruct: "task_struct", perfmon: true }),
+  int(180, "find_vma", ["btf_id", "anything", "func", "stack_or_null", "anything"], {
+    btfStruct: "task_struct",
+    perfmon: true,
+  }),
   int(181, "loop", ["anything", "func", "stack_or_null", "anything"]),
   int(182, "strncmp", ["mem", "const_size", "const_str"]),
-  int(191, "copy_from_user_task", ["uninit_mem", "const_size_or_zero", "anything", "btf_id", "anything"], { btfStruct: "task_struct", mightSleep: true, perfmon: true }),
+  int(191, "copy_from_user_task", ["uninit_mem", "const_size_or_zero", "anything", "btf_id", "anything"], {
+    btfStruct: "task_struct",
+    mightSleep: true,
+    perfmon: true,
+  }),
   { id: 194, name: "kptr_xchg", args: ["kptr_dest", "btf_id_release"], ret: "btf_id_or_null" },
-  { id: 195, name: "map_lookup_percpu_elem", args: ["const_map_ptr", "map_key", "anything"], ret: "map_value_or_null", mapTypes: [BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH] },
+  {
+    id: 195,
+    name: "map_lookup_percpu_elem",
+    args: ["const_map_ptr", "map_key", "anything"],
+    ret: "map_value_or_null",
+    mapTypes: [BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_PERCPU_HASH],
+  },
   int(197, "dynptr_from_mem", ["uninit_mem", "const_size_or_zero", "anything", "dynptr_uninit"]),
   int(198, "ringbuf_reserve_dynptr", ["const_map_ptr", "anything", "anything", "dynptr_uninit"], { mapTypes: RINGBUF }),
   { id: 199, name: "ringbuf_submit_dynptr", args: ["dynptr_release", "anything"], ret: "void" },
@@ -270,9 +337,21 @@ const protos: HelperProto[] = [
   int(202, "dynptr_write", ["dynptr", "anything", "mem", "const_size_or_zero", "anything"]),
   { id: 203, name: "dynptr_data", args: ["dynptr", "anything", "const_alloc_size_or_zero"], ret: "mem_or_null" },
   int(208, "ktime_get_tai_ns"),
-  int(209, "user_ringbuf_drain", ["const_map_ptr", "func", "stack_or_null", "anything"], { mapTypes: [BPF_MAP_TYPE_USER_RINGBUF] }),
-  { id: 210, name: "cgrp_storage_get", args: ["const_map_ptr", "btf_id_or_null", "map_value_or_null", "anything"], ret: "map_value_or_null", btfStruct: "cgroup", mapTypes: [BPF_MAP_TYPE_CGRP_STORAGE] },
-  int(211, "cgrp_storage_delete", ["const_map_ptr", "btf_id"], { btfStruct: "cgroup", mapTypes: [BPF_MAP_TYPE_CGRP_STORAGE] }),
+  int(209, "user_ringbuf_drain", ["const_map_ptr", "func", "stack_or_null", "anything"], {
+    mapTypes: [BPF_MAP_TYPE_USER_RINGBUF],
+  }),
+  {
+    id: 210,
+    name: "cgrp_storage_get",
+    args: ["const_map_ptr", "btf_id_or_null", "map_value_or_null", "anything"],
+    ret: "map_value_or_null",
+    btfStruct: "cgroup",
+    mapTypes: [BPF_MAP_TYPE_CGRP_STORAGE],
+  },
+  int(211, "cgrp_storage_delete", ["const_map_ptr", "btf_id"], {
+    btfStruct: "cgroup",
+    mapTypes: [BPF_MAP_TYPE_CGRP_STORAGE],
+  }),
 ];
 
 /** `struct sk_reuseport_md` (spec §F): 56 bytes, read-only. */

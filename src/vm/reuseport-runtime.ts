@@ -60,14 +60,25 @@ export class SkReuseportRuntime {
   declare private readonly ctxId: number;
 
   constructor(o: SkReuseportRuntimeOptions) {
-    const envOpts = { maps: o.maps, seed: o.seed ?? 0, ...(o.rng !== undefined ? { rng: o.rng } : {}), ...(o.clock !== undefined ? { clock: o.clock } : {}), ...(o.numaNode !== undefined ? { numaNode: o.numaNode } : {}) };
+    const envOpts = {
+      maps: o.maps,
+      seed: o.seed ?? 0,
+      ...(o.rng !== undefined ? { rng: o.rng } : {}),
+      ...(o.clock !== undefined ? { clock: o.clock } : {}),
+      ...(o.numaNode !== undefined ? { numaNode: o.numaNode } : {}),
+    };
     this.context = new ReuseportContext(o.maps.mem);
     this.env = new HelperEnv({ ...envOpts, ctx: this.context });
     this.ctxId = this.context.ctx.id;
     this.insns = relocate(o.insns, o.maps);
     if (o.fullContext !== true) this.context.setReadWords(ctxReadWords(this.insns));
     const helpers = createHelperTable(this.env, SK_REUSEPORT);
-    this.engine = o.engine(this.insns, { mem: o.maps.mem, helpers, ctxRegion: this.ctxId, ...(o.budget !== undefined ? { budget: o.budget } : {}) });
+    this.engine = o.engine(this.insns, {
+      mem: o.maps.mem,
+      helpers,
+      ctxRegion: this.ctxId,
+      ...(o.budget !== undefined ? { budget: o.budget } : {}),
+    });
   }
 
   /** Run the program for one decision. The returned object is reused by the next call. */

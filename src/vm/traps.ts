@@ -14,7 +14,9 @@ export function budgetTrap(budget: number, insn: number): VmTrap {
 
 /** Execution fell past the last slot (`last` is the last instruction's index). */
 export function fellOffTrap(last: number): VmTrap {
-  return new VmTrap("vm.fell-off", `execution ran past the last instruction (${last}); expected an exit or a jump`, { insn: last });
+  return new VmTrap("vm.fell-off", `execution ran past the last instruction (${last}); expected an exit or a jump`, {
+    insn: last,
+  });
 }
 
 export function badInsnTrap(slot: number): VmTrap {
@@ -26,12 +28,18 @@ export function callDepthTrap(insn: number): VmTrap {
 }
 
 export function unknownHelperTrap(id: number, helpers: HelperTable, insn: number): VmTrap {
-  return new VmTrap("vm.unknown-helper", `call to helper ${id}, which is not available here (expected one of: ${[...helpers.keys()].join(", ") || "none"})`, { insn });
+  return new VmTrap(
+    "vm.unknown-helper",
+    `call to helper ${id}, which is not available here (expected one of: ${[...helpers.keys()].join(", ") || "none"})`,
+    { insn },
+  );
 }
 
 /** `callx` through register `reg` holding (hi:lo), which names no helper. */
 export function badCallxTrap(reg: number, hi: number, lo: number, insn: number): VmTrap {
-  return new VmTrap("vm.bad-callx", `callx target r${reg} = ${formatAddress(hi, lo)} is not a registered helper id`, { insn });
+  return new VmTrap("vm.bad-callx", `callx target r${reg} = ${formatAddress(hi, lo)} is not a registered helper id`, {
+    insn,
+  });
 }
 
 export function badAtomicTrap(op: number): VmTrap {

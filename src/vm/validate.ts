@@ -49,7 +49,11 @@ function fail(insn: number, code: string, message: string): never {
 export function checkStructure(bytes: Uint8Array): Insn[] {
   if (bytes.length === 0) fail(0, "empty", "program is empty (expected at least one 8-byte instruction)");
   if (bytes.length % SLOT_SIZE !== 0) {
-    fail(Math.floor(bytes.length / SLOT_SIZE), "length", `program length ${plural(bytes.length, "byte")} is not a multiple of 8 (${plural(bytes.length % SLOT_SIZE, "trailing byte")})`);
+    fail(
+      Math.floor(bytes.length / SLOT_SIZE),
+      "length",
+      `program length ${plural(bytes.length, "byte")} is not a multiple of 8 (${plural(bytes.length % SLOT_SIZE, "trailing byte")})`,
+    );
   }
   const insns = decode(bytes);
   const n = insns.length;
@@ -62,7 +66,11 @@ export function checkStructure(bytes: Uint8Array): Insn[] {
       if (i + 1 >= n) fail(i, "lddw-truncated", "lddw is missing its second slot (it is the last slot of the program)");
       const t = insns[i + 1]!;
       if (t.opcode !== 0 || t.dst !== 0 || t.src !== 0 || t.off !== 0) {
-        fail(i + 1, "lddw-second-slot", `second slot of lddw must have opcode 0, registers 0 and offset 0; got opcode ${hex(t.opcode)}, dst r${t.dst}, src r${t.src}, offset ${t.off}`);
+        fail(
+          i + 1,
+          "lddw-second-slot",
+          `second slot of lddw must have opcode 0, registers 0 and offset 0; got opcode ${hex(t.opcode)}, dst r${t.dst}, src r${t.src}, offset ${t.off}`,
+        );
       }
       wideTail[i + 1] = 1;
       i++;
@@ -83,21 +91,25 @@ function mustBeZero(i: number, what: "src" | "dst" | "offset" | "imm", value: nu
 }
 
 function checkTarget(i: number, target: number, n: number, wideTail: Uint8Array, what: string): void {
-  if (target < 0 || target >= n) fail(i, "target-range", `${what} target ${target} is out of range (program has ${plural(n, "instruction")})`);
-  if (wideTail[target] === 1) fail(i, "target-lddw", `${what} target ${target} is the second slot of the lddw at ${target - 1}`);
+  if (target < 0 || target >= n)
+    fail(i, "target-range", `${what} target ${target} is out of range (program has ${plural(n, "instruction")})`);
+  if (wideTail[target] === 1)
+    fail(i, "target-lddw", `${what} target ${target} is the second slot of the lddw at ${target - 1}`);
 }
 
 function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void {
   const info = opInfo(ins.opcode);
   if (info === undefined) fail(i, "unknown-opcode", `unknown opcode ${hex(ins.opcode)}`);
   const name = info.name;
-  if (ins.dst >= NUM_REGS) fail(i, "bad-register", `${name}: dst register r${ins.dst} does not exist (expected r0-r10)`);
+  if (ins.dst >= NUM_REGS)
+    fail(i, "bad-register", `${name}: dst register r${ins.dst} does not exist (expected r0-r10)`);
   // callx uses only dst; every other kind either uses src as a register or checks it below.
   if (ins.src >= NUM_REGS && info.kind !== "call" && info.kind !== "lddw") {
     fail(i, "bad-register", `${name}: src register r${ins.src} does not exist (expected r0-r10)`);
   }
   const noR10 = (): void => {
-    if (ins.dst === R10) fail(i, "write-r10", `${name}: r10 is the read-only frame pointer and cannot be a destination`);
+    if (ins.dst === R10)
+      fail(i, "write-r10", `${name}: r10 is the read-only frame pointer and cannot be a destination`);
   };
   const op = ins.opcode;
   const x = opSource(op) === BPF_X;
@@ -114,10 +126,12 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
       if (x) mustBeZero(i, "imm", ins.imm, name);
       else mustBeZero(i, "src", ins.src, name);
       if (code === BPF_DIV || code === BPF_MOD) {
-        if (ins.off !== 0 && ins.off !== 1) fail(i, "bad-offset", `${name}: offset must be 0 (unsigned) or 1 (signed), got ${ins.off}`);
+        if (ins.off !== 0 && ins.off !== 1)
+          fail(i, "bad-offset", `${name}: offset must be 0 (unsigned) or 1 (signed), got ${ins.off}`);
       } else if (code === BPF_MOV && x) {
         const ok = opClass(op) === BPF_ALU64 ? [0, 8, 16, 32] : [0, 8, 16];
-        if (!ok.includes(ins.off)) fail(i, "bad-offset", `${name}: offset must be one of ${ok.join(", ")} (movsx width), got ${ins.off}`);
+        if (!ok.includes(ins.off))
+          fail(i, "bad-offset", `${name}: offset must be one of ${ok.join(", ")} (movsx width), got ${ins.off}`);
       } else {
         mustBeZero(i, "offset", ins.off, name);
       }
@@ -127,7 +141,8 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
       noR10();
       mustBeZero(i, "src", ins.src, name);
       mustBeZero(i, "offset", ins.off, name);
-      if (ins.imm !== 16 && ins.imm !== 32 && ins.imm !== 64) fail(i, "bad-width", `${name}: width (imm) must be 16, 32 or 64, got ${ins.imm}`);
+      if (ins.imm !== 16 && ins.imm !== 32 && ins.imm !== 64)
+        fail(i, "bad-width", `${name}: width (imm) must be 16, 32 or 64, got ${ins.imm}`);
       return;
     case "jmp":
       if (x) mustBeZero(i, "imm", ins.imm, name);
@@ -149,7 +164,8 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
       mustBeZero(i, "offset", ins.off, name);
       if (ins.src === BPF_PSEUDO_KFUNC_CALL) fail(i, "kfunc", "kfunc calls (call with src=2) are not supported");
       if (ins.src === BPF_PSEUDO_CALL) checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "call");
-      else if (ins.src !== 0) fail(i, "bad-call-src", `call: src must be 0 (helper) or 1 (local function), got ${ins.src}`);
+      else if (ins.src !== 0)
+        fail(i, "bad-call-src", `call: src must be 0 (helper) or 1 (local function), got ${ins.src}`);
       return;
     case "callx":
       mustBeZero(i, "src", ins.src, name);
@@ -165,7 +181,8 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
     case "lddw":
       noR10();
       mustBeZero(i, "offset", ins.off, name);
-      if (ins.src > BPF_PSEUDO_MAP_IDX_VALUE) fail(i, "bad-lddw-src", `lddw: src must be 0 (constant) or a pseudo source 1-6, got ${ins.src}`);
+      if (ins.src > BPF_PSEUDO_MAP_IDX_VALUE)
+        fail(i, "bad-lddw-src", `lddw: src must be 0 (constant) or a pseudo source 1-6, got ${ins.src}`);
       return;
     case "ldx":
     case "ldxsx":

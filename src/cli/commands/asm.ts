@@ -15,7 +15,10 @@ export function readInput(path: string, encoding?: "utf8"): string | Uint8Array 
   try {
     return encoding === undefined ? new Uint8Array(readFileSync(path)) : readFileSync(path, encoding);
   } catch (e) {
-    throw new InputError("input.unreadable", `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.unreadable",
+      `cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
@@ -31,7 +34,8 @@ export function slotsAsHex(bytes: Uint8Array): string {
 export const command: Command = {
   name: "asm",
   summary: "assemble conformance-dialect eBPF text to bytecode",
-  usage: "baton asm FILE.s [-o FILE.bin]\n  -o, --output FILE  write the raw little-endian 8-byte slots to FILE; without it, print one slot per line\n                     as 16 hex digits (memory byte order)",
+  usage:
+    "baton asm FILE.s [-o FILE.bin]\n  -o, --output FILE  write the raw little-endian 8-byte slots to FILE; without it, print one slot per line\n                     as 16 hex digits (memory byte order)",
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { output: { type: "string", short: "o" } });
     if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
@@ -41,7 +45,10 @@ export const command: Command = {
       try {
         writeFileSync(values.output, bytes);
       } catch (e) {
-        throw new InputError("output.unwritable", `cannot write '${values.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InputError(
+          "output.unwritable",
+          `cannot write '${values.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
       return 0;
     }

@@ -63,7 +63,12 @@ export function measure(fn: () => void, rounds = 7, warmup = 100_000, roundMs = 
     samples.push((now() - t0) / batch);
   }
   samples.sort((a, b) => a - b);
-  return { nsPerRun: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]!, runs: rounds * batch };
+  return {
+    nsPerRun: samples[Math.floor(samples.length / 2)]!,
+    min: samples[0]!,
+    max: samples[samples.length - 1]!,
+    runs: rounds * batch,
+  };
 }
 
 export interface PairedTiming {
@@ -106,7 +111,14 @@ function summary(samples: number[], runs: number): Timing {
  * medians swings by more than the few ns being measured. The order inside a pair alternates
  * (ab, ba, …) so a steady drift cancels instead of biasing the difference.
  */
-export function measurePaired(a: () => void, b: () => void, pairs = 70, warmup = 100_000, roundMs = 5, clock: BenchClock = "cpu"): PairedTiming {
+export function measurePaired(
+  a: () => void,
+  b: () => void,
+  pairs = 70,
+  warmup = 100_000,
+  roundMs = 5,
+  clock: BenchClock = "cpu",
+): PairedTiming {
   const now = clock === "cpu" ? cpuNs : wallNs;
   for (let i = 0; i < warmup; i++) {
     a();
@@ -137,7 +149,14 @@ export function measurePaired(a: () => void, b: () => void, pairs = 70, warmup =
     d.push(ta - tb);
   }
   d.sort((x, y) => x - y);
-  return { a: summary(sa, pairs * na), b: summary(sb, pairs * nb), diff: quantile(d, 0.5), diffQ1: quantile(d, 0.25), diffQ3: quantile(d, 0.75), pairs };
+  return {
+    a: summary(sa, pairs * na),
+    b: summary(sb, pairs * nb),
+    diff: quantile(d, 0.5),
+    diffQ1: quantile(d, 0.25),
+    diffQ3: quantile(d, 0.75),
+    pairs,
+  };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -152,9 +171,9 @@ export const command: Command = {
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
     "  --rounds N       timed rounds (default 7); the median and min–max over rounds are printed",
     "  --clock cpu|wall cpu (default: process CPU time, robust on a shared machine) or wall",
-    "  --json           print {\"ns_per_run\": x, \"min\": x, \"max\": x, \"runs\": N}",
+    '  --json           print {"ns_per_run": x, "min": x, "max": x, "runs": N}',
     "baton bench --policy FILE (.baton | .o | .s | .bin) [--engine interp|jit] [--listeners N] [--state TEST] [--rounds N] [--no-verify] [--json]",
-    "  --policy FILE    per-request cost through the socket model's reuseport hook; --json adds \"engine_ns\", \"hook_overhead_ns\" (median of paired rounds) and \"hook_overhead_spread_ns\" ([q1, q3])",
+    '  --policy FILE    per-request cost through the socket model\'s reuseport hook; --json adds "engine_ns", "hook_overhead_ns" (median of paired rounds) and "hook_overhead_spread_ns" ([q1, q3])',
     "  the policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT)",
     "  --no-verify      run the policy unverified, with every check on (a warning on stderr)",
     "  --listeners N    listeners in the reuseport group (default 16)",
@@ -178,17 +197,30 @@ export const command: Command = {
       "no-verify": { type: "boolean" },
     });
     const clockName = values.clock ?? "cpu";
-    if (clockName !== "cpu" && clockName !== "wall") throw new UsageError(`--clock expects cpu or wall, got '${clockName}'`);
+    if (clockName !== "cpu" && clockName !== "wall")
+      throw new UsageError(`--clock expects cpu or wall, got '${clockName}'`);
     const clock: BenchClock = clockName;
     const hookMode = values.policy !== undefined || values["kernel-pick"] === true;
     if (values.state !== undefined && values.policy === undefined) throw new UsageError("--state applies to --policy");
-    if (values["no-verify"] === true && values.policy === undefined) throw new UsageError("--no-verify applies to --policy");
+    if (values["no-verify"] === true && values.policy === undefined)
+      throw new UsageError("--no-verify applies to --policy");
     if (hookMode || values.listeners !== undefined) {
       if (!hookMode) throw new UsageError("--listeners applies to --policy or --kernel-pick");
-      if (values.policy !== undefined && values["kernel-pick"] === true) throw new UsageError("give --policy FILE or --kernel-pick, not both");
-      if (positionals.length > 0 || values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--policy/--kernel-pick take no program file or memory");
-      if (values["kernel-pick"] === true && values.engine !== undefined) throw new UsageError("--kernel-pick runs no program; --engine does not apply");
-      const opts = { listeners: intOption("listeners", values.listeners, 16, 1, 4096), rounds: intOption("rounds", values.rounds, 7, 1, 1000), engine: values.engine ?? "interp", json: values.json === true, clock, state: values.state, noVerify: values["no-verify"] === true };
+      if (values.policy !== undefined && values["kernel-pick"] === true)
+        throw new UsageError("give --policy FILE or --kernel-pick, not both");
+      if (positionals.length > 0 || values.mem !== undefined || values["mem-file"] !== undefined)
+        throw new UsageError("--policy/--kernel-pick take no program file or memory");
+      if (values["kernel-pick"] === true && values.engine !== undefined)
+        throw new UsageError("--kernel-pick runs no program; --engine does not apply");
+      const opts = {
+        listeners: intOption("listeners", values.listeners, 16, 1, 4096),
+        rounds: intOption("rounds", values.rounds, 7, 1, 1000),
+        engine: values.engine ?? "interp",
+        json: values.json === true,
+        clock,
+        state: values.state,
+        noVerify: values["no-verify"] === true,
+      };
       return benchHook(values.policy ?? null, opts, io);
     }
     if (positionals.length !== 1) throw new UsageError(`expected one program file, got ${positionals.length}`);
@@ -196,7 +228,11 @@ export const command: Command = {
     const memBytes = memoryFrom(values);
     const prog = await loadProgram(positionals[0]!);
     // A policy runs through the hook, behind the verifier's gate; as a bare program its maps would be unresolved.
-    if (isPolicy(prog)) throw new UsageError(`${prog.file} is a policy (it has maps or an attach type)`, `time it through the reuseport hook: baton bench --policy ${prog.file}`);
+    if (isPolicy(prog))
+      throw new UsageError(
+        `${prog.file} is a policy (it has maps or an attach type)`,
+        `time it through the reuseport hook: baton bench --policy ${prog.file}`,
+      );
     const { engine, r1hi, r2, label, why } = prepare(prog, memBytes, values.engine ?? "interp");
     if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
     if (why !== undefined) io.err(`note: runs on the checked JIT: ${why}`);
@@ -208,14 +244,25 @@ export const command: Command = {
       throw e;
     }
     const executed = engine.executed;
-    const t = measure(() => {
-      engine.run(r1hi, 0, r2);
-    }, rounds, undefined, undefined, clock);
+    const t = measure(
+      () => {
+        engine.run(r1hi, 0, r2);
+      },
+      rounds,
+      undefined,
+      undefined,
+      clock,
+    );
     if (values.json === true) {
-      io.out(`{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}, "engine": "${label}"}`);
+      io.out(
+        `{"ns_per_run": ${round1(t.nsPerRun)}, "min": ${round1(t.min)}, "max": ${round1(t.max)}, "runs": ${t.runs}, "engine": "${label}"}`,
+      );
     } else {
-      const per = executed > 0 ? `, ${(t.nsPerRun / executed).toFixed(2)} ns/insn over ${plural(executed, "instruction")}` : "";
-      io.out(`${positionals[0]} (${label}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(rounds, "round")}, ${plural(t.runs, "run")}${per})`);
+      const per =
+        executed > 0 ? `, ${(t.nsPerRun / executed).toFixed(2)} ns/insn over ${plural(executed, "instruction")}` : "";
+      io.out(
+        `${positionals[0]} (${label}): ${t.nsPerRun.toFixed(1)} ns/run (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(rounds, "round")}, ${plural(t.runs, "run")}${per})`,
+      );
     }
     return 0;
   },
@@ -224,7 +271,12 @@ export const command: Command = {
 const WARMUP_BATCHES = Math.ceil(100_000 / BATCH);
 /** Paired rounds (of ~5 ms per side) per `--rounds` unit: 7 rounds → 70 pairs, about 0.7 s. */
 const PAIRS_PER_ROUND = 10;
-const perRequest = (t: Timing): Timing => ({ nsPerRun: t.nsPerRun / BATCH, min: t.min / BATCH, max: t.max / BATCH, runs: t.runs * BATCH });
+const perRequest = (t: Timing): Timing => ({
+  nsPerRun: t.nsPerRun / BATCH,
+  min: t.min / BATCH,
+  max: t.max / BATCH,
+  runs: t.runs * BATCH,
+});
 
 interface HookOptions {
   readonly listeners: number;
@@ -240,8 +292,12 @@ interface HookOptions {
 
 async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promise<number> {
   engineByName(o.engine); // a usage error before the verifier's work
-  const policy = file === null ? null : await loadHookPolicy(file, o.state, { noVerify: o.noVerify, warn: (t) => io.err(t) });
-  const selected = policy === null ? { factory: engineByName(o.engine), label: o.engine } : selectEngine(o.engine, policy.insns, policy.verdict ?? null);
+  const policy =
+    file === null ? null : await loadHookPolicy(file, o.state, { noVerify: o.noVerify, warn: (t) => io.err(t) });
+  const selected =
+    policy === null
+      ? { factory: engineByName(o.engine), label: o.engine }
+      : selectEngine(o.engine, policy.insns, policy.verdict ?? null);
   const hook = buildHookBench(policy, selected.factory, o.listeners);
   try {
     for (let i = 0; i < 64; i++) hook.step(); // a trapping program is reported, not timed
@@ -269,17 +325,28 @@ async function benchHook(file: string | null, o: HookOptions, io: CliIO): Promis
   }
   const label = file === null ? "kernel pick" : `${file} (${selected.label})`;
   if (o.json) {
-    const fields = [`"ns_per_request": ${round1(t.nsPerRun)}`, `"min": ${round1(t.min)}`, `"max": ${round1(t.max)}`, `"runs": ${t.runs}`, `"listeners": ${o.listeners}`, `"engine": ${JSON.stringify(file === null ? "kernel" : o.engine)}`];
+    const fields = [
+      `"ns_per_request": ${round1(t.nsPerRun)}`,
+      `"min": ${round1(t.min)}`,
+      `"max": ${round1(t.max)}`,
+      `"runs": ${t.runs}`,
+      `"listeners": ${o.listeners}`,
+      `"engine": ${JSON.stringify(file === null ? "kernel" : o.engine)}`,
+    ];
     if (bare !== null) fields.push(`"engine_ns": ${round1(bare.nsPerRun)}`);
     fields.push(`"hook_overhead_ns": ${over === null ? "null" : round1(over.median)}`);
     fields.push(`"hook_overhead_spread_ns": ${over === null ? "null" : `[${round1(over.q1)}, ${round1(over.q3)}]`}`);
     io.out(`{${fields.join(", ")}}`);
   } else {
-    io.out(`${label}, ${plural(o.listeners, "listener")}: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(o.rounds, "round")}, ${plural(t.runs, "request")})`);
+    io.out(
+      `${label}, ${plural(o.listeners, "listener")}: ${t.nsPerRun.toFixed(1)} ns/request (min ${t.min.toFixed(1)} – max ${t.max.toFixed(1)}, ${plural(o.rounds, "round")}, ${plural(t.runs, "request")})`,
+    );
     if (bare !== null && over !== null) {
       // A negative or zero-straddling figure is noise, and is printed as such.
       const noise = over.median <= 0 || over.q1 <= 0 ? ", within noise" : "";
-      io.out(`  program alone ${bare.nsPerRun.toFixed(1)} ns/run; hook overhead ${over.median.toFixed(1)} ns/request (IQR ${over.q1.toFixed(1)} – ${over.q3.toFixed(1)} over ${o.rounds * PAIRS_PER_ROUND} paired rounds${noise})`);
+      io.out(
+        `  program alone ${bare.nsPerRun.toFixed(1)} ns/run; hook overhead ${over.median.toFixed(1)} ns/request (IQR ${over.q1.toFixed(1)} – ${over.q3.toFixed(1)} over ${o.rounds * PAIRS_PER_ROUND} paired rounds${noise})`,
+      );
     }
   }
   return 0;

@@ -44,15 +44,21 @@ export const command: Command = {
         else {
           const k = await kernelVerify(encode(p.insns), { attachType: p.attachType, maps: p.maps, logLevel: 1 });
           kernelRejected = !k.accepted;
-          kernel = k.accepted ? `kernel: accepted (processed ${k.stats.processed === undefined ? "? insns" : plural(k.stats.processed, "insn")})` : `kernel: rejected (errno ${k.errno}): ${kernelFirstError(k)}`;
+          kernel = k.accepted
+            ? `kernel: accepted (processed ${k.stats.processed === undefined ? "? insns" : plural(k.stats.processed, "insn")})`
+            : `kernel: rejected (errno ${k.errno}): ${kernelFirstError(k)}`;
           if (!k.accepted) io.err(k.log.trim().split("\n").slice(-12).join("\n"));
         }
       }
       if (!r.accepted || kernelRejected) failed++;
       if (r.accepted) {
-        io.out(`${file}: ok: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")}, ${plural(p.stackBytes, "stack byte")}, ${plural(r.processed, "instruction")} processed by the verifier, ${plural(p.tests.length, "test")}${kernel !== "" ? `; ${kernel}` : ""}`);
+        io.out(
+          `${file}: ok: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")}, ${plural(p.stackBytes, "stack byte")}, ${plural(r.processed, "instruction")} processed by the verifier, ${plural(p.tests.length, "test")}${kernel !== "" ? `; ${kernel}` : ""}`,
+        );
       } else {
-        io.err(`${file}: rejected by Baton's verifier (processed ${plural(r.processed, "insn")})${kernel !== "" ? `; ${kernel}` : ""}`);
+        io.err(
+          `${file}: rejected by Baton's verifier (processed ${plural(r.processed, "insn")})${kernel !== "" ? `; ${kernel}` : ""}`,
+        );
       }
     }
     return failed > 0 ? 1 : 0;

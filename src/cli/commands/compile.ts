@@ -43,7 +43,11 @@ export const command: Command = {
     const p = compileFile(file, (t) => io.err(t));
     if (p === null) return 1;
     // The gate comes before any output: a rejected program is neither written nor printed.
-    gateProgram(fromCompiled(p), { command: "compile", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
+    gateProgram(fromCompiled(p), {
+      command: "compile",
+      noVerify: values["no-verify"] === true,
+      warn: (t) => io.err(t),
+    });
     if (values.asm === true) io.out(asmListing(p));
     if (values.annotate === true) io.out(annotatedListing(p));
     if (values.json === true) io.out(JSON.stringify(policyJson(p)));
@@ -55,7 +59,9 @@ export const command: Command = {
         if ((e as NodeJS.ErrnoException).code === undefined) throw e;
         throw new InputError("output.write", `cannot write ${values.elf}: ${(e as NodeJS.ErrnoException).code}`);
       }
-      io.out(`${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${values.elf} (ELF, section sk_reuseport/migrate)`);
+      io.out(
+        `${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${values.elf} (ELF, section sk_reuseport/migrate)`,
+      );
     }
     const printed = values.asm === true || values.annotate === true || values.json === true || values.elf !== undefined;
     const out = values.output;
@@ -63,9 +69,13 @@ export const command: Command = {
       try {
         writeFileSync(out, encode(p.insns));
       } catch (e) {
-        throw new InputError("output.write", `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InputError(
+          "output.write",
+          `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
-      if (!printed) io.out(`${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${out}`);
+      if (!printed)
+        io.out(`${file}: ${plural(p.insns.length, "instruction")}, ${plural(p.maps.length, "map")} -> ${out}`);
     } else if (!printed) {
       // No output named: the bytecode goes to stdout, never to a file the user did not ask for.
       io.out(slotsAsHex(encode(p.insns)));

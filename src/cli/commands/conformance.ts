@@ -27,7 +27,12 @@ function collect(paths: readonly string[]): string[] {
       isDir = false; // reported as unreadable when read below
     }
     if (isDir) {
-      out.push(...readdirSync(p).filter((f) => f.endsWith(".data")).sort().map((f) => join(p, f)));
+      out.push(
+        ...readdirSync(p)
+          .filter((f) => f.endsWith(".data"))
+          .sort()
+          .map((f) => join(p, f)),
+      );
     } else out.push(p);
   }
   return out;
@@ -55,9 +60,13 @@ function runOne(path: string, engine: string): ConformanceResult {
 export const command: Command = {
   name: "conformance",
   summary: "run bpf_conformance .data files and report passes and failures",
-  usage: "baton conformance <dir | FILE.data…> [--engine interp|jit] [--verbose]\n  a directory runs every *.data file in it; exit 1 if any test failed\n  --engine interp|jit  the interpreter (default) or the JIT\n  -v, --verbose        also print PASS and SKIP lines (failures are always printed)",
+  usage:
+    "baton conformance <dir | FILE.data…> [--engine interp|jit] [--verbose]\n  a directory runs every *.data file in it; exit 1 if any test failed\n  --engine interp|jit  the interpreter (default) or the JIT\n  -v, --verbose        also print PASS and SKIP lines (failures are always printed)",
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, verbose: { type: "boolean", short: "v" } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      engine: { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+    });
     if (positionals.length === 0) throw new UsageError("expected a directory or .data files");
     const engine = values.engine ?? "interp";
     engineByName(engine); // usage errors before any output

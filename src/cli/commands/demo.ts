@@ -78,7 +78,10 @@ function readScenario(rel: string): Scenario {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new InputError("input.read", `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      "input.read",
+      `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseScenario(text, rel);
 }
@@ -95,12 +98,21 @@ export interface DemoPolicyOptions {
  * Load every non-builtin policy the scenario attaches (from the package root, or `--policy`)
  * through the CLI's gate, on the engine every command picks for it (policy-engine.ts).
  */
-export async function programsFor(sc: Scenario, engineName: string, seed: number, o: DemoPolicyOptions): Promise<{ programs: Map<string, (maps: ModelMaps) => ReuseportProgram>; engine: string | null }> {
+export async function programsFor(
+  sc: Scenario,
+  engineName: string,
+  seed: number,
+  o: DemoPolicyOptions,
+): Promise<{ programs: Map<string, (maps: ModelMaps) => ReuseportProgram>; engine: string | null }> {
   const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
   let label: string | null = null;
   for (const e of sc.events) {
     if (e.do !== "attach" || e.policy.startsWith("builtin:") || programs.has(e.policy)) continue;
-    const p = await loadVerifiedProgram(o.policy ?? `${ROOT}${e.policy}`, { command: "demo", warn: o.warn, ...(o.noVerify !== undefined ? { noVerify: o.noVerify } : {}) });
+    const p = await loadVerifiedProgram(o.policy ?? `${ROOT}${e.policy}`, {
+      command: "demo",
+      warn: o.warn,
+      ...(o.noVerify !== undefined ? { noVerify: o.noVerify } : {}),
+    });
     const engine = engineFor(p, engineName);
     const policy = modelPolicy(p, e.policy);
     label = engine.label;
@@ -110,7 +122,12 @@ export async function programsFor(sc: Scenario, engineName: string, seed: number
 }
 
 /** Run one variant and fold its result and connection records into a column. */
-export async function runVariant(v: Variant, seed: number | undefined, engineName: string, o: DemoPolicyOptions = { warn: () => undefined }): Promise<DemoColumn> {
+export async function runVariant(
+  v: Variant,
+  seed: number | undefined,
+  engineName: string,
+  o: DemoPolicyOptions = { warn: () => undefined },
+): Promise<DemoColumn> {
   const sc = readScenario(v.file);
   const s = seed ?? sc.seed;
   const { programs, engine } = await programsFor(sc, engineName, s, o);
@@ -151,7 +168,12 @@ export async function runVariant(v: Variant, seed: number | undefined, engineNam
     scenario: sc.name,
     tcpMigrateReq: sc.sysctls.tcp_migrate_req ?? 0,
     engine,
-    policy: attach !== undefined && attach.do === "attach" ? (attach.policy.startsWith("builtin:") ? attach.policy : (o.policy ?? attach.policy)) : null,
+    policy:
+      attach !== undefined && attach.do === "attach"
+        ? attach.policy.startsWith("builtin:")
+          ? attach.policy
+          : (o.policy ?? attach.policy)
+        : null,
     oldListeners: old.size,
     newListeners: sc.listeners.length - old.size,
     connections: r.connections.total,
@@ -207,10 +229,22 @@ export function demoTable(cols: readonly DemoColumn[], seed: string): string {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const cells = rows.map((r) => cols.map((c) => String(r[1](c))));
   const ws = titles.map((t, i) => Math.max(t.length, ...cells.map((row) => row[i]!.length)));
-  const line = (label: string, vals: readonly string[]): string => `${label.padEnd(w0)}  ${vals.map((v, i) => v.padStart(ws[i]!)).join("  ")}`.trimEnd();
+  const line = (label: string, vals: readonly string[]): string =>
+    `${label.padEnd(w0)}  ${vals.map((v, i) => v.padStart(ws[i]!)).join("  ")}`.trimEnd();
   const c0 = cols[0];
-  const what = c0 === undefined ? "" : `: ${plural(c0.oldListeners, "old worker")} replaced by ${c0.newListeners} new ${c0.newListeners === 1 ? "one" : "ones"}, ${plural(c0.connections, "connection")}`;
-  const out = [`rolling restart${what} (seed ${seed})`, "", line("", titles), line("", ws.map((w) => "-".repeat(w)))];
+  const what =
+    c0 === undefined
+      ? ""
+      : `: ${plural(c0.oldListeners, "old worker")} replaced by ${c0.newListeners} new ${c0.newListeners === 1 ? "one" : "ones"}, ${plural(c0.connections, "connection")}`;
+  const out = [
+    `rolling restart${what} (seed ${seed})`,
+    "",
+    line("", titles),
+    line(
+      "",
+      ws.map((w) => "-".repeat(w)),
+    ),
+  ];
   rows.forEach((r, i) => out.push(line(r[0], cells[i]!)));
   out.push("", "In-flight connections:");
   cols.forEach((c, i) => out.push(`  ${inFlightSentence(storyTitle(c, titles[i]!), c)}`));
@@ -227,15 +261,29 @@ export const command: Command = {
     "  --policy FILE  the policy column runs FILE (.baton, .o, .s, .bin) instead of policies/migrate_to_newest.baton",
     "  --no-verify    run the policy unverified, with every check on (a warning on stderr); by default it runs only",
     "                 if Baton's verifier accepts it, and --engine jit is then the trusted JIT",
-    "  --json  print {\"seed\": …, \"columns\": [{variant, acceptedOld, migratedToNew, …}]}",
+    '  --json  print {"seed": …, "columns": [{variant, acceptedOld, migratedToNew, …}]}',
   ].join("\n"),
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parseCommandArgs(argv, { seed: { type: "string" }, engine: { type: "string" }, json: { type: "boolean" }, policy: { type: "string" }, "no-verify": { type: "boolean" } }, false);
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        seed: { type: "string" },
+        engine: { type: "string" },
+        json: { type: "boolean" },
+        policy: { type: "string" },
+        "no-verify": { type: "boolean" },
+      },
+      false,
+    );
     const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : undefined;
     const engine = values.engine ?? "interp";
     engineByName(engine); // a usage error before any work
     const cols: DemoColumn[] = [];
-    const policy: DemoPolicyOptions = { warn: (t) => io.err(t), noVerify: values["no-verify"] === true, ...(values.policy !== undefined ? { policy: values.policy } : {}) };
+    const policy: DemoPolicyOptions = {
+      warn: (t) => io.err(t),
+      noVerify: values["no-verify"] === true,
+      ...(values.policy !== undefined ? { policy: values.policy } : {}),
+    };
     for (const v of VARIANTS) cols.push(await runVariant(v, seed, engine, policy));
     const seedText = seed !== undefined ? String(seed) : "from the scenarios";
     if (values.json === true) io.out(JSON.stringify({ seed: seed ?? null, columns: cols }, null, 2));

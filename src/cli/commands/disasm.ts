@@ -15,8 +15,10 @@ import { readInput } from "./asm.js";
 function fromHex(text: string, file: string): Uint8Array {
   const clean = text.replace(/#[^\n]*/g, "").replace(/\s+/g, "");
   const bad = /[^0-9a-fA-F]/.exec(clean);
-  if (bad !== null) throw new InputError("input.bad-hex", `'${file}' is not hex text: unexpected character '${bad[0]}'`);
-  if (clean.length % 2 !== 0) throw new InputError("input.bad-hex", `'${file}' has an odd number of hex digits (${clean.length})`);
+  if (bad !== null)
+    throw new InputError("input.bad-hex", `'${file}' is not hex text: unexpected character '${bad[0]}'`);
+  if (clean.length % 2 !== 0)
+    throw new InputError("input.bad-hex", `'${file}' has an odd number of hex digits (${clean.length})`);
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }
 
@@ -33,10 +35,16 @@ export const command: Command = {
     "  --hex           the file holds hex text as `baton asm` prints it (one 16-digit slot per line)",
   ].join("\n"),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { style: { type: "string" }, hex: { type: "boolean" }, labels: { type: "boolean" }, program: { type: "string" } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      style: { type: "string" },
+      hex: { type: "boolean" },
+      labels: { type: "boolean" },
+      program: { type: "string" },
+    });
     if (positionals.length !== 1) throw new UsageError(`expected one input file, got ${positionals.length}`);
     const style = values.style ?? "conformance";
-    if (style !== "conformance" && style !== "kernel") throw new UsageError(`--style expects 'conformance' or 'kernel', got '${style}'`);
+    if (style !== "conformance" && style !== "kernel")
+      throw new UsageError(`--style expects 'conformance' or 'kernel', got '${style}'`);
     const file = positionals[0]!;
     const bytes =
       values.hex === true
@@ -46,10 +54,18 @@ export const command: Command = {
           : (await loadProgramFile(file, values.program !== undefined ? { program: values.program } : {})).bytes;
     checkProgramSize(bytes, file);
     try {
-      const text = disassemble(bytes, { style: style as DisasmStyle, helperName: helperNamesOf(SK_REUSEPORT), labels: values.labels === true });
+      const text = disassemble(bytes, {
+        style: style as DisasmStyle,
+        helperName: helperNamesOf(SK_REUSEPORT),
+        labels: values.labels === true,
+      });
       if (text.length > 0) io.out(text);
     } catch (e) {
-      if (e instanceof BytecodeError && e.location !== undefined && !("file" in e.location && e.location.file !== undefined)) {
+      if (
+        e instanceof BytecodeError &&
+        e.location !== undefined &&
+        !("file" in e.location && e.location.file !== undefined)
+      ) {
         throw new BytecodeError(e.code, e.message, { file, insn: (e.location as { insn: number }).insn });
       }
       throw e;

@@ -12,4 +12,17 @@ import { command as simulate } from "./simulate.js";
 import { command as test } from "./test.js";
 import { command as verify } from "./verify.js";
 
-export const COMMANDS: readonly Command[] = [asm, disasm, run, bench, conformance, verify, compile, check, test, simulate, demo, cbpf];
+export const COMMANDS: readonly Command[] = [
+  asm,
+  disasm,
+  run,
+  bench,
+  conformance,
+  verify,
+  compile,
+  check,
+  test,
+  simulate,
+  demo,
+  cbpf,
+];

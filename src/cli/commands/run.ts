@@ -38,7 +38,12 @@ export function parseHexBytes(text: string, where: string): Uint8Array {
       if (!/^[0-9a-fA-F]+$/.test(tok) || tok.length % 2 !== 0) {
         const msg = `expected hex bytes (pairs of hex digits), got '${m[0]}'`;
         if (where.startsWith("--")) throw new UsageError(`${where}: ${msg}`);
-        throw new InputError("input.bad-hex", msg, { file: where, line: n + 1, col: (m.index ?? 0) + 1, length: m[0].length });
+        throw new InputError("input.bad-hex", msg, {
+          file: where,
+          line: n + 1,
+          col: (m.index ?? 0) + 1,
+          length: m[0].length,
+        });
       }
       for (let i = 0; i < tok.length; i += 2) out.push(Number.parseInt(tok.slice(i, i + 2), 16));
     }
@@ -48,7 +53,8 @@ export function parseHexBytes(text: string, where: string): Uint8Array {
 
 /** The input memory from `--mem` / `--mem-file` (empty when neither is given). */
 export function memoryFrom(values: { mem?: string | undefined; "mem-file"?: string | undefined }): Uint8Array {
-  if (values.mem !== undefined && values["mem-file"] !== undefined) throw new UsageError("give --mem or --mem-file, not both");
+  if (values.mem !== undefined && values["mem-file"] !== undefined)
+    throw new UsageError("give --mem or --mem-file, not both");
   if (values.mem !== undefined) return parseHexBytes(values.mem, "--mem");
   const f = values["mem-file"];
   if (f !== undefined) return parseHexBytes(readInput(f, "utf8") as string, f);
@@ -77,8 +83,17 @@ export function prepare(prog: LoadedProgram, memBytes: Uint8Array, engineName: s
   const mem = new AddressSpace();
   const r1hi = memBytes.length > 0 ? mem.add("mem", memBytes, true).id : 0;
   const helpers = new Map<number, HelperFn>();
-  const engine = inFile(() => selected.factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }), prog.file);
-  return { engine, r1hi, r2: memBytes.length, label: selected.label, ...(selected.why !== undefined ? { why: selected.why } : {}) };
+  const engine = inFile(
+    () => selected.factory(prog.insns, { mem, helpers, ...(budget !== undefined ? { budget } : {}) }),
+    prog.file,
+  );
+  return {
+    engine,
+    r1hi,
+    r2: memBytes.length,
+    label: selected.label,
+    ...(selected.why !== undefined ? { why: selected.why } : {}),
+  };
 }
 
 /** Print a trap with the source line of the trapping instruction, when known; returns 1. */
@@ -132,7 +147,7 @@ export const command: Command = {
     "  --seed N         (policy) seed of random() (default 1)",
     "  --no-verify      (policy) run it although Baton's verifier has not accepted it",
     "  --mem-file FILE  input bytes as hex text ('#' comments allowed)",
-    "  --json           print {\"r0\": \"<u64 decimal>\", \"executed\": N} (policies add \"selected\": index|null and \"engine\")",
+    '  --json           print {"r0": "<u64 decimal>", "executed": N} (policies add "selected": index|null and "engine")',
     "  A policy (a program with maps or an attach type) runs through the sk_reuseport hook: N listeners",
     "  (default 4) fill every socket map slot by slot; --migrate runs it for a migration instead of a SYN.",
     "  A policy runs only if Baton's verifier accepts it (then --engine jit is the trusted JIT);",
@@ -144,7 +159,10 @@ export const command: Command = {
     const budget = values.budget !== undefined ? intOption("budget", values.budget, 0, 1, MAX_RUN_BUDGET) : undefined;
     const prog = await loadProgram(positionals[0]!, values.program);
     if (isPolicy(prog)) return runPolicy(prog, values, budget, io);
-    if (values["no-verify"] === true) throw new UsageError("--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified");
+    if (values["no-verify"] === true)
+      throw new UsageError(
+        "--no-verify applies to policies (programs with maps or an attach type); a plain program is not verified",
+      );
     const memBytes = memoryFrom(values);
     const { engine, r1hi, r2, label, why } = prepare(prog, memBytes, values.engine ?? "interp", budget);
     if (engine.note !== undefined) io.err(`note: ${engine.note}`); // e.g. too large for the JIT
@@ -159,8 +177,12 @@ export const command: Command = {
     const r0 = r0Value(lo, engine.r0hi);
     // The trusted JIT does not count instructions (Engine.executed is -1 there).
     const counted = engine.executed >= 0;
-    if (values.json === true) io.out(`{"r0": "${r0}", "executed": ${counted ? engine.executed : "null"}, "engine": "${label}"}`);
-    else io.out(`r0 = ${r0} (0x${r0.toString(16)})\n${counted ? `executed ${plural(engine.executed, "instruction")}` : "instructions not counted"} (${label})`);
+    if (values.json === true)
+      io.out(`{"r0": "${r0}", "executed": ${counted ? engine.executed : "null"}, "engine": "${label}"}`);
+    else
+      io.out(
+        `r0 = ${r0} (0x${r0.toString(16)})\n${counted ? `executed ${plural(engine.executed, "instruction")}` : "instructions not counted"} (${label})`,
+      );
     return 0;
   },
 };
@@ -168,7 +190,10 @@ export const command: Command = {
 type RunValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
 
 function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | undefined, io: CliIO): number {
-  if (values.mem !== undefined || values["mem-file"] !== undefined) throw new UsageError("--mem/--mem-file apply to plain programs; a policy's input is its context (--hash, --migrate, --len)");
+  if (values.mem !== undefined || values["mem-file"] !== undefined)
+    throw new UsageError(
+      "--mem/--mem-file apply to plain programs; a policy's input is its context (--hash, --migrate, --len)",
+    );
   engineByName(values.engine ?? "interp"); // usage errors before the verifier's work
   const context = {
     hash: intOption("hash", values.hash, 0, 0, 0xffffffff),
@@ -189,10 +214,15 @@ function runPolicy(prog: LoadedProgram, values: RunValues, budget: number | unde
     throw e;
   }
   const verdict = r.ret === 1 ? "SK_PASS" : r.ret === 0 ? "SK_DROP" : "refused (not SK_PASS)";
-  if (values.json === true) io.out(`{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}, "engine": "${engine.label}"}`);
+  if (values.json === true)
+    io.out(
+      `{"r0": "${r.ret >>> 0}", "executed": ${r.executed}, "selected": ${r.selected ?? "null"}, "engine": "${engine.label}"}`,
+    );
   else {
     const sel = r.selected === null ? "no selection (the kernel picks by hash)" : `listener ${r.selected}`;
-    io.out(`r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${plural(r.executed, "instruction")} (${engine.label})`);
+    io.out(
+      `r0 = ${r.ret >>> 0} (${verdict})\nselected: ${r.ret === 1 ? sel : "-"}\nexecuted ${plural(r.executed, "instruction")} (${engine.label})`,
+    );
   }
   return 0;
 }

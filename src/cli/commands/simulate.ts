@@ -40,7 +40,7 @@ const USAGE = [
   "                      cause); with --json, the records go into the result as connectionRecords",
   "  --ndjson FILE       stream one JSON record per connection to FILE (kept out of memory)",
   "  --report FILE.html  write a self-contained HTML report with charts",
-  "  --datagrams         UDP scenarios (a top-level \"udp\" section): one line per datagram",
+  '  --datagrams         UDP scenarios (a top-level "udp" section): one line per datagram',
 ].join("\n");
 
 /**
@@ -48,14 +48,19 @@ const USAGE = [
  * by the verifier for its attach type (40 unless the file says otherwise; verified-program.ts),
  * on the engine every command picks for it.
  */
-export async function loadPolicyFile(file: string, engineName: string, gate: Omit<GateOptions, "command">): Promise<{ policy: BytecodePolicy; engine: SelectedEngine }> {
+export async function loadPolicyFile(
+  file: string,
+  engineName: string,
+  gate: Omit<GateOptions, "command">,
+): Promise<{ policy: BytecodePolicy; engine: SelectedEngine }> {
   const p = await loadVerifiedProgram(file, { ...gate, command: "simulate" });
   return { policy: modelPolicy(p, file), engine: engineFor(p, engineName) };
 }
 
 function policyRefs(sc: Scenario): string[] {
   const refs: string[] = [];
-  for (const e of sc.events) if (e.do === "attach" && !e.policy.startsWith("builtin:") && !refs.includes(e.policy)) refs.push(e.policy);
+  for (const e of sc.events)
+    if (e.do === "attach" && !e.policy.startsWith("builtin:") && !refs.includes(e.policy)) refs.push(e.policy);
   return refs;
 }
 
@@ -72,9 +77,13 @@ export function summary(r: SimResult): string {
   out.push(`migrations: close ${r.migrations.close}, timer ${r.migrations.timer}, ack ${r.migrations.ack}`);
   const w = Math.max(8, ...r.listeners.map((l) => l.name.length));
   out.push("");
-  out.push(`${pad("listener", w, true)}  ${pad("syns", 7)} ${pad("accepted", 8)} ${pad("in", 6)} ${pad("out", 6)} ${pad("maxq", 6)}  state`);
+  out.push(
+    `${pad("listener", w, true)}  ${pad("syns", 7)} ${pad("accepted", 8)} ${pad("in", 6)} ${pad("out", 6)} ${pad("maxq", 6)}  state`,
+  );
   for (const l of r.listeners) {
-    out.push(`${pad(l.name, w, true)}  ${pad(l.syns, 7)} ${pad(l.accepted, 8)} ${pad(l.migratedIn, 6)} ${pad(l.migratedOut, 6)} ${pad(l.maxQueue, 6)}  ${l.state}`);
+    out.push(
+      `${pad(l.name, w, true)}  ${pad(l.syns, 7)} ${pad(l.accepted, 8)} ${pad(l.migratedIn, 6)} ${pad(l.migratedOut, 6)} ${pad(l.maxQueue, 6)}  ${l.state}`,
+    );
   }
   out.push("");
   out.push("outcomes:");
@@ -106,11 +115,25 @@ export const command: Command = {
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new InputError("input.read", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new InputError(
+        "input.read",
+        `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     if (isUdpScenarioText(text)) {
       const seed = values.seed !== undefined ? intOption("seed", values.seed, 0, 0, 0xffffffff) : undefined;
-      return runUdpSimulate(file, text, { engine: values.engine ?? "interp", json: values.json === true, datagrams: values.datagrams === true, ...(seed !== undefined ? { seed } : {}), ...(values.policy !== undefined ? { policy: values.policy } : {}) }, io);
+      return runUdpSimulate(
+        file,
+        text,
+        {
+          engine: values.engine ?? "interp",
+          json: values.json === true,
+          datagrams: values.datagrams === true,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(values.policy !== undefined ? { policy: values.policy } : {}),
+        },
+        io,
+      );
     }
     const sc = parseScenario(text, file);
     if (values.connections === true) checkKeptRecords(sc, file, "--connections");
@@ -119,16 +142,23 @@ export const command: Command = {
     const programs = new Map<string, (maps: ModelMaps) => ReuseportProgram>();
     const refs = policyRefs(sc);
     if (values.policy !== undefined && refs.length === 0) {
-      throw new UsageError(`${file} attaches no policy file, so --policy has nothing to replace`, "--policy replaces the policy file named by the scenario's attach events; add an attach event or drop --policy");
+      throw new UsageError(
+        `${file} attaches no policy file, so --policy has nothing to replace`,
+        "--policy replaces the policy file named by the scenario's attach events; add an attach event or drop --policy",
+      );
     }
     const loaded = new Map<string, { policy: BytecodePolicy; engine: SelectedEngine }>();
     for (const ref of refs) {
       const path = values.policy ?? ref;
       let entry = loaded.get(path);
       try {
-        entry ??= await loadPolicyFile(path, values.engine ?? "interp", { noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
+        entry ??= await loadPolicyFile(path, values.engine ?? "interp", {
+          noVerify: values["no-verify"] === true,
+          warn: (t) => io.err(t),
+        });
       } catch (e) {
-        if (e instanceof InputError) throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
+        if (e instanceof InputError)
+          throw new InputError(e.code, `${file}: policy ${JSON.stringify(ref)}: ${e.message}`);
         throw e;
       }
       loaded.set(path, entry);
@@ -140,7 +170,10 @@ export const command: Command = {
       try {
         fd = openSync(values.ndjson, "w");
       } catch (e) {
-        throw new InputError("output.write", `cannot write ${values.ndjson}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InputError(
+          "output.write",
+          `cannot write ${values.ndjson}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
     }
     const writer = fd !== null ? new NdjsonWriter(fd) : null;
@@ -148,7 +181,13 @@ export const command: Command = {
     const timeline = values.report !== undefined ? new TimelineCollector(sc.durationMs) : null;
     let result: SimResult;
     try {
-      result = simulate(sc, { seed, programs, keepConnections: values.connections === true, ...(timeline !== null ? { onConnection: timeline.add } : {}), ...(writer !== null ? { sink: writer } : {}) });
+      result = simulate(sc, {
+        seed,
+        programs,
+        keepConnections: values.connections === true,
+        ...(timeline !== null ? { onConnection: timeline.add } : {}),
+        ...(writer !== null ? { sink: writer } : {}),
+      });
     } catch (e) {
       // Runtime refusals (EBADF, EADDRINUSE, …) name the event; add the file.
       if (e instanceof ModelError) throw new ModelError(e.code, `${file}: ${e.message}`, e.location, e.hint);
@@ -161,13 +200,27 @@ export const command: Command = {
     }
     if (values.report !== undefined) {
       try {
-        writeFileSync(values.report, renderReport(result, { marks: scenarioMarks(sc), ...(timeline !== null ? { timeline: timeline.timeline() } : {}) }));
+        writeFileSync(
+          values.report,
+          renderReport(result, {
+            marks: scenarioMarks(sc),
+            ...(timeline !== null ? { timeline: timeline.timeline() } : {}),
+          }),
+        );
       } catch (e) {
-        throw new InputError("output.write", `cannot write ${values.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new InputError(
+          "output.write",
+          `cannot write ${values.report}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
     }
     if (values.json === true) io.out(JSON.stringify(result, null, 2));
-    else io.out(values.connections === true ? `${summary(result)}\n\nconnections:\n${connectionTable(result.connectionRecords ?? [])}` : summary(result));
+    else
+      io.out(
+        values.connections === true
+          ? `${summary(result)}\n\nconnections:\n${connectionTable(result.connectionRecords ?? [])}`
+          : summary(result),
+      );
     return 0;
   },
 };

@@ -24,7 +24,12 @@ export const command: Command = {
     "  --no-verify  run policies Baton's verifier has not accepted (every check on; a warning on stderr)",
   ].join("\n"),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { engine: { type: "string" }, "no-verify": { type: "boolean" }, cases: { type: "string" }, program: { type: "string" } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      engine: { type: "string" },
+      "no-verify": { type: "boolean" },
+      cases: { type: "string" },
+      program: { type: "string" },
+    });
     if (positionals.length === 0) throw new UsageError("expected at least one policy file");
     const engineName = values.engine ?? "interp";
     engineByName(engineName); // a usage error before any work
@@ -41,7 +46,11 @@ export const command: Command = {
       }
       let gated;
       try {
-        gated = gateProgram(fromCompiled(p), { command: "test", noVerify: values["no-verify"] === true, warn: (t) => io.err(t) });
+        gated = gateProgram(fromCompiled(p), {
+          command: "test",
+          noVerify: values["no-verify"] === true,
+          warn: (t) => io.err(t),
+        });
       } catch (e) {
         if (!(e instanceof VerifyError)) throw e;
         unverified++;
@@ -61,7 +70,12 @@ export const command: Command = {
         }
       }
     }
-    const notes = [broken > 0 ? `${plural(broken, "file")} did not compile` : "", unverified > 0 ? `${plural(unverified, "file")} ${unverified === 1 ? "was" : "were"} rejected by the verifier` : ""].filter((x) => x !== "");
+    const notes = [
+      broken > 0 ? `${plural(broken, "file")} did not compile` : "",
+      unverified > 0
+        ? `${plural(unverified, "file")} ${unverified === 1 ? "was" : "were"} rejected by the verifier`
+        : "",
+    ].filter((x) => x !== "");
     io.out(`${passed} passed, ${failed} failed${notes.map((n) => `, ${n}`).join("")}`);
     return failed + broken + unverified > 0 ? 1 : 0;
   },

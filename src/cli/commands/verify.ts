@@ -11,16 +11,39 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BatonError, BytecodeError, formatError, InputError, UsageError, VerifyError, isSourceSpan, type SourceSpan } from "../../errors.js";
+import {
+  BatonError,
+  BytecodeError,
+  formatError,
+  InputError,
+  UsageError,
+  VerifyError,
+  isSourceSpan,
+  type SourceSpan,
+} from "../../errors.js";
 import type { Insn } from "../../vm/isa.js";
 import type { MapSpec } from "../../vm/map-spec.js";
 import { programType, type ProgramType } from "../../vm/program-type.js";
 import { checkStructure } from "../../vm/validate.js";
 import { parseMapArg } from "../../verifier/map-arg.js";
 import type { VerifyResult } from "../../verifier/index.js";
-import { kernelAvailability, kernelFirstError, kernelVerify, BPF_LOG_STATS, type KernelVerdict } from "../../kernel/verifier.js";
+import {
+  kernelAvailability,
+  kernelFirstError,
+  kernelVerify,
+  BPF_LOG_STATS,
+  type KernelVerdict,
+} from "../../kernel/verifier.js";
 import { intOption, parseCommandArgs, type CliIO, type Command } from "../command.js";
-import { agreement, compareTable, summarize, summaryLine, type CompareRow, type RatioStats, type SideResult } from "../compare-kernel.js";
+import {
+  agreement,
+  compareTable,
+  summarize,
+  summaryLine,
+  type CompareRow,
+  type RatioStats,
+  type SideResult,
+} from "../compare-kernel.js";
 import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 import { rejectionHint, verifyTimed } from "../verified-program.js";
 import { plural } from "../../plural.js";
@@ -64,7 +87,8 @@ function expand(paths: readonly string[]): string[] {
         .filter((f) => EXTENSIONS.some((x) => f.endsWith(x)))
         .sort()
         .map((f) => join(p, f));
-      if (files.length === 0) throw new InputError("input.empty-dir", `directory '${p}' holds no .s, .bin, .o or .baton files`);
+      if (files.length === 0)
+        throw new InputError("input.empty-dir", `directory '${p}' holds no .s, .bin, .o or .baton files`);
       out.push(...files);
     } else out.push(p);
   }
@@ -110,7 +134,11 @@ async function load(file: string, program: string | undefined): Promise<Loaded> 
   if (p.format === "asm" && source !== undefined) {
     const maps = headerLine(source, "maps");
     const attach = headerLine(source, "attach");
-    if (maps !== undefined) out.maps = maps.split(/\s+/).filter((x) => x !== "").map(parseMapArg);
+    if (maps !== undefined)
+      out.maps = maps
+        .split(/\s+/)
+        .filter((x) => x !== "")
+        .map(parseMapArg);
     if (attach !== undefined) out.attach = attach;
   }
   // Malformed bytecode gets the structural check's precise message (compiled policies are well formed).
@@ -122,7 +150,9 @@ async function load(file: string, program: string | undefined): Promise<Loaded> 
       const loc = e.location;
       // No source line for the instruction (no source map, or an empty program): name the file.
       const lineless = loc !== undefined && !isSourceSpan(loc) && out.spans?.[loc.insn] === undefined;
-      out.structural = lineless ? new BytecodeError(e.code, e.message, { file, insn: loc.insn }) : located(e, out.spans);
+      out.structural = lineless
+        ? new BytecodeError(e.code, e.message, { file, insn: loc.insn })
+        : located(e, out.spans);
     }
   }
   return out;
@@ -137,12 +167,18 @@ function located(e: BatonError, spans: readonly (SourceSpan | undefined)[] | und
 }
 
 /** `insn N: message` warnings as `file:line:col: warning: message` (or `file: insn N: warning: …`). */
-function warningLines(file: string, r: VerifyResult, sourceMap: ((insn: number) => SourceSpan | undefined) | undefined): string[] {
+function warningLines(
+  file: string,
+  r: VerifyResult,
+  sourceMap: ((insn: number) => SourceSpan | undefined) | undefined,
+): string[] {
   return r.warnings.map((w) => {
     const m = /^insn (\d+): (.*)$/.exec(w);
     if (m === null) return `${file}: warning: ${w}`;
     const span = sourceMap?.(Number(m[1]));
-    return span !== undefined ? `${span.file}:${span.line}:${span.col}: warning: ${m[2]}` : `${file}: insn ${m[1]}: warning: ${m[2]}`;
+    return span !== undefined
+      ? `${span.file}:${span.line}:${span.col}: warning: ${m[2]}`
+      : `${file}: insn ${m[1]}: warning: ${m[2]}`;
   });
 }
 
@@ -178,14 +214,17 @@ function attachTypeOf(file: string, loaded: Loaded, s: Settings): number {
   if (loaded.attachType !== undefined) return loaded.attachType;
   const attach = loaded.attach ?? "select_or_migrate";
   const t = s.type.attachTypes[attach];
-  if (t === undefined) throw new UsageError(`${file}: attach type '${attach}' is unknown; expected ${Object.keys(s.type.attachTypes).join(" or ")}`);
+  if (t === undefined)
+    throw new UsageError(
+      `${file}: attach type '${attach}' is unknown; expected ${Object.keys(s.type.attachTypes).join(" or ")}`,
+    );
   return t;
 }
 
 /** Maps: an object's or policy's own; for .s/.bin, --map, else `# maps:` headers. */
 function mapsOf(loaded: Loaded, s: Settings): readonly MapSpec[] {
   const ownMaps = loaded.format === "elf" || loaded.format === "baton";
-  return ownMaps ? loaded.maps ?? [] : s.cliMaps.length > 0 ? s.cliMaps : loaded.maps ?? [];
+  return ownMaps ? (loaded.maps ?? []) : s.cliMaps.length > 0 ? s.cliMaps : (loaded.maps ?? []);
 }
 
 /** A verifier error with the hint the CLI may give for it (verified-program.ts `rejectionHint`). */
@@ -219,19 +258,27 @@ export const command: Command = {
     const type = programType(values.type ?? "sk_reuseport");
     if (type === undefined) throw new UsageError(`--type '${values.type}' is unknown; expected sk_reuseport`);
     const attachName = values.attach;
-    if (attachName !== undefined && type.attachTypes[attachName] === undefined) throw new UsageError(`--attach expects ${Object.keys(type.attachTypes).join(" or ")}, got '${attachName}'`);
+    if (attachName !== undefined && type.attachTypes[attachName] === undefined)
+      throw new UsageError(`--attach expects ${Object.keys(type.attachTypes).join(" or ")}, got '${attachName}'`);
     const cliMaps = (values.map ?? []).map(parseMapArg);
     const level = intOption("log-level", values["log-level"], 0, 0, 2) as 0 | 1 | 2;
     const compare = values["compare-kernel"] === true;
     if (compare && (values.strict === true || values.unprivileged === true || values["log-level"] !== undefined)) {
-      throw new UsageError("--compare-kernel takes no --strict, --unprivileged or --log-level", "the kernel is asked as a privileged loader with its default rules and log level 4 (statistics)");
+      throw new UsageError(
+        "--compare-kernel takes no --strict, --unprivileged or --log-level",
+        "the kernel is asked as a privileged loader with its default rules and log level 4 (statistics)",
+      );
     }
     const files = expand(positionals);
-    if (values.program !== undefined && !files.some((f) => f.endsWith(".o"))) throw new UsageError(`--program applies to ELF objects (.o); none given`);
+    if (values.program !== undefined && !files.some((f) => f.endsWith(".o")))
+      throw new UsageError(`--program applies to ELF objects (.o); none given`);
     // An object or a policy declares its own maps; a --map that would be ignored is an error, not a surprise.
     const selfDescribing = files.filter((f) => f.endsWith(".o") || f.endsWith(".baton"));
     if (cliMaps.length > 0 && selfDescribing.length > 0) {
-      throw new UsageError(`--map applies to .s and .bin programs; ${selfDescribing[0]} declares its own maps`, "verify objects and policies in a separate run, without --map");
+      throw new UsageError(
+        `--map applies to .s and .bin programs; ${selfDescribing[0]} declares its own maps`,
+        "verify objects and policies in a separate run, without --map",
+      );
     }
     if (!compare && values.rounds !== undefined) throw new UsageError("--rounds applies to --compare-kernel");
     const rounds = intOption("rounds", values.rounds, 1, 1, 1000);
@@ -250,7 +297,25 @@ export const command: Command = {
         if (values.json === true) {
           const loc = e.location;
           const insn = loc === undefined ? null : isSourceSpan(loc) ? null : loc.insn;
-          io.out(JSON.stringify({ file, accepted: false, processed: 0, states: 0, peak_states: 0, verify_us: null, error: { insn, message: e.message, line: isSourceSpan(loc) ? loc.line : null, hint: e.hint ?? null, path: [] }, warnings: [], log: "" }));
+          io.out(
+            JSON.stringify({
+              file,
+              accepted: false,
+              processed: 0,
+              states: 0,
+              peak_states: 0,
+              verify_us: null,
+              error: {
+                insn,
+                message: e.message,
+                line: isSourceSpan(loc) ? loc.line : null,
+                hint: e.hint ?? null,
+                path: [],
+              },
+              warnings: [],
+              log: "",
+            }),
+          );
         } else io.err(formatError(e, isSourceSpan(e.location) ? readFileSafe(e.location.file) : undefined));
         continue;
       }
@@ -276,7 +341,16 @@ export const command: Command = {
             states: r.states,
             peak_states: r.peakStates,
             verify_us: us1(timed.us),
-            error: e === null ? null : { insn: r.detail?.insn ?? null, message: e.message, line: isSourceSpan(loc) ? loc.line : null, hint: e.hint ?? null, path: r.detail?.path ?? [] },
+            error:
+              e === null
+                ? null
+                : {
+                    insn: r.detail?.insn ?? null,
+                    message: e.message,
+                    line: isSourceSpan(loc) ? loc.line : null,
+                    hint: e.hint ?? null,
+                    path: r.detail?.path ?? [],
+                  },
             warnings: r.warnings,
             log: r.log,
           }),
@@ -301,22 +375,55 @@ export function verifySummary(total: number, accepted: number, ms: number): stri
 }
 
 /** Baton's side of a comparison row; the time is the fastest of `rounds` runs. */
-async function batonSide(file: string, s: Settings, rounds: number): Promise<{ side: SideResult; loaded: Loaded | null }> {
+async function batonSide(
+  file: string,
+  s: Settings,
+  rounds: number,
+): Promise<{ side: SideResult; loaded: Loaded | null }> {
   let loaded: Loaded;
   try {
     loaded = await load(file, s.program);
   } catch (e) {
     if (!(e instanceof BatonError) || e instanceof UsageError) throw e;
-    return { side: { accepted: false, processed: null, states: null, peakStates: null, us: null, error: e.message }, loaded: null };
+    return {
+      side: { accepted: false, processed: null, states: null, peakStates: null, us: null, error: e.message },
+      loaded: null,
+    };
   }
-  if (loaded.structural !== undefined) return { side: { accepted: false, processed: null, states: null, peakStates: null, us: null, error: loaded.structural.message }, loaded };
-  const options = { type: s.type, attachType: attachTypeOf(file, loaded, s), maps: mapsOf(loaded, s), logLevel: 0 as const };
+  if (loaded.structural !== undefined)
+    return {
+      side: {
+        accepted: false,
+        processed: null,
+        states: null,
+        peakStates: null,
+        us: null,
+        error: loaded.structural.message,
+      },
+      loaded,
+    };
+  const options = {
+    type: s.type,
+    attachType: attachTypeOf(file, loaded, s),
+    maps: mapsOf(loaded, s),
+    logLevel: 0 as const,
+  };
   let { result: r, us } = verifyTimed(loaded.insns, options);
   for (let i = 1; i < rounds; i++) {
     const again = verifyTimed(loaded.insns, options);
     if (again.us < us) ({ result: r, us } = again);
   }
-  return { side: { accepted: r.accepted, processed: r.processed, states: r.states, peakStates: r.peakStates, us, error: r.error?.message ?? null }, loaded };
+  return {
+    side: {
+      accepted: r.accepted,
+      processed: r.processed,
+      states: r.states,
+      peakStates: r.peakStates,
+      us,
+      error: r.error?.message ?? null,
+    },
+    loaded,
+  };
 }
 
 /** The kernel's side: the same bytes, maps and attach type, log level 4 for its statistics; the fastest of `rounds` loads. */
@@ -331,22 +438,52 @@ async function kernelSide(file: string, loaded: Loaded, s: Settings, rounds: num
     }
   } catch (e) {
     // The bridge refuses a request it cannot load (an lddw naming an undeclared map): the kernel would refuse the fd.
-    if (e instanceof BytecodeError || e instanceof InputError) return { accepted: false, processed: null, states: null, peakStates: null, us: null, error: `not loaded: ${e.message}` };
+    if (e instanceof BytecodeError || e instanceof InputError)
+      return {
+        accepted: false,
+        processed: null,
+        states: null,
+        peakStates: null,
+        us: null,
+        error: `not loaded: ${e.message}`,
+      };
     throw e;
   }
   const st = k.stats;
-  return { accepted: k.accepted, processed: st.processed ?? null, states: st.totalStates ?? null, peakStates: st.peakStates ?? null, us: st.verificationUs ?? null, error: kernelFirstError(k) };
+  return {
+    accepted: k.accepted,
+    processed: st.processed ?? null,
+    states: st.totalStates ?? null,
+    peakStates: st.peakStates ?? null,
+    us: st.verificationUs ?? null,
+    error: kernelFirstError(k),
+  };
 }
 
 const sideJson = (x: SideResult | null) =>
-  x === null ? null : { accepted: x.accepted, processed: x.processed, states: x.states, peak_states: x.peakStates, verify_us: x.us === null ? null : us1(x.us), error: x.error };
+  x === null
+    ? null
+    : {
+        accepted: x.accepted,
+        processed: x.processed,
+        states: x.states,
+        peak_states: x.peakStates,
+        verify_us: x.us === null ? null : us1(x.us),
+        error: x.error,
+      };
 
 /**
  * `--compare-kernel`: every file through both verifiers (compare-kernel.ts renders the table).
  * Without a kernel to ask, the reason goes to stderr and Baton's columns are printed alone, exit 0.
  * Exit 1 when any verdict differs.
  */
-async function compareKernel(files: readonly string[], s: Settings, rounds: number, json: boolean, io: CliIO): Promise<number> {
+async function compareKernel(
+  files: readonly string[],
+  s: Settings,
+  rounds: number,
+  json: boolean,
+  io: CliIO,
+): Promise<number> {
   const avail = kernelAvailability();
   if (!avail.available) io.err(`note: kernel not asked (${avail.reason}); Baton's columns only`);
   const rows: CompareRow[] = [];
@@ -355,13 +492,28 @@ async function compareKernel(files: readonly string[], s: Settings, rounds: numb
     const kernel = avail.available && loaded !== null ? await kernelSide(file, loaded, s, rounds) : null;
     const row: CompareRow = { file, baton: side, kernel };
     rows.push(row);
-    if (json) io.out(JSON.stringify({ file, baton: sideJson(side), kernel: sideJson(kernel), agreement: agreement(row) }));
+    if (json)
+      io.out(JSON.stringify({ file, baton: sideJson(side), kernel: sideJson(kernel), agreement: agreement(row) }));
   }
   const sum = summarize(rows);
   if (json) {
     const r = (x: RatioStats | null) => (x === null ? null : { n: x.n, median: x.median, p90: x.p90 });
-    io.out(JSON.stringify({ summary: { programs: sum.programs, compared: sum.compared, agree: sum.agree, over_accepts: sum.overAccepts, under_accepts: sum.underAccepts, processed_ratio: r(sum.processedRatio), time_ratio: r(sum.timeRatio), kernel: avail.available ? "asked" : `not asked: ${avail.reason}` } }));
-  } else io.out(`${compareTable(rows)}
+    io.out(
+      JSON.stringify({
+        summary: {
+          programs: sum.programs,
+          compared: sum.compared,
+          agree: sum.agree,
+          over_accepts: sum.overAccepts,
+          under_accepts: sum.underAccepts,
+          processed_ratio: r(sum.processedRatio),
+          time_ratio: r(sum.timeRatio),
+          kernel: avail.available ? "asked" : `not asked: ${avail.reason}`,
+        },
+      }),
+    );
+  } else
+    io.out(`${compareTable(rows)}
 
 ${summaryLine(sum)}`);
   return sum.overAccepts + sum.underAccepts > 0 ? 1 : 0;

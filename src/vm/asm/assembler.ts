@@ -57,14 +57,23 @@ export function assembleProgram(source: string, file = "<input>", firstLine = 1)
     while (toks.length >= 2 && toks[0]!.kind === "word" && toks[1]!.kind === "punct" && toks[1]!.text === ":") {
       const name = toks[0]!;
       const prev = labels.get(name.text);
-      if (prev !== undefined) throw new ParseError("asm.duplicate-label", `duplicate label '${name.text}' (first defined at line ${prev.line})`, spanOf(ref, name.col, name.text.length));
+      if (prev !== undefined)
+        throw new ParseError(
+          "asm.duplicate-label",
+          `duplicate label '${name.text}' (first defined at line ${prev.line})`,
+          spanOf(ref, name.col, name.text.length),
+        );
       labels.set(name.text, { slot, line: ref.line });
       toks = toks.slice(2);
     }
     if (toks.length === 0) continue;
     const head = toks[0]!;
     if (head.kind !== "word") {
-      throw new ParseError("asm.expected-mnemonic", `expected a mnemonic or a label, got '${head.text}'`, spanOf(ref, head.col, head.text.length));
+      throw new ParseError(
+        "asm.expected-mnemonic",
+        `expected a mnemonic or a label, got '${head.text}'`,
+        spanOf(ref, head.col, head.text.length),
+      );
     }
     const form = MNEMONICS.get(head.text);
     if (form === undefined) {
@@ -82,7 +91,11 @@ export function assembleProgram(source: string, file = "<input>", firstLine = 1)
 }
 
 /** Second pass: fill label targets (offset = target − (slot + 1), FORMAT.md §2.1) and encode. */
-function resolve(pending: readonly Pending[], labels: ReadonlyMap<string, LabelDef>, firstExit: number | undefined): AssembledProgram {
+function resolve(
+  pending: readonly Pending[],
+  labels: ReadonlyMap<string, LabelDef>,
+  firstExit: number | undefined,
+): AssembledProgram {
   const insns: Insn[] = [];
   const slotSpans: SourceSpan[] = [];
   for (const p of pending) {
@@ -93,12 +106,23 @@ function resolve(pending: readonly Pending[], labels: ReadonlyMap<string, LabelD
       const slot = labels.get(t.name)?.slot ?? (t.name === "exit" ? firstExit : undefined);
       if (slot === undefined) {
         const guess = closest(t.name, labels.keys());
-        const hint = t.name === "exit" ? "the implicit label 'exit' names the first exit instruction, and there is none" : guess !== undefined ? `did you mean '${guess}'?` : undefined;
+        const hint =
+          t.name === "exit"
+            ? "the implicit label 'exit' names the first exit instruction, and there is none"
+            : guess !== undefined
+              ? `did you mean '${guess}'?`
+              : undefined;
         throw new ParseError("asm.undefined-label", `undefined label '${t.name}'`, t.span, hint);
       }
       const rel = slot - (p.slot + 1);
       if (t.field === "off") {
-        if (rel < -0x8000 || rel > 0x7fff) throw new ParseError("asm.jump-range", `jump offset ${rel} does not fit in 16 bits`, t.span, "use ja32 for far unconditional jumps");
+        if (rel < -0x8000 || rel > 0x7fff)
+          throw new ParseError(
+            "asm.jump-range",
+            `jump offset ${rel} does not fit in 16 bits`,
+            t.span,
+            "use ja32 for far unconditional jumps",
+          );
         insn = makeInsn(insn.opcode, insn.dst, insn.src, rel, insn.imm, insn.imm2);
       } else {
         insn = makeInsn(insn.opcode, insn.dst, insn.src, insn.off, rel, insn.imm2);

@@ -13,7 +13,18 @@
  */
 import { BytecodeError } from "../../errors.js";
 import { plural } from "../../plural.js";
-import { ATOMIC_OPS, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, decode, isWide, opInfo, SLOT_SIZE, type Insn, type OpInfo, jumpTarget } from "../isa.js";
+import {
+  ATOMIC_OPS,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_KFUNC_CALL,
+  decode,
+  isWide,
+  opInfo,
+  SLOT_SIZE,
+  type Insn,
+  type OpInfo,
+  jumpTarget,
+} from "../isa.js";
 import type { ProgramType } from "../program-type.js";
 import { formatConformance } from "./format-conformance.js";
 import { formatKernel } from "./format-kernel.js";
@@ -37,22 +48,47 @@ const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, "0")}`;
  */
 export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
   const i = insns[index];
-  if (i === undefined) throw new BytecodeError("disasm.index", `instruction index ${index} is outside the program (0..${insns.length - 1})`, { insn: index });
+  if (i === undefined)
+    throw new BytecodeError(
+      "disasm.index",
+      `instruction index ${index} is outside the program (0..${insns.length - 1})`,
+      { insn: index },
+    );
   const info = opInfo(i.opcode);
-  if (info === undefined) throw new BytecodeError("disasm.unknown-opcode", `unknown opcode ${hex2(i.opcode)}`, { insn: index });
+  if (info === undefined)
+    throw new BytecodeError("disasm.unknown-opcode", `unknown opcode ${hex2(i.opcode)}`, { insn: index });
   switch (info.kind) {
     case "lddw":
-      if (index + 1 >= insns.length) throw new BytecodeError("disasm.truncated-lddw", "truncated lddw: its second slot is missing at the end of the program", { insn: index });
+      if (index + 1 >= insns.length)
+        throw new BytecodeError(
+          "disasm.truncated-lddw",
+          "truncated lddw: its second slot is missing at the end of the program",
+          { insn: index },
+        );
       break;
     case "end":
-      if (i.imm !== 16 && i.imm !== 32 && i.imm !== 64) throw new BytecodeError("disasm.bad-end", `invalid byte-swap width ${i.imm} for ${info.name}; expected 16, 32 or 64`, { insn: index });
+      if (i.imm !== 16 && i.imm !== 32 && i.imm !== 64)
+        throw new BytecodeError(
+          "disasm.bad-end",
+          `invalid byte-swap width ${i.imm} for ${info.name}; expected 16, 32 or 64`,
+          { insn: index },
+        );
       break;
     case "atomic":
-      if (!ATOMIC_OPS.has(i.imm)) throw new BytecodeError("disasm.bad-atomic", `unknown atomic operation ${hex2(i.imm >>> 0)}; expected one of ${[...ATOMIC_OPS.keys()].map(hex2).join(", ")}`, { insn: index });
+      if (!ATOMIC_OPS.has(i.imm))
+        throw new BytecodeError(
+          "disasm.bad-atomic",
+          `unknown atomic operation ${hex2(i.imm >>> 0)}; expected one of ${[...ATOMIC_OPS.keys()].map(hex2).join(", ")}`,
+          { insn: index },
+        );
       break;
     case "call":
       if (i.src !== 0 && i.src !== BPF_PSEUDO_CALL && i.src !== BPF_PSEUDO_KFUNC_CALL) {
-        throw new BytecodeError("disasm.bad-call", `unknown call kind src = ${i.src}; expected 0 (helper), 1 (local) or 2 (kfunc)`, { insn: index });
+        throw new BytecodeError(
+          "disasm.bad-call",
+          `unknown call kind src = ${i.src}; expected 0 (helper), 1 (local) or 2 (kfunc)`,
+          { insn: index },
+        );
       }
       break;
     default:
@@ -62,7 +98,12 @@ export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
 }
 
 /** Text of one instruction (no index prefix). `insns` is one entry per slot, as `decode` gives. */
-export function formatInsn(insns: readonly Insn[], index: number, style: DisasmStyle = "conformance", helperName?: HelperNamer): string {
+export function formatInsn(
+  insns: readonly Insn[],
+  index: number,
+  style: DisasmStyle = "conformance",
+  helperName?: HelperNamer,
+): string {
   const info = validateInsn(insns, index);
   return style === "kernel" ? formatKernel(insns, index, info, helperName) : formatConformance(insns, index, info);
 }
@@ -71,14 +112,21 @@ export function formatInsn(insns: readonly Insn[], index: number, style: DisasmS
 export function disassemble(bytes: Uint8Array, options: DisasmOptions = {}): string {
   if (bytes.length % SLOT_SIZE !== 0) {
     const slot = Math.floor(bytes.length / SLOT_SIZE);
-    throw new BytecodeError("disasm.length", `bytecode length ${bytes.length} is not a multiple of 8 (slot ${slot} has ${plural(bytes.length % SLOT_SIZE, "byte")})`, { insn: slot });
+    throw new BytecodeError(
+      "disasm.length",
+      `bytecode length ${bytes.length} is not a multiple of 8 (slot ${slot} has ${plural(bytes.length % SLOT_SIZE, "byte")})`,
+      { insn: slot },
+    );
   }
   const style = options.style ?? "conformance";
   const insns = decode(bytes);
   const lines: { pc: number; text: string }[] = [];
-  for (let pc = 0; pc < insns.length; ) {
+  for (let pc = 0; pc < insns.length;) {
     const text = formatInsn(insns, pc, style, options.helperName);
-    lines.push({ pc, text: style === "kernel" ? `${pc}: (${insns[pc]!.opcode.toString(16).padStart(2, "0")}) ${text}` : text });
+    lines.push({
+      pc,
+      text: style === "kernel" ? `${pc}: (${insns[pc]!.opcode.toString(16).padStart(2, "0")}) ${text}` : text,
+    });
     pc += isWide(insns[pc]!) ? 2 : 1;
   }
   if (style === "conformance" && options.labels === true) return withLabels(insns, lines);

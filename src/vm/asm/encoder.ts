@@ -67,7 +67,8 @@ class InsnParser {
 
   reg(i: number): number {
     const op = this.ops[i]!;
-    if (op.kind !== "reg") this.fail("asm.expected-register", `expected a register %r0..%r10, got ${describe(op, this.line)}`, op);
+    if (op.kind !== "reg")
+      this.fail("asm.expected-register", `expected a register %r0..%r10, got ${describe(op, this.line)}`, op);
     return op.reg;
   }
 
@@ -79,8 +80,10 @@ class InsnParser {
 
   mem(i: number): { base: number; off: number } {
     const op = this.ops[i]!;
-    if (op.kind !== "mem") this.fail("asm.expected-memory", `expected a memory operand [%rN+off], got ${describe(op, this.line)}`, op);
-    if (op.off < -0x8000n || op.off > 0x7fffn) this.fail("asm.offset-range", `offset ${op.off} does not fit in 16 bits`, op.offWhere);
+    if (op.kind !== "mem")
+      this.fail("asm.expected-memory", `expected a memory operand [%rN+off], got ${describe(op, this.line)}`, op);
+    if (op.off < -0x8000n || op.off > 0x7fffn)
+      this.fail("asm.offset-range", `offset ${op.off} does not fit in 16 bits`, op.offWhere);
     return { base: op.base, off: Number(op.off) };
   }
 
@@ -88,7 +91,10 @@ class InsnParser {
     const hex = /0x/i.test(n.text);
     const ok = hex && n.value >= 0n ? n.value <= U32_MAX : n.value >= S32_MIN && n.value <= S32_MAX;
     if (!ok) {
-      const hint = !hex && n.value > 0n && n.value <= U32_MAX ? `decimal immediates are signed 32-bit; write 0x${n.value.toString(16)} for the bit pattern` : undefined;
+      const hint =
+        !hex && n.value > 0n && n.value <= U32_MAX
+          ? `decimal immediates are signed 32-bit; write 0x${n.value.toString(16)} for the bit pattern`
+          : undefined;
       this.fail("asm.imm-range", `immediate ${n.text} does not fit in 32 bits`, n, hint);
     }
     return Number(BigInt.asIntN(32, n.value));
@@ -98,16 +104,28 @@ class InsnParser {
     const op = this.ops[i]!;
     if (op.kind === "reg") return { x: true, src: op.reg, imm: 0 };
     if (op.kind === "num") return { x: false, src: 0, imm: this.imm32(op) };
-    return this.fail("asm.expected-operand", `expected a register %r0..%r10 or an immediate, got ${describe(op, this.line)}`, op);
+    return this.fail(
+      "asm.expected-operand",
+      `expected a register %r0..%r10 or an immediate, got ${describe(op, this.line)}`,
+      op,
+    );
   }
 
   /** A jump target: a signed number (relative to the next slot) or a label. */
   target(i: number, field: "off" | "imm"): { value: number; label?: Pending["target"] } {
     const op = this.ops[i]!;
-    if (op.kind === "word") return { value: 0, label: { name: op.name, span: spanOf(this.ref, op.col, op.length), field } };
-    if (op.kind !== "num") return this.fail("asm.expected-target", `expected a jump target (+N, -N or a label), got ${describe(op, this.line)}`, op);
-    if (field === "off" && (op.value < -0x8000n || op.value > 0x7fffn)) this.fail("asm.jump-range", `jump offset ${op.value} does not fit in 16 bits`, op);
-    if (field === "imm" && (op.value < S32_MIN || op.value > S32_MAX)) this.fail("asm.jump-range", `jump offset ${op.value} does not fit in 32 bits`, op);
+    if (op.kind === "word")
+      return { value: 0, label: { name: op.name, span: spanOf(this.ref, op.col, op.length), field } };
+    if (op.kind !== "num")
+      return this.fail(
+        "asm.expected-target",
+        `expected a jump target (+N, -N or a label), got ${describe(op, this.line)}`,
+        op,
+      );
+    if (field === "off" && (op.value < -0x8000n || op.value > 0x7fffn))
+      this.fail("asm.jump-range", `jump offset ${op.value} does not fit in 16 bits`, op);
+    if (field === "imm" && (op.value < S32_MIN || op.value > S32_MAX))
+      this.fail("asm.jump-range", `jump offset ${op.value} does not fit in 32 bits`, op);
     return { value: Number(op.value) };
   }
 
@@ -115,7 +133,8 @@ class InsnParser {
     const op = this.ops[i]!;
     if (op.kind === "pseudo") return this.pseudo(op);
     const n = this.num(i, "a 64-bit immediate, map_fd(N) or map_value(N, off)");
-    if (n.value < -(1n << 63n) || n.value >= 1n << 64n) this.fail("asm.imm-range", `immediate ${n.text} does not fit in 64 bits`, n);
+    if (n.value < -(1n << 63n) || n.value >= 1n << 64n)
+      this.fail("asm.imm-range", `immediate ${n.text} does not fit in 64 bits`, n);
     const v = BigInt.asUintN(64, n.value);
     return { src: 0, lo: Number(BigInt.asIntN(32, v)), hi: Number(BigInt.asIntN(32, v >> 32n)) };
   }
@@ -123,8 +142,18 @@ class InsnParser {
   pseudo(op: Operand & { kind: "pseudo" }): { src: number; lo: number; hi: number } {
     const arity: Record<string, number> = { map_fd: 1, map_value: 2, pseudo: 3 };
     const want = arity[op.name];
-    if (want === undefined) this.fail("asm.unknown-pseudo", `unknown pseudo operand '${op.name}(…)'; expected map_fd(fd), map_value(fd, off) or pseudo(src, imm, imm2)`, op);
-    if (op.args.length !== want) this.fail("asm.operand-count", `'${op.name}' expects ${want} argument${want === 1 ? "" : "s"}, got ${op.args.length}`, op);
+    if (want === undefined)
+      this.fail(
+        "asm.unknown-pseudo",
+        `unknown pseudo operand '${op.name}(…)'; expected map_fd(fd), map_value(fd, off) or pseudo(src, imm, imm2)`,
+        op,
+      );
+    if (op.args.length !== want)
+      this.fail(
+        "asm.operand-count",
+        `'${op.name}' expects ${want} argument${want === 1 ? "" : "s"}, got ${op.args.length}`,
+        op,
+      );
     const v = op.args.map((a) => this.imm32(a));
     if (op.name === "map_fd") return { src: BPF_PSEUDO_MAP_FD, lo: v[0]!, hi: 0 };
     if (op.name === "map_value") return { src: BPF_PSEUDO_MAP_VALUE, lo: v[0]!, hi: v[1]! };
@@ -134,12 +163,21 @@ class InsnParser {
 }
 
 /** Encode one instruction; `slot` is its index (for the pending target). */
-export function encodeInstruction(mnemonic: string, form: Form, ops: readonly Operand[], line: string, ref: LineRef, at: Where, slot: number): Pending {
+export function encodeInstruction(
+  mnemonic: string,
+  form: Form,
+  ops: readonly Operand[],
+  line: string,
+  ref: LineRef,
+  at: Where,
+  slot: number,
+): Pending {
   const P = new InsnParser(mnemonic, form, ops, line, ref, at);
   // The span covers the whole instruction (not a trailing comment), for verifier/VM carets.
   const code = line.split("#")[0]!.trimEnd();
   const span = spanOf(ref, at.col, Math.max(at.length, code.length - at.col + 1));
-  const done = (insn: Insn, target?: Pending["target"]): Pending => (target !== undefined ? { insn, slot, span, target } : { insn, slot, span });
+  const done = (insn: Insn, target?: Pending["target"]): Pending =>
+    target !== undefined ? { insn, slot, span, target } : { insn, slot, span };
   switch (form.form) {
     case "alu": {
       P.count(2);
@@ -219,11 +257,20 @@ function encodeCall(P: InsnParser, done: Done): Pending {
     return done(makeInsn(OP_CALL, 0, 0, 0, P.imm32(P.num(0, "a helper id, %rN or 'local target'"))));
   }
   if (kw !== "local" && kw !== "helper" && kw !== "runtime") {
-    P.fail("asm.bad-call", `expected a helper id, %rN, 'local', 'helper' or 'runtime' after 'call', got '${kw}'`, first!);
+    P.fail(
+      "asm.bad-call",
+      `expected a helper id, %rN, 'local', 'helper' or 'runtime' after 'call', got '${kw}'`,
+      first!,
+    );
   }
   if (P.ops.length !== 2) {
-    const what = kw === "local" ? "a target (+N, -N or a label)" : kw === "helper" ? "a helper id or %rN" : "a function id";
-    P.fail("asm.operand-count", `'call ${kw}' expects ${what}, got ${P.ops.length - 1} operands`, P.ops.length > 2 ? P.ops[2]! : P.at);
+    const what =
+      kw === "local" ? "a target (+N, -N or a label)" : kw === "helper" ? "a helper id or %rN" : "a function id";
+    P.fail(
+      "asm.operand-count",
+      `'call ${kw}' expects ${what}, got ${P.ops.length - 1} operands`,
+      P.ops.length > 2 ? P.ops[2]! : P.at,
+    );
   }
   if (kw === "local") {
     const t = P.target(1, "imm");
@@ -250,12 +297,20 @@ function encodeLock(P: InsnParser, done: Done): Pending {
   if (name === undefined || base === undefined || !(LOCK_OPS as readonly string[]).includes(base)) {
     const o = P.ops[i];
     const got = o === undefined ? "end of line" : describe(o, P.line);
-    P.fail("asm.bad-atomic", `expected an atomic operation (add, and, or, xor, xchg, cmpxchg, optionally with a 32 suffix) after 'lock${fetch ? " fetch" : ""}', got ${got}`, o ?? P.at);
+    P.fail(
+      "asm.bad-atomic",
+      `expected an atomic operation (add, and, or, xor, xchg, cmpxchg, optionally with a 32 suffix) after 'lock${fetch ? " fetch" : ""}', got ${got}`,
+      o ?? P.at,
+    );
   }
   const rest = P.ops.slice(i + 1);
   if (rest.length !== 2) {
     const w = rest.length > 2 ? rest[2]! : P.at;
-    P.fail("asm.operand-count", `'lock ${fetch ? "fetch " : ""}${name}' expects 2 operands ([%rD+off], %rS), got ${rest.length}`, w);
+    P.fail(
+      "asm.operand-count",
+      `'lock ${fetch ? "fetch " : ""}${name}' expects 2 operands ([%rD+off], %rS), got ${rest.length}`,
+      w,
+    );
   }
   const mem = P.mem(i + 1);
   const src = P.reg(i + 2);

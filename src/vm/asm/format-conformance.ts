@@ -8,12 +8,28 @@
  * rather than printed lossily; the kernel style prints them anyway.
  */
 import { BytecodeError } from "../../errors.js";
-import { ATOMIC_OPS, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_W, BPF_X, isAlu64, opCode, opSize, opSource, type Insn, type OpInfo } from "../isa.js";
+import {
+  ATOMIC_OPS,
+  BPF_MOV,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  BPF_W,
+  BPF_X,
+  isAlu64,
+  opCode,
+  opSize,
+  opSource,
+  type Insn,
+  type OpInfo,
+} from "../isa.js";
 import { isDivMod } from "./syntax.js";
 
 const reg = (n: number): string => `%r${n}`;
 const rel = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
-const mem = (base: number, off: number): string => (off === 0 ? `[%r${base}]` : `[%r${base}${off < 0 ? off : `+${off}`}]`);
+const mem = (base: number, off: number): string =>
+  off === 0 ? `[%r${base}]` : `[%r${base}${off < 0 ? off : `+${off}`}]`;
 
 /** A 32-bit immediate: small values in decimal, others as a hex bit pattern (re-assembles the same). */
 export function imm32Text(v: number): string {
@@ -28,7 +44,11 @@ function hex64(lo: number, hi: number): string {
 function reserved(index: number, what: string, fields: Readonly<Record<string, number>>): void {
   for (const [name, value] of Object.entries(fields)) {
     if (value !== 0) {
-      throw new BytecodeError("disasm.reserved-field", `${what} has ${name} = ${value}, expected 0; the conformance dialect cannot express it (try --style kernel)`, { insn: index });
+      throw new BytecodeError(
+        "disasm.reserved-field",
+        `${what} has ${name} = ${value}, expected 0; the conformance dialect cannot express it (try --style kernel)`,
+        { insn: index },
+      );
     }
   }
 }
@@ -84,7 +104,12 @@ export function formatConformance(insns: readonly Insn[], index: number, info: O
     case "lddw": {
       reserved(index, what, { off: i.off });
       const second = insns[index + 1]!;
-      reserved(index + 1, "lddw second slot", { opcode: second.opcode, dst: second.dst, src: second.src, off: second.off });
+      reserved(index + 1, "lddw second slot", {
+        opcode: second.opcode,
+        dst: second.dst,
+        src: second.src,
+        off: second.off,
+      });
       if (i.src === 0) return `lddw ${reg(i.dst)}, ${hex64(i.imm, i.imm2)}`;
       if (i.src === BPF_PSEUDO_MAP_FD && i.imm2 === 0) return `lddw ${reg(i.dst)}, map_fd(${i.imm})`;
       if (i.src === BPF_PSEUDO_MAP_VALUE) return `lddw ${reg(i.dst)}, map_value(${i.imm}, ${i.imm2})`;

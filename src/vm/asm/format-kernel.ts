@@ -89,7 +89,12 @@ const JMP_OP: Readonly<Record<number, string>> = {
   [BPF_JSLE]: "s<=",
 };
 
-const ATOMIC_FN: Readonly<Record<number, string>> = { [BPF_ADD]: "add", [BPF_AND]: "and", [BPF_OR]: "or", [BPF_XOR]: "xor" };
+const ATOMIC_FN: Readonly<Record<number, string>> = {
+  [BPF_ADD]: "add",
+  [BPF_AND]: "and",
+  [BPF_OR]: "or",
+  [BPF_XOR]: "xor",
+};
 
 /** `u8`/`u16`/`u32`/`u64` (or `s…` for sign-extending loads). */
 function ctype(op: number, signed = false): string {
@@ -124,7 +129,12 @@ function ldImm64(i: Insn): string {
 }
 
 /** Kernel text of `insns[index]` (opcode, imm widths and atomic op validated by the caller). */
-export function formatKernel(insns: readonly Insn[], index: number, info: OpInfo, helperName?: (id: number) => string | undefined): string {
+export function formatKernel(
+  insns: readonly Insn[],
+  index: number,
+  info: OpInfo,
+  helperName?: (id: number) => string | undefined,
+): string {
   const i = insns[index]!;
   const op = i.opcode;
   const x = opSource(op) === BPF_X;
@@ -177,6 +187,8 @@ export function formatKernel(insns: readonly Insn[], index: number, info: OpInfo
       return `lock *(${t} *)${addr(i.dst, i.off)} ${ALU_OP[base]!} r${i.src}`;
     }
     case "ldabs":
-      return info.name.startsWith("ldind") ? `r0 = *(${ctype(op)} *)skb[r${i.src} + ${i.imm}]` : `r0 = *(${ctype(op)} *)skb[${i.imm}]`;
+      return info.name.startsWith("ldind")
+        ? `r0 = *(${ctype(op)} *)skb[r${i.src} + ${i.imm}]`
+        : `r0 = *(${ctype(op)} *)skb[${i.imm}]`;
   }
 }

@@ -28,7 +28,11 @@ export interface LineRef {
   readonly line: number;
 }
 
-export function spanOf(ref: LineRef, col: number, length: number): { file: string; line: number; col: number; length: number } {
+export function spanOf(
+  ref: LineRef,
+  col: number,
+  length: number,
+): { file: string; line: number; col: number; length: number } {
   return { file: ref.file, line: ref.line, col, length: Math.max(1, length) };
 }
 
@@ -66,5 +70,9 @@ export function tokenize(text: string, ref: LineRef): Token[] {
 
 function parseNumber(word: string, ref: LineRef, col: number): bigint {
   if (/^0x[0-9a-f]+$/i.test(word) || /^[0-9]+$/.test(word)) return BigInt(word);
-  throw new ParseError("asm.bad-number", `malformed number '${word}'; expected decimal digits or 0x followed by hex digits`, spanOf(ref, col, word.length));
+  throw new ParseError(
+    "asm.bad-number",
+    `malformed number '${word}'; expected decimal digits or 0x followed by hex digits`,
+    spanOf(ref, col, word.length),
+  );
 }

@@ -69,7 +69,11 @@ export function parseRegister(t: Token, ref: LineRef): number {
   const m = /^%r(\d+)$/.exec(t.text);
   const n = m !== null ? Number(m[1]) : -1;
   if (n < 0 || n >= NUM_REGS || (m !== null && m[1]!.length > 1 && m[1]![0] === "0")) {
-    throw new ParseError("asm.bad-register", `expected a register %r0..%r10, got '${t.text}'`, spanOf(ref, t.col, t.text.length));
+    throw new ParseError(
+      "asm.bad-register",
+      `expected a register %r0..%r10, got '${t.text}'`,
+      spanOf(ref, t.col, t.text.length),
+    );
   }
   return n;
 }
@@ -86,10 +90,22 @@ function parseNumberOperand(c: Cursor): Operand & { kind: "num" } {
   }
   if (t?.kind !== "num") {
     const got = t === undefined ? "end of line" : `'${t.text}'`;
-    return c.fail("asm.expected-number", `expected a number after '${first.text}', got ${got}`, t?.col ?? c.endCol(), t?.text.length ?? 1);
+    return c.fail(
+      "asm.expected-number",
+      `expected a number after '${first.text}', got ${got}`,
+      t?.col ?? c.endCol(),
+      t?.text.length ?? 1,
+    );
   }
   const text = (signed ? first.text : "") + t.text;
-  return { kind: "num", value: sign * t.value!, signed, text, col: first.col, length: t.col + t.text.length - first.col };
+  return {
+    kind: "num",
+    value: sign * t.value!,
+    signed,
+    text,
+    col: first.col,
+    length: t.col + t.text.length - first.col,
+  };
 }
 
 function parseMemory(c: Cursor, ref: LineRef): Operand {
@@ -97,7 +113,12 @@ function parseMemory(c: Cursor, ref: LineRef): Operand {
   const r = c.next();
   if (r?.kind !== "reg") {
     const got = r === undefined ? "end of line" : `'${r.text}'`;
-    return c.fail("asm.expected-register", `expected a base register %r0..%r10 after '[', got ${got}`, r?.col ?? c.endCol(), r?.text.length ?? 1);
+    return c.fail(
+      "asm.expected-register",
+      `expected a base register %r0..%r10 after '[', got ${got}`,
+      r?.col ?? c.endCol(),
+      r?.text.length ?? 1,
+    );
   }
   const base = parseRegister(r, ref);
   let off = 0n;
@@ -117,7 +138,8 @@ function parsePseudo(c: Cursor, name: Token): Operand {
   const args: (Operand & { kind: "num" })[] = [];
   for (;;) {
     const t = c.peek();
-    if (t === undefined) return c.fail("asm.expected", `expected ')' to close '${name.text}(', got end of line`, c.endCol(), 1);
+    if (t === undefined)
+      return c.fail("asm.expected", `expected ')' to close '${name.text}(', got end of line`, c.endCol(), 1);
     if (t.kind === "punct" && t.text === ")") break;
     if (t.kind === "punct" && t.text === "," && args.length > 0) {
       c.next();
@@ -127,7 +149,12 @@ function parsePseudo(c: Cursor, name: Token): Operand {
       args.push(parseNumberOperand(c));
       continue;
     }
-    return c.fail("asm.expected-number", `expected a number argument of '${name.text}(…)', got '${t.text}'`, t.col, t.text.length);
+    return c.fail(
+      "asm.expected-number",
+      `expected a number argument of '${name.text}(…)', got '${t.text}'`,
+      t.col,
+      t.text.length,
+    );
   }
   const close = c.next()!;
   return { kind: "pseudo", name: name.text, args, col: name.col, length: close.col + 1 - name.col };
@@ -157,7 +184,12 @@ export function parseOperands(toks: readonly Token[], ref: LineRef, lineLength: 
       if (p?.kind === "punct" && p.text === "(") out.push(parsePseudo(c, t));
       else out.push({ kind: "word", name: t.text, col: t.col, length: t.text.length });
     } else {
-      c.fail("asm.unexpected", `unexpected '${t.text}'; expected an operand (register, number, [memory] or label)`, t.col, t.text.length);
+      c.fail(
+        "asm.unexpected",
+        `unexpected '${t.text}'; expected an operand (register, number, [memory] or label)`,
+        t.col,
+        t.text.length,
+      );
     }
   }
   return out;

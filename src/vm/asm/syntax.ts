@@ -113,13 +113,17 @@ function build(): Map<string, Form> {
     }
   }
   // Signed division and modulo: DIV/MOD with off = 1 (RFC 9669 §4.1).
-  for (const [cls, sfx] of [[BPF_ALU64, ""], [BPF_ALU, "32"]] as const) {
+  for (const [cls, sfx] of [
+    [BPF_ALU64, ""],
+    [BPF_ALU, "32"],
+  ] as const) {
     set(`sdiv${sfx}`, { form: "alu", opcode: cls | BPF_DIV, off: 1 });
     set(`smod${sfx}`, { form: "alu", opcode: cls | BPF_MOD, off: 1 });
   }
   // Sign-extending moves: MOV|X with off = 8/16(/32 for ALU64); name = movsx<bits><dest width>.
   for (const bits of [8, 16]) set(`movsx${bits}32`, { form: "movsx", opcode: BPF_ALU | BPF_MOV | BPF_X, off: bits });
-  for (const bits of [8, 16, 32]) set(`movsx${bits}64`, { form: "movsx", opcode: BPF_ALU64 | BPF_MOV | BPF_X, off: bits });
+  for (const bits of [8, 16, 32])
+    set(`movsx${bits}64`, { form: "movsx", opcode: BPF_ALU64 | BPF_MOV | BPF_X, off: bits });
   for (const w of [16, 32, 64]) {
     set(`le${w}`, { form: "end", opcode: BPF_ALU | BPF_END | BPF_TO_LE, imm: w });
     set(`be${w}`, { form: "end", opcode: BPF_ALU | BPF_END | BPF_TO_BE, imm: w });

@@ -44,7 +44,12 @@ export function parseDataFile(text: string, file: string): DataFile {
     const full = lines[n]!.replace(/\r$/, "");
     if (full.includes("--")) {
       const s = sectionOf(full);
-      if (s === undefined) throw new ParseError("data.unknown-directive", `unknown directive '${full.trim()}'; expected -- asm, -- raw, -- mem, -- result or -- error`, { file, line: lineNo, col: 1, length: full.length });
+      if (s === undefined)
+        throw new ParseError(
+          "data.unknown-directive",
+          `unknown directive '${full.trim()}'; expected -- asm, -- raw, -- mem, -- result or -- error`,
+          { file, line: lineNo, col: 1, length: full.length },
+        );
       section = s;
       if (s === "asm" && asmFirst === 0) asmFirst = lineNo + 1;
       if (s === "raw") sawRaw = true;
@@ -63,27 +68,50 @@ export function parseDataFile(text: string, file: string): DataFile {
       // source), not an empty test to skip.
       const printable = line.replace(/[^\x20-\x7e]/g, "?");
       const shown = printable.length > 40 ? `${printable.slice(0, 37)}...` : printable;
-      throw new ParseError("data.no-section", `not a conformance data file: expected a directive (-- asm, -- raw, -- mem, -- result or -- error) before '${shown}'`, { file, line: lineNo, col: full.indexOf(line) + 1, length: Math.min(line.length, 40) });
+      throw new ParseError(
+        "data.no-section",
+        `not a conformance data file: expected a directive (-- asm, -- raw, -- mem, -- result or -- error) before '${shown}'`,
+        { file, line: lineNo, col: full.indexOf(line) + 1, length: Math.min(line.length, 40) },
+      );
     }
     if (line === "" || section === "ignored") continue;
     const where = (col: number, length: number) => ({ file, line: lineNo, col, length });
     switch (section) {
       case "result": {
-        const v = line.includes("0x") ? parseHex(line.replace(/^0x/i, "")) : /^\d+$/.test(line) ? BigInt(line) : undefined;
-        if (v === undefined) throw new ParseError("data.bad-result", `expected a result as decimal or 0x-hex u64, got '${line}'`, where(full.indexOf(line) + 1, line.length));
+        const v = line.includes("0x")
+          ? parseHex(line.replace(/^0x/i, ""))
+          : /^\d+$/.test(line)
+            ? BigInt(line)
+            : undefined;
+        if (v === undefined)
+          throw new ParseError(
+            "data.bad-result",
+            `expected a result as decimal or 0x-hex u64, got '${line}'`,
+            where(full.indexOf(line) + 1, line.length),
+          );
         result = BigInt.asUintN(64, v);
         break;
       }
       case "mem":
         for (const m of line.matchAll(/\S+/g)) {
-          if (!/^[0-9a-fA-F]{1,2}$/.test(m[0])) throw new ParseError("data.bad-mem", `expected a hex byte like 'aa', got '${m[0]}'`, where(full.indexOf(m[0]) + 1, m[0].length));
+          if (!/^[0-9a-fA-F]{1,2}$/.test(m[0]))
+            throw new ParseError(
+              "data.bad-mem",
+              `expected a hex byte like 'aa', got '${m[0]}'`,
+              where(full.indexOf(m[0]) + 1, m[0].length),
+            );
           mem.push(Number.parseInt(m[0], 16));
         }
         break;
       case "raw":
         for (const m of line.matchAll(/\S+/g)) {
           const v = parseHex(m[0].replace(/^0x/i, ""));
-          if (v === undefined || v >= 1n << 64n) throw new ParseError("data.bad-raw", `expected a 64-bit hex instruction word like 0x0000000000000095, got '${m[0]}'`, where(full.indexOf(m[0]) + 1, m[0].length));
+          if (v === undefined || v >= 1n << 64n)
+            throw new ParseError(
+              "data.bad-raw",
+              `expected a 64-bit hex instruction word like 0x0000000000000095, got '${m[0]}'`,
+              where(full.indexOf(m[0]) + 1, m[0].length),
+            );
           raw.push(v);
         }
         break;
@@ -93,7 +121,11 @@ export function parseDataFile(text: string, file: string): DataFile {
     }
   }
   if (asmFirst === 0 && !sawRaw) {
-    throw new ParseError("data.no-program", "not a conformance data file: it has no -- asm or -- raw section", { file, line: 1, col: 1 });
+    throw new ParseError("data.no-program", "not a conformance data file: it has no -- asm or -- raw section", {
+      file,
+      line: 1,
+      col: 1,
+    });
   }
   while (asmLines.length > 0 && asmLines[asmLines.length - 1]!.trim() === "") asmLines.pop();
   return {

@@ -41,7 +41,8 @@ const hex64 = (v: bigint): string => `0x${v.toString(16)}`;
  */
 export function runConformance(df: DataFile, bytes: () => Uint8Array, factory: EngineFactory): ConformanceResult {
   const file = df.file;
-  if (df.result === undefined && df.error === undefined) return { file, status: "skipped", detail: "no -- result or -- error section" };
+  if (df.result === undefined && df.error === undefined)
+    return { file, status: "skipped", detail: "no -- result or -- error section" };
   let r0: bigint;
   try {
     const prog = bytes();
@@ -61,7 +62,14 @@ export function runConformance(df: DataFile, bytes: () => Uint8Array, factory: E
     const expected = df.error !== undefined ? `error '${df.error}'` : `r0 = ${hex64(df.result!)}`;
     return { file, status: "failed", detail: `expected ${expected}, got error: ${where}${e.message}` };
   }
-  if (df.error !== undefined) return { file, status: "failed", detail: `expected error '${df.error}', but the program ran and returned r0 = ${hex64(r0)}`, r0 };
-  if (r0 !== df.result) return { file, status: "failed", detail: `expected r0 = ${hex64(df.result!)}, got r0 = ${hex64(r0)}`, r0 };
+  if (df.error !== undefined)
+    return {
+      file,
+      status: "failed",
+      detail: `expected error '${df.error}', but the program ran and returned r0 = ${hex64(r0)}`,
+      r0,
+    };
+  if (r0 !== df.result)
+    return { file, status: "failed", detail: `expected r0 = ${hex64(df.result!)}, got r0 = ${hex64(r0)}`, r0 };
   return { file, status: "passed", r0 };
 }

@@ -27,27 +27,42 @@ export function retNumber(regs: RegisterFile, v: number): void {
 }
 
 export function argTrap(helper: string, reg: number, regs: RegisterFile, expected: string): VmTrap {
-  return new VmTrap("vm.helper-arg", `helper ${helper}: r${reg} = ${formatAddress(hi(regs, reg), lo(regs, reg))}; expected ${expected}`);
+  return new VmTrap(
+    "vm.helper-arg",
+    `helper ${helper}: r${reg} = ${formatAddress(hi(regs, reg), lo(regs, reg))}; expected ${expected}`,
+  );
 }
 
 function mapArg(env: HelperEnv, regs: RegisterFile, reg: number, helper: string): BpfMap {
   const map = lo(regs, reg) === 0 ? env.maps.byHandle(hi(regs, reg)) : undefined;
   if (map === undefined) {
     const fds = env.maps.fds();
-    throw argTrap(helper, reg, regs, `a map pointer (maps: ${fds.length > 0 ? fds.map((fd) => `fd ${fd} at ${formatAddress(env.maps.byFd(fd)!.handle.id, 0)}`).join(", ") : "none"})`);
+    throw argTrap(
+      helper,
+      reg,
+      regs,
+      `a map pointer (maps: ${fds.length > 0 ? fds.map((fd) => `fd ${fd} at ${formatAddress(env.maps.byFd(fd)!.handle.id, 0)}`).join(", ") : "none"})`,
+    );
   }
   return map;
 }
 
 export function dataMapArg(env: HelperEnv, regs: RegisterFile, reg: number, helper: string): DataMap {
   const map = mapArg(env, regs, reg, helper);
-  if (map.kind !== "data") throw argTrap(helper, reg, regs, `a hash, array or lru_hash map, not map fd ${map.fd} of type ${map.type}`);
+  if (map.kind !== "data")
+    throw argTrap(helper, reg, regs, `a hash, array or lru_hash map, not map fd ${map.fd} of type ${map.type}`);
   return map;
 }
 
 export function socketMapArg(env: HelperEnv, regs: RegisterFile, reg: number, helper: string): SocketMap {
   const map = mapArg(env, regs, reg, helper);
-  if (map.kind !== "socket") throw argTrap(helper, reg, regs, `a reuseport_sockarray, sockmap or sockhash (types 20, 15, 18), not map fd ${map.fd} of type ${map.type}`);
+  if (map.kind !== "socket")
+    throw argTrap(
+      helper,
+      reg,
+      regs,
+      `a reuseport_sockarray, sockmap or sockhash (types 20, 15, 18), not map fd ${map.fd} of type ${map.type}`,
+    );
   return map;
 }
 
@@ -55,7 +70,14 @@ export function socketMapArg(env: HelperEnv, regs: RegisterFile, reg: number, he
 export function ctxArg(env: HelperEnv, regs: RegisterFile, reg: number, helper: string): ReuseportContext {
   const c = env.ctx;
   if (c === null || hi(regs, reg) !== c.ctx.id || lo(regs, reg) !== 0) {
-    throw argTrap(helper, reg, regs, c === null ? "a context pointer, but this run has no context" : `the context pointer ${formatAddress(c.ctx.id, 0)}`);
+    throw argTrap(
+      helper,
+      reg,
+      regs,
+      c === null
+        ? "a context pointer, but this run has no context"
+        : `the context pointer ${formatAddress(c.ctx.id, 0)}`,
+    );
   }
   return c;
 }

@@ -21,7 +21,18 @@
 import { VmTrap } from "../../errors.js";
 import type { EngineFactory, Engine } from "../engine.js";
 import type { CallbackRunner, HelperTable, RegisterFile } from "../helper-abi.js";
-import { BPF_DW, BPF_LDX, BPF_MEM, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, makeInsn, OP_CALL, OP_EXIT, OP_LDDW, type Insn } from "../isa.js";
+import {
+  BPF_DW,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  makeInsn,
+  OP_CALL,
+  OP_EXIT,
+  OP_LDDW,
+  type Insn,
+} from "../isa.js";
 import { formatAddress, type AddressSpace, type Region } from "../memory.js";
 
 const OP_LDXDW = BPF_LDX | BPF_MEM | BPF_DW;
@@ -56,17 +67,25 @@ export class SubprogramRunner implements CallbackRunner {
       const x = out[i]!;
       if (x.opcode !== OP_LDDW || x.src !== BPF_PSEUDO_FUNC) continue;
       const target = i + x.imm + 1;
-      if (target < 0 || target >= this.insns.length) throw new VmTrap("vm.bad-func-ptr", `lddw src=4 at ${i} names instruction ${target}, outside the program`, { insn: i });
+      if (target < 0 || target >= this.insns.length)
+        throw new VmTrap("vm.bad-func-ptr", `lddw src=4 at ${i} names instruction ${target}, outside the program`, {
+          insn: i,
+        });
       out[i] = makeInsn(OP_LDDW, x.dst, 0, 0, target, this.funcs.id);
       // The second slot carries the high half too, as relocate() writes it for map pointers.
       const second = out[i + 1];
-      if (second !== undefined && second.opcode === 0) out[i + 1] = makeInsn(0, second.dst, second.src, second.off, this.funcs.id, 0);
+      if (second !== undefined && second.opcode === 0)
+        out[i + 1] = makeInsn(0, second.dst, second.src, second.off, this.funcs.id, 0);
     }
     return out;
   }
 
   call(fnHi: number, fnLo: number, regs: RegisterFile): void {
-    if (fnHi !== this.funcs.id || fnLo >= this.insns.length) throw new VmTrap("vm.bad-func-ptr", `callback pointer ${formatAddress(fnHi, fnLo)} names no function of this program`);
+    if (fnHi !== this.funcs.id || fnLo >= this.insns.length)
+      throw new VmTrap(
+        "vm.bad-func-ptr",
+        `callback pointer ${formatAddress(fnHi, fnLo)} names no function of this program`,
+      );
     if (this.depth >= MAX_DEPTH) throw new VmTrap("vm.call-depth", `callbacks nested deeper than ${MAX_DEPTH} frames`);
     const engine = this.engineFor(fnLo);
     const a = this.args.bytes;
@@ -97,7 +116,11 @@ export class SubprogramRunner implements CallbackRunner {
         makeInsn(OP_EXIT),
         ...this.resolveFunctionPointers(),
       ];
-      e = this.factory(code, { mem: this.mem, helpers: this.helpers(), ...(this.budget !== undefined ? { budget: this.budget } : {}) });
+      e = this.factory(code, {
+        mem: this.mem,
+        helpers: this.helpers(),
+        ...(this.budget !== undefined ? { budget: this.budget } : {}),
+      });
       this.engines.set(key, e);
     }
     return e;

@@ -31,7 +31,11 @@ export function loop(env: HelperEnv): HelperFn {
     if (lo(regs, 4) !== 0 || hi(regs, 4) !== 0) return setR0Int(regs, -EINVAL);
     if (n > BPF_MAX_LOOPS) return setR0Int(regs, -E2BIG);
     const runner = env.callbacks;
-    if (runner === null) throw new VmTrap("vm.helper-unavailable", "helper bpf_loop#181 is not available in Baton's VM: this engine cannot call a callback (function pointers from lddw src=4 are not loaded)");
+    if (runner === null)
+      throw new VmTrap(
+        "vm.helper-unavailable",
+        "helper bpf_loop#181 is not available in Baton's VM: this engine cannot call a callback (function pointers from lddw src=4 are not loaded)",
+      );
     let i = 0;
     while (i < n) {
       cb.fill(0);
@@ -57,7 +61,11 @@ export function forEachMapElem(env: HelperEnv): HelperFn {
     const ctxLo = lo(regs, 3);
     if (lo(regs, 4) !== 0 || hi(regs, 4) !== 0) return setR0Int(regs, -EINVAL);
     const runner = env.callbacks;
-    if (runner === null) throw new VmTrap("vm.helper-unavailable", "helper bpf_for_each_map_elem#164 is not available in Baton's VM: this engine cannot call a callback (function pointers from lddw src=4 are not loaded)");
+    if (runner === null)
+      throw new VmTrap(
+        "vm.helper-unavailable",
+        "helper bpf_for_each_map_elem#164 is not available in Baton's VM: this engine cannot call a callback (function pointers from lddw src=4 are not loaded)",
+      );
     let keyRegion = keyRegions.get(map.fd);
     if (keyRegion === undefined) {
       keyRegion = mem.add(`for_each key of map fd ${map.fd}`, new Uint8Array(map.keySize), false);

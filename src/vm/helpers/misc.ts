@@ -8,11 +8,26 @@ import type { HelperFn } from "../helper-abi.js";
 import { retNumber } from "./args.js";
 import type { HelperEnv } from "./env.js";
 
-export const ktimeGetNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.ns);
-export const ktimeGetBootNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.bootNs());
-export const ktimeGetCoarseNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.coarseNs());
-export const ktimeGetTaiNs = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.taiNs());
-export const jiffies64 = (env: HelperEnv): HelperFn => (regs) => retNumber(regs, env.clock.jiffies64());
+export const ktimeGetNs =
+  (env: HelperEnv): HelperFn =>
+  (regs) =>
+    retNumber(regs, env.clock.ns);
+export const ktimeGetBootNs =
+  (env: HelperEnv): HelperFn =>
+  (regs) =>
+    retNumber(regs, env.clock.bootNs());
+export const ktimeGetCoarseNs =
+  (env: HelperEnv): HelperFn =>
+  (regs) =>
+    retNumber(regs, env.clock.coarseNs());
+export const ktimeGetTaiNs =
+  (env: HelperEnv): HelperFn =>
+  (regs) =>
+    retNumber(regs, env.clock.taiNs());
+export const jiffies64 =
+  (env: HelperEnv): HelperFn =>
+  (regs) =>
+    retNumber(regs, env.clock.jiffies64());
 
 export const getPrandomU32 =
   (env: HelperEnv): HelperFn =>
@@ -29,7 +44,11 @@ export const getSmpProcessorId =
   (regs) => {
     const cpu = env.cpu >>> 0;
     // A verified program may rely on the bound (a decided branch, a map index); keep it true.
-    if (cpu >= NR_CPUS_MAX) throw new VmTrap("vm.helper-env", `get_smp_processor_id: the run's cpu ${cpu} is not below NR_CPUS (${NR_CPUS_MAX}), the bound the verifier assumes`);
+    if (cpu >= NR_CPUS_MAX)
+      throw new VmTrap(
+        "vm.helper-env",
+        `get_smp_processor_id: the run's cpu ${cpu} is not below NR_CPUS (${NR_CPUS_MAX}), the bound the verifier assumes`,
+      );
     regs[0] = cpu;
     regs[1] = 0;
   };

@@ -52,7 +52,13 @@ export function getSocketCookie(env: HelperEnv): HelperFn {
       regs[1] = v.cookieHi;
       return;
     }
-    const where = c === null ? "no sockets in this run" : `ctx sk at ${formatAddress(c.skView.id, 0)}${c.migratingSk !== null ? ` or migrating_sk at ${formatAddress(c.migratingView.id, 0)}` : ""}`;
-    throw new VmTrap("vm.helper-arg", `helper get_socket_cookie: r1 = ${formatAddress(h, lo(regs, 1))}; expected a socket pointer (${where})`);
+    const where =
+      c === null
+        ? "no sockets in this run"
+        : `ctx sk at ${formatAddress(c.skView.id, 0)}${c.migratingSk !== null ? ` or migrating_sk at ${formatAddress(c.migratingView.id, 0)}` : ""}`;
+    throw new VmTrap(
+      "vm.helper-arg",
+      `helper get_socket_cookie: r1 = ${formatAddress(h, lo(regs, 1))}; expected a socket pointer (${where})`,
+    );
   };
 }

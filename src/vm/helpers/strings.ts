@@ -113,7 +113,11 @@ export function strncmp(_env: HelperEnv): HelperFn {
     const region = mem.get(hi(regs, 3));
     const base = lo(regs, 3);
     for (let i = 0; i < n; i++) {
-      if (region === undefined || base + i >= region.size) throw new VmTrap("vm.out-of-bounds", `helper strncmp: the string at r3 = ${formatAddress(hi(regs, 3), base)} runs past its region before a NUL`);
+      if (region === undefined || base + i >= region.size)
+        throw new VmTrap(
+          "vm.out-of-bounds",
+          `helper strncmp: the string at r3 = ${formatAddress(hi(regs, 3), base)} runs past its region before a NUL`,
+        );
       const c1 = s1[i]!;
       const c2 = region.bytes[base + i]!;
       if (c1 !== c2) return setR0Int(regs, c1 < c2 ? -1 : 1);

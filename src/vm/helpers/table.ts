@@ -7,7 +7,16 @@ import { readsArgsOnly, type HelperFn, type HelperTable } from "../helper-abi.js
 import { HELPER, type ProgramType } from "../program-type.js";
 import type { HelperEnv } from "./env.js";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem } from "./map-helpers.js";
-import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs, ktimeGetTaiNs } from "./misc.js";
+import {
+  getNumaNodeId,
+  getPrandomU32,
+  getSmpProcessorId,
+  jiffies64,
+  ktimeGetBootNs,
+  ktimeGetCoarseNs,
+  ktimeGetNs,
+  ktimeGetTaiNs,
+} from "./misc.js";
 import { getSocketCookie, skSelectReuseport } from "./reuseport.js";
 import { skbLoadBytes, skbLoadBytesRelative } from "./skb.js";
 import { forEachMapElem, loop } from "./loop.js";
@@ -51,7 +60,9 @@ const WHY_NOT: ReadonlyMap<number, string> = new Map([
   ...[141, 149, 153, 154, 158, 175, 180, 194].map((id) => [id, "it needs BTF objects"] as const),
   ...[93, 94, 169, 170, 171, 172].map((id) => [id, "it needs map values described by BTF"] as const),
   ...[132, 133, 197, 199, 200, 201, 202, 203].map((id) => [id, "Baton has no ring buffers or dynptrs"] as const),
-  ...[12, 22, 37, 55, 87, 88, 89, 130, 131, 134, 156, 157, 195, 198, 209, 210, 211].map((id) => [id, "Baton has no map of the type it needs"] as const),
+  ...[12, 22, 37, 55, 87, 88, 89, 130, 131, 134, 156, 157, 195, 198, 209, 210, 211].map(
+    (id) => [id, "Baton has no map of the type it needs"] as const,
+  ),
   [176, "it reads the CPU's branch records"],
 ]);
 
@@ -61,7 +72,15 @@ const WHY_NOT: ReadonlyMap<number, string> = new Map([
  * bpf_loop / bpf_for_each_map_elem callback stores. Every other helper above only reads through its pointer arguments
  * (keys, values, format strings) or takes none.
  */
-const WRITES_ARGS: ReadonlySet<number> = new Set([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop, HELPER.for_each_map_elem]);
+const WRITES_ARGS: ReadonlySet<number> = new Set([
+  HELPER.skb_load_bytes,
+  HELPER.skb_load_bytes_relative,
+  HELPER.strtol,
+  HELPER.strtoul,
+  HELPER.snprintf,
+  HELPER.loop,
+  HELPER.for_each_map_elem,
+]);
 
 /** The helpers `type` allows, bound to `env`. */
 export function createHelperTable(env: HelperEnv, type: ProgramType): HelperTable {

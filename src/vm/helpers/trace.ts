@@ -34,7 +34,11 @@ export function tracePrintk(env: HelperEnv): HelperFn {
 const MAX_VARARGS = 12;
 
 /** The u64 array (data, data_len) of snprintf/trace_vprintk as halves, or null for -EINVAL. */
-function dataArgs(regs: RegisterFile, mem: AddressSpace, reg: number): ((i: number) => readonly [number, number]) | null {
+function dataArgs(
+  regs: RegisterFile,
+  mem: AddressSpace,
+  reg: number,
+): ((i: number) => readonly [number, number]) | null {
   const len = lo(regs, reg + 1);
   if (len % 8 !== 0 || len > MAX_VARARGS * 8) return null;
   const dOff = lo(regs, reg);
@@ -95,7 +99,12 @@ export function formatTrace(fmt: Uint8Array, regs: RegisterFile, mem: AddressSpa
  * [low, high] halves; null where the kernel returns -EINVAL (bad format, more conversions than
  * arguments).
  */
-export function formatArgs(fmt: Uint8Array, nargs: number, arg: (i: number) => readonly [number, number], mem: AddressSpace): string | null {
+export function formatArgs(
+  fmt: Uint8Array,
+  nargs: number,
+  arg: (i: number) => readonly [number, number],
+  mem: AddressSpace,
+): string | null {
   const nul = fmt.indexOf(0);
   if (nul < 0) return null;
   let out = "";
@@ -163,7 +172,8 @@ export function formatArgs(fmt: Uint8Array, nargs: number, arg: (i: number) => r
         return null;
     }
     if (numeric && flags.includes("+") && (conv === "d" || conv === "i") && !text.startsWith("-")) text = `+${text}`;
-    else if (numeric && flags.includes(" ") && (conv === "d" || conv === "i") && !text.startsWith("-")) text = ` ${text}`;
+    else if (numeric && flags.includes(" ") && (conv === "d" || conv === "i") && !text.startsWith("-"))
+      text = ` ${text}`;
     if (text.length < width) {
       if (flags.includes("-")) text = text.padEnd(width, " ");
       else if (numeric && flags.includes("0")) {

@@ -8,7 +8,18 @@
  * them), and unreachable blocks are kept (they cost only code size). Targets outside the
  * program are not leaders; the branch that names one traps when taken.
  */
-import { BPF_CALL, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, OP_LDDW, opClass, opCode, type Insn, jumpTarget } from "../isa.js";
+import {
+  BPF_CALL,
+  BPF_EXIT,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  OP_LDDW,
+  opClass,
+  opCode,
+  type Insn,
+  jumpTarget,
+} from "../isa.js";
 
 export interface Block {
   /** First slot. */

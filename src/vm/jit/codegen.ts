@@ -18,7 +18,22 @@
  * helper faults (located by `VmTrap.at`), memory faults (through `AddressSpace.resolve`).
  */
 import { BytecodeError } from "../../errors.js";
-import { BPF_ALU, BPF_ALU64, BPF_LDX, BPF_PSEUDO_CALL, BPF_ST, BPF_STX, BPF_ATOMIC, OP_CALL, OP_CALLX, OP_LDDW, R10, opClass, opMode, type Insn } from "../isa.js";
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_LDX,
+  BPF_PSEUDO_CALL,
+  BPF_ST,
+  BPF_STX,
+  BPF_ATOMIC,
+  OP_CALL,
+  OP_CALLX,
+  OP_LDDW,
+  R10,
+  opClass,
+  opMode,
+  type Insn,
+} from "../isa.js";
 import { buildBlocks, flowOf, lddwTails, type Block } from "./cfg.js";
 import { emitAlu } from "./emit-alu.js";
 import { branchCondition } from "./emit-jmp.js";
@@ -69,7 +84,8 @@ function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
     if (tail[i] === 1) continue;
     const ins = insns[i]!;
     const cls = opClass(ins.opcode);
-    if ((cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || ins.opcode === OP_LDDW) && ins.dst === R10) return true;
+    if ((cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || ins.opcode === OP_LDDW) && ins.dst === R10)
+      return true;
     if (cls === BPF_STX && opMode(ins.opcode) === BPF_ATOMIC && ins.src === R10) return true;
   }
   return false;
@@ -136,7 +152,12 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
         return;
       case "branch": {
         const cond = branchCondition(ctx, ins);
-        if (cond === undefined) throw new BytecodeError("jit.internal", `no branch condition for opcode 0x${ins.opcode.toString(16)} (JIT bug)`, { insn: pc });
+        if (cond === undefined)
+          throw new BytecodeError(
+            "jit.internal",
+            `no branch condition for opcode 0x${ins.opcode.toString(16)} (JIT bug)`,
+            { insn: pc },
+          );
         const g = goto(from, f.target);
         if (g !== "") w(`if (${cond}) { ${g} }`);
         return;
@@ -162,7 +183,12 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
       if (ok) markStackWrite(ins, ins.dst);
     } else if (ins.opcode === OP_LDDW) ok = emitLddw(ctx, ins);
     else ok = false;
-    if (!ok) throw new BytecodeError("jit.internal", `opcode 0x${ins.opcode.toString(16)} passed the executable check but has no code (JIT bug)`, { insn: pc });
+    if (!ok)
+      throw new BytecodeError(
+        "jit.internal",
+        `opcode 0x${ins.opcode.toString(16)} passed the executable check but has no code (JIT bug)`,
+        { insn: pc },
+      );
   };
 
   /** After a store at `o` through region `R`: lower the stack low-water mark `dz`. */
@@ -221,7 +247,8 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
       w(`}`);
     }
     if (countBudget) w(`n = n + ${num(K)};`);
-    for (let k = 0; k < K; k++) emitInsn(bl.pcs[k]!, !countBudget ? "-1" : K - k - 1 === 0 ? "n" : `(n - ${num(K - k - 1)})`, idx);
+    for (let k = 0; k < K; k++)
+      emitInsn(bl.pcs[k]!, !countBudget ? "-1" : K - k - 1 === 0 ? "n" : `(n - ${num(K - k - 1)})`, idx);
     if (!bl.terminated && labels[idx + 1] !== bl.fallthrough) {
       const g = dispatch ? `b = ${num(bl.fallthrough)}; continue;` : goto(idx, bl.fallthrough);
       if (g !== "") w(g);
@@ -243,7 +270,8 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
     w(`}`);
   } else {
     blocks.forEach((bl, i) => {
-      for (const sc of shape.opens[i]!) w(sc.kind === "loop" ? `L${String(num(sc.target))}: for (;;) {` : `B${String(num(sc.target))}: {`);
+      for (const sc of shape.opens[i]!)
+        w(sc.kind === "loop" ? `L${String(num(sc.target))}: for (;;) {` : `B${String(num(sc.target))}: {`);
       emitBlock(bl, i);
       for (const sc of shape.closes[i]!) w(sc.kind === "loop" ? `break L${String(num(sc.target))}; }` : `}`);
     });

@@ -65,12 +65,22 @@ function alu32(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
     case BPF_DIV:
       if (!x && insn.imm === 0) w(`${d} = 0;`);
       else if (signedOp) w(x ? `${d} = ${s} === 0 ? 0 : (${d} / ${s}) | 0;` : `${d} = (${d} / ${s}) | 0;`);
-      else w(x ? `${d} = ${s} === 0 ? 0 : ((${d} >>> 0) / (${s} >>> 0)) | 0;` : `${d} = ((${d} >>> 0) / ${num(insn.imm >>> 0, pc)}) | 0;`);
+      else
+        w(
+          x
+            ? `${d} = ${s} === 0 ? 0 : ((${d} >>> 0) / (${s} >>> 0)) | 0;`
+            : `${d} = ((${d} >>> 0) / ${num(insn.imm >>> 0, pc)}) | 0;`,
+        );
       break;
     case BPF_MOD:
       if (!x && insn.imm === 0) break; // dst keeps its low half; the high half is zeroed below
       if (signedOp) w(x ? `${d} = ${s} === 0 ? ${d} : (${d} % ${s}) | 0;` : `${d} = (${d} % ${s}) | 0;`);
-      else w(x ? `${d} = ${s} === 0 ? ${d} : ((${d} >>> 0) % (${s} >>> 0)) | 0;` : `${d} = ((${d} >>> 0) % ${num(insn.imm >>> 0, pc)}) | 0;`);
+      else
+        w(
+          x
+            ? `${d} = ${s} === 0 ? ${d} : ((${d} >>> 0) % (${s} >>> 0)) | 0;`
+            : `${d} = ((${d} >>> 0) % ${num(insn.imm >>> 0, pc)}) | 0;`,
+        );
       break;
     case BPF_OR:
       w(`${d} = ${d} | ${s};`);
@@ -148,13 +158,22 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
         // Trusted facts put both operands below 2^32: the unsigned 64-bit result is the 32-bit
         // one (as alu32 computes it), with no call. Division by zero: 0; modulo: dst unchanged.
         const s32 = x ? `(${sl} >>> 0)` : num(imm >>> 0, pc);
-        if (code === BPF_DIV) w(!x && imm === 0 ? `${dl} = 0;` : x ? `${dl} = ${sl} === 0 ? 0 : ((${dl} >>> 0) / ${s32}) | 0;` : `${dl} = ((${dl} >>> 0) / ${s32}) | 0;`);
+        if (code === BPF_DIV)
+          w(
+            !x && imm === 0
+              ? `${dl} = 0;`
+              : x
+                ? `${dl} = ${sl} === 0 ? 0 : ((${dl} >>> 0) / ${s32}) | 0;`
+                : `${dl} = ((${dl} >>> 0) / ${s32}) | 0;`,
+          );
         else if (x) w(`${dl} = ${sl} === 0 ? ${dl} : ((${dl} >>> 0) % ${s32}) | 0;`);
         else if (imm !== 0) w(`${dl} = ((${dl} >>> 0) % ${s32}) | 0;`);
         w(`${dh} = 0;`);
         break;
       }
-      w(`${dl} = ${off === 1 ? "sdiv64" : "udiv64"}(${dl}, ${dhr}, ${sl}, ${sh}, ${code === BPF_MOD ? "true" : "false"});`);
+      w(
+        `${dl} = ${off === 1 ? "sdiv64" : "udiv64"}(${dl}, ${dhr}, ${sl}, ${sh}, ${code === BPF_MOD ? "true" : "false"});`,
+      );
       w(`${dh} = S[0];`);
       break;
     case BPF_OR:

@@ -110,7 +110,8 @@ export function emitHelperCall(ctx: EmitCtx, ins: Insn, opt: CodegenOptions): vo
   }
   const unwind = opt.unwindHelper;
   if (unwind !== undefined) {
-    const isUnwind = idExpr !== undefined ? `${idExpr} === ${num(unwind)} && ` : (ins.imm | 0) === unwind ? "" : undefined;
+    const isUnwind =
+      idExpr !== undefined ? `${idExpr} === ${num(unwind)} && ` : (ins.imm | 0) === unwind ? "" : undefined;
     if (isUnwind !== undefined) {
       w(`if (${isUnwind}r0l === 0 && r0h === 0) {`);
       if (opt.exposeRegisters) emitExpose(w);

@@ -97,7 +97,9 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
   // changes them). ch starts at 0, the NULL id, with R undefined.
   w(`if (${bh} !== ch) { ch = ${bh}; R = RG[ch]; }`);
   const cond = `R === undefined || o < 0 || o > R.size - ${num(size, pc)}${write ? " || !R.writable" : ""}`;
-  w(`if (${cond}) { R = addr(${bh}, ${bl}, ${num(off, pc)}, ${num(size, pc)}, ${write ? "true" : "false"}, ${num(pc)}); o = S[0] >>> 0; ch = R.id; }`);
+  w(
+    `if (${cond}) { R = addr(${bh}, ${bl}, ${num(off, pc)}, ${num(size, pc)}, ${write ? "true" : "false"}, ${num(pc)}); o = S[0] >>> 0; ch = R.id; }`,
+  );
   return "R.view";
 }
 

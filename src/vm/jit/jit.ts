@@ -30,7 +30,15 @@ import { Interpreter } from "../interpreter.js";
 import { REG_WORDS, type HelperFn } from "../helper-abi.js";
 import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
 import type { AddressSpace, Region } from "../memory.js";
-import { badAtomicTrap, badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "../traps.js";
+import {
+  badAtomicTrap,
+  badCallxTrap,
+  badInsnTrap,
+  budgetTrap,
+  callDepthTrap,
+  fellOffTrap,
+  unknownHelperTrap,
+} from "../traps.js";
 import { STACK_SIZE, generate, hasCtxAccess, type CodegenOptions } from "./codegen.js";
 import { NO_FACTS, type JitFacts } from "./facts.js";
 import { S, arsh64, bswap32, lsh64, mul64, rsh64, sdiv64, udiv64 } from "../arith64.js";
@@ -78,10 +86,19 @@ function checkExecutable(insns: readonly Insn[]): void {
     const ins = insns[i]!;
     const info = opInfo(ins.opcode);
     if (info === undefined || info.kind === "ldabs") {
-      throw new BytecodeError("vm.unsupported", `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`, { insn: i });
+      throw new BytecodeError(
+        "vm.unsupported",
+        `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
+        { insn: i },
+      );
     }
     if (ins.opcode === OP_LDDW) {
-      if (ins.src !== 0) throw new BytecodeError("vm.lddw-pseudo", `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`, { insn: i });
+      if (ins.src !== 0)
+        throw new BytecodeError(
+          "vm.lddw-pseudo",
+          `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`,
+          { insn: i },
+        );
       i++;
     }
   }
@@ -140,9 +157,35 @@ function interpretInstead(insns: readonly Insn[], options: JitOptions, mode: Jit
 
 /** Names the generated code may use from the kit, destructured once per engine. */
 const KIT_NAMES = [
-  "E", "RG", "RF", "M", "S", "SB", "SI", "SV", "SR", "SID", "FS", "RX", "NV",
-  "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
-  "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
+  "E",
+  "RG",
+  "RF",
+  "M",
+  "S",
+  "SB",
+  "SI",
+  "SV",
+  "SR",
+  "SID",
+  "FS",
+  "RX",
+  "NV",
+  "mul64",
+  "udiv64",
+  "sdiv64",
+  "lsh64",
+  "rsh64",
+  "arsh64",
+  "bswap32",
+  "addr",
+  "budget",
+  "badSlot",
+  "callDepth",
+  "helperFault",
+  "helperById",
+  "callx",
+  "badAtomic",
+  "trustedFault",
 ] as const;
 
 type RunFn = (r1hi: number, r1lo: number, r2: number) => number;
@@ -184,7 +227,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
 
   const genOpts: CodegenOptions = {
     trusted,
-    facts: trusted ? options.facts ?? NO_FACTS : NO_FACTS,
+    facts: trusted ? (options.facts ?? NO_FACTS) : NO_FACTS,
     budget: budgetN,
     unwindHelper: options.unwindHelper,
     helperSlot: (id) => slotOf.get(id),
@@ -279,7 +322,10 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     trustedFault(e: unknown): unknown {
       if (e instanceof BatonError) return e;
       const what = e instanceof Error ? e.message : String(e);
-      return new VmTrap("vm.trusted-fault", `trusted-mode code faulted (${what}); was the program verified? run it in checked mode for a located trap`);
+      return new VmTrap(
+        "vm.trusted-fault",
+        `trusted-mode code faulted (${what}); was the program verified? run it in checked mode for a located trap`,
+      );
     },
   };
 
@@ -305,7 +351,11 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     make = new Function("K", factory) as (k: Kit) => MutableEngine;
   } catch (e) {
     // Only size can get here (the text is generated): V8 refuses a function it cannot parse.
-    throw new BytecodeError("jit.too-large", `the JIT could not compile this program of ${len} instructions (${e instanceof Error ? e.message : String(e)}); use the interpreter`, { insn: 0 });
+    throw new BytecodeError(
+      "jit.too-large",
+      `the JIT could not compile this program of ${len} instructions (${e instanceof Error ? e.message : String(e)}); use the interpreter`,
+      { insn: 0 },
+    );
   }
   if (specialise) {
     kit.tier = (id: number, generic: RunFn): RunFn => {
@@ -325,7 +375,11 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     };
     kit.ctxMoved = (pc: number, n: number): VmTrap => {
       E.executed = n;
-      return new VmTrap("vm.ctx-rebound", `a helper rebound the ctx region during a run of the ctx-specialised trusted code; expected the ctx region to stay bound for the whole run`, { insn: pc });
+      return new VmTrap(
+        "vm.ctx-rebound",
+        `a helper rebound the ctx region during a run of the ctx-specialised trusted code; expected the ctx region to stay bound for the whole run`,
+        { insn: pc },
+      );
     };
   }
   return make(kit);
@@ -334,7 +388,10 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
 /** The generated source for `insns` without creating an engine (inspection, security tests). */
 export function jitSource(
   insns: readonly Insn[],
-  options: Omit<JitOptions, "mem" | "helpers"> & { readonly helpers?: EngineOptions["helpers"]; /** The ctx-specialised copy's body (trusted mode). */ readonly ctxSpecialised?: boolean },
+  options: Omit<JitOptions, "mem" | "helpers"> & {
+    readonly helpers?: EngineOptions["helpers"];
+    /** The ctx-specialised copy's body (trusted mode). */ readonly ctxSpecialised?: boolean;
+  },
 ): string {
   checkExecutable(insns);
   const helpers = options.helpers ?? new Map<number, HelperFn>();
@@ -342,7 +399,7 @@ export function jitSource(
   let next = 0;
   return generate(insns, {
     trusted: options.mode === "trusted",
-    facts: options.mode === "trusted" ? options.facts ?? NO_FACTS : NO_FACTS,
+    facts: options.mode === "trusted" ? (options.facts ?? NO_FACTS) : NO_FACTS,
     budget: options.budget ?? DEFAULT_BUDGET,
     unwindHelper: options.unwindHelper,
     helperWrites: (id) => helpers.get(id)?.writesArgs !== false,

@@ -124,7 +124,11 @@ interface State {
   readonly links: number[];
 }
 
-const topState = (): State => ({ regs: new Array<Range>(11).fill(TOP), slots: new Map(), links: new Array<number>(11).fill(-1) });
+const topState = (): State => ({
+  regs: new Array<Range>(11).fill(TOP),
+  slots: new Map(),
+  links: new Array<number>(11).fill(-1),
+});
 const copy = (s: State): State => ({ regs: s.regs.slice(), slots: new Map(s.slots), links: s.links.slice() });
 
 /** Registers linked to slot k no longer are (the slot was written). */
@@ -136,7 +140,8 @@ function joinRange(a: Range, b: Range): Range {
   return rng(Math.min(a.lo, b.lo), Math.max(a.hi, b.hi));
 }
 
-const sameRange = (a: Range | undefined, b: Range | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.lo === b.lo && a.hi === b.hi);
+const sameRange = (a: Range | undefined, b: Range | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.lo === b.lo && a.hi === b.hi);
 
 function widenRange(old: Range, next: Range): Range {
   const lo = next.lo < old.lo ? 0 : old.lo;
@@ -173,7 +178,8 @@ function within(a: Range | undefined, b: Range | undefined): boolean {
 }
 
 function stateWithin(a: State, b: State): boolean {
-  for (let i = 0; i < 11; i++) if (!within(a.regs[i], b.regs[i]) || (b.links[i]! >= 0 && a.links[i] !== b.links[i])) return false;
+  for (let i = 0; i < 11; i++)
+    if (!within(a.regs[i], b.regs[i]) || (b.links[i]! >= 0 && a.links[i] !== b.links[i])) return false;
   for (const [k, y] of b.slots) if (!within(a.slots.get(k), y)) return false;
   return true;
 }
@@ -198,7 +204,10 @@ function binary(code: number, a: Range, b: Range, max: number, bits: number): Ra
       // x / 0 = 0: a divisor that may be 0 takes the lower bound to 0 (and keeps x's upper).
       // Bounds up to 2^52 divide exactly enough: floor never crosses an integer.
       if (a.hi === Infinity) return undefined;
-      return rng(b.lo === 0 || b.hi === Infinity ? 0 : Math.floor(a.lo / b.hi), b.lo === 0 ? a.hi : Math.floor(a.hi / b.lo));
+      return rng(
+        b.lo === 0 || b.hi === Infinity ? 0 : Math.floor(a.lo / b.hi),
+        b.lo === 0 ? a.hi : Math.floor(a.hi / b.lo),
+      );
     case BPF_MOD:
       // x % 0 = x; otherwise below both the dividend and the divisor.
       if (b.lo === 0) return a.hi === Infinity ? undefined : rng(0, a.hi);
@@ -244,7 +253,8 @@ function alu(s: State, x: Insn): void {
   if (code === BPF_END) {
     const w = x.imm;
     if (w === 16 || w === 32) s.regs[x.dst] = rng(0, 2 ** w - 1);
-    else if (!is64 && opSource(x.opcode) !== BPF_TO_BE) s.regs[x.dst] = d; // `le` of another width: no-op
+    else if (!is64 && opSource(x.opcode) !== BPF_TO_BE)
+      s.regs[x.dst] = d; // `le` of another width: no-op
     else s.regs[x.dst] = TOP;
     return;
   }
@@ -352,7 +362,8 @@ function transfer(s: State, x: Insn, slotsOk: boolean, readsOnly: boolean): void
       return;
     case BPF_LD:
       if (x.opcode === OP_LDDW) {
-        s.regs[x.dst] = x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
+        s.regs[x.dst] =
+          x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
         s.links[x.dst] = -1;
       } else
         for (let r = 0; r <= 5; r++) {
@@ -409,10 +420,29 @@ function restrict(v: Range, rel: number, c: Range, max: number): Range | null {
   return v;
 }
 
-const NEGATE: Readonly<Record<number, number>> = { [BPF_JEQ]: BPF_JNE, [BPF_JNE]: BPF_JEQ, [BPF_JGT]: BPF_JLE, [BPF_JGE]: BPF_JLT, [BPF_JLT]: BPF_JGE, [BPF_JLE]: BPF_JGT };
+const NEGATE: Readonly<Record<number, number>> = {
+  [BPF_JEQ]: BPF_JNE,
+  [BPF_JNE]: BPF_JEQ,
+  [BPF_JGT]: BPF_JLE,
+  [BPF_JGE]: BPF_JLT,
+  [BPF_JLT]: BPF_JGE,
+  [BPF_JLE]: BPF_JGT,
+};
 /** `a REL b` as `b REL' a`. */
-const MIRROR: Readonly<Record<number, number>> = { [BPF_JEQ]: BPF_JEQ, [BPF_JNE]: BPF_JNE, [BPF_JGT]: BPF_JLT, [BPF_JGE]: BPF_JLE, [BPF_JLT]: BPF_JGT, [BPF_JLE]: BPF_JGE };
-const UNSIGNED: Readonly<Record<number, number>> = { [BPF_JSGT]: BPF_JGT, [BPF_JSGE]: BPF_JGE, [BPF_JSLT]: BPF_JLT, [BPF_JSLE]: BPF_JLE };
+const MIRROR: Readonly<Record<number, number>> = {
+  [BPF_JEQ]: BPF_JEQ,
+  [BPF_JNE]: BPF_JNE,
+  [BPF_JGT]: BPF_JLT,
+  [BPF_JGE]: BPF_JLE,
+  [BPF_JLT]: BPF_JGT,
+  [BPF_JLE]: BPF_JGE,
+};
+const UNSIGNED: Readonly<Record<number, number>> = {
+  [BPF_JSGT]: BPF_JGT,
+  [BPF_JSGE]: BPF_JGE,
+  [BPF_JSLT]: BPF_JLT,
+  [BPF_JSLE]: BPF_JLE,
+};
 
 /**
  * The state on one edge of a conditional jump (`taken` or not), or null when no value can
@@ -477,7 +507,13 @@ function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
     const cls = opClass(x.opcode);
     if ((cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || x.opcode === OP_LDDW) && x.dst === R10) return true;
     // A fetching atomic writes its source register (cmpxchg writes r0).
-    return cls === BPF_STX && opMode(x.opcode) === BPF_ATOMIC && x.imm !== BPF_CMPXCHG && (x.imm & BPF_FETCH) !== 0 && x.src === R10;
+    return (
+      cls === BPF_STX &&
+      opMode(x.opcode) === BPF_ATOMIC &&
+      x.imm !== BPF_CMPXCHG &&
+      (x.imm & BPF_FETCH) !== 0 &&
+      x.src === R10
+    );
   });
 }
 
@@ -487,7 +523,13 @@ interface Edge {
   readonly state: State | null;
 }
 
-function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: boolean, readsOnly: (pc: number) => boolean): Edge[] {
+function successors(
+  insns: readonly Insn[],
+  pc: number,
+  entry: State,
+  slotsOk: boolean,
+  readsOnly: (pc: number) => boolean,
+): Edge[] {
   const x = insns[pc]!;
   const f = flowOf(x, pc);
   switch (f.kind) {
@@ -518,7 +560,10 @@ function successors(insns: readonly Insn[], pc: number, entry: State, slotsOk: b
  * Register ranges before each instruction, on every path (undefined: the slot is never
  * reached, or the analysis did not settle and claims nothing).
  */
-export function registerRanges(insns: readonly Insn[], readsOnly: (pc: number) => boolean = () => false): (readonly Range[] | undefined)[] {
+export function registerRanges(
+  insns: readonly Insn[],
+  readsOnly: (pc: number) => boolean = () => false,
+): (readonly Range[] | undefined)[] {
   const n = insns.length;
   const tail = lddwTails(insns);
   const slotsOk = !writesR10(insns, tail);
@@ -528,7 +573,8 @@ export function registerRanges(insns: readonly Insn[], readsOnly: (pc: number) =
   for (let pc = 0; pc < n; pc++) {
     if (tail[pc] === 1) continue;
     const f = flowOf(insns[pc]!, pc);
-    if ((f.kind === "branch" || f.kind === "jump" || f.kind === "local-call") && valid(f.target) && f.target <= pc) head[f.target] = 1;
+    if ((f.kind === "branch" || f.kind === "jump" || f.kind === "local-call") && valid(f.target) && f.target <= pc)
+      head[f.target] = 1;
   }
   const entry: (State | undefined)[] = new Array(n);
   const visits = new Uint32Array(n);
@@ -583,7 +629,13 @@ export function registerRanges(insns: readonly Insn[], readsOnly: (pc: number) =
 }
 
 /** Does every edge's state fall within its target's entry state (and the entry is TOP)? */
-function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefined)[], slotsOk: boolean, valid: (pc: number) => boolean, readsOnly: (pc: number) => boolean): boolean {
+function isPostFixpoint(
+  insns: readonly Insn[],
+  entry: readonly (State | undefined)[],
+  slotsOk: boolean,
+  valid: (pc: number) => boolean,
+  readsOnly: (pc: number) => boolean,
+): boolean {
   if (entry[0] === undefined || !stateWithin(topState(), entry[0])) return false;
   for (let pc = 0; pc < insns.length; pc++) {
     const s = entry[pc];
@@ -598,7 +650,10 @@ function isPostFixpoint(insns: readonly Insn[], entry: readonly (State | undefin
 }
 
 /** Bit masks of the registers below 2^32 and below 2^31 before each instruction. */
-export function narrowRegisters(insns: readonly Insn[], readsOnly?: (pc: number) => boolean): { readonly u32: Int32Array; readonly u31: Int32Array } {
+export function narrowRegisters(
+  insns: readonly Insn[],
+  readsOnly?: (pc: number) => boolean,
+): { readonly u32: Int32Array; readonly u31: Int32Array } {
   const ranges = registerRanges(insns, readsOnly);
   const u32m = new Int32Array(insns.length);
   const u31m = new Int32Array(insns.length);

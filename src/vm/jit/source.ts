@@ -21,13 +21,20 @@ const HI_NAMES = ["r0h", "r1h", "r2h", "r3h", "r4h", "r5h", "r6h", "r7h", "r8h",
 /** A JIT-chosen integer as source text; negative values are parenthesised. */
 export function num(x: number, insn = -1): string {
   if (typeof x !== "number" || !Number.isSafeInteger(x)) {
-    throw new BytecodeError("jit.bad-field", `instruction field is not an integer (got ${typeof x === "number" ? String(x) : typeof x})`, { insn });
+    throw new BytecodeError(
+      "jit.bad-field",
+      `instruction field is not an integer (got ${typeof x === "number" ? String(x) : typeof x})`,
+      { insn },
+    );
   }
   return x < 0 ? `(${String(x)})` : String(x);
 }
 
 function reg(r: number, pc: number): number {
-  if (!Number.isInteger(r) || r < 0 || r > 10) throw new BytecodeError("jit.bad-register", `register r${String(r)} does not exist (expected r0-r10)`, { insn: pc });
+  if (!Number.isInteger(r) || r < 0 || r > 10)
+    throw new BytecodeError("jit.bad-register", `register r${String(r)} does not exist (expected r0-r10)`, {
+      insn: pc,
+    });
   return r;
 }
 

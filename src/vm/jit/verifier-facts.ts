@@ -17,7 +17,11 @@ const NOT_R10 = ~(1 << 10);
  * JIT facts from the verifier's facts (indexed by slot). `loopsBounded`: the caller asserts
  * the verifier proved every loop bounded (it accepted the program).
  */
-export function jitFactsFromVerifier(insns: readonly Insn[], vf: ReadonlyArray<InsnFacts | undefined>, loopsBounded: boolean): JitFacts {
+export function jitFactsFromVerifier(
+  insns: readonly Insn[],
+  vf: ReadonlyArray<InsnFacts | undefined>,
+  loopsBounded: boolean,
+): JitFacts {
   // Helper calls the verifier knows to only read through their arguments keep spilled values.
   const { u32, u31 } = narrowRegisters(insns, (pc) => vf[pc]?.callReadsOnly === true);
   const out: InsnFacts[] = new Array(insns.length);

@@ -63,39 +63,66 @@ export function checkMapSpec(spec: MapSpec): SpecProblem | null {
   const { type, keySize, valueSize, maxEntries } = spec;
   const flags = spec.flags ?? 0;
   const tname = MAP_TYPE_NAMES[type];
-  if (tname === undefined) return bad(-EINVAL, `map type ${type} is not supported; expected one of 1 (hash), 2 (array), 9 (lru_hash), 15 (sockmap), 18 (sockhash), 20 (reuseport_sockarray)`);
-  if (!Number.isInteger(keySize) || keySize < 0 || !Number.isInteger(valueSize) || valueSize < 0 || !Number.isInteger(maxEntries) || maxEntries < 0) {
-    return bad(-EINVAL, `key_size ${keySize}, value_size ${valueSize}, max_entries ${maxEntries}; expected non-negative integers`);
+  if (tname === undefined)
+    return bad(
+      -EINVAL,
+      `map type ${type} is not supported; expected one of 1 (hash), 2 (array), 9 (lru_hash), 15 (sockmap), 18 (sockhash), 20 (reuseport_sockarray)`,
+    );
+  if (
+    !Number.isInteger(keySize) ||
+    keySize < 0 ||
+    !Number.isInteger(valueSize) ||
+    valueSize < 0 ||
+    !Number.isInteger(maxEntries) ||
+    maxEntries < 0
+  ) {
+    return bad(
+      -EINVAL,
+      `key_size ${keySize}, value_size ${valueSize}, max_entries ${maxEntries}; expected non-negative integers`,
+    );
   }
   if (maxEntries === 0) return bad(-EINVAL, `max_entries 0; expected at least 1`);
   switch (type) {
     case BPF_MAP_TYPE_ARRAY:
     case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: {
-      if (type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY && valueSize !== 4 && valueSize !== 8) return bad(-EINVAL, `value_size ${valueSize} for a ${tname}; expected 4 or 8 (a socket fd)`);
-      if (keySize !== 4) return bad(-EINVAL, `key_size ${keySize} for a${tname === "array" ? "n" : ""} ${tname}; expected 4 (a u32 index)`);
+      if (type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY && valueSize !== 4 && valueSize !== 8)
+        return bad(-EINVAL, `value_size ${valueSize} for a ${tname}; expected 4 or 8 (a socket fd)`);
+      if (keySize !== 4)
+        return bad(
+          -EINVAL,
+          `key_size ${keySize} for a${tname === "array" ? "n" : ""} ${tname}; expected 4 (a u32 index)`,
+        );
       if (valueSize === 0) return bad(-EINVAL, `value_size 0; expected at least 1`);
-      if ((flags & ~ARRAY_FLAGS) !== 0) return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
-      if (roundUp8(valueSize) * maxEntries > MAX_ARENA) return bad(-E2BIG, `${maxEntries} values of ${valueSize} bytes exceed Baton's 64 MiB arena limit`);
+      if ((flags & ~ARRAY_FLAGS) !== 0)
+        return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
+      if (roundUp8(valueSize) * maxEntries > MAX_ARENA)
+        return bad(-E2BIG, `${maxEntries} values of ${valueSize} bytes exceed Baton's 64 MiB arena limit`);
       return null;
     }
     case BPF_MAP_TYPE_HASH:
     case BPF_MAP_TYPE_LRU_HASH: {
       const lru = type === BPF_MAP_TYPE_LRU_HASH;
-      if ((flags & ~HTAB_FLAGS) !== 0) return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
-      if (lru && (flags & BPF_F_NO_PREALLOC) !== 0) return bad(-ENOTSUPP, `BPF_F_NO_PREALLOC is not supported for an lru_hash`);
+      if ((flags & ~HTAB_FLAGS) !== 0)
+        return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
+      if (lru && (flags & BPF_F_NO_PREALLOC) !== 0)
+        return bad(-ENOTSUPP, `BPF_F_NO_PREALLOC is not supported for an lru_hash`);
       if (!lru && (flags & BPF_F_NO_COMMON_LRU) !== 0) return bad(-EINVAL, `BPF_F_NO_COMMON_LRU needs an lru_hash`);
       if (keySize === 0) return bad(-EINVAL, `key_size 0; expected at least 1`);
       if (valueSize === 0) return bad(-EINVAL, `value_size 0; expected at least 1`);
       // No MAX_BPF_STACK limit on hash keys any more (Linux 6.18 accepts key_size 513).
-      if (keySize > MAX_ARENA || roundUp8(valueSize) * maxEntries > MAX_ARENA) return bad(-E2BIG, `${maxEntries} values of ${valueSize} bytes exceed Baton's 64 MiB arena limit`);
+      if (keySize > MAX_ARENA || roundUp8(valueSize) * maxEntries > MAX_ARENA)
+        return bad(-E2BIG, `${maxEntries} values of ${valueSize} bytes exceed Baton's 64 MiB arena limit`);
       return null;
     }
     case BPF_MAP_TYPE_SOCKMAP:
     case BPF_MAP_TYPE_SOCKHASH: {
-      if (type === BPF_MAP_TYPE_SOCKMAP && keySize !== 4) return bad(-EINVAL, `key_size ${keySize} for a sockmap; expected 4 (a u32 index)`);
+      if (type === BPF_MAP_TYPE_SOCKMAP && keySize !== 4)
+        return bad(-EINVAL, `key_size ${keySize} for a sockmap; expected 4 (a u32 index)`);
       if (keySize === 0) return bad(-EINVAL, `key_size 0; expected at least 1`);
-      if (valueSize !== 4 && valueSize !== 8) return bad(-EINVAL, `value_size ${valueSize} for a ${tname}; expected 4 or 8 (a socket fd)`);
-      if ((flags & ~SOCK_FLAGS) !== 0) return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
+      if (valueSize !== 4 && valueSize !== 8)
+        return bad(-EINVAL, `value_size ${valueSize} for a ${tname}; expected 4 or 8 (a socket fd)`);
+      if ((flags & ~SOCK_FLAGS) !== 0)
+        return bad(-EINVAL, `map_flags 0x${flags.toString(16)} not allowed for a ${tname}`);
       if (keySize > MAX_KEY) return bad(-E2BIG, `key_size ${keySize}; expected at most ${MAX_KEY}`);
       return null;
     }

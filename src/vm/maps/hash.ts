@@ -142,7 +142,8 @@ export class HashMap implements DataMap {
   /** Keys from least to most recently used (LRU maps; tests and diagnostics). */
   recencyOrder(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (let s = this.head; s >= 0; s = this.next[s]!) out.push(this.keys.slice(s * this.keySize, (s + 1) * this.keySize));
+    for (let s = this.head; s >= 0; s = this.next[s]!)
+      out.push(this.keys.slice(s * this.keySize, (s + 1) * this.keySize));
     return out;
   }
 

@@ -30,7 +30,13 @@ export function relocate(insns: readonly Insn[], table: MapTable): Insn[] {
     const insn = out[i]!;
     if (insn.opcode !== OP_LDDW) continue;
     const src = insn.src;
-    if (src !== BPF_PSEUDO_MAP_FD && src !== BPF_PSEUDO_MAP_VALUE && src !== BPF_PSEUDO_MAP_IDX && src !== BPF_PSEUDO_MAP_IDX_VALUE) continue;
+    if (
+      src !== BPF_PSEUDO_MAP_FD &&
+      src !== BPF_PSEUDO_MAP_VALUE &&
+      src !== BPF_PSEUDO_MAP_IDX &&
+      src !== BPF_PSEUDO_MAP_IDX_VALUE
+    )
+      continue;
     const byIdx = src === BPF_PSEUDO_MAP_IDX || src === BPF_PSEUDO_MAP_IDX_VALUE;
     const map = byIdx ? table.list[insn.imm] : table.byFd(insn.imm);
     if (map === undefined) throw unknownMap(insn.imm, byIdx, table, i);
@@ -38,7 +44,12 @@ export function relocate(insns: readonly Insn[], table: MapTable): Insn[] {
     let lo: number;
     if (src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_IDX) {
       // resolve_pseudo_ldimm64: a map pointer load carries nothing in its second slot.
-      if (insn.imm2 !== 0) throw new BytecodeError("bytecode.lddw-map-imm2", `lddw src=${src} loads a map pointer, so its second slot's imm must be 0 (got ${insn.imm2})`, { insn: i });
+      if (insn.imm2 !== 0)
+        throw new BytecodeError(
+          "bytecode.lddw-map-imm2",
+          `lddw src=${src} loads a map pointer, so its second slot's imm must be 0 (got ${insn.imm2})`,
+          { insn: i },
+        );
       hi = map.handle.id;
       lo = 0;
     } else {
@@ -47,26 +58,43 @@ export function relocate(insns: readonly Insn[], table: MapTable): Insn[] {
     }
     out[i] = makeInsn(OP_LDDW, insn.dst, 0, insn.off, lo, hi);
     const second = out[i + 1];
-    if (second !== undefined && second.opcode === 0) out[i + 1] = makeInsn(0, second.dst, second.src, second.off, hi, 0);
+    if (second !== undefined && second.opcode === 0)
+      out[i + 1] = makeInsn(0, second.dst, second.src, second.off, hi, 0);
   }
   return out;
 }
 
 function unknownMap(n: number, byIdx: boolean, table: MapTable, insn: number): BytecodeError {
   if (byIdx) {
-    return new BytecodeError("bytecode.unknown-map-index", `lddw refers to map index ${n}, but the table holds ${table.list.length} map${table.list.length === 1 ? "" : "s"} (indices 0..${table.list.length - 1})`, { insn });
+    return new BytecodeError(
+      "bytecode.unknown-map-index",
+      `lddw refers to map index ${n}, but the table holds ${table.list.length} map${table.list.length === 1 ? "" : "s"} (indices 0..${table.list.length - 1})`,
+      { insn },
+    );
   }
   const fds = table.fds();
-  return new BytecodeError("bytecode.unknown-map-fd", `lddw refers to map fd ${n}, but no map has that fd (maps: ${fds.length > 0 ? fds.join(", ") : "none"})`, { insn });
+  return new BytecodeError(
+    "bytecode.unknown-map-fd",
+    `lddw refers to map fd ${n}, but no map has that fd (maps: ${fds.length > 0 ? fds.join(", ") : "none"})`,
+    { insn },
+  );
 }
 
 /** kernel verifier: direct value access exists only for arrays, and needs off < value_size. */
 function valueOffset(map: BpfMap, off: number, insn: number): number {
   if (map.kind !== "data" || map.type !== BPF_MAP_TYPE_ARRAY) {
-    throw new BytecodeError("bytecode.map-value-access", `lddw takes the address of a value of map fd ${map.fd} (${map.name}), but only array maps allow direct value access (map type ${map.type})`, { insn });
+    throw new BytecodeError(
+      "bytecode.map-value-access",
+      `lddw takes the address of a value of map fd ${map.fd} (${map.name}), but only array maps allow direct value access (map type ${map.type})`,
+      { insn },
+    );
   }
   if (off < 0 || off >= map.valueSize) {
-    throw new BytecodeError("bytecode.map-value-offset", `lddw value offset ${off} into map fd ${map.fd} (${map.name}); expected 0..${map.valueSize - 1} (value_size ${map.valueSize})`, { insn });
+    throw new BytecodeError(
+      "bytecode.map-value-offset",
+      `lddw value offset ${off} into map fd ${map.fd} (${map.name}); expected 0..${map.valueSize - 1} (value_size ${map.valueSize})`,
+      { insn },
+    );
   }
   return off;
 }

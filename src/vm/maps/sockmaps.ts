@@ -9,7 +9,17 @@
  */
 import type { Region, AddressSpace } from "../memory.js";
 import type { MapSpec } from "../map-spec.js";
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM, TCP_ESTABLISHED, TCP_LISTEN, type VmSocket } from "../socket.js";
+import {
+  AF_INET,
+  AF_INET6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+  type VmSocket,
+} from "../socket.js";
 import { E2BIG, EBUSY, EEXIST, EINVAL, ENOENT, ENOSPC, ENOTSUPP, EOPNOTSUPP } from "./errno.js";
 import { BPF_EXIST, BPF_NOEXIST, type JsKey, jsKey, readU32, type SocketMap, u32Key, u64Bytes } from "./types.js";
 
@@ -145,7 +155,8 @@ export class ReuseportSockArray extends SockArrayBase implements SocketMap {
  */
 function sockMapSuitable(sk: VmSocket): boolean {
   if (sk.family !== AF_INET && sk.family !== AF_INET6) return false;
-  if (sk.protocol === IPPROTO_TCP) return sk.type === SOCK_STREAM && (sk.state === TCP_ESTABLISHED || sk.state === TCP_LISTEN);
+  if (sk.protocol === IPPROTO_TCP)
+    return sk.type === SOCK_STREAM && (sk.state === TCP_ESTABLISHED || sk.state === TCP_LISTEN);
   return sk.protocol === IPPROTO_UDP && sk.type === SOCK_DGRAM && (sk.reuseportGroupId !== null || sk.srcPort !== 0);
 }
 

@@ -25,7 +25,8 @@ export class MapTable {
   tryCreate(spec: MapSpec): BpfMap | { errno: number; reason: string } {
     const problem = checkMapSpec(spec);
     if (problem !== null) return problem;
-    if (this.fdMap.has(spec.fd)) return { errno: -EBUSY, reason: `fd ${spec.fd} is already map ${this.fdMap.get(spec.fd)!.name}` };
+    if (this.fdMap.has(spec.fd))
+      return { errno: -EBUSY, reason: `fd ${spec.fd} is already map ${this.fdMap.get(spec.fd)!.name}` };
     const map = instantiateMap(spec, this.mem);
     this.fdMap.set(spec.fd, map);
     this.handles[map.handle.id] = map;
@@ -57,7 +58,8 @@ export class MapTable {
    * its sockarray entry is cleared (R22). Sockmap/sockhash entries stay.
    */
   detachSocket(sk: VmSocket): void {
-    for (const m of this.list) if (m.type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY && m.kind === "socket") m.removeSocket(sk);
+    for (const m of this.list)
+      if (m.type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY && m.kind === "socket") m.removeSocket(sk);
   }
 
   /** A socket was closed: it leaves every socket map (sock_map_close unlinks it; R22 for sockarrays). */
