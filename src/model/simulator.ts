@@ -38,7 +38,7 @@ import {
 import { Flow, type Listener, RequestSock } from "./sockets.js";
 import { TcpStack, type LossCause, type MigrationPoint } from "./stack.js";
 import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
-import { type ParkedRow, SynRetries } from "./syn-retries.js";
+import { InertClients, type ParkedRow, SynRetries } from "./syn-retries.js";
 
 export interface SimOptions {
   /** Overrides the scenario's seed. */
@@ -60,6 +60,8 @@ export interface SimOptions {
 
 const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7, K_DATA = 8, K_PUBLISH = 9;
 const SEC = 1_000_000;
+/** `tag` of an inert client in the end-of-run index (SYN counts are at most 128). */
+const INERT = 255;
 
 class Conn extends Flow {
   synAt = 0;
@@ -136,6 +138,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   const live = new Set<Conn>();
   /** Clients waiting to resend a dropped SYN: rows, not Conn objects (and not in `live`). */
   const retries = new SynRetries();
+  /** Flood clients answered with a syncookie that never ACK: rows until the end. */
+  const inert = new InertClients();
   const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
   const sink = opts.sink;
   const runs: ClientRun[] = sc.clients.map((c, index) => ({ c, index, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 }));
@@ -400,6 +404,11 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         c.synAcks++;
         worker(out.listener).syns++;
         if (c.ackAt >= 0) q.push(c.ackAt, K_ACK, c);
+        else if (out.kind === "cookie") {
+          // A flood client with a cookie SYN-ACK: no server state, nothing more will happen.
+          live.delete(c);
+          inert.add(c.id, c.client.index, c.index, out.listener.index, c.synTries);
+        }
     }
   };
 
@@ -558,10 +567,29 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   // Still in flight, in arrival (id) order: live connections and parked clients merged.
   const open = [...live].sort((a, b) => a.id - b.id);
   let i = 0;
-  retries.eachById(nextId + 1, row, () => {
-    while (i < open.length && (open[i] as Conn).id < row.id) finish(open[i++] as Conn, "open", null, "in-flight");
-    finish(resume(), "open", null, "in-flight");
-  });
+  if (retries.size + inert.size > 0) {
+    // Parked clients by id: pos[id] their row, tag[id] their SYN count (retries) or INERT.
+    const pos = new Int32Array(nextId + 1);
+    const tag = new Uint8Array(nextId + 1);
+    retries.indexInto(pos, tag);
+    inert.indexInto(pos, tag, INERT);
+    for (let id = 1; id <= nextId; id++) {
+      const t = tag[id] as number;
+      if (t === 0) continue;
+      while (i < open.length && (open[i] as Conn).id < id) finish(open[i++] as Conn, "open", null, "in-flight");
+      let c: Conn;
+      if (t === INERT) {
+        const l = (workers[inert.read(pos[id] as number, row)] as Worker).l;
+        c = resume();
+        c.listener = c.owner = l;
+        c.synAcks = 1;
+      } else {
+        retries.read(t, pos[id] as number, row);
+        c = resume();
+      }
+      finish(c, "open", null, "in-flight");
+    }
+  }
   while (i < open.length) finish(open[i++] as Conn, "open", null, "in-flight");
 
   const listeners: ListenerResult[] = workers.map((w) => ({

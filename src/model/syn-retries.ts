@@ -96,34 +96,98 @@ export class SynRetries {
     }
   }
 
+  /** Record where each parked row is: `pos[id]` its row in its FIFO, `tag[id]` its SYN count (≥ 1). */
+  indexInto(pos: Int32Array, tag: Uint8Array): void {
+    this.fifos.forEach((f, k) => {
+      for (let r = f.head; r < f.tail; r++) {
+        const id = (f.chunks[Math.floor(r / CHUNK)] as Chunk).id[r % CHUNK] as number;
+        pos[id] = r;
+        tag[id] = k;
+      }
+    });
+  }
+
+  /** Row `r` of FIFO `tries` (as `indexInto` gave them) into `out`. */
+  read(tries: number, r: number, out: ParkedRow): void {
+    const c = (this.fifos[tries] as RowFifo).chunks[Math.floor(r / CHUNK)] as Chunk;
+    const at = r % CHUNK;
+    out.id = c.id[at] as number;
+    out.group = c.group[at] as number;
+    out.index = c.index[at] as number;
+    out.seq = c.seq[at] as number;
+    out.tries = tries;
+  }
+
   /**
    * Visit every parked row in ascending id order (ids below `idLimit`), through `out`. Linear:
    * an index by id (5 bytes an id) instead of a sort, since millions may still wait at the end.
    */
   eachById(idLimit: number, out: ParkedRow, visit: () => void): void {
     if (this.used === 0) return;
-    const pos = new Int32Array(idLimit).fill(-1);
-    const tries = new Uint8Array(idLimit);
-    this.fifos.forEach((f, k) => {
-      for (let r = f.head; r < f.tail; r++) {
-        const id = (f.chunks[Math.floor(r / CHUNK)] as Chunk).id[r % CHUNK] as number;
-        pos[id] = r;
-        tries[id] = k;
-      }
-    });
+    const pos = new Int32Array(idLimit);
+    const tag = new Uint8Array(idLimit);
+    this.indexInto(pos, tag);
     for (let id = 0; id < idLimit; id++) {
-      const r = pos[id] as number;
-      if (r < 0) continue;
-      const k = tries[id] as number;
-      const f = this.fifos[k] as RowFifo;
-      const c = f.chunks[Math.floor(r / CHUNK)] as Chunk;
-      const at = r % CHUNK;
-      out.id = id;
-      out.group = c.group[at] as number;
-      out.index = c.index[at] as number;
-      out.seq = c.seq[at] as number;
-      out.tries = k;
+      if (tag[id] === 0) continue;
+      this.read(tag[id] as number, pos[id] as number, out);
       visit();
     }
+  }
+}
+
+/**
+ * Clients that got a syncookie SYN-ACK and will never answer it (a SYN flood, `ackDelayMs`
+ * null): nothing on the server refers to them and nothing more happens to them, so they wait
+ * for the end of the run as 13-byte rows (id, group, arrival number, answering listener, SYN
+ * count), not connection objects. Append-only, in fixed-size chunks.
+ */
+export class InertClients {
+  private readonly ids: Uint32Array[] = [];
+  private readonly groups: Uint16Array[] = [];
+  private readonly indexes: Uint32Array[] = [];
+  private readonly listeners: Uint16Array[] = [];
+  private readonly tries: Uint8Array[] = [];
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(id: number, group: number, index: number, listener: number, tries: number): void {
+    const at = this.n % CHUNK;
+    if (at === 0) {
+      this.ids.push(new Uint32Array(CHUNK));
+      this.groups.push(new Uint16Array(CHUNK));
+      this.indexes.push(new Uint32Array(CHUNK));
+      this.listeners.push(new Uint16Array(CHUNK));
+      this.tries.push(new Uint8Array(CHUNK));
+    }
+    const c = this.ids.length - 1;
+    (this.ids[c] as Uint32Array)[at] = id;
+    (this.groups[c] as Uint16Array)[at] = group;
+    (this.indexes[c] as Uint32Array)[at] = index;
+    (this.listeners[c] as Uint16Array)[at] = listener;
+    (this.tries[c] as Uint8Array)[at] = tries;
+    this.n++;
+  }
+
+  /** `pos[id]` = the row, `tag[id]` = `mark`, for every row. */
+  indexInto(pos: Int32Array, tag: Uint8Array, mark: number): void {
+    for (let r = 0; r < this.n; r++) {
+      const id = (this.ids[Math.floor(r / CHUNK)] as Uint32Array)[r % CHUNK] as number;
+      pos[id] = r;
+      tag[id] = mark;
+    }
+  }
+
+  read(r: number, out: ParkedRow): number {
+    const c = Math.floor(r / CHUNK);
+    const at = r % CHUNK;
+    out.id = (this.ids[c] as Uint32Array)[at] as number;
+    out.group = (this.groups[c] as Uint16Array)[at] as number;
+    out.index = (this.indexes[c] as Uint32Array)[at] as number;
+    out.seq = 0;
+    out.tries = (this.tries[c] as Uint8Array)[at] as number;
+    return (this.listeners[c] as Uint16Array)[at] as number;
   }
 }

@@ -119,6 +119,33 @@ describe("ndjson through the simulator's sink", () => {
   });
 });
 
+describe("flood clients answered with a syncookie", () => {
+  it("wait as rows and end as open, in id order, with their listener and one SYN-ACK", () => {
+    const sc = validateScenario(
+      {
+        durationMs: 3000,
+        listeners: [
+          { name: "L", backlog: 16, acceptRate: 10, listenAt: 0 },
+          { name: "M", backlog: 16, acceptRate: 10, listenAt: 0 },
+        ],
+        clients: [
+          { name: "flood", count: 3000, rate: 2000, ackDelayMs: null },
+          { name: "real", count: 50, rate: 20, startMs: 5, ackDelayMs: 0.1, srcPort: 40000 },
+        ],
+      },
+      "flood.json",
+    );
+    const r = simulate(sc, { keepConnections: true });
+    const recs = r.connectionRecords!;
+    const open = recs.filter((c) => c.fate === "open");
+    expect(open.length).toBeGreaterThan(2500);
+    expect(open.map((c) => c.id)).toEqual([...open.map((c) => c.id)].sort((a, b) => a - b));
+    for (const c of open.filter((x) => x.client === "flood" && x.cause === "in-flight")) expect(["L", "M"]).toContain(c.listener);
+    expect(r.counters.SyncookiesSent).toBeGreaterThan(2500);
+    expect(viaSink(sc)).toBe(kept(sc));
+  });
+});
+
 describe("SynRetries", () => {
   it("keeps one FIFO per SYN count and lists what is left by id (property)", () => {
     fc.assert(
