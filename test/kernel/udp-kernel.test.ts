@@ -5,6 +5,7 @@
 // kernel's hash pick (whose secret user space cannot know), the kernel must deliver somewhere;
 // where Baton says drop, nowhere. Map contents afterwards are compared too.
 import { cpus } from "node:os";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReuseportTestGroup } from "../../src/testing.js";
 import { placeAvailability, runPlace } from "./udp-place.js";
@@ -336,5 +337,70 @@ describe.skipIf(!avail.available)(
       expect(baton.slice(1).every((v) => v.socket !== null && v.socket !== "w1")).toBe(true);
       expect(kernel.slice(1).every((l) => /^recv [023] 1$/.test(l))).toBe(true);
     }, 60_000);
+  },
+);
+
+describe.skipIf(!avail.available)(
+  `random maps and datagrams: Baton's placements equal the kernel's${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+  () => {
+    const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString("hex"));
+    it("quic_worker_index and quic_dcid_sockhash over random inputs", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...families),
+          fc.integer({ min: 1, max: 6 }),
+          fc.array(fc.tuple(fc.nat(7), fc.nat(5)), { maxLength: 6 }), // (key, socket) entries
+          fc.array(fc.tuple(fc.nat(7), fc.constantFrom("short", "long", "initial", "junk"), hex(7)), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          fc.option(fc.nat(5)), // a socket to close halfway
+          fc.boolean(), // which program
+          async (f, sockets, entries, sends, closeAt, worker) => {
+            const steps: Step[] = [];
+            const used = new Set<number>();
+            for (const [k, sk] of entries) {
+              if (sk >= sockets) continue;
+              // a socket sits in at most one sockarray slot (a second update is EBUSY, in both)
+              if (worker && used.has(sk)) continue;
+              used.add(sk);
+              steps.push(
+                worker
+                  ? { op: "sockmap", map: "workers", key: `0${k}000000`, socket: sk }
+                  : { op: "sockmap", map: "dcid_socks", key: `0${k}00000000000000`, socket: sk },
+              );
+            }
+            sends.forEach(([k, form, rest], i) => {
+              if (closeAt !== null && closeAt < sockets && i === sends.length >> 1)
+                steps.push({ op: "close", socket: closeAt });
+              const id = `0${k}${rest}`;
+              const payload =
+                form === "short"
+                  ? `40${id}00`
+                  : form === "long"
+                    ? `e000000001 08${id} 00 00`.replace(/ /g, "")
+                    : form === "initial"
+                      ? `c000000001 08${id} 00 00`.replace(/ /g, "")
+                      : rest;
+              steps.push({ op: "send", srcPort: 10000 + i, payload });
+            });
+            if (worker)
+              steps.push(
+                { op: "mapget", map: "stats", key: "00000000" },
+                { op: "mapget", map: "stats", key: "01000000" },
+              );
+            await compare({
+              name: `random ${worker ? "quic_worker_index" : "quic_dcid_sockhash"} ${f.tag}`,
+              file: `${F}/${worker ? "quic_worker_index" : "quic_dcid_sockhash"}.o`,
+              sockets,
+              bind: f.bind,
+              from: f.from,
+              steps,
+            });
+          },
+        ),
+        { numRuns: 25, seed: 17 },
+      );
+    }, 300_000);
   },
 );
