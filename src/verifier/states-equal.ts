@@ -27,12 +27,12 @@ export type ExactLevel = "not_exact" | "range_within" | "exact";
 export class IdMap {
   private readonly olds: number[] = [];
   private readonly curs: number[] = [];
+  private n = 0;
   /** Temporary ids for scalars without one; negative so they never collide with real ids. */
   private tmp = 0;
 
   reset(): void {
-    this.olds.length = 0;
-    this.curs.length = 0;
+    this.n = 0;
     this.tmp = 0;
   }
 
@@ -40,11 +40,13 @@ export class IdMap {
   check(oldId: number, curId: number): boolean {
     if ((oldId === 0) !== (curId === 0)) return false;
     if (oldId === 0) return true;
-    const k = this.olds.indexOf(oldId);
-    if (k >= 0) return this.curs[k] === curId;
-    if (this.curs.indexOf(curId) >= 0) return false;
-    this.olds.push(oldId);
-    this.curs.push(curId);
+    for (let k = 0; k < this.n; k++) {
+      if (this.olds[k] === oldId) return this.curs[k] === curId;
+      if (this.curs[k] === curId) return false;
+    }
+    this.olds[this.n] = oldId;
+    this.curs[this.n] = curId;
+    this.n++;
     return true;
   }
 
