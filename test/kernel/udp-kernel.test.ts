@@ -207,6 +207,20 @@ const trials: Trial[] = families.flatMap((f) => [
     ],
   },
   {
+    // the classic filter of scenarios/udp-slot-renumbering-cbpf.json: after w1 closes, the
+    // kernel moves w3 into slot 1, so index 1 reaches w3 and index 3 falls to the hash pick
+    name: `udp-cid-index.bpf (classic, slot renumbering) ${f.tag}`,
+    file: "scenarios/udp-cid-index.bpf",
+    sockets: 4,
+    bind: f.bind,
+    from: f.from,
+    steps: [
+      ...[0, 1, 2, 3].map((i): Step => ({ op: "send", srcPort: 9100 + i, payload: dcid(`0${i}00000000000000`) })),
+      { op: "close", socket: 1 },
+      ...[0, 1, 2, 3].map((i): Step => ({ op: "send", srcPort: 9200 + i, payload: dcid(`0${i}00000000000000`) })),
+    ],
+  },
+  {
     name: `cpu_steer ${f.tag}`,
     file: `${F}/cpu_steer.o`,
     sockets: 2,
