@@ -330,8 +330,8 @@ export function buildHookBench(
 
 /**
  * Load a program file (.baton/.o/.s/.bin) through the CLI's gate (verified-program.ts: the
- * structural check and the verifier; `gate.noVerify` skips the verifier). `stateTest` names a test of a .baton policy whose map writes (those
- * before its first `expect` or `assert`) are published before timing.
+ * structural check and the verifier; `gate.noVerify` skips the verifier). `stateTest` names a test of a .baton policy
+ * whose map writes (those before its first `expect` or `assert`) are published before timing.
  */
 export async function loadHookPolicy(
   file: string,

@@ -3,7 +3,8 @@
  * and `disasm` take the same inputs:
  *   .o      ELF object from clang -target bpf (or `baton compile --elf`): linked like libbpf
  *           (src/elf); `--program NAME` picks a program when there are several
- *   .s      assembly (conformance dialect): maps from a `# maps: FD:TYPE:KEY:VALUE:MAX …` header line (named map<FD>), no attach type
+ *   .s      assembly (conformance dialect): maps from a `# maps: FD:TYPE:KEY:VALUE:MAX …` header line (named map<FD>),
+ * no attach type
  *   .bin    raw little-endian 8-byte slots: no maps, no attach type
  *   .baton  policy source, compiled (the compiler is imported lazily)
  * Any other extension is sniffed: ELF magic → object, else a usage error.
@@ -106,7 +107,8 @@ export function checkProgramSize(bytes: Uint8Array, path: string): void {
   }
 }
 
-/** A .s file's maps from its `# maps: FD:TYPE:KEY:VALUE:MAX …` header (the verifier corpus's convention), named map<FD>. */
+/** A .s file's maps from its `# maps: FD:TYPE:KEY:VALUE:MAX …` header (the verifier corpus's convention), named
+ * map<FD>. */
 function headerMaps(source: string): MapSpec[] {
   const m = /^#[ \t]*maps:[ \t]*(.*)$/m.exec(source);
   return m === null

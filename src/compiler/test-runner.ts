@@ -39,7 +39,8 @@ export const DEFAULT_REQUEST_COOKIE = 1_000_000n;
 
 const keyBytes = (v: bigint, size: number): Uint8Array => valueBytes(BigInt.asUintN(size * 8, v), size);
 
-/** A map write a test makes (`m[k] = v`, constants folded by the checker); a socket map's value is a listener cookie. */
+/** A map write a test makes (`m[k] = v`, constants folded by the checker); a socket map's value is a listener cookie.
+ * */
 export interface TestMapWrite {
   readonly map: MapInfo;
   readonly key: bigint;

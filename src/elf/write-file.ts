@@ -1,4 +1,5 @@
-/** Writing an exported ELF object to disk: kept apart from writer.ts so the browser playground bundles the writer without node:fs. */
+/** Writing an exported ELF object to disk: kept apart from writer.ts so the browser playground bundles the writer
+ * without node:fs. */
 import { writeFileSync } from "node:fs";
 import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";

@@ -90,7 +90,14 @@ export interface ReuseportInput {
    * all of them. The rest is paged: only bpf_skb_load_bytes reaches it, as in the kernel.
    */
   readonly linearLen?: number;
-  /** skb->protocol, host order (the ctx shows it in network order); default 0 for an empty packet, else ETH_P_IP/ETH_P_IPV6 by `sk`'s family. */
+  /**
+   * The link-layer header in front of the network header (on loopback 14 bytes: zero MACs and
+   * the EtherType); absent: none was set, and BPF_HDR_START_MAC loads fail (the empty skb of
+   * migrations).
+   */
+  readonly mac?: Uint8Array;
+  /** skb->protocol, host order (the ctx shows it in network order); default 0 for an empty packet, else
+   * ETH_P_IP/ETH_P_IPV6 by `sk`'s family. */
   readonly ethProtocol?: number;
   /** Default: `sk.protocol` (the kernel takes it from the socket, not the packet). */
   readonly ipProtocol?: number;
@@ -177,6 +184,10 @@ export class ReuseportContext {
   private curSk: VmSocket = NO_SOCKET;
   /** Where `data` starts in the packet region. */
   l4Offset = 0;
+  /** Where the linear part ends in the packet (skb_tail_pointer): relative loads stop here. */
+  tail = 0;
+  /** The link-layer header of the current run (empty: none). */
+  mac: Uint8Array = EMPTY;
   private packetBytes: Uint8Array = EMPTY;
   private packetLen = 0;
   // The per-run paths test these flags with `=== true`, not by truthiness: V8 does not know a
@@ -327,7 +338,10 @@ export class ReuseportContext {
     const w = this.ctxWords;
     w[W_DATA] = l4;
     const lin = input.linearLen;
-    w[W_DATA_END] = lin === undefined ? plen : l4 + Math.min(Math.max(lin, 0), plen - l4);
+    const tail = lin === undefined ? plen : l4 + Math.min(Math.max(lin, 0), plen - l4);
+    this.tail = tail;
+    this.mac = input.mac ?? EMPTY;
+    w[W_DATA_END] = tail;
     w[W_LEN] = input.len ?? plen - l4;
     const eth = input.ethProtocol ?? (plen === 0 ? 0 : sk.family === AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
     w[W_ETH_PROTOCOL] = ((eth & 0xff) << 8) | ((eth >>> 8) & 0xff); // __be16 skb->protocol, zero-extended
@@ -363,6 +377,8 @@ export class ReuseportContext {
       this.packetLen = 0;
     }
     this.l4Offset = 0;
+    this.tail = 0;
+    this.mac = EMPTY;
     w[W_DATA] = 0;
     w[W_DATA_END] = 0;
     w[W_ETH_PROTOCOL] = 0; // no packet: skb->protocol 0

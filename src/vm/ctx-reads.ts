@@ -180,8 +180,9 @@ export function ctxReadWords(insns: readonly Insn[]): number {
           next = -1;
           break;
         }
-        // Comparing a socket pointer (the NULL test) reads no socket bytes.
-        if ((s & (dstBit | (opSource(op) === BPF_X ? srcBit : 0))) !== 0) return ALL_CTX_WORDS; // comparing the ctx pointer
+        // Comparing a socket pointer (the NULL test) reads no socket bytes; comparing the ctx pointer
+        // gives up.
+        if ((s & (dstBit | (opSource(op) === BPF_X ? srcBit : 0))) !== 0) return ALL_CTX_WORDS;
         if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
         break;
       }

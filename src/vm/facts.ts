@@ -49,7 +49,8 @@ export interface InsnFacts {
   readonly ptrRegs?: number;
   /** The load/store/atomic at this instruction is inside its object and, for writes, writable. */
   readonly memInBounds?: boolean;
-  /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view directly). */
+  /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view
+   * directly). */
   readonly memRegion?: RegionKind;
   /**
    * The helper this call names writes no memory through its arguments: its kernel prototype

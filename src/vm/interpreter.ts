@@ -464,6 +464,8 @@ const enum L {
   PLAIN = 5,
   NEXT = 6,
   KIND = 7,
+  // Word 7 holds the comparison mask in a fused group's first record, the taken length in a jump's.
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values
   TLEN = 7,
   R10_LO = 20,
   PMASK = 0x7ffffff,
@@ -648,6 +650,7 @@ export class Interpreter implements Engine {
       let tk = false;
       jump: {
         // One case per line, so the switch reads as a table of the instruction set.
+        /* eslint-disable max-len -- the table's rows are its cases */
         // prettier-ignore
         switch (w & 0xff) {
           // ---- ALU64 (int32 halves; carries and borrows from unsigned compares) ----
@@ -998,6 +1001,7 @@ export class Interpreter implements Engine {
             this.executed = count - 1;
             throw badInsnTrap((p - L.CODE) >> 3);
         }
+        /* eslint-enable max-len */
         p = (p + L.STRIDE) & L.PMASK;
         continue;
       }

@@ -25,7 +25,8 @@ import type { Rng } from "./rng.js";
 import type { VmSocket } from "./socket.js";
 
 export interface SkReuseportRuntimeOptions {
-  /** The program, one entry per slot (as `decode` gives it); `lddw` map references (src 1/2/5/6) are relocated against `maps` here. */
+  /** The program, one entry per slot (as `decode` gives it); `lddw` map references (src 1/2/5/6) are relocated against
+   * `maps` here. */
   readonly insns: readonly Insn[];
   readonly maps: MapTable;
   readonly engine: EngineFactory;

@@ -2,7 +2,8 @@
  * `baton disasm FILE [--program NAME] [--style conformance|kernel] [--labels] [--hex]`: print
  * bytecode as text. FILE.bin holds raw little-endian 8-byte slots (`llvm-objcopy -O binary
  * --only-section=.text`); with --hex it holds `baton asm`'s hex output instead; .o (ELF), .s
- * and .baton files go through the shared program loader (an ELF program is shown linked). The kernel style names helpers as the
+ * and .baton files go through the shared program loader (an ELF program is shown linked). The kernel style names
+ * helpers as the
  * sk_reuseport program type does (`call bpf_map_lookup_elem#1`).
  */
 import { BytecodeError, InputError, UsageError } from "../../errors.js";

@@ -426,7 +426,8 @@ async function batonSide(
   };
 }
 
-/** The kernel's side: the same bytes, maps and attach type, log level 4 for its statistics; the fastest of `rounds` loads. */
+/** The kernel's side: the same bytes, maps and attach type, log level 4 for its statistics; the fastest of `rounds`
+ * loads. */
 async function kernelSide(file: string, loaded: Loaded, s: Settings, rounds: number): Promise<SideResult> {
   let k: KernelVerdict;
   try {

@@ -247,7 +247,8 @@ export function encodeInstruction(
 
 type Done = (insn: Insn, target?: Pending["target"]) => Pending;
 
-/** `call N`, `call %rN` (callx, register in dst), `call local target`, `call helper N|%rN`, `call runtime N` (kfunc). */
+/** `call N`, `call %rN` (callx, register in dst), `call local target`, `call helper N|%rN`, `call runtime N` (kfunc).
+ * */
 function encodeCall(P: InsnParser, done: Done): Pending {
   const first = P.ops[0];
   const kw = first?.kind === "word" ? first.name : undefined;

@@ -7,8 +7,11 @@
  * or offset + len passes the end of the packet bytes Baton holds (the kernel's bound is
  * skb->len, which may include paged data Baton does not model).
  * skb_load_bytes_relative: offset > 0xffff fails; start_header BPF_HDR_START_NET (1) is the
- * packet's first byte; BPF_HDR_START_MAC (0) always fails (no MAC header is modelled);
- * anything else fails; the copy must end at or before the packet's tail.
+ * packet's first byte, BPF_HDR_START_MAC (0) the link-layer header's (fails when the run has
+ * none, as the kernel's empty migration skb); anything else fails; the copy must end at or
+ * before the skb's tail, the end of the linear part (skb_tail_pointer): unlike
+ * bpf_skb_load_bytes it never reaches paged bytes. Both checked on Linux 6.18 with
+ * test/fixtures/udp/probe_ctx.o.
  */
 import type { HelperFn } from "../helper-abi.js";
 import { setR0Int } from "../helper-abi.js";
@@ -46,13 +49,17 @@ export function skbLoadBytesRelative(env: HelperEnv): HelperFn {
     const toOff = lo(regs, 3);
     const to = mem.resolve(hi(regs, 3), toOff, len, true, -1);
     const pkt = c.packetData;
+    const mac = c.mac;
     const startHeader = hi(regs, 5) !== 0 ? -1 : lo(regs, 5);
-    if (off > 0xffff || startHeader !== BPF_HDR_START_NET || off + len > pkt.length) {
+    const net = startHeader === BPF_HDR_START_NET;
+    const ok = off <= 0xffff && (net ? off + len <= c.tail : startHeader === BPF_HDR_START_MAC && mac.length > 0 && off + len <= mac.length + c.tail);
+    if (!ok) {
       to.bytes.fill(0, toOff, toOff + len);
       setR0Int(regs, -EFAULT);
       return;
     }
-    to.bytes.set(pkt.subarray(off, off + len), toOff);
+    if (net) to.bytes.set(pkt.subarray(off, off + len), toOff);
+    else for (let i = 0; i < len; i++) to.bytes[toOff + i] = off + i < mac.length ? mac[off + i]! : pkt[off + i - mac.length]!;
     setR0Int(regs, 0);
   };
 }

@@ -14,7 +14,8 @@
  *   bounded (`executed` is then -1), (4) high-half arithmetic of registers proven below 2^32 or
  *   2^31, (5) the carry of pointer add/sub; and (6) with facts placing accesses in ctx, the
  *   first run compiles a copy specialised to r1's region (its view a constant; see
- *   `compileJit`), which falls back to the generic code whenever r1 or that region's bytes differ. Without verification none of that is safe: a stray
+ *   `compileJit`), which falls back to the generic code whenever r1 or that region's bytes differ. Without verification
+ * none of that is safe: a stray
  *   write to a read-only region would succeed, an unbounded loop would never stop. As a last
  *   line, trusted code runs inside one try/catch that turns a JS fault (a DataView RangeError,
  *   a missing region) into a `VmTrap` (`vm.trusted-fault`, no instruction index), so even a
@@ -345,7 +346,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     ? `let T = undefined;\nfunction runT(a1h, a1l, a2) { return (T === undefined ? (T = K.tier(a1h >>> 0, run)) : T)(a1h, a1l, a2); }\nE.run = K.eager === 0 ? runT : (T = K.tier(K.eager, run));`
     : `E.run = run;`;
   const factory = `"use strict";\nconst { ${KIT_NAMES.join(", ")}, H } = K;\n${helperLocals}\nlet dz = ${String(STACK_SIZE)};\n${body}\n${entry}\nreturn E;`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of a JIT; see source.ts for why the text is safe.
+  // new Function is the point of a JIT; see source.ts for why the text is safe.
   let make: (k: Kit) => MutableEngine;
   try {
     make = new Function("K", factory) as (k: Kit) => MutableEngine;

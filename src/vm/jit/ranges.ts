@@ -337,7 +337,8 @@ function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined, fr
   if (whole && from >= 0 && from !== R10) s.links[from] = k;
 }
 
-/** Apply instruction `x` (not a jump) to `s` in place; `readsOnly`: a helper call known not to write through its arguments. */
+/** Apply instruction `x` (not a jump) to `s` in place; `readsOnly`: a helper call known not to write through its
+ * arguments. */
 function transfer(s: State, x: Insn, slotsOk: boolean, readsOnly: boolean): void {
   const cls = opClass(x.opcode);
   if (x.opcode === OP_CALL || x.opcode === OP_CALLX) {
@@ -477,7 +478,8 @@ function edge(s: State, x: Insn, taken: boolean): State | null {
   return out;
 }
 
-/** Narrow r<r> to `v`, and with it the slot it is linked to and every register linked there; false: no value is left. */
+/** Narrow r<r> to `v`, and with it the slot it is linked to and every register linked there; false: no value is left.
+ * */
 function narrowTo(s: State, r: number, v: Range): boolean {
   const k = s.links[r]!;
   if (k < 0) {
