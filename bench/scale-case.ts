@@ -45,7 +45,8 @@ export function bigProgram(n: number): Uint8Array {
   };
   put(0, 0xb7, 0, 0); // mov r0, 0
   for (let i = 1; i < n - 1; i++) {
-    if (i % 8 === 0 && i + 2 < n - 1) put(i, 0x15, 1, -1); // jeq r0, -1, +1
+    if (i % 8 === 0 && i + 2 < n - 1)
+      put(i, 0x15, 1, -1); // jeq r0, -1, +1
     else put(i, 0x07, 0, 1); // add r0, 1
   }
   put(n - 1, 0x95, 0, 0); // exit
@@ -64,7 +65,10 @@ export function inflightJson(connections: number): object {
   };
 }
 
-async function simulateCli(ndjson: boolean, scenario: object = rollingRestartJson(64, CONNECTIONS)): Promise<Record<string, unknown>> {
+async function simulateCli(
+  ndjson: boolean,
+  scenario: object = rollingRestartJson(64, CONNECTIONS),
+): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "baton-scale-"));
   try {
     const file = join(dir, "scenario.json");
@@ -85,7 +89,10 @@ const CASES: Record<string, () => Promise<Record<string, unknown>> | Record<stri
   "simulate-10m-inflight": () => simulateCli(false, inflightJson(CONNECTIONS)),
   "listeners-32k": () => {
     const listeners = Array.from({ length: LISTENERS }, (_, i) => ({ name: `l${i}`, listenAt: 0 }));
-    const sc = validateScenario({ name: "listeners-32k", durationMs: 1000, sampleMs: 100, listeners, clients: [{ count: 1000, rate: 1000 }] }, "bench:listeners-32k");
+    const sc = validateScenario(
+      { name: "listeners-32k", durationMs: 1000, sampleMs: 100, listeners, clients: [{ count: 1000, rate: 1000 }] },
+      "bench:listeners-32k",
+    );
     const r = simulate(sc);
     return { listening: r.listeners.filter((l) => l.state === "LISTEN").length, accepted: r.connections.accepted };
   },
@@ -94,7 +101,11 @@ const CASES: Record<string, () => Promise<Record<string, unknown>> | Record<stri
 };
 
 function runProgram(engine: string): Record<string, unknown> {
-  const e = engineByName(engine)(decode(bigProgram(PROGRAM_INSNS)), { mem: new AddressSpace(), helpers: new Map(), budget: 2 * PROGRAM_INSNS });
+  const e = engineByName(engine)(decode(bigProgram(PROGRAM_INSNS)), {
+    mem: new AddressSpace(),
+    helpers: new Map(),
+    budget: 2 * PROGRAM_INSNS,
+  });
   const r0 = e.run(0, 0, 0);
   return { r0, executed: e.executed, ...(e.note !== undefined ? { note: e.note } : {}) };
 }
@@ -109,4 +120,6 @@ const t0 = process.hrtime.bigint();
 const detail = await run();
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage();
-process.stderr.write(`SCALE ${JSON.stringify({ case: name, seconds: Math.round(seconds * 100) / 100, cpu_seconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...detail })}\n`);
+process.stderr.write(
+  `SCALE ${JSON.stringify({ case: name, seconds: Math.round(seconds * 100) / 100, cpu_seconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...detail })}\n`,
+);

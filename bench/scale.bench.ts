@@ -23,9 +23,14 @@ interface CaseResult {
 
 /** Run one case in its own process; its `SCALE {…}` line on stderr is the result. */
 export function runScaleCase(name: string): CaseResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/scale-case.ts", name], { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/scale-case.ts", name], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   const line = r.stderr.split("\n").find((l) => l.startsWith("SCALE "));
-  if (r.status !== 0 || line === undefined) throw new Error(`scale case ${name} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0 || line === undefined)
+    throw new Error(`scale case ${name} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const res = JSON.parse(line.slice(6)) as CaseResult;
   process.stderr.write(`scale: ${line.slice(6)}\n`);
   return res;

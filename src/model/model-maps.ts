@@ -79,13 +79,21 @@ export class ModelMaps {
     if (!indexed && !m.entries.has(key) && m.entries.size >= m.decl.maxEntries && m.decl.type !== "lru_hash") {
       throw new ModelError("model.E2BIG", `map ${name}: full (max_entries ${m.decl.maxEntries}) (E2BIG)`);
     }
-    if (isSocketMapType(m.decl.type) && typeof value === "number") throw new ModelError("model.EINVAL", `map ${name}: a socket map value must be a listener (EINVAL)`);
+    if (isSocketMapType(m.decl.type) && typeof value === "number")
+      throw new ModelError("model.EINVAL", `map ${name}: a socket map value must be a listener (EINVAL)`);
     if (m.decl.type === "sockarray" && typeof value !== "number") {
       if (value.state !== TCP_LISTEN || value.group === null) {
-        throw new ModelError("model.EINVAL", `map ${name}: socket ${value.name} is not a listening reuseport socket (EINVAL)`);
+        throw new ModelError(
+          "model.EINVAL",
+          `map ${name}: socket ${value.name} is not a listening reuseport socket (EINVAL)`,
+        );
       }
       const at = this.placeOf.get(value);
-      if (at !== undefined && !(at.map === m && at.key === key)) throw new ModelError("model.EBUSY", `map ${name}: socket ${value.name} is already in map ${at.map.decl.name} (EBUSY)`);
+      if (at !== undefined && !(at.map === m && at.key === key))
+        throw new ModelError(
+          "model.EBUSY",
+          `map ${name}: socket ${value.name} is already in map ${at.map.decl.name} (EBUSY)`,
+        );
     } else if (typeof value !== "number" && !isSocketMapType(m.decl.type)) {
       throw new ModelError("model.EINVAL", `map ${name}: expected a number value (EINVAL)`);
     }

@@ -113,11 +113,17 @@ export class Netns {
   /** `sysctl -w`: rejects unknown names and out-of-range values like the proc handler (EINVAL). */
   setSysctl(name: string, value: number): void {
     if (!isSysctlName(name)) {
-      throw new ModelError("model.sysctl-unknown", `unknown sysctl '${name}'; expected one of ${SYSCTL_NAMES.join(", ")}`);
+      throw new ModelError(
+        "model.sysctl-unknown",
+        `unknown sysctl '${name}'; expected one of ${SYSCTL_NAMES.join(", ")}`,
+      );
     }
     const [lo, hi] = SYSCTL_RANGES[name];
     if (!Number.isInteger(value) || value < lo || value > hi) {
-      throw new ModelError("model.sysctl-range", `sysctl ${name}: expected an integer from ${lo} to ${hi}, got ${value}`);
+      throw new ModelError(
+        "model.sysctl-range",
+        `sysctl ${name}: expected an integer from ${lo} to ${hi}, got ${value}`,
+      );
     }
     this.sysctl[name] = value;
   }

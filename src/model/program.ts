@@ -61,5 +61,11 @@ export interface ReuseportProgram {
    * takes it from the model it was built for). The group calls this when present (the
    * per-request hook path, R10/R12 step 5).
    */
-  runArgs?(sk: VmSocket, migratingSk: VmSocket | null, hash: number, len: number, bindInany: boolean): ReuseportRunResult;
+  runArgs?(
+    sk: VmSocket,
+    migratingSk: VmSocket | null,
+    hash: number,
+    len: number,
+    bindInany: boolean,
+  ): ReuseportRunResult;
 }

@@ -67,20 +67,39 @@ function bytesOut(b: Uint8Array): number | string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-const MAP_KIND_NAMES: Readonly<Record<number, string>> = { 1: "hash", 2: "array", 9: "lru_hash", 15: "sockmap", 18: "sockhash", 20: "sockarray" };
+const MAP_KIND_NAMES: Readonly<Record<number, string>> = {
+  1: "hash",
+  2: "array",
+  9: "lru_hash",
+  15: "sockmap",
+  18: "sockhash",
+  20: "sockarray",
+};
 
 /** A `ReuseportProgram` backed by the VM, wired to the simulation's maps. */
-export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, seed: number, maps: ModelMaps): RuntimeProgram {
+export function runtimeProgram(
+  policy: BytecodePolicy,
+  engine: EngineFactory,
+  seed: number,
+  maps: ModelMaps,
+): RuntimeProgram {
   if (policy.attachType !== BPF_SK_REUSEPORT_SELECT && policy.attachType !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
     const want = `${BPF_SK_REUSEPORT_SELECT} or ${BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}`;
-    throw new ModelError("model.attach-type", `policy ${policy.name}: expected attach type ${want}, got ${policy.attachType}`);
+    throw new ModelError(
+      "model.attach-type",
+      `policy ${policy.name}: expected attach type ${want}, got ${policy.attachType}`,
+    );
   }
   const table = new MapTable(new AddressSpace());
   for (const spec of policy.maps) table.create(spec);
   for (const init of policy.initialValues ?? []) {
     const m = table.byFd(init.fd);
     const rc = m !== undefined && m.kind === "data" ? m.update(u32Key(0), init.value, 0) : -22;
-    if (rc < 0) throw new ModelError("model.map-init", `policy ${policy.name}: the initial value of map fd ${init.fd} was refused (errno ${-rc})`);
+    if (rc < 0)
+      throw new ModelError(
+        "model.map-init",
+        `policy ${policy.name}: the initial value of map fd ${init.fd} was refused (errno ${-rc})`,
+      );
   }
   const byName = new Map(table.list.map((m) => [m.name, m]));
   maps.subscribe({
@@ -88,15 +107,23 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
       const m = byName.get(name);
       if (m === undefined) return; // another policy's map (the simulator checks every map has one)
       const fits = (n: number, size: number): boolean => size >= 8 || n <= 2 ** (8 * size) - 1;
-      if (!fits(key, m.keySize)) throw new ModelError("model.map-key-size", `map ${name}: key ${key} does not fit its ${m.keySize}-byte key`);
-      if (typeof value === "number" && !fits(value, m.valueSize)) throw new ModelError("model.map-value-size", `map ${name}: value ${value} does not fit its ${m.valueSize}-byte value`);
+      if (!fits(key, m.keySize))
+        throw new ModelError("model.map-key-size", `map ${name}: key ${key} does not fit its ${m.keySize}-byte key`);
+      if (typeof value === "number" && !fits(value, m.valueSize))
+        throw new ModelError(
+          "model.map-value-size",
+          `map ${name}: value ${value} does not fit its ${m.valueSize}-byte value`,
+        );
       const k = keyBytes(key, m.keySize);
       let rc: number;
       if (value === undefined) rc = m.delete(k);
       else if (m.kind === "socket") rc = typeof value === "number" ? -22 : m.updateSocket(k, value, 0);
       else rc = typeof value === "number" ? m.update(k, valueBytes(value, m.valueSize), 0) : -22;
       if (rc < 0 && !(value === undefined && rc === -2)) {
-        throw new ModelError("model.map-write", `map ${name}[${key}]: the policy's map refused the write (errno ${-rc})`);
+        throw new ModelError(
+          "model.map-write",
+          `map ${name}[${key}]: the policy's map refused the write (errno ${-rc})`,
+        );
       }
     },
     remove(sk) {
@@ -113,7 +140,13 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
     attachType: policy.attachType as ReuseportAttachType,
     name: policy.name,
     runtime: rt,
-    maps: table.list.map((m) => ({ name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries })),
+    maps: table.list.map((m) => ({
+      name: m.name,
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+    })),
     dumpMaps(owner) {
       return table.list.map((m) => {
         const entries: MapContents["entries"][number][] = [];
@@ -130,7 +163,13 @@ export function runtimeProgram(policy: BytecodePolicy, engine: EngineFactory, se
           }
           entries.push({ key: bytesOut(k), value });
         }
-        return { name: m.name, owner, type: MAP_KIND_NAMES[m.type] ?? `type ${m.type}`, entries, more: Math.max(0, keys.length - TRACE_LIMIT) };
+        return {
+          name: m.name,
+          owner,
+          type: MAP_KIND_NAMES[m.type] ?? `type ${m.type}`,
+          entries,
+          more: Math.max(0, keys.length - TRACE_LIMIT),
+        };
       });
     },
     run(i) {

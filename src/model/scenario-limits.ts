@@ -64,16 +64,26 @@ export function checkScenarioWork(sc: ScenarioSize, file: string): void {
   };
   const samples = samplesPerListener(sc);
   if (samples > MAX_SAMPLES) {
-    fail("/sampleMs", `sampling every ${fmt(sc.sampleMs)} ms over ${fmt(sc.durationMs)} ms records ${fmt(samples)} samples per listener; the limit is ${fmt(MAX_SAMPLES)}: raise sampleMs to at least ${fmt(sc.durationMs / (MAX_SAMPLES - 1))} or shorten durationMs`);
+    fail(
+      "/sampleMs",
+      `sampling every ${fmt(sc.sampleMs)} ms over ${fmt(sc.durationMs)} ms records ${fmt(samples)} samples per listener; the limit is ${fmt(MAX_SAMPLES)}: raise sampleMs to at least ${fmt(sc.durationMs / (MAX_SAMPLES - 1))} or shorten durationMs`,
+    );
   }
   const points = samples * sc.listeners.length;
   if (points > MAX_SAMPLE_POINTS) {
-    fail("/sampleMs", `${fmt(samples)} samples for each of ${fmt(sc.listeners.length)} listeners is ${fmt(points)} points; the limit is ${fmt(MAX_SAMPLE_POINTS)}: raise sampleMs to at least ${fmt((sc.durationMs * sc.listeners.length) / (MAX_SAMPLE_POINTS - sc.listeners.length))} or shorten durationMs`);
+    fail(
+      "/sampleMs",
+      `${fmt(samples)} samples for each of ${fmt(sc.listeners.length)} listeners is ${fmt(points)} points; the limit is ${fmt(MAX_SAMPLE_POINTS)}: raise sampleMs to at least ${fmt((sc.durationMs * sc.listeners.length) / (MAX_SAMPLE_POINTS - sc.listeners.length))} or shorten durationMs`,
+    );
   }
   let total = 0;
   sc.clients.forEach((c, i) => {
     total += c.count;
-    if (total > MAX_CONNECTIONS) fail(`/clients/${i}/count`, `the clients up to here open ${fmt(total)} connections; a scenario may open at most ${fmt(MAX_CONNECTIONS)}: lower the counts`);
+    if (total > MAX_CONNECTIONS)
+      fail(
+        `/clients/${i}/count`,
+        `the clients up to here open ${fmt(total)} connections; a scenario may open at most ${fmt(MAX_CONNECTIONS)}: lower the counts`,
+      );
   });
 }
 
@@ -81,7 +91,10 @@ export function checkScenarioWork(sc: ScenarioSize, file: string): void {
 export function checkKeptRecords(sc: ScenarioSize, file: string, option: string): void {
   const total = sc.clients.reduce((n, c) => n + c.count, 0);
   if (total > MAX_KEPT_RECORDS) {
-    throw new ModelError("scenario.too-large", `${file}: /clients: ${option} keeps all ${fmt(total)} connection records in memory; the limit is ${fmt(MAX_KEPT_RECORDS)}: stream them with --ndjson FILE instead, or lower the client counts`);
+    throw new ModelError(
+      "scenario.too-large",
+      `${file}: /clients: ${option} keeps all ${fmt(total)} connection records in memory; the limit is ${fmt(MAX_KEPT_RECORDS)}: stream them with --ndjson FILE instead, or lower the client counts`,
+    );
   }
 }
 
@@ -98,7 +111,8 @@ export function jsonNestingPast(text: string, limit: number): { line: number; co
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (ch === 0x22) inString = false;
       else if (ch === 0x0a) {
         line++;

@@ -8,7 +8,22 @@
 import { ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
 import {
-  checkScenarioWork, jsonNestingPast, MAX_CLIENT_GROUPS, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_CONNECTIONS, MAX_DATA_BYTES, MAX_EVENTS, MAX_JSON_DEPTH, MAX_LISTENERS, MAX_MAPS, MAX_PUBLISH_WRITES, MAX_RATE, MAX_TIME_MS, MIN_PUBLISH_MS, MIN_SAMPLE_MS,
+  checkScenarioWork,
+  jsonNestingPast,
+  MAX_CLIENT_GROUPS,
+  MAX_NAME_CHARS,
+  MAX_PATH_CHARS,
+  MAX_CONNECTIONS,
+  MAX_DATA_BYTES,
+  MAX_EVENTS,
+  MAX_JSON_DEPTH,
+  MAX_LISTENERS,
+  MAX_MAPS,
+  MAX_PUBLISH_WRITES,
+  MAX_RATE,
+  MAX_TIME_MS,
+  MIN_PUBLISH_MS,
+  MIN_SAMPLE_MS,
 } from "./scenario-limits.js";
 
 const INT32_MAX = 2147483647;
@@ -135,7 +150,8 @@ class V {
     return s.length > 60 ? `${s.slice(0, 57)}...` : s;
   }
   obj(v: unknown, path: string): Obj {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(path, `expected an object, got ${this.got(v)}`);
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      this.fail(path, `expected an object, got ${this.got(v)}`);
     return v as Obj;
   }
   keys(o: Obj, path: string, allowed: readonly string[]): void {
@@ -148,19 +164,40 @@ class V {
     if (v.length > max) this.fail(path, `${v.length} entries; the limit is ${max}`);
     return v;
   }
-  num(o: Obj, k: string, path: string, dflt?: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+  num(
+    o: Obj,
+    k: string,
+    path: string,
+    dflt?: number,
+    opts: { int?: boolean; min?: number; max?: number } = {},
+  ): number {
     const v = o[k];
     if (v === undefined && dflt !== undefined) return dflt;
     const p = `${path}/${k}`;
     const min = opts.min ?? 0;
     const what = opts.int === true ? "integer" : "number";
-    const desc = min === 0 && opts.max === undefined ? `a non-negative ${what}` : `${what === "integer" ? "an" : "a"} ${what} from ${min} to ${opts.max ?? "∞"}`;
-    if (typeof v !== "number" || !Number.isFinite(v) || (opts.int === true && !Number.isInteger(v)) || v < min || (opts.max !== undefined && v > opts.max)) {
+    const desc =
+      min === 0 && opts.max === undefined
+        ? `a non-negative ${what}`
+        : `${what === "integer" ? "an" : "a"} ${what} from ${min} to ${opts.max ?? "∞"}`;
+    if (
+      typeof v !== "number" ||
+      !Number.isFinite(v) ||
+      (opts.int === true && !Number.isInteger(v)) ||
+      v < min ||
+      (opts.max !== undefined && v > opts.max)
+    ) {
       this.fail(p, `expected ${desc}, got ${this.got(v)}`);
     }
     return v;
   }
-  nullableNum(o: Obj, k: string, path: string, dflt: number | null, opts: { int?: boolean; min?: number; max?: number } = {}): number | null {
+  nullableNum(
+    o: Obj,
+    k: string,
+    path: string,
+    dflt: number | null,
+    opts: { int?: boolean; min?: number; max?: number } = {},
+  ): number | null {
     if (o[k] === null) return null;
     if (o[k] === undefined) return dflt;
     return this.num(o, k, path, undefined, opts);
@@ -169,7 +206,8 @@ class V {
   str(o: Obj, k: string, path: string, dflt?: string, max = MAX_NAME_CHARS): string {
     const v = o[k];
     if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== "string" || v.length === 0) this.fail(`${path}/${k}`, `expected a non-empty string, got ${this.got(v)}`);
+    if (typeof v !== "string" || v.length === 0)
+      this.fail(`${path}/${k}`, `expected a non-empty string, got ${this.got(v)}`);
     if (v.length > max) this.fail(`${path}/${k}`, `expected at most ${max} characters, got ${v.length}`);
     return v;
   }
@@ -199,9 +237,37 @@ export function formatIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-const TOP = ["$schema", "name", "description", "seed", "port", "durationMs", "sampleMs", "sysctls", "listeners", "clients", "maps", "publish", "events"];
+const TOP = [
+  "$schema",
+  "name",
+  "description",
+  "seed",
+  "port",
+  "durationMs",
+  "sampleMs",
+  "sysctls",
+  "listeners",
+  "clients",
+  "maps",
+  "publish",
+  "events",
+];
 const LISTENER = ["name", "bind", "backlog", "acceptRate", "listenAt", "deferAcceptSec", "synRetries", "fastOpenQlen"];
-const CLIENT = ["name", "startMs", "count", "rate", "src", "srcPort", "dst", "ackDelayMs", "fastOpen", "dataBytes", "dataAtMs", "dataAfterMs", "hashes"];
+const CLIENT = [
+  "name",
+  "startMs",
+  "count",
+  "rate",
+  "src",
+  "srcPort",
+  "dst",
+  "ackDelayMs",
+  "fastOpen",
+  "dataBytes",
+  "dataAtMs",
+  "dataAfterMs",
+  "hashes",
+];
 const EVENT_FIELDS: Record<ScenarioEvent["do"], readonly string[]> = {
   listen: ["listener", "backlog"],
   close: ["listener"],
@@ -270,7 +336,9 @@ export function validateScenario(json: unknown, file: string): Scenario {
     if (c.hashes !== undefined) {
       const hs = v.arr(c.hashes, `${p}/hashes`);
       if (hs.length !== count) v.fail(`${p}/hashes`, `expected ${count} hashes (one per connection), got ${hs.length}`);
-      hashes = hs.map((_, j) => v.num(hs as unknown as Obj, String(j), `${p}/hashes`, undefined, { int: true, max: 0xffffffff }));
+      hashes = hs.map((_, j) =>
+        v.num(hs as unknown as Obj, String(j), `${p}/hashes`, undefined, { int: true, max: 0xffffffff }),
+      );
     }
     sc.clients.push({
       name: v.str(c, "name", p, `clients${i}`),
@@ -290,7 +358,8 @@ export function validateScenario(json: unknown, file: string): Scenario {
     const cl = sc.clients[sc.clients.length - 1] as ClientSpec;
     if (cl.dataAtMs !== null || cl.dataAfterMs !== null) {
       const k = cl.dataAtMs !== null ? "dataAtMs" : "dataAfterMs";
-      if (cl.dataAtMs !== null && cl.dataAfterMs !== null) v.fail(`${p}/dataAfterMs`, `expected at most one of "dataAtMs" and "dataAfterMs"`);
+      if (cl.dataAtMs !== null && cl.dataAfterMs !== null)
+        v.fail(`${p}/dataAfterMs`, `expected at most one of "dataAtMs" and "dataAfterMs"`);
       if (cl.dataBytes === 0) v.fail(`${p}/${k}`, `a client that sends data later needs "dataBytes" > 0`);
       if (cl.fastOpen) v.fail(`${p}/${k}`, `a TFO client sends its data with the SYN; drop "${k}" or "fastOpen"`);
     }
@@ -301,19 +370,28 @@ export function validateScenario(json: unknown, file: string): Scenario {
     const m = v.obj(x, p);
     v.keys(m, p, ["name", "type", "maxEntries", "keySize", "valueSize"]);
     const type = v.str(m, "type", p);
-    if (!(MAP_TYPES as readonly string[]).includes(type)) v.fail(`${p}/type`, `expected one of ${MAP_TYPES.map((t) => JSON.stringify(t)).join(", ")}, got ${v.got(type)}`);
+    if (!(MAP_TYPES as readonly string[]).includes(type))
+      v.fail(`${p}/type`, `expected one of ${MAP_TYPES.map((t) => JSON.stringify(t)).join(", ")}, got ${v.got(type)}`);
     const name = v.str(m, "name", p);
     if (mapTypes.has(name)) v.fail(`${p}/name`, `duplicate map name ${JSON.stringify(name)}`);
     mapTypes.set(name, type as MapType);
-    const size = (k: string): number | undefined => (m[k] === undefined ? undefined : v.num(m, k, p, undefined, { int: true, min: 1, max: 512 }));
+    const size = (k: string): number | undefined =>
+      m[k] === undefined ? undefined : v.num(m, k, p, undefined, { int: true, min: 1, max: 512 });
     const keySize = size("keySize");
     const valueSize = size("valueSize");
-    sc.maps.push({ name, type: type as MapType, maxEntries: v.num(m, "maxEntries", p, undefined, { int: true, min: 1, max: 1 << 20 }), ...(keySize !== undefined ? { keySize } : {}), ...(valueSize !== undefined ? { valueSize } : {}) });
+    sc.maps.push({
+      name,
+      type: type as MapType,
+      maxEntries: v.num(m, "maxEntries", p, undefined, { int: true, min: 1, max: 1 << 20 }),
+      ...(keySize !== undefined ? { keySize } : {}),
+      ...(valueSize !== undefined ? { valueSize } : {}),
+    });
   });
   const mapNames = new Set(mapTypes.keys());
   const listenerRef = (e: Obj, k: string, p: string): string => {
     const n = v.str(e, k, p);
-    if (!names.has(n)) v.fail(`${p}/${k}`, `expected a listener name (${[...names].join(", ")}), got ${JSON.stringify(n)}`);
+    if (!names.has(n))
+      v.fail(`${p}/${k}`, `expected a listener name (${[...names].join(", ")}), got ${JSON.stringify(n)}`);
     return n;
   };
   /** A key or value: an integer, or {"listener": NAME}. */
@@ -337,17 +415,31 @@ export function validateScenario(json: unknown, file: string): Scenario {
     const e = v.obj(x, p);
     v.keys(e, p, ["map", "everyMs", "startMs", "value", "lifetimeMs", "slotsFrom"]);
     const map = mapRef(e, p);
-    if (isSocketMapType(mapTypes.get(map) as MapType)) v.fail(`${p}/map`, `expected a map of numbers (array, hash, lru_hash), got socket map ${JSON.stringify(map)}`);
+    if (isSocketMapType(mapTypes.get(map) as MapType))
+      v.fail(`${p}/map`, `expected a map of numbers (array, hash, lru_hash), got socket map ${JSON.stringify(map)}`);
     const value = v.str(e, "value", p);
-    if (value !== "queue" && value !== "accepted" && value !== "active") v.fail(`${p}/value`, `expected "queue", "accepted" or "active", got ${v.got(value)}`);
-    const lifetimeMs = v.num(e, "lifetimeMs", p, value === "active" ? undefined : 0, { min: value === "active" ? MIN_SAMPLE_MS : 0, max: MAX_TIME_MS });
-    if (value !== "active" && e.lifetimeMs !== undefined) v.fail(`${p}/lifetimeMs`, `only "value": "active" has a connection lifetime`);
+    if (value !== "queue" && value !== "accepted" && value !== "active")
+      v.fail(`${p}/value`, `expected "queue", "accepted" or "active", got ${v.got(value)}`);
+    const lifetimeMs = v.num(e, "lifetimeMs", p, value === "active" ? undefined : 0, {
+      min: value === "active" ? MIN_SAMPLE_MS : 0,
+      max: MAX_TIME_MS,
+    });
+    if (value !== "active" && e.lifetimeMs !== undefined)
+      v.fail(`${p}/lifetimeMs`, `only "value": "active" has a connection lifetime`);
     let slotsFrom: string | null = null;
     if (e.slotsFrom !== undefined) {
       slotsFrom = v.str(e, "slotsFrom", p);
-      if (mapTypes.get(slotsFrom) !== "sockarray") v.fail(`${p}/slotsFrom`, `expected the name of a declared sockarray map, got ${JSON.stringify(slotsFrom)}`);
+      if (mapTypes.get(slotsFrom) !== "sockarray")
+        v.fail(`${p}/slotsFrom`, `expected the name of a declared sockarray map, got ${JSON.stringify(slotsFrom)}`);
     }
-    sc.publish.push({ map, everyMs: v.num(e, "everyMs", p, undefined, { min: MIN_PUBLISH_MS, max: MAX_TIME_MS }), startMs: v.num(e, "startMs", p, 0, TIME), value, lifetimeMs, slotsFrom });
+    sc.publish.push({
+      map,
+      everyMs: v.num(e, "everyMs", p, undefined, { min: MIN_PUBLISH_MS, max: MAX_TIME_MS }),
+      startMs: v.num(e, "startMs", p, 0, TIME),
+      value,
+      lifetimeMs,
+      slotsFrom,
+    });
   });
   (o.events === undefined ? [] : v.arr(o.events, "/events", MAX_EVENTS)).forEach((x, i) => {
     const p = `/events/${i}`;
@@ -361,26 +453,43 @@ export function validateScenario(json: unknown, file: string): Scenario {
     v.keys(e, p, ["at", "do", ...EVENT_FIELDS[k]]);
     switch (k) {
       case "listen":
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), ...(e.backlog !== undefined ? { backlog: v.num(e, "backlog", p, undefined, { int: true, max: INT32_MAX }) } : {}) });
+        sc.events.push({
+          at,
+          do: k,
+          listener: listenerRef(e, "listener", p),
+          ...(e.backlog !== undefined
+            ? { backlog: v.num(e, "backlog", p, undefined, { int: true, max: INT32_MAX }) }
+            : {}),
+        });
         break;
       case "close":
         sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p) });
         break;
       case "shutdown": {
         const how = v.str(e, "how", p, "rdwr");
-        if (how !== "rd" && how !== "wr" && how !== "rdwr") v.fail(`${p}/how`, `expected "rd", "wr" or "rdwr", got ${v.got(how)}`);
+        if (how !== "rd" && how !== "wr" && how !== "rdwr")
+          v.fail(`${p}/how`, `expected "rd", "wr" or "rdwr", got ${v.got(how)}`);
         sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), how });
         break;
       }
       case "attach":
-        sc.events.push({ at, do: k, via: listenerRef(e, "via", p), policy: v.str(e, "policy", p, undefined, MAX_PATH_CHARS) });
+        sc.events.push({
+          at,
+          do: k,
+          via: listenerRef(e, "via", p),
+          policy: v.str(e, "policy", p, undefined, MAX_PATH_CHARS),
+        });
         break;
       case "detach":
         sc.events.push({ at, do: k, via: listenerRef(e, "via", p) });
         break;
       case "sysctl": {
         const name = v.str(e, "name", p);
-        if (!isSysctlName(name)) v.fail(`${p}/name`, `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
+        if (!isSysctlName(name))
+          v.fail(
+            `${p}/name`,
+            `unknown sysctl; expected one of ${SYSCTL_NAMES.join(", ")}, got ${JSON.stringify(name)}`,
+          );
         const [lo, hi] = sysctlRange(name);
         sc.events.push({ at, do: k, name, value: v.num(e, "value", p, undefined, { int: true, min: lo, max: hi }) });
         break;
@@ -388,11 +497,16 @@ export function validateScenario(json: unknown, file: string): Scenario {
       case "map": {
         const map = mapRef(e, p);
         const key = operand(e, "key", p);
-        if ((e.listener === undefined) === (e.value === undefined)) v.fail(p, `expected exactly one of "listener" or "value"`);
+        if ((e.listener === undefined) === (e.value === undefined))
+          v.fail(p, `expected exactly one of "listener" or "value"`);
         // "listener": NAME is the older spelling of "value": {"listener": NAME}.
         const value = e.listener !== undefined ? { listener: listenerRef(e, "listener", p) } : operand(e, "value", p);
         const socketMap = isSocketMapType(mapTypes.get(map) as MapType);
-        if (socketMap && typeof value === "number") v.fail(`${p}/value`, `map ${JSON.stringify(map)} is a socket map: expected {"listener": NAME}, got ${v.got(value)}`);
+        if (socketMap && typeof value === "number")
+          v.fail(
+            `${p}/value`,
+            `map ${JSON.stringify(map)} is a socket map: expected {"listener": NAME}, got ${v.got(value)}`,
+          );
         sc.events.push({ at, do: k, map, key, value });
         break;
       }
@@ -400,7 +514,12 @@ export function validateScenario(json: unknown, file: string): Scenario {
         sc.events.push({ at, do: k, map: mapRef(e, p), key: operand(e, "key", p) });
         break;
       case "accept-rate":
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), rate: v.nullableNum(e, "rate", p, null, RATE) });
+        sc.events.push({
+          at,
+          do: k,
+          listener: listenerRef(e, "listener", p),
+          rate: v.nullableNum(e, "rate", p, null, RATE),
+        });
         break;
     }
   });
@@ -410,7 +529,10 @@ export function validateScenario(json: unknown, file: string): Scenario {
   sc.publish.forEach((pb, i) => {
     writes += (Math.floor(Math.max(0, sc.durationMs - pb.startMs) / pb.everyMs) + 1) * sc.listeners.length;
     if (writes > MAX_PUBLISH_WRITES) {
-      throw new ModelError("scenario.too-large", `${file}: /publish/${i}/everyMs: publishing implies ${writes.toLocaleString("en-US")} map writes (listeners × intervals); the limit is ${MAX_PUBLISH_WRITES.toLocaleString("en-US")}: raise everyMs`);
+      throw new ModelError(
+        "scenario.too-large",
+        `${file}: /publish/${i}/everyMs: publishing implies ${writes.toLocaleString("en-US")} map writes (listeners × intervals); the limit is ${MAX_PUBLISH_WRITES.toLocaleString("en-US")}: raise everyMs`,
+      );
     }
   });
   return sc;
@@ -420,7 +542,10 @@ export function validateScenario(json: unknown, file: string): Scenario {
 export function parseScenario(text: string, file: string): Scenario {
   const deep = jsonNestingPast(text, MAX_JSON_DEPTH);
   if (deep !== null) {
-    throw new ModelError("scenario.too-deep", `${file}: line ${deep.line}, column ${deep.col}: JSON nests more than ${MAX_JSON_DEPTH} levels deep (a scenario needs 4)`);
+    throw new ModelError(
+      "scenario.too-deep",
+      `${file}: line ${deep.line}, column ${deep.col}: JSON nests more than ${MAX_JSON_DEPTH} levels deep (a scenario needs 4)`,
+    );
   }
   let json: unknown;
   try {

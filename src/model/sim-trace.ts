@@ -42,7 +42,13 @@ export interface ProgramCall {
   readonly policy: string;
   /** The connection the call is about (its record id), when known. */
   readonly connection: number | null;
-  readonly ctx: { readonly len: number; readonly hash: number; readonly bindInany: boolean; readonly sk: string; readonly migratingSk: string | null };
+  readonly ctx: {
+    readonly len: number;
+    readonly hash: number;
+    readonly bindInany: boolean;
+    readonly sk: string;
+    readonly migratingSk: string | null;
+  };
   readonly verdict: number;
   readonly selected: string | null;
 }
@@ -101,7 +107,14 @@ export class SimTrace {
 
   /** `prog` with every call recorded (up to the limit); the same decisions. */
   traced(prog: ReuseportProgram, ref: string): ReuseportProgram {
-    const record = (sk: VmSocket, m: VmSocket | null, hash: number, len: number, bindInany: boolean, out: ReuseportRunResult): void => {
+    const record = (
+      sk: VmSocket,
+      m: VmSocket | null,
+      hash: number,
+      len: number,
+      bindInany: boolean,
+      out: ReuseportRunResult,
+    ): void => {
       if (this.programCalls.length >= TRACE_LIMIT) {
         this.programCallsDropped++;
         return;
@@ -112,7 +125,13 @@ export class SimTrace {
         hook: m === null ? "select" : "migrate",
         policy: ref,
         connection: flow instanceof Flow ? flow.id : this.connection,
-        ctx: { len, hash: hash >>> 0, bindInany, sk: nameOf(sk), migratingSk: m === null ? null : m.state === 12 ? "request" : "child" },
+        ctx: {
+          len,
+          hash: hash >>> 0,
+          bindInany,
+          sk: nameOf(sk),
+          migratingSk: m === null ? null : m.state === 12 ? "request" : "child",
+        },
         verdict: out.ret,
         selected: out.selected === null ? null : nameOf(out.selected),
       });
@@ -140,7 +159,12 @@ export class SimTrace {
   }
 
   result(): TraceResult {
-    return { socks: this.socks, socksDropped: this.socksDropped, programCalls: this.programCalls, programCallsDropped: this.programCallsDropped };
+    return {
+      socks: this.socks,
+      socksDropped: this.socksDropped,
+      programCalls: this.programCalls,
+      programCallsDropped: this.programCallsDropped,
+    };
   }
 }
 
@@ -170,11 +194,15 @@ export function modelMapContents(maps: ModelMaps): MapContents[] {
 export function mapsTable(maps: readonly MapContents[]): string {
   const out: string[] = [];
   for (const m of maps) {
-    out.push(`map ${m.name} (${m.type}, ${m.owner}): ${m.entries.length + m.more} ${m.entries.length + m.more === 1 ? "entry" : "entries"}`);
+    out.push(
+      `map ${m.name} (${m.type}, ${m.owner}): ${m.entries.length + m.more} ${m.entries.length + m.more === 1 ? "entry" : "entries"}`,
+    );
     const w = Math.max(3, ...m.entries.map((e) => String(e.key).length));
     for (const e of m.entries) {
       const v = e.value;
-      out.push(`  ${String(e.key).padStart(w)}  ${typeof v === "object" ? `${v.listener} (cookie ${v.cookie})` : String(v)}`);
+      out.push(
+        `  ${String(e.key).padStart(w)}  ${typeof v === "object" ? `${v.listener} (cookie ${v.cookie})` : String(v)}`,
+      );
     }
     if (m.more > 0) out.push(`  … ${m.more} more`);
   }

@@ -58,7 +58,16 @@ export interface SimOptions {
   readonly checkMaps?: boolean;
 }
 
-const K_EVENT = 0, K_ARRIVAL = 1, K_SYN = 2, K_ACK = 3, K_TIMER = 4, K_ACCEPT = 5, K_SAMPLE = 6, K_SYN_RETRY = 7, K_DATA = 8, K_PUBLISH = 9;
+const K_EVENT = 0,
+  K_ARRIVAL = 1,
+  K_SYN = 2,
+  K_ACK = 3,
+  K_TIMER = 4,
+  K_ACCEPT = 5,
+  K_SAMPLE = 6,
+  K_SYN_RETRY = 7,
+  K_DATA = 8,
+  K_PUBLISH = 9;
 const SEC = 1_000_000;
 /** `tag` of an inert client in the end-of-run index (SYN counts are at most 128). */
 const INERT = 255;
@@ -142,7 +151,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   const inert = new InertClients();
   const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
   const sink = opts.sink;
-  const runs: ClientRun[] = sc.clients.map((c, index) => ({ c, index, dst: parseIp(c.dst) ?? 0, src: parseIp(c.src) ?? 0, i: 0 }));
+  const runs: ClientRun[] = sc.clients.map((c, index) => ({
+    c,
+    index,
+    dst: parseIp(c.dst) ?? 0,
+    src: parseIp(c.src) ?? 0,
+    i: 0,
+  }));
   const workers: Worker[] = [];
   const byName = new Map<string, Listener>();
   const totals = { total: 0, accepted: 0, reset: 0, timedOut: 0, open: 0 };
@@ -163,7 +178,19 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     if (spec.fastOpenQlen > 0) st.setFastOpen(sk, spec.fastOpenQlen);
     byName.set(spec.name, sk);
     const samples: number[] = [];
-    workers.push({ l: sk, interval: intervalOf(spec.acceptRate), scheduled: false, last: -Infinity, syns: 0, migratedIn: 0, migratedOut: 0, resets: 0, maxQueue: 0, samples, acceptTimes: new Fifo<number>() });
+    workers.push({
+      l: sk,
+      interval: intervalOf(spec.acceptRate),
+      scheduled: false,
+      last: -Infinity,
+      syns: 0,
+      migratedIn: 0,
+      migratedOut: 0,
+      resets: 0,
+      maxQueue: 0,
+      samples,
+      acceptTimes: new Fifo<number>(),
+    });
     queues[spec.name] = samples;
   }
   const worker = (l: Listener): Worker => workers[l.index] as Worker;
@@ -183,7 +210,20 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     synAckCounts[c.synAcks] = (synAckCounts[c.synAcks] ?? 0) + 1;
     const key = cause === null ? fate : `${fate}:${cause}`;
     causes[key] = (causes[key] ?? 0) + 1;
-    sink?.connection(c.id, c.client.index, c.remoteIp, c.remotePort, c.hash, c.synAt, c.listener?.index ?? -1, c.migrations, fate, by?.index ?? -1, cause, st.now);
+    sink?.connection(
+      c.id,
+      c.client.index,
+      c.remoteIp,
+      c.remotePort,
+      c.hash,
+      c.synAt,
+      c.listener?.index ?? -1,
+      c.migrations,
+      fate,
+      by?.index ?? -1,
+      cause,
+      st.now,
+    );
     if (record) {
       const rec: ConnRecord = {
         id: c.id,
@@ -204,7 +244,10 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   };
 
   /** The longest "active" lifetime published (µs), 0 if none: accept times are kept that long. */
-  const activeLifetimeUs = Math.max(0, ...sc.publish.filter((p) => p.value === "active").map((p) => Math.round(p.lifetimeMs * 1000)));
+  const activeLifetimeUs = Math.max(
+    0,
+    ...sc.publish.filter((p) => p.value === "active").map((p) => Math.round(p.lifetimeMs * 1000)),
+  );
 
   /** Control plane: one write per listening listener with a slot. */
   const publish = (p: PublishSpec): void => {
@@ -247,14 +290,16 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       c.owner = to;
       worker(from).migratedOut++;
       worker(to).migratedIn++;
-      if (record || sink !== undefined) (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
+      if (record || sink !== undefined)
+        (c.migrations ??= []).push({ atMs: usToMs(st.now), point, from: from.name, to: to.name });
     },
     reset(flow, cause) {
       finish(flow as Conn, "reset", null, cause);
     },
     requestDropped(flow, cause) {
       const c = flow as Conn;
-      if (c.ackSent) finish(c, "reset", null, cause); // the client thinks it is connected
+      if (c.ackSent)
+        finish(c, "reset", null, cause); // the client thinks it is connected
       else if (c.ackAt < 0) finish(c, "timed-out", null, cause === "expired" ? "no-ack" : cause);
       // otherwise its ACK arrives later and draws an RST (no-request)
     },
@@ -282,7 +327,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     if (ref.startsWith("builtin:")) prog = builtinProgram(ref.slice(8), maps);
     else {
       const p = opts.programs?.get(ref);
-      if (p === undefined) throw new ModelError("model.policy-missing", `policy ${JSON.stringify(ref)} was not loaded`, undefined, "pass it with --policy or use a builtin: policy");
+      if (p === undefined)
+        throw new ModelError(
+          "model.policy-missing",
+          `policy ${JSON.stringify(ref)} was not loaded`,
+          undefined,
+          "pass it with --policy or use a builtin: policy",
+        );
       prog = typeof p === "function" ? p(maps) : p;
     }
     made.set(ref, prog);
@@ -293,7 +344,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     try {
       resolve(e.policy);
     } catch (err) {
-      if (err instanceof ModelError) throw new ModelError(err.code, `/events/${i} (attach at ${e.at} ms): ${err.message}`, undefined, err.hint);
+      if (err instanceof ModelError)
+        throw new ModelError(err.code, `/events/${i} (attach at ${e.at} ms): ${err.message}`, undefined, err.hint);
       throw err;
     }
   });
@@ -352,7 +404,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   };
 
   /** When client `i` of group `r` sends its first SYN (as K_ARRIVAL schedules it). */
-  const arrivalAt = (r: ClientRun, i: number): number => Math.round(r.c.startMs * 1000 + (r.c.rate > 0 ? (i * SEC) / r.c.rate : 0));
+  const arrivalAt = (r: ClientRun, i: number): number =>
+    Math.round(r.c.startMs * 1000 + (r.c.rate > 0 ? (i * SEC) / r.c.rate : 0));
 
   /** Connection `id`: client `i` of group `r`, its 4-tuple and hash derived from `i`. */
   const connOf = (r: ClientRun, i: number, id: number): Conn => {
@@ -395,7 +448,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
           // Due at now + 2^(tries-1) s, after every client parked earlier with the same count.
           live.delete(c);
           const seq = q.reserveSeq();
-          if (retries.park(c.synTries, c.id, c.client.index, c.index, seq)) q.pushSeq(st.now + SEC * 2 ** (c.synTries - 1), seq, K_SYN_RETRY, c.synTries);
+          if (retries.park(c.synTries, c.id, c.client.index, c.index, seq))
+            q.pushSeq(st.now + SEC * 2 ** (c.synTries - 1), seq, K_SYN_RETRY, c.synTries);
         }
         return;
       default:
@@ -413,13 +467,21 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   };
 
   /** Does the client send its data after a bare ACK (and has not yet)? */
-  const dataPending = (c: Conn): boolean => !c.dataSent && (c.client.c.dataAtMs !== null || c.client.c.dataAfterMs !== null);
+  const dataPending = (c: Conn): boolean =>
+    !c.dataSent && (c.client.c.dataAtMs !== null || c.client.c.dataAfterMs !== null);
 
   const sendAck = (c: Conn): void => {
     if (!c.ackSent) {
       c.ackSent = true;
       const spec = c.client.c;
-      if (dataPending(c)) q.push(spec.dataAtMs !== null ? Math.max(st.now, Math.round(spec.dataAtMs * 1000)) : st.now + Math.round((spec.dataAfterMs as number) * 1000), K_DATA, c);
+      if (dataPending(c))
+        q.push(
+          spec.dataAtMs !== null
+            ? Math.max(st.now, Math.round(spec.dataAtMs * 1000))
+            : st.now + Math.round((spec.dataAfterMs as number) * 1000),
+          K_DATA,
+          c,
+        );
     }
     deliver(c, dataPending(c) ? 0 : c.client.c.dataBytes);
   };
@@ -444,7 +506,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
 
   // Seed the queue: listenAt, file events, client generators, samples.
   sc.listeners.forEach((l) => {
-    if (l.listenAt !== null) q.push(Math.round(l.listenAt * 1000), K_EVENT, [{ at: l.listenAt, do: "listen", listener: l.name }, -1]);
+    if (l.listenAt !== null)
+      q.push(Math.round(l.listenAt * 1000), K_EVENT, [{ at: l.listenAt, do: "listen", listener: l.name }, -1]);
   });
   sc.events.forEach((e, i) => q.push(Math.round(e.at * 1000), K_EVENT, [e, i]));
   for (const r of runs) if (r.c.count > 0) q.push(Math.round(r.c.startMs * 1000), K_ARRIVAL, r);
@@ -484,7 +547,8 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         live.add(c);
         sendSyn(c);
         a.i++;
-        if (a.i < a.c.count) q.push(a.c.rate > 0 ? Math.round(a.c.startMs * 1000 + (a.i * SEC) / a.c.rate) : at, K_ARRIVAL, a);
+        if (a.i < a.c.count)
+          q.push(a.c.rate > 0 ? Math.round(a.c.startMs * 1000 + (a.i * SEC) / a.c.rate) : at, K_ARRIVAL, a);
         break;
       }
       case K_SYN: {
@@ -546,7 +610,13 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         try {
           publish(p);
         } catch (err) {
-          if (err instanceof ModelError) throw new ModelError(err.code, `/publish/${obj as number} (at ${usToMs(at)} ms): ${err.message}`, undefined, err.hint);
+          if (err instanceof ModelError)
+            throw new ModelError(
+              err.code,
+              `/publish/${obj as number} (at ${usToMs(at)} ms): ${err.message}`,
+              undefined,
+              err.hint,
+            );
           throw err;
         }
         const next = at + Math.max(1, Math.round(p.everyMs * 1000));
@@ -619,7 +689,14 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     acceptLatency: latency,
     synAcks: Object.fromEntries(synAckCounts.flatMap((n, k) => (n === undefined ? [] : [[String(k), n]]))),
     trace: trace.result(),
-    maps: [...modelMapContents(maps), ...[...made.entries()].flatMap(([ref, p]) => ("dumpMaps" in p && typeof p.dumpMaps === "function" ? (p as { dumpMaps(owner: string): MapContents[] }).dumpMaps(ref) : []))],
+    maps: [
+      ...modelMapContents(maps),
+      ...[...made.entries()].flatMap(([ref, p]) =>
+        "dumpMaps" in p && typeof p.dumpMaps === "function"
+          ? (p as { dumpMaps(owner: string): MapContents[] }).dumpMaps(ref)
+          : [],
+      ),
+    ],
     ...(keep ? { connectionRecords: records } : {}),
   };
 }

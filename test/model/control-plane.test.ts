@@ -18,16 +18,24 @@ type Factory = (maps: ModelMaps) => ReuseportProgram;
 
 function policy(source: string, file: string, engine = "interp"): Factory {
   const p = compilePolicy(source, file);
-  return (maps) => runtimeProgram({ name: file, insns: p.insns, maps: p.maps, attachType: p.attachType }, engineByName(engine), 1, maps);
+  return (maps) =>
+    runtimeProgram(
+      { name: file, insns: p.insns, maps: p.maps, attachType: p.attachType },
+      engineByName(engine),
+      1,
+      maps,
+    );
 }
 
 const LEAST = "policies/least_loaded.baton";
 const leastLoaded = (engine = "interp"): Factory => policy(readFileSync(LEAST, "utf8"), LEAST, engine);
-const scenarioJson = (): Record<string, unknown> => JSON.parse(readFileSync("scenarios/least-loaded-published.json", "utf8")) as Record<string, unknown>;
+const scenarioJson = (): Record<string, unknown> =>
+  JSON.parse(readFileSync("scenarios/least-loaded-published.json", "utf8")) as Record<string, unknown>;
 
 describe("publishing load into a least-loaded policy's map", () => {
   it("spreads connections over listeners by their published queues; without it all go to slot 0", () => {
-    const run = (json: object, engine: string): ReturnType<typeof simulate> => simulate(parseScenario(JSON.stringify(json), "ll.json"), { programs: new Map([[LEAST, leastLoaded(engine)]]) });
+    const run = (json: object, engine: string): ReturnType<typeof simulate> =>
+      simulate(parseScenario(JSON.stringify(json), "ll.json"), { programs: new Map([[LEAST, leastLoaded(engine)]]) });
     const withPub = run(scenarioJson(), "interp");
     const total = withPub.connections.total;
     expect(withPub.connections.accepted).toBe(total);
@@ -71,13 +79,21 @@ describe("publishing load into a least-loaded policy's map", () => {
         const mine = r.connectionRecords!.filter((c) => c.by === l.name);
         expect(acc.entries.find((e) => e.key === i)?.value).toBe(mine.length);
         // The last publish is at 2000 ms: open are those accepted after 2000 - lifetime.
-        expect(act.entries.find((e) => e.key === i)?.value).toBe(mine.filter((c) => c.endAtMs > 2000 - lifetimeMs).length);
+        expect(act.entries.find((e) => e.key === i)?.value).toBe(
+          mine.filter((c) => c.endAtMs > 2000 - lifetimeMs).length,
+        );
       });
     }
   });
 
   it("refuses publishing into a socket map, an unknown map, or a lifetime without active", () => {
-    const bad = (pub: object, maps: object[] = [{ name: "s", type: "sockarray", maxEntries: 2 }, { name: "n", type: "array", maxEntries: 2 }]): string => {
+    const bad = (
+      pub: object,
+      maps: object[] = [
+        { name: "s", type: "sockarray", maxEntries: 2 },
+        { name: "n", type: "array", maxEntries: 2 },
+      ],
+    ): string => {
       try {
         validateScenario({ durationMs: 10, listeners: [{ name: "L" }], maps, publish: [pub] }, "p.json");
       } catch (e) {
@@ -85,22 +101,38 @@ describe("publishing load into a least-loaded policy's map", () => {
       }
       return "accepted";
     };
-    expect(bad({ map: "s", everyMs: 5, value: "queue" })).toContain('p.json: /publish/0/map: expected a map of numbers (array, hash, lru_hash), got socket map "s"');
+    expect(bad({ map: "s", everyMs: 5, value: "queue" })).toContain(
+      'p.json: /publish/0/map: expected a map of numbers (array, hash, lru_hash), got socket map "s"',
+    );
     expect(bad({ map: "x", everyMs: 5, value: "queue" })).toContain("/publish/0/map: expected a declared map name");
-    expect(bad({ map: "n", everyMs: 5, value: "queue", lifetimeMs: 5 })).toContain('/publish/0/lifetimeMs: only "value": "active"');
+    expect(bad({ map: "n", everyMs: 5, value: "queue", lifetimeMs: 5 })).toContain(
+      '/publish/0/lifetimeMs: only "value": "active"',
+    );
     expect(bad({ map: "n", everyMs: 5, value: "active" })).toContain("/publish/0/lifetimeMs: expected a number");
-    expect(bad({ map: "n", everyMs: 5, value: "queue", slotsFrom: "n" })).toContain("/publish/0/slotsFrom: expected the name of a declared sockarray");
+    expect(bad({ map: "n", everyMs: 5, value: "queue", slotsFrom: "n" })).toContain(
+      "/publish/0/slotsFrom: expected the name of a declared sockarray",
+    );
     expect(bad({ map: "n", everyMs: 5, value: "queue" })).toBe("accepted");
     // The work: one write per listener per interval, at most 50,000,000 over the run.
     const many = (): string => {
       try {
-        validateScenario({ durationMs: 86_400_000, listeners: [{ name: "L" }, { name: "M" }], maps: [{ name: "n", type: "array", maxEntries: 2 }], publish: [{ map: "n", everyMs: 1, value: "queue" }] }, "p.json");
+        validateScenario(
+          {
+            durationMs: 86_400_000,
+            listeners: [{ name: "L" }, { name: "M" }],
+            maps: [{ name: "n", type: "array", maxEntries: 2 }],
+            publish: [{ map: "n", everyMs: 1, value: "queue" }],
+          },
+          "p.json",
+        );
       } catch (e) {
         return (e as Error).message;
       }
       return "accepted";
     };
-    expect(many()).toBe("p.json: /publish/0/everyMs: publishing implies 172,800,002 map writes (listeners × intervals); the limit is 50,000,000: raise everyMs");
+    expect(many()).toBe(
+      "p.json: /publish/0/everyMs: publishing implies 172,800,002 map writes (listeners × intervals); the limit is 50,000,000: raise everyMs",
+    );
   });
 });
 
@@ -126,7 +158,8 @@ describe("scenario maps against the policy's", () => {
     maps,
     events: [{ at: 0, do: "attach", via: "A", policy: "demo.baton" }, ...events],
   });
-  const run = (json: object): ReturnType<typeof simulate> => simulate(validateScenario(json, "m.json"), { programs: new Map([["demo.baton", policy(DEMO, "demo.baton")]]) });
+  const run = (json: object): ReturnType<typeof simulate> =>
+    simulate(validateScenario(json, "m.json"), { programs: new Map([["demo.baton", policy(DEMO, "demo.baton")]]) });
   const err = (json: object): string => {
     try {
       run(json);
@@ -155,7 +188,8 @@ describe("scenario maps against the policy's", () => {
     const [a, b] = r.listeners;
     expect(a!.cookie).toBeGreaterThan(0);
     expect(b!.cookie).not.toBe(a!.cookie);
-    const policyMap = (name: string): NonNullable<ReturnType<typeof r.maps.find>> => r.maps.find((m) => m.owner === "demo.baton" && m.name === name)!;
+    const policyMap = (name: string): NonNullable<ReturnType<typeof r.maps.find>> =>
+      r.maps.find((m) => m.owner === "demo.baton" && m.name === name)!;
     expect(policyMap("listeners").entries).toEqual([{ key: 1, value: { listener: "B", cookie: b!.cookie } }]);
     expect(policyMap("counts").entries).toEqual(
       expect.arrayContaining([
@@ -164,22 +198,48 @@ describe("scenario maps against the policy's", () => {
       ]),
     );
     expect(policyMap("pinned").entries.length).toBe(8); // lru_hash: 10 writes into 8 entries
-    expect(mapsTable(r.maps)).toContain(`map listeners (sockarray, demo.baton): 1 entry\n    1  B (cookie ${b!.cookie})`);
+    expect(mapsTable(r.maps)).toContain(
+      `map listeners (sockarray, demo.baton): 1 entry\n    1  B (cookie ${b!.cookie})`,
+    );
   });
 
   it("refuses a map the policy does not declare, another kind, other sizes, a value too wide", () => {
-    expect(err(base([{ name: "nope", type: "array", maxEntries: 1 }], []))).toBe('/maps/0/name: no policy in this scenario declares a map named "nope" (demo.baton declares listeners, pinned, counts), so nothing would read what is written to it');
-    expect(err(base([{ name: "pinned", type: "hash", maxEntries: 8 }], []))).toBe("/maps/0/type: policy demo.baton declares pinned as a lru_hash, the scenario as a hash");
-    expect(err(base([{ name: "pinned", type: "lru_hash", maxEntries: 8, keySize: 4 }], []))).toBe("/maps/0/keySize: policy demo.baton declares pinned with 8-byte keys, the scenario with 4");
-    expect(err(base([{ name: "counts", type: "hash", maxEntries: 8, valueSize: 4 }], []))).toContain("/maps/0/valueSize");
-    expect(err(base([{ name: "pinned", type: "lru_hash", maxEntries: 8 }], [{ at: 0, do: "map", map: "pinned", key: 1, value: 2 ** 33 }]))).toBe("/events/1 (map at 0 ms): map pinned: value 8589934592 does not fit its 4-byte value");
-    expect(() => validateScenario(base([{ name: "listeners", type: "sockarray", maxEntries: 4 }], [{ at: 0, do: "map", map: "listeners", key: 0, value: 3 }]), "m.json")).toThrow('m.json: /events/1/value: map "listeners" is a socket map: expected {"listener": NAME}, got 3');
+    expect(err(base([{ name: "nope", type: "array", maxEntries: 1 }], []))).toBe(
+      '/maps/0/name: no policy in this scenario declares a map named "nope" (demo.baton declares listeners, pinned, counts), so nothing would read what is written to it',
+    );
+    expect(err(base([{ name: "pinned", type: "hash", maxEntries: 8 }], []))).toBe(
+      "/maps/0/type: policy demo.baton declares pinned as a lru_hash, the scenario as a hash",
+    );
+    expect(err(base([{ name: "pinned", type: "lru_hash", maxEntries: 8, keySize: 4 }], []))).toBe(
+      "/maps/0/keySize: policy demo.baton declares pinned with 8-byte keys, the scenario with 4",
+    );
+    expect(err(base([{ name: "counts", type: "hash", maxEntries: 8, valueSize: 4 }], []))).toContain(
+      "/maps/0/valueSize",
+    );
+    expect(
+      err(
+        base(
+          [{ name: "pinned", type: "lru_hash", maxEntries: 8 }],
+          [{ at: 0, do: "map", map: "pinned", key: 1, value: 2 ** 33 }],
+        ),
+      ),
+    ).toBe("/events/1 (map at 0 ms): map pinned: value 8589934592 does not fit its 4-byte value");
+    expect(() =>
+      validateScenario(
+        base(
+          [{ name: "listeners", type: "sockarray", maxEntries: 4 }],
+          [{ at: 0, do: "map", map: "listeners", key: 0, value: 3 }],
+        ),
+        "m.json",
+      ),
+    ).toThrow('m.json: /events/1/value: map "listeners" is a socket map: expected {"listener": NAME}, got 3');
   });
 });
 
 describe("socket maps other than the sockarray", () => {
   it("sockhash and sockmap entries name listeners; the program selects through them", () => {
-    const src = "policy sh\nmap by_port: sockhash<u32>[8]\nmap slots: sockmap<u32>[4]\n\non select {\n  select by_port[1] else pass\n}\n";
+    const src =
+      "policy sh\nmap by_port: sockhash<u32>[8]\nmap slots: sockmap<u32>[4]\n\non select {\n  select by_port[1] else pass\n}\n";
     for (const engine of ["interp", "jit"]) {
       const sc = validateScenario(
         {
@@ -220,7 +280,10 @@ describe("what the result shows", () => {
           { name: "B", listenAt: 0, acceptRate: 0 },
           { name: "C", acceptRate: 0 },
         ],
-        clients: [{ count: 20, rate: 1000, ackDelayMs: 0.1 }, { name: "silent", count: 2, startMs: 100, ackDelayMs: null }],
+        clients: [
+          { count: 20, rate: 1000, ackDelayMs: 0.1 },
+          { name: "silent", count: 2, startMs: 100, ackDelayMs: null },
+        ],
         events: [
           { at: 1, do: "attach", via: "A", policy: "builtin:pass" },
           { at: 50, do: "listen", listener: "C" },
@@ -230,7 +293,9 @@ describe("what the result shows", () => {
       "t.json",
     );
     const r = simulate(sc, { keepConnections: true });
-    expect(r.trace.socks.map((s) => [s.atMs, s.after, s.groups.map((g) => [g.listening.join(","), g.closed.join(",")])])).toEqual([
+    expect(
+      r.trace.socks.map((s) => [s.atMs, s.after, s.groups.map((g) => [g.listening.join(","), g.closed.join(",")])]),
+    ).toEqual([
       [0, "listen A", [["A", ""]]],
       [0, "listen B", [["A,B", ""]]],
       [50, "listen C", [["A,B,C", ""]]],
@@ -240,13 +305,20 @@ describe("what the result shows", () => {
     ]);
     const calls = r.trace.programCalls;
     expect(calls.length).toBeGreaterThan(0);
-    expect(calls[0]).toMatchObject({ hook: "select", policy: "builtin:pass", verdict: 1, selected: null, ctx: { len: 40, bindInany: true, sk: expect.any(String), migratingSk: null } });
+    expect(calls[0]).toMatchObject({
+      hook: "select",
+      policy: "builtin:pass",
+      verdict: 1,
+      selected: null,
+      ctx: { len: 40, bindInany: true, sk: expect.any(String), migratingSk: null },
+    });
     // A's queue migrates at close (attach type 40 "pass": hash pick); each call names its connection.
     const migrations = calls.filter((c) => c.hook === "migrate" && c.atMs === 200);
     expect(migrations.length).toBe(r.migrations.close);
     for (const m of migrations) expect(m).toMatchObject({ ctx: { len: 0, sk: "A", migratingSk: "child" } });
     // Later ones are the silent clients' requests at their SYN-ACK timers (R15).
-    for (const m of calls.filter((c) => c.hook === "migrate" && c.atMs !== 200)) expect(m).toMatchObject({ ctx: { len: 0, sk: "A", migratingSk: "request" } });
+    for (const m of calls.filter((c) => c.hook === "migrate" && c.atMs !== 200))
+      expect(m).toMatchObject({ ctx: { len: 0, sk: "A", migratingSk: "request" } });
     expect(new Set(migrations.map((m) => m.connection)).size).toBe(migrations.length);
     // The silent clients never ack: the SYN-ACK, then resends at 1 s and 3 s within the 5 s run.
     expect(r.synAcks).toEqual({ "1": 20, "3": 2 });

@@ -1,8 +1,8 @@
 // The `--ndjson` path writes records straight from the simulator's fields (ConnectionSink), and
 // clients waiting to resend a dropped SYN are parked as typed-array rows in one FIFO per SYN
-// count (SynRetries): neither may change a byte. Random scenarios (retries, cookies, migrations, clients still waiting at the end) are
-// run once keeping every record and once through the writer; the file must be exactly the kept
-// records, JSON.stringify'd one per line, in the same order.
+// count (SynRetries): neither may change a byte. Random scenarios (retries, cookies, migrations,
+// clients still waiting at the end) are run once keeping every record and once through the
+// writer; the file must be exactly the kept records, JSON.stringify'd one per line, in order.
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +56,11 @@ const scenarioArb = fc.record({
     }),
     { minLength: 1, maxLength: 3 },
   ),
-  sysctls: fc.record({ tcp_syncookies: fc.constantFrom(0, 1, 2), tcp_migrate_req: fc.constantFrom(0, 1), tcp_syn_retries: fc.constantFrom(1, 3, 6) }),
+  sysctls: fc.record({
+    tcp_syncookies: fc.constantFrom(0, 1, 2),
+    tcp_migrate_req: fc.constantFrom(0, 1),
+    tcp_syn_retries: fc.constantFrom(1, 3, 6),
+  }),
   durationMs: fc.constantFrom(500, 3000, 9000),
   seed: fc.integer({ min: 0, max: 0xffffffff }),
 });
@@ -74,9 +78,17 @@ describe("ndjson through the simulator's sink", () => {
             sampleMs: 100,
             seed: g.seed,
             sysctls: g.sysctls,
-            listeners: g.listeners.map((l, i) => ({ name: names[i], backlog: l.backlog, acceptRate: l.acceptRate, deferAcceptSec: l.deferAcceptSec, listenAt: 0 })),
+            listeners: g.listeners.map((l, i) => ({
+              name: names[i],
+              backlog: l.backlog,
+              acceptRate: l.acceptRate,
+              deferAcceptSec: l.deferAcceptSec,
+              listenAt: 0,
+            })),
             clients: g.clients.map((c, i) => ({ name: `c${i}`, ...c, srcPort: 60000 + i })),
-            events: g.listeners.flatMap((l, i) => (l.closeAt === null ? [] : [{ at: l.closeAt, do: "close", listener: names[i] }])),
+            events: g.listeners.flatMap((l, i) =>
+              l.closeAt === null ? [] : [{ at: l.closeAt, do: "close", listener: names[i] }],
+            ),
           },
           "prop.json",
         );
@@ -140,7 +152,8 @@ describe("flood clients answered with a syncookie", () => {
     const open = recs.filter((c) => c.fate === "open");
     expect(open.length).toBeGreaterThan(2500);
     expect(open.map((c) => c.id)).toEqual([...open.map((c) => c.id)].sort((a, b) => a - b));
-    for (const c of open.filter((x) => x.client === "flood" && x.cause === "in-flight")) expect(["L", "M"]).toContain(c.listener);
+    for (const c of open.filter((x) => x.client === "flood" && x.cause === "in-flight"))
+      expect(["L", "M"]).toContain(c.listener);
     expect(r.counters.SyncookiesSent).toBeGreaterThan(2500);
     expect(viaSink(sc)).toBe(kept(sc));
   });
@@ -169,7 +182,9 @@ describe("SynRetries", () => {
             fifo.shift();
           }
         }
-        const left = [...model.entries()].flatMap(([tries, f]) => f.map((r) => ({ ...r, tries }))).sort((a, b) => a.id - b.id);
+        const left = [...model.entries()]
+          .flatMap(([tries, f]) => f.map((r) => ({ ...r, tries })))
+          .sort((a, b) => a.id - b.id);
         expect(s.size).toBe(left.length);
         const seen: ParkedRow[] = [];
         s.eachById(id + 1, row, () => seen.push({ ...row }));

@@ -7,12 +7,16 @@ import type { ReuseportProgram, ReuseportRunInput } from "../../src/model/progra
 import { validateScenario } from "../../src/model/scenario.js";
 import { simulate } from "../../src/model/simulator.js";
 
-const run = (json: object): ReturnType<typeof simulate> => simulate(validateScenario({ durationMs: 20_000, ...json }, "t.json"), { keepConnections: true });
+const run = (json: object): ReturnType<typeof simulate> =>
+  simulate(validateScenario({ durationMs: 20_000, ...json }, "t.json"), { keepConnections: true });
 
 describe("data after a bare ACK", () => {
   it("a deferring listener drops the bare ACK, then makes the child when the data comes", () => {
     for (const after of [1, 250, 999, 2500]) {
-      const r = run({ listeners: [{ name: "L", deferAcceptSec: 5, listenAt: 0 }], clients: [{ count: 3, rate: 100, ackDelayMs: 0.1, dataBytes: 100, dataAfterMs: after }] });
+      const r = run({
+        listeners: [{ name: "L", deferAcceptSec: 5, listenAt: 0 }],
+        clients: [{ count: 3, rate: 100, ackDelayMs: 0.1, dataBytes: 100, dataAfterMs: after }],
+      });
       expect(r.counters.TCPDeferAcceptDrop).toBe(3); // one bare ACK each: 5 s is 3 retransmits, none resent before 7 s
       for (const c of r.connectionRecords!) {
         expect(c.fate).toBe("accepted");
@@ -23,13 +27,19 @@ describe("data after a bare ACK", () => {
 
   it("with no data in time, the SYN-ACK resent at num_timeout = defer-1 draws a bare ACK that makes the child", () => {
     // deferAcceptSec 3 -> 2 retransmits (secs_to_retrans): timers at 1 s (no resend) and 3 s (resend).
-    const r = run({ listeners: [{ name: "L", deferAcceptSec: 3, listenAt: 0 }], clients: [{ count: 1, ackDelayMs: 0.1, dataBytes: 100, dataAtMs: 15_000 }] });
+    const r = run({
+      listeners: [{ name: "L", deferAcceptSec: 3, listenAt: 0 }],
+      clients: [{ count: 1, ackDelayMs: 0.1, dataBytes: 100, dataAtMs: 15_000 }],
+    });
     expect(r.connectionRecords![0]).toMatchObject({ fate: "accepted", endAtMs: 3000 });
     expect(r.counters.TCPDeferAcceptDrop).toBe(1);
   });
 
   it("a listener without defer-accept makes the child at the bare ACK, as before", () => {
-    const r = run({ listeners: [{ name: "L", listenAt: 0 }], clients: [{ count: 2, rate: 10, ackDelayMs: 2, dataBytes: 10, dataAfterMs: 700 }] });
+    const r = run({
+      listeners: [{ name: "L", listenAt: 0 }],
+      clients: [{ count: 2, rate: 10, ackDelayMs: 2, dataBytes: 10, dataAfterMs: 700 }],
+    });
     expect(r.connectionRecords!.map((c) => c.endAtMs)).toEqual([2, 102]);
     expect(r.counters.TCPDeferAcceptDrop).toBe(0);
   });
@@ -64,9 +74,13 @@ describe("data after a bare ACK", () => {
       }
       return "accepted";
     };
-    expect(bad({ dataAfterMs: 5 })).toBe('x.json: /clients/0/dataAfterMs: a client that sends data later needs "dataBytes" > 0');
+    expect(bad({ dataAfterMs: 5 })).toBe(
+      'x.json: /clients/0/dataAfterMs: a client that sends data later needs "dataBytes" > 0',
+    );
     expect(bad({ dataAtMs: 5, dataBytes: 1, fastOpen: true })).toContain("/clients/0/dataAtMs: a TFO client");
-    expect(bad({ dataAtMs: 5, dataAfterMs: 1, dataBytes: 1 })).toContain("/clients/0/dataAfterMs: expected at most one");
+    expect(bad({ dataAtMs: 5, dataAfterMs: 1, dataBytes: 1 })).toContain(
+      "/clients/0/dataAfterMs: expected at most one",
+    );
   });
 });
 

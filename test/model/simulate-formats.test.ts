@@ -44,7 +44,10 @@ async function run(asm: string, engine: string): Promise<{ code: number; out: st
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    const code = await main(["simulate", "sc.json", "--json", "--engine", engine], { out: (t) => (out += t), err: (t) => (err += t) });
+    const code = await main(["simulate", "sc.json", "--json", "--engine", engine], {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
     return { code, out, err };
   } finally {
     process.chdir(cwd);
@@ -57,8 +60,15 @@ describe("simulate with a .s policy and its # maps: header", () => {
       const r = await run(ASM("# maps: 4:reuseport_sockarray:4:8:4"), engine);
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
-      const res = JSON.parse(r.out) as { listeners: { name: string; syns: number }[]; maps: { name: string; owner: string; entries: unknown[] }[] };
-      expect(res.listeners.map((l) => [l.name, l.syns])).toEqual([["A", 0], ["B", 60], ["C", 0]]);
+      const res = JSON.parse(r.out) as {
+        listeners: { name: string; syns: number }[];
+        maps: { name: string; owner: string; entries: unknown[] }[];
+      };
+      expect(res.listeners.map((l) => [l.name, l.syns])).toEqual([
+        ["A", 0],
+        ["B", 60],
+        ["C", 0],
+      ]);
       expect(res.maps.find((m) => m.owner === "pick.s")?.entries.length).toBe(1);
     });
   }
