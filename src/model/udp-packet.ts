@@ -215,7 +215,13 @@ export interface HookPacket {
   readonly len: number;
   /** ETH_P_IP or ETH_P_IPV6 (the datagram's family, not the socket's). */
   readonly ethProtocol: number;
+  /** The link-layer header (loopback: zero MACs and the EtherType). */
+  readonly mac: Uint8Array;
 }
+
+/** Loopback's Ethernet header for each EtherType (shared, never written). */
+export const LOOPBACK_MAC_V4 = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00]);
+export const LOOPBACK_MAC_V6 = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x86, 0xdd]);
 
 export interface DatagramAddrs {
   readonly src: Address;
@@ -268,5 +274,6 @@ export function hookPacket(a: DatagramAddrs, payload: Uint8Array, into?: Uint8Ar
     linearLen: payload.length <= linearMax ? udpLen : UDP_HLEN,
     len: udpLen,
     ethProtocol: v6 ? 0x86dd : 0x0800,
+    mac: v6 ? LOOPBACK_MAC_V6 : LOOPBACK_MAC_V4,
   };
 }

@@ -34,6 +34,7 @@ export function ebpfUdpProgram(
         linearLen: p.linearLen,
         len: p.len,
         ethProtocol: p.ethProtocol,
+        mac: p.mac,
         bindInany: i.group.bindInany,
         cpu: i.cpu,
       });

@@ -426,6 +426,7 @@ export class ReuseportTestGroup {
             linearLen: pkt.linearLen,
             len: pkt.len,
             ethProtocol: pkt.ethProtocol,
+            mac: pkt.mac,
           }
         : { len: 0 }),
       bindInany: sk.bindInany,

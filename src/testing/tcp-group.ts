@@ -8,7 +8,14 @@
  */
 import { AF_INET6, IPPROTO_TCP, SOCK_STREAM, TCP_LISTEN, type VmSocket } from "../vm/socket.js";
 import { reciprocalScale } from "../model/hash.js";
-import { v4RcvSaddr, type Address, type DatagramAddrs, type HookPacket } from "../model/udp-packet.js";
+import {
+  LOOPBACK_MAC_V4,
+  LOOPBACK_MAC_V6,
+  v4RcvSaddr,
+  type Address,
+  type DatagramAddrs,
+  type HookPacket,
+} from "../model/udp-packet.js";
 
 export class TcpListener implements VmSocket {
   readonly type = SOCK_STREAM;
@@ -139,5 +146,6 @@ export function synPacket(a: DatagramAddrs, payload: Uint8Array = new Uint8Array
     linearLen: tcpLen + payload.length,
     len: tcpLen + payload.length,
     ethProtocol: v6 ? 0x86dd : 0x0800,
+    mac: v6 ? LOOPBACK_MAC_V6 : LOOPBACK_MAC_V4,
   };
 }

@@ -259,9 +259,10 @@ function probeFields(hex: string, v6: boolean): string {
   const b = Buffer.from(hex, "hex");
   b.fill(0, 32 + 6, 32 + 8); // UDP checksum: the kernel's sender fills it, Baton leaves 0
   const net = 48;
-  if (v6)
+  if (v6) {
     b.fill(0, net, net + 4); // version, traffic class, flow label (auto flow labels)
-  else {
+    b.fill(0, 96 + 15, 96 + 16); // the same flow label bits, read through the link-layer header
+  } else {
     b.fill(0, net + 4, net + 8); // IP id and fragment field
     b.fill(0, net + 10, net + 12); // header checksum (follows the id)
   }
