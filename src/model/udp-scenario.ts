@@ -42,7 +42,10 @@ export interface FlowSpec {
   /** CPU of each datagram: a number, or "flow" (flow index modulo `cpus`). */
   readonly cpu: number | "flow";
   /** The socket the flows belong to (counted as misrouted when they land elsewhere). */
-  /** The sockets the flows belong to (`owner`: one name or several, e.g. a worker's old and new socket); landing elsewhere counts as misrouted. */
+  /**
+   * The sockets the flows belong to (`owner`: one name or several, e.g. a worker's old and new
+   * socket); landing elsewhere counts as misrouted.
+   */
   readonly owners: readonly string[] | null;
 }
 
