@@ -52,14 +52,24 @@ export function skbLoadBytesRelative(env: HelperEnv): HelperFn {
     const mac = c.mac;
     const startHeader = hi(regs, 5) !== 0 ? -1 : lo(regs, 5);
     const net = startHeader === BPF_HDR_START_NET;
-    const ok = off <= 0xffff && (net ? off + len <= c.tail : startHeader === BPF_HDR_START_MAC && mac.length > 0 && off + len <= mac.length + c.tail);
+    const ok =
+      off <= 0xffff &&
+      (net
+        ? off + len <= c.tail
+        : startHeader === BPF_HDR_START_MAC && mac.length > 0 && off + len <= mac.length + c.tail);
     if (!ok) {
       to.bytes.fill(0, toOff, toOff + len);
       setR0Int(regs, -EFAULT);
       return;
     }
-    if (net) to.bytes.set(pkt.subarray(off, off + len), toOff);
-    else for (let i = 0; i < len; i++) to.bytes[toOff + i] = off + i < mac.length ? mac[off + i]! : pkt[off + i - mac.length]!;
+    if (net) {
+      to.bytes.set(pkt.subarray(off, off + len), toOff);
+    } else {
+      // the link-layer header and then the packet, as one run of bytes
+      for (let i = 0; i < len; i++) {
+        to.bytes[toOff + i] = off + i < mac.length ? mac[off + i]! : pkt[off + i - mac.length]!;
+      }
+    }
     setR0Int(regs, 0);
   };
 }
