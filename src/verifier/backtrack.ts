@@ -123,7 +123,8 @@ const ARGS = 0x3e; // r1-r5
 /** kernel `bt_sync_linked_regs`: if one of the linked scalars is tracked, all are. */
 function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
   if (h?.linked === undefined) return;
-  const some = h.linked.some((e) => (e.spi === undefined ? bt.isReg(e.regno, e.frame) : bt.isSlot(e.frame, e.spi)));
+  let some = false;
+  for (const e of h.linked) if (e.spi === undefined ? bt.isReg(e.regno, e.frame) : bt.isSlot(e.frame, e.spi)) some = true;
   if (!some) return;
   for (const e of h.linked) {
     if (e.spi === undefined) bt.setReg(e.regno, e.frame);

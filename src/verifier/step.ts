@@ -47,7 +47,9 @@ import { isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, 
 
 /** What an instruction did to control flow. */
 export type StepOutcome =
-  /** Continue at `next` (i + 1, i + 2 after lddw, a jump or call target, a return address). */
+  /** Continue at i + 1 (one shared object: most instructions). */
+  | { readonly kind: "seq" }
+  /** Continue at `next` (i + 2 after lddw, a jump or call target, a return address). */
   | { readonly kind: "next"; readonly next: number }
   /** The path ended at the main program's `exit`. */
   | { readonly kind: "end" }
@@ -82,6 +84,8 @@ const fits = (s: Scalar, size: number): boolean => size >= 8 || (s.umaxH === 0 &
 function slotStart(base: Reg, off: number): boolean {
   return isConstScalar(base.s) && (base.off + off + sminNum(base.s)) % 8 === 0;
 }
+
+const SEQ: StepOutcome = { kind: "seq" };
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
 export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
@@ -152,7 +156,7 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       return { kind: "branch", target: jumpTarget(insns, i)!, out: checkCondJump(env, x) };
     }
   }
-  return { kind: "next", next: i + 1 };
+  return SEQ;
 }
 
 /**

@@ -289,7 +289,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
           // all-paths ranges (returnWarnings). --strict rejects on the value: it must be exact.
           if (stepOpts.strict && env.frame.regs[0]!.type === "scalar") env.markPrecise(0);
         } else if (step.kind === "next") next = step.next;
-        else {
+        else if (step.kind === "branch") {
           const { target, out } = step;
           if (out.decided === true) {
             // A branch decided by values: they must stay exact (kernel check_cond_jmp_op).
@@ -469,8 +469,9 @@ const knownReg = (v: Reg): boolean => v.type !== "scalar" || isConstScalar(v.s);
 /** A branch at `i` on an unknown value went both ways: the loops it leaves have no known bound. */
 function markOpenLoops(heads: readonly number[], tails: readonly number[], open: Uint8Array, i: number, target: number): void {
   for (let k = 0; k < heads.length; k++) {
-    const inside = (j: number): boolean => j >= heads[k]! && j <= tails[k]!;
-    if (inside(i) && (!inside(target) || !inside(i + 1))) open[k] = 1;
+    const lo = heads[k]!;
+    const hi = tails[k]!;
+    if (i >= lo && i <= hi && (target < lo || target > hi || i + 1 > hi)) open[k] = 1;
   }
 }
 
