@@ -118,6 +118,9 @@ export class Backtrack {
 /** Thrown where the walk meets something it cannot follow (kernel -ENOTSUPP). */
 class NotSupported extends Error {}
 
+/** Thrown as one shared value: a new Error would record a stack trace on every unexplained walk. */
+const NOT_SUPPORTED = new NotSupported("backtracking cannot follow this instruction");
+
 const ARGS = 0x3e; // r1-r5
 
 /** kernel `bt_sync_linked_regs`: if one of the linked scalars is tracked, all are. */
@@ -157,7 +160,7 @@ function backtrackInsn(insns: readonly Insn[], idx: number, subseqIdx: number, h
     bt.setSlot(h.stackFrame, h.stackSpi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     // A scalar used as a store's address: pointer subtraction the walk cannot follow.
-    if (bt.isReg(dreg)) throw new NotSupported();
+    if (bt.isReg(dreg)) throw NOT_SUPPORTED;
     if (!stack) return;
     if (!bt.isSlot(h.stackFrame, h.stackSpi)) return;
     bt.clearSlot(h.stackFrame, h.stackSpi);
@@ -165,25 +168,25 @@ function backtrackInsn(insns: readonly Insn[], idx: number, subseqIdx: number, h
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (x.opcode === OP_CALL && sreg === BPF_PSEUDO_CALL) {
       // Walking back out of a callee into its caller: only the arguments can still be wanted.
-      if ((bt.regs[bt.frame]! & ~ARGS) !== 0 || bt.hasSlots(bt.frame)) throw new NotSupported();
+      if ((bt.regs[bt.frame]! & ~ARGS) !== 0 || bt.hasSlots(bt.frame)) throw NOT_SUPPORTED;
       for (let r = 1; r <= 5; r++) {
         if (!bt.isReg(r)) continue;
         bt.clearReg(r);
         bt.setReg(r, bt.frame - 1);
       }
-      if (bt.frame === 0) throw new NotSupported();
+      if (bt.frame === 0) throw NOT_SUPPORTED;
       bt.frame--;
       return;
     }
     if (x.opcode === OP_CALL) {
       bt.clearReg(0);
-      if ((bt.regs[bt.frame]! & ARGS) !== 0) throw new NotSupported();
+      if ((bt.regs[bt.frame]! & ARGS) !== 0) throw NOT_SUPPORTED;
     } else if (x.opcode === OP_EXIT) {
       // Walking back into a callee from its return: r0 carries the result.
-      if ((bt.regs[bt.frame]! & ARGS) !== 0) throw new NotSupported();
+      if ((bt.regs[bt.frame]! & ARGS) !== 0) throw NOT_SUPPORTED;
       const r0 = subseqIdx - 1 >= 0 && insns[subseqIdx - 1]!.opcode === OP_CALL && insns[subseqIdx - 1]!.src === BPF_PSEUDO_CALL && bt.isReg(0);
       bt.clearReg(0);
-      if (bt.frame + 1 >= MAX_CALL_DEPTH) throw new NotSupported();
+      if (bt.frame + 1 >= MAX_CALL_DEPTH) throw NOT_SUPPORTED;
       bt.frame++;
       if (r0) bt.setReg(0);
       return;
@@ -262,7 +265,7 @@ export function markChainPrecision(insns: readonly Insn[], isStart: readonly boo
       if (st === null) break;
       for (let fr = bt.frame; fr >= 0; fr--) {
         const f = st.state.frames[fr];
-        if (f === undefined) throw new NotSupported();
+        if (f === undefined) throw NOT_SUPPORTED;
         for (let r = 0; r < 11; r++) {
           if (!bt.isReg(r, fr)) continue;
           const reg = f.regs[r]!;

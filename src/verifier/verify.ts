@@ -102,7 +102,8 @@ interface PathEntry extends Path {
   logLen: number;
   /** Branches taken so far, newest first (a shared linked list: pushing a branch is O(1)). */
   path: PathLink | null;
-  loopIters: Int32Array;
+  /** Iterations of each loop on this path (a plain array: copied on every pushed branch). */
+  loopIters: number[];
   from: number;
 }
 
@@ -228,7 +229,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     init.regs[1] = options.memory > 0 ? mkReg("map_value", ZERO, 0, 0, memoryInput(options.memory)) : scalarReg(ZERO);
     init.regs[2] = scalarReg(scalarConst(options.memory));
   }
-  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, path: null, loopIters: new Int32Array(loopHeads.length), from: -1 };
+  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, path: null, loopIters: loopHeads.map(() => 0), from: -1 };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 
   const nextPath = (): boolean => {
