@@ -110,3 +110,24 @@ describe("baton simulate --policy with other program formats", () => {
     expect(r.err).toMatch(/^error: scenarios\/rolling-restart-policy.json: \/maps\/0\/name: no policy in this scenario declares a map named "listeners" \(policies\/migrate_to_newest.baton \(.*\) declares no maps\)/);
   });
 });
+
+describe("simulate --maps", () => {
+  it("prints every map's contents after the summary, the same entries --json has", async () => {
+    const r = await cli(["simulate", "scenarios/least-loaded-published.json", "--maps"]);
+    expect(r.code).toBe(0);
+    const [summaryPart, mapsPart] = r.out.split("\nmaps:\n");
+    expect(summaryPart).toContain("connections");
+    const j = await cli(["simulate", "scenarios/least-loaded-published.json", "--json"]);
+    const maps = (JSON.parse(j.out) as { maps: { name: string; entries: { key: unknown }[]; more: number }[] }).maps;
+    expect(maps.length).toBeGreaterThan(0);
+    for (const m of maps) {
+      const n = m.entries.length + m.more;
+      expect(mapsPart).toContain(`map ${m.name} (`);
+      expect(mapsPart).toContain(`: ${n} ${n === 1 ? "entry" : "entries"}`);
+    }
+  });
+  it("without --maps the table output has no maps part", async () => {
+    const r = await cli(["simulate", "scenarios/least-loaded-published.json"]);
+    expect(r.out).not.toContain("\nmaps:\n");
+  });
+});

@@ -18,6 +18,7 @@ import { parseScenario, type Scenario } from "../../model/scenario.js";
 import { checkKeptRecords } from "../../model/scenario-limits.js";
 import { NdjsonWriter } from "../../model/ndjson.js";
 import type { SimResult } from "../../model/sim-result.js";
+import { mapsTable } from "../../model/sim-trace.js";
 import { simulate } from "../../model/simulator.js";
 import { COUNTER_NAMES } from "../../model/netns.js";
 import { engineByName } from "../../vm/engines.js";
@@ -29,7 +30,7 @@ import { isUdpScenarioText } from "../../model/udp-scenario.js";
 import { runUdpSimulate } from "../udp-simulate.js";
 
 const USAGE = [
-  "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--no-verify] [--seed N] [--json] [--connections] [--ndjson FILE] [--report FILE.html]",
+  "baton simulate SCENARIO.json [--policy FILE] [--engine interp|jit] [--no-verify] [--seed N] [--json] [--connections] [--maps] [--ndjson FILE] [--report FILE.html]",
   "  --policy FILE       run FILE (.baton, .o, .s, .bin) for every policy file the scenario's attach events name",
   "  --engine interp|jit the engine policies run on (default interp); policy files run only if Baton's verifier",
   "                      accepts them, and jit is then the trusted JIT",
@@ -38,6 +39,8 @@ const USAGE = [
   "  --json              print the whole result as JSON instead of the summary table",
   "  --connections       also print one row per connection (id, client, hash, listener, migrations, fate,",
   "                      cause); with --json, the records go into the result as connectionRecords",
+  "  --maps              also print every map's contents at the end (the scenario's, then each policy's own;",
+  "                      listeners named with their cookies); --json always has them as \"maps\"",
   "  --ndjson FILE       stream one JSON record per connection to FILE (kept out of memory)",
   "  --report FILE.html  write a self-contained HTML report with charts",
   '  --datagrams         UDP scenarios (a top-level "udp" section): one line per datagram',
@@ -104,6 +107,7 @@ export const command: Command = {
       seed: { type: "string" },
       json: { type: "boolean", default: false },
       connections: { type: "boolean", default: false },
+      maps: { type: "boolean", default: false },
       report: { type: "string" },
       ndjson: { type: "string" },
       "no-verify": { type: "boolean" },
@@ -215,12 +219,12 @@ export const command: Command = {
       }
     }
     if (values.json === true) io.out(JSON.stringify(result, null, 2));
-    else
-      io.out(
-        values.connections === true
-          ? `${summary(result)}\n\nconnections:\n${connectionTable(result.connectionRecords ?? [])}`
-          : summary(result),
-      );
+    else {
+      const parts = [summary(result)];
+      if (values.connections === true) parts.push(`connections:\n${connectionTable(result.connectionRecords ?? [])}`);
+      if (values.maps === true) parts.push(`maps:\n${result.maps.length > 0 ? mapsTable(result.maps) : "(none)"}`);
+      io.out(parts.join("\n\n"));
+    }
     return 0;
   },
 };
