@@ -626,8 +626,9 @@ export class Interpreter implements Engine {
     let count = 0;
     let depth = 0;
     let r: Region;
-    // One-entry cache of the last region ldxdw read (its id, view and size); a helper may
-    // rebind regions, so every helper call empties it.
+    // One-entry cache of the last region a load read (its id, view and size); a helper may
+    // rebind regions, so every helper call empties it. Empty means size 0 (every access
+    // misses), never a sentinel id: any int32, -1 included, is a possible address high half.
     let lastId = -1;
     let lastView = this.stack.view;
     let lastSize = 0;
@@ -870,8 +871,9 @@ export class Interpreter implements Engine {
           case H.CALLX: {
             // Exact count up to and including this call (it does not end the run).
             const done = count - M[p + L.LEN]! + 1;
-            lastId = -1;
-            lastWId = -1;
+            // Size 0 empties a cache whatever id it holds: an address's high half may be -1.
+            lastSize = 0;
+            lastWSize = 0;
             if (this.callHelper(w, p, done, depth)) {
               this.executed = done;
               this.r0hi = 0;

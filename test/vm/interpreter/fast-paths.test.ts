@@ -290,3 +290,16 @@ exit`;
     expect(() => setup(kind, "ldxh %r5, [%r1+15]").run()).toThrow(/outside every region/);
   });
 });
+
+describe("an emptied region cache never matches an address", () => {
+  // After a helper call empties the caches, a pointer whose high half is 0xffffffff (here the
+  // input pointer negated) must still trap, not hit a cache entry left behind.
+  it.each(["interp", "jit"] as const)("%s: high half -1 after a helper call traps", (kind) => {
+    const insns = decode(assemble("ldxb %r0, [%r1]\nstb [%r1], 1\ncall 1\nneg %r1\nldxb %r0, [%r1]\nexit"));
+    const mem = new AddressSpace();
+    const region = mem.add("mem", new Uint8Array(64), true);
+    const opts = { mem, helpers: new Map([[1, () => undefined]]) };
+    const engine = kind === "interp" ? new Interpreter(insns, opts) : compileJit(insns, opts);
+    expect(() => engine.run(region.id, 0, 64)).toThrow(/read of 1 byte at 0xffffffff00000000 is outside every region/);
+  });
+});
