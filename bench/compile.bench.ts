@@ -18,7 +18,8 @@ const POLICIES = readdirSync(dir)
 
 function compileAndVerify(p: { file: string; source: string }): boolean {
   const c = compilePolicy(p.source, p.file);
-  return verify(c.insns, { type: SK_REUSEPORT, attachType: c.attachType, maps: c.maps, sourceMap: c.sourceMap }).accepted;
+  return verify(c.insns, { type: SK_REUSEPORT, attachType: c.attachType, maps: c.maps, sourceMap: c.sourceMap })
+    .accepted;
 }
 
 export const suites: BenchSuite[] = [
@@ -28,6 +29,10 @@ export const suites: BenchSuite[] = [
       const rejected = POLICIES.filter((p) => !compileAndVerify(p)).map((p) => p.name);
       if (rejected.length > 0) throw new Error(`policies rejected by the verifier: ${rejected.join(", ")}`);
     },
-    cases: POLICIES.map((p) => ({ name: `compile+verify/${p.name}`, engine: "compiler", fn: () => void compileAndVerify(p) })),
+    cases: POLICIES.map((p) => ({
+      name: `compile+verify/${p.name}`,
+      engine: "compiler",
+      fn: () => void compileAndVerify(p),
+    })),
   },
 ];

@@ -64,18 +64,32 @@ function leastLoadedJs(words: Uint32Array): number {
 function leastLoadedFacts(): JitFacts {
   const idx = (1 << 0) | (1 << 4);
   const insns: InsnFacts[] = [];
-  for (let pc = 0; pc < leastLoaded.length; pc++) insns.push({ u31Regs: pc >= 3 ? idx : 0, ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0, memInBounds: pc === 1 || pc === 4, ...(pc === 1 || pc === 4 ? { memRegion: "ctx" as const } : {}) });
+  for (let pc = 0; pc < leastLoaded.length; pc++)
+    insns.push({
+      u31Regs: pc >= 3 ? idx : 0,
+      ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0,
+      memInBounds: pc === 1 || pc === 4,
+      ...(pc === 1 || pc === 4 ? { memRegion: "ctx" as const } : {}),
+    });
   return { insns, loopsBounded: true };
 }
 
-function setupEngine(kind: "interp" | JitMode | "trusted+facts", insns: readonly Insn[], budget?: number): { vm: Engine; id: number } {
+function setupEngine(
+  kind: "interp" | JitMode | "trusted+facts",
+  insns: readonly Insn[],
+  budget?: number,
+): { vm: Engine; id: number } {
   const mem = new AddressSpace();
   const region = mem.add("mem", memBytes.slice(), true);
   const opts = { mem, helpers: new Map(), ...(budget !== undefined ? { budget } : {}) };
   const vm =
     kind === "interp"
       ? new Interpreter(insns, opts)
-      : compileJit(insns, { ...opts, mode: kind === "checked" ? "checked" : "trusted", ...(kind === "trusted+facts" ? { facts: leastLoadedFacts() } : {}) });
+      : compileJit(insns, {
+          ...opts,
+          mode: kind === "checked" ? "checked" : "trusted",
+          ...(kind === "trusted+facts" ? { facts: leastLoadedFacts() } : {}),
+        });
   return { vm, id: region.id };
 }
 
@@ -90,7 +104,7 @@ let sink = 0;
  */
 let copies = 0;
 function fresh<T>(params: readonly string[], body: string, args: readonly unknown[]): T {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- bench harness text, no input.
+  // new Function over the bench harness's own text, no input.
   return (new Function(...params, `${body}\nreturn (${String(copies++)}, f);`) as (...a: unknown[]) => T)(...args);
 }
 
@@ -100,7 +114,11 @@ function runOf(vm: Engine, id: number, len: number): () => number {
 }
 
 function loopCase(name: string, engine: string, baseline: string | undefined, run: () => number): BenchCase {
-  const loop = fresh<() => number>(["run", "N"], "const f = () => { let s = 0; for (let i = 0; i < N; i++) s ^= run(); return s; };", [run, RUNS_PER_OP]);
+  const loop = fresh<() => number>(
+    ["run", "N"],
+    "const f = () => { let s = 0; for (let i = 0; i < N; i++) s ^= run(); return s; };",
+    [run, RUNS_PER_OP],
+  );
   const fn = (): void => {
     sink ^= loop();
   };
@@ -115,13 +133,27 @@ for (const kind of ["checked", "trusted", "trusted+facts", "interp"] as const) {
   const { vm, id } = setupEngine(kind, leastLoaded);
   const run = runOf(vm, id, memBytes.length);
   llRuns.push(run);
-  llCases.push(loopCase(`jit/least_loaded/${kind} x${RUNS_PER_OP}`, kind === "interp" ? "interp" : "jit", `jit/least_loaded/js x${RUNS_PER_OP}`, run));
+  llCases.push(
+    loopCase(
+      `jit/least_loaded/${kind} x${RUNS_PER_OP}`,
+      kind === "interp" ? "interp" : "jit",
+      `jit/least_loaded/js x${RUNS_PER_OP}`,
+      run,
+    ),
+  );
 }
 
 const floorCases: BenchCase[] = [];
 for (const kind of ["checked", "trusted", "interp"] as const) {
   const { vm, id } = setupEngine(kind, floorProgram);
-  floorCases.push(loopCase(`jit/floor/${kind} x${RUNS_PER_OP}`, kind === "interp" ? "interp" : "jit", kind === "checked" ? undefined : `jit/floor/checked x${RUNS_PER_OP}`, runOf(vm, id, 0)));
+  floorCases.push(
+    loopCase(
+      `jit/floor/${kind} x${RUNS_PER_OP}`,
+      kind === "interp" ? "interp" : "jit",
+      kind === "checked" ? undefined : `jit/floor/checked x${RUNS_PER_OP}`,
+      runOf(vm, id, 0),
+    ),
+  );
 }
 
 let coldBudget = 2_000_000;
@@ -199,12 +231,24 @@ function standalone(what: string): void {
   } else if (what === "ratio") {
     // The goal's figure: every least_loaded row in ONE process, rounds interleaved, each row
     // through its own harness copies (`fresh`), best round per row, ratio to the JS row.
-    const rows: Array<readonly [string, () => number]> = [["js", fresh<() => number>(["js", "w"], "const f = () => js(w);", [leastLoadedJs, words2])]];
+    const rows: Array<readonly [string, () => number]> = [
+      ["js", fresh<() => number>(["js", "w"], "const f = () => js(w);", [leastLoadedJs, words2])],
+    ];
     for (const kind of ["checked", "trusted", "trusted+facts"] as const) {
       const { vm, id } = setupEngine(kind, leastLoaded);
       rows.push([kind, runOf(vm, id, memBytes.length)]);
     }
-    const loops = rows.map(([name, r]) => [name, fresh<() => number>(["run", "N"], "const f = () => { let s = 0; for (let i = 0; i < N; i++) s ^= run(); return s; };", [r, 200_000])] as const);
+    const loops = rows.map(
+      ([name, r]) =>
+        [
+          name,
+          fresh<() => number>(
+            ["run", "N"],
+            "const f = () => { let s = 0; for (let i = 0; i < N; i++) s ^= run(); return s; };",
+            [r, 200_000],
+          ),
+        ] as const,
+    );
     const best = new Map<string, number>(rows.map(([n]) => [n, Infinity]));
     for (const [, r] of rows) warm(r);
     for (let round = 0; round < 15; round++) {
@@ -216,7 +260,9 @@ function standalone(what: string): void {
       }
     }
     const js = best.get("js")!;
-    line = [...best].map(([n, v]) => `least_loaded ${n.padEnd(14)} ${v.toFixed(2)} ns/run  ${(v / js).toFixed(2)}x js (same process)`).join("\n");
+    line = [...best]
+      .map(([n, v]) => `least_loaded ${n.padEnd(14)} ${v.toFixed(2)} ns/run  ${(v / js).toFixed(2)}x js (same process)`)
+      .join("\n");
   } else if (what.startsWith("ll-")) {
     const kind = what.slice(3) as "interp" | JitMode | "trusted+facts";
     const { vm, id } = setupEngine(kind, leastLoaded);
@@ -252,8 +298,21 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   if (what !== undefined) standalone(what);
   else {
     const { execFileSync } = await import("node:child_process");
-    for (const w of ["ll-js", "ll-checked", "ll-trusted", "ll-trusted+facts", "ll-interp", "ratio", "floor-checked", "floor-trusted", "floor-interp", "cold"]) {
-      process.stdout.write(execFileSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: "utf8" }));
+    for (const w of [
+      "ll-js",
+      "ll-checked",
+      "ll-trusted",
+      "ll-trusted+facts",
+      "ll-interp",
+      "ratio",
+      "floor-checked",
+      "floor-trusted",
+      "floor-interp",
+      "cold",
+    ]) {
+      process.stdout.write(
+        execFileSync(process.execPath, [...process.execArgv, process.argv[1], w], { encoding: "utf8" }),
+      );
     }
   }
 }

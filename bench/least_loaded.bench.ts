@@ -42,14 +42,32 @@ function engineCase(engine: string, factory: EngineFactory): { c: BenchCase; run
   const mem = new AddressSpace();
   const region = mem.add("mem", memBytes.slice(), true);
   const vm = factory(checkStructure(assemble(source, "least_loaded.s")), { mem, helpers: new Map() });
-  let sink = 0;
+  let _sink = 0;
   const run = (): number => vm.run(region.id, 0, memBytes.length);
-  return { c: { name: `least_loaded/${engine}`, engine, baseline: "least_loaded/js", fn: () => { sink ^= run(); } }, run };
+  return {
+    c: {
+      name: `least_loaded/${engine}`,
+      engine,
+      baseline: "least_loaded/js",
+      fn: () => {
+        _sink ^= run();
+      },
+    },
+    run,
+  };
 }
 
 const words = new Uint32Array(memBytes.slice().buffer);
 let jsSink = 0;
-const cases: BenchCase[] = [{ name: "least_loaded/js", engine: "js", fn: () => { jsSink ^= leastLoadedJs(words); } }];
+const cases: BenchCase[] = [
+  {
+    name: "least_loaded/js",
+    engine: "js",
+    fn: () => {
+      jsSink ^= leastLoadedJs(words);
+    },
+  },
+];
 const runs: Array<() => number> = [];
 for (const name of ["interp", "jit"]) {
   try {
@@ -66,10 +84,17 @@ const movs = `${Array.from({ length: 87 }, (_, i) => `mov %r${i % 9}, ${i}`).joi
 {
   const mem = new AddressSpace();
   const vm = engineByName("interp")(checkStructure(assemble(movs, "movs.s")), { mem, helpers: new Map() });
-  let sink = 0;
-  cases.push({ name: "dispatch/interp", engine: "interp", baseline: "least_loaded/js", fn: () => { sink ^= vm.run(0, 0, 0); } });
+  let _sink = 0;
+  cases.push({
+    name: "dispatch/interp",
+    engine: "interp",
+    baseline: "least_loaded/js",
+    fn: () => {
+      _sink ^= vm.run(0, 0, 0);
+    },
+  });
   runs.push(() => (vm.run(0, 0, 0) === 81 ? leastLoadedJs(words) : -1));
-  void sink;
+  void _sink;
 }
 
 export const suites: BenchSuite[] = [

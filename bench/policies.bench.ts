@@ -45,7 +45,9 @@ const kernel = buildHookBench(null, engineByName("interp"), LISTENERS);
 const cases: BenchCase[] = [{ name: BASE, engine: "kernel", fn: batched(kernel) }];
 const hooks: { name: string; h: HookBench }[] = [{ name: BASE, h: kernel }];
 
-for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
+for (const f of readdirSync(dir)
+  .filter((x) => x.endsWith(".baton"))
+  .sort()) {
   const name = f.replace(/\.baton$/, "");
   let policy;
   try {
@@ -56,7 +58,11 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
   }
   for (const engine of ["interp", "jit"]) {
     try {
-      const h = buildHookBench(policy, policy.verdict !== undefined ? engineForVerified(engine, policy.insns, policy.verdict) : engineByName(engine), LISTENERS);
+      const h = buildHookBench(
+        policy,
+        policy.verdict !== undefined ? engineForVerified(engine, policy.insns, policy.verdict) : engineByName(engine),
+        LISTENERS,
+      );
       const rowName = `policies/${name}/${engine} x${PER_OP}`;
       cases.push({ name: rowName, engine, fn: batched(h), baseline: BASE });
       hooks.push({ name: rowName, h });
@@ -71,14 +77,24 @@ function cReference(): ExternalCase[] {
   const dirC = mkdtempSync(join(tmpdir(), "baton-pick-"));
   try {
     const exe = join(dirC, "kernel_pick");
-    execFileSync("gcc", ["-O2", "-o", exe, fileURLToPath(new URL("native/kernel_pick.c", import.meta.url)), "-lm"], { stdio: "pipe" });
+    execFileSync("gcc", ["-O2", "-o", exe, fileURLToPath(new URL("native/kernel_pick.c", import.meta.url)), "-lm"], {
+      stdio: "pipe",
+    });
     const out = execFileSync(exe, { encoding: "utf8" });
     const m = /^ns_per_request (\S+) (\S+) (\S+) (\S+) (\S+)$/m.exec(out);
     if (m === null) throw new Error(`unexpected output: ${out.trim()}`);
     const [median, mean, sd] = [Number(m[1]), Number(m[4]), Number(m[5])];
     // 95 % margin of the mean over 15 rounds (t = 2.145 for 14 degrees of freedom).
-    const rme = mean > 0 ? (2.145 * sd) / Math.sqrt(15) / mean * 100 : 0;
-    return [{ name: `policies/kernel-pick-c x${PER_OP}`, engine: "c", nsPerOp: median * PER_OP, rmePercent: rme, baseline: BASE }];
+    const rme = mean > 0 ? ((2.145 * sd) / Math.sqrt(15) / mean) * 100 : 0;
+    return [
+      {
+        name: `policies/kernel-pick-c x${PER_OP}`,
+        engine: "c",
+        nsPerOp: median * PER_OP,
+        rmePercent: rme,
+        baseline: BASE,
+      },
+    ];
   } catch (e) {
     process.stderr.write(`policies: no C reference row: ${(e as Error).message.split("\n")[0]}\n`);
     return [];
@@ -113,23 +129,60 @@ function ownProcessRows(): ExternalCase[] {
   const half = (lo: number, hi: number, mid: number): number => (mid > 0 ? ((hi - lo) / 2 / mid) * 100 : 0);
   // The kernel pick too: in this process its call sites have also run every policy's program.
   try {
-    const r = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", cli, "bench", "--kernel-pick", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as HookJson;
-    out.push({ name: `policies/kernel-pick own-process x${PER_OP}`, engine: "kernel", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
+    const r = JSON.parse(
+      execFileSync(process.execPath, ["--import", "tsx", cli, "bench", "--kernel-pick", "--json"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    ) as HookJson;
+    out.push({
+      name: `policies/kernel-pick own-process x${PER_OP}`,
+      engine: "kernel",
+      nsPerOp: r.ns_per_request * PER_OP,
+      rmePercent: half(r.min, r.max, r.ns_per_request),
+      baseline: BASE,
+    });
   } catch (e) {
     process.stderr.write(`policies: no own-process kernel-pick row: ${(e as Error).message.split("\n")[0]}\n`);
   }
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".baton")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".baton"))
+    .sort()) {
     const name = f.replace(/\.baton$/, "");
     const test = firstTest(`${dir}${f}`);
     for (const state of test === undefined ? [undefined] : [undefined, test]) {
       const label = state === undefined ? "own-process" : "own-process state";
       try {
-        const args = ["--import", "tsx", cli, "bench", "--policy", `${dir}${f}`, "--engine", "jit", "--json", ...(state === undefined ? [] : ["--state", state])];
-        const r = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as HookJson;
-        out.push({ name: `policies/${name}/jit ${label} x${PER_OP}`, engine: "jit", nsPerOp: r.ns_per_request * PER_OP, rmePercent: half(r.min, r.max, r.ns_per_request), baseline: BASE });
+        const args = [
+          "--import",
+          "tsx",
+          cli,
+          "bench",
+          "--policy",
+          `${dir}${f}`,
+          "--engine",
+          "jit",
+          "--json",
+          ...(state === undefined ? [] : ["--state", state]),
+        ];
+        const r = JSON.parse(
+          execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+        ) as HookJson;
+        out.push({
+          name: `policies/${name}/jit ${label} x${PER_OP}`,
+          engine: "jit",
+          nsPerOp: r.ns_per_request * PER_OP,
+          rmePercent: half(r.min, r.max, r.ns_per_request),
+          baseline: BASE,
+        });
         if (r.hook_overhead_ns !== null && r.hook_overhead_spread_ns !== null) {
           const [q1, q3] = r.hook_overhead_spread_ns;
-          out.push({ name: `policies/${name}/jit ${label} hook overhead x${PER_OP}`, engine: "jit", nsPerOp: r.hook_overhead_ns * PER_OP, rmePercent: half(q1, q3, r.hook_overhead_ns) });
+          out.push({
+            name: `policies/${name}/jit ${label} hook overhead x${PER_OP}`,
+            engine: "jit",
+            nsPerOp: r.hook_overhead_ns * PER_OP,
+            rmePercent: half(q1, q3, r.hook_overhead_ns),
+          });
         }
       } catch (e) {
         process.stderr.write(`policies: no ${label} row for ${name}: ${(e as Error).message.split("\n")[0]}\n`);

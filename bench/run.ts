@@ -20,7 +20,9 @@ const MAX_TIME_S = Number(process.env.BATON_BENCH_MAX_TIME ?? "3");
 
 async function loadSuites(): Promise<BenchSuite[]> {
   const out: BenchSuite[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".bench.ts")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".bench.ts"))
+    .sort()) {
     let mod: { suites?: BenchSuite[] };
     try {
       mod = (await import(pathToFileURL(join(dir, f)).href)) as { suites?: BenchSuite[] };
@@ -53,10 +55,25 @@ for (const suite of await loadSuites()) {
   for (const c of suite.cases) {
     const { ns, rme } = timeCase(c.name, c.fn);
     byName.set(c.name, ns);
-    rows.push({ name: c.name, engine: c.engine, ns_per_op: Math.round(ns * 10) / 10, rme_percent: Math.round(rme * 100) / 100, baseline: c.baseline ?? null, ratio_to_baseline: null });
+    rows.push({
+      name: c.name,
+      engine: c.engine,
+      ns_per_op: Math.round(ns * 10) / 10,
+      rme_percent: Math.round(rme * 100) / 100,
+      baseline: c.baseline ?? null,
+      ratio_to_baseline: null,
+    });
   }
   for (const x of suite.external?.() ?? []) {
-    rows.push({ name: x.name, engine: x.engine, ns_per_op: Math.round(x.nsPerOp * 10) / 10, rme_percent: Math.round(x.rmePercent * 100) / 100, baseline: x.baseline ?? null, ratio_to_baseline: null, ...(x.peakRssMB !== undefined ? { peak_rss_mb: x.peakRssMB } : {}) });
+    rows.push({
+      name: x.name,
+      engine: x.engine,
+      ns_per_op: Math.round(x.nsPerOp * 10) / 10,
+      rme_percent: Math.round(x.rmePercent * 100) / 100,
+      baseline: x.baseline ?? null,
+      ratio_to_baseline: null,
+      ...(x.peakRssMB !== undefined ? { peak_rss_mb: x.peakRssMB } : {}),
+    });
   }
   for (const r of rows) {
     if (r.baseline !== null && r.ratio_to_baseline === null && byName.has(r.baseline)) {
@@ -70,7 +87,9 @@ const lines = [`${"name".padEnd(w)}  ${"engine".padEnd(6)}  ${"ns/op".padStart(1
 for (const r of rows) {
   const ratio = r.ratio_to_baseline !== null ? `${r.ratio_to_baseline.toFixed(2)}x ${r.baseline}` : "-";
   const rss = r.peak_rss_mb !== undefined ? `  peak RSS ${r.peak_rss_mb} MB` : "";
-  lines.push(`${r.name.padEnd(w)}  ${r.engine.padEnd(6)}  ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(2).padStart(6)}  ${ratio}${rss}`);
+  lines.push(
+    `${r.name.padEnd(w)}  ${r.engine.padEnd(6)}  ${r.ns_per_op.toFixed(1).padStart(10)}  ${r.rme_percent.toFixed(2).padStart(6)}  ${ratio}${rss}`,
+  );
 }
 process.stdout.write(`${lines.join("\n")}\n`);
 mkdirSync(join(dir, "results"), { recursive: true });

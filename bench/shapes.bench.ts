@@ -99,7 +99,8 @@ const ENGINES: readonly ShapeEngine[] = ["interp", "jit", "trusted"];
 /** The trusted JIT's facts: the verifier's, for the shape as a memory program over its input. */
 function trustedFacts(shape: Shape): JitFacts {
   const r = verify(shape.insns, { type: MEMORY_PROGRAM, attachType: 0, maps: [], memory: shape.input.length });
-  if (!r.accepted || r.facts === undefined) throw new Error(`shapes/${shape.name}: not verified (${r.error?.message ?? "no facts"})`);
+  if (!r.accepted || r.facts === undefined)
+    throw new Error(`shapes/${shape.name}: not verified (${r.error?.message ?? "no facts"})`);
   return jitFactsFromVerifier(shape.insns, r.facts, true);
 }
 
@@ -158,7 +159,7 @@ function runC(exe: string, dir: string, shape: Shape): CFigure {
   return { result: BigInt(r[1]!), median: Number(t[1]), min: Number(t[2]), max: Number(t[3]) };
 }
 
-let sink = 0;
+let _sink = 0;
 const shapes = loadShapes();
 
 export const suites: BenchSuite[] = [
@@ -180,7 +181,7 @@ export const suites: BenchSuite[] = [
           name: `shapes/${s.name}/${kind}`,
           engine: kind === "trusted" ? "jit" : kind,
           fn: () => {
-            sink ^= run();
+            _sink ^= run();
           },
         };
       }),
@@ -192,7 +193,12 @@ export const suites: BenchSuite[] = [
         if (exe === undefined) return [];
         return shapes.map((s) => {
           const c = runC(exe, dir, s);
-          return { name: `shapes/${s.name}/c`, engine: "c", nsPerOp: c.median, rmePercent: ((c.max - c.min) / 2 / c.median) * 100 };
+          return {
+            name: `shapes/${s.name}/c`,
+            engine: "c",
+            nsPerOp: c.median,
+            rmePercent: ((c.max - c.min) / 2 / c.median) * 100,
+          };
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -206,7 +212,7 @@ function measure(run: () => number): { median: number; min: number } {
   let runs = 1000;
   for (;;) {
     const t0 = process.cpuUsage();
-    for (let i = 0; i < runs; i++) sink ^= run();
+    for (let i = 0; i < runs; i++) _sink ^= run();
     const du = process.cpuUsage(t0);
     if ((du.user + du.system) / 1000 > 50) break;
     runs *= 2;
@@ -214,7 +220,7 @@ function measure(run: () => number): { median: number; min: number } {
   const ns: number[] = [];
   for (let round = 0; round < 15; round++) {
     const t0 = process.cpuUsage();
-    for (let i = 0; i < runs; i++) sink ^= run();
+    for (let i = 0; i < runs; i++) _sink ^= run();
     const du = process.cpuUsage(t0);
     ns.push(((du.user + du.system) * 1000) / runs);
   }
@@ -242,11 +248,14 @@ function table(): void {
       const c = exe !== undefined ? runC(exe, dir, s) : undefined;
       const figures: Record<ShapeEngine, number> = { interp: NaN, jit: NaN, trusted: NaN };
       for (const kind of ENGINES) {
-        const out = execFileSync(process.execPath, ["--import", "tsx", self, "--row", s.name, kind], { encoding: "utf8" });
+        const out = execFileSync(process.execPath, ["--import", "tsx", self, "--row", s.name, kind], {
+          encoding: "utf8",
+        });
         const r = /^result (\d+)$/m.exec(out);
         const t = /^ns_per_run (\S+)/m.exec(out);
         if (r === null || t === null) throw new Error(`shapes/${s.name}/${kind}: unexpected output: ${out.trim()}`);
-        if (c !== undefined && BigInt(r[1]!) !== c.result) throw new Error(`shapes/${s.name}/${kind}: result ${r[1]}, C ${c.result}`);
+        if (c !== undefined && BigInt(r[1]!) !== c.result)
+          throw new Error(`shapes/${s.name}/${kind}: result ${r[1]}, C ${c.result}`);
         figures[kind] = Number(t[1]);
       }
       const ratio = (x: number): string => (c !== undefined ? `${(x / c.median).toFixed(1)}x` : "-");

@@ -49,7 +49,9 @@ export function rollingRestartJson(workers: number, connections: number): object
     sampleMs: 100,
     sysctls: { tcp_migrate_req: 1 },
     listeners,
-    clients: [{ name: "steady", startMs: 0, count: connections, rate, src: "10.0.0.1", srcPort: 1024, ackDelayMs: 0.1 }],
+    clients: [
+      { name: "steady", startMs: 0, count: connections, rate, src: "10.0.0.1", srcPort: 1024, ackDelayMs: 0.1 },
+    ],
     events,
   };
 }
@@ -101,7 +103,13 @@ export function runAtScale(connections: number, workers = 64): ScaleRun {
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const mb = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
-  return { connections, seconds: Math.round(seconds * 100) / 100, peakHeapMB: mb(peak), heapAtTenthMB: mb(atTenth), result };
+  return {
+    connections,
+    seconds: Math.round(seconds * 100) / 100,
+    peakHeapMB: mb(peak),
+    heapAtTenthMB: mb(atTenth),
+    result,
+  };
 }
 
 const FULL = Number(process.env.BATON_BENCH_SIM_CONNECTIONS ?? "1000000");
@@ -114,14 +122,33 @@ export const suites: BenchSuite[] = [
     check: () => {
       const r = runAtScale(FULL);
       const c = r.result.connections;
-      const line = { connections: r.connections, listeners: 64, seconds: r.seconds, peak_heap_mb: r.peakHeapMB, heap_at_10pct_mb: r.heapAtTenthMB, heap_is_live_data: gc !== undefined, accepted: c.accepted, reset: c.reset, timed_out: c.timedOut, migrations: r.result.migrations };
+      const line = {
+        connections: r.connections,
+        listeners: 64,
+        seconds: r.seconds,
+        peak_heap_mb: r.peakHeapMB,
+        heap_at_10pct_mb: r.heapAtTenthMB,
+        heap_is_live_data: gc !== undefined,
+        accepted: c.accepted,
+        reset: c.reset,
+        timed_out: c.timedOut,
+        migrations: r.result.migrations,
+      };
       process.stderr.write(`simulate: ${JSON.stringify(line)}\n`);
       const dir = fileURLToPath(new URL("./results/", import.meta.url));
       mkdirSync(dir, { recursive: true });
       writeFileSync(`${dir}simulate-1m.json`, `${JSON.stringify(line, null, 2)}\n`);
       if (c.total !== FULL) throw new Error(`simulate: expected ${FULL} connections, got ${c.total}`);
     },
-    cases: [{ name: "simulate/rolling-restart-64/10k-conns", engine: "js", fn: () => { sink ^= simulate(small).connections.accepted; } }],
+    cases: [
+      {
+        name: "simulate/rolling-restart-64/10k-conns",
+        engine: "js",
+        fn: () => {
+          sink ^= simulate(small).connections.accepted;
+        },
+      },
+    ],
   },
 ];
 void sink;

@@ -24,14 +24,29 @@ interface Prog {
 }
 
 function load(source: string): Prog {
-  const maps = (/^# maps: ?(.*)$/m.exec(source)?.[1] ?? "").split(/\s+/).filter((s) => s !== "").map(parseMapArg);
+  const maps = (/^# maps: ?(.*)$/m.exec(source)?.[1] ?? "")
+    .split(/\s+/)
+    .filter((s) => s !== "")
+    .map(parseMapArg);
   const attach = /^# attach: ?(\S+)/m.exec(source)?.[1] ?? "select_or_migrate";
-  return { insns: decode(assemble(source)), maps, attach: SK_REUSEPORT.attachTypes[attach] ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE };
+  return {
+    insns: decode(assemble(source)),
+    maps,
+    attach: SK_REUSEPORT.attachTypes[attach] ?? BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+  };
 }
 
 const run = (p: Prog) => verify(p.insns, { type: SK_REUSEPORT, attachType: p.attach, maps: p.maps });
 
-const POLICY = load(readFileSync(join(corpusDir, readdirSync(corpusDir).find((f) => f.includes("select-migrate-path"))!), "utf8"));
+const POLICY = load(
+  readFileSync(
+    join(
+      corpusDir,
+      readdirSync(corpusDir).find((f) => f.includes("select-migrate-path"))!,
+    ),
+    "utf8",
+  ),
+);
 const CORPUS = readdirSync(corpusDir)
   .filter((f) => f.endsWith(".s") && !f.includes("too-large") && !f.includes("unbounded-hash"))
   .map((f) => load(readFileSync(join(corpusDir, f), "utf8")));
@@ -46,11 +61,17 @@ export const suites: BenchSuite[] = [
       const t0 = performance.now();
       const r = run(BUDGET);
       const ms = performance.now() - t0;
-      process.stderr.write(`verifier: 1M-insn budget case: ${r.error?.message ?? "accepted?"} in ${ms.toFixed(0)} ms (goal < 5000 ms)\n`);
+      process.stderr.write(
+        `verifier: 1M-insn budget case: ${r.error?.message ?? "accepted?"} in ${ms.toFixed(0)} ms (goal < 5000 ms)\n`,
+      );
     },
     cases: [
       { name: "verify/migration_policy", engine: "verifier", fn: () => void run(POLICY) },
-      { name: `verify/corpus_${CORPUS.length}_programs`, engine: "verifier", fn: () => CORPUS.forEach((p) => void run(p)) },
+      {
+        name: `verify/corpus_${CORPUS.length}_programs`,
+        engine: "verifier",
+        fn: () => CORPUS.forEach((p) => void run(p)),
+      },
       { name: "verify/loop_1000", engine: "verifier", fn: () => void run(LOOP_1000) },
     ],
   },

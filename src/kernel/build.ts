@@ -30,7 +30,10 @@ export function nativeDir(): string {
 }
 
 function cacheDir(): string {
-  const candidates = [resolve(nativeDir(), "..", "node_modules", ".cache", "baton-native"), join(tmpdir(), "baton-native")];
+  const candidates = [
+    resolve(nativeDir(), "..", "node_modules", ".cache", "baton-native"),
+    join(tmpdir(), "baton-native"),
+  ];
   for (const dir of candidates) {
     try {
       mkdirSync(dir, { recursive: true });
@@ -39,7 +42,10 @@ function cacheDir(): string {
       // not writable: try the next candidate
     }
   }
-  throw new InputError("kernel.cache", `cannot create a cache directory for native tools (tried ${candidates.join(", ")})`);
+  throw new InputError(
+    "kernel.cache",
+    `cannot create a cache directory for native tools (tried ${candidates.join(", ")})`,
+  );
 }
 
 const inFlight = new Map<NativeTool, Promise<string>>();
@@ -77,7 +83,10 @@ function buildFailure(tool: NativeTool, p: Plan, e: unknown): InputError {
   rmSync(p.tmp, { force: true });
   const err = e as { stderr?: string | Buffer; message: string };
   const text = (err.stderr !== undefined && err.stderr.length > 0 ? err.stderr.toString() : err.message).trim();
-  return new InputError("kernel.build", `gcc could not build native/${tool}.c: ${text.split("\n").slice(0, 5).join(" | ")}`);
+  return new InputError(
+    "kernel.build",
+    `gcc could not build native/${tool}.c: ${text.split("\n").slice(0, 5).join(" | ")}`,
+  );
 }
 
 async function compile(tool: NativeTool): Promise<string> {

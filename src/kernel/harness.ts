@@ -60,7 +60,11 @@ export interface KernelStepResult {
   readonly count?: number;
   readonly connected?: number;
   /** accept: client ids accepted per listener (-1 = a peer that is no scenario client). */
-  readonly accepted?: readonly { readonly listener: number; readonly clients: readonly number[]; readonly errno: number }[];
+  readonly accepted?: readonly {
+    readonly listener: number;
+    readonly clients: readonly number[];
+    readonly errno: number;
+  }[];
   /** queues: each open listener's accept queue. */
   readonly queues?: readonly KernelQueue[];
   /** attach: the verifier log when loading failed. */
@@ -94,7 +98,11 @@ export interface KernelScenarioResult {
   readonly steps: readonly KernelStepResult[];
   readonly listeners: readonly { readonly id: number; readonly state: "listen" | "shutdown" | "closed" }[];
   readonly clients: readonly KernelClientResult[];
-  readonly counters: { readonly before: KernelCounters; readonly after: KernelCounters; readonly delta: KernelCounters };
+  readonly counters: {
+    readonly before: KernelCounters;
+    readonly after: KernelCounters;
+    readonly delta: KernelCounters;
+  };
 }
 
 /** Bound on a whole run: the harness's own bound (20 s of waits) plus slack for a loaded machine. */
@@ -109,7 +117,8 @@ export function kernelNamespaceAvailability(): KernelAvailability {
   if (!k.available) return (cachedNs = k);
   const r = spawnSync("unshare", ["--net", "--", "true"], { timeout: 10_000 });
   if (r.error !== undefined) return (cachedNs = { available: false, reason: `cannot run unshare: ${r.error.message}` });
-  if (r.status !== 0) return (cachedNs = { available: false, reason: `unshare --net failed: ${r.stderr.toString().trim()}` });
+  if (r.status !== 0)
+    return (cachedNs = { available: false, reason: `unshare --net failed: ${r.stderr.toString().trim()}` });
   return (cachedNs = { available: true, reason: "bpf() works and unshare --net is permitted" });
 }
 
@@ -118,27 +127,42 @@ export async function runKernelScenario(scenario: KernelScenario): Promise<Kerne
   validateScenario(scenario);
   const tool = await buildNative("reuseport_harness");
   const script = renderScript(scenario);
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolvePromise, reject) => {
-    const child = spawn("unshare", ["--net", "--", tool], { stdio: ["pipe", "pipe", "pipe"], timeout: RUN_TIMEOUT_MS, killSignal: "SIGKILL" });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
-    child.on("error", (e) => reject(new InputError("kernel.spawn", `cannot run unshare ${tool}: ${e.message}`)));
-    child.on("close", (c, signal) => {
-      if (signal !== null) reject(new InputError("kernel.harness", `reuseport_harness was stopped by ${signal} (bound ${RUN_TIMEOUT_MS} ms)`));
-      else resolvePromise({ stdout: out, stderr: err, code: c });
-    });
-    child.stdin.end(script);
-  });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (resolvePromise, reject) => {
+      const child = spawn("unshare", ["--net", "--", tool], {
+        stdio: ["pipe", "pipe", "pipe"],
+        timeout: RUN_TIMEOUT_MS,
+        killSignal: "SIGKILL",
+      });
+      let out = "";
+      let err = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+      child.on("error", (e) => reject(new InputError("kernel.spawn", `cannot run unshare ${tool}: ${e.message}`)));
+      child.on("close", (c, signal) => {
+        if (signal !== null)
+          reject(
+            new InputError("kernel.harness", `reuseport_harness was stopped by ${signal} (bound ${RUN_TIMEOUT_MS} ms)`),
+          );
+        else resolvePromise({ stdout: out, stderr: err, code: c });
+      });
+      child.stdin.end(script);
+    },
+  );
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
   } catch {
-    throw new InputError("kernel.harness", `reuseport_harness (exit ${code}) printed no JSON: ${(stdout + stderr).trim().slice(0, 300)}`);
+    throw new InputError(
+      "kernel.harness",
+      `reuseport_harness (exit ${code}) printed no JSON: ${(stdout + stderr).trim().slice(0, 300)}`,
+    );
   }
   if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
-    throw new ModelError("kernel.harness", `reuseport_harness refused the scenario: ${String((parsed as { error: unknown }).error)}`);
+    throw new ModelError(
+      "kernel.harness",
+      `reuseport_harness refused the scenario: ${String((parsed as { error: unknown }).error)}`,
+    );
   }
   return parsed as KernelScenarioResult;
 }

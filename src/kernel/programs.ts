@@ -6,12 +6,42 @@
  * Deliberately absent: anything the compiler should produce (these are hand-assembled oracles).
  */
 import {
-  BPF_ALU64, BPF_DW, BPF_JEQ, BPF_JMP, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ADD, BPF_ST, BPF_W, BPF_X,
-  BPF_PSEUDO_MAP_FD, OP_CALL, OP_EXIT, OP_LDDW, encode, makeInsn, type Insn,
+  BPF_ALU64,
+  BPF_DW,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_ADD,
+  BPF_ST,
+  BPF_W,
+  BPF_X,
+  BPF_PSEUDO_MAP_FD,
+  OP_CALL,
+  OP_EXIT,
+  OP_LDDW,
+  encode,
+  makeInsn,
+  type Insn,
 } from "../vm/isa.js";
-import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, HELPER, SK_DROP, SK_PASS, ctxFieldOffset } from "../vm/program-type.js";
+import {
+  BPF_SK_REUSEPORT_SELECT,
+  BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+  HELPER,
+  SK_DROP,
+  SK_PASS,
+  ctxFieldOffset,
+} from "../vm/program-type.js";
 
-const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
+const R0 = 0,
+  R1 = 1,
+  R2 = 2,
+  R3 = 3,
+  R4 = 4,
+  R6 = 6,
+  R10 = 10;
 const movImm = (dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
 const movReg = (dst: number, src: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src);
 const addImm = (dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
@@ -32,11 +62,31 @@ export const uninitReturn = (): Uint8Array => prog([exit()]);
 
 /** Looks up key 0 of map `fd` and dereferences the result without a NULL check. */
 export const lookupNoNullCheck = (fd: number): Uint8Array =>
-  prog([ldMap(R1, fd), stW(R10, -4, 0), movReg(R2, R10), addImm(R2, -4), call(HELPER.map_lookup_elem), ldxW(R0, R0, 0), movImm(R0, SK_PASS), exit()]);
+  prog([
+    ldMap(R1, fd),
+    stW(R10, -4, 0),
+    movReg(R2, R10),
+    addImm(R2, -4),
+    call(HELPER.map_lookup_elem),
+    ldxW(R0, R0, 0),
+    movImm(R0, SK_PASS),
+    exit(),
+  ]);
 
 /** Selects `key` of sockarray `fd` for every packet and migration, then SK_PASS. */
 export const selectSlot = (fd: number, key: number): Uint8Array =>
-  prog([movReg(R6, R1), ldMap(R2, fd), stW(R10, -4, key), movReg(R3, R10), addImm(R3, -4), movImm(R4, 0), movReg(R1, R6), call(HELPER.sk_select_reuseport), movImm(R0, SK_PASS), exit()]);
+  prog([
+    movReg(R6, R1),
+    ldMap(R2, fd),
+    stW(R10, -4, key),
+    movReg(R3, R10),
+    addImm(R3, -4),
+    movImm(R4, 0),
+    movReg(R1, R6),
+    call(HELPER.sk_select_reuseport),
+    movImm(R0, SK_PASS),
+    exit(),
+  ]);
 
 /** ctx offset of `migrating_sk` (spec §F). */
 const CTX_MIGRATING_SK = ctxFieldOffset("migrating_sk");
@@ -44,7 +94,13 @@ const CTX_MIGRATING_SK = ctxFieldOffset("migrating_sk");
 /** SK_PASS (hash pick) for a new SYN; `onMigrate` decides for a migration. */
 function migrateSwitch(onMigrate: Insn[]): Uint8Array {
   // r2 = ctx->migrating_sk; if r2 == NULL goto pass
-  return prog([ldxDW(R2, R1, CTX_MIGRATING_SK), jeqImm(R2, 0, onMigrate.length + countWide(onMigrate)), ...onMigrate, movImm(R0, SK_PASS), exit()]);
+  return prog([
+    ldxDW(R2, R1, CTX_MIGRATING_SK),
+    jeqImm(R2, 0, onMigrate.length + countWide(onMigrate)),
+    ...onMigrate,
+    movImm(R0, SK_PASS),
+    exit(),
+  ]);
 }
 const countWide = (insns: Insn[]): number => insns.filter((i) => i.opcode === OP_LDDW).length;
 
@@ -53,13 +109,26 @@ export const dropOnMigrate = (): Uint8Array => migrateSwitch([movImm(R0, SK_DROP
 
 /** Select sockarray `fd` slot `key` for migrations only (SK_PASS either way). */
 export const migrateToSlot = (fd: number, key: number): Uint8Array =>
-  migrateSwitch([movReg(R6, R1), ldMap(R2, fd), stW(R10, -4, key), movReg(R3, R10), addImm(R3, -4), movImm(R4, 0), movReg(R1, R6), call(HELPER.sk_select_reuseport), movImm(R0, SK_PASS), exit()]);
+  migrateSwitch([
+    movReg(R6, R1),
+    ldMap(R2, fd),
+    stW(R10, -4, key),
+    movReg(R3, R10),
+    addImm(R3, -4),
+    movImm(R4, 0),
+    movReg(R1, R6),
+    call(HELPER.sk_select_reuseport),
+    movImm(R0, SK_PASS),
+    exit(),
+  ]);
 
 /** SK_PASS with no selection everywhere (migration then follows the hash, R12 step 6). */
 export const passAll = (): Uint8Array => returnConst(SK_PASS);
 
 /** Kernel programs equivalent to the model's built-ins of the same name. */
-export const KERNEL_BUILTINS: Readonly<Record<"pass" | "drop-migration" | "select-only", { readonly attachType: number; readonly program: Uint8Array }>> = {
+export const KERNEL_BUILTINS: Readonly<
+  Record<"pass" | "drop-migration" | "select-only", { readonly attachType: number; readonly program: Uint8Array }>
+> = {
   pass: { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, program: passAll() },
   "drop-migration": { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, program: dropOnMigrate() },
   "select-only": { attachType: BPF_SK_REUSEPORT_SELECT, program: passAll() },

@@ -13,16 +13,41 @@ import { ParseError, ModelError, type SourceSpan } from "../errors.js";
 import { plural } from "../plural.js";
 
 export type KernelStep =
-  | { readonly op: "listen"; readonly listener: number; readonly backlog?: number; readonly deferAcceptSec?: number; readonly fastOpenQlen?: number }
-  | { readonly op: "connect"; readonly count: number; readonly data?: boolean; readonly fastOpen?: boolean; readonly waitMs?: number }
+  | {
+      readonly op: "listen";
+      readonly listener: number;
+      readonly backlog?: number;
+      readonly deferAcceptSec?: number;
+      readonly fastOpenQlen?: number;
+    }
+  | {
+      readonly op: "connect";
+      readonly count: number;
+      readonly data?: boolean;
+      readonly fastOpen?: boolean;
+      readonly waitMs?: number;
+    }
   | { readonly op: "send"; readonly clients?: readonly number[] }
   | { readonly op: "close"; readonly listener: number }
   | { readonly op: "shutdown"; readonly listener: number }
   | { readonly op: "sysctl"; readonly name: string; readonly value: number }
   | { readonly op: "sockarray"; readonly map: number; readonly maxEntries: number }
-  | { readonly op: "map"; readonly map: number; readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags?: number }
+  | {
+      readonly op: "map";
+      readonly map: number;
+      readonly type: number;
+      readonly keySize: number;
+      readonly valueSize: number;
+      readonly maxEntries: number;
+      readonly flags?: number;
+    }
   | { readonly op: "slot"; readonly map: number; readonly key: number; readonly listener: number }
-  | { readonly op: "attach"; readonly listener: number; readonly attachType: number; readonly program: Uint8Array | string }
+  | {
+      readonly op: "attach";
+      readonly listener: number;
+      readonly attachType: number;
+      readonly program: Uint8Array | string;
+    }
   | { readonly op: "detach"; readonly listener: number }
   | { readonly op: "sleep"; readonly ms: number }
   /** Attach the built-in hash recorder (attach type 39, SK_PASS, no selection) to the listener's group. */
@@ -35,22 +60,32 @@ export interface KernelScenario {
   readonly steps: readonly KernelStep[];
 }
 
-export const LIMITS = { listeners: 16, clients: 100, steps: 256, sleepMs: 3000, totalWaitMs: 20_000, defaultWaitMs: 1000 } as const;
+export const LIMITS = {
+  listeners: 16,
+  clients: 100,
+  steps: 256,
+  sleepMs: 3000,
+  totalWaitMs: 20_000,
+  defaultWaitMs: 1000,
+} as const;
 
-const hex = (p: Uint8Array | string): string => (typeof p === "string" ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString("hex"));
+const hex = (p: Uint8Array | string): string =>
+  typeof p === "string" ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString("hex");
 
 function fail(index: number, step: KernelStep, message: string): never {
   throw new ModelError("kernel.scenario", `step ${index} (${step.op}): ${message}`);
 }
 
 function intIn(index: number, step: KernelStep, what: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) fail(index, step, `${what} must be an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi)
+    fail(index, step, `${what} must be an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** Check every bound the harness enforces; throws ModelError naming the step. */
 export function validateScenario(s: KernelScenario): void {
-  if (s.steps.length > LIMITS.steps) throw new ModelError("kernel.scenario", `a scenario has at most ${LIMITS.steps} steps, got ${s.steps.length}`);
+  if (s.steps.length > LIMITS.steps)
+    throw new ModelError("kernel.scenario", `a scenario has at most ${LIMITS.steps} steps, got ${s.steps.length}`);
   let clients = 0;
   let waited = 0;
   s.steps.forEach((step, i) => {
@@ -64,8 +99,10 @@ export function validateScenario(s: KernelScenario): void {
         break;
       case "connect":
         clients += intIn(i, step, "count", step.count, 1, LIMITS.clients);
-        if (clients > LIMITS.clients) fail(i, step, `at most ${LIMITS.clients} clients in a scenario, this step brings it to ${clients}`);
-        waited += step.waitMs === undefined ? LIMITS.defaultWaitMs : intIn(i, step, "waitMs", step.waitMs, 0, LIMITS.sleepMs);
+        if (clients > LIMITS.clients)
+          fail(i, step, `at most ${LIMITS.clients} clients in a scenario, this step brings it to ${clients}`);
+        waited +=
+          step.waitMs === undefined ? LIMITS.defaultWaitMs : intIn(i, step, "waitMs", step.waitMs, 0, LIMITS.sleepMs);
         break;
       case "send":
         for (const c of step.clients ?? []) intIn(i, step, "client", c, 0, clients - 1);
@@ -77,7 +114,8 @@ export function validateScenario(s: KernelScenario): void {
         intIn(i, step, "listener", step.listener, 0, L);
         break;
       case "sysctl":
-        if (!/^net\.[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(step.name)) fail(i, step, `name must look like net.ipv4.tcp_migrate_req, got '${step.name}'`);
+        if (!/^net\.[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(step.name))
+          fail(i, step, `name must look like net.ipv4.tcp_migrate_req, got '${step.name}'`);
         intIn(i, step, "value", step.value, -2147483648, 2147483647);
         break;
       case "sockarray":
@@ -101,7 +139,8 @@ export function validateScenario(s: KernelScenario): void {
         intIn(i, step, "listener", step.listener, 0, L);
         intIn(i, step, "attachType", step.attachType, 0, 1000);
         const h = hex(step.program);
-        if (!/^([0-9a-f]{16})+$/i.test(h)) fail(i, step, `program must be a non-empty multiple of 8 bytes (hex), got ${plural(h.length / 2, "byte")}`);
+        if (!/^([0-9a-f]{16})+$/i.test(h))
+          fail(i, step, `program must be a non-empty multiple of 8 bytes (hex), got ${plural(h.length / 2, "byte")}`);
         break;
       }
       case "sleep":
@@ -111,9 +150,13 @@ export function validateScenario(s: KernelScenario): void {
       case "queues":
         break;
       default:
-        throw new ModelError("kernel.scenario", `step ${i}: unknown op ${JSON.stringify((step as { op: unknown }).op)}`);
+        throw new ModelError(
+          "kernel.scenario",
+          `step ${i}: unknown op ${JSON.stringify((step as { op: unknown }).op)}`,
+        );
     }
-    if (waited > LIMITS.totalWaitMs) fail(i, step, `waiting (sleeps + connect waits) totals ${waited} ms, above the ${LIMITS.totalWaitMs} ms bound`);
+    if (waited > LIMITS.totalWaitMs)
+      fail(i, step, `waiting (sleeps + connect waits) totals ${waited} ms, above the ${LIMITS.totalWaitMs} ms bound`);
   });
 }
 
@@ -122,9 +165,19 @@ export function renderScript(s: KernelScenario): string {
   const lines = s.steps.map((st): string => {
     switch (st.op) {
       case "listen":
-        return [`listen ${st.listener}`, st.backlog !== undefined ? ` backlog ${st.backlog}` : "", st.deferAcceptSec !== undefined ? ` defer ${st.deferAcceptSec}` : "", st.fastOpenQlen !== undefined ? ` fastopen ${st.fastOpenQlen}` : ""].join("");
+        return [
+          `listen ${st.listener}`,
+          st.backlog !== undefined ? ` backlog ${st.backlog}` : "",
+          st.deferAcceptSec !== undefined ? ` defer ${st.deferAcceptSec}` : "",
+          st.fastOpenQlen !== undefined ? ` fastopen ${st.fastOpenQlen}` : "",
+        ].join("");
       case "connect":
-        return [`connect ${st.count}`, st.data === true ? " data" : "", st.fastOpen === true ? " fastopen" : "", st.waitMs !== undefined ? ` wait ${st.waitMs}` : ""].join("");
+        return [
+          `connect ${st.count}`,
+          st.data === true ? " data" : "",
+          st.fastOpen === true ? " fastopen" : "",
+          st.waitMs !== undefined ? ` wait ${st.waitMs}` : "",
+        ].join("");
       case "send":
         return st.clients === undefined ? "send all" : `send ${st.clients.join(" ")}`;
       case "close":
@@ -160,12 +213,19 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
     const toks: { t: string; col: number }[] = [];
     for (const m of line.matchAll(/\S+/g)) toks.push({ t: m[0], col: (m.index ?? 0) + 1 });
     if (toks.length === 0) return;
-    const at = (k: number): SourceSpan => ({ file, line: li + 1, col: toks[Math.min(k, toks.length - 1)]!.col + (k >= toks.length ? toks[toks.length - 1]!.t.length : 0), length: k < toks.length ? toks[k]!.t.length : 1 });
+    const at = (k: number): SourceSpan => ({
+      file,
+      line: li + 1,
+      col: toks[Math.min(k, toks.length - 1)]!.col + (k >= toks.length ? toks[toks.length - 1]!.t.length : 0),
+      length: k < toks.length ? toks[k]!.t.length : 1,
+    });
     const int = (k: number, what: string): number => {
       const tok = toks[k];
-      if (tok === undefined) throw new ParseError("kernel.script", `'${toks[0]!.t}' expects ${what} here, got end of line`, at(k));
+      if (tok === undefined)
+        throw new ParseError("kernel.script", `'${toks[0]!.t}' expects ${what} here, got end of line`, at(k));
       const v = /^-?(0x[0-9a-f]+|\d+)$/i.test(tok.t) ? Number(tok.t) : Number.NaN;
-      if (!Number.isSafeInteger(v)) throw new ParseError("kernel.script", `expected ${what} (an integer), got '${tok.t}'`, at(k));
+      if (!Number.isSafeInteger(v))
+        throw new ParseError("kernel.script", `expected ${what} (an integer), got '${tok.t}'`, at(k));
       return v;
     };
     const op = toks[0]!.t;
@@ -173,7 +233,12 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
       const out = new Map<string, number | true>();
       for (let k = from; k < toks.length; k++) {
         const name = toks[k]!.t;
-        if (!(name in allowed)) throw new ParseError("kernel.script", `unknown ${op} option '${name}', expected one of ${Object.keys(allowed).join(", ")}`, at(k));
+        if (!(name in allowed))
+          throw new ParseError(
+            "kernel.script",
+            `unknown ${op} option '${name}', expected one of ${Object.keys(allowed).join(", ")}`,
+            at(k),
+          );
         out.set(name, allowed[name] === true ? int(++k, `a value for '${name}'`) : true);
       }
       return out;
@@ -185,7 +250,8 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
     switch (op) {
       case "listen": {
         const o = opts(2, { backlog: true, defer: true, fastopen: true });
-        const s: { op: "listen"; listener: number; backlog?: number; deferAcceptSec?: number; fastOpenQlen?: number } = { op, listener: int(1, "a listener number") };
+        const s: { op: "listen"; listener: number; backlog?: number; deferAcceptSec?: number; fastOpenQlen?: number } =
+          { op, listener: int(1, "a listener number") };
         if (num(o, "backlog") !== undefined) s.backlog = num(o, "backlog")!;
         if (num(o, "defer") !== undefined) s.deferAcceptSec = num(o, "defer")!;
         if (num(o, "fastopen") !== undefined) s.fastOpenQlen = num(o, "fastopen")!;
@@ -194,7 +260,10 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
       }
       case "connect": {
         const o = opts(2, { data: false, fastopen: false, wait: true });
-        const s: { op: "connect"; count: number; data?: boolean; fastOpen?: boolean; waitMs?: number } = { op, count: int(1, "a client count") };
+        const s: { op: "connect"; count: number; data?: boolean; fastOpen?: boolean; waitMs?: number } = {
+          op,
+          count: int(1, "a client count"),
+        };
         if (o.has("data")) s.data = true;
         if (o.has("fastopen")) s.fastOpen = true;
         if (num(o, "wait") !== undefined) s.waitMs = num(o, "wait")!;
@@ -202,7 +271,11 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
         break;
       }
       case "send":
-        steps.push(toks.length === 1 || (toks.length === 2 && toks[1]!.t === "all") ? { op } : { op, clients: toks.slice(1).map((_, k) => int(k + 1, "a client number")) });
+        steps.push(
+          toks.length === 1 || (toks.length === 2 && toks[1]!.t === "all")
+            ? { op }
+            : { op, clients: toks.slice(1).map((_, k) => int(k + 1, "a client number")) },
+        );
         break;
       case "close":
       case "shutdown":
@@ -211,21 +284,40 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
         steps.push({ op, listener: int(1, "a listener number") });
         break;
       case "sysctl":
-        if (toks[1] === undefined) throw new ParseError("kernel.script", "'sysctl' expects a name like net.ipv4.tcp_migrate_req, got end of line", at(1));
+        if (toks[1] === undefined)
+          throw new ParseError(
+            "kernel.script",
+            "'sysctl' expects a name like net.ipv4.tcp_migrate_req, got end of line",
+            at(1),
+          );
         steps.push({ op, name: toks[1].t, value: int(2, "a value") });
         break;
       case "sockarray":
         steps.push({ op, map: int(1, "a map number"), maxEntries: int(2, "max_entries") });
         break;
       case "map":
-        steps.push({ op, map: int(1, "a map number"), type: int(2, "a map type"), keySize: int(3, "key size"), valueSize: int(4, "value size"), maxEntries: int(5, "max_entries"), flags: toks.length > 6 ? int(6, "flags") : 0 });
+        steps.push({
+          op,
+          map: int(1, "a map number"),
+          type: int(2, "a map type"),
+          keySize: int(3, "key size"),
+          valueSize: int(4, "value size"),
+          maxEntries: int(5, "max_entries"),
+          flags: toks.length > 6 ? int(6, "flags") : 0,
+        });
         break;
       case "slot":
         steps.push({ op, map: int(1, "a map number"), key: int(2, "a key"), listener: int(3, "a listener number") });
         break;
       case "attach":
-        if (toks[3] === undefined) throw new ParseError("kernel.script", "'attach' expects the program as hex, got end of line", at(3));
-        steps.push({ op, listener: int(1, "a listener number"), attachType: int(2, "an attach type"), program: toks[3].t });
+        if (toks[3] === undefined)
+          throw new ParseError("kernel.script", "'attach' expects the program as hex, got end of line", at(3));
+        steps.push({
+          op,
+          listener: int(1, "a listener number"),
+          attachType: int(2, "an attach type"),
+          program: toks[3].t,
+        });
         break;
       case "sleep":
         steps.push({ op, ms: int(1, "milliseconds") });
@@ -235,7 +327,11 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
         steps.push({ op });
         break;
       default:
-        throw new ParseError("kernel.script", `unknown step '${op}', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues`, at(0));
+        throw new ParseError(
+          "kernel.script",
+          `unknown step '${op}', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues`,
+          at(0),
+        );
     }
   });
   return { steps };

@@ -36,11 +36,13 @@ export interface ToModelOptions {
 
 type Json = Record<string, unknown>;
 
-const hexOf = (p: Uint8Array | string): string => (typeof p === "string" ? p.toLowerCase() : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString("hex"));
+const hexOf = (p: Uint8Array | string): string =>
+  typeof p === "string" ? p.toLowerCase() : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString("hex");
 
 function builtinFor(attachType: number, program: Uint8Array | string): string | undefined {
   const hex = hexOf(program);
-  for (const [name, b] of Object.entries(KERNEL_BUILTINS)) if (b.attachType === attachType && hexOf(b.program) === hex) return name;
+  for (const [name, b] of Object.entries(KERNEL_BUILTINS))
+    if (b.attachType === attachType && hexOf(b.program) === hex) return name;
   return undefined;
 }
 
@@ -51,7 +53,13 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
   };
   const sysctls: Json = {};
   const listeners: Json[] = [];
-  const clients: (Json & { count: number; dataBytes: number; ackDelayMs: number; startMs: number; dataAtMs?: number })[] = [];
+  const clients: (Json & {
+    count: number;
+    dataBytes: number;
+    ackDelayMs: number;
+    startMs: number;
+    dataAtMs?: number;
+  })[] = [];
   const maps: Json[] = [];
   const events: Json[] = [];
   const state = new Map<number, "listen" | "shutdown" | "closed">();
@@ -65,7 +73,8 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
     switch (st.op) {
       case "sysctl": {
         const short = st.name.replace(/^net\.(ipv4|core)\./, "");
-        if (short === st.name) fail(i, st, `only net.ipv4.* and net.core.* sysctls have model equivalents, got ${st.name}`);
+        if (short === st.name)
+          fail(i, st, `only net.ipv4.* and net.core.* sysctls have model equivalents, got ${st.name}`);
         if (started) events.push({ at: t, do: "sysctl", name: short, value: st.value });
         else sysctls[short] = st.value;
         break;
@@ -74,7 +83,15 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
         started = true;
         const s = state.get(st.listener);
         if (s === undefined) {
-          listeners.push({ name: name(st.listener), bind: "127.0.0.1", backlog: st.backlog ?? DEFAULT_BACKLOG, acceptRate: 0, listenAt: t, deferAcceptSec: st.deferAcceptSec ?? 0, fastOpenQlen: st.fastOpenQlen ?? 0 });
+          listeners.push({
+            name: name(st.listener),
+            bind: "127.0.0.1",
+            backlog: st.backlog ?? DEFAULT_BACKLOG,
+            acceptRate: 0,
+            listenAt: t,
+            deferAcceptSec: st.deferAcceptSec ?? 0,
+            fastOpenQlen: st.fastOpenQlen ?? 0,
+          });
         } else if (s === "shutdown") {
           events.push({ at: t, do: "listen", listener: name(st.listener), backlog: st.backlog ?? DEFAULT_BACKLOG });
         } else {
@@ -109,7 +126,12 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
         for (const g of groups) {
           const c = clients[g]!;
           if (c.dataBytes > 0) continue; // data already sent at connect: the listener side saw it then
-          if (ids.filter((id) => groupOf[id] === g).length !== c.count) fail(i, st, `sending to part of client group ${String(c.name)} has no model equivalent (send to every client of a connect step)`);
+          if (ids.filter((id) => groupOf[id] === g).length !== c.count)
+            fail(
+              i,
+              st,
+              `sending to part of client group ${String(c.name)} has no model equivalent (send to every client of a connect step)`,
+            );
           c.dataAtMs = t;
           c.dataBytes = HELLO_BYTES;
         }
@@ -117,13 +139,23 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
       }
       case "close":
       case "shutdown":
-        if (state.get(st.listener) !== "listen" && !(st.op === "close" && state.get(st.listener) === "shutdown")) fail(i, st, `listener ${st.listener} is not listening`);
-        events.push(st.op === "close" ? { at: t, do: "close", listener: name(st.listener) } : { at: t, do: "shutdown", listener: name(st.listener), how: "rdwr" });
+        if (state.get(st.listener) !== "listen" && !(st.op === "close" && state.get(st.listener) === "shutdown"))
+          fail(i, st, `listener ${st.listener} is not listening`);
+        events.push(
+          st.op === "close"
+            ? { at: t, do: "close", listener: name(st.listener) }
+            : { at: t, do: "shutdown", listener: name(st.listener), how: "rdwr" },
+        );
         state.set(st.listener, st.op === "close" ? "closed" : "shutdown");
         break;
       case "attach": {
         const b = builtinFor(st.attachType, st.program);
-        if (b === undefined) fail(i, st, `the program has no model equivalent; expected one of KERNEL_BUILTINS (${Object.keys(KERNEL_BUILTINS).join(", ")})`);
+        if (b === undefined)
+          fail(
+            i,
+            st,
+            `the program has no model equivalent; expected one of KERNEL_BUILTINS (${Object.keys(KERNEL_BUILTINS).join(", ")})`,
+          );
         events.push({ at: t, do: "attach", via: name(st.listener), policy: `builtin:${b!}` });
         break;
       }
@@ -135,7 +167,12 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
         break;
       case "map": {
         const type = MAP_TYPE_NAMES[st.type];
-        if (type === undefined || st.keySize !== 4) fail(i, st, `only hash/array maps with 4-byte keys have model equivalents, got type ${st.type} key ${st.keySize}`);
+        if (type === undefined || st.keySize !== 4)
+          fail(
+            i,
+            st,
+            `only hash/array maps with 4-byte keys have model equivalents, got type ${st.type} key ${st.keySize}`,
+          );
         maps.push({ name: `m${st.map}`, type, maxEntries: st.maxEntries });
         break;
       }
@@ -158,6 +195,15 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
     }
     t += STEP_MS;
   });
-  const json = { name: opts.name ?? ks.name ?? "kernel-scenario", seed: opts.seed ?? 1, durationMs: t + STEP_MS, sysctls, listeners, clients, maps, events };
+  const json = {
+    name: opts.name ?? ks.name ?? "kernel-scenario",
+    seed: opts.seed ?? 1,
+    durationMs: t + STEP_MS,
+    sysctls,
+    listeners,
+    clients,
+    maps,
+    events,
+  };
   return validateModelScenario(json, json.name);
 }

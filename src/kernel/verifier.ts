@@ -65,7 +65,10 @@ export interface KernelAvailability {
 /** Render the request the native tool reads (see native/bpf_verify.c). */
 export function verifyRequest(bytes: Uint8Array, opts: KernelVerifyOptions): string {
   const lines = [`attach ${opts.attachType >>> 0}`, `loglevel ${(opts.logLevel ?? 1) >>> 0}`];
-  for (const m of opts.maps) lines.push(`map ${m.fd | 0} ${m.type >>> 0} ${m.keySize >>> 0} ${m.valueSize >>> 0} ${m.maxEntries >>> 0} ${(m.flags ?? 0) >>> 0}`);
+  for (const m of opts.maps)
+    lines.push(
+      `map ${m.fd | 0} ${m.type >>> 0} ${m.keySize >>> 0} ${m.valueSize >>> 0} ${m.maxEntries >>> 0} ${(m.flags ?? 0) >>> 0}`,
+    );
   lines.push(`prog ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`);
   return lines.join("\n") + "\n";
 }
@@ -94,7 +97,9 @@ export function kernelStats(log: string): KernelStats {
  * trace that is not register state or statistics (with log level 4 there is no trace, and it
  * is the first line that is not statistics). For a map the kernel refused, the bridge's detail.
  */
-export function kernelFirstError(v: Pick<KernelVerdict, "accepted" | "log" | "stage" | "detail" | "errno">): string | null {
+export function kernelFirstError(
+  v: Pick<KernelVerdict, "accepted" | "log" | "stage" | "detail" | "errno">,
+): string | null {
   if (v.accepted) return null;
   if (v.stage === "map") return v.detail ?? `BPF_MAP_CREATE failed (errno ${v.errno})`;
   // The budget message follows the last instruction's text on its own line (do_check prints
@@ -106,7 +111,14 @@ export function kernelFirstError(v: Pick<KernelVerdict, "accepted" | "log" | "st
   lines.forEach((l, i) => {
     if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
   });
-  const msg = lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
+  const msg = lines
+    .slice(last + 1)
+    .find(
+      (l) =>
+        !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(
+          l,
+        ),
+    );
   return msg ?? `rejected with errno ${v.errno} and no message`;
 }
 
@@ -126,7 +138,10 @@ export function parseVerdict(out: Buffer): KernelVerdict {
   }
   const logLen = Number(fields.get("log"));
   if (!fields.has("accepted") || !Number.isInteger(logLen)) {
-    throw new InputError("kernel.protocol", `bpf_verify replied in an unexpected form: expected 'accepted …' … 'log N', got '${out.subarray(0, 80).toString("utf8")}'`);
+    throw new InputError(
+      "kernel.protocol",
+      `bpf_verify replied in an unexpected form: expected 'accepted …' … 'log N', got '${out.subarray(0, 80).toString("utf8")}'`,
+    );
   }
   const stage = fields.get("stage");
   const detail = fields.get("detail");
@@ -150,7 +165,9 @@ export function parseVerdict(out: Buffer): KernelVerdict {
 /** Load `bytes` in the running kernel and report its verdict. Needs `kernelAvailability().available`. */
 export async function kernelVerify(bytes: Uint8Array, opts: KernelVerifyOptions): Promise<KernelVerdict> {
   if (bytes.length % SLOT_SIZE !== 0) {
-    throw new BytecodeError("kernel.length", `program is ${bytes.length} bytes, expected a multiple of ${SLOT_SIZE}`, { insn: Math.floor(bytes.length / SLOT_SIZE) });
+    throw new BytecodeError("kernel.length", `program is ${bytes.length} bytes, expected a multiple of ${SLOT_SIZE}`, {
+      insn: Math.floor(bytes.length / SLOT_SIZE),
+    });
   }
   const tool = await buildNative("bpf_verify");
   const request = verifyRequest(bytes, opts);
@@ -163,7 +180,10 @@ export async function kernelVerify(bytes: Uint8Array, opts: KernelVerifyOptions)
     child.on("error", (e) => reject(new InputError("kernel.spawn", `cannot run ${tool}: ${e.message}`)));
     // The exit status carries no verdict (the reply does); only a signal means no reply.
     child.on("close", (_code, signal) => {
-      if (signal !== null) reject(new InputError("kernel.crash", `bpf_verify was killed by ${signal}${stderr ? `: ${stderr.trim()}` : ""}`));
+      if (signal !== null)
+        reject(
+          new InputError("kernel.crash", `bpf_verify was killed by ${signal}${stderr ? `: ${stderr.trim()}` : ""}`),
+        );
       else resolvePromise(Buffer.concat(chunks));
     });
     child.stdin.end(request);
@@ -194,19 +214,30 @@ export function kernelAvailability(): KernelAvailability {
 function probe(): KernelAvailability {
   if (platform() !== "linux") return { available: false, reason: `not Linux (platform ${platform()})` };
   const root = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!root && !hasCap(CAP_BPF) && !hasCap(CAP_SYS_ADMIN)) return { available: false, reason: "not root and no CAP_BPF/CAP_SYS_ADMIN" };
+  if (!root && !hasCap(CAP_BPF) && !hasCap(CAP_SYS_ADMIN))
+    return { available: false, reason: "not root and no CAP_BPF/CAP_SYS_ADMIN" };
   let tool: string;
   try {
     tool = buildNativeSync("bpf_verify");
   } catch (e) {
-    return { available: false, reason: `cannot build native/bpf_verify.c (is gcc installed?): ${(e as Error).message}` };
+    return {
+      available: false,
+      reason: `cannot build native/bpf_verify.c (is gcc installed?): ${(e as Error).message}`,
+    };
   }
   const trivial = encode([makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1), makeInsn(OP_EXIT)], true);
-  const r = spawnSync(tool, [], { input: verifyRequest(trivial, { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: [], logLevel: 0 }), timeout: 30_000 });
+  const r = spawnSync(tool, [], {
+    input: verifyRequest(trivial, { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: [], logLevel: 0 }),
+    timeout: 30_000,
+  });
   if (r.error !== undefined) return { available: false, reason: `cannot run bpf_verify: ${r.error.message}` };
   try {
     const v = parseVerdict(r.stdout);
-    if (!v.accepted) return { available: false, reason: `the kernel refused a trivial sk_reuseport program (errno ${v.errno}); bpf() unavailable or restricted` };
+    if (!v.accepted)
+      return {
+        available: false,
+        reason: `the kernel refused a trivial sk_reuseport program (errno ${v.errno}); bpf() unavailable or restricted`,
+      };
   } catch (e) {
     return { available: false, reason: (e as Error).message };
   }

@@ -24,12 +24,19 @@ export function builtinProgram(name: string, maps: ModelMaps): ReuseportProgram 
     case "select-only":
       return { attachType: BPF_SK_REUSEPORT_SELECT, name, run: () => ({ ret: SK_PASS, selected: null }) };
     case "drop-migration":
-      return { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, name, run: (i) => ({ ret: i.migratingSk === null ? SK_PASS : SK_DROP, selected: null }) };
+      return {
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+        name,
+        run: (i) => ({ ret: i.migratingSk === null ? SK_PASS : SK_DROP, selected: null }),
+      };
     case "newest-generation": {
       const socks = maps.get("listeners");
       const gens = maps.get("generation");
       if (socks === undefined || gens === undefined) {
-        throw new ModelError("model.builtin-maps", `builtin:newest-generation needs maps "listeners" (sockarray) and "generation" (array)`);
+        throw new ModelError(
+          "model.builtin-maps",
+          `builtin:newest-generation needs maps "listeners" (sockarray) and "generation" (array)`,
+        );
       }
       const cand: Listener[] = [];
       return {
@@ -54,6 +61,9 @@ export function builtinProgram(name: string, maps: ModelMaps): ReuseportProgram 
       };
     }
     default:
-      throw new ModelError("model.builtin-unknown", `unknown built-in policy ${JSON.stringify(name)}; expected one of ${BUILTIN_NAMES.join(", ")}`);
+      throw new ModelError(
+        "model.builtin-unknown",
+        `unknown built-in policy ${JSON.stringify(name)}; expected one of ${BUILTIN_NAMES.join(", ")}`,
+      );
   }
 }

@@ -34,6 +34,7 @@ export const MAX_GROUP_SOCKS = ((): number => {
  */
 export const enum HotAbi {
   TCP_ESTABLISHED = 1,
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values -- two ABI constants that are both 1
   SK_PASS = 1,
   SELECT_OR_MIGRATE = 40,
 }
@@ -284,7 +285,13 @@ export function reuseportDetach(host: ReuseportHost, sk: Listener): void {
 }
 
 /** R7 `reuseport_resurrect`: a shut-down socket listens again. */
-function reuseportResurrect(host: ReuseportHost, sk: Listener, old: ReuseportGroup, live: ReuseportGroup | null, bindInany: boolean): void {
+function reuseportResurrect(
+  host: ReuseportHost,
+  sk: Listener,
+  old: ReuseportGroup,
+  live: ReuseportGroup | null,
+  bindInany: boolean,
+): void {
   if (old === live) {
     detachClosed(old, sk);
     addToListening(old, sk);
@@ -310,7 +317,10 @@ function reuseportResurrect(host: ReuseportHost, sk: Listener, old: ReuseportGro
 export function reuseportAttachProg(host: ReuseportHost, sk: Listener, prog: ReuseportProgram): void {
   const at = prog.attachType as number;
   if (at !== BPF_SK_REUSEPORT_SELECT && at !== BPF_SK_REUSEPORT_SELECT_OR_MIGRATE) {
-    throw errno("EINVAL", `expected attach type ${BPF_SK_REUSEPORT_SELECT} or ${BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}, got ${at}`);
+    throw errno(
+      "EINVAL",
+      `expected attach type ${BPF_SK_REUSEPORT_SELECT} or ${BPF_SK_REUSEPORT_SELECT_OR_MIGRATE}, got ${at}`,
+    );
   }
   if (!sk.hashed) {
     // Unhashed: needs SO_REUSEPORT and gets (or keeps) its own group; a shut-down member
@@ -327,9 +337,12 @@ export function reuseportAttachProg(host: ReuseportHost, sk: Listener, prog: Reu
 export function reuseportDetachProg(sk: Listener): void {
   const g = sk.group;
   if (g === null) {
-    throw sk.reuseport ? errno("ENOENT", `socket ${sk.name} has no reuseport group`) : errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
+    throw sk.reuseport
+      ? errno("ENOENT", `socket ${sk.name} has no reuseport group`)
+      : errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
   }
-  if (!sk.hashed && g.numClosedSocks > 0) throw errno("ENOENT", `socket ${sk.name} is not listening and its group has closed sockets`);
+  if (!sk.hashed && g.numClosedSocks > 0)
+    throw errno("ENOENT", `socket ${sk.name} is not listening and its group has closed sockets`);
   if (g.prog === null) throw errno("ENOENT", `reuseport group ${g.id} has no program`);
   g.prog = null;
 }
@@ -411,7 +424,13 @@ export abstract class ReuseportHost {
   // entry points, where a module function would cost a binding check per request.
 
   /** R10 with a program attached: run it; SK_PASS without a selection falls back to the hash pick. */
-  private selectByProgram(g: ReuseportGroup, prog: ReuseportProgram, first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
+  private selectByProgram(
+    g: ReuseportGroup,
+    prog: ReuseportProgram,
+    first: Listener,
+    hash: number,
+    len: number,
+  ): Listener | null | typeof REFUSED {
     const out = this.runProgram(g, prog, first, null, hash, len);
     if (prog.progType === 1) return selectByIndex(g, out.ret, hash);
     if (out.ret !== HotAbi.SK_PASS) return REFUSED;
@@ -419,7 +438,14 @@ export abstract class ReuseportHost {
   }
 
   /** R12 steps 5–7 with an attach-type-40 program: run it with an empty skb (len 0) off the packet path. */
-  private migrateByProgram(g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
+  private migrateByProgram(
+    g: ReuseportGroup,
+    prog: ReuseportProgram,
+    sk: Listener,
+    migrating: VmSocket,
+    hash: number,
+    len: number,
+  ): Listener | null {
     const out = this.runProgram(g, prog, sk, migrating, hash, len);
     if (out.ret !== HotAbi.SK_PASS) return migrateFailed(this, "program-drop"); // step 6: refusal
     const sel = this.asListener(out.selected);
@@ -430,8 +456,17 @@ export abstract class ReuseportHost {
   }
 
   /** One run of the group's program: `runArgs` when it has one (no input object per request). */
-  private runProgram(g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
-    return prog.runArgs !== undefined ? prog.runArgs(sk, m, hash, len, g.bindInany) : runWithInput(this, g, prog, sk, m, hash, len);
+  private runProgram(
+    g: ReuseportGroup,
+    prog: ReuseportProgram,
+    sk: Listener,
+    m: VmSocket | null,
+    hash: number,
+    len: number,
+  ): ReuseportRunResult {
+    return prog.runArgs !== undefined
+      ? prog.runArgs(sk, m, hash, len, g.bindInany)
+      : runWithInput(this, g, prog, sk, m, hash, len);
   }
 
   /** The selected socket must be a listener of the model (a sockarray only holds those). */
@@ -448,7 +483,15 @@ function selectByIndex(g: ReuseportGroup, ret: number, hash: number): Listener |
 }
 
 /** A program without `runArgs` gets an input object per run. */
-function runWithInput(host: ReuseportHost, g: ReuseportGroup, prog: ReuseportProgram, sk: Listener, m: VmSocket | null, hash: number, len: number): ReuseportRunResult {
+function runWithInput(
+  host: ReuseportHost,
+  g: ReuseportGroup,
+  prog: ReuseportProgram,
+  sk: Listener,
+  m: VmSocket | null,
+  hash: number,
+  len: number,
+): ReuseportRunResult {
   return prog.run({ sk, migratingSk: m, hash, len, bindInany: g.bindInany, groupId: g.id, nowNs: host.nowNs() });
 }
 

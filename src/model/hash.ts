@@ -22,7 +22,13 @@ function round(h: number, w: number): number {
 }
 
 /** Hash of (local addr, local port, remote addr, remote port) under `seed` (any u32). */
-export function flowHash(seed: number, localIp: number, localPort: number, remoteIp: number, remotePort: number): number {
+export function flowHash(
+  seed: number,
+  localIp: number,
+  localPort: number,
+  remoteIp: number,
+  remotePort: number,
+): number {
   let h = fmix((seed ^ 0x5bd1e995) >>> 0);
   h = round(h, localIp >>> 0);
   h = round(h, remoteIp >>> 0);

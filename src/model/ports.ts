@@ -48,7 +48,8 @@ export class PortTable {
   /** sk was bound to its (srcIp4, srcPort). */
   add(sk: Listener): void {
     let h = this.ports.get(sk.srcPort);
-    if (h === undefined) this.ports.set(sk.srcPort, (h = { count: 0, exclusive: [], shared: new Map(), sharedTotal: 0 }));
+    if (h === undefined)
+      this.ports.set(sk.srcPort, (h = { count: 0, exclusive: [], shared: new Map(), sharedTotal: 0 }));
     h.count++;
     if (!sk.reuseport) h.exclusive.push(sk);
     else {

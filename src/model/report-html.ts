@@ -34,7 +34,12 @@ export interface ReportMark {
   readonly listeners: readonly string[];
 }
 
-const MARK_COLOR: Record<MarkKind, string> = { listen: "#1e8449", close: "#c0392b", attach: "#2471a3", detach: "#7d3c98" };
+const MARK_COLOR: Record<MarkKind, string> = {
+  listen: "#1e8449",
+  close: "#c0392b",
+  attach: "#2471a3",
+  detach: "#7d3c98",
+};
 
 /** The scenario's listens (initial ones included), closes and attach/detach events, grouped by time and kind. */
 export function scenarioMarks(sc: Scenario): ReportMark[] {
@@ -118,7 +123,9 @@ export function niceStep(span: number, target: number): number {
 export function timeTicks(maxMs: number): { atMs: number; label: string }[] {
   const step = niceStep(maxMs, 10);
   const inSeconds = maxMs >= 2000;
-  const decimals = inSeconds ? Math.max(0, -Math.floor(Math.log10(step / 1000) + 1e-9)) : Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const decimals = inSeconds
+    ? Math.max(0, -Math.floor(Math.log10(step / 1000) + 1e-9))
+    : Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const out: { atMs: number; label: string }[] = [];
   for (let k = 0; k * step <= maxMs + step * 1e-9; k++) {
     const t = k * step;
@@ -139,7 +146,11 @@ function countTicks(max: number): number[] {
 // Charts
 
 /** The drawing box shared by the time charts (viewBox units; the SVG scales to the page width). */
-const W = 1200, L = 64, R = 16, STRIP = 42, B = 34;
+const W = 1200,
+  L = 64,
+  R = 16,
+  STRIP = 42,
+  B = 34;
 
 interface TimeFrame {
   readonly maxMs: number;
@@ -148,20 +159,33 @@ interface TimeFrame {
 
 /** Axes, grid, tick labels, and the event marks (lines with labels staggered in a strip above). */
 function timeFrame(f: TimeFrame, h: number, maxY: number, yTitle: string, marks: readonly ReportMark[]): string {
-  const top = STRIP, bottom = h - B;
+  const top = STRIP,
+    bottom = h - B;
   const y = (v: number): number => bottom - ((bottom - top) * v) / Math.max(1, maxY);
   const parts: string[] = [];
   parts.push(`<g class="grid" stroke="#e5e5e5">`);
-  for (const t of timeTicks(f.maxMs)) parts.push(`<line x1="${f.x(t.atMs).toFixed(1)}" y1="${top}" x2="${f.x(t.atMs).toFixed(1)}" y2="${bottom}"/>`);
-  for (const v of countTicks(maxY)) parts.push(`<line x1="${L}" y1="${y(v).toFixed(1)}" x2="${W - R}" y2="${y(v).toFixed(1)}"/>`);
+  for (const t of timeTicks(f.maxMs))
+    parts.push(`<line x1="${f.x(t.atMs).toFixed(1)}" y1="${top}" x2="${f.x(t.atMs).toFixed(1)}" y2="${bottom}"/>`);
+  for (const v of countTicks(maxY))
+    parts.push(`<line x1="${L}" y1="${y(v).toFixed(1)}" x2="${W - R}" y2="${y(v).toFixed(1)}"/>`);
   parts.push(`</g>`);
-  parts.push(`<line x1="${L}" y1="${bottom}" x2="${W - R}" y2="${bottom}" stroke="#333"/><line x1="${L}" y1="${top}" x2="${L}" y2="${bottom}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${L}" y1="${bottom}" x2="${W - R}" y2="${bottom}" stroke="#333"/><line x1="${L}" y1="${top}" x2="${L}" y2="${bottom}" stroke="#333"/>`,
+  );
   parts.push(`<g class="ticks" font-size="11" fill="#333">`);
-  for (const t of timeTicks(f.maxMs)) parts.push(`<line x1="${f.x(t.atMs).toFixed(1)}" y1="${bottom}" x2="${f.x(t.atMs).toFixed(1)}" y2="${bottom + 4}" stroke="#333"/><text class="tick" x="${f.x(t.atMs).toFixed(1)}" y="${bottom + 16}" text-anchor="middle">${t.label}</text>`);
-  for (const v of countTicks(maxY)) parts.push(`<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+  for (const t of timeTicks(f.maxMs))
+    parts.push(
+      `<line x1="${f.x(t.atMs).toFixed(1)}" y1="${bottom}" x2="${f.x(t.atMs).toFixed(1)}" y2="${bottom + 4}" stroke="#333"/><text class="tick" x="${f.x(t.atMs).toFixed(1)}" y="${bottom + 16}" text-anchor="middle">${t.label}</text>`,
+    );
+  for (const v of countTicks(maxY))
+    parts.push(`<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
   parts.push(`</g>`);
-  parts.push(`<text x="${(L + W - R) / 2}" y="${h - 4}" text-anchor="middle" font-size="11" fill="#555">simulated time</text>`);
-  parts.push(`<text x="14" y="${(top + bottom) / 2}" transform="rotate(-90 14 ${(top + bottom) / 2})" text-anchor="middle" font-size="11" fill="#555">${esc(yTitle)}</text>`);
+  parts.push(
+    `<text x="${(L + W - R) / 2}" y="${h - 4}" text-anchor="middle" font-size="11" fill="#555">simulated time</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${(top + bottom) / 2}" transform="rotate(-90 14 ${(top + bottom) / 2})" text-anchor="middle" font-size="11" fill="#555">${esc(yTitle)}</text>`,
+  );
   parts.push(marksLayer(f, bottom, marks));
   return parts.join("");
 }
@@ -194,7 +218,9 @@ function marksLayer(f: TimeFrame, bottom: number, marks: readonly ReportMark[]):
     out.push(`<text class="mark-label" x="${(cl.x + 2).toFixed(1)}" y="${ly}" fill="${c}">${esc(text)}</text>`);
     for (const m of cl.members) {
       const x = f.x(m.atMs).toFixed(1);
-      out.push(`<line class="mark mark-${m.kind}" x1="${x}" y1="${ly + 3}" x2="${x}" y2="${bottom}" stroke="${c}" stroke-width="1" stroke-dasharray="4 3"><title>${esc(`${m.atMs} ms: ${m.kind} ${m.listeners.join(", ")}`)}</title></line>`);
+      out.push(
+        `<line class="mark mark-${m.kind}" x1="${x}" y1="${ly + 3}" x2="${x}" y2="${bottom}" stroke="${c}" stroke-width="1" stroke-dasharray="4 3"><title>${esc(`${m.atMs} ms: ${m.kind} ${m.listeners.join(", ")}`)}</title></line>`,
+      );
     }
   }
   out.push(`</g>`);
@@ -212,7 +238,8 @@ function frameFor(maxMs: number): TimeFrame {
   return { maxMs: span, x: (ms) => L + ((W - L - R) * ms) / span };
 }
 
-const svgOpen = (h: number, label: string): string => `<svg class="chart" width="100%" viewBox="0 0 ${W} ${h}" preserveAspectRatio="xMinYMin meet" role="img" aria-label="${esc(label)}">`;
+const svgOpen = (h: number, label: string): string =>
+  `<svg class="chart" width="100%" viewBox="0 0 ${W} ${h}" preserveAspectRatio="xMinYMin meet" role="img" aria-label="${esc(label)}">`;
 
 function queueChart(r: SimResult, marks: readonly ReportMark[]): string {
   const H = 340;
@@ -226,12 +253,21 @@ function queueChart(r: SimResult, marks: readonly ReportMark[]): string {
     const pts = t.map((tv, j) => `${f.x(tv).toFixed(1)},${y(ys[j] ?? 0)}`).join(" ");
     return `<polyline fill="none" stroke="${color(i, names.length)}" stroke-width="1.5" points="${pts}"><title>${esc(n)}</title></polyline>`;
   });
-  const legend = names.map((n, i) => `<span style="color:${color(i, names.length)}">■</span> ${esc(n)}`).join(" &nbsp;");
+  const legend = names
+    .map((n, i) => `<span style="color:${color(i, names.length)}">■</span> ${esc(n)}`)
+    .join(" &nbsp;");
   return `${svgOpen(H, "accept queue length")}${timeFrame(f, H, maxY, "accept-queue length (connections)", marks)}${lines.join("")}</svg><p class="legend">${legend}</p>`;
 }
 
 /** Stacked bars per time bin, one colour per series. */
-function stackedChart(label: string, yTitle: string, binMs: number, durationMs: number, series: readonly { name: string; color: string; values: readonly number[] }[], marks: readonly ReportMark[]): string {
+function stackedChart(
+  label: string,
+  yTitle: string,
+  binMs: number,
+  durationMs: number,
+  series: readonly { name: string; color: string; values: readonly number[] }[],
+  marks: readonly ReportMark[],
+): string {
   const H = 260;
   const bins = Math.max(0, ...series.map((s) => s.values.length));
   const totals = Array.from({ length: bins }, (_, i) => series.reduce((a, s) => a + (s.values[i] ?? 0), 0));
@@ -246,25 +282,32 @@ function stackedChart(label: string, yTitle: string, binMs: number, durationMs: 
     for (const s of series) {
       const v = s.values[i] ?? 0;
       if (v === 0) continue;
-      rects.push(`<rect x="${x0.toFixed(1)}" y="${y(base + v).toFixed(1)}" width="${w.toFixed(1)}" height="${(y(base) - y(base + v)).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name}: ${v} (${i * binMs}–${(i + 1) * binMs} ms)`)}</title></rect>`);
+      rects.push(
+        `<rect x="${x0.toFixed(1)}" y="${y(base + v).toFixed(1)}" width="${w.toFixed(1)}" height="${(y(base) - y(base + v)).toFixed(1)}" fill="${s.color}"><title>${esc(`${s.name}: ${v} (${i * binMs}–${(i + 1) * binMs} ms)`)}</title></rect>`,
+      );
       base += v;
     }
   }
-  const legend = series.map((s) => `<span style="color:${s.color}">■</span> ${esc(s.name)} (${s.values.reduce((a, b) => a + b, 0)})`).join(" &nbsp;");
+  const legend = series
+    .map((s) => `<span style="color:${s.color}">■</span> ${esc(s.name)} (${s.values.reduce((a, b) => a + b, 0)})`)
+    .join(" &nbsp;");
   return `${svgOpen(H, label)}${timeFrame(f, H, maxY, yTitle, marks)}${rects.join("")}</svg><p class="legend">${legend}; bars of ${binMs} ms</p>`;
 }
 
 /** Totals as horizontal bars (no timeline collected). */
 function bars(items: { label: string; value: number; color: string }[], title: string): string {
-  const rowH = 18, BL = 190;
+  const rowH = 18,
+    BL = 190;
   const max = Math.max(1, ...items.map((i) => i.value));
   const H = items.length * rowH + 10;
   const rows = items.map((it, i) => {
     const w = ((W - BL - 80) * it.value) / max;
     const yy = 5 + i * rowH;
-    return `<text x="${BL - 6}" y="${yy + 12}" text-anchor="end" font-size="12">${esc(it.label)}</text>` +
+    return (
+      `<text x="${BL - 6}" y="${yy + 12}" text-anchor="end" font-size="12">${esc(it.label)}</text>` +
       `<rect x="${BL}" y="${yy + 2}" width="${w.toFixed(1)}" height="${rowH - 5}" fill="${it.color}"/>` +
-      `<text x="${(BL + w + 4).toFixed(1)}" y="${yy + 12}" font-size="12">${it.value}</text>`;
+      `<text x="${(BL + w + 4).toFixed(1)}" y="${yy + 12}" font-size="12">${it.value}</text>`
+    );
   });
   return `${svgOpen(H, title)}${rows.join("")}</svg>`;
 }
@@ -276,7 +319,11 @@ function table(head: string[], rows: (string | number)[][]): string {
 }
 
 const FATE_COLOR: Record<BinnedFate, string> = { accepted: "#27ae60", reset: "#c0392b", "timed-out": "#d68910" };
-const POINT_TITLE: Record<MigrationPoint, string> = { close: "close (R14)", timer: "SYN-ACK timer (R15)", ack: "final ACK (R16)" };
+const POINT_TITLE: Record<MigrationPoint, string> = {
+  close: "close (R14)",
+  timer: "SYN-ACK timer (R15)",
+  ack: "final ACK (R16)",
+};
 const POINT_COLOR: Record<MigrationPoint, string> = { close: "#2471a3", timer: "#48c9b0", ack: "#f4d03f" };
 
 export interface ReportOptions {
@@ -297,20 +344,43 @@ export function renderReport(r: SimResult, options: ReportOptions | string = {})
   let migrations: string;
   if (o.timeline !== undefined) {
     const tl = o.timeline;
-    fates = stackedChart("connection fates", "connections ending per bar", tl.binMs, r.durationMs, FATES.map((k) => ({ name: k, color: FATE_COLOR[k], values: tl.fates[k] })), marks);
-    migrations = stackedChart("migrations", "migrations per bar", tl.binMs, r.durationMs, POINTS.map((p) => ({ name: POINT_TITLE[p], color: POINT_COLOR[p], values: tl.migrations[p] })), marks);
+    fates = stackedChart(
+      "connection fates",
+      "connections ending per bar",
+      tl.binMs,
+      r.durationMs,
+      FATES.map((k) => ({ name: k, color: FATE_COLOR[k], values: tl.fates[k] })),
+      marks,
+    );
+    migrations = stackedChart(
+      "migrations",
+      "migrations per bar",
+      tl.binMs,
+      r.durationMs,
+      POINTS.map((p) => ({ name: POINT_TITLE[p], color: POINT_COLOR[p], values: tl.migrations[p] })),
+      marks,
+    );
   } else {
     const ended = [
       ...r.listeners.map((l, i) => ({ label: `accepted by ${l.name}`, value: l.accepted, color: color(i, n) })),
       ...Object.entries(r.causes)
         .filter(([k]) => k !== "accepted")
-        .map(([k, v]) => ({ label: k, value: v, color: k.startsWith("reset") ? "#c0392b" : k.startsWith("open") ? "#7f8c8d" : "#d68910" })),
+        .map(([k, v]) => ({
+          label: k,
+          value: v,
+          color: k.startsWith("reset") ? "#c0392b" : k.startsWith("open") ? "#7f8c8d" : "#d68910",
+        })),
     ];
     fates = bars(ended, "connection fates");
-    migrations = bars(POINTS.map((p) => ({ label: POINT_TITLE[p], value: r.migrations[p], color: "#2471a3" })), "migrations");
+    migrations = bars(
+      POINTS.map((p) => ({ label: POINT_TITLE[p], value: r.migrations[p], color: "#2471a3" })),
+      "migrations",
+    );
   }
   const counters = COUNTER_NAMES.map((k) => [k, r.counters[k]] as [string, number]);
-  const markKey = (["listen", "close", "attach", "detach"] as const).map((k) => `<span style="color:${MARK_COLOR[k]}">┆</span> ${k}`).join(" &nbsp;");
+  const markKey = (["listen", "close", "attach", "detach"] as const)
+    .map((k) => `<span style="color:${MARK_COLOR[k]}">┆</span> ${k}`)
+    .join(" &nbsp;");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} — baton simulate</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em 2em}svg.chart{display:block;width:100%;height:auto}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}.legend{font-size:12px}</style>
@@ -324,7 +394,10 @@ ${fates}
 <h2>Migrations${o.timeline !== undefined ? " over time" : " per point"}</h2>
 ${migrations}
 <h2>Listeners</h2>
-${table(["listener", "SYNs", "accepted", "migrated in", "migrated out", "max queue", "final queue", "state"], r.listeners.map((l) => [l.name, l.syns, l.accepted, l.migratedIn, l.migratedOut, l.maxQueue, l.finalQueue, l.state]))}
+${table(
+  ["listener", "SYNs", "accepted", "migrated in", "migrated out", "max queue", "final queue", "state"],
+  r.listeners.map((l) => [l.name, l.syns, l.accepted, l.migratedIn, l.migratedOut, l.maxQueue, l.finalQueue, l.state]),
+)}
 <h2>Outcomes</h2>
 ${table(["outcome", "connections"], Object.entries(r.causes))}
 <h2>Counters</h2>

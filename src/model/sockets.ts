@@ -159,7 +159,11 @@ export class RequestSock extends ModelSocket implements VmSocket {
   /** Unlinked, replaced by a clone or turned into a child: stale timer events are ignored. */
   dead = false;
 
-  constructor(jar: CookieJar, readonly flow: Flow, listener: Listener) {
+  constructor(
+    jar: CookieJar,
+    readonly flow: Flow,
+    listener: Listener,
+  ) {
     super(jar);
     this.listener = listener;
   }
@@ -187,7 +191,10 @@ export class ChildSock extends ModelSocket implements VmSocket {
   readonly reuseportGroupId = null;
   /** A TFO child's request (`fastopen_rsk`) until its handshake completes; R13 re-points it at a clone. */
   fastopenRsk: RequestSock | null = null;
-  constructor(jar: CookieJar, readonly flow: Flow) {
+  constructor(
+    jar: CookieJar,
+    readonly flow: Flow,
+  ) {
     super(jar);
   }
   get srcIp4(): number {

@@ -132,7 +132,15 @@ export class TcpStack extends ReuseportHost {
       port = this.ephemeralPort();
     } else if (this.ports.clashes(ip >>> 0, port, sk.reuseport)) {
       // Only on refusal: the first holder in creation order, named in the message.
-      const clash = this.sockets.find((o) => o !== sk && o.bound && !o.destroyed && o.srcPort === port && (o.srcIp4 === ip || o.srcIp4 === 0 || ip === 0) && !(o.reuseport && sk.reuseport)) as Listener;
+      const clash = this.sockets.find(
+        (o) =>
+          o !== sk &&
+          o.bound &&
+          !o.destroyed &&
+          o.srcPort === port &&
+          (o.srcIp4 === ip || o.srcIp4 === 0 || ip === 0) &&
+          !(o.reuseport && sk.reuseport),
+      ) as Listener;
       throw errno("EADDRINUSE", `port ${port} is held by socket ${clash.name} without SO_REUSEPORT on both`);
     }
     sk.srcIp4 = ip >>> 0;

@@ -36,40 +36,85 @@ describe("baton bench --kernel-pick / --policy", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(j)).toEqual(["ns_per_request", "min", "max", "runs", "listeners", "engine", "hook_overhead_ns", "hook_overhead_spread_ns"]);
+    expect(Object.keys(j)).toEqual([
+      "ns_per_request",
+      "min",
+      "max",
+      "runs",
+      "listeners",
+      "engine",
+      "hook_overhead_ns",
+      "hook_overhead_spread_ns",
+    ]);
     positive(j.ns_per_request);
     expect(j).toMatchObject({ listeners: 8, engine: "kernel", hook_overhead_ns: null, hook_overhead_spread_ns: null });
   });
 
-  it.each(["interp", "jit"])("--policy newest_generation.baton --engine %s --json adds engine_ns, hook_overhead_ns and its spread", async (engine) => {
-    const r = await cli(["bench", "--policy", "policies/newest_generation.baton", "--engine", engine, "--rounds", "1", "--json"]);
-    expect(r.err).toBe("");
-    const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(j)).toEqual(["ns_per_request", "min", "max", "runs", "listeners", "engine", "engine_ns", "hook_overhead_ns", "hook_overhead_spread_ns"]);
-    positive(j.ns_per_request);
-    positive(j.engine_ns);
-    expect(j.engine).toBe(engine);
-    expect(j.listeners).toBe(16);
-    // The overhead is a median of paired differences (not the difference of the two medians),
-    // so only its shape is checked: a finite number inside its own quartiles.
-    const over = j.hook_overhead_ns as number;
-    const [q1, q3] = j.hook_overhead_spread_ns as [number, number];
-    expect(Number.isFinite(over)).toBe(true);
-    expect(q1).toBeLessThanOrEqual(over + 0.1);
-    expect(over).toBeLessThanOrEqual(q3 + 0.1);
-  });
+  it.each(["interp", "jit"])(
+    "--policy newest_generation.baton --engine %s --json adds engine_ns, hook_overhead_ns and its spread",
+    async (engine) => {
+      const r = await cli([
+        "bench",
+        "--policy",
+        "policies/newest_generation.baton",
+        "--engine",
+        engine,
+        "--rounds",
+        "1",
+        "--json",
+      ]);
+      expect(r.err).toBe("");
+      const j = JSON.parse(r.out) as Record<string, unknown>;
+      expect(Object.keys(j)).toEqual([
+        "ns_per_request",
+        "min",
+        "max",
+        "runs",
+        "listeners",
+        "engine",
+        "engine_ns",
+        "hook_overhead_ns",
+        "hook_overhead_spread_ns",
+      ]);
+      positive(j.ns_per_request);
+      positive(j.engine_ns);
+      expect(j.engine).toBe(engine);
+      expect(j.listeners).toBe(16);
+      // The overhead is a median of paired differences (not the difference of the two medians),
+      // so only its shape is checked: a finite number inside its own quartiles.
+      const over = j.hook_overhead_ns as number;
+      const [q1, q3] = j.hook_overhead_spread_ns as [number, number];
+      expect(Number.isFinite(over)).toBe(true);
+      expect(q1).toBeLessThanOrEqual(over + 0.1);
+      expect(over).toBeLessThanOrEqual(q3 + 0.1);
+    },
+  );
 
   it("text output names the file, the engine and the overhead; .s programs are accepted", async () => {
     const r = await cli(["bench", "--policy", PASS_S, "--rounds", "1", "--clock", "wall"]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^.*pass\.s \(interp\), 16 listeners: [\d.]+ ns\/request \(min [\d.]+ – max [\d.]+, 1 round, \d+ requests\)\n {2}program alone [\d.]+ ns\/run; hook overhead -?[\d.]+ ns\/request \(IQR -?[\d.]+ – -?[\d.]+ over 10 paired rounds(, within noise)?\)\n$/);
+    expect(r.out).toMatch(
+      /^.*pass\.s \(interp\), 16 listeners: [\d.]+ ns\/request \(min [\d.]+ – max [\d.]+, 1 round, \d+ requests\)\n {2}program alone [\d.]+ ns\/run; hook overhead -?[\d.]+ ns\/request \(IQR -?[\d.]+ – -?[\d.]+ over 10 paired rounds(, within noise)?\)\n$/,
+    );
   });
 
-  it.skipIf(!existsSync("test/fixtures/c/pass.o"))("ELF objects load through loadProgramFile (test/fixtures/c/pass.o)", async () => {
-    const r = await cli(["bench", "--policy", "test/fixtures/c/pass.o", "--engine", "jit", "--rounds", "1", "--json"]);
-    expect(r.err).toBe("");
-    positive((JSON.parse(r.out) as Record<string, unknown>).ns_per_request);
-  });
+  it.skipIf(!existsSync("test/fixtures/c/pass.o"))(
+    "ELF objects load through loadProgramFile (test/fixtures/c/pass.o)",
+    async () => {
+      const r = await cli([
+        "bench",
+        "--policy",
+        "test/fixtures/c/pass.o",
+        "--engine",
+        "jit",
+        "--rounds",
+        "1",
+        "--json",
+      ]);
+      expect(r.err).toBe("");
+      positive((JSON.parse(r.out) as Record<string, unknown>).ns_per_request);
+    },
+  );
 
   it.each([
     [["--policy", "a.baton", "--kernel-pick"], "not both"],
@@ -188,9 +233,13 @@ describe("hook-bench setup", () => {
 
   it("--state publishes a test's map writes: data maps and socket slots (cookies become listeners)", async () => {
     const plain = buildHookBench(await loadHookPolicy(GATE), engineByName("interp"), 2);
-    expect(run(plain, 100)).toEqual({ selected: 50, refused: 50, none: 0 }); // closed: new connections dropped; migrations pass and take the hash pick
+    // closed: new connections dropped; migrations pass and take the hash pick
+    expect(run(plain, 100)).toEqual({ selected: 50, refused: 50, none: 0 });
     const policy = await loadHookPolicy(GATE, "open");
-    expect(policy.state).toEqual([{ fd: 1, key: 0n, value: 1n }, { fd: 2, key: 5n, value: 9n }]);
+    expect(policy.state).toEqual([
+      { fd: 1, key: 0n, value: 1n },
+      { fd: 2, key: 5n, value: 9n },
+    ]);
     for (const engine of ["interp", "jit"]) {
       expect(run(buildHookBench(policy, engineByName(engine), 2), 100)).toEqual({ selected: 100, refused: 0, none: 0 });
     }
@@ -200,7 +249,9 @@ describe("hook-bench setup", () => {
     await expect(loadHookPolicy(GATE, "nope")).rejects.toThrow(/has no test named "nope"/);
     await expect(loadHookPolicy(PASS_S, "open")).rejects.toThrow(/is not a \.baton file/);
     const three = await loadHookPolicy(GATE, "three cookies");
-    expect(() => buildHookBench(three, engineByName("interp"), 2)).toThrow(/more than 2 listeners; give --listeners 3 or more/);
+    expect(() => buildHookBench(three, engineByName("interp"), 2)).toThrow(
+      /more than 2 listeners; give --listeners 3 or more/,
+    );
     const r = await cli(["bench", "--policy", GATE, "--state", "nope", "--rounds", "1"]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('expected one of (or a unique prefix of): "open", "three cookies"');
@@ -208,11 +259,23 @@ describe("hook-bench setup", () => {
   });
 
   it("--state through the CLI: the JSON shape is unchanged", async () => {
-    const r = await cli(["bench", "--policy", GATE, "--engine", "jit", "--listeners", "2", "--state", "open", "--rounds", "1", "--json"]);
+    const r = await cli([
+      "bench",
+      "--policy",
+      GATE,
+      "--engine",
+      "jit",
+      "--listeners",
+      "2",
+      "--state",
+      "open",
+      "--rounds",
+      "1",
+      "--json",
+    ]);
     expect(r.err).toBe("");
     const j = JSON.parse(r.out) as Record<string, unknown>;
     positive(j.ns_per_request);
     positive(j.engine_ns);
   });
 });
-

@@ -35,7 +35,12 @@ describe("compile without an output option", () => {
       const bin = join(tmp, `${name}.bin`);
       expect((await cli("compile", src, "-o", bin)).code).toBe(0);
       expect(r.out.trimEnd()).toBe(slotsAsHex(new Uint8Array(readFileSync(bin))));
-      expect(r.out.trimEnd().split("\n").every((l) => /^[0-9a-f]{16}$/.test(l))).toBe(true);
+      expect(
+        r.out
+          .trimEnd()
+          .split("\n")
+          .every((l) => /^[0-9a-f]{16}$/.test(l)),
+      ).toBe(true);
     });
   }
 });
@@ -46,8 +51,15 @@ describe("simulate --connections without --json", () => {
     writeFileSync(
       sc,
       JSON.stringify({
-        name: "small", seed: 3, port: 8080, durationMs: 3000, sysctls: { tcp_migrate_req: 1 },
-        listeners: [{ name: "a", backlog: 16, acceptRate: 1, listenAt: 0 }, { name: "b", backlog: 16, acceptRate: 100, listenAt: 0 }],
+        name: "small",
+        seed: 3,
+        port: 8080,
+        durationMs: 3000,
+        sysctls: { tcp_migrate_req: 1 },
+        listeners: [
+          { name: "a", backlog: 16, acceptRate: 1, listenAt: 0 },
+          { name: "b", backlog: 16, acceptRate: 100, listenAt: 0 },
+        ],
         clients: [{ name: "c", rate: 20, startMs: 0, count: 12 }],
         events: [{ at: 400, do: "close", listener: "a" }],
       }),
@@ -60,7 +72,9 @@ describe("simulate --connections without --json", () => {
     const lines = table!.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^id +client +src +hash +syn ms +listener +migrations +fate +by +cause +end ms$/);
     expect(lines.length).toBe(13);
-    const json = JSON.parse((await cli("simulate", sc, "--connections", "--json")).out) as { connectionRecords: { id: number; fate: string; migrations: unknown[] }[] };
+    const json = JSON.parse((await cli("simulate", sc, "--connections", "--json")).out) as {
+      connectionRecords: { id: number; fate: string; migrations: unknown[] }[];
+    };
     json.connectionRecords.forEach((rec, i) => {
       const cells = lines[i + 1]!.trim().split(/\s+/);
       expect(Number(cells[0])).toBe(rec.id);
@@ -69,7 +83,8 @@ describe("simulate --connections without --json", () => {
     // `a` accepts slowly and closes with connections queued: they migrate to `b`, and the rows say so.
     const moved = json.connectionRecords.filter((c) => c.migrations.length > 0).map((c) => c.id);
     expect(moved.length).toBeGreaterThan(0);
-    for (const l of lines.slice(1)) expect(l.includes("a->b@"), l).toBe(moved.includes(Number(l.trim().split(/\s+/)[0])));
+    for (const l of lines.slice(1))
+      expect(l.includes("a->b@"), l).toBe(moved.includes(Number(l.trim().split(/\s+/)[0])));
   });
 });
 
@@ -92,20 +107,28 @@ describe("--state TEST: a name or a unique prefix", () => {
 
   it("any prefix resolves exactly when it picks out one name", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom("a", "b", " ") }), { minLength: 1, maxLength: 6 }), fc.nat(), fc.nat(), (ns, i, cut) => {
-        const n = ns[i % ns.length]!;
-        const prefix = n.slice(0, 1 + (cut % n.length));
-        const hits = ns.filter((x) => x.startsWith(prefix));
-        let got: string | null = null;
-        try {
-          got = resolveTestName(prefix, ns, "f");
-        } catch (e) {
-          if (!(e instanceof UsageError)) throw e;
-        }
-        if (ns.includes(prefix)) expect(got).toBe(prefix);
-        else if (hits.length === 1) expect(got).toBe(hits[0]);
-        else expect(got).toBeNull();
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom("a", "b", " ") }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.nat(),
+        fc.nat(),
+        (ns, i, cut) => {
+          const n = ns[i % ns.length]!;
+          const prefix = n.slice(0, 1 + (cut % n.length));
+          const hits = ns.filter((x) => x.startsWith(prefix));
+          let got: string | null = null;
+          try {
+            got = resolveTestName(prefix, ns, "f");
+          } catch (e) {
+            if (!(e instanceof UsageError)) throw e;
+          }
+          if (ns.includes(prefix)) expect(got).toBe(prefix);
+          else if (hits.length === 1) expect(got).toBe(hits[0]);
+          else expect(got).toBeNull();
+        },
+      ),
     );
   });
 
@@ -116,9 +139,19 @@ describe("--state TEST: a name or a unique prefix", () => {
       [
         "map l: reuseport_sockarray<u32>[4]",
         "on select { select l[ctx.hash % 2] else pass }",
-        'test "spread over two a" {', "  l[0] = 11", "  l[1] = 12", "  expect connect { hash: 1 } => select 12", "}",
-        'test "spread over two b" {', "  l[0] = 21", "  expect connect { hash: 0 } => select 21", "}",
-        'test "single slot" {', "  l[0] = 31", "  expect connect { hash: 0 } => select 31", "}",
+        'test "spread over two a" {',
+        "  l[0] = 11",
+        "  l[1] = 12",
+        "  expect connect { hash: 1 } => select 12",
+        "}",
+        'test "spread over two b" {',
+        "  l[0] = 21",
+        "  expect connect { hash: 0 } => select 21",
+        "}",
+        'test "single slot" {',
+        "  l[0] = 31",
+        "  expect connect { hash: 0 } => select 31",
+        "}",
       ].join("\n"),
     );
     const ok = await cli("bench", "--policy", p, "--state", "spread over two b", "--rounds", "1", "--json");
@@ -146,7 +179,19 @@ describe("counts agree with their nouns", () => {
 
   it("baton test says (1 event) and (2 events); check says 1 map / 2 tests", async () => {
     const p = join(tmp, "events.baton");
-    writeFileSync(p, ['on select { pass }', 'test "one" {', "  expect connect { hash: 1 } => pass", "}", 'test "two" {', "  expect connect { hash: 1 } => pass", "  expect connect { hash: 2 } => pass", "}"].join("\n"));
+    writeFileSync(
+      p,
+      [
+        "on select { pass }",
+        'test "one" {',
+        "  expect connect { hash: 1 } => pass",
+        "}",
+        'test "two" {',
+        "  expect connect { hash: 1 } => pass",
+        "  expect connect { hash: 2 } => pass",
+        "}",
+      ].join("\n"),
+    );
     const r = await cli("test", p);
     expect(r.out).toContain("one (1 event)");
     expect(r.out).toContain("two (2 events)");
@@ -154,7 +199,16 @@ describe("counts agree with their nouns", () => {
     expect(c.out).toMatch(/0 maps, .*2 tests/);
     expect(c.out).not.toMatch(/\b1 \w+s\b/);
     const one = join(tmp, "one.baton");
-    writeFileSync(one, ["map m: array<u32, u32>[1]", "on select { pass }", 'test "t" {', "  expect connect { hash: 1 } => pass", "}"].join("\n"));
+    writeFileSync(
+      one,
+      [
+        "map m: array<u32, u32>[1]",
+        "on select { pass }",
+        'test "t" {',
+        "  expect connect { hash: 1 } => pass",
+        "}",
+      ].join("\n"),
+    );
     const c1 = await cli("check", one);
     expect(c1.out).toContain("1 map,");
     expect(c1.out).toContain("1 test");
@@ -163,7 +217,11 @@ describe("counts agree with their nouns", () => {
 });
 
 describe("a .bin that is not whole instructions: bytes in the right number", () => {
-  for (const [n, text] of [[1, "is 1 byte, not a whole number of 8-byte instructions (1 trailing byte)"], [9, "is 9 bytes, not a whole number of 8-byte instructions (1 trailing byte)"], [12, "is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)"]] as const) {
+  for (const [n, text] of [
+    [1, "is 1 byte, not a whole number of 8-byte instructions (1 trailing byte)"],
+    [9, "is 9 bytes, not a whole number of 8-byte instructions (1 trailing byte)"],
+    [12, "is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)"],
+  ] as const) {
     it(`${n} bytes`, async () => {
       const f = join(tmp, `odd${n}.bin`);
       writeFileSync(f, new Uint8Array(n));

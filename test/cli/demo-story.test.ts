@@ -5,18 +5,58 @@ import { describe, expect, it } from "vitest";
 import { inFlightSentence, type StoryCounts } from "../../src/cli/demo-story.js";
 
 const counts = fc
-  .record({ reset: fc.nat(500), timedOut: fc.nat(3), programDrops: fc.nat(3), migratedToNew: fc.nat(300), migratedToOld: fc.nat(300), closingShare: fc.double({ min: 0, max: 1, noNaN: true }) })
-  .map(({ closingShare, ...c }): StoryCounts => ({ ...c, migratedToClosingOld: Math.floor(c.migratedToOld * closingShare) }));
+  .record({
+    reset: fc.nat(500),
+    timedOut: fc.nat(3),
+    programDrops: fc.nat(3),
+    migratedToNew: fc.nat(300),
+    migratedToOld: fc.nat(300),
+    closingShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
+  .map(({ closingShare, ...c }): StoryCounts => ({
+    ...c,
+    migratedToClosingOld: Math.floor(c.migratedToOld * closingShare),
+  }));
 
 describe("inFlightSentence", () => {
   it("the three shapes of the demo", () => {
     const base = { timedOut: 0, programDrops: 0 };
-    expect(inFlightSentence("no migration", { ...base, reset: 212, migratedToNew: 0, migratedToOld: 0, migratedToClosingOld: 0 })).toBe("no migration: 212 connections reset.");
-    expect(inFlightSentence("no migration", { ...base, reset: 1, migratedToNew: 0, migratedToOld: 0, migratedToClosingOld: 0 })).toBe("no migration: 1 connection reset.");
-    expect(inFlightSentence("kernel pick", { ...base, reset: 0, migratedToNew: 120, migratedToOld: 96, migratedToClosingOld: 96 })).toBe(
-      "kernel pick: 0 reset, 96 moved to old-generation listeners that later closed, 120 to the new generation.",
-    );
-    expect(inFlightSentence("migrate_to_newest", { ...base, reset: 0, migratedToNew: 907, migratedToOld: 0, migratedToClosingOld: 0 })).toBe("migrate_to_newest: 0 reset, all 907 moved to the new generation.");
+    expect(
+      inFlightSentence("no migration", {
+        ...base,
+        reset: 212,
+        migratedToNew: 0,
+        migratedToOld: 0,
+        migratedToClosingOld: 0,
+      }),
+    ).toBe("no migration: 212 connections reset.");
+    expect(
+      inFlightSentence("no migration", {
+        ...base,
+        reset: 1,
+        migratedToNew: 0,
+        migratedToOld: 0,
+        migratedToClosingOld: 0,
+      }),
+    ).toBe("no migration: 1 connection reset.");
+    expect(
+      inFlightSentence("kernel pick", {
+        ...base,
+        reset: 0,
+        migratedToNew: 120,
+        migratedToOld: 96,
+        migratedToClosingOld: 96,
+      }),
+    ).toBe("kernel pick: 0 reset, 96 moved to old-generation listeners that later closed, 120 to the new generation.");
+    expect(
+      inFlightSentence("migrate_to_newest", {
+        ...base,
+        reset: 0,
+        migratedToNew: 907,
+        migratedToOld: 0,
+        migratedToClosingOld: 0,
+      }),
+    ).toBe("migrate_to_newest: 0 reset, all 907 moved to the new generation.");
   });
 
   it("mentions every loss and accounts for every migration", () => {

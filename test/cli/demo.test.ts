@@ -95,9 +95,13 @@ describe("baton demo", () => {
       expect(sentences[0]).toBe(`no migration: ${none.reset} connections reset.`);
       expect(pick.migratedToClosingOld).toBeGreaterThan(0);
       expect(pick.migratedToClosingOld).toBeLessThanOrEqual(pick.migratedToOld);
-      expect(sentences[1]).toContain(`kernel pick: ${pick.reset} reset, ${pick.migratedToClosingOld} moved to old-generation listeners that later closed`);
+      expect(sentences[1]).toContain(
+        `kernel pick: ${pick.reset} reset, ${pick.migratedToClosingOld} moved to old-generation listeners that later closed`,
+      );
       expect(sentences[1]).toContain(`, ${pick.migratedToNew} to the new generation.`);
-      expect(sentences[2]).toBe(`migrate_to_newest: ${policy.reset} reset, all ${policy.migratedToNew} moved to the new generation.`);
+      expect(sentences[2]).toBe(
+        `migrate_to_newest: ${policy.reset} reset, all ${policy.migratedToNew} moved to the new generation.`,
+      );
     }
   });
 

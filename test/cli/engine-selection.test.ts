@@ -28,28 +28,39 @@ const CASES = [
 ] as const;
 
 describe("the engine a policy runs on", () => {
-  it.each(CASES)("--engine %s, --no-verify %s: %s, and the factory builds that engine", async (engine, noVerify, label) => {
-    const p = await loadVerifiedProgram(POLICY, { ...quiet, command: "test", noVerify });
-    const selected = engineFor(p, engine);
-    expect(selected.label).toBe(label);
-    const mem = new AddressSpace();
-    const maps = new MapTable(mem);
-    for (const spec of p.maps) maps.create(spec);
-    const built = selected.factory(relocate(p.insns, maps), { mem, helpers: new Map() }) as Partial<JitEngine>;
-    expect(built.mode).toBe(engine === "interp" ? undefined : noVerify ? "checked" : "trusted");
-  });
+  it.each(CASES)(
+    "--engine %s, --no-verify %s: %s, and the factory builds that engine",
+    async (engine, noVerify, label) => {
+      const p = await loadVerifiedProgram(POLICY, { ...quiet, command: "test", noVerify });
+      const selected = engineFor(p, engine);
+      expect(selected.label).toBe(label);
+      const mem = new AddressSpace();
+      const maps = new MapTable(mem);
+      for (const spec of p.maps) maps.create(spec);
+      const built = selected.factory(relocate(p.insns, maps), { mem, helpers: new Map() }) as Partial<JitEngine>;
+      expect(built.mode).toBe(engine === "interp" ? undefined : noVerify ? "checked" : "trusted");
+    },
+  );
 
-  it.each(CASES)("simulate, run, bench and demo agree: --engine %s, --no-verify %s -> %s", async (engine, noVerify, label) => {
-    const nv = noVerify ? ["--no-verify"] : [];
-    expect((await loadPolicyFile(POLICY, engine, { ...quiet, noVerify })).engine.label).toBe(label);
-    const run = await cli("run", POLICY, "--engine", engine, ...nv, "--json");
-    expect((JSON.parse(run.out) as { engine: string }).engine).toBe(label);
-    const bench = await cli("bench", "--policy", POLICY, "--engine", engine, ...nv, "--rounds", "1");
-    expect(bench.out).toContain(`${POLICY} (${label}),`);
-    const demo = await cli("demo", "--policy", POLICY, "--engine", engine, ...nv, "--json");
-    const cols = (JSON.parse(demo.out) as { columns: { variant: string; engine: string | null }[] }).columns;
-    expect(cols.map((c) => [c.variant, c.engine])).toEqual([["no-migration", null], ["kernel-pick", null], ["policy", label]]);
-  }, 60_000);
+  it.each(CASES)(
+    "simulate, run, bench and demo agree: --engine %s, --no-verify %s -> %s",
+    async (engine, noVerify, label) => {
+      const nv = noVerify ? ["--no-verify"] : [];
+      expect((await loadPolicyFile(POLICY, engine, { ...quiet, noVerify })).engine.label).toBe(label);
+      const run = await cli("run", POLICY, "--engine", engine, ...nv, "--json");
+      expect((JSON.parse(run.out) as { engine: string }).engine).toBe(label);
+      const bench = await cli("bench", "--policy", POLICY, "--engine", engine, ...nv, "--rounds", "1");
+      expect(bench.out).toContain(`${POLICY} (${label}),`);
+      const demo = await cli("demo", "--policy", POLICY, "--engine", engine, ...nv, "--json");
+      const cols = (JSON.parse(demo.out) as { columns: { variant: string; engine: string | null }[] }).columns;
+      expect(cols.map((c) => [c.variant, c.engine])).toEqual([
+        ["no-migration", null],
+        ["kernel-pick", null],
+        ["policy", label],
+      ]);
+    },
+    60_000,
+  );
 
   it("demo's own policy runs on the trusted JIT for --engine jit (it ran the checked one before)", async () => {
     const demo = await cli("demo", "--engine", "jit", "--json");

@@ -12,7 +12,11 @@ import { VerifyError } from "../../src/errors.js";
 import { writeElfFile } from "../../src/elf/index.js";
 import { assemble } from "../../src/vm/asm/assembler.js";
 import { decode } from "../../src/vm/isa.js";
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../../src/vm/program-type.js";
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+} from "../../src/vm/program-type.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -41,7 +45,9 @@ writeElfFile(BAD_O, decode(assemble("mov %r0, %r2\nand %r0, 0\nadd %r0, 1\nexit\
 /** The rejection as every gate prints it: the error at the instruction, then the opt-out note. */
 const refusedObject = (err: string, command: string): void => {
   expect(err).toMatch(new RegExp(`^${esc(BAD_O)}: insn 0: error: R2 !read_ok\\n`));
-  expect(err).toContain(`note: baton ${command} only takes programs Baton's verifier accepts; \`baton verify ${BAD_O}\``);
+  expect(err).toContain(
+    `note: baton ${command} only takes programs Baton's verifier accepts; \`baton verify ${BAD_O}\``,
+  );
   expect(err).not.toContain("warning");
 };
 const WARNING = `${BAD_O}: warning: not verified (--no-verify)`;
@@ -58,7 +64,9 @@ writeFileSync(
 );
 const refusedBig = (err: string, command: string): void => {
   // At a line of the loop nest, with the caret (which instruction exhausts the budget is the verifier's business).
-  expect(err).toMatch(new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large\\. Processed 1000001 insn\\n.*\\n *\\^`));
+  expect(err).toMatch(
+    new RegExp(`${esc(BIG)}:[4-9]:\\d+: error: BPF program is too large\\. Processed 1000001 insn\\n.*\\n *\\^`),
+  );
   expect(err).toContain(`note: baton ${command} only takes programs Baton's verifier accepts`);
   // Every loop of a policy has a constant bound: "bound them more tightly" would be false advice.
   expect(err).not.toMatch(/more tightly/);
@@ -124,7 +132,8 @@ describe("the verifier gate", () => {
     const n = await cli("demo", "--policy", BAD_O, "--no-verify", "--json");
     expect(n.code).toBe(0);
     expect(n.err).toContain(WARNING);
-    const cols = (JSON.parse(n.out) as { columns: { variant: string; policy: string | null; engine: string | null }[] }).columns;
+    const cols = (JSON.parse(n.out) as { columns: { variant: string; policy: string | null; engine: string | null }[] })
+      .columns;
     expect(cols.find((c) => c.variant === "policy")).toMatchObject({ policy: BAD_O, engine: "interp" });
   }, 60_000);
 
@@ -163,12 +172,22 @@ describe("the verifier gate", () => {
   }, 240_000);
 
   it("the advice rule: a policy's exhausted budget never says 'bound them more tightly'; other hints pass through", () => {
-    const budget = new VerifyError("verify.too-large", "BPF program is too large. Processed 1000001 insn", { insn: 3 }, "the loops do not converge within the kernel's budget; bound them more tightly");
+    const budget = new VerifyError(
+      "verify.too-large",
+      "BPF program is too large. Processed 1000001 insn",
+      { insn: 3 },
+      "the loops do not converge within the kernel's budget; bound them more tightly",
+    );
     expect(rejectionHint(budget, "baton")).toMatch(/^every loop of a policy has a constant bound/);
     // An object or assembly may loop on an unknown bound: the verifier's hint stands (it decides).
     expect(rejectionHint(budget, "elf")).toBe(budget.hint);
     // Budget advice that does not claim an unknown bound stands.
-    const merge = new VerifyError("verify.too-large", budget.message, { insn: 3 }, "keep fewer values alive across iterations");
+    const merge = new VerifyError(
+      "verify.too-large",
+      budget.message,
+      { insn: 3 },
+      "keep fewer values alive across iterations",
+    );
     expect(rejectionHint(merge, "baton")).toBe(merge.hint);
     const other = new VerifyError("verify.uninit-reg", "R2 !read_ok", { insn: 0 }, "initialize it first");
     expect(rejectionHint(other, "baton")).toBe("initialize it first");
@@ -176,7 +195,13 @@ describe("the verifier gate", () => {
 
   it("a verified policy passes every gate without a warning", async () => {
     const p = "policies/newest_generation.baton";
-    for (const argv of [["run", p], ["test", p], ["compile", p, "--json"], ["simulate", SCENARIO, "--policy", p], ["bench", "--policy", p, "--rounds", "1"]]) {
+    for (const argv of [
+      ["run", p],
+      ["test", p],
+      ["compile", p, "--json"],
+      ["simulate", SCENARIO, "--policy", p],
+      ["bench", "--policy", p, "--rounds", "1"],
+    ]) {
       const r = await cli(...argv);
       expect({ argv, code: r.code, err: r.err }).toEqual({ argv, code: 0, err: "" });
     }

@@ -9,7 +9,16 @@
  * The named regression tests below are extreme inputs that once crashed or hung a reader.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -47,7 +56,9 @@ async function expectClean(argv: readonly string[], file: string | null, what: s
     r = await cli(argv);
   } catch (e) {
     // main() rethrows only what is not a BatonError: the CLI would print "internal error".
-    throw new Error(`${what}: baton ${argv.join(" ")} threw ${(e as Error).name}: ${(e as Error).message}`);
+    throw new Error(`${what}: baton ${argv.join(" ")} threw ${(e as Error).name}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const ctx = `${what}: baton ${argv.join(" ")} -> exit ${r.code}\nstdout: ${r.out.slice(0, 400)}\nstderr: ${r.err.slice(0, 400)}`;
   expect([0, 1, 2], ctx).toContain(r.code);
@@ -55,7 +66,8 @@ async function expectClean(argv: readonly string[], file: string | null, what: s
   expect(r.ms, ctx).toBeLessThan(RUN_MS);
   if (r.code === 2) expect(r.err, ctx).toMatch(/error: [\s\S]*usage:/);
   // Located: names the input, or a source line (an ELF object's C file, from its line info).
-  if (r.code === 1 && file !== null && !(r.out + r.err).includes(file)) expect(r.out + r.err, ctx).toMatch(/^\S+:\d+:\d+: error: /m);
+  if (r.code === 1 && file !== null && !(r.out + r.err).includes(file))
+    expect(r.out + r.err, ctx).toMatch(/^\S+:\d+:\d+: error: /m);
   return r;
 }
 
@@ -111,17 +123,106 @@ function mutate(r: Rng, a: Uint8Array, corpus: readonly Uint8Array[], tokens: re
 }
 
 const text = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
-const filesIn = (dir: string, ext: string): string[] => readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => join(dir, f));
+const filesIn = (dir: string, ext: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => join(dir, f));
 
 const POLICIES = filesIn("policies", ".baton");
-const ASM = [...filesIn("test/golden/disasm", ".s"), ...filesIn("test/golden/verifier", ".s").slice(0, 20), "examples/least_loaded.s"];
+const ASM = [
+  ...filesIn("test/golden/disasm", ".s"),
+  ...filesIn("test/golden/verifier", ".s").slice(0, 20),
+  "examples/least_loaded.s",
+];
 const ELF = filesIn("test/fixtures/c", ".o");
 const SCENARIOS = filesIn("scenarios", ".json").filter((f) => !f.endsWith("schema.json"));
 
-const POLICY_TOKENS = ["(", ")", "{", "}", "[", "]", ",", ";", " + ", " && ", " ?? ", " as u8", "-", "!", "99999999999999999999999", "0x", "\"", "on select {", "fn f(", "let", "if ", "else ", "for i in 0..", "(".repeat(200), "a + ".repeat(300), "\u0000", "é", "\n"];
-const ASM_TOKENS = ["r11", "r10 = 1", "goto -1", "goto +32767", "call 99999", "exit", "lddw", "*(u64 *)(r10 -520) = r1", "0x", "-", "\n", ":", "# maps: 1:array:4:8:4", "# maps: 1:zz", "%", "\u0000"];
-const JSON_TOKENS = ["{", "}", "[", "]", ",", ":", "\"", "null", "-1", "1e308", "1e15", "0", "0.0000001", "NaN", "[".repeat(500), "\"count\": 1e12,", "\"sampleMs\": 0,", "\"durationMs\": 1e15,", "\"rate\": 1e300,", "\\u0000"];
-const DATA_TOKENS = ["-- asm", "-- raw", "-- mem", "-- result", "-- error", "-- bogus", "0x", "zz", "exit", "r0 = ", "\n", "ffffffffffffffffff", "#"];
+const POLICY_TOKENS = [
+  "(",
+  ")",
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ";",
+  " + ",
+  " && ",
+  " ?? ",
+  " as u8",
+  "-",
+  "!",
+  "99999999999999999999999",
+  "0x",
+  '"',
+  "on select {",
+  "fn f(",
+  "let",
+  "if ",
+  "else ",
+  "for i in 0..",
+  "(".repeat(200),
+  "a + ".repeat(300),
+  "\u0000",
+  "é",
+  "\n",
+];
+const ASM_TOKENS = [
+  "r11",
+  "r10 = 1",
+  "goto -1",
+  "goto +32767",
+  "call 99999",
+  "exit",
+  "lddw",
+  "*(u64 *)(r10 -520) = r1",
+  "0x",
+  "-",
+  "\n",
+  ":",
+  "# maps: 1:array:4:8:4",
+  "# maps: 1:zz",
+  "%",
+  "\u0000",
+];
+const JSON_TOKENS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  '"',
+  "null",
+  "-1",
+  "1e308",
+  "1e15",
+  "0",
+  "0.0000001",
+  "NaN",
+  "[".repeat(500),
+  '"count": 1e12,',
+  '"sampleMs": 0,',
+  '"durationMs": 1e15,',
+  '"rate": 1e300,',
+  "\\u0000",
+];
+const DATA_TOKENS = [
+  "-- asm",
+  "-- raw",
+  "-- mem",
+  "-- result",
+  "-- error",
+  "-- bogus",
+  "0x",
+  "zz",
+  "exit",
+  "r0 = ",
+  "\n",
+  "ffffffffffffffffff",
+  "#",
+];
 
 /** Small scenarios: the shipped ones with client counts cut to 200, so a valid mutant runs fast. */
 function smallScenario(p: string): Uint8Array {
@@ -137,7 +238,14 @@ function smallScenario(p: string): Uint8Array {
  * Mutate `corpus` `n` times into files named `stem-i.ext`, and run `argv(file)` on each.
  * Returns the exit codes seen (so a test can tell the inputs reached past the first check).
  */
-async function fuzz(opts: { seed: number; n: number; corpus: readonly Uint8Array[]; tokens: readonly string[]; ext: string; argv: (f: string, r: Rng) => string[] }): Promise<Map<number, number>> {
+async function fuzz(opts: {
+  seed: number;
+  n: number;
+  corpus: readonly Uint8Array[];
+  tokens: readonly string[];
+  ext: string;
+  argv: (f: string, r: Rng) => string[];
+}): Promise<Map<number, number>> {
   const r = rng(opts.seed);
   const codes = new Map<number, number>();
   const dir = join(tmp, `${opts.ext.replace(/\W/g, "")}-${opts.seed}`);
@@ -169,7 +277,11 @@ async function binCorpus(): Promise<Uint8Array[]> {
 describe("fuzz: every reader ends in 0, 1 or 2 with a located message", () => {
   it(".baton sources (check, test, compile --json)", async () => {
     const codes = await fuzz({
-      seed: 1901, n: 50, corpus: POLICIES.map(text), tokens: POLICY_TOKENS, ext: ".baton",
+      seed: 1901,
+      n: 50,
+      corpus: POLICIES.map(text),
+      tokens: POLICY_TOKENS,
+      ext: ".baton",
       argv: (f, r) => {
         const cmd = r.pick(["check", "test", "compile"]);
         return [cmd, f, ...(cmd === "compile" ? [r.pick(["--json", "--asm", "--annotate"])] : [])];
@@ -180,36 +292,78 @@ describe("fuzz: every reader ends in 0, 1 or 2 with a located message", () => {
 
   it(".s assembly (asm, verify, run)", async () => {
     await fuzz({
-      seed: 1902, n: 40, corpus: ASM.map(text), tokens: ASM_TOKENS, ext: ".s",
-      argv: (f, r) => r.pick([["asm", f], ["verify", f], ["run", f, "--budget", "20000"], ["disasm", f]]),
+      seed: 1902,
+      n: 40,
+      corpus: ASM.map(text),
+      tokens: ASM_TOKENS,
+      ext: ".s",
+      argv: (f, r) =>
+        r.pick([
+          ["asm", f],
+          ["verify", f],
+          ["run", f, "--budget", "20000"],
+          ["disasm", f],
+        ]),
     });
   }, 60_000);
 
   it(".bin raw bytecode (disasm, verify, run)", async () => {
     const corpus = await binCorpus();
     await fuzz({
-      seed: 1903, n: 40, corpus, tokens: ["\u0095\u0000\u0000\u0000\u0000\u0000\u0000\u0000", "\u0018", "\u0085\u0000\u0000\u0000\u00ff\u00ff\u00ff\u00ff", "\u0000".repeat(7)], ext: ".bin",
-      argv: (f, r) => r.pick([["disasm", f], ["verify", f], ["run", f, "--budget", "20000"], ["disasm", f, "--hex"]]),
+      seed: 1903,
+      n: 40,
+      corpus,
+      tokens: [
+        "\u0095\u0000\u0000\u0000\u0000\u0000\u0000\u0000",
+        "\u0018",
+        "\u0085\u0000\u0000\u0000\u00ff\u00ff\u00ff\u00ff",
+        "\u0000".repeat(7),
+      ],
+      ext: ".bin",
+      argv: (f, r) =>
+        r.pick([
+          ["disasm", f],
+          ["verify", f],
+          ["run", f, "--budget", "20000"],
+          ["disasm", f, "--hex"],
+        ]),
     });
   }, 60_000);
 
   it(".o ELF objects (disasm, verify, run)", async () => {
     await fuzz({
-      seed: 1904, n: 40, corpus: ELF.map(text), tokens: ["\u007fELF", "\u0000".repeat(16), "\u00ff".repeat(8), ".maps", "license", "sk_reuseport"], ext: ".o",
-      argv: (f, r) => r.pick([["disasm", f], ["verify", f], ["run", f, "--json"]]),
+      seed: 1904,
+      n: 40,
+      corpus: ELF.map(text),
+      tokens: ["\u007fELF", "\u0000".repeat(16), "\u00ff".repeat(8), ".maps", "license", "sk_reuseport"],
+      ext: ".o",
+      argv: (f, r) =>
+        r.pick([
+          ["disasm", f],
+          ["verify", f],
+          ["run", f, "--json"],
+        ]),
     });
   }, 60_000);
 
   it("scenario JSON (simulate, --json)", async () => {
     const codes = await fuzz({
-      seed: 1905, n: 40, corpus: SCENARIOS.map(smallScenario), tokens: JSON_TOKENS, ext: ".json",
+      seed: 1905,
+      n: 40,
+      corpus: SCENARIOS.map(smallScenario),
+      tokens: JSON_TOKENS,
+      ext: ".json",
       argv: (f, r) => ["simulate", f, ...(r.int(2) === 0 ? ["--json"] : [])],
     });
     expect(codes.get(1) ?? 0).toBeGreaterThan(10);
   }, 60_000);
 
   it("conformance .data files", async () => {
-    const corpus = readdirSync(CONFORMANCE_DIR).filter((f) => f.endsWith(".data")).sort().slice(0, 60).map((f) => text(join(CONFORMANCE_DIR, f)));
+    const corpus = readdirSync(CONFORMANCE_DIR)
+      .filter((f) => f.endsWith(".data"))
+      .sort()
+      .slice(0, 60)
+      .map((f) => text(join(CONFORMANCE_DIR, f)));
     await fuzz({ seed: 1906, n: 40, corpus, tokens: DATA_TOKENS, ext: ".data", argv: (f) => ["conformance", f] });
   }, 60_000);
 
@@ -223,10 +377,84 @@ describe("fuzz: every reader ends in 0, 1 or 2 with a located message", () => {
       copyFileSync(f, to);
       return to;
     };
-    const files = [copy(POLICIES[0]!), copy(ASM[0]!), copy(ELF[0]!), copy(SCENARIOS[0]!), join(tmp, "missing.baton"), tmp, ""];
-    const flags = ["--json", "--engine", "--budget", "--mem", "--mem-file", "--hash", "--migrate", "--listeners", "--len", "--cpu", "--seed", "--program", "--style", "--labels", "--hex", "--attach", "--map", "--type", "--log-level", "--strict", "--unprivileged", "--verbose", "--connections", "--no-verify", "--asm", "--annotate", "-o", "--elf", "--", "-x", "--bogus"];
-    const values = ["", "0", "-1", "1e9", "99999999999999999999", "0x", "0xffffffffffffffff", "jit", "interp", "nope", "established", "kernel", "1:array:4:4:4", "1:zz", "a b", "aabb01", "zz", "\u0000", "=", "select"];
-    const commands = ["asm", "check", "compile", "disasm", "run", "simulate", "test", "verify", "conformance", "help", "nope", "--help"];
+    const files = [
+      copy(POLICIES[0]!),
+      copy(ASM[0]!),
+      copy(ELF[0]!),
+      copy(SCENARIOS[0]!),
+      join(tmp, "missing.baton"),
+      tmp,
+      "",
+    ];
+    const flags = [
+      "--json",
+      "--engine",
+      "--budget",
+      "--mem",
+      "--mem-file",
+      "--hash",
+      "--migrate",
+      "--listeners",
+      "--len",
+      "--cpu",
+      "--seed",
+      "--program",
+      "--style",
+      "--labels",
+      "--hex",
+      "--attach",
+      "--map",
+      "--type",
+      "--log-level",
+      "--strict",
+      "--unprivileged",
+      "--verbose",
+      "--connections",
+      "--no-verify",
+      "--asm",
+      "--annotate",
+      "-o",
+      "--elf",
+      "--",
+      "-x",
+      "--bogus",
+    ];
+    const values = [
+      "",
+      "0",
+      "-1",
+      "1e9",
+      "99999999999999999999",
+      "0x",
+      "0xffffffffffffffff",
+      "jit",
+      "interp",
+      "nope",
+      "established",
+      "kernel",
+      "1:array:4:4:4",
+      "1:zz",
+      "a b",
+      "aabb01",
+      "zz",
+      "\u0000",
+      "=",
+      "select",
+    ];
+    const commands = [
+      "asm",
+      "check",
+      "compile",
+      "disasm",
+      "run",
+      "simulate",
+      "test",
+      "verify",
+      "conformance",
+      "help",
+      "nope",
+      "--help",
+    ];
     for (let i = 0; i < 90; i++) {
       const argv: string[] = [r.pick(commands)];
       const n = r.int(5);
@@ -237,14 +465,16 @@ describe("fuzz: every reader ends in 0, 1 or 2 with a located message", () => {
         else argv.push(r.pick(values));
       }
       // Outputs only into the scratch directory; the kernel comparison and benches stay out.
-      for (let k = 0; k < argv.length; k++) if (argv[k] === "-o" || argv[k] === "--elf") argv.splice(k + 1, 0, join(tmp, `out${i}`));
+      for (let k = 0; k < argv.length; k++)
+        if (argv[k] === "-o" || argv[k] === "--elf") argv.splice(k + 1, 0, join(tmp, `out${i}`));
       await expectClean(argv, null, `flags ${i}`);
     }
   }, 60_000);
 });
 
 /** A policy whose `on select` binds `x` to `expr` (and uses it). */
-const policyWith = (expr: string): string => `on select {\n  let a = ctx.hash\n  let x = ${expr}\n  if x > 7 { drop }\n  pass\n}\n`;
+const policyWith = (expr: string): string =>
+  `on select {\n  let a = ctx.hash\n  let x = ${expr}\n  if x > 7 { drop }\n  pass\n}\n`;
 
 function write(name: string, body: string): string {
   const f = join(tmp, name);
@@ -256,11 +486,16 @@ describe("regressions: the extreme inputs of issue 19", () => {
   it(`${MAX_EXPR_DEPTH} nested parentheses compile; one more is parse.too-deep at the parenthesis that crosses the limit`, async () => {
     const ok = write("paren-ok.baton", policyWith(`${"(".repeat(MAX_EXPR_DEPTH)}a${")".repeat(MAX_EXPR_DEPTH)}`));
     expect((await expectClean(["check", ok], ok, "parens")).code).toBe(0);
-    const deep = write("paren-deep.baton", policyWith(`${"(".repeat(MAX_EXPR_DEPTH + 1)}a${")".repeat(MAX_EXPR_DEPTH + 1)}`));
+    const deep = write(
+      "paren-deep.baton",
+      policyWith(`${"(".repeat(MAX_EXPR_DEPTH + 1)}a${")".repeat(MAX_EXPR_DEPTH + 1)}`),
+    );
     const r = await expectClean(["check", deep], deep, "parens + 1");
     expect(r.code).toBe(1);
     // "  let x = " is 10 columns: the first `(` is column 11, the one past the limit 11 + 1000.
-    expect(r.err).toContain(`${deep}:3:${11 + MAX_EXPR_DEPTH}: error: expression nests more than ${MAX_EXPR_DEPTH} levels deep`);
+    expect(r.err).toContain(
+      `${deep}:3:${11 + MAX_EXPR_DEPTH}: error: expression nests more than ${MAX_EXPR_DEPTH} levels deep`,
+    );
   });
 
   it("95 nested parentheses (the reported crash) compile", async () => {
@@ -290,11 +525,17 @@ describe("regressions: the extreme inputs of issue 19", () => {
 
   it("functions inlined into each other, each nesting deep: codegen.too-deep at a policy line, not a crash", async () => {
     let src = "";
-    for (let i = 0; i < 12; i++) src += `fn f${i}(x: u32) -> u32 {\n  return ${"~(".repeat(450)}${i === 11 ? "x" : `f${i + 1}(x)`}${")".repeat(450)}\n}\n`;
-    const f = write("inline-chain.baton", `${src}on select {\n  let y = f0(ctx.hash)\n  if y > 1 { drop }\n  pass\n}\n`);
+    for (let i = 0; i < 12; i++)
+      src += `fn f${i}(x: u32) -> u32 {\n  return ${"~(".repeat(450)}${i === 11 ? "x" : `f${i + 1}(x)`}${")".repeat(450)}\n}\n`;
+    const f = write(
+      "inline-chain.baton",
+      `${src}on select {\n  let y = f0(ctx.hash)\n  if y > 1 { drop }\n  pass\n}\n`,
+    );
     const r = await expectClean(["compile", f, "--json"], f, "inline chain");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`${f}:\\d+:\\d+: error: functions inlined into each other nest too deeply to generate`));
+    expect(r.err).toMatch(
+      new RegExp(`${f}:\\d+:\\d+: error: functions inlined into each other nest too deeply to generate`),
+    );
   });
 
   it("a 3,000-term and a 100,000-term chain (left-associative) never crash", async () => {
@@ -315,18 +556,26 @@ describe("regressions: the extreme inputs of issue 19", () => {
   }, 60_000);
 
   it(`blocks nest at most ${MAX_STMT_DEPTH} levels; else-if arms do not nest`, async () => {
-    const blocks = write("blocks.baton", `on select {\n${"{ ".repeat(MAX_STMT_DEPTH - 1)}let y = ctx.hash${" }".repeat(MAX_STMT_DEPTH - 1)}\n pass\n}\n`);
+    const blocks = write(
+      "blocks.baton",
+      `on select {\n${"{ ".repeat(MAX_STMT_DEPTH - 1)}let y = ctx.hash${" }".repeat(MAX_STMT_DEPTH - 1)}\n pass\n}\n`,
+    );
     expect((await expectClean(["compile", blocks, "--json"], blocks, "blocks")).code).toBe(0);
     const deeper = write("blocks-deep.baton", `on select {\n${"{ ".repeat(10_000)}${" }".repeat(10_000)}\n pass\n}\n`);
     const r = await expectClean(["compile", deeper, "--json"], deeper, "10,000 blocks");
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${deeper}:2:${2 * MAX_STMT_DEPTH - 1}: error: statements nest more than ${MAX_STMT_DEPTH} levels deep`);
+    expect(r.err).toContain(
+      `${deeper}:2:${2 * MAX_STMT_DEPTH - 1}: error: statements nest more than ${MAX_STMT_DEPTH} levels deep`,
+    );
     let arms = "let h = ctx.hash\n";
     for (let i = 0; i < 5000; i++) arms += `${i > 0 ? " else " : ""}if h == ${i} { drop }`;
     const elif = write("elif.baton", `on select {\n${arms}\n pass\n}\n`);
     const re = await expectClean(["compile", elif, "--json"], elif, "5,000 else-if arms");
     expect(re.code, re.err).toBe(0);
-    const ifs = write("ifs.baton", `on select {\n${"if ctx.hash > 1 { ".repeat(MAX_STMT_DEPTH - 1)}drop${" }".repeat(MAX_STMT_DEPTH - 1)}\n pass\n}\n`);
+    const ifs = write(
+      "ifs.baton",
+      `on select {\n${"if ctx.hash > 1 { ".repeat(MAX_STMT_DEPTH - 1)}drop${" }".repeat(MAX_STMT_DEPTH - 1)}\n pass\n}\n`,
+    );
     expect((await expectClean(["compile", ifs, "--json"], ifs, "nested ifs")).code).toBe(0);
   });
 
@@ -350,11 +599,15 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const fine = write("sample-fine.json", JSON.stringify({ ...base, sampleMs: 0.001 }));
     const r3 = await expectClean(["simulate", fine, "--json"], fine, "sampleMs 0.001");
     expect(r3.code).toBe(1);
-    expect(r3.err).toMatch(/\/sampleMs: sampling every 0\.001 ms over [\d,]+ ms records [\d,]+ samples per listener; the limit is 100,000: raise sampleMs to at least/);
+    expect(r3.err).toMatch(
+      /\/sampleMs: sampling every 0\.001 ms over [\d,]+ ms records [\d,]+ samples per listener; the limit is 100,000: raise sampleMs to at least/,
+    );
     const many = write("many.json", JSON.stringify({ ...base, clients: [{ count: 6e6 }, { count: 6e6 }] }));
     const r4 = await expectClean(["simulate", many], many, "12M connections");
     expect(r4.code).toBe(1);
-    expect(r4.err).toContain("/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000");
+    expect(r4.err).toContain(
+      "/clients/1/count: the clients up to here open 12,000,000 connections; a scenario may open at most 10,000,000",
+    );
     const longName = write("long-name.json", JSON.stringify({ ...base, listeners: [{ name: "L".repeat(1_000_000) }] }));
     const r6 = await expectClean(["simulate", longName], longName, "a 1,000,000-character listener name");
     expect(r6.code).toBe(1);
@@ -362,7 +615,9 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const kept = write("kept.json", JSON.stringify({ ...base, clients: [{ count: 600_000 }] }));
     const r5 = await expectClean(["simulate", kept, "--connections"], kept, "--connections with 600,000");
     expect(r5.code).toBe(1);
-    expect(r5.err).toContain("/clients: --connections keeps all 600,000 connection records in memory; the limit is 500,000: stream them with --ndjson FILE instead");
+    expect(r5.err).toContain(
+      "/clients: --connections keeps all 600,000 connection records in memory; the limit is 500,000: stream them with --ndjson FILE instead",
+    );
   });
 
   it("run --budget is capped, so an endless loop ends in bounded time", async () => {
@@ -381,7 +636,9 @@ describe("regressions: the extreme inputs of issue 19", () => {
     const r = await expectClean(["check", f], f, "huge source");
     expect(r.code).toBe(1);
     // 19 characters on line 1, then 1,024 a line: the 4,194,305th character is on line 4,097.
-    expect(r.err).toMatch(new RegExp(`${f}:4097:\\d+: error: the policy is [\\d,]+ characters; the limit is 4,194,304`));
+    expect(r.err).toMatch(
+      new RegExp(`${f}:4097:\\d+: error: the policy is [\\d,]+ characters; the limit is 4,194,304`),
+    );
   });
 
   it("a program of more than 1,000,000 instructions is refused before it is decoded (the kernel's E2BIG)", async () => {
@@ -391,7 +648,9 @@ describe("regressions: the extreme inputs of issue 19", () => {
     for (const cmd of ["disasm", "verify", "run"]) {
       const r = await expectClean([cmd, f], f, `${cmd} huge`);
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`${f}: insn ${MAX_PROGRAM_INSNS}: error: '${f}' holds 1,000,001 instructions; the kernel loads at most 1,000,000 (bpf_prog_load: E2BIG)`);
+      expect(r.err).toContain(
+        `${f}: insn ${MAX_PROGRAM_INSNS}: error: '${f}' holds 1,000,001 instructions; the kernel loads at most 1,000,000 (bpf_prog_load: E2BIG)`,
+      );
     }
   });
 
@@ -409,16 +668,23 @@ describe("regressions: the extreme inputs of issue 19", () => {
 
 describe("the installed entry point", () => {
   // npm test builds dist/ first; a dist/ older than the CLI's source would test old code.
-  const built = existsSync("dist/cli/main.js") && statSync("dist/cli/main.js").mtimeMs >= statSync("src/cli/main.ts").mtimeMs;
+  const built =
+    existsSync("dist/cli/main.js") && statSync("dist/cli/main.js").mtimeMs >= statSync("src/cli/main.ts").mtimeMs;
 
-  it.skipIf(!built)("exits quietly when the reader closes the pipe (EPIPE), built CLI (skipped without a dist/ as new as src/cli/main.ts: npm run build)", () => {
-    // 20,000 instructions disassemble to ~400 KB, far past a pipe's buffer.
-    const big = join(tmp, "epipe.bin");
-    writeFileSync(big, Buffer.concat(Array.from({ length: 20_000 }, () => Buffer.from([0xb7, 0, 0, 0, 1, 0, 0, 0]))));
-    const r = spawnSync("sh", ["-c", `node bin/baton.js disasm '${big}' | head -1`], { encoding: "utf8", timeout: 60_000 });
-    expect(r.stdout.split("\n").length).toBe(2);
-    expect(r.stderr).toBe("");
-  });
+  it.skipIf(!built)(
+    "exits quietly when the reader closes the pipe (EPIPE), built CLI (skipped without a dist/ as new as src/cli/main.ts: npm run build)",
+    () => {
+      // 20,000 instructions disassemble to ~400 KB, far past a pipe's buffer.
+      const big = join(tmp, "epipe.bin");
+      writeFileSync(big, Buffer.concat(Array.from({ length: 20_000 }, () => Buffer.from([0xb7, 0, 0, 0, 1, 0, 0, 0]))));
+      const r = spawnSync("sh", ["-c", `node bin/baton.js disasm '${big}' | head -1`], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.stdout.split("\n").length).toBe(2);
+      expect(r.stderr).toBe("");
+    },
+  );
 
   it("says to run npm run build when dist/ is missing", () => {
     const dir = join(tmp, "nodist", "bin");

@@ -16,7 +16,11 @@ const STACK_LINE = /^\s+at .*:\d+:\d+\)?$/m;
 function runScript(body: string): { status: number | null; stderr: string } {
   const f = join(tmp, `s${Math.random().toString(36).slice(2)}.mts`);
   writeFileSync(f, `import { exitOnUncaught } from ${JSON.stringify(MAIN)};\nexitOnUncaught();\n${body}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", f], { encoding: "utf8", timeout: 60_000, cwd: new URL("../../", import.meta.url).pathname });
+  const r = spawnSync(process.execPath, ["--import", "tsx", f], {
+    encoding: "utf8",
+    timeout: 60_000,
+    cwd: new URL("../../", import.meta.url).pathname,
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -54,7 +58,10 @@ describe("no stack traces", () => {
     copyFileSync("bin/baton.js", join(root, "bin", "baton.js"));
     writeFileSync(join(root, "dist", "cli", "v8-tuning.js"), "export function tuneV8() {}\n");
     writeFileSync(join(root, "dist", "cli", "main.js"), "export const x = ;\n"); // a syntax error
-    const r = spawnSync(process.execPath, [join(root, "bin", "baton.js"), "--help"], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [join(root, "bin", "baton.js"), "--help"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: Baton's build in dist\/ cannot be loaded \(.*\): run `npm run build` again\n$/);
     expect(r.stderr).not.toMatch(STACK_LINE);

@@ -17,7 +17,11 @@ describe("the engine for a verified policy", () => {
     const mem = new AddressSpace();
     const maps = new MapTable(mem);
     for (const spec of p.maps) maps.create(spec);
-    return engineForVerified(name, p.insns, v)(relocate(p.insns, maps), { mem, helpers: new Map() }) as Partial<JitEngine>;
+    return engineForVerified(
+      name,
+      p.insns,
+      v,
+    )(relocate(p.insns, maps), { mem, helpers: new Map() }) as Partial<JitEngine>;
   };
 
   it("is the trusted JIT for --engine jit once the verifier accepted the program", () => {

@@ -40,14 +40,18 @@ describe("baton run on policies", () => {
   it("refuses a NULL dereference the verifier finds, at its C line (objects built with -g)", async () => {
     const r = await cli("run", "test/fixtures/c/rejected_null_deref.o");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^test\/fixtures\/c\/rejected_null_deref\.c:\d+:\d+: error: R0 invalid mem access 'map_value_or_null'/);
+    expect(r.err).toMatch(
+      /^test\/fixtures\/c\/rejected_null_deref\.c:\d+:\d+: error: R0 invalid mem access 'map_value_or_null'/,
+    );
   });
 
   it("with --no-verify, reports the NULL dereference as a trap at its instruction", async () => {
     const r = await cli("run", "test/fixtures/c/rejected_null_deref.o", "--no-verify");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^test\/fixtures\/c\/rejected_null_deref\.o: warning: not verified \(--no-verify\)/);
-    expect(r.err).toMatch(/\ntest\/fixtures\/c\/rejected_null_deref\.o: insn \d+: error: read of 4 bytes at 0x0+ is outside every region/);
+    expect(r.err).toMatch(
+      /\ntest\/fixtures\/c\/rejected_null_deref\.o: insn \d+: error: read of 4 bytes at 0x0+ is outside every region/,
+    );
   });
 });
 

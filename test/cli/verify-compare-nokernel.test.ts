@@ -38,9 +38,23 @@ describe("no kernel to ask", () => {
 
   it("verify --compare-kernel --json: kernel null per row, the reason in the summary", async () => {
     const r = await cli("verify", "--compare-kernel", dir, "--json");
-    const rows = r.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows[0]).toMatchObject({ kernel: null, agreement: "-", baton: { accepted: true, processed: 2 } });
-    expect(rows.at(-1)).toEqual({ summary: { programs: 2, compared: 0, agree: 0, over_accepts: 0, under_accepts: 0, processed_ratio: null, time_ratio: null, kernel: "not asked: no bpf() here (test)" } });
+    expect(rows.at(-1)).toEqual({
+      summary: {
+        programs: 2,
+        compared: 0,
+        agree: 0,
+        over_accepts: 0,
+        under_accepts: 0,
+        processed_ratio: null,
+        time_ratio: null,
+        kernel: "not asked: no bpf() here (test)",
+      },
+    });
   });
 
   it("check --kernel: says the kernel was not checked, and why", async () => {

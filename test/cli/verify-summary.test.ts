@@ -62,8 +62,14 @@ describe("baton verify DIR", () => {
   // fail only on the path that left the loop after a given number of iterations (r3/r4 are
   // never written), so that path takes the back-edge several times.
   writeFileSync(join(dir, "a-ok.s"), "mov %r1, 0\nlp:\nadd %r1, 1\njlt %r1, 10, lp\nmov %r0, 1\nexit\n");
-  writeFileSync(join(dir, "b-loop.s"), "ldxw %r2, [%r1+32]\nmov %r1, 0\nlp:\nadd %r1, 1\njgt %r2, %r1, lp\njne %r1, 8, ok\nmov %r0, %r3\nexit\nok:\nmov %r0, 1\nexit\n");
-  writeFileSync(join(dir, "c-two.s"), "ldxw %r2, [%r1+32]\nmov %r1, 0\nmov %r3, 0\nlp:\nadd %r1, 1\njset %r2, 1, odd\nadd %r3, 1\nodd:\njgt %r2, %r1, lp\njne %r1, 3, ok\nmov %r0, %r4\nexit\nok:\nmov %r0, 1\nexit\n");
+  writeFileSync(
+    join(dir, "b-loop.s"),
+    "ldxw %r2, [%r1+32]\nmov %r1, 0\nlp:\nadd %r1, 1\njgt %r2, %r1, lp\njne %r1, 8, ok\nmov %r0, %r3\nexit\nok:\nmov %r0, 1\nexit\n",
+  );
+  writeFileSync(
+    join(dir, "c-two.s"),
+    "ldxw %r2, [%r1+32]\nmov %r1, 0\nmov %r3, 0\nlp:\nadd %r1, 1\njset %r2, 1, odd\nadd %r3, 1\nodd:\njgt %r2, %r1, lp\njne %r1, 3, ok\nmov %r0, %r4\nexit\nok:\nmov %r0, 1\nexit\n",
+  );
 
   it("prints the compressed path of each rejection and a summary line", async () => {
     const r = await cli("verify", dir);
@@ -79,7 +85,10 @@ describe("baton verify DIR", () => {
 
   it("--json keeps the full path and prints no summary line", async () => {
     const r = await cli("verify", join(dir, "b-loop.s"), join(dir, "a-ok.s"), "--json");
-    const objs = r.out.trimEnd().split("\n").map((l) => JSON.parse(l) as { file: string; error: { path: string[] } | null });
+    const objs = r.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { file: string; error: { path: string[] } | null });
     expect(objs).toHaveLength(2);
     expect(objs[0]!.error!.path).toEqual(Array(7).fill("3 -> 2"));
   });

@@ -22,7 +22,9 @@ describe("baton compile", () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { insns: string; maps: unknown[]; attach: string };
     expect(j.attach).toBe("select_or_migrate");
-    expect(j.maps).toEqual([{ fd: 1, name: "by_cpu", type: "reuseport_sockarray", key_size: 4, value_size: 8, max_entries: 256 }]);
+    expect(j.maps).toEqual([
+      { fd: 1, name: "by_cpu", type: "reuseport_sockarray", key_size: 4, value_size: 8, max_entries: 256 },
+    ]);
     expect(j.insns).toMatch(/^([0-9a-f]{16})+$/);
   });
 
@@ -60,7 +62,9 @@ describe("baton check", () => {
   it("prints statistics", async () => {
     const r = await cli("check", POLICY);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^policies\/cpu_affinity\.baton: ok: \d+ instructions, 1 map, 8 stack bytes, \d+ instructions processed by the verifier, 1 test\n$/);
+    expect(r.out).toMatch(
+      /^policies\/cpu_affinity\.baton: ok: \d+ instructions, 1 map, 8 stack bytes, \d+ instructions processed by the verifier, 1 test\n$/,
+    );
   });
 });
 
@@ -68,17 +72,24 @@ describe("baton test", () => {
   it("runs the tests of a policy", async () => {
     const r = await cli("test", "policies/shed_on_overload.baton");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("ok    policies/shed_on_overload.baton: above the threshold connections are refused and counted (4 events)");
+    expect(r.out).toContain(
+      "ok    policies/shed_on_overload.baton: above the threshold connections are refused and counted (4 events)",
+    );
     expect(r.out).toContain("3 passed, 0 failed");
   });
 
   it("reports a failing expectation with its line, expected and actual", async () => {
     const f = join(tmp, "failing.baton");
-    writeFileSync(f, 'map l: reuseport_sockarray<u32>[4]\non select {\n  select l[ctx.hash % 4] else drop\n}\ntest "goes to 7" {\n  l[1] = 7\n  expect connect { hash: 1 } => select 7\n  expect connect { hash: 2 } => select 7\n  assert 1 == 2\n}\n');
+    writeFileSync(
+      f,
+      'map l: reuseport_sockarray<u32>[4]\non select {\n  select l[ctx.hash % 4] else drop\n}\ntest "goes to 7" {\n  l[1] = 7\n  expect connect { hash: 1 } => select 7\n  expect connect { hash: 2 } => select 7\n  assert 1 == 2\n}\n',
+    );
     const r = await cli("test", f);
     expect(r.code).toBe(1);
     expect(r.out).toContain("FAIL");
-    expect(r.err).toContain(`${f}:8:3: test "goes to 7" failed: connect { hash: 2 }: expected select 7, got drop\n  expect connect { hash: 2 } => select 7\n  ^`);
+    expect(r.err).toContain(
+      `${f}:8:3: test "goes to 7" failed: connect { hash: 2 }: expected select 7, got drop\n  expect connect { hash: 2 } => select 7\n  ^`,
+    );
     expect(r.err).toContain(`${f}:9:3: test "goes to 7" failed: assertion failed: expected 1 == 2`);
     expect(r.out).toContain("0 passed, 1 failed");
   });

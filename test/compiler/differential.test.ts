@@ -12,8 +12,14 @@ import { runs } from "../support/runs.js";
 
 type T = { name: string; bits: number; signed: boolean };
 const TYPES: T[] = [
-  { name: "u8", bits: 8, signed: false }, { name: "u16", bits: 16, signed: false }, { name: "u32", bits: 32, signed: false }, { name: "u64", bits: 64, signed: false },
-  { name: "i8", bits: 8, signed: true }, { name: "i16", bits: 16, signed: true }, { name: "i32", bits: 32, signed: true }, { name: "i64", bits: 64, signed: true },
+  { name: "u8", bits: 8, signed: false },
+  { name: "u16", bits: 16, signed: false },
+  { name: "u32", bits: 32, signed: false },
+  { name: "u64", bits: 64, signed: false },
+  { name: "i8", bits: 8, signed: true },
+  { name: "i16", bits: 16, signed: true },
+  { name: "i32", bits: 32, signed: true },
+  { name: "i64", bits: 64, signed: true },
 ];
 const wrap = (v: bigint, t: T): bigint => (t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v));
 
@@ -31,11 +37,26 @@ const node: fc.Arbitrary<Node> = fc.letrec<{ n: Node }>((tie) => ({
     { depthSize: "small", withCrossShrink: true },
     fc.record({ k: fc.constant("var" as const), i: fc.nat({ max: 4 }) }),
     fc.record({ k: fc.constant("lit" as const), v: fc.bigInt({ min: 0n, max: 300n }) }),
-    fc.record({ k: fc.constant("bin" as const), op: fc.constantFrom("+", "-", "*", "/", "%", "&", "|", "^"), l: tie("n"), r: tie("n") }),
-    fc.record({ k: fc.constant("shift" as const), op: fc.constantFrom("<<", ">>"), l: tie("n"), n: fc.nat({ max: 63 }) }),
+    fc.record({
+      k: fc.constant("bin" as const),
+      op: fc.constantFrom("+", "-", "*", "/", "%", "&", "|", "^"),
+      l: tie("n"),
+      r: tie("n"),
+    }),
+    fc.record({
+      k: fc.constant("shift" as const),
+      op: fc.constantFrom("<<", ">>"),
+      l: tie("n"),
+      n: fc.nat({ max: 63 }),
+    }),
     fc.record({ k: fc.constant("not" as const), e: tie("n") }),
     fc.record({ k: fc.constant("cast" as const), via: fc.nat({ max: 7 }), e: tie("n") }),
-    fc.record({ k: fc.constant("cmp" as const), op: fc.constantFrom("<", "<=", ">", ">=", "==", "!="), l: tie("n"), r: tie("n") }),
+    fc.record({
+      k: fc.constant("cmp" as const),
+      op: fc.constantFrom("<", "<=", ">", ">=", "==", "!="),
+      l: tie("n"),
+      r: tie("n"),
+    }),
   ),
 })).n;
 
@@ -54,7 +75,19 @@ function emit(n: Node, t: T, vars: bigint[]): [string, bigint] {
       let v: bigint;
       if (n.op === "/") v = rv === 0n ? 0n : lv / rv;
       else if (n.op === "%") v = rv === 0n ? lv : lv % rv;
-      else v = n.op === "+" ? lv + rv : n.op === "-" ? lv - rv : n.op === "*" ? lv * rv : n.op === "&" ? lv & rv : n.op === "|" ? lv | rv : lv ^ rv;
+      else
+        v =
+          n.op === "+"
+            ? lv + rv
+            : n.op === "-"
+              ? lv - rv
+              : n.op === "*"
+                ? lv * rv
+                : n.op === "&"
+                  ? lv & rv
+                  : n.op === "|"
+                    ? lv | rv
+                    : lv ^ rv;
       return [`(${ls} ${n.op} ${rs})`, wrap(v, t)];
     }
     case "shift": {
@@ -74,7 +107,18 @@ function emit(n: Node, t: T, vars: bigint[]): [string, bigint] {
     case "cmp": {
       const [ls, lv] = emit(n.l, t, vars);
       const [rs, rv] = emit(n.r, t, vars);
-      const c = n.op === "<" ? lv < rv : n.op === "<=" ? lv <= rv : n.op === ">" ? lv > rv : n.op === ">=" ? lv >= rv : n.op === "==" ? lv === rv : lv !== rv;
+      const c =
+        n.op === "<"
+          ? lv < rv
+          : n.op === "<="
+            ? lv <= rv
+            : n.op === ">"
+              ? lv > rv
+              : n.op === ">="
+                ? lv >= rv
+                : n.op === "=="
+                  ? lv === rv
+                  : lv !== rv;
       return [`((${ls} ${n.op} ${rs}) as ${t.name})`, c ? 1n : 0n];
     }
   }
@@ -83,16 +127,24 @@ function emit(n: Node, t: T, vars: bigint[]): [string, bigint] {
 describe("differential: compiled expressions equal the reference semantics", () => {
   it("random expressions over every integer type", () => {
     fc.assert(
-      fc.property(fc.nat({ max: 7 }), node, fc.array(fc.bigInt({ min: -(1n << 64n), max: 1n << 64n }), { minLength: 5, maxLength: 5 }), fc.nat({ max: 0xffffffff }), (ti, n, raw, hash) => {
-        const t = TYPES[ti]!;
-        const vars = raw.map((v) => wrap(v, t));
-        const [expr, want] = emit(n, t, vars);
-        const decls = vars.map((v, i) => `let v${i}: ${t.name} = ${v < 0n ? `(0 - ${-v}) as ${t.name}` : `${v} as ${t.name}`}`).join("\n");
-        const src = `map out: array<u32, i64>[1]\non select {\n${decls}\nlet h = ctx.hash\nout[0] = (${expr}) as i64\npass\n}\n`;
-        const p = compile(src);
-        const got = run(p, { hash }).read("out", 0);
-        expect(got, src).toBe(BigInt.asIntN(64, want));
-      }),
+      fc.property(
+        fc.nat({ max: 7 }),
+        node,
+        fc.array(fc.bigInt({ min: -(1n << 64n), max: 1n << 64n }), { minLength: 5, maxLength: 5 }),
+        fc.nat({ max: 0xffffffff }),
+        (ti, n, raw, hash) => {
+          const t = TYPES[ti]!;
+          const vars = raw.map((v) => wrap(v, t));
+          const [expr, want] = emit(n, t, vars);
+          const decls = vars
+            .map((v, i) => `let v${i}: ${t.name} = ${v < 0n ? `(0 - ${-v}) as ${t.name}` : `${v} as ${t.name}`}`)
+            .join("\n");
+          const src = `map out: array<u32, i64>[1]\non select {\n${decls}\nlet h = ctx.hash\nout[0] = (${expr}) as i64\npass\n}\n`;
+          const p = compile(src);
+          const got = run(p, { hash }).read("out", 0);
+          expect(got, src).toBe(BigInt.asIntN(64, want));
+        },
+      ),
       { numRuns: runs(200), seed: 42 },
     );
   });

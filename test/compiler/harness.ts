@@ -50,15 +50,33 @@ export function run(p: CompiledPolicy, input: RunInput = {}, engine = "interp"):
     const m = table.byFd(mi.fd)!;
     for (const [k, v] of entries) {
       const key = valueBytes(BigInt(k), mi.keySize);
-      const rc = m.kind === "socket" ? m.updateSocket(key, sock(BigInt(v)), 0) : m.update(key, valueBytes(BigInt.asUintN(mi.valueSize * 8, BigInt(v)), mi.valueSize), 0);
+      const rc =
+        m.kind === "socket"
+          ? m.updateSocket(key, sock(BigInt(v)), 0)
+          : m.update(key, valueBytes(BigInt.asUintN(mi.valueSize * 8, BigInt(v)), mi.valueSize), 0);
       if (rc !== 0) throw new Error(`map ${name} update failed: ${rc}`);
     }
   }
   const sk = sock(input.listenerCookie ?? 1n);
   sk.state = input.migrating ? TCP_CLOSE : TCP_LISTEN;
-  const mig: VmSocket | null = input.migrating ? new StaticSocket(input.migrating.cookie ?? 999n, input.migrating.state, null) : null;
-  const rt = new SkReuseportRuntime({ insns: p.insns, maps: table, engine: engineByName(engine), seed: input.seed ?? 0, clock: new VirtualClock(input.time ?? 0) });
-  const r = rt.select({ sk, migratingSk: mig, hash: input.hash ?? 0, ...(input.len !== undefined ? { len: input.len } : {}), ...(input.cpu !== undefined ? { cpu: input.cpu } : {}), ...(input.ethProtocol !== undefined ? { ethProtocol: input.ethProtocol } : {}) });
+  const mig: VmSocket | null = input.migrating
+    ? new StaticSocket(input.migrating.cookie ?? 999n, input.migrating.state, null)
+    : null;
+  const rt = new SkReuseportRuntime({
+    insns: p.insns,
+    maps: table,
+    engine: engineByName(engine),
+    seed: input.seed ?? 0,
+    clock: new VirtualClock(input.time ?? 0),
+  });
+  const r = rt.select({
+    sk,
+    migratingSk: mig,
+    hash: input.hash ?? 0,
+    ...(input.len !== undefined ? { len: input.len } : {}),
+    ...(input.cpu !== undefined ? { cpu: input.cpu } : {}),
+    ...(input.ethProtocol !== undefined ? { ethProtocol: input.ethProtocol } : {}),
+  });
   const ret = r.ret;
   const selected = r.selected?.cookie ?? null;
   return {

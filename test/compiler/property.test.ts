@@ -13,14 +13,99 @@ import { batonVerify } from "./harness.js";
 import { runs } from "../support/runs.js";
 
 const DIR = join(import.meta.dirname, "../../policies");
-const SOURCES = readdirSync(DIR).filter((f) => f.endsWith(".baton")).sort().map((f) => readFileSync(join(DIR, f), "utf8"));
+const SOURCES = readdirSync(DIR)
+  .filter((f) => f.endsWith(".baton"))
+  .sort()
+  .map((f) => readFileSync(join(DIR, f), "utf8"));
 
 const WORDS = [
-  "policy", "map", "const", "fn", "on", "select", "migrate", "test", "let", "mut", "if", "else", "for", "in", "break", "continue",
-  "return", "pass", "drop", "expect", "assert", "as", "true", "false", "ctx", "listener", "migrating", "hash", "len", "state",
-  "cookie", "u8", "u32", "u64", "i32", "bool", "array", "hash", "reuseport_sockarray", "x", "y", "m", "0", "1", "7", "0xff",
-  "4294967295", "{", "}", "(", ")", "[", "]", "<", ">", ",", ":", ";", ".", "..", "->", "=>", "=", "+=", "==", "!=", "<=", ">=",
-  "+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "&&", "||", "!", "~", "??", "\n", "\"t\"", "cpu", "random",
+  "policy",
+  "map",
+  "const",
+  "fn",
+  "on",
+  "select",
+  "migrate",
+  "test",
+  "let",
+  "mut",
+  "if",
+  "else",
+  "for",
+  "in",
+  "break",
+  "continue",
+  "return",
+  "pass",
+  "drop",
+  "expect",
+  "assert",
+  "as",
+  "true",
+  "false",
+  "ctx",
+  "listener",
+  "migrating",
+  "hash",
+  "len",
+  "state",
+  "cookie",
+  "u8",
+  "u32",
+  "u64",
+  "i32",
+  "bool",
+  "array",
+  "hash",
+  "reuseport_sockarray",
+  "x",
+  "y",
+  "m",
+  "0",
+  "1",
+  "7",
+  "0xff",
+  "4294967295",
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  "<",
+  ">",
+  ",",
+  ":",
+  ";",
+  ".",
+  "..",
+  "->",
+  "=>",
+  "=",
+  "+=",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "&",
+  "|",
+  "^",
+  "<<",
+  ">>",
+  "&&",
+  "||",
+  "!",
+  "~",
+  "??",
+  "\n",
+  '"t"',
+  "cpu",
+  "random",
 ];
 
 /** Either accepted bytecode or located diagnostics; anything else fails the property. */
@@ -76,16 +161,24 @@ function mutate(src: string, ms: readonly Mutation[]): string {
 
 describe("compiler robustness (fast-check)", () => {
   it("random token soup", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 60 }), (ws) => outcome(ws.join(" "))), { numRuns: runs(300), seed: 1 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 60 }), (ws) => outcome(ws.join(" "))),
+      { numRuns: runs(300), seed: 1 },
+    );
   });
 
   it("random characters", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => outcome(s)), { numRuns: runs(200), seed: 2 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => outcome(s)),
+      { numRuns: runs(200), seed: 2 },
+    );
   });
 
   it("mutated shipped policies", () => {
     fc.assert(
-      fc.property(fc.nat({ max: SOURCES.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => outcome(mutate(SOURCES[i]!, ms))),
+      fc.property(fc.nat({ max: SOURCES.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) =>
+        outcome(mutate(SOURCES[i]!, ms)),
+      ),
       { numRuns: runs(300), seed: 3 },
     );
   });

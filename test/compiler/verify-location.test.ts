@@ -5,7 +5,8 @@ import { batonVerify, compile } from "./harness.js";
 
 describe("verifier rejections point at policy lines", () => {
   it("a loop nest beyond the 1M-instruction budget is reported at the inner loop", () => {
-    const src = "map m: array<u32, u64>[4]\non select {\n  let mut n: u64 = 0\n  for i in 0..1000 {\n    for j in 0..1000 {\n      n += m[j] ?? 0\n    }\n  }\n  m[0] = n\n  pass\n}\n";
+    const src =
+      "map m: array<u32, u64>[4]\non select {\n  let mut n: u64 = 0\n  for i in 0..1000 {\n    for j in 0..1000 {\n      n += m[j] ?? 0\n    }\n  }\n  m[0] = n\n  pass\n}\n";
     const p = compile(src, "big.baton");
     const r = batonVerify(p);
     expect(r.accepted).toBe(false);
@@ -17,7 +18,9 @@ describe("verifier rejections point at policy lines", () => {
   });
 
   it("every instruction of a compiled policy maps to a span", () => {
-    const p = compile("map l: reuseport_sockarray<u32>[4]\non select {\n  select l[ctx.hash % 4] else drop\n}\non migrate { pass }\n");
+    const p = compile(
+      "map l: reuseport_sockarray<u32>[4]\non select {\n  select l[ctx.hash % 4] else drop\n}\non migrate { pass }\n",
+    );
     for (let i = 0; i < p.insns.length; i++) expect(p.sourceMap(i), `insn ${i}`).toBeDefined();
   });
 });

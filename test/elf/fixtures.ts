@@ -4,7 +4,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "c");
-export const FIXTURES = ["pass", "drop_migrations", "select_by_index", "least_loaded", "rejected_null_deref", "multi"] as const;
+export const FIXTURES = [
+  "pass",
+  "drop_migrations",
+  "select_by_index",
+  "least_loaded",
+  "rejected_null_deref",
+  "multi",
+] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 export const fixturePath = (name: FixtureName): string => join(FIXTURE_DIR, `${name}.o`);

@@ -20,7 +20,14 @@ const RET1 = [makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1), makeInsn(OP_EXI
 describe("loadProgramFile", () => {
   it(".o: linked program, maps, attach type, name", async () => {
     const p = await loadProgramFile(fixturePath("select_by_index"));
-    expect([p.format, p.attachType, p.programName, p.insns.length, p.maps.map((m) => m.name), p.license]).toEqual(["elf", 40, "select_by_index", 20, ["config", "listeners"], "GPL"]);
+    expect([p.format, p.attachType, p.programName, p.insns.length, p.maps.map((m) => m.name), p.license]).toEqual([
+      "elf",
+      40,
+      "select_by_index",
+      20,
+      ["config", "listeners"],
+      "GPL",
+    ]);
     expect(p.bytes.length).toBe(p.insns.length * 8);
   });
 
@@ -52,11 +59,37 @@ describe("loadProgramFile", () => {
 
   const errors: { what: string; path: () => string; opts?: { program: string }; cls: unknown; message: string }[] = [
     { what: "missing file", path: () => join(dir, "nope.o"), cls: InputError, message: "cannot read" },
-    { what: "unknown extension", path: () => file("x.txt", "hello"), cls: UsageError, message: "cannot tell the format of" },
-    { what: "--program on .s", path: () => file("b.s", "exit\n"), opts: { program: "x" }, cls: UsageError, message: "--program applies to ELF objects (.o)" },
-    { what: "odd .bin length", path: () => file("c.bin", new Uint8Array(12)), cls: BytecodeError, message: "is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)" },
-    { what: "bad assembly", path: () => file("d.s", "mvo %r0, 1\n"), cls: ParseError, message: "unknown mnemonic 'mvo'" },
-    { what: "not ELF but .o", path: () => file("e.o", "not an object, just text"), cls: ElfError, message: "e.o: section 'ELF header' at offset 0x0: not an ELF file" },
+    {
+      what: "unknown extension",
+      path: () => file("x.txt", "hello"),
+      cls: UsageError,
+      message: "cannot tell the format of",
+    },
+    {
+      what: "--program on .s",
+      path: () => file("b.s", "exit\n"),
+      opts: { program: "x" },
+      cls: UsageError,
+      message: "--program applies to ELF objects (.o)",
+    },
+    {
+      what: "odd .bin length",
+      path: () => file("c.bin", new Uint8Array(12)),
+      cls: BytecodeError,
+      message: "is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)",
+    },
+    {
+      what: "bad assembly",
+      path: () => file("d.s", "mvo %r0, 1\n"),
+      cls: ParseError,
+      message: "unknown mnemonic 'mvo'",
+    },
+    {
+      what: "not ELF but .o",
+      path: () => file("e.o", "not an object, just text"),
+      cls: ElfError,
+      message: "e.o: section 'ELF header' at offset 0x0: not an ELF file",
+    },
   ];
   it.each(errors)("$what", async ({ path, opts, cls, message }) => {
     const p = loadProgramFile(path(), opts);

@@ -46,7 +46,11 @@ export interface AttachRun {
 /** Run the loader in a fresh network namespace with loopback up. */
 export function runAttach(object: string, args: readonly string[] = []): AttachRun {
   const a = nativeAvailability();
-  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', a.binary, object, ...args], { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync(
+    "unshare",
+    ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', a.binary, object, ...args],
+    { encoding: "utf8", timeout: 20_000 },
+  );
   const lines = (r.stdout ?? "").split("\n").filter((l) => l !== "");
   const field = (k: string): string | undefined => lines.find((l) => l.startsWith(`${k} `))?.slice(k.length + 1);
   const sel = field("select");

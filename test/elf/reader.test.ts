@@ -31,8 +31,21 @@ describe("reading clang objects: programs, license, maps", () => {
         { fd: 3, name: ".rodata", type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0x80 },
       ],
     },
-    { name: "rejected_null_deref", programs: ["null_deref@sk_reuseport/migrate"], maps: [{ fd: 1, name: "verdicts", type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 16 }] },
-    { name: "multi", programs: ["select_only@sk_reuseport", "migrate_drop@sk_reuseport/migrate", "migrate_pass@sk_reuseport/migrate", "filter@socket"], maps: [] },
+    {
+      name: "rejected_null_deref",
+      programs: ["null_deref@sk_reuseport/migrate"],
+      maps: [{ fd: 1, name: "verdicts", type: BPF_MAP_TYPE_HASH, keySize: 4, valueSize: 4, maxEntries: 16 }],
+    },
+    {
+      name: "multi",
+      programs: [
+        "select_only@sk_reuseport",
+        "migrate_drop@sk_reuseport/migrate",
+        "migrate_pass@sk_reuseport/migrate",
+        "filter@socket",
+      ],
+      maps: [],
+    },
   ];
   it.each(table)("$name", ({ name, programs, maps }) => {
     const obj = read(name);
@@ -47,12 +60,18 @@ describe("reading clang objects: programs, license, maps", () => {
       ["select_only", 39, undefined],
       ["migrate_drop", 40, undefined],
       ["migrate_pass", 40, undefined],
-      ["filter", undefined, "section 'socket' is not an sk_reuseport program; Baton loads 'sk_reuseport' (attach 39) and 'sk_reuseport/migrate' (attach 40)"],
+      [
+        "filter",
+        undefined,
+        "section 'socket' is not an sk_reuseport program; Baton loads 'sk_reuseport' (attach 39) and 'sk_reuseport/migrate' (attach 40)",
+      ],
     ]);
   });
 
   it(".rodata's initial contents come with the map (const volatile nslots = 4)", () => {
-    expect(read("least_loaded").globalData.map((g) => [g.fd, g.section, [...g.data]])).toEqual([[3, ".rodata", [4, 0, 0, 0]]]);
+    expect(read("least_loaded").globalData.map((g) => [g.fd, g.section, [...g.data]])).toEqual([
+      [3, ".rodata", [4, 0, 0, 0]],
+    ]);
   });
 });
 
@@ -64,7 +83,10 @@ describe("linking", () => {
   });
 
   it("select_by_index: R_BPF_64_64 against .maps symbols become lddw src=1 imm=fd", () => {
-    expect(lines(linkProgram(read("select_by_index")).bytes).filter((l) => l.startsWith("lddw"))).toEqual(["lddw %r1, map_fd(1)", "lddw %r2, map_fd(2)"]);
+    expect(lines(linkProgram(read("select_by_index")).bytes).filter((l) => l.startsWith("lddw"))).toEqual([
+      "lddw %r1, map_fd(1)",
+      "lddw %r2, map_fd(2)",
+    ]);
   });
 
   it("least_loaded: the static .text callee is appended and the call re-pointed at it; .rodata is lddw src=2", () => {
@@ -96,10 +118,22 @@ describe("linking", () => {
   });
 
   const selection: { program: string | undefined; code: string; message: RegExp }[] = [
-    { program: undefined, code: "usage", message: /^multi\.o holds 3 sk_reuseport programs; choose one with --program NAME$/ },
+    {
+      program: undefined,
+      code: "usage",
+      message: /^multi\.o holds 3 sk_reuseport programs; choose one with --program NAME$/,
+    },
     { program: "nope", code: "usage", message: /^multi\.o has no program 'nope'$/ },
-    { program: "sk_reuseport/migrate", code: "usage", message: /^'sk_reuseport\/migrate' names 2 programs in multi\.o; pick one by function name$/ },
-    { program: "filter", code: "elf.unsupported-program", message: /^multi\.o: section 'socket' at offset 0x0: section 'socket' is not an sk_reuseport program/ },
+    {
+      program: "sk_reuseport/migrate",
+      code: "usage",
+      message: /^'sk_reuseport\/migrate' names 2 programs in multi\.o; pick one by function name$/,
+    },
+    {
+      program: "filter",
+      code: "elf.unsupported-program",
+      message: /^multi\.o: section 'socket' at offset 0x0: section 'socket' is not an sk_reuseport program/,
+    },
   ];
   it.each(selection)("multi: --program $program → $code", ({ program, code, message }) => {
     let err: unknown;
@@ -110,7 +144,10 @@ describe("linking", () => {
     }
     expect((err as { code: string }).code).toBe(code);
     expect((err as Error).message).toMatch(message);
-    if (code === "usage") expect((err as UsageError).hint).toContain("programs: select_only (sk_reuseport), migrate_drop (sk_reuseport/migrate), migrate_pass (sk_reuseport/migrate), filter (socket, not loadable)");
+    if (code === "usage")
+      expect((err as UsageError).hint).toContain(
+        "programs: select_only (sk_reuseport), migrate_drop (sk_reuseport/migrate), migrate_pass (sk_reuseport/migrate), filter (socket, not loadable)",
+      );
   });
 });
 

@@ -17,21 +17,45 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const DROP = hex(KERNEL_BUILTINS["drop-migration"].program);
 const PASS = hex(KERNEL_BUILTINS.pass.program);
 const FOUR = "listen 0\nlisten 1\nlisten 2\nlisten 3\n";
-const COMPARED = ["TCPMigrateReqSuccess", "TCPMigrateReqFailure", "OutRsts", "ListenOverflows", "TCPDeferAcceptDrop"] as const;
+const COMPARED = [
+  "TCPMigrateReqSuccess",
+  "TCPMigrateReqFailure",
+  "OutRsts",
+  "ListenOverflows",
+  "TCPDeferAcceptDrop",
+] as const;
 
 const cases: [string, string][] = [
-  ["hash pick, two closes, migrate_req=1 (R11, R4b, R12)", `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 40\nclose 0\nclose 1\naccept`],
+  [
+    "hash pick, two closes, migrate_req=1 (R11, R4b, R12)",
+    `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 40\nclose 0\nclose 1\naccept`,
+  ],
   ["close with migrate_req=0 resets (R4, R12 step 1)", `${FOUR}hashes 0\nconnect 20\nclose 0\naccept`],
   ["shutdown with migrate_req=1", `sysctl net.ipv4.tcp_migrate_req 1\n${FOUR}hashes 0\nconnect 20\nshutdown 2\naccept`],
   ["drop-migration program (R12 step 6)", `${FOUR}hashes 0\nconnect 20\nattach 0 40 ${DROP}\nclose 0\naccept`],
-  ["pass program with migrate_req=0 (R12 step 6)", `listen 0\nlisten 1\nlisten 2\nhashes 0\nconnect 20\nattach 0 40 ${PASS}\nclose 0\naccept`],
-  ["no backlog check at close (R14)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0\nhashes 0\nconnect 6\nlisten 1 backlog 1\nclose 0\naccept`],
-  ["deferred requests, final ACK (R16)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
+  [
+    "pass program with migrate_req=0 (R12 step 6)",
+    `listen 0\nlisten 1\nlisten 2\nhashes 0\nconnect 20\nattach 0 40 ${PASS}\nclose 0\naccept`,
+  ],
+  [
+    "no backlog check at close (R14)",
+    `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0\nhashes 0\nconnect 6\nlisten 1 backlog 1\nclose 0\naccept`,
+  ],
+  [
+    "deferred requests, final ACK (R16)",
+    `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`,
+  ],
   // Bare ACKs held by TCP_DEFER_ACCEPT; the closed listener's requests migrate at their SYN-ACK
   // timer (~1 s, R15) to a listener without it, whose resent SYN-ACK draws a bare ACK that
   // completes them there, long before the data.
-  ["deferred requests, SYN-ACK timer to a listener without defer-accept (R15)", `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1\nclose 0\nsleep 2000\nsend\nsleep 300\naccept`],
-  ["deferred requests, migrate_req=0", `listen 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`],
+  [
+    "deferred requests, SYN-ACK timer to a listener without defer-accept (R15)",
+    `sysctl net.ipv4.tcp_migrate_req 1\nlisten 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1\nclose 0\nsleep 2000\nsend\nsleep 300\naccept`,
+  ],
+  [
+    "deferred requests, migrate_req=0",
+    `listen 0 defer 5\nhashes 0\nconnect 10 wait 500\nlisten 1 defer 5\nclose 0\nsend\nsleep 300\naccept`,
+  ],
 ];
 
 describe(`socket model vs kernel${skip ? ` (skipped: ${avail.reason})` : ""}`, () => {
@@ -40,7 +64,8 @@ describe(`socket model vs kernel${skip ? ` (skipped: ${avail.reason})` : ""}`, (
     const k = await runKernelScenario(ks);
     expect(k.clients.every((c) => c.hash >= 0)).toBe(true);
     const m = simulate(toModelScenario(ks, { hashes: k.clients.map((c) => c.hash) }), { keepConnections: true });
-    const pick = (o: Record<string, number>): Record<string, number> => Object.fromEntries(COMPARED.map((n) => [n, o[n] ?? 0]));
+    const pick = (o: Record<string, number>): Record<string, number> =>
+      Object.fromEntries(COMPARED.map((n) => [n, o[n] ?? 0]));
     expect(pick({ ...m.counters })).toEqual(pick({ ...k.counters.delta }));
     // Per connection, matched by hash: accepted by the same listener, or reset in both.
     const kernelFate = new Map(k.clients.map((c) => [c.hash, c.status === "accepted" ? `L${c.acceptedBy}` : c.status]));

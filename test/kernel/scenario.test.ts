@@ -53,13 +53,25 @@ describe("kernel scenario script", () => {
   });
 
   it("renders program bytes as lowercase hex", () => {
-    expect(renderScript({ steps: [{ op: "attach", listener: 0, attachType: 40, program: new Uint8Array([0xb7, 0, 0, 0, 1, 0, 0, 0]) }] })).toBe("attach 0 40 b700000001000000\n");
+    expect(
+      renderScript({
+        steps: [{ op: "attach", listener: 0, attachType: 40, program: new Uint8Array([0xb7, 0, 0, 0, 1, 0, 0, 0]) }],
+      }),
+    ).toBe("attach 0 40 b700000001000000\n");
   });
 
   const parseErrors: [string, string, string][] = [
     ["listen x", "t.txt:1:8: error: expected a listener number (an integer), got 'x'", "listen x\n       ^"],
-    ["connect 3 slowly", "t.txt:1:11: error: unknown connect option 'slowly', expected one of data, fastopen, wait", "connect 3 slowly\n          ^^^^^^"],
-    ["\n  bind 0", "t.txt:2:3: error: unknown step 'bind', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues", "  bind 0\n  ^^^^"],
+    [
+      "connect 3 slowly",
+      "t.txt:1:11: error: unknown connect option 'slowly', expected one of data, fastopen, wait",
+      "connect 3 slowly\n          ^^^^^^",
+    ],
+    [
+      "\n  bind 0",
+      "t.txt:2:3: error: unknown step 'bind', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues",
+      "  bind 0\n  ^^^^",
+    ],
     ["slot 1 0", "t.txt:1:9: error: 'slot' expects a listener number here, got end of line", "slot 1 0\n        ^"],
   ];
   it.each(parseErrors)("rejects %j with a located message", (text, head, caret) => {
@@ -74,13 +86,51 @@ describe("kernel scenario script", () => {
   });
 
   const bounds: [string, KernelScenario, string][] = [
-    ["too many clients", { steps: [{ op: "connect", count: 60 }, { op: "connect", count: 41 }] }, "step 1 (connect): at most 100 clients in a scenario, this step brings it to 101"],
-    ["a long sleep", { steps: [{ op: "sleep", ms: 5000 }] }, "step 0 (sleep): ms must be an integer from 0 to 3000, got 5000"],
-    ["too much waiting", { steps: Array.from({ length: 7 }, () => ({ op: "sleep", ms: 3000 }) as const) }, "step 6 (sleep): waiting (sleeps + connect waits) totals 21000 ms, above the 20000 ms bound"],
-    ["listener 16", { steps: [{ op: "listen", listener: 16 }] }, "step 0 (listen): listener must be an integer from 0 to 15, got 16"],
-    ["a host sysctl path", { steps: [{ op: "sysctl", name: "kernel.panic", value: 1 }] }, "step 0 (sysctl): name must look like net.ipv4.tcp_migrate_req, got 'kernel.panic'"],
-    ["send to a client not yet connected", { steps: [{ op: "connect", count: 2 }, { op: "send", clients: [2] }] }, "step 1 (send): client must be an integer from 0 to 1, got 2"],
-    ["a ragged program", { steps: [{ op: "attach", listener: 0, attachType: 40, program: "b700" }] }, "step 0 (attach): program must be a non-empty multiple of 8 bytes (hex), got 2 bytes"],
+    [
+      "too many clients",
+      {
+        steps: [
+          { op: "connect", count: 60 },
+          { op: "connect", count: 41 },
+        ],
+      },
+      "step 1 (connect): at most 100 clients in a scenario, this step brings it to 101",
+    ],
+    [
+      "a long sleep",
+      { steps: [{ op: "sleep", ms: 5000 }] },
+      "step 0 (sleep): ms must be an integer from 0 to 3000, got 5000",
+    ],
+    [
+      "too much waiting",
+      { steps: Array.from({ length: 7 }, () => ({ op: "sleep", ms: 3000 }) as const) },
+      "step 6 (sleep): waiting (sleeps + connect waits) totals 21000 ms, above the 20000 ms bound",
+    ],
+    [
+      "listener 16",
+      { steps: [{ op: "listen", listener: 16 }] },
+      "step 0 (listen): listener must be an integer from 0 to 15, got 16",
+    ],
+    [
+      "a host sysctl path",
+      { steps: [{ op: "sysctl", name: "kernel.panic", value: 1 }] },
+      "step 0 (sysctl): name must look like net.ipv4.tcp_migrate_req, got 'kernel.panic'",
+    ],
+    [
+      "send to a client not yet connected",
+      {
+        steps: [
+          { op: "connect", count: 2 },
+          { op: "send", clients: [2] },
+        ],
+      },
+      "step 1 (send): client must be an integer from 0 to 1, got 2",
+    ],
+    [
+      "a ragged program",
+      { steps: [{ op: "attach", listener: 0, attachType: 40, program: "b700" }] },
+      "step 0 (attach): program must be a non-empty multiple of 8 bytes (hex), got 2 bytes",
+    ],
   ];
   it.each(bounds)("refuses %s before running", (_name, scenario, message) => {
     expect(() => validateScenario(scenario)).toThrow(new ModelError("kernel.scenario", message));

@@ -2,7 +2,13 @@
 // "verification time" with log level 4) and the first error line of a rejection. Logs below
 // are as Linux 6.18 printed them for `r0 = 1; exit` and `exit` (R0 unset) at levels 1, 4, 5.
 import { describe, expect, it } from "vitest";
-import { BPF_LOG_STATS, kernelAvailability, kernelFirstError, kernelStats, kernelVerify } from "../../src/kernel/verifier.js";
+import {
+  BPF_LOG_STATS,
+  kernelAvailability,
+  kernelFirstError,
+  kernelStats,
+  kernelVerify,
+} from "../../src/kernel/verifier.js";
 import { returnConst, uninitReturn } from "../../src/kernel/programs.js";
 import { BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../../src/vm/program-type.js";
 
@@ -16,7 +22,14 @@ describe("kernel verifier log", () => {
 
   it("level 4 (BPF_LOG_STATS) adds verification time and stack depth", () => {
     const log = `R0 !read_ok\nverification time 21 usec\nstack depth 0\n${STATS}`;
-    expect(kernelStats(log)).toEqual({ verificationUs: 21, stackDepth: 0, processed: 2, maxStatesPerInsn: 3, totalStates: 7, peakStates: 5 });
+    expect(kernelStats(log)).toEqual({
+      verificationUs: 21,
+      stackDepth: 0,
+      processed: 2,
+      maxStatesPerInsn: 3,
+      totalStates: 7,
+      peakStates: 5,
+    });
     expect(kernelFirstError(reject(log))).toBe("R0 !read_ok");
   });
 
@@ -32,20 +45,43 @@ describe("kernel verifier log", () => {
 
   it("acceptances have no error; a refused map names the map", () => {
     expect(kernelFirstError({ accepted: true, log: STATS, stage: "load", errno: 0 })).toBeNull();
-    expect(kernelFirstError({ accepted: false, log: "", stage: "map", errno: 22, detail: "BPF_MAP_CREATE for map fd(1) failed" })).toBe("BPF_MAP_CREATE for map fd(1) failed");
+    expect(
+      kernelFirstError({
+        accepted: false,
+        log: "",
+        stage: "map",
+        errno: 22,
+        detail: "BPF_MAP_CREATE for map fd(1) failed",
+      }),
+    ).toBe("BPF_MAP_CREATE for map fd(1) failed");
   });
 
   const avail = kernelAvailability();
-  it.skipIf(!avail.available)(`this kernel prints verification time with log level 4${avail.available ? "" : ` (skipped: ${avail.reason})`}`, async () => {
-    const ok = await kernelVerify(returnConst(1), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: [], logLevel: BPF_LOG_STATS });
-    expect(ok.accepted).toBe(true);
-    expect(ok.stats.processed).toBe(2);
-    expect(Number.isInteger(ok.stats.verificationUs) && ok.stats.verificationUs! >= 0).toBe(true);
-    const bad = await kernelVerify(uninitReturn(), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: [], logLevel: BPF_LOG_STATS });
-    expect(kernelFirstError(bad)).toBe("R0 !read_ok");
-    // Level 1 alone does not print it (print_verification_stats checks BPF_LOG_STATS).
-    const plain = await kernelVerify(returnConst(1), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: [], logLevel: 1 });
-    expect(plain.stats.verificationUs).toBeUndefined();
-    expect(plain.stats.processed).toBe(2);
-  });
+  it.skipIf(!avail.available)(
+    `this kernel prints verification time with log level 4${avail.available ? "" : ` (skipped: ${avail.reason})`}`,
+    async () => {
+      const ok = await kernelVerify(returnConst(1), {
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+        maps: [],
+        logLevel: BPF_LOG_STATS,
+      });
+      expect(ok.accepted).toBe(true);
+      expect(ok.stats.processed).toBe(2);
+      expect(Number.isInteger(ok.stats.verificationUs) && ok.stats.verificationUs! >= 0).toBe(true);
+      const bad = await kernelVerify(uninitReturn(), {
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+        maps: [],
+        logLevel: BPF_LOG_STATS,
+      });
+      expect(kernelFirstError(bad)).toBe("R0 !read_ok");
+      // Level 1 alone does not print it (print_verification_stats checks BPF_LOG_STATS).
+      const plain = await kernelVerify(returnConst(1), {
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+        maps: [],
+        logLevel: 1,
+      });
+      expect(plain.stats.verificationUs).toBeUndefined();
+      expect(plain.stats.processed).toBe(2);
+    },
+  );
 });

@@ -2,8 +2,20 @@
 import { describe, expect, it } from "vitest";
 import { BytecodeError } from "../../src/errors.js";
 import { kernelAvailability, kernelVerify } from "../../src/kernel/verifier.js";
-import { BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../../src/vm/program-type.js";
-import { lookupNoNullCheck, migrateToSlot, returnConst, selectSlot, uninitReturn, dropOnMigrate } from "../../src/kernel/programs.js";
+import {
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  BPF_SK_REUSEPORT_SELECT,
+  BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+} from "../../src/vm/program-type.js";
+import {
+  lookupNoNullCheck,
+  migrateToSlot,
+  returnConst,
+  selectSlot,
+  uninitReturn,
+  dropOnMigrate,
+} from "../../src/kernel/programs.js";
 
 const avail = kernelAvailability();
 if (!avail.available) console.warn(`kernel verifier tests skipped: ${avail.reason}`);
@@ -27,14 +39,30 @@ describe(`kernel verifier bridge${skip ? ` (skipped: ${avail.reason})` : ""}`, (
   it.skipIf(skip).each(accepted)("accepts %s", async (_name, bytes, attachType, maps) => {
     const v = await kernelVerify(bytes, { attachType, maps });
     expect(v.log.includes("processed") ? "" : v.log).toBe("");
-    expect({ accepted: v.accepted, errno: v.errno, stage: v.stage }).toEqual({ accepted: true, errno: 0, stage: "load" });
+    expect({ accepted: v.accepted, errno: v.errno, stage: v.stage }).toEqual({
+      accepted: true,
+      errno: 0,
+      stage: "load",
+    });
   });
 
   const rejected: [string, Uint8Array, (typeof hashMap)[], number, string][] = [
     ["r0 never written", uninitReturn(), [], EACCES, "R0 !read_ok"],
-    ["map lookup without NULL check", lookupNoNullCheck(1), [hashMap], EACCES, "invalid mem access 'map_value_or_null'"],
+    [
+      "map lookup without NULL check",
+      lookupNoNullCheck(1),
+      [hashMap],
+      EACCES,
+      "invalid mem access 'map_value_or_null'",
+    ],
     // map-type/helper compatibility (check_map_func_compatibility) fails with EINVAL, not EACCES.
-    ["sk_select_reuseport on a hash map", selectSlot(1, 0), [hashMap], EINVAL, "cannot pass map_type 1 into func bpf_sk_select_reuseport"],
+    [
+      "sk_select_reuseport on a hash map",
+      selectSlot(1, 0),
+      [hashMap],
+      EINVAL,
+      "cannot pass map_type 1 into func bpf_sk_select_reuseport",
+    ],
   ];
   it.skipIf(skip).each(rejected)("rejects %s", async (_name, bytes, maps, errno, message) => {
     const v = await kernelVerify(bytes, { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps });
@@ -49,7 +77,11 @@ describe(`kernel verifier bridge${skip ? ` (skipped: ${avail.reason})` : ""}`, (
 
   it.skipIf(skip)("reports a map the kernel cannot create (sockarray value_size 5)", async () => {
     const v = await kernelVerify(selectSlot(1, 0), { attachType: 40, maps: [{ ...sockArray, valueSize: 5 }] });
-    expect({ accepted: v.accepted, errno: v.errno, stage: v.stage }).toEqual({ accepted: false, errno: EINVAL, stage: "map" });
+    expect({ accepted: v.accepted, errno: v.errno, stage: v.stage }).toEqual({
+      accepted: false,
+      errno: EINVAL,
+      stage: "map",
+    });
     expect(v.detail).toContain("map fd(1) type 20");
   });
 
@@ -61,6 +93,8 @@ describe(`kernel verifier bridge${skip ? ` (skipped: ${avail.reason})` : ""}`, (
   });
 
   it("rejects a length that is not a multiple of 8 before calling the kernel", async () => {
-    await expect(kernelVerify(new Uint8Array(12), { attachType: 40, maps: [] })).rejects.toThrow("program is 12 bytes, expected a multiple of 8");
+    await expect(kernelVerify(new Uint8Array(12), { attachType: 40, maps: [] })).rejects.toThrow(
+      "program is 12 bytes, expected a multiple of 8",
+    );
   });
 });

@@ -45,9 +45,24 @@ describe("baton simulate", () => {
     const f = join(tmp, "c.ndjson");
     const r = await cli(["simulate", "scenarios/flood.json", "--ndjson", f]);
     expect(r.code).toBe(0);
-    const lines = readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(f, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(4000);
-    expect(Object.keys(lines[0]).sort()).toEqual(["by", "cause", "client", "endAtMs", "fate", "hash", "id", "listener", "migrations", "src", "synAtMs"]);
+    expect(Object.keys(lines[0]).sort()).toEqual([
+      "by",
+      "cause",
+      "client",
+      "endAtMs",
+      "fate",
+      "hash",
+      "id",
+      "listener",
+      "migrations",
+      "src",
+      "synAtMs",
+    ]);
   });
 
   it("a scenario error is reported with file and JSON pointer (exit 1)", async () => {
@@ -60,7 +75,17 @@ describe("baton simulate", () => {
 
   it("a runtime refusal names the file and the event", async () => {
     const f = join(tmp, "twice.json");
-    writeFileSync(f, JSON.stringify({ durationMs: 10, listeners: [{ name: "A", listenAt: 0 }], events: [{ at: 1, do: "close", listener: "A" }, { at: 2, do: "close", listener: "A" }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        durationMs: 10,
+        listeners: [{ name: "A", listenAt: 0 }],
+        events: [
+          { at: 1, do: "close", listener: "A" },
+          { at: 2, do: "close", listener: "A" },
+        ],
+      }),
+    );
     const r = await cli(["simulate", f]);
     expect(r.code).toBe(1);
     expect(r.err.trim()).toBe(`error: ${f}: /events/1 (close at 2 ms): socket A is already closed (EBADF)`);
@@ -68,32 +93,54 @@ describe("baton simulate", () => {
 
   it("a missing policy file is reported clearly", async () => {
     const f = join(tmp, "p.json");
-    writeFileSync(f, JSON.stringify({ durationMs: 10, listeners: [{ name: "A", listenAt: 0 }], events: [{ at: 0, do: "attach", via: "A", policy: "policies/nope.baton" }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        durationMs: 10,
+        listeners: [{ name: "A", listenAt: 0 }],
+        events: [{ at: 0, do: "attach", via: "A", policy: "policies/nope.baton" }],
+      }),
+    );
     const r = await cli(["simulate", f]);
     expect(r.code).toBe(1);
     expect(r.err.trim()).toBe(`error: ${f}: policy "policies/nope.baton": cannot read 'policies/nope.baton': ENOENT`);
   });
 
-  it.skipIf(!existsSync("policies/migrate_to_newest.baton"))("runs a compiled policy on both engines with the same result (skipped when the policy file is absent)", async () => {
-    const a = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--json", "--engine", "interp"]);
-    const b = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--json", "--engine", "jit"]);
-    expect(a.err).toBe("");
-    const ra = JSON.parse(a.out);
-    expect(ra.connections.reset).toBe(0);
-    expect(ra.listeners.filter((l: { name: string }) => l.name.startsWith("old")).every((l: { migratedIn: number }) => l.migratedIn === 0)).toBe(true);
-    expect(b.out).toBe(a.out);
-  });
+  it.skipIf(!existsSync("policies/migrate_to_newest.baton"))(
+    "runs a compiled policy on both engines with the same result (skipped when the policy file is absent)",
+    async () => {
+      const a = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--json", "--engine", "interp"]);
+      const b = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--json", "--engine", "jit"]);
+      expect(a.err).toBe("");
+      const ra = JSON.parse(a.out);
+      expect(ra.connections.reset).toBe(0);
+      expect(
+        ra.listeners
+          .filter((l: { name: string }) => l.name.startsWith("old"))
+          .every((l: { migratedIn: number }) => l.migratedIn === 0),
+      ).toBe(true);
+      expect(b.out).toBe(a.out);
+    },
+  );
 });
 
 describe("baton simulate --policy with other program formats", () => {
   it("refuses --policy for a scenario that attaches no policy file (nothing silently ignored)", async () => {
-    const r = await cli(["simulate", "scenarios/rolling-restart-kernel-pick.json", "--policy", "policies/kernel_default.baton"]);
+    const r = await cli([
+      "simulate",
+      "scenarios/rolling-restart-kernel-pick.json",
+      "--policy",
+      "policies/kernel_default.baton",
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("attaches no policy file, so --policy has nothing to replace");
   });
   it("runs an ELF object as the policy", async () => {
     // The scenario without its maps: pass.o declares none, so writing them would be an error.
-    const sc = JSON.parse(readFileSync("scenarios/rolling-restart-policy.json", "utf8")) as { maps?: unknown; events: { do: string }[] };
+    const sc = JSON.parse(readFileSync("scenarios/rolling-restart-policy.json", "utf8")) as {
+      maps?: unknown;
+      events: { do: string }[];
+    };
     delete sc.maps;
     sc.events = sc.events.filter((e) => e.do !== "map");
     const file = join(mkdtempSync(join(tmpdir(), "baton-elf-")), "no-maps.json");
@@ -107,7 +154,9 @@ describe("baton simulate --policy with other program formats", () => {
   it("refuses scenario maps the policy does not declare, naming the JSON pointer", async () => {
     const r = await cli(["simulate", "scenarios/rolling-restart-policy.json", "--policy", "test/fixtures/c/pass.o"]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: scenarios\/rolling-restart-policy.json: \/maps\/0\/name: no policy in this scenario declares a map named "listeners" \(policies\/migrate_to_newest.baton \(.*\) declares no maps\)/);
+    expect(r.err).toMatch(
+      /^error: scenarios\/rolling-restart-policy.json: \/maps\/0\/name: no policy in this scenario declares a map named "listeners" \(policies\/migrate_to_newest.baton \(.*\) declares no maps\)/,
+    );
   });
 });
 

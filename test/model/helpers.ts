@@ -14,7 +14,11 @@ export interface Log {
   drops: { flow: number; cause: LossCause }[];
 }
 
-export function setup(names: string[], sysctl: Partial<Sysctls> = {}, backlog = 128): { st: TcpStack; ls: Listener[]; log: Log } {
+export function setup(
+  names: string[],
+  sysctl: Partial<Sysctls> = {},
+  backlog = 128,
+): { st: TcpStack; ls: Listener[]; log: Log } {
   const log: Log = { migrations: [], resets: [], drops: [] };
   const st = new TcpStack(new Netns(sysctl), {
     migrated: (f, point, from, to) => log.migrations.push({ flow: f.id, point, from: from.name, to: to.name }),
@@ -58,7 +62,10 @@ export function halfOpen(st: TcpStack, hash: number): Flow {
 
 export const names = (ls: readonly (Listener | null)[]): string[] => ls.map((s) => (s === null ? "-" : s.name));
 
-export function prog(attachType: 39 | 40, fn: (i: ReuseportRunInput) => ReuseportRunResult): ReuseportProgram & { calls: ReuseportRunInput[] } {
+export function prog(
+  attachType: 39 | 40,
+  fn: (i: ReuseportRunInput) => ReuseportRunResult,
+): ReuseportProgram & { calls: ReuseportRunInput[] } {
   const calls: ReuseportRunInput[] = [];
   return {
     attachType,

@@ -7,6 +7,10 @@ import { TCP_ESTABLISHED } from "../../src/vm/socket.js";
 
 describe("HotAbi", () => {
   it("equals program-type.ts and socket.ts", () => {
-    expect([HotAbi.TCP_ESTABLISHED, HotAbi.SK_PASS, HotAbi.SELECT_OR_MIGRATE]).toEqual([TCP_ESTABLISHED, SK_PASS, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE]);
+    expect([HotAbi.TCP_ESTABLISHED, HotAbi.SK_PASS, HotAbi.SELECT_OR_MIGRATE]).toEqual([
+      TCP_ESTABLISHED,
+      SK_PASS,
+      BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+    ]);
   });
 });

@@ -28,11 +28,25 @@ describe("simulate --ndjson", () => {
     const text = await ndjson("a.ndjson");
     expect(text.endsWith("\n")).toBe(true);
     const lines = text.slice(0, -1).split("\n");
-    const kept = simulate(parseScenario(readFileSync(SCENARIO, "utf8"), SCENARIO), { keepConnections: true }).connectionRecords!;
+    const kept = simulate(parseScenario(readFileSync(SCENARIO, "utf8"), SCENARIO), {
+      keepConnections: true,
+    }).connectionRecords!;
     expect(lines.length).toBe(kept.length);
     expect(lines).toEqual(kept.map((r) => JSON.stringify(r)));
     // The documented shape, keys in this order; migrations carry when, which point, from, to.
-    expect(Object.keys(JSON.parse(lines[0]!) as object)).toEqual(["id", "client", "src", "hash", "synAtMs", "listener", "migrations", "fate", "by", "cause", "endAtMs"]);
+    expect(Object.keys(JSON.parse(lines[0]!) as object)).toEqual([
+      "id",
+      "client",
+      "src",
+      "hash",
+      "synAtMs",
+      "listener",
+      "migrations",
+      "fate",
+      "by",
+      "cause",
+      "endAtMs",
+    ]);
     const migrated = kept.find((r) => r.migrations.length > 0)!;
     expect(Object.keys(migrated.migrations[0]!)).toEqual(["atMs", "point", "from", "to"]);
     expect(new Set(kept.map((r) => r.id)).size).toBe(kept.length); // every connection once
@@ -56,16 +70,29 @@ describe("simulate --ndjson", () => {
 
 describe("NdjsonWriter", () => {
   it("writes exactly JSON.stringify of any record, one per line (property)", () => {
-    const name = fc.oneof(fc.string(), fc.constantFrom("old0", 'q"uote', "back\\slash", "tab\t", "é", "🦀", "x".repeat(3000)));
+    const name = fc.oneof(
+      fc.string(),
+      fc.constantFrom("old0", 'q"uote', "back\\slash", "tab\t", "é", "🦀", "x".repeat(3000)),
+    );
     const ms = fc.integer({ min: 0, max: 86_400_000_000 }).map((us) => us / 1000);
     const rec: fc.Arbitrary<ConnRecord> = fc.record({
       id: fc.integer({ min: 1, max: 10_000_000 }),
       client: name,
-      src: fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 65535 })).map(([ip, p]) => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${p}`),
+      src: fc
+        .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 65535 }))
+        .map(([ip, p]) => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${p}`),
       hash: fc.integer({ min: 0, max: 0xffffffff }),
       synAtMs: ms,
       listener: fc.option(name),
-      migrations: fc.array(fc.record({ atMs: ms, point: fc.constantFrom("close" as const, "timer" as const, "ack" as const), from: name, to: name }), { maxLength: 3 }),
+      migrations: fc.array(
+        fc.record({
+          atMs: ms,
+          point: fc.constantFrom("close" as const, "timer" as const, "ack" as const),
+          from: name,
+          to: name,
+        }),
+        { maxLength: 3 },
+      ),
       fate: fc.constantFrom("accepted" as const, "reset" as const, "timed-out" as const, "open" as const),
       by: fc.option(name),
       cause: fc.option(fc.constantFrom("no-listener" as const, "expired" as const, "in-flight" as const)),

@@ -34,7 +34,18 @@ function chromium(args: string[]): { stdout: string; stderr: string; status: num
   const profile = mkdtempSync(join(tmp, "profile-"));
   const r = spawnSync(
     CHROMIUM as string,
-    ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars", `--user-data-dir=${profile}`, ...args],
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--hide-scrollbars",
+      `--user-data-dir=${profile}`,
+      ...args,
+    ],
     { encoding: "utf8", timeout: 90_000, maxBuffer: 64 << 20 },
   );
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -62,7 +73,15 @@ window.addEventListener("load", () => {
 </script>`;
 
 interface Probe {
-  svgs: { label: string; width: number; height: number; marks: number; drawn: number; lines: { kind: string; x: number; height: number }[]; ticks: { text: string; x: number }[] }[];
+  svgs: {
+    label: string;
+    width: number;
+    height: number;
+    marks: number;
+    drawn: number;
+    lines: { kind: string; x: number; height: number }[];
+    ticks: { text: string; x: number }[];
+  }[];
   errors: string[];
   pageWidth: number;
 }
@@ -82,8 +101,16 @@ describe("report axis and marks (no browser)", () => {
 
   it("time ticks: from 0, evenly spaced, ms below 2 s and s from 2 s", () => {
     expect(timeTicks(12000).map((t) => t.label)).toEqual(["0 s", "2 s", "4 s", "6 s", "8 s", "10 s", "12 s"]);
-    expect(timeTicks(3000).map((t) => t.label).slice(0, 3)).toEqual(["0.0 s", "0.5 s", "1.0 s"]);
-    expect(timeTicks(500).map((t) => t.label).slice(0, 3)).toEqual(["0 ms", "50 ms", "100 ms"]);
+    expect(
+      timeTicks(3000)
+        .map((t) => t.label)
+        .slice(0, 3),
+    ).toEqual(["0.0 s", "0.5 s", "1.0 s"]);
+    expect(
+      timeTicks(500)
+        .map((t) => t.label)
+        .slice(0, 3),
+    ).toEqual(["0 ms", "50 ms", "100 ms"]);
     for (const max of [15, 230, 1999, 2000, 7300, 60000]) {
       const ts = timeTicks(max);
       expect(ts[0]!.atMs).toBe(0);
@@ -110,7 +137,10 @@ describe.skipIf(CHROMIUM === null)("simulation report in headless Chromium", () 
 
   it("baton simulate --report writes the page", async () => {
     let err = "";
-    const code = await main(["simulate", "scenarios/rolling-restart.json", "--report", report], { out: () => {}, err: (t) => (err += t) });
+    const code = await main(["simulate", "scenarios/rolling-restart.json", "--report", report], {
+      out: () => {},
+      err: (t) => (err += t),
+    });
     expect(err).toBe("");
     expect(code).toBe(0);
   });
@@ -122,7 +152,13 @@ describe.skipIf(CHROMIUM === null)("simulation report in headless Chromium", () 
     const r = chromium(["--dump-dom", `file://${probed}`]);
     const m = /<pre id="baton-probe">([^<]*)<\/pre>/.exec(r.stdout);
     expect(m, `no probe output; chromium exit ${r.status}, stderr: ${r.stderr.slice(-2000)}`).not.toBeNull();
-    const probe = JSON.parse(m![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">")) as Probe;
+    const probe = JSON.parse(
+      m![1]!
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">"),
+    ) as Probe;
     expect(probe.errors).toEqual([]);
     expect(probe.svgs.map((s) => s.label)).toEqual(["accept queue length", "connection fates", "migrations"]);
     const sc = parseScenario(readFileSync("scenarios/rolling-restart.json", "utf8"), "rolling-restart.json");

@@ -9,7 +9,13 @@ describe("socks[] maintenance", () => {
   it("R1 the first listener creates a group of 128 with itself at socks[0] and no prog", () => {
     const { ls } = setup(["A"]);
     const g = ls[0]!.group!;
-    expect([g.maxSocks, g.numSocks, g.numClosedSocks, g.prog, names(g.listening())]).toEqual([INIT_SOCKS, 1, 0, null, ["A"]]);
+    expect([g.maxSocks, g.numSocks, g.numClosedSocks, g.prog, names(g.listening())]).toEqual([
+      INIT_SOCKS,
+      1,
+      0,
+      null,
+      ["A"],
+    ]);
     expect(ls[0]!.reuseportGroupId).toBe(g.id);
   });
 
@@ -26,7 +32,10 @@ describe("socks[] maintenance", () => {
     // A socket that owns a singleton group (prog attached before listen) joins, its group freed.
     const s = st.socket("S");
     st.bind(s, 0, PORT);
-    st.attachProgram(s, prog(39, () => ({ ret: 1, selected: null })));
+    st.attachProgram(
+      s,
+      prog(39, () => ({ ret: 1, selected: null })),
+    );
     const own = s.group!;
     expect(own.numSocks).toBe(1);
     st.listen(s, 10);
@@ -59,7 +68,10 @@ describe("socks[] maintenance", () => {
 
   it("R3 at the u16 ceiling: a full group of 32768 evicts the most recently closed socket, then fails", () => {
     // Built through listen()/shutdown() only: 32768 members, two of them shut down (L0, then L1).
-    const { st, ls } = setup(Array.from({ length: 32768 }, (_, i) => `L${i}`), { tcp_migrate_req: 1 });
+    const { st, ls } = setup(
+      Array.from({ length: 32768 }, (_, i) => `L${i}`),
+      { tcp_migrate_req: 1 },
+    );
     const g = ls[0]!.group!;
     st.shutdown(ls[0]!, "rdwr");
     st.shutdown(ls[1]!, "rdwr");
@@ -89,10 +101,19 @@ describe("socks[] maintenance", () => {
   it("R4 not capable (sysctl 0, no prog or a type-39 prog): full detach, group id null", () => {
     for (const attach of [null, 39] as const) {
       const { st, ls } = setup(["A", "B"]);
-      if (attach !== null) st.attachProgram(ls[0]!, prog(attach, () => ({ ret: 1, selected: null })));
+      if (attach !== null)
+        st.attachProgram(
+          ls[0]!,
+          prog(attach, () => ({ ret: 1, selected: null })),
+        );
       const g = ls[0]!.group!;
       st.close(ls[0]!);
-      expect([ls[0]!.group, ls[0]!.reuseportGroupId, names(g.listening()), g.numClosedSocks]).toEqual([null, null, ["B"], 0]);
+      expect([ls[0]!.group, ls[0]!.reuseportGroupId, names(g.listening()), g.numClosedSocks]).toEqual([
+        null,
+        null,
+        ["B"],
+        0,
+      ]);
     }
   });
 
@@ -142,7 +163,9 @@ describe("socks[] maintenance", () => {
     st.attachProgram(ls[0]!, p1);
     st.attachProgram(ls[1]!, p2);
     expect(ls[0]!.group!.prog).toBe(p2);
-    expect(() => st.attachProgram(ls[0]!, { attachType: 41 as 40, run: () => ({ ret: 1, selected: null }) })).toThrow(/expected attach type 39 or 40, got 41 \(EINVAL\)/);
+    expect(() => st.attachProgram(ls[0]!, { attachType: 41 as 40, run: () => ({ ret: 1, selected: null }) })).toThrow(
+      /expected attach type 39 or 40, got 41 \(EINVAL\)/,
+    );
     st.detachProgram(ls[0]!);
     expect(() => st.detachProgram(ls[0]!)).toThrow(/has no program \(ENOENT\)/);
     const nr = st.socket("N", false);
@@ -179,7 +202,10 @@ describe("normal selection", () => {
   ])("R10 %s", (_, ret, sel, want) => {
     const { st, ls } = setup(["A", "B", "C"]);
     const target = sel === null ? null : ls.find((l) => l.name === sel)!;
-    st.attachProgram(ls[0]!, prog(39, () => ({ ret, selected: target })));
+    st.attachProgram(
+      ls[0]!,
+      prog(39, () => ({ ret, selected: target })),
+    );
     const before = st.ns.counters.OutRsts;
     const out = receiveSyn(st, flow(hashFor(1, 3)));
     expect(out.kind === "rst" ? "rst" : out.kind === "synack" ? out.listener.name : out.kind).toBe(want);
@@ -191,13 +217,20 @@ describe("normal selection", () => {
     const exact = st.socket("EXACT");
     st.bind(exact, 0x7f000001, PORT);
     st.listen(exact, 10);
-    st.attachProgram(exact, prog(39, () => ({ ret: 0, selected: null })));
+    st.attachProgram(
+      exact,
+      prog(39, () => ({ ret: 0, selected: null })),
+    );
     expect(receiveSyn(st, flow(1))).toEqual({ kind: "rst", cause: "program-refused" });
   });
 
   it("R10 a classic/socket-filter prog returns an index; out of range falls back to the hash", () => {
     const { st, ls } = setup(["A", "B", "C"]);
-    st.attachProgram(ls[0]!, { attachType: 39, progType: 1, run: (i) => ({ ret: i.hash === 1 ? 2 : 9, selected: null }) });
+    st.attachProgram(ls[0]!, {
+      attachType: 39,
+      progType: 1,
+      run: (i) => ({ ret: i.hash === 1 ? 2 : 9, selected: null }),
+    });
     const a = receiveSyn(st, flow(1));
     const b = receiveSyn(st, flow(hashFor(1, 3)));
     expect([a.kind === "synack" && a.listener.name, b.kind === "synack" && b.listener.name]).toEqual(["C", "B"]);

@@ -5,11 +5,19 @@ import { receiveAck, receiveSyn, requestTimer } from "../../src/model/tcp-input.
 import { TCP_ESTABLISHED, TCP_NEW_SYN_RECV } from "../../src/vm/socket.js";
 import { connect, flow, halfOpen, hashFor, prog, setup } from "./helpers.js";
 
-const counts = (c: { TCPMigrateReqSuccess: number; TCPMigrateReqFailure: number }) => [c.TCPMigrateReqSuccess, c.TCPMigrateReqFailure];
+const counts = (c: { TCPMigrateReqSuccess: number; TCPMigrateReqFailure: number }) => [
+  c.TCPMigrateReqSuccess,
+  c.TCPMigrateReqFailure,
+];
 
 describe("R12 reuseport_migrate_sock", () => {
   // Each row: setup → expected target name (or null) and the Failure delta.
-  const cases: [string, { sysctl: number; attach: 39 | 40 | null; ret?: number; select?: string; detach?: boolean; empty?: boolean }, string | null, number][] = [
+  const cases: [
+    string,
+    { sysctl: number; attach: 39 | 40 | null; ret?: number; select?: string; detach?: boolean; empty?: boolean },
+    string | null,
+    number,
+  ][] = [
     ["step 1 detached group: none, no count", { sysctl: 0, attach: null, detach: true }, null, 0],
     ["step 2 num_socks == 0: Failure", { sysctl: 1, attach: null, empty: true }, null, 1],
     ["step 4 no prog, sysctl 0: Failure", { sysctl: 0, attach: null }, null, 1],
@@ -24,7 +32,8 @@ describe("R12 reuseport_migrate_sock", () => {
   it.each(cases)("%s", (_, c, want, fail) => {
     const { st, ls } = setup(["A", "B", "C"], { tcp_migrate_req: c.sysctl });
     const [a, b] = [ls[0]!, ls[1]!];
-    const p = c.attach === null ? null : prog(c.attach, () => ({ ret: c.ret ?? 1, selected: c.select === "B" ? b : null }));
+    const p =
+      c.attach === null ? null : prog(c.attach, () => ({ ret: c.ret ?? 1, selected: c.select === "B" ? b : null }));
     if (p !== null) st.attachProgram(a, p);
     st.ns.sysctl.tcp_migrate_req = 1; // make A capable so it lands in the closed section
     st.shutdown(a, "rdwr"); // [C,B]
@@ -54,7 +63,14 @@ describe("migration points", () => {
     Object.assign(r, { num_timeout: 2, num_retrans: 3, acked: true });
     const cookie = r.cookie;
     const n = st.cloneRequest(r, ls[1]!);
-    expect([n.num_timeout, n.num_retrans, n.acked, n.hash, n.cookie, n.listener.name]).toEqual([2, 3, true, r.hash, cookie, "B"]);
+    expect([n.num_timeout, n.num_retrans, n.acked, n.hash, n.cookie, n.listener.name]).toEqual([
+      2,
+      3,
+      true,
+      r.hash,
+      cookie,
+      "B",
+    ]);
   });
 
   it("R14 the accept queue migrates FIFO, appended at the target's tail with no backlog check; Success per child", () => {
@@ -174,8 +190,14 @@ describe("migration points", () => {
       st.close(ls[0]!);
       const out = receiveAck(st, f);
       const c = st.ns.counters;
-      expect([out.kind, c.TCPMigrateReqFailure, c.ListenOverflows, c.TCPMigrateReqSuccess]).toEqual([abort === 0 ? "kept" : "rst", 1, 1, 0]);
-      if (abort === 0) expect([(f.ehash as RequestSock).acked, (f.ehash as RequestSock).listener.name]).toEqual([true, "A"]);
+      expect([out.kind, c.TCPMigrateReqFailure, c.ListenOverflows, c.TCPMigrateReqSuccess]).toEqual([
+        abort === 0 ? "kept" : "rst",
+        1,
+        1,
+        0,
+      ]);
+      if (abort === 0)
+        expect([(f.ehash as RequestSock).acked, (f.ehash as RequestSock).listener.name]).toEqual([true, "A"]);
       else expect([f.ehash, b.qlen]).toEqual([null, -1]); // accounted against the target (spec §6)
     }
   });
@@ -198,7 +220,9 @@ describe("migration points", () => {
     st.close(ls[0]!);
     const out = receiveAck(st, f, { dataLen: 12 });
     expect(out.kind === "queued" && out.listener.name).toBe("B");
-    expect([st.ns.counters.SyncookiesSent, st.ns.counters.SyncookiesRecv, ...counts(st.ns.counters)]).toEqual([1, 1, 0, 0]);
+    expect([st.ns.counters.SyncookiesSent, st.ns.counters.SyncookiesRecv, ...counts(st.ns.counters)]).toEqual([
+      1, 1, 0, 0,
+    ]);
   });
 
   it("R18 Success counts only at commit: close queue-add, hashdance queue-add, timer ehash replace", () => {

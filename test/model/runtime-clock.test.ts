@@ -15,7 +15,12 @@ describe("the hook's clock follows the model", () => {
   it.each(["interp", "jit"])("ktime_get_ns through runArgs and run (%s)", (engine) => {
     const st = new TcpStack(new Netns());
     // r0 = ktime_get_ns(); the run's return value is its low 32 bits.
-    const prog = runtimeProgram({ name: "clock", insns: decode(assemble("call 5\nexit")), maps: [], attachType: 40 }, engineByName(engine), 1, new ModelMaps([], st));
+    const prog = runtimeProgram(
+      { name: "clock", insns: decode(assemble("call 5\nexit")), maps: [], attachType: 40 },
+      engineByName(engine),
+      1,
+      new ModelMaps([], st),
+    );
     const sk = new StaticSocket(1n, TCP_LISTEN);
     const seen = (): number => prog.runArgs!(sk, null, 0, 0, false).ret;
     st.now = 1234; // µs

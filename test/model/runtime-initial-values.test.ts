@@ -33,7 +33,15 @@ describe("policies with initial map contents (ELF global data)", () => {
     attachType: 40,
     ...(initial !== undefined ? { initialValues: [{ fd: 1, value: initial }] } : {}),
   });
-  const input = { sk: new StaticSocket(9n, TCP_CLOSE), migratingSk: new StaticSocket(10n, TCP_ESTABLISHED, null), hash: 1, len: 0, bindInany: false, groupId: 1, nowNs: 0 };
+  const input = {
+    sk: new StaticSocket(9n, TCP_CLOSE),
+    migratingSk: new StaticSocket(10n, TCP_ESTABLISHED, null),
+    hash: 1,
+    len: 0,
+    bindInany: false,
+    groupId: 1,
+    nowNs: 0,
+  };
 
   it.each(["interp", "jit"])("seeds key 0 before the first run (%s)", (engine) => {
     const maps = () => new ModelMaps([], new TcpStack(new Netns()));

@@ -32,7 +32,10 @@ function counted<T extends object>(target: T, count: { n: number }): T {
  * new socket, one capable close (R4) and one full detach (R6), in a group of `n` listeners.
  */
 function accessesPerOperation(n: number): { listen: number; close: number; destroy: number } {
-  const { st, ls } = setup(Array.from({ length: n }, (_, i) => `L${i}`), { tcp_migrate_req: 1 });
+  const { st, ls } = setup(
+    Array.from({ length: n }, (_, i) => `L${i}`),
+    { tcp_migrate_req: 1 },
+  );
   const g = ls[0]!.group as ReuseportGroup;
   const count = { n: 0 };
   (st as unknown as { sockets: Listener[] }).sockets = counted(st.sockets, count);
@@ -75,13 +78,17 @@ describe("socket model cost per operation", () => {
     const a = st.socket("A", false);
     st.bind(a, 0, 9000);
     const b = st.socket("B");
-    expect(() => st.bind(b, 0x7f000001, 9000)).toThrow("port 9000 is held by socket A without SO_REUSEPORT on both (EADDRINUSE)");
+    expect(() => st.bind(b, 0x7f000001, 9000)).toThrow(
+      "port 9000 is held by socket A without SO_REUSEPORT on both (EADDRINUSE)",
+    );
     const c = st.socket("C");
     st.bind(c, 0x7f000001, 9001);
     const d = st.socket("D");
     st.bind(d, 0, 9001); // both SO_REUSEPORT
     const e = st.socket("E", false);
-    expect(() => st.bind(e, 0x7f000002, 9001)).toThrow("port 9001 is held by socket D without SO_REUSEPORT on both (EADDRINUSE)");
+    expect(() => st.bind(e, 0x7f000002, 9001)).toThrow(
+      "port 9001 is held by socket D without SO_REUSEPORT on both (EADDRINUSE)",
+    );
     st.close(d); // never listened: destroyed at once, its port released
     st.bind(e, 0x7f000002, 9001);
     expect(e.bound).toBe(true);
@@ -91,7 +98,10 @@ describe("socket model cost per operation", () => {
 describe("control-plane maps", () => {
   it("a close or a sockarray write finds the socket's slot without walking the maps", () => {
     const n = 300;
-    const { st, ls } = setup(Array.from({ length: n }, (_, i) => `L${i}`), { tcp_migrate_req: 1 });
+    const { st, ls } = setup(
+      Array.from({ length: n }, (_, i) => `L${i}`),
+      { tcp_migrate_req: 1 },
+    );
     const maps = new ModelMaps([{ name: "socks", type: "sockarray", maxEntries: n }], st);
     ls.forEach((l, i) => maps.update("socks", i, l));
     const entries = maps.get("socks")!.entries;
@@ -117,7 +127,10 @@ describe("group limit", () => {
   });
 
   const scenario = (n: number, bind = "0.0.0.0"): ReturnType<typeof validateScenario> =>
-    validateScenario({ durationMs: 10, listeners: Array.from({ length: n }, (_, i) => ({ name: `l${i}`, bind, listenAt: 0 })) }, "big.json");
+    validateScenario(
+      { durationMs: 10, listeners: Array.from({ length: n }, (_, i) => ({ name: `l${i}`, bind, listenAt: 0 })) },
+      "big.json",
+    );
 
   it(`refuses ${MAX_GROUP_SOCKS + 1} listeners before building any socket`, () => {
     expect(MAX_GROUP_SOCKS).toBe(32768);
@@ -135,7 +148,9 @@ describe("group limit", () => {
     }
     expect(err).toBeInstanceOf(ModelError);
     expect((err as ModelError).code).toBe("scenario.group-too-large");
-    expect((err as ModelError).message).toBe("/listeners/32768: expected at most 32768 listeners bound to 0.0.0.0:8080 (one reuseport group), got 32769");
+    expect((err as ModelError).message).toBe(
+      "/listeners/32768: expected at most 32768 listeners bound to 0.0.0.0:8080 (one reuseport group), got 32769",
+    );
     expect(built).not.toHaveBeenCalled();
   });
 

@@ -32,21 +32,73 @@ function messageOf(f: () => unknown): string {
 describe("scenario validation", () => {
   const with_ = (patch: Record<string, unknown>) => ({ ...base, ...patch });
   it.each<[string, unknown, string]>([
-    ["bad time", with_({ events: [{ at: "soon", do: "close", listener: "A" }] }), 'x.json: /events/0/at: expected a number from 0 to 86400000, got "soon"'],
-    ["negative time", with_({ events: [{ at: -1, do: "close", listener: "A" }] }), "x.json: /events/0/at: expected a number from 0 to 86400000, got -1"],
-    ["unknown action", with_({ events: [{ at: 1, do: "explode" }] }), 'x.json: /events/0/do: expected one of listen, close, shutdown, attach, detach, sysctl, map, map-delete, accept-rate, got "explode"'],
-    ["unknown listener", with_({ events: [{ at: 1, do: "close", listener: "Z" }] }), 'x.json: /events/0/listener: expected a listener name (A, B), got "Z"'],
-    ["unknown field", with_({ events: [{ at: 1, do: "close", listener: "A", how: "rd" }] }), "x.json: /events/0/how: unknown field; expected one of at, do, listener"],
-    ["bad shutdown how", with_({ events: [{ at: 1, do: "shutdown", listener: "A", how: "up" }] }), 'x.json: /events/0/how: expected "rd", "wr" or "rdwr", got "up"'],
-    ["sysctl range", with_({ sysctls: { tcp_migrate_req: 2 } }), "x.json: /sysctls/tcp_migrate_req: expected an integer from 0 to 1, got 2"],
-    ["unknown sysctl", with_({ sysctls: { tcp_foo: 1 } }), "x.json: /sysctls/tcp_foo: unknown sysctl; expected one of tcp_migrate_req, tcp_synack_retries, tcp_syn_retries, somaxconn, tcp_fastopen, tcp_abort_on_overflow, tcp_syncookies, tcp_timestamps"],
-    ["duplicate listener", with_({ listeners: [{ name: "A" }, { name: "A" }] }), 'x.json: /listeners/1/name: duplicate listener name "A"'],
+    [
+      "bad time",
+      with_({ events: [{ at: "soon", do: "close", listener: "A" }] }),
+      'x.json: /events/0/at: expected a number from 0 to 86400000, got "soon"',
+    ],
+    [
+      "negative time",
+      with_({ events: [{ at: -1, do: "close", listener: "A" }] }),
+      "x.json: /events/0/at: expected a number from 0 to 86400000, got -1",
+    ],
+    [
+      "unknown action",
+      with_({ events: [{ at: 1, do: "explode" }] }),
+      'x.json: /events/0/do: expected one of listen, close, shutdown, attach, detach, sysctl, map, map-delete, accept-rate, got "explode"',
+    ],
+    [
+      "unknown listener",
+      with_({ events: [{ at: 1, do: "close", listener: "Z" }] }),
+      'x.json: /events/0/listener: expected a listener name (A, B), got "Z"',
+    ],
+    [
+      "unknown field",
+      with_({ events: [{ at: 1, do: "close", listener: "A", how: "rd" }] }),
+      "x.json: /events/0/how: unknown field; expected one of at, do, listener",
+    ],
+    [
+      "bad shutdown how",
+      with_({ events: [{ at: 1, do: "shutdown", listener: "A", how: "up" }] }),
+      'x.json: /events/0/how: expected "rd", "wr" or "rdwr", got "up"',
+    ],
+    [
+      "sysctl range",
+      with_({ sysctls: { tcp_migrate_req: 2 } }),
+      "x.json: /sysctls/tcp_migrate_req: expected an integer from 0 to 1, got 2",
+    ],
+    [
+      "unknown sysctl",
+      with_({ sysctls: { tcp_foo: 1 } }),
+      "x.json: /sysctls/tcp_foo: unknown sysctl; expected one of tcp_migrate_req, tcp_synack_retries, tcp_syn_retries, somaxconn, tcp_fastopen, tcp_abort_on_overflow, tcp_syncookies, tcp_timestamps",
+    ],
+    [
+      "duplicate listener",
+      with_({ listeners: [{ name: "A" }, { name: "A" }] }),
+      'x.json: /listeners/1/name: duplicate listener name "A"',
+    ],
     ["missing duration", { listeners: [] }, "x.json: /durationMs: expected a number from 0 to 86400000, got nothing"],
     ["not an object", [], "x.json: /: expected an object, got []"],
-    ["hash count", with_({ clients: [{ count: 2, hashes: [1] }] }), "x.json: /clients/0/hashes: expected 2 hashes (one per connection), got 1"],
-    ["bad ip", with_({ clients: [{ count: 1, src: "10.0.0.256" }] }), 'x.json: /clients/0/src: expected a dotted-quad IPv4 address, got "10.0.0.256"'],
-    ["map value xor listener", with_({ maps: [{ name: "m", type: "array", maxEntries: 4 }], events: [{ at: 0, do: "map", map: "m", key: 1 }] }), 'x.json: /events/0: expected exactly one of "listener" or "value"'],
-    ["undeclared map", with_({ events: [{ at: 0, do: "map-delete", map: "m", key: 1 }] }), 'x.json: /events/0/map: expected a declared map name, got "m"'],
+    [
+      "hash count",
+      with_({ clients: [{ count: 2, hashes: [1] }] }),
+      "x.json: /clients/0/hashes: expected 2 hashes (one per connection), got 1",
+    ],
+    [
+      "bad ip",
+      with_({ clients: [{ count: 1, src: "10.0.0.256" }] }),
+      'x.json: /clients/0/src: expected a dotted-quad IPv4 address, got "10.0.0.256"',
+    ],
+    [
+      "map value xor listener",
+      with_({ maps: [{ name: "m", type: "array", maxEntries: 4 }], events: [{ at: 0, do: "map", map: "m", key: 1 }] }),
+      'x.json: /events/0: expected exactly one of "listener" or "value"',
+    ],
+    [
+      "undeclared map",
+      with_({ events: [{ at: 0, do: "map-delete", map: "m", key: 1 }] }),
+      'x.json: /events/0/map: expected a declared map name, got "m"',
+    ],
   ])("%s", (_, json, msg) => {
     expect(messageOf(() => validateScenario(json, "x.json"))).toBe(msg);
   });
@@ -56,12 +108,24 @@ describe("scenario validation", () => {
   });
 
   it("a runtime failure names the event (EBADF on a second close)", () => {
-    const sc = validateScenario({ ...base, events: [{ at: 1, do: "close", listener: "A" }, { at: 2, do: "close", listener: "A" }] }, "x.json");
+    const sc = validateScenario(
+      {
+        ...base,
+        events: [
+          { at: 1, do: "close", listener: "A" },
+          { at: 2, do: "close", listener: "A" },
+        ],
+      },
+      "x.json",
+    );
     expect(messageOf(() => simulate(sc))).toBe("/events/1 (close at 2 ms): socket A is already closed (EBADF)");
   });
 
   it("a policy that was not loaded is reported clearly", () => {
-    const sc = validateScenario({ ...base, events: [{ at: 0, do: "attach", via: "A", policy: "policies/x.baton" }] }, "x.json");
+    const sc = validateScenario(
+      { ...base, events: [{ at: 0, do: "attach", via: "A", policy: "policies/x.baton" }] },
+      "x.json",
+    );
     expect(messageOf(() => simulate(sc))).toBe('/events/0 (attach at 0 ms): policy "policies/x.baton" was not loaded');
   });
 });
@@ -88,7 +152,10 @@ describe("simulation", () => {
   });
 
   it("replayed hashes decide the listener: scale(h, 2) < 2^31 → A, else B", () => {
-    const sc = validateScenario({ ...base, events: [], clients: [{ count: 4, hashes: [0, 0x7fffffff, 0x80000000, 0xffffffff], ackDelayMs: 0 }] }, "x.json");
+    const sc = validateScenario(
+      { ...base, events: [], clients: [{ count: 4, hashes: [0, 0x7fffffff, 0x80000000, 0xffffffff], ackDelayMs: 0 }] },
+      "x.json",
+    );
     const r = simulate(sc, { keepConnections: true });
     const recs = [...r.connectionRecords!].sort((x, y) => x.id - y.id);
     expect(recs.map((c) => [c.hash, c.listener, c.by])).toEqual([
@@ -101,7 +168,15 @@ describe("simulation", () => {
 
   it("a withheld ACK and a closing listener: lost without migration, migrated at the ACK with the sysctl", () => {
     const mk = (migrate: number) =>
-      validateScenario({ ...base, sysctls: { tcp_migrate_req: migrate }, clients: [{ count: 50, rate: 0, ackDelayMs: 800 }], events: [{ at: 100, do: "close", listener: "A" }] }, "x.json");
+      validateScenario(
+        {
+          ...base,
+          sysctls: { tcp_migrate_req: migrate },
+          clients: [{ count: 50, rate: 0, ackDelayMs: 800 }],
+          events: [{ at: 100, do: "close", listener: "A" }],
+        },
+        "x.json",
+      );
     const off = simulate(mk(0));
     const on = simulate(mk(1));
     expect(off.connections.reset).toBeGreaterThan(0);
@@ -115,7 +190,15 @@ describe("simulation", () => {
 describe("event queue", () => {
   it("pops by time, then by insertion order", () => {
     const q = new EventQueue<string>();
-    const items: [number, string][] = [[5, "a"], [1, "b"], [5, "c"], [0, "d"], [1, "e"], [5, "f"], [3, "g"]];
+    const items: [number, string][] = [
+      [5, "a"],
+      [1, "b"],
+      [5, "c"],
+      [0, "d"],
+      [1, "e"],
+      [5, "f"],
+      [3, "g"],
+    ];
     for (const [t, s] of items) q.push(t, 0, s);
     const out: string[] = [];
     for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(e[2]);
@@ -126,7 +209,10 @@ describe("event queue", () => {
 describe("shipped scenarios", () => {
   const dir = new URL("../../scenarios/", import.meta.url);
   // TCP scenarios only: UDP ones (a top-level "udp" section) have their own reader (udp-scenario.ts).
-  const files = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "scenario.schema.json" && !isUdpScenarioText(readFileSync(new URL(f, dir), "utf8")));
+  const files = readdirSync(dir).filter(
+    (f) =>
+      f.endsWith(".json") && f !== "scenario.schema.json" && !isUdpScenarioText(readFileSync(new URL(f, dir), "utf8")),
+  );
   it.each(files)("%s validates", (f) => {
     const sc = parseScenario(readFileSync(new URL(f, dir), "utf8"), `scenarios/${f}`);
     expect(sc.listeners.length).toBeGreaterThan(0);

@@ -10,7 +10,10 @@ import { TCP_CLOSE, TCP_LISTEN } from "../../src/vm/socket.js";
 import { prog, setup, sock } from "./helpers.js";
 import { runs } from "../support/runs.js";
 
-type Op = { k: "listen" | "shutdown" | "close"; i: number } | { k: "sysctl"; v: number } | { k: "attach"; i: number; t: 39 | 40 };
+type Op =
+  | { k: "listen" | "shutdown" | "close"; i: number }
+  | { k: "sysctl"; v: number }
+  | { k: "attach"; i: number; t: 39 | 40 };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constantFrom("listen" as const, "shutdown" as const, "close" as const), i: fc.nat(7) }),
@@ -36,7 +39,13 @@ function check(ls: Listener[]): void {
   }
   // The "no group" sentinel is never written (R10/R12 read it as an empty, program-less group),
   // and derived section lists are plain arrays (socks[] keeps its own array class).
-  expect([NO_GROUP.numSocks, NO_GROUP.numClosedSocks, NO_GROUP.prog, NO_GROUP.freed, NO_GROUP.socks.every((s) => s === null)]).toEqual([0, 0, null, false, true]);
+  expect([
+    NO_GROUP.numSocks,
+    NO_GROUP.numClosedSocks,
+    NO_GROUP.prog,
+    NO_GROUP.freed,
+    NO_GROUP.socks.every((s) => s === null),
+  ]).toEqual([0, 0, null, false, true]);
   for (const g of groups) expect([g.listening().constructor, g.closed().constructor]).toEqual([Array, Array]);
   for (const l of ls) {
     expect(l.group === null).toBe(l.reuse === NO_GROUP);
@@ -56,7 +65,11 @@ describe("socks[] invariants", () => {
           try {
             if (o.k === "sysctl") st.ns.sysctl.tcp_migrate_req = o.v;
             else if (o.k === "attach") {
-              if (ls[o.i]!.hashed) st.attachProgram(ls[o.i]!, prog(o.t, () => ({ ret: 1, selected: null })));
+              if (ls[o.i]!.hashed)
+                st.attachProgram(
+                  ls[o.i]!,
+                  prog(o.t, () => ({ ret: 1, selected: null })),
+                );
             } else if (o.k === "listen") st.listen(ls[o.i]!, 16);
             else if (o.k === "shutdown") st.shutdown(ls[o.i]!, "rdwr");
             else st.close(ls[o.i]!);

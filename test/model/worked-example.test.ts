@@ -13,7 +13,10 @@ describe("spec §3 worked example", () => {
     const { st, ls, log } = setup(["A", "B", "C", "D"], { tcp_migrate_req: 1 });
     const [a, b] = [ls[0]!, ls[1]!];
     // A type-39 prog pins every new SYN on A while A listens (migration still uses the hash, R12 step 4).
-    st.attachProgram(a, prog(39, () => ({ ret: 1, selected: a.state === 10 ? a : null })));
+    st.attachProgram(
+      a,
+      prog(39, () => ({ ret: 1, selected: a.state === 10 ? a : null })),
+    );
     const hs = [0, 0x55555555, 0x55555556, 0xaaaaaaaa, 0xaaaaaaab, 0xffffffff];
     const fs = hs.map((h) => {
       const f = flow(h);
@@ -45,8 +48,15 @@ describe("spec §3 worked example", () => {
     st.listen(b, 10);
     expect([names(g.listening()), g.numClosedSocks]).toEqual([["D", "C", "B"], 0]);
     expect(log.migrations.map((m) => `${m.point}:${m.from}>${m.to}`)).toEqual([
-      "close:A>D", "close:A>D", "close:A>B", "close:A>B", "close:A>C", "close:A>C",
-      "close:B>D", "close:B>C", "timer:A>D",
+      "close:A>D",
+      "close:A>D",
+      "close:A>B",
+      "close:A>B",
+      "close:A>C",
+      "close:A>C",
+      "close:B>D",
+      "close:B>C",
+      "timer:A>D",
     ]);
   });
 });
@@ -55,7 +65,12 @@ describe("spec §3 worked example", () => {
 function selftestProgram(st: TcpStack) {
   const reuseportMap = new Map<number, Listener>(); // REUSEPORT_SOCKARRAY[256]
   const migrateMap = new Map<bigint, number>(); // HASH u64 → int
-  const counters = { migrated_at_close: 0, migrated_at_close_fastopen: 0, migrated_at_send_synack: 0, migrated_at_recv_ack: 0 };
+  const counters = {
+    migrated_at_close: 0,
+    migrated_at_close_fastopen: 0,
+    migrated_at_send_synack: 0,
+    migrated_at_recv_ack: 0,
+  };
   st.onRemoveFromMaps((sk) => {
     for (const [k, v] of reuseportMap) if (v === sk) reuseportMap.delete(k); // R22 auto-clear
   });

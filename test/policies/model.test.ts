@@ -66,9 +66,15 @@ function world(name: string, engine: string, listeners: string[], decls: MapDecl
   const maps = new ModelMaps(decls, st);
   const before = createSpy.mock.results.length;
   const p = policy(name);
-  const prog = runtimeProgram({ name: p.name ?? name, insns: p.insns, maps: p.maps, attachType: p.attachType }, engineByName(engine), SEED, maps);
+  const prog = runtimeProgram(
+    { name: p.name ?? name, insns: p.insns, maps: p.maps, attachType: p.attachType },
+    engineByName(engine),
+    SEED,
+    maps,
+  );
   const pm = new Map<string, BpfMap>();
-  for (const r of createSpy.mock.results.slice(before)) if (r.type === "return") pm.set((r.value as BpfMap).name, r.value as BpfMap);
+  for (const r of createSpy.mock.results.slice(before))
+    if (r.type === "return") pm.set((r.value as BpfMap).name, r.value as BpfMap);
   st.attachProgram(ls[0] as Listener, prog);
   return { st, l: Object.fromEntries(ls.map((s) => [s.name, s])), maps, log, pm, flows: [], out: new Map() };
 }
@@ -77,7 +83,8 @@ const sa = (name: string, n: number): MapDecl => ({ name, type: "sockarray", max
 const arr = (name: string, n: number): MapDecl => ({ name, type: "array", maxEntries: n });
 
 /** Hashes the model gives 4-tuples from 10.0.0.1:<port> (hash.ts), one per connection. */
-const hashes = (n: number, base = 20000): number[] => Array.from({ length: n }, (_, i) => flowHash(SEED, LOCAL, PORT, 0x0a000001, base + i));
+const hashes = (n: number, base = 20000): number[] =>
+  Array.from({ length: n }, (_, i) => flowHash(SEED, LOCAL, PORT, 0x0a000001, base + i));
 
 /** A full handshake; an RST is recorded as the flow's outcome. */
 function connect(w: World, h: number): Flow {
@@ -122,8 +129,18 @@ function afterStop(order: readonly string[], name: string): string[] {
   return o.filter((x) => x !== name);
 }
 /** Migrations seen by the stack observer, per migration point (spec §D). */
-const points = (w: World) => ({ close: 0, timer: 0, ack: 0, ...Object.fromEntries(["close", "timer", "ack"].map((p) => [p, w.log.migrations.filter((m) => m.point === p).length])) });
-const counters = (w: World) => ({ ok: w.st.ns.counters.TCPMigrateReqSuccess, fail: w.st.ns.counters.TCPMigrateReqFailure });
+const points = (w: World) => ({
+  close: 0,
+  timer: 0,
+  ack: 0,
+  ...Object.fromEntries(
+    ["close", "timer", "ack"].map((p) => [p, w.log.migrations.filter((m) => m.point === p).length]),
+  ),
+});
+const counters = (w: World) => ({
+  ok: w.st.ns.counters.TCPMigrateReqSuccess,
+  fail: w.st.ns.counters.TCPMigrateReqFailure,
+});
 const u64 = (w: World, map: string, key: bigint | number): number => {
   const m = w.pm.get(map) as BpfMap;
   const v = lookupU64(m, m.keySize === 8 ? u64Key(BigInt(key)) : u32Key(Number(key)));
@@ -175,7 +192,9 @@ describe("policies in the socket model (interp and jit agree)", () => {
     const left = afterStop(order, "b");
     expect(left).toEqual(["a", "d", "c"]);
     expect(r.est).toEqual(hs.map((h) => (kernelPick(order, h) === "b" ? kernelPick(left, h) : kernelPick(order, h))));
-    expect(r.reqs).toEqual(hashes(16, 30000).map((h) => (kernelPick(order, h) === "b" ? kernelPick(left, h) : kernelPick(order, h))));
+    expect(r.reqs).toEqual(
+      hashes(16, 30000).map((h) => (kernelPick(order, h) === "b" ? kernelPick(left, h) : kernelPick(order, h))),
+    );
     expect(r.inB).toBeGreaterThan(0);
     expect(r.onB).toBeGreaterThan(0);
     expect(r).toMatchObject({ ok: r.inB + r.onB, fail: 0, points: { close: r.inB, timer: r.onB - r.odd, ack: r.odd } });
@@ -206,7 +225,8 @@ describe("policies in the socket model (interp and jit agree)", () => {
     expect(r.reqs).toEqual(hashes(16, 30000).map(moved));
     expect(r.after).toEqual(later.map((h) => `w${rendezvous(h, 3)}`));
     // Only w3's connections changed listener; at least one of each kind moved.
-    const m = hs.filter((h) => rendezvous(h, 4) === 3).length + hashes(16, 30000).filter((h) => rendezvous(h, 4) === 3).length;
+    const m =
+      hs.filter((h) => rendezvous(h, 4) === 3).length + hashes(16, 30000).filter((h) => rendezvous(h, 4) === 3).length;
     expect(m).toBeGreaterThan(0);
     expect(r).toMatchObject({ ok: m, fail: 0 });
   });
@@ -227,7 +247,9 @@ describe("policies in the socket model (interp and jit agree)", () => {
     const left = afterStop(order, "cpu0");
     const inCpu0 = hs.length + hs.filter((h) => kernelPick(order, h) === "cpu0").length;
     expect(r.pinned).toEqual(hs.map((h) => kernelPick(left, h)));
-    expect(r.unpinned).toEqual(hs.map((h) => (kernelPick(order, h) === "cpu0" ? kernelPick(left, h) : kernelPick(order, h))));
+    expect(r.unpinned).toEqual(
+      hs.map((h) => (kernelPick(order, h) === "cpu0" ? kernelPick(left, h) : kernelPick(order, h))),
+    );
     expect(r).toMatchObject({ ok: inCpu0, fail: 0 });
   });
 
@@ -249,7 +271,14 @@ describe("policies in the socket model (interp and jit agree)", () => {
       const afterClose = u64(w, "migrated_from", cookieB);
       advance(w, reqs);
       drain(w);
-      return { est: where(w, est), reqs: where(w, reqs), selected, afterClose, migrated: u64(w, "migrated_from", cookieB), ...counters(w) };
+      return {
+        est: where(w, est),
+        reqs: where(w, reqs),
+        selected,
+        afterClose,
+        migrated: u64(w, "migrated_from", cookieB),
+        ...counters(w),
+      };
     });
     const left = afterStop(order, "b");
     const slot = (h: number) => order[h % 3] as string;
@@ -297,7 +326,12 @@ describe("policies in the socket model (interp and jit agree)", () => {
     const hs = hashes(40);
     const hr = hashes(16, 30000);
     const r = bothEngines((e) => {
-      const w = world("migrate_to_newest", e, [...gen0, ...gen1], [sa("listeners", 32), arr("generation", 1), arr("workers", 4)]);
+      const w = world(
+        "migrate_to_newest",
+        e,
+        [...gen0, ...gen1],
+        [sa("listeners", 32), arr("generation", 1), arr("workers", 4)],
+      );
       const all = [...gen0, ...gen1];
       gen0.forEach((n, i) => w.maps.update("listeners", i, w.l[n] as Listener));
       gen1.forEach((n, i) => w.maps.update("listeners", 8 + i, w.l[n] as Listener));
@@ -401,7 +435,13 @@ describe("policies in the socket model (interp and jit agree)", () => {
       w.st.close(w.l.b as Listener);
       advance(w, reqs);
       drain(w);
-      return { calm: where(w, calm), reqs: where(w, reqs), shed: where(w, shed), count: u64(w, "shed", 0), ...counters(w) };
+      return {
+        calm: where(w, calm),
+        reqs: where(w, reqs),
+        shed: where(w, shed),
+        count: u64(w, "shed", 0),
+        ...counters(w),
+      };
     });
     const left = afterStop(order, "b");
     const land = (h: number) => (kernelPick(order, h) === "b" ? kernelPick(left, h) : kernelPick(order, h));
@@ -433,7 +473,13 @@ describe("policies in the socket model (interp and jit agree)", () => {
       w.st.close(w.l.c0 as Listener); // canary withdrawn: its queued children migrate by hash
       const after = hs.map((h) => connect(w, h));
       drain(w);
-      return { zero: where(w, zero), split: where(w, split), pending: where(w, pending), after: where(w, after), ...counters(w) };
+      return {
+        zero: where(w, zero),
+        split: where(w, split),
+        pending: where(w, pending),
+        after: where(w, after),
+        ...counters(w),
+      };
     });
     const left = afterStop(order, "c0");
     const stable = (h: number) => `s${Math.floor(h / 100) % 2}`;

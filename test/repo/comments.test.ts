@@ -10,7 +10,10 @@ import { describe, expect, it } from "vitest";
 import { SHARED } from "../support/shared.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
+const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+  cwd: ROOT,
+  encoding: "utf8",
+})
   .split("\n")
   .filter((f) => f !== "" && existsSync(join(ROOT, f)));
 
@@ -47,10 +50,12 @@ describe("comments", () => {
   it("name only files that exist", () => {
     const missing: string[] = [];
     for (const f of sources) {
-      readFileSync(join(ROOT, f), "utf8").split("\n").forEach((line, i) => {
-        if (!isComment(line)) return;
-        for (const m of line.matchAll(FILE_NAME)) if (!refersToFile(m[1]!)) missing.push(`${f}:${i + 1}: ${m[1]}`);
-      });
+      readFileSync(join(ROOT, f), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (!isComment(line)) return;
+          for (const m of line.matchAll(FILE_NAME)) if (!refersToFile(m[1]!)) missing.push(`${f}:${i + 1}: ${m[1]}`);
+        });
     }
     expect(missing).toEqual([]);
   });
@@ -58,9 +63,11 @@ describe("comments", () => {
   it("cite no issue numbers", () => {
     const cites: string[] = [];
     for (const f of sources) {
-      readFileSync(join(ROOT, f), "utf8").split("\n").forEach((line, i) => {
-        if (isComment(line) && /\bissues? #?\d+/i.test(line)) cites.push(`${f}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(join(ROOT, f), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (isComment(line) && /\bissues? #?\d+/i.test(line)) cites.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(cites).toEqual([]);
   });

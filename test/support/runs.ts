@@ -3,7 +3,8 @@
 // test:long` runs the same tests with BATON_TEST_SCALE=10, and .ci/run runs both.
 const raw = process.env.BATON_TEST_SCALE;
 const parsed = raw === undefined ? 1 : Number(raw);
-if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`BATON_TEST_SCALE must be a positive number, got '${raw}'`);
+if (!Number.isFinite(parsed) || parsed <= 0)
+  throw new Error(`BATON_TEST_SCALE must be a positive number, got '${raw}'`);
 
 export const TEST_SCALE = parsed;
 

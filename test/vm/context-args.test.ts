@@ -24,9 +24,35 @@ type Step =
   | { kind: "state"; sk: number; state: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("args" as const), sk: fc.nat(3), mig: fc.integer({ min: -1, max: 3 }), hash: fc.nat(0xffffffff), len: fc.nat(1500), bind: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("packet" as const), sk: fc.nat(3), hash: fc.nat(0xffffffff), bytes: fc.nat(64), ip: fc.constantFrom(null, 17, 132) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("state" as const), sk: fc.nat(3), state: fc.constantFrom(TCP_LISTEN, TCP_CLOSE, TCP_ESTABLISHED, TCP_NEW_SYN_RECV) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("args" as const),
+      sk: fc.nat(3),
+      mig: fc.integer({ min: -1, max: 3 }),
+      hash: fc.nat(0xffffffff),
+      len: fc.nat(1500),
+      bind: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("packet" as const),
+      sk: fc.nat(3),
+      hash: fc.nat(0xffffffff),
+      bytes: fc.nat(64),
+      ip: fc.constantFrom(null, 17, 132),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("state" as const),
+      sk: fc.nat(3),
+      state: fc.constantFrom(TCP_LISTEN, TCP_CLOSE, TCP_ESTABLISHED, TCP_NEW_SYN_RECV),
+    }),
+  },
 );
 
 function snapshot(c: ReuseportContext): unknown {
@@ -55,7 +81,13 @@ describe("ReuseportContext.fillArgs", () => {
             continue;
           }
           if (s.kind === "packet") {
-            const input = { sk: socks[s.sk]!, migratingSk: null, hash: s.hash, packet: new Uint8Array(s.bytes).fill(7), ...(s.ip !== null ? { ipProtocol: s.ip } : {}) };
+            const input = {
+              sk: socks[s.sk]!,
+              migratingSk: null,
+              hash: s.hash,
+              packet: new Uint8Array(s.bytes).fill(7),
+              ...(s.ip !== null ? { ipProtocol: s.ip } : {}),
+            };
             a.fill(input);
             b.fill(input);
           } else {

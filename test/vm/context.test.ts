@@ -112,7 +112,15 @@ describe("struct sk_reuseport_md", () => {
     const v6 = new StaticSocket(3n, 10, 1, AF_INET6);
     c.fill({ sk: v6, migratingSk: null, hash: 0, packet: new Uint8Array(4) });
     expect(ctxField(c, "eth_protocol")).toBe(BigInt(((ETH_P_IPV6 & 0xff) << 8) | (ETH_P_IPV6 >> 8)));
-    c.fill({ sk: v6, migratingSk: null, hash: 0, packet: new Uint8Array(4), ethProtocol: ETH_P_IP, ipProtocol: 17, len: 1500 });
+    c.fill({
+      sk: v6,
+      migratingSk: null,
+      hash: 0,
+      packet: new Uint8Array(4),
+      ethProtocol: ETH_P_IP,
+      ipProtocol: 17,
+      len: 1500,
+    });
     expect(ctxField(c, "eth_protocol")).toBe(0x0008n);
     expect(ctxField(c, "ip_protocol")).toBe(17n);
     expect(ctxField(c, "len")).toBe(1500n);
@@ -120,8 +128,12 @@ describe("struct sk_reuseport_md", () => {
 
   it("an l4Offset past the packet is an InputError", () => {
     const c = new ReuseportContext(new AddressSpace());
-    expect(() => c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 })).toThrow(InputError);
-    expect(() => c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 })).toThrow("l4Offset 11 is outside the 10-byte packet; expected 0..10");
+    expect(() =>
+      c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 }),
+    ).toThrow(InputError);
+    expect(() =>
+      c.fill({ sk: listener, migratingSk: null, hash: 0, packet: new Uint8Array(10), l4Offset: 11 }),
+    ).toThrow("l4Offset 11 is outside the 10-byte packet; expected 0..10");
   });
 
   it("ctx sk has two views: alternating sockets keep theirs (pointer, bytes, cookie); a third replaces the older", () => {
@@ -185,7 +197,11 @@ describe("struct sk_reuseport_md", () => {
     c.setReadWords(0); // loads nothing: no view work per run
     const a = new StaticSocket(0x1_0000_0005n);
     const b = new StaticSocket(9n);
-    for (const [sk, lo, hi] of [[a, 5, 1], [b, 9, 0], [a, 5, 1]] as const) {
+    for (const [sk, lo, hi] of [
+      [a, 5, 1],
+      [b, 9, 0],
+      [a, 5, 1],
+    ] as const) {
       c.fillArgs(sk, null, 0, 0, false);
       expect(c.sk).toBe(sk);
       const v = c.viewAt(c.skView.id)!;
@@ -205,4 +221,3 @@ describe("struct sk_reuseport_md", () => {
     expect(ctxField(c, "ip_protocol")).toBe(6n);
   });
 });
-

@@ -57,7 +57,12 @@ describe("ctxReadWords", () => {
 
   it("a program that loads through migrating_sk sees each run's state; one that only tests it for NULL needs no view refresh", () => {
     const prog = (src: string) => decode(assemble(src.split(";").join("\n")));
-    const rt = (src: string) => new SkReuseportRuntime({ insns: prog(src), maps: new MapTable(new AddressSpace()), engine: engineByName("interp") });
+    const rt = (src: string) =>
+      new SkReuseportRuntime({
+        insns: prog(src),
+        maps: new MapTable(new AddressSpace()),
+        engine: engineByName("interp"),
+      });
     const reads = rt("ldxdw %r2, [%r1+48]; mov %r0, 99; jeq %r2, 0, +1; ldxw %r0, [%r2+72]; exit");
     const tests = rt("ldxdw %r2, [%r1+48]; mov %r0, 0; jeq %r2, 0, +1; mov %r0, 1; exit");
     const sk = new StaticSocket(1n, TCP_LISTEN);
@@ -106,7 +111,9 @@ describe("ctxReadWords", () => {
 });
 
 const dir = "policies/";
-const policies = readdirSync(dir).filter((f) => f.endsWith(".baton")).sort();
+const policies = readdirSync(dir)
+  .filter((f) => f.endsWith(".baton"))
+  .sort();
 const cache = new Map<string, Promise<Awaited<ReturnType<typeof loadHookPolicy>> | null>>();
 /** Each policy is compiled and verified once for both engines. */
 const loaded = (f: string) => {
@@ -122,7 +129,10 @@ describe("masked context = full context (property, every policy, both engines)",
       if (p === null) return; // a policy that does not compile or verify right now is another test's failure
       // Each runtime gets its own equal sockets: a socket may sit in one sockarray only (R22).
       const mk = (full: boolean) => {
-        const socks = Array.from({ length: 8 }, (_, i) => new StaticSocket(BigInt(100 + i), TCP_LISTEN, 1, 2, 1, 6, 0x7f000001, 8080));
+        const socks = Array.from(
+          { length: 8 },
+          (_, i) => new StaticSocket(BigInt(100 + i), TCP_LISTEN, 1, 2, 1, 6, 0x7f000001, 8080),
+        );
         const reqs = [new StaticSocket(7n, TCP_NEW_SYN_RECV), new StaticSocket(8n, TCP_ESTABLISHED)];
         const table = new MapTable(new AddressSpace());
         let next = 0;
@@ -135,19 +145,37 @@ describe("masked context = full context (property, every policy, both engines)",
             expect(map.updateSocket(key, socks[next++]!, 0)).toBe(0);
           }
         }
-        const rt = new SkReuseportRuntime({ insns: p.insns, maps: table, engine: engineByName(engine), seed: 3, fullContext: full });
+        const rt = new SkReuseportRuntime({
+          insns: p.insns,
+          maps: table,
+          engine: engineByName(engine),
+          seed: 3,
+          fullContext: full,
+        });
         return { rt, socks, reqs };
       };
       const masked = mk(false);
       const full = mk(true);
       const run = (r: ReturnType<typeof mk>, hash: number, s: number, mig: number, len: number) => {
-        const out = r.rt.select({ sk: r.socks[s]!, migratingSk: mig === 2 ? null : r.reqs[mig]!, hash, len, bindInany: (hash & 1) === 0 });
+        const out = r.rt.select({
+          sk: r.socks[s]!,
+          migratingSk: mig === 2 ? null : r.reqs[mig]!,
+          hash,
+          len,
+          bindInany: (hash & 1) === 0,
+        });
         return { ret: out.ret, selected: out.selected?.cookie ?? null };
       };
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1500 }), (hash, s, mig, len) => {
-          expect(run(masked, hash, s, mig, len)).toEqual(run(full, hash, s, mig, len));
-        }),
+        fc.property(
+          fc.integer({ min: 0, max: 0xffffffff }),
+          fc.integer({ min: 0, max: 7 }),
+          fc.integer({ min: 0, max: 2 }),
+          fc.integer({ min: 0, max: 1500 }),
+          (hash, s, mig, len) => {
+            expect(run(masked, hash, s, mig, len)).toEqual(run(full, hash, s, mig, len));
+          },
+        ),
         { numRuns: runs(150), seed: 11 },
       );
     });

@@ -5,8 +5,29 @@
  * literally over speed. No jumps, memory, calls.
  */
 import {
-  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_DIV, BPF_END, BPF_LSH, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG,
-  BPF_OR, BPF_RSH, BPF_SUB, BPF_X, BPF_XOR, OP_EXIT, OP_LDDW, opClass, opCode, opSource, type Insn,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_DIV,
+  BPF_END,
+  BPF_LSH,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RSH,
+  BPF_SUB,
+  BPF_X,
+  BPF_XOR,
+  OP_EXIT,
+  OP_LDDW,
+  opClass,
+  opCode,
+  opSource,
+  type Insn,
 } from "../../src/vm/isa.js";
 
 const M32 = (1n << 32n) - 1n;
@@ -23,22 +44,32 @@ function swapBytes(v: bigint, bytes: number): bigint {
 
 function alu64(code: number, off: number, a: bigint, b: bigint): bigint {
   switch (code) {
-    case BPF_ADD: return u64(a + b);
-    case BPF_SUB: return u64(a - b);
-    case BPF_MUL: return u64(a * b);
+    case BPF_ADD:
+      return u64(a + b);
+    case BPF_SUB:
+      return u64(a - b);
+    case BPF_MUL:
+      return u64(a * b);
     case BPF_DIV:
       if (b === 0n) return 0n;
       return off === 1 ? u64(s64(a) / s64(b)) : a / b;
     case BPF_MOD:
       if (b === 0n) return a;
       return off === 1 ? u64(s64(a) % s64(b)) : a % b;
-    case BPF_OR: return a | b;
-    case BPF_AND: return a & b;
-    case BPF_XOR: return a ^ b;
-    case BPF_LSH: return u64(a << (b & 63n));
-    case BPF_RSH: return a >> (b & 63n);
-    case BPF_ARSH: return u64(s64(a) >> (b & 63n));
-    case BPF_NEG: return u64(-a);
+    case BPF_OR:
+      return a | b;
+    case BPF_AND:
+      return a & b;
+    case BPF_XOR:
+      return a ^ b;
+    case BPF_LSH:
+      return u64(a << (b & 63n));
+    case BPF_RSH:
+      return a >> (b & 63n);
+    case BPF_ARSH:
+      return u64(s64(a) >> (b & 63n));
+    case BPF_NEG:
+      return u64(-a);
     case BPF_MOV:
       if (off === 8) return u64(BigInt.asIntN(8, b));
       if (off === 16) return u64(BigInt.asIntN(16, b));
@@ -50,22 +81,32 @@ function alu64(code: number, off: number, a: bigint, b: bigint): bigint {
 
 function alu32(code: number, off: number, a: bigint, b: bigint): bigint {
   switch (code) {
-    case BPF_ADD: return u32(a + b);
-    case BPF_SUB: return u32(a - b);
-    case BPF_MUL: return u32(a * b);
+    case BPF_ADD:
+      return u32(a + b);
+    case BPF_SUB:
+      return u32(a - b);
+    case BPF_MUL:
+      return u32(a * b);
     case BPF_DIV:
       if (b === 0n) return 0n;
       return off === 1 ? u32(s32(a) / s32(b)) : a / b;
     case BPF_MOD:
       if (b === 0n) return a;
       return off === 1 ? u32(s32(a) % s32(b)) : a % b;
-    case BPF_OR: return a | b;
-    case BPF_AND: return a & b;
-    case BPF_XOR: return a ^ b;
-    case BPF_LSH: return u32(a << (b & 31n));
-    case BPF_RSH: return a >> (b & 31n);
-    case BPF_ARSH: return u32(s32(a) >> (b & 31n));
-    case BPF_NEG: return u32(-a);
+    case BPF_OR:
+      return a | b;
+    case BPF_AND:
+      return a & b;
+    case BPF_XOR:
+      return a ^ b;
+    case BPF_LSH:
+      return u32(a << (b & 31n));
+    case BPF_RSH:
+      return a >> (b & 31n);
+    case BPF_ARSH:
+      return u32(s32(a) >> (b & 31n));
+    case BPF_NEG:
+      return u32(-a);
     case BPF_MOV:
       if (off === 8) return u32(BigInt.asIntN(8, b));
       if (off === 16) return u32(BigInt.asIntN(16, b));

@@ -183,7 +183,9 @@ describe.each(ENGINES)("SkReuseportRuntime (%s)", (_engineName, engine) => {
     }
     expect(err).toBeInstanceOf(VmTrap);
     expect((err as VmTrap).location).toEqual({ insn: 0 });
-    expect((err as VmTrap).message).toMatch(/^helper get_socket_cookie: r1 = 0x[0-9a-f]+00000000; expected a socket pointer/);
+    expect((err as VmTrap).message).toMatch(
+      /^helper get_socket_cookie: r1 = 0x[0-9a-f]+00000000; expected a socket pointer/,
+    );
   });
 
   it("trace_printk output is collected", () => {
@@ -231,7 +233,16 @@ describe.each(ENGINES)("SkReuseportRuntime (%s)", (_engineName, engine) => {
       expect(rt.select({ sk: ls[0]!, migratingSk: null, hash: 0 }).ret).toBe(0);
     }
     // A helper that only reads its pointer argument (trace_printk) leaves nothing behind either.
-    const after = toSlots([mov64(1, 0x6968), stxw(10, -4, 1), mov64r(1, 10), add64(1, -4), mov64(2, 4), call(HELPER.trace_printk), ldxw(0, 10, -8), exit]);
+    const after = toSlots([
+      mov64(1, 0x6968),
+      stxw(10, -4, 1),
+      mov64r(1, 10),
+      add64(1, -4),
+      mov64(2, 4),
+      call(HELPER.trace_printk),
+      ldxw(0, 10, -8),
+      exit,
+    ]);
     const rt2 = new SkReuseportRuntime({ insns: after, maps, engine });
     for (let i = 0; i < 3; i++) expect(rt2.select({ sk: ls[0]!, migratingSk: null, hash: 0 }).ret).toBe(0);
   });
@@ -239,8 +250,20 @@ describe.each(ENGINES)("SkReuseportRuntime (%s)", (_engineName, engine) => {
   it("only the helpers that store through a pointer argument are marked as writing (skb_load_bytes*, strtol/strtoul, snprintf, loop, for_each_map_elem)", () => {
     const { maps } = setup();
     const rt = new SkReuseportRuntime({ insns: toSlots([mov64(0, 1), exit]), maps, engine });
-    const writers = [...createHelperTable(rt.env, SK_REUSEPORT)].filter(([, fn]) => fn.writesArgs !== false).map(([id]) => id).sort((a, b) => a - b);
-    expect(writers).toEqual([HELPER.skb_load_bytes, HELPER.skb_load_bytes_relative, HELPER.strtol, HELPER.strtoul, HELPER.snprintf, HELPER.loop, HELPER.for_each_map_elem].sort((a, b) => a - b));
+    const writers = [...createHelperTable(rt.env, SK_REUSEPORT)]
+      .filter(([, fn]) => fn.writesArgs !== false)
+      .map(([id]) => id)
+      .sort((a, b) => a - b);
+    expect(writers).toEqual(
+      [
+        HELPER.skb_load_bytes,
+        HELPER.skb_load_bytes_relative,
+        HELPER.strtol,
+        HELPER.strtoul,
+        HELPER.snprintf,
+        HELPER.loop,
+        HELPER.for_each_map_elem,
+      ].sort((a, b) => a - b),
+    );
   });
 });
-

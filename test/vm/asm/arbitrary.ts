@@ -29,14 +29,25 @@ function arbFor(info: OpInfo): fc.Arbitrary<Insn> {
     case "alu": {
       if (info.name.startsWith("neg")) return reg.map((d) => makeInsn(op, d));
       const code = opCode(op);
-      const offs = code === BPF_DIV || code === BPF_MOD ? [0, 1] : code === BPF_MOV && x ? (isAlu64(op) ? [0, 8, 16, 32] : [0, 8, 16]) : [0];
+      const offs =
+        code === BPF_DIV || code === BPF_MOD
+          ? [0, 1]
+          : code === BPF_MOV && x
+            ? isAlu64(op)
+              ? [0, 8, 16, 32]
+              : [0, 8, 16]
+            : [0];
       const off = fc.constantFrom(...offs);
-      return x ? fc.tuple(reg, reg, off).map(([d, s, o]) => makeInsn(op, d, s, o)) : fc.tuple(reg, s32, off).map(([d, i, o]) => makeInsn(op, d, 0, o, i));
+      return x
+        ? fc.tuple(reg, reg, off).map(([d, s, o]) => makeInsn(op, d, s, o))
+        : fc.tuple(reg, s32, off).map(([d, i, o]) => makeInsn(op, d, 0, o, i));
     }
     case "end":
       return fc.tuple(reg, fc.constantFrom(16, 32, 64)).map(([d, w]) => makeInsn(op, d, 0, 0, w));
     case "jmp":
-      return x ? fc.tuple(reg, reg, s16).map(([d, s, o]) => makeInsn(op, d, s, o)) : fc.tuple(reg, s32, s16).map(([d, i, o]) => makeInsn(op, d, 0, o, i));
+      return x
+        ? fc.tuple(reg, reg, s16).map(([d, s, o]) => makeInsn(op, d, s, o))
+        : fc.tuple(reg, s32, s16).map(([d, i, o]) => makeInsn(op, d, 0, o, i));
     case "ja":
       return info.width === 4 ? s32.map((i) => makeInsn(op, 0, 0, 0, i)) : s16.map((o) => makeInsn(op, 0, 0, o));
     case "call":
@@ -58,9 +69,13 @@ function arbFor(info: OpInfo): fc.Arbitrary<Insn> {
     case "st":
       return fc.tuple(reg, s16, s32).map(([d, o, i]) => makeInsn(op, d, 0, o, i));
     case "atomic":
-      return fc.tuple(reg, reg, s16, fc.constantFrom(...ATOMIC_OPS.keys())).map(([d, s, o, i]) => makeInsn(op, d, s, o, i));
+      return fc
+        .tuple(reg, reg, s16, fc.constantFrom(...ATOMIC_OPS.keys()))
+        .map(([d, s, o, i]) => makeInsn(op, d, s, o, i));
     case "ldabs":
-      return info.name.startsWith("ldind") ? fc.tuple(reg, s32).map(([s, i]) => makeInsn(op, 0, s, 0, i)) : s32.map((i) => makeInsn(op, 0, 0, 0, i));
+      return info.name.startsWith("ldind")
+        ? fc.tuple(reg, s32).map(([s, i]) => makeInsn(op, 0, s, 0, i))
+        : s32.map((i) => makeInsn(op, 0, 0, 0, i));
   }
 }
 

@@ -27,14 +27,22 @@ describe("baton asm / disasm", () => {
   const src = file("p.s", "mov %r0, 1\nlddw %r1, map_fd(3)\ncall 1\nexit\n");
 
   it("asm prints one slot per line as hex in memory order", async () => {
-    expect(await cli("asm", src)).toEqual({ code: 0, err: "", out: "b700000001000000\n1811000003000000\n0000000000000000\n8500000001000000\n9500000000000000\n" });
+    expect(await cli("asm", src)).toEqual({
+      code: 0,
+      err: "",
+      out: "b700000001000000\n1811000003000000\n0000000000000000\n8500000001000000\n9500000000000000\n",
+    });
   });
 
   it("asm -o writes raw slots that disasm reads back (both styles)", async () => {
     const bin = join(dir, "p.bin");
     expect((await cli("asm", src, "-o", bin)).code).toBe(0);
     expect(readFileSync(bin).length).toBe(40);
-    expect(await cli("disasm", bin)).toEqual({ code: 0, err: "", out: "mov %r0, 1\nlddw %r1, map_fd(3)\ncall 1\nexit\n" });
+    expect(await cli("disasm", bin)).toEqual({
+      code: 0,
+      err: "",
+      out: "mov %r0, 1\nlddw %r1, map_fd(3)\ncall 1\nexit\n",
+    });
     const k = await cli("disasm", bin, "--style", "kernel");
     expect(k.out).toBe("0: (b7) r0 = 1\n1: (18) r1 = map[fd:3] ll\n3: (85) call bpf_map_lookup_elem#1\n4: (95) exit\n");
   });
@@ -52,12 +60,20 @@ describe("baton asm / disasm", () => {
 
   it("asm errors print file:line:col, the line and a caret; exit 1", async () => {
     const bad = file("bad.s", "mov %r0, 1\n  ad %r1, 2\n");
-    expect(await cli("asm", bad)).toEqual({ code: 1, out: "", err: `${bad}:2:3: error: unknown mnemonic 'ad'; did you mean 'add'?\n  ad %r1, 2\n  ^^\n` });
+    expect(await cli("asm", bad)).toEqual({
+      code: 1,
+      out: "",
+      err: `${bad}:2:3: error: unknown mnemonic 'ad'; did you mean 'add'?\n  ad %r1, 2\n  ^^\n`,
+    });
   });
 
   it("disasm errors name the file and the instruction; exit 1", async () => {
     const odd = file("odd.bin", new Uint8Array(12));
-    expect(await cli("disasm", odd)).toEqual({ code: 1, out: "", err: `${odd}: insn 1: error: bytecode length 12 is not a multiple of 8 (slot 1 has 4 bytes)\n` });
+    expect(await cli("disasm", odd)).toEqual({
+      code: 1,
+      out: "",
+      err: `${odd}: insn 1: error: bytecode length 12 is not a multiple of 8 (slot 1 has 4 bytes)\n`,
+    });
   });
 
   it("unreadable files are input errors naming the file", async () => {
@@ -68,7 +84,9 @@ describe("baton asm / disasm", () => {
 
   it("usage errors exit 2", async () => {
     expect((await cli("asm")).code).toBe(2);
-    expect((await cli("disasm", src, "--style", "intel")).err).toMatch(/^error: --style expects 'conformance' or 'kernel', got 'intel'/);
+    expect((await cli("disasm", src, "--style", "intel")).err).toMatch(
+      /^error: --style expects 'conformance' or 'kernel', got 'intel'/,
+    );
     expect((await cli("disasm", src, "--bogus")).code).toBe(2);
   });
 });

@@ -116,18 +116,27 @@ function llvmAvailable(): boolean {
 
 describe("cross-check with llvm-mc (LLVM BPF assembler)", () => {
   const have = llvmAvailable();
-  it.skipIf(!have)(`encodes ${LLVM.length} instructions exactly as llvm-mc does${have ? "" : " (skipped: llvm-mc/llvm-objcopy not installed)"}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "baton-llvm-"));
-    try {
-      writeFileSync(join(dir, "x.s"), LLVM.map(([l]) => l).join("\n") + "\n");
-      execFileSync("llvm-mc", ["-triple", "bpfel", "-mattr=+alu32", "-filetype=obj", join(dir, "x.s"), "-o", join(dir, "x.o")], { timeout: 20_000 });
-      execFileSync("llvm-objcopy", ["-O", "binary", "--only-section=.text", join(dir, "x.o"), join(dir, "x.bin")], { timeout: 20_000 });
-      const theirs = new Uint8Array(readFileSync(join(dir, "x.bin")));
-      const ours = assemble(LLVM.map(([, c]) => c).join("\n"));
-      expect(disassemble(theirs)).toBe(disassemble(ours));
-      expect(theirs).toEqual(ours);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!have)(
+    `encodes ${LLVM.length} instructions exactly as llvm-mc does${have ? "" : " (skipped: llvm-mc/llvm-objcopy not installed)"}`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "baton-llvm-"));
+      try {
+        writeFileSync(join(dir, "x.s"), LLVM.map(([l]) => l).join("\n") + "\n");
+        execFileSync(
+          "llvm-mc",
+          ["-triple", "bpfel", "-mattr=+alu32", "-filetype=obj", join(dir, "x.s"), "-o", join(dir, "x.o")],
+          { timeout: 20_000 },
+        );
+        execFileSync("llvm-objcopy", ["-O", "binary", "--only-section=.text", join(dir, "x.o"), join(dir, "x.bin")], {
+          timeout: 20_000,
+        });
+        const theirs = new Uint8Array(readFileSync(join(dir, "x.bin")));
+        const ours = assemble(LLVM.map(([, c]) => c).join("\n"));
+        expect(disassemble(theirs)).toBe(disassemble(ours));
+        expect(theirs).toEqual(ours);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -32,7 +32,9 @@ describe("disassembler/assembler round trip", () => {
 
   it("labels name instruction starts and the end of the program; a target inside an lddw stays numeric", () => {
     const bytes = assemble("jeq %r1, 0, +2\nlddw %r0, 1\nja -2\ncall local -1\nja +0\nexit");
-    expect(disassemble(bytes, { labels: true })).toBe("jeq %r1, 0, L3\nlddw %r0, 0x1\nL3:\nja -2\nL4:\ncall local L4\nja L6\nL6:\nexit\n");
+    expect(disassemble(bytes, { labels: true })).toBe(
+      "jeq %r1, 0, L3\nlddw %r0, 0x1\nL3:\nja -2\nL4:\ncall local L4\nja L6\nL6:\nexit\n",
+    );
   });
 
   it("property: text → bytes → text is the identity for disassembler output", () => {

@@ -30,7 +30,8 @@ function storeStr(off: number, s: string): string {
   bytes.set(new TextEncoder().encode(s));
   const dv = new DataView(bytes.buffer);
   const out: string[] = [];
-  for (let i = 0; i < bytes.length; i += 8) out.push(`lddw %r9, 0x${dv.getBigUint64(i, true).toString(16)}`, `stxdw [%r10${off + i}], %r9`);
+  for (let i = 0; i < bytes.length; i += 8)
+    out.push(`lddw %r9, 0x${dv.getBigUint64(i, true).toString(16)}`, `stxdw [%r10${off + i}], %r9`);
   return out.join("\n");
 }
 
@@ -39,10 +40,19 @@ const ENGINES: [string, EngineFactory][] = [
   ["jit", createJit],
 ];
 
-function runtime(engine: EngineFactory, source: string, clock?: VirtualClock): { rt: SkReuseportRuntime; out: DataMap } {
+function runtime(
+  engine: EngineFactory,
+  source: string,
+  clock?: VirtualClock,
+): { rt: SkReuseportRuntime; out: DataMap } {
   const maps = new MapTable(new AddressSpace());
   const out = maps.create({ fd: 4, type: 2, keySize: 4, valueSize: 32, maxEntries: 1 }) as DataMap;
-  const rt = new SkReuseportRuntime({ insns: decode(assemble(source, "t.s")), maps, engine, ...(clock !== undefined ? { clock } : {}) });
+  const rt = new SkReuseportRuntime({
+    insns: decode(assemble(source, "t.s")),
+    maps,
+    engine,
+    ...(clock !== undefined ? { clock } : {}),
+  });
   return { rt, out };
 }
 
@@ -83,16 +93,37 @@ describe.each(ENGINES)("base helpers in programs (%s)", (_name, engine) => {
   });
 
   it("strtoul of a negative number and strtol of no digits fail with -EINVAL and store 0", () => {
-    for (const [id, str] of [[HELPER.strtoul, "-5"], [HELPER.strtol, "  x"]] as const) {
-      const src = strtoxProgram(id, str, str.length, 0).replace("lsh %r0, 16", "stxdw [%r10-16], %r0").replace("or %r0, %r1", "ldxdw %r0, [%r10-16]\nadd %r0, %r1");
+    for (const [id, str] of [
+      [HELPER.strtoul, "-5"],
+      [HELPER.strtol, "  x"],
+    ] as const) {
+      const src = strtoxProgram(id, str, str.length, 0)
+        .replace("lsh %r0, 16", "stxdw [%r10-16], %r0")
+        .replace("or %r0, %r1", "ldxdw %r0, [%r10-16]\nadd %r0, %r1");
       const { rt } = runtime(engine, src);
       expect(rt.select(input).ret | 0).toBe(-22);
     }
   });
 
   it("strncmp compares up to s1_sz bytes or the first NUL", () => {
-    for (const [a, b, n, want] of [["abc", "abc", 3, 0], ["abc", "abd", 3, -1], ["abd", "abc", 3, 1], ["abcx", "abcy", 3, 0], ["ab", "ab", 8, 0]] as const) {
-      const src = [storeStr(-32, a), storeStr(-16, b), "mov %r1, %r10", "add %r1, -32", `mov %r2, ${n}`, "mov %r3, %r10", "add %r3, -16", "call 182", "exit"].join("\n");
+    for (const [a, b, n, want] of [
+      ["abc", "abc", 3, 0],
+      ["abc", "abd", 3, -1],
+      ["abd", "abc", 3, 1],
+      ["abcx", "abcy", 3, 0],
+      ["ab", "ab", 8, 0],
+    ] as const) {
+      const src = [
+        storeStr(-32, a),
+        storeStr(-16, b),
+        "mov %r1, %r10",
+        "add %r1, -32",
+        `mov %r2, ${n}`,
+        "mov %r3, %r10",
+        "add %r3, -16",
+        "call 182",
+        "exit",
+      ].join("\n");
       expect(runtime(engine, src).rt.select(input).ret | 0).toBe(want);
     }
   });
@@ -135,7 +166,21 @@ describe.each(ENGINES)("base helpers in programs (%s)", (_name, engine) => {
   });
 
   it("trace_vprintk appends to the run's trace log", () => {
-    const src = [storeStr(-32, "%u+%u"), "mov %r9, 7", "stxdw [%r10-48], %r9", "mov %r9, 9", "stxdw [%r10-40], %r9", "mov %r1, %r10", "add %r1, -32", "mov %r2, 6", "mov %r3, %r10", "add %r3, -48", "mov %r4, 16", "call 177", "exit"].join("\n");
+    const src = [
+      storeStr(-32, "%u+%u"),
+      "mov %r9, 7",
+      "stxdw [%r10-48], %r9",
+      "mov %r9, 9",
+      "stxdw [%r10-40], %r9",
+      "mov %r1, %r10",
+      "add %r1, -32",
+      "mov %r2, 6",
+      "mov %r3, %r10",
+      "add %r3, -48",
+      "mov %r4, 16",
+      "call 177",
+      "exit",
+    ].join("\n");
     const { rt } = runtime(engine, src);
     expect(rt.select(input).ret).toBe(3);
     expect(rt.env.trace).toEqual(["7+9"]);
@@ -164,7 +209,9 @@ describe.each(ENGINES)("base helpers in programs (%s)", (_name, engine) => {
 
   it("bpf_loop traps while no engine can run callbacks", () => {
     const { rt } = runtime(engine, "mov %r1, 3\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\ncall 181\nexit");
-    expect(() => rt.select(input)).toThrow(/bpf_loop#181 is not available in Baton's VM: this engine cannot call a callback/);
+    expect(() => rt.select(input)).toThrow(
+      /bpf_loop#181 is not available in Baton's VM: this engine cannot call a callback/,
+    );
   });
 });
 
@@ -176,13 +223,39 @@ describe("helper table", () => {
       expect(fn, `bpf_${proto.name}`).toBeDefined();
       if (HELPER_IMPLS.has(id)) continue;
       // Every trap says why, e.g. "(a Baton run has no current task)".
-      expect(() => fn(regs(), f.mem)).toThrow(new RegExp(`^helper ${kernelHelperName(id)}#${id} is not available in Baton's VM \\(.+\\)$`));
+      expect(() => fn(regs(), f.mem)).toThrow(
+        new RegExp(`^helper ${kernelHelperName(id)}#${id} is not available in Baton's VM \\(.+\\)$`),
+      );
     }
   });
 
   it("runs these helpers in userspace", () => {
     const ran = [...SK_REUSEPORT.helpers.keys()].filter((id) => HELPER_IMPLS.has(id)).map((id) => kernelHelperName(id));
-    expect(ran).toEqual(["bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem", "bpf_ktime_get_ns", "bpf_trace_printk", "bpf_get_prandom_u32", "bpf_get_smp_processor_id", "bpf_skb_load_bytes", "bpf_get_numa_node_id", "bpf_get_socket_cookie", "bpf_skb_load_bytes_relative", "bpf_sk_select_reuseport", "bpf_strtol", "bpf_strtoul", "bpf_jiffies64", "bpf_ktime_get_boot_ns", "bpf_ktime_get_coarse_ns", "bpf_for_each_map_elem", "bpf_snprintf", "bpf_trace_vprintk", "bpf_loop", "bpf_strncmp", "bpf_ktime_get_tai_ns"]);
+    expect(ran).toEqual([
+      "bpf_map_lookup_elem",
+      "bpf_map_update_elem",
+      "bpf_map_delete_elem",
+      "bpf_ktime_get_ns",
+      "bpf_trace_printk",
+      "bpf_get_prandom_u32",
+      "bpf_get_smp_processor_id",
+      "bpf_skb_load_bytes",
+      "bpf_get_numa_node_id",
+      "bpf_get_socket_cookie",
+      "bpf_skb_load_bytes_relative",
+      "bpf_sk_select_reuseport",
+      "bpf_strtol",
+      "bpf_strtoul",
+      "bpf_jiffies64",
+      "bpf_ktime_get_boot_ns",
+      "bpf_ktime_get_coarse_ns",
+      "bpf_for_each_map_elem",
+      "bpf_snprintf",
+      "bpf_trace_vprintk",
+      "bpf_loop",
+      "bpf_strncmp",
+      "bpf_ktime_get_tai_ns",
+    ]);
   });
 });
 
@@ -332,7 +405,10 @@ describe("bpf_loop with a callback runner", () => {
 
 describe("bpf_for_each_map_elem with a callback runner", () => {
   /** Fill a hash map with keys → key * 10, and a runner that records (key, value) and adds 1 to the value. */
-  function setup(type: number, stopAtKey: number): { f: ReturnType<typeof fixture>; map: DataMap; seen: [number, bigint][]; mapArg: number[] } {
+  function setup(
+    type: number,
+    stopAtKey: number,
+  ): { f: ReturnType<typeof fixture>; map: DataMap; seen: [number, bigint][]; mapArg: number[] } {
     const f = fixture();
     const map = f.maps.create({ fd: 5, type, keySize: 4, valueSize: 8, maxEntries: 4 }) as DataMap;
     const v = new Uint8Array(8);
@@ -364,7 +440,11 @@ describe("bpf_for_each_map_elem with a callback runner", () => {
     const r = regs(ptr(map.handle.id), ptr(7, 100), 0, 0);
     f.helper(HELPER.for_each_map_elem)(r, f.mem);
     expect(r0(r)).toBe(3);
-    expect(seen).toEqual([[3, 30n], [1, 10n], [2, 20n]]);
+    expect(seen).toEqual([
+      [3, 30n],
+      [1, 10n],
+      [2, 20n],
+    ]);
     expect(mapArg.slice(0, 2)).toEqual([map.handle.id, 0]);
     expect(lookupU64Of(map, 1)).toBe(11n); // the callback wrote through r3
   });
@@ -379,7 +459,12 @@ describe("bpf_for_each_map_elem with a callback runner", () => {
     const ra = regs(ptr(a.map.handle.id), ptr(7, 100), 0, 0);
     a.f.helper(HELPER.for_each_map_elem)(ra, a.f.mem);
     expect(r0(ra)).toBe(4);
-    expect(a.seen).toEqual([[0, 0n], [1, 10n], [2, 20n], [3, 30n]]);
+    expect(a.seen).toEqual([
+      [0, 0n],
+      [1, 10n],
+      [2, 20n],
+      [3, 30n],
+    ]);
   });
 
   it("flags != 0 is -EINVAL; without a callback runner it traps", () => {
@@ -389,7 +474,9 @@ describe("bpf_for_each_map_elem with a callback runner", () => {
     expect(errnoName(r0(r))).toBe("-EINVAL");
     expect(seen).toEqual([]);
     f.env.callbacks = null;
-    expect(() => f.helper(HELPER.for_each_map_elem)(regs(ptr(map.handle.id), ptr(7, 100), 0, 0), f.mem)).toThrow(/bpf_for_each_map_elem#164 is not available in Baton's VM/);
+    expect(() => f.helper(HELPER.for_each_map_elem)(regs(ptr(map.handle.id), ptr(7, 100), 0, 0), f.mem)).toThrow(
+      /bpf_for_each_map_elem#164 is not available in Baton's VM/,
+    );
   });
 });
 
@@ -422,11 +509,16 @@ describe("strtoull (kernel __bpf_strtoull)", () => {
 
   it("round-trips every u64 written in base 8, 10 or 16 (property)", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(8, 10, 16), fc.boolean(), (v, base, prefix) => {
-        const text = (base === 16 && prefix ? "0x" : "") + v.toString(base);
-        const r = strtoull(enc(`${text} tail`), BigInt(base));
-        expect(r).toEqual({ value: v, negative: false, consumed: text.length });
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        fc.constantFrom(8, 10, 16),
+        fc.boolean(),
+        (v, base, prefix) => {
+          const text = (base === 16 && prefix ? "0x" : "") + v.toString(base);
+          const r = strtoull(enc(`${text} tail`), BigInt(base));
+          expect(r).toEqual({ value: v, negative: false, consumed: text.length });
+        },
+      ),
     );
   });
 

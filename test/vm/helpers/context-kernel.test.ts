@@ -22,7 +22,8 @@ const PORT = 31337;
 
 function unavailable(): string | null {
   if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["gcc", "unshare", "ip"]) if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
+  for (const tool of ["gcc", "unshare", "ip"])
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
   return null;
 }
 const why = unavailable();
@@ -35,8 +36,13 @@ afterAll(() => {
 describe("sk_reuseport context agrees with the Linux kernel (spec §F)", () => {
   it.skipIf(why !== null)("same bytecode, same values for a SYN (needs root, gcc, unshare)", () => {
     const bin = join(work, "ctx-kernel");
-    execFileSync("gcc", ["-O1", "-o", bin, join(dirname(fileURLToPath(import.meta.url)), "fixtures", "ctx-kernel.c")], { timeout: 60_000 });
-    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], { timeout: 30_000, encoding: "utf8" });
+    execFileSync("gcc", ["-O1", "-o", bin, join(dirname(fileURLToPath(import.meta.url)), "fixtures", "ctx-kernel.c")], {
+      timeout: 60_000,
+    });
+    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], {
+      timeout: 30_000,
+      encoding: "utf8",
+    });
     expect(res.status).toBe(0);
     const lines = res.stdout.trim().split("\n");
     if (lines[0] === "setup-failed") {
@@ -62,7 +68,24 @@ describe("sk_reuseport context agrees with the Linux kernel (spec §F)", () => {
     expect(rt.select({ sk: listener, migratingSk: null, hash: 0x1234, packet, l4Offset: 20 }).ret).toBe(1);
 
     const ours = (k: number): number => Number(BigInt.asIntN(64, lookupU64(out, u32Key(k)) as bigint));
-    const names = ["len", "eth_protocol", "ip_protocol", "bind_inany", "sk.src_ip4", "sk.src_port", "sk.state", "sk.family", "sk.dst_port", "packet tcp dport", "load_relative ret", "ip header byte 0", "load ret", "tcp ports (dport half)", "load past end ret", "migrating_sk"];
+    const names = [
+      "len",
+      "eth_protocol",
+      "ip_protocol",
+      "bind_inany",
+      "sk.src_ip4",
+      "sk.src_port",
+      "sk.state",
+      "sk.family",
+      "sk.dst_port",
+      "packet tcp dport",
+      "load_relative ret",
+      "ip header byte 0",
+      "load ret",
+      "tcp ports (dport half)",
+      "load past end ret",
+      "migrating_sk",
+    ];
     const diff: string[] = [];
     for (let k = 0; k < 16; k++) {
       let want = kernel.get(k)!;

@@ -14,7 +14,23 @@ const call = (f: ReturnType<typeof fixture>, id: number, r: Uint32Array): Uint32
 
 describe("helper table", () => {
   it("implements every helper the project's policies call (the others trap: base-helpers.test.ts)", () => {
-    const used = [HELPER.map_lookup_elem, HELPER.map_update_elem, HELPER.map_delete_elem, HELPER.ktime_get_ns, HELPER.trace_printk, HELPER.get_prandom_u32, HELPER.get_smp_processor_id, HELPER.skb_load_bytes, HELPER.get_numa_node_id, HELPER.get_socket_cookie, HELPER.skb_load_bytes_relative, HELPER.sk_select_reuseport, HELPER.jiffies64, HELPER.ktime_get_boot_ns, HELPER.ktime_get_coarse_ns];
+    const used = [
+      HELPER.map_lookup_elem,
+      HELPER.map_update_elem,
+      HELPER.map_delete_elem,
+      HELPER.ktime_get_ns,
+      HELPER.trace_printk,
+      HELPER.get_prandom_u32,
+      HELPER.get_smp_processor_id,
+      HELPER.skb_load_bytes,
+      HELPER.get_numa_node_id,
+      HELPER.get_socket_cookie,
+      HELPER.skb_load_bytes_relative,
+      HELPER.sk_select_reuseport,
+      HELPER.jiffies64,
+      HELPER.ktime_get_boot_ns,
+      HELPER.ktime_get_coarse_ns,
+    ];
     expect(used.filter((id) => !SK_REUSEPORT.helpers.has(id) || !HELPER_IMPLS.has(id))).toEqual([]);
   });
 });
@@ -75,7 +91,9 @@ describe("map helpers", () => {
     expect(trap(() => call(f, HELPER.map_lookup_elem, regs(ptr(s.handle.id), ptr(f.scratch.id))))).toBe(
       `helper map_lookup_elem: r1 = 0x${h(s.handle.id)}00000000; expected a hash, array or lru_hash map, not map fd 4 of type 20`,
     );
-    expect(trap(() => call(f, HELPER.map_lookup_elem, regs(ptr(a.handle.id), ptr(f.scratch.id, 62))))).toMatch(/^read of 4 bytes at 0x[0-9a-f]+0000003e is outside every region; valid regions: /);
+    expect(trap(() => call(f, HELPER.map_lookup_elem, regs(ptr(a.handle.id), ptr(f.scratch.id, 62))))).toMatch(
+      /^read of 4 bytes at 0x[0-9a-f]+0000003e is outside every region; valid regions: /,
+    );
   });
 });
 
@@ -87,7 +105,9 @@ describe("time, random, cpu", () => {
     c.suspendedNs = 7;
     expect(r0(call(f, HELPER.ktime_get_ns, regs()))).toBe(5_000_000_123 + 2 ** 32);
     expect(r0(call(f, HELPER.ktime_get_boot_ns, regs()))).toBe(5_000_000_130 + 2 ** 32);
-    expect(r0(call(f, HELPER.ktime_get_coarse_ns, regs()))).toBe(Math.floor((5_000_000_123 + 2 ** 32) / 4_000_000) * 4_000_000);
+    expect(r0(call(f, HELPER.ktime_get_coarse_ns, regs()))).toBe(
+      Math.floor((5_000_000_123 + 2 ** 32) / 4_000_000) * 4_000_000,
+    );
     c.ns = 8_000_000;
     expect(r0(call(f, HELPER.jiffies64, regs()))).toBe(2 ** 32 - 75_000 + 2);
     c.advance(4_000_000);
@@ -114,7 +134,8 @@ describe("time, random, cpu", () => {
   it("prandom is the seeded sequence; cpu and numa come from the env", () => {
     const a = fixture(7);
     const b = fixture(7);
-    const seq = (f: ReturnType<typeof fixture>): number[] => [0, 1, 2].map(() => r0(call(f, HELPER.get_prandom_u32, regs())));
+    const seq = (f: ReturnType<typeof fixture>): number[] =>
+      [0, 1, 2].map(() => r0(call(f, HELPER.get_prandom_u32, regs())));
     expect(seq(a)).toEqual(seq(b));
     a.env.cpu = 3;
     a.env.numaNode = 1;
@@ -129,7 +150,9 @@ describe("get_socket_cookie", () => {
     f.fill({ sk: new StaticSocket(0xaabbccdd_11223344n), migratingSk: new StaticSocket(5n, TCP_ESTABLISHED) });
     expect(r0Big(call(f, HELPER.get_socket_cookie, regs(ptr(f.ctx.skView.id))))).toBe(0xaabbccdd_11223344n);
     expect(r0Big(call(f, HELPER.get_socket_cookie, regs(ptr(f.ctx.migratingView.id))))).toBe(5n);
-    expect(() => call(f, HELPER.get_socket_cookie, regs(ptr(f.ctx.skView.id, 4)))).toThrow(/^helper get_socket_cookie: r1 = 0x[0-9a-f]+00000004; expected a socket pointer \(ctx sk at 0x[0-9a-f]+ or migrating_sk at 0x[0-9a-f]+\)$/);
+    expect(() => call(f, HELPER.get_socket_cookie, regs(ptr(f.ctx.skView.id, 4)))).toThrow(
+      /^helper get_socket_cookie: r1 = 0x[0-9a-f]+00000004; expected a socket pointer \(ctx sk at 0x[0-9a-f]+ or migrating_sk at 0x[0-9a-f]+\)$/,
+    );
     f.fill({ migratingSk: null });
     expect(() => call(f, HELPER.get_socket_cookie, regs(ptr(f.ctx.migratingView.id)))).toThrow(VmTrap);
   });
@@ -164,13 +187,19 @@ describe("skb_load_bytes and skb_load_bytes_relative", () => {
   it("empty packet (migration): every load fails with -EFAULT", () => {
     const f = fixture();
     f.fill({ packet: new Uint8Array(0) });
-    expect(errnoName(r0(call(f, HELPER.skb_load_bytes, regs(ptr(f.ctx.ctx.id), 0, ptr(f.scratch.id), 1))))).toBe("-EFAULT");
+    expect(errnoName(r0(call(f, HELPER.skb_load_bytes, regs(ptr(f.ctx.ctx.id), 0, ptr(f.scratch.id), 1))))).toBe(
+      "-EFAULT",
+    );
   });
 
   it("a non-ctx first argument or an unwritable destination traps", () => {
     const f = fixture();
     f.fill({ packet: pkt });
-    expect(() => call(f, HELPER.skb_load_bytes, regs(ptr(f.scratch.id), 0, ptr(f.scratch.id), 4))).toThrow(/^helper skb_load_bytes: r1 = 0x[0-9a-f]+; expected the context pointer 0x[0-9a-f]+$/);
-    expect(() => call(f, HELPER.skb_load_bytes, regs(ptr(f.ctx.ctx.id), 0, ptr(f.ctx.ctx.id), 4))).toThrow(/^write of 4 bytes at .* is in read-only region ctx/);
+    expect(() => call(f, HELPER.skb_load_bytes, regs(ptr(f.scratch.id), 0, ptr(f.scratch.id), 4))).toThrow(
+      /^helper skb_load_bytes: r1 = 0x[0-9a-f]+; expected the context pointer 0x[0-9a-f]+$/,
+    );
+    expect(() => call(f, HELPER.skb_load_bytes, regs(ptr(f.ctx.ctx.id), 0, ptr(f.ctx.ctx.id), 4))).toThrow(
+      /^write of 4 bytes at .* is in read-only region ctx/,
+    );
   });
 });

@@ -7,14 +7,17 @@ const take = (r: Rng, n: number): number[] => Array.from({ length: n }, () => r.
 describe("Rng (xoshiro128**)", () => {
   it("is determined by its seed, and reseed restarts the sequence", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), (seed) => {
-        const a = new Rng(seed);
-        const first = take(a, 8);
-        expect(take(new Rng(seed), 8)).toEqual(first);
-        a.reseed(seed);
-        expect(take(a, 8)).toEqual(first);
-        for (const v of first) expect(v >>> 0).toBe(v);
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+        (seed) => {
+          const a = new Rng(seed);
+          const first = take(a, 8);
+          expect(take(new Rng(seed), 8)).toEqual(first);
+          a.reseed(seed);
+          expect(take(a, 8)).toEqual(first);
+          for (const v of first) expect(v >>> 0).toBe(v);
+        },
+      ),
     );
   });
 

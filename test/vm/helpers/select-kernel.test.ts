@@ -12,7 +12,15 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { type SocketMap, u32Key } from "../../../src/vm/maps/index.js";
 import { HELPER } from "../../../src/vm/program-type.js";
-import { AF_INET6, IPPROTO_UDP, SOCK_DGRAM, StaticSocket, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN } from "../../../src/vm/socket.js";
+import {
+  AF_INET6,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  StaticSocket,
+  TCP_CLOSE,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+} from "../../../src/vm/socket.js";
 import { fixture } from "./fixture.js";
 import { ptr, r0, regs } from "./regs.js";
 
@@ -42,7 +50,8 @@ function baton(name: string): number {
 
 function unavailable(): string | null {
   if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["gcc", "unshare", "ip"]) if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
+  for (const tool of ["gcc", "unshare", "ip"])
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
   return null;
 }
 const why = unavailable();
@@ -55,10 +64,20 @@ afterAll(() => {
 describe("sk_select_reuseport agrees with the Linux kernel (R21)", () => {
   it.skipIf(why !== null)("every scenario returns the kernel's value (needs root, gcc, unshare)", () => {
     const bin = join(work, "select-kernel");
-    execFileSync("gcc", ["-O1", "-o", bin, join(dirname(fileURLToPath(import.meta.url)), "fixtures", "select-kernel.c")], { timeout: 60_000 });
-    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], { timeout: 30_000, encoding: "utf8" });
+    execFileSync(
+      "gcc",
+      ["-O1", "-o", bin, join(dirname(fileURLToPath(import.meta.url)), "fixtures", "select-kernel.c")],
+      { timeout: 60_000 },
+    );
+    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], {
+      timeout: 30_000,
+      encoding: "utf8",
+    });
     expect(res.status).toBe(0);
-    const lines = res.stdout.trim().split("\n").map((l) => l.split(" "));
+    const lines = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     if (lines.some((l) => l[1] === "setup-failed")) {
       console.log(`kernel sk_select_reuseport cross-check skipped: program load failed\n${res.stderr}`);
       return;

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { VmTrap } from "../../../src/errors.js";
 import { HELPER } from "../../../src/vm/program-type.js";
 import { errnoName, type SocketMap, u32Key } from "../../../src/vm/maps/index.js";
-import { AF_INET6, IPPROTO_UDP, SOCK_DGRAM, StaticSocket, TCP_ESTABLISHED, TCP_LISTEN } from "../../../src/vm/socket.js";
+import {
+  AF_INET6,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  StaticSocket,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+} from "../../../src/vm/socket.js";
 import { fixture } from "./fixture.js";
 import { ptr, r0, regs } from "./regs.js";
 
@@ -74,6 +81,8 @@ describe("sk_select_reuseport (R21)", () => {
     f.fill();
     const r = regs(ptr(f.ctx.ctx.id), ptr(a.handle.id), ptr(f.scratch.id), 0);
     expect(() => f.helper(HELPER.sk_select_reuseport)(r, f.mem)).toThrow(VmTrap);
-    expect(() => f.helper(HELPER.sk_select_reuseport)(r, f.mem)).toThrow("expected a reuseport_sockarray, sockmap or sockhash (types 20, 15, 18), not map fd 3 of type 2");
+    expect(() => f.helper(HELPER.sk_select_reuseport)(r, f.mem)).toThrow(
+      "expected a reuseport_sockarray, sockmap or sockhash (types 20, 15, 18), not map fd 3 of type 2",
+    );
   });
 });

@@ -9,7 +9,15 @@ describe("trace_printk", () => {
   const cases: [string, RegValue[], string][] = [
     ["hello\n", [], "hello\n"],
     ["%d %u %x", [-5, -5, 255], "-5 4294967291 ff"],
-    ["%ld %llu %lx", [{ hi: 0xffffffff, lo: 0xfffffffe }, { hi: 1, lo: 0 }, { hi: 0xab, lo: 0xcd }], "-2 4294967296 ab000000cd"],
+    [
+      "%ld %llu %lx",
+      [
+        { hi: 0xffffffff, lo: 0xfffffffe },
+        { hi: 1, lo: 0 },
+        { hi: 0xab, lo: 0xcd },
+      ],
+      "-2 4294967296 ab000000cd",
+    ],
     ["[%5d|%-4u|%04x]", [42, 7, 0xa], "[   42|7   |000a]"],
     ["%+d % d %05d", [3, 4, -42], "+3  4 -0042"],
     ["%c%c %%", [0x4f, 0x4b], "OK %"],

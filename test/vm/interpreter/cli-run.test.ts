@@ -21,7 +21,11 @@ const tmp = mkdtempSync(join(tmpdir(), "baton-run-"));
 
 describe("baton run", () => {
   it("prints r0 and the executed count", async () => {
-    expect(await cli("run", EX, "--mem-file", MEM)).toEqual({ code: 0, out: "r0 = 10 (0xa)\nexecuted 88 instructions (interp)\n", err: "" });
+    expect(await cli("run", EX, "--mem-file", MEM)).toEqual({
+      code: 0,
+      out: "r0 = 10 (0xa)\nexecuted 88 instructions (interp)\n",
+      err: "",
+    });
   });
   it("--json", async () => {
     const r = await cli("run", EX, "--mem-file", MEM, "--json");
@@ -31,7 +35,9 @@ describe("baton run", () => {
   it("prints r0 as an unsigned 64-bit value", async () => {
     const f = join(tmp, "neg.s");
     writeFileSync(f, "mov %r0, -2\nexit\n");
-    expect((await cli("run", f)).out).toBe("r0 = 18446744073709551614 (0xfffffffffffffffe)\nexecuted 2 instructions (interp)\n");
+    expect((await cli("run", f)).out).toBe(
+      "r0 = 18446744073709551614 (0xfffffffffffffffe)\nexecuted 2 instructions (interp)\n",
+    );
   });
   it("runs raw .bin bytecode with --mem", async () => {
     const f = join(tmp, "len.bin");
@@ -51,14 +57,22 @@ describe("baton run", () => {
     writeFileSync(f, new Uint8Array(12));
     const r = await cli("run", f);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${f}: insn 1: error: '${f}' is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)\n`);
+    expect(r.err).toBe(
+      `${f}: insn 1: error: '${f}' is 12 bytes, not a whole number of 8-byte instructions (4 trailing bytes)\n`,
+    );
   });
   it("usage errors exit 2", async () => {
     expect((await cli("run")).code).toBe(2);
-    expect((await cli("run", EX, "--mem", "xyz")).err).toMatch(/^error: --mem: expected hex bytes \(pairs of hex digits\), got 'xyz'/);
+    expect((await cli("run", EX, "--mem", "xyz")).err).toMatch(
+      /^error: --mem: expected hex bytes \(pairs of hex digits\), got 'xyz'/,
+    );
     expect((await cli("run", "prog.txt")).err).toMatch(/^error: cannot read 'prog.txt': ENOENT/);
-    expect((await cli("run", EX.replace(/\.s$/, ".mem"))).err).toMatch(/^error: cannot tell the format of 'examples\/least_loaded\.mem'/);
-    expect((await cli("run", EX, "--engine", "wasm")).err).toMatch(/^error: unknown engine 'wasm'; expected one of: interp, jit/);
+    expect((await cli("run", EX.replace(/\.s$/, ".mem"))).err).toMatch(
+      /^error: cannot tell the format of 'examples\/least_loaded\.mem'/,
+    );
+    expect((await cli("run", EX, "--engine", "wasm")).err).toMatch(
+      /^error: unknown engine 'wasm'; expected one of: interp, jit/,
+    );
   });
   it("a bad --mem-file is an input error with a location", async () => {
     const f = join(tmp, "bad.mem");
@@ -107,7 +121,9 @@ describe("--engine jit verifies a plain program as a memory program", () => {
     // on the first load past the end, as the interpreter does.
     const r = await cli("run", EX, "--mem", "00".repeat(16), "--engine", "jit");
     expect(r.code).toBe(1);
-    expect(r.err).toContain("note: runs on the checked JIT: Baton's verifier does not accept it as a memory program of 16 input bytes at insn 4: invalid access to map value, value_size=16 off=16 size=8");
+    expect(r.err).toContain(
+      "note: runs on the checked JIT: Baton's verifier does not accept it as a memory program of 16 input bytes at insn 4: invalid access to map value, value_size=16 off=16 size=8",
+    );
     expect(r.err).toContain("error: read of 8 bytes");
   });
   it("a program that writes its input is verified with the input writable", async () => {

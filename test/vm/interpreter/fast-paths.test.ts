@@ -9,8 +9,25 @@ import { assemble } from "../../../src/vm/asm/assembler.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import { compileJit } from "../../../src/vm/jit/jit.js";
 import {
-  BPF_ADD, BPF_ALU64, BPF_DW, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLT, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_X,
-  OP_EXIT, OP_JA, decode, opCode, opSource, type Insn,
+  BPF_ADD,
+  BPF_ALU64,
+  BPF_DW,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLT,
+  BPF_JNE,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_X,
+  OP_EXIT,
+  OP_JA,
+  decode,
+  opCode,
+  opSource,
+  type Insn,
 } from "../../../src/vm/isa.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { runs } from "../../support/runs.js";
@@ -87,21 +104,38 @@ function model(src: string, mem: Uint8Array): { trace: number[]; r0: bigint } {
   R[2] = BigInt(mem.length); // as the interpreter's r2
   const trace: number[] = [];
   const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
-  for (let pc = 0; ; ) {
+  for (let pc = 0; ;) {
     trace.push(pc);
     const i = insns[pc]!;
     const k = u64(BigInt(i.imm));
     const op = i.opcode;
     const src2 = opSource(op) === BPF_X ? R[i.src]! : k;
-    if (op === (BPF_ALU64 | BPF_MOV | BPF_K) || op === (BPF_ALU64 | BPF_MOV | BPF_X)) { R[i.dst] = src2; pc++; }
-    else if (op === (BPF_ALU64 | BPF_ADD | BPF_K)) { R[i.dst] = u64(R[i.dst]! + k); pc++; }
-    else if (op === (BPF_LDX | BPF_MEM | BPF_DW)) { R[i.dst] = view.getBigUint64(Number(R[i.src]!) + i.off, true); pc++; }
-    else if (op === OP_JA) pc += 1 + i.off;
+    if (op === (BPF_ALU64 | BPF_MOV | BPF_K) || op === (BPF_ALU64 | BPF_MOV | BPF_X)) {
+      R[i.dst] = src2;
+      pc++;
+    } else if (op === (BPF_ALU64 | BPF_ADD | BPF_K)) {
+      R[i.dst] = u64(R[i.dst]! + k);
+      pc++;
+    } else if (op === (BPF_LDX | BPF_MEM | BPF_DW)) {
+      R[i.dst] = view.getBigUint64(Number(R[i.src]!) + i.off, true);
+      pc++;
+    } else if (op === OP_JA) pc += 1 + i.off;
     else if (op === OP_EXIT) return { trace, r0: R[0]! };
     else {
       const a = R[i.dst]!;
       const jmp = opCode(op);
-      const t = jmp === BPF_JEQ ? a === src2 : jmp === BPF_JNE ? a !== src2 : jmp === BPF_JGT ? a > src2 : jmp === BPF_JGE ? a >= src2 : jmp === BPF_JLT ? a < src2 : a <= src2;
+      const t =
+        jmp === BPF_JEQ
+          ? a === src2
+          : jmp === BPF_JNE
+            ? a !== src2
+            : jmp === BPF_JGT
+              ? a > src2
+              : jmp === BPF_JGE
+                ? a >= src2
+                : jmp === BPF_JLT
+                  ? a < src2
+                  : a <= src2;
       pc += 1 + (t ? i.off : 0);
     }
   }
@@ -118,14 +152,18 @@ const MEM = counters([900n, 850n, 870n, 700n, 720n, 910n, 650n, 800n, 660n, 990n
 const MEM2 = counters([(1n << 40n) + 5n, 2n, 9n, 9n]);
 
 describe("budget counted per run, trapped at the exact instruction", () => {
-  for (const [name, src, mem] of [["least_loaded", LEAST_LOADED, MEM], ["fused-pair landings", LANDINGS, MEM2]] as const) {
+  for (const [name, src, mem] of [
+    ["least_loaded", LEAST_LOADED, MEM],
+    ["fused-pair landings", LANDINGS, MEM2],
+  ] as const) {
     it(`${name}: every budget from 0 to the full run`, () => {
       const { trace, r0 } = model(src, mem);
       for (let budget = 0; budget <= trace.length + 1; budget++) {
         const got = run(src, mem, budget);
-        const want: Outcome = budget >= trace.length
-          ? { r0: `${Number(r0 >> 32n)}:${Number(r0 & 0xffffffffn)}`, executed: trace.length }
-          : { trap: "vm.budget", insn: trace[budget]!, executed: budget };
+        const want: Outcome =
+          budget >= trace.length
+            ? { r0: `${Number(r0 >> 32n)}:${Number(r0 & 0xffffffffn)}`, executed: trace.length }
+            : { trap: "vm.budget", insn: trace[budget]!, executed: budget };
         expect({ budget, ...got }).toEqual({ budget, ...want });
       }
     });
@@ -180,7 +218,11 @@ exit`;
 
 describe("fused pairs agree with the model on random data", () => {
   const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-  const near = fc.oneof(u64, fc.bigInt({ min: 0n, max: 20n }), fc.bigInt({ min: (1n << 32n) - 3n, max: (1n << 32n) + 3n }));
+  const near = fc.oneof(
+    u64,
+    fc.bigInt({ min: 0n, max: 20n }),
+    fc.bigInt({ min: (1n << 32n) - 3n, max: (1n << 32n) + 3n }),
+  );
   it("least_loaded over 16 arbitrary u64 counters (high halves decide, ties keep the first)", () => {
     fc.assert(
       fc.property(fc.array(near, { minLength: 16, maxLength: 16 }), (vals) => {
@@ -196,7 +238,10 @@ describe("fused pairs agree with the model on random data", () => {
       fc.property(fc.array(near, { minLength: 4, maxLength: 4 }), (vals) => {
         const mem = counters(vals);
         const { trace, r0 } = model(LANDINGS, mem);
-        expect(run(LANDINGS, mem, 1_000_000)).toEqual({ r0: `${Number(r0 >> 32n)}:${Number(r0 & 0xffffffffn)}`, executed: trace.length });
+        expect(run(LANDINGS, mem, 1_000_000)).toEqual({
+          r0: `${Number(r0 >> 32n)}:${Number(r0 & 0xffffffffn)}`,
+          executed: trace.length,
+        });
       }),
       { numRuns: runs(300) },
     );
@@ -209,7 +254,8 @@ describe("ldxdw region cache", () => {
     expect(run(src, new Uint8Array(128), 100)).toMatchObject({ trap: "vm.out-of-bounds", insn: 1 });
   });
   it("switching between two regions reads each one", () => {
-    const src = "lddw %r3, 0x200000000\nstdw [%r3], 7\nldxdw %r0, [%r1]\nldxdw %r4, [%r3]\nadd %r0, %r4\nldxdw %r4, [%r1+8]\nadd %r0, %r4\nexit";
+    const src =
+      "lddw %r3, 0x200000000\nstdw [%r3], 7\nldxdw %r0, [%r1]\nldxdw %r4, [%r3]\nadd %r0, %r4\nldxdw %r4, [%r1+8]\nadd %r0, %r4\nexit";
     // Region 1 = mem (counters 900, 850), region 2 = the stack.
     expect(run(src, MEM, 100)).toEqual({ r0: "0:1757", executed: 8 });
   });
@@ -272,7 +318,11 @@ mov %r0, %r3
 exit`;
   const setup = (kind: "interp" | "jit", last: string): { run: () => number } => {
     const mem = new AddressSpace();
-    const rw = mem.add("rw", Uint8Array.from({ length: 16 }, (_, i) => i + 1), true);
+    const rw = mem.add(
+      "rw",
+      Uint8Array.from({ length: 16 }, (_, i) => i + 1),
+      true,
+    );
     const ro = mem.add("ro", Uint8Array.of(3, 0, 0, 4), false);
     const insns = decode(assemble(prog(ro.id, last)));
     const opts = { mem, helpers: new Map() };
@@ -286,9 +336,12 @@ exit`;
   it.each(["interp", "jit"] as const)("%s: a store into the read-only region after reads of it traps", (kind) => {
     expect(() => setup(kind, "stw [%r2+0], 7").run()).toThrow(/read-only/);
   });
-  it.each(["interp", "jit"] as const)("%s: a 2-byte read one byte past the end traps after 1-byte reads there", (kind) => {
-    expect(() => setup(kind, "ldxh %r5, [%r1+15]").run()).toThrow(/outside every region/);
-  });
+  it.each(["interp", "jit"] as const)(
+    "%s: a 2-byte read one byte past the end traps after 1-byte reads there",
+    (kind) => {
+      expect(() => setup(kind, "ldxh %r5, [%r1+15]").run()).toThrow(/outside every region/);
+    },
+  );
 });
 
 describe("an emptied region cache never matches an address", () => {

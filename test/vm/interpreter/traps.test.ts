@@ -4,8 +4,27 @@ import { describe, expect, it } from "vitest";
 import { VmTrap } from "../../../src/errors.js";
 import type { HelperFn } from "../../../src/vm/helper-abi.js";
 import {
-  BPF_ADD, BPF_ALU64, BPF_DW, BPF_JMP, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_W, BPF_X,
-  BPF_PSEUDO_CALL, OP_CALL, OP_CALLX, OP_EXIT, OP_JA, encode, makeInsn, type Insn,
+  BPF_ADD,
+  BPF_ALU64,
+  BPF_DW,
+  BPF_JMP,
+  BPF_JNE,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_ST,
+  BPF_STX,
+  BPF_W,
+  BPF_X,
+  BPF_PSEUDO_CALL,
+  OP_CALL,
+  OP_CALLX,
+  OP_EXIT,
+  OP_JA,
+  encode,
+  makeInsn,
+  type Insn,
 } from "../../../src/vm/isa.js";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
@@ -33,7 +52,11 @@ function vm(prog: Insn[], s: Setup = {}): { vm: Interpreter; r1hi: number; len: 
   const mem = new AddressSpace();
   let r1hi = 0;
   if (s.memBytes !== undefined) r1hi = mem.add("mem", s.memBytes, s.writable ?? true).id;
-  const opts = { mem, helpers: s.helpers ?? new Map<number, HelperFn>(), ...(s.budget !== undefined ? { budget: s.budget } : {}) };
+  const opts = {
+    mem,
+    helpers: s.helpers ?? new Map<number, HelperFn>(),
+    ...(s.budget !== undefined ? { budget: s.budget } : {}),
+  };
   return { vm: new Interpreter(checkStructure(encode(prog)), opts), r1hi, len: s.memBytes?.length ?? 0 };
 }
 
@@ -44,7 +67,11 @@ function trap(prog: Insn[], s: Setup = {}): { insn: number | undefined; code: st
   } catch (e) {
     expect(e).toBeInstanceOf(VmTrap);
     const t = e as VmTrap;
-    return { insn: t.location !== undefined && "insn" in t.location ? t.location.insn : undefined, code: t.code, message: t.message };
+    return {
+      insn: t.location !== undefined && "insn" in t.location ? t.location.insn : undefined,
+      code: t.code,
+      message: t.message,
+    };
   }
   throw new Error("expected a VmTrap");
 }
@@ -54,7 +81,8 @@ describe("traps", () => {
     expect(trap([ldxdw(0, 1, 124), EXIT], { memBytes: new Uint8Array(128) })).toEqual({
       insn: 0,
       code: "vm.out-of-bounds",
-      message: "read of 8 bytes at 0x10000007c is outside every region; valid regions: mem [0x100000000, 0x100000080) rw, stack [0x200000000, 0x200001000) rw",
+      message:
+        "read of 8 bytes at 0x10000007c is outside every region; valid regions: mem [0x100000000, 0x100000080) rw, stack [0x200000000, 0x200001000) rw",
     });
   });
   it("read through a NULL pointer (no memory: r1 = 0)", () => {
@@ -77,7 +105,8 @@ describe("traps", () => {
     expect(trap([stw(1, 0, 7), EXIT], { memBytes: new Uint8Array(8), writable: false })).toEqual({
       insn: 0,
       code: "vm.read-only",
-      message: "write of 4 bytes at 0x100000000 is in read-only region mem; valid regions: mem [0x100000000, 0x100000008) ro, stack [0x200000000, 0x200001000) rw",
+      message:
+        "write of 4 bytes at 0x100000000 is in read-only region mem; valid regions: mem [0x100000000, 0x100000008) ro, stack [0x200000000, 0x200001000) rw",
     });
   });
   it("instruction budget", () => {
@@ -90,7 +119,11 @@ describe("traps", () => {
     expect(v.executed).toBe(1_000_000);
   });
   it("call depth > 8 frames (unbounded recursion)", () => {
-    expect(trap([callLocal(-1), EXIT])).toEqual({ insn: 0, code: "vm.call-depth", message: "call depth limit of 8 frames exceeded" });
+    expect(trap([callLocal(-1), EXIT])).toEqual({
+      insn: 0,
+      code: "vm.call-depth",
+      message: "call depth limit of 8 frames exceeded",
+    });
   });
   it("7 nested calls (8 frames) are allowed", () => {
     // f_k calls f_{k+1}; the innermost returns 42.
@@ -117,24 +150,36 @@ describe("traps", () => {
     expect(t.code).toBe("vm.out-of-bounds");
   });
   it("callx through a register that is not a helper id", () => {
-    expect(trap([mov(2, 9), makeInsn(OP_CALLX, 2), EXIT]).message).toBe("callx target r2 = 0x9 is not a registered helper id");
+    expect(trap([mov(2, 9), makeInsn(OP_CALLX, 2), EXIT]).message).toBe(
+      "callx target r2 = 0x9 is not a registered helper id",
+    );
   });
   it("running past the last instruction", () => {
-    expect(trap([mov(0, 1)])).toEqual({ insn: 0, code: "vm.fell-off", message: "execution ran past the last instruction (0); expected an exit or a jump" });
+    expect(trap([mov(0, 1)])).toEqual({
+      insn: 0,
+      code: "vm.fell-off",
+      message: "execution ran past the last instruction (0); expected an exit or a jump",
+    });
   });
 });
 
 describe("run-time behaviour", () => {
   it("local calls get their own zeroed frame and restore r6-r9 and r10", () => {
     const prog = [
-      mov(6, 6), mov(9, 9), stw(10, -8, 77), movx(8, 10),
+      mov(6, 6),
+      mov(9, 9),
+      stw(10, -8, 77),
+      movx(8, 10),
       callLocal(4),
       ldxdw(0, 10, -8), // caller's frame still holds 77
       makeInsn(BPF_JMP | BPF_JNE | BPF_X, 8, 10, 2), // r10 restored
       makeInsn(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6), // + r6 (= 6, restored)
       EXIT,
       // callee: its frame reads as zero; clobbers r6, r9
-      ldxdw(0, 10, -8), mov(6, 100), mov(9, 100), EXIT,
+      ldxdw(0, 10, -8),
+      mov(6, 100),
+      mov(9, 100),
+      EXIT,
     ];
     const { vm: v } = vm(prog);
     expect(v.run(0, 0, 0)).toBe(83);
@@ -177,8 +222,11 @@ describe("stack reuse across runs", () => {
     const prog = [
       makeInsn(BPF_LDX | BPF_MEM | BPF_W, 0, 10, -4), // r0 = *(u32 *)(r10 - 4): 0 on every run
       movx(6, 0),
-      movx(1, 10), add(1, -4), call(1),
-      movx(0, 6), EXIT,
+      movx(1, 10),
+      add(1, -4),
+      call(1),
+      movx(0, 6),
+      EXIT,
     ];
     const { vm: v } = vm(prog, { helpers: new Map([[1, poke]]) });
     expect(v.run(0, 0, 0)).toBe(0);
@@ -189,7 +237,15 @@ describe("stack reuse across runs", () => {
 describe("helper ids are never mistaken for the unwind helper", () => {
   it("a helper with id -1 returning 0 does not end the program (no unwind helper set)", () => {
     const insns = checkStructure(assemble("call -1\nmov %r0, 7\nexit"));
-    const helpers = new Map([[-1, (R: Uint32Array) => { R[0] = 0; R[1] = 0; }]]);
+    const helpers = new Map([
+      [
+        -1,
+        (R: Uint32Array) => {
+          R[0] = 0;
+          R[1] = 0;
+        },
+      ],
+    ]);
     expect(new Interpreter(insns, { mem: new AddressSpace(), helpers }).run(0, 0, 0)).toBe(7);
   });
 });

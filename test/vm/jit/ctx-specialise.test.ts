@@ -15,14 +15,21 @@ import { compileJit, jitSource } from "../../../src/vm/jit/jit.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { runs } from "../../support/runs.js";
 
-const leastLoaded = decode(assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")));
+const leastLoaded = decode(
+  assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")),
+);
 
 /** least_loaded's facts as the verifier proves them, with its loads placed in ctx. */
 function llFacts(): JitFacts {
   const insns: InsnFacts[] = [];
   for (let pc = 0; pc < leastLoaded.length; pc++) {
     const load = pc === 1 || pc === 4;
-    insns.push({ u31Regs: pc >= 3 ? (1 << 0) | (1 << 4) : 0, ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0, memInBounds: load, ...(load ? { memRegion: "ctx" as const } : {}) });
+    insns.push({
+      u31Regs: pc >= 3 ? (1 << 0) | (1 << 4) : 0,
+      ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0,
+      memInBounds: load,
+      ...(load ? { memRegion: "ctx" as const } : {}),
+    });
   }
   return { insns, loopsBounded: true };
 }
@@ -47,35 +54,50 @@ describe("ctx-specialised trusted code", () => {
     expect(jitSource(leastLoaded, { mode: "trusted", facts: llFacts() })).not.toContain("XV");
   });
 
-  const cases: ReadonlyArray<readonly [string, ReadonlyArray<"a" | "b" | "rebind-c" | "rebind-a">, readonly number[]]> = [
-    ["same region every run", ["a", "a", "a"], [15, 15, 15]],
-    ["r1 moves to another region (generic copy) and back", ["a", "b", "a", "b"], [15, 6, 15, 6]],
-    ["first run elsewhere specialises there", ["b", "a", "b"], [6, 15, 6]],
-    // After a rebind the next run reads the new bytes (C: index 9), then A's again.
-    ["ctx rebound between runs", ["a", "rebind-c", "a", "rebind-a", "a"], [15, 9, 15]],
-  ];
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<"a" | "b" | "rebind-c" | "rebind-a">, readonly number[]]> =
+    [
+      ["same region every run", ["a", "a", "a"], [15, 15, 15]],
+      ["r1 moves to another region (generic copy) and back", ["a", "b", "a", "b"], [15, 6, 15, 6]],
+      ["first run elsewhere specialises there", ["b", "a", "b"], [6, 15, 6]],
+      // After a rebind the next run reads the new bytes (C: index 9), then A's again.
+      ["ctx rebound between runs", ["a", "rebind-c", "a", "rebind-a", "a"], [15, 9, 15]],
+    ];
   // Each case twice: specialised on the first run, and up front (`ctxRegion`, as the
   // sk_reuseport runtime does), where `run` is the copy itself.
-  for (const [name, steps, want] of cases) for (const eager of [false, true]) {
-    it(`${name}${eager ? " (ctxRegion given up front)" : ""}`, () => {
-      const mem = new AddressSpace();
-      const ra = mem.add("ctx", A.slice(), false);
-      const rb = mem.add("other", B.slice(), false);
-      const jit = compileJit(leastLoaded, { mem, helpers: new Map(), mode: "trusted", facts: llFacts(), ...(eager ? { ctxRegion: ra.id } : {}) });
-      const got: number[] = [];
-      for (const s of steps) {
-        if (s === "rebind-c") mem.rebind(ra, C.slice());
-        else if (s === "rebind-a") mem.rebind(ra, A.slice());
-        else got.push(jit.run(s === "a" ? ra.id : rb.id, 0, 128));
-      }
-      expect(got).toEqual(want);
-    });
-  }
+  for (const [name, steps, want] of cases)
+    for (const eager of [false, true]) {
+      it(`${name}${eager ? " (ctxRegion given up front)" : ""}`, () => {
+        const mem = new AddressSpace();
+        const ra = mem.add("ctx", A.slice(), false);
+        const rb = mem.add("other", B.slice(), false);
+        const jit = compileJit(leastLoaded, {
+          mem,
+          helpers: new Map(),
+          mode: "trusted",
+          facts: llFacts(),
+          ...(eager ? { ctxRegion: ra.id } : {}),
+        });
+        const got: number[] = [];
+        for (const s of steps) {
+          if (s === "rebind-c") mem.rebind(ra, C.slice());
+          else if (s === "rebind-a") mem.rebind(ra, A.slice());
+          else got.push(jit.run(s === "a" ? ra.id : rb.id, 0, 128));
+        }
+        expect(got).toEqual(want);
+      });
+    }
 
   it("the generic and specialised copies share the stack's zeroing", () => {
     // r0 = the stack slot's value before this run's store: 0 on every run, in either copy.
     const prog = decode(assemble("ldxdw %r2, [%r1]\nldxdw %r0, [%r10-8]\nstxdw [%r10-8], %r2\nexit"));
-    const facts: JitFacts = { insns: [{ memInBounds: true, memRegion: "ctx" }, { memInBounds: true, memRegion: "stack" }, { memInBounds: true, memRegion: "stack" }], loopsBounded: true };
+    const facts: JitFacts = {
+      insns: [
+        { memInBounds: true, memRegion: "ctx" },
+        { memInBounds: true, memRegion: "stack" },
+        { memInBounds: true, memRegion: "stack" },
+      ],
+      loopsBounded: true,
+    };
     const mem = new AddressSpace();
     const ra = mem.add("ctx", A.slice(), false);
     const rb = mem.add("other", B.slice(), false);

@@ -67,13 +67,24 @@ export function observe(kind: Kind, insns: readonly Insn[], setup: RunSetup): Ob
   try {
     if (kind === "interp") engine = new Interpreter(insns, opts);
     else {
-      const jit = compileJit(insns, { ...opts, mode: kind === "trusted" ? "trusted" : "checked", exposeRegisters: true } satisfies JitOptions);
+      const jit = compileJit(insns, {
+        ...opts,
+        mode: kind === "trusted" ? "trusted" : "checked",
+        exposeRegisters: true,
+      } satisfies JitOptions);
       controlShapes.set(jit.control, (controlShapes.get(jit.control) ?? 0) + 1);
       engine = jit;
     }
   } catch (e) {
     if (!(e instanceof BatonError)) throw e;
-    return [{ outcome: `construct ${e.code}: ${e.message} @${JSON.stringify(e.location)}`, executed: -1, regs: "", memory: "" }];
+    return [
+      {
+        outcome: `construct ${e.code}: ${e.message} @${JSON.stringify(e.location)}`,
+        executed: -1,
+        regs: "",
+        memory: "",
+      },
+    ];
   }
   const out: Observed[] = [];
   for (let i = 0; i < (setup.runs ?? 2); i++) {

@@ -4,7 +4,27 @@
 // Plus local calls (recursion up to and past the 8-frame limit).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BPF_ADD, BPF_ALU64, BPF_ATOMIC, BPF_DW, BPF_JMP, BPF_JNE, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_STX, BPF_SUB, BPF_X, OP_CALL, OP_EXIT, makeInsn, toSlots, type Insn } from "../../../src/vm/isa.js";
+import {
+  BPF_ADD,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_DW,
+  BPF_JMP,
+  BPF_JNE,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_PSEUDO_CALL,
+  BPF_STX,
+  BPF_SUB,
+  BPF_X,
+  OP_CALL,
+  OP_EXIT,
+  makeInsn,
+  toSlots,
+  type Insn,
+} from "../../../src/vm/isa.js";
 import { controlShapes, observe } from "./equiv-harness.js";
 import { memBytes, program } from "./gen.js";
 import { runs } from "../../support/runs.js";
@@ -82,7 +102,8 @@ describe("JIT ≡ interpreter on local calls", () => {
       const mem = new Uint8Array(64);
       const a = observe("interp", insns, { mem, budget: 10_000 });
       expect(observe("jit", insns, { mem, budget: 10_000 })).toEqual(a);
-      if (depth >= 7) expect(a[0]!.outcome).toBe('trap vm.call-depth: call depth limit of 8 frames exceeded @{"insn":13}');
+      if (depth >= 7)
+        expect(a[0]!.outcome).toBe('trap vm.call-depth: call depth limit of 8 frames exceeded @{"insn":13}');
       else expect(a[0]!.outcome.startsWith("r0 = ")).toBe(true);
     });
   }

@@ -58,12 +58,42 @@ import {
   type Insn,
 } from "../../../src/vm/isa.js";
 
-const ALU_CODES = [BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH];
-const JMP_CODES = [BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE];
+const ALU_CODES = [
+  BPF_ADD,
+  BPF_SUB,
+  BPF_MUL,
+  BPF_DIV,
+  BPF_OR,
+  BPF_AND,
+  BPF_LSH,
+  BPF_RSH,
+  BPF_NEG,
+  BPF_MOD,
+  BPF_XOR,
+  BPF_MOV,
+  BPF_ARSH,
+];
+const JMP_CODES = [
+  BPF_JEQ,
+  BPF_JGT,
+  BPF_JGE,
+  BPF_JSET,
+  BPF_JNE,
+  BPF_JSGT,
+  BPF_JSGE,
+  BPF_JLT,
+  BPF_JLE,
+  BPF_JSLT,
+  BPF_JSLE,
+];
 const SIZES = [BPF_B, BPF_H, BPF_W, BPF_DW];
 const EDGE_IMMS = [0, 1, -1, 2, 7, 31, 32, 63, 64, -2147483648, 2147483647, 0x7fff, -0x8000, 0x10000, 255];
 
-const imm = fc.oneof(fc.constantFrom(...EDGE_IMMS), fc.integer({ min: -2147483648, max: 2147483647 }), fc.integer({ min: -64, max: 64 }));
+const imm = fc.oneof(
+  fc.constantFrom(...EDGE_IMMS),
+  fc.integer({ min: -2147483648, max: 2147483647 }),
+  fc.integer({ min: -64, max: 64 }),
+);
 const dstReg = fc.integer({ min: 0, max: 9 });
 const srcReg = fc.integer({ min: 0, max: 10 });
 
@@ -71,7 +101,15 @@ const srcReg = fc.integer({ min: 0, max: 10 });
 export type Item = { readonly insn: Insn } | { readonly jump: Insn; readonly rel: number };
 
 export const alu: fc.Arbitrary<Item> = fc
-  .record({ cls: fc.constantFrom(BPF_ALU, BPF_ALU64), code: fc.constantFrom(...ALU_CODES), x: fc.boolean(), dst: dstReg, src: srcReg, imm, off: fc.constantFrom(0, 0, 1, 8, 16, 32) })
+  .record({
+    cls: fc.constantFrom(BPF_ALU, BPF_ALU64),
+    code: fc.constantFrom(...ALU_CODES),
+    x: fc.boolean(),
+    dst: dstReg,
+    src: srcReg,
+    imm,
+    off: fc.constantFrom(0, 0, 1, 8, 16, 32),
+  })
   .map(({ cls, code, x, dst, src, imm: k, off }) => {
     const xs = code === BPF_NEG ? BPF_K : x ? BPF_X : BPF_K;
     const o = code === BPF_DIV || code === BPF_MOD ? off & 1 : code === BPF_MOV && xs === BPF_X ? off : 0;
@@ -79,10 +117,16 @@ export const alu: fc.Arbitrary<Item> = fc
   });
 
 const end: fc.Arbitrary<Item> = fc
-  .record({ op: fc.constantFrom(BPF_ALU | BPF_END | BPF_TO_LE, BPF_ALU | BPF_END | BPF_TO_BE, BPF_ALU64 | BPF_END | BPF_TO_LE), dst: dstReg, width: fc.constantFrom(16, 32, 64) })
+  .record({
+    op: fc.constantFrom(BPF_ALU | BPF_END | BPF_TO_LE, BPF_ALU | BPF_END | BPF_TO_BE, BPF_ALU64 | BPF_END | BPF_TO_LE),
+    dst: dstReg,
+    width: fc.constantFrom(16, 32, 64),
+  })
   .map(({ op, dst, width }) => ({ insn: makeInsn(op, dst, 0, 0, width) }));
 
-export const lddw: fc.Arbitrary<Item> = fc.record({ dst: dstReg, lo: imm, hi: imm }).map(({ dst, lo, hi }) => ({ insn: makeInsn(OP_LDDW, dst, 0, 0, lo, hi) }));
+export const lddw: fc.Arbitrary<Item> = fc
+  .record({ dst: dstReg, lo: imm, hi: imm })
+  .map(({ dst, lo, hi }) => ({ insn: makeInsn(OP_LDDW, dst, 0, 0, lo, hi) }));
 
 // Memory: base r10 (stack, offsets mostly inside the 512-byte frame) or r1 (input memory, 64 bytes).
 // (base, off): mostly inside the stack frame or the 64-byte input, sometimes anywhere.
@@ -94,20 +138,43 @@ const memAt = fc.oneof(
 
 export const load: fc.Arbitrary<Item> = fc
   .record({ sx: fc.boolean(), size: fc.constantFrom(...SIZES), dst: dstReg, at: memAt })
-  .map(({ sx, size, dst, at: { base, off } }) => ({ insn: makeInsn(BPF_LDX | (sx && size !== BPF_DW ? BPF_MEMSX : BPF_MEM) | size, dst, base, off) }));
+  .map(({ sx, size, dst, at: { base, off } }) => ({
+    insn: makeInsn(BPF_LDX | (sx && size !== BPF_DW ? BPF_MEMSX : BPF_MEM) | size, dst, base, off),
+  }));
 
 export const store: fc.Arbitrary<Item> = fc
   .record({ reg: fc.boolean(), size: fc.constantFrom(...SIZES), src: srcReg, at: memAt, imm })
-  .map(({ reg, size, src, at: { base, off }, imm: k }) => ({ insn: reg ? makeInsn(BPF_STX | BPF_MEM | size, base, src, off) : makeInsn(BPF_ST | BPF_MEM | size, base, 0, off, k) }));
+  .map(({ reg, size, src, at: { base, off }, imm: k }) => ({
+    insn: reg ? makeInsn(BPF_STX | BPF_MEM | size, base, src, off) : makeInsn(BPF_ST | BPF_MEM | size, base, 0, off, k),
+  }));
 
 const atomicOps = [...ATOMIC_OPS.keys()];
 const atomic: fc.Arbitrary<Item> = fc
-  .record({ wide: fc.boolean(), op: fc.constantFrom(...atomicOps, 0x02), src: dstReg, base: fc.constantFrom(10, 1), off: fc.integer({ min: -64, max: 64 }).map((v) => v & ~3) })
-  .map(({ wide, op, src, base, off }) => ({ insn: makeInsn(BPF_STX | BPF_ATOMIC | (wide ? BPF_DW : BPF_W), base, src, off, op) }));
+  .record({
+    wide: fc.boolean(),
+    op: fc.constantFrom(...atomicOps, 0x02),
+    src: dstReg,
+    base: fc.constantFrom(10, 1),
+    off: fc.integer({ min: -64, max: 64 }).map((v) => v & ~3),
+  })
+  .map(({ wide, op, src, base, off }) => ({
+    insn: makeInsn(BPF_STX | BPF_ATOMIC | (wide ? BPF_DW : BPF_W), base, src, off, op),
+  }));
 
 const branch: fc.Arbitrary<Item> = fc
-  .record({ cls: fc.constantFrom(BPF_JMP, BPF_JMP32), code: fc.constantFrom(...JMP_CODES), x: fc.boolean(), dst: srcReg, src: srcReg, imm, rel: fc.integer({ min: -6, max: 6 }) })
-  .map(({ cls, code, x, dst, src, imm: k, rel }) => ({ jump: makeInsn(cls | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : k), rel }));
+  .record({
+    cls: fc.constantFrom(BPF_JMP, BPF_JMP32),
+    code: fc.constantFrom(...JMP_CODES),
+    x: fc.boolean(),
+    dst: srcReg,
+    src: srcReg,
+    imm,
+    rel: fc.integer({ min: -6, max: 6 }),
+  })
+  .map(({ cls, code, x, dst, src, imm: k, rel }) => ({
+    jump: makeInsn(cls | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : k),
+    rel,
+  }));
 
 const ja: fc.Arbitrary<Item> = fc.integer({ min: -4, max: 4 }).map((rel) => ({ jump: makeInsn(OP_JA), rel }));
 
@@ -157,7 +224,10 @@ export function layout(items: readonly Item[]): Insn[] {
  * add r9, 1; jlt r9, N, <body>` (N ≤ 6), so loops that finish normally are common too.
  */
 const boundedLoop: fc.Arbitrary<Item[]> = fc
-  .record({ body: fc.array(fc.oneof(alu, load, store), { minLength: 1, maxLength: 6 }), n: fc.integer({ min: 1, max: 6 }) })
+  .record({
+    body: fc.array(fc.oneof(alu, load, store), { minLength: 1, maxLength: 6 }),
+    n: fc.integer({ min: 1, max: 6 }),
+  })
   .map(({ body, n }) => {
     const safe = body.map((it): Item => {
       const i = "insn" in it ? it.insn : it.jump;
@@ -174,7 +244,9 @@ const boundedLoop: fc.Arbitrary<Item[]> = fc
   });
 
 export const program = fc
-  .array(fc.oneof({ weight: 9, arbitrary: item.map((x) => [x]) }, { weight: 1, arbitrary: boundedLoop }), { minLength: 1, maxLength: 30 })
+  .array(fc.oneof({ weight: 9, arbitrary: item.map((x) => [x]) }, { weight: 1, arbitrary: boundedLoop }), {
+    minLength: 1,
+    maxLength: 30,
+  })
   .map((chunks) => layout(chunks.flat()));
 export const memBytes = fc.uint8Array({ minLength: 64, maxLength: 64 });
-

@@ -76,14 +76,31 @@ describe("ranges on small programs", () => {
   });
 
   it("paths merge: a wide constant on one path makes the register wide after the join", () => {
-    const p = asm(["ldxw %r2, [%r1]", "mov %r7, 6", "jeq %r2, 0, join", "lddw %r7, 0x100000001", "join:", "mov %r9, %r7", "exit"]);
+    const p = asm([
+      "ldxw %r2, [%r1]",
+      "mov %r7, 6",
+      "jeq %r2, 0, join",
+      "lddw %r7, 0x100000001",
+      "join:",
+      "mov %r9, %r7",
+      "exit",
+    ]);
     const join = p.findIndex((x) => x.dst === 9);
     expect(rangeAt(p, join, 7)).toEqual([6, 0x100000001]);
     expect(jitFactsFromVerifier(p, [], true).insns![join + 1]!.u32Regs! & (1 << 9)).toBe(0);
   });
 
   it("spills and fills through r10 keep the range; a store through another pointer or a call forgets it", () => {
-    const p = asm(["mov %r2, 7", "stxdw [%r10-8], %r2", "ldxdw %r3, [%r10-8]", "stxdw [%r1], %r2", "ldxdw %r4, [%r10-8]", "call 1", "ldxdw %r5, [%r10-8]", "exit"]);
+    const p = asm([
+      "mov %r2, 7",
+      "stxdw [%r10-8], %r2",
+      "ldxdw %r3, [%r10-8]",
+      "stxdw [%r1], %r2",
+      "ldxdw %r4, [%r10-8]",
+      "call 1",
+      "ldxdw %r5, [%r10-8]",
+      "exit",
+    ]);
     expect(rangeAt(p, 3, 3)).toEqual([7, 7]);
     expect(rangeAt(p, 5, 4)![1]).toBe(Infinity);
     const q = asm(["mov %r2, 7", "stxdw [%r10-8], %r2", "call 1", "ldxdw %r5, [%r10-8]", "exit"]);
@@ -91,7 +108,15 @@ describe("ranges on small programs", () => {
   });
 
   it("narrow loads, 32-bit ALU and masks are below 2^32; helper results are not", () => {
-    const p = asm(["ldxw %r2, [%r1]", "ldxdw %r3, [%r1]", "mov32 %r4, %r3", "and %r3, 0xff", "rsh %r1, 32", "call 1", "exit"]);
+    const p = asm([
+      "ldxw %r2, [%r1]",
+      "ldxdw %r3, [%r1]",
+      "mov32 %r4, %r3",
+      "and %r3, 0xff",
+      "rsh %r1, 32",
+      "call 1",
+      "exit",
+    ]);
     expect(rangeAt(p, 2, 2)).toEqual([0, 2 ** 32 - 1]);
     expect(rangeAt(p, 3, 4)).toEqual([0, 2 ** 32 - 1]);
     expect(rangeAt(p, 4, 3)).toEqual([0, 255]);
@@ -100,11 +125,33 @@ describe("ranges on small programs", () => {
   });
 
   it("a counter kept in a slot: the bound check on its fill narrows the slot (compiled loops)", () => {
-    const p = asm(["mov %r1, 0", "stxdw [%r10-8], %r1", "lp:", "ldxdw %r1, [%r10-8]", "jge %r1, 32, out", "ldxdw %r2, [%r10-8]", "add %r2, 1", "stxdw [%r10-8], %r2", "ja lp", "out:", "exit"]);
+    const p = asm([
+      "mov %r1, 0",
+      "stxdw [%r10-8], %r1",
+      "lp:",
+      "ldxdw %r1, [%r10-8]",
+      "jge %r1, 32, out",
+      "ldxdw %r2, [%r10-8]",
+      "add %r2, 1",
+      "stxdw [%r10-8], %r2",
+      "ja lp",
+      "out:",
+      "exit",
+    ]);
     expect(rangeAt(p, 5, 2)).toEqual([0, 31]);
     expect(rangeAt(p, 3, 1)).toEqual([0, 32]);
     // A store into the slot between the fill and the check breaks the link.
-    const q = asm(["ldxdw %r3, [%r1]", "mov %r1, 0", "stxdw [%r10-8], %r1", "ldxdw %r1, [%r10-8]", "stxdw [%r10-8], %r3", "jge %r1, 32, out", "ldxdw %r2, [%r10-8]", "out:", "exit"]);
+    const q = asm([
+      "ldxdw %r3, [%r1]",
+      "mov %r1, 0",
+      "stxdw [%r10-8], %r1",
+      "ldxdw %r1, [%r10-8]",
+      "stxdw [%r10-8], %r3",
+      "jge %r1, 32, out",
+      "ldxdw %r2, [%r10-8]",
+      "out:",
+      "exit",
+    ]);
     expect(rangeAt(q, 7, 2)![1]).toBe(Infinity);
   });
 
@@ -148,22 +195,78 @@ const NEAR_EDGES = [0, 1, 2, 3, 5, 16, 255, 256, 0x7fffffff, -1, -2, -0x80000000
 const smallImm = fc.oneof(fc.constantFrom(...NEAR_EDGES), fc.integer({ min: -20, max: 300 }));
 const reg = fc.integer({ min: 2, max: 9 });
 const edgeAlu: fc.Arbitrary<Item> = fc
-  .record({ w: fc.constantFrom(BPF_ALU64, BPF_ALU64, BPF_ALU), code: fc.constantFrom(BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_MOV, BPF_MOV, BPF_NEG), x: fc.boolean(), dst: reg, src: reg, imm: smallImm })
-  .map(({ w, code, x, dst, src, imm }) => ({ insn: code === BPF_NEG ? makeInsn(w | code | BPF_K, dst) : makeInsn(w | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : imm) }));
+  .record({
+    w: fc.constantFrom(BPF_ALU64, BPF_ALU64, BPF_ALU),
+    code: fc.constantFrom(
+      BPF_ADD,
+      BPF_SUB,
+      BPF_MUL,
+      BPF_DIV,
+      BPF_MOD,
+      BPF_AND,
+      BPF_OR,
+      BPF_XOR,
+      BPF_LSH,
+      BPF_RSH,
+      BPF_ARSH,
+      BPF_MOV,
+      BPF_MOV,
+      BPF_NEG,
+    ),
+    x: fc.boolean(),
+    dst: reg,
+    src: reg,
+    imm: smallImm,
+  })
+  .map(({ w, code, x, dst, src, imm }) => ({
+    insn:
+      code === BPF_NEG
+        ? makeInsn(w | code | BPF_K, dst)
+        : makeInsn(w | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : imm),
+  }));
 const edgeMem: fc.Arbitrary<Item> = fc.oneof(
-  fc.record({ size: fc.constantFrom(BPF_B, BPF_W, BPF_DW), dst: reg, off: fc.integer({ min: 0, max: 7 }) }).map(({ size, dst, off }) => ({ insn: makeInsn(BPF_LDX | BPF_MEM | size, dst, 1, off * 8) })),
-  fc.record({ src: reg, slot: fc.integer({ min: 1, max: 4 }) }).map(({ src, slot }) => ({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, src, -8 * slot) })),
-  fc.record({ size: fc.constantFrom(BPF_W, BPF_DW, BPF_DW), dst: reg, slot: fc.integer({ min: 1, max: 4 }) }).map(({ size, dst, slot }) => ({ insn: makeInsn(BPF_LDX | BPF_MEM | size, dst, 10, -8 * slot) })),
+  fc
+    .record({ size: fc.constantFrom(BPF_B, BPF_W, BPF_DW), dst: reg, off: fc.integer({ min: 0, max: 7 }) })
+    .map(({ size, dst, off }) => ({ insn: makeInsn(BPF_LDX | BPF_MEM | size, dst, 1, off * 8) })),
+  fc
+    .record({ src: reg, slot: fc.integer({ min: 1, max: 4 }) })
+    .map(({ src, slot }) => ({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, src, -8 * slot) })),
+  fc
+    .record({ size: fc.constantFrom(BPF_W, BPF_DW, BPF_DW), dst: reg, slot: fc.integer({ min: 1, max: 4 }) })
+    .map(({ size, dst, slot }) => ({ insn: makeInsn(BPF_LDX | BPF_MEM | size, dst, 10, -8 * slot) })),
 );
 const edgeJump: fc.Arbitrary<Item> = fc
-  .record({ cls: fc.constantFrom(BPF_JMP, BPF_JMP, BPF_JMP32), code: fc.constantFrom(BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSLT), x: fc.boolean(), dst: reg, src: reg, imm: smallImm, rel: fc.integer({ min: -3, max: 5 }) })
-  .map(({ cls, code, x, dst, src, imm, rel }) => ({ jump: makeInsn(cls | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : imm), rel }));
+  .record({
+    cls: fc.constantFrom(BPF_JMP, BPF_JMP, BPF_JMP32),
+    code: fc.constantFrom(BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSLT),
+    x: fc.boolean(),
+    dst: reg,
+    src: reg,
+    imm: smallImm,
+    rel: fc.integer({ min: -3, max: 5 }),
+  })
+  .map(({ cls, code, x, dst, src, imm, rel }) => ({
+    jump: makeInsn(cls | code | (x ? BPF_X : BPF_K), dst, x ? src : 0, 0, x ? 0 : imm),
+    rel,
+  }));
 /**
  * A loop whose counter lives in slot r10-48 (as compiled code keeps it): fill, bound check,
  * body, fill again, increment, spill, jump back. The body may overwrite the counter slot.
  */
 const slotLoop: fc.Arbitrary<Item[]> = fc
-  .record({ a: reg, b: reg, n: fc.integer({ min: 1, max: 40 }), body: fc.array(fc.oneof({ weight: 4, arbitrary: edgeAlu }, { weight: 2, arbitrary: edgeMem }, { weight: 1, arbitrary: reg.map((r): Item => ({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, r, -48) })) }), { maxLength: 5 }) })
+  .record({
+    a: reg,
+    b: reg,
+    n: fc.integer({ min: 1, max: 40 }),
+    body: fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: edgeAlu },
+        { weight: 2, arbitrary: edgeMem },
+        { weight: 1, arbitrary: reg.map((r): Item => ({ insn: makeInsn(BPF_STX | BPF_MEM | BPF_DW, 10, r, -48) })) },
+      ),
+      { maxLength: 5 },
+    ),
+  })
   .map(({ a, b, n, body }) => [
     { insn: makeInsn(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -48, 0) },
     { insn: makeInsn(BPF_LDX | BPF_MEM | BPF_DW, a, 10, -48) },
@@ -176,7 +279,15 @@ const slotLoop: fc.Arbitrary<Item[]> = fc
   ]);
 
 const edgeProgram = fc
-  .array(fc.oneof({ weight: 6, arbitrary: edgeAlu.map((x) => [x]) }, { weight: 2, arbitrary: edgeMem.map((x) => [x]) }, { weight: 2, arbitrary: edgeJump.map((x) => [x]) }, { weight: 1, arbitrary: slotLoop }), { minLength: 2, maxLength: 20 })
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: edgeAlu.map((x) => [x]) },
+      { weight: 2, arbitrary: edgeMem.map((x) => [x]) },
+      { weight: 2, arbitrary: edgeJump.map((x) => [x]) },
+      { weight: 1, arbitrary: slotLoop },
+    ),
+    { minLength: 2, maxLength: 20 },
+  )
   .map((chunks) => chunks.flat())
   .map((items) => {
     const tailItems: Item[] = [];

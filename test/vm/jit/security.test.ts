@@ -5,7 +5,30 @@
 // the generated code reads through DataViews at run time, so they never reach the source.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_B, BPF_DW, BPF_H, BPF_LDX, BPF_MEM, BPF_MOV, BPF_OR, BPF_ST, BPF_STX, BPF_SUB, BPF_W, BPF_XOR, BPF_K, OP_EXIT, OP_LDDW, makeInsn, toSlots, type Insn } from "../../../src/vm/isa.js";
+import {
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_B,
+  BPF_DW,
+  BPF_H,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_OR,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_W,
+  BPF_XOR,
+  BPF_K,
+  OP_EXIT,
+  OP_LDDW,
+  makeInsn,
+  toSlots,
+  type Insn,
+} from "../../../src/vm/isa.js";
 import { jitSource } from "../../../src/vm/jit/jit.js";
 import { program } from "./gen.js";
 import { testHelpers } from "./equiv-harness.js";
@@ -13,17 +36,94 @@ import { runs } from "../../support/runs.js";
 
 const ALLOWED_IDENTIFIERS = new Set([
   // language
-  "function", "let", "const", "if", "for", "switch", "case", "default", "throw", "return", "continue", "break", "try", "catch", "undefined", "true", "false",
+  "function",
+  "let",
+  "const",
+  "if",
+  "for",
+  "switch",
+  "case",
+  "default",
+  "throw",
+  "return",
+  "continue",
+  "break",
+  "try",
+  "catch",
+  "undefined",
+  "true",
+  "false",
   // JIT locals and kit names
-  "run", "a1h", "a1l", "a2", "n", "b", "d", "t", "u", "c", "o", "R", "f", "e", "dz", "ch", "cv",
-  "E", "RG", "RF", "M", "S", "SB", "SI", "SV", "SR", "SID", "FS", "RX", "NV", "id",
-  "mul64", "udiv64", "sdiv64", "lsh64", "rsh64", "arsh64", "bswap32",
-  "addr", "budget", "badSlot", "callDepth", "helperFault", "helperById", "callx", "badAtomic", "trustedFault",
+  "run",
+  "a1h",
+  "a1l",
+  "a2",
+  "n",
+  "b",
+  "d",
+  "t",
+  "u",
+  "c",
+  "o",
+  "R",
+  "f",
+  "e",
+  "dz",
+  "ch",
+  "cv",
+  "E",
+  "RG",
+  "RF",
+  "M",
+  "S",
+  "SB",
+  "SI",
+  "SV",
+  "SR",
+  "SID",
+  "FS",
+  "RX",
+  "NV",
+  "id",
+  "mul64",
+  "udiv64",
+  "sdiv64",
+  "lsh64",
+  "rsh64",
+  "arsh64",
+  "bswap32",
+  "addr",
+  "budget",
+  "badSlot",
+  "callDepth",
+  "helperFault",
+  "helperById",
+  "callx",
+  "badAtomic",
+  "trustedFault",
   // the ctx-specialised copy (jit.ts): its constants, the generic function and the rebind trap
-  "XID", "XR", "XV", "G", "ctxMoved",
+  "XID",
+  "XR",
+  "XV",
+  "G",
+  "ctxMoved",
   // properties and methods the JIT uses
-  "Math", "imul", "view", "size", "writable", "fill", "executed", "r0hi",
-  "getInt8", "getUint8", "getInt16", "getUint16", "getInt32", "setInt8", "setInt16", "setInt32",
+  "Math",
+  "imul",
+  "view",
+  "size",
+  "writable",
+  "fill",
+  "executed",
+  "r0hi",
+  "getInt8",
+  "getUint8",
+  "getInt16",
+  "getUint16",
+  "getInt32",
+  "setInt8",
+  "setInt16",
+  "setInt32",
 ]);
 const REG = /^r(10|[0-9])[lh]$/;
 const HELPER = /^[hLB]\d+$/;
@@ -51,7 +151,12 @@ describe("generated source contains only JIT-chosen tokens", () => {
   it("random programs, checked and trusted", () => {
     fc.assert(
       fc.property(program, fc.boolean(), (insns, trusted) => {
-        const src = jitSource(insns, { mode: trusted ? "trusted" : "checked", helpers: testHelpers(), unwindHelper: 5, budget: 12345 });
+        const src = jitSource(insns, {
+          mode: trusted ? "trusted" : "checked",
+          helpers: testHelpers(),
+          unwindHelper: 5,
+          budget: 12345,
+        });
         expect(disallowedTokens(src)).toEqual([]);
       }),
       { numRuns: runs(400), seed: 3 },
@@ -63,8 +168,18 @@ describe("the ctx-specialised copy contains only JIT-chosen tokens", () => {
   it("random programs with every access placed in ctx", () => {
     fc.assert(
       fc.property(program, (insns) => {
-        const facts = { insns: insns.map(() => ({ memInBounds: true, memRegion: "ctx" as const })), loopsBounded: true };
-        const src = jitSource(insns, { mode: "trusted", facts, ctxSpecialised: true, helpers: testHelpers(), unwindHelper: 5, budget: 12345 });
+        const facts = {
+          insns: insns.map(() => ({ memInBounds: true, memRegion: "ctx" as const })),
+          loopsBounded: true,
+        };
+        const src = jitSource(insns, {
+          mode: "trusted",
+          facts,
+          ctxSpecialised: true,
+          helpers: testHelpers(),
+          unwindHelper: 5,
+          budget: 12345,
+        });
         expect(disallowedTokens(src)).toEqual([]);
       }),
       { numRuns: runs(200), seed: 5 },
@@ -75,12 +190,43 @@ describe("the ctx-specialised copy contains only JIT-chosen tokens", () => {
 describe("crafted immediates and offsets change only numbers", () => {
   // Instructions whose code shape does not depend on the value of imm/off.
   const shapeStable = fc.oneof(
-    fc.record({ cls: fc.constantFrom(BPF_ALU, BPF_ALU64), code: fc.constantFrom(BPF_ADD, BPF_SUB, BPF_OR, BPF_AND, BPF_XOR, BPF_MOV), dst: fc.integer({ min: 0, max: 9 }), imm: fc.integer({ min: -2147483648, max: 2147483647 }) }).map(({ cls, code, dst, imm }) => makeInsn(cls | code | BPF_K, dst, 0, 0, imm)),
+    fc
+      .record({
+        cls: fc.constantFrom(BPF_ALU, BPF_ALU64),
+        code: fc.constantFrom(BPF_ADD, BPF_SUB, BPF_OR, BPF_AND, BPF_XOR, BPF_MOV),
+        dst: fc.integer({ min: 0, max: 9 }),
+        imm: fc.integer({ min: -2147483648, max: 2147483647 }),
+      })
+      .map(({ cls, code, dst, imm }) => makeInsn(cls | code | BPF_K, dst, 0, 0, imm)),
     // Bases r0-r9 only: an access through the constant r10 is checked at compile time, so its
     // offset selects one of two JIT-written shapes (direct stack access, or the trapping path).
-    fc.record({ size: fc.constantFrom(BPF_B, BPF_H, BPF_W, BPF_DW), dst: fc.integer({ min: 0, max: 9 }), src: fc.integer({ min: 0, max: 9 }), off: fc.integer({ min: -32768, max: 32767 }) }).map(({ size, dst, src, off }) => makeInsn(BPF_LDX | BPF_MEM | size, dst, src, off)),
-    fc.record({ size: fc.constantFrom(BPF_B, BPF_H, BPF_W, BPF_DW), dst: fc.integer({ min: 0, max: 9 }), src: fc.integer({ min: 0, max: 10 }), off: fc.integer({ min: -32768, max: 32767 }), imm: fc.integer({ min: -2147483648, max: 2147483647 }), reg: fc.boolean() }).map(({ size, dst, src, off, imm, reg }) => (reg ? makeInsn(BPF_STX | BPF_MEM | size, dst, src, off) : makeInsn(BPF_ST | BPF_MEM | size, dst, 0, off, imm))),
-    fc.record({ dst: fc.integer({ min: 0, max: 9 }), lo: fc.integer({ min: -2147483648, max: 2147483647 }), hi: fc.integer({ min: -2147483648, max: 2147483647 }) }).map(({ dst, lo, hi }) => makeInsn(OP_LDDW, dst, 0, 0, lo, hi)),
+    fc
+      .record({
+        size: fc.constantFrom(BPF_B, BPF_H, BPF_W, BPF_DW),
+        dst: fc.integer({ min: 0, max: 9 }),
+        src: fc.integer({ min: 0, max: 9 }),
+        off: fc.integer({ min: -32768, max: 32767 }),
+      })
+      .map(({ size, dst, src, off }) => makeInsn(BPF_LDX | BPF_MEM | size, dst, src, off)),
+    fc
+      .record({
+        size: fc.constantFrom(BPF_B, BPF_H, BPF_W, BPF_DW),
+        dst: fc.integer({ min: 0, max: 9 }),
+        src: fc.integer({ min: 0, max: 10 }),
+        off: fc.integer({ min: -32768, max: 32767 }),
+        imm: fc.integer({ min: -2147483648, max: 2147483647 }),
+        reg: fc.boolean(),
+      })
+      .map(({ size, dst, src, off, imm, reg }) =>
+        reg ? makeInsn(BPF_STX | BPF_MEM | size, dst, src, off) : makeInsn(BPF_ST | BPF_MEM | size, dst, 0, off, imm),
+      ),
+    fc
+      .record({
+        dst: fc.integer({ min: 0, max: 9 }),
+        lo: fc.integer({ min: -2147483648, max: 2147483647 }),
+        hi: fc.integer({ min: -2147483648, max: 2147483647 }),
+      })
+      .map(({ dst, lo, hi }) => makeInsn(OP_LDDW, dst, 0, 0, lo, hi)),
   );
   const zeroed = (i: Insn): Insn => makeInsn(i.opcode, i.dst, i.src, 0, 0, 0);
 
@@ -110,7 +256,8 @@ describe("crafted immediates and offsets change only numbers", () => {
   });
 
   it("an access through r10 takes one of two JIT-written shapes, chosen by the offset", () => {
-    const shapeOf = (off: number): string => maskNumbers(jitSource(toSlots([makeInsn(BPF_LDX | BPF_MEM | BPF_DW, 0, 10, off), makeInsn(OP_EXIT)]), {}));
+    const shapeOf = (off: number): string =>
+      maskNumbers(jitSource(toSlots([makeInsn(BPF_LDX | BPF_MEM | BPF_DW, 0, 10, off), makeInsn(OP_EXIT)]), {}));
     const inRange = shapeOf(-8);
     const outOfRange = shapeOf(8);
     for (const off of [-512, -4096, -100, -8]) expect(shapeOf(off)).toBe(inRange);

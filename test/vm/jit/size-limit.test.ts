@@ -37,8 +37,15 @@ describe("JIT size limit", () => {
     const insns = insnsOf(JIT_MAX_INSNS + 1);
     const ref = new Interpreter(insns, options());
     const want = [ref.run(0, 0, 0), ref.r0hi, ref.executed, ref.registers()];
-    for (const e of [compileJit(insns, options()), trustedJit(NO_FACTS)(insns, options()) as ReturnType<typeof compileJit>]) {
-      expect([e.control, e.source, e.note]).toEqual(["interpreter", "", `program of ${JIT_MAX_INSNS + 1} instructions is above the JIT's limit of ${JIT_MAX_INSNS}; it runs on the interpreter`]);
+    for (const e of [
+      compileJit(insns, options()),
+      trustedJit(NO_FACTS)(insns, options()) as ReturnType<typeof compileJit>,
+    ]) {
+      expect([e.control, e.source, e.note]).toEqual([
+        "interpreter",
+        "",
+        `program of ${JIT_MAX_INSNS + 1} instructions is above the JIT's limit of ${JIT_MAX_INSNS}; it runs on the interpreter`,
+      ]);
       expect([e.run(0, 0, 0), e.r0hi, e.executed, e.registers()]).toEqual(want);
     }
   });
@@ -54,16 +61,29 @@ describe("JIT size limit", () => {
     writeFileSync(file, program(JIT_MAX_INSNS + 1));
     let out = "";
     let err = "";
-    const code = await main(["run", file, "--engine", "jit", "--budget", String(10 * JIT_MAX_INSNS)], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+    const code = await main(["run", file, "--engine", "jit", "--budget", String(10 * JIT_MAX_INSNS)], {
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (err += `${t}\n`),
+    });
     expect(code).toBe(0);
-    expect(err).toBe(`note: program of ${JIT_MAX_INSNS + 1} instructions is above the JIT's limit of ${JIT_MAX_INSNS}; it runs on the interpreter\n`);
+    expect(err).toBe(
+      `note: program of ${JIT_MAX_INSNS + 1} instructions is above the JIT's limit of ${JIT_MAX_INSNS}; it runs on the interpreter\n`,
+    );
     expect(out).toContain(`executed ${JIT_MAX_INSNS + 1} instructions`);
   });
 });
 
 describe("JIT control-flow layout by block count", () => {
   const gen = (n: number) =>
-    generate(insnsOf(n), { trusted: false, facts: NO_FACTS, budget: 1000, unwindHelper: undefined, helperSlot: () => undefined, helperWrites: () => true, exposeRegisters: false });
+    generate(insnsOf(n), {
+      trusted: false,
+      facts: NO_FACTS,
+      budget: 1000,
+      unwindHelper: undefined,
+      helperSlot: () => undefined,
+      helperWrites: () => true,
+      exposeRegisters: false,
+    });
   it(`nests scopes up to ${MAX_STRUCTURED_BLOCKS} blocks, dispatches beyond`, () => {
     // Each branch ends a block and starts another after it: blocks = 1 + 2 per branch.
     const small = gen(8 * ((MAX_STRUCTURED_BLOCKS - 1) >> 1) - 8);

@@ -13,7 +13,15 @@ import { blankInput, Pair, verifyProgram } from "./verified-harness.js";
 
 /** map_lookup_elem(map fd, key) into r0, NULL-tested: the code after runs with r0 a value pointer. */
 const lookup = (fd: number, key: number, out: string): string =>
-  [`mov %r1, ${key}`, "stxw [%r10-4], %r1", "mov %r2, %r10", "add %r2, -4", `lddw %r1, map_fd(${fd})`, "call 1", `jeq %r0, 0, ${out}`].join("\n");
+  [
+    `mov %r1, ${key}`,
+    "stxw [%r10-4], %r1",
+    "mov %r2, %r10",
+    "add %r2, -4",
+    `lddw %r1, map_fd(${fd})`,
+    "call 1",
+    `jeq %r0, 0, ${out}`,
+  ].join("\n");
 
 function check(src: string, inputs: ReadonlyArray<(i: ReturnType<typeof blankInput>) => void>): void {
   const insns = decode(assemble(src));
@@ -68,21 +76,58 @@ describe("a pointer moved below its value, stored through with a positive insn o
   // r0 = &value; r0 += -K; *(r0 + K) = x: in bounds (the kernel and Baton accept it). The
   // address's low half borrows from the high half (the region id), so an address computed
   // from the low half and the unadjusted high half lands in the neighbouring map's arena.
-  for (const [fd, k] of [[5, 8], [3, 16], [3, 8], [5, 1]] as const) {
+  for (const [fd, k] of [
+    [5, 8],
+    [3, 16],
+    [3, 8],
+    [5, 1],
+  ] as const) {
     it(`map fd ${fd}: r0 += -${k}, store at +${k}, then load back at +${k}`, () => {
-      const src = [lookup(fd, 0, "out"), `add %r0, -${k}`, "mov %r1, 0x77", `stxdw [%r0+${k}], %r1`, `ldxdw %r2, [%r0+${k}]`, `stxw [%r0+${k + 4}], %r2`, "out:", "mov %r0, 1", "exit"].join("\n");
+      const src = [
+        lookup(fd, 0, "out"),
+        `add %r0, -${k}`,
+        "mov %r1, 0x77",
+        `stxdw [%r0+${k}], %r1`,
+        `ldxdw %r2, [%r0+${k}]`,
+        `stxw [%r0+${k + 4}], %r2`,
+        "out:",
+        "mov %r0, 1",
+        "exit",
+      ].join("\n");
       check(src, [() => undefined]);
     });
   }
   it("map fd 5, key 1: r0 += -12 then a 4-byte store at +12 (in the middle of the arena)", () => {
-    check([lookup(5, 1, "out"), "add %r0, -12", "mov %r1, 9", "stxw [%r0+12], %r1", "out:", "mov %r0, 1", "exit"].join("\n"), [() => undefined]);
+    check(
+      [lookup(5, 1, "out"), "add %r0, -12", "mov %r1, 9", "stxw [%r0+12], %r1", "out:", "mov %r0, 1", "exit"].join(
+        "\n",
+      ),
+      [() => undefined],
+    );
   });
   it("a fixed negative and a variable offset: r0 += -8, r0 += hash & 7, then a store at +8", () => {
-    const src = ["mov %r6, %r1", lookup(3, 0, "out"), "ldxw %r3, [%r6+20]", "and %r3, 7", "add %r0, -8", "add %r0, %r3", "mov %r1, 0x55", "stxb [%r0+8], %r1", "out:", "mov %r0, 1", "exit"].join("\n");
+    const src = [
+      "mov %r6, %r1",
+      lookup(3, 0, "out"),
+      "ldxw %r3, [%r6+20]",
+      "and %r3, 7",
+      "add %r0, -8",
+      "add %r0, %r3",
+      "mov %r1, 0x55",
+      "stxb [%r0+8], %r1",
+      "out:",
+      "mov %r0, 1",
+      "exit",
+    ].join("\n");
     check(src, [(i) => (i.ctx[20] = 0), (i) => (i.ctx[20] = 7), (i) => (i.ctx[20] = 3)]);
   });
   it("stack: a pointer 16 below a slot, stored through at +16 and read back", () => {
-    check(["mov %r1, %r10", "add %r1, -24", "mov %r2, 0x1234", "stxdw [%r1+16], %r2", "ldxdw %r0, [%r10-8]", "exit"].join("\n"), [() => undefined]);
+    check(
+      ["mov %r1, %r10", "add %r1, -24", "mov %r2, 0x1234", "stxdw [%r1+16], %r2", "ldxdw %r0, [%r10-8]", "exit"].join(
+        "\n",
+      ),
+      [() => undefined],
+    );
   });
 });
 
@@ -90,19 +135,48 @@ describe("trusted addresses below the region's start, every access kind", () => 
   // No verifier here: r1 points at the start of the second of two regions, is moved k bytes
   // down (borrowing from the region half) and used at insn offset k + j. The interpreter's
   // exact 64-bit address is the reference; trusted mode (no facts, no checks) must agree.
-  const kinds = ["ldxb %r0, [%r1+@]", "ldxdw %r0, [%r1+@]", "stb [%r1+@], 0x5a", "stxw [%r1+@], %r2", "stxdw [%r1+@], %r2", "lock add32 [%r1+@], %r2", "lock fetch add [%r1+@], %r2", "lock xchg [%r1+@], %r2"];
+  const kinds = [
+    "ldxb %r0, [%r1+@]",
+    "ldxdw %r0, [%r1+@]",
+    "stb [%r1+@], 0x5a",
+    "stxw [%r1+@], %r2",
+    "stxdw [%r1+@], %r2",
+    "lock add32 [%r1+@], %r2",
+    "lock fetch add [%r1+@], %r2",
+    "lock xchg [%r1+@], %r2",
+  ];
   for (const kind of kinds) {
     it(kind.replace("@", "k+j"), () => {
-      for (const [k, j] of [[1, 0], [8, 0], [8, 8], [300, 4], [0x7000, 16]] as const) {
+      for (const [k, j] of [
+        [1, 0],
+        [8, 0],
+        [8, 8],
+        [300, 4],
+        [0x7000, 16],
+      ] as const) {
         // Atomics need an aligned address: only whole words below the start for them.
         if (kind.startsWith("lock") && k % 8 !== 0) continue;
         const off = k + j;
-        const insns = decode(assemble([`lddw %r2, 0x0102030405060708`, `add %r1, -${k}`, kind.replace("@", String(off)), "exit"].join("\n")));
+        const insns = decode(
+          assemble(
+            [`lddw %r2, 0x0102030405060708`, `add %r1, -${k}`, kind.replace("@", String(off)), "exit"].join("\n"),
+          ),
+        );
         const outcome = (trusted: boolean): { r0: string; a: number[]; b: number[] } => {
           const space = new AddressSpace();
-          const a = space.add("a", Uint8Array.from({ length: 64 }, (_, i) => i + 1), true);
-          const b = space.add("b", Uint8Array.from({ length: 64 }, (_, i) => 200 - i), true);
-          const e = trusted ? trustedJit()(insns, { mem: space, helpers: new Map() }) : new Interpreter(insns, { mem: space, helpers: new Map() });
+          const a = space.add(
+            "a",
+            Uint8Array.from({ length: 64 }, (_, i) => i + 1),
+            true,
+          );
+          const b = space.add(
+            "b",
+            Uint8Array.from({ length: 64 }, (_, i) => 200 - i),
+            true,
+          );
+          const e = trusted
+            ? trustedJit()(insns, { mem: space, helpers: new Map() })
+            : new Interpreter(insns, { mem: space, helpers: new Map() });
           const lo = e.run(b.id, 0, 64);
           return { r0: `${e.r0hi >>> 0}:${lo >>> 0}`, a: [...a.bytes], b: [...b.bytes] };
         };

@@ -30,28 +30,90 @@ const narrow = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(255, 0x
 /** One straight-line piece of code, as assembler lines (no labels). */
 const piece: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ d: sreg, k: narrow }).map(({ d, k }) => [`mov %r${d}, ${k}`]) },
-  { weight: 2, arbitrary: fc.record({ d: sreg, k: fc.constantFrom(...WIDE) }).map(({ d, k }) => [`lddw %r${d}, ${k}`]) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ d: sreg, k: fc.constantFrom(...WIDE) }).map(({ d, k }) => [`lddw %r${d}, ${k}`]),
+  },
   {
     weight: 5,
     arbitrary: fc
-      .record({ op: fc.constantFrom("add", "sub", "mul", "and", "or", "xor", "div", "mod", "add32", "sub32", "mul32", "mov32", "mov"), d: sreg, s: sreg, x: fc.boolean(), k: narrow })
+      .record({
+        op: fc.constantFrom(
+          "add",
+          "sub",
+          "mul",
+          "and",
+          "or",
+          "xor",
+          "div",
+          "mod",
+          "add32",
+          "sub32",
+          "mul32",
+          "mov32",
+          "mov",
+        ),
+        d: sreg,
+        s: sreg,
+        x: fc.boolean(),
+        k: narrow,
+      })
       // A constant divisor of 0 is rejected (kernel: "division by zero").
-      .map(({ op, d, s, x, k }) => [`${op} %r${d}, ${x ? `%r${s}` : String(op === "div" || op === "mod" ? k || 1 : k)}`]),
+      .map(({ op, d, s, x, k }) => [
+        `${op} %r${d}, ${x ? `%r${s}` : String(op === "div" || op === "mod" ? k || 1 : k)}`,
+      ]),
   },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("lsh", "rsh", "arsh", "lsh32", "rsh32"), d: sreg, k: fc.integer({ min: 0, max: 31 }) }).map(({ op, d, k }) => [`${op} %r${d}, ${k}`]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({
+        op: fc.constantFrom("lsh", "rsh", "arsh", "lsh32", "rsh32"),
+        d: sreg,
+        k: fc.integer({ min: 0, max: 31 }),
+      })
+      .map(({ op, d, k }) => [`${op} %r${d}, ${k}`]),
+  },
   // Spill and fill.
-  { weight: 3, arbitrary: fc.record({ s: sreg, slot: fc.constantFrom(...SLOTS) }).map(({ s, slot }) => [`stxdw [%r10-${slot}], %r${s}`]) },
-  { weight: 3, arbitrary: fc.record({ d: sreg, slot: fc.constantFrom(...SLOTS), w: fc.boolean() }).map(({ d, slot, w }) => [`${w ? "ldxw" : "ldxdw"} %r${d}, [%r10-${slot}]`]) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ s: sreg, slot: fc.constantFrom(...SLOTS) })
+      .map(({ s, slot }) => [`stxdw [%r10-${slot}], %r${s}`]),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ d: sreg, slot: fc.constantFrom(...SLOTS), w: fc.boolean() })
+      .map(({ d, slot, w }) => [`${w ? "ldxw" : "ldxdw"} %r${d}, [%r10-${slot}]`]),
+  },
   // Map values: r9 points at a 16-byte value of map fd 3, r6 at an 8-byte value of map fd 5.
-  { weight: 3, arbitrary: fc.record({ s: sreg, at: fc.constantFrom(...WORDS), w: fc.boolean() }).map(({ s, at, w }) => [`${w ? "stxw" : "stxdw"} [%r9+${at}], %r${s}`]) },
-  { weight: 2, arbitrary: fc.record({ d: sreg, at: fc.constantFrom(...WORDS) }).map(({ d, at }) => [`ldxdw %r${d}, [%r9+${at}]`]) },
-  { weight: 2, arbitrary: fc.record({ s: sreg, d: sreg }).map(({ s, d }) => [`stxdw [%r6+0], %r${s}`, `ldxw %r${d}, [%r6+4]`]) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ s: sreg, at: fc.constantFrom(...WORDS), w: fc.boolean() })
+      .map(({ s, at, w }) => [`${w ? "stxw" : "stxdw"} [%r9+${at}], %r${s}`]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ d: sreg, at: fc.constantFrom(...WORDS) }).map(({ d, at }) => [`ldxdw %r${d}, [%r9+${at}]`]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ s: sreg, d: sreg }).map(({ s, d }) => [`stxdw [%r6+0], %r${s}`, `ldxw %r${d}, [%r6+4]`]),
+  },
   // A pointer moved k bytes below a value and used at insn offset k (or k + 8 in a 16-byte
   // value); r1's scalar is parked in a slot meanwhile.
   {
     weight: 3,
     arbitrary: fc
-      .record({ base: fc.constantFrom(6, 9), k: fc.constantFrom(1, 4, 8, 12, 16, 40), second: fc.boolean(), s: sreg, d: sreg, load: fc.boolean() })
+      .record({
+        base: fc.constantFrom(6, 9),
+        k: fc.constantFrom(1, 4, 8, 12, 16, 40),
+        second: fc.boolean(),
+        s: sreg,
+        d: sreg,
+        load: fc.boolean(),
+      })
       .map(({ base, k, second, s, d, load }) => {
         const at = k + (base === 9 && second ? 8 : 0);
         const access = load ? `ldxdw %r${d === 1 ? 2 : d}, [%r1+${at}]` : `stxdw [%r1+${at}], %r${s === 1 ? 2 : s}`;
@@ -61,27 +123,36 @@ const piece: fc.Arbitrary<string[]> = fc.oneof(
   // The same with a variable part: r1 = value - 8 + (scalar & 7), a byte store at +8.
   {
     weight: 1,
-    arbitrary: fc.record({ s: fc.constantFrom(2, 3, 4, 5, 7, 8), v: fc.constantFrom(2, 3, 4, 5, 7, 8) }).map(({ s, v }) => [
-      `stxdw [%r10-48], %r1`,
-      `stxdw [%r10-56], %r${v}`,
-      `and %r${v}, 7`,
-      `mov %r1, %r9`,
-      `add %r1, -8`,
-      `add %r1, %r${v}`,
-      `stxb [%r1+8], %r${s}`,
-      `ldxdw %r${v}, [%r10-56]`,
-      `ldxdw %r1, [%r10-48]`,
-    ]),
+    arbitrary: fc
+      .record({ s: fc.constantFrom(2, 3, 4, 5, 7, 8), v: fc.constantFrom(2, 3, 4, 5, 7, 8) })
+      .map(({ s, v }) => [
+        `stxdw [%r10-48], %r1`,
+        `stxdw [%r10-56], %r${v}`,
+        `and %r${v}, 7`,
+        `mov %r1, %r9`,
+        `add %r1, -8`,
+        `add %r1, %r${v}`,
+        `stxb [%r1+8], %r${s}`,
+        `ldxdw %r${v}, [%r10-56]`,
+        `ldxdw %r1, [%r10-48]`,
+      ]),
   },
 );
 
 /** Branch conditions on the input or on map contents. */
 const cond = fc.oneof(
-  fc.record({ op: fc.constantFrom("jset", "jgt", "jlt", "jeq", "jne", "jsgt", "jge"), r: sreg, k: narrow }).map(({ op, r, k }) => ({ pre: [] as string[], test: `${op} %r${r}, ${k}` })),
-  fc.record({ op: fc.constantFrom("jgt", "jne", "jset"), r: sreg, at: fc.constantFrom(...WORDS), k: narrow }).map(({ op, r, at, k }) => ({ pre: [`ldxdw %r${r}, [%r9+${at}]`], test: `${op} %r${r}, ${k}` })),
+  fc
+    .record({ op: fc.constantFrom("jset", "jgt", "jlt", "jeq", "jne", "jsgt", "jge"), r: sreg, k: narrow })
+    .map(({ op, r, k }) => ({ pre: [] as string[], test: `${op} %r${r}, ${k}` })),
+  fc
+    .record({ op: fc.constantFrom("jgt", "jne", "jset"), r: sreg, at: fc.constantFrom(...WORDS), k: narrow })
+    .map(({ op, r, at, k }) => ({ pre: [`ldxdw %r${r}, [%r9+${at}]`], test: `${op} %r${r}, ${k}` })),
 );
 
-type Segment = { kind: "line"; body: string[][] } | { kind: "diamond"; pre: string[]; test: string; then: string[][]; other: string[][]; after?: string[] } | { kind: "loop"; n: number; body: string[][] };
+type Segment =
+  | { kind: "line"; body: string[][] }
+  | { kind: "diamond"; pre: string[]; test: string; then: string[][]; other: string[][]; after?: string[] }
+  | { kind: "loop"; n: number; body: string[][] };
 
 const pieces = (max: number): fc.Arbitrary<string[][]> => fc.array(piece, { minLength: 1, maxLength: max });
 /**
@@ -90,14 +161,27 @@ const pieces = (max: number): fc.Arbitrary<string[][]> => fc.array(piece, { minL
  * at the merge when the value is imprecise, so only a fact that holds on every path is safe.
  */
 const wideMerge: fc.Arbitrary<Segment> = fc
-  .record({ c: cond, r: sreg, k: narrow, wide: fc.constantFrom(...WIDE), filler: pieces(4), d: sreg, op: fc.constantFrom("mov", "add", "or", "and") })
+  .record({
+    c: cond,
+    r: sreg,
+    k: narrow,
+    wide: fc.constantFrom(...WIDE),
+    filler: pieces(4),
+    d: sreg,
+    op: fc.constantFrom("mov", "add", "or", "and"),
+  })
   .map(({ c, r, k, wide, filler, d, op }): Segment => ({
     kind: "diamond",
     pre: c.pre,
     test: c.test,
     // Filler with two undecided jumps: the verifier places a checkpoint at the merge only
     // after two jumps and eight instructions since its last one (as the kernel does).
-    then: [[`mov %r${r}, ${k}`, "jeq %r8, 100, m@a", "m@a:"], ...filler, ["jeq %r8, 101, m@b", "m@b:"], ["mov %r0, 0", "mov %r0, 1", "mov %r0, 2", "mov %r0, 3", "mov %r0, 4", "mov %r0, 5", "mov %r0, 6", "mov %r0, 7"]],
+    then: [
+      [`mov %r${r}, ${k}`, "jeq %r8, 100, m@a", "m@a:"],
+      ...filler,
+      ["jeq %r8, 101, m@b", "m@b:"],
+      ["mov %r0, 0", "mov %r0, 1", "mov %r0, 2", "mov %r0, 3", "mov %r0, 4", "mov %r0, 5", "mov %r0, 6", "mov %r0, 7"],
+    ],
     other: [[`lddw %r${r}, ${wide}`]],
     after: [`${op} %r${d}, %r${r}`, `stxdw [%r9+0], %r${d}`],
   }));
@@ -105,14 +189,33 @@ const wideMerge: fc.Arbitrary<Segment> = fc
 const segment: fc.Arbitrary<Segment> = fc.oneof(
   { weight: 2, arbitrary: wideMerge },
   { weight: 2, arbitrary: pieces(4).map((body): Segment => ({ kind: "line", body })) },
-  { weight: 4, arbitrary: fc.record({ c: cond, then: pieces(5), other: pieces(5) }).map(({ c, then, other }): Segment => ({ kind: "diamond", pre: c.pre, test: c.test, then, other })) },
-  { weight: 1, arbitrary: fc.record({ n: fc.integer({ min: 1, max: 4 }), body: pieces(3) }).map(({ n, body }): Segment => ({ kind: "loop", n, body })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ c: cond, then: pieces(5), other: pieces(5) })
+      .map(({ c, then, other }): Segment => ({ kind: "diamond", pre: c.pre, test: c.test, then, other })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ n: fc.integer({ min: 1, max: 4 }), body: pieces(3) })
+      .map(({ n, body }): Segment => ({ kind: "loop", n, body })),
+  },
 );
 
 /** A whole program: prologue (ctx words, two lookups), segments, then every scalar into map fd 3. */
 function render(segments: readonly Segment[]): string {
   const out: string[] = [];
-  const lookup = (fd: number, keyFrom: number, mask: number): string[] => [`mov %r1, %r${keyFrom}`, `and %r1, ${mask}`, "stxw [%r10-4], %r1", "mov %r2, %r10", "add %r2, -4", `lddw %r1, map_fd(${fd})`, "call 1", "jeq %r0, 0, out"];
+  const lookup = (fd: number, keyFrom: number, mask: number): string[] => [
+    `mov %r1, %r${keyFrom}`,
+    `and %r1, ${mask}`,
+    "stxw [%r10-4], %r1",
+    "mov %r2, %r10",
+    "add %r2, -4",
+    `lddw %r1, map_fd(${fd})`,
+    "call 1",
+    "jeq %r0, 0, out",
+  ];
   out.push("mov %r6, %r1", "ldxw %r7, [%r6+20]", "ldxw %r8, [%r6+16]");
   out.push(...lookup(3, 7, 3), "mov %r9, %r0", ...lookup(5, 8, 1), "mov %r6, %r0");
   for (const r of [1, 2, 3, 4, 5]) out.push(r % 2 === 0 ? `mov %r${r}, %r7` : `mov %r${r}, ${r}`);
@@ -122,7 +225,16 @@ function render(segments: readonly Segment[]): string {
     if (seg.kind === "line") out.push(...seg.body.flat());
     else if (seg.kind === "diamond") {
       const then = seg.then.flat().map((l) => l.replace(/@/g, String(i)));
-      out.push(...seg.pre, `${seg.test}, else${i}`, ...then, `ja join${i}`, `else${i}:`, ...seg.other.flat(), `join${i}:`, ...(seg.after ?? []));
+      out.push(
+        ...seg.pre,
+        `${seg.test}, else${i}`,
+        ...then,
+        `ja join${i}`,
+        `else${i}:`,
+        ...seg.other.flat(),
+        `join${i}:`,
+        ...(seg.after ?? []),
+      );
     } else {
       out.push("mov %r0, 0", `loop${i}:`, ...seg.body.flat(), "add %r0, 1", `jlt %r0, ${seg.n}, loop${i}`);
     }
@@ -139,7 +251,9 @@ const programs = fc.array(segment, { minLength: 1, maxLength: 6 }).map(render);
 /** Random ctx bytes and map contents (keys come from ctx words, so lookups hit every value). */
 const inputs: fc.Arbitrary<Input> = fc.record({
   ctx: fc.uint8Array({ minLength: 56, maxLength: 56 }),
-  maps: fc.tuple(...MAPS.map((m) => fc.uint8Array({ minLength: m.valueSize * m.maxEntries, maxLength: m.valueSize * m.maxEntries }))),
+  maps: fc.tuple(
+    ...MAPS.map((m) => fc.uint8Array({ minLength: m.valueSize * m.maxEntries, maxLength: m.valueSize * m.maxEntries })),
+  ),
 });
 
 describe("trusted JIT ≡ interpreter on verified programs with merging paths", () => {

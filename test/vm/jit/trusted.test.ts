@@ -14,12 +14,20 @@ import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { runs } from "../../support/runs.js";
 
-const leastLoaded = decode(assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")));
+const leastLoaded = decode(
+  assemble(readFileSync(new URL("../../../examples/least_loaded.s", import.meta.url), "utf8")),
+);
 
-/** Facts for least_loaded (see bench/jit.bench.ts): r0/r4 small indexes, r1 a pointer, loads in bounds, loop bounded. */
+/** Facts for least_loaded (see bench/jit.bench.ts): r0/r4 small indexes, r1 a pointer, loads in bounds, loop bounded.
+ * */
 function llFacts(): JitFacts {
   const insns: InsnFacts[] = [];
-  for (let pc = 0; pc < leastLoaded.length; pc++) insns.push({ u31Regs: pc >= 3 ? (1 << 0) | (1 << 4) : 0, ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0, memInBounds: pc === 1 || pc === 4 });
+  for (let pc = 0; pc < leastLoaded.length; pc++)
+    insns.push({
+      u31Regs: pc >= 3 ? (1 << 0) | (1 << 4) : 0,
+      ptrRegs: pc === 3 || pc === 8 ? 1 << 1 : 0,
+      memInBounds: pc === 1 || pc === 4,
+    });
   return { insns, loopsBounded: true };
 }
 
@@ -30,7 +38,11 @@ function counters(values: readonly bigint[]): Uint8Array {
   return b;
 }
 
-function runBoth(insns: readonly Insn[], mem: Uint8Array, facts: JitFacts): { interp: number; jit: number; executed: number } {
+function runBoth(
+  insns: readonly Insn[],
+  mem: Uint8Array,
+  facts: JitFacts,
+): { interp: number; jit: number; executed: number } {
   const a = new AddressSpace();
   const ra = a.add("mem", mem.slice(), true);
   const interp = new Interpreter(insns, { mem: a, helpers: new Map() });
@@ -82,21 +94,40 @@ describe("64-bit unsigned div/mod with both operands below 2^32 (facts)", () => 
   // r1 = mem (8 bytes: two u32 words), r2 = word 0, r3 = word 1; then div/mod r2 by r3 or by K.
   // Facts: r2 and r3 (loaded as u32) are below 2^32 from the loads on, so the JIT computes the
   // 64-bit operation as the 32-bit one; the interpreter does it in full.
-  const prog = (op: string): Insn[] => decode(assemble(`ldxw %r2, [%r1]\nldxw %r3, [%r1+4]\n${op}\nmov %r0, %r2\nrsh %r0, 32\nxor %r0, %r2\nexit`));
-  const facts = (insns: readonly Insn[]): JitFacts => ({ insns: insns.map((_, pc) => ({ u32Regs: pc >= 2 ? 0b1100 : 0, memInBounds: pc < 2 })), loopsBounded: true });
-  const ops = ["div %r2, %r3", "mod %r2, %r3", "div %r2, 7", "mod %r2, 7", "div %r2, 0", "mod %r2, 0", "div %r2, 0x7fffffff", "mod %r2, 1"];
+  const prog = (op: string): Insn[] =>
+    decode(assemble(`ldxw %r2, [%r1]\nldxw %r3, [%r1+4]\n${op}\nmov %r0, %r2\nrsh %r0, 32\nxor %r0, %r2\nexit`));
+  const facts = (insns: readonly Insn[]): JitFacts => ({
+    insns: insns.map((_, pc) => ({ u32Regs: pc >= 2 ? 0b1100 : 0, memInBounds: pc < 2 })),
+    loopsBounded: true,
+  });
+  const ops = [
+    "div %r2, %r3",
+    "mod %r2, %r3",
+    "div %r2, 7",
+    "mod %r2, 7",
+    "div %r2, 0",
+    "mod %r2, 0",
+    "div %r2, 0x7fffffff",
+    "mod %r2, 1",
+  ];
   it("matches the interpreter (zero divisors, extremes, random words) and calls no udiv64", () => {
     for (const op of ops) {
       const insns = prog(op);
       expect(jitSource(insns, { mode: "trusted", facts: facts(insns) })).not.toContain("udiv64");
       fc.assert(
-        fc.property(fc.constantFrom(0, 1, 7, 0x7fffffff, 0x80000000, 0xffffffff).chain((x) => fc.oneof(fc.constant(x), fc.nat(0xffffffff))), fc.constantFrom(0, 1, 3, 0x80000000, 0xffffffff).chain((x) => fc.oneof(fc.constant(x), fc.nat(0xffffffff))), (a, b) => {
-          const mem = new Uint8Array(8);
-          new DataView(mem.buffer).setUint32(0, a, true);
-          new DataView(mem.buffer).setUint32(4, b, true);
-          const r = runBoth(insns, mem, facts(insns));
-          expect([op, r.jit]).toEqual([op, r.interp]);
-        }),
+        fc.property(
+          fc
+            .constantFrom(0, 1, 7, 0x7fffffff, 0x80000000, 0xffffffff)
+            .chain((x) => fc.oneof(fc.constant(x), fc.nat(0xffffffff))),
+          fc.constantFrom(0, 1, 3, 0x80000000, 0xffffffff).chain((x) => fc.oneof(fc.constant(x), fc.nat(0xffffffff))),
+          (a, b) => {
+            const mem = new Uint8Array(8);
+            new DataView(mem.buffer).setUint32(0, a, true);
+            new DataView(mem.buffer).setUint32(4, b, true);
+            const r = runBoth(insns, mem, facts(insns));
+            expect([op, r.jit]).toEqual([op, r.interp]);
+          },
+        ),
         { numRuns: runs(200), seed: 9 },
       );
     }
@@ -129,7 +160,9 @@ describe("trusted mode on an unverified program", () => {
 describe("facts from the verifier's per-instruction results", () => {
   // What verify() reports for least_loaded: the two loads hit ctx, in bounds. Register facts
   // come from the JIT's own range analysis, not from the verifier.
-  const vf: ReadonlyArray<InsnFacts | undefined> = leastLoaded.map((_, pc) => (pc === 1 || pc === 4 ? { memInBounds: true, memRegion: "ctx" as const } : undefined));
+  const vf: ReadonlyArray<InsnFacts | undefined> = leastLoaded.map((_, pc) =>
+    pc === 1 || pc === 4 ? { memInBounds: true, memRegion: "ctx" as const } : undefined,
+  );
 
   it("register facts hold BEFORE each instruction, on every path", () => {
     const facts = jitFactsFromVerifier(leastLoaded, vf, true);
@@ -144,7 +177,11 @@ describe("facts from the verifier's per-instruction results", () => {
 
   it("trusted JIT with the derived facts matches the interpreter", () => {
     const facts = jitFactsFromVerifier(leastLoaded, vf, true);
-    for (const values of [Array<bigint>(16).fill(3n), [...Array<bigint>(15).fill(1n << 40n), 7n], Array.from({ length: 16 }, (_, i) => BigInt(1000 - i * 3))]) {
+    for (const values of [
+      Array<bigint>(16).fill(3n),
+      [...Array<bigint>(15).fill(1n << 40n), 7n],
+      Array.from({ length: 16 }, (_, i) => BigInt(1000 - i * 3)),
+    ]) {
       const r = runBoth(leastLoaded, counters(values), facts);
       expect(r.jit).toBe(r.interp);
     }

@@ -54,7 +54,9 @@ function makeWorld(): World {
 
 /** `lddw rX, map_fd(N)` becomes the constant N, which the lookup helper takes. */
 function relocate(insns: readonly Insn[]): Insn[] {
-  return insns.map((x) => (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD ? makeInsn(OP_LDDW, x.dst, 0, 0, x.imm, 0) : x));
+  return insns.map((x) =>
+    x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD ? makeInsn(OP_LDDW, x.dst, 0, 0, x.imm, 0) : x,
+  );
 }
 
 export function verifyProgram(insns: readonly Insn[], budget = 200_000, logLevel: 0 | 2 = 0): VerifyResult {
@@ -94,11 +96,17 @@ export class Pair {
   private readonly jit: Engine;
 
   constructor(insns: readonly Insn[], verdict: VerifyResult, jitFactory?: EngineFactory) {
-    if (!verdict.accepted || verdict.facts === undefined) throw new Error(`the program must be verified: ${verdict.error?.message ?? "no facts"}`);
+    if (!verdict.accepted || verdict.facts === undefined)
+      throw new Error(`the program must be verified: ${verdict.error?.message ?? "no facts"}`);
     const code = relocate(insns);
     this.interp = createInterpreter(code, { mem: this.iw.mem, helpers: this.iw.helpers, budget: 1_000_000 });
     const factory = jitFactory ?? trustedJit(jitFactsFromVerifier(insns, verdict.facts, true));
-    this.jit = factory(code, { mem: this.jw.mem, helpers: this.jw.helpers, budget: 1_000_000, ctxRegion: this.jw.ctx.id });
+    this.jit = factory(code, {
+      mem: this.jw.mem,
+      helpers: this.jw.helpers,
+      budget: 1_000_000,
+      ctxRegion: this.jw.ctx.id,
+    });
   }
 
   run(input: Input): { interp: Outcome; jit: Outcome } {

@@ -40,16 +40,21 @@ const cases: [number, number, number, number, number, string | null][] = [
 ];
 
 describe("map creation (BPF_MAP_CREATE checks)", () => {
-  it.each(cases)("type %i key %i value %i max %i flags %i → %s", (type, keySize, valueSize, maxEntries, flags, want) => {
-    const p = checkMapSpec({ fd: 3, type, keySize, valueSize, maxEntries, flags });
-    expect(p === null ? null : errnoName(p.errno)).toBe(want);
-  });
+  it.each(cases)(
+    "type %i key %i value %i max %i flags %i → %s",
+    (type, keySize, valueSize, maxEntries, flags, want) => {
+      const p = checkMapSpec({ fd: 3, type, keySize, valueSize, maxEntries, flags });
+      expect(p === null ? null : errnoName(p.errno)).toBe(want);
+    },
+  );
 
   it("MapTable.create throws MapCreateError with the field, the expectation and the errno", () => {
     const t = new MapTable(new AddressSpace());
     const spec: MapSpec = { fd: 4, name: "backends", type: 2, keySize: 8, valueSize: 8, maxEntries: 4 };
     expect(() => t.create(spec)).toThrow(MapCreateError);
-    expect(() => t.create(spec)).toThrow("cannot create map fd 4 (backends): key_size 8 for an array; expected 4 (a u32 index) (-EINVAL)");
+    expect(() => t.create(spec)).toThrow(
+      "cannot create map fd 4 (backends): key_size 8 for an array; expected 4 (a u32 index) (-EINVAL)",
+    );
     try {
       t.create(spec);
     } catch (e) {
@@ -61,7 +66,9 @@ describe("map creation (BPF_MAP_CREATE checks)", () => {
   it("a second map with the same fd is refused", () => {
     const t = new MapTable(new AddressSpace());
     t.create({ fd: 3, type: 2, keySize: 4, valueSize: 4, maxEntries: 1 });
-    expect(() => t.create({ fd: 3, type: 1, keySize: 4, valueSize: 4, maxEntries: 1 })).toThrow("cannot create map fd 3: fd 3 is already map map3 (-EBUSY)");
+    expect(() => t.create({ fd: 3, type: 1, keySize: 4, valueSize: 4, maxEntries: 1 })).toThrow(
+      "cannot create map fd 3: fd 3 is already map map3 (-EBUSY)",
+    );
   });
 
   it("each map gets a zero-size handle region and data maps an arena of max × round8(value_size)", () => {

@@ -14,7 +14,11 @@ describe("jsKey", () => {
   it("is one-to-one for every key size from 1 to 20 bytes", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 20 }).chain((n) => fc.tuple(fc.uint8Array({ minLength: n, maxLength: n }), fc.uint8Array({ minLength: n, maxLength: n }))),
+        fc
+          .integer({ min: 1, max: 20 })
+          .chain((n) =>
+            fc.tuple(fc.uint8Array({ minLength: n, maxLength: n }), fc.uint8Array({ minLength: n, maxLength: n })),
+          ),
         ([a, b]) => {
           const same = a.every((x, i) => x === b[i]);
           expect(keyOf(a) === keyOf(b)).toBe(same);

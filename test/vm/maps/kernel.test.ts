@@ -113,7 +113,14 @@ function baton(script: string): string[] {
     const key = (m: BpfMap, k: number): Uint8Array => (m.keySize === 4 ? u32Key(k) : valueBytes(k, m.keySize));
     switch (cmd) {
       case "create": {
-        const r = t.tryCreate({ fd: 100 + maps.length + out.length, type: n[0]!, keySize: n[1]!, valueSize: n[2]!, maxEntries: n[3]!, flags: n[4]! });
+        const r = t.tryCreate({
+          fd: 100 + maps.length + out.length,
+          type: n[0]!,
+          keySize: n[1]!,
+          valueSize: n[2]!,
+          maxEntries: n[3]!,
+          flags: n[4]!,
+        });
         if ("errno" in r) out.push(String(r.errno));
         else {
           maps.push(r);
@@ -142,7 +149,10 @@ function baton(script: string): string[] {
         const v = m.lookup(key(m, n[1]!));
         if (typeof v === "number") out.push(String(v));
         else if (cmd === "slookup") out.push("0 cookie");
-        else out.push(`0 ${new DataView(valueBytes(0, 8).buffer).getBigUint64(0, true) + BigInt(readU32(v, 0)) + (v.length >= 8 ? BigInt(readU32(v, 4)) << 32n : 0n)}`);
+        else
+          out.push(
+            `0 ${new DataView(valueBytes(0, 8).buffer).getBigUint64(0, true) + BigInt(readU32(v, 0)) + (v.length >= 8 ? BigInt(readU32(v, 4)) << 32n : 0n)}`,
+          );
         break;
       }
       case "next": {
@@ -167,7 +177,8 @@ function baton(script: string): string[] {
 
 function kernelAvailable(): string | null {
   if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["gcc", "unshare", "ip"]) if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
+  for (const tool of ["gcc", "unshare", "ip"])
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} missing`;
   return null;
 }
 
@@ -183,12 +194,18 @@ describe("maps agree with the Linux kernel's bpf() results", () => {
     const src = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "map-script.c");
     const bin = join(work, "map-script");
     execFileSync("gcc", ["-O1", "-o", bin, src], { timeout: 60_000 });
-    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], { input: `${SCRIPT}\n`, timeout: 30_000, encoding: "utf8" });
+    const res = spawnSync("unshare", ["--net", "sh", "-c", `ip link set lo up && exec ${bin}`], {
+      input: `${SCRIPT}\n`,
+      timeout: 30_000,
+      encoding: "utf8",
+    });
     expect(res.status).toBe(0);
     const kernel = res.stdout.trim().split("\n");
     const ours = baton(SCRIPT);
     const lines = SCRIPT.split("\n");
-    const diffs = lines.map((l, i) => `${l} → kernel ${kernel[i]}, baton ${ours[i]}`).filter((_, i) => kernel[i] !== ours[i]);
+    const diffs = lines
+      .map((l, i) => `${l} → kernel ${kernel[i]}, baton ${ours[i]}`)
+      .filter((_, i) => kernel[i] !== ours[i]);
     if (kernel[0] === "-1" || kernel.every((k) => k === "-1")) {
       console.log("kernel map cross-check skipped: bpf() refused (EPERM)");
       return;

@@ -3,10 +3,18 @@ import { describe, expect, it } from "vitest";
 import { AddressSpace } from "../../../src/vm/memory.js";
 import { type HashMap, lookupU32, MapTable, mapKeys, readU32, u32Key, updateU32 } from "../../../src/vm/maps/index.js";
 
-type Op = { op: "update"; key: number; value: number; flags: number } | { op: "delete"; key: number } | { op: "lookup"; key: number };
+type Op =
+  | { op: "update"; key: number; value: number; flags: number }
+  | { op: "delete"; key: number }
+  | { op: "lookup"; key: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant("update" as const), key: fc.integer({ min: 0, max: 7 }), value: fc.integer({ min: 0, max: 1000 }), flags: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({
+    op: fc.constant("update" as const),
+    key: fc.integer({ min: 0, max: 7 }),
+    value: fc.integer({ min: 0, max: 1000 }),
+    flags: fc.integer({ min: 0, max: 3 }),
+  }),
   fc.record({ op: fc.constant("delete" as const), key: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ op: fc.constant("lookup" as const), key: fc.integer({ min: 0, max: 7 }) }),
 );
@@ -55,7 +63,8 @@ describe.each([
         const m = t.create({ fd: 3, type, keySize: 4, valueSize: 4, maxEntries: 4 }) as HashMap;
         const ref = reference(type === 9, 4);
         for (const o of ops) {
-          if (o.op === "update") expect(updateU32(m, u32Key(o.key), o.value, o.flags)).toBe(ref.update(o.key, o.value, o.flags));
+          if (o.op === "update")
+            expect(updateU32(m, u32Key(o.key), o.value, o.flags)).toBe(ref.update(o.key, o.value, o.flags));
           else if (o.op === "delete") expect(m.delete(u32Key(o.key))).toBe(ref.delete(o.key));
           else {
             // a program lookup (refreshes LRU recency)

@@ -14,7 +14,15 @@ import {
   updateU32,
   updateU64,
 } from "../../../src/vm/maps/index.js";
-import { AF_INET6, IPPROTO_UDP, SOCK_DGRAM, StaticSocket, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN } from "../../../src/vm/socket.js";
+import {
+  AF_INET6,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  StaticSocket,
+  TCP_CLOSE,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+} from "../../../src/vm/socket.js";
 
 function table(): MapTable {
   return new MapTable(new AddressSpace());
@@ -48,7 +56,8 @@ describe("array map", () => {
   it.each(steps)("%s key %i flags %i → %s", (op, key, flags, want) => {
     const m = data(table(), 2, 4, 4, 4);
     const k = u32Key(key);
-    const r = op === "update" ? m.update(k, new Uint8Array([1, 2, 3, 4]), flags) : op === "lookup" ? m.lookup(k) : m.delete(k);
+    const r =
+      op === "update" ? m.update(k, new Uint8Array([1, 2, 3, 4]), flags) : op === "lookup" ? m.lookup(k) : m.delete(k);
     expect(name(r)).toBe(want);
   });
 
@@ -139,7 +148,8 @@ describe("lru hash map", () => {
 });
 
 describe("reuseport sockarray (R22)", () => {
-  const listener = (cookie: bigint, group: number | null = 1): StaticSocket => new StaticSocket(cookie, TCP_LISTEN, group);
+  const listener = (cookie: bigint, group: number | null = 1): StaticSocket =>
+    new StaticSocket(cookie, TCP_LISTEN, group);
   // [description, socket, key, flags, expected]
   const cases: [string, () => StaticSocket, number, number, string][] = [
     ["listening grouped TCP", () => listener(1n), 0, 0, "0"],
@@ -271,7 +281,11 @@ describe("MapTable socket lifecycle", () => {
     const sh = sockets(t, 18, 2, 8, 8);
     const a = new StaticSocket(1n, TCP_LISTEN, 1);
     const b = new StaticSocket(2n, TCP_LISTEN, 1);
-    expect([arr.updateSocket(u32Key(0), a, 0), sm.updateSocket(u32Key(1), b, 0), sh.updateSocket(u64Key(5n), b, 0)]).toEqual([0, 0, 0]);
+    expect([
+      arr.updateSocket(u32Key(0), a, 0),
+      sm.updateSocket(u32Key(1), b, 0),
+      sh.updateSocket(u64Key(5n), b, 0),
+    ]).toEqual([0, 0, 0]);
     t.detachSocket(a);
     t.detachSocket(b);
     expect(arr.lookupSocket(u32Key(0), 0)).toBeNull();

@@ -26,7 +26,10 @@ describe("relocate", () => {
     const t = setup();
     const a = t.byFd(3)!;
     const arena = a.kind === "data" ? a.arena.id : -1;
-    const out = relocate([makeInsn(OP_LDDW, 2, 2, 0, 3, 12), makeInsn(OP_LDDW, 3, 5, 0, 1), makeInsn(OP_LDDW, 4, 6, 0, 0, 4), exit], t);
+    const out = relocate(
+      [makeInsn(OP_LDDW, 2, 2, 0, 3, 12), makeInsn(OP_LDDW, 3, 5, 0, 1), makeInsn(OP_LDDW, 4, 6, 0, 0, 4), exit],
+      t,
+    );
     expect(out[0]).toEqual(makeInsn(OP_LDDW, 2, 0, 0, 12, arena));
     expect(out[1]).toEqual(makeInsn(OP_LDDW, 3, 0, 0, 0, t.byFd(4)!.handle.id));
     expect(out[2]).toEqual(makeInsn(OP_LDDW, 4, 0, 0, 4, arena));
@@ -41,11 +44,36 @@ describe("relocate", () => {
   });
 
   const errors: [string, ReturnType<typeof makeInsn>, string, string][] = [
-    ["unknown fd", makeInsn(OP_LDDW, 1, 1, 0, 7), "bytecode.unknown-map-fd", "lddw refers to map fd 7, but no map has that fd (maps: 3, 4)"],
-    ["unknown index", makeInsn(OP_LDDW, 1, 5, 0, 2), "bytecode.unknown-map-index", "lddw refers to map index 2, but the table holds 2 maps (indices 0..1)"],
-    ["value offset = value_size", makeInsn(OP_LDDW, 1, 2, 0, 3, 16), "bytecode.map-value-offset", "lddw value offset 16 into map fd 3 (map3); expected 0..15 (value_size 16)"],
-    ["map pointer with a non-zero high half", makeInsn(OP_LDDW, 1, 1, 0, 3, 5), "bytecode.lddw-map-imm2", "lddw src=1 loads a map pointer, so its second slot's imm must be 0 (got 5)"],
-    ["direct value of a hash", makeInsn(OP_LDDW, 1, 2, 0, 4, 0), "bytecode.map-value-access", "lddw takes the address of a value of map fd 4 (map4), but only array maps allow direct value access (map type 1)"],
+    [
+      "unknown fd",
+      makeInsn(OP_LDDW, 1, 1, 0, 7),
+      "bytecode.unknown-map-fd",
+      "lddw refers to map fd 7, but no map has that fd (maps: 3, 4)",
+    ],
+    [
+      "unknown index",
+      makeInsn(OP_LDDW, 1, 5, 0, 2),
+      "bytecode.unknown-map-index",
+      "lddw refers to map index 2, but the table holds 2 maps (indices 0..1)",
+    ],
+    [
+      "value offset = value_size",
+      makeInsn(OP_LDDW, 1, 2, 0, 3, 16),
+      "bytecode.map-value-offset",
+      "lddw value offset 16 into map fd 3 (map3); expected 0..15 (value_size 16)",
+    ],
+    [
+      "map pointer with a non-zero high half",
+      makeInsn(OP_LDDW, 1, 1, 0, 3, 5),
+      "bytecode.lddw-map-imm2",
+      "lddw src=1 loads a map pointer, so its second slot's imm must be 0 (got 5)",
+    ],
+    [
+      "direct value of a hash",
+      makeInsn(OP_LDDW, 1, 2, 0, 4, 0),
+      "bytecode.map-value-access",
+      "lddw takes the address of a value of map fd 4 (map4), but only array maps allow direct value access (map type 1)",
+    ],
   ];
   it.each(errors)("%s → BytecodeError at the instruction", (_d, insn, code, msg) => {
     const t = setup();
@@ -62,6 +90,8 @@ describe("relocate", () => {
   });
 
   it("no maps at all", () => {
-    expect(() => relocate([makeInsn(OP_LDDW, 1, 1, 0, 3)], new MapTable(new AddressSpace()))).toThrow("lddw refers to map fd 3, but no map has that fd (maps: none)");
+    expect(() => relocate([makeInsn(OP_LDDW, 1, 1, 0, 3)], new MapTable(new AddressSpace()))).toThrow(
+      "lddw refers to map fd 3, but no map has that fd (maps: none)",
+    );
   });
 });
