@@ -68,4 +68,3 @@ export function newSema(): Sema {
   };
 }
 
-export type { Span };

@@ -100,8 +100,6 @@ export function defaultIntTy(v: bigint): IntTy {
   return v >= -(1n << 31n) ? int(32, true) : I64;
 }
 
-export const byteSize = (t: Ty): number => (t.k === "int" ? t.bits / 8 : t.k === "bool" ? 1 : 8);
-
 /**
  * Edit distance for "did you mean" hints: insertions, deletions, substitutions and swaps of
  * two neighbouring characters each cost 1 (optimal string alignment), so `u23` is one edit

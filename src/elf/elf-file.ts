@@ -22,21 +22,16 @@ export const SHT_REL = 9;
 export const SHF_WRITE = 0x1;
 export const SHF_ALLOC = 0x2;
 export const SHF_EXECINSTR = 0x4;
-export const STT_NOTYPE = 0;
 export const STT_OBJECT = 1;
 export const STT_FUNC = 2;
 export const STT_SECTION = 3;
 export const STB_LOCAL = 0;
 export const STB_GLOBAL = 1;
 export const SHN_UNDEF = 0;
-export const SHN_LORESERVE = 0xff00;
 
 /** BPF relocation types (llvm/BinaryFormat/ELFRelocs/BPF.def). */
 export const R_BPF_NONE = 0;
 export const R_BPF_64_64 = 1;
-export const R_BPF_64_ABS64 = 2;
-export const R_BPF_64_ABS32 = 3;
-export const R_BPF_64_NODYLD32 = 4;
 export const R_BPF_64_32 = 10;
 
 export const EHDR_SIZE = 64;

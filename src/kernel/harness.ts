@@ -13,7 +13,7 @@ import { buildNative } from "./build.js";
 import { renderScript, validateScenario, type KernelScenario } from "./scenario.js";
 import { kernelAvailability, type KernelAvailability } from "./verifier.js";
 
-export type { KernelScenario, KernelStep } from "./scenario.js";
+export type { KernelScenario } from "./scenario.js";
 
 /** Counter deltas, named as in /proc/net/netstat (TcpExt) and /proc/net/snmp (Tcp). */
 export interface KernelCounters {

@@ -701,4 +701,3 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
   };
 }
 
-export type { LossCause };

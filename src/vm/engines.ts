@@ -14,11 +14,6 @@ const ENGINES = new Map<EngineName, EngineFactory>([
 
 export const ENGINE_NAMES: readonly EngineName[] = ["interp", "jit"];
 
-/** Make `factory` available under `name` (used by the JIT module once it exists). */
-export function registerEngine(name: EngineName, factory: EngineFactory): void {
-  ENGINES.set(name, factory);
-}
-
 /** The factory for `name`, or a `UsageError` naming what is available. */
 export function engineByName(name: string): EngineFactory {
   if (!(ENGINE_NAMES as readonly string[]).includes(name)) {

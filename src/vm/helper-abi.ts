@@ -32,18 +32,6 @@ export function readsArgsOnly(fn: (regs: RegisterFile, mem: AddressSpace) => voi
 /** Helpers by id, as a VM instance sees them. */
 export type HelperTable = ReadonlyMap<number, HelperFn>;
 
-/** r<i> as a bigint (API boundary and slow paths only). */
-export function regU64(regs: RegisterFile, i: number): bigint {
-  return (BigInt(regs[2 * i + 1]!) << 32n) | BigInt(regs[2 * i]!);
-}
-
-/** Set r<i> from a bigint, wrapping to 64 bits. */
-export function setRegU64(regs: RegisterFile, i: number, v: bigint): void {
-  const w = BigInt.asUintN(64, v);
-  regs[2 * i] = Number(w & 0xffffffffn);
-  regs[2 * i + 1] = Number(w >> 32n);
-}
-
 /** Set r0 to a signed 32-bit result sign-extended to 64 bits (helpers' `long` error codes). */
 export function setR0Int(regs: RegisterFile, v: number): void {
   regs[0] = v >>> 0;

@@ -90,20 +90,6 @@ export function bswap32(x: number): number {
   return A.bswap32(x) >>> 0;
 }
 
-/** Unsigned 64-bit compare of (ah:al) with (bh:bl): -1, 0 or 1. */
-export function ucmp64(al: number, ah: number, bl: number, bh: number): number {
-  if (ah !== bh) return ah > bh ? 1 : -1;
-  return al === bl ? 0 : al > bl ? 1 : -1;
-}
-
-/** Signed 64-bit compare. */
-export function scmp64(al: number, ah: number, bl: number, bh: number): number {
-  const sa = ah | 0;
-  const sb = bh | 0;
-  if (sa !== sb) return sa > sb ? 1 : -1;
-  return al === bl ? 0 : al > bl ? 1 : -1;
-}
-
 /** One atomic read-modify-write at region `r`, offset `a` (single-threaded: trivially atomic). */
 export function atomic(R: Uint32Array, r: Region, a: number, s: number, op: number, wide: boolean): void {
   const v = r.view;

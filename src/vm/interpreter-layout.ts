@@ -37,8 +37,6 @@ export const TLEN = 7;
 
 /** Record index of slot i. */
 export const rec = (i: number): number => CODE + i * STRIDE;
-/** Slot index of record p. */
-export const slotOf = (p: number): number => (p - CODE) >> 3;
 
 /**
  * Fill the LEN word of every record. `ends[i]` is true where slot i transfers control (or is a

@@ -25,8 +25,6 @@ export interface Region {
   writable: boolean;
 }
 
-export const NULL_REGION = 0;
-
 export class AddressSpace {
   /** Indexed by region id; slot 0 stays empty so that NULL never resolves. */
   readonly regions: (Region | undefined)[] = [undefined];
@@ -110,11 +108,6 @@ export class AddressSpace {
     const r = this.resolve(hi, lo, data.length, true, insn);
     r.bytes.set(data, lo);
   }
-}
-
-/** The address of byte `offset` of a region, as a bigint (for the API boundary). */
-export function regionAddress(region: Region, offset = 0): bigint {
-  return (BigInt(region.id) << 32n) | BigInt(offset >>> 0);
 }
 
 export function formatAddress(hi: number, lo: number): string {

@@ -41,7 +41,7 @@ export const ALLOWED_CODES: ReadonlySet<number> = new Set([
   ...O.COND_JUMPS.flatMap(([, op]) => [O.C_JMP | op | O.SRC_K, O.C_JMP | op | O.SRC_X]),
 ]);
 
-export { ClassicCheckError, type CheckRule } from "./errors.js";
+export { ClassicCheckError } from "./errors.js";
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(2, "0")}`;
 

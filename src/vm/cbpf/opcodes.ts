@@ -71,8 +71,6 @@ export const size = (code: number): number => code & 0x18;
 export const mode = (code: number): number => code & 0xe0;
 export const op = (code: number): number => code & 0xf0;
 export const src = (code: number): number => code & 0x08;
-export const rval = (code: number): number => code & 0x18;
-export const miscop = (code: number): number => code & 0xf8;
 
 /** Bytes loaded by a LD size field. */
 export const sizeBytes = (sizeField: number): 1 | 2 | 4 => (sizeField === S_B ? 1 : sizeField === S_H ? 2 : 4);

@@ -4,7 +4,7 @@
  */
 import type { InsnFacts, JitFacts } from "../facts.js";
 
-export { NO_FACTS, type InsnFacts, type JitFacts, type RegionKind } from "../facts.js";
+export { NO_FACTS, type InsnFacts, type JitFacts } from "../facts.js";
 
 /** Facts at slot `pc`, or undefined. */
 export function factsAt(facts: JitFacts, pc: number): InsnFacts | undefined {

@@ -5,10 +5,10 @@
  */
 import { InputError } from "../../errors.js";
 
-export const EPERM = 1;
+const EPERM = 1;
 export const ENOENT = 2;
 export const E2BIG = 7;
-export const ENOMEM = 12;
+const ENOMEM = 12;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;

@@ -10,7 +10,7 @@
 import type { Region } from "../memory.js";
 import type { VmSocket } from "../socket.js";
 
-export const BPF_ANY = 0;
+/** Update flags (BPF_ANY = 0 is no flag). */
 export const BPF_NOEXIST = 1;
 export const BPF_EXIST = 2;
 

@@ -2,7 +2,6 @@
 // and returns everything observable: r0 (or the trap's code, message and instruction index),
 // `executed`, every register (after a normal exit) and the bytes of every region.
 import { BatonError, VmTrap } from "../../../src/errors.js";
-import type { EngineFactory } from "../../../src/vm/engine.js";
 import { setR0Int, type HelperFn } from "../../../src/vm/helper-abi.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import type { Insn } from "../../../src/vm/isa.js";
@@ -104,4 +103,3 @@ export function observe(kind: Kind, insns: readonly Insn[], setup: RunSetup): Ob
   return out;
 }
 
-export const interpFactory: EngineFactory = (insns, o) => new Interpreter(insns, o);
