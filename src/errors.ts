@@ -14,7 +14,7 @@ export interface SourceSpan {
 
 /** A place in bytecode: the slot index (and the file it came from, when known). */
 export interface InsnLocation {
-  readonly file?: string;
+  readonly file?: string | undefined;
   readonly insn: number;
 }
 

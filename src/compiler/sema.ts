@@ -4,7 +4,7 @@
  * Deliberately absent: any code generation concern (storage, registers).
  */
 import type { CompileError } from "../errors.js";
-import type { Expr, FnDecl, MapDecl, OnDecl, Span, TestDecl } from "./ast.js";
+import type { Expr, FnDecl, MapDecl, OnDecl, TestDecl } from "./ast.js";
 import type { MapKind } from "./builtins.js";
 import type { IntTy, Ty } from "./types.js";
 
@@ -67,4 +67,3 @@ export function newSema(): Sema {
     errors: [],
   };
 }
-

@@ -36,7 +36,7 @@ import {
   type SimResult,
 } from "./sim-result.js";
 import { Flow, type Listener, RequestSock } from "./sockets.js";
-import { TcpStack, type LossCause, type MigrationPoint } from "./stack.js";
+import { TcpStack, type MigrationPoint } from "./stack.js";
 import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
 import { InertClients, type ParkedRow, SynRetries } from "./syn-retries.js";
 
@@ -700,4 +700,3 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
     ...(keep ? { connectionRecords: records } : {}),
   };
 }
-

@@ -17,36 +17,36 @@ export interface ClassicPacket {
   /** The packet from its first held header (MAC or network) to its end, linear and paged bytes together. */
   readonly bytes: Uint8Array;
   /** Where skb->data (the filter's offset 0) is in `bytes`; default 0. */
-  readonly dataOffset?: number;
+  readonly dataOffset?: number | undefined;
   /** Where the network header starts in `bytes`; default 0. */
-  readonly networkOffset?: number;
+  readonly networkOffset?: number | undefined;
   /** Where the MAC header starts; absent: no MAC header was set (SKF_LL_OFF loads fail). */
-  readonly macOffset?: number;
+  readonly macOffset?: number | undefined;
   /** How many of the last bytes are paged (skb->data_len); default 0 (all linear). */
-  readonly pagedLen?: number;
+  readonly pagedLen?: number | undefined;
   /** skb->protocol as ETH_P_* in host order; default ETH_P_IP. */
-  readonly protocol?: number;
+  readonly protocol?: number | undefined;
   /** skb->pkt_type (PACKET_HOST 0, ...); default 0. */
-  readonly pktType?: number;
+  readonly pktType?: number | undefined;
   /** skb->dev: its ifindex and type (ARPHRD_*), or null for no device; default lo (1, 772). */
-  readonly device?: { readonly ifindex: number; readonly type: number } | null;
-  readonly mark?: number;
+  readonly device?: { readonly ifindex: number; readonly type: number } | null | undefined;
+  readonly mark?: number | undefined;
   /** skb->hash (SKF_AD_RXHASH); default 0. */
-  readonly hash?: number;
+  readonly hash?: number | undefined;
   /** skb->queue_mapping (SKF_AD_QUEUE); default 0. */
-  readonly queueMapping?: number;
-  readonly vlanTci?: number;
+  readonly queueMapping?: number | undefined;
+  readonly vlanTci?: number | undefined;
   /** skb->vlan_all: nonzero when a tag is present (SKF_AD_VLAN_TAG_PRESENT); default 0. */
-  readonly vlanAll?: number;
+  readonly vlanAll?: number | undefined;
   /** skb->vlan_proto as ETH_P_* host order (SKF_AD_VLAN_TPID); default 0. */
-  readonly vlanProto?: number;
+  readonly vlanProto?: number | undefined;
   /** The CPU the filter runs on (SKF_AD_CPU); default 0. */
-  readonly cpu?: number;
+  readonly cpu?: number | undefined;
   /**
    * What SKF_AD_PAY_OFFSET returns. The kernel runs its flow dissector for it; Baton does not
    * and returns this value (default 0).
    */
-  readonly payOffset?: number;
+  readonly payOffset?: number | undefined;
 }
 
 /** A packet with its defaults applied and its derived lengths. */
