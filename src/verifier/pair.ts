@@ -190,10 +190,3 @@ export const toBigSigned = (h: number, l: number): bigint => (BigInt(h) << 32n) 
 
 /** The exact value, unsigned, for messages. */
 export const toBigUnsigned = (h: number, l: number): bigint => (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
-
-/** The halves of an exact value (any bigint, taken mod 2^64). */
-export function fromBig(v: bigint): void {
-  const u = BigInt.asUintN(64, v);
-  out.h = Number(u >> 32n) | 0;
-  out.l = Number(u & 0xffffffffn) | 0;
-}

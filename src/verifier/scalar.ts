@@ -156,7 +156,6 @@ export const isConstZero = (s: Scalar): boolean => s.t.vh === 0 && s.t.vl === 0 
 /** Bounds as numbers: exact below 2^53 in magnitude (enough for offsets and sizes), order-preserving beyond. */
 export const sminNum = (s: Scalar): number => toNumberSigned(s.sminH, s.sminL);
 export const smaxNum = (s: Scalar): number => toNumberSigned(s.smaxH, s.smaxL);
-export const uminNum = (s: Scalar): number => toNumberUnsigned(s.uminH, s.uminL);
 export const umaxNum = (s: Scalar): number => toNumberUnsigned(s.umaxH, s.umaxL);
 /** Exact bounds, for messages and logs. */
 export const smin64 = (s: Scalar): bigint => toBigSigned(s.sminH, s.sminL);

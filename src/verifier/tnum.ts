@@ -211,10 +211,6 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
   return (b.vh & ~a.mh) === a.vh && (b.vl & ~a.ml) === a.vl;
 }
 
-export function tnumEq(a: Tnum, b: Tnum): boolean {
-  return a.vh === b.vh && a.vl === b.vl && a.mh === b.mh && a.ml === b.ml;
-}
-
 /** Kernel-style `(0x0; 0xff)`. */
 export function tnumStr(a: Tnum): string {
   return `(0x${toBigUnsigned(a.vh, a.vl).toString(16)}; 0x${toBigUnsigned(a.mh, a.ml).toString(16)})`;
