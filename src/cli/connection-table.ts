@@ -16,9 +16,10 @@ const HEAD = [
   "by",
   "cause",
   "end ms",
+  "syn-acks",
 ] as const;
 /** Columns aligned to the right (numbers). */
-const NUMERIC = new Set<string>(["id", "hash", "syn ms", "end ms"]);
+const NUMERIC = new Set<string>(["id", "hash", "syn ms", "end ms", "syn-acks"]);
 
 function row(r: ConnRecord): string[] {
   const moves = r.migrations.map((m) => `${m.from}->${m.to}@${m.point} ${m.atMs}`).join(", ");
@@ -34,6 +35,7 @@ function row(r: ConnRecord): string[] {
     r.by ?? "-",
     r.cause ?? "-",
     String(r.endAtMs),
+    String(r.synAcks),
   ];
 }
 

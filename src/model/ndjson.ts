@@ -24,6 +24,7 @@ const K_CLIENT = ascii(',"client":');
 const K_SRC = ascii(',"src":"');
 const K_HASH = ascii('","hash":');
 const K_SYN = ascii(',"synAtMs":');
+const K_SYNACKS = ascii(',"synAcks":');
 const K_LISTENER = ascii(',"listener":');
 const K_MIGRATIONS = ascii(',"migrations":');
 const K_FATE = ascii(',"fate":');
@@ -90,6 +91,7 @@ export class NdjsonWriter implements ConnectionSink {
     by: number,
     cause: ConnRecord["cause"],
     endAtUs: number,
+    synAcks: number,
   ): void {
     if (this.at + this.room > this.buf.length) this.grow(this.room);
     if (srcIp !== this.lastIp) this.ipText(srcIp);
@@ -118,6 +120,8 @@ export class NdjsonWriter implements ConnectionSink {
     at = putBytes(b2, at, this.byCause[by + 1] as Uint8Array);
     at = putBytes(b2, at, this.causeEnd(cause));
     at = putUs(b2, at, endAtUs);
+    at = putBytes(b2, at, K_SYNACKS);
+    at = putU32(b2, at, synAcks);
     b2[at++] = 0x7d; // }
     b2[at++] = 0x0a; // \n
     this.at = at;
@@ -165,6 +169,9 @@ export class NdjsonWriter implements ConnectionSink {
     this.long(K_END);
     this.need(34);
     this.ms(r.endAtMs);
+    this.long(K_SYNACKS);
+    this.need(32);
+    this.int(r.synAcks);
     this.buf[this.at++] = 0x7d; // }
     this.buf[this.at++] = 0x0a; // \n
     if (this.at >= FLUSH_AT) this.flush();

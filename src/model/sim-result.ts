@@ -34,6 +34,8 @@ export interface ConnRecord {
   /** Why it was reset / timed out / is still open. */
   readonly cause: LossCause | "syn-retries" | "no-ack" | "cookie-ack-dropped" | "in-flight" | null;
   readonly endAtMs: number;
+  /** SYN-ACKs the server sent for this connection (retransmissions and migrations included). */
+  readonly synAcks: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface ConnectionSink {
     by: number,
     cause: ConnRecord["cause"],
     endAtUs: number,
+    synAcks: number,
   ): void;
 }
 

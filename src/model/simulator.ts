@@ -223,6 +223,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
       by?.index ?? -1,
       cause,
       st.now,
+      c.synAcks,
     );
     if (record) {
       const rec: ConnRecord = {
@@ -237,6 +238,7 @@ export function simulate(sc: Scenario, opts: SimOptions = {}): SimResult {
         by: by?.name ?? null,
         cause,
         endAtMs: usToMs(st.now),
+        synAcks: c.synAcks,
       };
       if (keep) records.push(rec);
       opts.onConnection?.(rec);

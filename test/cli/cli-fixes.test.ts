@@ -70,7 +70,9 @@ describe("simulate --connections without --json", () => {
     const [summaryPart, table] = r.out.split("\nconnections:\n");
     expect(summaryPart).toContain("connections 12:");
     const lines = table!.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^id +client +src +hash +syn ms +listener +migrations +fate +by +cause +end ms$/);
+    expect(lines[0]).toMatch(
+      /^id +client +src +hash +syn ms +listener +migrations +fate +by +cause +end ms +syn-acks$/,
+    );
     expect(lines.length).toBe(13);
     const json = JSON.parse((await cli("simulate", sc, "--connections", "--json")).out) as {
       connectionRecords: { id: number; fate: string; migrations: unknown[] }[];

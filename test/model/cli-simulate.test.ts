@@ -61,6 +61,7 @@ describe("baton simulate", () => {
       "listener",
       "migrations",
       "src",
+      "synAcks",
       "synAtMs",
     ]);
   });

@@ -46,6 +46,7 @@ describe("simulate --ndjson", () => {
       "by",
       "cause",
       "endAtMs",
+      "synAcks",
     ]);
     const migrated = kept.find((r) => r.migrations.length > 0)!;
     expect(Object.keys(migrated.migrations[0]!)).toEqual(["atMs", "point", "from", "to"]);
@@ -97,6 +98,7 @@ describe("NdjsonWriter", () => {
       by: fc.option(name),
       cause: fc.option(fc.constantFrom("no-listener" as const, "expired" as const, "in-flight" as const)),
       endAtMs: ms,
+      synAcks: fc.integer({ min: 0, max: 255 }),
     });
     const dir = mkdtempSync(join(tmpdir(), "baton-ndjson-w-"));
     fc.assert(
