@@ -31,8 +31,8 @@ import {
   type Insn,
 } from "../vm/isa.js";
 import type { Env } from "./env.js";
-import { UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConst, scalarConstHL, scalarRange, sext, smin64, sminNum, sminUnbounded, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
-import { isOrNull, linkedScalarReg, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
+import { UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConstHL, scalarRange, sext, smin64, sminNum, sminUnbounded, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
+import { constReg, isOrNull, linkedScalarReg, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
 import { tnumStr } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
@@ -197,7 +197,7 @@ export function checkAlu(env: Env, x: Insn): void {
   const imm = is64 ? x.imm : x.imm >>> 0;
   if (code === BPF_MOV) {
     if (useK) {
-      env.setReg(x.dst, scalarReg(scalarConst(imm)));
+      env.setReg(x.dst, constReg(imm));
       return;
     }
     let src = env.readReg(x.src);
@@ -235,7 +235,7 @@ export function checkAlu(env: Env, x: Insn): void {
     env.reject(`invalid shift ${x.imm}`, "verify.bad-shift", `shift amounts must be in [0, ${width - 1}] for ${width}-bit operations`);
   }
   const dst = env.readReg(x.dst);
-  const src: Reg = useK ? scalarReg(scalarConst(imm)) : env.readReg(x.src);
+  const src: Reg = useK ? constReg(imm) : env.readReg(x.src);
   const op = aluOp(code, x.off);
   if (dst.type === "scalar" && src.type === "scalar") {
     // Otherwise the kernel gives up before its 32-bit zero-extension: a fully unknown 64-bit

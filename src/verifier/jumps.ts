@@ -9,7 +9,7 @@ import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSG
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
 import { alu64, isConstZero, scalarConst, type Scalar } from "./scalar.js";
-import { cloneState, isOrNull, isPointer, scalarReg, type Reg, type VState } from "./state.js";
+import { cloneState, constReg, isOrNull, isPointer, type Reg, type VState } from "./state.js";
 
 const CMP: Readonly<Record<number, CmpOp>> = {
   [BPF_JEQ]: "eq",
@@ -74,7 +74,7 @@ function linkedValue(x: Reg, r: Reg, s: Scalar, mine: number): Reg {
 function markNull(st: VState, id: number, isNull: boolean): void {
   mapRegs(st, (x) => {
     if (x.id !== id || !isOrNull(x)) return x;
-    if (isNull) return scalarReg(scalarConst(0));
+    if (isNull) return constReg(0);
     return { ...x, type: x.type === "map_value_or_null" ? "map_value" : "sock_common", id: 0 };
   });
 }
@@ -98,7 +98,7 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
   const w32 = isJmp32(x.opcode);
   const dst = env.readReg(x.dst);
   const useK = opSource(x.opcode) === BPF_K;
-  const src: Reg = useK ? scalarReg(scalarConst(w32 ? x.imm >>> 0 : x.imm)) : env.readReg(x.src);
+  const src: Reg = useK ? constReg(w32 ? x.imm >>> 0 : x.imm) : env.readReg(x.src);
   const cur = env.cur;
 
   if (dst.type === "scalar" && src.type === "scalar") {
@@ -109,13 +109,13 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
     const no = narrow(op, dst.s, src.s, w32, false);
     const takenSt = yes === null ? null : cloneState(cur);
     const fallSt = no === null ? null : cur;
-    for (const [st, pair] of [
-      [takenSt, yes],
-      [fallSt, no],
-    ] as const) {
-      if (st === null || pair === null) continue;
-      if (!useK) setScalar(st, x.src, src, pair[1]);
-      setScalar(st, x.dst, dst, pair[0]);
+    if (takenSt !== null && yes !== null) {
+      if (!useK) setScalar(takenSt, x.src, src, yes[1]);
+      setScalar(takenSt, x.dst, dst, yes[0]);
+    }
+    if (fallSt !== null && no !== null) {
+      if (!useK) setScalar(fallSt, x.src, src, no[1]);
+      setScalar(fallSt, x.dst, dst, no[0]);
     }
     return { taken: takenSt, fall: fallSt, decided: takenSt === null || fallSt === null };
   }

@@ -16,8 +16,8 @@ import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
 import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
-import { isConstScalar, isConstZero, scalarConst, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
-import { EMPTY_SLOT, mkReg, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
+import { isConstScalar, isConstZero, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
+import { constReg, EMPTY_SLOT, mkReg, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
 import { isConst, tnumStr, type Tnum } from "./tnum.js";
 import { toBigSigned } from "./pair.js";
 
@@ -276,7 +276,7 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
     if (k !== "0") allZero = false;
     if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstZero(slot.spill.s)) allSpillZero = false;
   }
-  if (allZero || allSpillZero) return scalarReg(scalarConst(0));
+  if (allZero || allSpillZero) return constReg(0);
   return sizedUnknown(size);
 }
 

@@ -68,6 +68,15 @@ export function linkedScalarReg(s: Scalar, id: number, delta: number): Reg {
 export const NOT_INIT: Reg = mkReg("not_init", UNKNOWN, 0, 0);
 export const UNKNOWN_SCALAR: Reg = mkReg("scalar", UNKNOWN, 0, 0);
 
+/** Registers holding the constants 0-255, shared (registers are immutable values). */
+const SMALL_CONST_REGS: Reg[] = [];
+for (let v = 0; v < 256; v++) SMALL_CONST_REGS.push(mkReg("scalar", scalarConst(v), 0, 0));
+
+/** A register holding the constant `v` (a safe integer; negative is two's complement). */
+export function constReg(v: number): Reg {
+  return v >= 0 && v < 256 && Number.isInteger(v) ? SMALL_CONST_REGS[v]! : mkReg("scalar", scalarConst(v), 0, 0);
+}
+
 export function scalarReg(s: Scalar, id = 0): Reg {
   return mkReg("scalar", s, 0, id);
 }

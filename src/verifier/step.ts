@@ -42,8 +42,8 @@ import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
-import { isConstScalar, isConstZero, scalarConst, scalarConstHL, sext, smax64, smin64, sminNum, truncate, type Scalar } from "./scalar.js";
-import { isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isConstScalar, isConstZero, scalarConstHL, sext, smax64, smin64, sminNum, truncate, type Scalar } from "./scalar.js";
+import { constReg, isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 /** What an instruction did to control flow. */
 export type StepOutcome =
@@ -107,7 +107,7 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     }
     case BPF_ST: {
       const size = sizeBytes(opSize(x.opcode));
-      const value = scalarReg(scalarConst(x.imm));
+      const value = constReg(x.imm);
       const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
       facts.record(i, kind);
       break;
