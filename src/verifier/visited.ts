@@ -50,7 +50,8 @@ export function releasePath(cp: Checkpoint | null): void {
 }
 
 export class ExploredStates {
-  private readonly lists = new Map<number, Checkpoint[]>();
+  /** Checkpoints per instruction (holes where none was ever left). */
+  private readonly lists: (Checkpoint[] | undefined)[];
   total = 0;
   peak = 0;
   private size = 0;
@@ -63,7 +64,9 @@ export class ExploredStates {
     private readonly cfg: Cfg,
     private readonly privileged: boolean,
     private readonly liveness: StackLiveness,
-  ) {}
+  ) {
+    this.lists = new Array<Checkpoint[] | undefined>(insns.length).fill(undefined);
+  }
 
   /**
    * kernel `clean_live_states`: a fully explored checkpoint forgets registers and stack slots
@@ -96,8 +99,8 @@ export class ExploredStates {
     const cur = path.state;
     const force = path.history.length > 40;
     let addNew = force || (jmps - this.prevJmps >= 2 && processed - this.prevInsns >= 8);
-    let list = this.lists.get(insn);
-    if (list === undefined) this.lists.set(insn, (list = []));
+    let list = this.lists[insn];
+    if (list === undefined) this.lists[insn] = list = [];
     const live = this.liveAt(cur, insn);
     let count = 0;
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, cur)) this.clean(cp);
