@@ -9,6 +9,7 @@ import type { Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { ProgramType } from "../vm/program-type.js";
 import type { StackLiveness } from "./liveness.js";
+import type { RegionKind } from "../vm/facts.js";
 import { curFrame, type Frame, type Reg, type VState } from "./state.js";
 
 export class Env {
@@ -31,6 +32,8 @@ export class Env {
   readonly preciseSlots: [number, number][] = [];
   /** The slot a spill or fill of the current instruction touched ([frame, spi]), for the path's history. */
   stackAccess: [number, number] | null = null;
+  /** The kind of object the last checked memory access hit (mem.ts checkMemAccess). */
+  accessKind: RegionKind = "stack";
   /** Stack liveness being gathered (set by the exploration loop). */
   liveness: StackLiveness | undefined;
 

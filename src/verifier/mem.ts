@@ -383,29 +383,37 @@ export interface MemAccessOptions {
   readonly noDst?: boolean;
 }
 
+const NO_OPTS: MemAccessOptions = {};
+
 /**
- * Check a load or store through `regno` at `off`; returns the loaded value for reads.
+ * Check a load or store through `regno` at `off`; returns the loaded value for reads and
+ * leaves the kind of object accessed in `env.accessKind` (for the JIT's facts).
  * `value` is the stored register (or "misc" for atomics and imm stores).
  */
-export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc", opts: MemAccessOptions = {}): { reg: Reg; kind: RegionKind } {
+export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc", opts: MemAccessOptions = NO_OPTS): Reg {
   const reg = env.readReg(regno);
   checkAlignment(env, reg, off, size, opts.strictAlign === true);
   switch (reg.type) {
     case "ctx":
-      return { reg: checkCtx(env, regno, reg, off, size, access), kind: "ctx" };
+      env.accessKind = "ctx";
+      return checkCtx(env, regno, reg, off, size, access);
     case "stack":
-      return { reg: checkStack(env, regno, reg, off, size, access, value, opts.noDst === true), kind: "stack" };
+      env.accessKind = "stack";
+      return checkStack(env, regno, reg, off, size, access, value, opts.noDst === true);
     case "map_value":
       if (access === "write" && value !== "misc" && isPointer(value) && env.unprivileged) env.reject(`R${regno} leaks addr into map`, "verify.ptr-leak");
       checkMapRange(env, regno, reg, off, size);
-      return { reg: sizedUnknown(size), kind: "map_value" };
+      env.accessKind = "map_value";
+      return sizedUnknown(size);
     case "sock":
     case "sock_common":
-      return { reg: checkSock(env, regno, reg, off, size, access), kind: "sock" };
+      env.accessKind = "sock";
+      return checkSock(env, regno, reg, off, size, access);
     case "pkt":
       if (access === "write") env.reject("cannot write into packet", "verify.pkt-write", `${env.type.name} programs may only read the packet`);
       checkPkt(env, regno, reg, off, size);
-      return { reg: sizedUnknown(size), kind: "pkt" };
+      env.accessKind = "pkt";
+      return sizedUnknown(size);
     default: {
       const hint = reg.type === "map_value_or_null" ? `compare R${regno} with 0 before reading the map value (bpf_map_lookup_elem returns NULL when the key is absent)` : reg.type === "sock_common_or_null" ? `compare R${regno} with 0 first: migrating_sk is NULL outside migration` : reg.type === "scalar" ? `R${regno} holds a number, not a pointer` : undefined;
       env.reject(`R${regno} invalid mem access '${reg.type}'`, "verify.invalid-mem", hint);

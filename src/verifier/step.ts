@@ -98,8 +98,8 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     }
     case BPF_LDX: {
       const size = sizeBytes(opSize(x.opcode));
-      const { reg, kind } = checkMemAccess(env, x.src, x.off, size, "read", "misc");
-      let v: Reg = reg;
+      let v: Reg = checkMemAccess(env, x.src, x.off, size, "read", "misc");
+      const kind = env.accessKind;
       if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
       env.setReg(x.dst, v);
       facts.record(i, kind);
@@ -108,8 +108,8 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
     case BPF_ST: {
       const size = sizeBytes(opSize(x.opcode));
       const value = constReg(x.imm);
-      const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-      facts.record(i, kind);
+      checkMemAccess(env, x.dst, x.off, size, "write", value);
+      facts.record(i, env.accessKind);
       break;
     }
     case BPF_STX: {
@@ -132,8 +132,8 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
           value = { ...value, id: env.nextId() };
           env.frame.regs[x.src] = value;
         }
-        const { kind } = checkMemAccess(env, x.dst, x.off, size, "write", value);
-        facts.record(i, kind);
+        checkMemAccess(env, x.dst, x.off, size, "write", value);
+        facts.record(i, env.accessKind);
       }
       break;
     }
@@ -179,10 +179,11 @@ function atomic(env: Env, x: Insn, size: number): RegionKind {
   if (fetchReg >= 0) env.setReg(fetchReg, UNKNOWN_SCALAR);
   checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true, noDst: true });
   if (fetchReg >= 0) {
-    const { reg } = checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true });
+    const reg = checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true });
     env.setReg(fetchReg, reg.type === "scalar" && size === 4 ? scalarReg(truncate(reg.s, 4)) : reg);
   }
-  return checkMemAccess(env, x.dst, x.off, size, "write", "misc", { strictAlign: true }).kind;
+  checkMemAccess(env, x.dst, x.off, size, "write", "misc", { strictAlign: true });
+  return env.accessKind;
 }
 
 /**
