@@ -490,11 +490,15 @@ function exampleOf(src: string): string {
 
 async function loadFromFragment(): Promise<void> {
   const st = decodeState(location.hash);
-  const scenario = st.scenario !== null && SCENARIOS[st.scenario] !== undefined ? st.scenario : DEFAULT_SCENARIO;
+  const example = st.src === null ? DEFAULT_POLICY : exampleOf(st.src);
+  const scenario =
+    st.scenario !== null && SCENARIOS[st.scenario] !== undefined
+      ? st.scenario
+      : (scenarioFor(example) ?? DEFAULT_SCENARIO);
   fillSelect($<HTMLSelectElement>("scenario"), Object.keys(SCENARIOS), scenario);
   $<HTMLTextAreaElement>("scenario-json").value = SCENARIOS[scenario] ?? "";
   $<HTMLInputElement>("seed").value = st.seed === null ? "" : String(st.seed);
-  $<HTMLSelectElement>("example").value = st.src === null ? DEFAULT_POLICY : exampleOf(st.src);
+  $<HTMLSelectElement>("example").value = example;
   editor.value = st.src ?? POLICIES[DEFAULT_POLICY] ?? "";
   renderEditor();
   await analyzeNow();
@@ -507,10 +511,26 @@ async function loadFromFragment(): Promise<void> {
 fillSelect($<HTMLSelectElement>("example"), ["", ...Object.keys(POLICIES)], DEFAULT_POLICY, (n) =>
   n === "" ? "(your own)" : n,
 );
+/**
+ * The bundled scenario made for an example policy: the first (by name) whose attach event names
+ * policies/NAME.baton, so picking an example also picks a scenario its maps fit.
+ */
+function scenarioFor(example: string): string | undefined {
+  const needle = `"policy": "policies/${example}.baton"`;
+  return Object.keys(SCENARIOS)
+    .sort()
+    .find((n) => SCENARIOS[n]!.includes(needle));
+}
+
 $("example").addEventListener("change", () => {
   const name = $<HTMLSelectElement>("example").value;
   if (POLICIES[name] === undefined) return;
   editor.value = POLICIES[name]!;
+  const scenario = scenarioFor(name);
+  if (scenario !== undefined) {
+    $<HTMLSelectElement>("scenario").value = scenario;
+    $<HTMLTextAreaElement>("scenario-json").value = SCENARIOS[scenario] ?? "";
+  }
   state.debugStep = 0;
   renderEditor();
   void analyzeNow();
