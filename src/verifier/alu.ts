@@ -31,7 +31,23 @@ import {
   type Insn,
 } from "../vm/isa.js";
 import type { Env } from "./env.js";
-import { UNKNOWN, alu32, alu64, isConstScalar, neg, scalarConstHL, scalarRange, sext, smin64, sminNum, sminUnbounded, truncate, zext32, type AluOp, type Scalar } from "./scalar.js";
+import {
+  UNKNOWN,
+  alu32,
+  alu64,
+  isConstScalar,
+  neg,
+  scalarConstHL,
+  scalarRange,
+  sext,
+  smin64,
+  sminNum,
+  sminUnbounded,
+  truncate,
+  zext32,
+  type AluOp,
+  type Scalar,
+} from "./scalar.js";
 import { constReg, isOrNull, linkedScalarReg, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
 import { tnumStr } from "./tnum.js";
 
@@ -86,30 +102,58 @@ const MAX_VAR_OFF = 1 << 29;
 const POINTER_MATH_OK = new Set(["ctx", "stack", "map_value", "pkt"]);
 
 function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean): Reg {
-  if (isOrNull(ptr)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited, null-check it first`, "verify.ptr-arith-null", "compare the pointer with 0 before doing arithmetic on it");
-  if (!POINTER_MATH_OK.has(ptr.type)) env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited`, "verify.ptr-arith");
+  if (isOrNull(ptr))
+    env.reject(
+      `R${dstReg} pointer arithmetic on ${ptr.type} prohibited, null-check it first`,
+      "verify.ptr-arith-null",
+      "compare the pointer with 0 before doing arithmetic on it",
+    );
+  if (!POINTER_MATH_OK.has(ptr.type))
+    env.reject(`R${dstReg} pointer arithmetic on ${ptr.type} prohibited`, "verify.ptr-arith");
   const stackSub = (): void => {
     // Kernel adjust_ptr_min_max_vals: JITs may not handle fp minus anything, so every form
     // (immediate, constant or unknown register) is refused; `rX += -8` is the way.
-    if (sub && ptr.type === "stack") env.reject(`R${dstReg} subtraction from stack pointer prohibited`, "verify.stack-sub", "add a negative offset instead: `rX += -N`");
+    if (sub && ptr.type === "stack")
+      env.reject(
+        `R${dstReg} subtraction from stack pointer prohibited`,
+        "verify.stack-sub",
+        "add a negative offset instead: `rX += -N`",
+      );
   };
   if (isConstScalar(val)) {
     const c = sminNum(val);
-    if (c >= MAX_VAR_OFF || c <= -MAX_VAR_OFF) env.reject(`math between ${ptr.type} pointer and ${smin64(val)} is not allowed`, "verify.ptr-range");
+    if (c >= MAX_VAR_OFF || c <= -MAX_VAR_OFF)
+      env.reject(`math between ${ptr.type} pointer and ${smin64(val)} is not allowed`, "verify.ptr-range");
     stackSub();
     const off = ptr.off + (sub ? -c : c);
-    if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
+    if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)
+      env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
     return { ...ptr, off };
   }
   // Kernel `check_reg_sane_offset`: only the minimum of the offset is checked here; the
   // maximum is checked at the dereference ("unbounded memory access").
-  if (sminUnbounded(val)) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded", "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`");
-  if (sminNum(val) >= MAX_VAR_OFF || sminNum(val) <= -MAX_VAR_OFF) env.reject(`value ${smin64(val)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  if (sminUnbounded(val))
+    env.reject(
+      `math between ${ptr.type} pointer and register with unbounded min value is not allowed`,
+      "verify.ptr-unbounded",
+      "bound the offset first, e.g. with `if rX > N goto …` or `rX &= N`",
+    );
+  if (sminNum(val) >= MAX_VAR_OFF || sminNum(val) <= -MAX_VAR_OFF)
+    env.reject(`value ${smin64(val)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
   stackSub();
-  if (env.unprivileged && ptr.type === "stack") env.reject(`R${dstReg} variable stack access prohibited for !root, var_off=${tnumStr(val.t)}`, "verify.unpriv-var-stack");
+  if (env.unprivileged && ptr.type === "stack")
+    env.reject(
+      `R${dstReg} variable stack access prohibited for !root, var_off=${tnumStr(val.t)}`,
+      "verify.unpriv-var-stack",
+    );
   const s = sub ? alu64("sub", ptr.s, val) : alu64("add", ptr.s, val);
-  if (sminUnbounded(s)) env.reject(`math between ${ptr.type} pointer and register with unbounded min value is not allowed`, "verify.ptr-unbounded");
-  if (sminNum(s) >= MAX_VAR_OFF || sminNum(s) <= -MAX_VAR_OFF) env.reject(`value ${smin64(s)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
+  if (sminUnbounded(s))
+    env.reject(
+      `math between ${ptr.type} pointer and register with unbounded min value is not allowed`,
+      "verify.ptr-unbounded",
+    );
+  if (sminNum(s) >= MAX_VAR_OFF || sminNum(s) <= -MAX_VAR_OFF)
+    env.reject(`value ${smin64(s)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
   const out: Reg = { ...ptr, s };
   // A packet pointer with a new variable part needs its own range check.
   return ptr.type === "pkt" ? { ...out, id: env.nextId(), range: 0 } : out;
@@ -133,7 +177,11 @@ function rangeComputable(op: AluOp, src: Scalar, is64: boolean): boolean {
     case "rsh":
     case "arsh": {
       const known = is64
-        ? isConstScalar(src) && src.sminH === src.smaxH && src.sminL === src.smaxL && src.uminH === src.umaxH && src.uminL === src.umaxL
+        ? isConstScalar(src) &&
+          src.sminH === src.smaxH &&
+          src.sminL === src.smaxL &&
+          src.uminH === src.umaxH &&
+          src.uminL === src.umaxL
         : src.t.ml === 0 && src.s32min === src.s32max && src.u32min === src.u32max;
       return known && src.umaxH === 0 && src.umaxL >>> 0 < (is64 ? 64 : 32);
     }
@@ -173,7 +221,8 @@ function endian(env: Env, x: Insn): void {
  * links 32-bit adds, which only makes it accept more; see KNOWN_DIFFERENCES.md).
  */
 function addConstLink(env: Env, s: Scalar, dst: Reg, src: Reg, code: number, is64: boolean): Reg {
-  if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s)) return scalarReg(s);
+  if (env.unprivileged || (code !== BPF_ADD && code !== BPF_SUB) || !is64 || dst.id === 0 || !isConstScalar(src.s))
+    return scalarReg(s);
   const val = sminNum(src.s);
   if (dst.delta !== undefined || val < -0x80000000 || val > 0x7fffffff) return scalarReg(s);
   if (code === BPF_SUB && val === -0x80000000) return scalarReg(s);
@@ -204,7 +253,8 @@ export function checkAlu(env: Env, x: Insn): void {
     if (x.dst === 10) env.setReg(10, src); // rejects
     if (src.type !== "scalar") {
       if (is64 && x.off === 0) return env.setReg(x.dst, src);
-      if (env.unprivileged) env.reject(`R${x.src} ${is64 ? "sign-extension" : "partial copy"} of pointer`, "verify.ptr-leak");
+      if (env.unprivileged)
+        env.reject(`R${x.src} ${is64 ? "sign-extension" : "partial copy"} of pointer`, "verify.ptr-leak");
       return env.setReg(x.dst, UNKNOWN_SCALAR);
     }
     if (x.off === 8 || x.off === 16 || x.off === 32) {
@@ -229,10 +279,19 @@ export function checkAlu(env: Env, x: Insn): void {
     }
     return env.setReg(x.dst, src);
   }
-  if (useK && (code === BPF_DIV || code === BPF_MOD) && x.imm === 0) env.reject("div by zero", "verify.div-by-zero", "dividing by the constant 0 always gives 0 (or keeps the dividend for modulo); remove the operation");
+  if (useK && (code === BPF_DIV || code === BPF_MOD) && x.imm === 0)
+    env.reject(
+      "div by zero",
+      "verify.div-by-zero",
+      "dividing by the constant 0 always gives 0 (or keeps the dividend for modulo); remove the operation",
+    );
   const width = is64 ? 64 : 32;
   if (useK && (code === BPF_LSH || code === BPF_RSH || code === BPF_ARSH) && (x.imm < 0 || x.imm >= width)) {
-    env.reject(`invalid shift ${x.imm}`, "verify.bad-shift", `shift amounts must be in [0, ${width - 1}] for ${width}-bit operations`);
+    env.reject(
+      `invalid shift ${x.imm}`,
+      "verify.bad-shift",
+      `shift amounts must be in [0, ${width - 1}] for ${width}-bit operations`,
+    );
   }
   const dst = env.readReg(x.dst);
   const src: Reg = useK ? constReg(imm) : env.readReg(x.src);
@@ -253,12 +312,14 @@ export function checkAlu(env: Env, x: Insn): void {
   if (!is64) env.reject(`R${x.dst} 32-bit pointer arithmetic prohibited`, "verify.ptr-arith32");
   const ptr = dst.type !== "scalar" ? dst : src;
   const val = dst.type !== "scalar" ? src.s : dst.s;
-  if (code === BPF_AND || code === BPF_OR || code === BPF_XOR) env.reject(`R${x.dst} bitwise operator ${text} on pointer prohibited`, "verify.ptr-bitwise");
-  if (code !== BPF_ADD && code !== BPF_SUB) env.reject(`R${x.dst} pointer arithmetic with ${text} operator prohibited`, "verify.ptr-arith");
+  if (code === BPF_AND || code === BPF_OR || code === BPF_XOR)
+    env.reject(`R${x.dst} bitwise operator ${text} on pointer prohibited`, "verify.ptr-bitwise");
+  if (code !== BPF_ADD && code !== BPF_SUB)
+    env.reject(`R${x.dst} pointer arithmetic with ${text} operator prohibited`, "verify.ptr-arith");
   // The scalar becomes part of a pointer's offset: its exact value matters (kernel
   // adjust_reg_min_max_vals marks it with mark_chain_precision).
   if (!useK) env.markPrecise(dst.type === "scalar" ? x.dst : x.src);
-  if (code === BPF_SUB && dst.type === "scalar") env.reject(`R${x.dst} tried to subtract pointer from scalar`, "verify.ptr-sub");
+  if (code === BPF_SUB && dst.type === "scalar")
+    env.reject(`R${x.dst} tried to subtract pointer from scalar`, "verify.ptr-sub");
   env.setReg(x.dst, ptrMath(env, x.dst, ptr, val, code === BPF_SUB));
 }
-

@@ -55,7 +55,7 @@ export interface HistEntry {
   stackFrame: number;
   stackSpi: number;
   /** Scalars sharing an id at an undecided branch (kernel `linked_regs`). */
-  linked?: readonly LinkedReg[];
+  linked?: readonly LinkedReg[] | undefined;
 }
 
 /** A stretch of a path between two checkpoints: what backtracking walks. */
@@ -127,7 +127,8 @@ const ARGS = 0x3e; // r1-r5
 function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
   if (h?.linked === undefined) return;
   let some = false;
-  for (const e of h.linked) if (e.spi === undefined ? bt.isReg(e.regno, e.frame) : bt.isSlot(e.frame, e.spi)) some = true;
+  for (const e of h.linked)
+    if (e.spi === undefined ? bt.isReg(e.regno, e.frame) : bt.isSlot(e.frame, e.spi)) some = true;
   if (!some) return;
   for (const e of h.linked) {
     if (e.spi === undefined) bt.setReg(e.regno, e.frame);
@@ -136,7 +137,14 @@ function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
 }
 
 /** kernel `backtrack_insn`: what must be precise before instruction `idx` for `bt` to hold after it. */
-function backtrackInsn(insns: readonly Insn[], idx: number, subseqIdx: number, h: HistEntry | undefined, bt: Backtrack, isStart: readonly boolean[]): void {
+function backtrackInsn(
+  insns: readonly Insn[],
+  idx: number,
+  subseqIdx: number,
+  h: HistEntry | undefined,
+  bt: Backtrack,
+  isStart: readonly boolean[],
+): void {
   if (!isStart[idx]) return; // the second slot of an lddw
   const x = insns[idx]!;
   const cls = opClass(x.opcode);
@@ -184,7 +192,11 @@ function backtrackInsn(insns: readonly Insn[], idx: number, subseqIdx: number, h
     } else if (x.opcode === OP_EXIT) {
       // Walking back into a callee from its return: r0 carries the result.
       if ((bt.regs[bt.frame]! & ARGS) !== 0) throw NOT_SUPPORTED;
-      const r0 = subseqIdx - 1 >= 0 && insns[subseqIdx - 1]!.opcode === OP_CALL && insns[subseqIdx - 1]!.src === BPF_PSEUDO_CALL && bt.isReg(0);
+      const r0 =
+        subseqIdx - 1 >= 0 &&
+        insns[subseqIdx - 1]!.opcode === OP_CALL &&
+        insns[subseqIdx - 1]!.src === BPF_PSEUDO_CALL &&
+        bt.isReg(0);
       bt.clearReg(0);
       if (bt.frame + 1 >= MAX_CALL_DEPTH) throw NOT_SUPPORTED;
       bt.frame++;
@@ -228,7 +240,8 @@ function markAllPrecise(start: Segment): void {
       }
       for (let spi = 0; spi < f.stack.length; spi++) {
         const slot = f.stack[spi];
-        if (slot?.spill?.type === "scalar" && slot.spill.precise !== true) f.stack[spi] = { ...slot, spill: { ...slot.spill, precise: true } };
+        if (slot?.spill?.type === "scalar" && slot.spill.precise !== true)
+          f.stack[spi] = { ...slot, spill: { ...slot.spill, precise: true } };
       }
     }
   }
@@ -239,7 +252,13 @@ function markAllPrecise(start: Segment): void {
  * current segment (not walking through `last` itself) and mark what it needs precise in the
  * checkpoints on the way. Returns true when some mark changed.
  */
-export function markChainPrecision(insns: readonly Insn[], isStart: readonly boolean[], start: Segment, last: number, bt: Backtrack): boolean {
+export function markChainPrecision(
+  insns: readonly Insn[],
+  isStart: readonly boolean[],
+  start: Segment,
+  last: number,
+  bt: Backtrack,
+): boolean {
   let changed = false;
   if (bt.empty()) return false;
   let seg: Segment = start;
@@ -250,7 +269,7 @@ export function markChainPrecision(insns: readonly Insn[], isStart: readonly boo
   try {
     for (;;) {
       const cursor = { n: seg.history.length };
-      for (let i = lastIdx; ; ) {
+      for (let i = lastIdx; ;) {
         if (skipFirst) skipFirst = false;
         else {
           const h = cursor.n > 0 && seg.history[cursor.n - 1]!.idx === i ? seg.history[cursor.n - 1] : undefined;
@@ -279,7 +298,14 @@ export function markChainPrecision(insns: readonly Insn[], isStart: readonly boo
           if (!bt.isSlot(fr, spi)) continue;
           const slot = f.stack[spi];
           const sp = slot?.spill;
-          if (slot === undefined || sp === undefined || sp.type !== "scalar" || slot.kinds[7] !== "r" || sp.precise === true) bt.clearSlot(fr, spi);
+          if (
+            slot === undefined ||
+            sp === undefined ||
+            sp.type !== "scalar" ||
+            slot.kinds[7] !== "r" ||
+            sp.precise === true
+          )
+            bt.clearSlot(fr, spi);
           else {
             f.stack[spi] = { ...slot, spill: { ...sp, precise: true } };
             changed = true;

@@ -45,8 +45,6 @@ const SWAP: Readonly<Record<CmpOp, CmpOp>> = {
   nset: "nset",
 };
 
-export const negate = (op: CmpOp): CmpOp => NEGATE[op];
-
 /** One operand as a comparison of the given width sees it. */
 class View {
   uminH = 0;
@@ -159,9 +157,37 @@ function narrowJset(o: "set" | "nset", a: Scalar, b: Scalar, x: View, y: View, w
 function rawView(s: Scalar, v: View, w32: boolean): Scalar {
   if (w32) {
     const t = tnumWithSubreg(s.t, tnum(0, v.tvl, 0, v.tml));
-    return new Scalar(t, s.sminH, s.sminL, s.smaxH, s.smaxL, s.uminH, s.uminL, s.umaxH, s.umaxL, v.sminL, v.smaxL, v.uminL, v.umaxL);
+    return new Scalar(
+      t,
+      s.sminH,
+      s.sminL,
+      s.smaxH,
+      s.smaxL,
+      s.uminH,
+      s.uminL,
+      s.umaxH,
+      s.umaxL,
+      v.sminL,
+      v.smaxL,
+      v.uminL,
+      v.umaxL,
+    );
   }
-  return new Scalar(tnum(v.tvh, v.tvl, v.tmh, v.tml), v.sminH, v.sminL, v.smaxH, v.smaxL, v.uminH, v.uminL, v.umaxH, v.umaxL, s.s32min, s.s32max, s.u32min, s.u32max);
+  return new Scalar(
+    tnum(v.tvh, v.tvl, v.tmh, v.tml),
+    v.sminH,
+    v.sminL,
+    v.smaxH,
+    v.smaxL,
+    v.uminH,
+    v.uminL,
+    v.umaxH,
+    v.umaxL,
+    s.s32min,
+    s.s32max,
+    s.u32min,
+    s.u32max,
+  );
 }
 
 function settle(s: Scalar, v: View, w32: boolean): Scalar {
@@ -199,10 +225,23 @@ export function branchTaken(op: CmpOp, a: Scalar, b: Scalar, w32: boolean): 1 | 
     case "ne": {
       let r: 1 | 0 | -1 = -1;
       if (xc && yc) r = x.tvh === y.tvh && x.tvl === y.tvl ? 1 : 0;
-      else if (ult(y.umaxH, y.umaxL, x.uminH, x.uminL) || ult(x.umaxH, x.umaxL, y.uminH, y.uminL) || slt(y.smaxH, y.smaxL, x.sminH, x.sminL) || slt(x.smaxH, x.smaxL, y.sminH, y.sminL)) r = 0;
+      else if (
+        ult(y.umaxH, y.umaxL, x.uminH, x.uminL) ||
+        ult(x.umaxH, x.umaxL, y.uminH, y.uminL) ||
+        slt(y.smaxH, y.smaxL, x.sminH, x.sminL) ||
+        slt(x.smaxH, x.smaxL, y.sminH, y.sminL)
+      )
+        r = 0;
       else if (((x.tvh ^ y.tvh) & ~(x.tmh | y.tmh)) !== 0 || ((x.tvl ^ y.tvl) & ~(x.tml | y.tml)) !== 0) r = 0;
       // A 64-bit comparison also looks at the 32-bit ranges (kernel is_scalar_branch_taken).
-      else if (!w32 && (a.u32min >>> 0 > b.u32max >>> 0 || a.u32max >>> 0 < b.u32min >>> 0 || a.s32min > b.s32max || a.s32max < b.s32min)) r = 0;
+      else if (
+        !w32 &&
+        (a.u32min >>> 0 > b.u32max >>> 0 ||
+          a.u32max >>> 0 < b.u32min >>> 0 ||
+          a.s32min > b.s32max ||
+          a.s32max < b.s32min)
+      )
+        r = 0;
       if (r === -1 || op === "eq") return r;
       return r === 1 ? 0 : 1;
     }

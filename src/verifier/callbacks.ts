@@ -46,7 +46,11 @@ export const CALLBACKS: ReadonlyMap<number, CallbackSpec> = new Map<number, Call
  * Returns undefined for helpers without a callback. Register kinds Baton lacks (map_key,
  * CONST_PTR_TO_MAP as opposed to a map pointer) are given as the closest kind with a note.
  */
-export function callbackEntryRegs(helperId: number, caller: readonly Reg[], map: MapSpec | undefined): Reg[] | undefined {
+export function callbackEntryRegs(
+  helperId: number,
+  caller: readonly Reg[],
+  map: MapSpec | undefined,
+): Reg[] | undefined {
   const ctx = caller[3] ?? NOT_INIT;
   if (helperId === HELPER.loop) return [NOT_INIT, UNKNOWN_SCALAR, ctx, NOT_INIT, NOT_INIT, NOT_INIT];
   if (helperId === HELPER.for_each_map_elem && map !== undefined) {
@@ -63,6 +67,7 @@ export function callbackEntryRegs(helperId: number, caller: readonly Reg[], map:
 export function callbackReturnOk(spec: CallbackSpec, r0: Reg): string | undefined {
   if (r0.type !== "scalar") return "R0 is not a scalar value";
   const s = r0.s;
-  if (smin64(s) < spec.ret[0] || smax64(s) > spec.ret[1]) return `At callback return the register R0 has smin=${smin64(s)} smax=${smax64(s)} should have been in [${spec.ret[0]}, ${spec.ret[1]}]`;
+  if (smin64(s) < spec.ret[0] || smax64(s) > spec.ret[1])
+    return `At callback return the register R0 has smin=${smin64(s)} smax=${smax64(s)} should have been in [${spec.ret[0]}, ${spec.ret[1]}]`;
   return undefined;
 }

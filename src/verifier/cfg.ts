@@ -94,9 +94,11 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
       // errors win over "unreachable insn" (resolve_pseudo_ldimm64). The map-dependent part
       // is step.ts resolveLddw.
       const y = insns[i + 1]!;
-      if (y.opcode !== 0 || y.dst !== 0 || y.src !== 0 || y.off !== 0) fail(i, "invalid bpf_ld_imm64 insn", "verify.lddw-form");
+      if (y.opcode !== 0 || y.dst !== 0 || y.src !== 0 || y.off !== 0)
+        fail(i, "invalid bpf_ld_imm64 insn", "verify.lddw-form");
       const mapFd = x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_IDX;
-      if (x.src > BPF_PSEUDO_MAP_IDX_VALUE || (mapFd && x.imm2 !== 0)) fail(i, "unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
+      if (x.src > BPF_PSEUDO_MAP_IDX_VALUE || (mapFd && x.imm2 !== 0))
+        fail(i, "unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
     }
   }
   const prune: boolean[] = new Array(n).fill(false);
@@ -122,7 +124,8 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
     }
   }
   const last = insns[n - 1]!;
-  if (!isStart[n - 1] || (last.opcode !== OP_EXIT && last.opcode !== OP_JA && last.opcode !== OP_JA32)) fail(n - 1, "last insn is not an exit or jmp", "verify.fallthrough");
+  if (!isStart[n - 1] || (last.opcode !== OP_EXIT && last.opcode !== OP_JA && last.opcode !== OP_JA32))
+    fail(n - 1, "last insn is not an exit or jmp", "verify.fallthrough");
 
   // Depth-first walk from every function entry: reachability and back-edges.
   const color = new Uint8Array(n); // 0 new, 1 on stack, 2 done

@@ -60,14 +60,24 @@ export class Env {
   /** Read a register's value, rejecting uninitialized ones (kernel `check_reg_arg` SRC_OP). */
   readReg(r: number): Reg {
     const v = this.frame.regs[r]!;
-    if (v.type === "not_init") this.reject(`R${r} !read_ok`, "verify.uninit-reg", `R${r} is read before any instruction wrote it; initialize it first`);
+    if (v.type === "not_init")
+      this.reject(
+        `R${r} !read_ok`,
+        "verify.uninit-reg",
+        `R${r} is read before any instruction wrote it; initialize it first`,
+      );
     if (this.logging) this.scratchedRegs.add(r);
     return v;
   }
 
   /** Write a register (r10 is read-only). */
   setReg(r: number, v: Reg): void {
-    if (r === 10) this.reject("frame pointer is read only", "verify.fp-write", "r10 is the frame pointer; copy it to another register before doing arithmetic");
+    if (r === 10)
+      this.reject(
+        "frame pointer is read only",
+        "verify.fp-write",
+        "r10 is the frame pointer; copy it to another register before doing arithmetic",
+      );
     this.frame.regs[r] = v;
     if (this.logging) this.scratchedRegs.add(r);
   }

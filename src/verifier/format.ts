@@ -4,7 +4,17 @@
  * `fp-8=0000????`, `map_value(map=m,ks=4,vs=8,off=4)`. Follows the shape of the kernel's
  * `print_verifier_state` (6.x); kernel addresses and BTF names are not reproduced.
  */
-import { isConstZero, smax64, smaxUnbounded, smin64, sminNum, sminUnbounded, umax64, umin64, type Scalar } from "./scalar.js";
+import {
+  isConstZero,
+  smax64,
+  smaxUnbounded,
+  smin64,
+  sminNum,
+  sminUnbounded,
+  umax64,
+  umin64,
+  type Scalar,
+} from "./scalar.js";
 import { isConst, isUnknown, tnumStr } from "./tnum.js";
 import type { Frame, Reg, VState } from "./state.js";
 
@@ -61,7 +71,11 @@ function mapDesc(r: Reg): string[] {
 export function formatReg(r: Reg): string {
   if (r.type === "scalar") {
     const base = formatScalar(r.s);
-    if (r.id !== 0 && !isConst(r.s.t)) return base.replace("scalar(", `scalar(id=${r.id}${r.delta !== undefined ? (r.delta >= 0 ? `+${r.delta}` : `${r.delta}`) : ""}${scalarFields(r.s).length > 0 ? "," : ""}`);
+    if (r.id !== 0 && !isConst(r.s.t))
+      return base.replace(
+        "scalar(",
+        `scalar(id=${r.id}${r.delta !== undefined ? (r.delta >= 0 ? `+${r.delta}` : `${r.delta}`) : ""}${scalarFields(r.s).length > 0 ? "," : ""}`,
+      );
     return base;
   }
   if (r.type === "stack") {
@@ -69,7 +83,8 @@ export function formatReg(r: Reg): string {
     return `fp${r.off}(${scalarFields(r.s).join(",")})`;
   }
   const parts: string[] = [];
-  if (r.id !== 0 && (r.type === "map_value_or_null" || r.type === "sock_common_or_null" || r.type === "pkt")) parts.push(`id=${r.id}`);
+  if (r.id !== 0 && (r.type === "map_value_or_null" || r.type === "sock_common_or_null" || r.type === "pkt"))
+    parts.push(`id=${r.id}`);
   parts.push(...mapDesc(r));
   if (r.off !== 0) parts.push(`off=${r.off}`);
   if (r.type === "pkt") parts.push(`r=${r.range ?? 0}`);
@@ -81,7 +96,8 @@ function slotText(f: Frame, spi: number): string | undefined {
   const slot = f.stack[spi];
   if (slot === undefined || slot.kinds === "????????") return undefined;
   // A narrow spill prints the bytes above it first, as the kernel does.
-  if (slot.spill !== undefined) return (slot.kinds === "rrrrrrrr" ? "" : slot.kinds.slice(0, 4)) + formatReg(slot.spill);
+  if (slot.spill !== undefined)
+    return (slot.kinds === "rrrrrrrr" ? "" : slot.kinds.slice(0, 4)) + formatReg(slot.spill);
   return slot.kinds.replace(/r/g, "m");
 }
 

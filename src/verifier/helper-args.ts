@@ -31,11 +31,28 @@ const BPF_F_WRONLY_PROG = 0x100;
  * A helper's memory argument: the map's program-side access flags first
  * (check_helper_mem_access -> check_map_access_type), then the bounds and stack rules.
  */
-export function helperMem(env: Env, regno: number, r: Reg, size: number, access: "read" | "write", zeroOk: boolean): void {
+export function helperMem(
+  env: Env,
+  regno: number,
+  r: Reg,
+  size: number,
+  access: "read" | "write",
+  zeroOk: boolean,
+): void {
   if (r.type === "map_value" && r.map !== undefined) {
     const flags = r.map.flags ?? 0;
-    if (access === "write" && (flags & BPF_F_RDONLY_PROG) !== 0) env.reject(`write into map forbidden, value_size=${r.map.valueSize} off=${r.off} size=${size}`, "verify.map-rdonly", "the map is BPF_F_RDONLY_PROG: programs may only read it");
-    if (access === "read" && (flags & BPF_F_WRONLY_PROG) !== 0) env.reject(`read from map forbidden, value_size=${r.map.valueSize} off=${r.off} size=${size}`, "verify.map-wronly", "the map is BPF_F_WRONLY_PROG: programs may only write it");
+    if (access === "write" && (flags & BPF_F_RDONLY_PROG) !== 0)
+      env.reject(
+        `write into map forbidden, value_size=${r.map.valueSize} off=${r.off} size=${size}`,
+        "verify.map-rdonly",
+        "the map is BPF_F_RDONLY_PROG: programs may only read it",
+      );
+    if (access === "read" && (flags & BPF_F_WRONLY_PROG) !== 0)
+      env.reject(
+        `read from map forbidden, value_size=${r.map.valueSize} off=${r.off} size=${size}`,
+        "verify.map-wronly",
+        "the map is BPF_F_WRONLY_PROG: programs may only write it",
+      );
   }
   checkHelperMem(env, regno, r, size, access, zeroOk);
 }
@@ -46,7 +63,11 @@ export function isNullScalar(r: Reg): boolean {
 }
 
 function mismatch(env: Env, regno: number, r: Reg, expected: string): never {
-  return env.reject(`R${regno} type=${typeName(r)} expected=${expected}`, "verify.helper-arg", `argument ${regno} must be ${expected.split(",")[0]}`);
+  return env.reject(
+    `R${regno} type=${typeName(r)} expected=${expected}`,
+    "verify.helper-arg",
+    `argument ${regno} must be ${expected.split(",")[0]}`,
+  );
 }
 
 /** tnum_strn: a constant prints as a decimal, anything else as (value; mask). */
@@ -65,7 +86,11 @@ export function checkLongOut(env: Env, regno: number, r: Reg): void {
   const at = tnumAdd(r.s.t, tnumConst(r.off >> 31, r.off));
   if (((at.vl | at.ml) & 7) !== 0) {
     const desc = r.type === "stack" ? "stack " : "value ";
-    env.reject(`misaligned ${desc}access off ${tnumText(r.s.t)}+${r.off}+0 size 8`, "verify.misaligned", "the result pointer of strtol/strtoul must be 8-byte aligned");
+    env.reject(
+      `misaligned ${desc}access off ${tnumText(r.s.t)}+${r.off}+0 size 8`,
+      "verify.misaligned",
+      "the result pointer of strtol/strtoul must be 8-byte aligned",
+    );
   }
 }
 
@@ -76,11 +101,22 @@ export function checkLongOut(env: Env, regno: number, r: Reg): void {
  */
 export function checkConstStr(env: Env, regno: number, r: Reg): void {
   if (r.type !== "map_value") mismatch(env, regno, r, "map_value");
-  env.reject(`R${regno} does not point to a readonly map'`, "verify.const-str", "a constant string must live in a frozen BPF_F_RDONLY_PROG map (a .rodata section), which Baton's maps are not");
+  env.reject(
+    `R${regno} does not point to a readonly map'`,
+    "verify.const-str",
+    "a constant string must live in a frozen BPF_F_RDONLY_PROG map (a .rodata section), which Baton's maps are not",
+  );
 }
 
 /** The kinds only BTF, dynptrs, ring buffers or callbacks can satisfy. */
-export function checkUnmodelledArg(env: Env, regno: number, r: Reg, kind: ArgType, proto: HelperProto, map: MapSpec | undefined): void {
+export function checkUnmodelledArg(
+  env: Env,
+  regno: number,
+  r: Reg,
+  kind: ArgType,
+  proto: HelperProto,
+  map: MapSpec | undefined,
+): void {
   const full = `bpf_${proto.name}#${proto.id}`;
   switch (kind) {
     case "btf_id":
@@ -95,15 +131,27 @@ export function checkUnmodelledArg(env: Env, regno: number, r: Reg, kind: ArgTyp
       break;
     case "spin_lock":
       if (r.type !== "map_value") mismatch(env, regno, r, "map_value, ptr_");
-      env.reject(`map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_spin_lock`, "verify.no-btf", "Baton's maps carry no BTF, so they cannot hold a bpf_spin_lock");
+      env.reject(
+        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_spin_lock`,
+        "verify.no-btf",
+        "Baton's maps carry no BTF, so they cannot hold a bpf_spin_lock",
+      );
       break;
     case "timer":
       if (r.type !== "map_value") mismatch(env, regno, r, "map_value");
-      env.reject(`map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_timer`, "verify.no-btf", "Baton's maps carry no BTF, so they cannot hold a bpf_timer");
+      env.reject(
+        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_timer`,
+        "verify.no-btf",
+        "Baton's maps carry no BTF, so they cannot hold a bpf_timer",
+      );
       break;
     case "kptr_dest":
       if (r.type !== "map_value") mismatch(env, regno, r, "map_value, ptr_");
-      env.reject(`map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_kptr_xchg`, "verify.no-btf", "Baton's maps carry no BTF, so they hold no kptr fields");
+      env.reject(
+        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_kptr_xchg`,
+        "verify.no-btf",
+        "Baton's maps carry no BTF, so they hold no kptr fields",
+      );
       break;
     case "ringbuf_mem_release":
       mismatch(env, regno, r, "ringbuf_mem");
@@ -112,11 +160,19 @@ export function checkUnmodelledArg(env: Env, regno: number, r: Reg, kind: ArgTyp
       if (r.type !== "stack") mismatch(env, regno, r, "fp, dynptr_ptr");
       // No dynptr can exist in Baton (dynptr_from_mem is refused below); process_dynptr_func
       // numbers the argument from 0.
-      env.reject(`Expected an initialized dynptr as arg #${regno - 1}`, "verify.dynptr", "Baton's verifier does not model dynptrs");
+      env.reject(
+        `Expected an initialized dynptr as arg #${regno - 1}`,
+        "verify.dynptr",
+        "Baton's verifier does not model dynptrs",
+      );
       break;
     case "dynptr_release":
       if (r.type !== "stack") mismatch(env, regno, r, "fp, dynptr_ptr");
-      env.reject(`arg ${regno} is an unacquired reference`, "verify.dynptr", "only a dynptr from bpf_ringbuf_reserve_dynptr can be submitted or discarded");
+      env.reject(
+        `arg ${regno} is an unacquired reference`,
+        "verify.dynptr",
+        "only a dynptr from bpf_ringbuf_reserve_dynptr can be submitted or discarded",
+      );
       break;
     case "dynptr_uninit":
       // A stack slot the helper makes a dynptr of: refused in checkAfterArgs.
@@ -139,7 +195,8 @@ export function checkUnmodelledArg(env: Env, regno: number, r: Reg, kind: ArgTyp
       helperMem(env, regno, r, map.valueSize, kind === "map_value_uninit" ? "write" : "read", false);
       break;
     case "const_alloc_size_or_zero":
-      if (r.type !== "scalar" || !isConstScalar(r.s)) env.reject(`R${regno} is not a known constant'`, "verify.helper-arg");
+      if (r.type !== "scalar" || !isConstScalar(r.s))
+        env.reject(`R${regno} is not a known constant'`, "verify.helper-arg");
       break;
     default:
       env.reject(`internal error: argument kind ${kind} of ${full} has no check`, "verify.internal");
@@ -154,14 +211,29 @@ export function checkUnmodelledArg(env: Env, regno: number, r: Reg, kind: ArgTyp
 export function checkAfterArgs(env: Env, proto: HelperProto): void {
   if (!proto.args.includes("dynptr_uninit")) return;
   const data = env.reg(1);
-  if (proto.name === "dynptr_from_mem" && data.type !== "map_value") env.reject(`Unsupported reg type ${typeName(data)} for bpf_dynptr_from_mem data`, "verify.dynptr", "bpf_dynptr_from_mem takes its data from a map value");
-  env.reject(`bpf_${proto.name}#${proto.id}: dynptrs are not modelled by Baton's verifier (the kernel accepts this call)`, "verify.unmodelled", "see test/verifier/KNOWN_DIFFERENCES.md");
+  if (proto.name === "dynptr_from_mem" && data.type !== "map_value")
+    env.reject(
+      `Unsupported reg type ${typeName(data)} for bpf_dynptr_from_mem data`,
+      "verify.dynptr",
+      "bpf_dynptr_from_mem takes its data from a map value",
+    );
+  env.reject(
+    `bpf_${proto.name}#${proto.id}: dynptrs are not modelled by Baton's verifier (the kernel accepts this call)`,
+    "verify.unmodelled",
+    "see test/verifier/KNOWN_DIFFERENCES.md",
+  );
 }
 
 /** Returns Baton's verifier has no register type for (BTF pointers, ring buffer memory). */
 export function rejectUnmodelledReturn(env: Env, proto: HelperProto): never {
-  const what = proto.ret.startsWith("btf_id") ? `a BTF pointer to ${proto.btfStruct ?? "a kernel object"}` : "a pointer to kernel memory";
-  return env.reject(`bpf_${proto.name}#${proto.id} returns ${what}, which Baton's verifier does not model (the kernel accepts this call)`, "verify.unmodelled", "see test/verifier/KNOWN_DIFFERENCES.md");
+  const what = proto.ret.startsWith("btf_id")
+    ? `a BTF pointer to ${proto.btfStruct ?? "a kernel object"}`
+    : "a pointer to kernel memory";
+  return env.reject(
+    `bpf_${proto.name}#${proto.id} returns ${what}, which Baton's verifier does not model (the kernel accepts this call)`,
+    "verify.unmodelled",
+    "see test/verifier/KNOWN_DIFFERENCES.md",
+  );
 }
 
 /**
@@ -187,7 +259,9 @@ export function refinedReturn(id: number, msizeMax: number): Reg {
   }
   if (SIZE_BOUNDED.has(id)) {
     // msizeMax is a memory size (< 2^29): one half each.
-    return scalarReg(sync(scalarOf(TNUM_UNKNOWN, [-1, -MAX_ERRNO], [0, msizeMax], [0, 0], [-1, -1], [-MAX_ERRNO, msizeMax], [0, -1])));
+    return scalarReg(
+      sync(scalarOf(TNUM_UNKNOWN, [-1, -MAX_ERRNO], [0, msizeMax], [0, 0], [-1, -1], [-MAX_ERRNO, msizeMax], [0, -1])),
+    );
   }
   return UNKNOWN_SCALAR;
 }

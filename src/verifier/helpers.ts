@@ -12,14 +12,31 @@
  * (key bytes known to be zero, or a constant scalar spilled with the key's size,
  * kernel `get_constant_map_key`) returns a non-NULL map value.
  */
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, HELPER, type ArgType, type HelperProto } from "../vm/program-type.js";
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_PROG_ARRAY,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  HELPER,
+  type ArgType,
+  type HelperProto,
+} from "../vm/program-type.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import type { Insn } from "../vm/isa.js";
 import type { Env } from "./env.js";
 import { FUNC_MAX_ID, kernelHelperName } from "./helper-names.js";
-import { checkAfterArgs, checkConstStr, checkLongOut, checkUnmodelledArg, helperMem, isNullScalar, MEM_TYPES, refinedReturn, rejectUnmodelledReturn } from "./helper-args.js";
+import {
+  checkAfterArgs,
+  checkConstStr,
+  checkLongOut,
+  checkUnmodelledArg,
+  helperMem,
+  isNullScalar,
+  MEM_TYPES,
+  refinedReturn,
+  rejectUnmodelledReturn,
+} from "./helper-args.js";
 import { isConstScalar, smin64, sminNum, umax64, umaxNum, umin64 } from "./scalar.js";
-import { isPointer, mkReg, NOT_INIT, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import { isPointer, mkReg, NOT_INIT, ZERO, type Reg } from "./state.js";
 
 const SOCK_TYPES = "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_";
 
@@ -62,10 +79,22 @@ export function checkHelperCall(env: Env, x: Insn): void {
   const name = kernelHelperName(id);
   if (proto === undefined) {
     if (id < 0 || id >= FUNC_MAX_ID) env.reject(`invalid func unknown#${id}`, "verify.helper-id");
-    env.reject(`program of this type cannot use helper ${name}#${id}`, "verify.helper-denied", `${env.type.name} programs may call: ${[...env.type.helpers.values()].filter((h) => offered(env, h.id) !== undefined).map((h) => `bpf_${h.name}#${h.id}`).join(", ")}`);
+    env.reject(
+      `program of this type cannot use helper ${name}#${id}`,
+      "verify.helper-denied",
+      `${env.type.name} programs may call: ${[...env.type.helpers.values()]
+        .filter((h) => offered(env, h.id) !== undefined)
+        .map((h) => `bpf_${h.name}#${h.id}`)
+        .join(", ")}`,
+    );
   }
   // check_helper_call: might_sleep is refused before any argument is looked at.
-  if (proto.mightSleep === true) env.reject("helper call might sleep in a non-sleepable prog", "verify.helper-sleep", `bpf_${proto.name} may sleep; ${env.type.name} programs cannot`);
+  if (proto.mightSleep === true)
+    env.reject(
+      "helper call might sleep in a non-sleepable prog",
+      "verify.helper-sleep",
+      `bpf_${proto.name} may sleep; ${env.type.name} programs cannot`,
+    );
   const full = `bpf_${proto.name}#${id}`;
   let map: MapSpec | undefined;
   /** The last size argument's maximum (the kernel's meta->msize_max_value). */
@@ -76,13 +105,24 @@ export function checkHelperCall(env: Env, x: Insn): void {
     const kind: ArgType = args[i]!;
     if (kind === "const_size" || kind === "const_size_or_zero") continue; // checked with the buffer before it
     const r = env.readReg(regno);
-    const expect = (expected: string): never => env.reject(`R${regno} type=${typeName(r)} expected=${expected}`, "verify.helper-arg", `argument ${regno} of ${full} must be ${expected.split(",")[0]}`);
+    const expect = (expected: string): never =>
+      env.reject(
+        `R${regno} type=${typeName(r)} expected=${expected}`,
+        "verify.helper-arg",
+        `argument ${regno} of ${full} must be ${expected.split(",")[0]}`,
+      );
     // check_func_arg: a packet pointer is refused unless the helper's proto has pkt_access.
-    if (kind !== "anything" && r.type === "pkt" && !PKT_ACCESS.has(id)) env.reject("helper access to the packet is not allowed", "verify.helper-pkt", `bpf_${proto.name} cannot read or write the packet; copy the bytes to the stack first`);
+    if (kind !== "anything" && r.type === "pkt" && !PKT_ACCESS.has(id))
+      env.reject(
+        "helper access to the packet is not allowed",
+        "verify.helper-pkt",
+        `bpf_${proto.name} cannot read or write the packet; copy the bytes to the stack first`,
+      );
     switch (kind) {
       case "ctx":
         if (r.type !== "ctx") expect("ctx");
-        if (r.off !== 0) env.reject(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`, "verify.ctx-modified");
+        if (r.off !== 0)
+          env.reject(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`, "verify.ctx-modified");
         break;
       case "const_map_ptr": {
         if (r.type !== "map_ptr") expect("map_ptr");
@@ -92,7 +132,8 @@ export function checkHelperCall(env: Env, x: Insn): void {
       case "map_key":
       case "map_value": {
         if (r.type !== "stack" && r.type !== "map_value" && r.type !== "pkt") expect(MEM_TYPES);
-        if (map === undefined) env.reject(`invalid map_ptr to access map->${kind === "map_key" ? "key" : "value"}`, "verify.helper-arg");
+        if (map === undefined)
+          env.reject(`invalid map_ptr to access map->${kind === "map_key" ? "key" : "value"}`, "verify.helper-arg");
         helperMem(env, regno, r, kind === "map_key" ? map.keySize : map.valueSize, "read", false);
         break;
       }
@@ -105,7 +146,8 @@ export function checkHelperCall(env: Env, x: Insn): void {
         const maybeNull = kind === "mem_or_null" || kind === "mem_write_or_null";
         if (maybeNull && isNullScalar(r)) {
           sizeArg(env, regno + 1, args[i + 1] === "const_size_or_zero", (size) => {
-            if (size !== 0) env.reject(`R${regno} type=scalar expected=fp`, "verify.helper-arg", `a NULL buffer needs a size of 0`);
+            if (size !== 0)
+              env.reject(`R${regno} type=scalar expected=fp`, "verify.helper-arg", `a NULL buffer needs a size of 0`);
           });
           break;
         }
@@ -131,10 +173,12 @@ export function checkHelperCall(env: Env, x: Insn): void {
       case "sock_common":
         // The sk_reuseport variant of get_socket_cookie takes a socket pointer that may be NULL.
         if (r.type !== "sock" && r.type !== "sock_common" && r.type !== "sock_common_or_null") expect(SOCK_TYPES);
-        if (r.off !== 0) env.reject(`dereference of modified ${r.type} ptr R${regno} off=${r.off} disallowed`, "verify.sock-modified");
+        if (r.off !== 0)
+          env.reject(`dereference of modified ${r.type} ptr R${regno} off=${r.off} disallowed`, "verify.sock-modified");
         break;
       case "anything":
-        if (isPointer(r) && env.unprivileged) env.reject(`R${regno} leaks addr into helper function`, "verify.ptr-leak");
+        if (isPointer(r) && env.unprivileged)
+          env.reject(`R${regno} leaks addr into helper function`, "verify.ptr-leak");
         break;
       default:
         checkUnmodelledArg(env, regno, r, kind, proto, map);
@@ -142,7 +186,8 @@ export function checkHelperCall(env: Env, x: Insn): void {
   }
   if (map !== undefined) checkMapCompat(env, proto, map);
   checkAfterArgs(env, proto);
-  if (proto.ret !== "integer" && proto.ret !== "void" && proto.ret !== "map_value_or_null") rejectUnmodelledReturn(env, proto);
+  if (proto.ret !== "integer" && proto.ret !== "void" && proto.ret !== "map_value_or_null")
+    rejectUnmodelledReturn(env, proto);
   let nonNull = false;
   if (id === HELPER.map_lookup_elem && map !== undefined && map.type === BPF_MAP_TYPE_ARRAY && map.maxEntries > 0) {
     // R2 still holds the key pointer: the argument checks above do not change registers.
@@ -171,11 +216,20 @@ export function checkHelperCall(env: Env, x: Insn): void {
  */
 function checkMapCompat(env: Env, proto: HelperProto, map: MapSpec): void {
   const full = `bpf_${proto.name}#${proto.id}`;
-  if (proto.id === HELPER.tail_call && map.type !== BPF_MAP_TYPE_PROG_ARRAY) env.reject("expected prog array map for tail call", "verify.map-type", "bpf_tail_call needs a BPF_MAP_TYPE_PROG_ARRAY map, which Baton does not support");
+  if (proto.id === HELPER.tail_call && map.type !== BPF_MAP_TYPE_PROG_ARRAY)
+    env.reject(
+      "expected prog array map for tail call",
+      "verify.map-type",
+      "bpf_tail_call needs a BPF_MAP_TYPE_PROG_ARRAY map, which Baton does not support",
+    );
   const allowed = proto.mapTypes;
   const sockarrayMisuse = map.type === BPF_MAP_TYPE_REUSEPORT_SOCKARRAY && proto.id !== HELPER.sk_select_reuseport;
   if ((allowed !== undefined && !allowed.includes(map.type)) || sockarrayMisuse) {
-    env.reject(`cannot pass map_type ${map.type} into func ${full}`, "verify.map-type", allowed !== undefined ? `${full} accepts map types ${allowed.join(", ")}` : undefined);
+    env.reject(
+      `cannot pass map_type ${map.type} into func ${full}`,
+      "verify.map-type",
+      allowed !== undefined ? `${full} accepts map types ${allowed.join(", ")}` : undefined,
+    );
   }
 }
 
@@ -202,9 +256,16 @@ function sizeArg(env: Env, sregno: number, zeroOk: boolean, check: (size: number
   const sz = env.readReg(sregno);
   if (sz.type !== "scalar") env.reject(`R${sregno} type=${typeName(sz)} expected=scalar`, "verify.helper-arg");
   const s = sz.s;
-  if (s.sminH < 0) env.reject(`R${sregno} min value is negative, either use unsigned or 'var &= const'`, "verify.size-neg");
-  if (s.uminH === 0 && s.uminL === 0 && !zeroOk) env.reject(`R${sregno} invalid zero-sized read: u64=[${umin64(s)},${umax64(s)}]`, "verify.size-zero", "the size argument must be at least 1");
-  if (umaxNum(s) >= 2 ** 29) env.reject(`R${sregno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, "verify.size-unbounded");
+  if (s.sminH < 0)
+    env.reject(`R${sregno} min value is negative, either use unsigned or 'var &= const'`, "verify.size-neg");
+  if (s.uminH === 0 && s.uminL === 0 && !zeroOk)
+    env.reject(
+      `R${sregno} invalid zero-sized read: u64=[${umin64(s)},${umax64(s)}]`,
+      "verify.size-zero",
+      "the size argument must be at least 1",
+    );
+  if (umaxNum(s) >= 2 ** 29)
+    env.reject(`R${sregno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, "verify.size-unbounded");
   check(umaxNum(s), isConstScalar(s));
   // The access was checked for this size range only (kernel check_mem_size_reg).
   env.markPrecise(sregno);

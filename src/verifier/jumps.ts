@@ -5,7 +5,24 @@
  * non-NULL type on one side and the scalar 0 on the other), non-NULL pointers compared
  * with 0 (decided), and `data + N` against `data_end` (packet range).
  */
-import { BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, isJmp32, opCode, opSource, type Insn } from "../vm/isa.js";
+import {
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLE,
+  BPF_JLT,
+  BPF_JNE,
+  BPF_JSET,
+  BPF_JSGE,
+  BPF_JSGT,
+  BPF_JSLE,
+  BPF_JSLT,
+  BPF_K,
+  isJmp32,
+  opCode,
+  opSource,
+  type Insn,
+} from "../vm/isa.js";
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
 import { alu64, isConstZero, scalarConst, type Scalar } from "./scalar.js";
@@ -150,7 +167,9 @@ export function checkCondJump(env: Env, x: Insn): JumpOutcome {
     const pkt = pktIsDst ? dst : src;
     if (isConstZero(pkt.s) && pkt.off > 0 && pkt.off <= MAX_PACKET_OFF) {
       // Normalise to "pkt OP end".
-      const o: CmpOp = pktIsDst ? op : ({ gt: "lt", lt: "gt", ge: "le", le: "ge" } as Record<string, CmpOp>)[op] ?? op;
+      const o: CmpOp = pktIsDst
+        ? op
+        : (({ gt: "lt", lt: "gt", ge: "le", le: "ge" } as Record<string, CmpOp>)[op] ?? op);
       const takenSt = cloneState(cur);
       // pkt > end / pkt >= end: safe on the fall-through; pkt < end / pkt <= end: on the jump.
       // data + N < data_end proves one byte more than data + N <= data_end.

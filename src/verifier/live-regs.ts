@@ -5,7 +5,30 @@
  * Per function: a call's successor is the next instruction, a helper call reads the
  * arguments of its prototype and a local call r1-r5, both write r0-r5; `exit` reads r0.
  */
-import { BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CMPXCHG, BPF_END, BPF_FETCH, BPF_K, BPF_LD, BPF_LDX, BPF_MOV, BPF_NEG, BPF_ST, BPF_STX, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opCode, opMode, opSource, type Insn } from "../vm/isa.js";
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_CMPXCHG,
+  BPF_END,
+  BPF_FETCH,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MOV,
+  BPF_NEG,
+  BPF_ST,
+  BPF_STX,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_JA32,
+  opClass,
+  opCode,
+  opMode,
+  opSource,
+  type Insn,
+} from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
 
 const b = (r: number): number => 1 << r;
@@ -18,7 +41,12 @@ function liveIn(x: Insn, type: ProgramType, out: number): number {
     case BPF_ALU:
     case BPF_ALU64: {
       const code = opCode(x.opcode);
-      const use = code === BPF_MOV ? (srcReg ? b(x.src) : 0) : b(x.dst) | (srcReg && code !== BPF_NEG && code !== BPF_END ? b(x.src) : 0);
+      const use =
+        code === BPF_MOV
+          ? srcReg
+            ? b(x.src)
+            : 0
+          : b(x.dst) | (srcReg && code !== BPF_NEG && code !== BPF_END ? b(x.src) : 0);
       return (out & ~b(x.dst)) | use;
     }
     case BPF_LD:
@@ -47,7 +75,12 @@ function liveIn(x: Insn, type: ProgramType, out: number): number {
 }
 
 /** Backward fixpoint: bitmask of live registers before each instruction (r10 always). */
-export function computeLiveRegs(insns: readonly Insn[], isStart: readonly boolean[], succs: readonly (readonly number[])[], type: ProgramType): Int32Array {
+export function computeLiveRegs(
+  insns: readonly Insn[],
+  isStart: readonly boolean[],
+  succs: readonly (readonly number[])[],
+  type: ProgramType,
+): Int32Array {
   const n = insns.length;
   const live = new Int32Array(n);
   let changed = true;

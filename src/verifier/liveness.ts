@@ -16,7 +16,18 @@
  * was pruned against a state whose own reads are recorded at the same instructions), so
  * querying such a state is sound.
  */
-import { BPF_JMP, BPF_JMP32, MAX_CALL_DEPTH, OP_CALL, OP_EXIT, OP_JA, OP_JA32, OP_LDDW, opClass, type Insn } from "../vm/isa.js";
+import {
+  BPF_JMP,
+  BPF_JMP32,
+  MAX_CALL_DEPTH,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_JA32,
+  OP_LDDW,
+  opClass,
+  type Insn,
+} from "../vm/isa.js";
 import { jumpTarget } from "./cfg.js";
 import type { VState } from "./state.js";
 
@@ -84,7 +95,15 @@ export class StackLiveness {
     const key = chain.join(",");
     let inst = this.instances.get(key);
     if (inst === undefined) {
-      inst = { chain, start, end: this.fnEnd[start]!, frames: [], mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false), updated: false, mustWriteDropped: false };
+      inst = {
+        chain,
+        start,
+        end: this.fnEnd[start]!,
+        frames: [],
+        mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false),
+        updated: false,
+        mustWriteDropped: false,
+      };
       this.instances.set(key, inst);
     }
     if (frame === 0) this.root = inst;
@@ -95,7 +114,12 @@ export class StackLiveness {
     let m = inst.frames[frame];
     if (m === undefined) {
       const n = inst.end - inst.start;
-      m = { mayRead: new Int32Array(2 * n), mustWrite: new Int32Array(2 * n), mustWriteAcc: new Int32Array(2 * n), liveBefore: new Int32Array(2 * n) };
+      m = {
+        mayRead: new Int32Array(2 * n),
+        mustWrite: new Int32Array(2 * n),
+        mustWriteAcc: new Int32Array(2 * n),
+        liveBefore: new Int32Array(2 * n),
+      };
       inst.frames[frame] = m;
     }
     return m;
@@ -106,7 +130,11 @@ export class StackLiveness {
     const k = 2 * (insn - inst.start);
     const nextLo = m.mayRead[k]! | lo;
     const nextHi = m.mayRead[k + 1]! | hi;
-    if ((nextLo !== m.mayRead[k] || nextHi !== m.mayRead[k + 1]) && ((nextLo | m.liveBefore[k]!) !== m.liveBefore[k] || (nextHi | m.liveBefore[k + 1]!) !== m.liveBefore[k + 1])) inst.updated = true;
+    if (
+      (nextLo !== m.mayRead[k] || nextHi !== m.mayRead[k + 1]) &&
+      ((nextLo | m.liveBefore[k]!) !== m.liveBefore[k] || (nextHi | m.liveBefore[k + 1]!) !== m.liveBefore[k + 1])
+    )
+      inst.updated = true;
     m.mayRead[k] = nextLo;
     m.mayRead[k + 1] = nextHi;
   }
@@ -241,7 +269,15 @@ export class StackLiveness {
     let inst = this.instances.get(key);
     if (inst === undefined) {
       const start = chain[chain.length - 1]!;
-      inst = { chain, start, end: this.fnEnd[start]!, frames: [], mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false), updated: false, mustWriteDropped: false };
+      inst = {
+        chain,
+        start,
+        end: this.fnEnd[start]!,
+        frames: [],
+        mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false),
+        updated: false,
+        mustWriteDropped: false,
+      };
       this.instances.set(key, inst);
     }
     return inst;
@@ -263,7 +299,9 @@ export class StackLiveness {
     if (m === undefined) return false;
     const k = insn - inst.start;
     if (k < 0 || 2 * k >= m.liveBefore.length) return false;
-    return spi < 32 ? ((m.liveBefore[2 * k]! >>> spi) & 1) === 1 : ((m.liveBefore[2 * k + 1]! >>> (spi - 32)) & 1) === 1;
+    return spi < 32
+      ? ((m.liveBefore[2 * k]! >>> spi) & 1) === 1
+      : ((m.liveBefore[2 * k + 1]! >>> (spi - 32)) & 1) === 1;
   }
 
   /** kernel `bpf_stack_slot_alive` for a state at `insn`. */

@@ -16,8 +16,32 @@ import { BPF_SOCK_FIELDS, BPF_SOCK_SIZE } from "../vm/program-type.js";
 import { MAX_STACK } from "../vm/isa.js";
 import type { RegionKind } from "../vm/facts.js";
 import type { Env } from "./env.js";
-import { isConstScalar, isConstZero, scalarRange, smax64, smaxNum, smin64, sminNum, sminUnbounded, truncate, umaxNum, type Scalar } from "./scalar.js";
-import { constReg, EMPTY_SLOT, mkReg, NOT_INIT, isPointer, scalarReg, spillSize, UNKNOWN_SCALAR, ZERO, type Frame, type Reg, type Slot } from "./state.js";
+import {
+  isConstScalar,
+  isConstZero,
+  scalarRange,
+  smaxNum,
+  smin64,
+  sminNum,
+  sminUnbounded,
+  truncate,
+  umaxNum,
+  type Scalar,
+} from "./scalar.js";
+import {
+  constReg,
+  EMPTY_SLOT,
+  mkReg,
+  NOT_INIT,
+  isPointer,
+  scalarReg,
+  spillSize,
+  UNKNOWN_SCALAR,
+  ZERO,
+  type Frame,
+  type Reg,
+  type Slot,
+} from "./state.js";
 import { isConst, tnumStr, type Tnum } from "./tnum.js";
 import { toBigSigned } from "./pair.js";
 
@@ -33,7 +57,12 @@ function sizedUnknown(size: number): Reg {
 // ---- context ----
 
 function checkCtx(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
-  if (reg.off !== 0) env.reject(`dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`, "verify.ctx-modified", `load ctx fields from the unmodified context pointer: use *(rX +${reg.off + off}) instead of adding ${reg.off} first`);
+  if (reg.off !== 0)
+    env.reject(
+      `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`,
+      "verify.ctx-modified",
+      `load ctx fields from the unmodified context pointer: use *(rX +${reg.off + off}) instead of adding ${reg.off} first`,
+    );
   if (!isConstZero(reg.s)) env.reject(`variable ctx access var_off=${tnumStr(reg.s.t)} disallowed`, "verify.ctx-var");
   const fields = env.type.ctxFields;
   const f = fields.find((c) => off >= c.offset && off < c.offset + c.size);
@@ -44,7 +73,13 @@ function checkCtx(env: Env, regno: number, reg: Reg, off: number, size: number, 
   }
   if (!ok || f === undefined) {
     const known = fields.map((c) => `${c.name}@${c.offset}/${c.loadSizes.join("|")}`).join(", ");
-    env.reject(`invalid bpf_context access off=${off} size=${size}`, "verify.ctx-access", access === "write" ? `the ${env.type.name} context is read-only` : `readable fields (name@offset/sizes): ${known}`);
+    env.reject(
+      `invalid bpf_context access off=${off} size=${size}`,
+      "verify.ctx-access",
+      access === "write"
+        ? `the ${env.type.name} context is read-only`
+        : `readable fields (name@offset/sizes): ${known}`,
+    );
   }
   switch (f.kind) {
     case "pkt":
@@ -72,14 +107,21 @@ function sockFieldOk(off: number, size: number, common: boolean): boolean {
   // narrow load at their first byte; the rest only full 4-byte loads.
   if (f.name.includes("_ip")) return size <= 4;
   if (f.name === "dst_port") return size === 4 ? off === f.offset : size <= 2 && off + size <= f.offset + 2;
-  if (["family", "type", "protocol", "src_port", "rx_queue_mapping", "state"].includes(f.name)) return size <= 4 && off === f.offset;
+  if (["family", "type", "protocol", "src_port", "rx_queue_mapping", "state"].includes(f.name))
+    return size <= 4 && off === f.offset;
   return size === 4;
 }
 
 function checkSock(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access): Reg {
   if (access === "write") env.reject(`R${regno} cannot write into ${reg.type}`, "verify.sock-write");
-  if (reg.off !== 0 || !isConstZero(reg.s)) env.reject(`dereference of modified ${reg.type} ptr R${regno} off=${reg.off} disallowed`, "verify.sock-modified");
-  if (!sockFieldOk(off, size, reg.type === "sock_common")) env.reject(`R${regno} invalid ${reg.type} access off=${off} size=${size}`, "verify.sock-access", "see struct bpf_sock in <linux/bpf.h> for the readable fields");
+  if (reg.off !== 0 || !isConstZero(reg.s))
+    env.reject(`dereference of modified ${reg.type} ptr R${regno} off=${reg.off} disallowed`, "verify.sock-modified");
+  if (!sockFieldOk(off, size, reg.type === "sock_common"))
+    env.reject(
+      `R${regno} invalid ${reg.type} access off=${off} size=${size}`,
+      "verify.sock-access",
+      "see struct bpf_sock in <linux/bpf.h> for the readable fields",
+    );
   return sizedUnknown(size);
 }
 
@@ -101,18 +143,38 @@ export function checkMapRange(env: Env, regno: number, reg: Reg, off: number, si
   const s = reg.s;
   const base = reg.off + off;
   const low = lowEnd(base, s);
-  if (s.sminH < 0 && (sminUnbounded(s) || low !== (low | 0) || low < 0)) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.map-neg", "make the index unsigned or check it is >= 0 before adding it");
+  if (s.sminH < 0 && (sminUnbounded(s) || low !== (low | 0) || low < 0))
+    env.reject(
+      `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+      "verify.map-neg",
+      "make the index unsigned or check it is >= 0 before adding it",
+    );
   const varying = !isConstScalar(s);
   const lo = low;
   if (lo < 0 || lo + size > vs || (size === 0 && !zeroOk)) {
     env.extra.push(`R${regno} min value is outside of the allowed memory range`);
-    env.reject(`invalid access to map value, value_size=${vs} off=${lo} size=${size}`, "verify.map-range", `the map value is ${vs} bytes; accesses must stay in [0, ${vs})`);
+    env.reject(
+      `invalid access to map value, value_size=${vs} off=${lo} size=${size}`,
+      "verify.map-range",
+      `the map value is ${vs} bytes; accesses must stay in [0, ${vs})`,
+    );
   }
-  if (umaxNum(s) >= 2 ** 29) env.reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, "verify.map-unbounded", `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`);
+  if (umaxNum(s) >= 2 ** 29)
+    env.reject(
+      `R${regno} unbounded memory access, make sure to bounds check any such access`,
+      "verify.map-unbounded",
+      `bound the index, e.g. \`if rX >= ${vs} goto out\` before adding it`,
+    );
   const hi = base + umaxNum(s);
   if (hi + size > vs) {
     env.extra.push(`R${regno} max value is outside of the allowed memory range`);
-    env.reject(`invalid access to map value, value_size=${vs} off=${hi} size=${size}`, "verify.map-range", varying ? `the offset register can reach ${umaxNum(s)}; bound it so that offset + ${size} <= ${vs}` : `the map value is ${vs} bytes`);
+    env.reject(
+      `invalid access to map value, value_size=${vs} off=${hi} size=${size}`,
+      "verify.map-range",
+      varying
+        ? `the offset register can reach ${umaxNum(s)}; bound it so that offset + ${size} <= ${vs}`
+        : `the map value is ${vs} bytes`,
+    );
   }
 }
 
@@ -142,14 +204,25 @@ function checkAlignment(env: Env, reg: Reg, off: number, size: number, strict: b
   if (reg.type === "stack") strict = true;
   if (!strict || size === 1) return;
   if (reg.type === "pkt") {
-    if (!alignedAfterAdd(reg.s.t, 2 + reg.off + off, size)) env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
+    if (!alignedAfterAdd(reg.s.t, 2 + reg.off + off, size))
+      env.reject(`misaligned packet access off 2+${varOffStr(reg.s.t)}+${reg.off}+${off} size ${size}`, "verify.align");
     return;
   }
   // A scalar's "offset" is its value (a scalar used as an address fails here or as invalid mem).
   const t = reg.s.t;
   if (alignedAfterAdd(t, reg.off + off, size)) return;
-  const desc: Partial<Record<Reg["type"], string>> = { stack: "stack ", map_value: "value ", ctx: "context ", sock: "sock ", sock_common: "sock_common " };
-  env.reject(`misaligned ${desc[reg.type] ?? ""}access off ${varOffStr(t)}+${reg.off}+${off} size ${size}`, reg.type === "stack" ? "verify.stack-align" : "verify.align", `${size}-byte ${reg.type === "stack" ? "stack accesses" : "atomic operations"} must be ${size}-byte aligned`);
+  const desc: Partial<Record<Reg["type"], string>> = {
+    stack: "stack ",
+    map_value: "value ",
+    ctx: "context ",
+    sock: "sock ",
+    sock_common: "sock_common ",
+  };
+  env.reject(
+    `misaligned ${desc[reg.type] ?? ""}access off ${varOffStr(t)}+${reg.off}+${off} size ${size}`,
+    reg.type === "stack" ? "verify.stack-align" : "verify.align",
+    `${size}-byte ${reg.type === "stack" ? "stack accesses" : "atomic operations"} must be ${size}-byte aligned`,
+  );
 }
 
 // ---- stack ----
@@ -176,10 +249,14 @@ function touch(env: Env, f: Frame, depth: number): void {
   const frames = env.cur.frames;
   if (frames.length > 1) {
     const total = frames.reduce((sum, fr) => sum + Math.ceil(fr.depth / 8) * 8, 0);
-    if (total > MAX_STACK) env.reject(`combined stack size of ${frames.length} calls is ${total}. Too large`, "verify.stack-combined", "the stacks of nested local functions add up; use less stack in the callees");
+    if (total > MAX_STACK)
+      env.reject(
+        `combined stack size of ${frames.length} calls is ${total}. Too large`,
+        "verify.stack-combined",
+        "the stacks of nested local functions add up; use less stack in the callees",
+      );
   }
 }
-
 
 export function stackWrite(env: Env, f: Frame, off: number, size: number, value: Reg | "misc"): void {
   touch(env, f, -off);
@@ -189,13 +266,19 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     // Privileged loaders spill a zero like any scalar (kernel check_stack_write_fixed_off:
     // bpf_capable), which matters to get_constant_map_key; others get zero bytes.
     const zero = value.type === "scalar" && isConstZero(value.s);
-    f.stack[spi] = zero && env.unprivileged ? { kinds: "00000000", spill: undefined } : { kinds: "rrrrrrrr", spill: value };
+    f.stack[spi] =
+      zero && env.unprivileged ? { kinds: "00000000", spill: undefined } : { kinds: "rrrrrrrr", spill: value };
     if (!(zero && env.unprivileged)) env.noteStackAccess(f.frameno, spi);
     env.scratchSlot(spi);
     return;
   }
   // Even privileged loaders may only spill a pointer whole (kernel check_stack_write_fixed_off).
-  if (value !== "misc" && isPointer(value)) env.reject("invalid size of register spill", "verify.spill-size", "spill pointers with an 8-byte store to an 8-byte aligned slot");
+  if (value !== "misc" && isPointer(value))
+    env.reject(
+      "invalid size of register spill",
+      "verify.spill-size",
+      "spill pointers with an 8-byte store to an 8-byte aligned slot",
+    );
   const zeroValue = value !== "misc" && value.type === "scalar" && isConstZero(value.s);
   if (size === 4 && off % 8 === 0 && value !== "misc" && value.type === "scalar" && !env.unprivileged) {
     // Narrow spill into the low half (bytes j = 4..7); the high half keeps its kinds, except
@@ -221,7 +304,8 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const a = Math.max(0, top - (off + size));
     const b = Math.min(8, top - off);
     const old = slotOf(f, spi);
-    if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged) env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
+    if (old.spill !== undefined && isPointer(old.spill) && env.unprivileged)
+      env.reject("attempt to corrupt spilled pointer on stack", "verify.spill-corrupt");
     // Overwriting part of a slot that holds a spill leaves every written byte of it as
     // unknown data, zero bytes included (kernel scrub_spilled_slot).
     const base = old.spill !== undefined ? old.kinds.replace(/[^?]/g, "m") : old.kinds;
@@ -230,7 +314,15 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
   }
 }
 
-export function stackRead(env: Env, f: Frame, off: number, size: number, what: "insn" | "helper", regno: number, fixed = true): Reg {
+export function stackRead(
+  env: Env,
+  f: Frame,
+  off: number,
+  size: number,
+  what: "insn" | "helper",
+  regno: number,
+  fixed = true,
+): Reg {
   touch(env, f, -off);
   // The slots the bytes [off, off + size) lie in, as liveness masks.
   let lo = 0;
@@ -266,15 +358,23 @@ export function stackRead(env: Env, f: Frame, off: number, size: number, what: "
     const slot = slotOf(f, (-a - 1) >> 3);
     const k = slot.kinds[(-a - 1) & 7]!;
     if (k === "r" && slot.spill !== undefined && isPointer(slot.spill) && what === "insn") {
-      env.reject("invalid size of register fill", "verify.fill-size", "read a spilled pointer back with an 8-byte load from its slot");
+      env.reject(
+        "invalid size of register fill",
+        "verify.fill-size",
+        "read a spilled pointer back with an 8-byte load from its slot",
+      );
     }
     if (k === "?" && env.unprivileged && first) {
       first = false;
-      const msg = what === "insn" ? `invalid read from stack off ${off}+${i} size ${size}` : `invalid indirect read from stack R${regno} off ${off}+${i} size ${size}`;
+      const msg =
+        what === "insn"
+          ? `invalid read from stack off ${off}+${i} size ${size}`
+          : `invalid indirect read from stack R${regno} off ${off}+${i} size ${size}`;
       env.reject(msg, "verify.stack-uninit", `write the stack bytes [${off}, ${off + size}) before reading them`);
     }
     if (k !== "0") allZero = false;
-    if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstZero(slot.spill.s)) allSpillZero = false;
+    if (k !== "r" || slot.spill === undefined || slot.spill.type !== "scalar" || !isConstZero(slot.spill.s))
+      allSpillZero = false;
   }
   if (allZero || allSpillZero) return constReg(0);
   return sizedUnknown(size);
@@ -290,14 +390,24 @@ function checkStackBounds(env: Env, regno: number, reg: Reg, insnOff: number, si
   const off = reg.off + insnOff;
   const what = access === "read" ? " read from" : " write to";
   if (!isConstScalar(varOff)) {
-    if (smaxNum(varOff) >= 2 ** 29 || sminNum(varOff) <= -(2 ** 29)) env.reject(`invalid unbounded variable-offset${what} stack R${regno}`, "verify.stack-range");
+    if (smaxNum(varOff) >= 2 ** 29 || sminNum(varOff) <= -(2 ** 29))
+      env.reject(`invalid unbounded variable-offset${what} stack R${regno}`, "verify.stack-range");
     const lo = off + sminNum(varOff);
     const hi = off + smaxNum(varOff);
-    if (lo < -MAX_STACK || hi + size > 0) env.reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`, "verify.stack-range");
+    if (lo < -MAX_STACK || hi + size > 0)
+      env.reject(
+        `invalid variable-offset${what} stack R${regno} var_off=${tnumStr(varOff.t)} off=${off} size=${size}`,
+        "verify.stack-range",
+      );
     return Number.NaN;
   }
   const total = off + sminNum(varOff);
-  if (total < -MAX_STACK || total + size > 0 || size === 0) env.reject(`invalid${what} stack R${regno} off=${total} size=${size}`, "verify.stack-range", `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`);
+  if (total < -MAX_STACK || total + size > 0 || size === 0)
+    env.reject(
+      `invalid${what} stack R${regno} off=${total} size=${size}`,
+      "verify.stack-range",
+      `stack accesses must stay in [r10 - ${MAX_STACK}, r10)`,
+    );
   return total;
 }
 
@@ -305,7 +415,16 @@ function frameOf(env: Env, reg: Reg): Frame {
   return env.cur.frames[reg.frame ?? env.cur.frames.length - 1]!;
 }
 
-function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number, access: Access, value: Reg | "misc", noDst: boolean): Reg {
+function checkStack(
+  env: Env,
+  regno: number,
+  reg: Reg,
+  off: number,
+  size: number,
+  access: Access,
+  value: Reg | "misc",
+  noDst: boolean,
+): Reg {
   const f = frameOf(env, reg);
   const total = checkStackBounds(env, regno, reg, off, size, access);
   if (Number.isNaN(total)) {
@@ -318,7 +437,11 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
     }
     // A read that fills no register (an atomic's first check) must have a fixed offset so as
     // not to leak pointers (kernel check_stack_read; the message names helpers).
-    if (noDst) env.reject(`variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(reg.s.t)} off=${reg.off + off} size=${size}`, "verify.stack-var");
+    if (noDst)
+      env.reject(
+        `variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(reg.s.t)} off=${reg.off + off} size=${size}`,
+        "verify.stack-var",
+      );
     // All-zero bytes read as 0, anything else as unknown (kernel mark_reg_stack_read).
     const v = stackRead(env, f, lo, hi - lo, "insn", regno, false);
     return v.type === "scalar" && isConstZero(v.s) ? v : sizedUnknown(size);
@@ -326,7 +449,12 @@ function checkStack(env: Env, regno: number, reg: Reg, off: number, size: number
   if (access === "write") {
     // Pointers into a stack may only be kept in the current frame's stack: a caller's slot
     // would outlive the callee's frame (kernel check_stack_write_fixed_off).
-    if (value !== "misc" && value.type === "stack" && f !== env.frame && size === 8) env.reject("cannot spill pointers to stack into stack frame of the caller", "verify.spill-stack-ptr", "pass values, not pointers to the callee's own stack, back to the caller");
+    if (value !== "misc" && value.type === "stack" && f !== env.frame && size === 8)
+      env.reject(
+        "cannot spill pointers to stack into stack frame of the caller",
+        "verify.spill-stack-ptr",
+        "pass values, not pointers to the callee's own stack, back to the caller",
+      );
     stackWrite(env, f, total, size, value);
     // A whole aligned slot overwritten: what it held before is dead (kernel bpf_mark_stack_write).
     if (size === 8 && total % 8 === 0) env.stackWriteMark(f.frameno, (-total - 1) >> 3);
@@ -365,14 +493,22 @@ export function checkHelperMem(env: Env, regno: number, reg: Reg, size: number, 
 
 function checkPkt(env: Env, regno: number, reg: Reg, off: number, size: number): void {
   const s = reg.s;
-  if (s.sminH < 0) env.reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, "verify.pkt-neg");
+  if (s.sminH < 0)
+    env.reject(
+      `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+      "verify.pkt-neg",
+    );
   const lo = reg.off + off + sminNum(s);
   const hi = reg.off + off + umaxNum(s);
   const r = reg.range ?? 0;
   if (lo < 0 || hi + size > r) {
     env.extra.push(`R${regno} offset is outside of the packet`);
     // The kernel prints the access offset (reg->off included) twice (__check_mem_access).
-    env.reject(`invalid access to packet, off=${reg.off + off} size=${size}, R${regno}(id=${reg.id},off=${reg.off + off},r=${r})`, "verify.pkt-range", "compare data + N with data_end before reading N bytes of the packet");
+    env.reject(
+      `invalid access to packet, off=${reg.off + off} size=${size}, R${regno}(id=${reg.id},off=${reg.off + off},r=${r})`,
+      "verify.pkt-range",
+      "compare data + N with data_end before reading N bytes of the packet",
+    );
   }
 }
 
@@ -390,7 +526,15 @@ const NO_OPTS: MemAccessOptions = {};
  * leaves the kind of object accessed in `env.accessKind` (for the JIT's facts).
  * `value` is the stored register (or "misc" for atomics and imm stores).
  */
-export function checkMemAccess(env: Env, regno: number, off: number, size: number, access: Access, value: Reg | "misc", opts: MemAccessOptions = NO_OPTS): Reg {
+export function checkMemAccess(
+  env: Env,
+  regno: number,
+  off: number,
+  size: number,
+  access: Access,
+  value: Reg | "misc",
+  opts: MemAccessOptions = NO_OPTS,
+): Reg {
   const reg = env.readReg(regno);
   checkAlignment(env, reg, off, size, opts.strictAlign === true);
   switch (reg.type) {
@@ -401,7 +545,8 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       env.accessKind = "stack";
       return checkStack(env, regno, reg, off, size, access, value, opts.noDst === true);
     case "map_value":
-      if (access === "write" && value !== "misc" && isPointer(value) && env.unprivileged) env.reject(`R${regno} leaks addr into map`, "verify.ptr-leak");
+      if (access === "write" && value !== "misc" && isPointer(value) && env.unprivileged)
+        env.reject(`R${regno} leaks addr into map`, "verify.ptr-leak");
       checkMapRange(env, regno, reg, off, size);
       env.accessKind = "map_value";
       return sizedUnknown(size);
@@ -410,14 +555,25 @@ export function checkMemAccess(env: Env, regno: number, off: number, size: numbe
       env.accessKind = "sock";
       return checkSock(env, regno, reg, off, size, access);
     case "pkt":
-      if (access === "write") env.reject("cannot write into packet", "verify.pkt-write", `${env.type.name} programs may only read the packet`);
+      if (access === "write")
+        env.reject(
+          "cannot write into packet",
+          "verify.pkt-write",
+          `${env.type.name} programs may only read the packet`,
+        );
       checkPkt(env, regno, reg, off, size);
       env.accessKind = "pkt";
       return sizedUnknown(size);
     default: {
-      const hint = reg.type === "map_value_or_null" ? `compare R${regno} with 0 before reading the map value (bpf_map_lookup_elem returns NULL when the key is absent)` : reg.type === "sock_common_or_null" ? `compare R${regno} with 0 first: migrating_sk is NULL outside migration` : reg.type === "scalar" ? `R${regno} holds a number, not a pointer` : undefined;
+      const hint =
+        reg.type === "map_value_or_null"
+          ? `compare R${regno} with 0 before reading the map value (bpf_map_lookup_elem returns NULL when the key is absent)`
+          : reg.type === "sock_common_or_null"
+            ? `compare R${regno} with 0 first: migrating_sk is NULL outside migration`
+            : reg.type === "scalar"
+              ? `R${regno} holds a number, not a pointer`
+              : undefined;
       env.reject(`R${regno} invalid mem access '${reg.type}'`, "verify.invalid-mem", hint);
     }
   }
 }
-

@@ -34,7 +34,25 @@ import {
   ule,
   ult,
 } from "./pair.js";
-import { T, TNUM_UNKNOWN, Tnum, isConst, rangeRaw, tnumAdd, tnumAnd, tnumArshift, tnumCast, tnumConst, tnumLshift, tnumMul, tnumOr, tnumRshift, tnumSub, tnumSubreg, tnumXor } from "./tnum.js";
+import {
+  T,
+  TNUM_UNKNOWN,
+  Tnum,
+  isConst,
+  rangeRaw,
+  tnumAdd,
+  tnumAnd,
+  tnumArshift,
+  tnumCast,
+  tnumConst,
+  tnumLshift,
+  tnumMul,
+  tnumOr,
+  tnumRshift,
+  tnumSub,
+  tnumSubreg,
+  tnumXor,
+} from "./tnum.js";
 
 const S32_MIN = -0x80000000;
 const S32_MAX = 0x7fffffff;
@@ -129,8 +147,25 @@ function load(s: Scalar): Work {
 
 /** The working value as a Scalar; `t0` is reused when the tnum did not change. */
 function freeze(w: Work, t0: Tnum | null): Scalar {
-  const t = t0 !== null && t0.vh === w.vh && t0.vl === w.vl && t0.mh === w.mh && t0.ml === w.ml ? t0 : new Tnum(w.vh, w.vl, w.mh, w.ml);
-  return new Scalar(t, w.sminH, w.sminL, w.smaxH, w.smaxL, w.uminH, w.uminL, w.umaxH, w.umaxL, w.s32min, w.s32max, w.u32min, w.u32max);
+  const t =
+    t0 !== null && t0.vh === w.vh && t0.vl === w.vl && t0.mh === w.mh && t0.ml === w.ml
+      ? t0
+      : new Tnum(w.vh, w.vl, w.mh, w.ml);
+  return new Scalar(
+    t,
+    w.sminH,
+    w.sminL,
+    w.smaxH,
+    w.smaxL,
+    w.uminH,
+    w.uminL,
+    w.umaxH,
+    w.umaxL,
+    w.s32min,
+    w.s32max,
+    w.u32min,
+    w.u32max,
+  );
 }
 
 /** Small constants are shared (registers are immutable values). */
@@ -140,7 +175,21 @@ for (let v = 0; v < 256; v++) SMALL.push(new Scalar(tnumConst(0, v), 0, v, 0, v,
 /** The constant with halves (hi, lo). */
 export function scalarConstHL(h: number, l: number): Scalar {
   if (h === 0 && l >= 0 && l < 256) return SMALL[l]!;
-  return new Scalar(tnumConst(h, l), h | 0, l | 0, h | 0, l | 0, h | 0, l | 0, h | 0, l | 0, l | 0, l | 0, l | 0, l | 0);
+  return new Scalar(
+    tnumConst(h, l),
+    h | 0,
+    l | 0,
+    h | 0,
+    l | 0,
+    h | 0,
+    l | 0,
+    h | 0,
+    l | 0,
+    l | 0,
+    l | 0,
+    l | 0,
+    l | 0,
+  );
 }
 
 /** The constant `v`, a safe integer (negative values are two's complement: -1 is 2^64 - 1). */
@@ -179,11 +228,20 @@ export function scalarRange(lo: number, hi: number): Scalar {
   return syncWork(w, TNUM_UNKNOWN);
 }
 
-const emptyW = (w: Work): boolean => slt(w.smaxH, w.smaxL, w.sminH, w.sminL) || ult(w.umaxH, w.umaxL, w.uminH, w.uminL) || w.s32min > w.s32max || w.u32min >>> 0 > w.u32max >>> 0;
+const emptyW = (w: Work): boolean =>
+  slt(w.smaxH, w.smaxL, w.sminH, w.sminL) ||
+  ult(w.umaxH, w.umaxL, w.uminH, w.uminL) ||
+  w.s32min > w.s32max ||
+  w.u32min >>> 0 > w.u32max >>> 0;
 
 /** True when no concrete value satisfies the bounds (an infeasible branch). */
 export function isEmpty(s: Scalar): boolean {
-  return slt(s.smaxH, s.smaxL, s.sminH, s.sminL) || ult(s.umaxH, s.umaxL, s.uminH, s.uminL) || s.s32min > s.s32max || s.u32min >>> 0 > s.u32max >>> 0;
+  return (
+    slt(s.smaxH, s.smaxL, s.sminH, s.sminL) ||
+    ult(s.umaxH, s.umaxL, s.uminH, s.uminL) ||
+    s.s32min > s.s32max ||
+    s.u32min >>> 0 > s.u32max >>> 0
+  );
 }
 
 // Bound updates: raise a minimum or lower a maximum to (h, l) when that is tighter.
@@ -336,7 +394,14 @@ function syncWork(w: Work, t0: Tnum | null): Scalar {
     const h = w.vh;
     const l = w.vl;
     const inside =
-      ule(w.uminH, w.uminL, h, l) && ule(h, l, w.umaxH, w.umaxL) && sle(w.sminH, w.sminL, h, l) && sle(h, l, w.smaxH, w.smaxL) && w.u32min >>> 0 <= l >>> 0 && l >>> 0 <= w.u32max >>> 0 && w.s32min <= l && l <= w.s32max;
+      ule(w.uminH, w.uminL, h, l) &&
+      ule(h, l, w.umaxH, w.umaxL) &&
+      sle(w.sminH, w.sminL, h, l) &&
+      sle(h, l, w.smaxH, w.smaxL) &&
+      w.u32min >>> 0 <= l >>> 0 &&
+      l >>> 0 <= w.u32max >>> 0 &&
+      w.s32min <= l &&
+      l <= w.s32max;
     if (inside) return scalarConstHL(h, l);
     w.uminH = 0;
     w.uminL = 1;
@@ -382,8 +447,30 @@ export function violation(raw: Scalar): Scalar {
 }
 
 /** A scalar from explicit fields (tests and narrowing; not synced). */
-export function scalarOf(t: Tnum, smin: readonly [number, number], smax: readonly [number, number], umin: readonly [number, number], umax: readonly [number, number], s32: readonly [number, number], u32: readonly [number, number]): Scalar {
-  return new Scalar(t, smin[0] | 0, smin[1] | 0, smax[0] | 0, smax[1] | 0, umin[0] | 0, umin[1] | 0, umax[0] | 0, umax[1] | 0, s32[0] | 0, s32[1] | 0, u32[0] | 0, u32[1] | 0);
+export function scalarOf(
+  t: Tnum,
+  smin: readonly [number, number],
+  smax: readonly [number, number],
+  umin: readonly [number, number],
+  umax: readonly [number, number],
+  s32: readonly [number, number],
+  u32: readonly [number, number],
+): Scalar {
+  return new Scalar(
+    t,
+    smin[0] | 0,
+    smin[1] | 0,
+    smax[0] | 0,
+    smax[1] | 0,
+    umin[0] | 0,
+    umin[1] | 0,
+    umax[0] | 0,
+    umax[1] | 0,
+    s32[0] | 0,
+    s32[1] | 0,
+    u32[0] | 0,
+    u32[1] | 0,
+  );
 }
 
 /** The 32-bit bounds of a 64-bit add or subtract (scalar32_min_max_add / _sub), into W. */
@@ -461,7 +548,8 @@ export function truncate(s: Scalar, bytes: number): Scalar {
   return syncWork(w, t);
 }
 
-export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "lsh" | "rsh" | "arsh" | "xor";
+export type AluOp =
+  "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "lsh" | "rsh" | "arsh" | "xor";
 
 function add64(a: Scalar, b: Scalar): Scalar {
   const t = tnumAdd(a.t, b.t);

@@ -7,8 +7,7 @@
  * The comparisons used for pruning live in states-equal.ts, precision marks in backtrack.ts.
  */
 import type { MapSpec } from "../vm/map-spec.js";
-import { MAX_STACK } from "../vm/isa.js";
-import { UNKNOWN, scalarConst, scalarEq, scalarWithin, type Scalar } from "./scalar.js";
+import { UNKNOWN, scalarConst, type Scalar } from "./scalar.js";
 
 export type RegType =
   | "not_init"
@@ -32,23 +31,23 @@ export interface Reg {
   readonly off: number;
   /** Shared by copies: or_null results (NULL-checked together), linked scalars, packet pointers. */
   readonly id: number;
-  readonly map?: MapSpec;
+  readonly map?: MapSpec | undefined;
   /** PTR_TO_STACK: the frame the pointer points into. */
-  readonly frame?: number;
+  readonly frame?: number | undefined;
   /** PTR_TO_PACKET: bytes from `data` proven to be inside the packet. */
-  readonly range?: number;
+  readonly range?: number | undefined;
   /**
    * A scalar whose exact value some later check relied on (kernel `reg->precise`). Only
    * checkpoint states carry it, set by precision backtracking (backtrack.ts); an imprecise
    * scalar of a checkpoint matches any scalar when pruning (states-equal.ts).
    */
-  readonly precise?: boolean;
+  readonly precise?: boolean | undefined;
   /**
    * A scalar linked by `id` as "the linked value plus delta" (kernel BPF_ADD_CONST with
    * `off`): `r2 = r1; r2 += 4` keeps r2 linked to r1 with delta 4, so a branch on either
    * narrows both. Undefined for a plain link (delta 0 without the flag).
    */
-  readonly delta?: number;
+  readonly delta?: number | undefined;
 }
 
 export const ZERO = scalarConst(0);
@@ -56,13 +55,31 @@ export const ZERO = scalarConst(0);
  * A register with every field present (undefined where unused): all registers then share one
  * object shape, which keeps the engine's property reads on them monomorphic.
  */
-export function mkReg(type: RegType, s: Scalar, off: number, id: number, map?: MapSpec, frame?: number, range?: number): Reg {
+export function mkReg(
+  type: RegType,
+  s: Scalar,
+  off: number,
+  id: number,
+  map?: MapSpec,
+  frame?: number,
+  range?: number,
+): Reg {
   return { type, s, off, id, map, frame, range, precise: undefined, delta: undefined };
 }
 
 /** A scalar linked to others by `id` as "their value plus `delta`" (same shape as mkReg's). */
 export function linkedScalarReg(s: Scalar, id: number, delta: number): Reg {
-  return { type: "scalar", s, off: 0, id, map: undefined, frame: undefined, range: undefined, precise: undefined, delta };
+  return {
+    type: "scalar",
+    s,
+    off: 0,
+    id,
+    map: undefined,
+    frame: undefined,
+    range: undefined,
+    precise: undefined,
+    delta,
+  };
 }
 
 export const NOT_INIT: Reg = mkReg("not_init", UNKNOWN, 0, 0);
@@ -84,17 +101,17 @@ export function scalarReg(s: Scalar, id = 0): Reg {
 export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
 export const isOrNull = (r: Reg): boolean => r.type === "map_value_or_null" || r.type === "sock_common_or_null";
 
-/** Per-byte stack kinds: '?' never written, 'm' unknown data, '0' zero, 'r' part of a spilled register. */
-export type ByteKind = "?" | "m" | "0" | "r";
-
 export interface Slot {
-  /** kinds[j] describes the byte at (slot top - 1 - j), the kernel's print order. */
+  /**
+   * kinds[j] describes the byte at (slot top - 1 - j), the kernel's print order: '?' never
+   * written, 'm' unknown data, '0' zero, 'r' part of a spilled register.
+   */
   readonly kinds: string;
   /**
    * The spilled register when all eight bytes are 'r', or a scalar spilled with a 4-byte
    * store into the low half (kinds "xxxxrrrr"; the register is kept whole, fills truncate).
    */
-  readonly spill?: Reg;
+  readonly spill?: Reg | undefined;
 }
 
 /** Bytes of the spill in `slot` (8, 4 for a narrow spill, 0 when none). */
@@ -104,7 +121,6 @@ export function spillSize(slot: Slot): number {
 }
 
 export const EMPTY_SLOT: Slot = { kinds: "????????", spill: undefined };
-export const SLOTS = MAX_STACK / 8;
 
 export interface Frame {
   readonly regs: Reg[];
@@ -136,4 +152,3 @@ export function cloneState(s: VState): VState {
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;
-

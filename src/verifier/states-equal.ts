@@ -87,7 +87,9 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: ExactLevel, privi
       if (old.delta !== cur.delta) return false;
       return scalarWithin(old.s, cur.s) && ids.checkScalar(linkKey(old), linkKey(cur));
     case "map_value":
-      return old.off === cur.off && old.map?.fd === cur.map?.fd && scalarWithin(old.s, cur.s) && ids.check(old.id, cur.id);
+      return (
+        old.off === cur.off && old.map?.fd === cur.map?.fd && scalarWithin(old.s, cur.s) && ids.check(old.id, cur.id)
+      );
     case "pkt":
       // Any access that was safe with the old range is safe with a larger one.
       if ((old.range ?? 0) > (cur.range ?? 0) || old.off !== cur.off) return false;
@@ -122,7 +124,8 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: ExactLevel, privil
     const c = curSlot ?? EMPTY_SLOT;
     if (exact === "exact") {
       if (o.kinds !== c.kinds) return false;
-      if (o.spill !== undefined && (c.spill === undefined || !regSafe(o.spill, c.spill, ids, exact, privileged))) return false;
+      if (o.spill !== undefined && (c.spill === undefined || !regSafe(o.spill, c.spill, ids, exact, privileged)))
+        return false;
       continue;
     }
     for (let j = 0; j < 8; j++) {
@@ -141,7 +144,11 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: ExactLevel, privil
       if (ok === "m" && ck === "0") continue;
       if (ok !== ck) return false;
       if (j !== 7) continue;
-      if (ok === "r" && (o.spill === undefined || c.spill === undefined || !regSafe(o.spill, c.spill, ids, exact, privileged))) return false;
+      if (
+        ok === "r" &&
+        (o.spill === undefined || c.spill === undefined || !regSafe(o.spill, c.spill, ids, exact, privileged))
+      )
+        return false;
     }
   }
   return true;
@@ -154,7 +161,13 @@ const IDS = new IdMap();
  * `liveBefore(frameIndex)` gives the bitmask of registers live in that frame (the kernel's
  * `live_regs_before` at the frame's instruction). The kernel resets the id map per comparison.
  */
-export function statesEqual(old: VState, cur: VState, liveBefore: (frameIndex: number) => number, exact: ExactLevel, privileged: boolean): boolean {
+export function statesEqual(
+  old: VState,
+  cur: VState,
+  liveBefore: (frameIndex: number) => number,
+  exact: ExactLevel,
+  privileged: boolean,
+): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   const ids = IDS;
   ids.reset();
@@ -184,7 +197,15 @@ export function statesMaybeLooping(old: VState, cur: VState): boolean {
     const x = a.regs[r]!;
     const y = b.regs[r]!;
     if (x === y) continue;
-    if (x.type !== y.type || x.off !== y.off || x.id !== y.id || x.map?.fd !== y.map?.fd || (x.range ?? 0) !== (y.range ?? 0) || !scalarEq(x.s, y.s)) return false;
+    if (
+      x.type !== y.type ||
+      x.off !== y.off ||
+      x.id !== y.id ||
+      x.map?.fd !== y.map?.fd ||
+      (x.range ?? 0) !== (y.range ?? 0) ||
+      !scalarEq(x.s, y.s)
+    )
+      return false;
   }
   return true;
 }

@@ -42,7 +42,17 @@ import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
-import { isConstScalar, isConstZero, scalarConstHL, sext, smax64, smin64, sminNum, truncate, type Scalar } from "./scalar.js";
+import {
+  isConstScalar,
+  isConstZero,
+  scalarConstHL,
+  sext,
+  smax64,
+  smin64,
+  sminNum,
+  truncate,
+  type Scalar,
+} from "./scalar.js";
 import { constReg, isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
 
 /** What an instruction did to control flow. */
@@ -60,7 +70,6 @@ export interface StepOptions {
   readonly strict: boolean;
   readonly warn: (insn: number, message: string) => void;
 }
-
 
 /**
  * Does storing a zero register through `base` + `off` leave zero bytes rather than a spill?
@@ -88,7 +97,13 @@ function slotStart(base: Reg, off: number): boolean {
 const SEQ: StepOutcome = { kind: "seq" };
 
 /** Check instruction `i` against `env.cur` and apply its effect. */
-export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: FactsRecorder, opts: StepOptions): StepOutcome {
+export function checkInsn(
+  env: Env,
+  insns: readonly Insn[],
+  i: number,
+  facts: FactsRecorder,
+  opts: StepOptions,
+): StepOutcome {
   const x = insns[i]!;
   switch (opClass(x.opcode)) {
     case BPF_ALU:
@@ -100,7 +115,8 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       const size = sizeBytes(opSize(x.opcode));
       let v: Reg = checkMemAccess(env, x.src, x.off, size, "read", "misc");
       const kind = env.accessKind;
-      if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
+      if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8)
+        v = scalarReg(sext(v.s, size as 1 | 2 | 4));
       env.setReg(x.dst, v);
       facts.record(i, kind);
       break;
@@ -124,11 +140,22 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
         if (value.type === "scalar" && isConstZero(value.s) && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
         // A spill links the slot with the register, so a branch on a later fill narrows both
         // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
-        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.delta !== undefined && fits(value.s, size)) {
+        if (
+          spills(env, env.reg(x.dst), x.off) &&
+          value.type === "scalar" &&
+          value.delta !== undefined &&
+          fits(value.s, size)
+        ) {
           value = { ...value, id: 0, delta: undefined };
           env.frame.regs[x.src] = value;
         }
-        if (spills(env, env.reg(x.dst), x.off) && value.type === "scalar" && value.id === 0 && !isConstScalar(value.s) && fits(value.s, size)) {
+        if (
+          spills(env, env.reg(x.dst), x.off) &&
+          value.type === "scalar" &&
+          value.id === 0 &&
+          !isConstScalar(value.s) &&
+          fits(value.s, size)
+        ) {
           value = { ...value, id: env.nextId() };
           env.frame.regs[x.src] = value;
         }
@@ -138,7 +165,8 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       break;
     }
     case BPF_LD: {
-      if (x.opcode !== OP_LDDW) env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
+      if (x.opcode !== OP_LDDW)
+        env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
       env.setReg(x.dst, lddw(env, x));
       return { kind: "next", next: i + 2 };
     }
@@ -148,7 +176,11 @@ export function checkInsn(env: Env, insns: readonly Insn[], i: number, facts: Fa
       if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(insns, i)! };
       if (x.opcode === OP_CALL) {
         if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(insns, i)!) };
-        if (x.src !== 0) env.reject(`unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`, "verify.kfunc");
+        if (x.src !== 0)
+          env.reject(
+            `unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`,
+            "verify.kfunc",
+          );
         checkHelperCall(env, x);
         facts.call(i, env.type.helpers.get(x.imm));
         break;
@@ -174,7 +206,8 @@ function atomic(env: Env, x: Insn, size: number): RegionKind {
   }
   if (isPointer(env.reg(x.src)) && env.unprivileged) env.reject(`R${x.src} leaks addr into mem`, "verify.ptr-leak");
   const base = env.reg(x.dst);
-  if (base.type === "ctx" || base.type === "pkt" || base.type === "sock" || base.type === "sock_common") env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
+  if (base.type === "ctx" || base.type === "pkt" || base.type === "sock" || base.type === "sock_common")
+    env.reject(`BPF_ATOMIC stores into R${x.dst} ${base.type} is not allowed`, "verify.atomic-target");
   const fetchReg = x.imm & BPF_FETCH ? (cmpxchg ? 0 : x.src) : -1;
   if (fetchReg >= 0) env.setReg(fetchReg, UNKNOWN_SCALAR);
   checkMemAccess(env, x.dst, x.off, size, "read", "misc", { strictAlign: true, noDst: true });
@@ -193,15 +226,28 @@ function atomic(env: Env, x: Insn, size: number): RegionKind {
  */
 function resolveLddw(env: Env, x: Insn): MapSpec | undefined {
   if (x.src === 0) return undefined;
-  if (x.src !== BPF_PSEUDO_MAP_FD && x.src !== BPF_PSEUDO_MAP_VALUE) return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
+  if (x.src !== BPF_PSEUDO_MAP_FD && x.src !== BPF_PSEUDO_MAP_VALUE)
+    return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
   const map = env.maps.get(x.imm);
-  if (map === undefined) env.reject(`fd ${x.imm} is not pointing to valid bpf_map`, "verify.unknown-map", `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`);
-  if (!env.type.mapTypes.includes(map.type)) env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
+  if (map === undefined)
+    env.reject(
+      `fd ${x.imm} is not pointing to valid bpf_map`,
+      "verify.unknown-map",
+      `declare it: --map ${x.imm}:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES`,
+    );
+  if (!env.type.mapTypes.includes(map.type))
+    env.reject(`map type ${map.type} is not allowed for ${env.type.name} programs`, "verify.map-type");
   if (x.src === BPF_PSEUDO_MAP_VALUE) {
     const off = x.imm2 >>> 0;
     if (off >= 1 << 29) env.reject(`direct value offset of ${off} is not allowed`, "verify.map-range");
-    if (map.type !== BPF_MAP_TYPE_ARRAY) env.reject("no direct value access support for this map type", "verify.map-direct", "only single-element ARRAY maps have a direct value address");
-    if (off >= map.valueSize || map.maxEntries !== 1) env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, "verify.map-range");
+    if (map.type !== BPF_MAP_TYPE_ARRAY)
+      env.reject(
+        "no direct value access support for this map type",
+        "verify.map-direct",
+        "only single-element ARRAY maps have a direct value address",
+      );
+    if (off >= map.valueSize || map.maxEntries !== 1)
+      env.reject(`invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, "verify.map-range");
   }
   return map;
 }
@@ -230,7 +276,8 @@ function lddw(env: Env, x: Insn): Reg {
 }
 
 function localCall(env: Env, i: number, target: number): number {
-  if (env.cur.frames.length >= MAX_CALL_DEPTH) env.reject(`the call stack of ${env.cur.frames.length + 1} frames is too deep`, "verify.call-depth");
+  if (env.cur.frames.length >= MAX_CALL_DEPTH)
+    env.reject(`the call stack of ${env.cur.frames.length + 1} frames is too deep`, "verify.call-depth");
   const caller = env.frame;
   const callee = newFrame(env.cur.frames.length, i);
   for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r]!;
@@ -249,7 +296,12 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
     const r0 = env.frame.regs[0]!;
     const callee = frames[frames.length - 1]!;
     // Any stack pointer, also one into the caller's own stack (kernel prepare_func_exit).
-    if (r0.type === "stack") env.reject("cannot return stack pointer to the caller", "verify.ret-stack", "return a value, or write the result through a pointer argument");
+    if (r0.type === "stack")
+      env.reject(
+        "cannot return stack pointer to the caller",
+        "verify.ret-stack",
+        "return a value, or write the result through a pointer argument",
+      );
     frames.pop();
     const caller = frames[frames.length - 1]!;
     caller.regs[0] = r0;
@@ -262,7 +314,12 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
   const pass = `any value other than SK_PASS (${hi}) refuses the connection`;
   if (isPointer(r0)) {
     // Only unprivileged loaders are refused a pointer return by the kernel (pointer leak).
-    if (strict || env.unprivileged) env.reject("R0 leaks addr as return value", "verify.ret-pointer", `return ${lo} or ${hi}, not a pointer (${formatReg(r0)})`);
+    if (strict || env.unprivileged)
+      env.reject(
+        "R0 leaks addr as return value",
+        "verify.ret-pointer",
+        `return ${lo} or ${hi}, not a pointer (${formatReg(r0)})`,
+      );
     warn(`R0 is a pointer (${formatReg(r0)}) at exit; ${pass}`);
     return { kind: "end" };
   }
@@ -274,7 +331,11 @@ function exitInsn(env: Env, strict: boolean, warn: (msg: string) => void): StepO
       if (smin > -(1n << 63n)) what += ` smin=${smin}`;
       if (smax < (1n << 63n) - 1n) what += ` smax=${smax}`;
       if (what === "") what = " unknown scalar value";
-      env.reject(`At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`, "verify.ret-range", `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`);
+      env.reject(
+        `At program exit the register R0 has${what} should have been in [${lo}, ${hi}]`,
+        "verify.ret-range",
+        `${env.type.name} programs return SK_PASS (1) or SK_DROP (0); e.g. end with \`if r0 != 0 goto drop\`…`,
+      );
     }
     // An example out-of-range value: the nearest one above the range, else the lowest.
     const above = smax > BigInt(hi);

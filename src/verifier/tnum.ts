@@ -72,7 +72,16 @@ export const isConst = (t: Tnum): boolean => t.mh === 0 && t.ml === 0;
 export const isUnknown = (t: Tnum): boolean => t.mh === -1 && t.ml === -1;
 
 /** T = a + b (kernel tnum_add). */
-export function addRaw(avh: number, avl: number, amh: number, aml: number, bvh: number, bvl: number, bmh: number, bml: number): void {
+export function addRaw(
+  avh: number,
+  avl: number,
+  amh: number,
+  aml: number,
+  bvh: number,
+  bvl: number,
+  bmh: number,
+  bml: number,
+): void {
   add(amh, aml, bmh, bml);
   const smh = out.h;
   const sml = out.l;

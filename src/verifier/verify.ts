@@ -19,7 +19,28 @@
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
-import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_ST, BPF_STX, BPF_X, OP_CALL, OP_EXIT, OP_JA, OP_JA32, opClass, opCode, opMode, opSource, type Insn } from "../vm/isa.js";
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_K,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_ST,
+  BPF_STX,
+  BPF_X,
+  OP_CALL,
+  OP_EXIT,
+  OP_JA,
+  OP_JA32,
+  opClass,
+  opCode,
+  opMode,
+  opSource,
+  type Insn,
+} from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
 import { registerRanges } from "../vm/jit/ranges.js";
@@ -27,14 +48,12 @@ import { checkCfg, jumpTarget, type Cfg } from "./cfg.js";
 import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
-import type { RegionKind } from "./mem.js";
 import { checkInsn, resolveAllLddw, type StepOptions } from "./step.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import { isConstScalar, scalarConst } from "./scalar.js";
 import { mkReg, newFrame, scalarReg, ZERO, type Reg, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
-export type { RegionKind };
 
 export const INSN_BUDGET = 1_000_000;
 
@@ -146,8 +165,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   let processed = 0;
   let prunedPaths = 0;
   let jmpsProcessed = 0;
-  let prevJmps = 0;
-  let prevInsns = 0;
+  // Assigned once the CFG is checked; the closures below read it.
+  // eslint-disable-next-line prefer-const
   let explored: ExploredStates | undefined;
   let stackDepth = 0;
   const recorder = new FactsRecorder(insns.length);
@@ -163,15 +182,25 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   const loopMax: number[] = [];
   const warned = new Map<number, string>();
 
-  const stats = (): string => `processed ${processed} insns (limit ${budget}) max_states_per_insn ${explored?.maxPerInsn ?? 0} total_states ${explored?.total ?? 0} peak_states ${explored?.peak ?? 0} mark_read 0`;
+  const stats = (): string =>
+    `processed ${processed} insns (limit ${budget}) max_states_per_insn ${explored?.maxPerInsn ?? 0} total_states ${explored?.total ?? 0} peak_states ${explored?.peak ?? 0} mark_read 0`;
   const finish = (error: VerifyError | null, detail: RejectDetail | null): VerifyResult => {
-    const loops = loopHeads.filter((_, k) => loopMax[k]! > 1).map((head) => ({ head, maxIterations: loopMax[loopHeads.indexOf(head)]! }));
+    const loops = loopHeads
+      .filter((_, k) => loopMax[k]! > 1)
+      .map((head) => ({ head, maxIterations: loopMax[loopHeads.indexOf(head)]! }));
     let out: string[] = [];
     // Without a pruned path every path to an exit was walked, and warned there itself.
-    if (error === null && cfg !== undefined && prunedPaths > 0) returnWarnings(insns, cfg, recorder, warned, options.type);
+    if (error === null && cfg !== undefined && prunedPaths > 0)
+      returnWarnings(insns, cfg, recorder, warned, options.type);
     if (error === null) {
       if (level === 2) out = log;
-      if (level >= 1) out.push(...[...warned.values()].map((w) => `warning: ${w}`), stats(), `stack depth ${stackDepth}`, ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`));
+      if (level >= 1)
+        out.push(
+          ...[...warned.values()].map((w) => `warning: ${w}`),
+          stats(),
+          `stack depth ${stackDepth}`,
+          ...loops.map((l) => `loop at insn ${l.head}: up to ${l.maxIterations} iterations on one path`),
+        );
     } else if (level >= 1) out = [...log, error.message, ...env.extra, stats()];
     let err = error;
     if (err !== null && options.sourceMap !== undefined && err.location !== undefined && "insn" in err.location) {
@@ -201,7 +230,12 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     cfg = checkCfg(insns, options.type, env.unprivileged);
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
-    return finish(e, { insn: (e.location as { insn: number }).insn, text: insnText(insns, (e.location as { insn: number }).insn, options.type), state: "", path: [] });
+    return finish(e, {
+      insn: (e.location as { insn: number }).insn,
+      text: insnText(insns, (e.location as { insn: number }).insn, options.type),
+      state: "",
+      path: [],
+    });
   }
   loopHeads.push(...cfg.loopHeads);
   loopMax.push(...loopHeads.map(() => 0));
@@ -229,7 +263,18 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     init.regs[1] = options.memory > 0 ? mkReg("map_value", ZERO, 0, 0, memoryInput(options.memory)) : scalarReg(ZERO);
     init.regs[2] = scalarReg(scalarConst(options.memory));
   }
-  cur = { state: { frames: [init] }, insn: 0, parent: null, firstInsn: 0, lastInsn: -1, history: [], logLen: 0, path: null, loopIters: loopHeads.map(() => 0), from: -1 };
+  cur = {
+    state: { frames: [init] },
+    insn: 0,
+    parent: null,
+    firstInsn: 0,
+    lastInsn: -1,
+    history: [],
+    logLen: 0,
+    path: null,
+    loopIters: loopHeads.map(() => 0),
+    from: -1,
+  };
   if (level >= 1) log.push(`0: ${formatFrame(init)}`);
 
   const nextPath = (): boolean => {
@@ -243,7 +288,12 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (level >= 1) log.push(`from ${next.from} to ${next.insn}: ${formatState(next.state)}`);
     return true;
   };
-  const infiniteLoop = (): never => env.reject(`infinite loop detected at insn ${env.insnIdx}`, "verify.infinite-loop", "the loop state repeats exactly, so the loop can never end; make sure the loop variable changes");
+  const infiniteLoop = (): never =>
+    env.reject(
+      `infinite loop detected at insn ${env.insnIdx}`,
+      "verify.infinite-loop",
+      "the loop state repeats exactly, so the loop can never end; make sure the loop variable changes",
+    );
 
   env.cur = cur.state;
   try {
@@ -266,7 +316,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         if (!nextPath()) break;
         continue;
       }
-      if (cfg.jmpPoint[i]) cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
+      if (cfg.jmpPoint[i])
+        cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
       const line = level >= 1 ? `${i}: ${insnText(insns, i, options.type)}` : "";
       const x = insns[i]!;
       const cls = opClass(x.opcode);
@@ -296,7 +347,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
             // A branch decided by values: they must stay exact (kernel check_cond_jmp_op).
             const st = (out.taken ?? out.fall)!;
             if (st.frames[frame]!.regs[x.dst]!.type === "scalar") env.markPrecise(x.dst);
-            if (opSource(x.opcode) === BPF_X && st.frames[frame]!.regs[x.src]!.type === "scalar") env.markPrecise(x.src);
+            if (opSource(x.opcode) === BPF_X && st.frames[frame]!.regs[x.src]!.type === "scalar")
+              env.markPrecise(x.src);
           }
           if (out.taken !== null && out.fall !== null) {
             // Both sides share the record of which scalars were linked here (kernel: before push_stack).
@@ -338,7 +390,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
         });
         if (pushed !== undefined) pushed.history = cur.history.slice();
       }
-      if (env.preciseRegs.length > 0 || env.preciseSlots.length > 0) requestPrecision(insns, cfg, cur, i, frame, env.preciseRegs, env.preciseSlots);
+      if (env.preciseRegs.length > 0 || env.preciseSlots.length > 0)
+        requestPrecision(insns, cfg, cur, i, frame, env.preciseRegs, env.preciseSlots);
       if (level >= 1) {
         const st = ended ? "" : formatFrame(env.frame, env.scratchedRegs, env.scratchedSlots);
         log.push(withState(line, st));
@@ -355,7 +408,12 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
   } catch (e) {
     if (!(e instanceof VerifyError)) throw e;
     const at = env.insnIdx;
-    const detail: RejectDetail = { insn: at, text: insnText(insns, at, options.type), state: formatState(env.cur), path: pathList(cur.path) };
+    const detail: RejectDetail = {
+      insn: at,
+      text: insnText(insns, at, options.type),
+      state: formatState(env.cur),
+      path: pathList(cur.path),
+    };
     return finish(e, detail);
   }
   return finish(null, null);
@@ -363,7 +421,13 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
 
 const isCondJump = (x: Insn): boolean => {
   const cls = opClass(x.opcode);
-  return (cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_EXIT && x.opcode !== OP_CALL && x.opcode !== OP_JA && x.opcode !== OP_JA32;
+  return (
+    (cls === BPF_JMP || cls === BPF_JMP32) &&
+    x.opcode !== OP_EXIT &&
+    x.opcode !== OP_CALL &&
+    x.opcode !== OP_JA &&
+    x.opcode !== OP_JA32
+  );
 };
 
 /** Add to (or create) the history entry of instruction `i` on the path (kernel `push_insn_history`). */
@@ -415,11 +479,19 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
  * where they allow a value other than 0 or 1 and no walked path warned, say that it may.
  * Only needed when some path was pruned: otherwise every path was walked to its exit.
  */
-function returnWarnings(insns: readonly Insn[], cfg: Cfg, recorder: FactsRecorder, warned: Map<number, string>, type: ProgramType): void {
+function returnWarnings(
+  insns: readonly Insn[],
+  cfg: Cfg,
+  recorder: FactsRecorder,
+  warned: Map<number, string>,
+  type: ProgramType,
+): void {
   const mainEnd = cfg.subprogs.length > 0 ? Math.min(...cfg.subprogs) : insns.length;
   const [lo, hi] = type.retRange;
   const exits: number[] = [];
-  for (let i = 0; i < mainEnd; i++) if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i) && !returnsConstantIn(insns, cfg, i, lo, hi)) exits.push(i);
+  for (let i = 0; i < mainEnd; i++)
+    if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i) && !returnsConstantIn(insns, cfg, i, lo, hi))
+      exits.push(i);
   if (exits.length === 0) return;
   const facts = recorder.facts;
   const ranges = registerRanges(insns, (pc) => facts[pc]?.callReadsOnly === true);
@@ -427,7 +499,10 @@ function returnWarnings(insns: readonly Insn[], cfg: Cfg, recorder: FactsRecorde
     const r0 = ranges[i]?.[0];
     if (r0 !== undefined && r0.lo >= lo && r0.hi <= hi) continue;
     const what = r0 === undefined || r0.hi === Infinity ? "any value" : `up to ${r0.hi}`;
-    warned.set(i, `insn ${i}: R0 may be ${what} at exit on some path; any value other than SK_PASS (${hi}) refuses the connection`);
+    warned.set(
+      i,
+      `insn ${i}: R0 may be ${what} at exit on some path; any value other than SK_PASS (${hi}) refuses the connection`,
+    );
   }
 }
 
@@ -468,7 +543,13 @@ function knownOperands(st: VState, x: Insn): boolean {
 const knownReg = (v: Reg): boolean => v.type !== "scalar" || isConstScalar(v.s);
 
 /** A branch at `i` on an unknown value went both ways: the loops it leaves have no known bound. */
-function markOpenLoops(heads: readonly number[], tails: readonly number[], open: Uint8Array, i: number, target: number): void {
+function markOpenLoops(
+  heads: readonly number[],
+  tails: readonly number[],
+  open: Uint8Array,
+  i: number,
+  target: number,
+): void {
   for (let k = 0; k < heads.length; k++) {
     const lo = heads[k]!;
     const hi = tails[k]!;
@@ -477,11 +558,31 @@ function markOpenLoops(heads: readonly number[], tails: readonly number[], open:
 }
 
 /** The budget ran out: name a loop whose bound is unknown, or say that bounded loops multiplied. */
-function tooLarge(env: Env, processed: number, heads: readonly number[], most: readonly number[], open: Uint8Array): never {
+function tooLarge(
+  env: Env,
+  processed: number,
+  heads: readonly number[],
+  most: readonly number[],
+  open: Uint8Array,
+): never {
   const msg = `BPF program is too large. Processed ${processed} insn`;
   let k = -1;
   for (let j = 0; j < heads.length; j++) if (open[j] === 1 && (k < 0 || most[j]! > most[k]!)) k = j;
-  if (k >= 0) return env.reject(msg, "verify.too-large", `the loop at insn ${heads[k]} leaves through a branch on a value the verifier does not know, so it cannot tell when the loop ends; bound it more tightly (e.g. \`for i in 0..N\` with a constant N)`);
-  if (heads.length > 0) return env.reject(msg, "verify.too-large", "every loop has a known bound, but the paths through their iterations do not converge to states seen before and multiply past the kernel's budget of 1,000,000 instructions; keep fewer values alive across iterations, or lower the bounds");
-  return env.reject(msg, "verify.too-large", "the program's paths multiply beyond the kernel's budget of 1,000,000 processed instructions; merge branches or split the work");
+  if (k >= 0)
+    return env.reject(
+      msg,
+      "verify.too-large",
+      `the loop at insn ${heads[k]} leaves through a branch on a value the verifier does not know, so it cannot tell when the loop ends; bound it more tightly (e.g. \`for i in 0..N\` with a constant N)`,
+    );
+  if (heads.length > 0)
+    return env.reject(
+      msg,
+      "verify.too-large",
+      "every loop has a known bound, but the paths through their iterations do not converge to states seen before and multiply past the kernel's budget of 1,000,000 instructions; keep fewer values alive across iterations, or lower the bounds",
+    );
+  return env.reject(
+    msg,
+    "verify.too-large",
+    "the program's paths multiply beyond the kernel's budget of 1,000,000 processed instructions; merge branches or split the work",
+  );
 }

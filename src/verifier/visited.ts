@@ -113,7 +113,8 @@ export class ExploredStates {
         if (!force && jmps - this.prevJmps < 20 && processed - this.prevInsns < 100) addNew = false;
       } else if (statesEqual(cp.state, cur, live, "not_exact", this.privileged)) {
         cp.hits++;
-        if (this.cfg.jmpPoint[insn]) path.history.push({ idx: insn, prev: path.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
+        if (this.cfg.jmpPoint[insn])
+          path.history.push({ idx: insn, prev: path.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
         const bt = precisionRequest(cp.state, this.liveAt(cp.state, insn));
         markChainPrecision(this.insns, this.cfg.isStart, path, insn, bt);
         if (count > this.maxPerInsn) this.maxPerInsn = count;
@@ -132,7 +133,18 @@ export class ExploredStates {
     if (this.size > this.peak) this.peak = this.size;
     this.prevJmps = jmps;
     this.prevInsns = processed;
-    const cp: Checkpoint = { state: cloneState(cur), parent: path.parent, insn, firstInsn: path.firstInsn, lastInsn: path.lastInsn, history: path.history, branches: 1, hits: 0, misses: 0, cleaned: false };
+    const cp: Checkpoint = {
+      state: cloneState(cur),
+      parent: path.parent,
+      insn,
+      firstInsn: path.firstInsn,
+      lastInsn: path.lastInsn,
+      history: path.history,
+      branches: 1,
+      hits: 0,
+      misses: 0,
+      cleaned: false,
+    };
     list.push(cp);
     path.parent = cp;
     path.firstInsn = insn;
@@ -142,7 +154,15 @@ export class ExploredStates {
 }
 
 /** A precision request for registers of the current frame and stack slots, walked back from `insn`. */
-export function requestPrecision(insns: readonly Insn[], cfg: Cfg, path: Path, insn: number, frame: number, regs: readonly number[], slots: readonly (readonly [number, number])[]): void {
+export function requestPrecision(
+  insns: readonly Insn[],
+  cfg: Cfg,
+  path: Path,
+  insn: number,
+  frame: number,
+  regs: readonly number[],
+  slots: readonly (readonly [number, number])[],
+): void {
   const bt = new Backtrack(frame);
   for (const r of regs) bt.setReg(r);
   for (const [f, spi] of slots) bt.setSlot(f, spi);

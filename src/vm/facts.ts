@@ -36,9 +36,9 @@ export interface InsnFacts {
    * Bit i set: register r<i> is below 2^32 (its high half is zero). The JIT then reads the
    * high half as the constant 0, which lets V8 fold 64-bit compares and carries away.
    */
-  readonly u32Regs?: number;
+  readonly u32Regs?: number | undefined;
   /** Bit i set: register r<i> is below 2^31 (a non-negative int32; implies the u32 bit). */
-  readonly u31Regs?: number;
+  readonly u31Regs?: number | undefined;
   /**
    * Bit i set: r<i> is a pointer (high half = region id, low half = offset in the region)
    * whose offset is in [0, 2^31) both before and after the add/sub at this instruction, so
@@ -46,17 +46,17 @@ export interface InsnFacts {
    * that dips below 0 (a pointer moved below its object) must not be marked: the exact
    * 64-bit result then borrows from the region id.
    */
-  readonly ptrRegs?: number;
+  readonly ptrRegs?: number | undefined;
   /** The load/store/atomic at this instruction is inside its object and, for writes, writable. */
-  readonly memInBounds?: boolean;
+  readonly memInBounds?: boolean | undefined;
   /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view
    * directly). */
-  readonly memRegion?: RegionKind;
+  readonly memRegion?: RegionKind | undefined;
   /**
    * The helper this call names writes no memory through its arguments: its kernel prototype
    * has no MEM_WRITE/uninit argument and no callback. Values spilled to the stack survive it.
    */
-  readonly callReadsOnly?: boolean;
+  readonly callReadsOnly?: boolean | undefined;
 }
 
 export interface JitFacts {

@@ -36,7 +36,7 @@ for (const f of sharedFiles(SHARED, [])) {
 
 const sources = tracked.filter((f) => /^(src|bench|test|web\/src)\/.*\.(ts|mts)$/.test(f));
 const isComment = (line: string): boolean => /^\s*(\/\/|\/\*|\*)/.test(line);
-const FILE_NAME = /(?<![\w/.-])((?:\.\.\/)*(?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|mts|mjs|json|md|s|baton))\b/g;
+const FILE_NAME = /(?<![\w/.*-])((?:\.\.\/)*(?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|mts|mjs|json|md|s|baton))\b/g;
 const KERNEL_TREE = /^(net|kernel|include|tools|lib|arch|Documentation)\//;
 
 function refersToFile(name: string): boolean {

@@ -38,7 +38,17 @@ describe("branch narrowing like the kernel", () => {
   it("a 64-bit eq looks at the 32-bit ranges too", () => {
     // Any 64-bit value whose low half is in [16, 100]: 0x100000003 passes the 64-bit range and
     // tnum tests but not the 32-bit ranges (kernel is_scalar_branch_taken, !is_jmp32).
-    const a = sync(scalarOf(TNUM_UNKNOWN, [-0x80000000, 0], [0x7fffffff, -1], [0, 0], [-1, -1], [-0x80000000, 0x7fffffff], [16, 100]));
+    const a = sync(
+      scalarOf(
+        TNUM_UNKNOWN,
+        [-0x80000000, 0],
+        [0x7fffffff, -1],
+        [0, 0],
+        [-1, -1],
+        [-0x80000000, 0x7fffffff],
+        [16, 100],
+      ),
+    );
     expect(branchTaken("eq", a, scalarConst(0x100000003), false)).toBe(0);
     expect(branchTaken("ne", a, scalarConst(0x100000003), false)).toBe(1);
     expect(branchTaken("eq", a, scalarConst(0x100000013), false)).toBe(-1);

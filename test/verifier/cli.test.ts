@@ -22,7 +22,10 @@ const lookup = join(dir, "lookup.s");
 const bin = join(dir, "good.bin");
 writeFileSync(good, "mov %r0, 1\nexit\n");
 writeFileSync(bad, "# desc: reads r2 uninitialized\nmov %r0, %r2\nexit\n");
-writeFileSync(lookup, "stw [%r10-4], 1\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map_fd(3)\ncall 1\nldxw %r0, [%r0]\nmov %r0, 1\nexit\n");
+writeFileSync(
+  lookup,
+  "stw [%r10-4], 1\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map_fd(3)\ncall 1\nldxw %r0, [%r0]\nmov %r0, 1\nexit\n",
+);
 writeFileSync(bin, assemble("mov %r0, 0\nexit\n"));
 
 describe("baton verify", () => {
@@ -41,19 +44,28 @@ describe("baton verify", () => {
   it("prints one JSON object per file", async () => {
     const r = await cli([good, bad, "--json"]);
     expect(r.code).toBe(1);
-    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ file: good, accepted: true, processed: 2, states: 0, error: null });
     expect(lines[1]).toMatchObject({ file: bad, accepted: false, error: { insn: 0, message: "R2 !read_ok", line: 2 } });
   });
   it("verifies every file of a directory, .bin included", async () => {
     const r = await cli([dir, "--json", "--map", "3:hash:4:8:16"]);
-    const files = r.out.trim().split("\n").map((l) => (JSON.parse(l) as { file: string }).file);
+    const files = r.out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { file: string }).file);
     expect(files).toEqual([bad, bin, good, lookup].sort());
   });
   it("reads '# maps:' and '# attach:' headers (the whole corpus in one process)", async () => {
     const r = await cli([new URL("./corpus/", import.meta.url).pathname, "--json"]);
-    const rows = r.out.trim().split("\n").map((l) => JSON.parse(l) as { accepted: boolean; file: string; error: { message: string } | null });
+    const rows = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { accepted: boolean; file: string; error: { message: string } | null });
     expect(rows.length).toBeGreaterThanOrEqual(150);
     expect(rows.filter((x) => x.error?.message.startsWith("--map")).map((x) => x.file)).toEqual([]);
     expect(r.code).toBe(1);
@@ -75,7 +87,11 @@ describe("baton verify", () => {
     writeFileSync(b, new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, ...assemble("exit\n")]));
     const rb = await cli([b, "--json"]);
     expect(rb.code).toBe(1);
-    expect(JSON.parse(rb.out)).toMatchObject({ file: b, accepted: false, error: { insn: 0, message: "unknown opcode 0xff" } });
+    expect(JSON.parse(rb.out)).toMatchObject({
+      file: b,
+      accepted: false,
+      error: { insn: 0, message: "unknown opcode 0xff" },
+    });
     expect((await cli([b])).err).toContain(`${b}: insn 0: error: unknown opcode 0xff`);
   });
   it("warns about return values by default (as the kernel accepts them) and rejects them with --strict", async () => {
@@ -85,10 +101,15 @@ describe("baton verify", () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe(`${s}:2:1: warning: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection\n`);
     const j = await cli([s, "--json"]);
-    expect(JSON.parse(j.out)).toMatchObject({ accepted: true, warnings: ["insn 1: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection"] });
+    expect(JSON.parse(j.out)).toMatchObject({
+      accepted: true,
+      warnings: ["insn 1: R0 is 2 at exit; any value other than SK_PASS (1) refuses the connection"],
+    });
     const st = await cli([s, "--strict"]);
     expect(st.code).toBe(1);
-    expect(st.err).toContain(`${s}:2:1: error: At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]`);
+    expect(st.err).toContain(
+      `${s}:2:1: error: At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]`,
+    );
   });
   it("verifies policies and ELF objects with their own maps and attach type", async () => {
     const pol = new URL("../../policies/least_loaded.baton", import.meta.url).pathname;
@@ -107,12 +128,16 @@ describe("baton verify", () => {
     expect(byName.err).toContain("R0 invalid mem access 'map_value_or_null'");
     expect(byName.err).toContain("note: compare R0 with 0 before reading the map value");
     const byNum = await cli([lookup, "--map", "3:1:4:8:16", "--json"]);
-    expect((JSON.parse(byNum.out) as { error: { message: string } }).error.message).toBe("R0 invalid mem access 'map_value_or_null'");
+    expect((JSON.parse(byNum.out) as { error: { message: string } }).error.message).toBe(
+      "R0 invalid mem access 'map_value_or_null'",
+    );
   });
   it("prints the kernel-style trace at --log-level 2", async () => {
     const r = await cli([good, "--log-level", "2"]);
     expect(r.out).toContain("0: (b7) r0 = 1                        ; R0=1");
-    expect(r.out).toContain("processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0");
+    expect(r.out).toContain(
+      "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+    );
   });
   it("applies --unprivileged rules", async () => {
     const loop = join(dir, "loop.s");
@@ -139,7 +164,10 @@ describe("baton verify --map with self-describing inputs", () => {
   it("refuses --map for an ELF object instead of ignoring it", async () => {
     const { main } = await import("../../src/cli/main.js");
     let err = "";
-    const code = await main(["verify", "test/fixtures/c/pass.o", "--map", "1:array:4:4:1"], { out: () => {}, err: (t) => (err += t) });
+    const code = await main(["verify", "test/fixtures/c/pass.o", "--map", "1:array:4:4:1"], {
+      out: () => {},
+      err: (t) => (err += t),
+    });
     expect(code).toBe(2);
     expect(err).toContain("--map applies to .s and .bin programs; test/fixtures/c/pass.o declares its own maps");
   });

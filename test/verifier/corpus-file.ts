@@ -1,4 +1,5 @@
-/** Reads a verifier corpus file: `# desc:`, `# expect:`, `# maps:`, `# attach:` headers and optional `# baton:` / `# kernel:` lines. */
+/** Reads a verifier corpus file: `# desc:`, `# expect:`, `# maps:`, `# attach:` headers and optional `# baton:` / `#
+ * kernel:` lines. */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMapArg } from "../../src/verifier/map-arg.js";
@@ -31,7 +32,10 @@ export function header(source: string, key: string): string | undefined {
 
 export function readCase(file: string): CorpusCase {
   const source = readFileSync(file, "utf8");
-  const maps = (header(source, "maps") ?? "").split(/\s+/).filter((s) => s !== "").map(parseMapArg);
+  const maps = (header(source, "maps") ?? "")
+    .split(/\s+/)
+    .filter((s) => s !== "")
+    .map(parseMapArg);
   const attach = header(source, "attach") ?? "select_or_migrate";
   const baton = header(source, "baton")?.split(/\s/)[0];
   return {

@@ -16,10 +16,18 @@ describe("verifier corpus", () => {
     expect(CASES.filter((c) => c.expect === "accept").length).toBeGreaterThan(40);
     expect(CASES.filter((c) => c.expect === "reject").length).toBeGreaterThan(40);
   });
-  it.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const r = verify(decode(assemble(c.source, c.file)), { type: SK_REUSEPORT, attachType: c.attachType, maps: c.maps });
-    const want = c.baton ?? c.expect;
-    expect(r.accepted ? "accept" : "reject", r.error?.message).toBe(want);
-    if (c.error !== undefined) expect(r.error?.message).toBe(c.error);
-  }, 120_000);
+  it.each(CASES.map((c) => [c.name, c] as const))(
+    "%s",
+    (_name, c) => {
+      const r = verify(decode(assemble(c.source, c.file)), {
+        type: SK_REUSEPORT,
+        attachType: c.attachType,
+        maps: c.maps,
+      });
+      const want = c.baton ?? c.expect;
+      expect(r.accepted ? "accept" : "reject", r.error?.message).toBe(want);
+      if (c.error !== undefined) expect(r.error?.message).toBe(c.error);
+    },
+    120_000,
+  );
 });

@@ -6,7 +6,22 @@
 // DOMAIN_RUNS=200000 npx vitest run test/verifier/domain.test.ts runs many more cases.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alu32, alu64, isEmpty, neg, scalarConst, scalarEq, scalarWithin, sext, sync, truncate, violation, zext32, type AluOp, type Scalar } from "../../src/verifier/scalar.js";
+import {
+  alu32,
+  alu64,
+  isEmpty,
+  neg,
+  scalarConst,
+  scalarEq,
+  scalarWithin,
+  sext,
+  sync,
+  truncate,
+  violation,
+  zext32,
+  type AluOp,
+  type Scalar,
+} from "../../src/verifier/scalar.js";
 import { branchTaken, narrow, type CmpOp } from "../../src/verifier/branch.js";
 import * as P from "../../src/verifier/pair.js";
 import * as N from "../../src/verifier/tnum.js";
@@ -14,7 +29,15 @@ import { alignedAfterAdd } from "../../src/verifier/mem.js";
 import * as O from "./oracle/scalar.js";
 import * as OB from "./oracle/branch.js";
 import * as OT from "./oracle/tnum.js";
-import { fromOracle, oracleScalarArb, rawOracleScalarArb, tnumFromOracle, tnumToOracle, toOracle, u64Arb } from "./oracle/convert.js";
+import {
+  fromOracle,
+  oracleScalarArb,
+  rawOracleScalarArb,
+  tnumFromOracle,
+  tnumToOracle,
+  toOracle,
+  u64Arb,
+} from "./oracle/convert.js";
 import { runs } from "../support/runs.js";
 
 // Fixed seed: the same cases on every run (change it locally to explore more).
@@ -27,7 +50,8 @@ const M32 = 0xffffffffn;
 const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
 
 /** The fields in a fixed order. */
-const norm = (s: O.Scalar): string => show([s.t.value, s.t.mask, s.smin, s.smax, s.umin, s.umax, s.s32min, s.s32max, s.u32min, s.u32max]);
+const norm = (s: O.Scalar): string =>
+  show([s.t.value, s.t.mask, s.smin, s.smax, s.umin, s.umax, s.s32min, s.s32max, s.u32min, s.u32max]);
 
 /** The new result equals the oracle's (an empty oracle result only needs an empty new one). */
 function same(got: Scalar, want: O.Scalar, what: string): void {
@@ -43,7 +67,10 @@ const OPS: AluOp[] = ["add", "sub", "mul", "and", "or", "xor", "lsh", "rsh", "ar
 const CMPS: CmpOp[] = ["eq", "ne", "gt", "ge", "lt", "le", "sgt", "sge", "slt", "sle", "set", "nset"];
 
 /** A shift operand: mostly in range for the width, sometimes not. */
-const shiftArb = fc.oneof(oracleScalarArb, fc.nat(70).map((k) => ({ v: BigInt(k), s: O.scalarConst(BigInt(k)) })));
+const shiftArb = fc.oneof(
+  oracleScalarArb,
+  fc.nat(70).map((k) => ({ v: BigInt(k), s: O.scalarConst(BigInt(k)) })),
+);
 
 describe("pair arithmetic", () => {
   const pairOf = (v: bigint): [number, number] => [Number(v >> 32n) | 0, Number(v & M32) | 0];
@@ -92,7 +119,8 @@ describe("tnum: equal to the BigInt reference", () => {
         const na = tnumFromOracle(a);
         const nb = tnumFromOracle(b);
         const eq = (got: N.Tnum, want: OT.Tnum, what: string) => {
-          if (show(tnumToOracle(got)) !== show(want)) throw new Error(`${what}(${show(a)}, ${show(b)}, ${k}): got ${show(tnumToOracle(got))} want ${show(want)}`);
+          if (show(tnumToOracle(got)) !== show(want))
+            throw new Error(`${what}(${show(a)}, ${show(b)}, ${k}): got ${show(tnumToOracle(got))} want ${show(want)}`);
         };
         eq(N.tnumAdd(na, nb), OT.tnumAdd(a, b), "add");
         eq(N.tnumSub(na, nb), OT.tnumSub(a, b), "sub");
@@ -108,7 +136,11 @@ describe("tnum: equal to the BigInt reference", () => {
         eq(N.tnumCast(na, size), OT.tnumCast(a, size), "cast");
         expect(N.tnumIn(na, nb)).toBe(OT.tnumIn(a, b));
         const [lo, hi] = a.value < b.value ? [a.value, b.value] : [b.value, a.value];
-        eq(N.tnumRange(Number(lo >> 32n) | 0, Number(lo & M32) | 0, Number(hi >> 32n) | 0, Number(hi & M32) | 0), OT.tnumRange(lo, hi), "range");
+        eq(
+          N.tnumRange(Number(lo >> 32n) | 0, Number(lo & M32) | 0, Number(hi >> 32n) | 0, Number(hi & M32) | 0),
+          OT.tnumRange(lo, hi),
+          "range",
+        );
         expect(N.tnumStr(na)).toBe(OT.tnumStr(a));
       }),
       { numRuns: runs(RUNS) },
@@ -120,10 +152,15 @@ describe("alignment of tnum + offset (mem.ts, low half only)", () => {
   it("equals tnum_add with the offset, then the low bits", () => {
     const tArb = fc.tuple(u64Arb, u64Arb).map(([v, m]) => OT.tnum(v & ~m, m));
     fc.assert(
-      fc.property(tArb, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(1, 2, 4, 8), (t, k, size) => {
-        const sum = OT.tnumAdd(t, OT.tnumConst(BigInt.asUintN(64, BigInt(k))));
-        expect(alignedAfterAdd(tnumFromOracle(t), k, size)).toBe(((sum.value | sum.mask) & BigInt(size - 1)) === 0n);
-      }),
+      fc.property(
+        tArb,
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 2, 4, 8),
+        (t, k, size) => {
+          const sum = OT.tnumAdd(t, OT.tnumConst(BigInt.asUintN(64, BigInt(k))));
+          expect(alignedAfterAdd(tnumFromOracle(t), k, size)).toBe(((sum.value | sum.mask) & BigInt(size - 1)) === 0n);
+        },
+      ),
       { numRuns: runs(RUNS) },
     );
   });
@@ -141,12 +178,17 @@ describe("scalar domain: equal to the BigInt reference", () => {
 
   it("sync on values near consistency (one bound of a synced value moved)", () => {
     fc.assert(
-      fc.property(oracleScalarArb, fc.constantFrom("umin", "umax", "smin", "smax", "u32min", "u32max", "s32min", "s32max"), u64Arb, ({ s }, field, v) => {
-        const bits = field.endsWith("32min") || field.endsWith("32max") ? 32 : 64;
-        const x = field.startsWith("s") ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
-        const raw = { ...s, [field]: x } as O.Scalar;
-        same(sync(fromOracle(raw)), O.sync(raw), `sync ${show(raw)}`);
-      }),
+      fc.property(
+        oracleScalarArb,
+        fc.constantFrom("umin", "umax", "smin", "smax", "u32min", "u32max", "s32min", "s32max"),
+        u64Arb,
+        ({ s }, field, v) => {
+          const bits = field.endsWith("32min") || field.endsWith("32max") ? 32 : 64;
+          const x = field.startsWith("s") ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v);
+          const raw = { ...s, [field]: x } as O.Scalar;
+          same(sync(fromOracle(raw)), O.sync(raw), `sync ${show(raw)}`);
+        },
+      ),
       { numRuns: runs(RUNS * 4) },
     );
   });
@@ -164,19 +206,24 @@ describe("scalar domain: equal to the BigInt reference", () => {
 
   it("zext32, sext, truncate, neg, scalarWithin, scalarEq", () => {
     fc.assert(
-      fc.property(oracleScalarArb, oracleScalarArb, fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>, ({ s: A }, { s: B }, bytes) => {
-        const a = fromOracle(A);
-        const b = fromOracle(B);
-        same(zext32(a), O.zext32(A), "zext32");
-        same(sext(a, bytes), O.sext(A, bytes), `sext ${bytes}`);
-        same(truncate(a, bytes), O.truncate(A, bytes), `truncate ${bytes}`);
-        same(neg(a, 64), O.neg(A, 64), "neg64");
-        same(neg(a, 32), O.neg(A, 32), "neg32");
-        expect(scalarWithin(a, b)).toBe(O.scalarWithin(A, B));
-        expect(scalarWithin(a, a)).toBe(true);
-        expect(scalarEq(a, b)).toBe(O.scalarEq(A, B));
-        expect(scalarEq(a, fromOracle(A))).toBe(true);
-      }),
+      fc.property(
+        oracleScalarArb,
+        oracleScalarArb,
+        fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+        ({ s: A }, { s: B }, bytes) => {
+          const a = fromOracle(A);
+          const b = fromOracle(B);
+          same(zext32(a), O.zext32(A), "zext32");
+          same(sext(a, bytes), O.sext(A, bytes), `sext ${bytes}`);
+          same(truncate(a, bytes), O.truncate(A, bytes), `truncate ${bytes}`);
+          same(neg(a, 64), O.neg(A, 64), "neg64");
+          same(neg(a, 32), O.neg(A, 32), "neg32");
+          expect(scalarWithin(a, b)).toBe(O.scalarWithin(A, B));
+          expect(scalarWithin(a, a)).toBe(true);
+          expect(scalarEq(a, b)).toBe(O.scalarEq(A, B));
+          expect(scalarEq(a, fromOracle(A))).toBe(true);
+        },
+      ),
       { numRuns: runs(RUNS) },
     );
   });
@@ -220,7 +267,17 @@ function contains(s: Scalar, v: bigint): boolean {
   const u = v & M64;
   const sv = BigInt.asIntN(64, u);
   const lo = u & M32;
-  return o.umin <= u && u <= o.umax && o.smin <= sv && sv <= o.smax && o.u32min <= lo && lo <= o.u32max && o.s32min <= BigInt.asIntN(32, lo) && BigInt.asIntN(32, lo) <= o.s32max && (u & ~o.t.mask) === o.t.value;
+  return (
+    o.umin <= u &&
+    u <= o.umax &&
+    o.smin <= sv &&
+    sv <= o.smax &&
+    o.u32min <= lo &&
+    lo <= o.u32max &&
+    o.s32min <= BigInt.asIntN(32, lo) &&
+    BigInt.asIntN(32, lo) <= o.s32max &&
+    (u & ~o.t.mask) === o.t.value
+  );
 }
 
 function concrete(op: AluOp, a: bigint, b: bigint, w: 32 | 64): bigint | undefined {
@@ -293,7 +350,8 @@ const absArb = oracleScalarArb.map(({ v, s }) => ({ v, s: fromOracle(s) }));
 
 describe("scalar ALU is sound", () => {
   it.each(OPS)("%s (64 and 32 bit) contains the concrete result", (op) => {
-    const b = op === "lsh" || op === "rsh" || op === "arsh" ? shiftArb.map(({ v, s }) => ({ v, s: fromOracle(s) })) : absArb;
+    const b =
+      op === "lsh" || op === "rsh" || op === "arsh" ? shiftArb.map(({ v, s }) => ({ v, s: fromOracle(s) })) : absArb;
     fc.assert(
       fc.property(absArb, b, ({ v: a, s: A }, { v: bv, s: B }) => {
         expect(contains(A, a)).toBe(true);
@@ -314,8 +372,8 @@ describe("scalar ALU is sound", () => {
         expect(contains(sext(s, bytes), BigInt.asUintN(64, BigInt.asIntN(Number(bits), v)))).toBe(true);
         expect(contains(truncate(s, bytes), v & ((1n << bits) - 1n))).toBe(true);
         expect(contains(zext32(s), v & M32)).toBe(true);
-        expect(contains(neg(s, 64), (-v) & M64)).toBe(true);
-        expect(contains(neg(s, 32), (-v) & M32)).toBe(true);
+        expect(contains(neg(s, 64), -v & M64)).toBe(true);
+        expect(contains(neg(s, 32), -v & M32)).toBe(true);
       }),
       { numRuns: runs(RUNS) },
     );

@@ -4,7 +4,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/vm/asm/assembler.js";
-import { decode, OP_LDDW, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_CALL, OP_CALL, BPF_STX, BPF_ATOMIC, opClass, opMode } from "../../src/vm/isa.js";
+import {
+  decode,
+  OP_LDDW,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_CALL,
+  OP_CALL,
+  BPF_STX,
+  BPF_ATOMIC,
+  opClass,
+  opMode,
+} from "../../src/vm/isa.js";
 import { GEN_CLASSES, GENERATORS, RULES, type GenClass } from "./gen/classes.js";
 import { GEN_MAPS, GEN_MAPS_HEADER } from "./gen/prog.js";
 import { parseMapArg } from "../../src/verifier/map-arg.js";
@@ -24,30 +34,35 @@ const INGREDIENT: Readonly<Record<GenClass, (src: string) => boolean>> = {
 };
 
 describe("differential fuzz generators", () => {
-  it.each(GEN_CLASSES.map((c) => [c]))("%s: assembles, deterministic, declared maps only, has its ingredient", (cls) => {
-    const gen = GENERATORS[cls];
-    let assembled = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
-        const src = gen(seed);
-        expect(gen(seed)).toBe(src);
-        let insns;
-        try {
-          insns = decode(assemble(src));
-        } catch (e) {
-          // The legacy generator mutates programs on purpose; ours must always assemble.
-          if (cls === "legacy") return;
-          throw new Error(`${cls} seed ${seed} does not assemble: ${(e as Error).message}\n${src}`);
-        }
-        assembled++;
-        expect(insns.length).toBeGreaterThan(1);
-        for (const x of insns) if (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD && cls !== "rules") expect(declared.has(x.imm), `map fd ${x.imm}`).toBe(true);
-        expect(INGREDIENT[cls](src), `${cls} seed ${seed} lacks its ingredient:\n${src}`).toBe(true);
-      }),
-      { numRuns: runs(300), seed: 1414 },
-    );
-    expect(assembled).toBeGreaterThan(cls === "legacy" ? 150 : 299);
-  });
+  it.each(GEN_CLASSES.map((c) => [c]))(
+    "%s: assembles, deterministic, declared maps only, has its ingredient",
+    (cls) => {
+      const gen = GENERATORS[cls];
+      let assembled = 0;
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+          const src = gen(seed);
+          expect(gen(seed)).toBe(src);
+          let insns;
+          try {
+            insns = decode(assemble(src));
+          } catch (e) {
+            // The legacy generator mutates programs on purpose; ours must always assemble.
+            if (cls === "legacy") return;
+            throw new Error(`${cls} seed ${seed} does not assemble: ${(e as Error).message}\n${src}`, { cause: e });
+          }
+          assembled++;
+          expect(insns.length).toBeGreaterThan(1);
+          for (const x of insns)
+            if (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD && cls !== "rules")
+              expect(declared.has(x.imm), `map fd ${x.imm}`).toBe(true);
+          expect(INGREDIENT[cls](src), `${cls} seed ${seed} lacks its ingredient:\n${src}`).toBe(true);
+        }),
+        { numRuns: runs(300), seed: 1414 },
+      );
+      expect(assembled).toBeGreaterThan(cls === "legacy" ? 150 : 299);
+    },
+  );
 
   it("class programs differ between seeds (the generators are not stuck)", () => {
     for (const cls of GEN_CLASSES) {
@@ -57,12 +72,15 @@ describe("differential fuzz generators", () => {
   });
 
   it("linked programs mostly link (rB = rA, or through a spill) before the merge", () => {
-    const n = Array.from({ length: 200 }, (_, i) => GENERATORS.linked(i + 1)).filter((s) => /^(mov %r[78], %r[78]|ldxdw %r[78], \[%r10-8\])$/m.test(s)).length;
+    const n = Array.from({ length: 200 }, (_, i) => GENERATORS.linked(i + 1)).filter((s) =>
+      /^(mov %r[78], %r[78]|ldxdw %r[78], \[%r10-8\])$/m.test(s),
+    ).length;
     expect(n).toBeGreaterThan(140);
   });
 
   it("rules cover every rule of issue 14 in turn (seed mod the rule count)", () => {
-    for (let s = 0; s < RULES.length * 3; s++) expect(GENERATORS.rules(s)).toContain(`# rule: ${RULES[s % RULES.length]}\n`);
+    for (let s = 0; s < RULES.length * 3; s++)
+      expect(GENERATORS.rules(s)).toContain(`# rule: ${RULES[s % RULES.length]}\n`);
   });
 
   it("atomics hit the ingredients the kernel's alignment rule needs: misaligned, variable, stack, map value, both widths", () => {
@@ -78,7 +96,9 @@ describe("differential fuzz generators", () => {
 
   it("argmin loops span 2 to 64 slots over entries, a value and the stack", () => {
     const bounds = new Set<number>();
-    let stack = 0, value = 0, entries = 0;
+    let stack = 0,
+      value = 0,
+      entries = 0;
     for (let i = 1; i <= 600; i++) {
       const s = GENERATORS.argmin(i);
       const m = /^jlt %r9, (\d+), L\d+$/m.exec(s) ?? /^mov %r9, (\d+)$/m.exec(s);
@@ -93,13 +113,17 @@ describe("differential fuzz generators", () => {
   });
 
   it("GEN_MAPS_HEADER parses back to GEN_MAPS", () => {
-    expect(GEN_MAPS_HEADER.split(" ").map(parseMapArg)).toEqual(GEN_MAPS.map(({ fd, type, keySize, valueSize, maxEntries }) => ({ fd, type, keySize, valueSize, maxEntries })));
+    expect(GEN_MAPS_HEADER.split(" ").map(parseMapArg)).toEqual(
+      GEN_MAPS.map(({ fd, type, keySize, valueSize, maxEntries }) => ({ fd, type, keySize, valueSize, maxEntries })),
+    );
   });
 
   it("callee programs pass a stack pointer to a local function (a pseudo call)", () => {
     const insns = decode(assemble(GENERATORS.callee(3)));
     expect(insns.some((x) => x.opcode === OP_CALL && x.src === BPF_PSEUDO_CALL)).toBe(true);
-    const atomics = decode(assemble(GENERATORS.atomic(3))).filter((x) => opClass(x.opcode) === BPF_STX && opMode(x.opcode) === BPF_ATOMIC);
+    const atomics = decode(assemble(GENERATORS.atomic(3))).filter(
+      (x) => opClass(x.opcode) === BPF_STX && opMode(x.opcode) === BPF_ATOMIC,
+    );
     expect(atomics.length).toBe(1);
   });
 });

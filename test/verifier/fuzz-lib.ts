@@ -19,7 +19,7 @@ import { verify } from "../../src/verifier/index.js";
 import { VmTrap } from "../../src/errors.js";
 import { FUZZ_MAPS, generate, rng } from "./gen/legacy.js";
 
-export { FUZZ_MAPS, generate, RICH_MAPS, rng } from "./gen/legacy.js";
+export { generate } from "./gen/legacy.js";
 
 export interface Runtime {
   readonly mem: AddressSpace;
@@ -77,7 +77,9 @@ export function makeRuntime(seed: number): Runtime {
 
 /** Replace `lddw rX, map_fd(N)` by the constant N (the fuzz runtime's lookup takes fds). */
 export function relocate(insns: readonly Insn[]): Insn[] {
-  return insns.map((x) => (x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD ? makeInsn(OP_LDDW, x.dst, 0, 0, x.imm, 0) : x));
+  return insns.map((x) =>
+    x.opcode === OP_LDDW && x.src === BPF_PSEUDO_MAP_FD ? makeInsn(OP_LDDW, x.dst, 0, 0, x.imm, 0) : x,
+  );
 }
 
 export interface FuzzStats {

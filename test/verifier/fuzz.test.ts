@@ -15,7 +15,9 @@ describe("verifier soundness (fuzz)", () => {
       }),
       { numRuns: runs(150), seed: 4242 },
     );
-    console.log(`fuzz: ${stats.tried} programs, ${stats.assembled} assembled, ${stats.accepted} accepted, ${stats.runs} runs`);
+    console.log(
+      `fuzz: ${stats.tried} programs, ${stats.assembled} assembled, ${stats.accepted} accepted, ${stats.runs} runs`,
+    );
     expect(stats.failures).toEqual([]);
     expect(stats.accepted).toBeGreaterThan(10);
   }, 60_000);

@@ -15,6 +15,8 @@ for (let s = first; s < first + n; s++) {
   fuzzOne(s, runs, stats, true);
   if (stats.failures.length > 0) break;
 }
-console.log(`tried ${stats.tried}, assembled ${stats.assembled}, accepted ${stats.accepted}, runs ${stats.runs}, failures ${stats.failures.length}`);
+console.log(
+  `tried ${stats.tried}, assembled ${stats.assembled}, accepted ${stats.accepted}, runs ${stats.runs}, failures ${stats.failures.length}`,
+);
 for (const f of stats.failures) console.log(`---\n${f}`);
 process.exitCode = stats.failures.length > 0 ? 1 : 0;

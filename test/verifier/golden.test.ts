@@ -13,10 +13,25 @@ const DIR = new URL("../golden/verifier/", import.meta.url).pathname;
 const update = process.env.UPDATE_GOLDEN === "1";
 
 describe("verifier golden logs", () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith(".s")).sort();
-  it.each(files.flatMap((f) => [[f, 1], [f, 2]] as const))("%s at log level %i", (f, level) => {
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith(".s"))
+    .sort();
+  it.each(
+    files.flatMap(
+      (f) =>
+        [
+          [f, 1],
+          [f, 2],
+        ] as const,
+    ),
+  )("%s at log level %i", (f, level) => {
     const c = readCase(join(DIR, f));
-    const r = verify(decode(assemble(c.source, c.file)), { type: SK_REUSEPORT, attachType: c.attachType, maps: c.maps, logLevel: level });
+    const r = verify(decode(assemble(c.source, c.file)), {
+      type: SK_REUSEPORT,
+      attachType: c.attachType,
+      maps: c.maps,
+      logLevel: level,
+    });
     const out = join(DIR, f.replace(/\.s$/, `.log${level}.txt`));
     if (update || !existsSync(out)) writeFileSync(out, r.log);
     expect(r.log).toBe(readFileSync(out, "utf8"));

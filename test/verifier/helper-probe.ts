@@ -47,7 +47,11 @@ async function run(): Promise<ProbeRun> {
     const name = kernelHelperName(id) === "unknown" ? `unknown${id}` : kernelHelperName(id);
     const progs = helperPrograms(id, name, SK_REUSEPORT.helpers.get(id));
     for (const p of progs) {
-      const v = await kernelVerify(assemble(p.source, p.name), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: p.maps, logLevel: 1 });
+      const v = await kernelVerify(assemble(p.source, p.name), {
+        attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+        maps: p.maps,
+        logLevel: 1,
+      });
       // Some kernel messages lack their newline (tail_call's), so the statistics line follows.
       const error = kernelFirstError(v)?.replace(/processed \d+ insns.*$/, "") ?? null;
       programs[p.name] = { accepted: v.accepted, error };
@@ -68,7 +72,11 @@ if (process.argv[2] === "--child") {
   }
   const withPerfmon = await run();
   const drop = "-perfmon,-sys_admin";
-  const child = spawnSync("setpriv", [`--inh-caps=${drop}`, `--bounding-set=${drop}`, process.execPath, "--import", "tsx", self, "--child"], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const child = spawnSync(
+    "setpriv",
+    [`--inh-caps=${drop}`, `--bounding-set=${drop}`, process.execPath, "--import", "tsx", self, "--child"],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
   if (child.status !== 0) {
     console.error(`the run without CAP_PERFMON failed: ${child.stderr}`);
     process.exit(1);
@@ -76,5 +84,7 @@ if (process.argv[2] === "--child") {
   const withoutPerfmon = JSON.parse(child.stdout) as ProbeRun;
   const file: ProbeFile = { kernel: release(), withPerfmon, withoutPerfmon };
   writeFileSync(new URL("./helper-probe.json", import.meta.url), JSON.stringify(file, null, 1) + "\n");
-  console.log(`kernel ${file.kernel}: ${withPerfmon.offered.length} helpers offered with CAP_PERFMON, ${withoutPerfmon.offered.length} without; ${Object.keys(withPerfmon.programs).length} programs recorded`);
+  console.log(
+    `kernel ${file.kernel}: ${withPerfmon.offered.length} helpers offered with CAP_PERFMON, ${withoutPerfmon.offered.length} without; ${Object.keys(withPerfmon.programs).length} programs recorded`,
+  );
 }

@@ -6,7 +6,13 @@
  * helper-set.test.ts checks that Baton's verifier reaches the same verdicts.
  */
 import type { MapSpec } from "../../src/vm/map-spec.js";
-import { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, type ArgType, type HelperProto } from "../../src/vm/program-type.js";
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_REUSEPORT_SOCKARRAY,
+  type ArgType,
+  type HelperProto,
+} from "../../src/vm/program-type.js";
 
 export interface HelperProgram {
   /** `<helper>/<variant>`. */
@@ -55,7 +61,14 @@ function argLines(proto: HelperProto, b: Build): string[] | undefined {
   for (let i = 0; i < args.length; i++) {
     const reg = i + 1;
     const kind: ArgType = args[i]!;
-    const memLike = kind === "map_key" || kind === "map_value" || kind === "mem" || kind === "mem_or_null" || kind === "mem_write" || kind === "mem_write_or_null" || kind === "uninit_mem";
+    const memLike =
+      kind === "map_key" ||
+      kind === "map_value" ||
+      kind === "mem" ||
+      kind === "mem_or_null" ||
+      kind === "mem_write" ||
+      kind === "mem_write_or_null" ||
+      kind === "uninit_mem";
     if (b.pkt && memLike && !pktUsed) {
       pktUsed = true;
       out.push(`mov %r${reg}, %r7`);
@@ -66,7 +79,9 @@ function argLines(proto: HelperProto, b: Build): string[] | undefined {
         out.push(`mov %r${reg}, %r6`);
         break;
       case "const_map_ptr":
-        out.push(`lddw %r${reg}, map_fd(${proto.mapTypes?.includes(BPF_MAP_TYPE_REUSEPORT_SOCKARRAY) === true ? 2 : 1})`);
+        out.push(
+          `lddw %r${reg}, map_fd(${proto.mapTypes?.includes(BPF_MAP_TYPE_REUSEPORT_SOCKARRAY) === true ? 2 : 1})`,
+        );
         break;
       case "map_key":
         stackPtr(reg, KEY);
@@ -141,12 +156,25 @@ function program(proto: HelperProto, b: Build): string | undefined {
 export function helperPrograms(id: number, name: string, proto: HelperProto | undefined): HelperProgram[] {
   const out: HelperProgram[] = [];
   const add = (variant: string, source: string | undefined): void => {
-    if (source !== undefined) out.push({ name: `${name}/${variant}`, helper: id, variant, source, maps: HELPER_PROBE_MAPS });
+    if (source !== undefined)
+      out.push({ name: `${name}/${variant}`, helper: id, variant, source, maps: HELPER_PROBE_MAPS });
   };
   add("zero-args", "mov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall " + String(id) + "\nmov %r0, 1\nexit\n");
   if (proto === undefined) return out;
   add("call", program(proto, PLAIN));
-  const usesStack = proto.args.some((a) => ["map_key", "map_value", "mem", "mem_or_null", "mem_write", "mem_write_or_null", "uninit_mem", "long_out", "map_value_uninit"].includes(a));
+  const usesStack = proto.args.some((a) =>
+    [
+      "map_key",
+      "map_value",
+      "mem",
+      "mem_or_null",
+      "mem_write",
+      "mem_write_or_null",
+      "uninit_mem",
+      "long_out",
+      "map_value_uninit",
+    ].includes(a),
+  );
   if (usesStack) add("uninit-stack", program(proto, { ...PLAIN, zeroStack: false }));
   add("pkt-arg", program(proto, { ...PLAIN, pkt: true }));
   if (proto.args.includes("uninit_mem") || proto.args.includes("long_out")) {
@@ -161,16 +189,28 @@ export function helperPrograms(id: number, name: string, proto: HelperProto | un
     // migrating_sk without a NULL test (PTR_TO_SOCK_COMMON_OR_NULL), and sk moved off its start.
     add("maybe-null-sock", program(proto, PLAIN)?.replace("[%r6+40]", "[%r6+48]"));
     const reg = proto.args.indexOf("sock_common") + 1;
-    add("sock-plus-8", program(proto, PLAIN)?.replace(`ldxdw %r${reg}, [%r6+40]`, `ldxdw %r${reg}, [%r6+40]\nadd %r${reg}, 8`));
+    add(
+      "sock-plus-8",
+      program(proto, PLAIN)?.replace(`ldxdw %r${reg}, [%r6+40]`, `ldxdw %r${reg}, [%r6+40]\nadd %r${reg}, 8`),
+    );
   }
   if (proto.args.includes("long_out")) {
     const reg = proto.args.indexOf("long_out") + 1;
-    add("misaligned-map-out", program(proto, PLAIN)?.replace(`mov %r${reg}, %r10\nadd %r${reg}, ${LONG_OUT}`, `lddw %r${reg}, map_value(4, 4)`));
+    add(
+      "misaligned-map-out",
+      program(proto, PLAIN)?.replace(`mov %r${reg}, %r10\nadd %r${reg}, ${LONG_OUT}`, `lddw %r${reg}, map_value(4, 4)`),
+    );
   }
   const u = proto.args.indexOf("uninit_mem");
   if (u >= 0 && (proto.args[u + 1] === "const_size" || proto.args[u + 1] === "const_size_or_zero")) {
     // A size known only to lie in [1, 16] (ctx->len & 15 | 1) into uninitialized stack.
-    add("var-size-uninit", program(proto, { ...PLAIN, zeroStack: false })?.replace(`mov %r${u + 2}, 16`, `ldxw %r${u + 2}, [%r6+16]\nand %r${u + 2}, 15\nor %r${u + 2}, 1`));
+    add(
+      "var-size-uninit",
+      program(proto, { ...PLAIN, zeroStack: false })?.replace(
+        `mov %r${u + 2}, 16`,
+        `ldxw %r${u + 2}, [%r6+16]\nand %r${u + 2}, 15\nor %r${u + 2}, 1`,
+      ),
+    );
   }
   if (proto.args.includes("long_out")) add("misaligned-out", program(proto, { ...PLAIN, longOutAt: -12 }));
   if (proto.args.includes("mem_or_null") || proto.args.includes("mem_write_or_null")) {
@@ -180,12 +220,21 @@ export function helperPrograms(id: number, name: string, proto: HelperProto | un
   }
   if (proto.args[0] === "uninit_mem" && proto.args.includes("dynptr_uninit")) {
     // bpf_dynptr_from_mem takes its data only from a map value.
-    add("map-value-data", program(proto, PLAIN)?.replace(`mov %r1, %r10\nadd %r1, ${BUF}`, "lddw %r1, map_value(4, 0)"));
+    add(
+      "map-value-data",
+      program(proto, PLAIN)?.replace(`mov %r1, %r10\nadd %r1, ${BUF}`, "lddw %r1, map_value(4, 0)"),
+    );
   }
   if (id === 8) {
     // do_refine_retval_range: the CPU id is below nr_cpu_ids (2 on the recording machine).
-    add("ret-cpu-shifted", "call 8\nlddw %r1, map_value(4, 0)\nrsh %r0, 13\nadd %r1, %r0\nldxb %r0, [%r1+0]\nmov %r0, 1\nexit\n");
-    add("ret-cpu-index", "call 8\nlddw %r1, map_value(4, 0)\nlsh %r0, 3\nadd %r1, %r0\nldxdw %r0, [%r1+0]\nmov %r0, 1\nexit\n");
+    add(
+      "ret-cpu-shifted",
+      "call 8\nlddw %r1, map_value(4, 0)\nrsh %r0, 13\nadd %r1, %r0\nldxb %r0, [%r1+0]\nmov %r0, 1\nexit\n",
+    );
+    add(
+      "ret-cpu-index",
+      "call 8\nlddw %r1, map_value(4, 0)\nlsh %r0, 3\nadd %r1, %r0\nldxdw %r0, [%r1+0]\nmov %r0, 1\nexit\n",
+    );
   }
   if (id === 114 || id === 115) {
     // do_refine_retval_range: a string copy returns at most its size, at least -MAX_ERRNO; a

@@ -23,7 +23,10 @@ const KNOWN: ReadonlyMap<string, string> = new Map([
   ["bpf_get_current_task_btf/call", "returns a BTF task_struct pointer Baton does not model"],
   ["bpf_get_current_task_btf/zero-args", "returns a BTF task_struct pointer Baton does not model"],
   ["bpf_dynptr_from_mem/map-value-data", "creates a dynptr Baton does not model"],
-  ["bpf_get_smp_processor_id/ret-cpu-index", "the kernel bounds the CPU id by this machine's nr_cpu_ids, Baton by the largest NR_CPUS"],
+  [
+    "bpf_get_smp_processor_id/ret-cpu-index",
+    "the kernel bounds the CPU id by this machine's nr_cpu_ids, Baton by the largest NR_CPUS",
+  ],
 ]);
 
 function programs(): HelperProgram[] {
@@ -36,12 +39,20 @@ function programs(): HelperProgram[] {
 }
 
 function baton(p: HelperProgram, unprivileged: boolean): { accepted: boolean; error: string | null } {
-  const r = verify(decode(assemble(p.source, p.name)), { type: SK_REUSEPORT, attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: p.maps, unprivileged });
+  const r = verify(decode(assemble(p.source, p.name)), {
+    type: SK_REUSEPORT,
+    attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+    maps: p.maps,
+    unprivileged,
+  });
   return { accepted: r.accepted, error: r.error?.message ?? null };
 }
 
 /** Disagreements of Baton with one recorded run, and how many rejections share the kernel's message. */
-function compare(run: ProbeRun, unprivileged: boolean): { wrong: string[]; sameMessage: number; bothReject: number; total: number } {
+function compare(
+  run: ProbeRun,
+  unprivileged: boolean,
+): { wrong: string[]; sameMessage: number; bothReject: number; total: number } {
   const wrong: string[] = [];
   let sameMessage = 0;
   let bothReject = 0;
@@ -55,7 +66,10 @@ function compare(run: ProbeRun, unprivileged: boolean): { wrong: string[]; sameM
     total++;
     const b = baton(p, unprivileged);
     if (b.accepted !== k.accepted) {
-      if (!KNOWN.has(p.name) || b.accepted) wrong.push(`${p.name}: Baton ${b.accepted ? "accepts" : `rejects (${b.error})`}, kernel ${k.accepted ? "accepts" : `rejects (${k.error})`}`);
+      if (!KNOWN.has(p.name) || b.accepted)
+        wrong.push(
+          `${p.name}: Baton ${b.accepted ? "accepts" : `rejects (${b.error})`}, kernel ${k.accepted ? "accepts" : `rejects (${k.error})`}`,
+        );
     } else if (!b.accepted) {
       bothReject++;
       if (b.error === k.error) sameMessage++;
@@ -68,7 +82,10 @@ describe("sk_reuseport helper set", () => {
   it("Baton's program type offers exactly the helpers the kernel offers (79 with CAP_PERFMON, 56 without)", () => {
     const all = [...SK_REUSEPORT.helpers.keys()].sort((a, b) => a - b);
     expect(all).toEqual(probe.withPerfmon.offered);
-    const noPerfmon = [...SK_REUSEPORT.helpers.values()].filter((h) => h.perfmon !== true).map((h) => h.id).sort((a, b) => a - b);
+    const noPerfmon = [...SK_REUSEPORT.helpers.values()]
+      .filter((h) => h.perfmon !== true)
+      .map((h) => h.id)
+      .sort((a, b) => a - b);
     expect(noPerfmon).toEqual(probe.withoutPerfmon.offered);
     expect(probe.withPerfmon.offered.length).toBe(79);
   });
@@ -86,7 +103,9 @@ describe("sk_reuseport helper set", () => {
   ] as const) {
     it(`same verdict as the recorded kernel on every helper program, ${label}`, () => {
       const r = compare(probe[key], unprivileged);
-      console.log(`${label}: ${r.total} programs, ${r.bothReject} rejected by both, ${r.sameMessage} with the kernel's exact message`);
+      console.log(
+        `${label}: ${r.total} programs, ${r.bothReject} rejected by both, ${r.sameMessage} with the kernel's exact message`,
+      );
       expect(r.wrong).toEqual([]);
     });
   }
@@ -94,17 +113,32 @@ describe("sk_reuseport helper set", () => {
 
 const avail = kernelAvailability();
 describe("sk_reuseport helper set vs the live kernel", () => {
-  it.skipIf(!avail.available)(`the recorded helper set and verdicts still hold (kernel: ${avail.reason})`, async () => {
-    const wrong: string[] = [];
-    const offered: number[] = [];
-    for (const p of programs()) {
-      const v = await kernelVerify(assemble(p.source, p.name), { attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, maps: p.maps, logLevel: 1 });
-      const error = kernelFirstError(v);
-      if (p.variant === "zero-args" && (error === null || !/^(program of this type cannot use helper|invalid func)/.test(error))) offered.push(p.helper);
-      const rec = probe.withPerfmon.programs[p.name];
-      if (rec === undefined || rec.accepted !== v.accepted) wrong.push(`${p.name}: recorded ${rec?.accepted === true ? "accept" : "reject"}, kernel now ${v.accepted ? "accepts" : `rejects (${error})`}`);
-    }
-    expect(wrong).toEqual([]);
-    expect(offered).toEqual([...SK_REUSEPORT.helpers.keys()].sort((a, b) => a - b));
-  }, 120_000);
+  it.skipIf(!avail.available)(
+    `the recorded helper set and verdicts still hold (kernel: ${avail.reason})`,
+    async () => {
+      const wrong: string[] = [];
+      const offered: number[] = [];
+      for (const p of programs()) {
+        const v = await kernelVerify(assemble(p.source, p.name), {
+          attachType: BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+          maps: p.maps,
+          logLevel: 1,
+        });
+        const error = kernelFirstError(v);
+        if (
+          p.variant === "zero-args" &&
+          (error === null || !/^(program of this type cannot use helper|invalid func)/.test(error))
+        )
+          offered.push(p.helper);
+        const rec = probe.withPerfmon.programs[p.name];
+        if (rec === undefined || rec.accepted !== v.accepted)
+          wrong.push(
+            `${p.name}: recorded ${rec?.accepted === true ? "accept" : "reject"}, kernel now ${v.accepted ? "accepts" : `rejects (${error})`}`,
+          );
+      }
+      expect(wrong).toEqual([]);
+      expect(offered).toEqual([...SK_REUSEPORT.helpers.keys()].sort((a, b) => a - b));
+    },
+    120_000,
+  );
 });

@@ -56,7 +56,10 @@ const quiet = flag("--quiet");
 const fileMode = flag("--file");
 const seconds = Number(opt("--seconds", "0"));
 
-const differ = await loadDiffer(process.env.BATON_SRC === undefined ? undefined : resolve(process.env.BATON_SRC), fullBudget);
+const differ = await loadDiffer(
+  process.env.BATON_SRC === undefined ? undefined : resolve(process.env.BATON_SRC),
+  fullBudget,
+);
 const srcRoot = differ.srcRoot;
 
 function finding(job: Job, res: Result): string {
@@ -64,7 +67,8 @@ function finding(job: Job, res: Result): string {
   const head = [`# desc: ${desc}`, `# expect: ${res.kAccepted ? "accept" : "reject"}`];
   if (!res.kAccepted) head.push(`# kernel: ${res.kMsg}`);
   head.push(`# maps: ${job.mapsHeader}`, "# attach: select_or_migrate");
-  if (res.outcome === "over" || res.outcome === "under" || res.outcome === "weak") head.push(`# baton: ${res.kAccepted ? "reject" : "accept"} (${res.outcome}; fuzz class ${job.cls})`);
+  if (res.outcome === "over" || res.outcome === "under" || res.outcome === "weak")
+    head.push(`# baton: ${res.kAccepted ? "reject" : "accept"} (${res.outcome}; fuzz class ${job.cls})`);
   return `${[...head, ...job.src.split("\n").filter((l) => !/^# (desc|expect|kernel|maps|attach|baton):/.test(l))].join("\n")}\n`;
 }
 
@@ -140,7 +144,10 @@ async function worker(): Promise<void> {
       const ex = examples.get(key) ?? [];
       if (ex.length < 5) ex.push(job.seed);
       examples.set(key, ex);
-      if (!quiet) console.log(`${res.outcome.toUpperCase()} ${job.cls} seed ${job.seed}: kernel ${res.kAccepted ? `accepts (${res.kProcessed})` : `'${res.kMsg}'`} | baton ${res.bMsg === "" ? `accepts (${res.bProcessed})` : `'${res.bMsg}'`} -> ${file}`);
+      if (!quiet)
+        console.log(
+          `${res.outcome.toUpperCase()} ${job.cls} seed ${job.seed}: kernel ${res.kAccepted ? `accepts (${res.kProcessed})` : `'${res.kMsg}'`} | baton ${res.bMsg === "" ? `accepts (${res.bProcessed})` : `'${res.bMsg}'`} -> ${file}`,
+        );
     }
     if (done % 2000 === 0) console.error(`… ${done}/${total} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
@@ -148,8 +155,11 @@ async function worker(): Promise<void> {
 await Promise.all(Array.from({ length: jobs }, worker));
 const secs = (Date.now() - t0) / 1000;
 console.log(`\nverifier under test: ${srcRoot}`);
-console.log(`${done} programs in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)} programs/s, ${jobs} kernel requests in flight)`);
+console.log(
+  `${done} programs in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)} programs/s, ${jobs} kernel requests in flight)`,
+);
 const cols: Outcome[] = ["agree", ...OUTCOMES, "skip"];
 console.log(["class".padEnd(22), ...cols.map((c) => c.padStart(7))].join(""));
-for (const [cls, m] of [...counts].sort()) console.log([cls.padEnd(22), ...cols.map((c) => String(m.get(c) ?? 0).padStart(7))].join(""));
+for (const [cls, m] of [...counts].sort())
+  console.log([cls.padEnd(22), ...cols.map((c) => String(m.get(c) ?? 0).padStart(7))].join(""));
 for (const [key, seeds] of [...examples].sort()) console.log(`  ${key}: seeds ${seeds.join(", ")}`);

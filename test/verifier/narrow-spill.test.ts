@@ -9,7 +9,6 @@ import { verify } from "../../src/verifier/index.js";
 import { BPF_MAP_TYPE_ARRAY, SK_REUSEPORT } from "../../src/vm/program-type.js";
 
 const MAPS = [{ fd: 3, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }];
-const BOUNDED = "scalar(smin=smin32=0,smax=umax=smax32=umax32=7,var_off=(0x0; 0x7))";
 /** The same scalar once a spill has linked it with its slot (kernel assign_scalar_id_before_mov). */
 const LINKED = "scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=7,var_off=(0x0; 0x7))";
 const LOOKUP = ["mov %r2, %r10", "add %r2, -8", "lddw %r1, map_fd(3)", "call 1"];
@@ -75,7 +74,15 @@ const CASES: Case[] = [
   },
   {
     name: "a bounded but unknown key leaves the NULL branch",
-    lines: ["ldxw %r6, [%r1+32]", "and %r6, 3", "stxw [%r10-8], %r6", ...LOOKUP, "ldxdw %r1, [%r0]", "mov %r0, 1", "exit"],
+    lines: [
+      "ldxw %r6, [%r1+32]",
+      "and %r6, 3",
+      "stxw [%r10-8], %r6",
+      ...LOOKUP,
+      "ldxdw %r1, [%r0]",
+      "mov %r0, 1",
+      "exit",
+    ],
     accepted: false,
     log: "R0 invalid mem access 'map_value_or_null'",
   },
@@ -83,7 +90,13 @@ const CASES: Case[] = [
 
 describe("narrow spills", () => {
   it.each(CASES)("$name", (c) => {
-    const r = verify(decode(assemble(c.lines.join("\n") + "\n")), { type: SK_REUSEPORT, attachType: 40, maps: MAPS, logLevel: 2, unprivileged: c.unprivileged ?? false });
+    const r = verify(decode(assemble(c.lines.join("\n") + "\n")), {
+      type: SK_REUSEPORT,
+      attachType: 40,
+      maps: MAPS,
+      logLevel: 2,
+      unprivileged: c.unprivileged ?? false,
+    });
     expect(r.accepted).toBe(c.accepted);
     expect(r.log).toContain(c.log);
   });

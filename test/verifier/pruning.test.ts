@@ -36,7 +36,8 @@ describe("pruning keeps the shipped policies near the kernel's processed counts"
     expect(r.processed).toBeLessThanOrEqual(Math.ceil(kernel * 1.5) + 20);
   });
   it("a conditional assignment in a bounded loop converges (the DSL reproducer)", () => {
-    const src = "map load: array<u32, u32>[32]\non select {\n  let mut best: u32 = 0\n  for i in 0..32 {\n    if ctx.hash < i {\n      best = i\n    }\n  }\n  load[0] = best\n  pass\n}\n";
+    const src =
+      "map load: array<u32, u32>[32]\non select {\n  let mut best: u32 = 0\n  for i in 0..32 {\n    if ctx.hash < i {\n      best = i\n    }\n  }\n  load[0] = best\n  pass\n}\n";
     const p = compilePolicy(src, "repro.baton");
     const r = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps });
     expect(r.accepted).toBe(true);

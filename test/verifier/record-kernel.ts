@@ -1,5 +1,6 @@
 /**
- * Records the kernel's verdict for every corpus program (run as root: `npx tsx test/verifier/record-kernel.ts [NAME_PREFIX…]`;
+ * Records the kernel's verdict for every corpus program (run as root: `npx tsx test/verifier/record-kernel.ts
+ * [NAME_PREFIX…]`;
  * with prefixes, only the programs whose file name starts with one of them).
  * Rewrites `# expect:` and `# kernel:` in place and prints where Baton disagrees.
  */
@@ -17,7 +18,14 @@ export function kernelMessage(lines: readonly string[]): string | undefined {
   lines.forEach((l, i) => {
     if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
   });
-  return lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
+  return lines
+    .slice(last + 1)
+    .find(
+      (l) =>
+        !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(
+          l,
+        ),
+    );
 }
 
 const avail = kernelAvailability();
@@ -37,18 +45,24 @@ for (const c of corpus().filter((x) => only.length === 0 || only.some((p) => x.n
     k = { accepted: false, errno: 9, log: `${(e as Error).message}\n`, stage: "load" };
   }
   const lines = k.log.trim().split("\n");
-  const kmsg = k.accepted ? "" : kernelMessage(lines) ?? lines[0] ?? `errno ${k.errno}`;
+  const kmsg = k.accepted ? "" : (kernelMessage(lines) ?? lines[0] ?? `errno ${k.errno}`);
   const verdict = k.accepted ? "accept" : "reject";
   let src = readFileSync(c.file, "utf8");
   src = src.replace(/^# expect: .*$/m, `# expect: ${verdict}`);
   src = src.replace(/^# kernel: .*\n/m, "");
-  if (!k.accepted) src = src.replace(/^(# expect: .*\n)/m, `$1# kernel: ${kmsg.replace(/\n/g, " ")}${k.stage === "map" ? ` (map: ${k.detail ?? ""})` : ""}\n`);
+  if (!k.accepted)
+    src = src.replace(
+      /^(# expect: .*\n)/m,
+      `$1# kernel: ${kmsg.replace(/\n/g, " ")}${k.stage === "map" ? ` (map: ${k.detail ?? ""})` : ""}\n`,
+    );
   writeFileSync(c.file, src);
   const b = verify(decode(bytes), { type: SK_REUSEPORT, attachType: c.attachType, maps: c.maps });
   const bv = b.accepted ? "accept" : "reject";
   if (bv !== verdict || (!k.accepted && b.error?.message !== kmsg)) {
     diffs++;
-    console.log(`${c.name}: kernel ${verdict}${k.accepted ? "" : ` '${kmsg}'`} | baton ${bv}${b.accepted ? "" : ` '${b.error?.message}'`}`);
+    console.log(
+      `${c.name}: kernel ${verdict}${k.accepted ? "" : ` '${kmsg}'`} | baton ${bv}${b.accepted ? "" : ` '${b.error?.message}'`}`,
+    );
   }
 }
 console.log(`${diffs} differences`);

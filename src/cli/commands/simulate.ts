@@ -40,7 +40,7 @@ const USAGE = [
   "  --connections       also print one row per connection (id, client, hash, listener, migrations, fate,",
   "                      cause); with --json, the records go into the result as connectionRecords",
   "  --maps              also print every map's contents at the end (the scenario's, then each policy's own;",
-  "                      listeners named with their cookies); --json always has them as \"maps\"",
+  '                      listeners named with their cookies); --json always has them as "maps"',
   "  --ndjson FILE       stream one JSON record per connection to FILE (kept out of memory)",
   "  --report FILE.html  write a self-contained HTML report with charts",
   '  --datagrams         UDP scenarios (a top-level "udp" section): one line per datagram',

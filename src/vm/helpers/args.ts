@@ -14,7 +14,6 @@ import type { HelperEnv } from "./env.js";
 export const lo = (regs: RegisterFile, i: number): number => regs[2 * i]!;
 export const hi = (regs: RegisterFile, i: number): number => regs[2 * i + 1]!;
 
-
 /** r0 = a non-negative double below 2^53 (clocks). */
 export function retNumber(regs: RegisterFile, v: number): void {
   regs[0] = v >>> 0;

@@ -46,7 +46,8 @@ export function genLinked(seed: number): string {
   p.ctxScalar(a);
   if (r.chance(0.3)) p.emit(`and ${a}, ${r.pick([0xff, 0xffff, 0xfff])}`);
   p.ctxScalar("%r9");
-  const lb = p.label(), lj = p.label();
+  const lb = p.label(),
+    lj = p.label();
   p.emit(`${r.pick(["jeq", "jne", "jgt", "jset"])} %r9, ${r.int(0, 3)}, ${lb}`);
   pathValue(p, r, b, a, "link");
   p.pad();
@@ -104,7 +105,12 @@ export function genLinked(seed: number): string {
       // Variable stack offset bounded through the link.
       p.emit("stdw [%r10-64], 0", "stdw [%r10-56], 0", "stdw [%r10-48], 0", "stdw [%r10-40], 0");
       p.emit("stdw [%r10-32], 0", "stdw [%r10-24], 0", "stdw [%r10-16], 0", "stdw [%r10-8], 0");
-      p.emit("mov %r2, %r10", "add %r2, -64", `add %r2, ${use}`, r.chance(0.5) ? "stb [%r2+0], 1" : "ldxb %r1, [%r2+0]");
+      p.emit(
+        "mov %r2, %r10",
+        "add %r2, -64",
+        `add %r2, ${use}`,
+        r.chance(0.5) ? "stb [%r2+0], 1" : "ldxb %r1, [%r2+0]",
+      );
     }
   }
   return p.text();
@@ -137,7 +143,8 @@ export function genCallee(seed: number): string {
     p.emit(`mov %r2, ${wide}`, "mov %r3, %r6");
     p.pad();
     call();
-    const lw = p.label(), lm = p.label();
+    const lw = p.label(),
+      lm = p.label();
     f.push(`ldxw %r3, [%r3+${r.pick([16, 20, 32])}]`);
     p.pad(f);
     f.push(`jne %r3, ${r.int(0, 2)}, ${lw}`, wideFirst ? "mov %r4, %r2" : `mov %r4, ${c}`);
@@ -147,7 +154,8 @@ export function genCallee(seed: number): string {
     f.push(`${lm}:`);
     if (r.chance(0.3)) f.push("mov %r0, 0");
   } else {
-    const lw = p.label(), lm = p.label();
+    const lw = p.label(),
+      lm = p.label();
     const two = where === "sites";
     p.pad();
     p.emit(`jne %r9, ${r.int(0, 2)}, ${lw}`, wideFirst ? `mov %r2, ${wide}` : `mov %r2, ${c}`);
@@ -186,7 +194,14 @@ export function genNegOff(seed: number): string {
     p.lookup(r.pick([3, 5, 7]), 0);
     p.emit("jeq %r0, 0, out", "mov %r7, %r0");
   } else if (base === "stack") {
-    p.emit("stdw [%r10-8], 0", "stdw [%r10-16], 0", "stdw [%r10-24], 0", "stdw [%r10-32], 0", "mov %r7, %r10", "add %r7, -8");
+    p.emit(
+      "stdw [%r10-8], 0",
+      "stdw [%r10-16], 0",
+      "stdw [%r10-24], 0",
+      "stdw [%r10-32], 0",
+      "mov %r7, %r10",
+      "add %r7, -8",
+    );
   } else {
     p.emit("mov %r7, %r6", "add %r7, 16");
   }
@@ -210,7 +225,8 @@ export function genNegOff(seed: number): string {
   const o = r.pick([k, k, k + r.int(-2, 8), 0]);
   const off = o < 0 ? `${o}` : `+${o}`;
   const sfx = SIZE_SUFFIX[size]!;
-  if (base !== "ctx" && r.chance(0.5)) p.emit(r.chance(0.5) ? `st${sfx} [${ptr}${off}], 5` : `stx${sfx} [${ptr}${off}], %r9`);
+  if (base !== "ctx" && r.chance(0.5))
+    p.emit(r.chance(0.5) ? `st${sfx} [${ptr}${off}], 5` : `stx${sfx} [${ptr}${off}], %r9`);
   else p.emit(`ldx${sfx} %r1, [${ptr}${off}]`);
   return p.text();
 }
@@ -282,14 +298,17 @@ export function genArgmin(seed: number): string {
   const up = r.chance(0.75);
   if (src === "stack") {
     p.emit("call 7", "mov %r1, %r0");
-    for (let i = 0; i < n; i++) p.emit(`stxdw [%r10-${8 * (i + 1)}], %r1`, `${r.pick(["add", "xor", "mul"])} %r1, ${r.int(1, 99)}`);
+    for (let i = 0; i < n; i++)
+      p.emit(`stxdw [%r10-${8 * (i + 1)}], %r1`, `${r.pick(["add", "xor", "mul"])} %r1, ${r.int(1, 99)}`);
   }
   if (src === "value") {
     p.lookup(7, 0);
     p.emit("jeq %r0, 0, out", "stxdw [%r10-8], %r0");
   }
   p.emit(r.chance(0.5) ? "mov %r7, -1" : "lddw %r7, 0x7fffffffffffffff", "mov %r8, 0", `mov %r9, ${up ? 0 : n}`);
-  const loop = p.label(), next = p.label(), done = p.label();
+  const loop = p.label(),
+    next = p.label(),
+    done = p.label();
   p.emit(`${loop}:`);
   if (!up) p.emit("add %r9, -1");
   if (src === "entries") {
@@ -307,7 +326,16 @@ export function genArgmin(seed: number): string {
   p.emit(`${done}:`);
   switch (idxUse) {
     case "select":
-      p.emit("and %r8, 3", "stxw [%r10-4], %r8", "mov %r1, %r6", "lddw %r2, map_fd(4)", "mov %r3, %r10", "add %r3, -4", "mov %r4, 0", "call 82");
+      p.emit(
+        "and %r8, 3",
+        "stxw [%r10-4], %r8",
+        "mov %r1, %r6",
+        "lddw %r2, map_fd(4)",
+        "mov %r3, %r10",
+        "add %r3, -4",
+        "mov %r4, 0",
+        "call 82",
+      );
       break;
     case "key":
       p.lookup(6, "%r8");
@@ -319,7 +347,9 @@ export function genArgmin(seed: number): string {
       p.emit("jeq %r0, 0, out", "add %r0, %r9", "stxdw [%r0+0], %r7");
       break;
   }
-  return p.text().replace(/\nout:\nmov %r0, 1\nexit/, `\nout:\n${r.chance(0.5) ? "mov %r0, 1" : "mov %r0, %r8\nand %r0, 1"}\nexit`);
+  return p
+    .text()
+    .replace(/\nout:\nmov %r0, 1\nexit/, `\nout:\n${r.chance(0.5) ? "mov %r0, 1" : "mov %r0, %r8\nand %r0, 1"}\nexit`);
 }
 
 /** f. The other kernel rules the fuzzer found, one template per rule with random parameters. */
@@ -354,7 +384,12 @@ export function genRules(seed: number): string {
     case "var-stack-helper": {
       p.emit("stdw [%r10-8], 0", "stdw [%r10-16], 0", "stdw [%r10-24], 0");
       p.ctxScalar("%r3");
-      p.emit(`and %r3, ${r.pick([0, 1, 3, 4, 7, 8, 12, 16])}`, "mov %r2, %r10", `add %r2, -${r.pick([8, 16, 24])}`, "add %r2, %r3");
+      p.emit(
+        `and %r3, ${r.pick([0, 1, 3, 4, 7, 8, 12, 16])}`,
+        "mov %r2, %r10",
+        `add %r2, -${r.pick([8, 16, 24])}`,
+        "add %r2, %r3",
+      );
       if (r.chance(0.6)) p.emit("lddw %r1, map_fd(3)", "call 1");
       else p.emit("mov %r3, %r2", "mov %r1, %r6", "lddw %r2, map_fd(4)", "mov %r4, 0", "call 82");
       break;
@@ -363,13 +398,23 @@ export function genRules(seed: number): string {
       const own = r.chance(0.5);
       p.emit("stdw [%r10-8], 3", "mov %r1, %r10", "add %r1, -8", "call local f");
       if (r.chance(0.5)) p.emit("ldxdw %r1, [%r0+0]");
-      p.funcs.push(own ? ["f:", "stdw [%r10-8], 1", "mov %r0, %r10", "add %r0, -8", "exit"] : ["f:", "mov %r0, %r1", "exit"]);
+      p.funcs.push(
+        own ? ["f:", "stdw [%r10-8], 1", "mov %r0, %r10", "add %r0, -8", "exit"] : ["f:", "mov %r0, %r1", "exit"],
+      );
       break;
     }
     case "callee-spill-own-stack": {
       p.emit("stdw [%r10-8], 0", "mov %r1, %r10", "add %r1, -8", "call local f");
       if (r.chance(0.5)) p.emit("ldxdw %r1, [%r10-8]", r.chance(0.5) ? "ldxdw %r2, [%r1+0]" : "mov %r2, 0");
-      p.funcs.push(["f:", "stdw [%r10-8], 5", "mov %r2, %r10", `add %r2, -${r.pick([8, 16])}`, "stxdw [%r1+0], %r2", "mov %r0, 0", "exit"]);
+      p.funcs.push([
+        "f:",
+        "stdw [%r10-8], 5",
+        "mov %r2, %r10",
+        `add %r2, -${r.pick([8, 16])}`,
+        "stxdw [%r1+0], %r2",
+        "mov %r0, 0",
+        "exit",
+      ]);
       break;
     }
     case "stack-sub": {
@@ -380,33 +425,64 @@ export function genRules(seed: number): string {
       break;
     }
     case "lddw-imm2": {
-      p.emit("stw [%r10-4], 0", "mov %r2, %r10", "add %r2, -4", `lddw %r1, pseudo(1, ${r.pick([3, 5])}, ${r.pick([0, 1, 4, -1])})`, "call 1");
+      p.emit(
+        "stw [%r10-4], 0",
+        "mov %r2, %r10",
+        "add %r2, -4",
+        `lddw %r1, pseudo(1, ${r.pick([3, 5])}, ${r.pick([0, 1, 4, -1])})`,
+        "call 1",
+      );
       break;
     }
     case "dead-bad-fd": {
       const l = p.label();
       const fd = r.pick([9, 3, 42]);
       // Reachable in the CFG (so not "unreachable insn"), never executed: the branch is decided.
-      p.emit(`mov %r5, ${r.int(0, 3)}`, `${r.pick(["jge", "jle", "jne"])} %r5, ${r.pick([0, 5])}, ${l}`, `lddw %r1, map_fd(${fd})`, `${l}:`);
+      p.emit(
+        `mov %r5, ${r.int(0, 3)}`,
+        `${r.pick(["jge", "jle", "jne"])} %r5, ${r.pick([0, 5])}, ${l}`,
+        `lddw %r1, map_fd(${fd})`,
+        `${l}:`,
+      );
       break;
     }
     case "pkt-max-off": {
       const k = r.pick([0xfffe, 0xffff, 0x10000, 0x10001, 70000, 1000]);
-      p.emit("ldxdw %r2, [%r6+0]", "ldxdw %r3, [%r6+8]", "mov %r4, %r2", `add %r4, ${k}`, "jgt %r4, %r3, out", `ldxb %r5, [%r2+${Math.min(k - 1, 0x7fff)}]`);
+      p.emit(
+        "ldxdw %r2, [%r6+0]",
+        "ldxdw %r3, [%r6+8]",
+        "mov %r4, %r2",
+        `add %r4, ${k}`,
+        "jgt %r4, %r3, out",
+        `ldxb %r5, [%r2+${Math.min(k - 1, 0x7fff)}]`,
+      );
       break;
     }
     case "stack-var-read": {
       for (let o = -8; o >= -32; o -= 8) p.emit(`stdw [%r10${o}], 0`);
       p.ctxScalar("%r3");
       const sz = r.pick([1, 2, 4, 4, 8]);
-      p.emit(`and %r3, ${r.pick([3, 4, 7, 8, 12, 16])}`, "mov %r2, %r10", "add %r2, -32", "add %r2, %r3", `ldx${SIZE_SUFFIX[sz]} %r4, [%r2+0]`);
+      p.emit(
+        `and %r3, ${r.pick([3, 4, 7, 8, 12, 16])}`,
+        "mov %r2, %r10",
+        "add %r2, -32",
+        "add %r2, %r3",
+        `ldx${SIZE_SUFFIX[sz]} %r4, [%r2+0]`,
+      );
       break;
     }
     case "cmpxchg-var": {
       p.lookup(r.pick([3, 7]), 0);
       p.emit("jeq %r0, 0, out", "mov %r7, %r0");
       p.ctxScalar("%r3");
-      p.emit(`and %r3, ${r.pick([1, 3, 8])}`, r.chance(0.5) ? "lsh %r3, 2" : "mov %r4, 0", "add %r7, %r3", "mov %r0, 0", "mov %r1, 1", `lock cmpxchg${r.chance(0.5) ? "32" : ""} [%r7+0], %r1`);
+      p.emit(
+        `and %r3, ${r.pick([1, 3, 8])}`,
+        r.chance(0.5) ? "lsh %r3, 2" : "mov %r4, 0",
+        "add %r7, %r3",
+        "mov %r0, 0",
+        "mov %r1, 1",
+        `lock cmpxchg${r.chance(0.5) ? "32" : ""} [%r7+0], %r1`,
+      );
       break;
     }
     case "const-key": {
@@ -424,7 +500,13 @@ export function genRules(seed: number): string {
         default:
           p.emit(`stdw [%r10-8], ${key}`);
       }
-      p.emit("mov %r2, %r10", `add %r2, ${r.chance(0.8) ? slot : -8}`, `lddw %r1, map_fd(${fd})`, "call 1", "ldxb %r1, [%r0+0]");
+      p.emit(
+        "mov %r2, %r10",
+        `add %r2, ${r.chance(0.8) ? slot : -8}`,
+        `lddw %r1, map_fd(${fd})`,
+        "call 1",
+        "ldxb %r1, [%r0+0]",
+      );
       break;
     }
     case "sdiv32": {
@@ -433,10 +515,29 @@ export function genRules(seed: number): string {
       if (r.chance(0.5)) p.emit(`and %r7, ${r.pick(["0xff", "0xffff", "0x8000000f", "-16"])}`);
       if (r.chance(0.5)) p.emit(`mov %r3, ${r.pick([-3, -1, 2, 7, 0])}`);
       for (let i = r.int(1, 3); i > 0; i--) {
-        const op = r.pick(["sdiv32", "smod32", "sdiv", "smod", "and", "or", "arsh", "rsh", "mul", "sdiv32", "neg32", "xor", "add32", "lsh"]);
+        const op = r.pick([
+          "sdiv32",
+          "smod32",
+          "sdiv",
+          "smod",
+          "and",
+          "or",
+          "arsh",
+          "rsh",
+          "mul",
+          "sdiv32",
+          "neg32",
+          "xor",
+          "add32",
+          "lsh",
+        ]);
         if (op === "neg32") p.emit("neg32 %r7");
-        else if (op.startsWith("s") && p.lines.some((l) => l.startsWith("mov %r3")) && r.chance(0.4)) p.emit(`${op} %r7, %r3`);
-        else p.emit(`${op} %r7, ${op === "and" || op === "or" || op === "xor" ? r.pick([0xf0, 0xff, 7, 0x3c, -8]) : op.endsWith("sh") ? r.int(1, 31) : r.pick([-3, -1, 2, 3, 7, 1000, -1000])}`);
+        else if (op.startsWith("s") && p.lines.some((l) => l.startsWith("mov %r3")) && r.chance(0.4))
+          p.emit(`${op} %r7, %r3`);
+        else
+          p.emit(
+            `${op} %r7, ${op === "and" || op === "or" || op === "xor" ? r.pick([0xf0, 0xff, 7, 0x3c, -8]) : op.endsWith("sh") ? r.int(1, 31) : r.pick([-3, -1, 2, 3, 7, 1000, -1000])}`,
+          );
       }
       const guard = r.int(0, 4);
       if (guard === 1) p.emit(`jgt %r7, ${r.pick([7, 15, 255])}, out`);

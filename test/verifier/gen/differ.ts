@@ -36,7 +36,14 @@ export function kernelMessage(log: string): string {
   lines.forEach((l, i) => {
     if (/^(\d+: |from \d+ to \d+)/.test(l)) last = i;
   });
-  const m = lines.slice(last + 1).find((l) => !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(l));
+  const m = lines
+    .slice(last + 1)
+    .find(
+      (l) =>
+        !/^(processed \d+ insns|cur state:|old state:|caller:|callee:|returning from callee:|to caller at|; |verification time|stack depth|\s|R\d+=|frame\d|$)/.test(
+          l,
+        ),
+    );
   return m ?? lines[0] ?? "";
 }
 
@@ -50,13 +57,17 @@ export interface Differ {
 }
 
 /** Load the tree at `srcRoot` (default: this checkout's src/). `fullBudget`: Baton always gets 1,000,000 insns. */
-export async function loadDiffer(srcRoot = resolve(new URL("../../../src", import.meta.url).pathname), fullBudget = false): Promise<Differ> {
+export async function loadDiffer(
+  srcRoot = resolve(new URL("../../../src", import.meta.url).pathname),
+  fullBudget = false,
+): Promise<Differ> {
   const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(`${srcRoot}/${rel}`).href)) as T;
   const { assemble } = await load<typeof import("../../../src/vm/asm/assembler.js")>("vm/asm/assembler.ts");
   const { decode } = await load<typeof import("../../../src/vm/isa.js")>("vm/isa.ts");
   const { SK_REUSEPORT } = await load<typeof import("../../../src/vm/program-type.js")>("vm/program-type.ts");
   const { verify } = await load<typeof import("../../../src/verifier/index.js")>("verifier/index.ts");
-  const { kernelVerify, kernelAvailability } = await load<typeof import("../../../src/kernel/verifier.js")>("kernel/verifier.ts");
+  const { kernelVerify, kernelAvailability } =
+    await load<typeof import("../../../src/kernel/verifier.js")>("kernel/verifier.ts");
   const { VerifyError } = await load<typeof import("../../../src/errors.js")>("errors.ts");
   const { parseMapArg } = await load<typeof import("../../../src/verifier/map-arg.js")>("verifier/map-arg.ts");
 
@@ -91,7 +102,12 @@ export async function loadDiffer(srcRoot = resolve(new URL("../../../src", impor
     const budget = fullBudget ? 1_000_000 : k.accepted ? Math.max(5_000, Math.ceil(1.5 * kProcessed) + 20) : 200_000;
     const b = batonVerify(bytes, job.maps, budget);
     const base = { kAccepted: k.accepted, kMsg, kProcessed };
-    if (b instanceof Error) return { outcome: "crash", ...base, bMsg: `${b instanceof VerifyError ? "thrown VerifyError" : b.name}: ${b.message}` };
+    if (b instanceof Error)
+      return {
+        outcome: "crash",
+        ...base,
+        bMsg: `${b instanceof VerifyError ? "thrown VerifyError" : b.name}: ${b.message}`,
+      };
     const bMsg = b.error?.message ?? "";
     const r = { ...base, bMsg, bProcessed: b.processed };
     if (b.accepted && !k.accepted) return { outcome: "over", ...r };
@@ -101,9 +117,19 @@ export async function loadDiffer(srcRoot = resolve(new URL("../../../src", impor
       if (/^At program exit|leaks addr as return/.test(bMsg)) return { outcome: "agree", ...r };
       return { outcome: "under", ...r };
     }
-    if (b.accepted && k.accepted && b.processed > 1.5 * kProcessed && b.processed - kProcessed >= 20) return { outcome: "slow", ...r };
+    if (b.accepted && k.accepted && b.processed > 1.5 * kProcessed && b.processed - kProcessed >= 20)
+      return { outcome: "slow", ...r };
     return { outcome: "agree", ...r };
   }
 
-  return { srcRoot, available: kernelAvailability(), run, parseMaps: (h) => h.split(/\s+/).filter((x) => x !== "").map(parseMapArg) };
+  return {
+    srcRoot,
+    available: kernelAvailability(),
+    run,
+    parseMaps: (h) =>
+      h
+        .split(/\s+/)
+        .filter((x) => x !== "")
+        .map(parseMapArg),
+  };
 }

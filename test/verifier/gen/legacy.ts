@@ -22,9 +22,6 @@ export const FUZZ_MAPS: MapSpec[] = [
   { fd: 5, type: 2, keySize: 4, valueSize: 8, maxEntries: 2 },
 ];
 
-/** For rich programs (kernel differential only): adds a REUSEPORT_SOCKARRAY. */
-export const RICH_MAPS: MapSpec[] = [...FUZZ_MAPS, { fd: 4, type: 20, keySize: 4, valueSize: 8, maxEntries: 4 }];
-
 const SCALAR_FIELDS: [number, string][] = [
   [16, "ldxw"],
   [20, "ldxw"],
@@ -61,7 +58,9 @@ export function generate(seed: number, rich = false, narrow = false): string {
         break;
       }
       case 1:
-        lines.push(`${pick(["add", "sub", "and", "or", "xor", "mul", "lsh", "rsh", "add32", "and32", "mod", "div"])} ${r}, ${pick(scalarRegs)}`);
+        lines.push(
+          `${pick(["add", "sub", "and", "or", "xor", "mul", "lsh", "rsh", "add32", "and32", "mod", "div"])} ${r}, ${pick(scalarRegs)}`,
+        );
         lines.push(`${pick(["and", "rsh", "add", "mod", "and32", "lsh"])} ${r}, ${int(1, 40)}`);
         break;
       case 2: {
@@ -81,7 +80,15 @@ export function generate(seed: number, rich = false, narrow = false): string {
         const map = pick(FUZZ_MAPS);
         const l = `L${label++}`;
         const ko = narrow ? -8 : -4;
-        lines.push(`mov %r1, ${r}`, `and %r1, ${int(0, 7)}`, `stxw [%r10${ko}], %r1`, "mov %r2, %r10", `add %r2, ${ko}`, `lddw %r1, map_fd(${map.fd})`, "call 1");
+        lines.push(
+          `mov %r1, ${r}`,
+          `and %r1, ${int(0, 7)}`,
+          `stxw [%r10${ko}], %r1`,
+          "mov %r2, %r10",
+          `add %r2, ${ko}`,
+          `lddw %r1, map_fd(${map.fd})`,
+          "call 1",
+        );
         if (R() < 0.85) lines.push(`jeq %r0, 0, ${l}`);
         if (R() < 0.5) {
           const idx = pick(scalarRegs);
@@ -105,7 +112,11 @@ export function generate(seed: number, rich = false, narrow = false): string {
       }
       case 6: {
         const l = `L${label++}`;
-        lines.push(`${pick(["jgt", "jlt", "jeq", "jne", "jset", "jsgt", "jslt"])} ${r}, ${int(0, 100)}, ${l}`, `mov ${r}, ${int(0, 9)}`, `${l}:`);
+        lines.push(
+          `${pick(["jgt", "jlt", "jeq", "jne", "jset", "jsgt", "jslt"])} ${r}, ${int(0, 100)}, ${l}`,
+          `mov ${r}, ${int(0, 9)}`,
+          `${l}:`,
+        );
         break;
       }
       case 7:
@@ -118,7 +129,10 @@ export function generate(seed: number, rich = false, narrow = false): string {
         lines.push(`ldxdw %r2, [%r6+${msk ? 48 : 40}]`);
         if (msk && R() < 0.8) lines.push(`jeq %r2, 0, ${l}`);
         const sz = pick([1, 2, 4, 8]);
-        lines.push(`ldx${{ 1: "b", 2: "h", 4: "w", 8: "dw" }[sz]} ${r}, [%r2+${pick([0, 4, 8, 12, 16, 20, 24, 44, 48, 50, 52, 72, 76, 80, 2, 6])}]`, `${l}:`);
+        lines.push(
+          `ldx${{ 1: "b", 2: "h", 4: "w", 8: "dw" }[sz]} ${r}, [%r2+${pick([0, 4, 8, 12, 16, 20, 24, 44, 48, 50, 52, 72, 76, 80, 2, 6])}]`,
+          `${l}:`,
+        );
         break;
       }
       case 9: {
@@ -139,7 +153,17 @@ export function generate(seed: number, rich = false, narrow = false): string {
       }
       case 11: {
         // sk_select_reuseport with a key from a scalar.
-        lines.push(`mov %r1, ${r}`, `and %r1, 3`, "stxw [%r10-4], %r1", "mov %r1, %r6", `lddw %r2, map_fd(${pick([4, 3])})`, "mov %r3, %r10", "add %r3, -4", "mov %r4, 0", "call 82");
+        lines.push(
+          `mov %r1, ${r}`,
+          `and %r1, 3`,
+          "stxw [%r10-4], %r1",
+          "mov %r1, %r6",
+          `lddw %r2, map_fd(${pick([4, 3])})`,
+          "mov %r3, %r10",
+          "add %r3, -4",
+          "mov %r4, 0",
+          "call 82",
+        );
         break;
       }
     }
@@ -156,4 +180,3 @@ export function generate(seed: number, rich = false, narrow = false): string {
   }
   return lines.join("\n");
 }
-

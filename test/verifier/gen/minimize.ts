@@ -25,7 +25,9 @@ if (!differ.available.available) {
 }
 const text = readFileSync(file, "utf8");
 const headers = text.split("\n").filter((l) => /^# (desc|expect|kernel|maps|attach|baton|error):/.test(l));
-const body = text.split("\n").filter((l) => l.trim() !== "" && !/^# (desc|expect|kernel|maps|attach|baton|error):/.test(l));
+const body = text
+  .split("\n")
+  .filter((l) => l.trim() !== "" && !/^# (desc|expect|kernel|maps|attach|baton|error):/.test(l));
 const m = /^# maps: ?(.*)$/m.exec(text);
 const mapsHeader = m === null ? GEN_MAPS_HEADER : m[1]!.trim();
 const maps = m === null ? GEN_MAPS : differ.parseMaps(mapsHeader);
@@ -53,7 +55,7 @@ for (let chunk = Math.max(1, Math.floor(cur.length / 2)); chunk >= 1; chunk = Ma
   let progress = true;
   while (progress) {
     progress = false;
-    for (let at = 0; at + chunk <= cur.length; ) {
+    for (let at = 0; at + chunk <= cur.length;) {
       const cand = [...cur.slice(0, at), ...cur.slice(at + chunk)];
       if (cur.slice(at, at + chunk).some((l) => PROTECT.test(l))) {
         at += chunk;
@@ -71,12 +73,19 @@ const final = await differ.run(job(cur));
 const out = outArg ?? file.replace(/\.s$/, ".min.s");
 const desc = `${(headers.find((h) => h.startsWith("# desc:")) ?? "# desc: fuzz finding").replace(/: (over|under|weak|slow|crash) \(.*$/, "")}, minimised: ${final.outcome} (kernel ${final.kAccepted ? `accepts after ${final.kProcessed} insns` : "rejects"}; Baton ${final.bMsg === "" ? `accepts after ${final.bProcessed} insns` : `'${final.bMsg}'`})`;
 // Only the maps the program still names (lddw map_fd(N) / pseudo(1|2, N, …)).
-const used = new Set([...cur.join("\n").matchAll(/map_fd\((\d+)\)|pseudo\([12], (\d+)/g)].map((x) => Number(x[1] ?? x[2])));
+const used = new Set(
+  [...cur.join("\n").matchAll(/map_fd\((\d+)\)|pseudo\([12], (\d+)/g)].map((x) => Number(x[1] ?? x[2])),
+);
 const keep = headers.filter((h) => !/^# (desc|kernel|maps):/.test(h));
-const mapsLine = `# maps: ${mapsHeader.split(/\s+/).filter((x) => used.has(Number(x.split(":")[0]))).join(" ")}`;
+const mapsLine = `# maps: ${mapsHeader
+  .split(/\s+/)
+  .filter((x) => used.has(Number(x.split(":")[0])))
+  .join(" ")}`;
 const head = [desc, ...keep];
 head.splice(2, 0, mapsLine);
 if (final.kAccepted === false) head.splice(2, 0, `# kernel: ${final.kMsg}`);
 writeFileSync(out, `${[...head, ...cur].join("\n")}\n`);
 console.log(`${file}: ${target.outcome}, ${body.length} -> ${cur.length} lines (${tries} tries) -> ${out}`);
-console.log(`kernel: ${final.kAccepted ? `accepts (${final.kProcessed})` : final.kMsg} | baton: ${final.bMsg === "" ? `accepts (${final.bProcessed})` : final.bMsg}`);
+console.log(
+  `kernel: ${final.kAccepted ? `accepts (${final.kProcessed})` : final.kMsg} | baton: ${final.bMsg === "" ? `accepts (${final.bProcessed})` : final.bMsg}`,
+);

@@ -20,7 +20,9 @@ export const GEN_MAPS: readonly MapSpec[] = [
 ];
 
 /** `# maps:` header text for GEN_MAPS (corpus-file.ts / map-arg.ts syntax). */
-export const GEN_MAPS_HEADER = GEN_MAPS.map((m) => `${m.fd}:${m.type === 20 ? "reuseport_sockarray" : "array"}:${m.keySize}:${m.valueSize}:${m.maxEntries}`).join(" ");
+export const GEN_MAPS_HEADER = GEN_MAPS.map(
+  (m) => `${m.fd}:${m.type === 20 ? "reuseport_sockarray" : "array"}:${m.keySize}:${m.valueSize}:${m.maxEntries}`,
+).join(" ");
 
 /** Scalar (u32) fields of sk_reuseport_md: len, eth_protocol, ip_protocol, bind_inany, hash. */
 export const CTX_U32 = [16, 20, 24, 28, 32] as const;

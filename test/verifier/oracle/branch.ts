@@ -43,8 +43,6 @@ const SWAP: Readonly<Record<CmpOp, CmpOp>> = {
   nset: "nset",
 };
 
-export const negate = (op: CmpOp): CmpOp => NEGATE[op];
-
 interface View {
   umin: bigint;
   umax: bigint;
@@ -84,13 +82,23 @@ function narrowJset(o: "set" | "nset", a: Scalar, b: Scalar, x: View, y: View, w
     const r = settle(reg, nv, w32);
     return bConst ? [r, b] : [a, r];
   }
-  t = w32 ? tnumWithSubreg(reg.t, tnumAnd(tnumSubreg(reg.t), tnumConst(~val & full))) : tnumAnd(reg.t, tnumConst(~val & full));
+  t = w32
+    ? tnumWithSubreg(reg.t, tnumAnd(tnumSubreg(reg.t), tnumConst(~val & full)))
+    : tnumAnd(reg.t, tnumConst(~val & full));
   const r = sync({ ...UNKNOWN, t });
   return bConst ? [r, b] : [a, r];
 }
 
 function rawView(s: Scalar, v: View, w32: boolean): Scalar {
-  if (w32) return { ...s, t: tnumWithSubreg(s.t, tnum(v.tv, v.tm)), u32min: v.umin, u32max: v.umax, s32min: v.smin, s32max: v.smax };
+  if (w32)
+    return {
+      ...s,
+      t: tnumWithSubreg(s.t, tnum(v.tv, v.tm)),
+      u32min: v.umin,
+      u32max: v.umax,
+      s32min: v.smin,
+      s32max: v.smax,
+    };
   return { ...s, t: tnum(v.tv, v.tm), umin: v.umin, umax: v.umax, smin: v.smin, smax: v.smax };
 }
 
@@ -102,7 +110,9 @@ function settle(s: Scalar, v: View, w32: boolean): Scalar {
 }
 
 function sameView(p: View, q: View): boolean {
-  return p.umin === q.umin && p.umax === q.umax && p.smin === q.smin && p.smax === q.smax && p.tv === q.tv && p.tm === q.tm;
+  return (
+    p.umin === q.umin && p.umax === q.umax && p.smin === q.smin && p.smax === q.smax && p.tv === q.tv && p.tm === q.tm
+  );
 }
 
 /** 1: always taken, 0: never taken, -1: unknown. */
@@ -119,7 +129,8 @@ export function branchTaken(op: CmpOp, a: Scalar, b: Scalar, w32: boolean): 1 | 
       else if (x.umin > y.umax || x.umax < y.umin || x.smin > y.smax || x.smax < y.smin) r = 0;
       else if (((x.tv ^ y.tv) & ~(x.tm | y.tm)) !== 0n) r = 0;
       // A 64-bit comparison also looks at the 32-bit ranges (kernel is_scalar_branch_taken).
-      else if (!w32 && (a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min)) r = 0;
+      else if (!w32 && (a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min))
+        r = 0;
       if (r === -1 || op === "eq") return r;
       return r === 1 ? 0 : 1;
     }
@@ -254,4 +265,3 @@ export function narrow(op: CmpOp, a: Scalar, b: Scalar, w32: boolean, taken: boo
   const nb = sameView(y, y0) ? b : settle(b, y, w32);
   return [na, nb];
 }
-

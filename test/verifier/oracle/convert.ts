@@ -56,16 +56,48 @@ export function toOracle(s: Scalar): O.Scalar {
   };
 }
 
-
 /** Values with the edges of every view well represented (ends of u32, s32, u64, s64 ranges and their neighbours). */
-const EDGES: bigint[] = [0n, 1n, 2n, 7n, 8n, 0xffn, 0x100n, 0x7fffn, 0x7ffffffen, 0x7fffffffn, 0x80000000n, 0x80000001n, 0xfffffffen, 0xffffffffn, 0x100000000n, 0x100000001n, 0x1ffffffffn, 0x7ffffffffffffffen, 0x7fffffffffffffffn, 0x8000000000000000n, 0x8000000000000001n, 0xfffffffeffffffffn, 0xffffffff00000000n, 0xffffffff7fffffffn, 0xffffffff80000000n, 0xfffffffffffffffen, 0xffffffffffffffffn];
+const EDGES: bigint[] = [
+  0n,
+  1n,
+  2n,
+  7n,
+  8n,
+  0xffn,
+  0x100n,
+  0x7fffn,
+  0x7ffffffen,
+  0x7fffffffn,
+  0x80000000n,
+  0x80000001n,
+  0xfffffffen,
+  0xffffffffn,
+  0x100000000n,
+  0x100000001n,
+  0x1ffffffffn,
+  0x7ffffffffffffffen,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0x8000000000000001n,
+  0xfffffffeffffffffn,
+  0xffffffff00000000n,
+  0xffffffff7fffffffn,
+  0xffffffff80000000n,
+  0xfffffffffffffffen,
+  0xffffffffffffffffn,
+];
 
 export const u64Arb: fc.Arbitrary<bigint> = fc.oneof(
   { weight: 3, arbitrary: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) },
   { weight: 3, arbitrary: fc.constantFrom(...EDGES) },
   { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 0x1ffn }) },
   { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 0x1ffn }).map((v) => BigInt.asUintN(64, -v)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...EDGES), fc.bigInt({ min: -3n, max: 3n })).map(([e, d]) => BigInt.asUintN(64, e + d)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...EDGES), fc.bigInt({ min: -3n, max: 3n }))
+      .map(([e, d]) => BigInt.asUintN(64, e + d)),
+  },
 );
 
 /** A mask: none, a few low bits, a random one, or all. */
@@ -97,9 +129,11 @@ export const oracleScalarArb: fc.Arbitrary<{ v: bigint; s: O.Scalar }> = fc
     const sl = sx(l, 32);
     const clamp = (x: bigint, min: bigint, max: bigint) => (x < min ? min : x > max ? max : x);
     if (view === 1) s = { ...s, umin: clamp(u - spreadLo, 0n, u), umax: clamp(u + spreadHi, u, (1n << 64n) - 1n) };
-    if (view === 2) s = { ...s, smin: clamp(sv - spreadLo, -(1n << 63n), sv), smax: clamp(sv + spreadHi, sv, (1n << 63n) - 1n) };
+    if (view === 2)
+      s = { ...s, smin: clamp(sv - spreadLo, -(1n << 63n), sv), smax: clamp(sv + spreadHi, sv, (1n << 63n) - 1n) };
     if (view === 3) s = { ...s, u32min: clamp(l - spreadLo, 0n, l), u32max: clamp(l + spreadHi, l, M32) };
-    if (view === 4) s = { ...s, s32min: clamp(sl - spreadLo, -(1n << 31n), sl), s32max: clamp(sl + spreadHi, sl, (1n << 31n) - 1n) };
+    if (view === 4)
+      s = { ...s, s32min: clamp(sl - spreadLo, -(1n << 31n), sl), s32max: clamp(sl + spreadHi, sl, (1n << 31n) - 1n) };
     return { v, s: O.sync(s) };
   });
 

@@ -75,10 +75,18 @@ export const UNKNOWN: Scalar = {
 export function scalarConst(v: bigint): Scalar {
   const u = u64(v);
   const lo = u & U32;
-  return { t: tnumConst(u), smin: s64(u), smax: s64(u), umin: u, umax: u, s32min: s32(lo), s32max: s32(lo), u32min: lo, u32max: lo };
+  return {
+    t: tnumConst(u),
+    smin: s64(u),
+    smax: s64(u),
+    umin: u,
+    umax: u,
+    s32min: s32(lo),
+    s32max: s32(lo),
+    u32min: lo,
+    u32max: lo,
+  };
 }
-
-export const isConstScalar = (s: Scalar): boolean => isConst(s.t);
 
 /** A scalar known to lie in the unsigned range [lo, hi]. */
 export function scalarRange(lo: bigint, hi: bigint): Scalar {
@@ -185,7 +193,16 @@ export function syncBig(s: Scalar): Scalar {
   if (s.t.mask === 0n) {
     const c = scalarConst(s.t.value);
     // A constant tnum decides everything, unless the bounds exclude it (an empty value).
-    return s.umin <= c.umin && c.umax <= s.umax && s.smin <= c.smin && c.smax <= s.smax && s.u32min <= c.u32min && c.u32max <= s.u32max && s.s32min <= c.s32min && c.s32max <= s.s32max ? c : { ...s, umin: 1n, umax: 0n };
+    return s.umin <= c.umin &&
+      c.umax <= s.umax &&
+      s.smin <= c.smin &&
+      c.smax <= s.smax &&
+      s.u32min <= c.u32min &&
+      c.u32max <= s.u32max &&
+      s.s32min <= c.s32min &&
+      c.s32max <= s.s32max
+      ? c
+      : { ...s, umin: 1n, umax: 0n };
   }
   const r: MScalar = { ...s };
   if (isEmpty(r)) return r;
@@ -250,7 +267,18 @@ function addSub32(a: Scalar, b: Scalar, sub: boolean): Bounds32 {
 
 /** The zero-extended 32-bit view of `s` as a 64-bit scalar. */
 export function zext32(s: Scalar): Scalar {
-  return sync({ ...UNKNOWN, t: tnumSubreg(s.t), umin: s.u32min, umax: s.u32max, smin: s.u32min, smax: s.u32max, s32min: s.s32min, s32max: s.s32max, u32min: s.u32min, u32max: s.u32max });
+  return sync({
+    ...UNKNOWN,
+    t: tnumSubreg(s.t),
+    umin: s.u32min,
+    umax: s.u32max,
+    smin: s.u32min,
+    smax: s.u32max,
+    s32min: s.s32min,
+    s32max: s.s32max,
+    u32min: s.u32min,
+    u32max: s.u32max,
+  });
 }
 
 /** Sign-extend the low `bytes` bytes (movsx / ldxs). */
@@ -272,7 +300,8 @@ export function truncate(s: Scalar, bytes: number): Scalar {
   return sync({ ...UNKNOWN, t, umin: 0n, umax: top });
 }
 
-export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "lsh" | "rsh" | "arsh" | "xor";
+export type AluOp =
+  "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "lsh" | "rsh" | "arsh" | "xor";
 
 function add64(a: Scalar, b: Scalar): Scalar {
   const t = tnumAdd(a.t, b.t);
@@ -438,7 +467,8 @@ export function alu32(op: AluOp, a: Scalar, b: Scalar): Scalar {
 /** The low 32 bits of a 64-bit result, keeping bounds when the high half is fixed. */
 function truncate32(r: Scalar): Scalar {
   const t = tnumCast(r.t, 4);
-  if (r.umin >> 32n === r.umax >> 32n) return sync({ ...UNKNOWN, t, u32min: r.umin & U32, u32max: r.umax & U32, s32min: r.s32min, s32max: r.s32max });
+  if (r.umin >> 32n === r.umax >> 32n)
+    return sync({ ...UNKNOWN, t, u32min: r.umin & U32, u32max: r.umax & U32, s32min: r.s32min, s32max: r.s32max });
   return sync({ ...UNKNOWN, t, s32min: r.s32min, s32max: r.s32max, u32min: r.u32min, u32max: r.u32max });
 }
 
@@ -476,4 +506,3 @@ export function scalarEq(a: Scalar, b: Scalar): boolean {
     a.u32max === b.u32max
   );
 }
-

@@ -56,7 +56,6 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
 }
 
 export const isConst = (t: Tnum): boolean => t.mask === 0n;
-export const isUnknown = (t: Tnum): boolean => t.mask === U64;
 
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
   const sm = (a.mask + b.mask) & U64;
@@ -80,7 +79,7 @@ export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
-  return tnum(v, (alpha & beta) & ~v);
+  return tnum(v, alpha & beta & ~v);
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
@@ -158,10 +157,6 @@ export function tnumWithSubreg(a: Tnum, lo: Tnum): Tnum {
 export function tnumIn(a: Tnum, b: Tnum): boolean {
   if ((b.mask & ~a.mask) !== 0n) return false;
   return (b.value & ~a.mask) === a.value;
-}
-
-export function tnumEq(a: Tnum, b: Tnum): boolean {
-  return a.value === b.value && a.mask === b.mask;
 }
 
 /** Kernel-style `(0x0; 0xff)`. */

@@ -102,4 +102,3 @@ export function observe(kind: Kind, insns: readonly Insn[], setup: RunSetup): Ob
   }
   return out;
 }
-
