@@ -14,7 +14,7 @@
  */
 import { ModelError, UsageError } from "../errors.js";
 import { loadVerifiedProgram, type GateOptions } from "./verified-program.js";
-import { REFUSED } from "../model/group.js";
+import { NO_GROUP, REFUSED } from "../model/group.js";
 import { ModelMaps } from "../model/model-maps.js";
 import { Netns } from "../model/netns.js";
 import { runtimeProgram, type RuntimeProgram } from "../model/runtime-adapter.js";
@@ -220,7 +220,7 @@ export function buildHookBench(
   st.listen(closing, 128);
   for (let i = 0; i < listeners; i++) st.listen(socks[i] as Listener, 128);
   const group = closing.group;
-  if (group === null) throw new ModelError("bench.group", "the listeners did not form a reuseport group");
+  if (group === NO_GROUP) throw new ModelError("bench.group", "the listeners did not form a reuseport group");
   let prog: RuntimeProgram | null = null;
   if (policy !== null) {
     const specs = policy.maps.map((m) => ({ ...m, name: m.name ?? `fd${m.fd}` }));

@@ -142,7 +142,7 @@ export class ReuseportGroup {
 }
 
 /**
- * What `Listener.reuse` holds while the listener is in no group: a group with no sockets and
+ * What `Listener.group` holds while the listener is in no group: a group with no sockets and
  * no program, never written to. It selects nothing (R10, num_socks 0) and migrates nothing
  * (R12 step 1, told apart by identity). The per-request paths then load a group without a
  * null test, and since the field only ever holds ReuseportGroup objects, V8 knows their map
@@ -153,7 +153,7 @@ export const NO_GROUP = new ReuseportGroup(0, false);
 /** R1 `reuseport_alloc`: a new group holding sk, or R7 when sk is a shut-down member. */
 export function reuseportAlloc(host: ReuseportHost, sk: Listener, bindInany: boolean): void {
   const old = sk.group;
-  if (old !== null) {
+  if (old !== NO_GROUP) {
     if (old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
       reuseportResurrect(host, sk, old, null, bindInany); // R7: no live group in the bucket
       return;
@@ -169,14 +169,14 @@ export function reuseportAlloc(host: ReuseportHost, sk: Listener, bindInany: boo
 
 /** R2 `reuseport_add_sock`: sk joins sk2's group (creating it for sk2 if needed). */
 export function reuseportAddSock(host: ReuseportHost, sk: Listener, sk2: Listener, bindInany: boolean): void {
-  if (sk2.group === null) reuseportAlloc(host, sk2, bindInany);
-  const g = sk2.group as ReuseportGroup;
+  if (sk2.group === NO_GROUP) reuseportAlloc(host, sk2, bindInany);
+  const g = sk2.group;
   const old = sk.group;
-  if (old !== null && old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
+  if (old !== NO_GROUP && old.numClosedSocks > 0 && old.indexOf(sk, true) >= 0) {
     reuseportResurrect(host, sk, old, g, g.bindInany); // R7
     return;
   }
-  if (old !== null && old.numSocks !== 1) {
+  if (old !== NO_GROUP && old.numSocks !== 1) {
     throw errno("EBUSY", `socket ${sk.name} already belongs to reuseport group ${old.id} with ${old.numSocks} members`);
   }
   if (g.numSocks + g.numClosedSocks === g.maxSocks && !reuseportGrow(g)) {
@@ -184,7 +184,7 @@ export function reuseportAddSock(host: ReuseportHost, sk: Listener, sk2: Listene
   }
   addToListening(g, sk);
   sk.group = g;
-  if (old !== null && old !== g) freeGroup(old); // R2: the joiner's singleton group is freed
+  if (old !== NO_GROUP && old !== g) freeGroup(old); // R2: the joiner's singleton group is freed
 }
 
 /** `__reuseport_add_sock`: append at socks[num_socks] (R2). */
@@ -209,7 +209,7 @@ export function reuseportGrow(g: ReuseportGroup): boolean {
   if (more > U16_MAX) {
     if (g.numClosedSocks > 0) {
       const victim = g.socks[g.maxSocks - g.numClosedSocks] as Listener;
-      victim.group = null; // it can no longer migrate (R12 step 1)
+      victim.group = NO_GROUP; // it can no longer migrate (R12 step 1)
       detachClosed(g, victim);
       return true;
     }
@@ -252,7 +252,7 @@ export function detachClosed(g: ReuseportGroup, sk: Listener): boolean {
 /** R4: migration-capable iff TCP and (sysctl on, or the group's prog expects attach type 40). */
 export function migrationCapable(host: ReuseportHost, sk: Listener): boolean {
   const g = sk.group;
-  if (sk.protocol !== IPPROTO_TCP || g === null) return false;
+  if (sk.protocol !== IPPROTO_TCP || g === NO_GROUP) return false;
   return host.ns.sysctl.tcp_migrate_req === 1 || g.prog?.attachType === BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
 }
 
@@ -262,7 +262,7 @@ export function migrationCapable(host: ReuseportHost, sk: Listener): boolean {
  */
 export function reuseportStopListen(host: ReuseportHost, sk: Listener): boolean {
   const g = sk.group;
-  if (g === null) return false;
+  if (g === NO_GROUP) return false;
   if (migrationCapable(host, sk)) {
     host.removeFromMaps(sk); // R4 (a)
     detachListening(g, sk); // R4 (b)
@@ -277,9 +277,9 @@ export function reuseportStopListen(host: ReuseportHost, sk: Listener): boolean 
 /** R6 `reuseport_detach_sock`: out of the maps and the group; free an empty group. */
 export function reuseportDetach(host: ReuseportHost, sk: Listener): void {
   const g = sk.group;
-  if (g === null) return;
+  if (g === NO_GROUP) return;
   host.removeFromMaps(sk);
-  sk.group = null;
+  sk.group = NO_GROUP;
   if (!detachClosed(g, sk)) detachListening(g, sk);
   if (g.numSocks + g.numClosedSocks === 0) freeGroup(g);
 }
@@ -327,16 +327,16 @@ export function reuseportAttachProg(host: ReuseportHost, sk: Listener, prog: Reu
     // is resurrected into a fresh group so the live group's prog is not changed (R7).
     if (!sk.reuseport) throw errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
     reuseportAlloc(host, sk, false);
-  } else if (sk.group === null) {
+  } else if (sk.group === NO_GROUP) {
     throw errno("EINVAL", `socket ${sk.name} is hashed but has no reuseport group`);
   }
-  (sk.group as ReuseportGroup).prog = prog;
+  sk.group.prog = prog;
 }
 
 /** R8 `reuseport_detach_prog` (SO_DETACH_REUSEPORT_BPF). */
 export function reuseportDetachProg(sk: Listener): void {
   const g = sk.group;
-  if (g === null) {
+  if (g === NO_GROUP) {
     throw sk.reuseport
       ? errno("ENOENT", `socket ${sk.name} has no reuseport group`)
       : errno("EINVAL", `socket ${sk.name} has no SO_REUSEPORT`);
@@ -397,7 +397,7 @@ export abstract class ReuseportHost {
    * REFUSED when the prog returns anything but SK_PASS.
    */
   reuseportSelect(first: Listener, hash: number, len: number): Listener | null | typeof REFUSED {
-    const g = first.reuse; // NO_GROUP when none: no program, no sockets, so null below
+    const g = first.group; // NO_GROUP when none: no program, no sockets, so null below
     const prog = g.prog;
     if (prog === null) return g.pickByHash(hash);
     return this.selectByProgram(g, prog, first, hash, len);
@@ -409,7 +409,7 @@ export abstract class ReuseportHost {
    * nothing (callers count Success on commit, R18).
    */
   reuseportMigrate(sk: Listener, migrating: VmSocket, hash: number, len: number): Listener | null {
-    const g = sk.reuse;
+    const g = sk.group;
     if (g.numSocks === 0) return migrateNowhere(this, g); // steps 1 (NO_GROUP), 2
     const prog = g.prog;
     if (prog !== null && prog.attachType === HotAbi.SELECT_OR_MIGRATE) {

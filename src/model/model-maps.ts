@@ -9,6 +9,7 @@
  */
 import { ModelError } from "../errors.js";
 import { TCP_LISTEN } from "../vm/socket.js";
+import { NO_GROUP } from "./group.js";
 import { isSocketMapType, type MapDecl } from "./scenario.js";
 import type { Listener } from "./sockets.js";
 import type { TcpStack } from "./stack.js";
@@ -82,7 +83,7 @@ export class ModelMaps {
     if (isSocketMapType(m.decl.type) && typeof value === "number")
       throw new ModelError("model.EINVAL", `map ${name}: a socket map value must be a listener (EINVAL)`);
     if (m.decl.type === "sockarray" && typeof value !== "number") {
-      if (value.state !== TCP_LISTEN || value.group === null) {
+      if (value.state !== TCP_LISTEN || value.group === NO_GROUP) {
         throw new ModelError(
           "model.EINVAL",
           `map ${name}: socket ${value.name} is not a listening reuseport socket (EINVAL)`,

@@ -6,7 +6,7 @@
  * `mapsTable` prints the map contents as text (for a `--maps` option of the table output).
  */
 import type { VmSocket } from "../vm/socket.js";
-import type { ReuseportGroup } from "./group.js";
+import { NO_GROUP, type ReuseportGroup } from "./group.js";
 import type { ModelMaps } from "./model-maps.js";
 import type { ReuseportProgram, ReuseportRunInput, ReuseportRunResult } from "./program.js";
 import { isSocketMapType } from "./scenario.js";
@@ -89,14 +89,14 @@ export class SimTrace {
   constructor(private readonly st: TcpStack) {}
 
   /** socks[] of the groups an event touched (the listener's group before and after it). */
-  snapshot(after: string, touched: readonly (ReuseportGroup | null)[]): void {
+  snapshot(after: string, touched: readonly ReuseportGroup[]): void {
     if (this.socksNames >= SOCKS_NAME_LIMIT) {
       this.socksDropped++;
       return;
     }
     const groups: GroupSnapshot[] = [];
     for (const g of touched) {
-      if (g === null || g.freed || groups.some((x) => x.id === g.id)) continue;
+      if (g === NO_GROUP || g.freed || groups.some((x) => x.id === g.id)) continue;
       const listening = g.listening().map((s) => s.name);
       const closed = g.closed().map((s) => s.name);
       this.socksNames += listening.length + closed.length;

@@ -48,11 +48,8 @@ abstract class ModelSocket {
 export class Listener extends ModelSocket implements VmSocket {
   /** TCP_CLOSE until listen(), TCP_LISTEN while listening, TCP_CLOSE again after stop (R4). */
   state: number = TCP_CLOSE;
-  /**
-   * sk_reuseport_cb (R1–R7), NO_GROUP while in none. The per-request paths read this; the
-   * rest of the model uses `group`.
-   */
-  reuse: ReuseportGroup = NO_GROUP;
+  /** sk_reuseport_cb (R1–R7): NO_GROUP while in none, never null (README "Benchmarks"). */
+  group: ReuseportGroup = NO_GROUP;
   /** SO_REUSEPORT set. */
   reuseport = true;
   /** Bound local address and port (0.0.0.0 = INADDR_ANY); port 0 until bound. */
@@ -98,23 +95,13 @@ export class Listener extends ModelSocket implements VmSocket {
     super(jar);
   }
 
-  /** The group, while grouped; null otherwise. */
-  get group(): ReuseportGroup | null {
-    const g = this.reuse;
-    return g === NO_GROUP ? null : g;
-  }
-
-  set group(g: ReuseportGroup | null) {
-    this.reuse = g ?? NO_GROUP;
-  }
-
   get reuseportGroupId(): number | null {
-    const g = this.reuse;
+    const g = this.group;
     return g !== NO_GROUP ? g.id : null;
   }
 
   get bindInany(): boolean {
-    const g = this.reuse;
+    const g = this.group;
     return g !== NO_GROUP ? g.bindInany : this.srcIp4 === 0;
   }
 

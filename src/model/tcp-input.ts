@@ -7,7 +7,7 @@
  * out-of-window ACKs, socket filters, EmbryonicRsts outside the overflow path.
  */
 import { TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
-import { REFUSED } from "./group.js";
+import { NO_GROUP, REFUSED } from "./group.js";
 import { ChildSock, type Flow, type Listener, RequestSock } from "./sockets.js";
 import type { LossCause, TcpStack } from "./stack.js";
 
@@ -51,7 +51,7 @@ export function lookupListener(st: TcpStack, flow: Flow, len: number): Listener 
     if (b === undefined) continue;
     const first = b.head;
     if (first === null) continue;
-    if (first.reuseport && first.group !== null) {
+    if (first.reuseport && first.group !== NO_GROUP) {
       const r = st.reuseportSelect(first, flow.hash, len);
       if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)
     }

@@ -87,7 +87,7 @@ describe("ModelMaps", () => {
         hash: h,
         len: 0,
         bindInany: true,
-        groupId: ls[0]!.group!.id,
+        groupId: ls[0]!.group.id,
         nowNs: 0,
       });
     expect([run(hashFor(0, 2)).selected, run(hashFor(1, 2)).selected]).toEqual([ls[2], ls[3]]);

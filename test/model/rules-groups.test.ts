@@ -1,6 +1,6 @@
 // R1–R8, R9–R11: socks[] maintenance and normal selection, one test (or table) per rule.
 import { describe, expect, it } from "vitest";
-import { INIT_SOCKS, reuseportGrow } from "../../src/model/group.js";
+import { INIT_SOCKS, NO_GROUP, reuseportGrow } from "../../src/model/group.js";
 import { receiveSyn } from "../../src/model/tcp-input.js";
 import { TCP_CLOSE, TCP_LISTEN } from "../../src/vm/socket.js";
 import { flow, hashFor, names, prog, setup, sock, PORT } from "./helpers.js";
@@ -8,7 +8,7 @@ import { flow, hashFor, names, prog, setup, sock, PORT } from "./helpers.js";
 describe("socks[] maintenance", () => {
   it("R1 the first listener creates a group of 128 with itself at socks[0] and no prog", () => {
     const { ls } = setup(["A"]);
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     expect([g.maxSocks, g.numSocks, g.numClosedSocks, g.prog, names(g.listening())]).toEqual([
       INIT_SOCKS,
       1,
@@ -21,7 +21,7 @@ describe("socks[] maintenance", () => {
 
   it("R2 listeners join by appending; a socket in a multi-member group cannot join another (EBUSY)", () => {
     const { st, ls } = setup(["A", "B", "C"]);
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     expect(names(g.listening())).toEqual(["A", "B", "C"]);
     expect(ls.every((l) => l.group === g)).toBe(true);
     // A second port: X and Y form a group; moving X's membership is refused.
@@ -36,7 +36,7 @@ describe("socks[] maintenance", () => {
       s,
       prog(39, () => ({ ret: 1, selected: null })),
     );
-    const own = s.group!;
+    const own = s.group;
     expect(own.numSocks).toBe(1);
     st.listen(s, 10);
     expect(s.group).toBe(g);
@@ -46,7 +46,7 @@ describe("socks[] maintenance", () => {
 
   it("R2 a socket already in a group with more than one member gets EBUSY", () => {
     const { st, ls } = setup(["A", "B"]);
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     const x = sock(st, "X", 10, false);
     x.group = g; // forced: membership elsewhere with 2 members
     expect(() => st.listen(x, 10)).toThrow(/EBUSY/);
@@ -55,7 +55,7 @@ describe("socks[] maintenance", () => {
   it("R3 growth doubles capacity keeping both sections and the id; past the u16 ceiling it evicts or fails", () => {
     const many = Array.from({ length: 129 }, (_, i) => `L${i}`);
     const { st, ls } = setup(many, { tcp_migrate_req: 1 });
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     const id = g.id;
     expect([g.maxSocks, g.numSocks, g.id]).toEqual([256, 129, id]);
     st.shutdown(ls[0]!, "rdwr");
@@ -72,13 +72,13 @@ describe("socks[] maintenance", () => {
       Array.from({ length: 32768 }, (_, i) => `L${i}`),
       { tcp_migrate_req: 1 },
     );
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     st.shutdown(ls[0]!, "rdwr");
     st.shutdown(ls[1]!, "rdwr");
     expect([g.maxSocks, g.numSocks, g.numClosedSocks, names(g.closed())]).toEqual([32768, 32766, 2, ["L1", "L0"]]);
     // Capacity 32768 cannot double; the most recently closed (L1) is evicted.
     expect(reuseportGrow(g)).toBe(true);
-    expect([g.maxSocks, g.numClosedSocks, ls[1]!.group, names(g.closed())]).toEqual([32768, 1, null, ["L0"]]);
+    expect([g.maxSocks, g.numClosedSocks, ls[1]!.group, names(g.closed())]).toEqual([32768, 1, NO_GROUP, ["L0"]]);
     expect(reuseportGrow(g)).toBe(true);
     expect(g.numClosedSocks).toBe(0);
     expect(reuseportGrow(g)).toBe(false); // ENOMEM
@@ -89,7 +89,7 @@ describe("socks[] maintenance", () => {
     const removed: string[] = [];
     st.onRemoveFromMaps((s) => removed.push(`${s.name}:${s.state === TCP_LISTEN ? "LISTEN" : "CLOSE"}`));
     st.shutdown(ls[0]!, "rdwr");
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     expect(names(g.listening())).toEqual(["D", "B", "C"]);
     expect(g.socks[127]?.name).toBe("A");
     expect(removed).toEqual(["A:LISTEN"]); // unhash runs while still LISTEN
@@ -106,10 +106,10 @@ describe("socks[] maintenance", () => {
           ls[0]!,
           prog(attach, () => ({ ret: 1, selected: null })),
         );
-      const g = ls[0]!.group!;
+      const g = ls[0]!.group;
       st.close(ls[0]!);
       expect([ls[0]!.group, ls[0]!.reuseportGroupId, names(g.listening()), g.numClosedSocks]).toEqual([
-        null,
+        NO_GROUP,
         null,
         ["B"],
         0,
@@ -119,7 +119,7 @@ describe("socks[] maintenance", () => {
 
   it("R5 removal from the closed section fills the hole with the lowest-index closed entry", () => {
     const { st, ls } = setup(["A", "B", "C", "D"], { tcp_migrate_req: 1 });
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     st.shutdown(ls[0]!, "rdwr"); // 127:A
     st.shutdown(ls[1]!, "rdwr"); // 126:B
     st.shutdown(ls[2]!, "rdwr"); // 125:C
@@ -129,18 +129,18 @@ describe("socks[] maintenance", () => {
 
   it("R6 a closed listener stays in the closed section until its last request is gone, then the group is freed when empty", () => {
     const { st, ls } = setup(["A"], { tcp_migrate_req: 1 });
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     const f = flow(5);
     receiveSyn(st, f); // a request holds A
     st.close(ls[0]!);
     expect([g.numClosedSocks, g.freed]).toEqual([1, false]);
     st.release(f.ehash as never);
-    expect([g.numClosedSocks, g.freed, ls[0]!.group]).toEqual([0, true, null]);
+    expect([g.numClosedSocks, g.freed, ls[0]!.group]).toEqual([0, true, NO_GROUP]);
   });
 
   it("R7 listen() again: same group → appended; no live group → fresh group without prog; other group → moves", () => {
     const { st, ls } = setup(["A", "B", "C", "D"], { tcp_migrate_req: 1 });
-    const g = ls[0]!.group!;
+    const g = ls[0]!.group;
     st.shutdown(ls[1]!, "rdwr");
     st.listen(ls[1]!, 10);
     expect([names(g.listening()), g.numClosedSocks]).toEqual([["A", "D", "C", "B"], 0]);
@@ -149,7 +149,7 @@ describe("socks[] maintenance", () => {
     st.attachProgram(ls[0]!, p);
     for (const l of ls) st.shutdown(l, "rdwr");
     st.listen(ls[2]!, 10);
-    const fresh = ls[2]!.group!;
+    const fresh = ls[2]!.group;
     expect([fresh === g, fresh.prog, names(fresh.listening()), g.numClosedSocks]).toEqual([false, null, ["C"], 3]);
     // A member of the old group re-listens: moves into the live group (fresh).
     st.listen(ls[3]!, 10);
@@ -162,7 +162,7 @@ describe("socks[] maintenance", () => {
     const p2 = prog(40, () => ({ ret: 1, selected: null }));
     st.attachProgram(ls[0]!, p1);
     st.attachProgram(ls[1]!, p2);
-    expect(ls[0]!.group!.prog).toBe(p2);
+    expect(ls[0]!.group.prog).toBe(p2);
     expect(() => st.attachProgram(ls[0]!, { attachType: 41 as 40, run: () => ({ ret: 1, selected: null }) })).toThrow(
       /expected attach type 39 or 40, got 41 \(EINVAL\)/,
     );
@@ -239,7 +239,7 @@ describe("normal selection", () => {
   it("R11 hash pick: scale(hash, num_socks) over the listening section only", () => {
     const { st, ls } = setup(["A", "B", "C", "D"], { tcp_migrate_req: 1 });
     st.shutdown(ls[0]!, "rdwr"); // [D,B,C]
-    const g = ls[1]!.group!;
+    const g = ls[1]!.group;
     const table: [number, string][] = [
       [0, "D"],
       [0x55555555, "D"],

@@ -1,5 +1,6 @@
 // R12–R19: the migration decision, the three migration points and exactly where counters move.
 import { describe, expect, it } from "vitest";
+import { NO_GROUP } from "../../src/model/group.js";
 import { RequestSock } from "../../src/model/sockets.js";
 import { receiveAck, receiveSyn, requestTimer } from "../../src/model/tcp-input.js";
 import { TCP_ESTABLISHED, TCP_NEW_SYN_RECV } from "../../src/vm/socket.js";
@@ -38,7 +39,7 @@ describe("R12 reuseport_migrate_sock", () => {
     st.ns.sysctl.tcp_migrate_req = 1; // make A capable so it lands in the closed section
     st.shutdown(a, "rdwr"); // [C,B]
     st.ns.sysctl.tcp_migrate_req = c.sysctl; // re-read at each attempt
-    if (c.detach === true) a.group = null;
+    if (c.detach === true) a.group = NO_GROUP;
     if (c.empty === true) {
       st.shutdown(b, "rdwr");
       st.shutdown(ls[2]!, "rdwr");

@@ -23,7 +23,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 function check(ls: Listener[]): void {
   const groups = new Set<ReuseportGroup>();
-  for (const l of ls) if (l.group !== null) groups.add(l.group);
+  for (const l of ls) if (l.group !== NO_GROUP) groups.add(l.group);
   for (const g of groups) {
     expect(g.freed).toBe(false);
     expect(g.numSocks + g.numClosedSocks).toBeLessThanOrEqual(g.maxSocks);
@@ -48,10 +48,9 @@ function check(ls: Listener[]): void {
   ]).toEqual([0, 0, null, false, true]);
   for (const g of groups) expect([g.listening().constructor, g.closed().constructor]).toEqual([Array, Array]);
   for (const l of ls) {
-    expect(l.group === null).toBe(l.reuse === NO_GROUP);
-    if (l.state === TCP_LISTEN) expect(l.group?.indexOf(l, false) ?? -1).toBeGreaterThanOrEqual(0);
-    if (l.group !== null) expect(l.group.indexOf(l, false) >= 0 || l.group.indexOf(l, true) >= 0).toBe(true);
-    if (l.destroyed) expect(l.group).toBe(null);
+    if (l.state === TCP_LISTEN) expect(l.group.indexOf(l, false)).toBeGreaterThanOrEqual(0);
+    if (l.group !== NO_GROUP) expect(l.group.indexOf(l, false) >= 0 || l.group.indexOf(l, true) >= 0).toBe(true);
+    if (l.destroyed) expect(l.group).toBe(NO_GROUP);
   }
 }
 

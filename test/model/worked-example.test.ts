@@ -30,7 +30,7 @@ describe("spec §3 worked example", () => {
     expect(where()).toEqual(["A", "A", "A", "A", "A", "A"]);
 
     st.close(a);
-    const g = b.group!;
+    const g = b.group;
     expect(names(g.listening())).toEqual(["D", "B", "C"]);
     expect(g.socks[127]!.name).toBe("A");
     expect(where()).toEqual(["D", "D", "B", "B", "C", "C"]);
@@ -137,7 +137,7 @@ describe("spec §4 selftest migrate_reuseport", () => {
       migrateMap.set(x.cookie, 4);
     });
     for (const x of s.slice(0, 4)) st.shutdown(x, "rdwr");
-    expect(names(s[4]!.group!.listening())).toEqual(["S4"]);
+    expect(names(s[4]!.group.listening())).toEqual(["S4"]);
     if (kind === "NEW_SYN_RECV timer") {
       st.now = 1_000_000;
       for (const f of fs) requestTimer(st, f.ehash as RequestSock);
@@ -146,7 +146,7 @@ describe("spec §4 selftest migrate_reuseport", () => {
       for (const f of fs) expect(receiveAck(st, f, { dataLen: 12 }).kind).toBe("queued");
     } else {
       st.listen(s[1]!, 125); // 1. resurrect: [S4, S1]
-      expect(names(s[4]!.group!.listening())).toEqual(["S4", "S1"]);
+      expect(names(s[4]!.group.listening())).toEqual(["S4", "S1"]);
       st.shutdown(s[4]!, "rdwr"); // 2. slot 4 cleared → -ENOENT → hash → S1
       expect(reuseportMap.has(4)).toBe(false);
       expect(s[1]!.ackBacklog).toBe(25);
