@@ -27,10 +27,9 @@ export const MAX_GROUP_SOCKS = ((): number => {
 })();
 
 /**
- * Kernel ABI values the per-request paths compare against. A const enum, so tsc writes the
- * numbers in place: an imported constant is a module binding that V8 loads and checks at each
- * use, a visible share of a few-ns request. The same values as program-type.ts and socket.ts
- * (test/model/hot-abi.test.ts checks they agree).
+ * Kernel ABI values the per-request paths compare against, as a const enum so tsc writes the
+ * numbers in place (README "Benchmarks", the per-request path). The same values as
+ * program-type.ts and socket.ts (test/model/hot-abi.test.ts checks they agree).
  */
 export const enum HotAbi {
   TCP_ESTABLISHED = 1,
@@ -42,11 +41,9 @@ export const enum HotAbi {
 export type MigrateFailure = "detached" | "no-listener" | "not-capable" | "program-drop" | "hash-null";
 
 /**
- * socks[] storage: an array class of its own, so its arrays have V8 maps no other array
- * shares. They are packed from the start and never get a hole, so their map never changes,
- * and V8 then trusts the type of the group's `socks` field: the hash pick loads an element
- * without first checking the array's map. Derived arrays (`slice`, `map`) are plain arrays:
- * a derived SockSlots would be created holey and give the map a transition.
+ * socks[] storage: an array class of its own whose map never changes (README "Benchmarks",
+ * the per-request path). Derived arrays (`slice`, `map`) are plain arrays: a derived
+ * SockSlots would be created holey.
  */
 class SockSlots extends Array<Listener | null> {
   static override get [Symbol.species](): ArrayConstructor {
@@ -54,10 +51,7 @@ class SockSlots extends Array<Listener | null> {
   }
 }
 
-/**
- * A socks[] array of `n` nulls built by appending, so V8 keeps it a packed (not holey) array
- * and the hot hash pick's element loads need no hole check.
- */
+/** A socks[] array of `n` nulls, built by appending so it is packed from the start. */
 function nullSlots(n: number): SockSlots {
   const a = new SockSlots();
   for (let i = 0; i < n; i++) a.push(null);
@@ -122,9 +116,7 @@ export class ReuseportGroup {
 
   /**
    * R11 `reuseport_select_sock_by_hash`: scale over the listening section, skipping
-   * ESTABLISHED. A method, not a module function, because V8 checks a module binding on
-   * every call (a cell load and compare) but resolves a method through the receiver's map,
-   * which the caller has already checked.
+   * ESTABLISHED. A method, not a module function (README "Benchmarks", the per-request path).
    */
   pickByHash(hash: number): Listener | null {
     const n = this.numSocks;
@@ -144,9 +136,7 @@ export class ReuseportGroup {
 /**
  * What `Listener.group` holds while the listener is in no group: a group with no sockets and
  * no program, never written to. It selects nothing (R10, num_socks 0) and migrates nothing
- * (R12 step 1, told apart by identity). The per-request paths then load a group without a
- * null test, and since the field only ever holds ReuseportGroup objects, V8 knows their map
- * and checks none.
+ * (R12 step 1, told apart by identity). Why not null: README "Benchmarks", the per-request path.
  */
 export const NO_GROUP = new ReuseportGroup(0, false);
 
@@ -362,20 +352,16 @@ export const REFUSED = "refused" as const;
 
 /**
  * The stack around a group: what the group operations need from it, and the two per-request
- * entry points as its methods. Every simulated connection goes through them, and
- * `baton bench --kernel-pick` times them. Methods
- * rather than module functions: V8 checks a module binding at each call (a cell load, a hole
- * test and a target compare), but resolves a method through the receiver's map, which it has
- * checked already (or, for a receiver it knows, not at all). Each keeps its common case (no
- * program: the hash pick) in a few lines and moves the rest out of line (program runs,
- * failures and their counters), so it stays small enough for V8 to inline even where a
- * caller has several call sites.
+ * entry points as its methods (README "Benchmarks", the per-request path). Every simulated
+ * connection goes through them, and `baton bench --kernel-pick` times them. Each keeps its
+ * common case (no program: the hash pick) in a few lines and moves the rest out of line
+ * (program runs, failures and their counters), so it stays small enough for V8 to inline even
+ * where a caller has several call sites.
  */
 export abstract class ReuseportHost {
   /**
    * `ns.sysctl` itself: the migration path reads tcp_migrate_req through one load, not two.
-   * `declare`: no class field is emitted, so the constructor's store is the field's first and
-   * only one and V8 treats it as constant (a known host's sysctl object is then folded in).
+   * `declare`d: README "Benchmarks", the per-request path.
    */
   declare readonly sysctl: Sysctls;
 

@@ -126,7 +126,7 @@ export class SockView {
   cookieLo = 0;
   cookieHi = 0;
   cookieValid = false;
-  // `declare`: constant to V8 (see SkReuseportRuntime).
+  // `declare`d: README "Benchmarks", the per-request path.
   declare readonly region: Region;
   declare readonly id: number;
   declare readonly words: Uint32Array;
@@ -161,9 +161,7 @@ export class SockView {
 }
 
 export class ReuseportContext {
-  // The regions, views and word view are `declare`d: set once in the constructor, so V8 treats
-  // them as constant (see SkReuseportRuntime) and a known context's fill stores straight into
-  // its ctx words, with no loads or bounds checks of the typed array.
+  // The regions, views and word view are `declare`d (README "Benchmarks", the per-request path).
   declare readonly mem: AddressSpace;
   declare readonly ctx: Region;
   declare readonly packet: Region;
@@ -190,9 +188,7 @@ export class ReuseportContext {
   mac: Uint8Array = EMPTY;
   private packetBytes: Uint8Array = EMPTY;
   private packetLen = 0;
-  // The per-run paths test these flags with `=== true`, not by truthiness: V8 does not know a
-  // field holds only booleans, so a plain `if (flag)` compiles to a full ToBoolean (false, "",
-  // undetectable, number and bigint checks), where `=== true` is one compare.
+  // The per-run paths test these flags with `=== true` (README "Benchmarks", the per-request path).
   /** The last fill was `fillArgs`: data, data_end and eth_protocol hold their empty-packet values. */
   private argsFilled = false;
   /** Whether the program can load the ctx `sk` pointer (it is pointed at a view per run). */

@@ -50,9 +50,7 @@ export interface SelectResult {
 }
 
 export class SkReuseportRuntime {
-  // `declare`: set once in the constructor with no class-field definition before it (which
-  // would store undefined first), so V8 treats the field as constant and folds the objects of
-  // the per-run path from a known runtime instead of loading and map-checking them per run.
+  // `declare`d constructor-set fields: README "Benchmarks", the per-request path.
   declare readonly env: HelperEnv;
   declare readonly context: ReuseportContext;
   declare readonly engine: Engine;
