@@ -54,6 +54,7 @@ import { isConstScalar, scalarConst } from "./scalar.js";
 import { mkReg, newFrame, scalarReg, ZERO, type Reg, type VState } from "./state.js";
 import { StackLiveness } from "./liveness.js";
 import { ExploredStates, releasePath, requestPrecision, type Path } from "./visited.js";
+import { ownInsns } from "./own-insns.js";
 
 export const INSN_BUDGET = 1_000_000;
 
@@ -155,7 +156,8 @@ function withState(line: string, state: string): string {
   return `${line}${" ".repeat(pad)}; ${state}`;
 }
 
-export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyResult {
+export function verify(input: readonly Insn[], options: VerifyOptions): VerifyResult {
+  const insns = ownInsns(input);
   const maps = new Map<number, MapSpec>(options.maps.map((m) => [m.fd, m]));
   const env = new Env(insns, options.type, maps, options.unprivileged === true, options.attachType);
   const level = options.logLevel ?? 0;
