@@ -46,11 +46,12 @@ import {
 } from "../compare-kernel.js";
 import { loadProgramFile, type ProgramFormat } from "../load-program.js";
 import { rejectionHint, verifyTimed } from "../verified-program.js";
+import { WARM_UP_ROUNDS, warmUpVerifier } from "../verifier-warmup.js";
 import { plural } from "../../plural.js";
 import { compressRuns, formatRuns } from "../run-length.js";
 
 const USAGE = `baton verify FILE… [--type sk_reuseport] [--attach select|select_or_migrate] [--map FD:TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES …] [--program NAME] [--strict] [--json] [--log-level 0|1|2] [--unprivileged]
-baton verify --compare-kernel FILE… [--attach …] [--map …] [--program NAME] [--rounds N] [--json]
+baton verify --compare-kernel FILE… [--attach …] [--map …] [--program NAME] [--rounds N] [--no-warm-up] [--json]
   FILE: .s (assembly), .bin (raw 8-byte slots), .o (ELF object), .baton (policy), or a directory of them
   --type sk_reuseport: the program type (the only one, and the default)
   --attach select|select_or_migrate: the expected attach type (default: the file's own, a '# attach:' header, else select_or_migrate)
@@ -68,6 +69,8 @@ baton verify --compare-kernel FILE… [--attach …] [--map …] [--program NAME
           one {file, baton, kernel, agreement} object per line, then {summary}
   --rounds N: with --compare-kernel, verify each program N times on each side and keep the fastest time
           (default 1, as veristat; the first runs of a process include V8 compiling the verifier's code)
+  --no-warm-up: with --compare-kernel, time Baton's verifier cold (by default it first verifies a few programs
+          of its own, none of the measured ones, so V8 has compiled its code as the kernel's is; verifier-warmup.ts)
   --log-level 2: print the per-instruction state trace, as the kernel's verbose log
   --unprivileged: apply the rules for loaders without CAP_BPF (no back-edges, no pointer leaks, no uninitialized stack reads)`;
 
@@ -253,6 +256,7 @@ export const command: Command = {
       unprivileged: { type: "boolean" },
       "compare-kernel": { type: "boolean" },
       rounds: { type: "string" },
+      "no-warm-up": { type: "boolean" },
     });
     if (positionals.length === 0) throw new UsageError("expected at least one FILE or directory");
     const type = programType(values.type ?? "sk_reuseport");
@@ -283,7 +287,9 @@ export const command: Command = {
     if (!compare && values.rounds !== undefined) throw new UsageError("--rounds applies to --compare-kernel");
     const rounds = intOption("rounds", values.rounds, 1, 1, 1000);
     const settings: Settings = { type, attachName, cliMaps, program: values.program };
-    if (compare) return compareKernel(files, settings, rounds, values.json === true, io);
+    if (!compare && values["no-warm-up"] !== undefined)
+      throw new UsageError("--no-warm-up applies to --compare-kernel");
+    if (compare) return compareKernel(files, settings, rounds, values["no-warm-up"] !== true, values.json === true, io);
     let failed = 0;
     const started = performance.now();
     for (const file of files) {
@@ -482,11 +488,14 @@ async function compareKernel(
   files: readonly string[],
   s: Settings,
   rounds: number,
+  warmUp: boolean,
   json: boolean,
   io: CliIO,
 ): Promise<number> {
   const avail = kernelAvailability();
   if (!avail.available) io.err(`note: kernel not asked (${avail.reason}); Baton's columns only`);
+  // Before any timing, so the first programs are not timed in V8's interpreter (verifier-warmup.ts).
+  if (warmUp) warmUpVerifier(WARM_UP_ROUNDS);
   const rows: CompareRow[] = [];
   for (const file of files) {
     const { side, loaded } = await batonSide(file, s, rounds);
