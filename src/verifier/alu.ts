@@ -48,7 +48,18 @@ import {
   type AluOp,
   type Scalar,
 } from "./scalar.js";
-import { constReg, isOrNull, linkedScalarReg, scalarReg, UNKNOWN_SCALAR, type Reg } from "./state.js";
+import {
+  constReg,
+  isOrNull,
+  linkedScalarReg,
+  regWith,
+  scalarReg,
+  unlinked,
+  UNKNOWN_SCALAR,
+  withId,
+  withScalar,
+  type Reg,
+} from "./state.js";
 import { tnumStr } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
@@ -128,7 +139,7 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
     const off = ptr.off + (sub ? -c : c);
     if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)
       env.reject(`${ptr.type} pointer offset ${off} is not allowed`, "verify.ptr-range");
-    return { ...ptr, off };
+    return regWith(ptr, ptr.type, ptr.s, off, ptr.id, ptr.range, ptr.precise, ptr.delta);
   }
   // Kernel `check_reg_sane_offset`: only the minimum of the offset is checked here; the
   // maximum is checked at the dereference ("unbounded memory access").
@@ -154,9 +165,9 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
     );
   if (sminNum(s) >= MAX_VAR_OFF || sminNum(s) <= -MAX_VAR_OFF)
     env.reject(`value ${smin64(s)} makes ${ptr.type} pointer be out of bounds`, "verify.ptr-range");
-  const out: Reg = { ...ptr, s };
+  const out: Reg = withScalar(ptr, s);
   // A packet pointer with a new variable part needs its own range check.
-  return ptr.type === "pkt" ? { ...out, id: env.nextId(), range: 0 } : out;
+  return ptr.type === "pkt" ? regWith(out, out.type, out.s, out.off, env.nextId(), 0, out.precise, out.delta) : out;
 }
 
 /**
@@ -266,16 +277,16 @@ export function checkAlu(env: Env, x: Insn): void {
     // A register that is already "link + delta" loses that link on a copy and starts a new one
     // (kernel assign_scalar_id_before_mov: multiple rX += const are not tracked).
     if (src.delta !== undefined) {
-      src = { ...src, id: 0, delta: undefined };
+      src = unlinked(src);
       env.frame.regs[x.src] = src;
     }
     if (!isConstScalar(src.s)) {
       let id = src.id;
       if (id === 0) {
         id = env.nextId();
-        env.frame.regs[x.src] = { ...src, id };
+        env.frame.regs[x.src] = withId(src, id);
       }
-      return env.setReg(x.dst, { ...src, id });
+      return env.setReg(x.dst, withId(src, id));
     }
     return env.setReg(x.dst, src);
   }

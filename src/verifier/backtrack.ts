@@ -37,7 +37,7 @@ import {
   opSource,
   type Insn,
 } from "../vm/isa.js";
-import type { VState } from "./state.js";
+import { precised, type VState } from "./state.js";
 
 /** A register (`spi` undefined) or a spilled stack slot of a frame, linked to others by id. */
 export interface LinkedReg {
@@ -236,12 +236,12 @@ function markAllPrecise(start: Segment): void {
     for (const f of st.state.frames) {
       for (let r = 0; r < 10; r++) {
         const reg = f.regs[r]!;
-        if (reg.type === "scalar" && reg.precise !== true) f.regs[r] = { ...reg, precise: true };
+        if (reg.type === "scalar" && reg.precise !== true) f.regs[r] = precised(reg);
       }
       for (let spi = 0; spi < f.stack.length; spi++) {
         const slot = f.stack[spi];
         if (slot?.spill?.type === "scalar" && slot.spill.precise !== true)
-          f.stack[spi] = { ...slot, spill: { ...slot.spill, precise: true } };
+          f.stack[spi] = { kinds: slot.kinds, spill: precised(slot.spill) };
       }
     }
   }
@@ -290,7 +290,7 @@ export function markChainPrecision(
           const reg = f.regs[r]!;
           if (reg.type !== "scalar" || reg.precise === true) bt.clearReg(r, fr);
           else {
-            f.regs[r] = { ...reg, precise: true };
+            f.regs[r] = precised(reg);
             changed = true;
           }
         }
@@ -307,7 +307,7 @@ export function markChainPrecision(
           )
             bt.clearSlot(fr, spi);
           else {
-            f.stack[spi] = { ...slot, spill: { ...sp, precise: true } };
+            f.stack[spi] = { kinds: slot.kinds, spill: precised(sp) };
             changed = true;
           }
         }

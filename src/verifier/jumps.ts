@@ -26,7 +26,7 @@ import {
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
 import { alu64, isConstZero, scalarConst, type Scalar } from "./scalar.js";
-import { cloneState, constReg, isOrNull, isPointer, type Reg, type VState } from "./state.js";
+import { cloneState, constReg, isOrNull, isPointer, regWith, withScalar, type Reg, type VState } from "./state.js";
 
 const CMP: Readonly<Record<number, CmpOp>> = {
   [BPF_JEQ]: "eq",
@@ -50,7 +50,7 @@ function mapRegs(st: VState, fn: (r: Reg) => Reg): void {
       const slot = f.stack[s];
       if (slot?.spill === undefined) continue;
       const r = fn(slot.spill);
-      if (r !== slot.spill) f.stack[s] = { ...slot, spill: r };
+      if (r !== slot.spill) f.stack[s] = { kinds: slot.kinds, spill: r };
     }
   }
 }
@@ -79,25 +79,38 @@ function setScalar(st: VState, regno: number, r: Reg, s: Scalar): void {
       }
     }
   }
-  if (r.s !== s || frame.regs[regno] !== r) frame.regs[regno] = { ...r, s };
+  if (r.s !== s || frame.regs[regno] !== r) frame.regs[regno] = withScalar(r, s);
 }
 
 /** Scalar `x`, linked to `r` (delta `mine`), after r's value became `s`. */
 function linkedValue(x: Reg, r: Reg, s: Scalar, mine: number): Reg {
-  if (x.delta === r.delta) return x.s === s ? x : { ...x, s };
-  return { ...x, s: alu64("add", s, scalarConst((x.delta ?? 0) - mine)) };
+  if (x.delta === r.delta) return x.s === s ? x : withScalar(x, s);
+  return withScalar(x, alu64("add", s, scalarConst((x.delta ?? 0) - mine)));
 }
 
 function markNull(st: VState, id: number, isNull: boolean): void {
   mapRegs(st, (x) => {
     if (x.id !== id || !isOrNull(x)) return x;
     if (isNull) return constReg(0);
-    return { ...x, type: x.type === "map_value_or_null" ? "map_value" : "sock_common", id: 0 };
+    return regWith(
+      x,
+      x.type === "map_value_or_null" ? "map_value" : "sock_common",
+      x.s,
+      x.off,
+      0,
+      x.range,
+      x.precise,
+      x.delta,
+    );
   });
 }
 
 function setPktRange(st: VState, range: number): void {
-  mapRegs(st, (x) => (x.type === "pkt" && x.id === 0 && (x.range ?? 0) < range ? { ...x, range } : x));
+  mapRegs(st, (x) =>
+    x.type === "pkt" && x.id === 0 && (x.range ?? 0) < range
+      ? regWith(x, x.type, x.s, x.off, x.id, range, x.precise, x.delta)
+      : x,
+  );
 }
 
 export interface JumpOutcome {

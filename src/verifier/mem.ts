@@ -41,6 +41,7 @@ import {
   type Frame,
   type Reg,
   type Slot,
+  unlinked,
 } from "./state.js";
 import { isConst, tnumStr, type Tnum } from "./tnum.js";
 import { toBigSigned } from "./pair.js";
@@ -288,7 +289,7 @@ export function stackWrite(env: Env, f: Frame, off: number, size: number, value:
     const spi = (-off - 1) >> 3;
     const old = slotOf(f, spi);
     const high = old.spill !== undefined ? old.kinds.slice(0, 4).replace(/r/g, "m") : old.kinds.slice(0, 4);
-    f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : { ...value, id: 0, delta: undefined } };
+    f.stack[spi] = { kinds: high + "rrrr", spill: fitsIn(value, 4) ? value : unlinked(value) };
     env.noteStackAccess(f.frameno, spi);
     env.scratchSlot(spi);
     return;

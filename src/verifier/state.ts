@@ -67,6 +67,33 @@ export function mkReg(
   return { type, s, off, id, map, frame, range, precise: undefined, delta: undefined };
 }
 
+/**
+ * `r` with some fields replaced, built by the same literal as mkReg's. An object spread
+ * (`{ ...r, s }`) makes an object of another hidden class, so code V8 optimised on one class
+ * deoptimised when a program first produced the other: registers are always built here.
+ */
+export function regWith(
+  r: Reg,
+  type: RegType,
+  s: Scalar,
+  off: number,
+  id: number,
+  range: number | undefined,
+  precise: boolean | undefined,
+  delta: number | undefined,
+): Reg {
+  return { type, s, off, id, map: r.map, frame: r.frame, range, precise, delta };
+}
+
+/** `r` with another scalar part. */
+export const withScalar = (r: Reg, s: Scalar): Reg => regWith(r, r.type, s, r.off, r.id, r.range, r.precise, r.delta);
+/** `r` with another id (links kept or made by the caller). */
+export const withId = (r: Reg, id: number): Reg => regWith(r, r.type, r.s, r.off, id, r.range, r.precise, r.delta);
+/** `r` without its link to other registers. */
+export const unlinked = (r: Reg): Reg => regWith(r, r.type, r.s, r.off, 0, r.range, r.precise, undefined);
+/** `r` marked precise. */
+export const precised = (r: Reg): Reg => regWith(r, r.type, r.s, r.off, r.id, r.range, true, r.delta);
+
 /** A scalar linked to others by `id` as "their value plus `delta`" (same shape as mkReg's). */
 export function linkedScalarReg(s: Scalar, id: number, delta: number): Reg {
   return {

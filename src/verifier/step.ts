@@ -53,7 +53,19 @@ import {
   truncate,
   type Scalar,
 } from "./scalar.js";
-import { constReg, isPointer, mkReg, newFrame, NOT_INIT, scalarReg, UNKNOWN_SCALAR, ZERO, type Reg } from "./state.js";
+import {
+  constReg,
+  isPointer,
+  mkReg,
+  newFrame,
+  NOT_INIT,
+  scalarReg,
+  UNKNOWN_SCALAR,
+  unlinked,
+  withId,
+  ZERO,
+  type Reg,
+} from "./state.js";
 
 /** What an instruction did to control flow. */
 export type StepOutcome =
@@ -146,7 +158,7 @@ export function checkInsn(
           value.delta !== undefined &&
           fits(value.s, size)
         ) {
-          value = { ...value, id: 0, delta: undefined };
+          value = unlinked(value);
           env.frame.regs[x.src] = value;
         }
         if (
@@ -156,7 +168,7 @@ export function checkInsn(
           !isConstScalar(value.s) &&
           fits(value.s, size)
         ) {
-          value = { ...value, id: env.nextId() };
+          value = withId(value, env.nextId());
           env.frame.regs[x.src] = value;
         }
         checkMemAccess(env, x.dst, x.off, size, "write", value);
