@@ -2,7 +2,7 @@
  * Clients whose SYN was dropped and who wait to send it again, as rows of typed arrays
  * instead of connection objects and queued events: a burst that overflows the queues leaves
  * millions of them at once (about 330 bytes each as objects, set entries and heap events;
- * 18 bytes here). Such a client has no server state yet, so a row needs only its id, its
+ * 14 bytes here). Such a client has no server state yet, so a row needs only its id, its
  * client group, its arrival number in that group (from which the simulator derives address,
  * port, hash and first-SYN time) and the event sequence number reserved when it was parked.
  * There is one FIFO per SYN count: a client that has sent k SYNs resends at
@@ -10,13 +10,16 @@
  * each FIFO's head needs an event in the simulator's heap. Rows live in fixed-size chunks, so
  * a FIFO never copies or over-allocates by doubling.
  */
+import { ModelError } from "../errors.js";
+
 const CHUNK = 1 << 14;
 
 class Chunk {
   readonly id = new Uint32Array(CHUNK);
   readonly group = new Uint16Array(CHUNK);
   readonly index = new Uint32Array(CHUNK);
-  readonly seq = new Float64Array(CHUNK);
+  /** Below 2^32: the scenario limits bound a run's events far lower (checked in `park`). */
+  readonly seq = new Uint32Array(CHUNK);
 }
 
 /** A FIFO of parked rows in chunks: rows `head` .. `tail` of `chunks` (offsets within chunks). */
@@ -59,6 +62,12 @@ export class SynRetries {
     const at = f.tail % CHUNK;
     if (at === 0) f.chunks.push(this.spare.pop() ?? new Chunk());
     const c = f.chunks[f.chunks.length - 1] as Chunk;
+    if (seq > 0xffffffff) {
+      throw new ModelError(
+        "model.too-many-events",
+        `the run reached event ${seq}; at most 2^32 events fit (lower the scenario's counts or duration)`,
+      );
+    }
     c.id[at] = id;
     c.group[at] = group;
     c.index[at] = index;

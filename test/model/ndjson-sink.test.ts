@@ -172,7 +172,7 @@ describe("SynRetries", () => {
           model.set(tries, fifo);
           if (add || fifo.length === 0) {
             id += 1 + (id % 3);
-            const r = { id, group: id % 9000, index: (id * 7) >>> 0, seq: id * 2 + 0.5 };
+            const r = { id, group: id % 9000, index: (id * 7) >>> 0, seq: id * 2 + 1 };
             expect(s.park(tries, r.id, r.group, r.index, r.seq)).toBe(fifo.length === 0);
             fifo.push(r);
           } else {
@@ -198,13 +198,24 @@ describe("SynRetries", () => {
     const s = new SynRetries();
     const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
     for (let round = 0; round < 2; round++) {
-      for (let i = 1; i <= 50_000; i++) expect(s.park(2, i, i % 7, i * 3, i + 0.25)).toBe(i === 1);
+      for (let i = 1; i <= 50_000; i++) expect(s.park(2, i, i % 7, i * 3, i + 70_000)).toBe(i === 1);
       for (let i = 1; i <= 50_000; i++) {
         expect(s.front(2, row)).toBe(true);
-        expect([row.id, row.group, row.index, row.seq]).toEqual([i, i % 7, i * 3, i + 0.25]);
+        expect([row.id, row.group, row.index, row.seq]).toEqual([i, i % 7, i * 3, i + 70_000]);
         s.shift(2);
       }
       expect([s.size, s.front(2, row)]).toEqual([0, false]);
     }
+  });
+});
+
+describe("parked rows' event numbers", () => {
+  it("keep every value below 2^32, and a larger one is a located model error, not a wrap", () => {
+    const s = new SynRetries();
+    const row: ParkedRow = { id: 0, group: 0, index: 0, seq: 0, tries: 0 };
+    s.park(1, 1, 0, 0, 0xffffffff);
+    expect(s.front(1, row)).toBe(true);
+    expect(row.seq).toBe(0xffffffff);
+    expect(() => s.park(1, 2, 0, 0, 2 ** 32)).toThrow(/at most 2\^32 events fit/);
   });
 });
