@@ -21,6 +21,7 @@ import {
   BPF_JMP32,
   MAX_CALL_DEPTH,
   OP_CALL,
+  OP_CALLX,
   OP_EXIT,
   OP_JA,
   OP_JA32,
@@ -207,7 +208,9 @@ export class StackLiveness {
     const cls = opClass(x.opcode);
     const out: number[] = [];
     if (x.opcode !== OP_JA && x.opcode !== OP_JA32) out.push(i + (x.opcode === OP_LDDW ? 2 : 1));
-    if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_CALL) out.push(jumpTarget(this.insns, i)!);
+    // Calls (helper, local, callx) continue at i + 1 in this function; jumps also go to their target.
+    const target = x.opcode === OP_CALL || x.opcode === OP_CALLX ? undefined : jumpTarget(this.insns, i);
+    if ((cls === BPF_JMP || cls === BPF_JMP32) && target !== undefined) out.push(target);
     return out;
   }
 

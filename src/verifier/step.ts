@@ -22,6 +22,7 @@ import {
   BPF_STX,
   MAX_CALL_DEPTH,
   OP_CALL,
+  OP_CALLX,
   OP_EXIT,
   OP_JA,
   OP_JA32,
@@ -186,6 +187,8 @@ export function checkInsn(
     case BPF_JMP32: {
       if (x.opcode === OP_EXIT) return exitInsn(env, opts.strict, (w) => opts.warn(i, w));
       if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(insns, i)! };
+      // callx (BPF_CALL with a register source): the kernel's do_check does not know it.
+      if (x.opcode === OP_CALLX) env.reject(`unknown opcode ${x.opcode.toString(16)}`, "verify.opcode");
       if (x.opcode === OP_CALL) {
         if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(insns, i)!) };
         if (x.src !== 0)
