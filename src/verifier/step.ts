@@ -7,6 +7,7 @@
 import {
   BPF_ALU,
   BPF_ALU64,
+  ATOMIC_OPS,
   BPF_ATOMIC,
   BPF_CMPXCHG,
   BPF_FETCH,
@@ -214,6 +215,12 @@ export function checkInsn(
  * alignment whatever the pointer kind (strict_alignment_once).
  */
 function atomic(env: Env, x: Insn, size: number): RegionKind {
+  // The kernel's check_atomic: anything but the known operations (isa.ts ATOMIC_OPS) is refused.
+  if (!ATOMIC_OPS.has(x.imm))
+    env.reject(
+      `BPF_ATOMIC uses invalid atomic opcode ${(x.imm >>> 0).toString(16).padStart(2, "0")}`,
+      "verify.atomic-op",
+    );
   const cmpxchg = x.imm === BPF_CMPXCHG;
   if (cmpxchg) {
     const r0 = env.readReg(0);

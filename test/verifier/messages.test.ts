@@ -360,3 +360,14 @@ describe("result shape", () => {
     expect(r.error?.message).toBe("BPF program is too large. Processed 1000001 insn");
   }, 60_000);
 });
+
+describe("instructions the structural check would refuse, given to verify() directly", () => {
+  it("an atomic with an unknown operation is refused with the kernel's message", () => {
+    // The assembler only writes valid operations; patch a valid `lock add` to operation 0x02.
+    const insns = decode(assemble("stdw [%r10-8], 0\nmov %r1, 1\nlock add [%r10-8], %r1\nmov %r0, 1\nexit"));
+    insns[2] = { ...insns[2]!, imm: 2 };
+    const r = verify(insns, { type: SK_REUSEPORT, attachType: 40, maps: [] });
+    expect(r.accepted).toBe(false);
+    expect(r.error?.message).toBe("BPF_ATOMIC uses invalid atomic opcode 02");
+  });
+});
