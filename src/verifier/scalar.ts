@@ -319,6 +319,16 @@ function deduce(w: Work): void {
       lowerS32max(w, w.smaxL);
     }
   }
+  // High halves h and h+1 with low halves from negative to non-negative: the low halves still
+  // form one s32 range (kernel __reg32_deduce_bounds, e.g. s64 [-1, 1] gives s32 [-1, 1]).
+  if (((w.uminH + 1) | 0) === w.umaxH && (w.uminL | 0) < 0 && (w.umaxL | 0) >= 0) {
+    raiseS32min(w, w.uminL);
+    lowerS32max(w, w.umaxL);
+  }
+  if (((w.sminH + 1) | 0) === w.smaxH && (w.sminL | 0) < 0 && (w.smaxL | 0) >= 0) {
+    raiseS32min(w, w.sminL);
+    lowerS32max(w, w.smaxL);
+  }
   // 32-bit signed <-> unsigned.
   if ((w.u32min | 0) <= (w.u32max | 0)) {
     raiseS32min(w, w.u32min);
@@ -327,6 +337,15 @@ function deduce(w: Work): void {
   if (w.s32min >>> 0 <= w.s32max >>> 0) {
     raiseU32min(w, w.s32min);
     lowerU32max(w, w.s32max);
+  } else if (w.u32max >>> 0 < w.s32min >>> 0) {
+    // The s32 range crosses zero, so as u32 it is [0, s32max] and [s32min, U32_MAX]; a u32
+    // range below the second part meets only the first (kernel __reg32_deduce_bounds).
+    w.s32min = w.u32min | 0;
+    lowerU32max(w, w.s32max);
+  } else if (w.s32max >>> 0 < w.u32min >>> 0) {
+    // ... and one above the first part meets only the second.
+    w.s32max = w.u32max | 0;
+    raiseU32min(w, w.s32min);
   }
   // 64-bit signed <-> unsigned (the same bits, compared the other way).
   if (sle(w.uminH, w.uminL, w.umaxH, w.umaxL)) {
@@ -336,6 +355,15 @@ function deduce(w: Work): void {
   if (ule(w.sminH, w.sminL, w.smaxH, w.smaxL)) {
     raiseUmin(w, w.sminH, w.sminL);
     lowerUmax(w, w.smaxH, w.smaxL);
+  } else if (ult(w.umaxH, w.umaxL, w.sminH, w.sminL)) {
+    // The same for a 64-bit signed range across zero (kernel __reg64_deduce_bounds).
+    w.sminH = w.uminH;
+    w.sminL = w.uminL;
+    lowerUmax(w, w.smaxH, w.smaxL);
+  } else if (ult(w.smaxH, w.smaxL, w.uminH, w.uminL)) {
+    w.smaxH = w.umaxH;
+    w.smaxL = w.umaxL;
+    raiseUmin(w, w.sminH, w.sminL);
   }
   // 64-bit from 32-bit: the low half lies in [u32min, u32max].
   if (w.uminH === w.umaxH) {

@@ -1,5 +1,5 @@
 // Branch narrowing exactly as imprecise as Linux 6.18 (branch.ts); the kernel's own verdicts
-// for these shapes are recorded in corpus 456-459 and 490-494.
+// for these shapes are recorded in corpus 456-459, 490-494 and 496-498.
 import { describe, expect, it } from "vitest";
 import { branchTaken, narrow } from "../../src/verifier/branch.js";
 import { alu64, scalarConst, scalarOf, scalarRange, sync } from "../../src/verifier/scalar.js";
@@ -52,5 +52,41 @@ describe("branch narrowing like the kernel", () => {
     expect(branchTaken("eq", a, scalarConst(0x100000003), false)).toBe(0);
     expect(branchTaken("ne", a, scalarConst(0x100000003), false)).toBe(1);
     expect(branchTaken("eq", a, scalarConst(0x100000013), false)).toBe(-1);
+  });
+  it("a signed range across zero meets an unsigned range on one side only (32-bit)", () => {
+    // x | 240 (u32), then w s<= 7: only negative s32 values qualify, so w s< 0 is always taken.
+    const x = alu64("or", scalarRange(0, 0xffffffff), scalarConst(240));
+    const le7 = narrow("sgt", x, scalarConst(7), true, false)![0];
+    const v = toOracle(le7);
+    expect([v.s32min, v.s32max]).toEqual([-0x7fffff10n, -1n]);
+    expect(branchTaken("slt", le7, scalarConst(0), true)).toBe(1);
+  });
+  it("the same across zero for a 64-bit signed range", () => {
+    // (x | 60) with x any s64, then r s<= 15: only negative values qualify.
+    const x = alu64(
+      "or",
+      sync(
+        scalarOf(
+          TNUM_UNKNOWN,
+          [-0x80000000, 0],
+          [0x7fffffff, -1],
+          [0, 0],
+          [-1, -1],
+          [-0x80000000, 0x7fffffff],
+          [0, -1],
+        ),
+      ),
+      scalarConst(60),
+    );
+    const le15 = narrow("sgt", x, scalarConst(15), false, false)![0];
+    expect(toOracle(le15).smax).toBe(-1n);
+    expect(branchTaken("slt", le15, scalarConst(0), false)).toBe(1);
+  });
+  it("high halves h and h+1 with low halves across zero still bound the s32 view", () => {
+    // s64 [-1, 1]: the low halves are -1, 0, 1 (kernel __reg32_deduce_bounds special case).
+    const v = toOracle(
+      sync(scalarOf(TNUM_UNKNOWN, [-1, -1], [0, 1], [0, 0], [-1, -1], [-0x80000000, 0x7fffffff], [0, -1])),
+    );
+    expect([v.s32min, v.s32max]).toEqual([-1n, 1n]);
   });
 });

@@ -1,8 +1,7 @@
-# desc: known bits (or, xor of a shifted value) contradict the signed range two signed jumps leave, so the kernel finds the map access dead and accepts; Baton does not detect the contradiction and rejects the pointer math (fuzz rules.sdiv32 seed 800951, minimised)
+# desc: known bits (or, xor of a shifted value) contradict the signed range two signed jumps leave, the bounds deduction across the sign boundary (kernel __reg32_deduce_bounds, __reg64_deduce_bounds) makes the fall-through dead, so the map access is never checked (fuzz rules.sdiv32 seed 800951, minimised)
 # expect: accept
 # maps: 7:array:4:256:1
 # attach: select_or_migrate
-# baton: reject
 mov %r6, %r1
 ldxw %r7, [%r6+28]
 or %r7, 240

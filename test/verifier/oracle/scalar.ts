@@ -132,6 +132,15 @@ function deduce(r: MScalar): void {
       r.s32max = min(r.s32max, s32(r.smax));
     }
   }
+  // Consecutive high halves, low halves from negative to non-negative.
+  if (u32((r.umin >> 32n) + 1n) === r.umax >> 32n && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.umin));
+    r.s32max = min(r.s32max, s32(r.umax));
+  }
+  if (u32((r.smin >> 32n) + 1n) === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.smin));
+    r.s32max = min(r.s32max, s32(r.smax));
+  }
   // 32-bit signed <-> unsigned.
   if (s32(r.u32min) <= s32(r.u32max)) {
     r.s32min = max(r.s32min, s32(r.u32min));
@@ -140,6 +149,13 @@ function deduce(r: MScalar): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(r.u32min, u32(r.s32min));
     r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (r.u32max < u32(r.s32min)) {
+    // A signed range across zero meets a unsigned range on one side only.
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
   // 64-bit signed <-> unsigned.
   if (s64(r.umin) <= s64(r.umax)) {
@@ -149,6 +165,12 @@ function deduce(r: MScalar): void {
   if (u64(r.smin) <= u64(r.smax)) {
     r.umin = max(r.umin, u64(r.smin));
     r.umax = min(r.umax, u64(r.smax));
+  } else if (r.umax < u64(r.smin)) {
+    r.smin = s64(r.umin);
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (u64(r.smax) < r.umin) {
+    r.smax = s64(r.umax);
+    r.umin = max(r.umin, u64(r.smin));
   }
   // 64-bit from 32-bit: the low half lies in [u32min, u32max].
   if (r.umin >> 32n === r.umax >> 32n) {
