@@ -19,10 +19,11 @@ import {
   opClass,
   opSource,
   type Insn,
+  jumpTarget,
 } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
-import { jumpTarget, type Cfg } from "./cfg.js";
+import type { Cfg } from "./check-cfg.js";
 import type { Env } from "./env.js";
 import type { FactsRecorder } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
@@ -76,7 +77,7 @@ export class DoCheck {
     this.loopTail = this.loopHeads.map((h) => {
       let t = h;
       insns.forEach((x, j) => {
-        if (j >= h && cfg.isStart[j] && isJump(x) && jumpTarget(insns, j) === h) t = Math.max(t, j);
+        if (j >= h && cfg.isStart[j] && isJump(x) && jumpTarget(x, j) === h) t = Math.max(t, j);
       });
       return t;
     });

@@ -16,20 +16,8 @@
  * was pruned against a state whose own reads are recorded at the same instructions), so
  * querying such a state is sound.
  */
-import {
-  BPF_JMP,
-  BPF_JMP32,
-  MAX_CALL_DEPTH,
-  OP_CALL,
-  OP_CALLX,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  OP_LDDW,
-  opClass,
-  type Insn,
-} from "../vm/isa.js";
-import { jumpTarget } from "./cfg.js";
+import { MAX_CALL_DEPTH, type Insn, jumpTarget } from "../vm/isa.js";
+import { successors } from "../vm/cfg.js";
 import type { VState } from "./state.js";
 
 /**
@@ -91,7 +79,8 @@ export class StackLiveness {
     const chain: number[] = [];
     for (let i = 0; i < frame; i++) chain.push(st.frames[i + 1]!.callsite);
     // The function a frame runs is the one containing its caller's call target, or insn 0.
-    const start = frame === 0 ? 0 : this.fnStart[jumpTarget(this.insns, st.frames[frame]!.callsite)!]!;
+    const start =
+      frame === 0 ? 0 : this.fnStart[jumpTarget(this.insns[st.frames[frame]!.callsite]!, st.frames[frame]!.callsite)!]!;
     chain.push(start);
     const key = chain.join(",");
     let inst = this.instances.get(key);
@@ -199,19 +188,7 @@ export class StackLiveness {
 
   /** Successors of `i` within its function (computed once per instruction). */
   private successors(i: number): readonly number[] {
-    return (this.succCache[i] ??= this.computeSuccessors(i));
-  }
-
-  private computeSuccessors(i: number): number[] {
-    const x = this.insns[i]!;
-    if (x.opcode === OP_EXIT) return [];
-    const cls = opClass(x.opcode);
-    const out: number[] = [];
-    if (x.opcode !== OP_JA && x.opcode !== OP_JA32) out.push(i + (x.opcode === OP_LDDW ? 2 : 1));
-    // Calls (helper, local, callx) continue at i + 1 in this function; jumps also go to their target.
-    const target = x.opcode === OP_CALL || x.opcode === OP_CALLX ? undefined : jumpTarget(this.insns, i);
-    if ((cls === BPF_JMP || cls === BPF_JMP32) && target !== undefined) out.push(target);
-    return out;
+    return (this.succCache[i] ??= successors(this.insns, i));
   }
 
   private update(inst: Instance): void {

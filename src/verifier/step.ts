@@ -33,11 +33,11 @@ import {
   opSize,
   sizeBytes,
   type Insn,
+  jumpTarget,
 } from "../vm/isa.js";
 import { BPF_MAP_TYPE_ARRAY } from "../vm/program-type.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { checkAlu } from "./alu.js";
-import { jumpTarget } from "./cfg.js";
 import type { Env } from "./env.js";
 import type { FactsRecorder } from "./facts-record.js";
 import { formatReg } from "./format.js";
@@ -187,11 +187,11 @@ export function checkInsn(
     case BPF_JMP:
     case BPF_JMP32: {
       if (x.opcode === OP_EXIT) return exitInsn(env, opts.strict, (w) => opts.warn(i, w));
-      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(insns, i)! };
+      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(x, i)! };
       // callx (BPF_CALL with a register source): the kernel's do_check does not know it.
       if (x.opcode === OP_CALLX) env.reject(`unknown opcode ${x.opcode.toString(16)}`, "verify.opcode");
       if (x.opcode === OP_CALL) {
-        if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(insns, i)!) };
+        if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(x, i)!) };
         if (x.src !== 0)
           env.reject(
             `unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`,
@@ -201,7 +201,7 @@ export function checkInsn(
         facts.call(i, env.type.helpers.get(x.imm));
         break;
       }
-      return { kind: "branch", target: jumpTarget(insns, i)!, out: checkCondJump(env, x) };
+      return { kind: "branch", target: jumpTarget(x, i)!, out: checkCondJump(env, x) };
     }
   }
   return SEQ;

@@ -41,7 +41,7 @@ import {
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
 import { registerRanges } from "../vm/jit/ranges.js";
-import { checkCfg, type Cfg } from "./cfg.js";
+import { checkCfg, type Cfg } from "./check-cfg.js";
 import { Env } from "./env.js";
 import { FactsRecorder, type InsnFacts } from "./facts-record.js";
 import { formatState } from "./format.js";

@@ -14,7 +14,7 @@
  */
 import type { Insn } from "../vm/isa.js";
 import { Backtrack, markChainPrecision, precisionRequest, type Checkpointed, type HistEntry } from "./backtrack.js";
-import type { Cfg } from "./cfg.js";
+import type { Cfg } from "./check-cfg.js";
 import type { StackLiveness } from "./liveness.js";
 import { cloneState, NOT_INIT, type VState } from "./state.js";
 import { statesEqual, statesMaybeLooping } from "./states-equal.js";

@@ -2,7 +2,7 @@
  * Generates the JavaScript source of one program: the body of `run`, which `jit.ts` wraps in a
  * factory over the runtime kit.
  *
- * Shape: registers are `let` locals (int32 halves). Blocks (`cfg.ts`) are laid out in slot
+ * Shape: registers are `let` locals (int32 halves). Blocks (`../cfg.ts`) are laid out in slot
  * order; where the block graph nests (`structure.ts`) jumps become `break B<n>` / `continue
  * L<n>` in labeled blocks and loops, otherwise (local calls, loops with two entries, very deep
  * nesting) blocks become cases of `for (;;) switch (b)` and a jump is `b = target; continue`.
@@ -34,7 +34,7 @@ import {
   opMode,
   type Insn,
 } from "../isa.js";
-import { buildBlocks, flowOf, lddwTails, type Block } from "./cfg.js";
+import { buildBlocks, flowOf, lddwTails, type Block } from "../cfg.js";
 import { emitAlu } from "./emit-alu.js";
 import { branchCondition } from "./emit-jmp.js";
 import { emitExit, emitHelperCall, emitLocalCall } from "./emit-call.js";

@@ -75,7 +75,7 @@ import {
   sizeBytes,
   type Insn,
 } from "../isa.js";
-import { flowOf, lddwTails } from "./cfg.js";
+import { flowOf, lddwTails } from "../cfg.js";
 
 /**
  * An unsigned 64-bit interval lo <= hi, in doubles: bounds up to 2^52 are exact integers, and

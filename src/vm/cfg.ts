@@ -1,5 +1,8 @@
 /**
- * Basic blocks for the JIT: a block starts at a leader (slot 0, a jump or local-call target,
+ * The control flow of a program, for the verifier and the JIT alike: what each instruction does to
+ * the flow (`flowOf`), its successors inside its function (`successors`), and basic blocks.
+ *
+ * Basic blocks (the JIT's unit): a block starts at a leader (slot 0, a jump or local-call target,
  * the slot after a branch, call or exit) and runs straight to a terminator or to the next
  * leader. The generated code dispatches on block start slots (`switch (b)`), counts the
  * block's instructions once at its entry, and lets consecutive blocks fall through.
@@ -19,7 +22,7 @@ import {
   opCode,
   type Insn,
   jumpTarget,
-} from "../isa.js";
+} from "./isa.js";
 
 export interface Block {
   /** First slot. */
@@ -52,6 +55,26 @@ export function flowOf(insn: Insn, pc: number): Flow {
   if (target === undefined) return NONE;
   if (code === BPF_CALL) return { kind: "local-call", target };
   return { kind: code === BPF_JA ? "jump" : "branch", target };
+}
+
+/**
+ * Successors of the instruction at `pc` inside its function, fall-through first: a local or helper
+ * call continues at the next slot, an exit has none. Targets are not range-checked.
+ */
+export function successors(insns: readonly Insn[], pc: number): number[] {
+  const insn = insns[pc]!;
+  const f = flowOf(insn, pc);
+  const next = pc + (insn.opcode === OP_LDDW ? 2 : 1);
+  switch (f.kind) {
+    case "exit":
+      return [];
+    case "jump":
+      return [f.target];
+    case "branch":
+      return [next, f.target];
+    default:
+      return [next];
+  }
 }
 
 /** Is `slot` a valid instruction start inside a program of `n` slots? */

@@ -25,9 +25,10 @@ import {
   opCode,
   opInfo,
   type Insn,
-  jumpTarget as insnJumpTarget,
+  jumpTarget,
 } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
+import { successors } from "../vm/cfg.js";
 import { computeLiveRegs } from "./live-regs.js";
 
 export interface Cfg {
@@ -57,26 +58,11 @@ function fail(insn: number, msg: string, code = "verify.cfg"): never {
   throw new VerifyError(code, msg, { insn });
 }
 
-/** Jump target of a jump/call at `i`, or undefined for other instructions. */
-export function jumpTarget(insns: readonly Insn[], i: number): number | undefined {
-  return insnJumpTarget(insns[i]!, i);
-}
-
 const isCondJump = (x: Insn): boolean => {
   const cls = opClass(x.opcode);
   const code = opCode(x.opcode);
   return (cls === BPF_JMP || cls === BPF_JMP32) && code !== BPF_JA && code !== BPF_CALL && code !== BPF_EXIT;
 };
-
-/** Successors inside the same function (a local call continues at i+1). */
-function successors(insns: readonly Insn[], i: number): number[] {
-  const x = insns[i]!;
-  if (x.opcode === OP_EXIT) return [];
-  if (x.opcode === OP_LDDW) return [i + 2];
-  if (x.opcode === OP_JA || x.opcode === OP_JA32) return [jumpTarget(insns, i)!];
-  if (isCondJump(x)) return [i + 1, jumpTarget(insns, i)!];
-  return [i + 1];
-}
 
 export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean): Cfg {
   const n = insns.length;
@@ -106,7 +92,7 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
   const subprogs: number[] = [];
   for (let i = 0; i < n; i++) {
     if (!isStart[i]) continue;
-    const t = jumpTarget(insns, i);
+    const t = jumpTarget(insns[i]!, i);
     if (t === undefined) continue;
     if (t < 0 || t >= n) fail(i, `jump out of range from insn ${i} to ${t}`, "verify.jump-range");
     if (!isStart[t]) fail(i, `jump into the middle of ldimm64 insn ${t - 1}`, "verify.jump-into-lddw");
