@@ -79,23 +79,10 @@ export class StackLiveness {
     const chain: number[] = [];
     for (let i = 0; i < frame; i++) chain.push(st.frames[i + 1]!.callsite);
     // The function a frame runs is the one containing its caller's call target, or insn 0.
-    const start =
-      frame === 0 ? 0 : this.fnStart[jumpTarget(this.insns[st.frames[frame]!.callsite]!, st.frames[frame]!.callsite)!]!;
+    const callsite = frame === 0 ? -1 : st.frames[frame]!.callsite;
+    const start = frame === 0 ? 0 : this.fnStart[jumpTarget(this.insns[callsite]!, callsite)!]!;
     chain.push(start);
-    const key = chain.join(",");
-    let inst = this.instances.get(key);
-    if (inst === undefined) {
-      inst = {
-        chain,
-        start,
-        end: this.fnEnd[start]!,
-        frames: [],
-        mustWriteSet: new Array<boolean>(this.fnEnd[start]! - start).fill(false),
-        updated: false,
-        mustWriteDropped: false,
-      };
-      this.instances.set(key, inst);
-    }
+    const inst = this.byChain(chain);
     if (frame === 0) this.root = inst;
     return inst;
   }
