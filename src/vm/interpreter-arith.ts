@@ -13,12 +13,15 @@ import { badAtomicTrap } from "./traps.js";
 import * as A from "./arith64.js";
 
 /**
- * dst = dst * (bh:bl), low 64 bits, on the interpreter's int32 register words. The low halves'
+ * In the functions below d is the destination's register word and a the first operand's (the
+ * destination itself, or the source of a mov the interpreter folded into the instruction).
+ *
+ * dst = a * (bh:bl), low 64 bits, on the interpreter's int32 register words. The low halves'
  * full product is built from 16-bit pieces (each partial product stays below 2^53); the high
  * halves only contribute to the high word, where Math.imul's wrap-around is what is wanted.
  */
-export function mul64(M: Int32Array, d: number, bl: number, bh: number): void {
-  const al = M[d]!;
+export function mul64(M: Int32Array, d: number, a: number, bl: number, bh: number): void {
+  const al = M[a]!;
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
@@ -27,8 +30,9 @@ export function mul64(M: Int32Array, d: number, bl: number, bh: number): void {
   const m1 = a1 * b0 + (t >>> 16);
   const m2 = a0 * b1 + (m1 & 0xffff);
   const carry = a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536);
+  const hi = (carry + Math.imul(M[a + 1]!, bl) + Math.imul(al, bh)) | 0;
   M[d] = (m2 << 16) | (t & 0xffff) | 0;
-  M[d + 1] = (carry + Math.imul(M[d + 1]!, bl) + Math.imul(al, bh)) | 0;
+  M[d + 1] = hi;
 }
 
 /** Unsigned 64-bit div (mod = false) or mod (mod = true). */
@@ -43,12 +47,15 @@ export function sdivmod64(R: Uint32Array, d: number, bl: number, bh: number, mod
   R[d + 1] = A.S[0]!;
 }
 
-/** dst <<= n (n already masked to 0..63), on int32 register words. */
-export function lsh64(M: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  const lo = M[d]!;
-  if (n < 32) {
-    M[d + 1] = (M[d + 1]! << n) | (lo >>> (32 - n));
+/** dst = a << n (n already masked to 0..63), on int32 register words. */
+export function lsh64(M: Int32Array, d: number, a: number, n: number): void {
+  const lo = M[a]!;
+  const hi = M[a + 1]!;
+  if (n === 0) {
+    M[d] = lo;
+    M[d + 1] = hi;
+  } else if (n < 32) {
+    M[d + 1] = (hi << n) | (lo >>> (32 - n));
     M[d] = lo << n;
   } else {
     M[d + 1] = lo << (n - 32);
@@ -56,12 +63,15 @@ export function lsh64(M: Int32Array, d: number, n: number): void {
   }
 }
 
-/** dst >>= n, logical (n already masked). */
-export function rsh64(M: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  const hi = M[d + 1]!;
-  if (n < 32) {
-    M[d] = (M[d]! >>> n) | (hi << (32 - n));
+/** dst = a >> n, logical (n already masked). */
+export function rsh64(M: Int32Array, d: number, a: number, n: number): void {
+  const lo = M[a]!;
+  const hi = M[a + 1]!;
+  if (n === 0) {
+    M[d] = lo;
+    M[d + 1] = hi;
+  } else if (n < 32) {
+    M[d] = (lo >>> n) | (hi << (32 - n));
     M[d + 1] = hi >>> n;
   } else {
     M[d] = hi >>> (n - 32);
@@ -69,12 +79,15 @@ export function rsh64(M: Int32Array, d: number, n: number): void {
   }
 }
 
-/** dst >>= n, arithmetic (n already masked). */
-export function arsh64(M: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  const hi = M[d + 1]!;
-  if (n < 32) {
-    M[d] = (M[d]! >>> n) | (hi << (32 - n));
+/** dst = a >> n, arithmetic (n already masked). */
+export function arsh64(M: Int32Array, d: number, a: number, n: number): void {
+  const lo = M[a]!;
+  const hi = M[a + 1]!;
+  if (n === 0) {
+    M[d] = lo;
+    M[d + 1] = hi;
+  } else if (n < 32) {
+    M[d] = (lo >>> n) | (hi << (32 - n));
     M[d + 1] = hi >> n;
   } else {
     M[d] = hi >> (n - 32);

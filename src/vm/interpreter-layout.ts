@@ -3,13 +3,14 @@
  * instructions per straight-line run instead of per instruction.
  *
  * Layout: one Int32Array holds the register file (words 0-21, the helper ABI's lo/hi halves,
- * helper-abi.ts) followed by one 8-word record per instruction slot, so the hot loop touches a
- * single typed array (V8 re-checks map, length and detach state per distinct array). Record
- * words: the handler word (code | dst word << 8 | src word << 16), the K operand's low and high
- * halves, the memory offset or the absolute record index of a jump target, the run length (see
- * below), the unfused handler word, and the distance to the next instruction's record (two
- * records for an lddw); word 7 holds, in a jump record, the run length at the jump's target
- * (TLEN) and, in the first record of a fused group, the fused comparison kind.
+ * helper-abi.ts), the local-call frames (FRAMES: per call depth, the caller's r6-r9 halves and
+ * its return record) and then one 8-word record per instruction slot, so the hot loop touches
+ * a single typed array (V8 re-checks map, length and detach state per distinct array). Record
+ * words: the handler word (see `word`), the K operand's low and high halves, the memory offset
+ * or the absolute record index of a jump target, the run length (see below), the unfused
+ * handler word, and the distance to the next instruction's record (two records for an lddw);
+ * word 7 holds, in a jump record, the run length at the jump's target (TLEN) and, in the first
+ * record of a fused group, the fused comparison kind.
  *
  * Run length of a slot = instructions from it up to and including the next control transfer
  * (jump, exit, local call, or the end-of-program / bad-slot pseudo records, which count as one
@@ -20,9 +21,14 @@
  * did (same trap, same instruction index, `executed` = budget). Deliberately omitted: any
  * reuse of the mark across runs — it is undone before the next run starts.
  */
+import { MAX_CALL_DEPTH } from "./isa.js";
 
-/** Register words at the start of the image (22 used, rounded up). */
-export const CODE = 24;
+/** Local-call frames after the register words (22 used, rounded up to 24). */
+export const FRAMES = 24;
+/** Words per frame: the caller's r6-r9 (lo, hi) and its return record. */
+export const FRAME = 9;
+/** First slot record: after the frames. */
+export const CODE = FRAMES + MAX_CALL_DEPTH * FRAME;
 /** Words per slot record. */
 export const STRIDE = 8;
 export const W = 0;
@@ -34,6 +40,15 @@ export const PLAIN = 5;
 export const NEXT = 6;
 /** Jump records: run length at the target. First record of a fused group: comparison kind. */
 export const TLEN = 7;
+
+/**
+ * A handler word: the handler code (bits 0-7), the destination's register word (bits 8-12), the
+ * source's (13-17), the first operand's (18-22: the destination, or the source of a mov folded
+ * into the record) and the words to advance to the next record after it runs (23-31).
+ */
+export function word(code: number, d: number, s: number, a: number, step: number): number {
+  return code | (d << 8) | (s << 13) | (a << 18) | (step << 23);
+}
 
 /** Record index of slot i. */
 export const rec = (i: number): number => CODE + i * STRIDE;

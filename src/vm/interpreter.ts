@@ -37,19 +37,21 @@
  * may have written (below the stack's low-water mark), not all 512 bytes.
  *
  * Every load/store goes through `AddressSpace.resolve` (region by high word, bounds, write
- * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call moves r10 down one
- * frame and saves r6-r9 and r10 (bpf-isa-summary §3.4). Frames are zeroed lazily: only when the
- * previous run could have written them. Deliberately omitted: `lddw` pseudo sources other than
- * 0 (a loader must resolve map/func references first), legacy packet loads (rejected by the
- * structural check), tail calls. Input must have passed `checkStructure` (validate.ts): register
- * numbers and jump targets are trusted here.
+ * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call
+ * moves r10 down one frame and saves r6-r9 and its return record in the image's frame words
+ * (bpf-isa-summary §3.4; r10 is not saved: no instruction writes it, so it follows from the
+ * call depth). Frames are zeroed lazily: only when the previous run could have written them.
+ * Deliberately omitted: `lddw` pseudo sources other than 0 (a loader must resolve map/func
+ * references first), legacy packet loads (rejected by the structural check), tail calls. Input
+ * must have passed `checkStructure` (validate.ts): register numbers and jump targets are
+ * trusted here.
  */
 import { BytecodeError, VmTrap } from "../errors.js";
 import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } from "./engine.js";
 import { REG_WORDS, type HelperFn, type RegisterFile } from "./helper-abi.js";
 import { arsh64, atomic, bswap16, bswap32, lsh64, mul64, rsh64, sdivmod64, udivmod64 } from "./interpreter-arith.js";
 import * as layout from "./interpreter-layout.js";
-import { armBudget, fillRunLengths, restore } from "./interpreter-layout.js";
+import { armBudget, fillRunLengths, restore, word } from "./interpreter-layout.js";
 import {
   BPF_ALU,
   BPF_ALU64,
@@ -259,6 +261,8 @@ const enum H {
   F_ADD64K_JCC64K,
   F_MOV64X_MOV64X,
   F_ADD64K_ADD64K_JCC64K,
+  F_ADD64K_JCC64X,
+  F_ADD64X_LDX,
 }
 
 /** Opcode byte -> handler for everything whose handler depends on the opcode alone. */
@@ -407,19 +411,46 @@ function jumpKind(code: number, k: boolean): number {
   return i < 0 ? 0 : [4, 6, 1, 3, 2, 5][i]!;
 }
 
+/** Access sizes of LDX_B, LDX_H, LDX_W, LDX_DW, LDXS_B, LDXS_H, LDXS_W (the H order). */
+const LOAD_SIZE = [1, 2, 4, 8, 1, 2, 4];
+
+/**
+ * ALU handlers that read their first operand from word `a`, so a mov folds into them: add, sub,
+ * mul, or, and, xor and the shifts (not div/mod, neg, mov), 64-bit (`wide`) or 32-bit.
+ */
+function folds(code: number, wide: boolean): boolean {
+  return wide
+    ? code >= H.ADD64_K && code <= H.ARSH64_X && !(code >= H.DIV64_K && code <= H.SMOD64_X)
+    : code >= H.ADD32_K && code <= H.ARSH32_X && !(code >= H.DIV32_K && code <= H.SMOD32_X);
+}
+
 /**
  * Superinstructions: where slot i and the slots after it form a frequent group, slot i's
  * handler word becomes a fused handler that runs them all (the later slots keep their own
  * handlers for jumps that land on them, and PLAIN keeps the unfused word for armBudget).
- * The rule is by instruction kinds alone, whatever the registers, constants and program:
- * ldxdw + 64-bit register compare-and-jump, add K + 64-bit constant compare-and-jump,
- * add K + add K + 64-bit constant compare-and-jump, mov + mov (all 64-bit; the compares are
- * the unsigned and equality ones). Word 7 of the first record holds the comparison mask
- * (jumpKind). Nothing larger is fused: a group that matches one loop's exact shape speeds that
- * loop and no other (bench/shapes.bench.ts measures programs of several shapes).
+ * The rules are by instruction kinds alone, whatever the registers, constants and program:
+ * - ldxdw + 64-bit register compare-and-jump, add K + 64-bit compare-and-jump (constant or
+ *   register), add K + add K + 64-bit constant compare-and-jump, mov + mov (all 64-bit; the
+ *   compares are the unsigned and equality ones). Word 7 of the first record holds the
+ *   comparison mask (jumpKind).
+ * - add X + a byte, half or word load (the address idiom `base += index; load [base+off]`):
+ *   the load's case runs the add first, then the load from the load's own record.
+ * - three-address ALU: `mov dst, y` followed by an add/sub/mul/or/and/xor/lsh/rsh/arsh on the
+ *   same dst (BPF's two-address form of `dst = y op src`; a 32-bit mov only before a 32-bit
+ *   op, whose result does not depend on the high half the mov would clear) becomes that op
+ *   with first operand y (word `a`), its K copied into slot i's record, a src of dst read as
+ *   y, and a step of two records.
+ * Nothing larger is fused: a group that matches one loop's exact shape speeds that loop and no
+ * other (bench/shapes.bench.ts measures programs of several shapes).
  */
+function isNarrowLoad(code: number): boolean {
+  return code === H.LDX_B || code === H.LDX_H || code === H.LDX_W || (code >= H.LDXS_B && code <= H.LDXS_W);
+}
+
 function fuse(M: Int32Array, n: number): void {
   const code = (i: number): number => (i < n ? M[recOf(i) + L.W]! & 0xff : -1);
+  const dst = (i: number): number => (M[recOf(i) + L.W]! >>> 8) & 31;
+  const src = (i: number): number => (M[recOf(i) + L.W]! >>> 13) & 31;
   for (let i = 0; i + 1 < n; i++) {
     const p = recOf(i);
     const a = code(i);
@@ -430,7 +461,22 @@ function fuse(M: Int32Array, n: number): void {
     if (a === H.ADD64_K && b === H.ADD64_K && (kind = jumpKind(c, true)) !== 0) f = H.F_ADD64K_ADD64K_JCC64K;
     else if (a === H.LDX_DW && (kind = jumpKind(b, false)) !== 0) f = H.F_LDXDW_JCC64X;
     else if (a === H.ADD64_K && (kind = jumpKind(b, true)) !== 0) f = H.F_ADD64K_JCC64K;
-    else if (a === H.MOV64_X && b === H.MOV64_X) f = H.F_MOV64X_MOV64X;
+    else if (a === H.ADD64_K && (kind = jumpKind(b, false)) !== 0) f = H.F_ADD64K_JCC64X;
+    else if (a === H.MOV64_X && b === H.MOV64_X) {
+      M[p + L.W] = word(H.F_MOV64X_MOV64X, dst(i), src(i), dst(i), 2 * L.STRIDE);
+      continue;
+    } else if (
+      ((a === H.MOV64_X && (folds(b, true) || folds(b, false))) || (a === H.MOV32_X && folds(b, false))) &&
+      dst(i + 1) === dst(i)
+    ) {
+      const x = dst(i);
+      const y = src(i);
+      M[p + L.W] = word(b, x, src(i + 1) === x ? y : src(i + 1), y, 2 * L.STRIDE);
+      M[p + L.KLO] = M[p + L.STRIDE + L.KLO]!;
+      M[p + L.KHI] = M[p + L.STRIDE + L.KHI]!;
+      if (b === H.ADD64_X && isNarrowLoad(code(i + 2))) M[p + L.W] = (M[p + L.W]! & ~0xff) | H.F_ADD64X_LDX;
+      continue;
+    } else if (a === H.ADD64_X && isNarrowLoad(b)) f = H.F_ADD64X_LDX;
     if (f === undefined) continue;
     M[p + L.W] = (M[p + L.W]! & ~0xff) | f;
     M[p + L.KIND] = kind;
@@ -454,7 +500,9 @@ function endsRun(code: H): boolean {
  * nothing. Checked against the layout module when this module loads.
  */
 const enum L {
-  CODE = 24,
+  FRAMES = 24,
+  FRAME = 9,
+  CODE = 96,
   STRIDE = 8,
   W = 0,
   KLO = 1,
@@ -472,6 +520,8 @@ const enum L {
 }
 if (
   layout.CODE !== L.CODE ||
+  layout.FRAMES !== L.FRAMES ||
+  layout.FRAME !== L.FRAME ||
   layout.STRIDE !== L.STRIDE ||
   layout.W !== L.W ||
   layout.KLO !== L.KLO ||
@@ -510,9 +560,6 @@ export class Interpreter implements Engine {
   private dirtyFrom = STACK_SIZE;
   /** The stack region's bytes as 32-bit words. */
   private readonly stackWords: Int32Array;
-  /** Saved r6-r9, r10 (10 words) per frame, and return records. */
-  private readonly saved = new Int32Array(MAX_CALL_DEPTH * 10);
-  private readonly ret = new Int32Array(MAX_CALL_DEPTH);
   /** Handler words overwritten by armBudget for the current run. */
   private readonly patched: number[] = [];
 
@@ -539,8 +586,11 @@ export class Interpreter implements Engine {
       const m = mapInsn(ins, i);
       const p = recOf(i);
       const jumps = m.code === H.CALL_LOCAL || (m.code >= H.JA && m.code <= H.JSLE32_X);
-      M[p + L.W] = m.code | ((ins.dst * 2) << 8) | ((ins.src * 2) << 16);
+      const step = m.code === H.LDDW ? 2 * L.STRIDE : L.STRIDE;
+      M[p + L.W] = word(m.code, ins.dst * 2, ins.src * 2, ins.dst * 2, step);
       M[p + L.KLO] = m.kLo;
+      // A load's K word holds its access size (loads have no immediate).
+      if (m.code >= H.LDX_B && m.code <= H.LDXS_W) M[p + L.KLO] = LOAD_SIZE[m.code - H.LDX_B]!;
       M[p + L.KHI] = m.kHi;
       M[p + L.OFF] = jumps ? recOf(m.target) : ins.off;
       M[p + L.NEXT] = L.STRIDE;
@@ -554,13 +604,13 @@ export class Interpreter implements Engine {
             { insn: i },
           );
         M[p + L.NEXT] = 2 * L.STRIDE;
-        M[p + L.STRIDE + L.W] = H.BAD;
+        M[p + L.STRIDE + L.W] = word(H.BAD, 0, 0, 0, L.STRIDE);
         M[p + L.STRIDE + L.NEXT] = L.STRIDE;
         ends[i + 1] = 1;
         i++;
       }
     }
-    M[recOf(n) + L.W] = H.END_OF_PROGRAM;
+    M[recOf(n) + L.W] = word(H.END_OF_PROGRAM, 0, 0, 0, L.STRIDE);
     M[recOf(n) + L.NEXT] = L.STRIDE;
     ends[n] = 1;
     for (let i = 0; i <= n; i++) M[recOf(i) + L.PLAIN] = M[recOf(i) + L.W]!;
@@ -636,8 +686,8 @@ export class Interpreter implements Engine {
     let lastWId = -1;
     let lastWView = this.stack.view;
     let lastWSize = 0;
-    let a = 0;
-    let h = 0;
+    let ea = 0;
+    let eh = 0;
     // Whenever control arrives at p by a transfer, the whole straight-line run from p is counted
     // (interpreter-layout.ts); a conditional jump takes both candidate lengths from its own
     // record (TLEN, and the next record's LEN) so the count does not wait for the target load.
@@ -646,8 +696,12 @@ export class Interpreter implements Engine {
     count = M[p + L.LEN]!;
     if (count > budget) armBudget(M, p, count, budget, H.BUDGET, this.patched);
     for (;;) {
-      const w = M[p]!;
-      const d = (w >>> 8) & 0xff;
+      // Legend: d, s, a = register words of the destination, the source and the first operand
+      // (the destination, or a folded mov's source); p = this record; tk = a jump is taken.
+      let w = M[p]!;
+      let d = (w >>> 8) & 31;
+      let s = (w >>> 13) & 31;
+      const a = (w >>> 18) & 31;
       let tk = false;
       jump: {
         // One case per line, so the switch reads as a table of the instruction set.
@@ -655,72 +709,72 @@ export class Interpreter implements Engine {
         // prettier-ignore
         switch (w & 0xff) {
           // ---- ALU64 (int32 halves; carries and borrows from unsigned compares) ----
-          case H.ADD64_K: { const x = M[d]!; const lo = (x + M[p + L.KLO]!) | 0; M[d] = lo; M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; break; }
-          case H.ADD64_X: { const s = w >>> 16; const x = M[d]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[d + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
-          case H.SUB64_K: { const x = M[d]!; const y = M[p + L.KLO]!; M[d] = (x - y) | 0; M[d + 1] = (M[d + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; break; }
-          case H.SUB64_X: { const s = w >>> 16; const x = M[d]!; const y = M[s]!; M[d + 1] = (M[d + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
-          case H.MUL64_K: mul64(M, d, M[p + L.KLO]!, M[p + L.KHI]!); break;
-          case H.MUL64_X: { const s = w >>> 16; mul64(M, d, M[s]!, M[s + 1]!); break; }
+          case H.ADD64_K: { const x = M[a]!; const lo = (x + M[p + L.KLO]!) | 0; M[d + 1] = (M[a + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
+          case H.ADD64_X: { const x = M[a]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[a + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
+          case H.SUB64_K: { const x = M[a]!; const y = M[p + L.KLO]!; M[d + 1] = (M[a + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
+          case H.SUB64_X: { const x = M[a]!; const y = M[s]!; M[d + 1] = (M[a + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
+          case H.MUL64_K: mul64(M, d, a, M[p + L.KLO]!, M[p + L.KHI]!); break;
+          case H.MUL64_X: mul64(M, d, a, M[s]!, M[s + 1]!); break;
           case H.DIV64_K: udivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
-          case H.DIV64_X: { const s = w >>> 16; udivmod64(U, d, U[s]!, U[s + 1]!, false); break; }
+          case H.DIV64_X: udivmod64(U, d, U[s]!, U[s + 1]!, false); break;
           case H.SDIV64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
-          case H.SDIV64_X: { const s = w >>> 16; sdivmod64(U, d, U[s]!, U[s + 1]!, false); break; }
+          case H.SDIV64_X: sdivmod64(U, d, U[s]!, U[s + 1]!, false); break;
           case H.MOD64_K: udivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, true); break;
-          case H.MOD64_X: { const s = w >>> 16; udivmod64(U, d, U[s]!, U[s + 1]!, true); break; }
+          case H.MOD64_X: udivmod64(U, d, U[s]!, U[s + 1]!, true); break;
           case H.SMOD64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, true); break;
-          case H.SMOD64_X: { const s = w >>> 16; sdivmod64(U, d, U[s]!, U[s + 1]!, true); break; }
-          case H.OR64_K: M[d] = M[d]! | M[p + L.KLO]!; M[d + 1] = M[d + 1]! | M[p + L.KHI]!; break;
-          case H.OR64_X: { const s = w >>> 16; M[d] = M[d]! | M[s]!; M[d + 1] = M[d + 1]! | M[s + 1]!; break; }
-          case H.AND64_K: M[d] = M[d]! & M[p + L.KLO]!; M[d + 1] = M[d + 1]! & M[p + L.KHI]!; break;
-          case H.AND64_X: { const s = w >>> 16; M[d] = M[d]! & M[s]!; M[d + 1] = M[d + 1]! & M[s + 1]!; break; }
-          case H.XOR64_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = M[d + 1]! ^ M[p + L.KHI]!; break;
-          case H.XOR64_X: { const s = w >>> 16; M[d] = M[d]! ^ M[s]!; M[d + 1] = M[d + 1]! ^ M[s + 1]!; break; }
-          case H.LSH64_K: lsh64(M, d, M[p + L.KLO]! & 63); break;
-          case H.LSH64_X: lsh64(M, d, M[w >>> 16]! & 63); break;
-          case H.RSH64_K: rsh64(M, d, M[p + L.KLO]! & 63); break;
-          case H.RSH64_X: rsh64(M, d, M[w >>> 16]! & 63); break;
-          case H.ARSH64_K: arsh64(M, d, M[p + L.KLO]! & 63); break;
-          case H.ARSH64_X: arsh64(M, d, M[w >>> 16]! & 63); break;
+          case H.SMOD64_X: sdivmod64(U, d, U[s]!, U[s + 1]!, true); break;
+          case H.OR64_K: M[d] = M[a]! | M[p + L.KLO]!; M[d + 1] = M[a + 1]! | M[p + L.KHI]!; break;
+          case H.OR64_X: { const hi = M[a + 1]! | M[s + 1]!; M[d] = M[a]! | M[s]!; M[d + 1] = hi; break; }
+          case H.AND64_K: M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = M[a + 1]! & M[p + L.KHI]!; break;
+          case H.AND64_X: { const hi = M[a + 1]! & M[s + 1]!; M[d] = M[a]! & M[s]!; M[d + 1] = hi; break; }
+          case H.XOR64_K: M[d] = M[a]! ^ M[p + L.KLO]!; M[d + 1] = M[a + 1]! ^ M[p + L.KHI]!; break;
+          case H.XOR64_X: { const hi = M[a + 1]! ^ M[s + 1]!; M[d] = M[a]! ^ M[s]!; M[d + 1] = hi; break; }
+          case H.LSH64_K: lsh64(M, d, a, M[p + L.KLO]! & 63); break;
+          case H.LSH64_X: lsh64(M, d, a, M[s]! & 63); break;
+          case H.RSH64_K: rsh64(M, d, a, M[p + L.KLO]! & 63); break;
+          case H.RSH64_X: rsh64(M, d, a, M[s]! & 63); break;
+          case H.ARSH64_K: arsh64(M, d, a, M[p + L.KLO]! & 63); break;
+          case H.ARSH64_X: arsh64(M, d, a, M[s]! & 63); break;
           case H.NEG64: { const lo = M[d]!; M[d] = -lo | 0; M[d + 1] = (-M[d + 1]! - (lo !== 0 ? 1 : 0)) | 0; break; }
           case H.MOV64_K: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
-          case H.MOV64_X: { const s = w >>> 16; M[d] = M[s]!; M[d + 1] = M[s + 1]!; break; }
-          case H.MOVSX8_64: { const v = (M[w >>> 16]! << 24) >> 24; M[d] = v; M[d + 1] = v >> 31; break; }
-          case H.MOVSX16_64: { const v = (M[w >>> 16]! << 16) >> 16; M[d] = v; M[d + 1] = v >> 31; break; }
-          case H.MOVSX32_64: { const v = M[w >>> 16]!; M[d] = v; M[d + 1] = v >> 31; break; }
+          case H.MOV64_X: M[d] = M[s]!; M[d + 1] = M[s + 1]!; break;
+          case H.MOVSX8_64: { const v = (M[s]! << 24) >> 24; M[d] = v; M[d + 1] = v >> 31; break; }
+          case H.MOVSX16_64: { const v = (M[s]! << 16) >> 16; M[d] = v; M[d + 1] = v >> 31; break; }
+          case H.MOVSX32_64: { const v = M[s]!; M[d] = v; M[d + 1] = v >> 31; break; }
           // ---- ALU (32-bit: the result is zero-extended, bpf-isa-summary §4.1) ----
-          case H.ADD32_K: M[d] = (M[d]! + M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
-          case H.ADD32_X: M[d] = (M[d]! + M[w >>> 16]!) | 0; M[d + 1] = 0; break;
-          case H.SUB32_K: M[d] = (M[d]! - M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
-          case H.SUB32_X: M[d] = (M[d]! - M[w >>> 16]!) | 0; M[d + 1] = 0; break;
-          case H.MUL32_K: M[d] = Math.imul(M[d]!, M[p + L.KLO]!); M[d + 1] = 0; break;
-          case H.MUL32_X: M[d] = Math.imul(M[d]!, M[w >>> 16]!); M[d + 1] = 0; break;
+          case H.ADD32_K: M[d] = (M[a]! + M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
+          case H.ADD32_X: M[d] = (M[a]! + M[s]!) | 0; M[d + 1] = 0; break;
+          case H.SUB32_K: M[d] = (M[a]! - M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
+          case H.SUB32_X: M[d] = (M[a]! - M[s]!) | 0; M[d + 1] = 0; break;
+          case H.MUL32_K: M[d] = Math.imul(M[a]!, M[p + L.KLO]!); M[d + 1] = 0; break;
+          case H.MUL32_X: M[d] = Math.imul(M[a]!, M[s]!); M[d + 1] = 0; break;
           // Unsigned quotients are < 2^32 and non-negative, so `>>> 0` is floor; signed ones
           // truncate with `| 0`, which also wraps INT32_MIN / -1 (RFC 9669 §4.1).
           case H.DIV32_K: { const b = M[p + L.KLO]! >>> 0; M[d] = b === 0 ? 0 : ((M[d]! >>> 0) / b) >>> 0; M[d + 1] = 0; break; }
-          case H.DIV32_X: { const b = M[w >>> 16]! >>> 0; M[d] = b === 0 ? 0 : ((M[d]! >>> 0) / b) >>> 0; M[d + 1] = 0; break; }
+          case H.DIV32_X: { const b = M[s]! >>> 0; M[d] = b === 0 ? 0 : ((M[d]! >>> 0) / b) >>> 0; M[d + 1] = 0; break; }
           case H.SDIV32_K: { const b = M[p + L.KLO]!; M[d] = b === 0 ? 0 : (M[d]! / b) | 0; M[d + 1] = 0; break; }
-          case H.SDIV32_X: { const b = M[w >>> 16]!; M[d] = b === 0 ? 0 : (M[d]! / b) | 0; M[d + 1] = 0; break; }
+          case H.SDIV32_X: { const b = M[s]!; M[d] = b === 0 ? 0 : (M[d]! / b) | 0; M[d + 1] = 0; break; }
           case H.MOD32_K: { const b = M[p + L.KLO]! >>> 0; if (b !== 0) M[d] = (M[d]! >>> 0) % b; M[d + 1] = 0; break; }
-          case H.MOD32_X: { const b = M[w >>> 16]! >>> 0; if (b !== 0) M[d] = (M[d]! >>> 0) % b; M[d + 1] = 0; break; }
+          case H.MOD32_X: { const b = M[s]! >>> 0; if (b !== 0) M[d] = (M[d]! >>> 0) % b; M[d + 1] = 0; break; }
           case H.SMOD32_K: { const b = M[p + L.KLO]!; if (b !== 0) M[d] = (M[d]! % b) | 0; M[d + 1] = 0; break; }
-          case H.SMOD32_X: { const b = M[w >>> 16]!; if (b !== 0) M[d] = (M[d]! % b) | 0; M[d + 1] = 0; break; }
-          case H.OR32_K: M[d] = M[d]! | M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.OR32_X: M[d] = M[d]! | M[w >>> 16]!; M[d + 1] = 0; break;
-          case H.AND32_K: M[d] = M[d]! & M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.AND32_X: M[d] = M[d]! & M[w >>> 16]!; M[d + 1] = 0; break;
-          case H.XOR32_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.XOR32_X: M[d] = M[d]! ^ M[w >>> 16]!; M[d + 1] = 0; break;
-          case H.LSH32_K: M[d] = M[d]! << (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.LSH32_X: M[d] = M[d]! << (M[w >>> 16]! & 31); M[d + 1] = 0; break;
-          case H.RSH32_K: M[d] = M[d]! >>> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.RSH32_X: M[d] = M[d]! >>> (M[w >>> 16]! & 31); M[d + 1] = 0; break;
-          case H.ARSH32_K: M[d] = M[d]! >> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.ARSH32_X: M[d] = M[d]! >> (M[w >>> 16]! & 31); M[d + 1] = 0; break;
+          case H.SMOD32_X: { const b = M[s]!; if (b !== 0) M[d] = (M[d]! % b) | 0; M[d + 1] = 0; break; }
+          case H.OR32_K: M[d] = M[a]! | M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.OR32_X: M[d] = M[a]! | M[s]!; M[d + 1] = 0; break;
+          case H.AND32_K: M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.AND32_X: M[d] = M[a]! & M[s]!; M[d + 1] = 0; break;
+          case H.XOR32_K: M[d] = M[a]! ^ M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.XOR32_X: M[d] = M[a]! ^ M[s]!; M[d + 1] = 0; break;
+          case H.LSH32_K: M[d] = M[a]! << (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.LSH32_X: M[d] = M[a]! << (M[s]! & 31); M[d + 1] = 0; break;
+          case H.RSH32_K: M[d] = M[a]! >>> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.RSH32_X: M[d] = M[a]! >>> (M[s]! & 31); M[d + 1] = 0; break;
+          case H.ARSH32_K: M[d] = M[a]! >> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.ARSH32_X: M[d] = M[a]! >> (M[s]! & 31); M[d + 1] = 0; break;
           case H.NEG32: M[d] = -M[d]! | 0; M[d + 1] = 0; break;
           case H.MOV32_K: M[d] = M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.MOV32_X: M[d] = M[w >>> 16]!; M[d + 1] = 0; break;
-          case H.MOVSX8_32: M[d] = (M[w >>> 16]! << 24) >> 24; M[d + 1] = 0; break;
-          case H.MOVSX16_32: M[d] = (M[w >>> 16]! << 16) >> 16; M[d + 1] = 0; break;
+          case H.MOV32_X: M[d] = M[s]!; M[d + 1] = 0; break;
+          case H.MOVSX8_32: M[d] = (M[s]! << 24) >> 24; M[d + 1] = 0; break;
+          case H.MOVSX16_32: M[d] = (M[s]! << 16) >> 16; M[d + 1] = 0; break;
           // ---- byte order (little-endian host: le = truncate, be = swap) ----
           case H.TRUNC16: M[d] = M[d]! & 0xffff; M[d + 1] = 0; break;
           case H.TRUNC32: M[d + 1] = 0; break;
@@ -731,96 +785,104 @@ export class Interpreter implements Engine {
           // ---- jumps: M[p + L.OFF] is the target record; unsigned order via `>>> 0` ----
           case H.JA: tk = true; break jump;
           case H.JEQ_K: tk = M[d] === M[p + L.KLO] && M[d + 1] === M[p + L.KHI]; break jump;
-          case H.JEQ_X: { const s = w >>> 16; tk = M[d] === M[s] && M[d + 1] === M[s + 1]; break jump; }
+          case H.JEQ_X: { tk = M[d] === M[s] && M[d + 1] === M[s + 1]; break jump; }
           case H.JNE_K: tk = M[d] !== M[p + L.KLO] || M[d + 1] !== M[p + L.KHI]; break jump;
-          case H.JNE_X: { const s = w >>> 16; tk = M[d] !== M[s] || M[d + 1] !== M[s + 1]; break jump; }
+          case H.JNE_X: { tk = M[d] !== M[s] || M[d + 1] !== M[s + 1]; break jump; }
           case H.JSET_K: tk = (M[d]! & M[p + L.KLO]!) !== 0 || (M[d + 1]! & M[p + L.KHI]!) !== 0; break jump;
-          case H.JSET_X: { const s = w >>> 16; tk = (M[d]! & M[s]!) !== 0 || (M[d + 1]! & M[s + 1]!) !== 0; break jump; }
+          case H.JSET_X: { tk = (M[d]! & M[s]!) !== 0 || (M[d + 1]! & M[s + 1]!) !== 0; break jump; }
           // 64-bit order: the high halves decide unless equal (signed or unsigned), then the
           // low halves compare unsigned.
           case H.JGT_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) > (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JGE_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) >= (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JLT_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) < (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JLE_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) <= (M[p + L.KLO]! >>> 0)); break jump; }
-          case H.JGT_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) > (M[s]! >>> 0)); break jump; }
-          case H.JGE_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) >= (M[s]! >>> 0)); break jump; }
-          case H.JLT_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) < (M[s]! >>> 0)); break jump; }
-          case H.JLE_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) <= (M[s]! >>> 0)); break jump; }
+          case H.JGT_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) > (M[s]! >>> 0)); break jump; }
+          case H.JGE_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) > (y >>> 0) : (M[d]! >>> 0) >= (M[s]! >>> 0)); break jump; }
+          case H.JLT_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) < (M[s]! >>> 0)); break jump; }
+          case H.JLE_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? (x >>> 0) < (y >>> 0) : (M[d]! >>> 0) <= (M[s]! >>> 0)); break jump; }
           case H.JSGT_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? x > y : (M[d]! >>> 0) > (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JSGE_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? x > y : (M[d]! >>> 0) >= (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JSLT_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? x < y : (M[d]! >>> 0) < (M[p + L.KLO]! >>> 0)); break jump; }
           case H.JSLE_K: { const x = M[d + 1]!; const y = M[p + L.KHI]!; tk = (x !== y ? x < y : (M[d]! >>> 0) <= (M[p + L.KLO]! >>> 0)); break jump; }
-          case H.JSGT_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x > y : (M[d]! >>> 0) > (M[s]! >>> 0)); break jump; }
-          case H.JSGE_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x > y : (M[d]! >>> 0) >= (M[s]! >>> 0)); break jump; }
-          case H.JSLT_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x < y : (M[d]! >>> 0) < (M[s]! >>> 0)); break jump; }
-          case H.JSLE_X: { const s = w >>> 16; const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x < y : (M[d]! >>> 0) <= (M[s]! >>> 0)); break jump; }
+          case H.JSGT_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x > y : (M[d]! >>> 0) > (M[s]! >>> 0)); break jump; }
+          case H.JSGE_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x > y : (M[d]! >>> 0) >= (M[s]! >>> 0)); break jump; }
+          case H.JSLT_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x < y : (M[d]! >>> 0) < (M[s]! >>> 0)); break jump; }
+          case H.JSLE_X: { const x = M[d + 1]!; const y = M[s + 1]!; tk = (x !== y ? x < y : (M[d]! >>> 0) <= (M[s]! >>> 0)); break jump; }
           // ---- JMP32: low halves only ----
           case H.JEQ32_K: tk = M[d] === M[p + L.KLO]; break jump;
-          case H.JEQ32_X: tk = M[d] === M[w >>> 16]; break jump;
+          case H.JEQ32_X: tk = M[d] === M[s]; break jump;
           case H.JNE32_K: tk = M[d] !== M[p + L.KLO]; break jump;
-          case H.JNE32_X: tk = M[d] !== M[w >>> 16]; break jump;
+          case H.JNE32_X: tk = M[d] !== M[s]; break jump;
           case H.JSET32_K: tk = (M[d]! & M[p + L.KLO]!) !== 0; break jump;
-          case H.JSET32_X: tk = (M[d]! & M[w >>> 16]!) !== 0; break jump;
+          case H.JSET32_X: tk = (M[d]! & M[s]!) !== 0; break jump;
           case H.JGT32_K: tk = (M[d]! >>> 0) > (M[p + L.KLO]! >>> 0); break jump;
-          case H.JGT32_X: tk = (M[d]! >>> 0) > (M[w >>> 16]! >>> 0); break jump;
+          case H.JGT32_X: tk = (M[d]! >>> 0) > (M[s]! >>> 0); break jump;
           case H.JGE32_K: tk = (M[d]! >>> 0) >= (M[p + L.KLO]! >>> 0); break jump;
-          case H.JGE32_X: tk = (M[d]! >>> 0) >= (M[w >>> 16]! >>> 0); break jump;
+          case H.JGE32_X: tk = (M[d]! >>> 0) >= (M[s]! >>> 0); break jump;
           case H.JLT32_K: tk = (M[d]! >>> 0) < (M[p + L.KLO]! >>> 0); break jump;
-          case H.JLT32_X: tk = (M[d]! >>> 0) < (M[w >>> 16]! >>> 0); break jump;
+          case H.JLT32_X: tk = (M[d]! >>> 0) < (M[s]! >>> 0); break jump;
           case H.JLE32_K: tk = (M[d]! >>> 0) <= (M[p + L.KLO]! >>> 0); break jump;
-          case H.JLE32_X: tk = (M[d]! >>> 0) <= (M[w >>> 16]! >>> 0); break jump;
+          case H.JLE32_X: tk = (M[d]! >>> 0) <= (M[s]! >>> 0); break jump;
           case H.JSGT32_K: tk = M[d]! > M[p + L.KLO]!; break jump;
-          case H.JSGT32_X: tk = M[d]! > M[w >>> 16]!; break jump;
+          case H.JSGT32_X: tk = M[d]! > M[s]!; break jump;
           case H.JSGE32_K: tk = M[d]! >= M[p + L.KLO]!; break jump;
-          case H.JSGE32_X: tk = M[d]! >= M[w >>> 16]!; break jump;
+          case H.JSGE32_X: tk = M[d]! >= M[s]!; break jump;
           case H.JSLT32_K: tk = M[d]! < M[p + L.KLO]!; break jump;
-          case H.JSLT32_X: tk = M[d]! < M[w >>> 16]!; break jump;
+          case H.JSLT32_X: tk = M[d]! < M[s]!; break jump;
           case H.JSLE32_K: tk = M[d]! <= M[p + L.KLO]!; break jump;
-          case H.JSLE32_X: tk = M[d]! <= M[w >>> 16]!; break jump;
-          // ---- loads: effective address = src + off; a carry/borrow moves to the next/previous region ----
+          case H.JSLE32_X: tk = M[d]! <= M[s]!; break jump;
+          // ---- loads: effective address = src + off; ea carry/borrow moves to the next/previous region ----
           case H.LDX_DW: {
             // Int32 address arithmetic: a carry or borrow out of the low half is rare, and
             // only then is the high half (the region id) adjusted.
-            const s = w >>> 16;
             const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;
-            h = M[s + 1]!;
-            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-            a = sum >>> 0;
-            if (h !== lastId || a + 8 > lastSize) {
-              r = mem.resolve(h >>> 0, a, 8, false, (p - L.CODE) >> 3);
-              lastId = h;
+            eh = M[s + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) eh = (eh + (off >= 0 ? 1 : -1)) | 0;
+            ea = sum >>> 0;
+            if (eh !== lastId || ea + 8 > lastSize) {
+              r = mem.resolve(eh >>> 0, ea, 8, false, (p - L.CODE) >> 3);
+              lastId = eh;
               lastView = r.view;
               lastSize = r.size;
             }
-            M[d] = lastView.getInt32(a, true);
-            M[d + 1] = lastView.getInt32(a + 4, true);
+            M[d] = lastView.getInt32(ea, true);
+            M[d + 1] = lastView.getInt32(ea + 4, true);
             break;
           }
+          case H.F_ADD64X_LDX:
           case H.LDX_B: case H.LDX_H: case H.LDX_W:
           case H.LDXS_B: case H.LDXS_H: case H.LDXS_W: {
-            const s = w >>> 16;
+            if ((w & 0xff) === H.F_ADD64X_LDX) {
+              // add dst, src (three-address when a mov was folded in), then the load of the
+              // next record, which usually reads through the sum.
+              const x = M[a]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[a + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo;
+              p = (p + (w >>> 23)) & L.PMASK;
+              w = M[p + L.PLAIN]!;
+              d = (w >>> 8) & 31;
+              s = (w >>> 13) & 31;
+            }
             const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;
-            h = M[s + 1]!;
-            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-            a = sum >>> 0;
+            eh = M[s + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) eh = (eh + (off >= 0 ? 1 : -1)) | 0;
+            ea = sum >>> 0;
             const c = w & 0xff;
-            // The cache check with the widest size (4) first; a narrower access near the
-            // region's end falls through to resolve, which decides with its own size.
-            let view = lastView;
-            if (h !== lastId || a + 4 > lastSize) {
-              r = mem.resolve(h >>> 0, a, c === H.LDX_B || c === H.LDXS_B ? 1 : c === H.LDX_H || c === H.LDXS_H ? 2 : 4, false, (p - L.CODE) >> 3);
-              view = r.view;
-              if (a + 4 <= r.size) { lastId = h; lastView = view; lastSize = r.size; }
+            // The access size is in the K word (a load has no K).
+            const n = M[p + L.KLO]!;
+            if (eh !== lastId || ea + n > lastSize) {
+              r = mem.resolve(eh >>> 0, ea, n, false, (p - L.CODE) >> 3);
+              lastId = eh;
+              lastView = r.view;
+              lastSize = r.size;
             }
-            if (c === H.LDX_B) { M[d] = view.getUint8(a); M[d + 1] = 0; }
-            else if (c === H.LDX_W) { M[d] = view.getInt32(a, true); M[d + 1] = 0; }
-            else if (c === H.LDX_H) { M[d] = view.getUint16(a, true); M[d + 1] = 0; }
+            if (c === H.LDX_W) { M[d] = lastView.getInt32(ea, true); M[d + 1] = 0; }
+            else if (c === H.LDX_B) { M[d] = lastView.getUint8(ea); M[d + 1] = 0; }
+            else if (c === H.LDX_H) { M[d] = lastView.getUint16(ea, true); M[d + 1] = 0; }
             else {
-              const v = c === H.LDXS_B ? view.getInt8(a) : c === H.LDXS_H ? view.getInt16(a, true) : view.getInt32(a, true);
+              const v = c === H.LDXS_B ? lastView.getInt8(ea) : c === H.LDXS_H ? lastView.getInt16(ea, true) : lastView.getInt32(ea, true);
               M[d] = v;
               M[d + 1] = v >> 31;
             }
@@ -832,40 +894,40 @@ export class Interpreter implements Engine {
             const base = M[d]!;
             const off = M[p + L.OFF]!;
             const sum = (base + off) | 0;
-            h = M[d + 1]!;
-            if (off >= 0 ? (sum >>> 0) < (base >>> 0) : (sum >>> 0) > (base >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-            a = sum >>> 0;
+            eh = M[d + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (base >>> 0) : (sum >>> 0) > (base >>> 0)) eh = (eh + (off >= 0 ? 1 : -1)) | 0;
+            ea = sum >>> 0;
             const c = w & 0xff;
             let lo: number;
             let hi: number;
-            if (c >= H.STX_B) { const s = w >>> 16; lo = M[s]!; hi = M[s + 1]!; } else { lo = M[p + L.KLO]!; hi = M[p + L.KHI]!; }
+            if (c >= H.STX_B) { lo = M[s]!; hi = M[s + 1]!; } else { lo = M[p + L.KLO]!; hi = M[p + L.KHI]!; }
             // The write cache holds the last writable region stored to, checked with 8 bytes.
             let view = lastWView;
-            if (h !== lastWId || a + 8 > lastWSize) {
+            if (eh !== lastWId || ea + 8 > lastWSize) {
               const size = c === H.ST_DW || c === H.STX_DW ? 8 : c === H.ST_W || c === H.STX_W ? 4 : c === H.ST_H || c === H.STX_H ? 2 : 1;
-              r = mem.resolve(h >>> 0, a, size, true, (p - L.CODE) >> 3);
+              r = mem.resolve(eh >>> 0, ea, size, true, (p - L.CODE) >> 3);
               view = r.view;
-              if (a + 8 <= r.size) { lastWId = h; lastWView = view; lastWSize = r.size; }
+              if (ea + 8 <= r.size) { lastWId = eh; lastWView = view; lastWSize = r.size; }
             }
-            if (c === H.ST_DW || c === H.STX_DW) { view.setInt32(a, lo, true); view.setInt32(a + 4, hi, true); }
-            else if (c === H.ST_W || c === H.STX_W) view.setInt32(a, lo, true);
-            else if (c === H.ST_H || c === H.STX_H) view.setUint16(a, lo, true);
-            else view.setUint8(a, lo);
-            // Only after the store succeeded; written through to the field so a later trap keeps it.
-            if (h === stackId && a < dirty) { dirty = a; this.dirtyFrom = a; }
+            if (c === H.ST_DW || c === H.STX_DW) { view.setInt32(ea, lo, true); view.setInt32(ea + 4, hi, true); }
+            else if (c === H.ST_W || c === H.STX_W) view.setInt32(ea, lo, true);
+            else if (c === H.ST_H || c === H.STX_H) view.setUint16(ea, lo, true);
+            else view.setUint8(ea, lo);
+            // Only after the store succeeded; written through to the field so ea later trap keeps it.
+            if (eh === stackId && ea < dirty) { dirty = ea; this.dirtyFrom = ea; }
             break;
           }
           case H.ATOMIC32: case H.ATOMIC64: {
-            a = (M[d]! >>> 0) + M[p + L.OFF]!;
-            h = M[d + 1]! >>> 0;
-            if (a > 0xffffffff || a < 0) { h = (h + (a < 0 ? -1 : 1)) >>> 0; a = a >>> 0; }
+            ea = (M[d]! >>> 0) + M[p + L.OFF]!;
+            eh = M[d + 1]! >>> 0;
+            if (ea > 0xffffffff || ea < 0) { eh = (eh + (ea < 0 ? -1 : 1)) >>> 0; ea = ea >>> 0; }
             const wide = (w & 0xff) === H.ATOMIC64;
-            r = mem.resolve(h, a, wide ? 8 : 4, true, ((p - L.CODE) >> 3));
-            if (h === stackId && a < dirty) { dirty = a; this.dirtyFrom = a; }
-            atomic(U, r, a, w >>> 16, M[p + L.KLO]!, wide);
+            r = mem.resolve(eh, ea, wide ? 8 : 4, true, ((p - L.CODE) >> 3));
+            if (eh === stackId && ea < dirty) { dirty = ea; this.dirtyFrom = ea; }
+            atomic(U, r, ea, s, M[p + L.KLO]!, wide);
             break;
           }
-          case H.LDDW: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue;
+          case H.LDDW: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
           // ---- calls ----
           case H.CALL:
           case H.CALLX: {
@@ -887,10 +949,12 @@ export class Interpreter implements Engine {
               this.executed = count;
               throw callDepthTrap((p - L.CODE) >> 3);
             }
-            const sv = depth * 10;
-            const S = this.saved;
-            for (let k = 0; k < 10; k++) S[sv + k] = M[12 + k]!;
-            this.ret[depth] = p + L.STRIDE;
+            // Save r6-r9 and the return record in this depth's frame words; r10 is not saved
+            // (no instruction writes it: checkStructure), it follows from the depth.
+            const f = L.FRAMES + depth * L.FRAME;
+            M[f] = M[12]!; M[f + 1] = M[13]!; M[f + 2] = M[14]!; M[f + 3] = M[15]!;
+            M[f + 4] = M[16]!; M[f + 5] = M[17]!; M[f + 6] = M[18]!; M[f + 7] = M[19]!;
+            M[f + 8] = p + L.STRIDE;
             depth++;
             // The callee's frame must read as zero, whatever an earlier call left there: the
             // stack was all zero when the run began, and `dirty` is the lowest byte written
@@ -910,35 +974,36 @@ export class Interpreter implements Engine {
               return U[0]!;
             }
             depth--;
-            const sv = depth * 10;
-            const S = this.saved;
-            for (let k = 0; k < 10; k++) M[12 + k] = S[sv + k]!;
-            p = this.ret[depth]! & L.PMASK;
+            const f = L.FRAMES + depth * L.FRAME;
+            M[12] = M[f]!; M[13] = M[f + 1]!; M[14] = M[f + 2]!; M[15] = M[f + 3]!;
+            M[16] = M[f + 4]!; M[17] = M[f + 5]!; M[18] = M[f + 6]!; M[19] = M[f + 7]!;
+            M[L.R10_LO] = STACK_SIZE - depth * MAX_STACK;
+            p = M[f + 8]! & L.PMASK;
             count += M[p + L.LEN]!;
             if (count > budget) armBudget(M, p, count, budget, H.BUDGET, this.patched);
             continue;
           }
-          // ---- fused pairs (fuse()); q is the second instruction's record ----
+          // ---- fused groups (fuse()); q is the second instruction's record, whose operands are
+          // read from its PLAIN word (its own record may hold another group's fused word) ----
           case H.F_LDXDW_JCC64X: {
-            const s = w >>> 16;
-            const lo = M[s]!;
+                        const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;
-            h = M[s + 1]!;
-            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) h = (h + (off >= 0 ? 1 : -1)) | 0;
-            a = sum >>> 0;
-            if (h !== lastId || a + 8 > lastSize) {
-              r = mem.resolve(h >>> 0, a, 8, false, (p - L.CODE) >> 3);
-              lastId = h;
+            eh = M[s + 1]!;
+            if (off >= 0 ? (sum >>> 0) < (lo >>> 0) : (sum >>> 0) > (lo >>> 0)) eh = (eh + (off >= 0 ? 1 : -1)) | 0;
+            ea = sum >>> 0;
+            if (eh !== lastId || ea + 8 > lastSize) {
+              r = mem.resolve(eh >>> 0, ea, 8, false, (p - L.CODE) >> 3);
+              lastId = eh;
               lastView = r.view;
               lastSize = r.size;
             }
-            M[d] = lastView.getInt32(a, true);
-            M[d + 1] = lastView.getInt32(a + 4, true);
+            M[d] = lastView.getInt32(ea, true);
+            M[d + 1] = lastView.getInt32(ea + 4, true);
             const q: number = p + L.STRIDE;
             const w2 = M[q]!;
-            const x = (w2 >>> 8) & 0xff;
-            const y = w2 >>> 16;
+            const x = (w2 >>> 8) & 31;
+            const y = (w2 >>> 13) & 31;
             const xh = M[x + 1]!;
             const yh = M[y + 1]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[y] ? 2 : (M[x]! >>> 0) > (M[y]! >>> 0) ? 4 : 1;
@@ -952,10 +1017,26 @@ export class Interpreter implements Engine {
             M[d] = lo;
             M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
             const q: number = p + L.STRIDE;
-            const x = (M[q]! >>> 8) & 0xff;
+            const x = (M[q]! >>> 8) & 31;
             const xh = M[x + 1]!;
             const yh = M[q + L.KHI]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[q + L.KLO] ? 2 : (M[x]! >>> 0) > (M[q + L.KLO]! >>> 0) ? 4 : 1;
+            tk = (M[p + L.KIND]! & c) !== 0;
+            p = q;
+            break jump;
+          }
+          case H.F_ADD64K_JCC64X: {
+            const v = M[d]!;
+            const lo = (v + M[p + L.KLO]!) | 0;
+            M[d] = lo;
+            M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
+            const q: number = p + L.STRIDE;
+            const w2 = M[q]!;
+            const x = (w2 >>> 8) & 31;
+            const y = (w2 >>> 13) & 31;
+            const xh = M[x + 1]!;
+            const yh = M[y + 1]!;
+            const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[y] ? 2 : (M[x]! >>> 0) > (M[y]! >>> 0) ? 4 : 1;
             tk = (M[p + L.KIND]! & c) !== 0;
             p = q;
             break jump;
@@ -966,13 +1047,13 @@ export class Interpreter implements Engine {
             M[d] = lo;
             M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
             const q: number = p + L.STRIDE;
-            const d2 = (M[q]! >>> 8) & 0xff;
+            const d2 = (M[q + L.PLAIN]! >>> 8) & 31;
             const v2 = M[d2]!;
             const lo2 = (v2 + M[q + L.KLO]!) | 0;
             M[d2] = lo2;
             M[d2 + 1] = (M[d2 + 1]! + M[q + L.KHI]! + ((lo2 >>> 0) < (v2 >>> 0) ? 1 : 0)) | 0;
             const t: number = q + L.STRIDE;
-            const x = (M[t]! >>> 8) & 0xff;
+            const x = (M[t]! >>> 8) & 31;
             const xh = M[x + 1]!;
             const yh = M[t + L.KHI]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[t + L.KLO] ? 2 : (M[x]! >>> 0) > (M[t + L.KLO]! >>> 0) ? 4 : 1;
@@ -981,16 +1062,14 @@ export class Interpreter implements Engine {
             break jump;
           }
           case H.F_MOV64X_MOV64X: {
-            const s = w >>> 16;
             M[d] = M[s]!;
             M[d + 1] = M[s + 1]!;
-            const w2 = M[p + L.STRIDE]!;
-            const d2 = (w2 >>> 8) & 0xff;
-            const s2 = w2 >>> 16;
+            const w2 = M[p + L.STRIDE + L.PLAIN]!;
+            const d2 = (w2 >>> 8) & 31;
+            const s2 = (w2 >>> 13) & 31;
             M[d2] = M[s2]!;
             M[d2 + 1] = M[s2 + 1]!;
-            p = (p + 2 * L.STRIDE) & L.PMASK;
-            continue;
+            break;
           }
           case H.BUDGET:
             restore(M, this.patched);
@@ -1004,7 +1083,8 @@ export class Interpreter implements Engine {
             throw badInsnTrap((p - L.CODE) >> 3);
         }
         /* eslint-enable max-len */
-        p = (p + L.STRIDE) & L.PMASK;
+        // The step in the handler word: one record, two after an lddw or a fused pair.
+        p = (p + (w >>> 23)) & L.PMASK;
         continue;
       }
       // A conditional (or unconditional) jump at p, taken when tk.
@@ -1026,7 +1106,7 @@ export class Interpreter implements Engine {
    */
   private callHelper(w: number, p: number, done: number, depth: number): boolean {
     const R = this.regs;
-    const d = (w >>> 8) & 0xff;
+    const d = (w >>> 8) & 31;
     const i = (p - L.CODE) >> 3;
     let id: number;
     let fn: HelperFn | undefined;
