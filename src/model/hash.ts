@@ -36,6 +36,17 @@ export function flowHash(
   return fmix(h);
 }
 
+/**
+ * An IPv6 address (16 bytes, network order) folded to a u32 for `flowHash`: the XOR of its four
+ * big-endian words. IPv6 4-tuples (the kernel's inet6_ehashfn, udp6_ehashfn) hash as
+ * `flowHash(seed, fold(local), lport, fold(remote), rport)` for TCP and UDP alike.
+ */
+export function foldIp6(b: Uint8Array): number {
+  let h = 0;
+  for (let i = 0; i < 16; i += 4) h ^= (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+  return h >>> 0;
+}
+
 /** `reciprocal_scale(h, n)` = floor(h * n / 2^32) (spec §1). Exact: h*n < 2^53. */
 export function reciprocalScale(h: number, n: number): number {
   return Math.floor(((h >>> 0) * n) / 4294967296);

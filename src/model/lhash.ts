@@ -9,6 +9,7 @@ import type { Listener } from "./sockets.js";
 export class ListenBucket {
   /** The first socket a lookup finds (R9), or null when empty. */
   head: Listener | null = null;
+  private tail: Listener | null = null;
   private readonly next = new Map<Listener, Listener | null>();
   private readonly prev = new Map<Listener, Listener | null>();
 
@@ -22,7 +23,23 @@ export class ListenBucket {
     this.next.set(sk, h);
     this.prev.set(sk, null);
     if (h !== null) this.prev.set(h, sk);
+    else this.tail = sk;
     this.head = sk;
+  }
+
+  /** IPv6 SO_REUSEPORT listeners are added at the tail (`__inet_hash`, spec §6). */
+  addTail(sk: Listener): void {
+    const t = this.tail;
+    this.prev.set(sk, t);
+    this.next.set(sk, null);
+    if (t !== null) this.next.set(t, sk);
+    else this.head = sk;
+    this.tail = sk;
+  }
+
+  /** The member after `sk` (a lookup walking the bucket), or null. */
+  after(sk: Listener): Listener | null {
+    return this.next.get(sk) ?? null;
   }
 
   /** Unlink sk; false when it is not a member. */
@@ -33,6 +50,7 @@ export class ListenBucket {
     if (p === null) this.head = n;
     else this.next.set(p, n);
     if (n !== null) this.prev.set(n, p);
+    else this.tail = p;
     this.next.delete(sk);
     this.prev.delete(sk);
     return true;

@@ -56,7 +56,7 @@ export class NdjsonWriter implements ConnectionSink {
   private listenerMig: Uint8Array[] = [];
   private byCause: Uint8Array[] = [];
   private readonly causeEnds = new Map<ConnRecord["cause"], Uint8Array>();
-  private lastIp = -1;
+  private lastIp: number | string = -1;
   private lastIpText = new Uint8Array(0);
   /** Bytes one record may need beyond its migrations: fixed parts plus the longest names. */
   private room = FIXED_ROOM;
@@ -81,7 +81,7 @@ export class NdjsonWriter implements ConnectionSink {
   connection(
     id: number,
     client: number,
-    srcIp: number,
+    srcIp: number | string,
     srcPort: number,
     hash: number,
     synAtUs: number,
@@ -129,9 +129,12 @@ export class NdjsonWriter implements ConnectionSink {
   }
 
   /** `a.b.c.d:` of a new source address (a client group's addresses change every 64,512 ports). */
-  private ipText(ip: number): void {
+  /** An IPv4 address (host order) or an IPv6 one already as text ("[::1]"). */
+  private ipText(ip: number | string): void {
     this.lastIp = ip;
-    this.lastIpText = enc.encode(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:`);
+    this.lastIpText = enc.encode(
+      typeof ip === "string" ? `${ip}:` : `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:`,
+    );
   }
 
   /** `CAUSE,"endAtMs":` (null included). */

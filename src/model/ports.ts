@@ -5,8 +5,12 @@
  * address) and counts of the SO_REUSEPORT ones per address, so both questions cost O(1) in
  * the number of listeners sharing the port. Scanning every socket instead made setting up
  * N listeners O(N²).
+ * Addresses of both families compare as inet_rcv_saddr_equal does with wildcards matching:
+ * an IPv6 socket on `::` without IPV6_V6ONLY overlaps every IPv4 bind, a v4-mapped bind
+ * compares as IPv4.
  * Omitted: the kernel's fastreuse/fastreuseport shortcuts, uids, bound devices, SO_REUSEADDR.
  */
+import { AF_INET6 } from "../vm/socket.js";
 import type { Listener } from "./sockets.js";
 
 interface PortHolders {
@@ -14,14 +18,44 @@ interface PortHolders {
   count: number;
   /** Bound sockets without SO_REUSEPORT. */
   readonly exclusive: Listener[];
-  /** Bound SO_REUSEPORT sockets per address (0 = INADDR_ANY). */
-  readonly shared: Map<number, number>;
-  sharedTotal: number;
+  /**
+   * Bound SO_REUSEPORT sockets per bind identity (`bindIdentity`): how many, and one of them
+   * to compare addresses with.
+   */
+  readonly shared: Map<number | string, { n: number; sk: Listener }>;
 }
 
-/** Addresses overlap when equal or when either is INADDR_ANY. */
-function overlaps(a: number, b: number): boolean {
-  return a === b || a === 0 || b === 0;
+/** What an address conflict depends on: family, address and IPV6_V6ONLY (IPv4 keys stay numbers). */
+function bindIdentity(sk: Listener): number | string {
+  return sk.family === AF_INET6
+    ? `${String(sk.bindKey)}/${sk.anyAddress ? "any" : ""}/${sk.v6only ? 1 : 0}`
+    : sk.srcIp4;
+}
+
+/** The kind of an IPv6 bind address for `ipv6_rcv_saddr_equal` (an IPv4 socket counts as mapped). */
+function v6Kind(sk: Listener): "any" | "mapped" | "other" {
+  if (sk.family !== AF_INET6) return "mapped";
+  if (sk.anyAddress) return "any";
+  return typeof sk.bindKey === "number" ? "mapped" : "other";
+}
+
+/** inet_rcv_saddr_equal(a, b, match_wildcard = true): would a bind of `a` overlap `b`'s? */
+export function bindOverlaps(a: Listener, b: Listener): boolean {
+  if (a.family !== AF_INET6) {
+    if (b.v6only) return false;
+    // b's sk_rcv_saddr: an IPv6 socket on a non-mapped address has 127.0.0.6 there.
+    return a.srcIp4 === b.srcIp4 || a.srcIp4 === 0 || (b.srcIp4 === 0 && (b.family !== AF_INET6 || b.anyAddress));
+  }
+  const ka = v6Kind(a);
+  const kb = v6Kind(b);
+  if (ka === "mapped" && kb === "mapped") {
+    if (b.v6only) return false;
+    return a.srcIp4 === b.srcIp4 || a.srcIp4 === 0 || b.srcIp4 === 0;
+  }
+  if (ka === "any" && kb === "any") return true;
+  if (kb === "any" && !(b.v6only && ka === "mapped")) return true;
+  if (ka === "any" && !(a.v6only && kb === "mapped")) return true;
+  return b.family === AF_INET6 && a.bindKey === b.bindKey;
 }
 
 export class PortTable {
@@ -33,28 +67,30 @@ export class PortTable {
   }
 
   /**
-   * Would binding (ip, port) clash with a bound socket? It does when the addresses overlap,
-   * unless both sockets set SO_REUSEPORT.
+   * The bound socket that binding `sk` (its address already set) to `port` would clash with,
+   * or null. A clash is an overlapping address unless both sockets set SO_REUSEPORT. The
+   * SO_REUSEPORT holders are compared once per distinct address, not once per socket.
    */
-  clashes(ip: number, port: number, reuseport: boolean): boolean {
+  clash(sk: Listener, port: number): Listener | null {
     const h = this.ports.get(port);
-    if (h === undefined) return false;
-    for (const o of h.exclusive) if (overlaps(o.srcIp4, ip)) return true;
-    if (reuseport) return false;
-    if (ip === 0) return h.sharedTotal > 0;
-    return (h.shared.get(ip) ?? 0) + (h.shared.get(0) ?? 0) > 0;
+    if (h === undefined) return null;
+    for (const o of h.exclusive) if (o !== sk && bindOverlaps(sk, o)) return o;
+    if (sk.reuseport) return null;
+    for (const e of h.shared.values()) if (bindOverlaps(sk, e.sk)) return e.sk;
+    return null;
   }
 
-  /** sk was bound to its (srcIp4, srcPort). */
+  /** sk was bound to its address and srcPort. */
   add(sk: Listener): void {
     let h = this.ports.get(sk.srcPort);
-    if (h === undefined)
-      this.ports.set(sk.srcPort, (h = { count: 0, exclusive: [], shared: new Map(), sharedTotal: 0 }));
+    if (h === undefined) this.ports.set(sk.srcPort, (h = { count: 0, exclusive: [], shared: new Map() }));
     h.count++;
     if (!sk.reuseport) h.exclusive.push(sk);
     else {
-      h.shared.set(sk.srcIp4, (h.shared.get(sk.srcIp4) ?? 0) + 1);
-      h.sharedTotal++;
+      const id = bindIdentity(sk);
+      const e = h.shared.get(id);
+      if (e === undefined) h.shared.set(id, { n: 1, sk });
+      else e.n++;
     }
   }
 
@@ -67,11 +103,11 @@ export class PortTable {
       if (i < 0) return;
       h.exclusive.splice(i, 1);
     } else {
-      const n = h.shared.get(sk.srcIp4) ?? 0;
-      if (n === 0) return;
-      if (n === 1) h.shared.delete(sk.srcIp4);
-      else h.shared.set(sk.srcIp4, n - 1);
-      h.sharedTotal--;
+      const id = bindIdentity(sk);
+      const e = h.shared.get(id);
+      if (e === undefined) return;
+      if (e.n === 1) h.shared.delete(id);
+      else e.n--; // the representative may be sk: its address (all `bindOverlaps` reads) stays as it was
     }
     if (--h.count === 0) this.ports.delete(sk.srcPort);
   }

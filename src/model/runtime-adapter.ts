@@ -3,7 +3,11 @@
  * `ReuseportProgram`, creates the policy's maps, mirrors the scenario's control-plane map
  * writes into them by map name, and clears sockarray entries when the model unhashes a
  * listener (R4 a, R6, R22). The virtual clock follows the simulation.
- * Omitted: packet bytes (the context's data == data_end; only `len` is set), CPU numbers.
+ * A program that can read packet data (ctx data, data_end or eth_protocol, or a
+ * bpf_skb_load_bytes[_relative] call) gets the segment's bytes (tcp-packet.ts) on the packet
+ * paths; with len 0 (close, the SYN-ACK timer) it gets the kernel's empty skb. Any other
+ * program runs without building bytes.
+ * Omitted: CPU numbers.
  * Callers verify the program first (the model never imports the verifier).
  */
 import { ModelError } from "../errors.js";
@@ -16,11 +20,14 @@ import { MapTable } from "../vm/maps/table.js";
 import { AddressSpace } from "../vm/memory.js";
 import { BPF_SK_REUSEPORT_SELECT, BPF_SK_REUSEPORT_SELECT_OR_MIGRATE } from "../vm/program-type.js";
 import { VirtualClock } from "../vm/helpers/env.js";
+import { ctxReadWords } from "../vm/ctx-reads.js";
+import { HELPER } from "../vm/program-type.js";
 import { SkReuseportRuntime } from "../vm/reuseport-runtime.js";
 import type { ModelMaps } from "./model-maps.js";
 import type { ReuseportAttachType, ReuseportProgram } from "./program.js";
 import { TRACE_LIMIT, type MapContents, type MapValueOut } from "./sim-trace.js";
 import { Listener } from "./sockets.js";
+import { SegmentBytes } from "./tcp-packet.js";
 
 export interface BytecodePolicy {
   readonly name: string;
@@ -41,6 +48,31 @@ interface MutableInput {
   hash: number;
   len: number;
   bindInany: boolean;
+}
+
+/** The input of a run with packet bytes, rewritten per run. */
+interface MutablePacketInput extends MutableInput {
+  packet: Uint8Array;
+  l4Offset: number;
+  linearLen: number;
+  ethProtocol: number;
+  mac: Uint8Array;
+}
+
+/** ctx words a program reads packet data through: data (0–1), data_end (2–3), eth_protocol (5). */
+const PACKET_WORDS = 0b101111;
+const OP_CALL = 0x85;
+const EMPTY = new Uint8Array(0);
+
+/** Whether the program can see packet bytes (ctx-reads.ts answers "all words" when unsure). */
+export function readsPacket(insns: readonly Insn[]): boolean {
+  if ((ctxReadWords(insns) & PACKET_WORDS) !== 0) return true;
+  return insns.some(
+    (i) =>
+      i.opcode === OP_CALL &&
+      i.src === 0 &&
+      (i.imm === HELPER.skb_load_bytes || i.imm === HELPER.skb_load_bytes_relative),
+  );
 }
 
 /** Little-endian key bytes of the map's key size (u32 and u64 keys, or any other width). */
@@ -136,6 +168,39 @@ export function runtimeProgram(
   // Per run nothing is allocated: one mutable input (always the same shape, so the context
   // fill stays monomorphic) and the runtime's own reused result, which the group reads at once.
   const input: MutableInput = { sk: null as unknown as VmSocket, migratingSk: null, hash: 0, len: 0, bindInany: false };
+  // A program reading packet data runs through `select` with the segment's bytes; one input
+  // object, one buffer per segment length. Decided once, so the per-request call site sees a
+  // single function.
+  const segments = readsPacket(rt.insns) ? new SegmentBytes(maps.stack) : null;
+  const pin: MutablePacketInput = {
+    ...input,
+    packet: EMPTY,
+    l4Offset: 0,
+    linearLen: 0,
+    ethProtocol: 0,
+    mac: EMPTY,
+  };
+  const runPacket = (
+    seg: SegmentBytes,
+    sk: VmSocket,
+    m: VmSocket | null,
+    hash: number,
+    len: number,
+    bindInany: boolean,
+  ): ReturnType<SkReuseportRuntime["select"]> => {
+    const p = len === 0 ? null : seg.current(); // len 0: the empty skb of close and the timer
+    pin.sk = sk;
+    pin.migratingSk = m;
+    pin.hash = hash;
+    pin.len = len;
+    pin.bindInany = bindInany;
+    pin.packet = p === null ? EMPTY : p.bytes;
+    pin.l4Offset = p === null ? 0 : p.l4Offset;
+    pin.linearLen = p === null ? 0 : p.linearLen;
+    pin.ethProtocol = p === null ? 0 : p.ethProtocol;
+    pin.mac = p === null ? EMPTY : p.mac;
+    return rt.select(pin);
+  };
   return {
     attachType: policy.attachType as ReuseportAttachType,
     name: policy.name,
@@ -174,12 +239,13 @@ export function runtimeProgram(
     },
     run(i) {
       clock.ns = i.nowNs; // this run's time, whatever the model's clock says
-      input.sk = i.sk;
-      input.migratingSk = i.migratingSk;
-      input.hash = i.hash;
-      input.len = i.len;
-      input.bindInany = i.bindInany;
       try {
+        if (segments !== null) return runPacket(segments, i.sk, i.migratingSk, i.hash, i.len, i.bindInany);
+        input.sk = i.sk;
+        input.migratingSk = i.migratingSk;
+        input.hash = i.hash;
+        input.len = i.len;
+        input.bindInany = i.bindInany;
         return rt.select(input);
       } finally {
         clock.unpin();
@@ -189,8 +255,9 @@ export function runtimeProgram(
     // (the clock follows the model's). The hash goes on as its int32 bit pattern (the ctx word
     // gets the same bits), which V8 passes as a small integer rather than boxing a u32 above
     // 2^31 at each call.
-    runArgs(sk, migratingSk, hash, len, bindInany) {
-      return rt.selectArgs(sk, migratingSk, hash | 0, len, bindInany);
-    },
+    runArgs:
+      segments === null
+        ? (sk, migratingSk, hash, len, bindInany) => rt.selectArgs(sk, migratingSk, hash | 0, len, bindInany)
+        : (sk, migratingSk, hash, len, bindInany) => runPacket(segments, sk, migratingSk, hash, len, bindInany),
   };
 }

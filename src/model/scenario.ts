@@ -2,11 +2,15 @@
  * The scenario format (documented by scenarios/scenario.schema.json) and its validator.
  * Times in files are milliseconds (fractions allowed); the simulator works in integer µs.
  * Errors are `ModelError`s reading `file: /json/pointer: expected …, got …`.
- * Omitted: IPv6 addresses; several client groups may share a source range (the author's
- * choice; duplicate 4-tuples are not detected).
+ * Addresses are IPv4 or IPv6 text: an IPv6 `bind` makes an AF_INET6 listener (`v6only` sets
+ * IPV6_V6ONLY), an IPv6 client pair makes IPv6 connections. A v4-mapped client pair
+ * (::ffff:a.b.c.d) stands for IPv4 segments, as a real v4-mapped connect sends.
+ * Omitted: several client groups may share a source range (the author's choice; duplicate
+ * 4-tuples are not detected).
  */
-import { ModelError } from "../errors.js";
+import { InputError, ModelError } from "../errors.js";
 import { isSysctlName, SYSCTL_NAMES, sysctlRange, type Sysctls } from "./netns.js";
+import { AF_INET6, parseAddress, parseHex, unmapV4, type Address } from "./udp-packet.js";
 import {
   checkScenarioWork,
   jsonNestingPast,
@@ -36,8 +40,10 @@ const seg = (k: string): string => k.replace(/~/g, "~0").replace(/\//g, "~1");
 
 export interface ListenerSpec {
   name: string;
-  /** Bind address, dotted quad; default "0.0.0.0". */
+  /** Bind address, IPv4 or IPv6 text (IPv6: an AF_INET6 socket); default "0.0.0.0". */
   bind: string;
+  /** IPV6_V6ONLY on an IPv6 listener: it takes no IPv4 connections. Default false. */
+  v6only: boolean;
   backlog: number;
   /** Accepts per second; null = accept at once; 0 = never accepts. */
   acceptRate: number | null;
@@ -56,12 +62,14 @@ export interface ClientSpec {
   rate: number;
   src: string;
   srcPort: number;
-  /** Server address the clients connect to; default "127.0.0.1". */
+  /** Server address the clients connect to; default "127.0.0.1". IPv6 with an IPv6 `src`. */
   dst: string;
   /** Final ACK delay after the SYN (ms); null = never acks (a SYN flood). */
   ackDelayMs: number | null;
   fastOpen: boolean;
   dataBytes: number;
+  /** The data's bytes as hex (default: `dataBytes` zero bytes); `dataBytes` defaults to its length. */
+  payload: string | null;
   /**
    * The final ACK is bare and the data goes in a segment of its own: at this time (ms), or
    * this long after the ACK (ms). Both null: the ACK carries the data.
@@ -219,8 +227,19 @@ class V {
   }
   ip(o: Obj, k: string, path: string, dflt: string): string {
     const s = this.str(o, k, path, dflt);
-    if (parseIp(s) === null) this.fail(`${path}/${k}`, `expected a dotted-quad IPv4 address, got ${this.got(s)}`);
+    if (parseAddressOrNull(s) === null)
+      this.fail(`${path}/${k}`, `expected an IPv4 (dotted-quad) or IPv6 address, got ${this.got(s)}`);
     return s;
+  }
+}
+
+/** IPv4 or IPv6 text as an `Address`, or null. */
+export function parseAddressOrNull(s: string): Address | null {
+  try {
+    return parseAddress(s, "");
+  } catch (e) {
+    if (e instanceof InputError) return null;
+    throw e;
   }
 }
 
@@ -252,7 +271,17 @@ const TOP = [
   "publish",
   "events",
 ];
-const LISTENER = ["name", "bind", "backlog", "acceptRate", "listenAt", "deferAcceptSec", "synRetries", "fastOpenQlen"];
+const LISTENER = [
+  "name",
+  "bind",
+  "v6only",
+  "backlog",
+  "acceptRate",
+  "listenAt",
+  "deferAcceptSec",
+  "synRetries",
+  "fastOpenQlen",
+];
 const CLIENT = [
   "name",
   "startMs",
@@ -264,6 +293,7 @@ const CLIENT = [
   "ackDelayMs",
   "fastOpen",
   "dataBytes",
+  "payload",
   "dataAtMs",
   "dataAfterMs",
   "hashes",
@@ -279,6 +309,12 @@ const EVENT_FIELDS: Record<ScenarioEvent["do"], readonly string[]> = {
   "map-delete": ["map", "key"],
   "accept-rate": ["listener", "rate"],
 };
+
+/** The family a client's segments have: 4 for IPv4 and v4-mapped text, 6 for other IPv6. */
+function clientFamily(text: string): 4 | 6 {
+  const a = parseAddressOrNull(text);
+  return a === null || unmapV4(a) !== null ? 4 : 6;
+}
 
 /** Validate parsed JSON as a scenario; `file` names it in messages. */
 export function validateScenario(json: unknown, file: string): Scenario {
@@ -316,9 +352,14 @@ export function validateScenario(json: unknown, file: string): Scenario {
     const name = v.str(l, "name", p);
     if (names.has(name)) v.fail(`${p}/name`, `duplicate listener name ${JSON.stringify(name)}`);
     names.add(name);
+    const bind = v.ip(l, "bind", p, "0.0.0.0");
+    const v6only = v.bool(l, "v6only", p, false);
+    if (v6only && parseAddressOrNull(bind)?.family !== AF_INET6)
+      v.fail(`${p}/v6only`, `IPV6_V6ONLY needs an IPv6 "bind" address, got ${JSON.stringify(bind)}`);
     sc.listeners.push({
       name,
-      bind: v.ip(l, "bind", p, "0.0.0.0"),
+      bind,
+      v6only,
       backlog: v.num(l, "backlog", p, 4096, { int: true, max: INT32_MAX }),
       acceptRate: v.nullableNum(l, "acceptRate", p, null, RATE),
       listenAt: v.nullableNum(l, "listenAt", p, null, TIME),
@@ -340,17 +381,40 @@ export function validateScenario(json: unknown, file: string): Scenario {
         v.num(hs as unknown as Obj, String(j), `${p}/hashes`, undefined, { int: true, max: 0xffffffff }),
       );
     }
+    const src = v.ip(c, "src", p, "10.0.0.1");
+    const dst = v.ip(c, "dst", p, "127.0.0.1");
+    if (clientFamily(src) !== clientFamily(dst))
+      v.fail(
+        `${p}/${c.src === undefined ? "dst" : "src"}`,
+        `expected "src" and "dst" of one family (IPv4 or v4-mapped, or IPv6), got ${JSON.stringify(src)} and ${JSON.stringify(dst)}`,
+      );
+    let payload: string | null = null;
+    let payloadLen = 0;
+    if (c.payload !== undefined) {
+      payload = v.str(c, "payload", p, undefined, 2 * MAX_DATA_BYTES + 2);
+      try {
+        payloadLen = parseHex(payload, "").length;
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        v.fail(`${p}/payload`, `expected hex bytes, got ${v.got(payload)}`);
+      }
+      if (payloadLen === 0) v.fail(`${p}/payload`, `expected at least one byte of hex, got ${v.got(payload)}`);
+    }
+    const dataBytes = v.num(c, "dataBytes", p, payloadLen, { int: true, max: MAX_DATA_BYTES });
+    if (payload !== null && dataBytes !== payloadLen)
+      v.fail(`${p}/dataBytes`, `expected ${payloadLen} (the length of "payload"), got ${dataBytes}`);
     sc.clients.push({
       name: v.str(c, "name", p, `clients${i}`),
       startMs: v.num(c, "startMs", p, 0, TIME),
       count,
       rate: v.num(c, "rate", p, 0, RATE),
-      src: v.ip(c, "src", p, "10.0.0.1"),
+      src,
       srcPort: v.num(c, "srcPort", p, 1024, { int: true, min: 1, max: 65535 }),
-      dst: v.ip(c, "dst", p, "127.0.0.1"),
+      dst,
       ackDelayMs: v.nullableNum(c, "ackDelayMs", p, 0, TIME),
       fastOpen: v.bool(c, "fastOpen", p, false),
-      dataBytes: v.num(c, "dataBytes", p, 0, { int: true, max: MAX_DATA_BYTES }),
+      dataBytes,
+      payload,
       dataAtMs: v.nullableNum(c, "dataAtMs", p, null, TIME),
       dataAfterMs: v.nullableNum(c, "dataAfterMs", p, null, TIME),
       hashes,

@@ -49,7 +49,8 @@ export interface ConnectionSink {
   connection(
     id: number,
     client: number,
-    srcIp: number,
+    /** The client's IPv4 address (host order), or an IPv6 one as text in brackets ("[2001:db8::1]"). */
+    srcIp: number | string,
     srcPort: number,
     hash: number,
     synAtUs: number,

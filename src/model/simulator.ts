@@ -11,18 +11,19 @@
  * up to tcp_syn_retries.
  */
 import { ModelError } from "../errors.js";
-import { TCP_LISTEN } from "../vm/socket.js";
+import { AF_INET6, TCP_LISTEN } from "../vm/socket.js";
 import { builtinProgram } from "./builtins.js";
 import { EventQueue } from "./event-queue.js";
 import { checkGroupLimit } from "./group-limit.js";
-import { flowHash } from "./hash.js";
+import { flowHash, foldIp6 } from "./hash.js";
 import { ModelMaps } from "./model-maps.js";
 import { Netns } from "./netns.js";
 import type { ReuseportProgram } from "./program.js";
 import type { ClientSpec, ListenerSpec, MapOperand, PublishSpec, Scenario, ScenarioEvent } from "./scenario.js";
 import { Fifo } from "./fifo.js";
 import { modelMapContents, SimTrace, type MapContents } from "./sim-trace.js";
-import { formatIp, isSocketMapType, parseIp } from "./scenario.js";
+import { formatIp, isSocketMapType, parseAddressOrNull } from "./scenario.js";
+import { formatAddress, ipv4Number, parseHex, unmapV4, v4RcvSaddr, type Address } from "./udp-packet.js";
 import { checkScenarioMaps } from "./scenario-maps.js";
 import {
   addToHistogram,
@@ -35,7 +36,7 @@ import {
   type MigrationRec,
   type SimResult,
 } from "./sim-result.js";
-import { Flow, type Listener, RequestSock } from "./sockets.js";
+import { Flow, type FlowV6, type Listener, RequestSock } from "./sockets.js";
 import { TcpStack, type MigrationPoint, type StackObserver } from "./stack.js";
 import { receiveAck, receiveSyn, requestTimer } from "./tcp-input.js";
 import { InertClients, type ParkedRow, SynRetries } from "./syn-retries.js";
@@ -100,8 +101,9 @@ class Conn extends Flow {
     readonly client: ClientRun,
     /** Its arrival number in its client group (address, port, hash and first SYN follow from it). */
     readonly index: number,
+    v6: FlowV6 | null,
   ) {
-    super(id, localIp, localPort, remoteIp, remotePort, hash);
+    super(id, localIp, localPort, remoteIp, remotePort, hash, v6);
   }
 }
 
@@ -111,7 +113,18 @@ interface ClientRun {
   readonly index: number;
   readonly dst: number;
   readonly src: number;
+  /** IPv6 clients: the two addresses (the source's last 32 bits count up like an IPv4 source). */
+  readonly dst6: Uint8Array | null;
+  readonly src6: Uint8Array | null;
+  /** The data's bytes, when the scenario gives them. */
+  readonly payload: Uint8Array | null;
   i: number;
+}
+
+/** A client address as its segments carry it: IPv4 (v4-mapped text unmapped) or IPv6. */
+function clientAddress(text: string): Address {
+  const a = parseAddressOrNull(text) as Address;
+  return unmapV4(a) ?? a;
 }
 
 interface Worker {
@@ -197,13 +210,21 @@ class SimRun {
     this.keep = opts.keepConnections === true;
     this.record = this.keep || opts.onConnection !== undefined;
     this.sink = opts.sink;
-    this.runs = sc.clients.map((c, index) => ({
-      c,
-      index,
-      dst: parseIp(c.dst) ?? 0,
-      src: parseIp(c.src) ?? 0,
-      i: 0,
-    }));
+    this.runs = sc.clients.map((c, index) => {
+      const src = clientAddress(c.src);
+      const dst = clientAddress(c.dst);
+      const v6 = src.family === AF_INET6;
+      return {
+        c,
+        index,
+        dst: ipv4Number(dst),
+        src: ipv4Number(src),
+        dst6: v6 ? dst.bytes : null,
+        src6: v6 ? src.bytes : null,
+        payload: c.payload === null ? null : parseHex(c.payload, `client ${c.name}`),
+        i: 0,
+      };
+    });
     this.trace = new SimTrace(this.st);
     this.durationUs = Math.round(sc.durationMs * 1000);
     this.sampleUs = Math.max(1, Math.round(sc.sampleMs * 1000));
@@ -218,8 +239,9 @@ class SimRun {
   /** A scenario listener's socket, bound and configured, and its accept worker. */
   private addListener(spec: ListenerSpec): void {
     const st = this.st;
-    const sk = st.socket(spec.name);
-    st.bind(sk, parseIp(spec.bind) ?? 0, this.sc.port);
+    const addr = parseAddressOrNull(spec.bind) as Address;
+    const sk = st.socket(spec.name, true, addr.family, spec.v6only);
+    st.bind(sk, addr, this.sc.port);
     if (spec.deferAcceptSec > 0) st.setDeferAccept(sk, spec.deferAcceptSec);
     if (spec.synRetries > 0) st.setSynRetries(sk, spec.synRetries);
     if (spec.fastOpenQlen > 0) st.setFastOpen(sk, spec.fastOpenQlen);
@@ -587,9 +609,23 @@ class SimRun {
     const port = this.sc.port;
     const off = r.c.srcPort - 1024 + i;
     const sport = 1024 + (off % 64512);
+    if (r.src6 !== null) return this.connOf6(r, i, id, port, sport, Math.floor(off / 64512));
     const sip = (r.src + Math.floor(off / 64512)) >>> 0;
     const hash = r.c.hashes !== null ? (r.c.hashes[i] as number) : flowHash(this.seed, r.dst, port, sip, sport);
-    return new Conn(id, r.dst, port, sip, sport, hash, r, i);
+    return new Conn(id, r.dst, port, sip, sport, hash, r, i, null);
+  }
+
+  /** `connOf` for an IPv6 client group: the source's last 32 bits go up by `step`. */
+  private connOf6(r: ClientRun, i: number, id: number, port: number, sport: number, step: number): Conn {
+    const src = (r.src6 as Uint8Array).slice();
+    const low = (((src[12]! << 24) | (src[13]! << 16) | (src[14]! << 8) | src[15]!) + step) >>> 0;
+    src.set([low >>> 24, (low >>> 16) & 255, (low >>> 8) & 255, low & 255], 12);
+    const dst = r.dst6 as Uint8Array;
+    const hash =
+      r.c.hashes !== null ? (r.c.hashes[i] as number) : flowHash(this.seed, foldIp6(dst), port, foldIp6(src), sport);
+    // sk_rcv_saddr / inet_daddr of an IPv6 connection hold LOOPBACK4_IPV6 (127.0.0.6).
+    const v4 = v4RcvSaddr({ family: AF_INET6, bytes: dst });
+    return new Conn(id, v4, port, v4, sport, hash, r, i, { local: dst, remote: src });
   }
 
   /** The parked client in `row` back as a connection. */
@@ -615,7 +651,7 @@ class SimRun {
     // Known before the SYN is processed, so armTimer can skip timers the ACK will pre-empt.
     const spec = c.client.c;
     c.ackAt = spec.ackDelayMs === null ? -1 : st.now + Math.round(spec.ackDelayMs * 1000);
-    const out = receiveSyn(st, c, { fastOpen: spec.fastOpen, dataLen: spec.dataBytes });
+    const out = receiveSyn(st, c, { fastOpen: spec.fastOpen, dataLen: spec.dataBytes, data: c.client.payload });
     switch (out.kind) {
       case "rst":
         this.finish(c, "reset", null, out.cause);
@@ -669,7 +705,7 @@ class SimRun {
 
   /** A segment from the client after its SYN-ACK: the (bare or data-carrying) ACK, or its data. */
   private deliver(c: Conn, payload: number): void {
-    const out = receiveAck(this.st, c, { dataLen: payload });
+    const out = receiveAck(this.st, c, { dataLen: payload, data: c.client.payload });
     if (out.kind === "kept") {
       const r = c.ehash as RequestSock;
       if (c.timerQueued !== r.timerAt) {
@@ -695,7 +731,7 @@ class SimRun {
     this.sink?.connection(
       c.id,
       c.client.index,
-      c.remoteIp,
+      c.v6 === null ? c.remoteIp : sourceText(c),
       c.remotePort,
       c.hash,
       c.synAt,
@@ -730,7 +766,7 @@ class SimRun {
     const rec: ConnRecord = {
       id: c.id,
       client: c.client.c.name,
-      src: `${formatIp(c.remoteIp)}:${c.remotePort}`,
+      src: `${c.v6 === null ? formatIp(c.remoteIp) : sourceText(c)}:${c.remotePort}`,
       hash: c.hash,
       synAtMs: usToMs(c.synAt),
       listener: c.listener?.name ?? null,
@@ -830,4 +866,9 @@ function listenerResult(w: Worker): ListenerResult {
     finalQueue: w.l.ackBacklog,
     state: w.l.destroyed ? "freed" : w.l.state === TCP_LISTEN ? "LISTEN" : "CLOSE",
   };
+}
+
+/** An IPv6 connection's client address as report text, in brackets ("[2001:db8::1]"). */
+function sourceText(c: Flow): string {
+  return `[${formatAddress({ family: AF_INET6, bytes: (c.v6 as FlowV6).remote })}]`;
 }

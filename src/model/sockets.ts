@@ -4,10 +4,14 @@
  * VM's maps and helpers can hold and inspect them (spec §1).
  * Cookies are assigned lazily on first read, like the kernel's `sock_gen_cookie`, from a
  * per-stack counter so runs are reproducible.
- * Omitted: IPv6 (every socket is AF_INET), UDP, bound devices and uids (R2's other keys).
+ * A socket's family is its listener's: an AF_INET6 listener without IPV6_V6ONLY also takes
+ * IPv4 connections, and their requests and children are AF_INET6 sockets with v4-mapped
+ * addresses (tcp_v6_syn_recv_sock's mapped path).
+ * Omitted: UDP, bound devices and uids (R2's other keys).
  */
 import {
   AF_INET,
+  AF_INET6,
   IPPROTO_TCP,
   SOCK_STREAM,
   TCP_CLOSE,
@@ -17,6 +21,7 @@ import {
 } from "../vm/socket.js";
 import { Fifo } from "./fifo.js";
 import { NO_GROUP, type ReuseportGroup } from "./group.js";
+import { v4Mapped, type Address } from "./udp-packet.js";
 
 /** Hands out socket cookies: unique, non-zero, in order of first use. */
 export class CookieJar {
@@ -28,10 +33,13 @@ export class CookieJar {
 
 abstract class ModelSocket {
   protected cookieNum = 0;
-  readonly family: number = AF_INET;
   readonly type: number = SOCK_STREAM;
   readonly protocol: number = IPPROTO_TCP;
-  constructor(protected readonly jar: CookieJar) {}
+  constructor(
+    protected readonly jar: CookieJar,
+    /** AF_INET or AF_INET6. */
+    readonly family: number,
+  ) {}
 
   get cookie(): bigint {
     if (this.cookieNum === 0) this.cookieNum = this.jar.next();
@@ -52,9 +60,22 @@ export class Listener extends ModelSocket implements VmSocket {
   group: ReuseportGroup = NO_GROUP;
   /** SO_REUSEPORT set. */
   reuseport = true;
-  /** Bound local address and port (0.0.0.0 = INADDR_ANY); port 0 until bound. */
+  /**
+   * Bound local address and port; port 0 until bound. `srcIp4` is sk_rcv_saddr (0 =
+   * INADDR_ANY); an AF_INET6 socket's is the v4 address of a v4-mapped bind, 0 for `::`,
+   * 127.0.0.6 (LOOPBACK4_IPV6) otherwise, and `srcIp6` is its IPv6 address.
+   */
   srcIp4 = 0;
+  srcIp6?: Uint8Array;
   srcPort = 0;
+  /** IPV6_V6ONLY (AF_INET6 only): no IPv4 connections. */
+  v6only = false;
+  /**
+   * The listening-hash key of the bound address: a number (the IPv4 address) for IPv4, `::`
+   * and v4-mapped binds, which share the IPv4 buckets as in the kernel (ipv6_portaddr_hash);
+   * a string for any other IPv6 address.
+   */
+  bindKey: number | string = 0;
   readonly dstIp4 = 0;
   readonly dstPort = 0;
   /** Bound with port 0: the port is released when listening stops (R4, R7). */
@@ -91,8 +112,15 @@ export class Listener extends ModelSocket implements VmSocket {
     readonly name: string,
     /** Creation order, a stable index for reports. */
     readonly index: number,
+    family: number = AF_INET,
   ) {
-    super(jar);
+    super(jar, family);
+  }
+
+  /** The bound address as an `Address` (for messages and conflict tests). */
+  get address(): Address {
+    if (this.family === AF_INET6) return { family: AF_INET6, bytes: this.srcIp6 ?? new Uint8Array(16) };
+    return ip4Bytes(this.srcIp4);
   }
 
   get reuseportGroupId(): number | null {
@@ -102,7 +130,15 @@ export class Listener extends ModelSocket implements VmSocket {
 
   get bindInany(): boolean {
     const g = this.group;
-    return g !== NO_GROUP ? g.bindInany : this.srcIp4 === 0;
+    return g !== NO_GROUP ? g.bindInany : this.anyAddress;
+  }
+
+  /** Bound to the wildcard of its family (inet_rcv_saddr_any). */
+  get anyAddress(): boolean {
+    const a = this.srcIp6;
+    if (this.family !== AF_INET6 || a === undefined) return this.srcIp4 === 0;
+    for (let i = 0; i < 16; i++) if (a[i] !== 0) return false;
+    return true;
   }
 
   /** sk_ack_backlog */
@@ -111,21 +147,62 @@ export class Listener extends ModelSocket implements VmSocket {
   }
 }
 
+/** The IPv6 addresses of an IPv6 4-tuple (16 bytes each, network order). */
+export interface FlowV6 {
+  readonly local: Uint8Array;
+  readonly remote: Uint8Array;
+}
+
 /** One 4-tuple's ehash slot: what a segment from this peer finds first (R16). */
 export class Flow {
   /** The request or full socket hashed under this 4-tuple, if any. */
   ehash: RequestSock | ChildSock | null = null;
   /** The server answered with a syncookie SYN-ACK: no request exists, the ACK validates (R17). */
   cookie = false;
+  /** The segments' family: AF_INET, or AF_INET6 when `v6` is given. */
+  readonly family: number;
+  /** An IPv6 flow's local address as a listening-hash key (see `Listener.bindKey`); "" for IPv4. */
+  readonly localKey6: string;
   constructor(
     readonly id: number,
+    /** IPv4 addresses (host order); for an IPv6 flow, what sk_rcv_saddr/inet_daddr hold (127.0.0.6). */
     readonly localIp: number,
     readonly localPort: number,
     readonly remoteIp: number,
     readonly remotePort: number,
     /** The connection hash (sk_hash), fixed for the connection's life (spec §3). */
     readonly hash: number,
-  ) {}
+    /** An IPv6 flow's addresses, or null for IPv4. */
+    readonly v6: FlowV6 | null = null,
+  ) {
+    this.family = v6 === null ? AF_INET : AF_INET6;
+    this.localKey6 = v6 === null ? "" : addressKey6(v6.local);
+  }
+}
+
+/** An IPv6 address (not `::`, not v4-mapped) as a listening-hash key. */
+export function addressKey6(a: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < 16; i++) s += (a[i]! < 16 ? "0" : "") + a[i]!.toString(16);
+  return s;
+}
+
+/** An IPv4 host-order address as 4 bytes. */
+function ip4Bytes(ip: number): Address {
+  return { family: AF_INET, bytes: Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255) };
+}
+
+/** What an AF_INET socket's IPv6 address words read: zeros (shared, never written). */
+const NO_IP6 = new Uint8Array(16);
+
+/**
+ * bpf_sock src_ip6/dst_ip6 of a request or child: the flow's IPv6 addresses, or for an IPv4
+ * flow on an AF_INET6 listener the v4-mapped ones; zeros for an AF_INET socket.
+ */
+function sockIp6(family: number, flow: Flow, local: boolean): Uint8Array {
+  if (family !== AF_INET6) return NO_IP6;
+  if (flow.v6 !== null) return local ? flow.v6.local : flow.v6.remote;
+  return v4Mapped(ip4Bytes(local ? flow.localIp : flow.remoteIp)).bytes;
 }
 
 /** A request sock (NEW_SYN_RECV): `struct request_sock` / `inet_request_sock`. */
@@ -151,8 +228,15 @@ export class RequestSock extends ModelSocket implements VmSocket {
     readonly flow: Flow,
     listener: Listener,
   ) {
-    super(jar);
+    super(jar, listener.family); // ireq_family: the listener's
     this.listener = listener;
+  }
+
+  get srcIp6(): Uint8Array {
+    return sockIp6(this.family, this.flow, true);
+  }
+  get dstIp6(): Uint8Array {
+    return sockIp6(this.family, this.flow, false);
   }
 
   get srcIp4(): number {
@@ -181,8 +265,16 @@ export class ChildSock extends ModelSocket implements VmSocket {
   constructor(
     jar: CookieJar,
     readonly flow: Flow,
+    /** The listener's family (a dual-stack listener's IPv4 child is AF_INET6). */
+    family: number,
   ) {
-    super(jar);
+    super(jar, family);
+  }
+  get srcIp6(): Uint8Array {
+    return sockIp6(this.family, this.flow, true);
+  }
+  get dstIp6(): Uint8Array {
+    return sockIp6(this.family, this.flow, false);
   }
   get srcIp4(): number {
     return this.flow.localIp;

@@ -4,10 +4,15 @@
  * migration point 1 (R4, R14). Packet input and the SYN-ACK timer (R9–R11, R15–R17) are in
  * tcp-input.ts; the socks[] bookkeeping in group.ts.
  * Time is an integer count of microseconds supplied by the caller (`now`).
- * Omitted: IPv6 buckets, SO_REUSEPORT uid checks, bound devices, TFO reset lists.
+ * IPv6: an AF_INET6 listener on `::` or a v4-mapped address shares the IPv4 listening-hash
+ * bucket of that address (the kernel's ipv6_portaddr_hash equals ipv4_portaddr_hash there),
+ * so one bucket can hold both families; IPv4 listeners are added at its head, IPv6
+ * SO_REUSEPORT ones at its tail (`__inet_hash`). A group holds one family, one IPV6_V6ONLY
+ * setting and one exact address (R2, `inet_reuseport_add_sock`).
+ * Omitted: SO_REUSEPORT uid checks, bound devices, TFO reset lists.
  */
 import { ModelError } from "../errors.js";
-import { TCP_CLOSE, TCP_LISTEN } from "../vm/socket.js";
+import { AF_INET, AF_INET6, TCP_CLOSE, TCP_LISTEN } from "../vm/socket.js";
 import {
   reuseportAddSock,
   reuseportAlloc,
@@ -20,9 +25,10 @@ import {
 } from "./group.js";
 import { ListenBucket } from "./lhash.js";
 import type { Netns } from "./netns.js";
-import { PortTable } from "./ports.js";
+import { bindOverlaps, PortTable } from "./ports.js";
 import type { ReuseportProgram } from "./program.js";
-import { ChildSock, CookieJar, Flow, Listener, RequestSock } from "./sockets.js";
+import { addressKey6, ChildSock, CookieJar, Flow, Listener, RequestSock } from "./sockets.js";
+import { ipv4Number, isAny, unmapV4, v4Mapped, v4RcvSaddr, type Address } from "./udp-packet.js";
 
 /** The three migration points (spec §D). */
 export type MigrationPoint = "close" | "timer" | "ack";
@@ -53,6 +59,19 @@ export interface StackObserver {
   removedFromGroup?(sk: Listener): void;
 }
 
+/**
+ * The segment being processed, for a program that reads packet bytes (runtime-adapter.ts
+ * builds them only then). Set before each lookup of a SYN or a later segment; the paths
+ * without a packet (close, the SYN-ACK timer) run programs with len 0 and read none of it.
+ */
+export interface CurrentSegment {
+  flow: Flow | null;
+  syn: boolean;
+  payloadLen: number;
+  /** The payload bytes when the scenario gives them (else zeros). */
+  payload: Uint8Array | null;
+}
+
 export const EPHEMERAL_FIRST = 32768;
 export const EPHEMERAL_LAST = 60999;
 
@@ -80,6 +99,10 @@ export class TcpStack extends ReuseportHost {
   now = 0;
   /** lhash2 buckets keyed ip * 65536 + port, head first (IPv4 listeners are added at the head). */
   readonly buckets = new Map<number, ListenBucket>();
+  /** Buckets of IPv6 addresses other than `::` and v4-mapped ones, keyed `addressKey6/port`. */
+  readonly buckets6 = new Map<string, ListenBucket>();
+  /** The segment now being looked up (see `CurrentSegment`); one object, rewritten per segment. */
+  readonly segment: CurrentSegment = { flow: null, syn: false, payloadLen: 0, payload: null };
   readonly sockets: Listener[] = [];
   /** Bound ports and their holders (bind conflicts, ephemeral ports). */
   private readonly ports = new PortTable();
@@ -117,20 +140,34 @@ export class TcpStack extends ReuseportHost {
   }
 
   // ---- socket calls ----
-  socket(name: string, reuseport = true): Listener {
-    const sk = new Listener(this.jar, name, this.sockets.length);
+  /** socket(): AF_INET (default) or AF_INET6, with IPV6_V6ONLY for the latter. */
+  socket(name: string, reuseport = true, family: number = AF_INET, v6only = false): Listener {
+    const sk = new Listener(this.jar, name, this.sockets.length, family);
     sk.reuseport = reuseport;
+    sk.v6only = family === AF_INET6 && v6only;
+    if (family === AF_INET6) sk.srcIp6 = new Uint8Array(16);
     this.sockets.push(sk);
     return sk;
   }
 
-  /** bind(): port 0 picks an ephemeral port. Conflicts unless every holder set SO_REUSEPORT. */
-  bind(sk: Listener, ip: number, port: number): void {
+  /**
+   * bind(): port 0 picks an ephemeral port. Conflicts unless every holder set SO_REUSEPORT.
+   * `ip` is a host-order IPv4 address or an `Address`; an AF_INET6 socket given an IPv4 one
+   * binds its v4-mapped form (0: `::`).
+   */
+  bind(sk: Listener, ip: number | Address, port: number): void {
     if (sk.bound) throw errno("EINVAL", `socket ${sk.name} is already bound`);
+    const saved = { srcIp4: sk.srcIp4, srcIp6: sk.srcIp6, bindKey: sk.bindKey };
+    setAddress(sk, ip);
+    const restore = (): void => {
+      sk.srcIp4 = saved.srcIp4;
+      if (saved.srcIp6 !== undefined) sk.srcIp6 = saved.srcIp6;
+      sk.bindKey = saved.bindKey;
+    };
     if (port === 0) {
       sk.autoBind = true;
       port = this.ephemeralPort();
-    } else if (this.ports.clashes(ip >>> 0, port, sk.reuseport)) {
+    } else if (this.ports.clash(sk, port) !== null) {
       // Only on refusal: the first holder in creation order, named in the message.
       const clash = this.sockets.find(
         (o) =>
@@ -138,12 +175,12 @@ export class TcpStack extends ReuseportHost {
           o.bound &&
           !o.destroyed &&
           o.srcPort === port &&
-          (o.srcIp4 === ip || o.srcIp4 === 0 || ip === 0) &&
+          bindOverlaps(sk, o) &&
           !(o.reuseport && sk.reuseport),
       ) as Listener;
+      restore(); // a refused bind leaves the address unset, as inet_bind does
       throw errno("EADDRINUSE", `port ${port} is held by socket ${clash.name} without SO_REUSEPORT on both`);
     }
-    sk.srcIp4 = ip >>> 0;
     sk.srcPort = port;
     sk.bound = true;
     this.ports.add(sk);
@@ -172,6 +209,28 @@ export class TcpStack extends ReuseportHost {
     return this.buckets.get(this.bucketKey(ip, port));
   }
 
+  /** The bucket of an IPv6 address key (`addressKey6`) and port. */
+  bucket6(key: string, port: number): ListenBucket | undefined {
+    return this.buckets6.get(`${key}/${port}`);
+  }
+
+  /** sk's listening-hash bucket (created when `create`). */
+  private bucketOf(sk: Listener, create: boolean): ListenBucket | undefined {
+    const k = sk.bindKey;
+    const map: Map<number | string, ListenBucket> = typeof k === "number" ? this.buckets : this.buckets6;
+    const key = typeof k === "number" ? this.bucketKey(k, sk.srcPort) : `${k}/${sk.srcPort}`;
+    let b = map.get(key);
+    if (b === undefined && create) map.set(key, (b = new ListenBucket()));
+    return b;
+  }
+
+  private dropBucketIfEmpty(sk: Listener, b: ListenBucket): void {
+    if (b.size > 0) return;
+    const k = sk.bindKey;
+    if (typeof k === "number") this.buckets.delete(this.bucketKey(k, sk.srcPort));
+    else this.buckets6.delete(`${k}/${sk.srcPort}`);
+  }
+
   /** listen(): backlog capped at somaxconn; hashing joins or creates a group (R1, R2, R7). */
   listen(sk: Listener, backlog: number): void {
     if (sk.fdClosed) throw errno("EBADF", `socket ${sk.name} is closed`);
@@ -180,26 +239,28 @@ export class TcpStack extends ReuseportHost {
       sk.maxAckBacklog = cap; // listen() again only updates the backlog
       return;
     }
-    if (!sk.bound) this.bind(sk, sk.srcIp4, 0);
+    if (!sk.bound) this.bind(sk, sk.family === AF_INET6 ? sk.address : sk.srcIp4, 0);
     sk.maxAckBacklog = cap;
     sk.state = TCP_LISTEN;
-    const key = this.bucketKey(sk.srcIp4, sk.srcPort);
-    let b = this.buckets.get(key);
-    if (b === undefined) this.buckets.set(key, (b = new ListenBucket()));
+    const b = this.bucketOf(sk, true) as ListenBucket;
     if (sk.reuseport) {
-      const sk2 = b.find((o) => o.reuseport && o.state === TCP_LISTEN && o.srcIp4 === sk.srcIp4);
+      const sk2 = b.find((o) => o.reuseport && o.state === TCP_LISTEN && sameGroupKey(o, sk));
       try {
-        if (sk2 !== undefined) reuseportAddSock(this, sk, sk2, sk.srcIp4 === 0);
-        else reuseportAlloc(this, sk, sk.srcIp4 === 0);
+        if (sk2 !== undefined) reuseportAddSock(this, sk, sk2, sk.anyAddress);
+        else reuseportAlloc(this, sk, sk.anyAddress);
       } catch (e) {
         sk.state = TCP_CLOSE;
+        this.dropBucketIfEmpty(sk, b);
         throw e;
       }
-    } else if (b.size > 0) {
+    } else if (b.find((o) => bindOverlaps(sk, o)) !== undefined) {
       sk.state = TCP_CLOSE;
+      this.dropBucketIfEmpty(sk, b);
       throw errno("EADDRINUSE", `port ${sk.srcPort} already has listeners`);
     }
-    b.addHead(sk); // IPv4: head of the bucket (spec §6)
+    // IPv4 at the head of the bucket, IPv6 SO_REUSEPORT listeners at its tail (spec §6).
+    if (sk.reuseport && sk.family === AF_INET6) b.addTail(sk);
+    else b.addHead(sk);
     sk.hashed = true;
   }
 
@@ -256,10 +317,10 @@ export class TcpStack extends ReuseportHost {
    */
   private stopListening(sk: Listener): void {
     reuseportStopListen(this, sk);
-    const b = this.bucket(sk.srcIp4, sk.srcPort);
+    const b = this.bucketOf(sk, false);
     if (b !== undefined) {
       b.remove(sk);
-      if (b.size === 0) this.buckets.delete(this.bucketKey(sk.srcIp4, sk.srcPort));
+      this.dropBucketIfEmpty(sk, b);
     }
     sk.hashed = false;
     sk.state = TCP_CLOSE;
@@ -335,4 +396,39 @@ export class TcpStack extends ReuseportHost {
   findSocket(name: string): Listener | undefined {
     return this.sockets.find((s) => s.name === name);
   }
+}
+
+/** R2's address keys: same family, same IPV6_V6ONLY, exactly the same bound address. */
+function sameGroupKey(a: Listener, b: Listener): boolean {
+  if (a.family !== b.family || a.v6only !== b.v6only) return false;
+  if (a.family !== AF_INET6) return a.srcIp4 === b.srcIp4;
+  const x = a.srcIp6 as Uint8Array;
+  const y = b.srcIp6 as Uint8Array;
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Set sk's bound address fields (srcIp4, srcIp6, bindKey) from a bind() argument. */
+function setAddress(sk: Listener, ip: number | Address): void {
+  let a: Address;
+  if (typeof ip === "number") {
+    const v4: Address = {
+      family: AF_INET,
+      bytes: Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255),
+    };
+    a = sk.family === AF_INET6 ? (ip === 0 ? { family: AF_INET6, bytes: new Uint8Array(16) } : v4Mapped(v4)) : v4;
+  } else if (ip.family !== sk.family) {
+    if (sk.family !== AF_INET6)
+      throw errno("EAFNOSUPPORT", `socket ${sk.name} is AF_INET and cannot bind an IPv6 address`);
+    a = v4Mapped(ip);
+  } else a = ip;
+  if (a.family !== AF_INET6) {
+    sk.srcIp4 = ipv4Number(a);
+    sk.bindKey = sk.srcIp4;
+    return;
+  }
+  sk.srcIp6 = a.bytes.slice();
+  sk.srcIp4 = v4RcvSaddr(a);
+  const m = unmapV4(a);
+  sk.bindKey = isAny(a) ? 0 : m !== null ? ipv4Number(m) : addressKey6(a.bytes);
 }

@@ -2,12 +2,14 @@
  * Packet input and the SYN-ACK timer for one stack: a SYN (R9–R11, tcp_conn_request with
  * syncookies and TFO), the final ACK (R16, R17, tcp_check_req, inet_csk_complete_hashdance)
  * and `reqsk_timer_handler` (R15). Each function returns what the peer experiences next.
- * Segments carry only what the rules read: SYN or ACK, TFO, and the payload length.
+ * Segments carry what the rules read (SYN or ACK, TFO, the payload length) and, for a program
+ * that reads packet bytes, what `TcpStack.segment` records (tcp-packet.ts lays them out).
  * Omitted: SYN retransmits hitting an existing request (answered by the request's timer),
  * out-of-window ACKs, socket filters, EmbryonicRsts outside the overflow path.
  */
-import { TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
+import { AF_INET6, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
 import { NO_GROUP, REFUSED } from "./group.js";
+import type { ListenBucket } from "./lhash.js";
 import { ChildSock, type Flow, type Listener, RequestSock } from "./sockets.js";
 import type { LossCause, TcpStack } from "./stack.js";
 
@@ -44,20 +46,72 @@ export type AckOutcome =
   | { kind: "rst"; cause: LossCause }
   | { kind: "dropped" }; // segment discarded, no state change
 
-/** R9: exact-address bucket, then INADDR_ANY; the first socket triggers group selection. */
+/**
+ * R9: exact-address bucket, then the wildcard one. In a bucket the kernel scores each listener
+ * (compute_score) and runs the group selection of the first one scoring above all before it:
+ * for an IPv4 segment an AF_INET listener scores 2, an AF_INET6 one without IPV6_V6ONLY 1;
+ * for an IPv6 segment only AF_INET6 listeners score.
+ */
 export function lookupListener(st: TcpStack, flow: Flow, len: number): Listener | null | typeof REFUSED {
+  if (flow.family === AF_INET6) return lookupListener6(st, flow, len);
   for (let pass = flow.localIp === 0 ? 1 : 0; pass < 2; pass++) {
     const b = st.bucket(pass === 0 ? flow.localIp : 0, flow.localPort);
     if (b === undefined) continue;
     const first = b.head;
     if (first === null) continue;
-    if (first.reuseport && first.group !== NO_GROUP) {
-      const r = st.reuseportSelect(first, flow.hash, len);
-      if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)
+    if (first.family !== AF_INET6) {
+      // The common case: an IPv4 head scores highest, nothing after it can beat it.
+      if (first.reuseport && first.group !== NO_GROUP) {
+        const r = st.reuseportSelect(first, flow.hash, len);
+        if (r !== null) return r; // a refusal ends the lookup: no INADDR_ANY retry (R10)
+      }
+      return first;
     }
-    return first;
+    const r = scanBucket(st, b, first, flow, len);
+    if (r !== null) return r;
   }
   return null;
+}
+
+/** R9 for an IPv6 segment: the exact address's bucket, then `::`'s (shared with 0.0.0.0). */
+function lookupListener6(st: TcpStack, flow: Flow, len: number): Listener | null | typeof REFUSED {
+  for (let pass = 0; pass < 2; pass++) {
+    const b = pass === 0 ? st.bucket6(flow.localKey6, flow.localPort) : st.bucket(0, flow.localPort);
+    const first = b?.head ?? null;
+    if (first === null) continue;
+    const r = scanBucket(st, b as ListenBucket, first, flow, len);
+    if (r !== null) return r;
+  }
+  return null;
+}
+
+/** compute_score of `sk` for a segment of `flow` (its bucket already matched the address). */
+function score(sk: Listener, flow: Flow): number {
+  if (flow.family === AF_INET6) return sk.family === AF_INET6 ? 1 : -1;
+  return sk.family !== AF_INET6 ? 2 : sk.v6only ? -1 : 1;
+}
+
+/** inet_lhash2_lookup over one bucket: the first listener scoring higher than all before it selects. */
+function scanBucket(
+  st: TcpStack,
+  b: ListenBucket,
+  first: Listener,
+  flow: Flow,
+  len: number,
+): Listener | null | typeof REFUSED {
+  let best: Listener | null = null;
+  let hi = -1;
+  for (let s: Listener | null = first; s !== null; s = b.after(s)) {
+    const sc = score(s, flow);
+    if (sc <= hi) continue;
+    if (s.reuseport && s.group !== NO_GROUP) {
+      const r = st.reuseportSelect(s, flow.hash, len);
+      if (r !== null) return r;
+    }
+    best = s;
+    hi = sc;
+  }
+  return best;
 }
 
 function armTimer(st: TcpStack, req: RequestSock): void {
@@ -72,11 +126,21 @@ function acceptqFull(l: Listener): boolean {
 }
 
 /** A SYN from `flow`'s peer (tcp_v4_rcv → tcp_conn_request). */
-export function receiveSyn(st: TcpStack, flow: Flow, opts: { fastOpen?: boolean; dataLen?: number } = {}): SynOutcome {
+export function receiveSyn(
+  st: TcpStack,
+  flow: Flow,
+  opts: { fastOpen?: boolean; dataLen?: number; data?: Uint8Array | null } = {},
+): SynOutcome {
   const c = st.ns.counters;
   const dataLen = opts.dataLen ?? 0;
   // Only a TFO SYN carries its payload.
-  const sk = lookupListener(st, flow, synLen(st, opts.fastOpen === true ? dataLen : 0));
+  const payloadLen = opts.fastOpen === true ? dataLen : 0;
+  const seg = st.segment;
+  seg.flow = flow;
+  seg.syn = true;
+  seg.payloadLen = payloadLen;
+  seg.payload = opts.data ?? null;
+  const sk = lookupListener(st, flow, synLen(st, payloadLen));
   if (sk === REFUSED || sk === null) {
     c.OutRsts++;
     return { kind: "rst", cause: sk === REFUSED ? "program-refused" : "no-listener" };
@@ -111,7 +175,7 @@ export function receiveSyn(st: TcpStack, flow: Flow, opts: { fastOpen?: boolean;
       const req = new RequestSock(st.jar, flow, sk);
       sk.refs++;
       req.tfo = true;
-      const child = new ChildSock(st.jar, flow);
+      const child = new ChildSock(st.jar, flow, sk.family);
       child.state = TCP_SYN_RECV;
       child.fastopenRsk = req;
       req.child = child;
@@ -146,8 +210,17 @@ function dropRequest(st: TcpStack, req: RequestSock, l: Listener): void {
 }
 
 /** The final ACK (or any later segment) from `flow`'s peer. */
-export function receiveAck(st: TcpStack, flow: Flow, opts: { dataLen?: number } = {}): AckOutcome {
+export function receiveAck(
+  st: TcpStack,
+  flow: Flow,
+  opts: { dataLen?: number; data?: Uint8Array | null } = {},
+): AckOutcome {
   const dataLen = opts.dataLen ?? 0;
+  const seg = st.segment;
+  seg.flow = flow;
+  seg.syn = false;
+  seg.payloadLen = dataLen;
+  seg.payload = opts.data ?? null;
   const e = flow.ehash;
   if (e instanceof ChildSock) {
     if (e.state === TCP_SYN_RECV) {
@@ -205,7 +278,7 @@ function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome
     return { kind: "rst", cause: "overflow-abort" };
   }
   // Child created; inet_csk_complete_hashdance.
-  const child = new ChildSock(st.jar, flow);
+  const child = new ChildSock(st.jar, flow, sk.family);
   flow.ehash = child;
   queueRemoved(old, req);
   if (sk !== old) {
@@ -251,7 +324,7 @@ function listenerAck(st: TcpStack, flow: Flow, dataLen: number): AckOutcome {
     flow.cookie = false;
     const req = new RequestSock(st.jar, flow, sk);
     sk.refs++;
-    const child = new ChildSock(st.jar, flow);
+    const child = new ChildSock(st.jar, flow, sk.family);
     req.child = child;
     flow.ehash = child;
     sk.acceptQueue.push(req);

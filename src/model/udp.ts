@@ -25,7 +25,7 @@
  */
 import { ModelError } from "../errors.js";
 import { AF_INET, AF_INET6, IPPROTO_UDP, SOCK_DGRAM, type VmSocket } from "../vm/socket.js";
-import { flowHash, reciprocalScale } from "./hash.js";
+import { flowHash, foldIp6, reciprocalScale } from "./hash.js";
 import {
   formatAddress,
   hookPacket,
@@ -450,9 +450,5 @@ function overlaps(a: UdpSocket, b: UdpSocket): boolean {
 
 /** An address folded to a u32 for the hash. */
 function foldAddr(a: Address): number {
-  if (a.family === AF_INET) return ipv4Number(a);
-  let h = 0;
-  for (let i = 0; i < 16; i += 4)
-    h ^= (a.bytes[i]! << 24) | (a.bytes[i + 1]! << 16) | (a.bytes[i + 2]! << 8) | a.bytes[i + 3]!;
-  return h >>> 0;
+  return a.family === AF_INET ? ipv4Number(a) : foldIp6(a.bytes);
 }

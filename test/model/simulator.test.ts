@@ -87,7 +87,7 @@ describe("scenario validation", () => {
     [
       "bad ip",
       with_({ clients: [{ count: 1, src: "10.0.0.256" }] }),
-      'x.json: /clients/0/src: expected a dotted-quad IPv4 address, got "10.0.0.256"',
+      'x.json: /clients/0/src: expected an IPv4 (dotted-quad) or IPv6 address, got "10.0.0.256"',
     ],
     [
       "map value xor listener",
