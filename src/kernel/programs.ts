@@ -73,20 +73,22 @@ export const lookupNoNullCheck = (fd: number): Uint8Array =>
     exit(),
   ]);
 
+/** bpf_sk_select_reuseport(ctx, sockarray `fd`, &key, 0), then SK_PASS whatever it returned. */
+const selectKeyThenPass = (fd: number, key: number): Insn[] => [
+  movReg(R6, R1),
+  ldMap(R2, fd),
+  stW(R10, -4, key),
+  movReg(R3, R10),
+  addImm(R3, -4),
+  movImm(R4, 0),
+  movReg(R1, R6),
+  call(HELPER.sk_select_reuseport),
+  movImm(R0, SK_PASS),
+  exit(),
+];
+
 /** Selects `key` of sockarray `fd` for every packet and migration, then SK_PASS. */
-export const selectSlot = (fd: number, key: number): Uint8Array =>
-  prog([
-    movReg(R6, R1),
-    ldMap(R2, fd),
-    stW(R10, -4, key),
-    movReg(R3, R10),
-    addImm(R3, -4),
-    movImm(R4, 0),
-    movReg(R1, R6),
-    call(HELPER.sk_select_reuseport),
-    movImm(R0, SK_PASS),
-    exit(),
-  ]);
+export const selectSlot = (fd: number, key: number): Uint8Array => prog(selectKeyThenPass(fd, key));
 
 /** ctx offset of `migrating_sk` (spec §F). */
 const CTX_MIGRATING_SK = ctxFieldOffset("migrating_sk");
@@ -108,19 +110,7 @@ const countWide = (insns: Insn[]): number => insns.filter((i) => i.opcode === OP
 export const dropOnMigrate = (): Uint8Array => migrateSwitch([movImm(R0, SK_DROP), exit()]);
 
 /** Select sockarray `fd` slot `key` for migrations only (SK_PASS either way). */
-export const migrateToSlot = (fd: number, key: number): Uint8Array =>
-  migrateSwitch([
-    movReg(R6, R1),
-    ldMap(R2, fd),
-    stW(R10, -4, key),
-    movReg(R3, R10),
-    addImm(R3, -4),
-    movImm(R4, 0),
-    movReg(R1, R6),
-    call(HELPER.sk_select_reuseport),
-    movImm(R0, SK_PASS),
-    exit(),
-  ]);
+export const migrateToSlot = (fd: number, key: number): Uint8Array => migrateSwitch(selectKeyThenPass(fd, key));
 
 /** SK_PASS with no selection everywhere (migration then follows the hash, R12 step 6). */
 export const passAll = (): Uint8Array => returnConst(SK_PASS);
