@@ -2,11 +2,12 @@
 // family, IPV6_V6ONLY and exact address as keys), where IPv4 and IPv6 connections land (R9's
 // scoring: an AF_INET listener outranks a dual-stack AF_INET6 one for IPv4; only AF_INET6
 // listeners take IPv6), bind conflicts across families, and the scenario format's addresses.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { flowHash, foldIp6, reciprocalScale } from "../../src/model/hash.js";
 import { Netns } from "../../src/model/netns.js";
 import type { ReuseportRunInput } from "../../src/model/program.js";
-import { validateScenario } from "../../src/model/scenario.js";
+import { parseScenario, validateScenario } from "../../src/model/scenario.js";
 import { simulate } from "../../src/model/simulator.js";
 import { ChildSock, Flow, type Listener } from "../../src/model/sockets.js";
 import { TcpStack } from "../../src/model/stack.js";
@@ -293,5 +294,20 @@ describe("scenarios with IPv6", () => {
     const r2 = run({ ...json, listeners: json.listeners.map((l) => ({ ...l, v6only: false })) });
     expect(r2.connectionRecords).toEqual(r1.connectionRecords);
     expect(r1.connectionRecords![0]!.src).toBe("10.0.0.1:1024");
+  });
+});
+
+describe("scenarios/dual-stack-cutover.json", () => {
+  it("keeps each family in its group: closing the IPv4 group resets its last queue, later IPv4 goes dual-stack", () => {
+    const text = readFileSync(new URL("../../scenarios/dual-stack-cutover.json", import.meta.url), "utf8");
+    const r = simulate(parseScenario(text, "dual-stack-cutover.json"), { keepConnections: true });
+    const recs = r.connectionRecords!;
+    const v4 = recs.filter((c) => c.client === "ipv4");
+    const v6 = recs.filter((c) => c.client === "ipv6");
+    expect(v6.every((c) => c.fate === "accepted" && c.by!.startsWith("dual-"))).toBe(true);
+    expect(v4.filter((c) => c.synAtMs < 1500).every((c) => c.listener!.startsWith("v4-"))).toBe(true);
+    expect(v4.filter((c) => c.synAtMs > 1500).every((c) => c.by!.startsWith("dual-"))).toBe(true);
+    expect(r.causes["reset:not-migrated"]).toBeGreaterThan(0);
+    expect(r.listeners.find((l) => l.name === "v6only")!.syns).toBe(0);
   });
 });
