@@ -70,6 +70,16 @@ function mismatch(env: Env, regno: number, r: Reg, expected: string): never {
   );
 }
 
+/** An argument the kernel checks against a BTF field of the map value: Baton's maps have no BTF. */
+function needsBtf(env: Env, regno: number, r: Reg, expected: string, helper: string, why: string): never {
+  if (r.type !== "map_value") mismatch(env, regno, r, expected);
+  return env.reject(
+    `map '${r.map?.name ?? ""}' has to have BTF in order to use ${helper}`,
+    "verify.no-btf",
+    `Baton's maps carry no BTF, so ${why}`,
+  );
+}
+
 /** tnum_strn: a constant prints as a decimal, anything else as (value; mask). */
 function tnumText(t: Tnum): string {
   return isConst(t) ? toBigSigned(t.vh, t.vl).toString() : tnumStr(t);
@@ -130,28 +140,13 @@ export function checkUnmodelledArg(
       mismatch(env, regno, r, "percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_");
       break;
     case "spin_lock":
-      if (r.type !== "map_value") mismatch(env, regno, r, "map_value, ptr_");
-      env.reject(
-        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_spin_lock`,
-        "verify.no-btf",
-        "Baton's maps carry no BTF, so they cannot hold a bpf_spin_lock",
-      );
+      needsBtf(env, regno, r, "map_value, ptr_", "bpf_spin_lock", "they cannot hold a bpf_spin_lock");
       break;
     case "timer":
-      if (r.type !== "map_value") mismatch(env, regno, r, "map_value");
-      env.reject(
-        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_timer`,
-        "verify.no-btf",
-        "Baton's maps carry no BTF, so they cannot hold a bpf_timer",
-      );
+      needsBtf(env, regno, r, "map_value", "bpf_timer", "they cannot hold a bpf_timer");
       break;
     case "kptr_dest":
-      if (r.type !== "map_value") mismatch(env, regno, r, "map_value, ptr_");
-      env.reject(
-        `map '${r.map?.name ?? ""}' has to have BTF in order to use bpf_kptr_xchg`,
-        "verify.no-btf",
-        "Baton's maps carry no BTF, so they hold no kptr fields",
-      );
+      needsBtf(env, regno, r, "map_value, ptr_", "bpf_kptr_xchg", "they hold no kptr fields");
       break;
     case "ringbuf_mem_release":
       mismatch(env, regno, r, "ringbuf_mem");
