@@ -16,9 +16,11 @@ import * as A from "./arith64.js";
  * In the functions below d is the destination's register word and a the first operand's (the
  * destination itself, or the source of a mov the interpreter folded into the instruction).
  *
- * dst = a * (bh:bl), low 64 bits, on the interpreter's int32 register words. The low halves'
- * full product is built from 16-bit pieces (each partial product stays below 2^53); the high
- * halves only contribute to the high word, where Math.imul's wrap-around is what is wanted.
+ * dst = a * (bh:bl), low 64 bits, on the interpreter's int32 register words, in 32-bit integer
+ * operations only (float products and divisions cost more than the whole dispatch). The low
+ * halves' full product comes from 16-bit pieces: every partial sum below is < 2^32, so its
+ * wrapped int32 bits are exact; the high halves only add to the high word, where wrapping is
+ * what is wanted.
  */
 export function mul64(M: Int32Array, d: number, a: number, bl: number, bh: number): void {
   const al = M[a]!;
@@ -26,12 +28,12 @@ export function mul64(M: Int32Array, d: number, a: number, bl: number, bh: numbe
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
   const b1 = bl >>> 16;
-  const t = a0 * b0;
-  const m1 = a1 * b0 + (t >>> 16);
-  const m2 = a0 * b1 + (m1 & 0xffff);
-  const carry = a1 * b1 + Math.floor(m1 / 65536) + Math.floor(m2 / 65536);
+  const t = Math.imul(a0, b0);
+  const m1 = (Math.imul(a1, b0) + (t >>> 16)) | 0;
+  const m2 = (Math.imul(a0, b1) + (m1 & 0xffff)) | 0;
+  const carry = (Math.imul(a1, b1) + (m1 >>> 16) + (m2 >>> 16)) | 0;
   const hi = (carry + Math.imul(M[a + 1]!, bl) + Math.imul(al, bh)) | 0;
-  M[d] = (m2 << 16) | (t & 0xffff) | 0;
+  M[d] = (m2 << 16) | (t & 0xffff);
   M[d + 1] = hi;
 }
 

@@ -41,13 +41,9 @@ export const NEXT = 6;
 /** Jump records: run length at the target. First record of a fused group: comparison kind. */
 export const TLEN = 7;
 
-/**
- * A handler word: the handler code (bits 0-7), the destination's register word (bits 8-12), the
- * source's (13-17), the first operand's (18-22: the destination, or the source of a mov folded
- * into the record) and the words to advance to the next record after it runs (23-31).
- */
-export function word(code: number, d: number, s: number, a: number, step: number): number {
-  return code | (d << 8) | (s << 13) | (a << 18) | (step << 23);
+/** A handler word: the handler code, the destination's register word << 8, the source's << 16. */
+export function word(code: number, d: number, s: number): number {
+  return code | (d << 8) | (s << 16);
 }
 
 /** Record index of slot i. */

@@ -263,6 +263,18 @@ const enum H {
   F_ADD64K_ADD64K_JCC64K,
   F_ADD64K_JCC64X,
   F_ADD64X_LDX,
+  // Three-address forms (fuse(): a mov folded into the op after it): dst = a op src/K, with a
+  // (the mov's source register word) in the OFF word.
+  M3_ADD64_X,
+  M3_ADD64_K,
+  M3_SUB64_X,
+  M3_SUB64_K,
+  M3_AND64_K,
+  M3_OR64_X,
+  M3_XOR64_X,
+  M3_LSH64_K,
+  M3_RSH64_K,
+  M3_ARSH64_K,
 }
 
 /** Opcode byte -> handler for everything whose handler depends on the opcode alone. */
@@ -414,15 +426,19 @@ function jumpKind(code: number, k: boolean): number {
 /** Access sizes of LDX_B, LDX_H, LDX_W, LDX_DW, LDXS_B, LDXS_H, LDXS_W (the H order). */
 const LOAD_SIZE = [1, 2, 4, 8, 1, 2, 4];
 
-/**
- * ALU handlers that read their first operand from word `a`, so a mov folds into them: add, sub,
- * mul, or, and, xor and the shifts (not div/mod, neg, mov), 64-bit (`wide`) or 32-bit.
- */
-function folds(code: number, wide: boolean): boolean {
-  return wide
-    ? code >= H.ADD64_K && code <= H.ARSH64_X && !(code >= H.DIV64_K && code <= H.SMOD64_X)
-    : code >= H.ADD32_K && code <= H.ARSH32_X && !(code >= H.DIV32_K && code <= H.SMOD32_X);
-}
+/** The three-address form of each 64-bit op a preceding mov folds into (fuse()). */
+const THREE_ADDRESS = new Map<number, H>([
+  [H.ADD64_X, H.M3_ADD64_X],
+  [H.ADD64_K, H.M3_ADD64_K],
+  [H.SUB64_X, H.M3_SUB64_X],
+  [H.SUB64_K, H.M3_SUB64_K],
+  [H.AND64_K, H.M3_AND64_K],
+  [H.OR64_X, H.M3_OR64_X],
+  [H.XOR64_X, H.M3_XOR64_X],
+  [H.LSH64_K, H.M3_LSH64_K],
+  [H.RSH64_K, H.M3_RSH64_K],
+  [H.ARSH64_K, H.M3_ARSH64_K],
+]);
 
 /**
  * Superinstructions: where slot i and the slots after it form a frequent group, slot i's
@@ -433,13 +449,14 @@ function folds(code: number, wide: boolean): boolean {
  *   register), add K + add K + 64-bit constant compare-and-jump, mov + mov (all 64-bit; the
  *   compares are the unsigned and equality ones). Word 7 of the first record holds the
  *   comparison mask (jumpKind).
- * - add X + a byte, half or word load (the address idiom `base += index; load [base+off]`):
- *   the load's case runs the add first, then the load from the load's own record.
- * - three-address ALU: `mov dst, y` followed by an add/sub/mul/or/and/xor/lsh/rsh/arsh on the
- *   same dst (BPF's two-address form of `dst = y op src`; a 32-bit mov only before a 32-bit
- *   op, whose result does not depend on the high half the mov would clear) becomes that op
- *   with first operand y (word `a`), its K copied into slot i's record, a src of dst read as
- *   y, and a step of two records.
+ * - three-address ALU: a 64-bit `mov dst, y` followed by a 64-bit add, sub (K or X), and K,
+ *   or X, xor X, lsh K, rsh K or arsh K on the same dst (BPF's two-address spelling of
+ *   `dst = y op src`) becomes that op's M3_ form: y in the OFF word, the op's K copied into
+ *   slot i's record, a src of dst read as y.
+ * - add X (with or without a folded mov) + a byte, half or word load (the address idiom
+ *   `base = y; base += index; load [base+off]`): the load's case runs the add first (its first
+ *   operand in the OFF word, the load's distance in words in the KIND word), then the load
+ *   from the load's own record.
  * Nothing larger is fused: a group that matches one loop's exact shape speeds that loop and no
  * other (bench/shapes.bench.ts measures programs of several shapes).
  */
@@ -449,8 +466,8 @@ function isNarrowLoad(code: number): boolean {
 
 function fuse(M: Int32Array, n: number): void {
   const code = (i: number): number => (i < n ? M[recOf(i) + L.W]! & 0xff : -1);
-  const dst = (i: number): number => (M[recOf(i) + L.W]! >>> 8) & 31;
-  const src = (i: number): number => (M[recOf(i) + L.W]! >>> 13) & 31;
+  const dst = (i: number): number => (M[recOf(i) + L.W]! >>> 8) & 0xff;
+  const src = (i: number): number => M[recOf(i) + L.W]! >>> 16;
   for (let i = 0; i + 1 < n; i++) {
     const p = recOf(i);
     const a = code(i);
@@ -462,21 +479,25 @@ function fuse(M: Int32Array, n: number): void {
     else if (a === H.LDX_DW && (kind = jumpKind(b, false)) !== 0) f = H.F_LDXDW_JCC64X;
     else if (a === H.ADD64_K && (kind = jumpKind(b, true)) !== 0) f = H.F_ADD64K_JCC64K;
     else if (a === H.ADD64_K && (kind = jumpKind(b, false)) !== 0) f = H.F_ADD64K_JCC64X;
-    else if (a === H.MOV64_X && b === H.MOV64_X) {
-      M[p + L.W] = word(H.F_MOV64X_MOV64X, dst(i), src(i), dst(i), 2 * L.STRIDE);
-      continue;
-    } else if (
-      ((a === H.MOV64_X && (folds(b, true) || folds(b, false))) || (a === H.MOV32_X && folds(b, false))) &&
-      dst(i + 1) === dst(i)
-    ) {
+    else if (a === H.MOV64_X && b === H.MOV64_X) f = H.F_MOV64X_MOV64X;
+    else if (a === H.MOV64_X && THREE_ADDRESS.has(b) && dst(i + 1) === dst(i)) {
       const x = dst(i);
       const y = src(i);
-      M[p + L.W] = word(b, x, src(i + 1) === x ? y : src(i + 1), y, 2 * L.STRIDE);
+      const s = src(i + 1) === x ? y : src(i + 1);
       M[p + L.KLO] = M[p + L.STRIDE + L.KLO]!;
       M[p + L.KHI] = M[p + L.STRIDE + L.KHI]!;
-      if (b === H.ADD64_X && isNarrowLoad(code(i + 2))) M[p + L.W] = (M[p + L.W]! & ~0xff) | H.F_ADD64X_LDX;
+      M[p + L.OFF] = y;
+      if (b === H.ADD64_X && isNarrowLoad(c)) {
+        M[p + L.W] = word(H.F_ADD64X_LDX, x, s);
+        M[p + L.KIND] = 2 * L.STRIDE;
+      } else M[p + L.W] = word(THREE_ADDRESS.get(b)!, x, s);
       continue;
-    } else if (a === H.ADD64_X && isNarrowLoad(b)) f = H.F_ADD64X_LDX;
+    } else if (a === H.ADD64_X && isNarrowLoad(b)) {
+      M[p + L.W] = (M[p + L.W]! & ~0xff) | H.F_ADD64X_LDX;
+      M[p + L.OFF] = dst(i);
+      M[p + L.KIND] = L.STRIDE;
+      continue;
+    }
     if (f === undefined) continue;
     M[p + L.W] = (M[p + L.W]! & ~0xff) | f;
     M[p + L.KIND] = kind;
@@ -586,8 +607,7 @@ export class Interpreter implements Engine {
       const m = mapInsn(ins, i);
       const p = recOf(i);
       const jumps = m.code === H.CALL_LOCAL || (m.code >= H.JA && m.code <= H.JSLE32_X);
-      const step = m.code === H.LDDW ? 2 * L.STRIDE : L.STRIDE;
-      M[p + L.W] = word(m.code, ins.dst * 2, ins.src * 2, ins.dst * 2, step);
+      M[p + L.W] = word(m.code, ins.dst * 2, ins.src * 2);
       M[p + L.KLO] = m.kLo;
       // A load's K word holds its access size (loads have no immediate).
       if (m.code >= H.LDX_B && m.code <= H.LDXS_W) M[p + L.KLO] = LOAD_SIZE[m.code - H.LDX_B]!;
@@ -604,13 +624,13 @@ export class Interpreter implements Engine {
             { insn: i },
           );
         M[p + L.NEXT] = 2 * L.STRIDE;
-        M[p + L.STRIDE + L.W] = word(H.BAD, 0, 0, 0, L.STRIDE);
+        M[p + L.STRIDE + L.W] = word(H.BAD, 0, 0);
         M[p + L.STRIDE + L.NEXT] = L.STRIDE;
         ends[i + 1] = 1;
         i++;
       }
     }
-    M[recOf(n) + L.W] = word(H.END_OF_PROGRAM, 0, 0, 0, L.STRIDE);
+    M[recOf(n) + L.W] = word(H.END_OF_PROGRAM, 0, 0);
     M[recOf(n) + L.NEXT] = L.STRIDE;
     ends[n] = 1;
     for (let i = 0; i <= n; i++) M[recOf(i) + L.PLAIN] = M[recOf(i) + L.W]!;
@@ -696,12 +716,11 @@ export class Interpreter implements Engine {
     count = M[p + L.LEN]!;
     if (count > budget) armBudget(M, p, count, budget, H.BUDGET, this.patched);
     for (;;) {
-      // Legend: d, s, a = register words of the destination, the source and the first operand
-      // (the destination, or a folded mov's source); p = this record; tk = a jump is taken.
+      // Legend: w = the handler word, d and s = the register words of the destination and the
+      // source, p = this record, tk = a jump is taken.
       let w = M[p]!;
-      let d = (w >>> 8) & 31;
-      let s = (w >>> 13) & 31;
-      const a = (w >>> 18) & 31;
+      let d = (w >>> 8) & 0xff;
+      let s = w >>> 16;
       let tk = false;
       jump: {
         // One case per line, so the switch reads as a table of the instruction set.
@@ -709,12 +728,12 @@ export class Interpreter implements Engine {
         // prettier-ignore
         switch (w & 0xff) {
           // ---- ALU64 (int32 halves; carries and borrows from unsigned compares) ----
-          case H.ADD64_K: { const x = M[a]!; const lo = (x + M[p + L.KLO]!) | 0; M[d + 1] = (M[a + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
-          case H.ADD64_X: { const x = M[a]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[a + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
-          case H.SUB64_K: { const x = M[a]!; const y = M[p + L.KLO]!; M[d + 1] = (M[a + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
-          case H.SUB64_X: { const x = M[a]!; const y = M[s]!; M[d + 1] = (M[a + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
-          case H.MUL64_K: mul64(M, d, a, M[p + L.KLO]!, M[p + L.KHI]!); break;
-          case H.MUL64_X: mul64(M, d, a, M[s]!, M[s + 1]!); break;
+          case H.ADD64_K: { const x = M[d]!; const lo = (x + M[p + L.KLO]!) | 0; M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
+          case H.ADD64_X: { const x = M[d]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[d + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
+          case H.SUB64_K: { const x = M[d]!; const y = M[p + L.KLO]!; M[d + 1] = (M[d + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
+          case H.SUB64_X: { const x = M[d]!; const y = M[s]!; M[d + 1] = (M[d + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
+          case H.MUL64_K: mul64(M, d, d, M[p + L.KLO]!, M[p + L.KHI]!); break;
+          case H.MUL64_X: mul64(M, d, d, M[s]!, M[s + 1]!); break;
           case H.DIV64_K: udivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
           case H.DIV64_X: udivmod64(U, d, U[s]!, U[s + 1]!, false); break;
           case H.SDIV64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
@@ -723,18 +742,18 @@ export class Interpreter implements Engine {
           case H.MOD64_X: udivmod64(U, d, U[s]!, U[s + 1]!, true); break;
           case H.SMOD64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, true); break;
           case H.SMOD64_X: sdivmod64(U, d, U[s]!, U[s + 1]!, true); break;
-          case H.OR64_K: M[d] = M[a]! | M[p + L.KLO]!; M[d + 1] = M[a + 1]! | M[p + L.KHI]!; break;
-          case H.OR64_X: { const hi = M[a + 1]! | M[s + 1]!; M[d] = M[a]! | M[s]!; M[d + 1] = hi; break; }
-          case H.AND64_K: M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = M[a + 1]! & M[p + L.KHI]!; break;
-          case H.AND64_X: { const hi = M[a + 1]! & M[s + 1]!; M[d] = M[a]! & M[s]!; M[d + 1] = hi; break; }
-          case H.XOR64_K: M[d] = M[a]! ^ M[p + L.KLO]!; M[d + 1] = M[a + 1]! ^ M[p + L.KHI]!; break;
-          case H.XOR64_X: { const hi = M[a + 1]! ^ M[s + 1]!; M[d] = M[a]! ^ M[s]!; M[d + 1] = hi; break; }
-          case H.LSH64_K: lsh64(M, d, a, M[p + L.KLO]! & 63); break;
-          case H.LSH64_X: lsh64(M, d, a, M[s]! & 63); break;
-          case H.RSH64_K: rsh64(M, d, a, M[p + L.KLO]! & 63); break;
-          case H.RSH64_X: rsh64(M, d, a, M[s]! & 63); break;
-          case H.ARSH64_K: arsh64(M, d, a, M[p + L.KLO]! & 63); break;
-          case H.ARSH64_X: arsh64(M, d, a, M[s]! & 63); break;
+          case H.OR64_K: M[d] = M[d]! | M[p + L.KLO]!; M[d + 1] = M[d + 1]! | M[p + L.KHI]!; break;
+          case H.OR64_X: { const hi = M[d + 1]! | M[s + 1]!; M[d] = M[d]! | M[s]!; M[d + 1] = hi; break; }
+          case H.AND64_K: M[d] = M[d]! & M[p + L.KLO]!; M[d + 1] = M[d + 1]! & M[p + L.KHI]!; break;
+          case H.AND64_X: { const hi = M[d + 1]! & M[s + 1]!; M[d] = M[d]! & M[s]!; M[d + 1] = hi; break; }
+          case H.XOR64_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = M[d + 1]! ^ M[p + L.KHI]!; break;
+          case H.XOR64_X: { const hi = M[d + 1]! ^ M[s + 1]!; M[d] = M[d]! ^ M[s]!; M[d + 1] = hi; break; }
+          case H.LSH64_K: lsh64(M, d, d, M[p + L.KLO]! & 63); break;
+          case H.LSH64_X: lsh64(M, d, d, M[s]! & 63); break;
+          case H.RSH64_K: rsh64(M, d, d, M[p + L.KLO]! & 63); break;
+          case H.RSH64_X: rsh64(M, d, d, M[s]! & 63); break;
+          case H.ARSH64_K: arsh64(M, d, d, M[p + L.KLO]! & 63); break;
+          case H.ARSH64_X: arsh64(M, d, d, M[s]! & 63); break;
           case H.NEG64: { const lo = M[d]!; M[d] = -lo | 0; M[d + 1] = (-M[d + 1]! - (lo !== 0 ? 1 : 0)) | 0; break; }
           case H.MOV64_K: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
           case H.MOV64_X: M[d] = M[s]!; M[d + 1] = M[s + 1]!; break;
@@ -742,12 +761,12 @@ export class Interpreter implements Engine {
           case H.MOVSX16_64: { const v = (M[s]! << 16) >> 16; M[d] = v; M[d + 1] = v >> 31; break; }
           case H.MOVSX32_64: { const v = M[s]!; M[d] = v; M[d + 1] = v >> 31; break; }
           // ---- ALU (32-bit: the result is zero-extended, bpf-isa-summary §4.1) ----
-          case H.ADD32_K: M[d] = (M[a]! + M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
-          case H.ADD32_X: M[d] = (M[a]! + M[s]!) | 0; M[d + 1] = 0; break;
-          case H.SUB32_K: M[d] = (M[a]! - M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
-          case H.SUB32_X: M[d] = (M[a]! - M[s]!) | 0; M[d + 1] = 0; break;
-          case H.MUL32_K: M[d] = Math.imul(M[a]!, M[p + L.KLO]!); M[d + 1] = 0; break;
-          case H.MUL32_X: M[d] = Math.imul(M[a]!, M[s]!); M[d + 1] = 0; break;
+          case H.ADD32_K: M[d] = (M[d]! + M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
+          case H.ADD32_X: M[d] = (M[d]! + M[s]!) | 0; M[d + 1] = 0; break;
+          case H.SUB32_K: M[d] = (M[d]! - M[p + L.KLO]!) | 0; M[d + 1] = 0; break;
+          case H.SUB32_X: M[d] = (M[d]! - M[s]!) | 0; M[d + 1] = 0; break;
+          case H.MUL32_K: M[d] = Math.imul(M[d]!, M[p + L.KLO]!); M[d + 1] = 0; break;
+          case H.MUL32_X: M[d] = Math.imul(M[d]!, M[s]!); M[d + 1] = 0; break;
           // Unsigned quotients are < 2^32 and non-negative, so `>>> 0` is floor; signed ones
           // truncate with `| 0`, which also wraps INT32_MIN / -1 (RFC 9669 §4.1).
           case H.DIV32_K: { const b = M[p + L.KLO]! >>> 0; M[d] = b === 0 ? 0 : ((M[d]! >>> 0) / b) >>> 0; M[d + 1] = 0; break; }
@@ -758,18 +777,18 @@ export class Interpreter implements Engine {
           case H.MOD32_X: { const b = M[s]! >>> 0; if (b !== 0) M[d] = (M[d]! >>> 0) % b; M[d + 1] = 0; break; }
           case H.SMOD32_K: { const b = M[p + L.KLO]!; if (b !== 0) M[d] = (M[d]! % b) | 0; M[d + 1] = 0; break; }
           case H.SMOD32_X: { const b = M[s]!; if (b !== 0) M[d] = (M[d]! % b) | 0; M[d + 1] = 0; break; }
-          case H.OR32_K: M[d] = M[a]! | M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.OR32_X: M[d] = M[a]! | M[s]!; M[d + 1] = 0; break;
-          case H.AND32_K: M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.AND32_X: M[d] = M[a]! & M[s]!; M[d + 1] = 0; break;
-          case H.XOR32_K: M[d] = M[a]! ^ M[p + L.KLO]!; M[d + 1] = 0; break;
-          case H.XOR32_X: M[d] = M[a]! ^ M[s]!; M[d + 1] = 0; break;
-          case H.LSH32_K: M[d] = M[a]! << (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.LSH32_X: M[d] = M[a]! << (M[s]! & 31); M[d + 1] = 0; break;
-          case H.RSH32_K: M[d] = M[a]! >>> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.RSH32_X: M[d] = M[a]! >>> (M[s]! & 31); M[d + 1] = 0; break;
-          case H.ARSH32_K: M[d] = M[a]! >> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
-          case H.ARSH32_X: M[d] = M[a]! >> (M[s]! & 31); M[d + 1] = 0; break;
+          case H.OR32_K: M[d] = M[d]! | M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.OR32_X: M[d] = M[d]! | M[s]!; M[d + 1] = 0; break;
+          case H.AND32_K: M[d] = M[d]! & M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.AND32_X: M[d] = M[d]! & M[s]!; M[d + 1] = 0; break;
+          case H.XOR32_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.XOR32_X: M[d] = M[d]! ^ M[s]!; M[d + 1] = 0; break;
+          case H.LSH32_K: M[d] = M[d]! << (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.LSH32_X: M[d] = M[d]! << (M[s]! & 31); M[d + 1] = 0; break;
+          case H.RSH32_K: M[d] = M[d]! >>> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.RSH32_X: M[d] = M[d]! >>> (M[s]! & 31); M[d + 1] = 0; break;
+          case H.ARSH32_K: M[d] = M[d]! >> (M[p + L.KLO]! & 31); M[d + 1] = 0; break;
+          case H.ARSH32_X: M[d] = M[d]! >> (M[s]! & 31); M[d + 1] = 0; break;
           case H.NEG32: M[d] = -M[d]! | 0; M[d + 1] = 0; break;
           case H.MOV32_K: M[d] = M[p + L.KLO]!; M[d + 1] = 0; break;
           case H.MOV32_X: M[d] = M[s]!; M[d + 1] = 0; break;
@@ -855,13 +874,14 @@ export class Interpreter implements Engine {
           case H.LDX_B: case H.LDX_H: case H.LDX_W:
           case H.LDXS_B: case H.LDXS_H: case H.LDXS_W: {
             if ((w & 0xff) === H.F_ADD64X_LDX) {
-              // add dst, src (three-address when a mov was folded in), then the load of the
-              // next record, which usually reads through the sum.
+              // dst = a + src (a = dst, or a folded mov's source: word OFF), then the load
+              // whose record is KIND words on, which usually reads through the sum.
+              const a = M[p + L.OFF]!;
               const x = M[a]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[a + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo;
-              p = (p + (w >>> 23)) & L.PMASK;
+              p = (p + M[p + L.KIND]!) & L.PMASK;
               w = M[p + L.PLAIN]!;
-              d = (w >>> 8) & 31;
-              s = (w >>> 13) & 31;
+              d = (w >>> 8) & 0xff;
+              s = w >>> 16;
             }
             const lo = M[s]!;
             const off = M[p + L.OFF]!;
@@ -927,7 +947,7 @@ export class Interpreter implements Engine {
             atomic(U, r, ea, s, M[p + L.KLO]!, wide);
             break;
           }
-          case H.LDDW: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
+          case H.LDDW: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue;
           // ---- calls ----
           case H.CALL:
           case H.CALLX: {
@@ -1002,8 +1022,8 @@ export class Interpreter implements Engine {
             M[d + 1] = lastView.getInt32(ea + 4, true);
             const q: number = p + L.STRIDE;
             const w2 = M[q]!;
-            const x = (w2 >>> 8) & 31;
-            const y = (w2 >>> 13) & 31;
+            const x = (w2 >>> 8) & 0xff;
+            const y = w2 >>> 16;
             const xh = M[x + 1]!;
             const yh = M[y + 1]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[y] ? 2 : (M[x]! >>> 0) > (M[y]! >>> 0) ? 4 : 1;
@@ -1017,7 +1037,7 @@ export class Interpreter implements Engine {
             M[d] = lo;
             M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
             const q: number = p + L.STRIDE;
-            const x = (M[q]! >>> 8) & 31;
+            const x = (M[q]! >>> 8) & 0xff;
             const xh = M[x + 1]!;
             const yh = M[q + L.KHI]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[q + L.KLO] ? 2 : (M[x]! >>> 0) > (M[q + L.KLO]! >>> 0) ? 4 : 1;
@@ -1032,8 +1052,8 @@ export class Interpreter implements Engine {
             M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
             const q: number = p + L.STRIDE;
             const w2 = M[q]!;
-            const x = (w2 >>> 8) & 31;
-            const y = (w2 >>> 13) & 31;
+            const x = (w2 >>> 8) & 0xff;
+            const y = w2 >>> 16;
             const xh = M[x + 1]!;
             const yh = M[y + 1]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[y] ? 2 : (M[x]! >>> 0) > (M[y]! >>> 0) ? 4 : 1;
@@ -1047,13 +1067,13 @@ export class Interpreter implements Engine {
             M[d] = lo;
             M[d + 1] = (M[d + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (v >>> 0) ? 1 : 0)) | 0;
             const q: number = p + L.STRIDE;
-            const d2 = (M[q + L.PLAIN]! >>> 8) & 31;
+            const d2 = (M[q + L.PLAIN]! >>> 8) & 0xff;
             const v2 = M[d2]!;
             const lo2 = (v2 + M[q + L.KLO]!) | 0;
             M[d2] = lo2;
             M[d2 + 1] = (M[d2 + 1]! + M[q + L.KHI]! + ((lo2 >>> 0) < (v2 >>> 0) ? 1 : 0)) | 0;
             const t: number = q + L.STRIDE;
-            const x = (M[t]! >>> 8) & 31;
+            const x = (M[t]! >>> 8) & 0xff;
             const xh = M[x + 1]!;
             const yh = M[t + L.KHI]!;
             const c = xh !== yh ? ((xh >>> 0) > (yh >>> 0) ? 4 : 1) : M[x] === M[t + L.KLO] ? 2 : (M[x]! >>> 0) > (M[t + L.KLO]! >>> 0) ? 4 : 1;
@@ -1065,12 +1085,24 @@ export class Interpreter implements Engine {
             M[d] = M[s]!;
             M[d + 1] = M[s + 1]!;
             const w2 = M[p + L.STRIDE + L.PLAIN]!;
-            const d2 = (w2 >>> 8) & 31;
-            const s2 = (w2 >>> 13) & 31;
+            const d2 = (w2 >>> 8) & 0xff;
+            const s2 = w2 >>> 16;
             M[d2] = M[s2]!;
             M[d2 + 1] = M[s2 + 1]!;
-            break;
+            p = (p + 2 * L.STRIDE) & L.PMASK;
+            continue;
           }
+          // ---- three-address forms (fuse()): a = the folded mov's source; two records ----
+          case H.M3_ADD64_X: { const a = M[p + L.OFF]!; const x = M[a]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[a + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_ADD64_K: { const a = M[p + L.OFF]!; const x = M[a]!; const lo = (x + M[p + L.KLO]!) | 0; M[d + 1] = (M[a + 1]! + M[p + L.KHI]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_SUB64_X: { const a = M[p + L.OFF]!; const x = M[a]!; const y = M[s]!; M[d + 1] = (M[a + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_SUB64_K: { const a = M[p + L.OFF]!; const x = M[a]!; const y = M[p + L.KLO]!; M[d + 1] = (M[a + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_AND64_K: { const a = M[p + L.OFF]!; M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = M[a + 1]! & M[p + L.KHI]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_OR64_X: { const a = M[p + L.OFF]!; const hi = M[a + 1]! | M[s + 1]!; M[d] = M[a]! | M[s]!; M[d + 1] = hi; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_XOR64_X: { const a = M[p + L.OFF]!; const hi = M[a + 1]! ^ M[s + 1]!; M[d] = M[a]! ^ M[s]!; M[d + 1] = hi; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_LSH64_K: lsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
+          case H.M3_RSH64_K: rsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
+          case H.M3_ARSH64_K: arsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
           case H.BUDGET:
             restore(M, this.patched);
             this.executed = budget;
@@ -1083,8 +1115,7 @@ export class Interpreter implements Engine {
             throw badInsnTrap((p - L.CODE) >> 3);
         }
         /* eslint-enable max-len */
-        // The step in the handler word: one record, two after an lddw or a fused pair.
-        p = (p + (w >>> 23)) & L.PMASK;
+        p = (p + L.STRIDE) & L.PMASK;
         continue;
       }
       // A conditional (or unconditional) jump at p, taken when tk.
@@ -1106,7 +1137,7 @@ export class Interpreter implements Engine {
    */
   private callHelper(w: number, p: number, done: number, depth: number): boolean {
     const R = this.regs;
-    const d = (w >>> 8) & 31;
+    const d = (w >>> 8) & 0xff;
     const i = (p - L.CODE) >> 3;
     let id: number;
     let fn: HelperFn | undefined;
