@@ -13,17 +13,14 @@ import { badAtomicTrap } from "./traps.js";
 import * as A from "./arith64.js";
 
 /**
- * In the functions below d is the destination's register word and a the first operand's (the
- * destination itself, or the source of a mov the interpreter folded into the instruction).
- *
- * dst = a * (bh:bl), low 64 bits, on the interpreter's int32 register words, in 32-bit integer
+ * dst = dst * (bh:bl), low 64 bits, on the interpreter's int32 register words, in 32-bit integer
  * operations only (float products and divisions cost more than the whole dispatch). The low
  * halves' full product comes from 16-bit pieces: every partial sum below is < 2^32, so its
  * wrapped int32 bits are exact; the high halves only add to the high word, where wrapping is
  * what is wanted.
  */
-export function mul64(M: Int32Array, d: number, a: number, bl: number, bh: number): void {
-  const al = M[a]!;
+export function mul64(M: Int32Array, d: number, bl: number, bh: number): void {
+  const al = M[d]!;
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
@@ -32,7 +29,7 @@ export function mul64(M: Int32Array, d: number, a: number, bl: number, bh: numbe
   const m1 = (Math.imul(a1, b0) + (t >>> 16)) | 0;
   const m2 = (Math.imul(a0, b1) + (m1 & 0xffff)) | 0;
   const carry = (Math.imul(a1, b1) + (m1 >>> 16) + (m2 >>> 16)) | 0;
-  const hi = (carry + Math.imul(M[a + 1]!, bl) + Math.imul(al, bh)) | 0;
+  const hi = (carry + Math.imul(M[d + 1]!, bl) + Math.imul(al, bh)) | 0;
   M[d] = (m2 << 16) | (t & 0xffff);
   M[d + 1] = hi;
 }
@@ -49,10 +46,10 @@ export function sdivmod64(R: Uint32Array, d: number, bl: number, bh: number, mod
   R[d + 1] = A.S[0]!;
 }
 
-/** dst = a << n (n already masked to 0..63), on int32 register words. */
-export function lsh64(M: Int32Array, d: number, a: number, n: number): void {
-  const lo = M[a]!;
-  const hi = M[a + 1]!;
+/** dst <<= n (n already masked to 0..63), on int32 register words. */
+export function lsh64(M: Int32Array, d: number, n: number): void {
+  const lo = M[d]!;
+  const hi = M[d + 1]!;
   if (n === 0) {
     M[d] = lo;
     M[d + 1] = hi;
@@ -65,10 +62,10 @@ export function lsh64(M: Int32Array, d: number, a: number, n: number): void {
   }
 }
 
-/** dst = a >> n, logical (n already masked). */
-export function rsh64(M: Int32Array, d: number, a: number, n: number): void {
-  const lo = M[a]!;
-  const hi = M[a + 1]!;
+/** dst >>= n, logical (n already masked). */
+export function rsh64(M: Int32Array, d: number, n: number): void {
+  const lo = M[d]!;
+  const hi = M[d + 1]!;
   if (n === 0) {
     M[d] = lo;
     M[d + 1] = hi;
@@ -81,10 +78,10 @@ export function rsh64(M: Int32Array, d: number, a: number, n: number): void {
   }
 }
 
-/** dst = a >> n, arithmetic (n already masked). */
-export function arsh64(M: Int32Array, d: number, a: number, n: number): void {
-  const lo = M[a]!;
-  const hi = M[a + 1]!;
+/** dst >>= n, arithmetic (n already masked). */
+export function arsh64(M: Int32Array, d: number, n: number): void {
+  const lo = M[d]!;
+  const hi = M[d + 1]!;
   if (n === 0) {
     M[d] = lo;
     M[d + 1] = hi;

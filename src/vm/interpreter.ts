@@ -145,6 +145,9 @@ const enum H {
   RSH64_X,
   ARSH64_K,
   ARSH64_X,
+  LSH64_KW,
+  RSH64_KW,
+  ARSH64_KW,
   NEG64,
   MOV64_K,
   MOV64_X,
@@ -379,7 +382,7 @@ function mapInsn(ins: Insn, i: number): Mapped {
   const cls = opClass(op);
   const sext = ins.imm < 0 ? 0xffffffff : 0;
   let code: H | undefined;
-  const kLo = ins.imm >>> 0;
+  let kLo = ins.imm >>> 0;
   // 64-bit forms (ALU64, JMP, stdw) sign-extend imm; 32-bit forms use it as is (RFC 9669 §3.3).
   let kHi = cls === BPF_ALU64 || cls === BPF_JMP || op === (BPF_ST | BPF_MEM | BPF_DW) ? sext : 0;
   const target = jumpTarget(ins, i) ?? 0;
@@ -400,6 +403,19 @@ function mapInsn(ins: Insn, i: number): Mapped {
     code = BY_OFFSET.get(op * 65536 + ins.off);
   } else {
     code = BY_OPCODE.get(op);
+  }
+  if (code === H.LSH64_K || code === H.RSH64_K || code === H.ARSH64_K) {
+    // The count is known: by 0 changes nothing, 1-31 keeps the counts n and 32 - n in the K
+    // words (no branch on n at run time), 32-63 is the _KW form with n - 32.
+    const n = ins.imm & 63;
+    if (n === 0) code = H.NOP;
+    else if (n >= 32) {
+      code = code === H.LSH64_K ? H.LSH64_KW : code === H.RSH64_K ? H.RSH64_KW : H.ARSH64_KW;
+      kLo = n - 32;
+    } else {
+      kLo = n;
+      kHi = 32 - n;
+    }
   }
   if (code === undefined)
     throw new BytecodeError(
@@ -732,8 +748,8 @@ export class Interpreter implements Engine {
           case H.ADD64_X: { const x = M[d]!; const lo = (x + M[s]!) | 0; M[d + 1] = (M[d + 1]! + M[s + 1]! + ((lo >>> 0) < (x >>> 0) ? 1 : 0)) | 0; M[d] = lo; break; }
           case H.SUB64_K: { const x = M[d]!; const y = M[p + L.KLO]!; M[d + 1] = (M[d + 1]! - M[p + L.KHI]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
           case H.SUB64_X: { const x = M[d]!; const y = M[s]!; M[d + 1] = (M[d + 1]! - M[s + 1]! - ((x >>> 0) < (y >>> 0) ? 1 : 0)) | 0; M[d] = (x - y) | 0; break; }
-          case H.MUL64_K: mul64(M, d, d, M[p + L.KLO]!, M[p + L.KHI]!); break;
-          case H.MUL64_X: mul64(M, d, d, M[s]!, M[s + 1]!); break;
+          case H.MUL64_K: mul64(M, d, M[p + L.KLO]!, M[p + L.KHI]!); break;
+          case H.MUL64_X: mul64(M, d, M[s]!, M[s + 1]!); break;
           case H.DIV64_K: udivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
           case H.DIV64_X: udivmod64(U, d, U[s]!, U[s + 1]!, false); break;
           case H.SDIV64_K: sdivmod64(U, d, M[p + L.KLO]! >>> 0, M[p + L.KHI]! >>> 0, false); break;
@@ -748,12 +764,16 @@ export class Interpreter implements Engine {
           case H.AND64_X: { const hi = M[d + 1]! & M[s + 1]!; M[d] = M[d]! & M[s]!; M[d + 1] = hi; break; }
           case H.XOR64_K: M[d] = M[d]! ^ M[p + L.KLO]!; M[d + 1] = M[d + 1]! ^ M[p + L.KHI]!; break;
           case H.XOR64_X: { const hi = M[d + 1]! ^ M[s + 1]!; M[d] = M[d]! ^ M[s]!; M[d + 1] = hi; break; }
-          case H.LSH64_K: lsh64(M, d, d, M[p + L.KLO]! & 63); break;
-          case H.LSH64_X: lsh64(M, d, d, M[s]! & 63); break;
-          case H.RSH64_K: rsh64(M, d, d, M[p + L.KLO]! & 63); break;
-          case H.RSH64_X: rsh64(M, d, d, M[s]! & 63); break;
-          case H.ARSH64_K: arsh64(M, d, d, M[p + L.KLO]! & 63); break;
-          case H.ARSH64_X: arsh64(M, d, d, M[s]! & 63); break;
+          // Constant shifts: 1-31 with n in KLO and 32 - n in KHI, _KW by KLO + 32 (mapInsn).
+          case H.LSH64_K: { const lo = M[d]!; M[d + 1] = (M[d + 1]! << M[p + L.KLO]!) | (lo >>> M[p + L.KHI]!); M[d] = lo << M[p + L.KLO]!; break; }
+          case H.LSH64_KW: M[d + 1] = M[d]! << M[p + L.KLO]!; M[d] = 0; break;
+          case H.LSH64_X: lsh64(M, d, M[s]! & 63); break;
+          case H.RSH64_K: { const hi = M[d + 1]!; M[d] = (M[d]! >>> M[p + L.KLO]!) | (hi << M[p + L.KHI]!); M[d + 1] = hi >>> M[p + L.KLO]!; break; }
+          case H.RSH64_KW: M[d] = M[d + 1]! >>> M[p + L.KLO]!; M[d + 1] = 0; break;
+          case H.RSH64_X: rsh64(M, d, M[s]! & 63); break;
+          case H.ARSH64_K: { const hi = M[d + 1]!; M[d] = (M[d]! >>> M[p + L.KLO]!) | (hi << M[p + L.KHI]!); M[d + 1] = hi >> M[p + L.KLO]!; break; }
+          case H.ARSH64_KW: { const hi = M[d + 1]!; M[d] = hi >> M[p + L.KLO]!; M[d + 1] = hi >> 31; break; }
+          case H.ARSH64_X: arsh64(M, d, M[s]! & 63); break;
           case H.NEG64: { const lo = M[d]!; M[d] = -lo | 0; M[d + 1] = (-M[d + 1]! - (lo !== 0 ? 1 : 0)) | 0; break; }
           case H.MOV64_K: M[d] = M[p + L.KLO]!; M[d + 1] = M[p + L.KHI]!; break;
           case H.MOV64_X: M[d] = M[s]!; M[d + 1] = M[s + 1]!; break;
@@ -1100,9 +1120,9 @@ export class Interpreter implements Engine {
           case H.M3_AND64_K: { const a = M[p + L.OFF]!; M[d] = M[a]! & M[p + L.KLO]!; M[d + 1] = M[a + 1]! & M[p + L.KHI]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
           case H.M3_OR64_X: { const a = M[p + L.OFF]!; const hi = M[a + 1]! | M[s + 1]!; M[d] = M[a]! | M[s]!; M[d + 1] = hi; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
           case H.M3_XOR64_X: { const a = M[p + L.OFF]!; const hi = M[a + 1]! ^ M[s + 1]!; M[d] = M[a]! ^ M[s]!; M[d + 1] = hi; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
-          case H.M3_LSH64_K: lsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
-          case H.M3_RSH64_K: rsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
-          case H.M3_ARSH64_K: arsh64(M, d, M[p + L.OFF]!, M[p + L.KLO]! & 63); p = (p + 2 * L.STRIDE) & L.PMASK; continue;
+          case H.M3_LSH64_K: { const a = M[p + L.OFF]!; const lo = M[a]!; M[d + 1] = (M[a + 1]! << M[p + L.KLO]!) | (lo >>> M[p + L.KHI]!); M[d] = lo << M[p + L.KLO]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_RSH64_K: { const a = M[p + L.OFF]!; const hi = M[a + 1]!; M[d] = (M[a]! >>> M[p + L.KLO]!) | (hi << M[p + L.KHI]!); M[d + 1] = hi >>> M[p + L.KLO]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
+          case H.M3_ARSH64_K: { const a = M[p + L.OFF]!; const hi = M[a + 1]!; M[d] = (M[a]! >>> M[p + L.KLO]!) | (hi << M[p + L.KHI]!); M[d + 1] = hi >> M[p + L.KLO]!; p = (p + 2 * L.STRIDE) & L.PMASK; continue; }
           case H.BUDGET:
             restore(M, this.patched);
             this.executed = budget;
