@@ -436,6 +436,8 @@ function jumpKind(code: number, k: boolean): number {
     ? [H.JGT_K, H.JGE_K, H.JLT_K, H.JLE_K, H.JEQ_K, H.JNE_K]
     : [H.JGT_X, H.JGE_X, H.JLT_X, H.JLE_X, H.JEQ_X, H.JNE_X];
   const i = table.indexOf(code);
+  // ja (with the constant forms): taken on every outcome.
+  if (k && code === H.JA) return 7;
   return i < 0 ? 0 : [4, 6, 1, 3, 2, 5][i]!;
 }
 
@@ -462,9 +464,9 @@ const THREE_ADDRESS = new Map<number, H>([
  * handlers for jumps that land on them, and PLAIN keeps the unfused word for armBudget).
  * The rules are by instruction kinds alone, whatever the registers, constants and program:
  * - ldxdw + 64-bit register compare-and-jump, add K + 64-bit compare-and-jump (constant or
- *   register), add K + add K + 64-bit constant compare-and-jump, mov + mov (all 64-bit; the
- *   compares are the unsigned and equality ones). Word 7 of the first record holds the
- *   comparison mask (jumpKind).
+ *   register) or ja, add K + add K + 64-bit constant compare-and-jump or ja, mov + mov (all
+ *   64-bit; the compares are the unsigned and equality ones). Word 7 of the first record holds
+ *   the comparison mask (jumpKind; 7 for ja).
  * - three-address ALU: a 64-bit `mov dst, y` followed by a 64-bit add, sub (K or X), and K,
  *   or X, xor X, lsh K, rsh K or arsh K on the same dst (BPF's two-address spelling of
  *   `dst = y op src`) becomes that op's M3_ form: y in the OFF word, the op's K copied into
@@ -872,8 +874,6 @@ export class Interpreter implements Engine {
           case H.JSLE32_X: tk = M[d]! <= M[s]!; break jump;
           // ---- loads: effective address = src + off; ea carry/borrow moves to the next/previous region ----
           case H.LDX_DW: {
-            // Int32 address arithmetic: a carry or borrow out of the low half is rare, and
-            // only then is the high half (the region id) adjusted.
             const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;
@@ -903,6 +903,8 @@ export class Interpreter implements Engine {
               d = (w >>> 8) & 0xff;
               s = w >>> 16;
             }
+            // Int32 address arithmetic: a carry or borrow out of the low half is rare, and
+            // only then is the high half (the region id) adjusted.
             const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;

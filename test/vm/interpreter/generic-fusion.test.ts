@@ -1,5 +1,5 @@
 // The interpreter's generic fusion rules (fuse() in the interpreter: a mov folded into the op
-// after it, add X + narrow load, add K + register compare-and-jump) against the checked JIT, an
+// after it, add X + narrow load, add K + compare-and-jump or ja) against the checked JIT, an
 // engine without them: random programs built from exactly those groups, with every register
 // aliasing (src = dst, src = the mov's source), jumps that land on a group's second or third
 // slot, loads that leave the region, and every instruction budget — same r0 (a hash of r0-r9),
@@ -37,6 +37,7 @@ import {
   BPF_X,
   BPF_XOR,
   OP_EXIT,
+  OP_JA,
   encode,
   makeInsn,
   type Insn,
@@ -116,12 +117,17 @@ const addJump = fc
   })
   .map(({ r, k, y, op, skip }) => [alu(BPF_ADD, false, r, 0, k), makeInsn(BPF_JMP | op | BPF_X, r, y, skip)]);
 
+/** add K + ja (fused: taken on every outcome). */
+const addJa = fc
+  .record({ r: reg, k: imm, skip: fc.integer({ min: 0, max: 3 }) })
+  .map(({ r, k, skip }) => [alu(BPF_ADD, false, r, 0, k), makeInsn(OP_JA, 0, 0, skip)]);
+
 /** A jump that may land on the second or third slot of the group after it. */
 const landing = fc
   .record({ r: anyReg, k: fc.integer({ min: 0, max: 3 }), skip: fc.integer({ min: 1, max: 2 }) })
   .map(({ r, k, skip }) => [makeInsn(BPF_JMP | BPF_JNE | BPF_K, r, 0, skip, k)]);
 
-const block = fc.oneof(movOp, movOp, indexedLoad, indexedLoad, setIndex, addJump, landing);
+const block = fc.oneof(movOp, movOp, indexedLoad, indexedLoad, setIndex, addJump, addJa, landing);
 
 /** Forward jumps clamped to the last instruction (the hash and exit), so every target exists. */
 function build(blocks: readonly Insn[][]): Insn[] {
