@@ -7,9 +7,10 @@
  * - an old register that is NOT_INIT (dead, or never written) matches anything;
  * - types must match exactly; an imprecise old scalar matches any scalar (privileged loads);
  *   a precise one must contain the current range and tnum;
- * - ids must map one-to-one (`check_ids`; scalars with id 0 get a fresh temporary id each,
- *   `check_scalar_ids`), so a link between registers the old state relied on must exist in the
- *   current state too, and vice versa;
+ * - ids must map one-to-one (`check_ids`), so a link between registers the old state relied on
+ *   must exist in the current state too; an old scalar without a link (id 0) needs only its
+ *   range, since a link in the current state only adds constraints (`check_scalar_ids` as
+ *   Linux 6.18 stable has it), while a current scalar without one gets a fresh temporary id;
  * - map values compare ranges and ids; packets need at least the old range; stack pointers
  *   and every other pointer must be identical;
  * - stack: old invalid bytes and (privileged) old unknown bytes match anything; an old 64-bit
@@ -50,11 +51,14 @@ export class IdMap {
     return true;
   }
 
-  /** kernel `check_scalar_ids`: an unlinked scalar must stay unlinked (and one-to-one). */
+  /**
+   * kernel `check_scalar_ids`: an unlinked old scalar constrains nothing; a linked one must map
+   * one-to-one, and an unlinked current scalar gets a temporary id, so two old registers linked
+   * to each other are not matched by two independent current ones.
+   */
   checkScalar(oldId: number, curId: number): boolean {
-    // Two unlinked scalars: fresh temporary ids on both sides, which no later pair can meet.
-    if (oldId === 0 && curId === 0) return true;
-    return this.check(oldId !== 0 ? oldId : --this.tmp, curId !== 0 ? curId : --this.tmp);
+    if (oldId === 0) return true;
+    return this.check(oldId, curId !== 0 ? curId : --this.tmp);
   }
 }
 
@@ -83,8 +87,9 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: ExactLevel, privi
     case "scalar":
       // Unprivileged loads track every scalar precisely (kernel: precise = !bpf_capable).
       if (old.precise !== true && privileged && exact === "not_exact") return true;
-      // A "link + delta" matches only the same kind of link with the same delta.
-      if (old.delta !== cur.delta) return false;
+      // A linked old scalar matches only the same kind of link ("plain" or "+ delta") with the
+      // same delta; an unlinked one matches any link (kernel regsafe).
+      if (old.id !== 0 && old.delta !== cur.delta) return false;
       return scalarWithin(old.s, cur.s) && ids.checkScalar(linkKey(old), linkKey(cur));
     case "map_value":
       return (

@@ -7,6 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compiler/index.js";
+import { readCase } from "./corpus-file.js";
+import { assemble } from "../../src/vm/asm/assembler.js";
+import { decode } from "../../src/vm/isa.js";
 import { verify } from "../../src/verifier/index.js";
 import { SK_REUSEPORT } from "../../src/vm/program-type.js";
 
@@ -42,5 +45,15 @@ describe("pruning keeps the shipped policies near the kernel's processed counts"
     const r = verify(p.insns, { type: SK_REUSEPORT, attachType: p.attachType, maps: p.maps });
     expect(r.accepted).toBe(true);
     expect(r.processed).toBeLessThan(2000);
+  });
+  it("an unlinked old scalar covers a linked current one (corpus 500: the kernel's 235 insns)", () => {
+    const c = readCase(join(import.meta.dirname, "corpus/500-fuzz-linked-unlinked-old-covers-linked.s"));
+    const r = verify(decode(assemble(c.source, c.file)), {
+      type: SK_REUSEPORT,
+      attachType: c.attachType,
+      maps: c.maps,
+    });
+    expect(r.accepted).toBe(true);
+    expect(r.processed).toBe(235);
   });
 });
