@@ -212,7 +212,7 @@ export function simulateUdp(sc: UdpScenario, o: UdpSimOptions): UdpSimResult {
     const sel = st.select(d, hookPacket(d, payload, buf));
     // Only the receiving socket's queue decides a drop, so only it catches up on reading.
     if (sel.socket !== null) readUpTo(sel.socket, tNext);
-    const r: Delivery = st.enqueue(sel, payload.length);
+    const r: Delivery = st.enqueue(sel, payload.length, spec.src.family);
     if (r.socket !== null && r.drop === null && specs.get(r.socket.name)!.readRate === null) st.recv(r.socket);
     sent++;
     f.sent++;

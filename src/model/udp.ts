@@ -45,10 +45,30 @@ const UDP_CONNECTED = 1;
 /** net.core.rmem_default on Linux 6.18 (sk_rcvbuf of a socket that never set SO_RCVBUF). */
 export const RMEM_DEFAULT = 212992;
 
-/** What a datagram charges against sk_rcvbuf: Baton's estimate of skb->truesize (see the README's differences). */
-export function datagramTruesize(len: number): number {
-  return 768 + Math.ceil(len / 64) * 64;
+/**
+ * What a datagram sent with sendto() over loopback charges against sk_rcvbuf: its skb->truesize,
+ * measured on Linux 6.18 (/proc/net/udp rx_queue after one datagram) and explained by how
+ * __ip_append_data / __ip6_append_data allocate. The head holds the link-layer reservation, the
+ * IP and UDP headers and the payload (59 bytes + payload for IPv4, 72 + payload for IPv6). Below
+ * SKB_MAX_ALLOC (16064) that is one kmalloc'd head: 64-byte aligned plus skb_shared_info (320),
+ * from the small-head cache (576) or the next power of two from 1024, plus the sk_buff (256).
+ * From SKB_MAX_ALLOC on, the payload goes to page fragments charged byte for byte on top of a
+ * small head (832). test/kernel/udp-truesize.test.ts checks it against the kernel.
+ */
+export function datagramTruesize(payloadLen: number, family: number): number {
+  const head = (family === AF_INET6 ? 72 : 59) + payloadLen;
+  if (head >= SKB_MAX_ALLOC) return SMALL_HEAD_TRUESIZE + payloadLen;
+  const obj = Math.ceil(head / 64) * 64 + SHINFO_SIZE;
+  if (obj <= SMALL_HEAD_CACHE_SIZE) return SMALL_HEAD_TRUESIZE;
+  let size = 1024;
+  while (size < obj) size *= 2;
+  return size + SK_BUFF_SIZE;
 }
+const SKB_MAX_ALLOC = 16064;
+const SHINFO_SIZE = 320;
+const SK_BUFF_SIZE = 256;
+const SMALL_HEAD_CACHE_SIZE = 576;
+const SMALL_HEAD_TRUESIZE = SMALL_HEAD_CACHE_SIZE + SK_BUFF_SIZE;
 
 export interface UdpBindOptions {
   readonly name?: string;
@@ -375,11 +395,11 @@ export class UdpStack {
 
   /** A datagram arrives: select, then queue it (or count the drop). */
   deliver(d: Datagram, packet?: HookPacket): Delivery {
-    return this.enqueue(this.select(d, packet), d.payload.length);
+    return this.enqueue(this.select(d, packet), d.payload.length, d.src.family);
   }
 
   /** Queue a selected datagram of `payloadLen` bytes on its socket, or count why it is dropped. */
-  enqueue(r: Delivery, payloadLen: number): Delivery {
+  enqueue(r: Delivery, payloadLen: number, family: number): Delivery {
     if (r.socket === null) {
       this.counters.UdpNoPorts++;
       return r;
@@ -391,8 +411,7 @@ export class UdpStack {
       this.counters.UdpInErrors++;
       return { ...r, drop: "rcvbuf" };
     }
-    const len = 8 + payloadLen;
-    const truesize = datagramTruesize(len);
+    const truesize = datagramTruesize(payloadLen, family);
     sk.rmem += truesize;
     sk.queue.push(truesize);
     return r;
