@@ -9,7 +9,9 @@
  *
  * Bounds: ≤ 16 listeners, ≤ 100 clients, ≤ 256 steps, each sleep ≤ 3000 ms, all sleeps and
  * connect waits together ≤ 20 s. Every socket, map and program fd is closed before exit.
- * Deliberately absent: IPv6, UDP, client-side packet dropping (no XDP): requests are held in
+ * Families (`family` step, before any socket): 4 (default) listeners and clients on 127.0.0.1;
+ * 6 both on ::1; dual: AF_INET6 listeners on :: without IPV6_V6ONLY, IPv4 clients to 127.0.0.1.
+ * Deliberately absent: UDP, client-side packet dropping (no XDP): requests are held in
  * NEW_SYN_RECV with TCP_DEFER_ACCEPT instead.
  */
 #define _GNU_SOURCE
@@ -63,6 +65,8 @@ static struct baton_map maps[BATON_MAX_MAPS];
 static struct mapent mapinfo[BATON_MAX_MAPS];
 static int nmaps;
 static int port; /* host order, 0 until the first listener binds */
+static int lfamily = AF_INET, cfamily = AF_INET; /* listeners' and clients' families */
+static int lany;                                  /* listeners bind the wildcard (family dual) */
 static long total_wait_ms;
 
 /* ---- helpers ---- */
@@ -77,18 +81,26 @@ static void sleep_ms(long ms) {
 }
 static int set_int(int fd, int level, int opt, int v) { return setsockopt(fd, level, opt, &v, sizeof v); }
 static int sock_port(int fd, int peer) {
-  struct sockaddr_in a;
+  struct sockaddr_storage a;
   socklen_t l = sizeof a;
   if ((peer ? getpeername(fd, (struct sockaddr *)&a, &l) : getsockname(fd, (struct sockaddr *)&a, &l)) != 0) return -1;
-  return ntohs(a.sin_port);
+  return ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port : ((struct sockaddr_in *)&a)->sin_port);
 }
-static struct sockaddr_in loopback(int p) {
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)p);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
+/* The loopback address (or the wildcard, `any`) of `family` with port p; returns its length. */
+static socklen_t loopback(int family, int any, int p, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  if (family == AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)p);
+    a->sin6_addr = any ? in6addr_any : in6addr_loopback;
+    return sizeof *a;
+  }
+  struct sockaddr_in *a = (struct sockaddr_in *)ss;
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)p);
+  a->sin_addr.s_addr = htonl(any ? INADDR_ANY : INADDR_LOOPBACK);
+  return sizeof *a;
 }
 static const char *tcp_state_name(int s) {
   static const char *names[] = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
@@ -133,9 +145,13 @@ static void step_listen(const struct line *ln) {
     err = EALREADY;
   } else {
     if (l->state == L_NONE) {
-      l->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-      struct sockaddr_in a = loopback(port);
-      if (l->fd < 0 || set_int(l->fd, SOL_SOCKET, SO_REUSEPORT, 1) || bind(l->fd, (struct sockaddr *)&a, sizeof a)) err = errno;
+      l->fd = socket(lfamily, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      struct sockaddr_storage a;
+      socklen_t alen = loopback(lfamily, lany, port, &a);
+      if (l->fd < 0 || set_int(l->fd, SOL_SOCKET, SO_REUSEPORT, 1) ||
+          (lfamily == AF_INET6 && set_int(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, 0)) ||
+          bind(l->fd, (struct sockaddr *)&a, alen))
+        err = errno;
       if (!err && port == 0) port = sock_port(l->fd, 0);
     }
     if (!err && defer >= 0 && set_int(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, defer)) err = errno;
@@ -145,6 +161,17 @@ static void step_listen(const struct line *ln) {
     else if (l->state == L_NONE && l->fd >= 0) { close(l->fd); l->fd = -1; }
   }
   emit(",\"listener\":%d,\"ok\":%s,\"errno\":%d", id, err ? "false" : "true", err);
+}
+
+/* family 4|6|dual: the address family of every socket to come (only before the first one). */
+static void step_family(const struct line *ln) {
+  if (ln->n < 2) fail_script(ln->no, "missing operand", ln->t[0]);
+  if (port != 0 || nclients > 0) fail_script(ln->no, "family must come before any listen or connect", ln->t[1]);
+  if (!strcmp(ln->t[1], "4")) lfamily = cfamily = AF_INET, lany = 0;
+  else if (!strcmp(ln->t[1], "6")) lfamily = cfamily = AF_INET6, lany = 0;
+  else if (!strcmp(ln->t[1], "dual")) lfamily = AF_INET6, cfamily = AF_INET, lany = 1;
+  else fail_script(ln->no, "family must be 4, 6 or dual", ln->t[1]);
+  emit(",\"family\":\"%s\",\"ok\":true", ln->t[1]);
 }
 
 static void send_hello(struct client *c, int *err) {
@@ -165,15 +192,16 @@ static void step_connect(const struct line *ln) {
   if (total_wait_ms + wait > MAX_TOTAL_WAIT_MS) fail_script(ln->no, "total waiting time above 20 s", NULL);
   total_wait_ms += wait;
   int first = nclients, err = 0;
-  struct sockaddr_in a = loopback(port);
+  struct sockaddr_storage a;
+  socklen_t alen = loopback(cfamily, 0, port, &a);
   for (int k = 0; k < n; k++) {
     struct client *c = &C[nclients++];
     c->accepted_by = -1;
     c->accept_step = -1;
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    c->fd = socket(cfamily, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (c->fd < 0) { err = errno; continue; }
     if (tfo && set_int(c->fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1) && !err) err = errno;
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS && !err) err = errno;
+    if (connect(c->fd, (struct sockaddr *)&a, alen) != 0 && errno != EINPROGRESS && !err) err = errno;
     c->port = sock_port(c->fd, 0);
     if (tfo) send_hello(c, &err); /* the SYN carries the data */
   }
@@ -490,6 +518,7 @@ int main(void) {
     else if (!strcmp(op, "detach")) step_attach(ln, 1);
     else if (!strcmp(op, "sleep")) step_sleep(ln);
     else if (!strcmp(op, "hashes")) step_hashes(ln);
+    else if (!strcmp(op, "family")) step_family(ln);
     else if (!strcmp(op, "accept")) step_accept(i);
     else if (!strcmp(op, "queues")) step_queues();
     else fail_script(ln->no, "unknown step", op);

@@ -7,7 +7,9 @@
  * Validation happens here, before any socket exists: every bound the harness enforces
  * (≤ 16 listeners, ≤ 100 clients, ≤ 256 steps, sleeps ≤ 3000 ms, ≤ 20 s of waiting overall)
  * is checked with an expected-vs-actual message naming the step.
- * Deliberately absent: IPv6, UDP, per-client addresses (all clients are 127.0.0.1).
+ * Families: a `family` step first (4, 6 or dual; native/README.md) puts every socket on ::1, or
+ * AF_INET6 listeners on :: with IPv4 clients; the default is IPv4 on 127.0.0.1.
+ * Deliberately absent: UDP, per-client addresses (all clients share one address).
  */
 import { ParseError, ModelError, type SourceSpan } from "../errors.js";
 import { plural } from "../plural.js";
@@ -53,7 +55,12 @@ export type KernelStep =
   /** Attach the built-in hash recorder (attach type 39, SK_PASS, no selection) to the listener's group. */
   | { readonly op: "hashes"; readonly listener: number }
   | { readonly op: "accept" }
-  | { readonly op: "queues" };
+  | { readonly op: "queues" }
+  /** Before any listen or connect: IPv4 (default), IPv6 on ::1, or dual-stack listeners on :: with IPv4 clients. */
+  | { readonly op: "family"; readonly family: KernelFamily };
+
+export type KernelFamily = "4" | "6" | "dual";
+const FAMILIES: readonly KernelFamily[] = ["4", "6", "dual"];
 
 export interface KernelScenario {
   readonly name?: string;
@@ -88,7 +95,9 @@ export function validateScenario(s: KernelScenario): void {
     throw new ModelError("kernel.scenario", `a scenario has at most ${LIMITS.steps} steps, got ${s.steps.length}`);
   let clients = 0;
   let waited = 0;
+  let sockets = false;
   s.steps.forEach((step, i) => {
+    if (step.op === "listen" || step.op === "connect") sockets = true;
     const L = LIMITS.listeners - 1;
     switch (step.op) {
       case "listen":
@@ -149,6 +158,11 @@ export function validateScenario(s: KernelScenario): void {
       case "accept":
       case "queues":
         break;
+      case "family":
+        if (!FAMILIES.includes(step.family))
+          fail(i, step, `family must be one of ${FAMILIES.join(", ")}, got ${JSON.stringify(step.family)}`);
+        if (sockets) fail(i, step, "family must come before any listen or connect");
+        break;
       default:
         throw new ModelError(
           "kernel.scenario",
@@ -200,6 +214,8 @@ export function renderScript(s: KernelScenario): string {
       case "accept":
       case "queues":
         return st.op;
+      case "family":
+        return `family ${st.family}`;
     }
   });
   return lines.join("\n") + "\n";
@@ -326,10 +342,21 @@ export function parseScript(text: string, file = "<script>"): KernelScenario {
       case "queues":
         steps.push({ op });
         break;
+      case "family": {
+        const f = toks[1]?.t;
+        if (f === undefined || !(FAMILIES as readonly string[]).includes(f))
+          throw new ParseError(
+            "kernel.script",
+            `'family' expects one of ${FAMILIES.join(", ")}, got ${f === undefined ? "end of line" : `'${f}'`}`,
+            at(1),
+          );
+        steps.push({ op, family: f as KernelFamily });
+        break;
+      }
       default:
         throw new ParseError(
           "kernel.script",
-          `unknown step '${op}', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues`,
+          `unknown step '${op}', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept, queues or family`,
           at(0),
         );
     }

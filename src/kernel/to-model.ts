@@ -12,7 +12,9 @@
  * - `accept` sets every live listener's accept rate to "at once" for 0.5 ms, then back to never;
  * - `attach` is supported for programs equal to `KERNEL_BUILTINS` (policy `builtin:NAME`);
  * - `hashes` (a pass-through recorder, attach type 39) and `queues` have no model counterpart;
- * - a port-0 listener coming back on a new port after shutdown (R7) is not modelled.
+ * - a port-0 listener coming back on a new port after shutdown (R7) is not modelled;
+ * - `family 6` binds the listeners to ::1 and the clients come from ::1; `family dual` binds
+ *   them to :: (dual-stack) with IPv4 clients from 127.0.0.1.
  * Anything else unsupported throws a ModelError naming the step.
  */
 import { ModelError } from "../errors.js";
@@ -67,6 +69,8 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
   let started = false;
   let nextClient = 0;
   const groupOf: number[] = []; // client id → index in `clients`
+  let bind = "127.0.0.1";
+  let peer = "127.0.0.1";
 
   ks.steps.forEach((st, i) => {
     const name = (l: number): string => `L${l}`;
@@ -85,7 +89,7 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
         if (s === undefined) {
           listeners.push({
             name: name(st.listener),
-            bind: "127.0.0.1",
+            bind,
             backlog: st.backlog ?? DEFAULT_BACKLOG,
             acceptRate: 0,
             listenAt: t,
@@ -109,8 +113,8 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
           startMs: t,
           count: st.count,
           rate: 0,
-          src: "127.0.0.1",
-          dst: "127.0.0.1",
+          src: peer,
+          dst: peer,
           ackDelayMs: 0,
           fastOpen: st.fastOpen === true,
           dataBytes: st.data === true || st.fastOpen === true ? HELLO_BYTES : 0,
@@ -192,6 +196,10 @@ export function toModelScenario(ks: KernelScenario, opts: ToModelOptions = {}): 
       case "hashes":
       case "queues":
         break;
+      case "family":
+        bind = st.family === "4" ? "127.0.0.1" : st.family === "6" ? "::1" : "::";
+        peer = st.family === "6" ? "::1" : "127.0.0.1";
+        return;
     }
     t += STEP_MS;
   });

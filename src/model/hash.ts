@@ -47,6 +47,16 @@ export function foldIp6(b: Uint8Array): number {
   return h >>> 0;
 }
 
+/**
+ * sk_hash of the request and child of an IPv4 connection on a dual-stack (AF_INET6) listener.
+ * Linux 6.18 hashes them differently from the SYN's lookup (measured: ctx `hash` at their
+ * migration never equals the SYN's, while it does for IPv4 and IPv6 listeners), so the model
+ * derives a second, unrelated value from the connection hash.
+ */
+export function dualStackSockHash(h: number): number {
+  return fmix((h ^ 0x6d2b79f5) >>> 0);
+}
+
 /** `reciprocal_scale(h, n)` = floor(h * n / 2^32) (spec §1). Exact: h*n < 2^53. */
 export function reciprocalScale(h: number, n: number): number {
   return Math.floor(((h >>> 0) * n) / 4294967296);

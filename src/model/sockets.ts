@@ -163,6 +163,11 @@ export class Flow {
   readonly family: number;
   /** An IPv6 flow's local address as a listening-hash key (see `Listener.bindKey`); "" for IPv4. */
   readonly localKey6: string;
+  /**
+   * sk_hash of its request and child, what migrations hash with (R12): `hash`, except for an
+   * IPv4 connection on a dual-stack listener (`dualStackSockHash`), set when a listener takes it.
+   */
+  sockHash: number;
   constructor(
     readonly id: number,
     /** IPv4 addresses (host order); for an IPv6 flow, what sk_rcv_saddr/inet_daddr hold (127.0.0.6). */
@@ -176,6 +181,7 @@ export class Flow {
     readonly v6: FlowV6 | null = null,
   ) {
     this.family = v6 === null ? AF_INET : AF_INET6;
+    this.sockHash = hash;
     this.localKey6 = v6 === null ? "" : addressKey6(v6.local);
   }
 }
@@ -251,8 +257,9 @@ export class RequestSock extends ModelSocket implements VmSocket {
   get dstPort(): number {
     return this.flow.remotePort;
   }
+  /** sk_hash */
   get hash(): number {
-    return this.flow.hash;
+    return this.flow.sockHash;
   }
 }
 

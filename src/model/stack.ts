@@ -329,7 +329,7 @@ export class TcpStack extends ReuseportHost {
     for (let req = sk.acceptQueue.shift(); req !== undefined; req = sk.acceptQueue.shift()) {
       const child = req.child as ChildSock;
       const flow = req.flow;
-      const nsk = this.reuseportMigrate(sk, child, flow.hash, 0);
+      const nsk = this.reuseportMigrate(sk, child, flow.sockHash, 0);
       if (nsk !== null) {
         const nreq = this.cloneRequest(req, nsk);
         if (nsk.state === TCP_LISTEN) {

@@ -9,6 +9,7 @@
  */
 import { AF_INET6, TCP_ESTABLISHED, TCP_LISTEN, TCP_SYN_RECV } from "../vm/socket.js";
 import { NO_GROUP, REFUSED } from "./group.js";
+import { dualStackSockHash } from "./hash.js";
 import type { ListenBucket } from "./lhash.js";
 import { ChildSock, type Flow, type Listener, RequestSock } from "./sockets.js";
 import type { LossCause, TcpStack } from "./stack.js";
@@ -114,6 +115,11 @@ function scanBucket(
   return best;
 }
 
+/** sk_hash of the request or child `sk` makes for `flow` (see `Flow.sockHash`). */
+function sockHashOn(sk: Listener, flow: Flow): number {
+  return sk.family === AF_INET6 && flow.family !== AF_INET6 ? dualStackSockHash(flow.hash) : flow.hash;
+}
+
 function armTimer(st: TcpStack, req: RequestSock): void {
   const at = st.now + Math.min(TIMEOUT_INIT_US * 2 ** req.num_timeout, RTO_MAX_US);
   req.timerAt = at;
@@ -145,6 +151,7 @@ export function receiveSyn(
     c.OutRsts++;
     return { kind: "rst", cause: sk === REFUSED ? "program-refused" : "no-listener" };
   }
+  flow.sockHash = sockHashOn(sk, flow);
   const syncookies = st.ns.sysctl.tcp_syncookies;
   let wantCookie = false;
   if (syncookies === 2 || sk.qlen >= sk.maxAckBacklog) {
@@ -247,7 +254,7 @@ function requestAck(st: TcpStack, req: RequestSock, dataLen: number): AckOutcome
   const old = req.listener;
   let sk = old;
   if (old.state !== TCP_LISTEN) {
-    const nsk = st.reuseportMigrate(old, req, flow.hash, segmentLen(st, dataLen));
+    const nsk = st.reuseportMigrate(old, req, flow.sockHash, segmentLen(st, dataLen));
     if (nsk === null) {
       dropRequest(st, req, old);
       return null;
@@ -315,6 +322,7 @@ function listenerAck(st: TcpStack, flow: Flow, dataLen: number): AckOutcome {
     return { kind: "rst", cause };
   }
   if (flow.cookie && st.ns.sysctl.tcp_syncookies !== 0) {
+    flow.sockHash = sockHashOn(sk, flow);
     if (acceptqFull(sk)) {
       c.ListenOverflows++;
       c.ListenDrops++;
@@ -347,7 +355,7 @@ export function requestTimer(st: TcpStack, oreq: RequestSock): boolean {
   let nreq: RequestSock | null = null;
   let l = oreq.listener;
   if (l.state !== TCP_LISTEN) {
-    const nsk = st.reuseportMigrate(l, oreq, flow.hash, 0);
+    const nsk = st.reuseportMigrate(l, oreq, flow.sockHash, 0);
     if (nsk === null) {
       const cause = st.lossCause();
       dropRequest(st, oreq, oreq.listener); // step 1: silent drop

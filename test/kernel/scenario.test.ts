@@ -69,7 +69,7 @@ describe("kernel scenario script", () => {
     ],
     [
       "\n  bind 0",
-      "t.txt:2:3: error: unknown step 'bind', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept or queues",
+      "t.txt:2:3: error: unknown step 'bind', expected listen, connect, send, close, shutdown, sysctl, sockarray, map, slot, attach, detach, hashes, sleep, accept, queues or family",
       "  bind 0\n  ^^^^",
     ],
     ["slot 1 0", "t.txt:1:9: error: 'slot' expects a listener number here, got end of line", "slot 1 0\n        ^"],

@@ -4,7 +4,7 @@
 // listeners take IPv6), bind conflicts across families, and the scenario format's addresses.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { flowHash, foldIp6, reciprocalScale } from "../../src/model/hash.js";
+import { dualStackSockHash, flowHash, foldIp6, reciprocalScale } from "../../src/model/hash.js";
 import { Netns } from "../../src/model/netns.js";
 import type { ReuseportRunInput } from "../../src/model/program.js";
 import { parseScenario, validateScenario } from "../../src/model/scenario.js";
@@ -146,6 +146,28 @@ describe("dual-stack listeners", () => {
     land(st, flow6(1));
     land(st, flow4(1));
     expect(seen).toEqual(["x6", "z4"]);
+  });
+
+  it("hash an IPv4 connection's request and child apart from its SYN (measured on Linux 6.18)", () => {
+    const st = new TcpStack(new Netns({ tcp_migrate_req: 1 }));
+    const [a, b, c] = ["a", "b", "c"].map((n) => listener(st, n, "::"));
+    // Every connection lands on a (index 0 of 3); after a closes, socks[] is [c, b].
+    const hashes = [0x10000000, 0x20000000, 0x30000000, 0x40000000, 0x50000000];
+    const f4 = hashes.map((h) => flow4(h));
+    const f6 = hashes.map((h) => flow6(h));
+    for (const f of [...f4, ...f6]) expect(land(st, f)).toBe("a");
+    for (const f of f4) expect(f.sockHash).toBe(dualStackSockHash(f.hash));
+    for (const f of f6) expect(f.sockHash).toBe(f.hash);
+    const target = (h: number): string => [c!, b!][reciprocalScale(h, 2)]!.name;
+    const want = new Map<number, string>([
+      ...f4.map((f): [number, string] => [f.id, target(dualStackSockHash(f.hash))]),
+      ...f6.map((f): [number, string] => [f.id, target(f.hash)]),
+    ]);
+    const got = new Map<number, string>();
+    st.observer = { migrated: (f, _p, _from, to) => got.set(f.id, to.name) };
+    st.close(a!);
+    expect(got).toEqual(want);
+    expect(new Set(f4.map((f) => want.get(f.id)))).toEqual(new Set(["b", "c"])); // the derived hash spreads too
   });
 
   it("migrate within their group at close like IPv4 listeners (R14)", () => {
