@@ -179,7 +179,7 @@ describe("compiler robustness (fast-check)", () => {
       fc.property(fc.nat({ max: SOURCES.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) =>
         outcome(mutate(SOURCES[i]!, ms)),
       ),
-      { numRuns: runs(300), seed: 3 },
+      { numRuns: runs(100), seed: 3 },
     );
   });
 });

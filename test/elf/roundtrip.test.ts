@@ -144,7 +144,7 @@ describe("export → import round trip", () => {
             g.section === ".bss" ? Array(g.data.length).fill(0) : [...initialData.get(g.fd)!],
           );
       }),
-      { numRuns: runs(200), seed: 11 },
+      { numRuns: runs(50), seed: 11 },
     );
   });
 

@@ -13,7 +13,7 @@ describe("verifier soundness (fuzz)", () => {
         fuzzOne(seed, 20, stats);
         return stats.failures.length === 0;
       }),
-      { numRuns: runs(150), seed: 4242 },
+      { numRuns: runs(50), seed: 4242 },
     );
     console.log(
       `fuzz: ${stats.tried} programs, ${stats.assembled} assembled, ${stats.accepted} accepted, ${stats.runs} runs`,
