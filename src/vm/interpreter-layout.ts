@@ -3,8 +3,8 @@
  * instructions per straight-line run instead of per instruction.
  *
  * Layout: one Int32Array holds the register file (words 0-21, the helper ABI's lo/hi halves,
- * helper-abi.ts), the local-call frames (FRAMES: per call depth, the caller's r6-r9 halves and
- * its return record) and then one 8-word record per instruction slot, so the hot loop touches
+ * helper-abi.ts), the local-call frames (FRAMES: per call depth, the caller's r6-r9 halves,
+ * its return record and whether r6-r9 were saved) and then one 8-word record per instruction slot, so the hot loop touches
  * a single typed array (V8 re-checks map, length and detach state per distinct array). Record
  * words: the handler word (see `word`), the K operand's low and high halves, the memory offset
  * or the absolute record index of a jump target, the run length (see below), the unfused
@@ -25,8 +25,8 @@ import { MAX_CALL_DEPTH } from "./isa.js";
 
 /** Local-call frames after the register words (22 used, rounded up to 24). */
 export const FRAMES = 24;
-/** Words per frame: the caller's r6-r9 (lo, hi) and its return record. */
-export const FRAME = 9;
+/** Words per frame: the caller's r6-r9 (lo, hi), its return record, whether r6-r9 were saved. */
+export const FRAME = 10;
 /** First slot record: after the frames. */
 export const CODE = FRAMES + MAX_CALL_DEPTH * FRAME;
 /** Words per slot record. */

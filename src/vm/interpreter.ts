@@ -38,9 +38,9 @@
  *
  * Every load/store goes through `AddressSpace.resolve` (region by high word, bounds, write
  * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call
- * moves r10 down one frame and saves r6-r9 and its return record in the image's frame words
- * (bpf-isa-summary §3.4; r10 is not saved: no instruction writes it, so it follows from the
- * call depth). Frames are zeroed lazily: only when the previous run could have written them.
+ * moves r10 down one frame and saves its return record and r6-r9 in the image's frame words
+ * (bpf-isa-summary §3.4), r6-r9 only when the callee may write them (writesCalleeSaved); r10
+ * is not saved: no instruction writes it, so it follows from the call depth. Frames are zeroed lazily: only when the previous run could have written them.
  * Deliberately omitted: `lddw` pseudo sources other than 0 (a loader must resolve map/func
  * references first), legacy packet loads (rejected by the structural check), tail calls. Input
  * must have passed `checkStructure` (validate.ts): register numbers and jump targets are
@@ -522,6 +522,50 @@ function fuse(M: Int32Array, n: number): void {
   }
 }
 
+/**
+ * Whether the function entered at slot `t` may write r6-r9: any slot reachable from it (both
+ * ways of every jump, and the functions it calls) that writes one. Helpers write only r0
+ * (helper-abi.ts). A local call whose callee cannot need not save them; a recursive call is
+ * assumed to.
+ */
+function writesCalleeSaved(insns: readonly Insn[], t: number, memo: Map<number, boolean>): boolean {
+  const known = memo.get(t);
+  if (known !== undefined) return known;
+  memo.set(t, true);
+  const n = insns.length;
+  const seen = new Uint8Array(n + 2);
+  const work = [t];
+  let writes = false;
+  while (work.length > 0 && !writes) {
+    const i = work.pop()!;
+    if (i >= n || seen[i] === 1) continue;
+    seen[i] = 1;
+    const ins = insns[i]!;
+    const op = ins.opcode;
+    const cls = opClass(op);
+    const hi = (r: number): boolean => r >= 6 && r <= 9;
+    if (op === OP_EXIT) continue;
+    if (op === OP_CALL && ins.src === BPF_PSEUDO_CALL) {
+      writes = writesCalleeSaved(insns, jumpTarget(ins, i)!, memo);
+      work.push(i + 1);
+    } else if (op === OP_CALL || op === OP_CALLX) work.push(i + 1);
+    else if (cls === BPF_JMP || cls === BPF_JMP32) {
+      const target = jumpTarget(ins, i);
+      if (target !== undefined) work.push(target);
+      if (op !== OP_JA && op !== OP_JA32) work.push(i + 1);
+    } else if (op === OP_LDDW) {
+      writes = hi(ins.dst);
+      work.push(i + 2);
+    } else {
+      if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) writes = hi(ins.dst);
+      else if (op === (BPF_STX | BPF_ATOMIC | BPF_W) || op === (BPF_STX | BPF_ATOMIC | BPF_DW)) writes = hi(ins.src);
+      work.push(i + 1);
+    }
+  }
+  memo.set(t, writes);
+  return writes;
+}
+
 /** Handlers after which execution does not simply fall through to the next slot. */
 function endsRun(code: H): boolean {
   return (
@@ -540,8 +584,8 @@ function endsRun(code: H): boolean {
  */
 const enum L {
   FRAMES = 24,
-  FRAME = 9,
-  CODE = 96,
+  FRAME = 10,
+  CODE = 104,
   STRIDE = 8,
   W = 0,
   KLO = 1,
@@ -620,6 +664,7 @@ export class Interpreter implements Engine {
     this.regs = new Uint32Array(M.buffer, 0, REG_WORDS);
     this.helperAt = new Array<HelperFn | undefined>(n + 1).fill(undefined);
     const ends = new Uint8Array(n + 1);
+    const callees = new Map<number, boolean>();
     for (let i = 0; i < n; i++) {
       const ins = insns[i]!;
       const m = mapInsn(ins, i);
@@ -634,6 +679,7 @@ export class Interpreter implements Engine {
       M[p + L.NEXT] = L.STRIDE;
       if (endsRun(m.code)) ends[i] = 1;
       if (m.code === H.CALL) this.helperAt[i] = this.helpers.get(ins.imm);
+      if (m.code === H.CALL_LOCAL) M[p + L.KLO] = writesCalleeSaved(insns, m.target, callees) ? 1 : 0;
       if (m.code === H.LDDW) {
         if (ins.src !== 0)
           throw new BytecodeError(
@@ -991,12 +1037,17 @@ export class Interpreter implements Engine {
               this.executed = count;
               throw callDepthTrap((p - L.CODE) >> 3);
             }
-            // Save r6-r9 and the return record in this depth's frame words; r10 is not saved
-            // (no instruction writes it: checkStructure), it follows from the depth.
+            // Save r6-r9 (if the callee may write them: KLO) and the return record in this
+            // depth's frame words; r10 is not saved (no instruction writes it:
+            // checkStructure), it follows from the depth.
             const f = L.FRAMES + depth * L.FRAME;
-            M[f] = M[12]!; M[f + 1] = M[13]!; M[f + 2] = M[14]!; M[f + 3] = M[15]!;
-            M[f + 4] = M[16]!; M[f + 5] = M[17]!; M[f + 6] = M[18]!; M[f + 7] = M[19]!;
+            const save = M[p + L.KLO]!;
+            if (save !== 0) {
+              M[f] = M[12]!; M[f + 1] = M[13]!; M[f + 2] = M[14]!; M[f + 3] = M[15]!;
+              M[f + 4] = M[16]!; M[f + 5] = M[17]!; M[f + 6] = M[18]!; M[f + 7] = M[19]!;
+            }
             M[f + 8] = p + L.STRIDE;
+            M[f + 9] = save;
             depth++;
             // The callee's frame must read as zero, whatever an earlier call left there: the
             // stack was all zero when the run began, and `dirty` is the lowest byte written
@@ -1017,8 +1068,10 @@ export class Interpreter implements Engine {
             }
             depth--;
             const f = L.FRAMES + depth * L.FRAME;
-            M[12] = M[f]!; M[13] = M[f + 1]!; M[14] = M[f + 2]!; M[15] = M[f + 3]!;
-            M[16] = M[f + 4]!; M[17] = M[f + 5]!; M[18] = M[f + 6]!; M[19] = M[f + 7]!;
+            if (M[f + 9] !== 0) {
+              M[12] = M[f]!; M[13] = M[f + 1]!; M[14] = M[f + 2]!; M[15] = M[f + 3]!;
+              M[16] = M[f + 4]!; M[17] = M[f + 5]!; M[18] = M[f + 6]!; M[19] = M[f + 7]!;
+            }
             M[L.R10_LO] = STACK_SIZE - depth * MAX_STACK;
             p = M[f + 8]! & L.PMASK;
             count += M[p + L.LEN]!;

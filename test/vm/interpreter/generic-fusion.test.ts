@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { VmTrap } from "../../../src/errors.js";
+import { assemble } from "../../../src/vm/asm/assembler.js";
 import type { Engine } from "../../../src/vm/engine.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
 import { compileJit } from "../../../src/vm/jit/jit.js";
@@ -38,6 +39,7 @@ import {
   BPF_XOR,
   OP_EXIT,
   OP_JA,
+  decode,
   encode,
   makeInsn,
   type Insn,
@@ -194,5 +196,76 @@ describe("generic fusion rules against the checked JIT", () => {
       [mov(0, 3)],
     ]);
     compare(insns, new Uint8Array(MEM_SIZE), 1_000_000);
+  });
+});
+
+/** Callees that write r6-r9 or not, directly, through a nested call, a backward jump, recursion. */
+const CALLS = [
+  // leaf that never writes r6-r9: nothing to save, the caller's values must still be there
+  `mov %r6, 6
+mov %r9, 9
+call local leaf
+add %r0, %r6
+add %r0, %r9
+exit
+leaf:
+mov %r0, 100
+mov %r1, 7
+exit`,
+  // the callee writes r8 only through the function it calls
+  `mov %r8, 8
+call local outer
+add %r0, %r8
+exit
+outer:
+call local inner
+add %r0, 1
+exit
+inner:
+mov %r8, 1000
+mov %r0, %r8
+exit`,
+  // r9 is written only on a path reached by a backward jump
+  `mov %r9, 9
+mov %r1, 3
+call local loop
+add %r0, %r9
+exit
+loop:
+mov %r0, 0
+again:
+jeq %r1, 0, out
+sub %r1, 1
+ja again
+out:
+jne %r0, 0, write
+add %r0, 1
+ja again
+write:
+mov %r9, 500
+exit`,
+  // recursion that writes r6 on the way down
+  `mov %r6, 6
+mov %r1, 4
+call local rec
+add %r0, %r6
+exit
+rec:
+mov %r0, %r1
+jeq %r1, 0, done
+mov %r6, %r1
+sub %r1, 1
+call local rec
+add %r0, %r6
+done:
+exit`,
+];
+
+describe("local calls save r6-r9 only when the callee may write them", () => {
+  CALLS.forEach((src, k) => {
+    it(`program ${k}: same r0 or trap and count as the checked JIT at every budget`, () => {
+      const insns = decode(assemble(src));
+      for (let budget = 0; budget <= 60; budget++) compare(insns, new Uint8Array(MEM_SIZE), budget);
+    });
   });
 });
