@@ -243,15 +243,6 @@ export function parseAddressOrNull(s: string): Address | null {
   }
 }
 
-/** Dotted quad → host-order u32, or null. */
-export function parseIp(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m === null) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((x) => x > 255)) return null;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
 export function formatIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

@@ -31,7 +31,6 @@ export const MSS_V6 = 65476;
 export const WSCALE = 10;
 /** The window of a segment after the handshake (65536 bytes at scale 10). */
 const SCALED_WINDOW = 64;
-export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;

@@ -4,8 +4,9 @@
  *
  * Layout: one Int32Array holds the register file (words 0-21, the helper ABI's lo/hi halves,
  * helper-abi.ts), the local-call frames (FRAMES: per call depth, the caller's r6-r9 halves,
- * its return record and whether r6-r9 were saved) and then one 8-word record per instruction slot, so the hot loop touches
- * a single typed array (V8 re-checks map, length and detach state per distinct array). Record
+ * its return record and whether r6-r9 were saved) and then one 8-word record per instruction
+ * slot, so the hot loop touches a single typed array (V8 re-checks map, length and detach
+ * state per distinct array). Record
  * words: the handler word (see `word`), the K operand's low and high halves, the memory offset
  * or the absolute record index of a jump target, the run length (see below), the unfused
  * handler word, and the distance to the next instruction's record (two records for an lddw);

@@ -40,7 +40,8 @@
  * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call
  * moves r10 down one frame and saves its return record and r6-r9 in the image's frame words
  * (bpf-isa-summary §3.4), r6-r9 only when the callee may write them (writesCalleeSaved); r10
- * is not saved: no instruction writes it, so it follows from the call depth. Frames are zeroed lazily: only when the previous run could have written them.
+ * is not saved: no instruction writes it, so it follows from the call depth. Frames are zeroed
+ * lazily: only when the previous run could have written them.
  * Deliberately omitted: `lddw` pseudo sources other than 0 (a loader must resolve map/func
  * references first), legacy packet loads (rejected by the structural check), tail calls. Input
  * must have passed `checkStructure` (validate.ts): register numbers and jump targets are
