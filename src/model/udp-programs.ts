@@ -65,6 +65,8 @@ export function classicPacketOf(i: UdpSelectInput): ClassicPacket {
     protocol: p.ethProtocol,
     hash: i.hash,
     cpu: i.cpu,
+    // SKF_AD_PAY_OFFSET as the kernel gives it for a datagram (reuseport-packets.ts): the UDP length.
+    payOffset: p.len,
   };
 }
 

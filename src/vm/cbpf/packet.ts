@@ -43,8 +43,8 @@ export interface ClassicPacket {
   /** The CPU the filter runs on (SKF_AD_CPU); default 0. */
   readonly cpu?: number | undefined;
   /**
-   * What SKF_AD_PAY_OFFSET returns. The kernel runs its flow dissector for it; Baton does not
-   * and returns this value (default 0).
+   * What SKF_AD_PAY_OFFSET returns (default 0). The kernel runs its flow dissector for it; Baton
+   * does not, and the reuseport packet builders fill in what the kernel returned there.
    */
   readonly payOffset?: number | undefined;
 }

@@ -148,7 +148,10 @@ const ports = (e: Endpoints): number[] => [...be16(e.srcPort ?? 40000), ...be16(
 
 /** A UDP datagram at reuseport selection: offset 0 is the payload's first byte. */
 export function udpReuseportPacket(d: UdpDatagram, extra: SkbFields = {}): ClassicPacket {
-  return build(d, IPPROTO_UDP, [...ports(d), ...be16(UDP_HLEN + d.payload.length), 0, 0], UDP_CHECK, d.payload, extra);
+  // SKF_AD_PAY_OFFSET, measured on Linux 6.18 for datagrams on loopback (IPv4 and IPv6): the UDP
+  // length, 8 + payload. For a TCP SYN it is 0 (tcpSynReuseportPacket keeps the default).
+  const fields = extra.payOffset === undefined ? { ...extra, payOffset: UDP_HLEN + d.payload.length } : extra;
+  return build(d, IPPROTO_UDP, [...ports(d), ...be16(UDP_HLEN + d.payload.length), 0, 0], UDP_CHECK, d.payload, fields);
 }
 
 /**

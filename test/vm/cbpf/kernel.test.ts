@@ -225,6 +225,10 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
       );
     });
 
+    it.skipIf(!place.available)(`IPv${family}: SKF_AD_PAY_OFFSET is the UDP length`, () => {
+      check("ld #poff\nand #63\nret a", 64, family);
+    });
+
     it.skipIf(!place.available)(`IPv${family}: the CPU (SKF_AD_CPU), with the sender pinned`, () => {
       const cpus = Math.min(2, availableParallelism());
       for (let cpu = 0; cpu < cpus; cpu++) check("ld #cpu\nret a", 2, family, cpu);
@@ -279,6 +283,10 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
       checkTcp(src, 5, family);
     });
 
+    it.skipIf(!place.available)(`TCP over IPv${family}: SKF_AD_PAY_OFFSET of a SYN is 0`, () => {
+      checkTcp("ld #poff\njeq #0, zero, other\nzero: ret #1\nother: ret #2", 3, family);
+    });
+
     it.skipIf(!place.available)(`TCP over IPv${family}: the CPU the SYN is processed on`, () => {
       const cpus = Math.min(2, availableParallelism());
       for (let cpu = 0; cpu < cpus; cpu++) checkTcp("ld #cpu\nret a", 2, family, cpu);
@@ -295,13 +303,9 @@ describe(`reuseport placement vs the kernel's${place.available ? "" : ` (skipped
     const body = prog.map((f, pc) => {
       if (f.code === O.RET_K) return insn(O.RET_K, 0, 0, f.k & 63);
       if (f.code === O.RET_A) return insn(O.JA, 0, 0, n - pc - 1);
-      // #rand and #poff are not predictable (random; the kernel's flow dissector): use #len
+      // #rand is not predictable: use #len
       const ad = (f.k | 0) - O.SKF_AD_OFF;
-      if (
-        O.mode(f.code) === O.M_ABS &&
-        O.isKnownAncillary(f.k) &&
-        (ad === O.SKF_AD_RANDOM || ad === O.SKF_AD_PAY_OFFSET)
-      )
+      if (O.mode(f.code) === O.M_ABS && O.isKnownAncillary(f.k) && ad === O.SKF_AD_RANDOM)
         return insn(O.LD_W_LEN, 0, 0, 0);
       return f;
     });
