@@ -278,7 +278,7 @@ describe("trusted JIT ≡ interpreter on verified programs with merging paths", 
           expect(jit).toEqual(interp);
         }
       }),
-      { numRuns: runs(Number(process.env["BATON_JIT_VERIFIED_RUNS"] ?? 150)), seed: 20261207 },
+      { numRuns: runs(Number(process.env["BATON_JIT_VERIFIED_RUNS"] ?? 50)), seed: 20261207 },
     );
     if (verbose) console.log(stats);
     expect(stats.accepted).toBeGreaterThan(stats.generated / 2);
