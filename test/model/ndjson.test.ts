@@ -111,7 +111,7 @@ describe("NdjsonWriter", () => {
         closeSync(fd);
         expect(readFileSync(f, "utf8")).toBe(recs.map((r) => `${JSON.stringify(r)}\n`).join(""));
       }),
-      { numRuns: runs(200), seed: 19 },
+      { numRuns: runs(60), seed: 19 },
     );
   });
 });
