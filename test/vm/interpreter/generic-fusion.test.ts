@@ -174,7 +174,7 @@ describe("generic fusion rules against the checked JIT", () => {
   it("random programs of fused groups: same r0 or trap, instruction and count", () => {
     fc.assert(
       fc.property(program, memory, (insns, mem) => compare(insns, mem, 1_000_000)),
-      { numRuns: runs(1500), seed: 0xf05e },
+      { numRuns: runs(300), seed: 0xf05e },
     );
   });
 
@@ -183,7 +183,7 @@ describe("generic fusion rules against the checked JIT", () => {
       fc.property(program, memory, (insns, mem) => {
         for (let budget = 0; budget <= insns.length + 1; budget++) compare(insns, mem, budget);
       }),
-      { numRuns: runs(150), seed: 0xb0d9e7 },
+      { numRuns: runs(40), seed: 0xb0d9e7 },
     );
   });
 
