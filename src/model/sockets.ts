@@ -159,15 +159,17 @@ export class Flow {
   ehash: RequestSock | ChildSock | null = null;
   /** The server answered with a syncookie SYN-ACK: no request exists, the ACK validates (R17). */
   cookie = false;
+  // `declare`d, set in the constructor: README "Benchmarks", the per-request path (a field
+  // defined as undefined first and then given a u32 boxes every later store of one).
   /** The segments' family: AF_INET, or AF_INET6 when `v6` is given. */
-  readonly family: number;
+  declare readonly family: number;
   /** An IPv6 flow's local address as a listening-hash key (see `Listener.bindKey`); "" for IPv4. */
-  readonly localKey6: string;
+  declare readonly localKey6: string;
   /**
    * sk_hash of its request and child, what migrations hash with (R12): `hash`, except for an
    * IPv4 connection on a dual-stack listener (`dualStackSockHash`), set when a listener takes it.
    */
-  sockHash: number;
+  declare sockHash: number;
   constructor(
     readonly id: number,
     /** IPv4 addresses (host order); for an IPv6 flow, what sk_rcv_saddr/inet_daddr hold (127.0.0.6). */
