@@ -1,0 +1,163 @@
+// The TCP segment bytes of the model's program context against the kernel's: one sk_reuseport
+// program (below) runs on a real IPv4 and IPv6 connection over loopback
+// (test/kernel/tcp-native/tcp_probe.c, raw bpf(2), built with gcc) and on the same connection
+// in the model. It records, for the SYN's selection (entry 0) and for the final-ACK migration
+// carrying 25 bytes (entry 1): which of 1/20/32/40/52/65 bytes are linear, len, eth_protocol,
+// bpf_skb_load_bytes(0, 40)'s result and the 40 bytes. Only the sender's random values differ:
+// sequence numbers and TCP timestamps are masked.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { kernelNamespaceAvailability } from "../../src/kernel/harness.js";
+import { ModelMaps } from "../../src/model/model-maps.js";
+import { Netns } from "../../src/model/netns.js";
+import { runtimeProgram } from "../../src/model/runtime-adapter.js";
+import { Flow } from "../../src/model/sockets.js";
+import { TcpStack } from "../../src/model/stack.js";
+import { receiveAck, receiveSyn } from "../../src/model/tcp-input.js";
+import { parseAddress } from "../../src/model/udp-packet.js";
+import { assemble } from "../../src/vm/asm/assembler.js";
+import { engineByName } from "../../src/vm/engines.js";
+import { decode } from "../../src/vm/isa.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(HERE, "tcp-native", "tcp_probe.c");
+const NATIVE = join(HERE, "..", "..", "native");
+
+const chk = (n: number, bit: number): string => `mov %r4, %r2\nadd %r4, ${n}\njgt %r4, %r3, +1\nor %r9, ${bit}\n`;
+const PROBE = `
+  mov %r6, %r1
+  mov %r7, 0
+  ldxdw %r1, [%r6+48]
+  jeq %r1, 0, key
+  mov %r7, 1
+key:
+  stxw [%r10-4], %r7
+  mov %r2, %r10
+  add %r2, -4
+  lddw %r1, map_fd(1)
+  call 1
+  jeq %r0, 0, out
+  mov %r8, %r0
+  ldxdw %r2, [%r6+0]
+  ldxdw %r3, [%r6+8]
+  mov %r9, 0
+${chk(1, 1)}${chk(20, 2)}${chk(32, 4)}${chk(40, 8)}${chk(52, 16)}${chk(65, 32)}
+  stxw [%r8+0], %r9
+  ldxw %r2, [%r6+16]
+  stxw [%r8+4], %r2
+  ldxw %r2, [%r6+20]
+  stxw [%r8+8], %r2
+  mov %r1, %r6
+  mov %r2, 0
+  mov %r3, %r8
+  add %r3, 16
+  mov %r4, 40
+  call 26
+  stxw [%r8+12], %r0
+out:
+  mov %r0, 1
+  exit
+`;
+const CODE = assemble(PROBE);
+
+function build(): { binary: string } | { reason: string } {
+  const a = kernelNamespaceAvailability();
+  if (!a.available) return { reason: a.reason };
+  const src = readFileSync(SOURCE);
+  const dir = join(tmpdir(), "baton-tcp-probe");
+  mkdirSync(dir, { recursive: true });
+  const tag = createHash("sha256")
+    .update(src)
+    .update(readFileSync(join(NATIVE, "bpf_common.h")))
+    .digest("hex");
+  const binary = join(dir, `tcp_probe-${tag.slice(0, 12)}`);
+  if (!existsSync(binary)) {
+    const tmp = `${binary}.${process.pid}`;
+    const r = spawnSync("gcc", ["-O2", "-Wall", `-I${NATIVE}`, "-o", tmp, SOURCE], { encoding: "utf8" });
+    if (r.status !== 0) return { reason: `building tcp_probe failed: ${r.stderr}` };
+    renameSync(tmp, binary);
+  }
+  return { binary };
+}
+const tool = build();
+
+function kernel(family: "4" | "6"): { port: number; entries: string[] } {
+  const bin = (tool as { binary: string }).binary;
+  const hex = Buffer.from(CODE).toString("hex");
+  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$1" "$2"', bin, family, hex], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  const lines = r.stdout.split("\n");
+  if (r.status !== 0 || lines.some((l) => l.startsWith("err "))) throw new Error(`tcp_probe: ${r.stdout} ${r.stderr}`);
+  expect(lines).toContain("accepted 1");
+  return {
+    port: Number(lines.find((l) => l.startsWith("port "))!.slice(5)),
+    entries: lines.filter((l) => l.startsWith("entry ")).map((l) => l.split(" ")[2]!),
+  };
+}
+
+/** The same connection in the model: SYN to L0 (deferring), bare ACK, L1 listens, L0 closes, 25 bytes. */
+function model(family: "4" | "6", port: number): string[] {
+  const st = new TcpStack(new Netns());
+  const prog = runtimeProgram(
+    {
+      name: "probe",
+      insns: decode(CODE),
+      maps: [{ fd: 1, name: "probe", type: 2, keySize: 4, valueSize: 64, maxEntries: 2 }],
+      attachType: 40,
+    },
+    engineByName("interp"),
+    1,
+    new ModelMaps([], st),
+  );
+  const addr = parseAddress(family === "4" ? "127.0.0.1" : "::1", "t");
+  const ls = [0, 1].map((i) => {
+    const s = st.socket(`L${i}`, true, addr.family);
+    st.bind(s, addr, 8080);
+    st.setDeferAccept(s, 5);
+    return s;
+  });
+  st.listen(ls[0]!, 16);
+  st.attachProgram(ls[0]!, prog);
+  const v6 = family === "6" ? { local: addr.bytes, remote: addr.bytes } : null;
+  const f = new Flow(1, 0x7f000001, 8080, 0x7f000001, port, 0x1234567, v6);
+  expect(receiveSyn(st, f).kind).toBe("synack");
+  expect(receiveAck(st, f).kind).toBe("kept");
+  st.listen(ls[1]!, 16);
+  st.close(ls[0]!);
+  expect(receiveAck(st, f, { dataLen: 25, data: new Uint8Array(25).fill(0xab) })).toMatchObject({ kind: "queued" });
+  const entries = prog.dumpMaps("t")[0]!.entries;
+  return [0, 1].map((k) => entries.find((e) => e.key === k)!.value as string);
+}
+
+/** Blank what the sender makes up: sequence and acknowledgment numbers, TCP timestamps. */
+function masked(hex: string, migrate: boolean): string {
+  const b = Buffer.from(hex, "hex");
+  const tcp = 16;
+  b.fill(0, tcp + 4, tcp + 12);
+  if (migrate)
+    b.fill(0, tcp + 24, tcp + 32); // NOP NOP TS: TSval, TSecr
+  else b.fill(0, tcp + 28, tcp + 32); // SYN: TSval (TSecr is 0)
+  return b.toString("hex");
+}
+
+const skip = "reason" in tool;
+describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { reason: string }).reason})` : ""}`, () => {
+  for (const family of ["4", "6"] as const) {
+    it.skipIf(skip)(`IPv${family}: the SYN and the migrating data segment read the same`, () => {
+      const k = kernel(family);
+      const m = model(family, k.port);
+      expect(m.map((h, i) => masked(h, i === 1))).toEqual(k.entries.map((h, i) => masked(h, i === 1)));
+      // And what they read: 40 linear bytes of SYN (bits 1|2|4|8), a 32-byte linear header.
+      expect(Buffer.from(k.entries[0]!, "hex").readUInt32LE(0)).toBe(0b1111);
+      expect(Buffer.from(k.entries[1]!, "hex").readUInt32LE(0)).toBe(0b111);
+      expect(Buffer.from(k.entries[1]!, "hex").readUInt32LE(4)).toBe(57);
+    });
+  }
+});
