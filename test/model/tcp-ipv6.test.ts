@@ -2,9 +2,12 @@
 // family, IPV6_V6ONLY and exact address as keys), where IPv4 and IPv6 connections land (R9's
 // scoring: an AF_INET listener outranks a dual-stack AF_INET6 one for IPv4; only AF_INET6
 // listeners take IPv6), bind conflicts across families, and the scenario format's addresses.
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dualStackSockHash, flowHash, foldIp6, reciprocalScale } from "../../src/model/hash.js";
+import { NdjsonWriter } from "../../src/model/ndjson.js";
 import { Netns } from "../../src/model/netns.js";
 import type { ReuseportRunInput } from "../../src/model/program.js";
 import { parseScenario, validateScenario } from "../../src/model/scenario.js";
@@ -331,5 +334,35 @@ describe("scenarios/dual-stack-cutover.json", () => {
     expect(v4.filter((c) => c.synAtMs > 1500).every((c) => c.by!.startsWith("dual-"))).toBe(true);
     expect(r.causes["reset:not-migrated"]).toBeGreaterThan(0);
     expect(r.listeners.find((l) => l.name === "v6only")!.syns).toBe(0);
+  });
+});
+
+describe("--ndjson with IPv6 clients", () => {
+  it("writes exactly the kept records, IPv6 sources in brackets", () => {
+    const sc = validateScenario(
+      {
+        durationMs: 50,
+        port: PORT,
+        listeners: [
+          { name: "a", bind: "::", listenAt: 0 },
+          { name: "b", bind: "::", listenAt: 0 },
+        ],
+        clients: [
+          { name: "c6", count: 5, src: "2001:db8::10", dst: "::1" },
+          { name: "c4", count: 3, src: "10.0.0.1", dst: "127.0.0.1" },
+          { name: "c6b", count: 2, src: "fe80::1", dst: "::1", startMs: 1 },
+        ],
+      },
+      "t.json",
+    );
+    const f = join(mkdtempSync(join(tmpdir(), "baton-v6-")), "s.ndjson");
+    const fd = openSync(f, "w");
+    const w = new NdjsonWriter(fd);
+    simulate(sc, { sink: w });
+    w.flush();
+    closeSync(fd);
+    const kept = simulate(sc, { keepConnections: true }).connectionRecords!;
+    expect(readFileSync(f, "utf8")).toBe(kept.map((x) => `${JSON.stringify(x)}\n`).join(""));
+    expect(kept.map((x) => x.src)).toContain("[fe80::1]:1025");
   });
 });
