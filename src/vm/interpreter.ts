@@ -31,6 +31,20 @@
  * exact shape (a compare-and-select, a whole argmin scan) were removed: they made that loop
  * 1.7x faster and no other program.
  *
+ * Since then (same-process A/B against the previous interpreter, bench/shapes.bench.ts
+ * programs, medians of three): local calls keep their frames in the image and skip saving
+ * r6-r9 for callees that cannot write them (call_heavy 0.54x the time); more generic fusion
+ * rules (fuse(): a mov folded into the ALU op after it, add + load, add K + jump) and
+ * branch-free constant shifts (argmin_reordered 0.78x, table_lookup 0.81x, hash_mod 0.86x,
+ * byte_parse 0.88x; argmin 1.02x, unchanged within the noise). Not helpful: reading every ALU
+ * op's first operand from a word of its own and stepping by a per-record distance (the
+ * three-address rule without separate cases) made every plain dispatch 1.3x slower; folding
+ * ldxdw into the add + load rule gained nothing. What bounds the rest: a dispatch costs
+ * ~1.5-2.5 ns here even in a minimal switch loop over an Int32Array, and a load about twice
+ * an ALU op (the region cache's DataView needs type and bounds checks on every access), so a
+ * shape whose loop C compiles to a few machine instructions per eBPF instruction
+ * (table_lookup) stays far above 25x C.
+ *
  * Loads and stores keep a one-entry cache each of the last region they resolved (id, view,
  * size; stores only ever cache writable regions); a helper may rebind regions, so every
  * helper call empties both. A local call zeroes only the part of the callee's frame the run
@@ -781,8 +795,11 @@ export class Interpreter implements Engine {
     count = M[p + L.LEN]!;
     if (count > budget) armBudget(M, p, count, budget, H.BUDGET, this.patched);
     for (;;) {
-      // Legend: w = the handler word, d and s = the register words of the destination and the
-      // source, p = this record, tk = a jump is taken.
+      // Legend: p = this record (M[p + L.KLO] etc. are its words), w = its handler word, d and
+      // s = the register words (low half; +1 is the high half) of the destination and the
+      // source, tk = a jump is taken, ea:eh = a load or store's effective address (offset,
+      // region id), r = the region resolve found, count = instructions up to the end of this
+      // run, depth = local-call depth, dirty = lowest stack byte written.
       let w = M[p]!;
       let d = (w >>> 8) & 0xff;
       let s = w >>> 16;
