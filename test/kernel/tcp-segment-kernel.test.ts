@@ -16,9 +16,9 @@ import { kernelNamespaceAvailability } from "../../src/kernel/harness.js";
 import { ModelMaps } from "../../src/model/model-maps.js";
 import { Netns } from "../../src/model/netns.js";
 import { runtimeProgram } from "../../src/model/runtime-adapter.js";
-import { Flow } from "../../src/model/sockets.js";
+import { Flow, type RequestSock } from "../../src/model/sockets.js";
 import { TcpStack } from "../../src/model/stack.js";
-import { receiveAck, receiveSyn } from "../../src/model/tcp-input.js";
+import { receiveAck, receiveSyn, requestTimer } from "../../src/model/tcp-input.js";
 import { parseAddress } from "../../src/model/udp-packet.js";
 import { assemble } from "../../src/vm/asm/assembler.js";
 import { engineByName } from "../../src/vm/engines.js";
@@ -86,24 +86,28 @@ function build(): { binary: string } | { reason: string } {
 }
 const tool = build();
 
-function kernel(family: "4" | "6"): { port: number; entries: string[] } {
+function kernel(family: "4" | "6", timer = false): { port: number; entries: string[] } {
   const bin = (tool as { binary: string }).binary;
   const hex = Buffer.from(CODE).toString("hex");
-  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$1" "$2"', bin, family, hex], {
+  const args = [bin, family, hex, ...(timer ? ["timer"] : [])];
+  const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', ...args], {
     encoding: "utf8",
     timeout: 30_000,
   });
   const lines = r.stdout.split("\n");
   if (r.status !== 0 || lines.some((l) => l.startsWith("err "))) throw new Error(`tcp_probe: ${r.stdout} ${r.stderr}`);
-  expect(lines).toContain("accepted 1");
+  if (!timer) expect(lines).toContain("accepted 1");
   return {
     port: Number(lines.find((l) => l.startsWith("port "))!.slice(5)),
     entries: lines.filter((l) => l.startsWith("entry ")).map((l) => l.split(" ")[2]!),
   };
 }
 
-/** The same connection in the model: SYN to L0 (deferring), bare ACK, L1 listens, L0 closes, 25 bytes. */
-function model(family: "4" | "6", port: number): string[] {
+/**
+ * The same connection in the model: SYN to L0 (deferring), bare ACK, L1 listens, L0 closes,
+ * then 25 bytes, or (`timer`) the SYN-ACK timer at 1 s.
+ */
+function model(family: "4" | "6", port: number, timer = false): string[] {
   const st = new TcpStack(new Netns());
   const prog = runtimeProgram(
     {
@@ -131,7 +135,13 @@ function model(family: "4" | "6", port: number): string[] {
   expect(receiveAck(st, f).kind).toBe("kept");
   st.listen(ls[1]!, 16);
   st.close(ls[0]!);
-  expect(receiveAck(st, f, { dataLen: 25, data: new Uint8Array(25).fill(0xab) })).toMatchObject({ kind: "queued" });
+  if (timer) {
+    st.now = 1_000_000;
+    requestTimer(st, f.ehash as RequestSock);
+  } else
+    expect(receiveAck(st, f, { dataLen: 25, data: new Uint8Array(25).fill(0xab) })).toMatchObject({
+      kind: "queued",
+    });
   const entries = prog.dumpMaps("t")[0]!.entries;
   return [0, 1].map((k) => entries.find((e) => e.key === k)!.value as string);
 }
@@ -159,5 +169,18 @@ describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { re
       expect(Buffer.from(k.entries[1]!, "hex").readUInt32LE(0)).toBe(0b111);
       expect(Buffer.from(k.entries[1]!, "hex").readUInt32LE(4)).toBe(57);
     });
+
+    it.skipIf(skip)(
+      `IPv${family}: a migration at the SYN-ACK timer runs with the empty skb in both`,
+      () => {
+        const k = kernel(family, true);
+        const m = model(family, k.port, true);
+        expect(m[1]).toBe(k.entries[1]);
+        const e = Buffer.from(k.entries[1]!, "hex");
+        // nothing linear, len 0, eth_protocol 0, bpf_skb_load_bytes -EFAULT
+        expect([e.readUInt32LE(0), e.readUInt32LE(4), e.readUInt32LE(8), e.readInt32LE(12)]).toEqual([0, 0, 0, -14]);
+      },
+      30_000,
+    );
   }
 });

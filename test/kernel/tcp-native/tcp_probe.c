@@ -5,7 +5,9 @@
  * the request in NEW_SYN_RECV; listener 1 joins, listener 0 closes, and the client's 25 bytes
  * (0xab) migrate the request at the final ACK. Run inside a private network namespace with lo
  * up (the TypeScript side does `unshare --net`).
- * Usage: tcp_probe 4|6 PROGRAM_HEX. Output: "port P", then "entry K HEX" for K = 0, 1,
+ * With a third argument `timer` the client sends nothing: the request migrates at its SYN-ACK
+ * timer (about 1 s after the SYN), and entry 1 is that run.
+ * Usage: tcp_probe 4|6 PROGRAM_HEX [timer]. Output: "port P", then "entry K HEX" for K = 0, 1,
  * then "accepted 0|1"; "err WHAT ERRNO" on failure.
  */
 #define _GNU_SOURCE
@@ -63,7 +65,7 @@ int main(int argc, char **argv) {
   }
   int fam = v6 ? AF_INET6 : AF_INET, one = 1, defer = 5, l[2];
   for (int i = 0; i < 2; i++) {
-    l[i] = socket(fam, SOCK_STREAM, 0);
+    l[i] = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (l[i] < 0 || setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
         setsockopt(l[i], IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) || bind(l[i], (struct sockaddr *)&ss, sl))
       return fail("listener", errno);
@@ -80,10 +82,14 @@ int main(int argc, char **argv) {
   usleep(100000); /* the bare ACK is dropped under TCP_DEFER_ACCEPT */
   if (listen(l[1], 16)) return fail("listen1", errno);
   close(l[0]);
-  char data[25];
-  memset(data, 0xab, sizeof data);
-  if (send(c, data, sizeof data, 0) != (ssize_t)sizeof data) return fail("send", errno);
-  usleep(200000);
+  if (argc > 3 && !strcmp(argv[3], "timer")) {
+    usleep(1500000); /* the first SYN-ACK timer fires at 1 s */
+  } else {
+    char data[25];
+    memset(data, 0xab, sizeof data);
+    if (send(c, data, sizeof data, 0) != (ssize_t)sizeof data) return fail("send", errno);
+    usleep(200000);
+  }
   for (uint32_t k = 0; k < 2; k++) {
     uint8_t v[64];
     memset(v, 0, sizeof v);
