@@ -53,7 +53,7 @@
  * Every load/store goes through `AddressSpace.resolve` (region by high word, bounds, write
  * permission) on a cache miss. The stack is one region of 8 frames x 512 bytes; a local call
  * moves r10 down one frame and saves its return record and r6-r9 in the image's frame words
- * (bpf-isa-summary §3.4), r6-r9 only when the callee may write them (writesCalleeSaved); r10
+ * (bpf-isa-summary §3.4), r6-r9 only when the callee may write them (CalleeWrites); r10
  * is not saved: no instruction writes it, so it follows from the call depth. Frames are zeroed
  * lazily: only when the previous run could have written them.
  * Deliberately omitted: `lddw` pseudo sources other than 0 (a loader must resolve map/func
@@ -538,47 +538,67 @@ function fuse(M: Int32Array, n: number): void {
 }
 
 /**
- * Whether the function entered at slot `t` may write r6-r9: any slot reachable from it (both
+ * Whether the function entered at a slot may write r6-r9: any slot reachable from it (both
  * ways of every jump, and the functions it calls) that writes one. Helpers write only r0
- * (helper-abi.ts). A local call whose callee cannot need not save them; a recursive call is
- * assumed to.
+ * (helper-abi.ts). A local call whose callee cannot need not save them. Every doubt counts as
+ * writing: recursion, calls nested deeper than a run can go, and walks past a budget of slots
+ * proportional to the program (so decoding stays linear whatever the program's shape).
  */
-function writesCalleeSaved(insns: readonly Insn[], t: number, memo: Map<number, boolean>): boolean {
-  const known = memo.get(t);
-  if (known !== undefined) return known;
-  memo.set(t, true);
-  const n = insns.length;
-  const seen = new Uint8Array(n + 2);
-  const work = [t];
-  let writes = false;
-  while (work.length > 0 && !writes) {
-    const i = work.pop()!;
-    if (i >= n || seen[i] === 1) continue;
-    seen[i] = 1;
-    const ins = insns[i]!;
-    const op = ins.opcode;
-    const cls = opClass(op);
-    const hi = (r: number): boolean => r >= 6 && r <= 9;
-    if (op === OP_EXIT) continue;
-    if (op === OP_CALL && ins.src === BPF_PSEUDO_CALL) {
-      writes = writesCalleeSaved(insns, jumpTarget(ins, i)!, memo);
-      work.push(i + 1);
-    } else if (op === OP_CALL || op === OP_CALLX) work.push(i + 1);
-    else if (cls === BPF_JMP || cls === BPF_JMP32) {
-      const target = jumpTarget(ins, i);
-      if (target !== undefined) work.push(target);
-      if (op !== OP_JA && op !== OP_JA32) work.push(i + 1);
-    } else if (op === OP_LDDW) {
-      writes = hi(ins.dst);
-      work.push(i + 2);
-    } else {
-      if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) writes = hi(ins.dst);
-      else if (op === (BPF_STX | BPF_ATOMIC | BPF_W) || op === (BPF_STX | BPF_ATOMIC | BPF_DW)) writes = hi(ins.src);
-      work.push(i + 1);
-    }
+class CalleeWrites {
+  private readonly memo = new Map<number, boolean>();
+  /** The walk that last visited each slot (walks nest, so a slot may be visited again). */
+  private readonly mark: Int32Array;
+  private walk = 0;
+  private left: number;
+
+  constructor(private readonly insns: readonly Insn[]) {
+    this.mark = new Int32Array(insns.length + 2);
+    this.left = 4 * insns.length + 64;
   }
-  memo.set(t, writes);
-  return writes;
+
+  writes(t: number, level = 0): boolean {
+    const known = this.memo.get(t);
+    if (known !== undefined) return known;
+    if (level >= MAX_CALL_DEPTH) return true;
+    this.memo.set(t, true);
+    const insns = this.insns;
+    const n = insns.length;
+    const walk = ++this.walk;
+    const hi = (r: number): boolean => r >= 6 && r <= 9;
+    const work = [t];
+    let writes = false;
+    while (work.length > 0 && !writes) {
+      const i = work.pop()!;
+      if (i >= n || this.mark[i] === walk) continue;
+      if (--this.left < 0) {
+        writes = true;
+        break;
+      }
+      this.mark[i] = walk;
+      const ins = insns[i]!;
+      const op = ins.opcode;
+      const cls = opClass(op);
+      if (op === OP_EXIT) continue;
+      if (op === OP_CALL && ins.src === BPF_PSEUDO_CALL) {
+        writes = this.writes(jumpTarget(ins, i)!, level + 1);
+        work.push(i + 1);
+      } else if (op === OP_CALL || op === OP_CALLX) work.push(i + 1);
+      else if (cls === BPF_JMP || cls === BPF_JMP32) {
+        const target = jumpTarget(ins, i);
+        if (target !== undefined) work.push(target);
+        if (op !== OP_JA && op !== OP_JA32) work.push(i + 1);
+      } else if (op === OP_LDDW) {
+        writes = hi(ins.dst);
+        work.push(i + 2);
+      } else {
+        if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) writes = hi(ins.dst);
+        else if (op === (BPF_STX | BPF_ATOMIC | BPF_W) || op === (BPF_STX | BPF_ATOMIC | BPF_DW)) writes = hi(ins.src);
+        work.push(i + 1);
+      }
+    }
+    this.memo.set(t, writes);
+    return writes;
+  }
 }
 
 /** Handlers after which execution does not simply fall through to the next slot. */
@@ -679,7 +699,7 @@ export class Interpreter implements Engine {
     this.regs = new Uint32Array(M.buffer, 0, REG_WORDS);
     this.helperAt = new Array<HelperFn | undefined>(n + 1).fill(undefined);
     const ends = new Uint8Array(n + 1);
-    const callees = new Map<number, boolean>();
+    const callees = new CalleeWrites(insns);
     for (let i = 0; i < n; i++) {
       const ins = insns[i]!;
       const m = mapInsn(ins, i);
@@ -694,7 +714,7 @@ export class Interpreter implements Engine {
       M[p + L.NEXT] = L.STRIDE;
       if (endsRun(m.code)) ends[i] = 1;
       if (m.code === H.CALL) this.helperAt[i] = this.helpers.get(ins.imm);
-      if (m.code === H.CALL_LOCAL) M[p + L.KLO] = writesCalleeSaved(insns, m.target, callees) ? 1 : 0;
+      if (m.code === H.CALL_LOCAL) M[p + L.KLO] = callees.writes(m.target) ? 1 : 0;
       if (m.code === H.LDDW) {
         if (ins.src !== 0)
           throw new BytecodeError(

@@ -37,6 +37,8 @@ import {
   BPF_W,
   BPF_X,
   BPF_XOR,
+  BPF_PSEUDO_CALL,
+  OP_CALL,
   OP_EXIT,
   OP_JA,
   decode,
@@ -267,5 +269,17 @@ describe("local calls save r6-r9 only when the callee may write them", () => {
       const insns = decode(assemble(src));
       for (let budget = 0; budget <= 60; budget++) compare(insns, new Uint8Array(MEM_SIZE), budget);
     });
+  });
+});
+
+describe("the callee analysis on any program shape", () => {
+  it("a chain of 100,000 nested local calls decodes and traps at the call depth limit", () => {
+    // Each even slot calls the next slot; no function ends before the last slot.
+    const insns: Insn[] = [];
+    for (let i = 0; i < 199_999; i++)
+      insns.push(i % 2 === 0 ? makeInsn(OP_CALL, 0, BPF_PSEUDO_CALL) : alu(BPF_MOV, false, 1, 0, 1));
+    insns.push(makeInsn(OP_EXIT));
+    const vm = new Interpreter(checkStructure(encode(insns)), { mem: new AddressSpace(), helpers: new Map() });
+    expect(() => vm.run(0, 0, 0)).toThrow(expect.objectContaining({ code: "vm.call-depth" }));
   });
 });
