@@ -200,15 +200,12 @@ function ip4Bytes(ip: number): Address {
   return { family: AF_INET, bytes: Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255) };
 }
 
-/** What an AF_INET socket's IPv6 address words read: zeros (shared, never written). */
-const NO_IP6 = new Uint8Array(16);
-
 /**
- * bpf_sock src_ip6/dst_ip6 of a request or child: the flow's IPv6 addresses, or for an IPv4
- * flow on an AF_INET6 listener the v4-mapped ones; zeros for an AF_INET socket.
+ * bpf_sock src_ip6/dst_ip6 of a request or child: the flow's IPv6 addresses, else the IPv4 ones
+ * v4-mapped, whatever the socket's family (sk_rcv_saddr_set and sk_daddr_set write both forms;
+ * measured on Linux 6.18 for requests of AF_INET and dual-stack AF_INET6 listeners).
  */
-function sockIp6(family: number, flow: Flow, local: boolean): Uint8Array {
-  if (family !== AF_INET6) return NO_IP6;
+function sockIp6(flow: Flow, local: boolean): Uint8Array {
   if (flow.v6 !== null) return local ? flow.v6.local : flow.v6.remote;
   return v4Mapped(ip4Bytes(local ? flow.localIp : flow.remoteIp)).bytes;
 }
@@ -241,10 +238,10 @@ export class RequestSock extends ModelSocket implements VmSocket {
   }
 
   get srcIp6(): Uint8Array {
-    return sockIp6(this.family, this.flow, true);
+    return sockIp6(this.flow, true);
   }
   get dstIp6(): Uint8Array {
-    return sockIp6(this.family, this.flow, false);
+    return sockIp6(this.flow, false);
   }
 
   get srcIp4(): number {
@@ -280,10 +277,10 @@ export class ChildSock extends ModelSocket implements VmSocket {
     super(jar, family);
   }
   get srcIp6(): Uint8Array {
-    return sockIp6(this.family, this.flow, true);
+    return sockIp6(this.flow, true);
   }
   get dstIp6(): Uint8Array {
-    return sockIp6(this.family, this.flow, false);
+    return sockIp6(this.flow, false);
   }
   get srcIp4(): number {
     return this.flow.localIp;

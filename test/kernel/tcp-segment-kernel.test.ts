@@ -65,6 +65,34 @@ out:
 `;
 const CODE = assemble(PROBE);
 
+// Stores ctx sk's family (entry 0) and, for a migration (entry 1), the migrating socket's
+// bpf_sock: family, src_ip6, dst_ip6, src_ip4, dst_ip4, src_port, state.
+const SOCK_FIELDS = [4, 28, 32, 36, 40, 56, 60, 64, 68, 24, 52, 44, 72];
+const SOCKS = assemble(`
+  mov %r6, %r1
+  mov %r7, 0
+  ldxdw %r1, [%r6+48]
+  jeq %r1, 0, key
+  mov %r7, 1
+key:
+  stxw [%r10-4], %r7
+  mov %r2, %r10
+  add %r2, -4
+  lddw %r1, map_fd(1)
+  call 1
+  jeq %r0, 0, out
+  mov %r8, %r0
+  ldxdw %r1, [%r6+40]
+  ldxw %r2, [%r1+4]
+  stxw [%r8+0], %r2
+  ldxdw %r1, [%r6+48]
+  jeq %r1, 0, out
+${SOCK_FIELDS.map((off, i) => `  ldxw %r2, [%r1+${off}]\n  stxw [%r8+${4 + 4 * i}], %r2`).join("\n")}
+out:
+  mov %r0, 1
+  exit
+`);
+
 function build(): { binary: string } | { reason: string } {
   const a = kernelNamespaceAvailability();
   if (!a.available) return { reason: a.reason };
@@ -86,9 +114,11 @@ function build(): { binary: string } | { reason: string } {
 }
 const tool = build();
 
-function kernel(family: "4" | "6", timer = false): { port: number; entries: string[] } {
+type Family = "4" | "6" | "dual";
+
+function kernel(family: Family, timer = false, code = CODE): { port: number; entries: string[] } {
   const bin = (tool as { binary: string }).binary;
-  const hex = Buffer.from(CODE).toString("hex");
+  const hex = Buffer.from(code).toString("hex");
   const args = [bin, family, hex, ...(timer ? ["timer"] : [])];
   const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', ...args], {
     encoding: "utf8",
@@ -107,12 +137,12 @@ function kernel(family: "4" | "6", timer = false): { port: number; entries: stri
  * The same connection in the model: SYN to L0 (deferring), bare ACK, L1 listens, L0 closes,
  * then 25 bytes, or (`timer`) the SYN-ACK timer at 1 s.
  */
-function model(family: "4" | "6", port: number, timer = false): string[] {
+function model(family: Family, port: number, timer = false, code = CODE): string[] {
   const st = new TcpStack(new Netns());
   const prog = runtimeProgram(
     {
       name: "probe",
-      insns: decode(CODE),
+      insns: decode(code),
       maps: [{ fd: 1, name: "probe", type: 2, keySize: 4, valueSize: 64, maxEntries: 2 }],
       attachType: 40,
     },
@@ -120,17 +150,20 @@ function model(family: "4" | "6", port: number, timer = false): string[] {
     1,
     new ModelMaps([], st),
   );
-  const addr = parseAddress(family === "4" ? "127.0.0.1" : "::1", "t");
+  const addr = parseAddress(family === "6" ? "::1" : "127.0.0.1", "t");
+  const bind = family === "dual" ? parseAddress("::", "t") : addr;
   const ls = [0, 1].map((i) => {
-    const s = st.socket(`L${i}`, true, addr.family);
-    st.bind(s, addr, 8080);
+    const s = st.socket(`L${i}`, true, bind.family);
+    st.bind(s, bind, 8080);
     st.setDeferAccept(s, 5);
     return s;
   });
   st.listen(ls[0]!, 16);
   st.attachProgram(ls[0]!, prog);
   const v6 = family === "6" ? { local: addr.bytes, remote: addr.bytes } : null;
-  const f = new Flow(1, 0x7f000001, 8080, 0x7f000001, port, 0x1234567, v6);
+  // An IPv6 connection's sk_rcv_saddr and inet_daddr hold 127.0.0.6, as the simulator's flows do.
+  const ip4 = family === "6" ? 0x7f000006 : 0x7f000001;
+  const f = new Flow(1, ip4, 8080, ip4, port, 0x1234567, v6);
   expect(receiveSyn(st, f).kind).toBe("synack");
   expect(receiveAck(st, f).kind).toBe("kept");
   st.listen(ls[1]!, 16);
@@ -159,8 +192,8 @@ function masked(hex: string, migrate: boolean): string {
 
 const skip = "reason" in tool;
 describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { reason: string }).reason})` : ""}`, () => {
-  for (const family of ["4", "6"] as const) {
-    it.skipIf(skip)(`IPv${family}: the SYN and the migrating data segment read the same`, () => {
+  for (const family of ["4", "6", "dual"] as const) {
+    it.skipIf(skip)(`${family}: the SYN and the migrating data segment read the same`, () => {
       const k = kernel(family);
       const m = model(family, k.port);
       expect(m.map((h, i) => masked(h, i === 1))).toEqual(k.entries.map((h, i) => masked(h, i === 1)));
@@ -171,7 +204,7 @@ describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { re
     });
 
     it.skipIf(skip)(
-      `IPv${family}: a migration at the SYN-ACK timer runs with the empty skb in both`,
+      `${family}: a migration at the SYN-ACK timer runs with the empty skb in both`,
       () => {
         const k = kernel(family, true);
         const m = model(family, k.port, true);
@@ -182,5 +215,12 @@ describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { re
       },
       30_000,
     );
+
+    it.skipIf(skip)(`${family}: ctx sk and the migrating request read the same bpf_sock fields`, () => {
+      const k = kernel(family, false, SOCKS);
+      expect(model(family, k.port, false, SOCKS)).toEqual(k.entries);
+      const e = Buffer.from(k.entries[1]!, "hex");
+      expect([e.readUInt32LE(0), e.readUInt32LE(4)]).toEqual(family === "4" ? [2, 2] : [10, 10]);
+    });
   }
 });

@@ -7,7 +7,8 @@
  * up (the TypeScript side does `unshare --net`).
  * With a third argument `timer` the client sends nothing: the request migrates at its SYN-ACK
  * timer (about 1 s after the SYN), and entry 1 is that run.
- * Usage: tcp_probe 4|6 PROGRAM_HEX [timer]. Output: "port P", then "entry K HEX" for K = 0, 1,
+ * Family `dual`: AF_INET6 listeners on :: (IPV6_V6ONLY 0) and an IPv4 client.
+ * Usage: tcp_probe 4|6|dual PROGRAM_HEX [timer]. Output: "port P", then "entry K HEX" for K = 0, 1,
  * then "accepted 0|1"; "err WHAT ERRNO" on failure.
  */
 #define _GNU_SOURCE
@@ -32,7 +33,7 @@ static int fail(const char *what, int e) {
 
 int main(int argc, char **argv) {
   if (argc < 3) return fail("usage", EINVAL);
-  int v6 = argv[1][0] == '6';
+  int v6 = argv[1][0] == '6', dual = !strcmp(argv[1], "dual");
   static uint8_t code[8 * 4096];
   long nb = baton_unhex(argv[2], strlen(argv[2]), code, sizeof code);
   if (nb <= 0 || nb % 8 != 0) return fail("hex", EINVAL);
@@ -47,9 +48,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", log);
     return fail("load", -pfd);
   }
-  struct sockaddr_storage ss;
-  socklen_t sl;
+  /* ss: where the client connects; ls: what the listeners bind */
+  struct sockaddr_storage ss, ls;
+  socklen_t sl, lsl;
   memset(&ss, 0, sizeof ss);
+  memset(&ls, 0, sizeof ls);
   if (v6) {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
     a->sin6_family = AF_INET6;
@@ -63,11 +66,22 @@ int main(int argc, char **argv) {
     a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sl = sizeof *a;
   }
-  int fam = v6 ? AF_INET6 : AF_INET, one = 1, defer = 5, l[2];
+  if (dual) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ls;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(8080);
+    a->sin6_addr = in6addr_any;
+    lsl = sizeof *a;
+  } else {
+    ls = ss;
+    lsl = sl;
+  }
+  int fam = v6 ? AF_INET6 : AF_INET, lfam = v6 || dual ? AF_INET6 : AF_INET, one = 1, zero = 0, defer = 5, l[2];
   for (int i = 0; i < 2; i++) {
-    l[i] = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    l[i] = socket(lfam, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (l[i] < 0 || setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
-        setsockopt(l[i], IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) || bind(l[i], (struct sockaddr *)&ss, sl))
+        (lfam == AF_INET6 && setsockopt(l[i], IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero)) ||
+        setsockopt(l[i], IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) || bind(l[i], (struct sockaddr *)&ls, lsl))
       return fail("listener", errno);
   }
   if (listen(l[0], 16) || setsockopt(l[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &pfd, sizeof pfd))
