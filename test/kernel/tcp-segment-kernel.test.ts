@@ -116,17 +116,19 @@ const tool = build();
 
 type Family = "4" | "6" | "dual";
 
-function kernel(family: Family, timer = false, code = CODE): { port: number; entries: string[] } {
+type Mode = "data" | "timer" | "close";
+
+function kernel(family: Family, mode: Mode = "data", code = CODE): { port: number; entries: string[] } {
   const bin = (tool as { binary: string }).binary;
   const hex = Buffer.from(code).toString("hex");
-  const args = [bin, family, hex, ...(timer ? ["timer"] : [])];
+  const args = [bin, family, hex, mode];
   const r = spawnSync("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', ...args], {
     encoding: "utf8",
     timeout: 30_000,
   });
   const lines = r.stdout.split("\n");
   if (r.status !== 0 || lines.some((l) => l.startsWith("err "))) throw new Error(`tcp_probe: ${r.stdout} ${r.stderr}`);
-  if (!timer) expect(lines).toContain("accepted 1");
+  if (mode !== "timer") expect(lines).toContain("accepted 1");
   return {
     port: Number(lines.find((l) => l.startsWith("port "))!.slice(5)),
     entries: lines.filter((l) => l.startsWith("entry ")).map((l) => l.split(" ")[2]!),
@@ -137,7 +139,7 @@ function kernel(family: Family, timer = false, code = CODE): { port: number; ent
  * The same connection in the model: SYN to L0 (deferring), bare ACK, L1 listens, L0 closes,
  * then 25 bytes, or (`timer`) the SYN-ACK timer at 1 s.
  */
-function model(family: Family, port: number, timer = false, code = CODE): string[] {
+function model(family: Family, port: number, mode: Mode = "data", code = CODE): string[] {
   const st = new TcpStack(new Netns());
   const prog = runtimeProgram(
     {
@@ -155,7 +157,7 @@ function model(family: Family, port: number, timer = false, code = CODE): string
   const ls = [0, 1].map((i) => {
     const s = st.socket(`L${i}`, true, bind.family);
     st.bind(s, bind, 8080);
-    st.setDeferAccept(s, 5);
+    if (mode !== "close") st.setDeferAccept(s, 5);
     return s;
   });
   st.listen(ls[0]!, 16);
@@ -165,10 +167,12 @@ function model(family: Family, port: number, timer = false, code = CODE): string
   const ip4 = family === "6" ? 0x7f000006 : 0x7f000001;
   const f = new Flow(1, ip4, 8080, ip4, port, 0x1234567, v6);
   expect(receiveSyn(st, f).kind).toBe("synack");
-  expect(receiveAck(st, f).kind).toBe("kept");
+  expect(receiveAck(st, f).kind).toBe(mode === "close" ? "queued" : "kept");
   st.listen(ls[1]!, 16);
   st.close(ls[0]!);
-  if (timer) {
+  if (mode === "close") {
+    expect(ls[1]!.acceptQueue.length).toBe(1);
+  } else if (mode === "timer") {
     st.now = 1_000_000;
     requestTimer(st, f.ehash as RequestSock);
   } else
@@ -206,8 +210,8 @@ describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { re
     it.skipIf(skip)(
       `${family}: a migration at the SYN-ACK timer runs with the empty skb in both`,
       () => {
-        const k = kernel(family, true);
-        const m = model(family, k.port, true);
+        const k = kernel(family, "timer");
+        const m = model(family, k.port, "timer");
         expect(m[1]).toBe(k.entries[1]);
         const e = Buffer.from(k.entries[1]!, "hex");
         // nothing linear, len 0, eth_protocol 0, bpf_skb_load_bytes -EFAULT
@@ -217,10 +221,16 @@ describe(`TCP segment bytes: model vs kernel${skip ? ` (skipped: ${(tool as { re
     );
 
     it.skipIf(skip)(`${family}: ctx sk and the migrating request read the same bpf_sock fields`, () => {
-      const k = kernel(family, false, SOCKS);
-      expect(model(family, k.port, false, SOCKS)).toEqual(k.entries);
+      const k = kernel(family, "data", SOCKS);
+      expect(model(family, k.port, "data", SOCKS)).toEqual(k.entries);
       const e = Buffer.from(k.entries[1]!, "hex");
       expect([e.readUInt32LE(0), e.readUInt32LE(4)]).toEqual(family === "4" ? [2, 2] : [10, 10]);
+    });
+
+    it.skipIf(skip)(`${family}: the child migrating at close reads the same bpf_sock fields`, () => {
+      const k = kernel(family, "close", SOCKS);
+      expect(model(family, k.port, "close", SOCKS)).toEqual(k.entries);
+      expect(Buffer.from(k.entries[1]!, "hex").readUInt32LE(52)).toBe(1); // TCP_ESTABLISHED
     });
   }
 });

@@ -6,9 +6,10 @@
  * (0xab) migrate the request at the final ACK. Run inside a private network namespace with lo
  * up (the TypeScript side does `unshare --net`).
  * With a third argument `timer` the client sends nothing: the request migrates at its SYN-ACK
- * timer (about 1 s after the SYN), and entry 1 is that run.
+ * timer (about 1 s after the SYN), and entry 1 is that run. With `close` the listeners have no
+ * TCP_DEFER_ACCEPT: the child waits in listener 0's accept queue and migrates at its close.
  * Family `dual`: AF_INET6 listeners on :: (IPV6_V6ONLY 0) and an IPv4 client.
- * Usage: tcp_probe 4|6|dual PROGRAM_HEX [timer]. Output: "port P", then "entry K HEX" for K = 0, 1,
+ * Usage: tcp_probe 4|6|dual PROGRAM_HEX [timer|close]. Output: "port P", then "entry K HEX" for K = 0, 1,
  * then "accepted 0|1"; "err WHAT ERRNO" on failure.
  */
 #define _GNU_SOURCE
@@ -33,7 +34,7 @@ static int fail(const char *what, int e) {
 
 int main(int argc, char **argv) {
   if (argc < 3) return fail("usage", EINVAL);
-  int v6 = argv[1][0] == '6', dual = !strcmp(argv[1], "dual");
+  int v6 = argv[1][0] == '6', dual = !strcmp(argv[1], "dual"), defer0 = 5;
   static uint8_t code[8 * 4096];
   long nb = baton_unhex(argv[2], strlen(argv[2]), code, sizeof code);
   if (nb <= 0 || nb % 8 != 0) return fail("hex", EINVAL);
@@ -76,7 +77,9 @@ int main(int argc, char **argv) {
     ls = ss;
     lsl = sl;
   }
-  int fam = v6 ? AF_INET6 : AF_INET, lfam = v6 || dual ? AF_INET6 : AF_INET, one = 1, zero = 0, defer = 5, l[2];
+  const char *mode = argc > 3 ? argv[3] : "data";
+  if (!strcmp(mode, "close")) defer0 = 0;
+  int fam = v6 ? AF_INET6 : AF_INET, lfam = v6 || dual ? AF_INET6 : AF_INET, one = 1, zero = 0, defer = defer0, l[2];
   for (int i = 0; i < 2; i++) {
     l[i] = socket(lfam, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (l[i] < 0 || setsockopt(l[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
@@ -93,10 +96,12 @@ int main(int argc, char **argv) {
   socklen_t ml = sizeof me;
   getsockname(c, (struct sockaddr *)&me, &ml);
   printf("port %d\n", ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port : ((struct sockaddr_in *)&me)->sin_port));
-  usleep(100000); /* the bare ACK is dropped under TCP_DEFER_ACCEPT */
+  usleep(100000); /* the bare ACK is dropped under TCP_DEFER_ACCEPT, or makes the child */
   if (listen(l[1], 16)) return fail("listen1", errno);
   close(l[0]);
-  if (argc > 3 && !strcmp(argv[3], "timer")) {
+  if (!strcmp(mode, "close")) {
+    usleep(10000);
+  } else if (!strcmp(mode, "timer")) {
     usleep(1500000); /* the first SYN-ACK timer fires at 1 s */
   } else {
     char data[25];
