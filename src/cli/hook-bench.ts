@@ -10,7 +10,8 @@
  * Socket maps are filled with the listeners (one distinct listener per slot, as R22 allows
  * a socket in one sockarray slot only); data maps stay empty, so policies take the branch
  * they take before a control plane publishes anything.
- * Omitted: packet bytes (len only, like the model), global data (.rodata) of ELF objects.
+ * Omitted: packet bytes (the hook bench passes `len` only; the model builds a segment's bytes for
+ * programs that read them), global data (.rodata) of ELF objects.
  */
 import { ModelError, UsageError } from "../errors.js";
 import { loadVerifiedProgram, type GateOptions } from "./verified-program.js";
