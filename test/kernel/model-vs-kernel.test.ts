@@ -3,11 +3,10 @@
 // connection's fate and listener and on the migration counters. Scripts avoid timing races
 // (no assertion depends on whether a SYN-ACK timer or an ACK came first).
 import { describe, expect, it } from "vitest";
-import { kernelNamespaceAvailability, runKernelScenario } from "../../src/kernel/harness.js";
+import { kernelNamespaceAvailability } from "../../src/kernel/harness.js";
 import { KERNEL_BUILTINS } from "../../src/kernel/programs.js";
 import { parseScript } from "../../src/kernel/scenario.js";
-import { toModelScenario } from "../../src/kernel/to-model.js";
-import { simulate } from "../../src/model/simulator.js";
+import { compareWithModel } from "./model-diff.js";
 
 const avail = kernelNamespaceAvailability();
 if (!avail.available) console.warn(`model-vs-kernel tests skipped: ${avail.reason}`);
@@ -17,13 +16,6 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const DROP = hex(KERNEL_BUILTINS["drop-migration"].program);
 const PASS = hex(KERNEL_BUILTINS.pass.program);
 const FOUR = "listen 0\nlisten 1\nlisten 2\nlisten 3\n";
-const COMPARED = [
-  "TCPMigrateReqSuccess",
-  "TCPMigrateReqFailure",
-  "OutRsts",
-  "ListenOverflows",
-  "TCPDeferAcceptDrop",
-] as const;
 
 const cases: [string, string][] = [
   [
@@ -60,16 +52,8 @@ const cases: [string, string][] = [
 
 describe(`socket model vs kernel${skip ? ` (skipped: ${avail.reason})` : ""}`, () => {
   it.skipIf(skip).each(cases)("%s", async (_name, script) => {
-    const ks = parseScript(script, "case");
-    const k = await runKernelScenario(ks);
-    expect(k.clients.every((c) => c.hash >= 0)).toBe(true);
-    const m = simulate(toModelScenario(ks, { hashes: k.clients.map((c) => c.hash) }), { keepConnections: true });
-    const pick = (o: Record<string, number>): Record<string, number> =>
-      Object.fromEntries(COMPARED.map((n) => [n, o[n] ?? 0]));
-    expect(pick({ ...m.counters })).toEqual(pick({ ...k.counters.delta }));
-    // Per connection, matched by hash: accepted by the same listener, or reset in both.
-    const kernelFate = new Map(k.clients.map((c) => [c.hash, c.status === "accepted" ? `L${c.acceptedBy}` : c.status]));
-    const modelFate = new Map((m.connectionRecords ?? []).map((c) => [c.hash, c.fate === "accepted" ? c.by : c.fate]));
-    expect(modelFate).toEqual(kernelFate);
+    const c = await compareWithModel(parseScript(script, "case"));
+    expect(c.compared).toBe(true);
+    expect(c.differences).toEqual([]);
   });
 });
