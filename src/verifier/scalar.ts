@@ -50,6 +50,7 @@ import {
   tnumOr,
   tnumRshift,
   tnumSub,
+  tnumStep,
   tnumSubreg,
   tnumXor,
 } from "./tnum.js";
@@ -296,6 +297,42 @@ function fromTnum(w: Work): void {
   lowerS32max(w, vl | (ml & S32_MAX));
   raiseU32min(w, vl);
   lowerU32max(w, vl | ml);
+  singleMember(w);
+}
+
+/**
+ * kernel __update_reg64_bounds (6.18 stable): when [umin, umax] holds exactly one member of the
+ * tnum (umin itself, the tnum's largest member, or the one member between), the value is that
+ * constant. A tnum {0xe00, 0xf00} narrowed to [0xe01, 0xf00] is 0xf00.
+ */
+function singleMember(w: Work): void {
+  const vh = w.vh;
+  const vl = w.vl;
+  const mh = w.mh;
+  const ml = w.ml;
+  tnumStep(vh, vl, mh, ml, w.uminH, w.uminL);
+  const nh = out.h;
+  const nl = out.l;
+  const uminIn = (w.uminH & ~mh) === vh && (w.uminL & ~ml) === vl;
+  if (uminIn) {
+    if (ult(w.umaxH, w.umaxL, nh, nl)) known(w, w.uminH, w.uminL);
+    return;
+  }
+  if (nh === (vh | mh) && nl === (vl | ml)) return known(w, nh, nl);
+  if (ult(w.umaxH, w.umaxL, nh, nl)) return;
+  tnumStep(vh, vl, mh, ml, nh, nl);
+  if (ult(w.umaxH, w.umaxL, out.h, out.l)) known(w, nh, nl);
+}
+
+/** kernel ___mark_reg_known: every view is the constant (h, l). */
+function known(w: Work, h: number, l: number): void {
+  w.vh = h;
+  w.vl = l;
+  w.mh = 0;
+  w.ml = 0;
+  w.sminH = w.smaxH = w.uminH = w.umaxH = h;
+  w.sminL = w.smaxL = w.uminL = w.umaxL = l;
+  w.s32min = w.s32max = w.u32min = w.u32max = l | 0;
 }
 
 /** Bounds of each view from the others (kernel __reg_deduce_bounds). */

@@ -224,3 +224,35 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
 export function tnumStr(a: Tnum): string {
   return `(0x${toBigUnsigned(a.vh, a.vl).toString(16)}; 0x${toBigUnsigned(a.mh, a.ml).toString(16)})`;
 }
+
+/**
+ * kernel `tnum_step`: the smallest member of the tnum (vh:vl, mh:ml) above z, into `out`; t's
+ * largest member when z is at or above it, its smallest when z is below it. Members are
+ * value + s for the submasks s of mask, so this is the smallest submask above d = z - value:
+ * d incremented "within the mask" (every non-mask bit set so that the +1 carries through them,
+ * and every bit below d's highest non-mask bit set so that it carries past that bit too).
+ */
+export function tnumStep(vh: number, vl: number, mh: number, ml: number, zh: number, zl: number): void {
+  const th = vh | mh;
+  const tl = vl | ml;
+  if (!(zh >>> 0 < th >>> 0 || (zh === th && zl >>> 0 < tl >>> 0))) {
+    out.h = th;
+    out.l = tl;
+    return;
+  }
+  if (zh >>> 0 < vh >>> 0 || (zh === vh && zl >>> 0 < vl >>> 0)) {
+    out.h = vh;
+    out.l = vl;
+    return;
+  }
+  sub(zh, zl, vh, vl);
+  const dh = out.h;
+  const dl = out.l;
+  // fls of d's non-mask bits is at most 63: d < mask, so a set bit 63 of d is a mask bit.
+  const k = fls(dh & ~mh, dl & ~ml);
+  const ch = k > 32 ? (1 << (k - 32)) - 1 : 0;
+  const cl = k >= 32 ? -1 : k === 0 ? 0 : (1 << k) - 1;
+  add(dh | ch | ~mh, dl | cl | ~ml, 0, 1);
+  out.h = vh | (out.h & mh);
+  out.l = vl | (out.l & ml);
+}

@@ -89,4 +89,11 @@ describe("branch narrowing like the kernel", () => {
     );
     expect([v.s32min, v.s32max]).toEqual([-1n, 1n]);
   });
+  it("a range that meets the tnum in one member is that constant (kernel __update_reg64_bounds)", () => {
+    // x | 0xe00, then & 0xf00: {0xe00, 0xf00}; after 'x != 0xe00' only 0xf00 is left.
+    const x = alu64("and", alu64("or", scalarRange(0, 0xffffffff), scalarConst(0xe00)), scalarConst(0xf00));
+    const ne = narrow("eq", x, scalarConst(0xe00), false, false)![0];
+    expect(toOracle(ne).t).toEqual({ value: 0xf00n, mask: 0n });
+    expect(branchTaken("eq", ne, scalarConst(0xf00), false)).toBe(1);
+  });
 });

@@ -146,6 +146,27 @@ describe("tnum: equal to the BigInt reference", () => {
       { numRuns: runs(RUNS) },
     );
   });
+  it("step: the smallest member above z, by two different algorithms", () => {
+    // z near the tnum's members (a member, one off, or anywhere) so every branch is taken.
+    const zArb = (t: OT.Tnum) =>
+      fc.oneof(
+        u64Arb,
+        fc.tuple(u64Arb, fc.integer({ min: -1, max: 1 })).map(([s, dz]) => (t.value | (s & t.mask)) + BigInt(dz)),
+      );
+    fc.assert(
+      fc.property(
+        tArb.chain((t) => fc.tuple(fc.constant(t), zArb(t))),
+        ([t, z0]) => {
+          const z = z0 & M64;
+          const n = tnumFromOracle(t);
+          N.tnumStep(n.vh, n.vl, n.mh, n.ml, Number(z >> 32n) | 0, Number(z & M32) | 0);
+          const got = (BigInt(P.out.h >>> 0) << 32n) | BigInt(P.out.l >>> 0);
+          expect(show(got), `step(${show(t)}, ${show(z)})`).toBe(show(OT.tnumStep(t, z)));
+        },
+      ),
+      { numRuns: runs(4 * RUNS) },
+    );
+  });
 });
 
 describe("alignment of tnum + offset (mem.ts, low half only)", () => {

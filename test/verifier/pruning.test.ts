@@ -56,4 +56,14 @@ describe("pruning keeps the shipped policies near the kernel's processed counts"
     expect(r.accepted).toBe(true);
     expect(r.processed).toBe(235);
   });
+  it("a range meeting the tnum in one member is a constant (corpus 501: the kernel's 104 insns)", () => {
+    const c = readCase(join(import.meta.dirname, "corpus/501-fuzz-narrow-single-tnum-member.s"));
+    const r = verify(decode(assemble(c.source, c.file)), {
+      type: SK_REUSEPORT,
+      attachType: c.attachType,
+      maps: c.maps,
+    });
+    expect(r.accepted).toBe(true);
+    expect(r.processed).toBe(104);
+  });
 });

@@ -26,6 +26,7 @@ import {
   tnumOr,
   tnumRange,
   tnumRshift,
+  tnumStep,
   tnumSub,
   tnumSubreg,
   tnumWithSubreg,
@@ -110,6 +111,21 @@ function fromTnum(r: MScalar): void {
   r.s32max = min(r.s32max, s32(st.value | (st.mask & 0x7fffffffn)));
   r.u32min = max(r.u32min, st.value);
   r.u32max = min(r.u32max, st.value | st.mask);
+  // A tnum that meets [umin, umax] in one member makes the value that constant.
+  const next = tnumStep(t, r.umin);
+  const uminIn = (r.umin & ~t.mask) === t.value;
+  const tmax = t.value | t.mask;
+  let single: bigint | undefined;
+  if (uminIn) single = next > r.umax ? r.umin : undefined;
+  else if (next === tmax) single = tmax;
+  else if (next <= r.umax && tnumStep(t, next) > r.umax) single = next;
+  if (single !== undefined) {
+    r.t = tnumConst(single);
+    r.umin = r.umax = single;
+    r.smin = r.smax = s64(single);
+    r.u32min = r.u32max = single & U32;
+    r.s32min = r.s32max = s32(single);
+  }
 }
 
 function deduce(r: MScalar): void {

@@ -163,3 +163,21 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
 export function tnumStr(a: Tnum): string {
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
 }
+
+/**
+ * kernel `tnum_step` by another route than the verifier's: the smallest submask s of the mask above
+ * d = z - value keeps d's bits above some position i (which must all be mask bits), has a 1 at i
+ * where d has a 0 in a mask bit, and 0 below; the lowest such i gives the smallest s.
+ */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  for (let i = 0n; i < 64n; i++) {
+    const above = (d >> (i + 1n)) << (i + 1n);
+    if (((t.mask >> i) & 1n) === 1n && ((d >> i) & 1n) === 0n && (above & ~t.mask) === 0n)
+      return t.value | above | (1n << i);
+  }
+  throw new Error("tnumStep: no member above z although z < tmax");
+}
