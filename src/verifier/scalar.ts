@@ -229,12 +229,6 @@ export function scalarRange(lo: number, hi: number): Scalar {
   return syncWork(w, TNUM_UNKNOWN);
 }
 
-const emptyW = (w: Work): boolean =>
-  slt(w.smaxH, w.smaxL, w.sminH, w.sminL) ||
-  ult(w.umaxH, w.umaxL, w.uminH, w.uminL) ||
-  w.s32min > w.s32max ||
-  w.u32min >>> 0 > w.u32max >>> 0;
-
 /** True when no concrete value satisfies the bounds (an infeasible branch). */
 export function isEmpty(s: Scalar): boolean {
   return (
@@ -474,13 +468,11 @@ function syncWork(w: Work, t0: Tnum | null): Scalar {
     w.umaxL = 0;
     return freeze(w, t0);
   }
-  if (emptyW(w)) return freeze(w, t0);
+  // Every step even on contradictory bounds, as the kernel does: a range that meets the tnum in
+  // one member becomes that constant (fromTnum) however the other views disagree.
   fromTnum(w);
-  if (emptyW(w)) return freeze(w, t0);
   deduce(w);
-  if (emptyW(w)) return freeze(w, t0);
   deduce(w);
-  if (emptyW(w)) return freeze(w, t0);
   boundOffset(w);
   fromTnum(w);
   return freeze(w, t0);

@@ -104,7 +104,6 @@ function rawView(s: Scalar, v: View, w32: boolean): Scalar {
 
 function settle(s: Scalar, v: View, w32: boolean): Scalar {
   const raw = rawView(s, v, w32);
-  if (isEmpty(raw)) return violation(raw);
   const r = sync(raw);
   return isEmpty(r) ? violation(raw) : r;
 }

@@ -243,13 +243,9 @@ export function syncBig(s: Scalar): Scalar {
       : { ...s, umin: 1n, umax: 0n };
   }
   const r: MScalar = { ...s };
-  if (isEmpty(r)) return r;
   fromTnum(r);
-  if (isEmpty(r)) return r;
   deduce(r);
-  if (isEmpty(r)) return r;
   deduce(r);
-  if (isEmpty(r)) return r;
   boundOffset(r);
   fromTnum(r);
   return r;
