@@ -67,73 +67,22 @@ import { REG_WORDS, type HelperFn, type RegisterFile } from "./helper-abi.js";
 import { arsh64, atomic, bswap16, bswap32, lsh64, mul64, rsh64, sdivmod64, udivmod64 } from "./interpreter-arith.js";
 import * as layout from "./interpreter-layout.js";
 import { armBudget, fillRunLengths, restore, word } from "./interpreter-layout.js";
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_ADD,
-  BPF_AND,
-  BPF_ARSH,
-  BPF_B,
-  BPF_DIV,
-  BPF_DW,
-  BPF_H,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JLE,
-  BPF_JLT,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_JNE,
-  BPF_JSET,
-  BPF_JSGE,
-  BPF_JSGT,
-  BPF_JSLE,
-  BPF_JSLT,
-  BPF_K,
-  BPF_LDX,
-  BPF_LSH,
-  BPF_MEM,
-  BPF_MEMSX,
-  BPF_MOD,
-  BPF_MOV,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OR,
-  BPF_RSH,
-  BPF_ST,
-  BPF_STX,
-  BPF_SUB,
-  BPF_ATOMIC,
-  BPF_END,
-  BPF_TO_BE,
-  BPF_TO_LE,
-  BPF_W,
-  BPF_X,
-  BPF_XOR,
-  BPF_PSEUDO_CALL,
-  MAX_CALL_DEPTH,
-  OP_CALL,
-  OP_CALLX,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  OP_LDDW,
-  opClass,
-  MAX_STACK,
-  type Insn,
-  jumpTarget,
-} from "./isa.js";
+import { successors } from "./cfg.js";
+import { BPF_ALU64, BPF_JMP, MAX_CALL_DEPTH, MAX_STACK, OP_DESC, Op, opOf, type Insn, jumpTarget } from "./isa.js";
 import type { AddressSpace, Region } from "./memory.js";
 import { badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "./traps.js";
 
 const STACK_SIZE = MAX_STACK * MAX_CALL_DEPTH;
 
-/** Dense handler codes; local to this file so the numbers are inlined into the switch. */
+/**
+ * Dense handler codes; local to this file so the numbers are literals in the switch, whichever
+ * tool compiles it (see `Op` in isa.ts). The first part is `Op` in its order, so an
+ * instruction's handler is its `Op` (test/vm/isa.test.ts holds the two lists equal); some
+ * share a handler (mapInsn). The rest are handlers of the interpreter's own.
+ */
 const enum H {
-  BAD,
-  END_OF_PROGRAM,
-  NOP,
+  // ---- `Op`, in its order ----
+  INVALID,
   ADD64_K,
   ADD64_X,
   SUB64_K,
@@ -160,9 +109,6 @@ const enum H {
   RSH64_X,
   ARSH64_K,
   ARSH64_X,
-  LSH64_KW,
-  RSH64_KW,
-  ARSH64_KW,
   NEG64,
   MOV64_K,
   MOV64_X,
@@ -200,12 +146,17 @@ const enum H {
   MOV32_X,
   MOVSX8_32,
   MOVSX16_32,
-  TRUNC16,
-  TRUNC32,
-  SWAP16,
-  SWAP32,
-  SWAP64,
+  LE16,
+  LE32,
+  LE64,
+  BE16,
+  BE32,
+  BE64,
+  BSWAP16,
+  BSWAP32,
+  BSWAP64,
   JA,
+  JA32,
   JEQ_K,
   JEQ_X,
   JNE_K,
@@ -250,6 +201,12 @@ const enum H {
   JSLT32_X,
   JSLE32_K,
   JSLE32_X,
+  CALL,
+  CALL_LOCAL,
+  CALL_KFUNC,
+  CALLX,
+  EXIT,
+  LDDW,
   LDX_B,
   LDX_H,
   LDX_W,
@@ -267,11 +224,20 @@ const enum H {
   STX_DW,
   ATOMIC32,
   ATOMIC64,
-  LDDW,
-  CALL,
-  CALLX,
-  CALL_LOCAL,
-  EXIT,
+  LDABS_B,
+  LDABS_H,
+  LDABS_W,
+  LDIND_B,
+  LDIND_H,
+  LDIND_W,
+  // ---- the interpreter's own ----
+  END_OF_PROGRAM,
+  /** le64, and constant shifts by 0. */
+  NOP,
+  /** 64-bit shifts by a constant of 32-63. */
+  LSH64_KW,
+  RSH64_KW,
+  ARSH64_KW,
   /** Instruction budget+1 (written over a handler by armBudget for one run). */
   BUDGET,
   // Fused pairs (see fuse()): the first instruction's operands in this record, the second's in the next.
@@ -295,95 +261,6 @@ const enum H {
   M3_ARSH64_K,
 }
 
-/** Opcode byte -> handler for everything whose handler depends on the opcode alone. */
-const BY_OPCODE = new Map<number, H>();
-/** (opcode, off) -> handler for the signed forms selected by `off` (RFC 9669 §4.1: sdiv, smod, movsx). */
-const BY_OFFSET = new Map<number, H>();
-
-function buildTables(): void {
-  const alu: ReadonlyArray<readonly [number, H, H, H, H]> = [
-    [BPF_ADD, H.ADD64_K, H.ADD64_X, H.ADD32_K, H.ADD32_X],
-    [BPF_SUB, H.SUB64_K, H.SUB64_X, H.SUB32_K, H.SUB32_X],
-    [BPF_MUL, H.MUL64_K, H.MUL64_X, H.MUL32_K, H.MUL32_X],
-    [BPF_DIV, H.DIV64_K, H.DIV64_X, H.DIV32_K, H.DIV32_X],
-    [BPF_MOD, H.MOD64_K, H.MOD64_X, H.MOD32_K, H.MOD32_X],
-    [BPF_OR, H.OR64_K, H.OR64_X, H.OR32_K, H.OR32_X],
-    [BPF_AND, H.AND64_K, H.AND64_X, H.AND32_K, H.AND32_X],
-    [BPF_XOR, H.XOR64_K, H.XOR64_X, H.XOR32_K, H.XOR32_X],
-    [BPF_LSH, H.LSH64_K, H.LSH64_X, H.LSH32_K, H.LSH32_X],
-    [BPF_RSH, H.RSH64_K, H.RSH64_X, H.RSH32_K, H.RSH32_X],
-    [BPF_ARSH, H.ARSH64_K, H.ARSH64_X, H.ARSH32_K, H.ARSH32_X],
-    [BPF_MOV, H.MOV64_K, H.MOV64_X, H.MOV32_K, H.MOV32_X],
-  ];
-  for (const [op, k64, x64, k32, x32] of alu) {
-    BY_OPCODE.set(BPF_ALU64 | op | BPF_K, k64);
-    BY_OPCODE.set(BPF_ALU64 | op | BPF_X, x64);
-    BY_OPCODE.set(BPF_ALU | op | BPF_K, k32);
-    BY_OPCODE.set(BPF_ALU | op | BPF_X, x32);
-  }
-  BY_OPCODE.set(BPF_ALU64 | BPF_NEG | BPF_K, H.NEG64);
-  BY_OPCODE.set(BPF_ALU | BPF_NEG | BPF_K, H.NEG32);
-  const signed: ReadonlyArray<readonly [number, number, H]> = [
-    [BPF_ALU64 | BPF_DIV | BPF_K, 1, H.SDIV64_K],
-    [BPF_ALU64 | BPF_DIV | BPF_X, 1, H.SDIV64_X],
-    [BPF_ALU | BPF_DIV | BPF_K, 1, H.SDIV32_K],
-    [BPF_ALU | BPF_DIV | BPF_X, 1, H.SDIV32_X],
-    [BPF_ALU64 | BPF_MOD | BPF_K, 1, H.SMOD64_K],
-    [BPF_ALU64 | BPF_MOD | BPF_X, 1, H.SMOD64_X],
-    [BPF_ALU | BPF_MOD | BPF_K, 1, H.SMOD32_K],
-    [BPF_ALU | BPF_MOD | BPF_X, 1, H.SMOD32_X],
-    [BPF_ALU64 | BPF_MOV | BPF_X, 8, H.MOVSX8_64],
-    [BPF_ALU64 | BPF_MOV | BPF_X, 16, H.MOVSX16_64],
-    [BPF_ALU64 | BPF_MOV | BPF_X, 32, H.MOVSX32_64],
-    [BPF_ALU | BPF_MOV | BPF_X, 8, H.MOVSX8_32],
-    [BPF_ALU | BPF_MOV | BPF_X, 16, H.MOVSX16_32],
-  ];
-  for (const [op, off, h] of signed) BY_OFFSET.set(op * 65536 + off, h);
-  const jmp: ReadonlyArray<readonly [number, H, H, H, H]> = [
-    [BPF_JEQ, H.JEQ_K, H.JEQ_X, H.JEQ32_K, H.JEQ32_X],
-    [BPF_JNE, H.JNE_K, H.JNE_X, H.JNE32_K, H.JNE32_X],
-    [BPF_JSET, H.JSET_K, H.JSET_X, H.JSET32_K, H.JSET32_X],
-    [BPF_JGT, H.JGT_K, H.JGT_X, H.JGT32_K, H.JGT32_X],
-    [BPF_JGE, H.JGE_K, H.JGE_X, H.JGE32_K, H.JGE32_X],
-    [BPF_JLT, H.JLT_K, H.JLT_X, H.JLT32_K, H.JLT32_X],
-    [BPF_JLE, H.JLE_K, H.JLE_X, H.JLE32_K, H.JLE32_X],
-    [BPF_JSGT, H.JSGT_K, H.JSGT_X, H.JSGT32_K, H.JSGT32_X],
-    [BPF_JSGE, H.JSGE_K, H.JSGE_X, H.JSGE32_K, H.JSGE32_X],
-    [BPF_JSLT, H.JSLT_K, H.JSLT_X, H.JSLT32_K, H.JSLT32_X],
-    [BPF_JSLE, H.JSLE_K, H.JSLE_X, H.JSLE32_K, H.JSLE32_X],
-  ];
-  for (const [op, k64, x64, k32, x32] of jmp) {
-    BY_OPCODE.set(BPF_JMP | op | BPF_K, k64);
-    BY_OPCODE.set(BPF_JMP | op | BPF_X, x64);
-    BY_OPCODE.set(BPF_JMP32 | op | BPF_K, k32);
-    BY_OPCODE.set(BPF_JMP32 | op | BPF_X, x32);
-  }
-  const sizes: ReadonlyArray<readonly [number, H, H, H, H | undefined]> = [
-    [BPF_B, H.LDX_B, H.ST_B, H.STX_B, H.LDXS_B],
-    [BPF_H, H.LDX_H, H.ST_H, H.STX_H, H.LDXS_H],
-    [BPF_W, H.LDX_W, H.ST_W, H.STX_W, H.LDXS_W],
-    [BPF_DW, H.LDX_DW, H.ST_DW, H.STX_DW, undefined],
-  ];
-  for (const [size, ldx, st, stx, ldxs] of sizes) {
-    BY_OPCODE.set(BPF_LDX | BPF_MEM | size, ldx);
-    BY_OPCODE.set(BPF_ST | BPF_MEM | size, st);
-    BY_OPCODE.set(BPF_STX | BPF_MEM | size, stx);
-    if (ldxs !== undefined) BY_OPCODE.set(BPF_LDX | BPF_MEMSX | size, ldxs);
-  }
-  BY_OPCODE.set(BPF_STX | BPF_ATOMIC | BPF_W, H.ATOMIC32);
-  BY_OPCODE.set(BPF_STX | BPF_ATOMIC | BPF_DW, H.ATOMIC64);
-  BY_OPCODE.set(OP_JA, H.JA);
-  BY_OPCODE.set(OP_JA32, H.JA);
-  BY_OPCODE.set(OP_LDDW, H.LDDW);
-  BY_OPCODE.set(OP_CALLX, H.CALLX);
-  BY_OPCODE.set(OP_EXIT, H.EXIT);
-}
-buildTables();
-
-const ALU_END_LE = BPF_ALU | BPF_END | BPF_TO_LE;
-const ALU_END_BE = BPF_ALU | BPF_END | BPF_TO_BE;
-const ALU64_BSWAP = BPF_ALU64 | BPF_END | BPF_TO_LE;
-
 interface Mapped {
   code: H;
   kLo: number;
@@ -393,32 +270,21 @@ interface Mapped {
 
 /** Map one (structurally valid) slot to its handler and pre-computed operands. */
 function mapInsn(ins: Insn, i: number): Mapped {
-  const op = ins.opcode;
-  const cls = opClass(op);
+  const op = opOf(ins);
+  const d = OP_DESC[op]!;
   const sext = ins.imm < 0 ? 0xffffffff : 0;
-  let code: H | undefined;
   let kLo = ins.imm >>> 0;
   // 64-bit forms (ALU64, JMP, stdw) sign-extend imm; 32-bit forms use it as is (RFC 9669 §3.3).
-  let kHi = cls === BPF_ALU64 || cls === BPF_JMP || op === (BPF_ST | BPF_MEM | BPF_DW) ? sext : 0;
+  let kHi = d.cls === BPF_ALU64 || d.cls === BPF_JMP || op === Op.ST_DW ? sext : 0;
   const target = jumpTarget(ins, i) ?? 0;
-  if (op === OP_CALL) {
-    if (ins.src === BPF_PSEUDO_CALL) {
-      code = H.CALL_LOCAL;
-    } else code = H.CALL;
-  } else if (op === OP_JA32) {
-    code = H.JA;
-  } else if (op === OP_LDDW) {
-    code = H.LDDW;
-    kHi = ins.imm2 >>> 0;
-  } else if (op === ALU_END_LE) {
-    code = ins.imm === 16 ? H.TRUNC16 : ins.imm === 32 ? H.TRUNC32 : H.NOP;
-  } else if (op === ALU_END_BE || op === ALU64_BSWAP) {
-    code = ins.imm === 16 ? H.SWAP16 : ins.imm === 32 ? H.SWAP32 : H.SWAP64;
-  } else if (ins.off !== 0 && BY_OFFSET.has(op * 65536 + ins.off)) {
-    code = BY_OFFSET.get(op * 65536 + ins.off);
-  } else {
-    code = BY_OPCODE.get(op);
-  }
+  // Handlers shared by instructions that do the same on this (little-endian) machine.
+  let code: H = op as number as H;
+  if (op === Op.JA32) code = H.JA;
+  else if (op === Op.LE64) code = H.NOP;
+  else if (op === Op.BSWAP16) code = H.BE16;
+  else if (op === Op.BSWAP32) code = H.BE32;
+  else if (op === Op.BSWAP64) code = H.BE64;
+  else if (op === Op.LDDW) kHi = ins.imm2 >>> 0;
   if (code === H.LSH64_K || code === H.RSH64_K || code === H.ARSH64_K) {
     // The count is known: by 0 changes nothing, 1-31 keeps the counts n and 32 - n in the K
     // words (no branch on n at run time), 32-63 is the _KW form with n - 32.
@@ -432,10 +298,10 @@ function mapInsn(ins: Insn, i: number): Mapped {
       kHi = 32 - n;
     }
   }
-  if (code === undefined)
+  if (code === H.INVALID || code === H.CALL_KFUNC || d.kind === "ldabs")
     throw new BytecodeError(
       "vm.unsupported",
-      `opcode 0x${op.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
+      `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
       { insn: i },
     );
   return { code, kLo, kHi, target };
@@ -576,25 +442,13 @@ class CalleeWrites {
       }
       this.mark[i] = walk;
       const ins = insns[i]!;
-      const op = ins.opcode;
-      const cls = opClass(op);
-      if (op === OP_EXIT) continue;
-      if (op === OP_CALL && ins.src === BPF_PSEUDO_CALL) {
-        writes = this.writes(jumpTarget(ins, i)!, level + 1);
-        work.push(i + 1);
-      } else if (op === OP_CALL || op === OP_CALLX) work.push(i + 1);
-      else if (cls === BPF_JMP || cls === BPF_JMP32) {
-        const target = jumpTarget(ins, i);
-        if (target !== undefined) work.push(target);
-        if (op !== OP_JA && op !== OP_JA32) work.push(i + 1);
-      } else if (op === OP_LDDW) {
+      const op = opOf(ins);
+      const kind = OP_DESC[op]!.kind;
+      if (op === Op.CALL_LOCAL) writes = this.writes(jumpTarget(ins, i)!, level + 1);
+      else if (kind === "alu" || kind === "end" || kind === "ldx" || kind === "ldxsx" || kind === "lddw")
         writes = hi(ins.dst);
-        work.push(i + 2);
-      } else {
-        if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) writes = hi(ins.dst);
-        else if (op === (BPF_STX | BPF_ATOMIC | BPF_W) || op === (BPF_STX | BPF_ATOMIC | BPF_DW)) writes = hi(ins.src);
-        work.push(i + 1);
-      }
+      else if (kind === "atomic") writes = hi(ins.src);
+      work.push(...successors(insns, i));
     }
     this.memo.set(t, writes);
     return writes;
@@ -607,7 +461,7 @@ function endsRun(code: H): boolean {
     (code >= H.JA && code <= H.JSLE32_X) ||
     code === H.EXIT ||
     code === H.CALL_LOCAL ||
-    code === H.BAD ||
+    code === H.INVALID ||
     code === H.END_OF_PROGRAM
   );
 }
@@ -723,7 +577,7 @@ export class Interpreter implements Engine {
             { insn: i },
           );
         M[p + L.NEXT] = 2 * L.STRIDE;
-        M[p + L.STRIDE + L.W] = word(H.BAD, 0, 0);
+        M[p + L.STRIDE + L.W] = word(H.INVALID, 0, 0);
         M[p + L.STRIDE + L.NEXT] = L.STRIDE;
         ends[i + 1] = 1;
         i++;
@@ -901,12 +755,12 @@ export class Interpreter implements Engine {
           case H.MOVSX8_32: M[d] = (M[s]! << 24) >> 24; M[d + 1] = 0; break;
           case H.MOVSX16_32: M[d] = (M[s]! << 16) >> 16; M[d + 1] = 0; break;
           // ---- byte order (little-endian host: le = truncate, be = swap) ----
-          case H.TRUNC16: M[d] = M[d]! & 0xffff; M[d + 1] = 0; break;
-          case H.TRUNC32: M[d + 1] = 0; break;
+          case H.LE16: M[d] = M[d]! & 0xffff; M[d + 1] = 0; break;
+          case H.LE32: M[d + 1] = 0; break;
           case H.NOP: break;
-          case H.SWAP16: M[d] = bswap16(M[d]!); M[d + 1] = 0; break;
-          case H.SWAP32: M[d] = bswap32(M[d]!) | 0; M[d + 1] = 0; break;
-          case H.SWAP64: { const lo = M[d]!; M[d] = bswap32(M[d + 1]!) | 0; M[d + 1] = bswap32(lo) | 0; break; }
+          case H.BE16: M[d] = bswap16(M[d]!); M[d + 1] = 0; break;
+          case H.BE32: M[d] = bswap32(M[d]!) | 0; M[d + 1] = 0; break;
+          case H.BE64: { const lo = M[d]!; M[d] = bswap32(M[d + 1]!) | 0; M[d + 1] = bswap32(lo) | 0; break; }
           // ---- jumps: M[p + L.OFF] is the target record; unsigned order via `>>> 0` ----
           case H.JA: tk = true; break jump;
           case H.JEQ_K: tk = M[d] === M[p + L.KLO] && M[d + 1] === M[p + L.KHI]; break jump;
