@@ -18,22 +18,7 @@
  * helper faults (located by `VmTrap.at`), memory faults (through `AddressSpace.resolve`).
  */
 import { BytecodeError } from "../../errors.js";
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_LDX,
-  BPF_PSEUDO_CALL,
-  BPF_ST,
-  BPF_STX,
-  BPF_ATOMIC,
-  OP_CALL,
-  OP_CALLX,
-  OP_LDDW,
-  R10,
-  opClass,
-  opMode,
-  type Insn,
-} from "../isa.js";
+import { OP_DESC, Op, R10, opOf, type Insn, type OpKind } from "../isa.js";
 import { buildBlocks, flowOf, lddwTails, type Block } from "../cfg.js";
 import { emitAlu } from "./emit-alu.js";
 import { branchCondition } from "./emit-jmp.js";
@@ -65,28 +50,51 @@ export interface CodegenOptions {
   readonly ctxConst?: boolean;
 }
 
-/** Does the specialised copy have anything to specialise (a load/store the facts place in ctx)? */
-export function hasCtxAccess(insns: readonly Insn[], facts: JitFacts): boolean {
+/**
+ * Does the specialised copy have anything to specialise (a load/store the facts place in ctx)?
+ * `ops`: each slot's `Op` (`opOf`), when the caller has decoded them already.
+ */
+export function hasCtxAccess(insns: readonly Insn[], facts: JitFacts, ops: readonly Op[] = insns.map(opOf)): boolean {
   const tail = lddwTails(insns);
   for (let pc = 0; pc < insns.length; pc++) {
     if (tail[pc] === 1) continue;
     const f = facts.insns?.[pc];
     if (f?.memInBounds !== true || f.memRegion !== "ctx") continue;
-    const cls = opClass(insns[pc]!.opcode);
-    if (cls === BPF_LDX || cls === BPF_ST || cls === BPF_STX) return true;
+    if (ACCESSES[OP_DESC[ops[pc]!]!.kind] === true) return true;
   }
   return false;
 }
 
+/** The kinds of instruction that load or store (or both, atomics) through a register. */
+const ACCESSES: Readonly<Partial<Record<OpKind, true>>> = { ldx: true, ldxsx: true, st: true, stx: true, atomic: true };
+
+/** The kinds of instruction that write their dst register. */
+const WRITES_DST: Readonly<Partial<Record<OpKind, true>>> = {
+  alu: true,
+  end: true,
+  ldx: true,
+  ldxsx: true,
+  lddw: true,
+};
+
+/** The kinds of instruction that may write the stack: stores, atomics, calls (helpers write through pointers). */
+const DIRTIES: Readonly<Partial<Record<OpKind, true>>> = {
+  st: true,
+  stx: true,
+  atomic: true,
+  call: true,
+  callx: true,
+};
+
 /** Does any instruction write r10 (possible only in unvalidated programs)? */
-function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
+function writesR10(insns: readonly Insn[], ops: readonly Op[], tail: Uint8Array): boolean {
   for (let i = 0; i < insns.length; i++) {
     if (tail[i] === 1) continue;
     const ins = insns[i]!;
-    const cls = opClass(ins.opcode);
-    if ((cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || ins.opcode === OP_LDDW) && ins.dst === R10)
-      return true;
-    if (cls === BPF_STX && opMode(ins.opcode) === BPF_ATOMIC && ins.src === R10) return true;
+    const kind = OP_DESC[ops[i]!]!.kind;
+    if (WRITES_DST[kind] === true && ins.dst === R10) return true;
+    // An atomic with fetch writes its source register.
+    if (kind === "atomic" && ins.src === R10) return true;
   }
   return false;
 }
@@ -105,7 +113,8 @@ export interface Generated {
   readonly control: "structured" | "dispatch";
 }
 
-export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated {
+/** `ops`: each slot's `Op` (`opOf`), when the caller has decoded them already. */
+export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: readonly Op[] = insns.map(opOf)): Generated {
   const tail = lddwTails(insns);
   const blocks = buildBlocks(insns, tail);
   const len = insns.length;
@@ -118,14 +127,13 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
   let dirties = false;
   for (let i = 0; i < len; i++) {
     if (tail[i] === 1) continue;
-    const ins = insns[i]!;
-    const cls = opClass(ins.opcode);
-    if (ins.opcode === OP_CALL && ins.src === BPF_PSEUDO_CALL) hasLocalCalls = true;
-    if (cls === BPF_ST || cls === BPF_STX || ins.opcode === OP_CALL || ins.opcode === OP_CALLX) dirties = true;
+    const op = ops[i]!;
+    if (op === Op.CALL_LOCAL) hasLocalCalls = true;
+    if (DIRTIES[OP_DESC[op]!.kind] === true) dirties = true;
   }
   // With r10 constant (never written, no frames), a store through r10 hits a known offset, so
   // the stack low-water mark is known at compile time and the store needs no tracking.
-  const r10Const = !hasLocalCalls && !writesR10(insns, tail);
+  const r10Const = !hasLocalCalls && !writesR10(insns, ops, tail);
   let staticLow = STACK_SIZE;
 
   const out: string[] = [];
@@ -141,7 +149,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
       return;
     }
     const ins = insns[pc]!;
-    const cls = opClass(ins.opcode);
+    const op = ops[pc]!;
     const f = flowOf(ins, pc);
     switch (f.kind) {
       case "exit":
@@ -151,7 +159,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
         w(goto(from, f.target));
         return;
       case "branch": {
-        const cond = branchCondition(ctx, ins);
+        const cond = branchCondition(ctx, op, ins);
         if (cond === undefined)
           throw new BytecodeError(
             "jit.internal",
@@ -168,21 +176,40 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions): Generated
       case "none":
         break;
     }
-    if (ins.opcode === OP_CALL || ins.opcode === OP_CALLX) {
-      emitHelperCall(ctx, ins, opt);
-      return;
-    }
     let ok: boolean;
-    if (cls === BPF_ALU || cls === BPF_ALU64) ok = emitAlu(ctx, ins);
-    else if (cls === BPF_LDX) ok = emitLoad(ctx, ins);
-    else if (cls === BPF_ST || (cls === BPF_STX && opMode(ins.opcode) !== BPF_ATOMIC)) {
-      ok = emitStore(ctx, ins);
-      if (ok) markStackWrite(ins, ins.dst);
-    } else if (cls === BPF_STX) {
-      ok = emitAtomic(ctx, ins);
-      if (ok) markStackWrite(ins, ins.dst);
-    } else if (ins.opcode === OP_LDDW) ok = emitLddw(ctx, ins);
-    else ok = false;
+    switch (OP_DESC[op]!.kind) {
+      case "call":
+      case "callx":
+        // A local call is control flow (above); a kfunc call never gets here (`checkExecutable`).
+        if (op !== Op.CALL && op !== Op.CALLX) {
+          ok = false;
+          break;
+        }
+        emitHelperCall(ctx, op, ins, opt);
+        return;
+      case "alu":
+      case "end":
+        ok = emitAlu(ctx, op, ins);
+        break;
+      case "ldx":
+      case "ldxsx":
+        ok = emitLoad(ctx, op, ins);
+        break;
+      case "st":
+      case "stx":
+        ok = emitStore(ctx, op, ins);
+        if (ok) markStackWrite(ins, ins.dst);
+        break;
+      case "atomic":
+        ok = emitAtomic(ctx, op, ins);
+        if (ok) markStackWrite(ins, ins.dst);
+        break;
+      case "lddw":
+        ok = emitLddw(ctx, op, ins);
+        break;
+      default:
+        ok = false;
+    }
     if (!ok)
       throw new BytecodeError(
         "jit.internal",

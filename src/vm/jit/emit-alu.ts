@@ -6,65 +6,45 @@
  * already masks by 31); x/0 = 0, x%0 = x (rule 3); INT_MIN sdiv -1 wraps (rule 4).
  * 32-bit ops compile to `|0` arithmetic; 64-bit add/sub carry through an unsigned compare;
  * multiply, divide and register shifts call `arith64.ts` (result low half returned, high half
- * in `S[0]`). Returns false for an encoding with no defined meaning (the caller emits a trap).
+ * in `S[0]`). Returns false for an `Op` that is not an ALU or byte-order instruction.
  */
-import {
-  BPF_ADD,
-  BPF_ALU64,
-  BPF_AND,
-  BPF_ARSH,
-  BPF_DIV,
-  BPF_END,
-  BPF_LSH,
-  BPF_MOD,
-  BPF_MOV,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OR,
-  BPF_RSH,
-  BPF_SUB,
-  BPF_TO_BE,
-  BPF_X,
-  BPF_XOR,
-  opClass,
-  opCode,
-  opSource,
-  type Insn,
-} from "../isa.js";
+import { BPF_ALU64, BPF_X, OP_DESC, Op, type Insn } from "../isa.js";
 import { ptrKnown, u31Known } from "./facts.js";
 import { hi, hiRead, lo, num, type EmitCtx } from "./source.js";
 
-export function emitAlu(ctx: EmitCtx, insn: Insn): boolean {
-  const is64 = opClass(insn.opcode) === BPF_ALU64;
-  const code = opCode(insn.opcode);
-  if (code === BPF_END) return emitEnd(ctx, insn, is64);
-  const x = opSource(insn.opcode) === BPF_X;
-  if (code === BPF_NEG && x) return false;
-  return is64 ? alu64(ctx, insn, code, x) : alu32(ctx, insn, code, x);
+/** Code for the ALU or byte-order instruction `op` (decoded from `insn` by the caller). */
+export function emitAlu(ctx: EmitCtx, op: Op, insn: Insn): boolean {
+  const d = OP_DESC[op]!;
+  if (d.kind === "end") return emitEnd(ctx, op, insn);
+  if (d.kind !== "alu") return false;
+  const x = d.source === BPF_X;
+  return d.cls === BPF_ALU64 ? alu64(ctx, op, insn, x) : alu32(ctx, op, insn, x);
 }
 
-function alu32(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
+function alu32(ctx: EmitCtx, op: Op, insn: Insn, x: boolean): boolean {
   const { w, pc } = ctx;
   const d = lo(insn.dst, pc);
   const dh = hi(insn.dst, pc);
   const s = x ? lo(insn.src, pc) : num(insn.imm | 0, pc);
-  // Like the interpreter, `off` selects the signed forms only for its exact values (sdiv/smod:
-  // 1; movsx: 8/16 with a register source) and is otherwise ignored.
-  const signedOp = insn.off === 1;
-  const off = x ? insn.off : 0;
-  switch (code) {
-    case BPF_ADD:
+  switch (op) {
+    case Op.ADD32_K:
+    case Op.ADD32_X:
       w(`${d} = (${d} + ${s}) | 0;`);
       break;
-    case BPF_SUB:
+    case Op.SUB32_K:
+    case Op.SUB32_X:
       w(`${d} = (${d} - ${s}) | 0;`);
       break;
-    case BPF_MUL:
+    case Op.MUL32_K:
+    case Op.MUL32_X:
       w(`${d} = Math.imul(${d}, ${s});`);
       break;
-    case BPF_DIV:
+    case Op.DIV32_K:
+    case Op.DIV32_X:
+    case Op.SDIV32_K:
+    case Op.SDIV32_X:
       if (!x && insn.imm === 0) w(`${d} = 0;`);
-      else if (signedOp) w(x ? `${d} = ${s} === 0 ? 0 : (${d} / ${s}) | 0;` : `${d} = (${d} / ${s}) | 0;`);
+      else if (OP_DESC[op]!.signed) w(x ? `${d} = ${s} === 0 ? 0 : (${d} / ${s}) | 0;` : `${d} = (${d} / ${s}) | 0;`);
       else
         w(
           x
@@ -72,9 +52,12 @@ function alu32(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
             : `${d} = ((${d} >>> 0) / ${num(insn.imm >>> 0, pc)}) | 0;`,
         );
       break;
-    case BPF_MOD:
+    case Op.MOD32_K:
+    case Op.MOD32_X:
+    case Op.SMOD32_K:
+    case Op.SMOD32_X:
       if (!x && insn.imm === 0) break; // dst keeps its low half; the high half is zeroed below
-      if (signedOp) w(x ? `${d} = ${s} === 0 ? ${d} : (${d} % ${s}) | 0;` : `${d} = (${d} % ${s}) | 0;`);
+      if (OP_DESC[op]!.signed) w(x ? `${d} = ${s} === 0 ? ${d} : (${d} % ${s}) | 0;` : `${d} = (${d} % ${s}) | 0;`);
       else
         w(
           x
@@ -82,31 +65,42 @@ function alu32(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
             : `${d} = ((${d} >>> 0) % ${num(insn.imm >>> 0, pc)}) | 0;`,
         );
       break;
-    case BPF_OR:
+    case Op.OR32_K:
+    case Op.OR32_X:
       w(`${d} = ${d} | ${s};`);
       break;
-    case BPF_AND:
+    case Op.AND32_K:
+    case Op.AND32_X:
       w(`${d} = ${d} & ${s};`);
       break;
-    case BPF_XOR:
+    case Op.XOR32_K:
+    case Op.XOR32_X:
       w(`${d} = ${d} ^ ${s};`);
       break;
-    case BPF_LSH:
+    case Op.LSH32_K:
+    case Op.LSH32_X:
       w(`${d} = ${d} << ${s};`);
       break;
-    case BPF_RSH:
+    case Op.RSH32_K:
+    case Op.RSH32_X:
       w(`${d} = (${d} >>> ${s}) | 0;`);
       break;
-    case BPF_ARSH:
+    case Op.ARSH32_K:
+    case Op.ARSH32_X:
       w(`${d} = ${d} >> ${s};`);
       break;
-    case BPF_NEG:
+    case Op.NEG32:
       w(`${d} = (-${d}) | 0;`);
       break;
-    case BPF_MOV:
-      if (x && off === 8) w(`${d} = (${s} << 24) >> 24;`);
-      else if (x && off === 16) w(`${d} = (${s} << 16) >> 16;`);
-      else w(`${d} = ${s};`);
+    case Op.MOVSX8_32:
+      w(`${d} = (${s} << 24) >> 24;`);
+      break;
+    case Op.MOVSX16_32:
+      w(`${d} = (${s} << 16) >> 16;`);
+      break;
+    case Op.MOV32_K:
+    case Op.MOV32_X:
+      w(`${d} = ${s};`);
       break;
     default:
       return false;
@@ -115,7 +109,7 @@ function alu32(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
   return true;
 }
 
-function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
+function alu64(ctx: EmitCtx, op: Op, insn: Insn, x: boolean): boolean {
   const { w, pc } = ctx;
   const dl = lo(insn.dst, pc);
   const dh = hi(insn.dst, pc);
@@ -124,21 +118,22 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
   const sl = x ? lo(insn.src, pc) : num(imm, pc);
   const sh = x ? hiRead(ctx, insn.src) : num(imm >> 31, pc);
   const dhr = hiRead(ctx, insn.dst);
-  const off = insn.off;
-  const movOff = x && (off === 8 || off === 16 || off === 32) ? off : 0;
   // Trusted facts that rule out a carry: a pointer whose offset stays in [0, 2^31) before and
   // after (never one that dips below its region: that borrows from the id), or two values below 2^31.
   const ptr = ctx.trusted && ptrKnown(ctx.facts, pc, insn.dst);
   const small = ctx.trusted && u31Known(ctx.facts, pc, insn.dst) && (x ? u31Known(ctx.facts, pc, insn.src) : imm >= 0);
-  switch (code) {
-    case BPF_ADD:
-    case BPF_SUB:
-      if (ptr || (small && code === BPF_ADD)) {
-        w(`${dl} = (${dl} ${code === BPF_ADD ? "+" : "-"} ${sl}) | 0;`);
+  switch (op) {
+    case Op.ADD64_K:
+    case Op.ADD64_X:
+    case Op.SUB64_K:
+    case Op.SUB64_X: {
+      const add = op === Op.ADD64_K || op === Op.ADD64_X;
+      if (ptr || (small && add)) {
+        w(`${dl} = (${dl} ${add ? "+" : "-"} ${sl}) | 0;`);
         if (!ptr) w(`${dh} = 0;`);
         break;
       }
-      if (code === BPF_SUB) {
+      if (!add) {
         w(`t = (${dl} >>> 0) - ${x ? `(${sl} >>> 0)` : num(imm >>> 0, pc)};`);
         w(`${dh} = (${dhr} - ${sh} - (t < 0 ? 1 : 0)) | 0;`);
         w(`${dl} = t | 0;`);
@@ -148,17 +143,27 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
       w(`${dh} = (${dhr} + ${sh} + (t > 4294967295 ? 1 : 0)) | 0;`);
       w(`${dl} = t | 0;`);
       break;
-    case BPF_MUL:
+    }
+    case Op.MUL64_K:
+    case Op.MUL64_X:
       w(`${dl} = mul64(${dl}, ${dhr}, ${sl}, ${sh});`);
       w(`${dh} = S[0];`);
       break;
-    case BPF_DIV:
-    case BPF_MOD:
-      if (off !== 1 && dhr === "0" && sh === "0") {
+    case Op.DIV64_K:
+    case Op.DIV64_X:
+    case Op.SDIV64_K:
+    case Op.SDIV64_X:
+    case Op.MOD64_K:
+    case Op.MOD64_X:
+    case Op.SMOD64_K:
+    case Op.SMOD64_X: {
+      const div = op === Op.DIV64_K || op === Op.DIV64_X || op === Op.SDIV64_K || op === Op.SDIV64_X;
+      const signed = OP_DESC[op]!.signed;
+      if (!signed && dhr === "0" && sh === "0") {
         // Trusted facts put both operands below 2^32: the unsigned 64-bit result is the 32-bit
         // one (as alu32 computes it), with no call. Division by zero: 0; modulo: dst unchanged.
         const s32 = x ? `(${sl} >>> 0)` : num(imm >>> 0, pc);
-        if (code === BPF_DIV)
+        if (div)
           w(
             !x && imm === 0
               ? `${dl} = 0;`
@@ -171,50 +176,57 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
         w(`${dh} = 0;`);
         break;
       }
-      w(
-        `${dl} = ${off === 1 ? "sdiv64" : "udiv64"}(${dl}, ${dhr}, ${sl}, ${sh}, ${code === BPF_MOD ? "true" : "false"});`,
-      );
+      w(`${dl} = ${signed ? "sdiv64" : "udiv64"}(${dl}, ${dhr}, ${sl}, ${sh}, ${div ? "false" : "true"});`);
       w(`${dh} = S[0];`);
       break;
-    case BPF_OR:
+    }
+    case Op.OR64_K:
+    case Op.OR64_X:
       w(`${dl} = ${dl} | ${sl};`);
       w(`${dh} = ${dhr} | ${sh};`);
       break;
-    case BPF_AND:
+    case Op.AND64_K:
+    case Op.AND64_X:
       w(`${dl} = ${dl} & ${sl};`);
       w(`${dh} = ${dhr} & ${sh};`);
       break;
-    case BPF_XOR:
+    case Op.XOR64_K:
+    case Op.XOR64_X:
       w(`${dl} = ${dl} ^ ${sl};`);
       w(`${dh} = ${dhr} ^ ${sh};`);
       break;
-    case BPF_LSH:
-    case BPF_RSH:
-    case BPF_ARSH:
-      if (x) {
-        const fn = code === BPF_LSH ? "lsh64" : code === BPF_RSH ? "rsh64" : "arsh64";
-        w(`${dl} = ${fn}(${dl}, ${dhr}, ${sl} & 63);`);
-        w(`${dh} = S[0];`);
-      } else {
-        shiftConst(ctx, dl, dh, dhr, code, imm & 63);
-      }
+    case Op.LSH64_K:
+    case Op.RSH64_K:
+    case Op.ARSH64_K:
+      shiftConst(ctx, dl, dh, dhr, op, imm & 63);
       break;
-    case BPF_NEG:
+    case Op.LSH64_X:
+    case Op.RSH64_X:
+    case Op.ARSH64_X: {
+      const fn = op === Op.LSH64_X ? "lsh64" : op === Op.RSH64_X ? "rsh64" : "arsh64";
+      w(`${dl} = ${fn}(${dl}, ${dhr}, ${sl} & 63);`);
+      w(`${dh} = S[0];`);
+      break;
+    }
+    case Op.NEG64:
       w(`${dh} = (${dl} === 0 ? -${dhr} : ~${dhr}) | 0;`);
       w(`${dl} = (-${dl}) | 0;`);
       break;
-    case BPF_MOV:
-      if (movOff === 8) w(`${dl} = (${sl} << 24) >> 24;`);
-      else if (movOff === 16) w(`${dl} = (${sl} << 16) >> 16;`);
-      else if (movOff === 32 || !x) w(`${dl} = ${sl};`);
-      if (!x) {
-        w(`${dh} = ${num(imm >> 31, pc)};`);
-      } else if (movOff !== 0) {
-        w(`${dh} = ${dl} >> 31;`);
-      } else {
-        w(`${dl} = ${sl};`);
-        w(`${dh} = ${sh};`);
-      }
+    case Op.MOV64_K:
+      w(`${dl} = ${sl};`);
+      w(`${dh} = ${num(imm >> 31, pc)};`);
+      break;
+    case Op.MOV64_X:
+      w(`${dl} = ${sl};`);
+      w(`${dh} = ${sh};`);
+      break;
+    case Op.MOVSX8_64:
+    case Op.MOVSX16_64:
+    case Op.MOVSX32_64:
+      if (op === Op.MOVSX8_64) w(`${dl} = (${sl} << 24) >> 24;`);
+      else if (op === Op.MOVSX16_64) w(`${dl} = (${sl} << 16) >> 16;`);
+      else w(`${dl} = ${sl};`);
+      w(`${dh} = ${dl} >> 31;`);
       break;
     default:
       return false;
@@ -223,11 +235,11 @@ function alu64(ctx: EmitCtx, insn: Insn, code: number, x: boolean): boolean {
 }
 
 /** 64-bit shift by a constant count k (0..63): straight-line code, no call. */
-function shiftConst(ctx: EmitCtx, dl: string, dh: string, dhr: string, code: number, k: number): void {
+function shiftConst(ctx: EmitCtx, dl: string, dh: string, dhr: string, op: Op, k: number): void {
   const { w, pc } = ctx;
   if (k === 0) return;
   const n = (v: number): string => num(v, pc);
-  if (code === BPF_LSH) {
+  if (op === Op.LSH64_K) {
     if (k < 32) {
       w(`${dh} = (${dhr} << ${n(k)}) | (${dl} >>> ${n(32 - k)});`);
       w(`${dl} = ${dl} << ${n(k)};`);
@@ -235,7 +247,7 @@ function shiftConst(ctx: EmitCtx, dl: string, dh: string, dhr: string, code: num
       w(`${dh} = ${dl} << ${n(k - 32)};`);
       w(`${dl} = 0;`);
     }
-  } else if (code === BPF_RSH) {
+  } else if (op === Op.RSH64_K) {
     if (k < 32) {
       w(`${dl} = (${dl} >>> ${n(k)}) | (${dhr} << ${n(32 - k)});`);
       w(`${dh} = (${dhr} >>> ${n(k)}) | 0;`);
@@ -255,33 +267,43 @@ function shiftConst(ctx: EmitCtx, dl: string, dh: string, dhr: string, code: num
 }
 
 /**
- * le (ALU, TO_LE), be (ALU, TO_BE) and bswap (ALU64). As in the interpreter: `le` truncates to
- * 16 or 32 bits and is a no-op for any other imm; `be`/`bswap` swap 16 or 32 bits, and 64 for
- * any other imm (the structural check rejects widths outside 16/32/64 before this matters).
+ * le, be and bswap. As in the interpreter: `le` truncates to 16 or 32 bits and is a no-op for
+ * 64; `be`/`bswap` swap 16, 32 or 64 bits (`opOf` names an imm outside 16/32/64 as the 64-bit
+ * form; the structural check rejects it before this matters).
  */
-function emitEnd(ctx: EmitCtx, insn: Insn, is64: boolean): boolean {
+function emitEnd(ctx: EmitCtx, op: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  if (is64 && opSource(insn.opcode) === BPF_X) return false;
-  const width = insn.imm;
   const dl = lo(insn.dst, pc);
   const dh = hi(insn.dst, pc);
-  const swap = is64 || opSource(insn.opcode) === BPF_TO_BE;
-  if (!swap) {
+  switch (op) {
     // To little-endian on a little-endian machine: truncate only.
-    if (width === 16) w(`${dl} = ${dl} & 65535;`);
-    if (width === 16 || width === 32) w(`${dh} = 0;`);
-    return true;
-  }
-  if (width === 16) {
-    w(`${dl} = ((${dl} & 255) << 8) | ((${dl} >>> 8) & 255);`);
-    w(`${dh} = 0;`);
-  } else if (width === 32) {
-    w(`${dl} = bswap32(${dl});`);
-    w(`${dh} = 0;`);
-  } else {
-    w(`t = ${dl};`);
-    w(`${dl} = bswap32(${dh});`);
-    w(`${dh} = bswap32(t);`);
+    case Op.LE16:
+      w(`${dl} = ${dl} & 65535;`);
+      w(`${dh} = 0;`);
+      break;
+    case Op.LE32:
+      w(`${dh} = 0;`);
+      break;
+    case Op.LE64:
+      break;
+    case Op.BE16:
+    case Op.BSWAP16:
+      w(`${dl} = ((${dl} & 255) << 8) | ((${dl} >>> 8) & 255);`);
+      w(`${dh} = 0;`);
+      break;
+    case Op.BE32:
+    case Op.BSWAP32:
+      w(`${dl} = bswap32(${dl});`);
+      w(`${dh} = 0;`);
+      break;
+    case Op.BE64:
+    case Op.BSWAP64:
+      w(`t = ${dl};`);
+      w(`${dl} = bswap32(${dh});`);
+      w(`${dh} = bswap32(t);`);
+      break;
+    default:
+      return false;
   }
   return true;
 }

@@ -9,7 +9,7 @@
  * zero it, as the interpreter does (bpf-isa-summary §3.4); the depth limit is 8 frames.
  * The conformance "unwind" helper ends the program with r0 = 0 when it returns 0.
  */
-import { MAX_CALL_DEPTH, MAX_STACK, OP_CALLX, type Insn } from "../isa.js";
+import { MAX_CALL_DEPTH, MAX_STACK, Op, type Insn } from "../isa.js";
 import type { CodegenOptions } from "./codegen.js";
 import { ALL_REG_NAMES, STACK_SIZE, hi, lo, num, type EmitCtx } from "./source.js";
 
@@ -65,11 +65,12 @@ export function emitLocalCall(pc: number, target: number, nAt: string, w: (s: st
   w(`continue;`);
 }
 
-export function emitHelperCall(ctx: EmitCtx, ins: Insn, opt: CodegenOptions): void {
+/** A helper call: `call imm` (Op.CALL) or `callx` through dst (Op.CALLX). */
+export function emitHelperCall(ctx: EmitCtx, op: Op.CALL | Op.CALLX, ins: Insn, opt: CodegenOptions): void {
   const { w, pc, nAt } = ctx;
   let fn: string;
   let idExpr: string | undefined;
-  if (ins.opcode === OP_CALLX) {
+  if (op === Op.CALLX) {
     // Target = helper id in the dst register (bpf_conformance `callx.data`), read before the call.
     w(`c = ${lo(ins.dst, pc)};`);
     w(`f = callx(c, ${hi(ins.dst, pc)}, ${num(ins.dst, pc)}, ${num(pc)}, ${nAt});`);
@@ -90,7 +91,7 @@ export function emitHelperCall(ctx: EmitCtx, ins: Insn, opt: CodegenOptions): vo
   }
   // A helper may write anywhere in the stack through a pointer argument, unless it is known to
   // only read through them (HelperFn.writesArgs): then the next run need not clear the stack.
-  if (ins.opcode === OP_CALLX || opt.helperWrites(ins.imm | 0)) w(`dz = 0;`);
+  if (op === Op.CALLX || opt.helperWrites(ins.imm | 0)) w(`dz = 0;`);
   w(`try { ${fn}(RF, M); } catch (e) { throw helperFault(e, ${num(pc)}, ${nAt}); }`);
   w(`r0l = RF[0] | 0;`);
   w(`r0h = RF[1] | 0;`);

@@ -24,26 +24,14 @@ import {
   ATOMIC_OPS,
   BPF_ADD,
   BPF_AND,
-  BPF_ATOMIC,
-  BPF_B,
   BPF_CMPXCHG,
-  BPF_DW,
   BPF_FETCH,
-  BPF_H,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MEMSX,
   BPF_OR,
-  BPF_ST,
-  BPF_STX,
-  BPF_W,
   BPF_XCHG,
   BPF_XOR,
+  OP_DESC,
+  Op,
   R10,
-  opClass,
-  opMode,
-  opSize,
-  sizeBytes,
   type Insn,
 } from "../isa.js";
 import { factsAt } from "./facts.js";
@@ -103,55 +91,59 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
   return "R.view";
 }
 
-export function emitLoad(ctx: EmitCtx, insn: Insn): boolean {
+export function emitLoad(ctx: EmitCtx, op: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  const mode = opMode(insn.opcode);
-  const size = sizeBytes(opSize(insn.opcode));
-  if (opClass(insn.opcode) !== BPF_LDX || (mode !== BPF_MEM && mode !== BPF_MEMSX)) return false;
-  const sx = mode === BPF_MEMSX;
-  if (sx && size === 8) return false;
-  const v = address(ctx, insn.src, insn.off, size, false);
+  const d = OP_DESC[op]!;
+  if (d.kind !== "ldx" && d.kind !== "ldxsx") return false;
+  const v = address(ctx, insn.src, insn.off, d.width, false);
   const dl = lo(insn.dst, pc);
   const dh = hi(insn.dst, pc);
-  switch (opSize(insn.opcode)) {
-    case BPF_B:
-      w(`${dl} = ${v}.${sx ? "getInt8" : "getUint8"}(o);`);
+  switch (op) {
+    case Op.LDX_B:
+      w(`${dl} = ${v}.getUint8(o);`);
       break;
-    case BPF_H:
-      w(`${dl} = ${v}.${sx ? "getInt16" : "getUint16"}(o, true);`);
+    case Op.LDXS_B:
+      w(`${dl} = ${v}.getInt8(o);`);
       break;
-    case BPF_W:
+    case Op.LDX_H:
+      w(`${dl} = ${v}.getUint16(o, true);`);
+      break;
+    case Op.LDXS_H:
+      w(`${dl} = ${v}.getInt16(o, true);`);
+      break;
+    case Op.LDX_W:
+    case Op.LDXS_W:
       w(`${dl} = ${v}.getInt32(o, true);`);
       break;
-    case BPF_DW:
+    case Op.LDX_DW:
       w(`${dh} = ${v}.getInt32(o + 4, true);`);
       w(`${dl} = ${v}.getInt32(o, true);`);
       return true;
   }
-  w(sx ? `${dh} = ${dl} >> 31;` : `${dh} = 0;`);
+  w(d.signed ? `${dh} = ${dl} >> 31;` : `${dh} = 0;`);
   return true;
 }
 
-export function emitStore(ctx: EmitCtx, insn: Insn): boolean {
+export function emitStore(ctx: EmitCtx, op: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  const cls = opClass(insn.opcode);
-  if ((cls !== BPF_ST && cls !== BPF_STX) || opMode(insn.opcode) !== BPF_MEM) return false;
-  const size = sizeBytes(opSize(insn.opcode));
-  const v = address(ctx, insn.dst, insn.off, size, true);
+  const d = OP_DESC[op]!;
+  if (d.kind !== "st" && d.kind !== "stx") return false;
+  const v = address(ctx, insn.dst, insn.off, d.width, true);
   // ST stores imm (sign-extended for stdw); STX stores the source register, truncated.
-  const vl = cls === BPF_ST ? num(insn.imm | 0, pc) : lo(insn.src, pc);
-  const vh = cls === BPF_ST ? num((insn.imm | 0) >> 31, pc) : hiRead(ctx, insn.src);
-  switch (opSize(insn.opcode)) {
-    case BPF_B:
+  const imm = d.kind === "st";
+  const vl = imm ? num(insn.imm | 0, pc) : lo(insn.src, pc);
+  const vh = imm ? num((insn.imm | 0) >> 31, pc) : hiRead(ctx, insn.src);
+  switch (d.width) {
+    case 1:
       w(`${v}.setInt8(o, ${vl});`);
       break;
-    case BPF_H:
+    case 2:
       w(`${v}.setInt16(o, ${vl}, true);`);
       break;
-    case BPF_W:
+    case 4:
       w(`${v}.setInt32(o, ${vl}, true);`);
       break;
-    case BPF_DW:
+    case 8:
       w(`${v}.setInt32(o, ${vl}, true);`);
       w(`${v}.setInt32(o + 4, ${vh}, true);`);
       break;
@@ -160,13 +152,12 @@ export function emitStore(ctx: EmitCtx, insn: Insn): boolean {
 }
 
 /** lock add/or/and/xor [fetch], xchg, cmpxchg — 32-bit (fetched values zero-extended) or 64-bit. */
-export function emitAtomic(ctx: EmitCtx, insn: Insn): boolean {
+export function emitAtomic(ctx: EmitCtx, aop: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  const sizeField = opSize(insn.opcode);
-  if (opClass(insn.opcode) !== BPF_STX || opMode(insn.opcode) !== BPF_ATOMIC) return false;
-  if (sizeField !== BPF_W && sizeField !== BPF_DW) return false;
+  if (aop !== Op.ATOMIC32 && aop !== Op.ATOMIC64) return false;
+  // The operation is the instruction's imm (ATOMIC_OPS): one Op per width covers them all.
   const op = insn.imm;
-  const wide = sizeField === BPF_DW;
+  const wide = aop === Op.ATOMIC64;
   const v = address(ctx, insn.dst, insn.off, wide ? 8 : 4, true);
   if (!ATOMIC_OPS.has(op)) {
     // The interpreter checks the address first, then rejects the operation.
@@ -218,9 +209,9 @@ export function emitAtomic(ctx: EmitCtx, insn: Insn): boolean {
 }
 
 /** lddw with src 0: the 64-bit constant; other pseudo sources must be resolved before the JIT. */
-export function emitLddw(ctx: EmitCtx, insn: Insn): boolean {
+export function emitLddw(ctx: EmitCtx, op: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  if (insn.src !== 0) return false;
+  if (op !== Op.LDDW || insn.src !== 0) return false;
   w(`${lo(insn.dst, pc)} = ${num(insn.imm | 0, pc)};`);
   w(`${hi(insn.dst, pc)} = ${num(insn.imm2 | 0, pc)};`);
   return true;
