@@ -24,116 +24,57 @@ export function isSourceSpan(loc: Location | undefined): loc is SourceSpan {
   return loc !== undefined && "line" in loc;
 }
 
-export abstract class BatonError extends Error {
-  /** Stable, machine-readable code, e.g. `asm.unknown-mnemonic`. */
-  abstract readonly code: string;
-  readonly location: Location | undefined;
-  /** A suggestion, printed as `note: …` after the caret line. */
-  readonly hint: string | undefined;
-
-  constructor(message: string, location?: Location, hint?: string) {
+/**
+ * The base of every phase's error class; `L` is the kind of place the phase can name (a phase
+ * that reads bytecode names instructions, one that reads text names spans).
+ */
+export abstract class BatonError<L extends Location = Location> extends Error {
+  constructor(
+    /** Stable, machine-readable code, e.g. `asm.unknown-mnemonic`. */
+    readonly code: string,
+    message: string,
+    readonly location?: L,
+    /** A suggestion, printed as `note: …` after the caret line. */
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = new.target.name;
-    this.location = location;
-    this.hint = hint;
   }
 }
 
 /** Malformed text: assembly, policy source, scenario files. */
-export class ParseError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: SourceSpan,
-    hint?: string,
-  ) {
-    super(message, location, hint);
-  }
-}
+export class ParseError extends BatonError<SourceSpan> {}
 
 /** Malformed bytecode (structure, fields, targets), located by instruction index. */
-export class BytecodeError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: InsnLocation,
-  ) {
-    super(message, location);
-  }
-}
+export class BytecodeError extends BatonError<InsnLocation> {}
 
 /** The policy compiler's checker and code generator. */
-export class CompileError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: Location,
-    hint?: string,
-  ) {
-    super(message, location, hint);
-  }
-}
+export class CompileError extends BatonError {}
 
 /** A verifier rejection. */
-export class VerifyError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: Location,
-    hint?: string,
-  ) {
-    super(message, location, hint);
-  }
-}
+export class VerifyError extends BatonError {}
 
 /** A runtime fault of the VM: bad memory access, budget exhausted, bad helper call. */
-export class VmTrap extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: InsnLocation,
-  ) {
-    super(message, location);
-  }
-
+export class VmTrap extends BatonError<InsnLocation> {
   /** The same trap, placed at instruction `insn` (helpers raise traps before they know it). */
   at(insn: number): VmTrap {
     if (this.location !== undefined) return this;
-    const t = new VmTrap(this.code, this.message, { insn });
-    return t;
+    return new VmTrap(this.code, this.message, { insn });
   }
 }
 
 /** The socket model and scenarios. */
-export class ModelError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: Location,
-    hint?: string,
-  ) {
-    super(message, location, hint);
-  }
-}
+export class ModelError extends BatonError {}
 
 /** Bad command-line usage (exit code 2). */
 export class UsageError extends BatonError {
-  readonly code = "usage";
   constructor(message: string, hint?: string) {
-    super(message, undefined, hint);
+    super("usage", message, undefined, hint);
   }
 }
 
 /** Input files that cannot be read or have the wrong form (exit code 1). */
-export class InputError extends BatonError {
-  constructor(
-    readonly code: string,
-    message: string,
-    location?: Location,
-  ) {
-    super(message, location);
-  }
-}
+export class InputError extends BatonError {}
 
 /**
  * Render an error as the CLI prints it. With the source text of a span's file, the offending

@@ -210,68 +210,11 @@ function sockIp6(flow: Flow, local: boolean): Uint8Array {
   return v4Mapped(ip4Bytes(local ? flow.localIp : flow.remoteIp)).bytes;
 }
 
-/** A request sock (NEW_SYN_RECV): `struct request_sock` / `inet_request_sock`. */
-export class RequestSock extends ModelSocket implements VmSocket {
-  readonly state = TCP_NEW_SYN_RECV;
-  readonly reuseportGroupId = null;
-  /** rsk_listener */
-  listener: Listener;
-  num_timeout = 0;
-  num_retrans = 0;
-  acked = false;
-  /** The child, once the request sits in an accept queue. */
-  child: ChildSock | null = null;
-  /** A TCP Fast Open request (its child went to the accept queue at SYN time). */
-  tfo = false;
-  /** When the SYN-ACK timer fires next (µs), or -1 when not armed. */
-  timerAt = -1;
-  /** Unlinked, replaced by a clone or turned into a child: stale timer events are ignored. */
-  dead = false;
-
+/** A socket of one connection, a request or a child: its addresses and ports are its flow's. */
+abstract class FlowSocket extends ModelSocket {
   constructor(
     jar: CookieJar,
     readonly flow: Flow,
-    listener: Listener,
-  ) {
-    super(jar, listener.family); // ireq_family: the listener's
-    this.listener = listener;
-  }
-
-  get srcIp6(): Uint8Array {
-    return sockIp6(this.flow, true);
-  }
-  get dstIp6(): Uint8Array {
-    return sockIp6(this.flow, false);
-  }
-
-  get srcIp4(): number {
-    return this.flow.localIp;
-  }
-  get srcPort(): number {
-    return this.flow.localPort;
-  }
-  get dstIp4(): number {
-    return this.flow.remoteIp;
-  }
-  get dstPort(): number {
-    return this.flow.remotePort;
-  }
-  /** sk_hash */
-  get hash(): number {
-    return this.flow.sockHash;
-  }
-}
-
-/** A full socket created for a connection: ESTABLISHED, or SYN_RECV for a TFO child. */
-export class ChildSock extends ModelSocket implements VmSocket {
-  state: number = TCP_ESTABLISHED;
-  readonly reuseportGroupId = null;
-  /** A TFO child's request (`fastopen_rsk`) until its handshake completes; R13 re-points it at a clone. */
-  fastopenRsk: RequestSock | null = null;
-  constructor(
-    jar: CookieJar,
-    readonly flow: Flow,
-    /** The listener's family (a dual-stack listener's IPv4 child is AF_INET6). */
     family: number,
   ) {
     super(jar, family);
@@ -293,5 +236,50 @@ export class ChildSock extends ModelSocket implements VmSocket {
   }
   get dstPort(): number {
     return this.flow.remotePort;
+  }
+}
+
+/** A request sock (NEW_SYN_RECV): `struct request_sock` / `inet_request_sock`. */
+export class RequestSock extends FlowSocket implements VmSocket {
+  readonly state = TCP_NEW_SYN_RECV;
+  readonly reuseportGroupId = null;
+  /** rsk_listener */
+  listener: Listener;
+  num_timeout = 0;
+  num_retrans = 0;
+  acked = false;
+  /** The child, once the request sits in an accept queue. */
+  child: ChildSock | null = null;
+  /** A TCP Fast Open request (its child went to the accept queue at SYN time). */
+  tfo = false;
+  /** When the SYN-ACK timer fires next (µs), or -1 when not armed. */
+  timerAt = -1;
+  /** Unlinked, replaced by a clone or turned into a child: stale timer events are ignored. */
+  dead = false;
+
+  constructor(jar: CookieJar, flow: Flow, listener: Listener) {
+    super(jar, flow, listener.family); // ireq_family: the listener's
+    this.listener = listener;
+  }
+
+  /** sk_hash */
+  get hash(): number {
+    return this.flow.sockHash;
+  }
+}
+
+/** A full socket created for a connection: ESTABLISHED, or SYN_RECV for a TFO child. */
+export class ChildSock extends FlowSocket implements VmSocket {
+  state: number = TCP_ESTABLISHED;
+  readonly reuseportGroupId = null;
+  /** A TFO child's request (`fastopen_rsk`) until its handshake completes; R13 re-points it at a clone. */
+  fastopenRsk: RequestSock | null = null;
+  constructor(
+    jar: CookieJar,
+    flow: Flow,
+    /** The listener's family (a dual-stack listener's IPv4 child is AF_INET6). */
+    family: number,
+  ) {
+    super(jar, flow, family);
   }
 }

@@ -4,36 +4,11 @@
  * stride of value_size rounded up to 8, as `array_map_alloc` lays them out.
  * Omitted: per-CPU arrays, BPF_F_LOCK updates, mmap-able arrays.
  */
-import type { AddressSpace, Region } from "../memory.js";
-import type { MapSpec } from "../map-spec.js";
+import { ArenaMap } from "./map-base.js";
 import { E2BIG, EEXIST, EINVAL, ENOENT } from "./errno.js";
-import { BPF_EXIST, BPF_NOEXIST, type DataMap, readU32, roundUp8, u32Key } from "./types.js";
+import { BPF_EXIST, BPF_NOEXIST, type DataMap, readU32, u32Key } from "./types.js";
 
-export class ArrayMap implements DataMap {
-  readonly kind = "data";
-  readonly fd: number;
-  readonly name: string;
-  readonly type: number;
-  readonly keySize = 4;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags: number;
-  readonly handle: Region;
-  readonly arena: Region;
-  readonly stride: number;
-
-  constructor(spec: MapSpec, mem: AddressSpace) {
-    this.fd = spec.fd;
-    this.name = spec.name ?? `map${spec.fd}`;
-    this.type = spec.type;
-    this.valueSize = spec.valueSize;
-    this.maxEntries = spec.maxEntries;
-    this.flags = spec.flags ?? 0;
-    this.stride = roundUp8(spec.valueSize);
-    this.handle = mem.add(`map ${this.name}`, new Uint8Array(0), false);
-    this.arena = mem.add(`map ${this.name} values`, new Uint8Array(this.stride * spec.maxEntries), true);
-  }
-
+export class ArrayMap extends ArenaMap implements DataMap {
   lookupSlot(bytes: Uint8Array, off: number): number {
     const i = readU32(bytes, off);
     return i < this.maxEntries ? i : -1;
@@ -56,15 +31,7 @@ export class ArrayMap implements DataMap {
   lookup(key: Uint8Array): Uint8Array | number {
     const i = this.lookupSlot(key, 0);
     if (i < 0) return -ENOENT;
-    return this.arena.bytes.slice(i * this.stride, i * this.stride + this.valueSize);
-  }
-
-  update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    return this.updateFrom(key, 0, value, 0, flags);
-  }
-
-  delete(key: Uint8Array): number {
-    return this.deleteAt(key, 0);
+    return this.valueAt(i);
   }
 
   getNextKey(key: Uint8Array | null): Uint8Array | number {

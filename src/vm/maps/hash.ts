@@ -14,24 +14,14 @@
  * Iteration order (getNextKey) is insertion order, not the kernel's bucket order.
  * Omitted: per-CPU hashes, BPF_F_LOCK, non-preallocated growth.
  */
-import type { AddressSpace, Region } from "../memory.js";
+import type { AddressSpace } from "../memory.js";
+import { ArenaMap } from "./map-base.js";
 import type { MapSpec } from "../map-spec.js";
 import { BPF_MAP_TYPE_LRU_HASH } from "../program-type.js";
 import { E2BIG, EEXIST, EINVAL, ENOENT } from "./errno.js";
-import { BPF_EXIST, BPF_NOEXIST, type DataMap, type JsKey, jsKey, roundUp8 } from "./types.js";
+import { BPF_EXIST, BPF_NOEXIST, type DataMap, type JsKey, jsKey } from "./types.js";
 
-export class HashMap implements DataMap {
-  readonly kind = "data";
-  readonly fd: number;
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags: number;
-  readonly handle: Region;
-  readonly arena: Region;
-  readonly stride: number;
+export class HashMap extends ArenaMap implements DataMap {
   readonly lru: boolean;
 
   /** key → slot, in insertion order. */
@@ -50,17 +40,8 @@ export class HashMap implements DataMap {
   private readonly slotKey: (JsKey | undefined)[];
 
   constructor(spec: MapSpec, mem: AddressSpace) {
-    this.fd = spec.fd;
-    this.name = spec.name ?? `map${spec.fd}`;
-    this.type = spec.type;
-    this.keySize = spec.keySize;
-    this.valueSize = spec.valueSize;
-    this.maxEntries = spec.maxEntries;
-    this.flags = spec.flags ?? 0;
+    super(spec, mem);
     this.lru = spec.type === BPF_MAP_TYPE_LRU_HASH;
-    this.stride = roundUp8(spec.valueSize);
-    this.handle = mem.add(`map ${this.name}`, new Uint8Array(0), false);
-    this.arena = mem.add(`map ${this.name} values`, new Uint8Array(this.stride * spec.maxEntries), true);
     this.keys = new Uint8Array(spec.keySize * spec.maxEntries);
     this.free = new Int32Array(spec.maxEntries);
     for (let i = 0; i < spec.maxEntries; i++) this.free[i] = spec.maxEntries - 1 - i; // pop slot 0 first
@@ -117,15 +98,7 @@ export class HashMap implements DataMap {
   lookup(key: Uint8Array): Uint8Array | number {
     const slot = this.index.get(jsKey(key, 0, this.keySize));
     if (slot === undefined) return -ENOENT;
-    return this.arena.bytes.slice(slot * this.stride, slot * this.stride + this.valueSize);
-  }
-
-  update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    return this.updateFrom(key, 0, value, 0, flags);
-  }
-
-  delete(key: Uint8Array): number {
-    return this.deleteAt(key, 0);
+    return this.valueAt(slot);
   }
 
   getNextKey(key: Uint8Array | null): Uint8Array | number {

@@ -7,7 +7,8 @@
  * sockets here are only containers for `sk_select_reuseport` (R21). RCU-freed sockets and
  * sk_user_data owners other than sockarrays are not modelled.
  */
-import type { Region, AddressSpace } from "../memory.js";
+import type { AddressSpace } from "../memory.js";
+import { MapBase } from "./map-base.js";
 import type { MapSpec } from "../map-spec.js";
 import {
   AF_INET,
@@ -43,27 +44,8 @@ function unlink(sk: VmSocket | null | undefined): void {
   else psockLinks.delete(sk);
 }
 
-abstract class SockMapBase {
+abstract class SockMapBase extends MapBase {
   readonly kind = "socket";
-  readonly fd: number;
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags: number;
-  readonly handle: Region;
-
-  constructor(spec: MapSpec, mem: AddressSpace) {
-    this.fd = spec.fd;
-    this.name = spec.name ?? `map${spec.fd}`;
-    this.type = spec.type;
-    this.keySize = spec.keySize;
-    this.valueSize = spec.valueSize;
-    this.maxEntries = spec.maxEntries;
-    this.flags = spec.flags ?? 0;
-    this.handle = mem.add(`map ${this.name}`, new Uint8Array(0), false);
-  }
 
   abstract lookupSocket(bytes: Uint8Array, off: number): VmSocket | null;
 
