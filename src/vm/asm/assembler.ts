@@ -15,7 +15,7 @@
  * spellings.
  */
 import { ParseError, type SourceSpan } from "../../errors.js";
-import { encode, makeInsn, OP_LDDW, type Insn } from "../isa.js";
+import { encode, isWide, makeInsn, type Insn } from "../isa.js";
 import { spanOf, tokenize, type LineRef } from "./lexer.js";
 import { encodeInstruction, type Pending } from "./encoder.js";
 import { parseOperands } from "./operands.js";
@@ -83,9 +83,9 @@ export function assembleProgram(source: string, file = "<input>", firstLine = 1)
     }
     const ops = parseOperands(toks.slice(1), ref, text.length);
     const p = encodeInstruction(head.text, form, ops, text, ref, { col: head.col, length: head.text.length }, slot);
-    if (p.insn.opcode !== OP_LDDW && firstExit === undefined && head.text === "exit") firstExit = slot;
+    if (!isWide(p.insn) && firstExit === undefined && head.text === "exit") firstExit = slot;
     pending.push(p);
-    slot += p.insn.opcode === OP_LDDW ? 2 : 1;
+    slot += isWide(p.insn) ? 2 : 1;
   }
   return resolve(pending, labels, firstExit);
 }
@@ -130,7 +130,7 @@ function resolve(
     }
     insns.push(insn);
     slotSpans.push(p.span);
-    if (insn.opcode === OP_LDDW) slotSpans.push(p.span);
+    if (isWide(insn)) slotSpans.push(p.span);
   }
   const labelSlots = new Map<string, number>();
   for (const [k, v] of labels) labelSlots.set(k, v.slot);

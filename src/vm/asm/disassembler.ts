@@ -13,21 +13,11 @@
  */
 import { BytecodeError } from "../../errors.js";
 import { plural } from "../../plural.js";
-import {
-  ATOMIC_OPS,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL,
-  decode,
-  isWide,
-  opInfo,
-  SLOT_SIZE,
-  type Insn,
-  type OpInfo,
-  jumpTarget,
-} from "../isa.js";
+import { ATOMIC_OPS, decode, isWide, Op, OP_DESC, opOf, SLOT_SIZE, type Insn, jumpTarget } from "../isa.js";
 import type { ProgramType } from "../program-type.js";
 import { formatConformance } from "./format-conformance.js";
 import { formatKernel } from "./format-kernel.js";
+import { opcodeName } from "./syntax.js";
 
 export type DisasmStyle = "conformance" | "kernel";
 export type HelperNamer = (id: number) => string | undefined;
@@ -43,10 +33,10 @@ export interface DisasmOptions {
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, "0")}`;
 
 /**
- * Check what both styles need to name `insns[index]` and return its catalogue entry.
+ * Check what both styles need to name `insns[index]` and return its `Op`.
  * Reserved-field checks are style-specific (only the conformance style refuses them).
  */
-export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
+export function validateInsn(insns: readonly Insn[], index: number): Op {
   const i = insns[index];
   if (i === undefined)
     throw new BytecodeError(
@@ -54,10 +44,12 @@ export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
       `instruction index ${index} is outside the program (0..${insns.length - 1})`,
       { insn: index },
     );
-  const info = opInfo(i.opcode);
-  if (info === undefined)
+  const op = opOf(i);
+  if (op === Op.INVALID)
     throw new BytecodeError("disasm.unknown-opcode", `unknown opcode ${hex2(i.opcode)}`, { insn: index });
-  switch (info.kind) {
+  const d = OP_DESC[op]!;
+  // A selector value the RFC does not define decodes as the byte's plain form: refuse it here.
+  switch (d.kind) {
     case "lddw":
       if (index + 1 >= insns.length)
         throw new BytecodeError(
@@ -67,10 +59,10 @@ export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
         );
       break;
     case "end":
-      if (i.imm !== 16 && i.imm !== 32 && i.imm !== 64)
+      if (i.imm !== d.selector)
         throw new BytecodeError(
           "disasm.bad-end",
-          `invalid byte-swap width ${i.imm} for ${info.name}; expected 16, 32 or 64`,
+          `invalid byte-swap width ${i.imm} for ${opcodeName(op)}; expected 16, 32 or 64`,
           { insn: index },
         );
       break;
@@ -83,7 +75,7 @@ export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
         );
       break;
     case "call":
-      if (i.src !== 0 && i.src !== BPF_PSEUDO_CALL && i.src !== BPF_PSEUDO_KFUNC_CALL) {
+      if (i.src !== d.selector) {
         throw new BytecodeError(
           "disasm.bad-call",
           `unknown call kind src = ${i.src}; expected 0 (helper), 1 (local) or 2 (kfunc)`,
@@ -94,7 +86,7 @@ export function validateInsn(insns: readonly Insn[], index: number): OpInfo {
     default:
       break;
   }
-  return info;
+  return op;
 }
 
 /** Text of one instruction (no index prefix). `insns` is one entry per slot, as `decode` gives. */
@@ -104,8 +96,8 @@ export function formatInsn(
   style: DisasmStyle = "conformance",
   helperName?: HelperNamer,
 ): string {
-  const info = validateInsn(insns, index);
-  return style === "kernel" ? formatKernel(insns, index, info, helperName) : formatConformance(insns, index, info);
+  const op = validateInsn(insns, index);
+  return style === "kernel" ? formatKernel(insns, index, op, helperName) : formatConformance(insns, index, op);
 }
 
 /** Disassemble raw little-endian slots; returns one line per instruction, each ending in "\n". */

@@ -8,22 +8,7 @@
  * decimal, or s64 with a leading '-'. Offsets and 16-bit jump offsets must fit in s16.
  */
 import { ParseError, type SourceSpan } from "../../errors.js";
-import {
-  ATOMIC_OPS,
-  BPF_ATOMIC,
-  BPF_DW,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE,
-  BPF_STX,
-  BPF_W,
-  BPF_X,
-  makeInsn,
-  OP_CALL,
-  OP_CALLX,
-  type Insn,
-} from "../isa.js";
+import { ATOMIC_OPS, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, insnOf, Op, type Insn } from "../isa.js";
 import { spanOf, type LineRef } from "./lexer.js";
 import { describe, type Operand, type Where } from "./operands.js";
 import { LOCK_OPS, SIGNATURE, type Form } from "./syntax.js";
@@ -183,61 +168,63 @@ export function encodeInstruction(
       P.count(2);
       const dst = P.reg(0);
       const s = P.regOrImm(1);
-      return done(makeInsn(form.opcode | (s.x ? BPF_X : 0), dst, s.src, form.off, s.imm));
+      return done(insnOf(s.x ? form.x : form.k, dst, s.src, 0, s.imm));
     }
     case "neg":
       P.count(1);
-      return done(makeInsn(form.opcode, P.reg(0)));
+      return done(insnOf(form.op, P.reg(0)));
     case "movsx":
       P.count(2);
-      return done(makeInsn(form.opcode, P.reg(0), P.reg(1), form.off));
+      return done(insnOf(form.op, P.reg(0), P.reg(1)));
     case "end":
       P.count(1);
-      return done(makeInsn(form.opcode, P.reg(0), 0, 0, form.imm));
+      return done(insnOf(form.op, P.reg(0)));
     case "lddw": {
       P.count(2);
       const dst = P.reg(0);
       const v = P.imm64(1);
-      return done(makeInsn(form.opcode, dst, v.src, 0, v.lo, v.hi));
+      return done(insnOf(Op.LDDW, dst, v.src, 0, v.lo, v.hi));
     }
     case "ldx": {
       P.count(2);
       const dst = P.reg(0);
       const m = P.mem(1);
-      return done(makeInsn(form.opcode, dst, m.base, m.off));
+      return done(insnOf(form.op, dst, m.base, m.off));
     }
     case "st": {
       P.count(2);
       const m = P.mem(0);
-      return done(makeInsn(form.opcode, m.base, 0, m.off, P.imm32(P.num(1))));
+      return done(insnOf(form.op, m.base, 0, m.off, P.imm32(P.num(1))));
     }
     case "stx": {
       P.count(2);
       const m = P.mem(0);
-      return done(makeInsn(form.opcode, m.base, P.reg(1), m.off));
+      return done(insnOf(form.op, m.base, P.reg(1), m.off));
     }
     case "ldabs":
       if (form.indirect) {
         P.count(2);
-        return done(makeInsn(form.opcode, 0, P.reg(0), 0, P.imm32(P.num(1))));
+        return done(insnOf(form.op, 0, P.reg(0), 0, P.imm32(P.num(1))));
       }
       P.count(1);
-      return done(makeInsn(form.opcode, 0, 0, 0, P.imm32(P.num(0))));
+      return done(insnOf(form.op, 0, 0, 0, P.imm32(P.num(0))));
     case "jmp": {
       P.count(3);
       const dst = P.reg(0);
       const s = P.regOrImm(1);
       const t = P.target(2, "off");
-      return done(makeInsn(form.opcode | (s.x ? BPF_X : 0), dst, s.src, t.value, s.imm), t.label);
+      return done(insnOf(s.x ? form.x : form.k, dst, s.src, t.value, s.imm), t.label);
     }
     case "ja": {
       P.count(1);
-      const t = P.target(0, form.wide ? "imm" : "off");
-      return done(form.wide ? makeInsn(form.opcode, 0, 0, 0, t.value) : makeInsn(form.opcode, 0, 0, t.value), t.label);
+      // ja32 (gotol) carries its target in imm, ja in off.
+      const wide = form.op === Op.JA32;
+      const t = P.target(0, wide ? "imm" : "off");
+      return done(wide ? insnOf(form.op, 0, 0, 0, t.value) : insnOf(form.op, 0, 0, t.value), t.label);
     }
     case "exit":
       P.count(0);
-      return done(makeInsn(form.opcode));
+      return done(insnOf(Op.EXIT));
     case "call":
       return encodeCall(P, done);
     case "lock":
@@ -254,8 +241,8 @@ function encodeCall(P: InsnParser, done: Done): Pending {
   const kw = first?.kind === "word" ? first.name : undefined;
   if (kw === undefined) {
     P.count(1);
-    if (first!.kind === "reg") return done(makeInsn(OP_CALLX, first!.reg));
-    return done(makeInsn(OP_CALL, 0, 0, 0, P.imm32(P.num(0, "a helper id, %rN or 'local target'"))));
+    if (first!.kind === "reg") return done(insnOf(Op.CALLX, first!.reg));
+    return done(insnOf(Op.CALL, 0, 0, 0, P.imm32(P.num(0, "a helper id, %rN or 'local target'"))));
   }
   if (kw !== "local" && kw !== "helper" && kw !== "runtime") {
     P.fail(
@@ -275,12 +262,12 @@ function encodeCall(P: InsnParser, done: Done): Pending {
   }
   if (kw === "local") {
     const t = P.target(1, "imm");
-    return done(makeInsn(OP_CALL, 0, BPF_PSEUDO_CALL, 0, t.value), t.label);
+    return done(insnOf(Op.CALL_LOCAL, 0, 0, 0, t.value), t.label);
   }
   const arg = P.ops[1]!;
-  if (kw === "helper" && arg.kind === "reg") return done(makeInsn(OP_CALLX, arg.reg));
+  if (kw === "helper" && arg.kind === "reg") return done(insnOf(Op.CALLX, arg.reg));
   const id = P.imm32(P.num(1, "a helper id"));
-  return done(makeInsn(OP_CALL, 0, kw === "runtime" ? BPF_PSEUDO_KFUNC_CALL : 0, 0, id));
+  return done(insnOf(kw === "runtime" ? Op.CALL_KFUNC : Op.CALL, 0, 0, 0, id));
 }
 
 /** `lock [fetch] op[32] [%rD+off], %rS` (FORMAT.md §2.2): xchg/cmpxchg always fetch. */
@@ -318,6 +305,5 @@ function encodeLock(P: InsnParser, done: Done): Pending {
   const wanted = base === "xchg" || base === "cmpxchg" ? base : fetch ? `fetch ${base}` : base;
   let imm = -1;
   for (const [k, v] of ATOMIC_OPS) if (v === wanted) imm = k;
-  const opcode = BPF_STX | BPF_ATOMIC | (m![2] !== undefined ? BPF_W : BPF_DW);
-  return done(makeInsn(opcode, mem.base, src, mem.off, imm));
+  return done(insnOf(m![2] !== undefined ? Op.ATOMIC32 : Op.ATOMIC64, mem.base, src, mem.off, imm));
 }

@@ -8,23 +8,8 @@
  * rather than printed lossily; the kernel style prints them anyway.
  */
 import { BytecodeError } from "../../errors.js";
-import {
-  ATOMIC_OPS,
-  BPF_MOV,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE,
-  BPF_W,
-  BPF_X,
-  isAlu64,
-  opCode,
-  opSize,
-  opSource,
-  type Insn,
-  type OpInfo,
-} from "../isa.js";
-import { isDivMod } from "./syntax.js";
+import { ATOMIC_OPS, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_X, Op, OP_DESC, type Insn } from "../isa.js";
+import { isIndirectLoad, mnemonicOf, opcodeName } from "./syntax.js";
 
 const reg = (n: number): string => `%r${n}`;
 const rel = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -53,47 +38,41 @@ function reserved(index: number, what: string, fields: Readonly<Record<string, n
   }
 }
 
-/** Conformance text of `insns[index]`, whose opcode and imm were validated by the caller. */
-export function formatConformance(insns: readonly Insn[], index: number, info: OpInfo): string {
+/** Conformance text of `insns[index]`, whose `op` (selector included) was validated by the caller. */
+export function formatConformance(insns: readonly Insn[], index: number, op: Op): string {
   const i = insns[index]!;
-  const x = opSource(i.opcode) === BPF_X;
-  const what = `${info.name} (opcode 0x${i.opcode.toString(16).padStart(2, "0")})`;
-  switch (info.kind) {
+  const d = OP_DESC[op]!;
+  const x = d.source === BPF_X;
+  const name = mnemonicOf(op);
+  const what = `${opcodeName(op)} (opcode 0x${i.opcode.toString(16).padStart(2, "0")})`;
+  switch (d.kind) {
     case "alu": {
-      if (info.name.startsWith("neg")) {
+      if (op === Op.NEG64 || op === Op.NEG32) {
         reserved(index, what, { src: i.src, off: i.off, imm: i.imm });
-        return `${info.name} ${reg(i.dst)}`;
+        return `${name} ${reg(i.dst)}`;
       }
-      const sfx = isAlu64(i.opcode) ? "" : "32";
-      let name = info.name;
-      let off = i.off;
-      if (isDivMod(i.opcode) && i.off === 1) {
-        name = `s${info.name}`;
-        off = 0;
-      } else if (opCode(i.opcode) === BPF_MOV && x && (i.off === 8 || i.off === 16 || (i.off === 32 && sfx === ""))) {
-        name = `movsx${i.off}${sfx === "" ? "64" : "32"}`;
-        off = 0;
-      }
+      // sdiv/smod and movsx spend off on their selector; any other ALU op must leave it 0.
+      const off = d.selector !== 0 ? 0 : i.off;
       reserved(index, what, x ? { off, imm: i.imm } : { src: i.src, off });
       return `${name} ${reg(i.dst)}, ${x ? reg(i.src) : imm32Text(i.imm)}`;
     }
     case "end":
       reserved(index, what, { src: i.src, off: i.off });
-      return `${info.name}${i.imm} ${reg(i.dst)}`;
+      return `${name} ${reg(i.dst)}`;
     case "jmp":
       reserved(index, what, x ? { imm: i.imm } : { src: i.src });
-      return `${info.name} ${reg(i.dst)}, ${x ? reg(i.src) : imm32Text(i.imm)}, ${rel(i.off)}`;
+      return `${name} ${reg(i.dst)}, ${x ? reg(i.src) : imm32Text(i.imm)}, ${rel(i.off)}`;
     case "ja":
-      if (info.width === 4) {
+      if (op === Op.JA32) {
         reserved(index, what, { dst: i.dst, src: i.src, off: i.off });
-        return `${info.name} ${rel(i.imm)}`;
+        return `${name} ${rel(i.imm)}`;
       }
       reserved(index, what, { dst: i.dst, src: i.src, imm: i.imm });
-      return `${info.name} ${rel(i.off)}`;
+      return `${name} ${rel(i.off)}`;
     case "call":
       reserved(index, what, { dst: i.dst, off: i.off });
-      if (i.src === BPF_PSEUDO_CALL) return `call local ${rel(i.imm)}`;
-      if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call runtime ${i.imm}`;
+      if (op === Op.CALL_LOCAL) return `call local ${rel(i.imm)}`;
+      if (op === Op.CALL_KFUNC) return `call runtime ${i.imm}`;
       return `call ${i.imm}`;
     case "callx":
       reserved(index, what, { src: i.src, off: i.off, imm: i.imm });
@@ -118,21 +97,21 @@ export function formatConformance(insns: readonly Insn[], index: number, info: O
     case "ldx":
     case "ldxsx":
       reserved(index, what, { imm: i.imm });
-      return `${info.name} ${reg(i.dst)}, ${mem(i.src, i.off)}`;
+      return `${name} ${reg(i.dst)}, ${mem(i.src, i.off)}`;
     case "st":
       reserved(index, what, { src: i.src });
-      return `${info.name} ${mem(i.dst, i.off)}, ${imm32Text(i.imm)}`;
+      return `${name} ${mem(i.dst, i.off)}, ${imm32Text(i.imm)}`;
     case "stx":
       reserved(index, what, { imm: i.imm });
-      return `${info.name} ${mem(i.dst, i.off)}, ${reg(i.src)}`;
+      return `${name} ${mem(i.dst, i.off)}, ${reg(i.src)}`;
     case "atomic":
-      return `lock ${ATOMIC_OPS.get(i.imm)!}${opSize(i.opcode) === BPF_W ? "32" : ""} ${mem(i.dst, i.off)}, ${reg(i.src)}`;
+      return `lock ${ATOMIC_OPS.get(i.imm)!}${op === Op.ATOMIC32 ? "32" : ""} ${mem(i.dst, i.off)}, ${reg(i.src)}`;
     case "ldabs":
-      if (info.name.startsWith("ldind")) {
+      if (isIndirectLoad(op)) {
         reserved(index, what, { dst: i.dst, off: i.off });
-        return `${info.name} ${reg(i.src)}, ${imm32Text(i.imm)}`;
+        return `${name} ${reg(i.src)}, ${imm32Text(i.imm)}`;
       }
       reserved(index, what, { dst: i.dst, src: i.src, off: i.off });
-      return `${info.name} ${imm32Text(i.imm)}`;
+      return `${name} ${imm32Text(i.imm)}`;
   }
 }

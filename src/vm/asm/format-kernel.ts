@@ -10,18 +10,17 @@
  */
 import {
   BPF_ADD,
+  BPF_ALU64,
   BPF_AND,
   BPF_ARSH,
-  BPF_B,
   BPF_DIV,
-  BPF_DW,
   BPF_FETCH,
-  BPF_H,
   BPF_JEQ,
   BPF_JGE,
   BPF_JGT,
   BPF_JLE,
   BPF_JLT,
+  BPF_JMP32,
   BPF_JNE,
   BPF_JSET,
   BPF_JSGE,
@@ -29,36 +28,28 @@ import {
   BPF_JSLE,
   BPF_JSLT,
   BPF_LSH,
-  BPF_MEMSX,
   BPF_MOD,
   BPF_MOV,
   BPF_MUL,
   BPF_OR,
   BPF_PSEUDO_BTF_ID,
-  BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
-  BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_RSH,
   BPF_SUB,
-  BPF_W,
   BPF_X,
   BPF_XCHG,
   BPF_CMPXCHG,
   BPF_XOR,
-  isAlu64,
-  isJmp32,
-  opCode,
-  opMode,
-  opSize,
-  opSource,
+  Op,
+  OP_DESC,
   type Insn,
-  type OpInfo,
+  type OpDesc,
 } from "../isa.js";
-import { isDivMod } from "./syntax.js";
+import { isIndirectLoad, mnemonicOf } from "./syntax.js";
 
 const ALU_OP: Readonly<Record<number, string>> = {
   [BPF_ADD]: "+=",
@@ -97,10 +88,10 @@ const ATOMIC_FN: Readonly<Record<number, string>> = {
 };
 
 /** `u8`/`u16`/`u32`/`u64` (or `s…` for sign-extending loads). */
-function ctype(op: number, signed = false): string {
-  const bits = { [BPF_B]: 8, [BPF_H]: 16, [BPF_W]: 32, [BPF_DW]: 64 }[opSize(op)]!;
-  return `${signed ? "s" : "u"}${bits}`;
-}
+const ctype = (d: OpDesc): string => `${d.kind === "ldxsx" ? "s" : "u"}${d.width * 8}`;
+
+/** The cast a `mov` with a non-zero off prints (the kernel's `is_movsx` test, whatever the class). */
+const SX_CAST: Readonly<Record<number, string>> = { 8: "(s8)", 16: "(s16)", 32: "(s32)" };
 
 /** `%+d` as printf writes it: `+0`, `+4`, `-8`. */
 const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -128,38 +119,38 @@ function ldImm64(i: Insn): string {
   }
 }
 
-/** Kernel text of `insns[index]` (opcode, imm widths and atomic op validated by the caller). */
+/** Kernel text of `insns[index]`, whose `op` (selector included) and atomic imm were validated by the caller. */
 export function formatKernel(
   insns: readonly Insn[],
   index: number,
-  info: OpInfo,
+  op: Op,
   helperName?: (id: number) => string | undefined,
 ): string {
   const i = insns[index]!;
-  const op = i.opcode;
-  const x = opSource(op) === BPF_X;
-  switch (info.kind) {
+  const d = OP_DESC[op]!;
+  const x = d.source === BPF_X;
+  switch (d.kind) {
     case "alu": {
-      const r = isAlu64(op) ? "r" : "w";
-      const code = opCode(op);
-      if (info.name.startsWith("neg")) return `${r}${i.dst} = -${r}${i.dst}`;
-      const sym = isDivMod(op) && i.off === 1 ? `s${ALU_OP[code]!}` : ALU_OP[code]!;
+      const r = d.cls === BPF_ALU64 ? "r" : "w";
+      if (op === Op.NEG64 || op === Op.NEG32) return `${r}${i.dst} = -${r}${i.dst}`;
+      // Signed division and modulo print `s/=`, `s%=`; movsx prints its cast on the source.
+      const sym = d.signed && d.code !== BPF_MOV ? `s${ALU_OP[d.code]!}` : ALU_OP[d.code]!;
       if (!x) return `${r}${i.dst} ${sym} ${i.imm}`;
-      const sx = code === BPF_MOV && i.off !== 0 ? ({ 8: "(s8)", 16: "(s16)", 32: "(s32)" }[i.off] ?? "(unknown)") : "";
+      const sx = d.code === BPF_MOV && i.off !== 0 ? (SX_CAST[i.off] ?? "(unknown)") : "";
       return `${r}${i.dst} ${sym} ${sx}${r}${i.src}`;
     }
     case "end":
-      return `r${i.dst} = ${info.name}${i.imm} r${i.dst}`;
+      return `r${i.dst} = ${mnemonicOf(op)} r${i.dst}`;
     case "jmp": {
-      const r = isJmp32(op) ? "w" : "r";
+      const r = d.cls === BPF_JMP32 ? "w" : "r";
       const rhs = x ? `${r}${i.src}` : `0x${(i.imm >>> 0).toString(16)}`;
-      return `if ${r}${i.dst} ${JMP_OP[opCode(op)]!} ${rhs} goto pc${signed(i.off)}`;
+      return `if ${r}${i.dst} ${JMP_OP[d.code]!} ${rhs} goto pc${signed(i.off)}`;
     }
     case "ja":
-      return info.width === 4 ? `gotol pc${signed(i.imm)}` : `goto pc${signed(i.off)}`;
+      return op === Op.JA32 ? `gotol pc${signed(i.imm)}` : `goto pc${signed(i.off)}`;
     case "call": {
-      if (i.src === BPF_PSEUDO_CALL) return `call pc${signed(i.imm)}`;
-      if (i.src === BPF_PSEUDO_KFUNC_CALL) return `call kernel-function#${i.imm}`;
+      if (op === Op.CALL_LOCAL) return `call pc${signed(i.imm)}`;
+      if (op === Op.CALL_KFUNC) return `call kernel-function#${i.imm}`;
       const name = helperName?.(i.imm);
       return name !== undefined ? `call ${name}#${i.imm}` : `call ${i.imm}`;
     }
@@ -171,14 +162,14 @@ export function formatKernel(
       return `r${i.dst} = ${ldImm64(i)}`;
     case "ldx":
     case "ldxsx":
-      return `r${i.dst} = *(${ctype(op, opMode(op) === BPF_MEMSX)} *)${addr(i.src, i.off)}`;
+      return `r${i.dst} = *(${ctype(d)} *)${addr(i.src, i.off)}`;
     case "st":
-      return `*(${ctype(op)} *)${addr(i.dst, i.off)} = ${i.imm}`;
+      return `*(${ctype(d)} *)${addr(i.dst, i.off)} = ${i.imm}`;
     case "stx":
-      return `*(${ctype(op)} *)${addr(i.dst, i.off)} = r${i.src}`;
+      return `*(${ctype(d)} *)${addr(i.dst, i.off)} = r${i.src}`;
     case "atomic": {
-      const t = ctype(op);
-      const bits = opSize(op) === BPF_DW ? "64" : "";
+      const t = ctype(d);
+      const bits = op === Op.ATOMIC64 ? "64" : "";
       const where = `(${t} *)${addr(i.dst, i.off)}`;
       if (i.imm === BPF_CMPXCHG) return `r0 = atomic${bits}_cmpxchg(${where}, r0, r${i.src})`;
       if (i.imm === BPF_XCHG) return `r${i.src} = atomic${bits}_xchg(${where}, r${i.src})`;
@@ -187,8 +178,8 @@ export function formatKernel(
       return `lock *(${t} *)${addr(i.dst, i.off)} ${ALU_OP[base]!} r${i.src}`;
     }
     case "ldabs":
-      return info.name.startsWith("ldind")
-        ? `r0 = *(${ctype(op)} *)skb[r${i.src} + ${i.imm}]`
-        : `r0 = *(${ctype(op)} *)skb[${i.imm}]`;
+      return isIndirectLoad(op)
+        ? `r0 = *(${ctype(d)} *)skb[r${i.src} + ${i.imm}]`
+        : `r0 = *(${ctype(d)} *)skb[${i.imm}]`;
   }
 }
