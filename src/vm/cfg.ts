@@ -11,18 +11,7 @@
  * them), and unreachable blocks are kept (they cost only code size). Targets outside the
  * program are not leaders; the branch that names one traps when taken.
  */
-import {
-  BPF_CALL,
-  BPF_EXIT,
-  BPF_JA,
-  BPF_JMP,
-  BPF_JMP32,
-  OP_LDDW,
-  opClass,
-  opCode,
-  type Insn,
-  jumpTarget,
-} from "./isa.js";
+import { isWide, Op, OP_DESC, opOf, type Insn, jumpTarget } from "./isa.js";
 
 export interface Block {
   /** First slot. */
@@ -46,15 +35,20 @@ export type Flow =
 const NONE: Flow = { kind: "none" };
 
 export function flowOf(insn: Insn, pc: number): Flow {
-  const cls = opClass(insn.opcode);
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return NONE;
-  const code = opCode(insn.opcode);
-  if (code === BPF_EXIT) return cls === BPF_JMP ? { kind: "exit" } : NONE;
-  // Helper calls (src 0) and callx have no target: they return to the next slot, in the block.
-  const target = jumpTarget(insn, pc);
-  if (target === undefined) return NONE;
-  if (code === BPF_CALL) return { kind: "local-call", target };
-  return { kind: code === BPF_JA ? "jump" : "branch", target };
+  const op = opOf(insn);
+  switch (OP_DESC[op]!.kind) {
+    case "exit":
+      return { kind: "exit" };
+    case "ja":
+      return { kind: "jump", target: jumpTarget(insn, pc)! };
+    case "jmp":
+      return { kind: "branch", target: jumpTarget(insn, pc)! };
+    case "call":
+      // Helper calls have no target: they return to the next slot, in the block (so does callx).
+      return op === Op.CALL_LOCAL ? { kind: "local-call", target: jumpTarget(insn, pc)! } : NONE;
+    default:
+      return NONE;
+  }
 }
 
 /**
@@ -64,7 +58,7 @@ export function flowOf(insn: Insn, pc: number): Flow {
 export function successors(insns: readonly Insn[], pc: number): number[] {
   const insn = insns[pc]!;
   const f = flowOf(insn, pc);
-  const next = pc + (insn.opcode === OP_LDDW ? 2 : 1);
+  const next = pc + (isWide(insn) ? 2 : 1);
   switch (f.kind) {
     case "exit":
       return [];
@@ -88,7 +82,7 @@ export function lddwTails(insns: readonly Insn[]): Uint8Array {
   const n = insns.length;
   const tail = new Uint8Array(n + 2);
   for (let i = 0; i < n; i++) {
-    if (insns[i]!.opcode === OP_LDDW) {
+    if (isWide(insns[i]!)) {
       tail[i + 1] = 1;
       i++;
     }
@@ -105,7 +99,7 @@ export function buildBlocks(insns: readonly Insn[], tail: Uint8Array): Block[] {
     const f = flowOf(insns[pc]!, pc);
     if (f.kind === "none") continue;
     if (f.kind !== "exit" && inRange(f.target, n)) leader[f.target] = 1;
-    const next = insns[pc]!.opcode === OP_LDDW ? pc + 2 : pc + 1;
+    const next = isWide(insns[pc]!) ? pc + 2 : pc + 1;
     if (next < n) leader[next] = 1;
   }
   // Something that jumps into an lddw's second slot: the lddw itself still continues two slots
@@ -128,7 +122,7 @@ export function buildBlocks(insns: readonly Insn[], tail: Uint8Array): Block[] {
       }
       const insn = insns[pc]!;
       const f = flowOf(insn, pc);
-      pc += insn.opcode === OP_LDDW ? 2 : 1;
+      pc += isWide(insn) ? 2 : 1;
       if (f.kind === "exit" || f.kind === "jump" || f.kind === "local-call") {
         terminated = true;
         break;

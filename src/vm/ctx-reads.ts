@@ -20,33 +20,7 @@
  * ReuseportContext object, not these words, so passing the context in r1–r5 is fine.
  * Omitted: narrowing through branches (a may-set is enough: extra words only cost a store).
  */
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_CALL,
-  BPF_EXIT,
-  BPF_JA,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MEMSX,
-  BPF_MOV,
-  BPF_PSEUDO_CALL,
-  BPF_ST,
-  BPF_STX,
-  BPF_X,
-  OP_LDDW,
-  opClass,
-  opCode,
-  opMode,
-  opSize,
-  opSource,
-  sizeBytes,
-  type Insn,
-  jumpTarget,
-} from "./isa.js";
+import { BPF_MOV, BPF_X, Op, OP_DESC, opOf, type Insn, jumpTarget } from "./isa.js";
 import { HELPER } from "./program-type.js";
 
 /** struct sk_reuseport_md is 56 bytes = 14 u32 words; bit i = word i. */
@@ -106,25 +80,24 @@ export function ctxReadWords(insns: readonly Insn[]): number {
     const insn = insns[i]!;
     let s = ctxIn[i]!;
     let k = skIn[i]!;
-    const op = insn.opcode;
-    const cls = opClass(op);
+    const op = opOf(insn);
+    if (op === Op.INVALID) return ALL_CTX_WORDS;
+    const d = OP_DESC[op]!;
     const dstBit = 1 << insn.dst;
     const srcBit = 1 << insn.src;
     const notDst = ~(dstBit | (dstBit << MIG_SHIFT));
     let next = i + 1;
-    switch (cls) {
-      case BPF_LD:
-        if (op !== OP_LDDW) return ALL_CTX_WORDS; // LD_ABS / LD_IND use r6 as an implicit skb
+    switch (d.kind) {
+      case "lddw":
         s &= ~dstBit;
         k &= notDst;
         next = i + 2;
         break;
-      case BPF_LDX: {
-        const mode = opMode(op);
-        if (mode !== BPF_MEM && mode !== BPF_MEMSX) return ALL_CTX_WORDS;
+      case "ldx":
+      case "ldxsx": {
         loadedThrough(k, srcBit);
         const off = insn.off;
-        const size = sizeBytes(opSize(op));
+        const size = d.width;
         let got = 0;
         if ((s & srcBit) !== 0) {
           if (off < 0 || off + size > CTX_WORDS * 4) return ALL_CTX_WORDS;
@@ -137,55 +110,52 @@ export function ctxReadWords(insns: readonly Insn[]): number {
         k = (k & notDst) | got;
         break;
       }
-      case BPF_ST:
-      case BPF_STX:
+      case "st":
+      case "stx":
+      case "atomic": {
+        const stx = d.kind !== "st";
         // A store through the ctx (rejected by the verifier) or of the ctx itself (a spill).
-        if ((s & dstBit) !== 0 || (cls === BPF_STX && (s & srcBit) !== 0)) return ALL_CTX_WORDS;
+        if ((s & dstBit) !== 0 || (stx && (s & srcBit) !== 0)) return ALL_CTX_WORDS;
         // Through a socket pointer, or a spill of one (it may be reloaded and loaded through).
-        loadedThrough(k, dstBit | (cls === BPF_STX ? srcBit : 0));
+        loadedThrough(k, dstBit | (stx ? srcBit : 0));
         break;
-      case BPF_ALU:
-      case BPF_ALU64: {
-        const x = opSource(op) === BPF_X;
-        if (cls === BPF_ALU64 && opCode(op) === BPF_MOV && x && insn.off === 0) {
+      }
+      case "alu":
+      case "end": {
+        if (op === Op.MOV64_X) {
           s = (s & srcBit) !== 0 ? s | dstBit : s & ~dstBit; // plain 64-bit register copy
           k = (k & notDst) | (k & srcBit ? dstBit : 0) | ((k >>> MIG_SHIFT) & srcBit ? dstBit << MIG_SHIFT : 0);
           break;
         }
-        const reads = (opCode(op) === BPF_MOV ? 0 : dstBit) | (x ? srcBit : 0);
+        const reads = (d.code === BPF_MOV ? 0 : dstBit) | (d.source === BPF_X ? srcBit : 0);
         if ((s & reads) !== 0) return ALL_CTX_WORDS; // arithmetic on or with the ctx pointer
         loadedThrough(k, reads); // arithmetic on a socket pointer: its result is not tracked
         s &= ~dstBit;
         k &= notDst;
         break;
       }
-      case BPF_JMP:
-      case BPF_JMP32: {
-        const code = opCode(op);
-        if (code === BPF_EXIT && cls === BPF_JMP) {
-          next = -1;
-          break;
-        }
-        if (code === BPF_CALL && cls === BPF_JMP) {
-          if (insn.src === BPF_PSEUDO_CALL || opSource(op) === BPF_X) return ALL_CTX_WORDS;
-          // A helper given a socket pointer may read through it, unless it only uses the
-          // pointer to name the socket (get_socket_cookie: the cookie, never the view's bytes).
-          if (!IDENTITY_ONLY_HELPERS.has(insn.imm)) loadedThrough(k, ARG_REGS);
-          s &= ~CALLER_SAVED;
-          k &= ~(CALLER_SAVED | (CALLER_SAVED << MIG_SHIFT));
-          break;
-        }
-        if (code === BPF_JA) {
-          if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
-          next = -1;
-          break;
-        }
+      case "exit":
+        next = -1;
+        break;
+      case "call":
+        if (op !== Op.CALL) return ALL_CTX_WORDS; // local and kfunc calls
+        // A helper given a socket pointer may read through it, unless it only uses the
+        // pointer to name the socket (get_socket_cookie: the cookie, never the view's bytes).
+        if (!IDENTITY_ONLY_HELPERS.has(insn.imm)) loadedThrough(k, ARG_REGS);
+        s &= ~CALLER_SAVED;
+        k &= ~(CALLER_SAVED | (CALLER_SAVED << MIG_SHIFT));
+        break;
+      case "ja":
+        if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
+        next = -1;
+        break;
+      case "jmp":
         // Comparing a socket pointer (the NULL test) reads no socket bytes; comparing the ctx pointer
         // gives up.
-        if ((s & (dstBit | (opSource(op) === BPF_X ? srcBit : 0))) !== 0) return ALL_CTX_WORDS;
+        if ((s & (dstBit | (d.source === BPF_X ? srcBit : 0))) !== 0) return ALL_CTX_WORDS;
         if (!flow(jumpTarget(insn, i)!, s, k)) return ALL_CTX_WORDS;
         break;
-      }
+      // callx, legacy packet loads (LD_ABS / LD_IND use r6 as an implicit skb)
       default:
         return ALL_CTX_WORDS;
     }

@@ -18,23 +18,19 @@ import {
   BPF_FETCH,
   BPF_MOD,
   BPF_MOV,
-  BPF_NEG,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_X,
   NUM_REGS,
-  OP_JA32,
+  Op,
+  OP_DESC,
+  opOf,
   R10,
   SLOT_SIZE,
   decode,
-  opClass,
-  opCode,
-  opInfo,
-  opSource,
   type Insn,
   jumpTarget,
 } from "./isa.js";
+import { opcodeName } from "./asm/syntax.js";
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(2, "0")}`;
 
@@ -61,8 +57,7 @@ export function checkStructure(bytes: Uint8Array): Insn[] {
   const wideTail = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const ins = insns[i]!;
-    const info = opInfo(ins.opcode);
-    if (info?.kind === "lddw") {
+    if (opOf(ins) === Op.LDDW) {
       if (i + 1 >= n) fail(i, "lddw-truncated", "lddw is missing its second slot (it is the last slot of the program)");
       const t = insns[i + 1]!;
       if (t.opcode !== 0 || t.dst !== 0 || t.src !== 0 || t.off !== 0) {
@@ -98,26 +93,28 @@ function checkTarget(i: number, target: number, n: number, wideTail: Uint8Array,
 }
 
 function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void {
-  const info = opInfo(ins.opcode);
-  if (info === undefined) fail(i, "unknown-opcode", `unknown opcode ${hex(ins.opcode)}`);
-  const name = info.name;
+  const op = opOf(ins);
+  if (op === Op.INVALID) fail(i, "unknown-opcode", `unknown opcode ${hex(ins.opcode)}`);
+  const d = OP_DESC[op]!;
+  // Messages name the opcode byte: the field at fault may be the one that would select sdiv, le16, ...
+  const name = opcodeName(op);
   if (ins.dst >= NUM_REGS)
     fail(i, "bad-register", `${name}: dst register r${ins.dst} does not exist (expected r0-r10)`);
   // callx uses only dst; every other kind either uses src as a register or checks it below.
-  if (ins.src >= NUM_REGS && info.kind !== "call" && info.kind !== "lddw") {
+  if (ins.src >= NUM_REGS && d.kind !== "call" && d.kind !== "lddw") {
     fail(i, "bad-register", `${name}: src register r${ins.src} does not exist (expected r0-r10)`);
   }
   const noR10 = (): void => {
     if (ins.dst === R10)
       fail(i, "write-r10", `${name}: r10 is the read-only frame pointer and cannot be a destination`);
   };
-  const op = ins.opcode;
-  const x = opSource(op) === BPF_X;
-  switch (info.kind) {
+  const x = d.source === BPF_X;
+  // An off, imm or src that selects no instruction decodes as its byte's plain form (selector 0,
+  // the 64-bit byte order, a helper call), so a selector field that differs from the Op's is bad.
+  switch (d.kind) {
     case "alu": {
       noR10();
-      const code = opCode(op);
-      if (code === BPF_NEG) {
+      if (op === Op.NEG64 || op === Op.NEG32) {
         mustBeZero(i, "src", ins.src, name);
         mustBeZero(i, "offset", ins.off, name);
         mustBeZero(i, "imm", ins.imm, name);
@@ -125,24 +122,21 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
       }
       if (x) mustBeZero(i, "imm", ins.imm, name);
       else mustBeZero(i, "src", ins.src, name);
-      if (code === BPF_DIV || code === BPF_MOD) {
-        if (ins.off !== 0 && ins.off !== 1)
-          fail(i, "bad-offset", `${name}: offset must be 0 (unsigned) or 1 (signed), got ${ins.off}`);
-      } else if (code === BPF_MOV && x) {
-        const ok = opClass(op) === BPF_ALU64 ? [0, 8, 16, 32] : [0, 8, 16];
-        if (!ok.includes(ins.off))
-          fail(i, "bad-offset", `${name}: offset must be one of ${ok.join(", ")} (movsx width), got ${ins.off}`);
-      } else {
-        mustBeZero(i, "offset", ins.off, name);
+      if (ins.off === d.selector) return;
+      if (d.code === BPF_DIV || d.code === BPF_MOD)
+        fail(i, "bad-offset", `${name}: offset must be 0 (unsigned) or 1 (signed), got ${ins.off}`);
+      if (d.code === BPF_MOV && x) {
+        const ok = d.cls === BPF_ALU64 ? "0, 8, 16, 32" : "0, 8, 16";
+        fail(i, "bad-offset", `${name}: offset must be one of ${ok} (movsx width), got ${ins.off}`);
       }
+      mustBeZero(i, "offset", ins.off, name);
       return;
     }
     case "end":
       noR10();
       mustBeZero(i, "src", ins.src, name);
       mustBeZero(i, "offset", ins.off, name);
-      if (ins.imm !== 16 && ins.imm !== 32 && ins.imm !== 64)
-        fail(i, "bad-width", `${name}: width (imm) must be 16, 32 or 64, got ${ins.imm}`);
+      if (ins.imm !== d.selector) fail(i, "bad-width", `${name}: width (imm) must be 16, 32 or 64, got ${ins.imm}`);
       return;
     case "jmp":
       if (x) mustBeZero(i, "imm", ins.imm, name);
@@ -152,7 +146,7 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
     case "ja":
       mustBeZero(i, "dst", ins.dst, name);
       mustBeZero(i, "src", ins.src, name);
-      if (op === OP_JA32) {
+      if (op === Op.JA32) {
         mustBeZero(i, "offset", ins.off, name);
       } else {
         mustBeZero(i, "imm", ins.imm, name);
@@ -162,9 +156,9 @@ function checkInsn(ins: Insn, i: number, n: number, wideTail: Uint8Array): void 
     case "call":
       mustBeZero(i, "dst", ins.dst, name);
       mustBeZero(i, "offset", ins.off, name);
-      if (ins.src === BPF_PSEUDO_KFUNC_CALL) fail(i, "kfunc", "kfunc calls (call with src=2) are not supported");
-      if (ins.src === BPF_PSEUDO_CALL) checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "call");
-      else if (ins.src !== 0)
+      if (op === Op.CALL_KFUNC) fail(i, "kfunc", "kfunc calls (call with src=2) are not supported");
+      if (op === Op.CALL_LOCAL) checkTarget(i, jumpTarget(ins, i)!, n, wideTail, "call");
+      else if (ins.src !== d.selector)
         fail(i, "bad-call-src", `call: src must be 0 (helper) or 1 (local function), got ${ins.src}`);
       return;
     case "callx":
