@@ -327,6 +327,19 @@ export function validateScenario(json: unknown, file: string): Scenario {
     publish: [],
     events: [],
   };
+  readSysctls(v, o, sc);
+  const names = readListeners(v, o, sc);
+  readClients(v, o, sc);
+  const refs = new Refs(v, names, readMaps(v, o, sc));
+  readPublish(v, o, sc, refs);
+  readEvents(v, o, sc, refs);
+  checkScenarioWork(sc, file);
+  checkPublishWork(sc, file);
+  return sc;
+}
+
+/** `/sysctls`: each a known name with a value in its range. */
+function readSysctls(v: V, o: Obj, sc: Scenario): void {
   if (o.sysctls !== undefined) {
     const s = v.obj(o.sysctls, "/sysctls");
     for (const k of Object.keys(s)) {
@@ -335,6 +348,10 @@ export function validateScenario(json: unknown, file: string): Scenario {
       sc.sysctls[k] = v.num(s, k, "/sysctls", undefined, { int: true, min: lo, max: hi });
     }
   }
+}
+
+/** `/listeners`; returns their names. */
+function readListeners(v: V, o: Obj, sc: Scenario): Set<string> {
   const names = new Set<string>();
   v.arr(o.listeners, "/listeners", MAX_LISTENERS).forEach((x, i) => {
     const p = `/listeners/${i}`;
@@ -359,6 +376,11 @@ export function validateScenario(json: unknown, file: string): Scenario {
       fastOpenQlen: v.num(l, "fastOpenQlen", p, 0, { int: true, max: INT32_MAX }),
     });
   });
+  return names;
+}
+
+/** `/clients`: groups of connections, their addresses and data. */
+function readClients(v: V, o: Obj, sc: Scenario): void {
   (o.clients === undefined ? [] : v.arr(o.clients, "/clients", MAX_CLIENT_GROUPS)).forEach((x, i) => {
     const p = `/clients/${i}`;
     const c = v.obj(x, p);
@@ -419,6 +441,10 @@ export function validateScenario(json: unknown, file: string): Scenario {
       if (cl.fastOpen) v.fail(`${p}/${k}`, `a TFO client sends its data with the SYN; drop "${k}" or "fastOpen"`);
     }
   });
+}
+
+/** `/maps`; returns each map's type by name. */
+function readMaps(v: V, o: Obj, sc: Scenario): Map<string, MapType> {
   const mapTypes = new Map<string, MapType>();
   (o.maps === undefined ? [] : v.arr(o.maps, "/maps", MAX_MAPS)).forEach((x, i) => {
     const p = `/maps/${i}`;
@@ -442,34 +468,52 @@ export function validateScenario(json: unknown, file: string): Scenario {
       ...(valueSize !== undefined ? { valueSize } : {}),
     });
   });
-  const mapNames = new Set(mapTypes.keys());
-  const listenerRef = (e: Obj, k: string, p: string): string => {
-    const n = v.str(e, k, p);
-    if (!names.has(n))
-      v.fail(`${p}/${k}`, `expected a listener name (${[...names].join(", ")}), got ${JSON.stringify(n)}`);
+  return mapTypes;
+}
+
+/** What publish entries and events may name: listeners, maps, and map keys and values. */
+class Refs {
+  constructor(
+    private readonly v: V,
+    private readonly names: ReadonlySet<string>,
+    readonly mapTypes: ReadonlyMap<string, MapType>,
+  ) {}
+
+  listener(e: Obj, k: string, p: string): string {
+    const n = this.v.str(e, k, p);
+    if (!this.names.has(n))
+      this.v.fail(`${p}/${k}`, `expected a listener name (${[...this.names].join(", ")}), got ${JSON.stringify(n)}`);
     return n;
-  };
+  }
+
   /** A key or value: an integer, or {"listener": NAME}. */
-  const operand = (e: Obj, k: string, p: string): MapOperand => {
+  operand(e: Obj, k: string, p: string): MapOperand {
     const x = e[k];
     if (typeof x === "object" && x !== null && !Array.isArray(x)) {
       const o2 = x as Obj;
-      v.keys(o2, `${p}/${k}`, ["listener"]);
-      return { listener: listenerRef(o2, "listener", `${p}/${k}`) };
+      this.v.keys(o2, `${p}/${k}`, ["listener"]);
+      return { listener: this.listener(o2, "listener", `${p}/${k}`) };
     }
-    if (typeof x !== "number") v.fail(`${p}/${k}`, `expected an integer or {"listener": NAME}, got ${v.got(x)}`);
-    return v.num(e, k, p, undefined, { int: true, max: Number.MAX_SAFE_INTEGER });
-  };
-  const mapRef = (e: Obj, p: string): string => {
-    const n = v.str(e, "map", p);
-    if (!mapNames.has(n)) v.fail(`${p}/map`, `expected a declared map name, got ${JSON.stringify(n)}`);
+    if (typeof x !== "number")
+      this.v.fail(`${p}/${k}`, `expected an integer or {"listener": NAME}, got ${this.v.got(x)}`);
+    return this.v.num(e, k, p, undefined, { int: true, max: Number.MAX_SAFE_INTEGER });
+  }
+
+  map(e: Obj, p: string): string {
+    const n = this.v.str(e, "map", p);
+    if (!this.mapTypes.has(n)) this.v.fail(`${p}/map`, `expected a declared map name, got ${JSON.stringify(n)}`);
     return n;
-  };
+  }
+}
+
+/** `/publish`: periodic writes of the model's numbers into a map. */
+function readPublish(v: V, o: Obj, sc: Scenario, refs: Refs): void {
+  const mapTypes = refs.mapTypes;
   (o.publish === undefined ? [] : v.arr(o.publish, "/publish", MAX_MAPS)).forEach((x, i) => {
     const p = `/publish/${i}`;
     const e = v.obj(x, p);
     v.keys(e, p, ["map", "everyMs", "startMs", "value", "lifetimeMs", "slotsFrom"]);
-    const map = mapRef(e, p);
+    const map = refs.map(e, p);
     if (isSocketMapType(mapTypes.get(map) as MapType))
       v.fail(`${p}/map`, `expected a map of numbers (array, hash, lru_hash), got socket map ${JSON.stringify(map)}`);
     const value = v.str(e, "value", p);
@@ -496,6 +540,11 @@ export function validateScenario(json: unknown, file: string): Scenario {
       slotsFrom,
     });
   });
+}
+
+/** `/events`: timed listen, close, attach, sysctl and map operations. */
+function readEvents(v: V, o: Obj, sc: Scenario, refs: Refs): void {
+  const mapTypes = refs.mapTypes;
   (o.events === undefined ? [] : v.arr(o.events, "/events", MAX_EVENTS)).forEach((x, i) => {
     const p = `/events/${i}`;
     const e = v.obj(x, p);
@@ -511,32 +560,32 @@ export function validateScenario(json: unknown, file: string): Scenario {
         sc.events.push({
           at,
           do: k,
-          listener: listenerRef(e, "listener", p),
+          listener: refs.listener(e, "listener", p),
           ...(e.backlog !== undefined
             ? { backlog: v.num(e, "backlog", p, undefined, { int: true, max: INT32_MAX }) }
             : {}),
         });
         break;
       case "close":
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p) });
+        sc.events.push({ at, do: k, listener: refs.listener(e, "listener", p) });
         break;
       case "shutdown": {
         const how = v.str(e, "how", p, "rdwr");
         if (how !== "rd" && how !== "wr" && how !== "rdwr")
           v.fail(`${p}/how`, `expected "rd", "wr" or "rdwr", got ${v.got(how)}`);
-        sc.events.push({ at, do: k, listener: listenerRef(e, "listener", p), how });
+        sc.events.push({ at, do: k, listener: refs.listener(e, "listener", p), how });
         break;
       }
       case "attach":
         sc.events.push({
           at,
           do: k,
-          via: listenerRef(e, "via", p),
+          via: refs.listener(e, "via", p),
           policy: v.str(e, "policy", p, undefined, MAX_PATH_CHARS),
         });
         break;
       case "detach":
-        sc.events.push({ at, do: k, via: listenerRef(e, "via", p) });
+        sc.events.push({ at, do: k, via: refs.listener(e, "via", p) });
         break;
       case "sysctl": {
         const name = v.str(e, "name", p);
@@ -550,12 +599,13 @@ export function validateScenario(json: unknown, file: string): Scenario {
         break;
       }
       case "map": {
-        const map = mapRef(e, p);
-        const key = operand(e, "key", p);
+        const map = refs.map(e, p);
+        const key = refs.operand(e, "key", p);
         if ((e.listener === undefined) === (e.value === undefined))
           v.fail(p, `expected exactly one of "listener" or "value"`);
         // "listener": NAME is the older spelling of "value": {"listener": NAME}.
-        const value = e.listener !== undefined ? { listener: listenerRef(e, "listener", p) } : operand(e, "value", p);
+        const value =
+          e.listener !== undefined ? { listener: refs.listener(e, "listener", p) } : refs.operand(e, "value", p);
         const socketMap = isSocketMapType(mapTypes.get(map) as MapType);
         if (socketMap && typeof value === "number")
           v.fail(
@@ -566,20 +616,22 @@ export function validateScenario(json: unknown, file: string): Scenario {
         break;
       }
       case "map-delete":
-        sc.events.push({ at, do: k, map: mapRef(e, p), key: operand(e, "key", p) });
+        sc.events.push({ at, do: k, map: refs.map(e, p), key: refs.operand(e, "key", p) });
         break;
       case "accept-rate":
         sc.events.push({
           at,
           do: k,
-          listener: listenerRef(e, "listener", p),
+          listener: refs.listener(e, "listener", p),
           rate: v.nullableNum(e, "rate", p, null, RATE),
         });
         break;
     }
   });
-  checkScenarioWork(sc, file);
-  // Each publish interval writes one entry per listener: refuse what would take hours.
+}
+
+/** Each publish interval writes one entry per listener: refuse what would take hours. */
+function checkPublishWork(sc: Scenario, file: string): void {
   let writes = 0;
   sc.publish.forEach((pb, i) => {
     writes += (Math.floor(Math.max(0, sc.durationMs - pb.startMs) / pb.everyMs) + 1) * sc.listeners.length;
@@ -590,7 +642,6 @@ export function validateScenario(json: unknown, file: string): Scenario {
       );
     }
   });
-  return sc;
 }
 
 /** Parse JSON text and validate it; a syntax error names the file and position. */
