@@ -70,7 +70,16 @@ import { armBudget, fillRunLengths, restore, word } from "./interpreter-layout.j
 import { successors } from "./cfg.js";
 import { BPF_ALU64, BPF_JMP, MAX_CALL_DEPTH, MAX_STACK, OP_DESC, Op, opOf, type Insn, jumpTarget } from "./isa.js";
 import type { AddressSpace, Region } from "./memory.js";
-import { badCallxTrap, badInsnTrap, budgetTrap, callDepthTrap, fellOffTrap, unknownHelperTrap } from "./traps.js";
+import {
+  badCallxTrap,
+  badInsnTrap,
+  budgetTrap,
+  callDepthTrap,
+  fellOffTrap,
+  lddwPseudoError,
+  unknownHelperTrap,
+  unsupportedInsnError,
+} from "./traps.js";
 
 const STACK_SIZE = MAX_STACK * MAX_CALL_DEPTH;
 
@@ -298,12 +307,7 @@ function mapInsn(ins: Insn, i: number): Mapped {
       kHi = 32 - n;
     }
   }
-  if (code === H.INVALID || code === H.CALL_KFUNC || d.kind === "ldabs")
-    throw new BytecodeError(
-      "vm.unsupported",
-      `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
-      { insn: i },
-    );
+  if (code === H.INVALID || code === H.CALL_KFUNC || d.kind === "ldabs") throw unsupportedInsnError(ins.opcode, i);
   return { code, kLo, kHi, target };
 }
 
@@ -570,12 +574,7 @@ export class Interpreter implements Engine {
       if (m.code === H.CALL) this.helperAt[i] = this.helpers.get(ins.imm);
       if (m.code === H.CALL_LOCAL) M[p + L.KLO] = callees.writes(m.target) ? 1 : 0;
       if (m.code === H.LDDW) {
-        if (ins.src !== 0)
-          throw new BytecodeError(
-            "vm.lddw-pseudo",
-            `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`,
-            { insn: i },
-          );
+        if (ins.src !== 0) throw lddwPseudoError(ins.src, i);
         M[p + L.NEXT] = 2 * L.STRIDE;
         M[p + L.STRIDE + L.W] = word(H.INVALID, 0, 0);
         M[p + L.STRIDE + L.NEXT] = L.STRIDE;

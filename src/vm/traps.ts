@@ -1,9 +1,10 @@
 /**
  * The run-time traps both engines raise, built in one place so that the interpreter and the
  * JIT report the same code and the same words for the same fault (memory faults are built by
- * `AddressSpace.fault`, helper faults by the helpers). Every trap names the instruction.
+ * `AddressSpace.fault`, helper faults by the helpers), and the errors both raise for a program
+ * they refuse to run. Every trap names the instruction, except where noted.
  */
-import { VmTrap } from "../errors.js";
+import { BytecodeError, VmTrap } from "../errors.js";
 import type { HelperTable } from "./helper-abi.js";
 import { MAX_CALL_DEPTH } from "./isa.js";
 import { formatAddress } from "./memory.js";
@@ -44,4 +45,42 @@ export function badCallxTrap(reg: number, hi: number, lo: number, insn: number):
 
 export function badAtomicTrap(op: number): VmTrap {
   return new VmTrap("vm.bad-atomic", `atomic operation 0x${(op >>> 0).toString(16)} is not valid`);
+}
+
+/** An instruction neither engine runs (unknown, a legacy packet load, a kfunc call). */
+export function unsupportedInsnError(opcode: number, insn: number): BytecodeError {
+  return new BytecodeError(
+    "vm.unsupported",
+    `opcode 0x${opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
+    { insn },
+  );
+}
+
+/** An `lddw` whose pseudo source (`src`) a loader should have resolved to a constant. */
+export function lddwPseudoError(src: number, insn: number): BytecodeError {
+  return new BytecodeError(
+    "vm.lddw-pseudo",
+    `lddw with src=${src} (a map or function reference) must be resolved by a loader before running; expected src=0`,
+    { insn },
+  );
+}
+
+/**
+ * The trusted JIT's generated code raised a JavaScript error (`what`), which only a wrong proof
+ * can cause; it has no instruction index, as one try/catch covers the whole function.
+ */
+export function trustedFaultTrap(what: string): VmTrap {
+  return new VmTrap(
+    "vm.trusted-fault",
+    `trusted-mode code faulted (${what}); was the program verified? run it in checked mode for a located trap`,
+  );
+}
+
+/** A helper called at `insn` rebound the ctx region under the JIT's ctx-specialised code. */
+export function ctxReboundTrap(insn: number): VmTrap {
+  return new VmTrap(
+    "vm.ctx-rebound",
+    `a helper rebound the ctx region during a run of the ctx-specialised trusted code; expected the ctx region to stay bound for the whole run`,
+    { insn },
+  );
 }

@@ -29,7 +29,7 @@ import { BatonError, BytecodeError, VmTrap } from "../../errors.js";
 import { DEFAULT_BUDGET, type Engine, type EngineFactory, type EngineOptions } from "../engine.js";
 import { Interpreter } from "../interpreter.js";
 import { REG_WORDS, type HelperFn } from "../helper-abi.js";
-import { BPF_PSEUDO_CALL, MAX_CALL_DEPTH, OP_CALL, OP_LDDW, opInfo, type Insn } from "../isa.js";
+import { MAX_CALL_DEPTH, OP_DESC, Op, opOf, type Insn } from "../isa.js";
 import type { AddressSpace, Region } from "../memory.js";
 import {
   badAtomicTrap,
@@ -37,8 +37,12 @@ import {
   badInsnTrap,
   budgetTrap,
   callDepthTrap,
+  ctxReboundTrap,
   fellOffTrap,
+  lddwPseudoError,
+  trustedFaultTrap,
   unknownHelperTrap,
+  unsupportedInsnError,
 } from "../traps.js";
 import { STACK_SIZE, generate, hasCtxAccess, type CodegenOptions } from "./codegen.js";
 import { NO_FACTS, type JitFacts } from "./facts.js";
@@ -81,25 +85,18 @@ export interface JitEngine extends Engine {
   registers(): bigint[];
 }
 
-/** Reject what the interpreter cannot execute, with the interpreter's errors, before compiling. */
-function checkExecutable(insns: readonly Insn[]): void {
+/**
+ * Reject what the interpreter cannot execute, with the interpreter's errors, before compiling.
+ * `ops`: each slot's `Op`.
+ */
+function checkExecutable(insns: readonly Insn[], ops: readonly Op[]): void {
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i]!;
-    const info = opInfo(ins.opcode);
-    if (info === undefined || info.kind === "ldabs") {
-      throw new BytecodeError(
-        "vm.unsupported",
-        `opcode 0x${ins.opcode.toString(16).padStart(2, "0")} cannot be executed (run checkStructure first)`,
-        { insn: i },
-      );
-    }
-    if (ins.opcode === OP_LDDW) {
-      if (ins.src !== 0)
-        throw new BytecodeError(
-          "vm.lddw-pseudo",
-          `lddw with src=${ins.src} (a map or function reference) must be resolved by a loader before running; expected src=0`,
-          { insn: i },
-        );
+    const op = ops[i]!;
+    if (op === Op.INVALID || op === Op.CALL_KFUNC || OP_DESC[op]!.kind === "ldabs")
+      throw unsupportedInsnError(ins.opcode, i);
+    if (op === Op.LDDW) {
+      if (ins.src !== 0) throw lddwPseudoError(ins.src, i);
       i++;
     }
   }
@@ -199,7 +196,8 @@ type RunFn = (r1hi: number, r1lo: number, r2: number) => number;
 let specSerial = 0;
 
 export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngine {
-  checkExecutable(insns);
+  const ops = insns.map(opOf);
+  checkExecutable(insns, ops);
   const mem = options.mem;
   const helpers = options.helpers;
   const budgetN = options.budget ?? DEFAULT_BUDGET;
@@ -214,11 +212,11 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
   const H: HelperFn[] = [];
   for (let i = 0; i < len; i++) {
     const ins = insns[i]!;
-    if (ins.opcode === OP_LDDW) {
+    if (ops[i] === Op.LDDW) {
       i++;
       continue;
     }
-    if (ins.opcode !== OP_CALL || ins.src === BPF_PSEUDO_CALL) continue;
+    if (ops[i] !== Op.CALL) continue;
     const fn = helpers.get(ins.imm);
     if (fn !== undefined && !slotOf.has(ins.imm)) {
       slotOf.set(ins.imm, H.length);
@@ -235,7 +233,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     helperWrites: (id) => helpers.get(id)?.writesArgs !== false,
     exposeRegisters: options.exposeRegisters === true,
   };
-  const gen = generate(insns, genOpts);
+  const gen = generate(insns, genOpts, ops);
   const body = gen.source;
 
   const stack = mem.add("stack", new Uint8Array(STACK_SIZE), true);
@@ -322,11 +320,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     },
     trustedFault(e: unknown): unknown {
       if (e instanceof BatonError) return e;
-      const what = e instanceof Error ? e.message : String(e);
-      return new VmTrap(
-        "vm.trusted-fault",
-        `trusted-mode code faulted (${what}); was the program verified? run it in checked mode for a located trap`,
-      );
+      return trustedFaultTrap(e instanceof Error ? e.message : String(e));
     },
   };
 
@@ -339,7 +333,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
   // it every run whose r1 is elsewhere, or whose ctx region was rebound since (context.ts keeps
   // one ctx region per context, so in practice the copy serves every run). `runT` is the one
   // entry point callers ever see, so their call sites stay monomorphic across the tier-up.
-  const specialise = trusted && hasCtxAccess(insns, options.facts ?? NO_FACTS);
+  const specialise = trusted && hasCtxAccess(insns, options.facts ?? NO_FACTS, ops);
   // Given the ctx region up front (`ctxRegion`), the copy is made now and is `run` itself: no
   // trampoline per run.
   const entry = specialise
@@ -362,7 +356,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     kit.tier = (id: number, generic: RunFn): RunFn => {
       const region = mem.regions[id];
       if (region === undefined || id === 0) return generic;
-      const spec = generate(insns, { ...genOpts, ctxConst: true }).source;
+      const spec = generate(insns, { ...genOpts, ctxConst: true }, ops).source;
       // The generic body again, as `G`, in the copy's own factory so both share `dz`.
       const g = `function G(${body.slice("function run(".length)}`;
       const text = `"use strict";\nconst XS = ${String(specSerial++)};\nconst { ${KIT_NAMES.join(", ")}, H, XID, XR, XV, ctxMoved } = K;\n${helperLocals}\nlet dz = ${String(STACK_SIZE)};\n${g}\n${spec}\nreturn run;`;
@@ -376,11 +370,7 @@ export function compileJit(insns: readonly Insn[], options: JitOptions): JitEngi
     };
     kit.ctxMoved = (pc: number, n: number): VmTrap => {
       E.executed = n;
-      return new VmTrap(
-        "vm.ctx-rebound",
-        `a helper rebound the ctx region during a run of the ctx-specialised trusted code; expected the ctx region to stay bound for the whole run`,
-        { insn: pc },
-      );
+      return ctxReboundTrap(pc);
     };
   }
   return make(kit);
@@ -394,24 +384,29 @@ export function jitSource(
     /** The ctx-specialised copy's body (trusted mode). */ readonly ctxSpecialised?: boolean;
   },
 ): string {
-  checkExecutable(insns);
+  const ops = insns.map(opOf);
+  checkExecutable(insns, ops);
   const helpers = options.helpers ?? new Map<number, HelperFn>();
   const ids = new Map<number, number>();
   let next = 0;
-  return generate(insns, {
-    trusted: options.mode === "trusted",
-    facts: options.mode === "trusted" ? (options.facts ?? NO_FACTS) : NO_FACTS,
-    budget: options.budget ?? DEFAULT_BUDGET,
-    unwindHelper: options.unwindHelper,
-    helperWrites: (id) => helpers.get(id)?.writesArgs !== false,
-    helperSlot: (id) => {
-      if (!helpers.has(id)) return undefined;
-      if (!ids.has(id)) ids.set(id, next++);
-      return ids.get(id);
+  return generate(
+    insns,
+    {
+      trusted: options.mode === "trusted",
+      facts: options.mode === "trusted" ? (options.facts ?? NO_FACTS) : NO_FACTS,
+      budget: options.budget ?? DEFAULT_BUDGET,
+      unwindHelper: options.unwindHelper,
+      helperWrites: (id) => helpers.get(id)?.writesArgs !== false,
+      helperSlot: (id) => {
+        if (!helpers.has(id)) return undefined;
+        if (!ids.has(id)) ids.set(id, next++);
+        return ids.get(id);
+      },
+      exposeRegisters: options.exposeRegisters === true,
+      ctxConst: options.ctxSpecialised === true,
     },
-    exposeRegisters: options.exposeRegisters === true,
-    ctxConst: options.ctxSpecialised === true,
-  }).source;
+    ops,
+  ).source;
 }
 
 export const createJit: EngineFactory = (insns, options) => compileJit(insns, options);

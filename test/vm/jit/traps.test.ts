@@ -10,8 +10,10 @@ import {
   BPF_ATOMIC,
   BPF_DW,
   BPF_NEG,
+  BPF_PSEUDO_KFUNC_CALL,
   BPF_STX,
   BPF_X,
+  OP_CALL,
   OP_EXIT,
   OP_JA32,
   OP_LDDW,
@@ -200,6 +202,11 @@ describe("JIT construction errors match the interpreter", () => {
       "neg with a register source",
       [makeInsn(BPF_ALU64 | BPF_NEG | BPF_X, 0, 1), makeInsn(OP_EXIT)],
       "vm.unsupported: opcode 0x8f cannot be executed (run checkStructure first) @0",
+    ],
+    [
+      "kfunc call",
+      [makeInsn(OP_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 5), makeInsn(OP_EXIT)],
+      "vm.unsupported: opcode 0x85 cannot be executed (run checkStructure first) @0",
     ],
     [
       "lddw with a map pseudo source",
