@@ -50,6 +50,15 @@ export interface CodegenOptions {
   readonly ctxConst?: boolean;
 }
 
+/** The kinds of instruction that load or store (or both: atomics) through a register. */
+const ACCESSES: ReadonlySet<OpKind> = new Set<OpKind>(["ldx", "ldxsx", "st", "stx", "atomic"]);
+
+/** The kinds of instruction that write their dst register. */
+const WRITES_DST: ReadonlySet<OpKind> = new Set<OpKind>(["alu", "end", "ldx", "ldxsx", "lddw"]);
+
+/** The kinds of instruction that may write the stack: stores, atomics, calls (helpers write through pointers). */
+const DIRTIES: ReadonlySet<OpKind> = new Set<OpKind>(["st", "stx", "atomic", "call", "callx"]);
+
 /**
  * Does the specialised copy have anything to specialise (a load/store the facts place in ctx)?
  * `ops`: each slot's `Op` (`opOf`), when the caller has decoded them already.
@@ -60,31 +69,10 @@ export function hasCtxAccess(insns: readonly Insn[], facts: JitFacts, ops: reado
     if (tail[pc] === 1) continue;
     const f = facts.insns?.[pc];
     if (f?.memInBounds !== true || f.memRegion !== "ctx") continue;
-    if (ACCESSES[OP_DESC[ops[pc]!]!.kind] === true) return true;
+    if (ACCESSES.has(OP_DESC[ops[pc]!]!.kind)) return true;
   }
   return false;
 }
-
-/** The kinds of instruction that load or store (or both, atomics) through a register. */
-const ACCESSES: Readonly<Partial<Record<OpKind, true>>> = { ldx: true, ldxsx: true, st: true, stx: true, atomic: true };
-
-/** The kinds of instruction that write their dst register. */
-const WRITES_DST: Readonly<Partial<Record<OpKind, true>>> = {
-  alu: true,
-  end: true,
-  ldx: true,
-  ldxsx: true,
-  lddw: true,
-};
-
-/** The kinds of instruction that may write the stack: stores, atomics, calls (helpers write through pointers). */
-const DIRTIES: Readonly<Partial<Record<OpKind, true>>> = {
-  st: true,
-  stx: true,
-  atomic: true,
-  call: true,
-  callx: true,
-};
 
 /** Does any instruction write r10 (possible only in unvalidated programs)? */
 function writesR10(insns: readonly Insn[], ops: readonly Op[], tail: Uint8Array): boolean {
@@ -92,7 +80,7 @@ function writesR10(insns: readonly Insn[], ops: readonly Op[], tail: Uint8Array)
     if (tail[i] === 1) continue;
     const ins = insns[i]!;
     const kind = OP_DESC[ops[i]!]!.kind;
-    if (WRITES_DST[kind] === true && ins.dst === R10) return true;
+    if (WRITES_DST.has(kind) && ins.dst === R10) return true;
     // An atomic with fetch writes its source register.
     if (kind === "atomic" && ins.src === R10) return true;
   }
@@ -129,7 +117,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
     if (tail[i] === 1) continue;
     const op = ops[i]!;
     if (op === Op.CALL_LOCAL) hasLocalCalls = true;
-    if (DIRTIES[OP_DESC[op]!.kind] === true) dirties = true;
+    if (DIRTIES.has(OP_DESC[op]!.kind)) dirties = true;
   }
   // With r10 constant (never written, no frames), a store through r10 hits a known offset, so
   // the stack low-water mark is known at compile time and the store needs no tracking.
