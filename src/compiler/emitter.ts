@@ -2,29 +2,10 @@
  * Instruction buffer for the code generator: emits slots (an `lddw` takes two, as `decode`
  * produces them), binds labels and patches jump offsets, records the source span of every
  * slot (the source map), and drops code emitted where control cannot reach, because the
- * kernel rejects unreachable instructions. Opcodes are composed from isa.ts constants only.
+ * kernel rejects unreachable instructions. Every instruction is named by its `Op` (`insnOf`).
  */
 import { CompileError } from "../errors.js";
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_DW,
-  BPF_K,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MOV,
-  BPF_ST,
-  BPF_STX,
-  BPF_X,
-  type Insn,
-  makeInsn,
-  OP_CALL,
-  OP_EXIT,
-  OP_JA,
-  OP_LDDW,
-  R10,
-  toSlots,
-} from "../vm/isa.js";
+import { type Insn, insnOf, makeInsn, Op, opOf, R10, toSlots } from "../vm/isa.js";
 import type { Span } from "./ast.js";
 
 export interface Label {
@@ -49,7 +30,8 @@ export class Emitter {
       this.insns.push(slot);
       this.spans.push(this.span);
     }
-    if (i.opcode === OP_EXIT || i.opcode === OP_JA) this.reachable = false;
+    const op = opOf(i);
+    if (op === Op.EXIT || op === Op.JA) this.reachable = false;
   }
 
   label(): Label {
@@ -57,16 +39,16 @@ export class Emitter {
   }
 
   /** A jump (conditional or `ja`) to `l`; the offset is patched when both ends are known. */
-  jump(opcode: number, dst: number, src: number, imm: number, l: Label): void {
+  jump(op: Op, dst: number, src: number, imm: number, l: Label): void {
     if (!this.reachable) return;
     const at = this.insns.length;
-    this.emit(makeInsn(opcode, dst, src, 0, imm));
+    this.emit(insnOf(op, dst, src, 0, imm));
     if (l.pos >= 0) this.patch(at, l.pos);
     else l.refs.push(at);
   }
 
   goto(l: Label): void {
-    this.jump(OP_JA, 0, 0, 0, l);
+    this.jump(Op.JA, 0, 0, 0, l);
   }
 
   bind(l: Label): void {
@@ -95,45 +77,50 @@ export class Emitter {
 
   // ---- common instruction shapes ----
   movImm(dst: number, v: bigint): void {
-    if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, Number(v)));
+    if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(insnOf(Op.MOV64_K, dst, 0, 0, Number(v)));
     else if (v >= 0n && v < 1n << 32n)
-      this.emit(makeInsn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, Number(BigInt.asIntN(32, v)))); // mov32 zero-extends
+      this.emit(insnOf(Op.MOV32_K, dst, 0, 0, Number(BigInt.asIntN(32, v)))); // mov32 zero-extends
     else {
       const u = BigInt.asUintN(64, v);
       this.emit(
-        makeInsn(OP_LDDW, dst, 0, 0, Number(BigInt.asIntN(32, u & 0xffffffffn)), Number(BigInt.asIntN(32, u >> 32n))),
+        insnOf(Op.LDDW, dst, 0, 0, Number(BigInt.asIntN(32, u & 0xffffffffn)), Number(BigInt.asIntN(32, u >> 32n))),
       );
     }
   }
   mov(dst: number, src: number): void {
-    if (dst !== src) this.emit(makeInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src));
+    if (dst !== src) this.emit(insnOf(Op.MOV64_X, dst, src));
   }
-  alu(op: number, dst: number, src: number): void {
-    this.emit(makeInsn(BPF_ALU64 | op | BPF_X, dst, src));
+  /** A register-operand ALU op (an `_X` Op). */
+  alu(op: Op, dst: number, src: number): void {
+    this.emit(insnOf(op, dst, src));
   }
-  aluImm(op: number, dst: number, imm: number, off = 0): void {
-    this.emit(makeInsn(BPF_ALU64 | op | BPF_K, dst, 0, off, imm));
+  /** An immediate-operand ALU op (a `_K` Op). */
+  aluImm(op: Op, dst: number, imm: number): void {
+    this.emit(insnOf(op, dst, 0, 0, imm));
   }
-  ldx(size: number, dst: number, src: number, off: number): void {
-    this.emit(makeInsn(BPF_LDX | BPF_MEM | size, dst, src, off));
+  /** A load (an `LDX_*` Op). */
+  ldx(op: Op, dst: number, src: number, off: number): void {
+    this.emit(insnOf(op, dst, src, off));
   }
-  stx(size: number, dst: number, off: number, src: number): void {
-    this.emit(makeInsn(BPF_STX | BPF_MEM | size, dst, src, off));
+  /** A register store (an `STX_*` Op). */
+  stx(op: Op, dst: number, off: number, src: number): void {
+    this.emit(insnOf(op, dst, src, off));
   }
-  stImm(size: number, off: number, imm: number): void {
-    this.emit(makeInsn(BPF_ST | BPF_MEM | size, R10, 0, off, imm));
+  /** An immediate store to the stack (an `ST_*` Op). */
+  stImm(op: Op, off: number, imm: number): void {
+    this.emit(insnOf(op, R10, 0, off, imm));
   }
   spill(off: number, src: number): void {
-    this.stx(BPF_DW, R10, off, src);
+    this.stx(Op.STX_DW, R10, off, src);
   }
   fill(dst: number, off: number): void {
-    this.ldx(BPF_DW, dst, R10, off);
+    this.ldx(Op.LDX_DW, dst, R10, off);
   }
   call(helper: number): void {
-    this.emit(makeInsn(OP_CALL, 0, 0, 0, helper));
+    this.emit(insnOf(Op.CALL, 0, 0, 0, helper));
   }
   exit(ret: number): void {
-    this.emit(makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, ret));
-    this.emit(makeInsn(OP_EXIT));
+    this.emit(insnOf(Op.MOV64_K, 0, 0, 0, ret));
+    this.emit(insnOf(Op.EXIT));
   }
 }

@@ -6,42 +6,7 @@
  * (found / not found) around the exact NULL-check shape the kernel tracks: `if r0 == 0 goto`.
  * Deliberately absent: common subexpression elimination.
  */
-import {
-  BPF_ADD,
-  BPF_AND,
-  BPF_ARSH,
-  BPF_B,
-  BPF_DIV,
-  BPF_DW,
-  BPF_END,
-  BPF_H,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JLE,
-  BPF_JLT,
-  BPF_JMP,
-  BPF_JNE,
-  BPF_JSGE,
-  BPF_JSGT,
-  BPF_JSLE,
-  BPF_JSLT,
-  BPF_K,
-  BPF_LSH,
-  BPF_MOD,
-  BPF_MOV,
-  BPF_MUL,
-  BPF_OR,
-  BPF_RSH,
-  BPF_SUB,
-  BPF_TO_BE,
-  BPF_W,
-  BPF_X,
-  BPF_XOR,
-  BPF_ALU,
-  BPF_ALU64,
-  makeInsn,
-} from "../vm/isa.js";
+import { insnOf, Op } from "../vm/isa.js";
 import { HELPER } from "../vm/program-type.js";
 import { CompileError } from "../errors.js";
 import type { Expr, Span } from "./ast.js";
@@ -54,31 +19,65 @@ import { type IntTy, type Ty, widens } from "./types.js";
 
 export const CTX = 6;
 
-const SIZE: Readonly<Record<number, number>> = { 1: BPF_B, 2: BPF_H, 4: BPF_W, 8: BPF_DW };
-const ALU_OP: Readonly<Record<string, number>> = {
-  "+": BPF_ADD,
-  "-": BPF_SUB,
-  "*": BPF_MUL,
-  "/": BPF_DIV,
-  "%": BPF_MOD,
-  "&": BPF_AND,
-  "|": BPF_OR,
-  "^": BPF_XOR,
-  "<<": BPF_LSH,
-  ">>": BPF_RSH,
+/** An operation's 64-bit instruction with an immediate and with a register operand. */
+type KX = readonly [k: Op, x: Op];
+
+const ALU_OP: Readonly<Record<string, KX>> = {
+  "+": [Op.ADD64_K, Op.ADD64_X],
+  "-": [Op.SUB64_K, Op.SUB64_X],
+  "*": [Op.MUL64_K, Op.MUL64_X],
+  "/": [Op.DIV64_K, Op.DIV64_X],
+  "%": [Op.MOD64_K, Op.MOD64_X],
+  "&": [Op.AND64_K, Op.AND64_X],
+  "|": [Op.OR64_K, Op.OR64_X],
+  "^": [Op.XOR64_K, Op.XOR64_X],
+  "<<": [Op.LSH64_K, Op.LSH64_X],
+  ">>": [Op.RSH64_K, Op.RSH64_X],
+};
+/** The operators whose instruction differs for signed operands. */
+const SIGNED_ALU_OP: Readonly<Record<string, KX>> = {
+  "/": [Op.SDIV64_K, Op.SDIV64_X],
+  "%": [Op.SMOD64_K, Op.SMOD64_X],
+  ">>": [Op.ARSH64_K, Op.ARSH64_X],
 };
 /** Comparison → [unsigned jump, signed jump] taken when the comparison holds. */
-const CMP_JMP: Readonly<Record<string, readonly [number, number]>> = {
-  "==": [BPF_JEQ, BPF_JEQ],
-  "!=": [BPF_JNE, BPF_JNE],
-  "<": [BPF_JLT, BPF_JSLT],
-  "<=": [BPF_JLE, BPF_JSLE],
-  ">": [BPF_JGT, BPF_JSGT],
-  ">=": [BPF_JGE, BPF_JSGE],
+const CMP_JMP: Readonly<Record<string, readonly [KX, KX]>> = {
+  "==": [
+    [Op.JEQ_K, Op.JEQ_X],
+    [Op.JEQ_K, Op.JEQ_X],
+  ],
+  "!=": [
+    [Op.JNE_K, Op.JNE_X],
+    [Op.JNE_K, Op.JNE_X],
+  ],
+  "<": [
+    [Op.JLT_K, Op.JLT_X],
+    [Op.JSLT_K, Op.JSLT_X],
+  ],
+  "<=": [
+    [Op.JLE_K, Op.JLE_X],
+    [Op.JSLE_K, Op.JSLE_X],
+  ],
+  ">": [
+    [Op.JGT_K, Op.JGT_X],
+    [Op.JSGT_K, Op.JSGT_X],
+  ],
+  ">=": [
+    [Op.JGE_K, Op.JGE_X],
+    [Op.JSGE_K, Op.JSGE_X],
+  ],
 };
 const NEGATE: Readonly<Record<string, string>> = { "==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
 
-export const sizeField = (bytes: number): number => SIZE[bytes]!;
+const LDX: Readonly<Record<number, Op>> = { 1: Op.LDX_B, 2: Op.LDX_H, 4: Op.LDX_W, 8: Op.LDX_DW };
+const STX: Readonly<Record<number, Op>> = { 1: Op.STX_B, 2: Op.STX_H, 4: Op.STX_W, 8: Op.STX_DW };
+const BE: Readonly<Record<number, Op>> = { 2: Op.BE16, 4: Op.BE32, 8: Op.BE64 };
+/** The load of `bytes` bytes (zero-extending). */
+export const ldxOf = (bytes: number): Op => LDX[bytes]!;
+/** The register store of `bytes` bytes. */
+export const stxOf = (bytes: number): Op => STX[bytes]!;
+/** The conversion of a `bytes`-byte big-endian value to host order. */
+export const beOf = (bytes: number): Op => BE[bytes]!;
 
 export interface InlineFrame {
   readonly result: Storage | null;
@@ -118,11 +117,11 @@ export class GenExpr {
   normalize(r: number, t: Ty): void {
     if (t.k !== "int" || t.bits === 64) return;
     if (!t.signed) {
-      if (t.bits === 32) this.em.emit(makeInsn(BPF_ALU | BPF_MOV | BPF_X, r, r));
-      else this.em.aluImm(BPF_AND, r, t.bits === 8 ? 0xff : 0xffff);
+      if (t.bits === 32) this.em.emit(insnOf(Op.MOV32_X, r, r));
+      else this.em.aluImm(Op.AND64_K, r, t.bits === 8 ? 0xff : 0xffff);
     } else {
-      this.em.aluImm(BPF_LSH, r, 64 - t.bits);
-      this.em.aluImm(BPF_ARSH, r, 64 - t.bits);
+      this.em.aluImm(Op.LSH64_K, r, 64 - t.bits);
+      this.em.aluImm(Op.ARSH64_K, r, 64 - t.bits);
     }
   }
 
@@ -206,12 +205,12 @@ export class GenExpr {
       case "unary": {
         const t = this.gen(e.e);
         const r = this.temps.reg(t);
-        if (e.op === "!") this.em.aluImm(BPF_XOR, r, 1);
+        if (e.op === "!") this.em.aluImm(Op.XOR64_K, r, 1);
         else if (e.op === "-") {
-          this.em.aluImm(BPF_MUL, r, -1);
+          this.em.aluImm(Op.MUL64_K, r, -1);
           this.normalize(r, this.ty(e));
         } else {
-          this.em.aluImm(BPF_XOR, r, -1);
+          this.em.aluImm(Op.XOR64_K, r, -1);
           this.normalize(r, this.ty(e));
         }
         return t;
@@ -255,17 +254,16 @@ export class GenExpr {
     const op = e.op;
     const ty = this.ty(e) as IntTy;
     const rc = this.sema.consts.get(e.r);
-    const code = op === ">>" && ty.signed ? BPF_ARSH : ALU_OP[op]!;
-    const sdiv = (op === "/" || op === "%") && ty.signed ? 1 : 0;
+    const [k, x] = (ty.signed ? SIGNED_ALU_OP[op] : undefined) ?? ALU_OP[op]!;
     if (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n) {
-      this.em.aluImm(code, this.temps.reg(l), Number(rc), sdiv);
+      this.em.aluImm(k, this.temps.reg(l), Number(rc));
     } else if (this.varReg(e.r) !== null) {
-      this.em.emit(makeInsn(BPF_ALU64 | code | BPF_X, this.temps.reg(l), this.varReg(e.r)!, sdiv, 0));
+      this.em.alu(x, this.temps.reg(l), this.varReg(e.r)!);
     } else {
       const r = this.gen(e.r);
       const rr = this.temps.reg(r, [l]);
       const lr = this.temps.reg(l, [r]);
-      this.em.emit(makeInsn(BPF_ALU64 | code | BPF_X, lr, rr, sdiv, 0));
+      this.em.alu(x, lr, rr);
       this.temps.free(r);
     }
     // &, |, >> of canonical operands stay in range; so do unsigned / and %.
@@ -334,39 +332,39 @@ export class GenExpr {
       const rt = this.ty(e.r);
       const signed = (lt.k === "int" && lt.signed) || (rt.k === "int" && rt.signed);
       const cmp = when ? e.op : NEGATE[e.op]!;
-      const code = CMP_JMP[cmp]![signed ? 1 : 0]!;
+      const [k, x] = CMP_JMP[cmp]![signed ? 1 : 0]!;
       const rc = this.sema.consts.get(e.r);
       const lv = this.varReg(e.l);
       const rv = this.varReg(e.r);
       if (lv !== null && (rv !== null || (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n))) {
         // Variables in registers are compared in place: no copies.
-        if (rv !== null) this.em.jump(BPF_JMP | code | BPF_X, lv, rv, 0, l);
-        else this.em.jump(BPF_JMP | code | BPF_K, lv, 0, Number(rc), l);
+        if (rv !== null) this.em.jump(x, lv, rv, 0, l);
+        else this.em.jump(k, lv, 0, Number(rc), l);
         return;
       }
       const a = this.gen(e.l);
       if (rc !== undefined && rc >= -(1n << 31n) && rc < 1n << 31n) {
         const ar = this.temps.reg(a);
         this.temps.free(a);
-        this.em.jump(BPF_JMP | code | BPF_K, ar, 0, Number(rc), l);
+        this.em.jump(k, ar, 0, Number(rc), l);
       } else if (rv !== null) {
         const ar = this.temps.reg(a);
         this.temps.free(a);
-        this.em.jump(BPF_JMP | code | BPF_X, ar, rv, 0, l);
+        this.em.jump(x, ar, rv, 0, l);
       } else {
         const b = this.gen(e.r);
         const br = this.temps.reg(b, [a]);
         const ar = this.temps.reg(a, [b]);
         this.temps.free(a);
         this.temps.free(b);
-        this.em.jump(BPF_JMP | code | BPF_X, ar, br, 0, l);
+        this.em.jump(x, ar, br, 0, l);
       }
       return;
     }
     const t = this.gen(e);
     const r = this.temps.reg(t);
     this.temps.free(t);
-    this.em.jump(BPF_JMP | (when ? BPF_JNE : BPF_JEQ) | BPF_K, r, 0, 0, l);
+    this.em.jump(when ? Op.JNE_K : Op.JEQ_K, r, 0, 0, l);
   }
 
   private field(e: Expr & { k: "field" }): Temp {
@@ -374,8 +372,8 @@ export class GenExpr {
     if (obj?.k === "ctx") {
       const f = CTX_FIELDS.get(e.name)!;
       const t = this.temps.alloc();
-      this.em.ldx(sizeField(f.size), t.reg, CTX, f.offset);
-      if (f.be) this.em.emit(makeInsn(BPF_ALU | BPF_END | BPF_TO_BE, t.reg, 0, 0, f.size * 8));
+      this.em.ldx(ldxOf(f.size), t.reg, CTX, f.offset);
+      if (f.be) this.em.emit(insnOf(beOf(f.size), t.reg));
       return t;
     }
     const migrating = obj?.k === "migrating";
@@ -385,8 +383,8 @@ export class GenExpr {
       this.temps.spillAll();
       const none = this.em.label();
       const end = this.em.label();
-      this.em.ldx(BPF_DW, 1, CTX, off);
-      if (migrating) this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 0, none);
+      this.em.ldx(Op.LDX_DW, 1, CTX, off);
+      if (migrating) this.em.jump(Op.JEQ_K, 1, 0, 0, none);
       this.em.call(HELPER.get_socket_cookie);
       if (migrating) {
         this.em.goto(end);
@@ -398,18 +396,18 @@ export class GenExpr {
     }
     const f = SOCK_FIELDS.get(e.name)!;
     const t = this.temps.alloc();
-    this.em.ldx(BPF_DW, t.reg, CTX, off);
+    this.em.ldx(Op.LDX_DW, t.reg, CTX, off);
     if (migrating) {
       this.temps.spillAll([t]);
       const none = this.em.label();
       const end = this.em.label();
-      this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, t.reg, 0, 0, none);
-      this.em.ldx(BPF_W, t.reg, t.reg, f.offset);
+      this.em.jump(Op.JEQ_K, t.reg, 0, 0, none);
+      this.em.ldx(Op.LDX_W, t.reg, t.reg, f.offset);
       this.em.goto(end);
       this.em.bind(none);
       this.em.movImm(t.reg, 0n);
       this.em.bind(end);
-    } else this.em.ldx(BPF_W, t.reg, t.reg, f.offset);
+    } else this.em.ldx(Op.LDX_W, t.reg, t.reg, f.offset);
     return t;
   }
 

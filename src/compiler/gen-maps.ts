@@ -6,24 +6,11 @@
  * registers across statements (values are copied out right after the check).
  */
 import { CompileError } from "../errors.js";
-import {
-  BPF_ADD,
-  BPF_ALU,
-  BPF_END,
-  BPF_JEQ,
-  BPF_JMP,
-  BPF_JNE,
-  BPF_K,
-  BPF_PSEUDO_MAP_FD,
-  BPF_TO_BE,
-  makeInsn,
-  OP_LDDW,
-  R10,
-} from "../vm/isa.js";
+import { BPF_PSEUDO_MAP_FD, insnOf, Op, R10 } from "../vm/isa.js";
 import { HELPER } from "../vm/program-type.js";
 import type { Expr, Span } from "./ast.js";
 import { BUILTIN_FNS } from "./builtins.js";
-import { CTX, type GenExpr, sizeField } from "./gen-expr.js";
+import { beOf, CTX, type GenExpr, ldxOf, stxOf } from "./gen-expr.js";
 import type { Temp } from "./regalloc.js";
 import type { MapInfo } from "./sema.js";
 
@@ -35,7 +22,7 @@ export function storeOnStack(g: GenExpr, e: Expr, bytes: number): number {
   const t = g.gen(e);
   const r = g.temps.reg(t);
   const off = g.frame.alloc(g.em.span);
-  g.em.stx(sizeField(bytes), R10, off, r);
+  g.em.stx(stxOf(bytes), R10, off, r);
   g.temps.free(t);
   return off;
 }
@@ -47,7 +34,7 @@ export function mapInfo(g: GenExpr, e: Expr): MapInfo {
 }
 
 export function loadMapPtr(g: GenExpr, reg: number, m: MapInfo): void {
-  g.em.emit(makeInsn(OP_LDDW, reg, BPF_PSEUDO_MAP_FD, 0, m.fd, 0));
+  g.em.emit(insnOf(Op.LDDW, reg, BPF_PSEUDO_MAP_FD, 0, m.fd, 0));
 }
 
 /** `r0 = &m[key]` or NULL; leaves the key slot allocated (returned) for the caller to release. */
@@ -56,7 +43,7 @@ export function lookup(g: GenExpr, m: MapInfo, key: Expr): number {
   g.temps.spillAll();
   loadMapPtr(g, 1, m);
   g.em.mov(2, R10);
-  g.em.aluImm(BPF_ADD, 2, koff);
+  g.em.aluImm(Op.ADD64_K, 2, koff);
   g.em.call(HELPER.map_lookup_elem);
   return koff;
 }
@@ -71,10 +58,10 @@ export function mapMethod(g: GenExpr, e: Expr & { k: "call" }): Temp {
   g.temps.spillAll();
   loadMapPtr(g, 1, m);
   g.em.mov(2, R10);
-  g.em.aluImm(BPF_ADD, 2, koff);
+  g.em.aluImm(Op.ADD64_K, 2, koff);
   if (voff !== null) {
     g.em.mov(3, R10);
-    g.em.aluImm(BPF_ADD, 3, voff);
+    g.em.aluImm(Op.ADD64_K, 3, voff);
     g.em.movImm(4, flags);
     g.em.call(HELPER.map_update_elem);
     g.frame.release(voff);
@@ -96,8 +83,8 @@ export function optional(g: GenExpr, e: Expr, some: () => void, none: () => void
       const m = mapInfo(g, e.obj);
       const koff = lookup(g, m, e.index);
       g.frame.release(koff);
-      g.em.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, noneL); // the NULL check the kernel tracks
-      g.em.ldx(sizeField(m.valueSize), 0, 0, 0);
+      g.em.jump(Op.JEQ_K, 0, 0, 0, noneL); // the NULL check the kernel tracks
+      g.em.ldx(ldxOf(m.valueSize), 0, 0, 0);
     } else if (e.k === "call") {
       const b = BUILTIN_FNS.get(e.callee.k === "name" ? e.callee.name : "")!;
       const n = b.packetBytes!;
@@ -108,12 +95,12 @@ export function optional(g: GenExpr, e: Expr, some: () => void, none: () => void
       g.temps.free(off);
       g.em.mov(1, CTX);
       g.em.mov(3, R10);
-      g.em.aluImm(BPF_ADD, 3, buf);
+      g.em.aluImm(Op.ADD64_K, 3, buf);
       g.em.movImm(4, BigInt(n));
       g.em.call(HELPER.skb_load_bytes);
-      g.em.jump(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 0, noneL); // 0 or -EFAULT
-      g.em.ldx(sizeField(n), 0, R10, buf);
-      if (n > 1) g.em.emit(makeInsn(BPF_ALU | BPF_END | BPF_TO_BE, 0, 0, 0, n * 8));
+      g.em.jump(Op.JNE_K, 0, 0, 0, noneL); // 0 or -EFAULT
+      g.em.ldx(ldxOf(n), 0, R10, buf);
+      if (n > 1) g.em.emit(insnOf(beOf(n), 0));
       g.frame.release(buf);
     } else throw bugAt(e, "not an optional");
   });

@@ -8,27 +8,12 @@
  * Deliberately absent: BPF-to-BPF calls (inlining keeps the kernel's view of every path simple).
  */
 import { CompileError } from "../errors.js";
-import {
-  BPF_ADD,
-  BPF_ATOMIC,
-  BPF_DW,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JMP,
-  BPF_JNE,
-  BPF_JSGE,
-  BPF_K,
-  BPF_STX,
-  BPF_W,
-  BPF_X,
-  makeInsn,
-  R10,
-} from "../vm/isa.js";
+import { BPF_ADD, insnOf, Op, R10 } from "../vm/isa.js";
 import { HELPER, SK_DROP, SK_PASS } from "../vm/program-type.js";
 import type { Block, Expr, FnDecl, IfStmt, Stmt } from "./ast.js";
 import { CTX_MIGRATING_OFFSET } from "./builtins.js";
 import { Emitter, type Label } from "./emitter.js";
-import { CTX, GenExpr, sizeField } from "./gen-expr.js";
+import { CTX, GenExpr, ldxOf, stxOf } from "./gen-expr.js";
 import type { Temp } from "./regalloc.js";
 import type { Sema } from "./sema.js";
 
@@ -45,8 +30,8 @@ class Gen extends GenExpr {
     this.em.span = select?.span ?? migrate?.span;
     this.em.mov(CTX, 1);
     const mig = this.em.label();
-    this.em.ldx(BPF_DW, 1, CTX, CTX_MIGRATING_OFFSET);
-    this.em.jump(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 0, mig);
+    this.em.ldx(Op.LDX_DW, 1, CTX, CTX_MIGRATING_OFFSET);
+    this.em.jump(Op.JNE_K, 1, 0, 0, mig);
     this.entry(select?.body ?? null, select?.span);
     this.em.bind(mig);
     this.entry(migrate?.body ?? null, migrate?.span);
@@ -160,12 +145,12 @@ class Gen extends GenExpr {
     this.em.mov(1, CTX);
     this.loadMapPtr(2, m);
     this.em.mov(3, R10);
-    this.em.aluImm(BPF_ADD, 3, koff);
+    this.em.aluImm(Op.ADD64_K, 3, koff);
     this.em.movImm(4, 0n);
     this.em.call(HELPER.sk_select_reuseport);
     this.frame.release(koff);
     const failed = this.em.label();
-    this.em.jump(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 0, failed);
+    this.em.jump(Op.JNE_K, 0, 0, 0, failed);
     this.em.exit(SK_PASS);
     this.em.bind(failed);
     if (s.orElse === "pass") this.em.exit(SK_PASS);
@@ -183,9 +168,9 @@ class Gen extends GenExpr {
       const update = (flags: bigint): void => {
         this.loadMapPtr(1, m);
         this.em.mov(2, R10);
-        this.em.aluImm(BPF_ADD, 2, koff);
+        this.em.aluImm(Op.ADD64_K, 2, koff);
         this.em.mov(3, R10);
-        this.em.aluImm(BPF_ADD, 3, voff);
+        this.em.aluImm(Op.ADD64_K, 3, voff);
         this.em.movImm(4, flags);
         this.em.call(HELPER.map_update_elem);
       };
@@ -196,16 +181,16 @@ class Gen extends GenExpr {
         const end = this.em.label();
         this.loadMapPtr(1, m);
         this.em.mov(2, R10);
-        this.em.aluImm(BPF_ADD, 2, koff);
+        this.em.aluImm(Op.ADD64_K, 2, koff);
         this.em.call(HELPER.map_lookup_elem);
-        this.em.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, absent);
-        this.em.ldx(sizeField(m.valueSize), 1, R10, voff);
-        if (m.valueSize >= 4)
-          this.em.emit(makeInsn(BPF_STX | BPF_ATOMIC | (m.valueSize === 8 ? BPF_DW : BPF_W), 0, 1, 0, BPF_ADD));
+        this.em.jump(Op.JEQ_K, 0, 0, 0, absent);
+        this.em.ldx(ldxOf(m.valueSize), 1, R10, voff);
+        // The atomic operation (imm) is `lock add`, spelled by its ALU code as the RFC does.
+        if (m.valueSize >= 4) this.em.emit(insnOf(m.valueSize === 8 ? Op.ATOMIC64 : Op.ATOMIC32, 0, 1, 0, BPF_ADD));
         else {
-          this.em.ldx(sizeField(m.valueSize), 2, 0, 0);
-          this.em.alu(BPF_ADD, 2, 1);
-          this.em.stx(sizeField(m.valueSize), 0, 0, 2);
+          this.em.ldx(ldxOf(m.valueSize), 2, 0, 0);
+          this.em.alu(Op.ADD64_X, 2, 1);
+          this.em.stx(stxOf(m.valueSize), 0, 0, 2);
         }
         this.em.goto(end);
         this.em.bind(absent);
@@ -325,12 +310,12 @@ class Gen extends GenExpr {
     this.em.bindHead(head);
     const c = this.temps.alloc();
     this.readVar(st, c.reg);
-    const jge = BPF_JMP | (signed ? BPF_JSGE : BPF_JGE);
-    if (to < 1n << 31n) this.em.jump(jge | BPF_K, c.reg, 0, Number(to), loop.brk);
+    const [jgeK, jgeX] = signed ? [Op.JSGE_K, Op.JSGE_X] : [Op.JGE_K, Op.JGE_X];
+    if (to < 1n << 31n) this.em.jump(jgeK, c.reg, 0, Number(to), loop.brk);
     else {
       const b = this.temps.alloc([c]);
       this.em.movImm(b.reg, to);
-      this.em.jump(jge | BPF_X, c.reg, b.reg, 0, loop.brk);
+      this.em.jump(jgeX, c.reg, b.reg, 0, loop.brk);
       this.temps.free(b);
     }
     this.temps.free(c);
@@ -340,7 +325,7 @@ class Gen extends GenExpr {
     this.em.bind(loop.cont);
     const n = this.temps.alloc();
     this.readVar(st, n.reg);
-    this.em.aluImm(BPF_ADD, n.reg, 1);
+    this.em.aluImm(Op.ADD64_K, n.reg, 1);
     this.writeVar(st, n.reg);
     this.temps.free(n);
     this.em.goto(head);
