@@ -1,31 +1,11 @@
 /**
- * Small reference programs for the kernel bridges, built from `isa.ts` constants (no opcode
+ * Small reference programs for the kernel bridges, built from `isa.ts`'s `Op`s (no opcode
  * literals): the bytes `kernelVerify` checks and the harness attaches (maps named by spec fd).
  * `KERNEL_BUILTINS` gives the kernel form of the socket model's built-in policies
  * (src/model/builtins.ts) so a model run and a kernel run can use "the same" policy.
  * Deliberately absent: anything the compiler should produce (these are hand-assembled oracles).
  */
-import {
-  BPF_ALU64,
-  BPF_DW,
-  BPF_JEQ,
-  BPF_JMP,
-  BPF_K,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MOV,
-  BPF_ADD,
-  BPF_ST,
-  BPF_W,
-  BPF_X,
-  BPF_PSEUDO_MAP_FD,
-  OP_CALL,
-  OP_EXIT,
-  OP_LDDW,
-  encode,
-  makeInsn,
-  type Insn,
-} from "../vm/isa.js";
+import { BPF_PSEUDO_MAP_FD, encode, insnOf, isWide, Op, type Insn } from "../vm/isa.js";
 import {
   BPF_SK_REUSEPORT_SELECT,
   BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
@@ -42,16 +22,16 @@ const R0 = 0,
   R4 = 4,
   R6 = 6,
   R10 = 10;
-const movImm = (dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
-const movReg = (dst: number, src: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src);
-const addImm = (dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
-const ldMap = (dst: number, fd: number): Insn => makeInsn(OP_LDDW, dst, BPF_PSEUDO_MAP_FD, 0, fd);
-const stW = (base: number, off: number, imm: number): Insn => makeInsn(BPF_ST | BPF_MEM | BPF_W, base, 0, off, imm);
-const ldxW = (dst: number, src: number, off: number): Insn => makeInsn(BPF_LDX | BPF_MEM | BPF_W, dst, src, off);
-const ldxDW = (dst: number, src: number, off: number): Insn => makeInsn(BPF_LDX | BPF_MEM | BPF_DW, dst, src, off);
-const jeqImm = (dst: number, imm: number, off: number): Insn => makeInsn(BPF_JMP | BPF_JEQ | BPF_K, dst, 0, off, imm);
-const call = (id: number): Insn => makeInsn(OP_CALL, 0, 0, 0, id);
-const exit = (): Insn => makeInsn(OP_EXIT);
+const movImm = (dst: number, imm: number): Insn => insnOf(Op.MOV64_K, dst, 0, 0, imm);
+const movReg = (dst: number, src: number): Insn => insnOf(Op.MOV64_X, dst, src);
+const addImm = (dst: number, imm: number): Insn => insnOf(Op.ADD64_K, dst, 0, 0, imm);
+const ldMap = (dst: number, fd: number): Insn => insnOf(Op.LDDW, dst, BPF_PSEUDO_MAP_FD, 0, fd);
+const stW = (base: number, off: number, imm: number): Insn => insnOf(Op.ST_W, base, 0, off, imm);
+const ldxW = (dst: number, src: number, off: number): Insn => insnOf(Op.LDX_W, dst, src, off);
+const ldxDW = (dst: number, src: number, off: number): Insn => insnOf(Op.LDX_DW, dst, src, off);
+const jeqImm = (dst: number, imm: number, off: number): Insn => insnOf(Op.JEQ_K, dst, 0, off, imm);
+const call = (id: number): Insn => insnOf(Op.CALL, 0, 0, 0, id);
+const exit = (): Insn => insnOf(Op.EXIT);
 const prog = (insns: Insn[]): Uint8Array => encode(insns, true);
 
 /** `r0 = v; exit` */
@@ -104,7 +84,7 @@ function migrateSwitch(onMigrate: Insn[]): Uint8Array {
     exit(),
   ]);
 }
-const countWide = (insns: Insn[]): number => insns.filter((i) => i.opcode === OP_LDDW).length;
+const countWide = (insns: Insn[]): number => insns.filter(isWide).length;
 
 /** SK_DROP for every migration, SK_PASS otherwise. */
 export const dropOnMigrate = (): Uint8Array => migrateSwitch([movImm(R0, SK_DROP), exit()]);

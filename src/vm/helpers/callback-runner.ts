@@ -21,22 +21,9 @@
 import { VmTrap } from "../../errors.js";
 import type { EngineFactory, Engine } from "../engine.js";
 import type { CallbackRunner, HelperTable, RegisterFile } from "../helper-abi.js";
-import {
-  BPF_DW,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_FUNC,
-  makeInsn,
-  OP_CALL,
-  OP_EXIT,
-  OP_LDDW,
-  type Insn,
-} from "../isa.js";
+import { BPF_PSEUDO_FUNC, insnOf, isWide, makeInsn, Op, type Insn } from "../isa.js";
 import { formatAddress, type AddressSpace, type Region } from "../memory.js";
 
-const OP_LDXDW = BPF_LDX | BPF_MEM | BPF_DW;
-const OP_MOV64_K = 0xb7;
 /** Slots before the program in a callback engine's code. */
 const TRAMPOLINE = 10;
 /** The kernel allows 8 nested call frames; a deeper nesting of callbacks is a trap. */
@@ -65,13 +52,13 @@ export class SubprogramRunner implements CallbackRunner {
     const out = this.insns.slice();
     for (let i = 0; i < out.length; i++) {
       const x = out[i]!;
-      if (x.opcode !== OP_LDDW || x.src !== BPF_PSEUDO_FUNC) continue;
+      if (!isWide(x) || x.src !== BPF_PSEUDO_FUNC) continue;
       const target = i + x.imm + 1;
       if (target < 0 || target >= this.insns.length)
         throw new VmTrap("vm.bad-func-ptr", `lddw src=4 at ${i} names instruction ${target}, outside the program`, {
           insn: i,
         });
-      out[i] = makeInsn(OP_LDDW, x.dst, 0, 0, target, this.funcs.id);
+      out[i] = insnOf(Op.LDDW, x.dst, 0, 0, target, this.funcs.id);
       // The second slot carries the high half too, as relocate() writes it for map pointers.
       const second = out[i + 1];
       if (second !== undefined && second.opcode === 0)
@@ -108,12 +95,12 @@ export class SubprogramRunner implements CallbackRunner {
     let e = this.engines.get(key);
     if (e === undefined) {
       const code: Insn[] = [
-        makeInsn(OP_LDDW, 9, 0, 0, 0, this.args.id),
-        makeInsn(0, 0, 0, 0, this.args.id),
-        ...[1, 2, 3, 4, 5].map((r) => makeInsn(OP_LDXDW, r, 9, (r - 1) * 8)),
-        makeInsn(OP_MOV64_K, 9, 0, 0, 0),
-        makeInsn(OP_CALL, 0, BPF_PSEUDO_CALL, 0, TRAMPOLINE + target - (TRAMPOLINE - 1)),
-        makeInsn(OP_EXIT),
+        insnOf(Op.LDDW, 9, 0, 0, 0, this.args.id),
+        makeInsn(0, 0, 0, 0, this.args.id), // the lddw's second slot
+        ...[1, 2, 3, 4, 5].map((r) => insnOf(Op.LDX_DW, r, 9, (r - 1) * 8)),
+        insnOf(Op.MOV64_K, 9, 0, 0, 0),
+        insnOf(Op.CALL_LOCAL, 0, 0, 0, TRAMPOLINE + target - (TRAMPOLINE - 1)),
+        insnOf(Op.EXIT),
         ...this.resolveFunctionPointers(),
       ];
       e = this.factory(code, {
