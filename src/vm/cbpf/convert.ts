@@ -8,48 +8,7 @@
  * Registers as the kernel assigns them: A = r0, X = r7, ctx = r6, scratch tmp = r2,
  * cached skb->data = r8 and headlen (len - data_len) = r9, scratch memory M[k] at r10-(4k+4).
  */
-import {
-  BPF_ADD,
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_AND,
-  BPF_B,
-  BPF_DIV,
-  BPF_DW,
-  BPF_END,
-  BPF_H,
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JLE,
-  BPF_JLT,
-  BPF_JMP,
-  BPF_JNE,
-  BPF_JSET,
-  BPF_JSGE,
-  BPF_JSLT,
-  BPF_K,
-  BPF_LDX,
-  BPF_LSH,
-  BPF_MEM,
-  BPF_MOD,
-  BPF_MOV,
-  BPF_MUL,
-  BPF_NEG,
-  BPF_OR,
-  BPF_RSH,
-  BPF_STX,
-  BPF_SUB,
-  BPF_TO_BE,
-  BPF_W,
-  BPF_X,
-  BPF_XOR,
-  OP_CALL,
-  OP_EXIT,
-  OP_JA,
-  makeInsn,
-  type Insn,
-} from "../isa.js";
+import { insnOf, makeInsn, Op, type Insn } from "../isa.js";
 import { ClassicCheckError } from "./errors.js";
 import type { SockFilter } from "./filter.js";
 import * as O from "./opcodes.js";
@@ -68,29 +27,34 @@ const ARG2 = 2;
 const ARG3 = 3;
 const ARG4 = 4;
 
-const ALU_OP: ReadonlyMap<number, number> = new Map([
-  [O.A_ADD, BPF_ADD],
-  [O.A_SUB, BPF_SUB],
-  [O.A_MUL, BPF_MUL],
-  [O.A_DIV, BPF_DIV],
-  [O.A_OR, BPF_OR],
-  [O.A_AND, BPF_AND],
-  [O.A_LSH, BPF_LSH],
-  [O.A_RSH, BPF_RSH],
-  [O.A_NEG, BPF_NEG],
-  [O.A_MOD, BPF_MOD],
-  [O.A_XOR, BPF_XOR],
+/** An operation's instruction with an immediate and with a register operand. */
+type KX = readonly [k: Op, x: Op];
+
+const ALU_OP: ReadonlyMap<number, KX> = new Map<number, KX>([
+  [O.A_ADD, [Op.ADD32_K, Op.ADD32_X]],
+  [O.A_SUB, [Op.SUB32_K, Op.SUB32_X]],
+  [O.A_MUL, [Op.MUL32_K, Op.MUL32_X]],
+  [O.A_DIV, [Op.DIV32_K, Op.DIV32_X]],
+  [O.A_OR, [Op.OR32_K, Op.OR32_X]],
+  [O.A_AND, [Op.AND32_K, Op.AND32_X]],
+  [O.A_LSH, [Op.LSH32_K, Op.LSH32_X]],
+  [O.A_RSH, [Op.RSH32_K, Op.RSH32_X]],
+  [O.A_NEG, [Op.NEG32, Op.NEG32]],
+  [O.A_MOD, [Op.MOD32_K, Op.MOD32_X]],
+  [O.A_XOR, [Op.XOR32_K, Op.XOR32_X]],
 ]);
-const JMP_OP: ReadonlyMap<number, number> = new Map([
-  [O.J_JEQ, BPF_JEQ],
-  [O.J_JGT, BPF_JGT],
-  [O.J_JGE, BPF_JGE],
-  [O.J_JSET, BPF_JSET],
+/** A classic jump's eBPF jump, and the one taken when its condition fails (none for jset). */
+const JMP_OP: ReadonlyMap<number, { readonly taken: KX; readonly inverse?: KX }> = new Map([
+  [O.J_JEQ, { taken: [Op.JEQ_K, Op.JEQ_X], inverse: [Op.JNE_K, Op.JNE_X] }],
+  [O.J_JGT, { taken: [Op.JGT_K, Op.JGT_X], inverse: [Op.JLE_K, Op.JLE_X] }],
+  [O.J_JGE, { taken: [Op.JGE_K, Op.JGE_X], inverse: [Op.JLT_K, Op.JLT_X] }],
+  [O.J_JSET, { taken: [Op.JSET_K, Op.JSET_X] }],
 ]);
-const SIZE: ReadonlyMap<number, number> = new Map([
-  [O.S_W, BPF_W],
-  [O.S_H, BPF_H],
-  [O.S_B, BPF_B],
+/** A classic load size's eBPF load. */
+const LDX: ReadonlyMap<number, Op> = new Map([
+  [O.S_W, Op.LDX_W],
+  [O.S_H, Op.LDX_H],
+  [O.S_B, Op.LDX_B],
 ]);
 const LOAD_CALL: ReadonlyMap<number, number> = new Map([
   [O.S_B, L.CALL_LOAD_8],
@@ -98,18 +62,16 @@ const LOAD_CALL: ReadonlyMap<number, number> = new Map([
   [O.S_W, L.CALL_LOAD_32],
 ]);
 
-const aluReg = (op: number, dst: number, src: number): Insn => makeInsn(BPF_ALU | op | BPF_X, dst, src);
-const aluImm = (op: number, dst: number, imm: number): Insn => makeInsn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
-const alu64Imm = (op: number, dst: number, imm: number): Insn => makeInsn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
-const mov64Reg = (dst: number, src: number): Insn => makeInsn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src);
-const mov32Imm = (dst: number, imm: number): Insn => aluImm(BPF_MOV, dst, imm);
-const ldx = (size: number, dst: number, src: number, off: number): Insn =>
-  makeInsn(BPF_LDX | size | BPF_MEM, dst, src, off);
-const jmpImm = (op: number, dst: number, imm: number, off: number): Insn =>
-  makeInsn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
-const fromBe = (dst: number, bits: number): Insn => makeInsn(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, bits);
-const call = (id: number): Insn => makeInsn(OP_CALL, 0, 0, 0, id);
-const exit = (): Insn => makeInsn(OP_EXIT);
+const aluReg = (op: Op, dst: number, src: number): Insn => insnOf(op, dst, src);
+const aluImm = (op: Op, dst: number, imm: number): Insn => insnOf(op, dst, 0, 0, imm);
+const mov64Reg = (dst: number, src: number): Insn => insnOf(Op.MOV64_X, dst, src);
+const mov32Imm = (dst: number, imm: number): Insn => insnOf(Op.MOV32_K, dst, 0, 0, imm);
+const ldx = (op: Op, dst: number, src: number, off: number): Insn => insnOf(op, dst, src, off);
+const jmpImm = (op: Op, dst: number, imm: number, off: number): Insn => insnOf(op, dst, 0, off, imm);
+/** A 16- or 32-bit big-endian value to host order. */
+const fromBe = (dst: number, bits: 16 | 32): Insn => insnOf(bits === 16 ? Op.BE16 : Op.BE32, dst);
+const call = (id: number): Insn => insnOf(Op.CALL, 0, 0, 0, id);
+const exit = (): Insn => insnOf(Op.EXIT);
 
 /** One classic instruction's eBPF: its instructions and the jumps whose offsets name classic targets. */
 interface Block {
@@ -134,40 +96,44 @@ function extension(k: number, out: Insn[]): boolean {
   if ((k | 0) < O.SKF_AD_OFF || !O.KNOWN_ANCILLARY.has(ad)) return false;
   switch (ad) {
     case O.SKF_AD_PROTOCOL:
-      out.push(ldx(BPF_H, REG_A, REG_CTX, L.SKB_PROTOCOL), fromBe(REG_A, 16));
+      out.push(ldx(Op.LDX_H, REG_A, REG_CTX, L.SKB_PROTOCOL), fromBe(REG_A, 16));
       return true;
     case O.SKF_AD_PKTTYPE:
-      out.push(ldx(BPF_B, REG_A, REG_CTX, L.SKB_PKT_TYPE), aluImm(BPF_AND, REG_A, L.PKT_TYPE_MAX));
+      out.push(ldx(Op.LDX_B, REG_A, REG_CTX, L.SKB_PKT_TYPE), aluImm(Op.AND32_K, REG_A, L.PKT_TYPE_MAX));
       return true;
     case O.SKF_AD_IFINDEX:
     case O.SKF_AD_HATYPE:
-      out.push(ldx(BPF_DW, REG_TMP, REG_CTX, L.SKB_DEV), jmpImm(BPF_JNE, REG_TMP, 0, 1), exit());
+      out.push(ldx(Op.LDX_DW, REG_TMP, REG_CTX, L.SKB_DEV), jmpImm(Op.JNE_K, REG_TMP, 0, 1), exit());
       out.push(
         ad === O.SKF_AD_IFINDEX
-          ? ldx(BPF_W, REG_A, REG_TMP, L.NETDEV_IFINDEX)
-          : ldx(BPF_H, REG_A, REG_TMP, L.NETDEV_TYPE),
+          ? ldx(Op.LDX_W, REG_A, REG_TMP, L.NETDEV_IFINDEX)
+          : ldx(Op.LDX_H, REG_A, REG_TMP, L.NETDEV_TYPE),
       );
       return true;
     case O.SKF_AD_MARK:
-      out.push(ldx(BPF_W, REG_A, REG_CTX, L.SKB_MARK));
+      out.push(ldx(Op.LDX_W, REG_A, REG_CTX, L.SKB_MARK));
       return true;
     case O.SKF_AD_RXHASH:
-      out.push(ldx(BPF_W, REG_A, REG_CTX, L.SKB_HASH));
+      out.push(ldx(Op.LDX_W, REG_A, REG_CTX, L.SKB_HASH));
       return true;
     case O.SKF_AD_QUEUE:
-      out.push(ldx(BPF_H, REG_A, REG_CTX, L.SKB_QUEUE_MAPPING));
+      out.push(ldx(Op.LDX_H, REG_A, REG_CTX, L.SKB_QUEUE_MAPPING));
       return true;
     case O.SKF_AD_VLAN_TAG:
-      out.push(ldx(BPF_H, REG_A, REG_CTX, L.SKB_VLAN_TCI));
+      out.push(ldx(Op.LDX_H, REG_A, REG_CTX, L.SKB_VLAN_TCI));
       return true;
     case O.SKF_AD_VLAN_TAG_PRESENT:
-      out.push(ldx(BPF_W, REG_A, REG_CTX, L.SKB_VLAN_ALL), jmpImm(BPF_JEQ, REG_A, 0, 1), aluImm(BPF_MOV, REG_A, 1));
+      out.push(
+        ldx(Op.LDX_W, REG_A, REG_CTX, L.SKB_VLAN_ALL),
+        jmpImm(Op.JEQ_K, REG_A, 0, 1),
+        aluImm(Op.MOV32_K, REG_A, 1),
+      );
       return true;
     case O.SKF_AD_VLAN_TPID:
-      out.push(ldx(BPF_H, REG_A, REG_CTX, L.SKB_VLAN_PROTO), fromBe(REG_A, 16));
+      out.push(ldx(Op.LDX_H, REG_A, REG_CTX, L.SKB_VLAN_PROTO), fromBe(REG_A, 16));
       return true;
     case O.SKF_AD_ALU_XOR_X:
-      out.push(aluReg(BPF_XOR, REG_A, REG_X));
+      out.push(aluReg(Op.XOR32_X, REG_A, REG_X));
       return true;
     default: {
       const id =
@@ -196,20 +162,20 @@ function ldAbs(code: number, k: number, out: Insn[]): void {
   if (!indirect && offset >= 0) {
     const ldxOffOk = offset <= 0x7fff;
     out.push(mov64Reg(REG_TMP, REG_H));
-    if (offset !== 0) out.push(alu64Imm(BPF_SUB, REG_TMP, offset));
-    out.push(jmpImm(BPF_JSLT, REG_TMP, size, 2 + (endian ? 1 : 0) + (ldxOffOk ? 0 : 2)));
-    if (ldxOffOk) out.push(ldx(SIZE.get(sz)!, REG_A, REG_D, offset));
-    else out.push(mov64Reg(REG_TMP, REG_D), alu64Imm(BPF_ADD, REG_TMP, offset), ldx(SIZE.get(sz)!, REG_A, REG_TMP, 0));
-    if (endian) out.push(fromBe(REG_A, size * 8));
-    out.push(makeInsn(OP_JA, 0, 0, 8));
+    if (offset !== 0) out.push(aluImm(Op.SUB64_K, REG_TMP, offset));
+    out.push(jmpImm(Op.JSLT_K, REG_TMP, size, 2 + (endian ? 1 : 0) + (ldxOffOk ? 0 : 2)));
+    if (ldxOffOk) out.push(ldx(LDX.get(sz)!, REG_A, REG_D, offset));
+    else out.push(mov64Reg(REG_TMP, REG_D), aluImm(Op.ADD64_K, REG_TMP, offset), ldx(LDX.get(sz)!, REG_A, REG_TMP, 0));
+    if (endian) out.push(fromBe(REG_A, size === 2 ? 16 : 32));
+    out.push(insnOf(Op.JA, 0, 0, 8));
   }
   out.push(mov64Reg(ARG1, REG_CTX), mov64Reg(ARG2, REG_D), mov64Reg(ARG3, REG_H));
-  if (!indirect) out.push(makeInsn(BPF_ALU64 | BPF_MOV | BPF_K, ARG4, 0, 0, offset));
+  if (!indirect) out.push(insnOf(Op.MOV64_K, ARG4, 0, 0, offset));
   else {
     out.push(mov64Reg(ARG4, REG_X));
-    if (k !== 0) out.push(alu64Imm(BPF_ADD, ARG4, offset));
+    if (k !== 0) out.push(aluImm(Op.ADD64_K, ARG4, offset));
   }
-  out.push(call(LOAD_CALL.get(sz)!), jmpImm(BPF_JSGE, REG_A, 0, 2), aluReg(BPF_XOR, REG_A, REG_A), exit());
+  out.push(call(LOAD_CALL.get(sz)!), jmpImm(Op.JSGE_K, REG_A, 0, 2), aluReg(Op.XOR32_X, REG_A, REG_A), exit());
 }
 
 function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }): Block {
@@ -230,15 +196,15 @@ function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }
       break;
     case O.JA:
       jumps.push({ at: out.length, target: i + k + 1 });
-      out.push(makeInsn(OP_JA));
+      out.push(insnOf(Op.JA));
       break;
     case O.LDX_B_MSH:
       seen.ldAbs = true;
       out.push(mov64Reg(REG_X, REG_A));
       ldAbs(O.LD_B_ABS, k, out);
       out.push(
-        aluImm(BPF_AND, REG_A, 0xf),
-        aluImm(BPF_LSH, REG_A, 2),
+        aluImm(Op.AND32_K, REG_A, 0xf),
+        aluImm(Op.LSH32_K, REG_A, 2),
         mov64Reg(REG_TMP, REG_X),
         mov64Reg(REG_X, REG_A),
         mov64Reg(REG_A, REG_TMP),
@@ -252,13 +218,13 @@ function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }
     case O.ST:
     case O.STX: {
       const off = k * 4 + 4;
-      out.push(makeInsn(BPF_STX | BPF_W | BPF_MEM, REG_FP, c === O.ST ? REG_A : REG_X, -off));
+      out.push(insnOf(Op.STX_W, REG_FP, c === O.ST ? REG_A : REG_X, -off));
       if (off > seen.stack) seen.stack = off;
       break;
     }
     case O.LD_MEM:
     case O.LDX_MEM:
-      out.push(ldx(BPF_W, c === O.LD_MEM ? REG_A : REG_X, REG_FP, -(k * 4 + 4)));
+      out.push(ldx(Op.LDX_W, c === O.LD_MEM ? REG_A : REG_X, REG_FP, -(k * 4 + 4)));
       break;
     case O.LD_IMM:
     case O.LDX_IMM:
@@ -272,15 +238,22 @@ function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }
       break;
     case O.LD_W_LEN:
     case O.LDX_W_LEN:
-      out.push(ldx(BPF_W, c === O.LD_W_LEN ? REG_A : REG_X, REG_CTX, L.SKB_LEN));
+      out.push(ldx(Op.LDX_W, c === O.LD_W_LEN ? REG_A : REG_X, REG_CTX, L.SKB_LEN));
       break;
     default:
       if (O.cls(c) === O.C_ALU && ALU_OP.has(O.op(c)) && c <= 0xff) {
         if (c === (O.C_ALU | O.A_DIV | O.SRC_X) || c === (O.C_ALU | O.A_MOD | O.SRC_X)) {
           // div/mod by X = 0 ends the filter with 0 (the cBPF rule), before the eBPF op.
-          out.push(aluReg(BPF_MOV, REG_X, REG_X), jmpImm(BPF_JNE, REG_X, 0, 2), aluReg(BPF_XOR, REG_A, REG_A), exit());
+          out.push(
+            aluReg(Op.MOV32_X, REG_X, REG_X),
+            jmpImm(Op.JNE_K, REG_X, 0, 2),
+            aluReg(Op.XOR32_X, REG_A, REG_A),
+            exit(),
+          );
         }
-        out.push(makeInsn(BPF_ALU | ALU_OP.get(O.op(c))! | (O.src(c) === O.SRC_X ? BPF_X : BPF_K), REG_A, REG_X, 0, k));
+        const [opK, opX] = ALU_OP.get(O.op(c))!;
+        // Both operands' fields are filled whatever the source, as the kernel's conversion does.
+        out.push(insnOf(O.src(c) === O.SRC_X ? opX : opK, REG_A, REG_X, 0, k));
         break;
       }
       if (O.isCondJump(c)) {
@@ -295,29 +268,26 @@ function block(f: SockFilter, i: number, seen: { ldAbs: boolean; stack: number }
 /** A conditional jump: one eBPF jump when a branch falls through, else a jump and a `ja`. */
 function condJump(f: SockFilter, i: number, out: Insn[], jumps: { at: number; target: number }[]): void {
   const k = f.k >>> 0;
-  let src = O.src(f.code) === O.SRC_X ? BPF_X : BPF_K;
-  let srcReg = src === BPF_X ? REG_X : 0;
+  let x = O.src(f.code) === O.SRC_X;
+  let srcReg = x ? REG_X : 0;
   let imm = k | 0;
-  if (src === BPF_K && (k | 0) < 0) {
+  if (!x && (k | 0) < 0) {
     // eBPF immediates sign-extend; compare against the zero-extended constant in tmp.
     out.push(mov32Imm(REG_TMP, k));
-    src = BPF_X;
+    x = true;
     srcReg = REG_TMP;
     imm = 0;
   }
-  const op = JMP_OP.get(O.op(f.code))!;
-  const jump = (ebpfOp: number, target: number): void => {
+  const { taken, inverse } = JMP_OP.get(O.op(f.code))!;
+  const jump = ([opK, opX]: KX, target: number): void => {
     jumps.push({ at: out.length, target });
-    out.push(makeInsn(BPF_JMP | ebpfOp | src, REG_A, srcReg, 0, imm));
+    out.push(insnOf(x ? opX : opK, REG_A, srcReg, 0, imm));
   };
-  if (f.jf === 0) return jump(op, i + f.jt + 1);
-  if (f.jt === 0) {
-    const inverse = op === BPF_JEQ ? BPF_JNE : op === BPF_JGT ? BPF_JLE : op === BPF_JGE ? BPF_JLT : undefined;
-    if (inverse !== undefined) return jump(inverse, i + f.jf + 1);
-  }
-  jump(op, i + f.jt + 1);
+  if (f.jf === 0) return jump(taken, i + f.jt + 1);
+  if (f.jt === 0 && inverse !== undefined) return jump(inverse, i + f.jf + 1);
+  jump(taken, i + f.jt + 1);
   jumps.push({ at: out.length, target: i + f.jf + 1 });
-  out.push(makeInsn(OP_JA));
+  out.push(insnOf(Op.JA));
 }
 
 /**
@@ -328,13 +298,17 @@ function condJump(f: SockFilter, i: number, out: Insn[], jumps: { at: number; ta
 export function convertClassic(prog: readonly SockFilter[], file?: string): Converted {
   const seen = { ldAbs: false, stack: 0 };
   const blocks = prog.map((f, i) => block(f, i, seen));
-  const prologue: Insn[] = [aluReg(BPF_XOR, REG_A, REG_A), aluReg(BPF_XOR, REG_X, REG_X), mov64Reg(REG_CTX, ARG1)];
+  const prologue: Insn[] = [
+    aluReg(Op.XOR32_X, REG_A, REG_A),
+    aluReg(Op.XOR32_X, REG_X, REG_X),
+    mov64Reg(REG_CTX, ARG1),
+  ];
   if (seen.ldAbs) {
     prologue.push(
-      ldx(BPF_DW, REG_D, REG_CTX, L.SKB_DATA),
-      ldx(BPF_W, REG_H, REG_CTX, L.SKB_LEN),
-      ldx(BPF_W, REG_TMP, REG_CTX, L.SKB_DATA_LEN),
-      aluReg(BPF_SUB, REG_H, REG_TMP),
+      ldx(Op.LDX_DW, REG_D, REG_CTX, L.SKB_DATA),
+      ldx(Op.LDX_W, REG_H, REG_CTX, L.SKB_LEN),
+      ldx(Op.LDX_W, REG_TMP, REG_CTX, L.SKB_DATA_LEN),
+      aluReg(Op.SUB32_X, REG_H, REG_TMP),
     );
   }
   const addrs: number[] = [];
