@@ -11,16 +11,7 @@
  */
 import { UsageError, type SourceSpan } from "../errors.js";
 import { lineAt } from "./btf-ext.js";
-import {
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE,
-  decode,
-  encode,
-  OP_CALL,
-  OP_LDDW,
-  type Insn,
-} from "../vm/isa.js";
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, decode, encode, isWide, Op, opOf, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { ElfError } from "./errors.js";
 import {
@@ -194,7 +185,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
         const sym = elf.symbols[r.sym]!;
         const symDesc = `'${sym.name !== "" ? sym.name : (elf.sections[sym.shndx]?.name ?? "?")}'`;
         if (r.type === R_BPF_64_64) {
-          if (insn.opcode !== OP_LDDW || s + 1 >= unit.start + unit.length)
+          if (opOf(insn) !== Op.LDDW || s + 1 >= unit.start + unit.length)
             throw new ElfError(
               "bad-rel",
               `R_BPF_64_64 against ${symDesc} applies to an instruction that is not a complete lddw (opcode 0x${insn.opcode.toString(16)})`,
@@ -238,7 +229,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
             throw new ElfError("bad-rel", `lddw refers to ${symDesc}: ${why}`, unit.sec.name, at, file, unit.base + k);
           }
         } else if (r.type === R_BPF_64_32) {
-          if (insn.opcode !== OP_CALL || insn.src !== BPF_PSEUDO_CALL)
+          if (opOf(insn) !== Op.CALL_LOCAL)
             throw new ElfError(
               "bad-rel",
               `R_BPF_64_32 against ${symDesc} applies to an instruction that is not a local call (opcode 0x${insn.opcode.toString(16)}, src ${insn.src})`,
@@ -275,7 +266,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
             unit.base + k,
           );
         }
-      } else if (insn.opcode === OP_CALL && insn.src === BPF_PSEUDO_CALL) {
+      } else if (opOf(insn) === Op.CALL_LOCAL) {
         const tslot = s + insn.imm + 1;
         if (tslot < unit.start || tslot >= unit.start + unit.length) {
           if (tslot < 0 || tslot * 8 >= unit.sec.size)
@@ -293,7 +284,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
       }
       out.push(insn);
       origins.push({ section: unit.sec.name, offset: at });
-      if (insn.opcode === OP_LDDW && k + 1 < unit.length) {
+      if (isWide(insn) && k + 1 < unit.length) {
         // The second slot carries the high half; keep it consistent with a rewritten imm2.
         k++;
         out.push({ ...slots[s + 1]!, imm: insn.imm2 });

@@ -13,13 +13,13 @@
  */
 import { BytecodeError, UsageError } from "../errors.js";
 import {
-  BPF_PSEUDO_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_VALUE,
   encode,
-  OP_CALL,
-  OP_LDDW,
-  opInfo,
+  isWide,
+  Op,
+  OP_DESC,
+  opOf,
   type Insn,
   jumpTarget,
 } from "../vm/isa.js";
@@ -293,7 +293,7 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
   const rels: { at: number; type: number; sym: number }[] = [];
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
-    if (insn.opcode === OP_LDDW && (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE)) {
+    if (opOf(insn) === Op.LDDW && (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE)) {
       if (i + 1 >= insns.length)
         throw new BytecodeError("elf.truncated-lddw", "lddw without its second slot at the end of the program", {
           insn: i,
@@ -328,7 +328,7 @@ export function compileToElf(insns: readonly Insn[], maps: readonly MapSpec[], o
       i++;
       continue;
     }
-    if (insn.opcode === OP_CALL && insn.src === BPF_PSEUDO_CALL) {
+    if (opOf(insn) === Op.CALL_LOCAL) {
       // As clang does for static callees: relocate against the .text section symbol, imm = slot in .text − 1.
       const target = i + insn.imm + 1;
       rels.push({ at: i, type: R_BPF_64_32, sym: sectionSym.get(textIdx)! });
@@ -428,11 +428,11 @@ function splitFunctions(insns: readonly Insn[]): Split {
   const targets = new Set<number>();
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
-    if (insn.opcode === OP_LDDW) {
+    if (isWide(insn)) {
       i++;
       continue;
     }
-    if (insn.opcode !== OP_CALL || insn.src !== BPF_PSEUDO_CALL) continue;
+    if (opOf(insn) !== Op.CALL_LOCAL) continue;
     const t = i + insn.imm + 1;
     if (t <= 0 || t >= insns.length)
       throw new BytecodeError(
@@ -455,12 +455,14 @@ function splitFunctions(insns: readonly Insn[]): Split {
   };
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i]!;
-    if (insn.opcode === OP_LDDW) {
+    if (isWide(insn)) {
       i++;
       continue;
     }
-    const info = opInfo(insn.opcode);
-    if (info === undefined || (info.kind !== "jmp" && info.kind !== "ja")) continue;
+    const op = opOf(insn);
+    if (op === Op.INVALID) continue;
+    const kind = OP_DESC[op]!.kind;
+    if (kind !== "jmp" && kind !== "ja") continue;
     const target = jumpTarget(insn, i)!;
     // Targets outside the program are a verifier's business; only splitting can break in-range jumps.
     if (starts.length > 0 && target >= 0 && target < insns.length && fnOf(target) !== fnOf(i)) {
