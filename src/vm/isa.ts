@@ -114,7 +114,6 @@ export const OP_JA32 = BPF_JMP32 | BPF_JA; // 0x06 (gotol: target in imm)
 export const opClass = (op: number): number => op & 0x07;
 export const opCode = (op: number): number => op & 0xf0; // ALU/JMP operation
 export const opSource = (op: number): number => op & 0x08;
-export const opSize = (op: number): number => op & 0x18;
 export const opMode = (op: number): number => op & 0xe0;
 
 /**
@@ -921,10 +920,6 @@ export const ATOMIC_OPS: ReadonlyMap<number, string> = new Map([
   [BPF_XCHG, "xchg"],
   [BPF_CMPXCHG, "cmpxchg"],
 ]);
-
-/** `is the instruction a 64-bit ALU op?` helpers used by walkers. */
-export const isAlu64 = (op: number): boolean => opClass(op) === BPF_ALU64;
-export const isJmp32 = (op: number): boolean => opClass(op) === BPF_JMP32;
 
 /** Helper IDs referenced by the VM core itself (the full registry lives in vm/helpers). */
 export const HELPER_UNWIND_CONFORMANCE = 5;
