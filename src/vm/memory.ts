@@ -25,12 +25,28 @@ export interface Region {
   writable: boolean;
 }
 
+/**
+ * The most bytes one region holds. The trusted JIT's facts rest on it: an access proven inside
+ * its object puts its base's offset below this bound, so adding a smaller offset to that
+ * pointer cannot carry into the region id (`jit/ranges.ts`).
+ */
+export const MAX_REGION_SIZE = 2 ** 30;
+
+function checkSize(name: string, bytes: Uint8Array): void {
+  if (bytes.byteLength > MAX_REGION_SIZE)
+    throw new VmTrap(
+      "vm.region-too-large",
+      `region ${name} of ${plural(bytes.byteLength, "byte")} is larger than the ${plural(MAX_REGION_SIZE, "byte")} a region may hold`,
+    );
+}
+
 export class AddressSpace {
   /** Indexed by region id; slot 0 stays empty so that NULL never resolves. */
   readonly regions: (Region | undefined)[] = [undefined];
 
   /** Add a region; returns it (its address is `base(region)`). */
   add(name: string, bytes: Uint8Array, writable: boolean): Region {
+    checkSize(name, bytes);
     const id = this.regions.length;
     const region: Region = {
       id,
@@ -46,6 +62,7 @@ export class AddressSpace {
 
   /** Point an existing region at new bytes (per-run inputs reuse their region id). */
   rebind(region: Region, bytes: Uint8Array, writable = region.writable): void {
+    checkSize(region.name, bytes);
     region.bytes = bytes;
     region.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     region.size = bytes.byteLength;
