@@ -13,13 +13,14 @@
  *   base register of an access has on a pruned path the pointer type it had on the walked one.
  * - `callReadsOnly`: the verifier, from the kernel prototype of the helper a call names (a
  *   static property of the instruction, whatever path reaches it).
- * - `u32Regs`, `u31Regs`: NOT from the verifier. Scalars that no check depends on are not
- *   compared when pruning (an imprecise scalar covers any scalar), so "below 2^32 on every
- *   walked state" says nothing about pruned paths. They come from a path-insensitive
- *   analysis of the program itself (`jit/ranges.ts`) that joins every path at every merge point.
- * - `ptrRegs`: written by hand (benchmarks, tests) only. The verifier does not fill it: a
- *   pointer's offset range at an add may rest on a scalar that pruning compared imprecisely
- *   (one that no later access depends on).
+ * - `u32Regs`, `u31Regs`, `ptrRegs`: NOT from the verifier's states. Scalars that no check
+ *   depends on are not compared when pruning (an imprecise scalar covers any scalar), so
+ *   "below 2^32 on every walked state" says nothing about pruned paths, and neither does a
+ *   pointer's offset range at an add that rests on such a scalar. They come from a
+ *   path-insensitive analysis of the program itself (`jit/ranges.ts`) that joins every path at
+ *   every merge point. For `ptrRegs` it takes the offset a pointer has from `memInBounds`
+ *   (an access inside its object puts the base's offset below `MAX_REGION_SIZE`, memory.ts)
+ *   and follows it through moves and adds whose low half provably does not wrap.
  *
  * Every field is optional and every fact only ever REMOVES work: with no facts (`NO_FACTS`)
  * trusted mode is checked mode minus the inline bounds checks, which is still correct for any
@@ -40,11 +41,11 @@ export interface InsnFacts {
   /** Bit i set: register r<i> is below 2^31 (a non-negative int32; implies the u32 bit). */
   readonly u31Regs?: number | undefined;
   /**
-   * Bit i set: r<i> is a pointer (high half = region id, low half = offset in the region)
-   * whose offset is in [0, 2^31) both before and after the add/sub at this instruction, so
-   * the JIT adds the low halves without a carry and leaves the high half alone. An offset
-   * that dips below 0 (a pointer moved below its object) must not be marked: the exact
-   * 64-bit result then borrows from the region id.
+   * Bit i set: r<i>, the destination of the 64-bit add/sub at this instruction, has its low half
+   * (for a pointer: the offset in its region) in [0, 2^31) both before and after it, and the
+   * operand is the immediate or a register below 2^32: the JIT adds the low halves without a
+   * carry and leaves the high half alone. An offset that dips below 0 (a pointer moved below
+   * its object) must not be marked: the exact 64-bit result then borrows from the region id.
    */
   readonly ptrRegs?: number | undefined;
   /** The load/store/atomic at this instruction is inside its object and, for writes, writable. */

@@ -1,22 +1,30 @@
 /**
  * Unsigned value ranges of every register before every instruction, on EVERY path: a forward
  * data-flow over the program (not over the verifier's walked states), for the trusted JIT's
- * "fits in 32 bits" facts (`facts.ts`: u32Regs, u31Regs).
+ * register facts (`facts.ts`: u32Regs, u31Regs, ptrRegs).
  *
  * Why not the verifier's ranges: the verifier prunes a path whose state is covered by one it
  * already explored, and a scalar that no check depends on covers ANY scalar (the kernel's
  * `regsafe` on an imprecise register). A value that was narrow on every walked path can be wide
  * on a pruned one. Here every path is joined at every merge point instead, so a fact holds
- * whatever the verifier pruned. Of the verifier only a static fact is used: which helper calls
- * only read through their arguments (from the helper's kernel prototype, not from any state).
+ * whatever the verifier pruned. Of the verifier only static facts about single instructions
+ * are used, facts that hold on every path by the contract (`facts.ts`): which helper calls only
+ * read through their arguments, and which accesses are inside their object.
  *
  * The analysis works on the concrete 64-bit values the interpreter computes, pointers
  * included (a pointer is region id << 32 | offset: above 2^32, so it is never "narrow").
  * Lattice per register and per 8-byte stack slot of the current frame (addressed as
  * `r10 + off` with a constant off): an interval [lo, hi] of u64 (`Range`), TOP = any value.
+ * Per register also the interval of its LOW 32 bits, whatever the high half holds: for a
+ * pointer that is its offset in its region. An access proven inside its object bounds its
+ * base's offset by the largest region (`MAX_REGION_SIZE`), and an add or sub whose low half
+ * provably neither carries nor borrows keeps the region (the `ptrRegs` fact).
+ *
  * Conditional jumps narrow their operands on each edge (an unsigned compare with a constant
- * bounds a loop counter). Loop heads widen to thresholds (2^8, 2^16, 2^31, 2^32, 2^52, any),
- * then two descending passes take back what widening overshot.
+ * bounds a loop counter). Loop heads widen to thresholds: the compare constants of the loop's
+ * own jumps, each +-1 (so a counter that steps by one up to an `!=` exit stops there), then
+ * 2^8, 2^16, 2^31, 2^32, 2^52, any; two descending passes then take back what widening
+ * overshot.
  *
  * Conservative on purpose: loads of 8 bytes other than a tracked slot, sign-extending loads,
  * helper and local-call results are TOP; a helper call (unless the verifier's facts say its
@@ -26,14 +34,11 @@
  */
 import {
   BPF_ADD,
-  BPF_ALU,
   BPF_ALU64,
   BPF_AND,
   BPF_ARSH,
-  BPF_ATOMIC,
   BPF_CMPXCHG,
   BPF_DIV,
-  BPF_END,
   BPF_FETCH,
   BPF_JEQ,
   BPF_JGE,
@@ -46,35 +51,24 @@ import {
   BPF_JSGT,
   BPF_JSLE,
   BPF_JSLT,
-  BPF_LD,
-  BPF_LDX,
   BPF_LSH,
-  BPF_MEM,
   BPF_MOD,
   BPF_MOV,
   BPF_MUL,
   BPF_NEG,
   BPF_OR,
   BPF_RSH,
-  BPF_ST,
-  BPF_STX,
   BPF_SUB,
-  BPF_TO_BE,
-  BPF_W,
   BPF_X,
   BPF_XOR,
-  OP_CALL,
-  OP_CALLX,
-  OP_LDDW,
+  OP_DESC,
+  Op,
   R10,
-  opClass,
-  opCode,
-  opMode,
-  opSize,
-  opSource,
-  sizeBytes,
+  opOf,
   type Insn,
+  type OpDesc,
 } from "../isa.js";
+import { MAX_REGION_SIZE } from "../memory.js";
 import { flowOf, lddwTails } from "../cfg.js";
 
 /**
@@ -95,6 +89,8 @@ const SLOTS = 64; // 512-byte frame / 8
 const THRESHOLDS = [255, 65535, 2 ** 31 - 1, MAX32, LIMIT];
 /** Visits of a loop head before its entry state is widened. */
 const WIDEN_AFTER = 3;
+/** Widenings of a loop head that may stop at the loop's own constants; later ones skip them. */
+const LOOP_THRESHOLD_WIDENINGS = 12;
 /** Instruction visits per instruction before giving up (widening makes this unreachable in practice). */
 const MAX_VISITS = 64;
 
@@ -110,10 +106,25 @@ function bitMask(hi: number): number {
   while (m < hi) m = m * 2 + 1;
   return m;
 }
+/** The low 32 bits of a value in `r`, as far as `r` alone says: itself if it fits, a constant's low half, else any. */
+const low32 = (r: Range): Range => (r.hi <= MAX32 ? r : isConst(r) ? konst(r.lo % 2 ** 32) : U32);
+
+/**
+ * What the verifier proved about single instructions, on every path (`facts.ts`). Both default
+ * to "nothing": the analysis is then about the program alone.
+ */
+export interface Proven {
+  /** The helper call at `pc` writes no memory through its arguments. */
+  readonly readsOnly?: ((pc: number) => boolean) | undefined;
+  /** The load, store or atomic at `pc` is inside the object its base register points to. */
+  readonly inBounds?: ((pc: number) => boolean) | undefined;
+}
 
 /** A program point's abstract state: registers r0-r10 and the current frame's 64 slots. */
 interface State {
   readonly regs: Range[];
+  /** The low 32 bits of each register, whatever its high half (meaningful when `regs` is above 2^32). */
+  readonly lows: Range[];
   /** Slot k covers [r10 - 8(k+1), r10 - 8k); absent = TOP. */
   readonly slots: Map<number, Range>;
   /**
@@ -126,10 +137,26 @@ interface State {
 
 const topState = (): State => ({
   regs: new Array<Range>(11).fill(TOP),
+  lows: new Array<Range>(11).fill(U32),
   slots: new Map(),
   links: new Array<number>(11).fill(-1),
 });
-const copy = (s: State): State => ({ regs: s.regs.slice(), slots: new Map(s.slots), links: s.links.slice() });
+const copy = (s: State): State => ({
+  regs: s.regs.slice(),
+  lows: s.lows.slice(),
+  slots: new Map(s.slots),
+  links: s.links.slice(),
+});
+
+/** The low 32 bits of r<r>. */
+const lowOf = (s: State, r: number): Range => (s.regs[r]!.hi <= MAX32 ? s.regs[r]! : s.lows[r]!);
+
+/** Write r<r>: its range, and its low half (by default what the range says). Breaks its link. */
+function setReg(s: State, r: number, v: Range, low: Range = low32(v)): void {
+  s.regs[r] = v;
+  s.lows[r] = low;
+  s.links[r] = -1;
+}
 
 /** Registers linked to slot k no longer are (the slot was written). */
 function unlinkSlot(s: State, k: number): void {
@@ -143,15 +170,28 @@ function joinRange(a: Range, b: Range): Range {
 const sameRange = (a: Range | undefined, b: Range | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.lo === b.lo && a.hi === b.hi);
 
-function widenRange(old: Range, next: Range): Range {
-  const lo = next.lo < old.lo ? 0 : old.lo;
-  let hi = old.hi;
-  if (next.hi > old.hi) hi = THRESHOLDS.find((t) => t >= next.hi) ?? Infinity;
-  return rng(lo, hi);
+/** Widen `old` towards `next`: a bound that moved jumps to the nearest threshold past it (ascending `limits`). */
+function widenWith(limits: readonly number[]): (old: Range, next: Range) => Range {
+  return (old, next) => {
+    let lo = old.lo;
+    if (next.lo < old.lo) {
+      lo = 0;
+      for (const t of limits) if (t <= next.lo) lo = t;
+    }
+    let hi = old.hi;
+    if (next.hi > old.hi) hi = limits.find((t) => t >= next.hi) ?? Infinity;
+    return rng(lo, hi);
+  };
 }
+
+const widenBase = widenWith(THRESHOLDS);
 
 function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
   const regs = a.regs.map((r, i) => f(r, b.regs[i]!));
+  const lows = a.lows.map((r, i) => {
+    const z = f(r, b.lows[i]!);
+    return z.hi > MAX32 ? U32 : z;
+  });
   const slots = new Map<number, Range>();
   for (const [k, x] of a.slots) {
     const y = b.slots.get(k);
@@ -160,11 +200,12 @@ function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
     if (z !== TOP) slots.set(k, z);
   }
   const links = a.links.map((k, i) => (k === b.links[i] ? k : -1));
-  return { regs, slots, links };
+  return { regs, lows, slots, links };
 }
 
 function sameState(a: State, b: State): boolean {
-  for (let i = 0; i < 11; i++) if (!sameRange(a.regs[i], b.regs[i]) || a.links[i] !== b.links[i]) return false;
+  for (let i = 0; i < 11; i++)
+    if (!sameRange(a.regs[i], b.regs[i]) || !sameRange(a.lows[i], b.lows[i]) || a.links[i] !== b.links[i]) return false;
   if (a.slots.size !== b.slots.size) return false;
   for (const [k, x] of a.slots) if (!sameRange(x, b.slots.get(k))) return false;
   return true;
@@ -178,8 +219,10 @@ function within(a: Range | undefined, b: Range | undefined): boolean {
 }
 
 function stateWithin(a: State, b: State): boolean {
-  for (let i = 0; i < 11; i++)
-    if (!within(a.regs[i], b.regs[i]) || (b.links[i]! >= 0 && a.links[i] !== b.links[i])) return false;
+  for (let i = 0; i < 11; i++) {
+    if (!within(a.regs[i], b.regs[i]) || !within(a.lows[i], b.lows[i])) return false;
+    if (b.links[i]! >= 0 && a.links[i] !== b.links[i]) return false;
+  }
   for (const [k, y] of b.slots) if (!within(a.slots.get(k), y)) return false;
   return true;
 }
@@ -187,10 +230,10 @@ function stateWithin(a: State, b: State): boolean {
 // ---- ALU ----
 
 /**
- * The unsigned result of a binary operation on operands already reduced to the operation's
- * width (`max` = 2^64 - 1 or 2^32 - 1, `bits` = 64 or 32), or undefined when it may wrap or is
- * not modelled (the caller then takes the whole width). Finite bounds are at most 2^52, so
- * sums, differences and the products checked here are exact doubles.
+ * The unsigned result of a binary operation (`code`, OP_DESC's) on operands already reduced to
+ * the operation's width (`max` = 2^64 - 1 or 2^32 - 1, `bits` = 64 or 32), or undefined when
+ * it may wrap or is not modelled (the caller then takes the whole width). Finite bounds are at
+ * most 2^52, so sums, differences and the products checked here are exact doubles.
  */
 function binary(code: number, a: Range, b: Range, max: number, bits: number): Range | undefined {
   switch (code) {
@@ -239,45 +282,95 @@ function binary(code: number, a: Range, b: Range, max: number, bits: number): Ra
   return undefined;
 }
 
-/** An operand reduced to its low 32 bits: itself if it fits, a small constant's low half, else any u32. */
-const low32 = (r: Range): Range => (r.hi <= MAX32 ? r : isConst(r) ? konst(r.lo % 2 ** 32) : U32);
+/**
+ * The low half of r<dst> after the 64-bit add or sub at `x` when it provably neither carries
+ * into nor borrows from the high half (which then stays as it was), else undefined. The
+ * operand is the immediate sign-extended, or a register whose high half is 0.
+ */
+function keptHigh(s: State, x: Insn, op: Op): Range | undefined {
+  const a = lowOf(s, x.dst);
+  let lo: number;
+  let hi: number;
+  if (op === Op.ADD64_K || op === Op.SUB64_K) {
+    const delta = op === Op.ADD64_K ? x.imm | 0 : -(x.imm | 0);
+    lo = a.lo + delta;
+    hi = a.hi + delta;
+  } else {
+    const b = s.regs[x.src]!;
+    if (b.hi > MAX32) return undefined;
+    lo = op === Op.ADD64_X ? a.lo + b.lo : a.lo - b.hi;
+    hi = op === Op.ADD64_X ? a.hi + b.hi : a.hi - b.lo;
+  }
+  return lo >= 0 && hi <= MAX32 ? { lo, hi } : undefined;
+}
 
-function alu(s: State, x: Insn): void {
-  const is64 = opClass(x.opcode) === BPF_ALU64;
-  let code = opCode(x.opcode);
-  const regSrc = opSource(x.opcode) === BPF_X;
-  const d = s.regs[x.dst]!;
-  const full = is64 ? TOP : U32;
-  // A 64-bit register move copies the source's link; anything else breaks the dst's.
-  s.links[x.dst] = is64 && code === BPF_MOV && regSrc && x.off === 0 ? s.links[x.src]! : -1;
-  if (code === BPF_END) {
-    const w = x.imm;
-    if (w === 16 || w === 32) s.regs[x.dst] = rng(0, 2 ** w - 1);
-    else if (!is64 && opSource(x.opcode) !== BPF_TO_BE)
-      s.regs[x.dst] = d; // `le` of another width: no-op
-    else s.regs[x.dst] = TOP;
+function endian(s: State, x: Insn, op: Op): void {
+  switch (op) {
+    case Op.LE16:
+    case Op.BE16:
+    case Op.BSWAP16:
+      setReg(s, x.dst, rng(0, 65535));
+      return;
+    case Op.LE32:
+    case Op.BE32:
+    case Op.BSWAP32:
+      setReg(s, x.dst, U32);
+      return;
+    case Op.LE64:
+      // A no-op on a little-endian machine: the value (and its link) stays.
+      return;
+    default:
+      setReg(s, x.dst, TOP);
+  }
+}
+
+function alu(s: State, x: Insn, op: Op, d: OpDesc): void {
+  if (d.kind === "end") {
+    endian(s, x, op);
     return;
   }
-  // `off` selects signed div/mod and movsx (its exact values in the interpreter): not modelled.
-  if (x.off !== 0 && (code === BPF_DIV || code === BPF_MOD || code === BPF_MOV)) {
-    s.regs[x.dst] = full;
+  const is64 = d.cls === BPF_ALU64;
+  const regSrc = d.source === BPF_X;
+  const full = is64 ? TOP : U32;
+  // Signed div/mod and movsx: not modelled.
+  if (d.signed) {
+    setReg(s, x.dst, full);
+    return;
+  }
+  let code = d.code;
+  const dst = s.regs[x.dst]!;
+  // A 64-bit register move copies the source's link and low half.
+  if (op === Op.MOV64_X) {
+    const link = s.links[x.src]!;
+    setReg(s, x.dst, s.regs[x.src]!, s.lows[x.src]!);
+    s.links[x.dst] = link;
+    return;
+  }
+  if (!is64) {
+    // The operation reads only the operands' low halves.
+    const b = regSrc ? lowOf(s, x.src) : konst(x.imm >>> 0);
+    const a = lowOf(s, x.dst);
+    let out: Range | undefined;
+    if (code === BPF_MOV) out = b;
+    else if (code === BPF_NEG) out = isConst(a) ? konst((2 ** 32 - a.lo) % 2 ** 32) : undefined;
+    else out = binary(code, a, b, MAX32, 32);
+    setReg(s, x.dst, out ?? U32);
     return;
   }
   let b: Range;
   if (regSrc) b = s.regs[x.src]!;
-  else if (!is64) b = konst(x.imm >>> 0);
   else if ((x.imm | 0) < 0 && (code === BPF_ADD || code === BPF_SUB)) {
     // Adding 2^64 - c is subtracting c (and the reverse), which intervals bound exactly.
     b = konst(-(x.imm | 0));
     code = code === BPF_ADD ? BPF_SUB : BPF_ADD;
   } else b = u64(x.imm);
   let out: Range | undefined;
-  if (code === BPF_MOV) out = is64 ? b : low32(b);
-  else if (code === BPF_NEG) {
-    if (!is64 && isConst(low32(d))) out = konst((2 ** 32 - low32(d).lo) % 2 ** 32);
-    else out = is64 && d.lo === 0 && d.hi === 0 ? d : undefined;
-  } else out = is64 ? binary(code, d, b, Infinity, 64) : binary(code, low32(d), low32(b), MAX32, 32);
-  s.regs[x.dst] = out ?? full;
+  if (code === BPF_MOV) out = b;
+  else if (code === BPF_NEG) out = dst.lo === 0 && dst.hi === 0 ? dst : undefined;
+  else out = binary(code, dst, b, Infinity, 64);
+  const v = out ?? TOP;
+  const kept = op === Op.ADD64_K || op === Op.SUB64_K || op === Op.ADD64_X || op === Op.SUB64_X;
+  setReg(s, x.dst, v, (kept ? keptHigh(s, x, op) : undefined) ?? low32(v));
 }
 
 // ---- memory ----
@@ -290,28 +383,56 @@ function slotOf(off: number, size: number): number | undefined {
   return off >= top - 8 && off + size <= top ? k : undefined;
 }
 
-function load(s: State, x: Insn, slotsOk: boolean): void {
-  const size = sizeBytes(opSize(x.opcode));
-  s.links[x.dst] = -1;
-  if (opMode(x.opcode) !== BPF_MEM) {
-    s.regs[x.dst] = TOP; // sign-extending loads
+/** The register an access addresses through, or -1 for an instruction that is not one. */
+function baseOf(x: Insn, d: OpDesc): number {
+  switch (d.kind) {
+    case "ldx":
+    case "ldxsx":
+      return x.src;
+    case "st":
+    case "stx":
+    case "atomic":
+      return x.dst;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * An access inside its object: the base's offset plus `off` is in [0, size - width] for a region
+ * of `size <= MAX_REGION_SIZE` bytes, and that offset is the base's low half (a carry would have
+ * left the region).
+ */
+function narrowBase(s: State, x: Insn, d: OpDesc): void {
+  const r = baseOf(x, d);
+  if (r < 0 || s.regs[r]!.hi <= MAX32) return;
+  const lo = Math.max(s.lows[r]!.lo, -x.off, 0);
+  const hi = Math.min(s.lows[r]!.hi, MAX_REGION_SIZE - d.width - x.off);
+  if (lo <= hi) s.lows[r] = { lo, hi };
+}
+
+function load(s: State, x: Insn, d: OpDesc, slotsOk: boolean): void {
+  const size = d.width;
+  if (d.kind !== "ldx") {
+    setReg(s, x.dst, TOP); // sign-extending loads
     return;
   }
   let v: Range = size === 8 ? TOP : rng(0, 2 ** (size * 8) - 1);
+  let link = -1;
   if (slotsOk && x.src === R10) {
     const k = slotOf(x.off, size);
     const slot = k === undefined ? undefined : s.slots.get(k);
     // Little-endian: a load from the slot's start reads its low bytes, which are the value
     // when the value fits in them.
     if (slot !== undefined && x.off === -8 * (k! + 1) && (size === 8 || slot.hi < 2 ** (size * 8))) v = slot;
-    if (k !== undefined && size === 8 && x.off === -8 * (k + 1)) s.links[x.dst] = k;
+    if (k !== undefined && size === 8 && x.off === -8 * (k + 1)) link = k;
   }
-  s.regs[x.dst] = v;
+  setReg(s, x.dst, v);
+  s.links[x.dst] = link;
 }
 
 /** A store of `value` (from register `from`, -1 for an immediate or an atomic). */
-function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined, from: number): void {
-  const size = sizeBytes(opSize(x.opcode));
+function store(s: State, x: Insn, size: number, slotsOk: boolean, value: Range | undefined, from: number): void {
   if (!slotsOk || x.dst !== R10) {
     // Through another register: it may point anywhere in the stack.
     s.slots.clear();
@@ -337,55 +458,58 @@ function store(s: State, x: Insn, slotsOk: boolean, value: Range | undefined, fr
   if (whole && from >= 0 && from !== R10) s.links[from] = k;
 }
 
-/** Apply instruction `x` (not a jump) to `s` in place; `readsOnly`: a helper call known not to write through its
- * arguments. */
-function transfer(s: State, x: Insn, slotsOk: boolean, readsOnly: boolean): void {
-  const cls = opClass(x.opcode);
-  if (x.opcode === OP_CALL || x.opcode === OP_CALLX) {
-    for (let r = 0; r <= 5; r++) {
-      s.regs[r] = TOP;
-      s.links[r] = -1;
-    }
-    if (!readsOnly || x.opcode === OP_CALLX) {
-      // It may write through a stack pointer argument.
-      s.slots.clear();
-      s.links.fill(-1);
-    }
-    return;
-  }
-  switch (cls) {
-    case BPF_ALU:
-    case BPF_ALU64:
-      alu(s, x);
-      return;
-    case BPF_LDX:
-      load(s, x, slotsOk);
-      return;
-    case BPF_LD:
-      if (x.opcode === OP_LDDW) {
-        s.regs[x.dst] =
-          x.src === 0 ? rng((x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0), (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0)) : TOP;
-        s.links[x.dst] = -1;
-      } else
-        for (let r = 0; r <= 5; r++) {
-          s.regs[r] = TOP;
-          s.links[r] = -1;
-        }
-      return;
-    case BPF_ST:
-      store(s, x, slotsOk, u64(x.imm), -1);
-      return;
-    case BPF_STX:
-      if (opMode(x.opcode) === BPF_ATOMIC) {
-        store(s, x, slotsOk, undefined, -1);
-        const fetched = x.imm === BPF_CMPXCHG ? 0 : (x.imm & BPF_FETCH) !== 0 ? x.src : -1;
-        if (fetched >= 0) {
-          s.regs[fetched] = opSize(x.opcode) === BPF_W ? U32 : TOP;
-          s.links[fetched] = -1;
-        }
-        return;
+/** Registers a helper call leaves undefined (r0 its result, r1-r5 scratch). */
+function clobberCallRegs(s: State): void {
+  for (let r = 0; r <= 5; r++) setReg(s, r, TOP);
+}
+
+/**
+ * Apply instruction `x` (not a jump) to `s` in place; `readsOnly`: a helper call known not to
+ * write through its arguments; `inBounds`: an access proven inside its object.
+ */
+function transfer(s: State, x: Insn, op: Op, slotsOk: boolean, readsOnly: boolean, inBounds: boolean): void {
+  const d = OP_DESC[op]!;
+  if (inBounds) narrowBase(s, x, d);
+  switch (d.kind) {
+    case "call":
+    case "callx":
+      clobberCallRegs(s);
+      if (!readsOnly || op === Op.CALLX) {
+        // It may write through a stack pointer argument.
+        s.slots.clear();
+        s.links.fill(-1);
       }
-      store(s, x, slotsOk, s.regs[x.src], x.src);
+      return;
+    case "alu":
+    case "end":
+      alu(s, x, op, d);
+      return;
+    case "ldx":
+    case "ldxsx":
+      load(s, x, d, slotsOk);
+      return;
+    case "lddw": {
+      const c = (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0);
+      if (x.src === 0) setReg(s, x.dst, rng(c, c), konst(x.imm >>> 0));
+      else setReg(s, x.dst, TOP);
+      return;
+    }
+    case "ldabs":
+      clobberCallRegs(s);
+      return;
+    case "st":
+      store(s, x, d.width, slotsOk, u64(x.imm), -1);
+      return;
+    case "stx":
+      store(s, x, d.width, slotsOk, s.regs[x.src], x.src);
+      return;
+    case "atomic": {
+      store(s, x, d.width, slotsOk, undefined, -1);
+      const fetched = x.imm === BPF_CMPXCHG ? 0 : (x.imm & BPF_FETCH) !== 0 ? x.src : -1;
+      if (fetched >= 0) setReg(s, fetched, d.width === 4 ? U32 : TOP);
+      return;
+    }
+    default:
       return;
   }
 }
@@ -451,23 +575,22 @@ const UNSIGNED: Readonly<Record<number, number>> = {
  * 32-bit ones on values below 2^32, signed ones on values below 2^63 (2^31 for 32-bit);
  * anything else (jset, a signed compare of a maybe-negative value) leaves the state as it is.
  */
-function edge(s: State, x: Insn, taken: boolean): State | null {
-  const is32 = opClass(x.opcode) === BPF_JMP32;
-  let rel = opCode(x.opcode);
-  const regSrc = opSource(x.opcode) === BPF_X;
-  const signedRel = UNSIGNED[rel];
-  if (NEGATE[rel] === undefined && signedRel === undefined) return s;
+function edge(s: State, x: Insn, d: OpDesc, taken: boolean): State | null {
+  const is32 = d.cls === BPF_JMP32;
+  let rel = d.code;
+  const regSrc = d.source === BPF_X;
+  if (NEGATE[rel] === undefined && UNSIGNED[rel] === undefined) return s;
   const max = is32 ? MAX32 : Infinity;
-  const d = s.regs[x.dst]!;
+  const dv = s.regs[x.dst]!;
   const c = regSrc ? s.regs[x.src]! : is32 ? konst(x.imm >>> 0) : u64(x.imm);
-  if (d.hi > max || c.hi > max) return s;
-  if (signedRel !== undefined) {
+  if (dv.hi > max || c.hi > max) return s;
+  if (d.signed) {
     const signLimit = is32 ? 2 ** 31 : 2 ** 63;
-    if (d.hi >= signLimit || c.hi >= signLimit) return s;
-    rel = signedRel;
+    if (dv.hi >= signLimit || c.hi >= signLimit) return s;
+    rel = UNSIGNED[rel]!;
   }
   if (!taken) rel = NEGATE[rel]!;
-  const nd = restrict(d, rel, c, max);
+  const nd = restrict(dv, rel, c, max);
   if (nd === null) return null;
   const out = copy(s);
   if (!narrowTo(out, x.dst, nd)) return null;
@@ -503,19 +626,17 @@ function narrowTo(s: State, r: number, v: Range): boolean {
 // ---- the fixpoint ----
 
 /** Does any instruction write r10 (then `r10 + off` is no longer the frame's slot)? */
-function writesR10(insns: readonly Insn[], tail: Uint8Array): boolean {
+function writesR10(insns: readonly Insn[], ops: readonly Op[], tail: Uint8Array): boolean {
   return insns.some((x, pc) => {
     if (tail[pc] === 1) return false;
-    const cls = opClass(x.opcode);
-    if ((cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX || x.opcode === OP_LDDW) && x.dst === R10) return true;
+    const d = OP_DESC[ops[pc]!]!;
+    if (
+      (d.kind === "alu" || d.kind === "end" || d.kind === "ldx" || d.kind === "ldxsx" || d.kind === "lddw") &&
+      x.dst === R10
+    )
+      return true;
     // A fetching atomic writes its source register (cmpxchg writes r0).
-    return (
-      cls === BPF_STX &&
-      opMode(x.opcode) === BPF_ATOMIC &&
-      x.imm !== BPF_CMPXCHG &&
-      (x.imm & BPF_FETCH) !== 0 &&
-      x.src === R10
-    );
+    return d.kind === "atomic" && x.imm !== BPF_CMPXCHG && (x.imm & BPF_FETCH) !== 0 && x.src === R10;
   });
 }
 
@@ -525,25 +646,31 @@ interface Edge {
   readonly state: State | null;
 }
 
-function successors(
-  insns: readonly Insn[],
-  pc: number,
-  entry: State,
-  slotsOk: boolean,
-  readsOnly: (pc: number) => boolean,
-): Edge[] {
-  const x = insns[pc]!;
+/** The program with what the analysis needs per slot, decoded once. */
+interface Program {
+  readonly insns: readonly Insn[];
+  readonly ops: readonly Op[];
+  readonly slotsOk: boolean;
+  readonly readsOnly: (pc: number) => boolean;
+  readonly inBounds: (pc: number) => boolean;
+}
+
+function successors(p: Program, pc: number, entry: State): Edge[] {
+  const x = p.insns[pc]!;
+  const op = p.ops[pc]!;
   const f = flowOf(x, pc);
   switch (f.kind) {
     case "exit":
       return [];
     case "jump":
       return [{ to: f.target, state: entry }];
-    case "branch":
+    case "branch": {
+      const d = OP_DESC[op]!;
       return [
-        { to: f.target, state: edge(entry, x, true) },
-        { to: pc + 1, state: edge(entry, x, false) },
+        { to: f.target, state: edge(entry, x, d, true) },
+        { to: pc + 1, state: edge(entry, x, d, false) },
       ];
+    }
     case "local-call":
       // The callee has its own frame, and the caller's state after the return is not tracked.
       return [
@@ -552,23 +679,56 @@ function successors(
       ];
     case "none": {
       const s = copy(entry);
-      transfer(s, x, slotsOk, readsOnly(pc));
-      return [{ to: x.opcode === OP_LDDW ? pc + 2 : pc + 1, state: s }];
+      transfer(s, x, op, p.slotsOk, p.readsOnly(pc), p.inBounds(pc));
+      return [{ to: op === Op.LDDW ? pc + 2 : pc + 1, state: s }];
     }
   }
 }
 
 /**
- * Register ranges before each instruction, on every path (undefined: the slot is never
- * reached, or the analysis did not settle and claims nothing).
+ * Widening thresholds per loop head: the base ones plus c - 1, c, c + 1 for every compare
+ * constant c of a conditional jump inside a cycle through the head (the slots from the head
+ * to a jump back to it). A counter stepping by one to an `!=` exit then stops at c - 1.
  */
-export function registerRanges(
-  insns: readonly Insn[],
-  readsOnly: (pc: number) => boolean = () => false,
-): (readonly Range[] | undefined)[] {
+function loopThresholds(p: Program, head: Uint8Array, valid: (pc: number) => boolean): (readonly number[])[] {
+  const n = p.insns.length;
+  const out: (readonly number[])[] = new Array<readonly number[]>(n);
+  const extra: Set<number>[] = [];
+  for (let pc = 0; pc < n; pc++) {
+    if (!valid(pc)) continue;
+    const f = flowOf(p.insns[pc]!, pc);
+    if (f.kind !== "branch" && f.kind !== "jump") continue;
+    if (!valid(f.target) || f.target > pc) continue;
+    const set = (extra[f.target] ??= new Set());
+    for (let q = f.target; q <= pc; q++) {
+      const d = OP_DESC[p.ops[q]!]!;
+      if (!valid(q) || d.kind !== "jmp" || d.source === BPF_X) continue;
+      const x = p.insns[q]!;
+      const c = d.cls === BPF_JMP32 ? x.imm >>> 0 : x.imm | 0;
+      if (c < 0) continue;
+      for (const t of [c - 1, c, c + 1]) if (t >= 0) set.add(t);
+    }
+  }
+  for (let pc = 0; pc < n; pc++) {
+    if (head[pc] !== 1) continue;
+    const set = extra[pc];
+    out[pc] = set === undefined ? THRESHOLDS : [...new Set([...set, ...THRESHOLDS])].sort((a, b) => a - b);
+  }
+  return out;
+}
+
+/** The fixpoint's entry states (undefined: the slot is never reached, or nothing is claimed). */
+function analyse(insns: readonly Insn[], proven: Proven): { p: Program; states: (State | undefined)[] } {
   const n = insns.length;
   const tail = lddwTails(insns);
-  const slotsOk = !writesR10(insns, tail);
+  const ops = insns.map((x, pc) => (tail[pc] === 1 ? Op.INVALID : opOf(x)));
+  const p: Program = {
+    insns,
+    ops,
+    slotsOk: !writesR10(insns, ops, tail),
+    readsOnly: proven.readsOnly ?? (() => false),
+    inBounds: proven.inBounds ?? (() => false),
+  };
   const valid = (pc: number): boolean => Number.isInteger(pc) && pc >= 0 && pc < n && tail[pc] !== 1;
   // Widening points: targets of edges that go backwards (every cycle contains one).
   const head = new Uint8Array(n);
@@ -578,6 +738,8 @@ export function registerRanges(
     if ((f.kind === "branch" || f.kind === "jump" || f.kind === "local-call") && valid(f.target) && f.target <= pc)
       head[f.target] = 1;
   }
+  const limits = loopThresholds(p, head, valid);
+  const widen = limits.map((l) => widenWith(l));
   const entry: (State | undefined)[] = new Array(n);
   const visits = new Uint32Array(n);
   // Worklist, lowest slot first: straight-line code settles in one pass, loops from the inside.
@@ -593,12 +755,15 @@ export function registerRanges(
     }
     const pc = low;
     dirty[pc] = 0;
-    if (++steps > MAX_VISITS * n) return new Array(n);
-    for (const { to, state } of successors(insns, pc, entry[pc]!, slotsOk, readsOnly)) {
+    if (++steps > MAX_VISITS * n) return { p, states: new Array(n) };
+    for (const { to, state } of successors(p, pc, entry[pc]!)) {
       if (state === null || !valid(to)) continue;
       const old = entry[to];
       let next = old === undefined ? state : combine(old, state, joinRange);
-      if (old !== undefined && head[to] === 1 && ++visits[to]! > WIDEN_AFTER) next = combine(old, next, widenRange);
+      if (old !== undefined && head[to] === 1 && ++visits[to]! > WIDEN_AFTER) {
+        const own = visits[to]! <= WIDEN_AFTER + LOOP_THRESHOLD_WIDENINGS;
+        next = combine(old, next, own ? widen[to]! : widenBase);
+      }
       if (old !== undefined && sameState(old, next)) continue;
       entry[to] = next;
       dirty[to] = 1;
@@ -610,7 +775,7 @@ export function registerRanges(
   const preds: Array<Array<readonly [number, number]>> = Array.from({ length: n }, () => []);
   for (let pc = 0; pc < n; pc++) {
     if (entry[pc] === undefined) continue;
-    successors(insns, pc, entry[pc]!, slotsOk, readsOnly).forEach(({ to }, i) => {
+    successors(p, pc, entry[pc]!).forEach(({ to }, i) => {
       if (valid(to)) preds[to]!.push([pc, i]);
     });
   }
@@ -619,30 +784,40 @@ export function registerRanges(
     for (let pc = 1; pc < n; pc++) {
       if (narrowed[pc] === undefined) continue;
       let acc: State | undefined;
-      for (const [p, i] of preds[pc]!) {
-        const st = successors(insns, p, narrowed[p]!, slotsOk, readsOnly)[i]!.state;
+      for (const [q, i] of preds[pc]!) {
+        const st = successors(p, q, narrowed[q]!)[i]!.state;
         if (st !== null) acc = acc === undefined ? st : combine(acc, st, joinRange);
       }
       if (acc !== undefined) narrowed[pc] = acc;
     }
   }
-  if (!isPostFixpoint(insns, narrowed, slotsOk, valid, readsOnly)) narrowed = entry;
-  return narrowed.map((s) => s?.regs);
+  if (!isPostFixpoint(p, narrowed, valid)) narrowed = entry;
+  return { p, states: narrowed };
+}
+
+/**
+ * Register ranges before each instruction, on every path (undefined: the slot is never
+ * reached, or the analysis did not settle and claims nothing).
+ */
+export function registerRanges(
+  insns: readonly Insn[],
+  readsOnly?: (pc: number) => boolean,
+): (readonly Range[] | undefined)[] {
+  return analyse(insns, { readsOnly }).states.map((s) => s?.regs);
+}
+
+/** The low 32 bits of each register before each instruction, whatever its high half (undefined as above). */
+export function lowRanges(insns: readonly Insn[], proven: Proven = {}): (readonly Range[] | undefined)[] {
+  return analyse(insns, proven).states.map((s) => s && s.regs.map((_, r) => lowOf(s, r)));
 }
 
 /** Does every edge's state fall within its target's entry state (and the entry is TOP)? */
-function isPostFixpoint(
-  insns: readonly Insn[],
-  entry: readonly (State | undefined)[],
-  slotsOk: boolean,
-  valid: (pc: number) => boolean,
-  readsOnly: (pc: number) => boolean,
-): boolean {
+function isPostFixpoint(p: Program, entry: readonly (State | undefined)[], valid: (pc: number) => boolean): boolean {
   if (entry[0] === undefined || !stateWithin(topState(), entry[0])) return false;
-  for (let pc = 0; pc < insns.length; pc++) {
+  for (let pc = 0; pc < p.insns.length; pc++) {
     const s = entry[pc];
     if (s === undefined || !valid(pc)) continue;
-    for (const { to, state } of successors(insns, pc, s, slotsOk, readsOnly)) {
+    for (const { to, state } of successors(p, pc, s)) {
       if (state === null || !valid(to)) continue;
       const t = entry[to];
       if (t === undefined || !stateWithin(state, t)) return false;
@@ -651,21 +826,32 @@ function isPostFixpoint(
   return true;
 }
 
-/** Bit masks of the registers below 2^32 and below 2^31 before each instruction. */
+/**
+ * Bit masks per instruction: the registers below 2^32 and below 2^31 before it, and the
+ * destination of a 64-bit add/sub whose low half stays in [0, 2^31) before and after, so that
+ * the high half cannot change (`facts.ts`: ptrRegs).
+ */
 export function narrowRegisters(
   insns: readonly Insn[],
-  readsOnly?: (pc: number) => boolean,
-): { readonly u32: Int32Array; readonly u31: Int32Array } {
-  const ranges = registerRanges(insns, readsOnly);
+  proven: Proven = {},
+): { readonly u32: Int32Array; readonly u31: Int32Array; readonly ptr: Int32Array } {
+  const { p, states } = analyse(insns, proven);
   const u32m = new Int32Array(insns.length);
   const u31m = new Int32Array(insns.length);
-  ranges.forEach((regs, pc) => {
-    if (regs === undefined) return;
+  const ptrm = new Int32Array(insns.length);
+  states.forEach((s, pc) => {
+    if (s === undefined) return;
     for (let r = 0; r < 10; r++) {
-      const hi = regs[r]!.hi;
+      const hi = s.regs[r]!.hi;
       if (hi <= MAX32) u32m[pc]! |= 1 << r;
       if (hi < 2 ** 31) u31m[pc]! |= 1 << r;
     }
+    const op = p.ops[pc]!;
+    if (op !== Op.ADD64_K && op !== Op.SUB64_K && op !== Op.ADD64_X && op !== Op.SUB64_X) return;
+    const x = insns[pc]!;
+    if (x.dst === R10) return;
+    const after = keptHigh(s, x, op);
+    if (after !== undefined && after.hi < 2 ** 31 && lowOf(s, x.dst).hi < 2 ** 31) ptrm[pc]! |= 1 << x.dst;
   });
-  return { u32: u32m, u31: u31m };
+  return { u32: u32m, u31: u31m, ptr: ptrm };
 }

@@ -4,8 +4,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verify } from "../../../src/verifier/index.js";
+import { assemble } from "../../../src/vm/asm/assembler.js";
 import { Interpreter } from "../../../src/vm/interpreter.js";
-import { BPF_ALU64, BPF_DW, BPF_K, BPF_MEM, BPF_MOV, BPF_ST, makeInsn, type Insn } from "../../../src/vm/isa.js";
+import {
+  BPF_ALU64,
+  BPF_DW,
+  BPF_K,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_ST,
+  decode,
+  makeInsn,
+  type Insn,
+} from "../../../src/vm/isa.js";
 import { compileJit } from "../../../src/vm/jit/jit.js";
 import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
 import { AddressSpace } from "../../../src/vm/memory.js";
@@ -54,5 +65,86 @@ describe("memory programs on the trusted JIT", () => {
     // Enough accepted programs that the property says something.
     console.log(`memory programs: ${accepted} of ${runs(100)} accepted and compared`);
     expect(accepted).toBeGreaterThan(runs(100) / 20);
+  });
+});
+
+/**
+ * Loops over the input as compiled scans are written: a pointer stepped after each access and
+ * a counter run to a bound (by `!=`, `<` or `<=`), the shapes whose register facts (the
+ * counter below 2^31, the pointer step without a carry) come from the range analysis. Some
+ * loops are made so that a fact must NOT be claimed: a counter that steps twice on one path
+ * (it can pass an `!=` bound), a wide value on one path into a register used after the loop,
+ * a pointer moved below the input before the last access, a stride read from the input.
+ */
+const MEM = 128;
+const scan = fc
+  .record({
+    start: fc.integer({ min: 0, max: 3 }),
+    n: fc.integer({ min: 1, max: 17 }),
+    exit: fc.constantFrom("jne", "jlt", "jle"),
+    load: fc.constantFrom("ldxb", "ldxh", "ldxw", "ldxdw"),
+    step: fc.constantFrom(1, 2, 4, 8),
+    off: fc.integer({ min: 0, max: 12 }),
+    pre: fc.constantFrom(0, 8, 24),
+    twist: fc.constantFrom("none", "none", "bump", "wide", "back", "stride"),
+    back: fc.integer({ min: 1, max: 40 }),
+    k: fc.integer({ min: 0, max: 255 }),
+  })
+  .map(({ start, n, exit, load, step, off, pre, twist, back, k }) => {
+    const end = start + n;
+    const body = [`${load} %r5, [%r6+${off}]`];
+    if (twist === "bump") body.push(`jgt %r5, ${k}, s`, "add %r4, 1", "s:");
+    if (twist === "wide") body.push(`jgt %r5, ${k}, s`, "lddw %r7, 0x100000001", "s:");
+    if (twist === "stride") body.push("mov %r8, %r5", "and %r8, 7", "add %r6, %r8");
+    const at = (d: number): string => (d < 0 ? `${d}` : `+${d}`);
+    const after =
+      twist === "back" ? [`sub %r6, ${back}`, `ldxb %r7, [%r6${at(back + off - step)}]`] : [`ldxb %r8, [%r6+${off}]`];
+    return [
+      "mov %r7, 1",
+      "mov %r8, 2",
+      `mov %r4, ${start}`,
+      "mov %r6, %r1",
+      `add %r6, ${pre}`,
+      "lp:",
+      ...body,
+      `add %r6, ${step}`,
+      "add %r4, 1",
+      `${exit} %r4, ${exit === "jle" ? end - 1 : end}, lp`,
+      `sub %r6, ${step}`,
+      ...after,
+      "mov %r0, %r4",
+      "add %r0, %r5",
+      "add %r0, %r7",
+      "add %r0, %r8",
+      "exit",
+    ].join("\n");
+  });
+
+describe("scans of the input on the trusted JIT", () => {
+  it("verified scans give the interpreter's r0 and memory; the pointer and counter facts are claimed", () => {
+    let accepted = 0;
+    let ptrClaimed = 0;
+    let counterClaimed = 0;
+    const input = fc.uint8Array({ minLength: MEM, maxLength: MEM });
+    fc.assert(
+      fc.property(scan, input, input, (src, first, second) => {
+        const insns = decode(assemble(src));
+        const r = verify(insns, { type: MEMORY_PROGRAM, attachType: 0, maps: [], memory: MEM });
+        if (!r.accepted) return;
+        accepted++;
+        const facts = jitFactsFromVerifier(insns, r.facts!, true).insns!;
+        if (facts.some((f) => ((f?.ptrRegs ?? 0) & (1 << 6)) !== 0)) ptrClaimed++;
+        const head = insns.findIndex((x, pc) => pc > 0 && x.src === 6 && x.dst === 5);
+        if (((facts[head]?.u31Regs ?? 0) & (1 << 4)) !== 0) counterClaimed++;
+        for (const mem of [first, second]) expect(run(insns, mem, "trusted")).toBe(run(insns, mem, "interp"));
+      }),
+      { numRuns: runs(150), seed: 20261208 },
+    );
+    console.log(
+      `scans: ${accepted} of ${runs(150)} accepted, ptr facts in ${ptrClaimed}, counter facts in ${counterClaimed}`,
+    );
+    expect(accepted).toBeGreaterThan(runs(150) / 4);
+    expect(ptrClaimed).toBeGreaterThan(accepted / 3);
+    expect(counterClaimed).toBeGreaterThan(accepted / 3);
   });
 });

@@ -48,9 +48,9 @@ import {
   type Insn,
 } from "../../../src/vm/isa.js";
 import { trustedJit } from "../../../src/vm/jit/jit.js";
-import { registerRanges } from "../../../src/vm/jit/ranges.js";
+import { lowRanges, narrowRegisters, registerRanges } from "../../../src/vm/jit/ranges.js";
 import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
-import { AddressSpace } from "../../../src/vm/memory.js";
+import { AddressSpace, MAX_REGION_SIZE } from "../../../src/vm/memory.js";
 import { testHelpers } from "./equiv-harness.js";
 import { layout, memBytes, program, type Item } from "./gen.js";
 import { runs } from "../../support/runs.js";
@@ -70,9 +70,52 @@ describe("ranges on small programs", () => {
     expect(rangeAt(p, 3, 1)).toEqual([16, 16]);
   });
 
-  it("a loop ended by != is not bounded (only walking each iteration would show it)", () => {
+  it("a counter stepping by one to an != exit stays below the bound at the loop head", () => {
     const p = asm(["mov %r1, 0", "lp:", "add %r1, 1", "jne %r1, 16, lp", "exit"]);
-    expect(rangeAt(p, 1, 1)![1]).toBe(Infinity);
+    expect(rangeAt(p, 1, 1)).toEqual([0, 15]);
+    expect(rangeAt(p, 3, 1)).toEqual([16, 16]);
+    // Counting down to 0 the same way.
+    const q = asm(["mov %r1, 16", "lp:", "sub %r1, 1", "jne %r1, 0, lp", "exit"]);
+    expect(rangeAt(q, 1, 1)).toEqual([1, 16]);
+    // The bound in a 32-bit compare, the counter in a register compared by value.
+    const w = asm(["mov %r1, 3", "lp:", "add %r1, 1", "jne32 %r1, 100, lp", "exit"]);
+    expect(rangeAt(w, 1, 1)).toEqual([3, 99]);
+  });
+
+  it("a counter that can step over its != bound, or start past it, is not bounded", () => {
+    // Steps of 2 from 0 never equal 15.
+    const skip = asm(["mov %r1, 0", "lp:", "add %r1, 2", "jne %r1, 15, lp", "exit"]);
+    expect(rangeAt(skip, 1, 1)![1]).toBe(Infinity);
+    // One path steps by 1, another by 2: from 14, the second passes 16.
+    const two = asm([
+      "ldxdw %r5, [%r1]",
+      "mov %r2, 0",
+      "lp:",
+      "jgt %r5, 7, one",
+      "add %r2, 1",
+      "one:",
+      "add %r2, 1",
+      "jne %r2, 16, lp",
+      "mov %r0, %r2",
+      "exit",
+    ]);
+    expect(rangeAt(two, 2, 2)![1]).toBe(Infinity);
+    // Starting above the bound: the counter only meets it after wrapping around.
+    const past = asm(["mov %r1, 20", "lp:", "add %r1, 1", "jne %r1, 16, lp", "exit"]);
+    expect(rangeAt(past, 1, 1)![1]).toBe(Infinity);
+    // A wide value put into the counter on one path inside the loop.
+    const reset = asm([
+      "ldxdw %r5, [%r1]",
+      "mov %r2, 0",
+      "lp:",
+      "jne %r5, 3, keep",
+      "lddw %r2, 0x100000000",
+      "keep:",
+      "add %r2, 1",
+      "jne %r2, 16, lp",
+      "exit",
+    ]);
+    expect(rangeAt(reset, 2, 2)![1]).toBe(Infinity);
   });
 
   it("paths merge: a wide constant on one path makes the register wide after the join", () => {
@@ -166,6 +209,90 @@ describe("ranges on small programs", () => {
     const p = asm(["mov %r2, 10", "add %r2, -3", "mov %r3, 2", "add %r3, -3", "exit"]);
     expect(rangeAt(p, 2, 2)).toEqual([7, 7]);
     expect(rangeAt(p, 4, 3)![1]).toBe(Infinity);
+  });
+});
+
+/** Registers with a "keeps the high half" fact at each slot, every access taken as proven in bounds (or none). */
+function ptrFacts(lines: readonly string[], inBounds = true): number[] {
+  const insns = asm(lines);
+  return [...narrowRegisters(insns, { inBounds: () => inBounds }).ptr];
+}
+
+describe("pointer offsets: an add or sub that cannot carry into the region id", () => {
+  it("a pointer stepped right after an access inside its object", () => {
+    const f = ptrFacts(["ldxdw %r2, [%r1]", "add %r1, 8", "ldxdw %r2, [%r1+16]", "sub %r1, 4", "exit"]);
+    expect(f[1]).toBe(1 << 1);
+    expect(f[3]).toBe(1 << 1);
+    // Without the verifier's in-bounds facts the offset is unknown.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "add %r1, 8", "exit"], false)[1]).toBe(0);
+  });
+
+  it("moves keep the offset; a bounded scalar may be added; the stack pointer is bounded by its accesses", () => {
+    const f = ptrFacts([
+      "ldxw %r3, [%r1+4]",
+      "mov %r6, %r1",
+      "and %r3, 0xff",
+      "add %r6, %r3",
+      "stxdw [%r10-16], %r3",
+      "mov %r2, %r10",
+      "add %r2, -16",
+      "mov32 %r7, %r1",
+      "exit",
+    ]);
+    expect(f[3]).toBe(1 << 6);
+    expect(f[6]).toBe(1 << 2);
+    // A 32-bit move of a pointer is its offset.
+    expect(lowRanges(asm(["ldxdw %r2, [%r1+8]", "mov32 %r7, %r1", "exit"]), { inBounds: () => true })[2]![7]).toEqual({
+      lo: 0,
+      hi: MAX_REGION_SIZE - 16,
+    });
+  });
+
+  it("no fact where the offset may leave [0, 2^31): below the object, unbounded, too large, or forgotten", () => {
+    // Moved below its object: the access at +0 allows offset 0, and 0 - 8 borrows.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "add %r1, -8", "exit"])[1]).toBe(0);
+    expect(ptrFacts(["ldxdw %r2, [%r1+8]", "sub %r1, 8", "exit"])[1]).toBe(0);
+    // ... unless the access reached below the base.
+    expect(ptrFacts(["ldxdw %r2, [%r1-8]", "add %r1, -8", "exit"])[1]).toBe(1 << 1);
+    // An addend with no bound, a negative one, one that may pass 2^31.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "ldxdw %r3, [%r1+8]", "add %r1, %r3", "exit"])[2]).toBe(0);
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "mov %r3, -1", "add %r1, %r3", "exit"])[2]).toBe(0);
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "add %r1, 0x7fffffff", "exit"])[1]).toBe(0);
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "ldxw %r3, [%r1]", "add %r1, %r3", "exit"])[2]).toBe(0);
+    // One path brings a value never accessed through.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "jeq %r2, 0, j", "ldxdw %r1, [%r1+8]", "j:", "add %r1, 8", "exit"])[3]).toBe(
+      0,
+    );
+    // Spilled and filled back: the slot keeps no offset.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "stxdw [%r10-8], %r1", "ldxdw %r1, [%r10-8]", "add %r1, 8", "exit"])[3]).toBe(
+      0,
+    );
+    // Helper calls clobber r1-r5; a pointer stepped in a loop without an access grows past any bound.
+    expect(ptrFacts(["ldxdw %r2, [%r1]", "call 1", "add %r1, 8", "exit"])[2]).toBe(0);
+    const loop = ptrFacts([
+      "ldxdw %r2, [%r1]",
+      "mov %r3, 0",
+      "lp:",
+      "add %r1, 8",
+      "add %r3, 1",
+      "jlt %r3, 100, lp",
+      "exit",
+    ]);
+    expect(loop[2]).toBe(0);
+  });
+
+  it("a pointer walked by a loop with an access each iteration keeps its fact", () => {
+    const f = ptrFacts([
+      "mov %r4, 0",
+      "lp:",
+      "ldxdw %r5, [%r1]",
+      "add %r1, 8",
+      "add %r4, 1",
+      "jne %r4, 16, lp",
+      "exit",
+    ]);
+    expect(f[2]).toBe(1 << 1);
+    expect(f[3]).toBe(1 << 4);
   });
 });
 

@@ -13,6 +13,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/vm/asm/assembler.js";
 import { decode } from "../../../src/vm/isa.js";
+import { jitFactsFromVerifier } from "../../../src/vm/jit/verifier-facts.js";
 import { blankInput, MAPS, Pair, verifyProgram, type Input } from "./verified-harness.js";
 import { runs } from "../../support/runs.js";
 
@@ -152,7 +153,8 @@ const cond = fc.oneof(
 type Segment =
   | { kind: "line"; body: string[][] }
   | { kind: "diamond"; pre: string[]; test: string; then: string[][]; other: string[][]; after?: string[] }
-  | { kind: "loop"; n: number; body: string[][] };
+  | { kind: "loop"; n: number; exit: string; body: string[][] }
+  | { kind: "walk"; value: 6 | 9; wide: boolean; reg: number; store: boolean; back: number };
 
 const pieces = (max: number): fc.Arbitrary<string[][]> => fc.array(piece, { minLength: 1, maxLength: max });
 /**
@@ -198,10 +200,51 @@ const segment: fc.Arbitrary<Segment> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .record({ n: fc.integer({ min: 1, max: 4 }), body: pieces(3) })
-      .map(({ n, body }): Segment => ({ kind: "loop", n, body })),
+      .record({ n: fc.integer({ min: 1, max: 4 }), exit: fc.constantFrom("jlt", "jne"), body: pieces(3) })
+      .map(({ n, exit, body }): Segment => ({ kind: "loop", n, exit, body })),
+  },
+  // A pointer walked through a value by a counted loop, then moved back by `back` bytes
+  // (possibly below the value) for one more access.
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({
+        value: fc.constantFrom(6 as const, 9 as const),
+        wide: fc.boolean(),
+        reg: sreg,
+        store: fc.boolean(),
+        back: fc.constantFrom(4, 8, 16, 24),
+      })
+      .map((w): Segment => ({ kind: "walk", ...w })),
   },
 );
+
+/**
+ * A walk: r1 parked, r1 = the value, a load or store per step with the counter in r0 to an
+ * `!=` bound, then r1 moved back and used once more at an offset that is inside the value.
+ */
+function walk(seg: Extract<Segment, { kind: "walk" }>, i: number): string[] {
+  const size = seg.value === 9 ? 16 : 8;
+  const step = seg.wide ? 8 : 4;
+  const reg = seg.reg === 1 ? 2 : seg.reg;
+  const op = seg.store
+    ? `stx${seg.wide ? "dw" : "w"} [%r1+0], %r${reg}`
+    : `ldx${seg.wide ? "dw" : "w"} %r${reg}, [%r1+0]`;
+  const back = Math.min(seg.back, size);
+  return [
+    "stxdw [%r10-48], %r1",
+    `mov %r1, %r${seg.value}`,
+    "mov %r0, 0",
+    `walk${i}:`,
+    op,
+    `add %r1, ${step}`,
+    "add %r0, 1",
+    `jne %r0, ${size / step}, walk${i}`,
+    `add %r1, -${seg.back}`,
+    `ldxb %r${reg}, [%r1+${seg.back - back}]`,
+    "ldxdw %r1, [%r10-48]",
+  ];
+}
 
 /** A whole program: prologue (ctx words, two lookups), segments, then every scalar into map fd 3. */
 function render(segments: readonly Segment[]): string {
@@ -235,8 +278,10 @@ function render(segments: readonly Segment[]): string {
         `join${i}:`,
         ...(seg.after ?? []),
       );
+    } else if (seg.kind === "loop") {
+      out.push("mov %r0, 0", `loop${i}:`, ...seg.body.flat(), "add %r0, 1", `${seg.exit} %r0, ${seg.n}, loop${i}`);
     } else {
-      out.push("mov %r0, 0", `loop${i}:`, ...seg.body.flat(), "add %r0, 1", `jlt %r0, ${seg.n}, loop${i}`);
+      out.push(...walk(seg, i));
     }
   });
   SCALARS.forEach((r, j) => out.push(`stx${j % 2 === 0 ? "dw" : "w"} [%r9+${j % 2 === 0 ? 0 : 8}], %r${r}`));
@@ -261,7 +306,8 @@ describe("trusted JIT ≡ interpreter on verified programs with merging paths", 
     const verbose = process.env["BATON_JIT_STATS"] !== undefined;
     // pruned: programs where the verifier cut at least one path at a covered state (counted
     // from the log, so only with BATON_JIT_STATS).
-    const stats = { generated: 0, accepted: 0, pruned: 0, runs: 0 };
+    // ptr: programs where the range analysis claimed an add that keeps the high half.
+    const stats = { generated: 0, accepted: 0, pruned: 0, runs: 0, ptr: 0 };
     fc.assert(
       fc.property(programs, fc.array(inputs, { minLength: 3, maxLength: 3 }), (src, ins) => {
         stats.generated++;
@@ -270,6 +316,7 @@ describe("trusted JIT ≡ interpreter on verified programs with merging paths", 
         if (!verdict.accepted) return;
         stats.accepted++;
         if (verbose && /^\d+: safe$/m.test(verdict.log)) stats.pruned++;
+        if (jitFactsFromVerifier(insns, verdict.facts!, true).insns!.some((f) => (f?.ptrRegs ?? 0) !== 0)) stats.ptr++;
         const pair = new Pair(insns, verdict);
         for (const input of [blankInput(), ...ins]) {
           stats.runs++;
@@ -282,5 +329,6 @@ describe("trusted JIT ≡ interpreter on verified programs with merging paths", 
     );
     if (verbose) console.log(stats);
     expect(stats.accepted).toBeGreaterThan(stats.generated / 2);
+    expect(stats.ptr).toBeGreaterThan(stats.accepted / 4);
   });
 });

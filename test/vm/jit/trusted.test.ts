@@ -169,10 +169,18 @@ describe("facts from the verifier's per-instruction results", () => {
     const u32 = (pc: number): number => facts.insns![pc]!.u32Regs ?? 0;
     expect(u32(0)).toBe(0); // entry: nothing known
     expect(u32(3) & 0b10001).toBe(0b10001); // r0 = 0 and r4 = 1 before the loop
-    // The loop ends on `r4 != 16`: no merge of all paths bounds r4 (only walking each
-    // iteration does), so at the loop head neither the index nor the counters are claimed.
-    expect(u32(4) & 0b111011).toBe(0);
+    // The loop ends on `r4 != 16` and r4 steps by one from 1: at the loop head r4 (and the
+    // index r0 copied from it) is in [1, 15] on every path; the counters r3, r5 are not known.
+    expect(u32(4) & 0b111011).toBe(0b10001);
+    expect(facts.insns![4]!.u31Regs! & 0b10001).toBe(0b10001);
     expect(facts.insns![4]).toMatchObject({ memInBounds: true, memRegion: "ctx" });
+    // r1 steps by 8 right after each load the verifier proved inside the ctx: no carry.
+    const ptr = (pc: number): number => facts.insns![pc]!.ptrRegs ?? 0;
+    expect(ptr(3) & (1 << 1)).toBe(1 << 1);
+    expect(ptr(8) & (1 << 1)).toBe(1 << 1);
+    // Without the in-bounds facts nothing bounds r1's offset.
+    const bare = jitFactsFromVerifier(leastLoaded, [], true);
+    expect(bare.insns!.some((f) => ((f?.ptrRegs ?? 0) & (1 << 1)) !== 0)).toBe(false);
   });
 
   it("trusted JIT with the derived facts matches the interpreter", () => {
