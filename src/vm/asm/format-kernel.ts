@@ -90,8 +90,11 @@ const ATOMIC_FN: Readonly<Record<number, string>> = {
 /** `u8`/`u16`/`u32`/`u64` (or `s…` for sign-extending loads). */
 const ctype = (d: OpDesc): string => `${d.kind === "ldxsx" ? "s" : "u"}${d.width * 8}`;
 
-/** The cast a `mov` with a non-zero off prints (the kernel's `is_movsx` test, whatever the class). */
-const SX_CAST: Readonly<Record<number, string>> = { 8: "(s8)", 16: "(s16)", 32: "(s32)" };
+/**
+ * The cast printed for a `mov` whose off selects no movsx (reserved-field slots are shown, not
+ * refused): the kernel's `is_movsx` test takes 32 in either class, anything else is unknown.
+ */
+const strayCast = (off: number): string => (off === 8 || off === 16 || off === 32 ? `(s${off})` : "(unknown)");
 
 /** `%+d` as printf writes it: `+0`, `+4`, `-8`. */
 const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -136,7 +139,7 @@ export function formatKernel(
       // Signed division and modulo print `s/=`, `s%=`; movsx prints its cast on the source.
       const sym = d.signed && d.code !== BPF_MOV ? `s${ALU_OP[d.code]!}` : ALU_OP[d.code]!;
       if (!x) return `${r}${i.dst} ${sym} ${i.imm}`;
-      const sx = d.code === BPF_MOV && i.off !== 0 ? (SX_CAST[i.off] ?? "(unknown)") : "";
+      const sx = d.code !== BPF_MOV ? "" : d.signed ? `(s${d.width * 8})` : i.off !== 0 ? strayCast(i.off) : "";
       return `${r}${i.dst} ${sym} ${sx}${r}${i.src}`;
     }
     case "end":
