@@ -19,7 +19,7 @@
  */
 import { BytecodeError } from "../../errors.js";
 import { OP_DESC, Op, R10, opOf, type Insn, type OpKind } from "../isa.js";
-import { buildBlocks, flowOf, lddwTails, type Block } from "../cfg.js";
+import { buildBlocks, flowOf, lddwTails, type Block, type Flow } from "../cfg.js";
 import { emitAlu } from "./emit-alu.js";
 import { branchCondition } from "./emit-jmp.js";
 import { emitExit, emitHelperCall, emitLocalCall } from "./emit-call.js";
@@ -111,6 +111,8 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
   // ("not counted", engine.ts), which keeps the hot loop free of the counter.
   const countBudget = !(opt.trusted && opt.facts.loopsBounded === true);
   const spec = opt.trusted && opt.ctxConst === true;
+  // Each slot's effect on control flow, worked out once (code is emitted twice per counted block).
+  const flows: Flow[] = insns.map((ins, pc) => flowOf(ins, pc));
   let hasLocalCalls = false;
   let dirties = false;
   for (let i = 0; i < len; i++) {
@@ -129,7 +131,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
     out.push(s);
   };
 
-  /** Emit instruction `pc`; `nAt` is the executed count if it traps. Returns false if it ends control. */
+  /** Emit instruction `pc` of block `from`; `nAt` is the executed count if it traps. */
   const emitInsn = (pc: number, nAt: string, from: number): void => {
     const ctx: EmitCtx = { trusted: opt.trusted, facts: opt.facts, pc, nAt, r10Const, w, ctxConst: spec };
     if (tail[pc] === 1) {
@@ -138,7 +140,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
     }
     const ins = insns[pc]!;
     const op = ops[pc]!;
-    const f = flowOf(ins, pc);
+    const f = flows[pc]!;
     switch (f.kind) {
       case "exit":
         emitExit(hasLocalCalls, opt.exposeRegisters, countBudget, w);
@@ -222,7 +224,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
     const out: number[] = [];
     const last = bl.pcs[bl.pcs.length - 1]!;
     if (tail[last] !== 1) {
-      const f = flowOf(insns[last]!, last);
+      const f = flows[last]!;
       if (f.kind === "branch" || f.kind === "jump") {
         const j = indexOf.get(f.target);
         if (j !== undefined) out.push(j);
