@@ -152,16 +152,16 @@ export function emitStore(ctx: EmitCtx, op: Op, insn: Insn): boolean {
 }
 
 /** lock add/or/and/xor [fetch], xchg, cmpxchg — 32-bit (fetched values zero-extended) or 64-bit. */
-export function emitAtomic(ctx: EmitCtx, aop: Op, insn: Insn): boolean {
+export function emitAtomic(ctx: EmitCtx, op: Op, insn: Insn): boolean {
   const { w, pc } = ctx;
-  if (aop !== Op.ATOMIC32 && aop !== Op.ATOMIC64) return false;
+  if (op !== Op.ATOMIC32 && op !== Op.ATOMIC64) return false;
   // The operation is the instruction's imm (ATOMIC_OPS): one Op per width covers them all.
-  const op = insn.imm;
-  const wide = aop === Op.ATOMIC64;
+  const aop = insn.imm;
+  const wide = op === Op.ATOMIC64;
   const v = address(ctx, insn.dst, insn.off, wide ? 8 : 4, true);
-  if (!ATOMIC_OPS.has(op)) {
+  if (!ATOMIC_OPS.has(aop)) {
     // The interpreter checks the address first, then rejects the operation.
-    w(`throw badAtomic(${num(op | 0, pc)});`);
+    w(`throw badAtomic(${num(aop | 0, pc)});`);
     return true;
   }
   const sl = lo(insn.src, pc);
@@ -173,8 +173,8 @@ export function emitAtomic(ctx: EmitCtx, aop: Op, insn: Insn): boolean {
     w(`${v}.setInt32(o, ${l}, true);`);
     if (wide) w(`${v}.setInt32(o + 4, ${h}, true);`);
   };
-  const base = op & ~BPF_FETCH;
-  if (op === BPF_CMPXCHG) {
+  const base = aop & ~BPF_FETCH;
+  if (aop === BPF_CMPXCHG) {
     const cmp = wide ? `t === r0l && u === r0h` : `t === r0l`;
     w(`if (${cmp}) {`);
     put(sl, sh);
@@ -183,7 +183,7 @@ export function emitAtomic(ctx: EmitCtx, aop: Op, insn: Insn): boolean {
     w(`r0h = u;`);
     return true;
   }
-  if (op === BPF_XCHG) {
+  if (aop === BPF_XCHG) {
     put(sl, sh);
   } else if (base === BPF_ADD) {
     if (wide) {
@@ -201,7 +201,7 @@ export function emitAtomic(ctx: EmitCtx, aop: Op, insn: Insn): boolean {
   } else {
     return false;
   }
-  if ((op & BPF_FETCH) !== 0) {
+  if ((aop & BPF_FETCH) !== 0) {
     w(`${sl} = t;`);
     w(`${sh} = u;`);
   }
