@@ -23,12 +23,11 @@ import {
   BPF_OR,
   BPF_RSH,
   BPF_SUB,
-  BPF_TO_BE,
   BPF_XOR,
-  opClass,
-  opCode,
-  opSource,
-  type Insn,
+  OP_COUNT,
+  OP_DESC,
+  Op,
+  type OpDesc,
 } from "../vm/isa.js";
 import type { Env } from "./env.js";
 import {
@@ -60,6 +59,7 @@ import {
   withScalar,
   type Reg,
 } from "./state.js";
+import type { OwnInsn } from "./own-insns.js";
 import { tnumStr } from "./tnum.js";
 
 /** The kernel's `bpf_alu_string`, used in its messages. */
@@ -80,32 +80,65 @@ const OP_TEXT: Readonly<Record<number, string>> = {
   [BPF_END]: "endian",
 };
 
-function aluOp(code: number, off: number): AluOp {
-  switch (code) {
-    case BPF_ADD:
+/**
+ * The scalar domain's operation (scalar.ts) for each binary ALU instruction whose result bounds
+ * the kernel computes; undefined for the others (division and modulo: see rangeComputable).
+ */
+function domainOp(op: Op): AluOp | undefined {
+  switch (op) {
+    case Op.ADD64_K:
+    case Op.ADD64_X:
+    case Op.ADD32_K:
+    case Op.ADD32_X:
       return "add";
-    case BPF_SUB:
+    case Op.SUB64_K:
+    case Op.SUB64_X:
+    case Op.SUB32_K:
+    case Op.SUB32_X:
       return "sub";
-    case BPF_MUL:
+    case Op.MUL64_K:
+    case Op.MUL64_X:
+    case Op.MUL32_K:
+    case Op.MUL32_X:
       return "mul";
-    case BPF_DIV:
-      return off === 1 ? "sdiv" : "div";
-    case BPF_MOD:
-      return off === 1 ? "smod" : "mod";
-    case BPF_OR:
-      return "or";
-    case BPF_AND:
+    case Op.AND64_K:
+    case Op.AND64_X:
+    case Op.AND32_K:
+    case Op.AND32_X:
       return "and";
-    case BPF_LSH:
+    case Op.OR64_K:
+    case Op.OR64_X:
+    case Op.OR32_K:
+    case Op.OR32_X:
+      return "or";
+    case Op.XOR64_K:
+    case Op.XOR64_X:
+    case Op.XOR32_K:
+    case Op.XOR32_X:
+      return "xor";
+    case Op.LSH64_K:
+    case Op.LSH64_X:
+    case Op.LSH32_K:
+    case Op.LSH32_X:
       return "lsh";
-    case BPF_RSH:
+    case Op.RSH64_K:
+    case Op.RSH64_X:
+    case Op.RSH32_K:
+    case Op.RSH32_X:
       return "rsh";
-    case BPF_ARSH:
+    case Op.ARSH64_K:
+    case Op.ARSH64_X:
+    case Op.ARSH32_K:
+    case Op.ARSH32_X:
       return "arsh";
     default:
-      return "xor";
+      // DIV*, SDIV*, MOD*, SMOD*: the kernel tracks no quotient or remainder.
+      return undefined;
   }
 }
+
+/** `domainOp` of every `Op`, looked up once per ALU instruction checked. */
+const DOMAIN_OP: readonly (AluOp | undefined)[] = Array.from({ length: OP_COUNT }, (_, op) => domainOp(op as Op));
 
 /** Largest offset a pointer may carry (kernel BPF_MAX_VAR_OFF). */
 const MAX_VAR_OFF = 1 << 29;
@@ -175,7 +208,7 @@ function ptrMath(env: Env, dstReg: number, ptr: Reg, val: Scalar, sub: boolean):
  * operations, and shifts by a constant below the width (the 64-bit umax counts, also for
  * 32-bit shifts); division and modulo never (6.18 tracks no quotient, even of constants).
  */
-function rangeComputable(op: AluOp, src: Scalar, is64: boolean): boolean {
+function rangeComputable(op: AluOp | undefined, src: Scalar, is64: boolean): op is AluOp {
   switch (op) {
     case "add":
     case "sub":
@@ -209,19 +242,26 @@ function bswap(h: number, l: number, bits: number): Scalar {
   return scalarConstHL(rev32(l), rev32(h));
 }
 
-function endian(env: Env, x: Insn): void {
+/** Byte-order instructions: the width is `d.width` bytes; le truncates, be and bswap reverse. */
+function endian(env: Env, x: OwnInsn, d: OpDesc): void {
   const r = env.readReg(x.dst);
   if (r.type !== "scalar") {
     // Privileged loads may turn a pointer into a number (kernel: allow_ptr_leaks).
     if (env.unprivileged) env.reject(`R${x.dst} pointer arithmetic prohibited`, "verify.ptr-arith");
     return env.setReg(x.dst, UNKNOWN_SCALAR);
   }
-  const bits = x.imm;
-  const swap = opClass(x.opcode) === BPF_ALU64 || opSource(x.opcode) === BPF_TO_BE;
+  const bytes = d.width;
   let s: Scalar;
-  if (!swap) s = truncate(r.s, bits / 8);
-  else if (isConstScalar(r.s)) s = bswap(r.s.t.vh, r.s.t.vl, bits);
-  else s = bits === 64 ? UNKNOWN : scalarRange(0, 2 ** bits - 1);
+  switch (x.op) {
+    case Op.LE16:
+    case Op.LE32:
+    case Op.LE64:
+      s = truncate(r.s, bytes);
+      break;
+    default:
+      if (isConstScalar(r.s)) s = bswap(r.s.t.vh, r.s.t.vl, bytes * 8);
+      else s = bytes === 8 ? UNKNOWN : scalarRange(0, 2 ** (bytes * 8) - 1);
+  }
   env.setReg(x.dst, scalarReg(s));
 }
 
@@ -240,11 +280,16 @@ function addConstLink(env: Env, s: Scalar, dst: Reg, src: Reg, code: number, is6
   return linkedScalarReg(s, dst.id, code === BPF_SUB ? -val : val);
 }
 
-export function checkAlu(env: Env, x: Insn): void {
-  const is64 = opClass(x.opcode) === BPF_ALU64;
-  const code = opCode(x.opcode);
-  const useK = opSource(x.opcode) === BPF_K;
-  if (code === BPF_END) return endian(env, x);
+/**
+ * The kernel's check_alu_op: `code` is its `opcode` (BPF_OP of the instruction), `useK` its
+ * `BPF_SRC(insn->code) == BPF_K`.
+ */
+export function checkAlu(env: Env, x: OwnInsn): void {
+  const d = OP_DESC[x.op]!;
+  if (d.kind === "end") return endian(env, x, d);
+  const is64 = d.cls === BPF_ALU64;
+  const code = d.code;
+  const useK = d.source === BPF_K;
   if (code === BPF_NEG) {
     const r = env.readReg(x.dst);
     if (r.type !== "scalar") {
@@ -263,13 +308,14 @@ export function checkAlu(env: Env, x: Insn): void {
     let src = env.readReg(x.src);
     if (x.dst === 10) env.setReg(10, src); // rejects
     if (src.type !== "scalar") {
-      if (is64 && x.off === 0) return env.setReg(x.dst, src);
+      if (x.op === Op.MOV64_X) return env.setReg(x.dst, src);
       if (env.unprivileged)
         env.reject(`R${x.src} ${is64 ? "sign-extension" : "partial copy"} of pointer`, "verify.ptr-leak");
       return env.setReg(x.dst, UNKNOWN_SCALAR);
     }
-    if (x.off === 8 || x.off === 16 || x.off === 32) {
-      const s = sext(is64 ? src.s : zext32(src.s), (x.off / 8) as 1 | 2 | 4);
+    // movsx: `d.width` is the width of the sign-extended source.
+    if (d.signed) {
+      const s = sext(is64 ? src.s : zext32(src.s), d.width as 1 | 2 | 4);
       return env.setReg(x.dst, scalarReg(is64 ? s : zext32(s)));
     }
     if (!is64) return env.setReg(x.dst, scalarReg(zext32(src.s)));
@@ -306,7 +352,7 @@ export function checkAlu(env: Env, x: Insn): void {
   }
   const dst = env.readReg(x.dst);
   const src: Reg = useK ? constReg(imm) : env.readReg(x.src);
-  const op = aluOp(code, x.off);
+  const op = DOMAIN_OP[x.op];
   if (dst.type === "scalar" && src.type === "scalar") {
     // Otherwise the kernel gives up before its 32-bit zero-extension: a fully unknown 64-bit
     // value even after a 32-bit div/mod or shift by a register.

@@ -8,19 +8,7 @@
  */
 import { VerifyError } from "../errors.js";
 import { formatInsn, helperNamesOf } from "../vm/asm/disassembler.js";
-import {
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_X,
-  OP_CALL,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  opClass,
-  opSource,
-  type Insn,
-  jumpTarget,
-} from "../vm/isa.js";
+import { BPF_JMP, BPF_JMP32, BPF_X, OP_DESC, type Insn, jumpTarget } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
 import type { HistEntry, LinkedReg } from "./backtrack.js";
 import type { Cfg } from "./check-cfg.js";
@@ -28,6 +16,7 @@ import type { Env } from "./env.js";
 import type { FactsRecorder } from "./facts-record.js";
 import { formatFrame, formatState } from "./format.js";
 import type { StackLiveness } from "./liveness.js";
+import type { OwnInsn } from "./own-insns.js";
 import { isConstScalar } from "./scalar.js";
 import type { Frame, Reg, VState } from "./state.js";
 import { checkInsn, type StepOptions } from "./step.js";
@@ -36,7 +25,7 @@ import { ExploredStates, releasePath, requestPrecision, type Path } from "./visi
 /** What the walk is given; verify.ts builds it. */
 export interface WalkSetup {
   readonly env: Env;
-  readonly insns: readonly Insn[];
+  readonly insns: readonly OwnInsn[];
   readonly type: ProgramType;
   readonly cfg: Cfg;
   readonly liveness: StackLiveness;
@@ -139,11 +128,12 @@ export class DoCheck {
       cur.history.push({ idx: i, prev: cur.lastInsn, stackFrame: -1, stackSpi: -1, linked: undefined });
     const line = level >= 1 ? `${i}: ${insnText(insns, i, this.w.type)}` : "";
     const x = insns[i]!;
-    const cls = opClass(x.opcode);
-    if (cls === BPF_JMP || cls === BPF_JMP32) this.jmpsProcessed++;
+    const d = OP_DESC[x.op]!;
+    if (d.cls === BPF_JMP || d.cls === BPF_JMP32) this.jmpsProcessed++;
     const frame = env.cur.frames.length - 1;
-    const linked = isCondJump(x) ? linkedRegs(env.cur, x) : undefined;
-    const unknownOperand = isCondJump(x) && !knownOperands(env.cur, x);
+    const condJump = d.kind === "jmp";
+    const linked = condJump ? linkedRegs(env.cur, x) : undefined;
+    const unknownOperand = condJump && !knownOperands(env.cur, x);
     let next = i + 1;
     let ended = false;
     let pushed: PathEntry | undefined;
@@ -201,7 +191,7 @@ export class DoCheck {
    */
   private branch(
     i: number,
-    x: Insn,
+    x: OwnInsn,
     frame: number,
     target: number,
     out: { readonly taken: VState | null; readonly fall: VState | null; readonly decided?: boolean | undefined },
@@ -214,7 +204,7 @@ export class DoCheck {
       // A branch decided by values: they must stay exact (kernel check_cond_jmp_op).
       const st = (out.taken ?? out.fall)!;
       if (st.frames[frame]!.regs[x.dst]!.type === "scalar") env.markPrecise(x.dst);
-      if (opSource(x.opcode) === BPF_X && st.frames[frame]!.regs[x.src]!.type === "scalar") env.markPrecise(x.src);
+      if (OP_DESC[x.op]!.source === BPF_X && st.frames[frame]!.regs[x.src]!.type === "scalar") env.markPrecise(x.src);
     }
     let pushed: PathEntry | undefined;
     let next = -1;
@@ -306,17 +296,6 @@ export function insnText(insns: readonly Insn[], i: number, type: ProgramType): 
   }
 }
 
-const isCondJump = (x: Insn): boolean => {
-  const cls = opClass(x.opcode);
-  return (
-    (cls === BPF_JMP || cls === BPF_JMP32) &&
-    x.opcode !== OP_EXIT &&
-    x.opcode !== OP_CALL &&
-    x.opcode !== OP_JA &&
-    x.opcode !== OP_JA32
-  );
-};
-
 /** Add to (or create) the history entry of instruction `i` on the path (kernel `push_insn_history`). */
 function noteHistory(path: Path, i: number, fill: (h: HistEntry) => void): void {
   const last = path.history[path.history.length - 1];
@@ -333,12 +312,12 @@ function noteHistory(path: Path, i: number, fill: (h: HistEntry) => void): void 
  * Scalars sharing an id with a jump's operands, in every frame (kernel `collect_linked_regs`):
  * a later precision request for one of them covers all, as the branch narrowed all.
  */
-function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
+function linkedRegs(st: VState, x: OwnInsn): LinkedReg[] | undefined {
   const f = st.frames[st.frames.length - 1]!;
   const d = f.regs[x.dst]!;
   const a = d.type === "scalar" ? d.id : 0;
   let b = 0;
-  if (opSource(x.opcode) === BPF_X) {
+  if (OP_DESC[x.op]!.source === BPF_X) {
     const s = f.regs[x.src]!;
     if (s.type === "scalar") b = s.id;
   }
@@ -359,12 +338,16 @@ function linkedRegs(st: VState, x: Insn): LinkedReg[] | undefined {
   return out.length > 1 ? out : undefined;
 }
 
-const isJump = (x: Insn): boolean => isCondJump(x) || x.opcode === OP_JA || x.opcode === OP_JA32;
+/** A conditional or unconditional jump (calls and exits have no back-edge of their own). */
+const isJump = (x: OwnInsn): boolean => {
+  const kind = OP_DESC[x.op]!.kind;
+  return kind === "jmp" || kind === "ja";
+};
 
 /** Are the compared operands of conditional jump `x` constants? */
-function knownOperands(st: VState, x: Insn): boolean {
+function knownOperands(st: VState, x: OwnInsn): boolean {
   const f = st.frames[st.frames.length - 1]!;
-  return knownReg(f.regs[x.dst]!) && (opSource(x.opcode) !== BPF_X || knownReg(f.regs[x.src]!));
+  return knownReg(f.regs[x.dst]!) && (OP_DESC[x.op]!.source !== BPF_X || knownReg(f.regs[x.src]!));
 }
 
 const knownReg = (v: Reg): boolean => v.type !== "scalar" || isConstScalar(v.s);

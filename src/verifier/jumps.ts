@@ -5,42 +5,78 @@
  * non-NULL type on one side and the scalar 0 on the other), non-NULL pointers compared
  * with 0 (decided), and `data + N` against `data_end` (packet range).
  */
-import {
-  BPF_JEQ,
-  BPF_JGE,
-  BPF_JGT,
-  BPF_JLE,
-  BPF_JLT,
-  BPF_JNE,
-  BPF_JSET,
-  BPF_JSGE,
-  BPF_JSGT,
-  BPF_JSLE,
-  BPF_JSLT,
-  BPF_K,
-  isJmp32,
-  opCode,
-  opSource,
-  type Insn,
-} from "../vm/isa.js";
+import { BPF_JMP32, BPF_K, OP_COUNT, OP_DESC, Op } from "../vm/isa.js";
 import { branchTaken, narrow, type CmpOp } from "./branch.js";
 import type { Env } from "./env.js";
+import type { OwnInsn } from "./own-insns.js";
 import { alu64, isConstZero, scalarConst, type Scalar } from "./scalar.js";
 import { cloneState, constReg, isOrNull, isPointer, regWith, withScalar, type Reg, type VState } from "./state.js";
 
-const CMP: Readonly<Record<number, CmpOp>> = {
-  [BPF_JEQ]: "eq",
-  [BPF_JNE]: "ne",
-  [BPF_JGT]: "gt",
-  [BPF_JGE]: "ge",
-  [BPF_JLT]: "lt",
-  [BPF_JLE]: "le",
-  [BPF_JSGT]: "sgt",
-  [BPF_JSGE]: "sge",
-  [BPF_JSLT]: "slt",
-  [BPF_JSLE]: "sle",
-  [BPF_JSET]: "set",
-};
+/** The comparison (branch.ts) a conditional jump makes, whatever its width and operand. */
+function cmpOf(op: Op): CmpOp | undefined {
+  switch (op) {
+    case Op.JEQ_K:
+    case Op.JEQ_X:
+    case Op.JEQ32_K:
+    case Op.JEQ32_X:
+      return "eq";
+    case Op.JNE_K:
+    case Op.JNE_X:
+    case Op.JNE32_K:
+    case Op.JNE32_X:
+      return "ne";
+    case Op.JGT_K:
+    case Op.JGT_X:
+    case Op.JGT32_K:
+    case Op.JGT32_X:
+      return "gt";
+    case Op.JGE_K:
+    case Op.JGE_X:
+    case Op.JGE32_K:
+    case Op.JGE32_X:
+      return "ge";
+    case Op.JLT_K:
+    case Op.JLT_X:
+    case Op.JLT32_K:
+    case Op.JLT32_X:
+      return "lt";
+    case Op.JLE_K:
+    case Op.JLE_X:
+    case Op.JLE32_K:
+    case Op.JLE32_X:
+      return "le";
+    case Op.JSGT_K:
+    case Op.JSGT_X:
+    case Op.JSGT32_K:
+    case Op.JSGT32_X:
+      return "sgt";
+    case Op.JSGE_K:
+    case Op.JSGE_X:
+    case Op.JSGE32_K:
+    case Op.JSGE32_X:
+      return "sge";
+    case Op.JSLT_K:
+    case Op.JSLT_X:
+    case Op.JSLT32_K:
+    case Op.JSLT32_X:
+      return "slt";
+    case Op.JSLE_K:
+    case Op.JSLE_X:
+    case Op.JSLE32_K:
+    case Op.JSLE32_X:
+      return "sle";
+    case Op.JSET_K:
+    case Op.JSET_X:
+    case Op.JSET32_K:
+    case Op.JSET32_X:
+      return "set";
+    default:
+      return undefined;
+  }
+}
+
+/** `cmpOf` of every `Op`, looked up once per conditional jump checked. */
+const CMP: readonly (CmpOp | undefined)[] = Array.from({ length: OP_COUNT }, (_, op) => cmpOf(op as Op));
 
 /** Apply `fn` to every register and spilled register of every frame. */
 function mapRegs(st: VState, fn: (r: Reg) => Reg): void {
@@ -123,11 +159,12 @@ export interface JumpOutcome {
 }
 
 /** Evaluate a conditional jump in `env.cur`; the returned states are fresh copies where both sides live. */
-export function checkCondJump(env: Env, x: Insn): JumpOutcome {
-  const op = CMP[opCode(x.opcode)]!;
-  const w32 = isJmp32(x.opcode);
+export function checkCondJump(env: Env, x: OwnInsn): JumpOutcome {
+  const d = OP_DESC[x.op]!;
+  const op = CMP[x.op]!;
+  const w32 = d.cls === BPF_JMP32;
   const dst = env.readReg(x.dst);
-  const useK = opSource(x.opcode) === BPF_K;
+  const useK = d.source === BPF_K;
   const src: Reg = useK ? constReg(w32 ? x.imm >>> 0 : x.imm) : env.readReg(x.src);
   const cur = env.cur;
 

@@ -5,34 +5,14 @@
  * Facts for the JIT are recorded through `facts` (facts-record.ts).
  */
 import {
-  BPF_ALU,
-  BPF_ALU64,
   ATOMIC_OPS,
-  BPF_ATOMIC,
   BPF_CMPXCHG,
   BPF_FETCH,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MEMSX,
-  BPF_PSEUDO_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_VALUE,
-  BPF_ST,
-  BPF_STX,
   MAX_CALL_DEPTH,
-  OP_CALL,
-  OP_CALLX,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  OP_LDDW,
-  opClass,
-  opMode,
-  opSize,
-  sizeBytes,
-  type Insn,
+  OP_DESC,
+  Op,
   jumpTarget,
 } from "../vm/isa.js";
 import { BPF_MAP_TYPE_ARRAY } from "../vm/program-type.js";
@@ -44,6 +24,7 @@ import { formatReg } from "./format.js";
 import { checkHelperCall } from "./helpers.js";
 import { checkCondJump, type JumpOutcome } from "./jumps.js";
 import { checkMemAccess, type RegionKind } from "./mem.js";
+import type { OwnInsn } from "./own-insns.js";
 import {
   isConstScalar,
   isConstZero,
@@ -113,96 +94,95 @@ const SEQ: StepOutcome = { kind: "seq" };
 /** Check instruction `i` against `env.cur` and apply its effect. */
 export function checkInsn(
   env: Env,
-  insns: readonly Insn[],
+  insns: readonly OwnInsn[],
   i: number,
   facts: FactsRecorder,
   opts: StepOptions,
 ): StepOutcome {
   const x = insns[i]!;
-  switch (opClass(x.opcode)) {
-    case BPF_ALU:
-    case BPF_ALU64: {
+  const d = OP_DESC[x.op]!;
+  switch (d.kind) {
+    case "alu":
+    case "end":
       checkAlu(env, x);
       break;
-    }
-    case BPF_LDX: {
-      const size = sizeBytes(opSize(x.opcode));
+    case "ldx":
+    case "ldxsx": {
+      const size = d.width;
       let v: Reg = checkMemAccess(env, x.src, x.off, size, "read", "misc");
       const kind = env.accessKind;
-      if (opMode(x.opcode) === BPF_MEMSX && v.type === "scalar" && size < 8)
-        v = scalarReg(sext(v.s, size as 1 | 2 | 4));
+      if (d.signed && v.type === "scalar" && size < 8) v = scalarReg(sext(v.s, size as 1 | 2 | 4));
       env.setReg(x.dst, v);
       facts.record(i, kind);
       break;
     }
-    case BPF_ST: {
-      const size = sizeBytes(opSize(x.opcode));
+    case "st": {
       const value = constReg(x.imm);
+      checkMemAccess(env, x.dst, x.off, d.width, "write", value);
+      facts.record(i, env.accessKind);
+      break;
+    }
+    case "atomic": {
+      env.readReg(x.src);
+      facts.record(i, atomic(env, x, d.width));
+      break;
+    }
+    case "stx": {
+      const size = d.width;
+      let value = env.readReg(x.src);
+      // Zeroes written to the stack are kept as zero bytes, which no history entry follows
+      // back: the register that held them must be exact (kernel: STACK_ZERO marks precision).
+      if (value.type === "scalar" && isConstZero(value.s) && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
+      // A spill links the slot with the register, so a branch on a later fill narrows both
+      // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
+      if (
+        spills(env, env.reg(x.dst), x.off) &&
+        value.type === "scalar" &&
+        value.delta !== undefined &&
+        fits(value.s, size)
+      ) {
+        value = unlinked(value);
+        env.frame.regs[x.src] = value;
+      }
+      if (
+        spills(env, env.reg(x.dst), x.off) &&
+        value.type === "scalar" &&
+        value.id === 0 &&
+        !isConstScalar(value.s) &&
+        fits(value.s, size)
+      ) {
+        value = withId(value, env.nextId());
+        env.frame.regs[x.src] = value;
+      }
       checkMemAccess(env, x.dst, x.off, size, "write", value);
       facts.record(i, env.accessKind);
       break;
     }
-    case BPF_STX: {
-      const size = sizeBytes(opSize(x.opcode));
-      let value = env.readReg(x.src);
-      if (opMode(x.opcode) === BPF_ATOMIC) {
-        const kind = atomic(env, x, size);
-        facts.record(i, kind);
-      } else {
-        // Zeroes written to the stack are kept as zero bytes, which no history entry follows
-        // back: the register that held them must be exact (kernel: STACK_ZERO marks precision).
-        if (value.type === "scalar" && isConstZero(value.s) && zeroBytes(env.reg(x.dst), x.off)) env.markPrecise(x.src);
-        // A spill links the slot with the register, so a branch on a later fill narrows both
-        // (kernel assign_scalar_id_before_mov, when the value fits the stored bytes).
-        if (
-          spills(env, env.reg(x.dst), x.off) &&
-          value.type === "scalar" &&
-          value.delta !== undefined &&
-          fits(value.s, size)
-        ) {
-          value = unlinked(value);
-          env.frame.regs[x.src] = value;
-        }
-        if (
-          spills(env, env.reg(x.dst), x.off) &&
-          value.type === "scalar" &&
-          value.id === 0 &&
-          !isConstScalar(value.s) &&
-          fits(value.s, size)
-        ) {
-          value = withId(value, env.nextId());
-          env.frame.regs[x.src] = value;
-        }
-        checkMemAccess(env, x.dst, x.off, size, "write", value);
-        facts.record(i, env.accessKind);
-      }
-      break;
-    }
-    case BPF_LD: {
-      if (x.opcode !== OP_LDDW)
-        env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
+    case "ldabs":
+      return env.reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", "verify.ldabs");
+    case "lddw":
       env.setReg(x.dst, lddw(env, x));
       return { kind: "next", next: i + 2 };
-    }
-    case BPF_JMP:
-    case BPF_JMP32: {
-      if (x.opcode === OP_EXIT) return exitInsn(env, opts.strict, (w) => opts.warn(i, w));
-      if (x.opcode === OP_JA || x.opcode === OP_JA32) return { kind: "next", next: jumpTarget(x, i)! };
-      // callx (BPF_CALL with a register source): the kernel's do_check does not know it.
-      if (x.opcode === OP_CALLX) env.reject(`unknown opcode ${x.opcode.toString(16)}`, "verify.opcode");
-      if (x.opcode === OP_CALL) {
-        if (x.src === BPF_PSEUDO_CALL) return { kind: "next", next: localCall(env, i, jumpTarget(x, i)!) };
-        if (x.src !== 0)
-          env.reject(
-            `unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`,
-            "verify.kfunc",
-          );
-        checkHelperCall(env, x);
-        facts.call(i, env.type.helpers.get(x.imm));
-        break;
-      }
+    case "exit":
+      return exitInsn(env, opts.strict, (w) => opts.warn(i, w));
+    case "ja":
+      return { kind: "next", next: jumpTarget(x, i)! };
+    case "callx":
+      // The kernel's do_check does not know a call through a register.
+      return env.reject(`unknown opcode ${x.opcode.toString(16)}`, "verify.opcode");
+    case "call":
+      if (x.op === Op.CALL_LOCAL) return { kind: "next", next: localCall(env, i, jumpTarget(x, i)!) };
+      // A kfunc, or a call kind the RFC does not define (`opOf` names it a helper call).
+      if (x.op === Op.CALL_KFUNC || x.src !== 0)
+        env.reject(
+          `unsupported call kind src=${x.src} (kfuncs are not available to ${env.type.name} in Baton)`,
+          "verify.kfunc",
+        );
+      checkHelperCall(env, x);
+      facts.call(i, env.type.helpers.get(x.imm));
+      break;
+    case "jmp":
       return { kind: "branch", target: jumpTarget(x, i)!, out: checkCondJump(env, x) };
-    }
   }
   return SEQ;
 }
@@ -214,7 +194,7 @@ export function checkInsn(
  * scalar), then a read without destination, the fetch, and the write — all with natural
  * alignment whatever the pointer kind (strict_alignment_once).
  */
-function atomic(env: Env, x: Insn, size: number): RegionKind {
+function atomic(env: Env, x: OwnInsn, size: number): RegionKind {
   // The kernel's check_atomic: anything but the known operations (isa.ts ATOMIC_OPS) is refused.
   if (!ATOMIC_OPS.has(x.imm))
     env.reject(
@@ -246,7 +226,7 @@ function atomic(env: Env, x: Insn, size: number): RegionKind {
  * instruction, dead ones included, before verification): the fd names a map, and a direct
  * value address exists (only single-element arrays: array_map_direct_value_addr).
  */
-function resolveLddw(env: Env, x: Insn): MapSpec | undefined {
+function resolveLddw(env: Env, x: OwnInsn): MapSpec | undefined {
   if (x.src === 0) return undefined;
   if (x.src !== BPF_PSEUDO_MAP_FD && x.src !== BPF_PSEUDO_MAP_VALUE)
     return env.reject("unrecognized bpf_ld_imm64 insn", "verify.lddw-src");
@@ -279,10 +259,10 @@ function resolveLddw(env: Env, x: Insn): MapSpec | undefined {
  * checks (resolve_pseudo_ldimm64): an unknown map fd is an error even in dead code.
  * To be called once before checkCfg; rejects through `env` at the offending instruction.
  */
-export function resolveAllLddw(env: Env, insns: readonly Insn[]): void {
+export function resolveAllLddw(env: Env, insns: readonly OwnInsn[]): void {
   for (let i = 0; i < insns.length; i++) {
     const x = insns[i]!;
-    if (x.opcode !== OP_LDDW) continue;
+    if (x.op !== Op.LDDW) continue;
     env.insnIdx = i;
     resolveLddw(env, x);
     i++;
@@ -290,7 +270,7 @@ export function resolveAllLddw(env: Env, insns: readonly Insn[]): void {
   env.insnIdx = 0;
 }
 
-function lddw(env: Env, x: Insn): Reg {
+function lddw(env: Env, x: OwnInsn): Reg {
   const map = resolveLddw(env, x);
   if (map === undefined) return scalarReg(scalarConstHL(x.imm2, x.imm));
   if (x.src === BPF_PSEUDO_MAP_FD) return mkReg("map_ptr", ZERO, 0, 0, map);
