@@ -153,7 +153,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
         if (cond === undefined)
           throw new BytecodeError(
             "jit.internal",
-            `no branch condition for opcode 0x${ins.opcode.toString(16)} (JIT bug)`,
+            `no branch condition for ${OP_DESC[op]!.name} (opcode 0x${ins.opcode.toString(16)}; JIT bug)`,
             { insn: pc },
           );
         const g = goto(from, f.target);
@@ -203,7 +203,7 @@ export function generate(insns: readonly Insn[], opt: CodegenOptions, ops: reado
     if (!ok)
       throw new BytecodeError(
         "jit.internal",
-        `opcode 0x${ins.opcode.toString(16)} passed the executable check but has no code (JIT bug)`,
+        `${OP_DESC[op]!.name} (opcode 0x${ins.opcode.toString(16)}) passed the executable check but has no code (JIT bug)`,
         { insn: pc },
       );
   };
