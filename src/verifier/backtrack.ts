@@ -21,22 +21,18 @@ import {
   BPF_END,
   BPF_JMP,
   BPF_JMP32,
-  BPF_K,
   BPF_LD,
   BPF_LDX,
   BPF_MOV,
   BPF_NEG,
-  BPF_PSEUDO_CALL,
   BPF_ST,
   BPF_STX,
+  BPF_X,
   MAX_CALL_DEPTH,
-  OP_CALL,
-  OP_EXIT,
-  opClass,
-  opCode,
-  opSource,
-  type Insn,
+  OP_DESC,
+  Op,
 } from "../vm/isa.js";
+import type { OwnInsn } from "./own-insns.js";
 import { precised, type VState } from "./state.js";
 
 /** A register (`spi` undefined) or a spilled stack slot of a frame, linked to others by id. */
@@ -136,9 +132,12 @@ function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
   }
 }
 
-/** kernel `backtrack_insn`: what must be precise before instruction `idx` for `bt` to hold after it. */
+/**
+ * kernel `backtrack_insn`: what must be precise before instruction `idx` for `bt` to hold after it.
+ * `cls`, `code` and the source are the kernel's BPF_CLASS, BPF_OP and BPF_SRC (the `Op`'s desc).
+ */
 function backtrackInsn(
-  insns: readonly Insn[],
+  insns: readonly OwnInsn[],
   idx: number,
   subseqIdx: number,
   h: HistEntry | undefined,
@@ -147,19 +146,20 @@ function backtrackInsn(
 ): void {
   if (!isStart[idx]) return; // the second slot of an lddw
   const x = insns[idx]!;
-  const cls = opClass(x.opcode);
+  const d = OP_DESC[x.op]!;
+  const cls = d.cls;
   const dreg = x.dst;
   const sreg = x.src;
   const stack = h !== undefined && h.stackFrame >= 0;
   syncLinked(bt, h);
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!bt.isReg(dreg)) return;
-    const code = opCode(x.opcode);
+    const code = d.code;
     if (code === BPF_END || code === BPF_NEG) return;
     if (code === BPF_MOV) {
       bt.clearReg(dreg);
-      if (opSource(x.opcode) !== BPF_K && sreg !== 10) bt.setReg(sreg);
-    } else if (opSource(x.opcode) !== BPF_K && sreg !== 10) bt.setReg(sreg);
+      if (d.source === BPF_X && sreg !== 10) bt.setReg(sreg);
+    } else if (d.source === BPF_X && sreg !== 10) bt.setReg(sreg);
   } else if (cls === BPF_LDX) {
     if (!bt.isReg(dreg)) return;
     bt.clearReg(dreg);
@@ -174,7 +174,7 @@ function backtrackInsn(
     bt.clearSlot(h.stackFrame, h.stackSpi);
     if (cls === BPF_STX) bt.setReg(sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
-    if (x.opcode === OP_CALL && sreg === BPF_PSEUDO_CALL) {
+    if (x.op === Op.CALL_LOCAL) {
       // Walking back out of a callee into its caller: only the arguments can still be wanted.
       if ((bt.regs[bt.frame]! & ~ARGS) !== 0 || bt.hasSlots(bt.frame)) throw NOT_SUPPORTED;
       for (let r = 1; r <= 5; r++) {
@@ -186,23 +186,19 @@ function backtrackInsn(
       bt.frame--;
       return;
     }
-    if (x.opcode === OP_CALL) {
+    if (d.kind === "call") {
       bt.clearReg(0);
       if ((bt.regs[bt.frame]! & ARGS) !== 0) throw NOT_SUPPORTED;
-    } else if (x.opcode === OP_EXIT) {
+    } else if (x.op === Op.EXIT) {
       // Walking back into a callee from its return: r0 carries the result.
       if ((bt.regs[bt.frame]! & ARGS) !== 0) throw NOT_SUPPORTED;
-      const r0 =
-        subseqIdx - 1 >= 0 &&
-        insns[subseqIdx - 1]!.opcode === OP_CALL &&
-        insns[subseqIdx - 1]!.src === BPF_PSEUDO_CALL &&
-        bt.isReg(0);
+      const r0 = subseqIdx - 1 >= 0 && insns[subseqIdx - 1]!.op === Op.CALL_LOCAL && bt.isReg(0);
       bt.clearReg(0);
       if (bt.frame + 1 >= MAX_CALL_DEPTH) throw NOT_SUPPORTED;
       bt.frame++;
       if (r0) bt.setReg(0);
       return;
-    } else if (opSource(x.opcode) !== BPF_K && opCode(x.opcode) !== 0) {
+    } else if (d.source === BPF_X) {
       // dst <cond> src: if either is wanted, both are.
       if (!bt.isReg(dreg) && !bt.isReg(sreg)) return;
       bt.setReg(sreg);
@@ -253,7 +249,7 @@ function markAllPrecise(start: Segment): void {
  * checkpoints on the way. Returns true when some mark changed.
  */
 export function markChainPrecision(
-  insns: readonly Insn[],
+  insns: readonly OwnInsn[],
   isStart: readonly boolean[],
   start: Segment,
   last: number,

@@ -7,29 +7,11 @@
  * It also attaches the static register liveness (live-regs.ts) that pruning uses.
  */
 import { VerifyError } from "../errors.js";
-import {
-  BPF_CALL,
-  BPF_EXIT,
-  BPF_JA,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_IDX,
-  BPF_PSEUDO_MAP_IDX_VALUE,
-  OP_CALL,
-  OP_EXIT,
-  OP_JA,
-  OP_JA32,
-  OP_LDDW,
-  opClass,
-  opCode,
-  opInfo,
-  type Insn,
-  jumpTarget,
-} from "../vm/isa.js";
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, OP_DESC, Op, jumpTarget } from "../vm/isa.js";
 import type { ProgramType } from "../vm/program-type.js";
 import { successors } from "../vm/cfg.js";
 import { computeLiveRegs } from "./live-regs.js";
+import type { OwnInsn } from "./own-insns.js";
 
 export interface Cfg {
   /** Registers live before each instruction (bitmask; live-regs.ts). */
@@ -58,22 +40,16 @@ function fail(insn: number, msg: string, code = "verify.cfg"): never {
   throw new VerifyError(code, msg, { insn });
 }
 
-const isCondJump = (x: Insn): boolean => {
-  const cls = opClass(x.opcode);
-  const code = opCode(x.opcode);
-  return (cls === BPF_JMP || cls === BPF_JMP32) && code !== BPF_JA && code !== BPF_CALL && code !== BPF_EXIT;
-};
-
-export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged: boolean): Cfg {
+export function checkCfg(insns: readonly OwnInsn[], type: ProgramType, unprivileged: boolean): Cfg {
   const n = insns.length;
   if (n === 0) fail(0, "empty program: expected at least an exit instruction", "verify.empty");
   const isStart: boolean[] = new Array(n).fill(true);
   for (let i = 0; i < n; i++) {
     if (!isStart[i]) continue;
     const x = insns[i]!;
-    if (opInfo(x.opcode) === undefined) fail(i, `unknown opcode ${hex2(x.opcode)}`, "verify.unknown-opcode");
+    if (x.op === Op.INVALID) fail(i, `unknown opcode ${hex2(x.opcode)}`, "verify.unknown-opcode");
     if (x.dst > 10 || x.src > 10) fail(i, `R${x.dst > 10 ? x.dst : x.src} is invalid`, "verify.bad-register");
-    if (x.opcode === OP_LDDW) {
+    if (x.op === Op.LDDW) {
       if (i + 1 >= n) fail(i, "invalid BPF_LD_IMM insn", "verify.truncated-lddw");
       isStart[i + 1] = false;
       // The kernel checks every lddw's form before it looks at the control flow, so these
@@ -92,25 +68,27 @@ export function checkCfg(insns: readonly Insn[], type: ProgramType, unprivileged
   const subprogs: number[] = [];
   for (let i = 0; i < n; i++) {
     if (!isStart[i]) continue;
-    const t = jumpTarget(insns[i]!, i);
+    const x = insns[i]!;
+    const t = jumpTarget(x, i);
     if (t === undefined) continue;
     if (t < 0 || t >= n) fail(i, `jump out of range from insn ${i} to ${t}`, "verify.jump-range");
     if (!isStart[t]) fail(i, `jump into the middle of ldimm64 insn ${t - 1}`, "verify.jump-into-lddw");
     prune[t] = true;
     jmpPoint[t] = true;
-    if (insns[i]!.opcode === OP_CALL) {
+    if (x.op === Op.CALL_LOCAL) {
       if (!subprogs.includes(t)) subprogs.push(t);
       prune[i] = true;
-    } else if (isCondJump(insns[i]!)) prune[i] = true;
+    } else if (OP_DESC[x.op]!.kind === "jmp") prune[i] = true;
   }
   for (let i = 0; i + 1 < n; i++) {
-    if (isStart[i] && insns[i]!.opcode === OP_CALL) {
+    // After every call, helper or local: where it returns to.
+    if (isStart[i] && OP_DESC[insns[i]!.op]!.kind === "call") {
       prune[i + 1] = true;
       jmpPoint[i + 1] = true;
     }
   }
-  const last = insns[n - 1]!;
-  if (!isStart[n - 1] || (last.opcode !== OP_EXIT && last.opcode !== OP_JA && last.opcode !== OP_JA32))
+  const lastKind = OP_DESC[insns[n - 1]!.op]!.kind;
+  if (!isStart[n - 1] || (lastKind !== "exit" && lastKind !== "ja"))
     fail(n - 1, "last insn is not an exit or jmp", "verify.fallthrough");
 
   // Depth-first walk from every function entry: reachability and back-edges.

@@ -19,25 +19,7 @@
  * Deliberately absent: tail calls, kfuncs, BTF, may_goto, callbacks (bpf_loop), spin locks.
  */
 import { VerifyError, type SourceSpan } from "../errors.js";
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_K,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MOV,
-  BPF_ST,
-  BPF_STX,
-  OP_CALL,
-  OP_EXIT,
-  opClass,
-  opCode,
-  opMode,
-  opSource,
-  type Insn,
-} from "../vm/isa.js";
+import { OP_DESC, Op, type Insn } from "../vm/isa.js";
 import type { MapSpec } from "../vm/map-spec.js";
 import { BPF_MAP_TYPE_ARRAY, type ProgramType } from "../vm/program-type.js";
 import { registerRanges } from "../vm/jit/ranges.js";
@@ -49,7 +31,7 @@ import { resolveAllLddw, type StepOptions } from "./step.js";
 import { scalarConst } from "./scalar.js";
 import { mkReg, newFrame, scalarReg, ZERO, type Frame } from "./state.js";
 import { StackLiveness } from "./liveness.js";
-import { ownInsns } from "./own-insns.js";
+import { ownInsns, type OwnInsn } from "./own-insns.js";
 import { DoCheck, insnText, pathList } from "./do-check.js";
 
 export const INSN_BUDGET = 1_000_000;
@@ -189,7 +171,7 @@ function initialFrame(options: VerifyOptions): Frame {
 
 /** What `result` reports from besides the walk. */
 interface ReportInputs {
-  readonly insns: readonly Insn[];
+  readonly insns: readonly OwnInsn[];
   readonly options: VerifyOptions;
   readonly env: Env;
   readonly level: number;
@@ -261,7 +243,7 @@ function result(
  * Only needed when some path was pruned: otherwise every path was walked to its exit.
  */
 function returnWarnings(
-  insns: readonly Insn[],
+  insns: readonly OwnInsn[],
   cfg: Cfg,
   recorder: FactsRecorder,
   warned: Map<number, string>,
@@ -271,7 +253,7 @@ function returnWarnings(
   const [lo, hi] = type.retRange;
   const exits: number[] = [];
   for (let i = 0; i < mainEnd; i++)
-    if (cfg.isStart[i] && insns[i]!.opcode === OP_EXIT && !warned.has(i) && !returnsConstantIn(insns, cfg, i, lo, hi))
+    if (cfg.isStart[i] && insns[i]!.op === Op.EXIT && !warned.has(i) && !returnsConstantIn(insns, cfg, i, lo, hi))
       exits.push(i);
   if (exits.length === 0) return;
   const facts = recorder.facts;
@@ -292,23 +274,34 @@ function returnWarnings(
  * that leave r0 alone, none of them entered out of sequence? Then r0 is K there whatever was
  * pruned (the common `r0 = 1; exit`), and the all-paths analysis has nothing to add.
  */
-function returnsConstantIn(insns: readonly Insn[], cfg: Cfg, i: number, lo: number, hi: number): boolean {
+function returnsConstantIn(insns: readonly OwnInsn[], cfg: Cfg, i: number, lo: number, hi: number): boolean {
   for (let j = i - 1; j >= 0; j--) {
     if (cfg.jmpPoint[j + 1]) return false;
     if (!cfg.isStart[j]) continue; // an lddw's second slot
     const x = insns[j]!;
-    const cls = opClass(x.opcode);
-    if (cls === BPF_ALU || cls === BPF_ALU64) {
-      if (x.dst !== 0) continue;
-      if (opCode(x.opcode) !== BPF_MOV || opSource(x.opcode) !== BPF_K || x.off !== 0) return false;
-      const k = cls === BPF_ALU64 ? x.imm : x.imm >>> 0;
-      return k >= lo && k <= hi;
+    switch (OP_DESC[x.op]!.kind) {
+      case "alu":
+      case "end": {
+        if (x.dst !== 0) continue;
+        if (x.op !== Op.MOV64_K && x.op !== Op.MOV32_K) return false;
+        const k = x.op === Op.MOV64_K ? x.imm : x.imm >>> 0;
+        return k >= lo && k <= hi;
+      }
+      case "ldx":
+      case "ldxsx":
+        if (x.dst !== 0) continue;
+        return false;
+      case "st":
+      case "stx":
+        continue;
+      // Jumps write no register (a path that jumps away does not reach i through here).
+      case "jmp":
+      case "ja":
+      case "callx":
+        continue;
+      default:
+        return false;
     }
-    if (cls === BPF_LDX && x.dst !== 0) continue;
-    if ((cls === BPF_ST || cls === BPF_STX) && opMode(x.opcode) === BPF_MEM) continue;
-    // Jumps write no register (a path that jumps away does not reach i through here).
-    if ((cls === BPF_JMP || cls === BPF_JMP32) && x.opcode !== OP_CALL && x.opcode !== OP_EXIT) continue;
-    return false;
   }
   return false;
 }

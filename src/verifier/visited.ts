@@ -12,7 +12,7 @@
  * On a hit, the precision the old state relied on is propagated into the current path
  * (`propagate_precision`).
  */
-import type { Insn } from "../vm/isa.js";
+import type { OwnInsn } from "./own-insns.js";
 import { Backtrack, markChainPrecision, precisionRequest, type Checkpointed, type HistEntry } from "./backtrack.js";
 import type { Cfg } from "./check-cfg.js";
 import type { StackLiveness } from "./liveness.js";
@@ -60,7 +60,7 @@ export class ExploredStates {
   private prevInsns = 0;
 
   constructor(
-    private readonly insns: readonly Insn[],
+    private readonly insns: readonly OwnInsn[],
     private readonly cfg: Cfg,
     private readonly privileged: boolean,
     private readonly liveness: StackLiveness,
@@ -155,7 +155,7 @@ export class ExploredStates {
 
 /** A precision request for registers of the current frame and stack slots, walked back from `insn`. */
 export function requestPrecision(
-  insns: readonly Insn[],
+  insns: readonly OwnInsn[],
   cfg: Cfg,
   path: Path,
   insn: number,
