@@ -109,6 +109,22 @@ function bitMask(hi: number): number {
 /** The low 32 bits of a value in `r`, as far as `r` alone says: itself if it fits, a constant's low half, else any. */
 const low32 = (r: Range): Range => (r.hi <= MAX32 ? r : isConst(r) ? konst(r.lo % 2 ** 32) : U32);
 
+/** Any int32: the low half of a register read as a signed number, when nothing bounds it. */
+const S32: Range = { lo: -(2 ** 31), hi: 2 ** 31 - 1 };
+/** [lo, hi] when it is a range of int32 values, else any. */
+const s32 = (lo: number, hi: number): Range => (lo >= S32.lo && hi <= S32.hi ? { lo, hi } : S32);
+/** The low 32 bits of a value in `r`, read as signed. */
+function signedLow(r: Range): Range {
+  const u = low32(r);
+  if (u.hi < 2 ** 31) return u;
+  return u.lo >= 2 ** 31 ? { lo: u.lo - 2 ** 32, hi: u.hi - 2 ** 32 } : S32;
+}
+/** A signed low half read as the unsigned 32-bit value. */
+function unsignedLow(r: Range): Range {
+  if (r.lo >= 0) return r;
+  return r.hi < 0 ? { lo: r.lo + 2 ** 32, hi: r.hi + 2 ** 32 } : U32;
+}
+
 /**
  * What the verifier proved about single instructions, on every path (`facts.ts`). Both default
  * to "nothing": the analysis is then about the program alone.
@@ -123,10 +139,16 @@ export interface Proven {
 /** A program point's abstract state: registers r0-r10 and the current frame's 64 slots. */
 interface State {
   readonly regs: Range[];
-  /** The low 32 bits of each register, whatever its high half (meaningful when `regs` is above 2^32). */
+  /**
+   * The low 32 bits of each register read as an int32, whatever its high half: for a pointer,
+   * its signed offset from the region its high half names (below 0 when the pointer was moved
+   * below the region and borrowed from the id, as the JIT's trusted addressing reads it).
+   */
   readonly lows: Range[];
   /** Slot k covers [r10 - 8(k+1), r10 - 8k); absent = TOP. */
   readonly slots: Map<number, Range>;
+  /** The low 32 bits of slot k (a spilled pointer's offset); absent = any. */
+  readonly slotLows: Map<number, Range>;
   /**
    * links[r] = k: r<r> holds exactly the 8 bytes of slot k (a fill, or a spill of r), so a
    * compare that narrows the register narrows the slot too — compiled loops keep their
@@ -137,22 +159,25 @@ interface State {
 
 const topState = (): State => ({
   regs: new Array<Range>(11).fill(TOP),
-  lows: new Array<Range>(11).fill(U32),
+  lows: new Array<Range>(11).fill(S32),
   slots: new Map(),
+  slotLows: new Map(),
   links: new Array<number>(11).fill(-1),
 });
 const copy = (s: State): State => ({
   regs: s.regs.slice(),
   lows: s.lows.slice(),
   slots: new Map(s.slots),
+  slotLows: new Map(s.slotLows),
   links: s.links.slice(),
 });
 
 /** The low 32 bits of r<r>. */
-const lowOf = (s: State, r: number): Range => (s.regs[r]!.hi <= MAX32 ? s.regs[r]! : s.lows[r]!);
+/** The low 32 bits of r<r>, signed (see `State.lows`). */
+const lowOf = (s: State, r: number): Range => (s.regs[r]!.hi <= MAX32 ? signedLow(s.regs[r]!) : s.lows[r]!);
 
 /** Write r<r>: its range, and its low half (by default what the range says). Breaks its link. */
-function setReg(s: State, r: number, v: Range, low: Range = low32(v)): void {
+function setReg(s: State, r: number, v: Range, low: Range = signedLow(v)): void {
   s.regs[r] = v;
   s.lows[r] = low;
   s.links[r] = -1;
@@ -161,6 +186,20 @@ function setReg(s: State, r: number, v: Range, low: Range = low32(v)): void {
 /** Registers linked to slot k no longer are (the slot was written). */
 function unlinkSlot(s: State, k: number): void {
   for (let r = 0; r < 11; r++) if (s.links[r] === k) s.links[r] = -1;
+}
+
+/** Nothing is known about slot k any more. */
+function forgetSlot(s: State, k: number): void {
+  s.slots.delete(k);
+  s.slotLows.delete(k);
+  unlinkSlot(s, k);
+}
+
+/** Nothing is known about any slot (a write that may land anywhere in the frame). */
+function forgetSlots(s: State): void {
+  s.slots.clear();
+  s.slotLows.clear();
+  s.links.fill(-1);
 }
 
 function joinRange(a: Range, b: Range): Range {
@@ -175,7 +214,8 @@ function widenWith(limits: readonly number[]): (old: Range, next: Range) => Rang
   return (old, next) => {
     let lo = old.lo;
     if (next.lo < old.lo) {
-      lo = 0;
+      // Only low halves (signed) go below 0.
+      lo = next.lo < 0 ? S32.lo : 0;
       for (const t of limits) if (t <= next.lo) lo = t;
     }
     let hi = old.hi;
@@ -190,7 +230,7 @@ function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
   const regs = a.regs.map((r, i) => f(r, b.regs[i]!));
   const lows = a.lows.map((r, i) => {
     const z = f(r, b.lows[i]!);
-    return z.hi > MAX32 ? U32 : z;
+    return s32(z.lo, z.hi);
   });
   const slots = new Map<number, Range>();
   for (const [k, x] of a.slots) {
@@ -199,15 +239,23 @@ function combine(a: State, b: State, f: (x: Range, y: Range) => Range): State {
     const z = f(x, y);
     if (z !== TOP) slots.set(k, z);
   }
+  const slotLows = new Map<number, Range>();
+  for (const [k, x] of a.slotLows) {
+    const y = b.slotLows.get(k);
+    if (y === undefined) continue;
+    const z = s32(f(x, y).lo, f(x, y).hi);
+    if (z !== S32) slotLows.set(k, z);
+  }
   const links = a.links.map((k, i) => (k === b.links[i] ? k : -1));
-  return { regs, lows, slots, links };
+  return { regs, lows, slots, slotLows, links };
 }
 
 function sameState(a: State, b: State): boolean {
   for (let i = 0; i < 11; i++)
     if (!sameRange(a.regs[i], b.regs[i]) || !sameRange(a.lows[i], b.lows[i]) || a.links[i] !== b.links[i]) return false;
-  if (a.slots.size !== b.slots.size) return false;
+  if (a.slots.size !== b.slots.size || a.slotLows.size !== b.slotLows.size) return false;
   for (const [k, x] of a.slots) if (!sameRange(x, b.slots.get(k))) return false;
+  for (const [k, x] of a.slotLows) if (!sameRange(x, b.slotLows.get(k))) return false;
   return true;
 }
 
@@ -224,6 +272,7 @@ function stateWithin(a: State, b: State): boolean {
     if (b.links[i]! >= 0 && a.links[i] !== b.links[i]) return false;
   }
   for (const [k, y] of b.slots) if (!within(a.slots.get(k), y)) return false;
+  for (const [k, y] of b.slotLows) if (!within(a.slotLows.get(k), y)) return false;
   return true;
 }
 
@@ -282,26 +331,48 @@ function binary(code: number, a: Range, b: Range, max: number, bits: number): Ra
   return undefined;
 }
 
-/**
- * The low half of r<dst> after the 64-bit add or sub at `x` when it provably neither carries
- * into nor borrows from the high half (which then stays as it was), else undefined. The
- * operand is the immediate sign-extended, or a register whose high half is 0.
- */
-function keptHigh(s: State, x: Insn, op: Op): Range | undefined {
-  const a = lowOf(s, x.dst);
-  let lo: number;
-  let hi: number;
-  if (op === Op.ADD64_K || op === Op.SUB64_K) {
-    const delta = op === Op.ADD64_K ? x.imm | 0 : -(x.imm | 0);
-    lo = a.lo + delta;
-    hi = a.hi + delta;
-  } else {
-    const b = s.regs[x.src]!;
-    if (b.hi > MAX32) return undefined;
-    lo = op === Op.ADD64_X ? a.lo + b.lo : a.lo - b.hi;
-    hi = op === Op.ADD64_X ? a.hi + b.hi : a.hi - b.lo;
+/** The amount a 64-bit add/sub adds to its destination's low half (signed), or undefined when unknown. */
+function delta(s: State, x: Insn, op: Op): Range | undefined {
+  switch (op) {
+    case Op.ADD64_K:
+      return konst(x.imm | 0);
+    case Op.SUB64_K:
+      return { lo: -(x.imm | 0), hi: -(x.imm | 0) };
+    case Op.ADD64_X:
+      return lowOf(s, x.src);
+    case Op.SUB64_X: {
+      const b = lowOf(s, x.src);
+      return { lo: -b.hi, hi: -b.lo };
+    }
+    default:
+      return undefined;
   }
-  return lo >= 0 && hi <= MAX32 ? { lo, hi } : undefined;
+}
+
+/** The low half (signed) of r<dst> after the 64-bit add or sub at `x`: the low halves' sum, whatever carries. */
+function lowAfter(s: State, x: Insn, op: Op): Range {
+  const a = lowOf(s, x.dst);
+  const b = delta(s, x, op);
+  return b === undefined ? S32 : s32(a.lo + b.lo, a.hi + b.hi);
+}
+
+/**
+ * Does the 64-bit add or sub at `x` leave r<dst>'s high half as it was, its low half in
+ * [0, 2^31) before and after? The operand is the immediate (sign-extended: a negative one
+ * carries exactly enough to cancel its all-ones high half) or a register below 2^32, added as
+ * the unsigned value it is.
+ */
+function keepsHigh(s: State, x: Insn, op: Op): boolean {
+  const a = lowOf(s, x.dst);
+  if (a.lo < 0) return false;
+  let b: Range;
+  if (op === Op.ADD64_X || op === Op.SUB64_X) {
+    const src = s.regs[x.src]!;
+    if (src.hi > MAX32) return false;
+    b = op === Op.ADD64_X ? src : { lo: -src.hi, hi: -src.lo };
+  } else if (op === Op.ADD64_K || op === Op.SUB64_K) b = delta(s, x, op)!;
+  else return false;
+  return a.lo + b.lo >= 0 && a.hi + b.hi < 2 ** 31;
 }
 
 function endian(s: State, x: Insn, op: Op): void {
@@ -348,8 +419,8 @@ function alu(s: State, x: Insn, op: Op, d: OpDesc): void {
   }
   if (!is64) {
     // The operation reads only the operands' low halves.
-    const b = regSrc ? lowOf(s, x.src) : konst(x.imm >>> 0);
-    const a = lowOf(s, x.dst);
+    const b = regSrc ? unsignedLow(lowOf(s, x.src)) : konst(x.imm >>> 0);
+    const a = unsignedLow(lowOf(s, x.dst));
     let out: Range | undefined;
     if (code === BPF_MOV) out = b;
     else if (code === BPF_NEG) out = isConst(a) ? konst((2 ** 32 - a.lo) % 2 ** 32) : undefined;
@@ -369,8 +440,8 @@ function alu(s: State, x: Insn, op: Op, d: OpDesc): void {
   else if (code === BPF_NEG) out = dst.lo === 0 && dst.hi === 0 ? dst : undefined;
   else out = binary(code, dst, b, Infinity, 64);
   const v = out ?? TOP;
-  const kept = op === Op.ADD64_K || op === Op.SUB64_K || op === Op.ADD64_X || op === Op.SUB64_X;
-  setReg(s, x.dst, v, (kept ? keptHigh(s, x, op) : undefined) ?? low32(v));
+  const addSub = op === Op.ADD64_K || op === Op.SUB64_K || op === Op.ADD64_X || op === Op.SUB64_X;
+  setReg(s, x.dst, v, addSub ? lowAfter(s, x, op) : signedLow(v));
 }
 
 // ---- memory ----
@@ -399,14 +470,14 @@ function baseOf(x: Insn, d: OpDesc): number {
 }
 
 /**
- * An access inside its object: the base's offset plus `off` is in [0, size - width] for a region
- * of `size <= MAX_REGION_SIZE` bytes, and that offset is the base's low half (a carry would have
- * left the region).
+ * An access inside its object: base + off is id << 32 | e with e in [0, size - width] for a
+ * region of `size <= MAX_REGION_SIZE` bytes, so the base's low half, signed, is e - off (a base
+ * below its region borrowed from the id, and the access's carry gives it back).
  */
 function narrowBase(s: State, x: Insn, d: OpDesc): void {
   const r = baseOf(x, d);
   if (r < 0 || s.regs[r]!.hi <= MAX32) return;
-  const lo = Math.max(s.lows[r]!.lo, -x.off, 0);
+  const lo = Math.max(s.lows[r]!.lo, 0 - x.off);
   const hi = Math.min(s.lows[r]!.hi, MAX_REGION_SIZE - d.width - x.off);
   if (lo <= hi) s.lows[r] = { lo, hi };
 }
@@ -418,16 +489,23 @@ function load(s: State, x: Insn, d: OpDesc, slotsOk: boolean): void {
     return;
   }
   let v: Range = size === 8 ? TOP : rng(0, 2 ** (size * 8) - 1);
+  let low: Range | undefined;
   let link = -1;
   if (slotsOk && x.src === R10) {
     const k = slotOf(x.off, size);
-    const slot = k === undefined ? undefined : s.slots.get(k);
+    const atStart = k !== undefined && x.off === -8 * (k + 1);
+    const slot = atStart ? s.slots.get(k) : undefined;
+    const slotLow = atStart ? s.slotLows.get(k) : undefined;
     // Little-endian: a load from the slot's start reads its low bytes, which are the value
-    // when the value fits in them.
-    if (slot !== undefined && x.off === -8 * (k! + 1) && (size === 8 || slot.hi < 2 ** (size * 8))) v = slot;
-    if (k !== undefined && size === 8 && x.off === -8 * (k + 1)) link = k;
+    // when the value fits in them (and its low half when they are four).
+    if (slot !== undefined && (size === 8 || slot.hi < 2 ** (size * 8))) v = slot;
+    else if (slotLow !== undefined && size === 4) v = unsignedLow(slotLow);
+    if (atStart && size === 8) {
+      link = k;
+      low = slotLow;
+    }
   }
-  setReg(s, x.dst, v);
+  setReg(s, x.dst, v, low ?? signedLow(v));
   s.links[x.dst] = link;
 }
 
@@ -435,8 +513,7 @@ function load(s: State, x: Insn, d: OpDesc, slotsOk: boolean): void {
 function store(s: State, x: Insn, size: number, slotsOk: boolean, value: Range | undefined, from: number): void {
   if (!slotsOk || x.dst !== R10) {
     // Through another register: it may point anywhere in the stack.
-    s.slots.clear();
-    s.links.fill(-1);
+    forgetSlots(s);
     return;
   }
   const k = slotOf(x.off, size);
@@ -444,18 +521,18 @@ function store(s: State, x: Insn, size: number, slotsOk: boolean, value: Range |
     // Straddles two slots (or leaves the frame): forget every slot it touches.
     for (let j = 0; j < SLOTS; j++) {
       const top = -8 * j;
-      if (x.off < top && x.off + size > top - 8) {
-        s.slots.delete(j);
-        unlinkSlot(s, j);
-      }
+      if (x.off < top && x.off + size > top - 8) forgetSlot(s, j);
     }
     return;
   }
-  unlinkSlot(s, k);
+  forgetSlot(s, k);
   const whole = size === 8 && x.off === -8 * (k + 1);
   if (whole && value !== undefined && value.hi !== Infinity) s.slots.set(k, value);
-  else s.slots.delete(k);
-  if (whole && from >= 0 && from !== R10) s.links[from] = k;
+  if (whole && from >= 0) {
+    const low = lowOf(s, from);
+    if (low !== S32) s.slotLows.set(k, low);
+    if (from !== R10) s.links[from] = k;
+  }
 }
 
 /** Registers a helper call leaves undefined (r0 its result, r1-r5 scratch). */
@@ -474,11 +551,8 @@ function transfer(s: State, x: Insn, op: Op, slotsOk: boolean, readsOnly: boolea
     case "call":
     case "callx":
       clobberCallRegs(s);
-      if (!readsOnly || op === Op.CALLX) {
-        // It may write through a stack pointer argument.
-        s.slots.clear();
-        s.links.fill(-1);
-      }
+      // It may write through a stack pointer argument.
+      if (!readsOnly || op === Op.CALLX) forgetSlots(s);
       return;
     case "alu":
     case "end":
@@ -490,7 +564,7 @@ function transfer(s: State, x: Insn, op: Op, slotsOk: boolean, readsOnly: boolea
       return;
     case "lddw": {
       const c = (x.imm2 >>> 0) * 2 ** 32 + (x.imm >>> 0);
-      if (x.src === 0) setReg(s, x.dst, rng(c, c), konst(x.imm >>> 0));
+      if (x.src === 0) setReg(s, x.dst, rng(c, c), konst(x.imm | 0));
       else setReg(s, x.dst, TOP);
       return;
     }
@@ -688,11 +762,18 @@ function successors(p: Program, pc: number, entry: State): Edge[] {
 /**
  * Widening thresholds per loop head: the base ones plus c - 1, c, c + 1 for every compare
  * constant c of a conditional jump inside a cycle through the head (the slots from the head
- * to a jump back to it). A counter stepping by one to an `!=` exit then stops at c - 1.
+ * to a jump back to it), an immediate or a constant some `mov` puts in the compared register.
+ * A counter stepping by one to an `!=` exit then stops at c - 1.
  */
 function loopThresholds(p: Program, head: Uint8Array, valid: (pc: number) => boolean): (readonly number[])[] {
   const n = p.insns.length;
-  const out: (readonly number[])[] = new Array<readonly number[]>(n);
+  // Constants each register is ever set to by a move.
+  const moved: number[][] = Array.from({ length: 11 }, () => []);
+  p.ops.forEach((op, pc) => {
+    const x = p.insns[pc]!;
+    if (op === Op.MOV64_K && (x.imm | 0) >= 0) moved[x.dst]!.push(x.imm | 0);
+    else if (op === Op.MOV32_K) moved[x.dst]!.push(x.imm >>> 0);
+  });
   const extra: Set<number>[] = [];
   for (let pc = 0; pc < n; pc++) {
     if (!valid(pc)) continue;
@@ -702,13 +783,14 @@ function loopThresholds(p: Program, head: Uint8Array, valid: (pc: number) => boo
     const set = (extra[f.target] ??= new Set());
     for (let q = f.target; q <= pc; q++) {
       const d = OP_DESC[p.ops[q]!]!;
-      if (!valid(q) || d.kind !== "jmp" || d.source === BPF_X) continue;
+      if (!valid(q) || d.kind !== "jmp") continue;
       const x = p.insns[q]!;
-      const c = d.cls === BPF_JMP32 ? x.imm >>> 0 : x.imm | 0;
-      if (c < 0) continue;
-      for (const t of [c - 1, c, c + 1]) if (t >= 0) set.add(t);
+      const consts =
+        d.source === BPF_X ? [...moved[x.dst]!, ...moved[x.src]!] : [d.cls === BPF_JMP32 ? x.imm >>> 0 : x.imm | 0];
+      for (const c of consts) for (const t of [c - 1, c, c + 1]) if (t >= 0 && t <= LIMIT) set.add(t);
     }
   }
+  const out: (readonly number[])[] = new Array<readonly number[]>(n);
   for (let pc = 0; pc < n; pc++) {
     if (head[pc] !== 1) continue;
     const set = extra[pc];
@@ -850,8 +932,7 @@ export function narrowRegisters(
     if (op !== Op.ADD64_K && op !== Op.SUB64_K && op !== Op.ADD64_X && op !== Op.SUB64_X) return;
     const x = insns[pc]!;
     if (x.dst === R10) return;
-    const after = keptHigh(s, x, op);
-    if (after !== undefined && after.hi < 2 ** 31 && lowOf(s, x.dst).hi < 2 ** 31) ptrm[pc]! |= 1 << x.dst;
+    if (keepsHigh(s, x, op)) ptrm[pc]! |= 1 << x.dst;
   });
   return { u32: u32m, u31: u31m, ptr: ptrm };
 }

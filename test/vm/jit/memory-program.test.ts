@@ -74,7 +74,9 @@ describe("memory programs on the trusted JIT", () => {
  * counter below 2^31, the pointer step without a carry) come from the range analysis. Some
  * loops are made so that a fact must NOT be claimed: a counter that steps twice on one path
  * (it can pass an `!=` bound), a wide value on one path into a register used after the loop,
- * a pointer moved below the input before the last access, a stride read from the input.
+ * a pointer moved below the input before the last access, a stride read from the input, a
+ * spilled pointer whose slot another pointer overwrites on one path, a bound register that holds
+ * one of two constants.
  */
 const MEM = 128;
 const scan = fc
@@ -84,9 +86,10 @@ const scan = fc
     exit: fc.constantFrom("jne", "jlt", "jle"),
     load: fc.constantFrom("ldxb", "ldxh", "ldxw", "ldxdw"),
     step: fc.constantFrom(1, 2, 4, 8),
-    off: fc.integer({ min: 0, max: 12 }),
+    // At offset 0 an access shows the pointer is not below the input; above 0 it may be.
+    off: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 12 })),
     pre: fc.constantFrom(0, 8, 24),
-    twist: fc.constantFrom("none", "none", "bump", "wide", "back", "stride"),
+    twist: fc.constantFrom("none", "none", "bump", "wide", "back", "stride", "park", "spill", "bound"),
     back: fc.integer({ min: 1, max: 40 }),
     k: fc.integer({ min: 0, max: 255 }),
   })
@@ -96,26 +99,47 @@ const scan = fc
     if (twist === "bump") body.push(`jgt %r5, ${k}, s`, "add %r4, 1", "s:");
     if (twist === "wide") body.push(`jgt %r5, ${k}, s`, "lddw %r7, 0x100000001", "s:");
     if (twist === "stride") body.push("mov %r8, %r5", "and %r8, 7", "add %r6, %r8");
+    // The pointer through a stack slot, kept there, or overwritten by the input's start on one path.
+    if (twist === "park") body.push("stxdw [%r10-16], %r6", "mov %r6, 0", "ldxdw %r6, [%r10-16]");
+    if (twist === "spill")
+      body.push(
+        "stxdw [%r10-16], %r6",
+        `jgt %r5, ${k}, s`,
+        "stxdw [%r10-16], %r1",
+        "s:",
+        "ldxdw %r6, [%r10-16]",
+        // Below the input's start on one path: the sub borrows from the region id there.
+        "add %r6, -8",
+        "ldxb %r3, [%r6+8]",
+        "add %r6, 8",
+      );
+    // The bound in a register, set to another constant on one path (the input decides).
+    const b = exit === "jle" ? end - 1 : end;
+    const bound =
+      twist === "bound" ? ["ldxb %r9, [%r1+0]", `mov %r2, ${b}`, `jgt %r9, ${k}, t`, `mov %r2, ${b + 1}`, "t:"] : [];
     const at = (d: number): string => (d < 0 ? `${d}` : `+${d}`);
     const after =
       twist === "back" ? [`sub %r6, ${back}`, `ldxb %r7, [%r6${at(back + off - step)}]`] : [`ldxb %r8, [%r6+${off}]`];
     return [
       "mov %r7, 1",
       "mov %r8, 2",
+      "mov %r3, 3",
       `mov %r4, ${start}`,
+      ...bound,
       "mov %r6, %r1",
       `add %r6, ${pre}`,
       "lp:",
       ...body,
       `add %r6, ${step}`,
       "add %r4, 1",
-      `${exit} %r4, ${exit === "jle" ? end - 1 : end}, lp`,
+      `${exit} %r4, ${twist === "bound" ? "%r2" : b}, lp`,
       `sub %r6, ${step}`,
       ...after,
       "mov %r0, %r4",
       "add %r0, %r5",
       "add %r0, %r7",
       "add %r0, %r8",
+      "add %r0, %r3",
       "exit",
     ].join("\n");
   });

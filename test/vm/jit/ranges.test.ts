@@ -82,6 +82,25 @@ describe("ranges on small programs", () => {
     expect(rangeAt(w, 1, 1)).toEqual([3, 99]);
   });
 
+  it("a counter compared with a register that holds the bound", () => {
+    const p = asm(["mov %r2, 16", "mov %r1, 0", "lp:", "add %r1, 1", "jne %r1, %r2, lp", "exit"]);
+    expect(rangeAt(p, 2, 1)).toEqual([0, 15]);
+    // The bound register changed on one path: no constant to stop at.
+    const q = asm([
+      "ldxdw %r5, [%r1]",
+      "mov %r2, 16",
+      "jeq %r5, 0, go",
+      "ldxdw %r2, [%r1+8]",
+      "go:",
+      "mov %r1, 0",
+      "lp:",
+      "add %r1, 1",
+      "jne %r1, %r2, lp",
+      "exit",
+    ]);
+    expect(rangeAt(q, 5, 1)![1]).toBe(Infinity);
+  });
+
   it("a counter that can step over its != bound, or start past it, is not bounded", () => {
     // Steps of 2 from 0 never equal 15.
     const skip = asm(["mov %r1, 0", "lp:", "add %r1, 2", "jne %r1, 15, lp", "exit"]);
@@ -212,6 +231,12 @@ describe("ranges on small programs", () => {
   });
 });
 
+/** [lo, hi] of entry `reg` at slot `pc` of a per-slot register table. */
+function registerRangesOf(t: (readonly { lo: number; hi: number }[] | undefined)[], pc: number, reg: number): number[] {
+  const r = t[pc]![reg]!;
+  return [r.lo, r.hi];
+}
+
 /** Registers with a "keeps the high half" fact at each slot, every access taken as proven in bounds (or none). */
 function ptrFacts(lines: readonly string[], inBounds = true): number[] {
   const insns = asm(lines);
@@ -229,7 +254,7 @@ describe("pointer offsets: an add or sub that cannot carry into the region id", 
 
   it("moves keep the offset; a bounded scalar may be added; the stack pointer is bounded by its accesses", () => {
     const f = ptrFacts([
-      "ldxw %r3, [%r1+4]",
+      "ldxw %r3, [%r1]",
       "mov %r6, %r1",
       "and %r3, 0xff",
       "add %r6, %r3",
@@ -241,32 +266,42 @@ describe("pointer offsets: an add or sub that cannot carry into the region id", 
     ]);
     expect(f[3]).toBe(1 << 6);
     expect(f[6]).toBe(1 << 2);
-    // A 32-bit move of a pointer is its offset.
-    expect(lowRanges(asm(["ldxdw %r2, [%r1+8]", "mov32 %r7, %r1", "exit"]), { inBounds: () => true })[2]![7]).toEqual({
-      lo: 0,
-      hi: MAX_REGION_SIZE - 16,
-    });
+    // A 32-bit move of a pointer is its offset; one reached only at a positive offset may be
+    // below its object, its low half near 2^32.
+    const mov32 = (at: string): number[] => {
+      const r = lowRanges(asm([`ldxdw %r2, [%r1${at}]`, "mov32 %r7, %r1", "exit"]), { inBounds: () => true })[2]![7]!;
+      return [r.lo, r.hi];
+    };
+    expect(mov32("")).toEqual([0, MAX_REGION_SIZE - 8]);
+    expect(mov32("+8")).toEqual([-(2 ** 31), 2 ** 31 - 1]);
   });
 
   it("no fact where the offset may leave [0, 2^31): below the object, unbounded, too large, or forgotten", () => {
     // Moved below its object: the access at +0 allows offset 0, and 0 - 8 borrows.
     expect(ptrFacts(["ldxdw %r2, [%r1]", "add %r1, -8", "exit"])[1]).toBe(0);
     expect(ptrFacts(["ldxdw %r2, [%r1+8]", "sub %r1, 8", "exit"])[1]).toBe(0);
+    // An access at a positive offset allows a base below its object (its low half borrowed
+    // from the id): moving it up by the offset carries back into the id.
+    expect(ptrFacts(["ldxdw %r2, [%r1+8]", "add %r1, 8", "exit"])[1]).toBe(0);
+    expect(ptrFacts(["add %r1, -8", "ldxb %r2, [%r1+8]", "add %r1, 8", "exit"])[2]).toBe(0);
     // ... unless the access reached below the base.
     expect(ptrFacts(["ldxdw %r2, [%r1-8]", "add %r1, -8", "exit"])[1]).toBe(1 << 1);
     // An addend with no bound, a negative one, one that may pass 2^31.
     expect(ptrFacts(["ldxdw %r2, [%r1]", "ldxdw %r3, [%r1+8]", "add %r1, %r3", "exit"])[2]).toBe(0);
     expect(ptrFacts(["ldxdw %r2, [%r1]", "mov %r3, -1", "add %r1, %r3", "exit"])[2]).toBe(0);
     expect(ptrFacts(["ldxdw %r2, [%r1]", "add %r1, 0x7fffffff", "exit"])[1]).toBe(0);
+    // A register operand is unsigned: 0xfffffff8 is no -8 (its high half is 0, the add carries).
+    expect(ptrFacts(["ldxdw %r2, [%r1-64]", "mov32 %r3, -8", "add %r1, %r3", "exit"])[2]).toBe(0);
     expect(ptrFacts(["ldxdw %r2, [%r1]", "ldxw %r3, [%r1]", "add %r1, %r3", "exit"])[2]).toBe(0);
     // One path brings a value never accessed through.
     expect(ptrFacts(["ldxdw %r2, [%r1]", "jeq %r2, 0, j", "ldxdw %r1, [%r1+8]", "j:", "add %r1, 8", "exit"])[3]).toBe(
       0,
     );
-    // Spilled and filled back: the slot keeps no offset.
-    expect(ptrFacts(["ldxdw %r2, [%r1]", "stxdw [%r10-8], %r1", "ldxdw %r1, [%r10-8]", "add %r1, 8", "exit"])[3]).toBe(
-      0,
-    );
+    // Spilled, then the slot overwritten in part or by a helper, before the fill.
+    for (const clobber of ["stxb [%r10-5], %r2", "call 1", "stxdw [%r2], %r2"])
+      expect(
+        ptrFacts(["ldxdw %r2, [%r1]", "stxdw [%r10-8], %r1", clobber, "ldxdw %r1, [%r10-8]", "add %r1, 8", "exit"])[4],
+      ).toBe(0);
     // Helper calls clobber r1-r5; a pointer stepped in a loop without an access grows past any bound.
     expect(ptrFacts(["ldxdw %r2, [%r1]", "call 1", "add %r1, 8", "exit"])[2]).toBe(0);
     const loop = ptrFacts([
@@ -279,6 +314,15 @@ describe("pointer offsets: an add or sub that cannot carry into the region id", 
       "exit",
     ]);
     expect(loop[2]).toBe(0);
+  });
+
+  it("a spilled pointer keeps its offset in the slot; a 32-bit fill of the slot is that offset", () => {
+    const f = ptrFacts(["ldxdw %r2, [%r1]", "stxdw [%r10-8], %r1", "ldxdw %r6, [%r10-8]", "add %r6, 8", "exit"]);
+    expect(f[3]).toBe(1 << 6);
+    const low = lowRanges(asm(["ldxdw %r2, [%r1]", "stxdw [%r10-8], %r1", "ldxw %r6, [%r10-8]", "exit"]), {
+      inBounds: (pc) => pc === 0,
+    });
+    expect(registerRangesOf(low, 3, 6)).toEqual([0, MAX_REGION_SIZE - 8]);
   });
 
   it("a pointer walked by a loop with an access each iteration keeps its fact", () => {
