@@ -21,6 +21,7 @@
  *   every merge point. For `ptrRegs` it takes the offset a pointer has from `memInBounds`
  *   (an access inside its object puts the base's offset below `MAX_REGION_SIZE`, memory.ts)
  *   and follows it through moves and adds whose low half provably does not wrap.
+ *   `memBaseInRegion` comes from the same offsets.
  *
  * Every field is optional and every fact only ever REMOVES work: with no facts (`NO_FACTS`)
  * trusted mode is checked mode minus the inline bounds checks, which is still correct for any
@@ -50,6 +51,12 @@ export interface InsnFacts {
   readonly ptrRegs?: number | undefined;
   /** The load/store/atomic at this instruction is inside its object and, for writes, writable. */
   readonly memInBounds?: boolean | undefined;
+  /**
+   * The base register of that access has its low half in [0, 2^31): it is not below its region,
+   * so its high half is the region's id (the JIT need not correct it by the low half's sign).
+   * From the range analysis, like the register facts.
+   */
+  readonly memBaseInRegion?: boolean | undefined;
   /** The kind of object that access hits, when it is the same on every path (`stack` lets the JIT use the stack view
    * directly). */
   readonly memRegion?: RegionKind | undefined;

@@ -76,7 +76,8 @@ function address(ctx: EmitCtx, base: number, off: number, size: number, write: b
     // Cache the last region's view by id: a loop over one region does one compare per access
     // instead of an array load and a field load (reset per run and after helper calls). ch
     // starts at 0, the NULL id, with an empty view, so a NULL access still faults.
-    const id = bh === "0" ? `(-(${bl} >> 31))` : `(${bh} - (${bl} >> 31))`;
+    // A base proven not below its region (memBaseInRegion) needs no sign correction.
+    const id = f?.memBaseInRegion === true ? bh : bh === "0" ? `(-(${bl} >> 31))` : `(${bh} - (${bl} >> 31))`;
     w(`if (${id} !== ch) { ch = ${id}; R = RG[ch]; cv = R.view; }`);
     return "cv";
   }

@@ -911,16 +911,23 @@ function isPostFixpoint(p: Program, entry: readonly (State | undefined)[], valid
 /**
  * Bit masks per instruction: the registers below 2^32 and below 2^31 before it, and the
  * destination of a 64-bit add/sub whose low half stays in [0, 2^31) before and after, so that
- * the high half cannot change (`facts.ts`: ptrRegs).
+ * the high half cannot change (`facts.ts`: ptrRegs). `baseInRegion[pc]` = 1: the access at
+ * `pc`, proven inside its object, has a base whose low half is in [0, 2^31) (memBaseInRegion).
  */
 export function narrowRegisters(
   insns: readonly Insn[],
   proven: Proven = {},
-): { readonly u32: Int32Array; readonly u31: Int32Array; readonly ptr: Int32Array } {
+): {
+  readonly u32: Int32Array;
+  readonly u31: Int32Array;
+  readonly ptr: Int32Array;
+  readonly baseInRegion: Uint8Array;
+} {
   const { p, states } = analyse(insns, proven);
   const u32m = new Int32Array(insns.length);
   const u31m = new Int32Array(insns.length);
   const ptrm = new Int32Array(insns.length);
+  const baseInRegion = new Uint8Array(insns.length);
   states.forEach((s, pc) => {
     if (s === undefined) return;
     for (let r = 0; r < 10; r++) {
@@ -929,10 +936,20 @@ export function narrowRegisters(
       if (hi < 2 ** 31) u31m[pc]! |= 1 << r;
     }
     const op = p.ops[pc]!;
+    if (p.inBounds(pc)) {
+      // The state the access itself narrowed: it holds wherever the access runs in bounds.
+      const d = OP_DESC[op]!;
+      const r = baseOf(insns[pc]!, d);
+      if (r >= 0) {
+        const t = copy(s);
+        narrowBase(t, insns[pc]!, d);
+        if (t.regs[r]!.hi > MAX32 && t.lows[r]!.lo >= 0) baseInRegion[pc] = 1;
+      }
+    }
     if (op !== Op.ADD64_K && op !== Op.SUB64_K && op !== Op.ADD64_X && op !== Op.SUB64_X) return;
     const x = insns[pc]!;
     if (x.dst === R10) return;
     if (keepsHigh(s, x, op)) ptrm[pc]! |= 1 << x.dst;
   });
-  return { u32: u32m, u31: u31m, ptr: ptrm };
+  return { u32: u32m, u31: u31m, ptr: ptrm, baseInRegion };
 }

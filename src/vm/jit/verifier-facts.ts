@@ -24,15 +24,21 @@ export function jitFactsFromVerifier(
   loopsBounded: boolean,
 ): JitFacts {
   // Helper calls the verifier knows to only read through their arguments keep spilled values;
-  // accesses it proved inside their object bound their base pointer's offset.
-  const { u32, u31, ptr } = narrowRegisters(insns, {
+  // accesses it proved inside their object bound their base pointer's offset (and say whether
+  // that base may lie below its region).
+  const { u32, u31, ptr, baseInRegion } = narrowRegisters(insns, {
     readsOnly: (pc) => vf[pc]?.callReadsOnly === true,
     inBounds: (pc) => vf[pc]?.memInBounds === true,
   });
   const out: InsnFacts[] = new Array(insns.length);
   for (let pc = 0; pc < insns.length; pc++) {
     const f = vf[pc];
-    const regs = { u32Regs: u32[pc]! & NOT_R10, u31Regs: u31[pc]! & NOT_R10, ptrRegs: ptr[pc]! & NOT_R10 };
+    const regs = {
+      u32Regs: u32[pc]! & NOT_R10,
+      u31Regs: u31[pc]! & NOT_R10,
+      ptrRegs: ptr[pc]! & NOT_R10,
+      memBaseInRegion: baseInRegion[pc] === 1,
+    };
     out[pc] = f === undefined ? regs : { ...f, ...regs };
   }
   return { insns: out, loopsBounded };

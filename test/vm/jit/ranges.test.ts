@@ -325,6 +325,18 @@ describe("pointer offsets: an add or sub that cannot carry into the region id", 
     expect(registerRangesOf(low, 3, 6)).toEqual([0, MAX_REGION_SIZE - 8]);
   });
 
+  it("an access's base is known not to lie below its region only when its offset is proven >= 0", () => {
+    const base = (lines: readonly string[]): number[] => [
+      ...narrowRegisters(asm(lines), { inBounds: () => true }).baseInRegion,
+    ];
+    expect(base(["ldxdw %r2, [%r1]", "ldxdw %r3, [%r1+8]", "exit"]).slice(0, 2)).toEqual([1, 1]);
+    expect(base(["ldxdw %r3, [%r1+8]", "exit"])[0]).toBe(0);
+    expect(base(["ldxdw %r2, [%r1]", "add %r1, -8", "ldxb %r3, [%r1+8]", "exit"])[2]).toBe(0);
+    expect(base(["stxdw [%r10-8], %r1", "exit"])[0]).toBe(1);
+    // Not without the verifier's word that the access is in bounds.
+    expect([...narrowRegisters(asm(["ldxdw %r2, [%r1]", "exit"])).baseInRegion][0]).toBe(0);
+  });
+
   it("a pointer walked by a loop with an access each iteration keeps its fact", () => {
     const f = ptrFacts([
       "mov %r4, 0",

@@ -173,7 +173,7 @@ describe("facts from the verifier's per-instruction results", () => {
     // index r0 copied from it) is in [1, 15] on every path; the counters r3, r5 are not known.
     expect(u32(4) & 0b111011).toBe(0b10001);
     expect(facts.insns![4]!.u31Regs! & 0b10001).toBe(0b10001);
-    expect(facts.insns![4]).toMatchObject({ memInBounds: true, memRegion: "ctx" });
+    expect(facts.insns![4]).toMatchObject({ memInBounds: true, memRegion: "ctx", memBaseInRegion: true });
     // r1 steps by 8 right after each load the verifier proved inside the ctx: no carry.
     const ptr = (pc: number): number => facts.insns![pc]!.ptrRegs ?? 0;
     expect(ptr(3) & (1 << 1)).toBe(1 << 1);
