@@ -146,13 +146,6 @@ export function sizeBytes(sizeField: number): 1 | 2 | 4 | 8 {
   }
 }
 
-export const SIZE_SUFFIX: Readonly<Record<number, string>> = {
-  [BPF_B]: "b",
-  [BPF_H]: "h",
-  [BPF_W]: "w",
-  [BPF_DW]: "dw",
-};
-
 /** One decoded slot. `imm2` is the second slot's imm for `lddw` (high 32 bits), else 0. */
 export interface Insn {
   readonly opcode: number;
@@ -798,15 +791,10 @@ export function opOf(insn: Insn): Op {
   return BY_SELECTOR.get(opcode * 65536 + key) ?? (BY_OPCODE[opcode] as Op);
 }
 
-/** The slot's `Op` description (INVALID's for an unknown instruction). */
-export function descOf(insn: Insn): OpDesc {
-  return OP_DESC[opOf(insn)]!;
-}
-
 /**
  * A slot for `op` with its selector field filled in: the opcode byte, plus `off` (sdiv/smod,
- * movsx), `imm` (byte order) or `src` (call kind) as the instruction requires. The other fields
- * are the caller's: `fields` overrides everything but the selector.
+ * movsx), `imm` (byte order) or `src` (call kind) as the instruction requires; the other fields
+ * are the caller's (the argument for the selecting field is ignored).
  */
 export function insnOf(op: Op, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): Insn {
   const d = OP_DESC[op]!;
@@ -820,91 +808,6 @@ export function insnOf(op: Op, dst = 0, src = 0, off = 0, imm = 0, imm2 = 0): In
     case Selector.NONE:
       return makeInsn(d.opcode, dst, src, off, imm, imm2);
   }
-}
-
-/** What one opcode byte is, whatever its selector field: the catalogue `checkStructure` reads. */
-export interface OpInfo {
-  readonly opcode: number;
-  readonly kind: OpKind;
-  /** Conformance-dialect mnemonic without register width suffix logic applied (see asm). */
-  readonly name: string;
-  /** Access size in bytes for memory operations; 8 for 64-bit ALU/JMP; 4 for 32-bit. */
-  readonly width: 1 | 2 | 4 | 8;
-}
-
-const ALU_MNEMONIC: ReadonlyMap<number, string> = new Map([
-  [BPF_ADD, "add"],
-  [BPF_SUB, "sub"],
-  [BPF_MUL, "mul"],
-  [BPF_DIV, "div"],
-  [BPF_OR, "or"],
-  [BPF_AND, "and"],
-  [BPF_LSH, "lsh"],
-  [BPF_RSH, "rsh"],
-  [BPF_NEG, "neg"],
-  [BPF_MOD, "mod"],
-  [BPF_XOR, "xor"],
-  [BPF_MOV, "mov"],
-  [BPF_ARSH, "arsh"],
-]);
-
-const JMP_MNEMONIC: ReadonlyMap<number, string> = new Map([
-  [BPF_JEQ, "jeq"],
-  [BPF_JGT, "jgt"],
-  [BPF_JGE, "jge"],
-  [BPF_JSET, "jset"],
-  [BPF_JNE, "jne"],
-  [BPF_JSGT, "jsgt"],
-  [BPF_JSGE, "jsge"],
-  [BPF_JLT, "jlt"],
-  [BPF_JLE, "jle"],
-  [BPF_JSLT, "jslt"],
-  [BPF_JSLE, "jsle"],
-]);
-
-/** The conformance-dialect base mnemonic of an opcode byte (`OpInfo.name`). */
-function mnemonicOf(d: OpDesc): string {
-  const w32 = d.width === 4 ? "32" : "";
-  switch (d.kind) {
-    case "alu":
-      return `${ALU_MNEMONIC.get(d.code)!}${d.cls === BPF_ALU ? "32" : ""}`;
-    case "jmp":
-      return `${JMP_MNEMONIC.get(d.code)!}${d.cls === BPF_JMP32 ? "32" : ""}`;
-    case "end":
-      return d.cls === BPF_ALU64 ? "bswap" : (d.opcode & 0x08) === BPF_TO_BE ? "be" : "le";
-    case "ja":
-      return d.cls === BPF_JMP32 ? "ja32" : "ja";
-    case "call":
-    case "callx":
-      return "call";
-    case "exit":
-    case "lddw":
-      return d.kind;
-    case "atomic":
-      return `lock${w32}`;
-    default: {
-      const sfx = SIZE_SUFFIX[d.opcode & 0x18]!;
-      if (d.kind === "ldxsx") return `ldxs${sfx}`;
-      if (d.kind === "ldabs") return `${(d.opcode & 0xe0) === BPF_ABS ? "ldabs" : "ldind"}${sfx}`;
-      return `${d.kind}${sfx}`;
-    }
-  }
-}
-
-/** Every opcode byte Baton knows, with its kind, base mnemonic and width. */
-export const OPCODES: ReadonlyMap<number, OpInfo> = ((): Map<number, OpInfo> => {
-  const m = new Map<number, OpInfo>();
-  for (const d of OP_DESC) {
-    if (d.op === Op.INVALID || m.has(d.opcode)) continue;
-    const width =
-      d.kind === "end" ? (d.cls === BPF_ALU64 ? 8 : 4) : d.kind === "alu" ? (d.cls === BPF_ALU ? 4 : 8) : d.width;
-    m.set(d.opcode, { opcode: d.opcode, kind: d.kind, name: mnemonicOf(d), width });
-  }
-  return m;
-})();
-
-export function opInfo(opcode: number): OpInfo | undefined {
-  return OPCODES.get(opcode);
 }
 
 /** Valid atomic `imm` values and their mnemonic (conformance dialect, without the `32` suffix). */
