@@ -275,7 +275,11 @@ export function branchTaken(op: CmpOp, a: Scalar, b: Scalar, w32: boolean): 1 | 
   }
 }
 
-/** Narrow x and y assuming `x OP y` holds (never set/nset: see narrowJset); mutates the views. */
+/**
+ * Narrow x and y assuming `x OP y` holds (never set/nset: see narrowJset); mutates the views.
+ * Mirrors the kernel's regs_refine_cond_op case by case, so the unsigned and signed cases are
+ * written twice, as there: a shared helper would hide which kernel case each line is.
+ */
 function narrowViews(op: CmpOp, x: View, y: View, w32: boolean): void {
   switch (op) {
     case "eq": {

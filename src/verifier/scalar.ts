@@ -608,6 +608,8 @@ export function truncate(s: Scalar, bytes: number): Scalar {
 export type AluOp =
   "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "lsh" | "rsh" | "arsh" | "xor";
 
+// add64/sub64 (and their 32-bit halves) mirror scalar_min_max_add/sub one by one: the same
+// steps with the operation swapped, kept apart like the kernel's so each can be read against it.
 function add64(a: Scalar, b: Scalar): Scalar {
   const t = tnumAdd(a.t, b.t);
   const w = unknownWith(t);

@@ -127,6 +127,7 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
   return new Tnum((a.vh ^ b.vh) & ~mh, (a.vl ^ b.vl) & ~ml, mh, ml);
 }
 
+// The shifts mirror tnum_lshift/tnum_rshift: value and mask shifted alike, one function each.
 export function tnumLshift(a: Tnum, k: number): Tnum {
   shl(a.vh, a.vl, k);
   const vh = out.h;

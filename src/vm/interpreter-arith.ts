@@ -62,7 +62,7 @@ export function lsh64(M: Int32Array, d: number, n: number): void {
   }
 }
 
-/** dst >>= n, logical (n already masked). */
+/** dst >>= n, logical (n already masked); arsh64 below differs only in `>>` for the sign. */
 export function rsh64(M: Int32Array, d: number, n: number): void {
   const lo = M[d]!;
   const hi = M[d + 1]!;

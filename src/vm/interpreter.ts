@@ -970,9 +970,11 @@ export class Interpreter implements Engine {
             continue;
           }
           // ---- fused groups (fuse()); q is the second instruction's record, whose operands are
-          // read from its PLAIN word (its own record may hold another group's fused word) ----
+          // read from its PLAIN word (its own record may hold another group's fused word). The
+          // 64-bit add and three-way compare are written out in each case on purpose: this is
+          // the hottest code in the file, and a shared function would be a call per group ----
           case H.F_LDXDW_JCC64X: {
-                        const lo = M[s]!;
+            const lo = M[s]!;
             const off = M[p + L.OFF]!;
             const sum = (lo + off) | 0;
             eh = M[s + 1]!;
