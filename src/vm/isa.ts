@@ -458,7 +458,7 @@ export interface OpDesc {
   readonly selector: number;
 }
 
-/** One row per `Op` except INVALID: its opcode byte, selector, kind and width. */
+/** One row per `Op` except INVALID: its opcode byte and the selector value that picks it. */
 type Row = readonly [op: Op, opcode: number, selector: number];
 
 function opRows(): Row[] {
@@ -720,6 +720,7 @@ function describe(op: Op, opcode: number, selector: number): OpDesc {
   return { op, name: OP_NAMES[op]!, opcode, kind, cls, code, source, width, signed, selector };
 }
 
+// Its fields describe nothing ("alu" is a placeholder): test for Op.INVALID before relying on them.
 const INVALID_DESC: OpDesc = {
   op: Op.INVALID,
   name: "INVALID",
