@@ -29,7 +29,8 @@ const SOURCE = join(HERE, "tcp-native", "tcp_probe.c");
 const NATIVE = join(HERE, "..", "..", "native");
 
 const chk = (n: number, bit: number): string => `mov %r4, %r2\nadd %r4, ${n}\njgt %r4, %r3, +1\nor %r9, ${bit}\n`;
-const PROBE = `
+// Both probes write into map entry 0 for a new connection, 1 for a migration (r8 = the entry).
+const ENTRY = `
   mov %r6, %r1
   mov %r7, 0
   ldxdw %r1, [%r6+48]
@@ -43,7 +44,8 @@ key:
   call 1
   jeq %r0, 0, out
   mov %r8, %r0
-  ldxdw %r2, [%r6+0]
+`;
+const PROBE = `${ENTRY}  ldxdw %r2, [%r6+0]
   ldxdw %r3, [%r6+8]
   mov %r9, 0
 ${chk(1, 1)}${chk(20, 2)}${chk(32, 4)}${chk(40, 8)}${chk(52, 16)}${chk(65, 32)}
@@ -68,21 +70,7 @@ const CODE = assemble(PROBE);
 // Stores ctx sk's family (entry 0) and, for a migration (entry 1), the migrating socket's
 // bpf_sock: family, src_ip6, dst_ip6, src_ip4, dst_ip4, src_port, state.
 const SOCK_FIELDS = [4, 28, 32, 36, 40, 56, 60, 64, 68, 24, 52, 44, 72];
-const SOCKS = assemble(`
-  mov %r6, %r1
-  mov %r7, 0
-  ldxdw %r1, [%r6+48]
-  jeq %r1, 0, key
-  mov %r7, 1
-key:
-  stxw [%r10-4], %r7
-  mov %r2, %r10
-  add %r2, -4
-  lddw %r1, map_fd(1)
-  call 1
-  jeq %r0, 0, out
-  mov %r8, %r0
-  ldxdw %r1, [%r6+40]
+const SOCKS = assemble(`${ENTRY}  ldxdw %r1, [%r6+40]
   ldxw %r2, [%r1+4]
   stxw [%r8+0], %r2
   ldxdw %r1, [%r6+48]
